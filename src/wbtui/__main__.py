@@ -1,0 +1,3 @@
+from wbtui.cli import main
+
+main()

@@ -1,0 +1,859 @@
+"""Typer command line: ``wbtui`` starts the TUI; subcommands serve power users and scripts.
+
+Imports of SQLModel, SQLAlchemy and Textual happen inside the commands that
+need them, so ``wbtui --help`` and the read-only list commands start fast.
+Errors print one line to stderr and exit non-zero; no traceback reaches a user.
+
+Exit codes: 0 ok, 1 refused by a rule or invalid input, 2 usage error,
+3 not found, 4 configuration or store problem, 70 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from typing import List, Optional
+
+import typer
+
+from wbtui.i18n import t
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    help="wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur für Arbeit.",
+    pretty_exceptions_enable=False,
+)
+case_app = typer.Typer(help="Fälle anlegen, anzeigen, weiterführen, abschließen.", no_args_is_help=True)
+obstacle_app = typer.Typer(help="Hemmnisse erfassen und fortschreiben.", no_args_is_help=True)
+consent_app = typer.Typer(help="Einwilligungen erfassen und widerrufen.", no_args_is_help=True)
+handover_app = typer.Typer(help="Übergabe an die Agentur: senden, quittieren, Rückfrage.", no_args_is_help=True)
+conference_app = typer.Typer(help="Fallkonferenzen erfassen.", no_args_is_help=True)
+task_app = typer.Typer(help="Wiedervorlagen.", no_args_is_help=True)
+config_app = typer.Typer(help="Lokale Konfiguration.", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+app.add_typer(obstacle_app, name="obstacle")
+app.add_typer(consent_app, name="consent")
+app.add_typer(handover_app, name="handover")
+app.add_typer(conference_app, name="conference")
+app.add_typer(task_app, name="task")
+app.add_typer(config_app, name="config")
+
+EXIT_RULE, EXIT_NOT_FOUND, EXIT_ENV, EXIT_INTERNAL = 1, 3, 4, 70
+
+
+class State:
+    """Lazily opened configuration, store and services for one command."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._config = None
+        self._store = None
+        self._services = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from wbtui import config as config_mod
+            from wbtui.i18n import set_language
+
+            self._config = config_mod.load()
+            set_language(self._config.language)
+        return self._config
+
+    @property
+    def store(self):
+        if self._store is None:
+            _ = self.config
+            from wbtui.data.store import open_store
+
+            self._store = open_store(self.db)
+        return self._store
+
+    @property
+    def services(self):
+        if self._services is None:
+            from wbtui.data.services import Services
+
+            self._services = Services(self.store, self.config)
+        return self._services
+
+    def engine(self):
+        from wbtui.data.timers import TimerEngine
+
+        return TimerEngine(date.today(), self.config.timers, self.config.calendar())
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _fail(message: str, code: int) -> None:
+    from wbtui.safetext import clean
+
+    typer.echo(clean(message), err=True)
+    raise typer.Exit(code)
+
+
+def command(fn):
+    """Run a command with user-facing error handling (one line on stderr, no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import sqlite3
+
+        from wbtui.data.errors import ConfigError, NotFound, RuleViolation, StoreError, WbtuiError
+
+        state = _STATE.get("current")
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit, BrokenPipeError):
+            raise
+        except NotFound as exc:
+            _fail(exc.message(), EXIT_NOT_FOUND)
+        except (ConfigError, StoreError) as exc:
+            _fail(exc.message(), EXIT_ENV)
+        except RuleViolation as exc:
+            _fail(exc.message(), EXIT_RULE)
+        except WbtuiError as exc:
+            _fail(exc.message(), EXIT_RULE)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                _fail(t("err.store_busy"), EXIT_ENV)
+            _fail(t("err.internal", kind=type(exc).__name__), EXIT_INTERNAL)
+        except Exception as exc:  # noqa: BLE001 - last line of defence, no traceback for users
+            if exc.__class__.__name__ == "OperationalError" and "locked" in str(exc):
+                _fail(t("err.store_busy"), EXIT_ENV)
+            _fail(t("err.internal", kind=type(exc).__name__), EXIT_INTERNAL)
+        finally:
+            if state is not None:
+                state.close()
+
+    return wrapper
+
+
+_STATE: dict[str, State] = {}
+
+
+def st() -> State:
+    return _STATE["current"]
+
+
+def out_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _clean(value) -> str:
+    from wbtui.safetext import clean
+
+    return clean("" if value is None else str(value))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [len(h) for h in headers]
+    rows = [[_clean(c) for c in row] for row in rows]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for row in rows:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def _date(value: str | None, field: str) -> date | None:
+    from wbtui.data.fields import parse_date
+
+    return parse_date(value, field=field) if value else None
+
+
+def _assignments(items: list[str] | None) -> dict[str, str]:
+    from wbtui.data.errors import WbtuiError
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise WbtuiError("err.bad_assignment", value=item)
+        key, value = item.split("=", 1)
+        out[key.strip()] = value
+    return out
+
+
+# --------------------------------------------------------------------------- root
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", help="Pfad zum Datenbestand (sonst WBTUI_DB oder Datenverzeichnis)."),
+) -> None:
+    """Ohne Unterbefehl startet die Oberfläche (TUI)."""
+    ctx.obj = _STATE["current"] = State(db)
+    if ctx.invoked_subcommand is None:
+        _run_tui(ctx.obj)
+
+
+def _run_tui(state: State) -> None:
+    from wbtui.data.errors import WbtuiError
+
+    try:
+        config = state.config
+    except WbtuiError as exc:
+        _fail(exc.message(), EXIT_ENV)
+    from wbtui.app import run
+
+    code = run(config=config, db=state.db)
+    raise typer.Exit(code or 0)
+
+
+@app.command()
+@command
+def locate(as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON.")) -> None:
+    """Zeigt, wo Konfiguration, Daten und Protokolle liegen."""
+    from wbtui import paths
+
+    places = {
+        "config": str(paths.config_file()),
+        "data": str(paths.data_dir()),
+        "db": str(paths.db_path(st().db)),
+        "logs": str(paths.log_dir()),
+    }
+    if as_json:
+        out_json(places)
+        return
+    _ = st().config
+    for key, label in (("config", "cli.locate_config"), ("data", "cli.locate_data"), ("db", "cli.locate_db"), ("logs", "cli.locate_logs")):
+        typer.echo(f"{t(label) + ':':<18}{places[key]}")
+
+
+@app.command()
+@command
+def migrate() -> None:
+    """Bringt den Datenbestand auf das aktuelle Schema."""
+    from wbtui import paths
+    from wbtui.data.store import migrate as do_migrate
+
+    _ = st().config
+    path = paths.db_path(st().db)
+    paths.restrict_umask()
+    paths.private_dir(path.parent)
+    before, after = do_migrate(path)
+    paths.private_file(path)
+    typer.echo(t("cli.migrated", path=path, before=before, after=after))
+
+
+@app.command()
+@command
+def demo(
+    cases: int = typer.Option(600, "--cases", min=1, max=200_000, help="Anzahl der Fälle (Bürotest 600, Region 6.000, Last 100.000)."),
+    seed: int = typer.Option(1, "--seed", help="Startwert für reproduzierbare Daten."),
+    force: bool = typer.Option(False, "--force", help="Auch in einen Bestand mit Fällen schreiben."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Keine Fortschrittsanzeige."),
+) -> None:
+    """Erzeugt realistische synthetische Fälle über alle Stufen."""
+    import time
+
+    from wbtui.data import demo as demo_mod
+    from wbtui.data.errors import WbtuiError
+
+    state = st()
+    services = state.services
+    _ = services.actor  # the configured office and user exist before the data
+    con = state.store.raw(readonly=False)
+    try:
+        if not force and con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]:
+            raise WbtuiError("err.demo_not_empty", path=state.store.path)
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            if not quiet:
+                typer.echo(t("cli.demo_progress", done=done, total=total), err=True)
+
+        cfg = state.config
+        made = demo_mod.generate(
+            con, cases, seed=seed, home_org=(cfg.office_name, cfg.office_kind), partner_agentur=cfg.partner_agentur,
+            home_login=cfg.user_login, progress=progress, batch=max(500, min(5000, cases // 20 or 500)),
+        )
+        con.execute("PRAGMA optimize")
+    finally:
+        con.close()
+    typer.echo(t("cli.demo_done", cases=made, path=state.store.path, seconds=time.perf_counter() - started))
+
+
+# --------------------------------------------------------------------------- case
+
+@case_app.command("new")
+@command
+def case_new(
+    kundennummer: str = typer.Option(..., "--kundennummer", "-k", help="Kundennummer (123A456789)."),
+    family_name: str = typer.Option(..., "--family-name", "-n", help="Nachname."),
+    given_names: str = typer.Option(..., "--given-names", "-g", help="Vorname(n)."),
+    birth_date: Optional[str] = typer.Option(None, "--birth-date", help="Geburtsdatum."),
+    bg_nummer: Optional[str] = typer.Option(None, "--bg-nummer", help="BG-Nummer."),
+    phone: Optional[str] = typer.Option(None, "--phone"),
+    email: Optional[str] = typer.Option(None, "--email"),
+    address: Optional[str] = typer.Option(None, "--address"),
+    target_kldb: Optional[str] = typer.Option(None, "--target-kldb", help="Zielberuf, KldB 2010 (5 Ziffern)."),
+    target_title: Optional[str] = typer.Option(None, "--target-title"),
+    training_type: Optional[str] = typer.Option(None, "--training-type"),
+    schedule: Optional[str] = typer.Option(None, "--schedule", help="vollzeit | teilzeit"),
+    necessity_reason: Optional[str] = typer.Option(None, "--necessity", help="integration | avert_unemployment | missing_qualification"),
+    sets: Optional[List[str]] = typer.Option(None, "--set", help="Weitere Felder als feld=wert."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Legt einen Fall an (Erfassung und Bedarf)."""
+    values = {k: v for k, v in dict(
+        kundennummer=kundennummer, family_name=family_name, given_names=given_names, birth_date=birth_date,
+        bg_nummer=bg_nummer, phone=phone, email=email, address=address, target_kldb=target_kldb,
+        target_title=target_title, training_type=training_type, schedule=schedule, necessity_reason=necessity_reason,
+    ).items() if v is not None}
+    values.update(_assignments(sets))
+    case_id = st().services.create_case(values)
+    if as_json:
+        out_json({"id": case_id.hex, "ref": case_id.hex[:8], "stage": "need_identified"})
+        return
+    typer.echo(t("cli.created", ref=case_id.hex[:8], name=_clean(f"{family_name}, {given_names}"), kundennummer=_clean(kundennummer.upper())))
+
+
+@case_app.command("edit")
+@command
+def case_edit(
+    case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
+    sets: List[str] = typer.Option(..., "--set", help="feld=wert (mehrfach); leerer Wert löscht."),
+) -> None:
+    """Ändert Angaben zu Person und Bedarf."""
+    services = st().services
+    case_id = services.resolve(case)
+    changed = services.update_fields(case_id, _assignments(sets))
+    if changed:
+        typer.echo(t("cli.updated", ref=case_id.hex[:8], fields=", ".join(changed)))
+    else:
+        typer.echo(t("cli.nothing_changed", ref=case_id.hex[:8]))
+
+
+def _row_json(row: dict, engine, today: date) -> dict:
+    from wbtui.data.process import STAGES, Stage
+    from wbtui.data.queries import days_since
+
+    return {
+        "id": row["id"],
+        "ref": row["id"][:8],
+        "family_name": row["family_name"],
+        "given_names": row["given_names"],
+        "kundennummer": row["kundennummer"],
+        "bg_nummer": row["bg_nummer"],
+        "stage": row["stage"],
+        "stage_code": STAGES[Stage(row["stage"])].code,
+        "owner": STAGES[Stage(row["stage"])].owner,
+        "days_in_stage": days_since(row["stage_since"], today),
+        "next_due": row["next_due"],
+        "timer": engine.state(row),
+    }
+
+
+@case_app.command("list")
+@command
+def case_list(
+    stage: Optional[List[str]] = typer.Option(None, "--stage", "-s", help="Nur diese Stufe(n)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="jobcenter | agentur: wer am Zug ist."),
+    mine: bool = typer.Option(False, "--mine", help="Nur meine Fälle."),
+    overdue: bool = typer.Option(False, "--overdue", help="Nur überfällige oder ablaufende."),
+    stalled: bool = typer.Option(False, "--stalled", help="Nur ruhende Fälle."),
+    search: Optional[str] = typer.Option(None, "--search", "-q", help="Name, Kundennummer oder BG-Nummer."),
+    include_closed: bool = typer.Option(False, "--all", help="Auch abgeschlossene Fälle."),
+    limit: int = typer.Option(50, "--limit", min=1, max=100_000),
+    offset: int = typer.Option(0, "--offset", min=0),
+    as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON."),
+) -> None:
+    """Listet Fälle mit Filtern."""
+    from wbtui.data.errors import WbtuiError
+    from wbtui.data.process import Stage
+    from wbtui.data.queries import CaseFilter, count_cases, list_cases
+
+    state = st()
+    stages = []
+    for s in stage or []:
+        try:
+            stages.append(Stage(s).value)
+        except ValueError:
+            raise WbtuiError("err.unknown_stage", stage=s, choices=", ".join(x.value for x in Stage)) from None
+    if owner is not None and owner not in ("jobcenter", "agentur"):
+        raise WbtuiError("err.bad_choice", field="--owner", value=owner, choices="jobcenter, agentur")
+    timer = "any" if overdue and stalled else "overdue" if overdue else "stalled" if stalled else None
+    mine_id = state.services.actor.user_id.hex if mine else None
+    engine = state.engine()
+    flt = CaseFilter(text=search or "", stages=tuple(stages), owner=owner, mine_user_id=mine_id, timer=timer, include_closed=include_closed)
+    con = state.store.raw()
+    try:
+        rows = list_cases(con, flt, engine, limit=limit, offset=offset)
+        total = count_cases(con, flt, engine) if (as_json or len(rows) == limit or offset) else len(rows)
+    finally:
+        con.close()
+    today = date.today()
+    if as_json:
+        out_json({"total": total, "offset": offset, "count": len(rows), "cases": [_row_json(r, engine, today) for r in rows]})
+        return
+    if not rows:
+        typer.echo(t("cli.no_cases"))
+        return
+    items = [_row_json(r, engine, today) for r in rows]
+    _table(
+        [t("hdr.case"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.stage"), t("hdr.owner"), t("hdr.days"), t("hdr.next_due"), t("hdr.timer")],
+        [[i["ref"], f"{i['family_name']}, {i['given_names']}", i["kundennummer"], f"{i['stage_code']} {t('stage.' + i['stage'])}",
+          t("side." + i["owner"]), str(i["days_in_stage"] or 0), i["next_due"] or "", t("timer." + i["timer"])] for i in items],
+    )
+    typer.echo(t("cli.n_of_total", n=len(rows), total=total))
+
+
+@case_app.command("show")
+@command
+def case_show(
+    case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
+    as_json: bool = typer.Option(False, "--json"),
+    art9: bool = typer.Option(False, "--art9", help="Besonders geschützte Hemmnisse (Art. 9 DSGVO) einblenden."),
+) -> None:
+    """Zeigt einen Fall mit Verlauf."""
+    from wbtui.data.detail import case_detail
+
+    state = st()
+    case_id = state.services.resolve(case)
+    con = state.store.raw()
+    try:
+        detail = case_detail(con, case_id.hex, state.engine(), show_art9=art9)
+    finally:
+        con.close()
+    if as_json:
+        out_json(detail)
+        return
+    _print_detail(detail, state)
+
+
+def _print_detail(d: dict, state: State) -> None:
+    catalog = state.services.catalog
+    from wbtui.i18n import get_language
+
+    p, c = d["person"], d["case"]
+    typer.echo(f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})")
+    typer.echo(f"{t('hdr.stage')}: {d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}"
+               f"  ·  {t('hdr.timer')}: {t('timer.' + d['timer']['state'])}"
+               + (f" ({', '.join(t('rule.' + r) for r in d['timer']['rules'])})" if d["timer"]["rules"] else ""))
+    typer.echo("")
+    typer.echo(t("hdr.person"))
+    for key in ("bg_nummer", "birth_date", "address", "phone", "email", "preferred_language", "german_level_cefr", "school_certificate"):
+        if p.get(key):
+            typer.echo(f"  {t('field.' + key)}: {_clean(p[key])}")
+    typer.echo(t("hdr.need"))
+    for key in ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "necessity_reason", "legal_basis",
+                "counselling_outcome", "appointment_at", "voucher_valid_until", "course_start", "course_planned_end", "close_reason"):
+        if c.get(key):
+            typer.echo(f"  {t('field.' + key)}: {_clean(c[key])}")
+    if d["obstacles"] or d["art9_hidden"]:
+        typer.echo(t("hdr.obstacles"))
+        for o in d["obstacles"]:
+            typer.echo(f"  {o['code']:<6} {_clean(catalog.label(o['code'], get_language()))} — {t('obst.' + o['status'])}")
+        if d["art9_hidden"]:
+            typer.echo("  " + t("hdr.art9_hidden", n=d["art9_hidden"]))
+    if d["consents"]:
+        typer.echo(t("hdr.consents"))
+        for cs in d["consents"]:
+            typer.echo(f"  {cs['id'][:8]} {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {cs['given_on']}"
+                       + (f" widerrufen {cs['revoked_on']}" if cs["revoked_on"] else ""))
+    if d["tasks"]:
+        typer.echo(t("hdr.tasks"))
+        for task in d["tasks"]:
+            typer.echo(f"  {task['id'][:8]} {task['due_on']} {_clean(task['owner'])}: {_clean(task['title'])} ({task['status']})")
+    typer.echo(t("hdr.timeline"))
+    for ev in d["timeline"][-15:]:
+        move = f" {ev['from_stage'] or ''}→{ev['to_stage']}" if ev["to_stage"] else ""
+        typer.echo(f"  {ev['at'][:16]}  {ev['type']}{move}  {_clean(ev['actor'])}")
+
+
+@case_app.command("move")
+@command
+def case_move(
+    case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
+    stage: str = typer.Argument(..., help="Zielstufe (z. B. obstacles_in_clarification, counselled, voucher_issued)."),
+    valid_until: Optional[str] = typer.Option(None, "--valid-until", help="Bildungsgutschein gültig bis (höchstens 3 Monate)."),
+    when: Optional[str] = typer.Option(None, "--date", help="Datum/Uhrzeit des Beratungstermins."),
+    outcome: Optional[str] = typer.Option(None, "--outcome", help="Beratungsergebnis."),
+    start: Optional[str] = typer.Option(None, "--start", help="Maßnahmebeginn."),
+    end: Optional[str] = typer.Option(None, "--end", help="Geplantes Maßnahmeende."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss)."),
+    note: Optional[str] = typer.Option(None, "--note", help="Kurze Notiz."),
+) -> None:
+    """Führt einen Fall in die nächste Stufe (mit Prüfung der Prozessregeln)."""
+    from wbtui.data.errors import WbtuiError
+    from wbtui.data.fields import parse_datetime
+    from wbtui.data.process import Stage, TransitionInput
+
+    try:
+        target = Stage(stage)
+    except ValueError:
+        raise WbtuiError("err.unknown_stage", stage=stage, choices=", ".join(s.value for s in Stage)) from None
+    services = st().services
+    case_id = services.resolve(case)
+    data = TransitionInput(
+        valid_until=_date(valid_until, "--valid-until"),
+        appointment_at=parse_datetime(when, field="--date") if when else None,
+        outcome=outcome,
+        course_start=_date(start, "--start"),
+        course_end=_date(end, "--end"),
+        reason=reason,
+        note=note,
+    )
+    services.move(case_id, target, data)
+    typer.echo(t("cli.moved", ref=case_id.hex[:8], stage=t("stage." + target.value)))
+
+
+@case_app.command("close")
+@command
+def case_close(
+    case: str = typer.Argument(...),
+    reason: Optional[str] = typer.Option(None, "--reason", help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other"),
+    note: Optional[str] = typer.Option(None, "--note"),
+) -> None:
+    """Schließt einen Fall mit Grund ab."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.close(case_id, reason, note)
+    typer.echo(t("cli.closed", ref=case_id.hex[:8], reason=reason))
+
+
+@case_app.command("appointment")
+@command
+def case_appointment(case: str = typer.Argument(...), when: str = typer.Argument(..., help="JJJJ-MM-TT HH:MM")) -> None:
+    """Vereinbart den Beratungstermin bei der Agentur."""
+    from wbtui.data.fields import parse_datetime
+
+    services = st().services
+    case_id = services.resolve(case)
+    at = parse_datetime(when, field="when")
+    services.set_appointment(case_id, at)
+    typer.echo(t("cli.appointment_set", ref=case_id.hex[:8], at=at.strftime("%d.%m.%Y %H:%M")))
+
+
+@case_app.command("contact")
+@command
+def case_contact(case: str = typer.Argument(...), note: Optional[str] = typer.Option(None, "--note")) -> None:
+    """Vermerkt einen Kontakt (Lebenszeichen während oder nach der Maßnahme)."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.record_contact(case_id, note)
+    typer.echo(t("cli.contact_recorded", ref=case_id.hex[:8]))
+
+
+# --------------------------------------------------------------------------- obstacles
+
+
+@obstacle_app.command("add")
+@command
+def obstacle_add(
+    case: str = typer.Argument(...),
+    code: str = typer.Argument(..., help="Katalogcode, z. B. R-KIN."),
+    status: str = typer.Option("offen", "--status"),
+    service: Optional[str] = typer.Option(None, "--service", help="Zuständige Stelle."),
+    review: Optional[str] = typer.Option(None, "--review", help="Wiedervorlage-Datum."),
+    note: Optional[str] = typer.Option(None, "--note"),
+) -> None:
+    """Erfasst ein Hemmnis aus dem Katalog."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.add_obstacle(case_id, code, status=status, service=service, review_on=_date(review, "--review"), note=note)
+    typer.echo(t("cli.obstacle_added", code=code.upper(), ref=case_id.hex[:8]))
+
+
+@obstacle_app.command("set")
+@command
+def obstacle_set(
+    case: str = typer.Argument(...),
+    code: str = typer.Argument(...),
+    status: Optional[str] = typer.Option(None, "--status", help="offen | in_bearbeitung | geloest | nicht_loesbar | nicht_relevant"),
+    service: Optional[str] = typer.Option(None, "--service"),
+    review: Optional[str] = typer.Option(None, "--review"),
+    note: Optional[str] = typer.Option(None, "--note"),
+) -> None:
+    """Ändert Status, Stelle oder Prüfdatum eines Hemmnisses."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.set_obstacle(case_id, code, status=status, service=service, review_on=_date(review, "--review"), note=note)
+    typer.echo(t("cli.obstacle_set", code=code.upper(), ref=case_id.hex[:8], status=status or "-"))
+
+
+@obstacle_app.command("catalog")
+@command
+def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Zeigt den Hemmnis-Katalog (mit lokalen Codes)."""
+    from wbtui.i18n import get_language
+
+    catalog = st().config.catalog()
+    items = [{"code": o.code, "label_de": o.label_de, "label_en": o.label_en, "group": o.group, "art9": o.art9, "local": o.local} for o in catalog]
+    if as_json:
+        out_json(items)
+        return
+    lang = get_language()
+    _table(["Code", t("hdr.title"), "4PM", "Art. 9"],
+           [[i["code"], i["label_de"] if lang == "de" else i["label_en"], t("group." + i["group"]), "✓" if i["art9"] else ""] for i in items])
+
+
+# --------------------------------------------------------------------------- consent
+
+
+@consent_app.command("add")
+@command
+def consent_add(
+    case: str = typer.Argument(...),
+    purpose: str = typer.Option("fbw_uebergabe", "--purpose", help="fbw_uebergabe | fallkonferenz | fbw_gesamt"),
+    recipients: List[str] = typer.Option(["agentur"], "--recipient", help="agentur | bildungstraeger | kommunaler_dienst | jugendamt | reha_traeger"),
+    groups: List[str] = typer.Option(["stammdaten", "qualifikation", "hemmnisse"], "--group", help="stammdaten | qualifikation | hemmnisse | gesundheit"),
+    given: Optional[str] = typer.Option(None, "--given", help="Datum der Einwilligung (Standard: heute)."),
+    valid_until: Optional[str] = typer.Option(None, "--valid-until"),
+    form: str = typer.Option("schriftlich", "--form"),
+    document: Optional[str] = typer.Option(None, "--document", help="Aktenzeichen des Dokuments."),
+) -> None:
+    """Erfasst eine Einwilligung (Empfänger, Datengruppen, Zweck)."""
+    services = st().services
+    case_id = services.resolve(case)
+    consent_id = services.add_consent(case_id, purpose=purpose, recipients=list(recipients), data_groups=list(groups),
+                                      given_on=_date(given, "--given"), valid_until=_date(valid_until, "--valid-until"),
+                                      form=form, document_ref=document)
+    typer.echo(t("cli.consent_added", consent=consent_id.hex[:8], ref=case_id.hex[:8]))
+
+
+@consent_app.command("revoke")
+@command
+def consent_revoke(case: str = typer.Argument(...), consent: str = typer.Argument(..., help="Kennung der Einwilligung.")) -> None:
+    """Widerruft eine Einwilligung."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.revoke_consent(case_id, consent)
+    typer.echo(t("cli.consent_revoked", consent=_clean(consent)))
+
+
+# --------------------------------------------------------------------------- handover
+
+
+@handover_app.command("check")
+@command
+def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Prüft Mindestdatensatz und Einwilligung vor der Übergabe."""
+    services = st().services
+    case_id = services.resolve(case)
+    reasons = services.handover_check(case_id)
+    if as_json:
+        out_json({"ready": not reasons, "missing": [{"key": k, "params": p, "text": t(k, **{**p, **({"field": t(p["field"])} if "field" in p else {})})} for k, p in reasons]})
+    else:
+        for key, params in reasons:
+            typer.echo("✗ " + t(key, **{**params, **({"field": t(params["field"])} if "field" in params else {})}))
+        if not reasons:
+            typer.echo("✓")
+    if reasons:
+        raise typer.Exit(EXIT_RULE)
+
+
+@handover_app.command("send")
+@command
+def handover_send(case: str = typer.Argument(...), channel: str = typer.Option("shared_system", "--channel", help="shared_system | file_export | post | email")) -> None:
+    """Übergibt den Fall an die Agentur für Arbeit."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.send_handover(case_id, channel=channel)
+    typer.echo(t("cli.handover_sent", ref=case_id.hex[:8]))
+
+
+@handover_app.command("ack")
+@command
+def handover_ack(case: str = typer.Argument(...), appointment: Optional[str] = typer.Option(None, "--appointment", help="Beratungstermin gleich mit vereinbaren.")) -> None:
+    """Quittiert eine erhaltene Übergabe (Agentur)."""
+    from wbtui.data.fields import parse_datetime
+
+    services = st().services
+    case_id = services.resolve(case)
+    services.ack_handover(case_id, appointment_at=parse_datetime(appointment, field="--appointment") if appointment else None)
+    typer.echo(t("cli.handover_acked", ref=case_id.hex[:8]))
+
+
+@handover_app.command("query")
+@command
+def handover_query(case: str = typer.Argument(...), text: str = typer.Option(..., "--text", help="Was fehlt oder unklar ist.")) -> None:
+    """Stellt eine Rückfrage zur Übergabe; der Fall geht zurück ans Jobcenter."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.query_handover(case_id, text)
+    typer.echo(t("cli.handover_queried", ref=case_id.hex[:8]))
+
+
+# --------------------------------------------------------------------------- conference
+
+
+@conference_app.command("add")
+@command
+def conference_add(
+    case: str = typer.Argument(...),
+    variant: str = typer.Option(..., "--variant", help="fallbesprechung | ohne_person | mit_person"),
+    participants: List[str] = typer.Option(..., "--participant", help="Name:Rolle[:Organisation] (mehrfach)."),
+    decisions: List[str] = typer.Option(..., "--decision", help="code:verantwortlich:JJJJ-MM-TT (mehrfach)."),
+    held: Optional[str] = typer.Option(None, "--date"),
+    dissent: Optional[str] = typer.Option(None, "--dissent", help="Abweichende Meinung, auch der Person."),
+    next_review: Optional[str] = typer.Option(None, "--next-review"),
+) -> None:
+    """Erfasst eine Fallkonferenz; jede Entscheidung erzeugt eine Wiedervorlage."""
+    from wbtui.data.errors import WbtuiError
+
+    parts = []
+    for item in participants:
+        bits = item.split(":")
+        if len(bits) not in (2, 3) or not all(b.strip() for b in bits[:2]):
+            raise WbtuiError("err.bad_participant", value=item)
+        parts.append((bits[0], bits[1], bits[2] if len(bits) == 3 else None))
+    decs = []
+    for item in decisions:
+        bits = item.split(":")
+        if len(bits) != 3:
+            raise WbtuiError("err.bad_decision", value=item)
+        decs.append((bits[0].strip(), bits[1].strip(), _date(bits[2], "--decision")))
+    services = st().services
+    case_id = services.resolve(case)
+    services.add_conference(case_id, variant=variant, participants=parts, decisions=decs, held_on=_date(held, "--date"),
+                            dissent=dissent, next_review=_date(next_review, "--next-review"))
+    typer.echo(t("cli.conference_added", ref=case_id.hex[:8], tasks=len(decs)))
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@task_app.command("list")
+@command
+def task_list(
+    owner: Optional[str] = typer.Option(None, "--owner"),
+    mine: bool = typer.Option(False, "--mine"),
+    overdue: bool = typer.Option(False, "--overdue"),
+    include_done: bool = typer.Option(False, "--all"),
+    limit: int = typer.Option(200, "--limit", min=1, max=100_000),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Listet Wiedervorlagen, überfällige zuerst."""
+    from wbtui.data.queries import TaskFilter, list_tasks
+
+    state = st()
+    who = state.config.user_login if mine else owner
+    con = state.store.raw()
+    try:
+        rows = list_tasks(con, TaskFilter(owner=who, overdue_on=date.today() if overdue else None, include_done=include_done), limit=limit)
+    finally:
+        con.close()
+    today = date.today().isoformat()
+    if as_json:
+        out_json({"count": len(rows), "tasks": [{**r, "ref": r["id"][:8], "case_ref": r["case_id"][:8], "overdue": r["status"] == "offen" and r["due_on"] < today} for r in rows]})
+        return
+    if not rows:
+        typer.echo(t("cli.no_tasks"))
+        return
+    _table([t("hdr.task"), t("hdr.due"), "", t("hdr.case"), t("hdr.name"), "", t("hdr.title")],
+           [[r["id"][:8], r["due_on"], "!" if r["status"] == "offen" and r["due_on"] < today else "", r["case_id"][:8],
+             f"{r['family_name']}, {r['given_names']}", r["owner"], r["title"]] for r in rows])
+
+
+@task_app.command("add")
+@command
+def task_add(
+    case: str = typer.Argument(...),
+    title: str = typer.Option(..., "--title"),
+    due: str = typer.Option(..., "--due"),
+    owner: Optional[str] = typer.Option(None, "--owner"),
+) -> None:
+    """Legt eine Wiedervorlage an."""
+    services = st().services
+    case_id = services.resolve(case)
+    task_id = services.add_task(case_id, title, owner, _date(due, "--due"))
+    typer.echo(t("cli.task_added", task=task_id.hex[:8]))
+
+
+@task_app.command("done")
+@command
+def task_done(task: str = typer.Argument(..., help="Kennung der Wiedervorlage.")) -> None:
+    """Markiert eine Wiedervorlage als erledigt."""
+    task_id = st().services.complete_task(task)
+    typer.echo(t("cli.task_done", task=task_id.hex[:8]))
+
+
+# --------------------------------------------------------------------------- overdue
+
+
+@app.command()
+@command
+def overdue(
+    kind: str = typer.Option("all", "--kind", help="overdue | stalled | all"),
+    limit: int = typer.Option(0, "--limit", min=0, help="Höchstens so viele Zeilen (0 = alle)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """„Niemand geht verloren“: überfällige, ablaufende und ruhende Fälle."""
+    from wbtui.data.errors import WbtuiError
+    from wbtui.data.queries import days_since, overdue_cases
+
+    kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}.get(kind)
+    if kinds is None:
+        raise WbtuiError("err.bad_choice", field="--kind", value=kind, choices="overdue, stalled, all")
+    state = st()
+    engine = state.engine()
+    con = state.store.raw()
+    try:
+        rows = overdue_cases(con, engine, kinds=kinds, limit=limit or None)
+    finally:
+        con.close()
+    today = date.today()
+    if as_json:
+        out_json({"today": today.isoformat(), "count": len(rows), "items": [
+            {"case_id": r["id"], "ref": r["id"][:8], "family_name": r["family_name"], "given_names": r["given_names"],
+             "kundennummer": r["kundennummer"], "stage": r["stage"], "rule": r["rule"], "kind": r["kind"],
+             "days_in_stage": days_since(r["stage_since"], today), "voucher_valid_until": r["voucher_valid_until"],
+             "course_start": r["course_start"]} for r in rows]})
+        return
+    if not rows:
+        typer.echo(t("cli.nothing_overdue"))
+        return
+    _table([t("hdr.case"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.stage"), t("hdr.days"), t("hdr.timer"), t("hdr.rule")],
+           [[r["id"][:8], f"{r['family_name']}, {r['given_names']}", r["kundennummer"], t("stage." + r["stage"]),
+             str(days_since(r["stage_since"], today) or 0), t("timer." + r["kind"]), t("rule." + r["rule"])] for r in rows])
+
+
+# --------------------------------------------------------------------------- config
+
+
+@config_app.command("init")
+@command
+def config_init() -> None:
+    """Schreibt eine kommentierte Beispielkonfiguration (0600)."""
+    from wbtui import paths
+    from wbtui.config import EXAMPLE
+
+    path = paths.config_file()
+    if path.exists():
+        _fail(t("cli.config_exists", path=path), EXIT_RULE)
+    paths.restrict_umask()
+    paths.private_dir(path.parent)
+    path.write_text(EXAMPLE, encoding="utf-8")
+    typer.echo(t("cli.config_written", path=path))
+
+
+@config_app.command("check")
+@command
+def config_check() -> None:
+    """Prüft die Konfigurationsdatei."""
+    cfg = st().config
+    typer.echo(t("cli.config_ok", path=cfg.source) if cfg.source else t("cli.config_default"))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:  # output piped into head & co.
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
+        typer.echo(t("err.internal", kind=type(exc).__name__), err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Headless core: models, store, process rules and services. Never imports Textual."""

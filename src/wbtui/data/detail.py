@@ -1,0 +1,81 @@
+"""Everything about one case, as a JSON-ready dict (``wbtui case show`` and the TUI)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from wbtui.data import process
+from wbtui.data.errors import NotFound
+from wbtui.data.process import Stage
+from wbtui.data.timers import TimerEngine
+
+
+def _rows(con: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    cur = con.execute(sql, params)
+    keys = [d[0] for d in cur.description]
+    return [dict(zip(keys, row)) for row in cur.fetchall()]
+
+
+def _json_cols(rows: list[dict], *cols: str) -> list[dict]:
+    for row in rows:
+        for col in cols:
+            if isinstance(row.get(col), str):
+                try:
+                    row[col] = json.loads(row[col])
+                except ValueError:
+                    pass
+    return rows
+
+
+def _bools(row: dict, *cols: str) -> dict:
+    for col in cols:
+        if col in row and row[col] is not None:
+            row[col] = bool(row[col])
+    return row
+
+
+def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, show_art9: bool = False) -> dict:
+    cases = _rows(con, "SELECT * FROM fbw_case WHERE id = ?", (case_id,))
+    if not cases:
+        raise NotFound("err.case_not_found", ref=case_id[:8])
+    case = _bools(cases[0], "legacy_jc_funded", "care_arranged")
+    person = _bools(_rows(con, "SELECT * FROM person WHERE id = ?", (case["person_id"],))[0], "needs_interpreter")
+    obstacles = _bools_all(_rows(con, "SELECT * FROM obstacle WHERE case_id = ? ORDER BY code", (case_id,)), "art9")
+    hidden = 0
+    if not show_art9:
+        visible = [o for o in obstacles if not o["art9"]]
+        hidden = len(obstacles) - len(visible)
+        obstacles = visible
+    consents = _json_cols(_rows(con, "SELECT * FROM consent WHERE person_id = ? ORDER BY given_on", (case["person_id"],)), "recipients", "data_groups")
+    handovers = _json_cols(_rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,)), "package")
+    for h in handovers:
+        h.pop("package", None)  # the package is the case itself; keep `show` free of copies
+    vouchers = _json_cols(_rows(con, "SELECT * FROM voucher WHERE case_id = ? ORDER BY issued_on", (case_id,)), "cost_items")
+    conferences = _json_cols(_rows(con, "SELECT * FROM conference WHERE case_id = ? ORDER BY held_on", (case_id,)), "agenda", "decisions")
+    for conf in conferences:
+        conf["participants"] = _rows(con, "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?", (conf["id"],))
+    tasks = _rows(con, "SELECT * FROM task WHERE case_id = ? ORDER BY status != 'offen', due_on", (case_id,))
+    timeline = _json_cols(_rows(con, "SELECT id, at, type, from_stage, to_stage, actor, payload FROM case_event WHERE case_id = ? ORDER BY at, rowid", (case_id,)), "payload")
+    rules = engine.evaluate(case)
+    return {
+        "id": case_id,
+        "ref": case_id[:8],
+        "stage": case["stage"],
+        "stage_code": process.STAGES[Stage(case["stage"])].code,
+        "owner": process.STAGES[Stage(case["stage"])].owner,
+        "timer": {"state": engine.state(case), "rules": [r.id for r in rules]},
+        "person": person,
+        "case": case,
+        "obstacles": obstacles,
+        "art9_hidden": hidden,
+        "consents": consents,
+        "handovers": handovers,
+        "vouchers": vouchers,
+        "conferences": conferences,
+        "tasks": tasks,
+        "timeline": timeline,
+    }
+
+
+def _bools_all(rows: list[dict], *cols: str) -> list[dict]:
+    return [_bools(r, *cols) for r in rows]

@@ -1,0 +1,183 @@
+"""Editable fields of person and case: parsing and validation, shared by CLI and TUI.
+
+Every value typed by a user (or imported) passes :func:`parse_field`, which
+cleans control characters and returns the typed value or raises
+:class:`~wbtui.data.errors.WbtuiError` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Callable
+
+from wbtui.data import process
+from wbtui.data.errors import WbtuiError
+from wbtui.safetext import clean_opt
+
+_DATE_DE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_PHONE = re.compile(r"^[+0-9 ()/\-]{4,30}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BG = re.compile(r"^\d{5}BG\d{7}$")
+
+
+def parse_date(text: str | date | None, *, field: str = "date") -> date | None:
+    if text is None or isinstance(text, date):
+        return text
+    text = text.strip()
+    if not text:
+        return None
+    match = _DATE_DE.match(text)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise WbtuiError("err.bad_date", field=field, value=text) from None
+
+
+def parse_datetime(text: str | datetime | None, *, field: str = "datetime") -> datetime | None:
+    """Parse a local date/time as typed by a user; returns an aware UTC datetime."""
+    if text is None:
+        return None
+    if isinstance(text, datetime):
+        return _to_utc(text)
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M"):
+        try:
+            return _to_utc(datetime.strptime(text, fmt))
+        except ValueError:
+            pass
+    day = parse_date(text, field=field)
+    return _to_utc(datetime(day.year, day.month, day.day, 9, 0))
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.astimezone()  # naive input is local time
+    return value.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    entity: str  # person | case
+    kind: str  # text | date | bool | int | choice | kldb | kundennummer | bg | phone | email | cefr
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    multiline: bool = False
+
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        FieldSpec("kundennummer", "person", "kundennummer", required=True),
+        FieldSpec("bg_nummer", "person", "bg"),
+        FieldSpec("family_name", "person", "text", required=True),
+        FieldSpec("given_names", "person", "text", required=True),
+        FieldSpec("birth_date", "person", "date"),
+        FieldSpec("address", "person", "text"),
+        FieldSpec("phone", "person", "phone"),
+        FieldSpec("email", "person", "email"),
+        FieldSpec("preferred_language", "person", "text"),
+        FieldSpec("needs_interpreter", "person", "bool"),
+        FieldSpec("german_level_cefr", "person", "choice", process.CEFR_LEVELS),
+        FieldSpec("school_certificate", "person", "choice", ("keiner", "hauptschule", "mittlerer", "fachhochschulreife", "abitur", "ausland")),
+        FieldSpec("target_kldb", "case", "kldb"),
+        FieldSpec("target_title", "case", "text"),
+        FieldSpec("training_type", "case", "choice", process.TRAINING_TYPES),
+        FieldSpec("schedule", "case", "choice", process.SCHEDULES),
+        FieldSpec("earliest_start", "case", "date"),
+        FieldSpec("max_commute_km", "case", "int"),
+        FieldSpec("necessity_reason", "case", "choice", process.NECESSITY_REASONS),
+        FieldSpec("legacy_jc_funded", "case", "bool"),
+        FieldSpec("care_arranged", "case", "bool"),
+        FieldSpec("health_limits_summary", "case", "text", multiline=True),
+        FieldSpec("availability", "case", "text"),
+        FieldSpec("legal_basis", "case", "choice", process.LEGAL_BASES),
+        FieldSpec("counselling_outcome", "case", "choice", process.COUNSELLING_OUTCOMES),
+    )
+}
+
+_TRUE = {"1", "true", "ja", "yes", "j", "y", "x"}
+_FALSE = {"0", "false", "nein", "no", "n", ""}
+
+
+def parse_field(name: str, raw) -> object:
+    """Parse a user-typed value for field ``name``; ``""`` clears optional fields."""
+    spec = FIELDS.get(name)
+    if spec is None:
+        raise WbtuiError("err.unknown_field", field=name, choices=", ".join(FIELDS))
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if spec.required:
+            raise WbtuiError("err.field_required", field=name)
+        return None
+    if not isinstance(raw, str):
+        return raw
+    text = clean_opt(raw, multiline=spec.multiline) or ""
+    kind = spec.kind
+    if kind == "date":
+        return parse_date(text, field=name)
+    if kind == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise WbtuiError("err.bad_bool", field=name, value=text)
+    if kind == "int":
+        if not text.isdigit() or int(text) > 10_000:
+            raise WbtuiError("err.bad_int", field=name, value=text)
+        return int(text)
+    if kind == "choice":
+        value = text if text in spec.choices else text.lower()
+        if name == "german_level_cefr":
+            value = text.upper()
+        if value not in spec.choices:
+            raise WbtuiError("err.bad_choice", field=name, value=text, choices=", ".join(spec.choices))
+        return value
+    if kind == "kldb":
+        if not process.is_valid_kldb(text):
+            raise WbtuiError("err.bad_kldb", value=text)
+        return text
+    if kind == "kundennummer":
+        value = text.upper().replace(" ", "")
+        if not process.KUNDENNUMMER_RE.match(value):
+            raise WbtuiError("err.bad_kundennummer", value=text)
+        return value
+    if kind == "bg":
+        value = text.upper().replace(" ", "")
+        if not _BG.match(value):
+            raise WbtuiError("err.bad_bg", value=text)
+        return value
+    if kind == "phone":
+        if not _PHONE.match(text):
+            raise WbtuiError("err.bad_phone", value=text)
+        return text
+    if kind == "email":
+        if not _EMAIL.match(text):
+            raise WbtuiError("err.bad_email", value=text)
+        return text
+    if len(text) > 500 and not spec.multiline:
+        raise WbtuiError("err.too_long", field=name)
+    return text
+
+
+def parse_many(values: dict[str, object]) -> tuple[dict, dict, dict[str, str]]:
+    """Parse a mapping of field → raw value into (person, case, errors)."""
+    person, case, errors = {}, {}, {}
+    for name, raw in values.items():
+        try:
+            value = parse_field(name, raw)
+        except WbtuiError as exc:
+            errors[name] = exc.message()
+            continue
+        (person if FIELDS[name].entity == "person" else case)[name] = value
+    return person, case, errors
+
+
+ValidatorFn = Callable[[str], str | None]

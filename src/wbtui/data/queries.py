@@ -1,0 +1,201 @@
+"""Read side: plain SQL over sqlite3 for lists, search and timers.
+
+These queries serve the CLI and the TUI's board. They avoid the ORM so that
+``wbtui case list`` and ``wbtui overdue`` answer fast even on 100,000 cases,
+and so that the board can page through the store from a worker thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from wbtui.data.errors import NotFound, WbtuiError
+from wbtui.data.process import AA, BOTH, JC, STAGES, Stage
+from wbtui.data.timers import RULES, TimerEngine
+
+LIST_COLUMNS = (
+    "c.id", "p.family_name", "p.given_names", "p.kundennummer", "p.bg_nummer", "c.stage", "c.stage_since",
+    "c.updated_at", "c.appointment_at", "c.voucher_valid_until", "c.course_start", "c.last_contact_at",
+    "c.owner_user_id", "c.target_kldb",
+    "(SELECT MIN(t.due_on) FROM task t WHERE t.case_id = c.id AND t.status = 'offen') AS next_due",
+)
+ROW_KEYS = tuple(col.split(".")[-1].split(" AS ")[-1] for col in LIST_COLUMNS)
+
+
+@dataclass
+class CaseFilter:
+    text: str = ""
+    stages: tuple[str, ...] = ()
+    owner: str | None = None  # jobcenter | agentur
+    mine_user_id: str | None = None
+    timer: str | None = None  # overdue | stalled | any
+    include_closed: bool = False
+
+    def sql(self, engine: TimerEngine | None) -> tuple[str, list]:
+        where, params = [], []
+        if self.stages:
+            where.append(f"c.stage IN ({','.join('?' * len(self.stages))})")
+            params += list(self.stages)
+        elif not self.include_closed:
+            where.append("c.stage != 'closed'")
+        if self.owner in (JC, AA):
+            stages = [s.value for s, info in STAGES.items() if info.owner in (self.owner, BOTH)]
+            where.append(f"c.stage IN ({','.join('?' * len(stages))})")
+            params += stages
+        if self.mine_user_id:
+            where.append("c.owner_user_id = ?")
+            params.append(self.mine_user_id)
+        if self.timer and engine is not None:
+            kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "any": ("overdue", "warning", "stalled")}[self.timer]
+            pred, pparams = engine.predicate(kinds)
+            where.append(pred)
+            params += pparams
+        text = self.text.strip()
+        if text:
+            like = f"%{_escape_like(text.lower())}%"
+            where.append(
+                "(lower(p.family_name) LIKE ? ESCAPE '\\' OR lower(p.given_names) LIKE ? ESCAPE '\\'"
+                " OR lower(p.family_name || ', ' || p.given_names) LIKE ? ESCAPE '\\'"
+                " OR p.kundennummer LIKE ? ESCAPE '\\' OR p.bg_nummer LIKE ? ESCAPE '\\')"
+            )
+            upper = f"%{_escape_like(text.upper().replace(' ', ''))}%"
+            params += [like, like, like, upper, upper]
+        return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+FROM = " FROM fbw_case c JOIN person p ON p.id = c.person_id"
+ORDER = " ORDER BY p.family_name, p.given_names, c.id"
+
+
+def count_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None) -> int:
+    where, params = flt.sql(engine)
+    return con.execute("SELECT COUNT(*)" + FROM + where, params).fetchone()[0]
+
+
+def list_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None, *, limit: int = 50, offset: int = 0) -> list[dict]:
+    where, params = flt.sql(engine)
+    sql = "SELECT " + ", ".join(LIST_COLUMNS) + FROM + where + ORDER + " LIMIT ? OFFSET ?"
+    rows = con.execute(sql, params + [limit, offset]).fetchall()
+    return [dict(zip(ROW_KEYS, row)) for row in rows]
+
+
+def total_cases(con: sqlite3.Connection) -> int:
+    return con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]
+
+
+def overdue_cases(con: sqlite3.Connection, engine: TimerEngine, *, kinds=("overdue", "warning", "stalled"), limit: int | None = None) -> list[dict]:
+    """One row per (case, rule) that fires, most urgent first."""
+    parts, params = [], []
+    for rule in RULES:
+        if rule.kind not in kinds:
+            continue
+        parts.append(
+            f"SELECT '{rule.id}' AS rule, '{rule.kind}' AS kind, c.id, p.family_name, p.given_names, p.kundennummer,"
+            f" c.stage, c.stage_since, c.updated_at, c.voucher_valid_until, c.course_start"
+            f"{FROM} WHERE {rule.sql()}"
+        )
+        params.append(engine.bounds[rule.id])
+    if not parts:
+        return []
+    sql = "SELECT * FROM (" + " UNION ALL ".join(parts) + ") ORDER BY kind = 'stalled', stage_since, id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    keys = ("rule", "kind", "id", "family_name", "given_names", "kundennummer", "stage", "stage_since", "updated_at",
+            "voucher_valid_until", "course_start")
+    return [dict(zip(keys, row)) for row in con.execute(sql, params)]
+
+
+def resolve_case_ref(con: sqlite3.Connection, ref: str) -> uuid.UUID:
+    text = (ref or "").strip()
+    hexref = text.lower().replace("-", "")
+    if len(hexref) >= 4 and all(ch in "0123456789abcdef" for ch in hexref):
+        rows = con.execute("SELECT id FROM fbw_case WHERE id LIKE ? LIMIT 2", (hexref + "%",)).fetchall()
+        if len(rows) == 1:
+            return uuid.UUID(rows[0][0])
+        if len(rows) > 1:
+            raise WbtuiError("err.ambiguous_ref", ref=text)
+    rows = con.execute(
+        "SELECT c.id, c.stage FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = ?"
+        " ORDER BY c.stage = 'closed', c.created_at DESC LIMIT 1",
+        (text.upper().replace(" ", ""),),
+    ).fetchall()
+    if rows:
+        return uuid.UUID(rows[0][0])
+    raise NotFound("err.case_not_found", ref=text[:40])
+
+
+def resolve_task_ref(con: sqlite3.Connection, ref: str) -> uuid.UUID:
+    hexref = (ref or "").strip().lower().replace("-", "")
+    if len(hexref) < 4 or not all(ch in "0123456789abcdef" for ch in hexref):
+        raise NotFound("err.task_not_found", ref=(ref or "")[:40])
+    rows = con.execute("SELECT id FROM task WHERE id LIKE ? LIMIT 2", (hexref + "%",)).fetchall()
+    if not rows:
+        raise NotFound("err.task_not_found", ref=ref[:40])
+    if len(rows) > 1:
+        raise WbtuiError("err.ambiguous_ref", ref=ref)
+    return uuid.UUID(rows[0][0])
+
+
+@dataclass
+class TaskFilter:
+    owner: str | None = None
+    overdue_on: date | None = None
+    include_done: bool = False
+    case_id: str | None = None
+
+
+def list_tasks(con: sqlite3.Connection, flt: TaskFilter, *, limit: int = 200) -> list[dict]:
+    where, params = [], []
+    if not flt.include_done:
+        where.append("t.status = 'offen'")
+    if flt.owner:
+        where.append("t.owner = ?")
+        params.append(flt.owner)
+    if flt.overdue_on:
+        where.append("t.due_on < ?")
+        params.append(flt.overdue_on.isoformat())
+    if flt.case_id:
+        where.append("t.case_id = ?")
+        params.append(flt.case_id)
+    sql = (
+        "SELECT t.id, t.case_id, t.title, t.owner, t.due_on, t.status, t.origin, p.family_name, p.given_names, p.kundennummer"
+        " FROM task t JOIN fbw_case c ON c.id = t.case_id JOIN person p ON p.id = c.person_id"
+        + ((" WHERE " + " AND ".join(where)) if where else "")
+        + " ORDER BY t.status != 'offen', t.due_on, t.id LIMIT ?"
+    )
+    keys = ("id", "case_id", "title", "owner", "due_on", "status", "origin", "family_name", "given_names", "kundennummer")
+    return [dict(zip(keys, row)) for row in con.execute(sql, params + [limit])]
+
+
+def case_timeline(con: sqlite3.Connection, case_id: str, *, limit: int = 500) -> list[dict]:
+    keys = ("at", "type", "from_stage", "to_stage", "actor", "payload")
+    rows = con.execute(
+        "SELECT at, type, from_stage, to_stage, actor, payload FROM case_event WHERE case_id = ? ORDER BY at, rowid LIMIT ?",
+        (case_id, limit),
+    )
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def days_since(value: str | None, today: date) -> int | None:
+    if not value:
+        return None
+    try:
+        day = datetime.fromisoformat(value).date() if len(value) > 10 else date.fromisoformat(value)
+    except ValueError:
+        return None
+    return (today - day).days
+
+
+def stage_counts(con: sqlite3.Connection) -> dict[str, int]:
+    return dict(con.execute("SELECT stage, COUNT(*) FROM fbw_case GROUP BY stage").fetchall())
+
+
+def all_stages() -> list[str]:
+    return [s.value for s in Stage]

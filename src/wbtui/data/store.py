@@ -1,0 +1,172 @@
+"""The local SQLite store: pragmas, migrations, sessions and raw read connections.
+
+Writes go through SQLModel sessions that start with ``BEGIN IMMEDIATE``, so two
+processes writing the same store wait for each other (``busy_timeout``) instead
+of failing half-way. Hot read paths (lists, timers) use plain ``sqlite3`` with
+the same pragmas, so the CLI does not pay for importing SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from wbtui import paths
+from wbtui.data import migrations
+from wbtui.data.errors import StoreError
+
+BUSY_TIMEOUT_MS = 15_000
+
+PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=FULL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA secure_delete=ON",
+)
+
+
+def latest_version() -> int:
+    return migrations.available()[-1][0]
+
+
+def apply_pragmas(con) -> None:
+    cur = con.cursor()
+    for pragma in PRAGMAS:
+        cur.execute(pragma)
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+
+
+def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the store's pragmas (autocommit mode)."""
+    if readonly:
+        con = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        for pragma in PRAGMAS[:3]:
+            con.execute(pragma)
+        return con
+    con = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    apply_pragmas(con)
+    return con
+
+
+def migrate(path: Path, *, target: int | None = None) -> tuple[int, int]:
+    """Bring the store at ``path`` to ``target`` (default: newest). Returns (before, after)."""
+    con = connect_raw(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            before = con.execute("PRAGMA user_version").fetchone()[0]
+            newest = latest_version()
+            if before > newest:
+                raise StoreError("err.store_too_new", path=str(path), version=before, newest=newest)
+            goal = newest if target is None else target
+            for version, _name, sql in migrations.available():
+                if before < version <= goal:
+                    for statement in migrations.statements(sql):
+                        con.execute(statement)
+                    con.execute(f"PRAGMA user_version={version}")
+            after = con.execute("PRAGMA user_version").fetchone()[0]
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return before, after
+    except sqlite3.DatabaseError as exc:
+        raise StoreError("err.store_unreadable", path=str(path), detail=str(exc)) from exc
+    finally:
+        con.close()
+
+
+class Store:
+    """A migrated local store. Cheap to create; the SQLAlchemy engine is built lazily."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._engine = None
+
+    # -- raw reads ---------------------------------------------------------
+    def raw(self, *, readonly: bool = True) -> sqlite3.Connection:
+        return connect_raw(self.path, readonly=readonly)
+
+    # -- ORM writes --------------------------------------------------------
+    @property
+    def engine(self):
+        if self._engine is None:
+            from sqlalchemy import create_engine, event
+
+            engine = create_engine(
+                f"sqlite:///{self.path}",
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            )
+
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_con, _record):  # pragma: no cover - trivial
+                dbapi_con.isolation_level = None
+                apply_pragmas(dbapi_con)
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+            self._engine = engine
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator:
+        """A write transaction: commits on success, rolls back on any error."""
+        from sqlmodel import Session
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- identity ----------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        con = self.raw()
+        try:
+            row = con.execute("SELECT value FROM store_meta WHERE key=?", (key,)).fetchone()
+            return row[0] if row else None
+        finally:
+            con.close()
+
+
+def open_store(explicit: str | Path | None = None, *, create: bool = True) -> Store:
+    """Open (and if needed create and migrate) the store; files 0600, directory 0700."""
+    path = paths.db_path(explicit)
+    if not path.exists() and not create:
+        raise StoreError("err.store_missing", path=str(path))
+    paths.restrict_umask()
+    try:
+        paths.private_dir(path.parent)
+    except OSError as exc:
+        raise StoreError("err.store_dir", path=str(path.parent), detail=exc.strerror or str(exc)) from exc
+    migrate(path)
+    paths.private_file(path)
+    store = Store(path)
+    _ensure_identity(store)
+    return store
+
+
+def _ensure_identity(store: Store) -> None:
+    con = store.raw(readonly=False)
+    try:
+        con.execute(
+            "INSERT OR IGNORE INTO store_meta(key, value) VALUES ('store_id', ?)",
+            (uuid.uuid4().hex,),
+        )
+    finally:
+        con.close()

@@ -1,0 +1,104 @@
+"""The "nobody gets lost" timers (domain.md 2.2), counted in working days where the rule says so.
+
+Each rule is data: the stages it watches, the date it measures from and an
+exclusive upper bound computed from today and the office's timer settings.
+The same rule object produces the SQL predicate for whole-store queries and
+evaluates a single row for the board, so no rule is written twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable
+
+from wbtui.config import Timers
+from wbtui.data.process import Stage
+from wbtui.data.workdays import WorkCalendar
+
+OPEN_STAGES = tuple(s.value for s in Stage if s not in (Stage.CLOSED, Stage.REHAB_TRACK))
+
+# severity: higher wins when a case trips several rules
+SEVERITY = {"ok": 0, "stalled": 1, "warning": 2, "overdue": 3}
+
+
+@dataclass(frozen=True)
+class TimerRule:
+    id: str
+    kind: str  # overdue | warning | stalled
+    stages: tuple[str, ...]
+    fields: tuple[str, ...]  # the latest non-null of these columns is measured
+    bound: Callable[[date, Timers, WorkCalendar], date]
+    require_null: str | None = None
+
+    def sql(self) -> str:
+        stages = ",".join(f"'{s}'" for s in self.stages)
+        if len(self.fields) == 1:
+            value = f"c.{self.fields[0]}"
+        else:  # latest non-null: MAX() of each column coalesced with the others
+            value = "MAX(" + ", ".join(
+                "COALESCE(" + ", ".join(f"c.{g}" for g in (f, *[o for o in self.fields if o != f])) + ")" for f in self.fields
+            ) + ")"
+        cond = f"c.stage IN ({stages}) AND {value} < ?"
+        if self.require_null:
+            cond += f" AND c.{self.require_null} IS NULL"
+        return cond
+
+    def matches(self, row: dict, bound: str) -> bool:
+        if row.get("stage") not in self.stages:
+            return False
+        if self.require_null and row.get(self.require_null) is not None:
+            return False
+        values = [str(row[f]) for f in self.fields if row.get(f) is not None]
+        return bool(values) and max(values) < bound
+
+
+def _workdays_bound(attr: str):
+    def bound(today: date, timers: Timers, cal: WorkCalendar) -> date:
+        return cal.latest_start_for(today, getattr(timers, attr)) + timedelta(days=1)
+
+    return bound
+
+
+RULES: tuple[TimerRule, ...] = (
+    TimerRule("handover_unacknowledged", "overdue", (Stage.HANDED_OVER.value,), ("stage_since",), _workdays_bound("handover_ack_workdays")),
+    TimerRule("no_appointment", "overdue", (Stage.COUNSELLING_SCHEDULED.value,), ("stage_since",), _workdays_bound("appointment_workdays"), require_null="appointment_at"),
+    TimerRule("voucher_expiring", "warning", (Stage.VOUCHER_ISSUED.value,), ("voucher_valid_until",),
+              lambda today, t, cal: today + timedelta(days=t.voucher_warn_days + 1)),
+    TimerRule("no_start_confirmation", "overdue", (Stage.ENROLMENT_APPROVED.value,), ("course_start",),
+              lambda today, t, cal: today - timedelta(days=t.start_confirm_days - 1)),
+    TimerRule("no_sign_of_life", "overdue", (Stage.IN_TRAINING.value,), ("last_contact_at", "stage_since"),
+              lambda today, t, cal: today - timedelta(weeks=t.training_contact_weeks) + timedelta(days=1)),
+    TimerRule("no_placement_activity", "overdue", (Stage.COMPLETED.value, Stage.NOT_YET_INTEGRATED.value), ("last_contact_at", "stage_since"),
+              lambda today, t, cal: today - timedelta(weeks=t.after_course_weeks) + timedelta(days=1)),
+    TimerRule("stalled", "stalled", OPEN_STAGES, ("updated_at",),
+              lambda today, t, cal: today - timedelta(days=t.stalled_days - 1)),
+)
+RULES_BY_ID = {r.id: r for r in RULES}
+
+
+class TimerEngine:
+    """Rules bound to one day and one office configuration."""
+
+    def __init__(self, today: date, timers: Timers, calendar: WorkCalendar) -> None:
+        self.today = today
+        self.bounds = {r.id: r.bound(today, timers, calendar).isoformat() for r in RULES}
+
+    def evaluate(self, row: dict) -> list[TimerRule]:
+        return [r for r in RULES if r.matches(row, self.bounds[r.id])]
+
+    def state(self, row: dict) -> str:
+        worst = "ok"
+        for rule in self.evaluate(row):
+            if SEVERITY[rule.kind] > SEVERITY[worst]:
+                worst = rule.kind
+        return worst
+
+    def predicate(self, kinds: tuple[str, ...] = ("overdue", "warning", "stalled")) -> tuple[str, list[str]]:
+        """SQL predicate (over alias ``c``) matching cases that trip a rule of ``kinds``."""
+        parts, params = [], []
+        for rule in RULES:
+            if rule.kind in kinds:
+                parts.append(f"({rule.sql()})")
+                params.append(self.bounds[rule.id])
+        return "(" + " OR ".join(parts) + ")" if parts else "0", params

@@ -1,0 +1,39 @@
+"""The one translation catalog: German by default, English as second language.
+
+Every user-facing string of the CLI and the TUI goes through :func:`t`.
+"""
+
+from __future__ import annotations
+
+from wbtui.i18n_catalog import CATALOG
+
+_language = "de"
+LANGUAGES = tuple(CATALOG)
+
+
+def set_language(lang: str) -> None:
+    global _language
+    if lang not in CATALOG:
+        raise ValueError(lang)
+    _language = lang
+
+
+def get_language() -> str:
+    return _language
+
+
+def t(key: str, /, **params: object) -> str:
+    """Translate ``key`` into the current language and fill in ``params``."""
+    text = CATALOG[_language].get(key)
+    if text is None:
+        text = CATALOG["de"].get(key, key)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def has(key: str) -> bool:
+    return key in CATALOG["de"]

@@ -1,0 +1,44 @@
+"""Neutralise untrusted text before it is stored or shown.
+
+Stored text is never interpreted as markup (see security.md F1-F4); this module
+removes what markup-free rendering cannot: C0/C1 control characters (terminal
+escape sequences), DEL, lone surrogates and bidi overrides.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 except TAB and LF, DEL, C1, lone surrogates, bidi embedding/override/isolate controls.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+_CONTROL_SINGLE_LINE = re.compile(
+    "[\x00-\x1f\x7f\x80-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean(text: str | None, *, multiline: bool = False) -> str:
+    """Return ``text`` without control characters; ``None`` becomes ``""``.
+
+    Single-line fields also lose TAB and LF (replaced by a space).
+    """
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    if multiline:
+        return _CONTROL.sub("", text.replace("\r\n", "\n"))
+    return _CONTROL_SINGLE_LINE.sub(" ", text.replace("\r\n", " ")).strip()
+
+
+def clean_opt(text: str | None, *, multiline: bool = False) -> str | None:
+    """Like :func:`clean` but keeps ``None`` and turns blank text into ``None``."""
+    if text is None:
+        return None
+    out = clean(text, multiline=multiline)
+    return out or None
+
+
+def has_control(text: str) -> bool:
+    return bool(_CONTROL.search(text))

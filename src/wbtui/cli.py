@@ -639,11 +639,13 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
     services = st().services
     case_id = services.resolve(case)
     reasons = services.handover_check(case_id)
+    from wbtui.i18n import render_reason
+
     if as_json:
-        out_json({"ready": not reasons, "missing": [{"key": k, "params": p, "text": t(k, **{**p, **({"field": t(p["field"])} if "field" in p else {})})} for k, p in reasons]})
+        out_json({"ready": not reasons, "missing": [{"key": k, "params": p, "text": render_reason(k, p)} for k, p in reasons]})
     else:
         for key, params in reasons:
-            typer.echo("✗ " + t(key, **{**params, **({"field": t(params["field"])} if "field" in params else {})}))
+            typer.echo("✗ " + render_reason(key, params))
         if not reasons:
             typer.echo("✓")
     if reasons:

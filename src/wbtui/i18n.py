@@ -37,3 +37,16 @@ def t(key: str, /, **params: object) -> str:
 
 def has(key: str) -> bool:
     return key in CATALOG["de"]
+
+
+def render_reason(key: str, params: dict) -> str:
+    """Render a process-rule reason, translating parameters that are themselves codes."""
+    shown = dict(params)
+    if isinstance(shown.get("field"), str) and shown["field"].startswith("field."):
+        shown["field"] = t(shown["field"])
+    if "owner" in shown:
+        shown["owner"] = t(f"side.{shown['owner']}")
+    for name in ("src", "dst", "stage"):
+        if name in shown and has(f"stage.{shown[name]}"):
+            shown[name] = t(f"stage.{shown[name]}")
+    return t(key, **shown)

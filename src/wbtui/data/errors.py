@@ -29,9 +29,9 @@ class RuleViolation(WbtuiError):
         self.reasons = reasons
 
     def message(self) -> str:
-        from wbtui.i18n import t
+        from wbtui.i18n import render_reason
 
-        return "; ".join(t(key, **params) for key, params in self.reasons)
+        return "; ".join(render_reason(key, params) for key, params in self.reasons)
 
 
 class StoreError(WbtuiError):

@@ -56,7 +56,10 @@ def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 def migrate(path: Path, *, target: int | None = None) -> tuple[int, int]:
     """Bring the store at ``path`` to ``target`` (default: newest). Returns (before, after)."""
-    con = connect_raw(path)
+    try:
+        con = connect_raw(path)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError("err.store_unreadable", path=str(path), detail=str(exc)) from exc
     try:
         con.execute("BEGIN IMMEDIATE")
         try:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "wbtui"
-HEAVY = ("textual", "sqlmodel", "sqlalchemy", "pydantic")
+HEAVY = ("textual", "sqlmodel", "sqlalchemy")
 
 
 def _imports(path: Path) -> set[str]:

@@ -70,20 +70,40 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-FROM = " FROM fbw_case c JOIN person p ON p.id = c.person_id"
-ORDER = " ORDER BY p.family_name, p.given_names, c.id"
+FROM = " FROM person p JOIN fbw_case c ON c.person_id = p.id"
+ORDER = " ORDER BY p.family_name, p.given_names, p.id, c.id"
 
 
 def count_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None) -> int:
     where, params = flt.sql(engine)
+    if not flt.text.strip():  # no person columns involved: count the case table alone
+        return con.execute("SELECT COUNT(*) FROM fbw_case c" + where, params).fetchone()[0]
     return con.execute("SELECT COUNT(*)" + FROM + where, params).fetchone()[0]
 
 
 def list_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None, *, limit: int = 50, offset: int = 0) -> list[dict]:
+    """One page of the filtered, name-ordered list. The page is chosen first on the
+    name index; per-row look-ups (next due follow-up) run only for that page."""
     where, params = flt.sql(engine)
-    sql = "SELECT " + ", ".join(LIST_COLUMNS) + FROM + where + ORDER + " LIMIT ? OFFSET ?"
+    inner = "SELECT c.rowid" + FROM + where + ORDER + " LIMIT ? OFFSET ?"
+    sql = "SELECT " + ", ".join(LIST_COLUMNS) + FROM + " WHERE c.rowid IN (" + inner + ")" + ORDER
     rows = con.execute(sql, params + [limit, offset]).fetchall()
     return [dict(zip(ROW_KEYS, row)) for row in rows]
+
+
+def ordered_rowids(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None) -> list[int]:
+    """All matching case rowids in list order: the board keeps this and fetches pages by rowid."""
+    where, params = flt.sql(engine)
+    return [r[0] for r in con.execute("SELECT c.rowid" + FROM + where + ORDER, params)]
+
+
+def rows_by_rowid(con: sqlite3.Connection, rowids: list[int]) -> dict[int, dict]:
+    """List rows for the given rowids (one page of the board)."""
+    if not rowids:
+        return {}
+    marks = ",".join("?" * len(rowids))
+    sql = "SELECT c.rowid, " + ", ".join(LIST_COLUMNS) + FROM + f" WHERE c.rowid IN ({marks})"
+    return {row[0]: dict(zip(ROW_KEYS, row[1:])) for row in con.execute(sql, rowids)}
 
 
 def total_cases(con: sqlite3.Connection) -> int:

@@ -1,5 +1,209 @@
-"""Placeholder; replaced by the real TUI."""
+"""The Textual application: paints first, opens the store in a worker, then shows the board."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from wbtui.i18n import t
+
+CSS = """
+Screen { background: $surface; }
+#status, .status { height: 1; color: $text-muted; }
+.title { text-style: bold; height: 1; }
+.section { margin-top: 1; text-style: bold; color: $accent; height: 1; }
+.hint { color: $text-muted; }
+.error { color: $error; }
+.ok { color: $success; }
+Input { height: 3; }
+.form-row { height: 3; }
+.form-label { width: 26; padding-top: 1; }
+.form-input { width: 1fr; }
+.form-error { height: 1; color: $error; padding-left: 26; }
+Screen.-narrow .form-label { width: 18; }
+Screen.-narrow .form-error { padding-left: 18; }
+ModalScreen { align: center middle; }
+.dialog { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent; padding: 0 1; background: $panel; }
+"""
+
+
+@dataclass
+class Context:
+    """What every screen needs once the store is open."""
+
+    store: object
+    services: object
+    config: object
+    today: date
+    engine: object
+
+    def connect(self):
+        return self.store.raw()
+
+
+class StoreReady(Message):
+    pass
+
+
+class WbtuiApp(App):
+    """wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur."""
+
+    TITLE = "wbtui"
+    CSS = CSS
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("f1", "toggle_help", t("tui.key.help"), id="app.help"),
+        Binding("ctrl+q", "quit", t("tui.key.quit"), id="app.quit", priority=True),
+        Binding("f2", "board", t("tui.key.board"), id="app.board", show=False),
+        Binding("f3", "followups", t("tui.key.followups"), id="app.followups", show=False),
+        Binding("f4", "inbox", t("tui.key.inbox"), id="app.inbox", show=False),
+    ]
+
+    def __init__(self, config, *, db=None, today: date | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.db = db
+        self.fixed_today = today
+        self.ctx: Context | None = None
+        self.animation_level = "none"
+
+    # -- start-up --------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(dict(self.config.keys))
+        from wbtui.screens.board import BoardScreen
+
+        self.push_screen(BoardScreen())
+        self._open_store()
+
+    @work(thread=True, exclusive=True, group="store", exit_on_error=False)
+    def _open_store(self) -> None:
+        from wbtui.data.errors import WbtuiError
+        from wbtui.data.services import Services
+        from wbtui.data.store import open_store
+        from wbtui.data.timers import TimerEngine
+
+        try:
+            store = open_store(self.db)
+            today = self.fixed_today or date.today()
+            services = Services(store, self.config, today=self.fixed_today)
+            _ = services.actor
+            engine = TimerEngine(today, self.config.timers, self.config.calendar())
+        except WbtuiError as exc:
+            self.call_from_thread(self.notify, exc.message(), severity="error", markup=False, timeout=30)
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self.notify, t("err.internal", kind=type(exc).__name__), severity="error", markup=False)
+            return
+        self.call_from_thread(self._store_ready, Context(store, services, self.config, today, engine))
+
+    def _store_ready(self, ctx: Context) -> None:
+        self.ctx = ctx
+        for screen in self.screen_stack:
+            screen.post_message(StoreReady())
+
+    # -- helpers for screens ---------------------------------------------------------
+    def do(self, fn: Callable, *args, then: Callable | None = None, on_error: Callable | None = None, group: str = "action") -> None:
+        """Run ``fn(*args)`` in a thread; show errors as notifications (no markup), call ``then`` on success."""
+
+        def job() -> None:
+            from wbtui.data.errors import WbtuiError
+
+            try:
+                result = fn(*args)
+            except WbtuiError as exc:
+                self.call_from_thread(self.notify, exc.message(), severity="error", markup=False, timeout=10)
+                if on_error:
+                    self.call_from_thread(on_error, exc)
+                return
+            except Exception as exc:  # noqa: BLE001 - never crash the caseworker's session
+                if "locked" in str(exc):
+                    message = t("err.store_busy")
+                else:
+                    message = t("err.internal", kind=type(exc).__name__)
+                self.call_from_thread(self.notify, message, severity="error", markup=False, timeout=10)
+                if on_error:
+                    self.call_from_thread(on_error, exc)
+                return
+            if then is not None:
+                self.call_from_thread(then, result)
+
+        self.run_worker(job, thread=True, group=group, exit_on_error=False)
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        self.notify(message, severity="error" if error else "information", markup=False, timeout=8 if error else 4)
+
+    def open_case(self, case_id: str) -> None:
+        from wbtui.screens.case_detail import CaseDetailScreen
+
+        self.push_screen(CaseDetailScreen(case_id))
+
+    # -- actions -----------------------------------------------------------------
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def _go(self, screen_cls: type[Screen]) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, screen_cls):
+            self.push_screen(screen_cls())
+
+    def action_board(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_followups(self) -> None:
+        from wbtui.screens.followups import FollowupScreen
+
+        self._go(FollowupScreen)
+
+    def action_inbox(self) -> None:
+        from wbtui.screens.inbox import InboxScreen
+
+        self._go(InboxScreen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # No "Screenshot": it would write screen contents (Sozialdaten) to disk (security.md F6).
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand(t("tui.cmd.board"), t("tui.cmd.board_help"), self.action_board)
+        yield SystemCommand(t("tui.cmd.followups"), t("tui.cmd.followups_help"), self.action_followups)
+        yield SystemCommand(t("tui.cmd.inbox"), t("tui.cmd.inbox_help"), self.action_inbox)
+        yield SystemCommand(t("tui.cmd.new_case"), t("tui.cmd.new_case_help"), self.action_new_case)
+        for binding in screen.active_bindings.values():
+            b = binding.binding
+            if b.id and b.description and not b.id.startswith("app.") and b.action not in ("quit",):
+                yield SystemCommand(
+                    b.description, f"{b.key} · {b.id}", lambda b=b, node=binding.node: self.call_later(self.run_action, b.action, node)
+                )
+
+    def action_new_case(self) -> None:
+        from wbtui.screens.intake import IntakeScreen
+
+        self.push_screen(IntakeScreen(None))
+
+    def _fatal_error(self) -> None:
+        """Exit after an unexpected error without printing locals (security.md F5)."""
+        self.bell()
+        from rich.text import Text
+
+        self._exit_renderables.append(Text(t("err.internal", kind="TUI")))
+        self._close_messages_no_wait()
 
 
 def run(config, db=None) -> int:
-    return 0
+    app = WbtuiApp(config, db=db)
+    app.run()
+    return app.return_code or 0

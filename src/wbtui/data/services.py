@@ -605,13 +605,7 @@ class Services:
             case, person = self._load(s, case_id)
             if case.stage == Stage.CLOSED:
                 raise RuleViolation([("guard.case_closed", {})])
-            consent_id = None
-            if variant != "fallbesprechung":
-                consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
-                valid = [c for c in consents if consent_covers(c, held, None, ("fallkonferenz", "fbw_gesamt"))]
-                if not valid:
-                    raise RuleViolation([("guard.conference_needs_consent", {})])
-                consent_id = valid[0].id
+            consent_id = self._conference_consent(s, person, variant, held)
             conference = Conference(
                 case_id=case.id,
                 held_on=held,
@@ -634,6 +628,28 @@ class Services:
             self._touch(case)
             self._event(s, case, "conference_held", variant=variant, decisions=[c for c, _, _ in decisions])
             return conference.id
+
+    def _conference_consent(self, s, person: Person, variant: str, held: date) -> uuid.UUID | None:
+        """Consent gate: a bilateral Fallbesprechung rests on § 69 SGB X; every other variant needs consent."""
+        from sqlmodel import select
+
+        if variant == "fallbesprechung":
+            return None
+        consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+        valid = [c for c in consents if consent_covers(c, held, None, ("fallkonferenz", "fbw_gesamt"))]
+        if not valid:
+            raise RuleViolation([("guard.conference_needs_consent", {})])
+        return valid[0].id
+
+    def conference_gate(self, case_id: uuid.UUID, variant: str) -> list:
+        """Reasons why a conference of ``variant`` may not be held now (empty when it may)."""
+        with self._tx() as s:
+            _case, person = self._load(s, case_id)
+            try:
+                self._conference_consent(s, person, variant, self.today())
+            except RuleViolation as exc:
+                return exc.reasons
+            return []
 
     # -- tasks -----------------------------------------------------------------
     def add_task(self, case_id: uuid.UUID, title: str, owner: str | None, due_on: date) -> uuid.UUID:

@@ -1,0 +1,194 @@
+"""Case board ("Wo steht mein Kunde?"): filter-as-you-type over all cases, instant at 100,000."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from wbtui.app import StoreReady
+from wbtui.data.process import Stage
+from wbtui.data.queries import CaseFilter, ordered_rowids, total_cases
+from wbtui.i18n import t
+from wbtui.widgets.case_list import CaseList
+from wbtui.widgets.safe import safe
+
+TIMER_CYCLE = (None, "overdue", "stalled")
+SIDE_CYCLE = (None, "jobcenter", "agentur")
+
+
+class BoardScreen(Screen):
+    """The caseworker's board: one line per case."""
+
+    HELP = t("tui.help.board")
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", t("tui.key.search"), id="board.filter"),
+        Binding("m", "toggle_mine", t("tui.key.mine"), id="board.mine"),
+        Binding("o", "cycle_timer", t("tui.key.timer"), id="board.timer"),
+        Binding("a", "cycle_side", t("tui.key.side"), id="board.side"),
+        Binding("f", "pick_stage", t("tui.key.stage"), id="board.stage"),
+        Binding("n", "new_case", t("tui.key.new"), id="board.new"),
+        Binding("w", "app.followups", t("tui.key.followups"), id="board.followups"),
+        Binding("i", "app.inbox", t("tui.key.inbox"), id="board.inbox"),
+        Binding("r", "reload", t("tui.key.reload"), id="board.reload", show=False),
+        Binding("escape", "focus_list", show=False, id="board.list"),
+    ]
+
+    DEFAULT_CSS = """
+    BoardScreen #top { height: 1; }
+    BoardScreen #title { width: 1fr; text-style: bold; }
+    BoardScreen #who { width: auto; color: $text-muted; }
+    BoardScreen #searchrow { height: 1; }
+    BoardScreen #searchlabel { width: auto; padding-right: 1; }
+    BoardScreen #filter { border: none; height: 1; padding: 0; width: 1fr; }
+    BoardScreen #filter:focus { background: $boost; }
+    BoardScreen #status { height: 1; color: $text-muted; }
+    BoardScreen #columns { height: 1; color: $text-muted; text-style: bold; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mine = False
+        self.timer: str | None = None
+        self.side: str | None = None
+        self.stages: tuple[str, ...] = ()
+        self._debounce = None
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        with Horizontal(id="top"):
+            yield Label(t("tui.board.title"), id="title")
+            yield Label(safe(f"{app.config.user_name} · {app.config.office_name}"), id="who")
+        with Horizontal(id="searchrow"):
+            yield Label(t("tui.board.search"), id="searchlabel")
+            yield Input(placeholder=t("tui.board.search_hint"), id="filter")
+        yield Static(t("tui.loading"), id="status")
+        yield Static(self._columns_text(), id="columns")
+        yield CaseList(self._connect, self._engine, today=self._today(), id="cases")
+        yield Footer()
+
+    # -- plumbing ------------------------------------------------------------------
+    def _today(self):
+        from datetime import date
+
+        return self.app.fixed_today or date.today()
+
+    def _connect(self):
+        return self.app.ctx.connect()
+
+    def _engine(self):
+        return self.app.ctx.engine
+
+    def _columns_text(self) -> Text:
+        return Text(CaseList.header(self.size.width or 80))
+
+    def on_resize(self) -> None:
+        self.query_one("#columns", Static).update(self._columns_text())
+
+    def on_mount(self) -> None:
+        self.query_one(CaseList).focus()
+        if self.app.ctx is not None:
+            self.refresh_cases()
+
+    def on_store_ready(self, _message: StoreReady) -> None:
+        self.refresh_cases()
+
+    def on_screen_resume(self) -> None:
+        if self.app.ctx is not None:
+            self.query_one(CaseList).invalidate_rows()
+            self.refresh_cases()
+
+    def current_filter(self) -> CaseFilter:
+        ctx = self.app.ctx
+        mine = ctx.services.actor.user_id.hex if self.mine and ctx else None
+        return CaseFilter(
+            text=self.query_one("#filter", Input).value, stages=self.stages, owner=self.side, mine_user_id=mine, timer=self.timer
+        )
+
+    def refresh_cases(self) -> None:
+        if self.app.ctx is None:
+            return
+        self._run_query(self.current_filter())
+
+    @work(thread=True, exclusive=True, group="board-query", exit_on_error=False)
+    def _run_query(self, flt: CaseFilter) -> None:
+        ctx = self.app.ctx
+        con = ctx.connect()
+        try:
+            rowids = ordered_rowids(con, flt, ctx.engine)
+            total = total_cases(con)
+        finally:
+            con.close()
+        self.app.call_from_thread(self._show, rowids, total)
+
+    def _show(self, rowids: list[int], total: int) -> None:
+        self.query_one(CaseList).set_rowids(rowids)
+        self._total = total
+        self._update_status(len(rowids), total)
+
+    def _update_status(self, shown: int, total: int) -> None:
+        parts = [t("tui.board.n_of_n", n=shown, total=total)]
+        if self.mine:
+            parts.append(t("tui.board.f_mine"))
+        if self.timer:
+            parts.append(t("timer." + ("overdue" if self.timer == "overdue" else "stalled")))
+        if self.side:
+            parts.append(t("side." + self.side))
+        if self.stages:
+            parts.append(", ".join(t("stage." + s) for s in self.stages))
+        self.query_one("#status", Static).update(Text(" · ".join(parts)))
+
+    # -- events ----------------------------------------------------------------------
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, _event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.15, self.refresh_cases)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, _event: Input.Submitted) -> None:
+        self.query_one(CaseList).focus()
+
+    @on(CaseList.Opened)
+    def _open(self, event: CaseList.Opened) -> None:
+        self.app.open_case(event.case_id)
+
+    # -- actions -----------------------------------------------------------------------
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(CaseList).focus()
+
+    def action_toggle_mine(self) -> None:
+        self.mine = not self.mine
+        self.refresh_cases()
+
+    def action_cycle_timer(self) -> None:
+        self.timer = TIMER_CYCLE[(TIMER_CYCLE.index(self.timer) + 1) % len(TIMER_CYCLE)]
+        self.refresh_cases()
+
+    def action_cycle_side(self) -> None:
+        self.side = SIDE_CYCLE[(SIDE_CYCLE.index(self.side) + 1) % len(SIDE_CYCLE)]
+        self.refresh_cases()
+
+    def action_pick_stage(self) -> None:
+        from wbtui.screens.pickers import StagePicker
+
+        def chosen(stage: str | None) -> None:
+            self.stages = () if not stage else (stage,)
+            self.refresh_cases()
+
+        self.app.push_screen(StagePicker([s.value for s in Stage]), chosen)
+
+    def action_new_case(self) -> None:
+        self.app.action_new_case()
+
+    def action_reload(self) -> None:
+        self.query_one(CaseList).invalidate_rows()
+        self.refresh_cases()

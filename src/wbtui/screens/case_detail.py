@@ -1,0 +1,285 @@
+"""Case detail: stage, next steps with the guards' reasons, sections and the timeline."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from wbtui.app import StoreReady
+from wbtui.data.detail import case_detail
+from wbtui.data.process import STAGES, Stage
+from wbtui.i18n import get_language, render_reason, t
+from wbtui.widgets.safe import fmt_date, safe
+
+TIMER_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim", "ok": "green"}
+
+
+class CaseDetailScreen(Screen):
+    """Everything about one case; stage transitions start here."""
+
+    HELP = t("tui.help.detail")
+    BINDINGS = [
+        Binding("g", "move", t("tui.key.move"), id="case.move"),
+        Binding("e", "edit", t("tui.key.edit"), id="case.edit"),
+        Binding("h", "obstacles", t("tui.key.obstacles"), id="case.obstacles"),
+        Binding("u", "handover", t("tui.key.handover"), id="case.handover"),
+        Binding("k", "conference", t("tui.key.conference"), id="case.conference"),
+        Binding("w", "add_task", t("tui.key.task"), id="case.task"),
+        Binding("c", "contact", t("tui.key.contact"), id="case.contact", show=False),
+        Binding("y", "copy_ref", t("tui.key.copy"), id="case.copy", show=False),
+        Binding("escape", "back", t("tui.key.back"), id="case.back"),
+    ]
+    DEFAULT_CSS = """
+    CaseDetailScreen #head1 { text-style: bold; height: 1; }
+    CaseDetailScreen #head2 { height: 1; }
+    CaseDetailScreen #body { height: 1fr; }
+    CaseDetailScreen #body Static { height: auto; }
+    """
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.loading"), id="head1")
+        yield Label("", id="head2")
+        with VerticalScroll(id="body"):
+            yield Static("", id="steps")
+            yield Static("", id="person")
+            yield Static("", id="obstacles")
+            yield Static("", id="consents")
+            yield Static("", id="handovers")
+            yield Static("", id="tasks")
+            yield Static("", id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#body").focus()
+        if self.app.ctx is not None:
+            self.reload()
+
+    def on_store_ready(self, _message: StoreReady) -> None:
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.app.ctx is not None:
+            self.reload()
+
+    @work(thread=True, exclusive=True, group="case-detail", exit_on_error=False)
+    def reload(self) -> None:
+        from wbtui.data.errors import WbtuiError
+
+        ctx = self.app.ctx
+        con = ctx.connect()
+        try:
+            detail = case_detail(con, self.case_id, ctx.engine)
+        except WbtuiError as exc:
+            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            return
+        finally:
+            con.close()
+        steps = ctx.services.next_steps(uuid.UUID(self.case_id)) if detail["stage"] != "closed" else []
+        self.app.call_from_thread(self._show_detail, detail, steps)
+
+    # -- rendering ---------------------------------------------------------------------
+    def _show_detail(self, d: dict, steps: list) -> None:
+        self.detail = d
+        self.steps = steps
+        p, c = d["person"], d["case"]
+        head = Text()
+        head.append(safe(f"{p['family_name']}, {p['given_names']}", "bold"))
+        head.append(f"  ·  {t('field.kundennummer')} ")
+        head.append(safe(p["kundennummer"]))
+        if p.get("bg_nummer"):
+            head.append("  ·  BG ")
+            head.append(safe(p["bg_nummer"]))
+        self.query_one("#head1", Label).update(head)
+        timer = d["timer"]["state"]
+        line2 = Text(f"{d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}  ·  ")
+        line2.append(t("timer." + timer), TIMER_STYLE[timer])
+        if d["timer"]["rules"]:
+            line2.append(" (" + ", ".join(t("rule." + r) for r in d["timer"]["rules"]) + ")", TIMER_STYLE[timer])
+        self.query_one("#head2", Label).update(line2)
+        self.query_one("#steps", Static).update(self._steps_text(steps))
+        self.query_one("#person", Static).update(self._person_text(p, c))
+        self.query_one("#obstacles", Static).update(self._obstacles_text(d))
+        self.query_one("#consents", Static).update(self._consents_text(d))
+        self.query_one("#handovers", Static).update(self._handovers_text(d))
+        self.query_one("#tasks", Static).update(self._tasks_text(d))
+        self.query_one("#timeline", Static).update(self._timeline_text(d))
+
+    def _section(self, key: str) -> Text:
+        return Text("\n" + t(key) + "\n", style="bold")
+
+    def _steps_text(self, steps) -> Text:
+        out = Text(t("hdr.next_steps") + "  (g)\n", style="bold")
+        if not steps:
+            out.append("  –\n")
+        for target, reasons in steps:
+            code = STAGES[target].code
+            if reasons:
+                out.append(f"  ✗ {code} {t('stage.' + target.value)}: ", "dim")
+                out.append("; ".join(render_reason(k, p) for k, p in reasons) + "\n", "dim")
+            else:
+                out.append(f"  ✓ {code} {t('stage.' + target.value)}\n", "green")
+        return out
+
+    def _person_text(self, p: dict, c: dict) -> Text:
+        out = self._section("hdr.person")
+        for key in ("birth_date", "phone", "email", "address", "preferred_language", "german_level_cefr", "school_certificate"):
+            if p.get(key):
+                out.append(f"  {t('field.' + key)}: ")
+                out.append(safe(fmt_date(p[key]) if key == "birth_date" else p[key]))
+                out.append("\n")
+        out.append(Text(t("hdr.need") + "\n", style="bold"))
+        for key in ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "necessity_reason",
+                    "legal_basis", "counselling_outcome", "appointment_at", "voucher_valid_until", "course_start",
+                    "course_planned_end", "close_reason"):
+            if c.get(key) not in (None, ""):
+                value = fmt_date(c[key]) if key in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end", "appointment_at") else c[key]
+                out.append(f"  {t('field.' + key)}: ")
+                out.append(safe(value))
+                out.append("\n")
+        return out
+
+    def _obstacles_text(self, d: dict) -> Text:
+        out = self._section("hdr.obstacles")
+        catalog = self.app.ctx.services.catalog
+        lang = get_language()
+        for o in d["obstacles"]:
+            out.append(f"  {o['code']:<6} ")
+            out.append(safe(catalog.label(o["code"], lang)))
+            out.append(f" — {t('obst.' + o['status'])}\n")
+        if d["art9_hidden"]:
+            out.append("  " + t("hdr.art9_hidden", n=d["art9_hidden"]) + "\n", "dim")
+        if not d["obstacles"] and not d["art9_hidden"]:
+            out.append("  –\n")
+        return out
+
+    def _consents_text(self, d: dict) -> Text:
+        out = self._section("hdr.consents")
+        for cs in d["consents"]:
+            state = t("tui.consent.revoked", date=fmt_date(cs["revoked_on"])) if cs["revoked_on"] else t("tui.consent.given", date=fmt_date(cs["given_on"]))
+            out.append(f"  {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {state}\n")
+        if not d["consents"]:
+            out.append("  –\n")
+        return out
+
+    def _handovers_text(self, d: dict) -> Text:
+        out = self._section("hdr.handovers")
+        for h in d["handovers"]:
+            out.append(f"  {fmt_date(h['sent_at'])} {t('tui.handover.status.' + h['status'])}")
+            if h.get("query_text"):
+                out.append(": ")
+                out.append(safe(h["query_text"]))
+            out.append("\n")
+        if not d["handovers"]:
+            out.append("  –\n")
+        return out
+
+    def _tasks_text(self, d: dict) -> Text:
+        out = self._section("hdr.tasks")
+        for task in d["tasks"]:
+            overdue = task["status"] == "offen" and task["due_on"] < self.app.ctx.today.isoformat()
+            out.append(f"  {'!' if overdue else ' '} {fmt_date(task['due_on'])} ", "bold red" if overdue else "")
+            out.append(safe(task["owner"]))
+            out.append(": ")
+            out.append(safe(t("tui.decision." + task["title"]) if task["origin"] == "fallkonferenz" else task["title"]))
+            out.append(f" ({task['status']})\n")
+        if not d["tasks"]:
+            out.append("  –\n")
+        return out
+
+    def _timeline_text(self, d: dict) -> Text:
+        out = self._section("hdr.timeline")
+        for ev in reversed(d["timeline"][-60:]):
+            out.append(f"  {fmt_date(ev['at'])} ")
+            if ev["type"] == "stage_changed":
+                out.append(f"{t('stage.' + (ev['from_stage'] or 'need_identified'))} → {t('stage.' + ev['to_stage'])}")
+            else:
+                out.append(t("tui.event." + ev["type"]) if ev["type"] in EVENT_TYPES else safe(ev["type"]))
+            out.append("  ")
+            out.append(safe(ev["actor"], "dim"))
+            out.append("\n")
+        return out
+
+    # -- actions ------------------------------------------------------------------
+    def _uuid(self) -> uuid.UUID:
+        return uuid.UUID(self.case_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_move(self) -> None:
+        if self.detail is None:
+            return
+        from wbtui.screens.move import MoveScreen
+
+        self.app.push_screen(MoveScreen(self.case_id, Stage(self.detail["stage"]), self.steps))
+
+    def action_edit(self) -> None:
+        if self.detail is None:
+            return
+        from wbtui.screens.intake import IntakeScreen
+
+        self.app.push_screen(IntakeScreen(self.case_id, {**self.detail["person"], **self.detail["case"]}))
+
+    def action_obstacles(self) -> None:
+        from wbtui.screens.obstacles import ObstacleScreen
+
+        self.app.push_screen(ObstacleScreen(self.case_id))
+
+    def action_handover(self) -> None:
+        from wbtui.screens.handover import HandoverScreen
+
+        self.app.push_screen(HandoverScreen(self.case_id))
+
+    def action_conference(self) -> None:
+        from wbtui.screens.conference import ConferenceScreen
+
+        self.app.push_screen(ConferenceScreen(self.case_id))
+
+    def action_add_task(self) -> None:
+        from wbtui.screens.pickers import Prompt
+
+        def got(value: str | None) -> None:
+            if not value:
+                return
+            from wbtui.data.errors import WbtuiError
+            from wbtui.data.fields import parse_date
+
+            title, _, due = value.rpartition(";")
+            try:
+                due_on = parse_date(due.strip(), field=t("hdr.due"))
+            except WbtuiError as exc:
+                self.app.say(exc.message(), error=True)
+                return
+            self.app.do(self.app.ctx.services.add_task, self._uuid(), title.strip() or due, None, due_on,
+                        then=lambda _r: (self.app.say(t("tui.task_added")), self.reload()))
+
+        self.app.push_screen(Prompt(t("tui.task.prompt"), t("tui.task.placeholder")), got)
+
+    def action_contact(self) -> None:
+        self.app.do(self.app.ctx.services.record_contact, self._uuid(), None,
+                    then=lambda _r: (self.app.say(t("tui.contact_recorded")), self.reload()))
+
+    def action_copy_ref(self) -> None:
+        if self.detail:
+            self.app.copy_to_clipboard(self.detail["person"]["kundennummer"])
+            self.app.say(t("tui.copied"))
+
+
+EVENT_TYPES = (
+    "case_created", "intake_updated", "obstacle_added", "obstacle_updated", "consent_recorded", "consent_revoked",
+    "handover_sent", "handover_received", "handover_query", "appointment_set", "counselling_result", "voucher_issued",
+    "voucher_expired", "enrolment_approved", "course_started", "dropout", "course_completed", "integration",
+    "case_closed", "conference_held", "task_created", "task_done", "contact",
+)

@@ -1,0 +1,105 @@
+"""Follow-ups and the "nobody lost" board: my or my team's Wiedervorlagen, overdue first; stalled and overdue cases by rule."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from wbtui.data.queries import TaskFilter, days_since, list_tasks, overdue_cases
+from wbtui.i18n import t
+from wbtui.widgets.safe import fmt_date, safe
+
+KIND_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim"}
+
+
+class FollowupScreen(Screen):
+    HELP = t("tui.help.followups")
+    BINDINGS = [
+        Binding("enter", "open", t("tui.key.open"), id="fu.open"),
+        Binding("d", "done", t("tui.key.done"), id="fu.done"),
+        Binding("t", "toggle_team", t("tui.key.team"), id="fu.team"),
+        Binding("escape", "back", t("tui.key.back"), id="fu.back"),
+    ]
+    DEFAULT_CSS = """
+    FollowupScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.team = False
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.fu.title"), classes="title")
+        yield Label("", id="fu-status", classes="status")
+        yield DataTable(id="fu", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="followups", exit_on_error=False)
+    def reload(self) -> None:
+        ctx = self.app.ctx
+        con = ctx.connect()
+        try:
+            owner = None if self.team else self.app.config.user_login
+            tasks = list_tasks(con, TaskFilter(owner=owner), limit=300)
+            cases = overdue_cases(con, ctx.engine, limit=300)
+        finally:
+            con.close()
+        self.app.call_from_thread(self._fill, tasks, cases)
+
+    def _fill(self, tasks: list[dict], cases: list[dict]) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(t("tui.fu.what"), t("hdr.due"), t("hdr.name"), t("tui.fu.owner"), t("tui.fu.detail"))
+        today = self.app.ctx.today
+        iso = today.isoformat()
+        tasks = sorted(tasks, key=lambda r: (r["due_on"] >= iso, r["due_on"]))
+        overdue_tasks = 0
+        for r in tasks:
+            late = r["due_on"] < iso
+            overdue_tasks += late
+            title = t("tui.decision." + r["title"]) if r["origin"] == "fallkonferenz" else r["title"]
+            table.add_row(Text(t("hdr.task") + (" !" if late else ""), style="bold red" if late else ""), Text(fmt_date(r["due_on"])),
+                          safe(f"{r['family_name']}, {r['given_names']}"), safe(r["owner"]), safe(title), key=f"task:{r['id']}:{r['case_id']}")
+        for r in cases:
+            days = days_since(r["stage_since"], today)
+            table.add_row(Text(t("timer." + r["kind"]), style=KIND_STYLE[r["kind"]]), Text(f"{days}d"),
+                          safe(f"{r['family_name']}, {r['given_names']}"), Text(t("stage." + r["stage"])),
+                          Text(t("rule." + r["rule"])), key=f"case:{r['id']}:{r['rule']}")
+        scope = t("tui.fu.team") if self.team else t("tui.fu.mine")
+        self.query_one("#fu-status", Label).update(
+            Text(t("tui.fu.counts", scope=scope, tasks=len(tasks), overdue=overdue_tasks, cases=len(cases)))
+        )
+
+    def _key(self) -> list[str] | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or "").split(":")
+
+    def action_open(self) -> None:
+        key = self._key()
+        if key:
+            self.app.open_case(key[2] if key[0] == "task" else key[1])
+
+    def action_done(self) -> None:
+        key = self._key()
+        if key and key[0] == "task":
+            self.app.do(self.app.ctx.services.complete_task, key[1], then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+
+    def action_toggle_team(self) -> None:
+        self.team = not self.team
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,149 @@
+"""Handover (Übergabe): completeness of the minimum data set and consent before "send";
+acknowledge or query on the Agentur side; the Agentur's feedback visible to the Jobcenter."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from wbtui.data.detail import case_detail
+from wbtui.data.process import Stage
+from wbtui.i18n import render_reason, t
+from wbtui.widgets.safe import fmt_date, safe
+
+CHECK_ITEMS = ("field.kundennummer", "field.family_name", "field.given_names", "field.birth_date", "field.contact",
+               "field.target_kldb", "field.training_type", "field.schedule", "field.necessity_reason")
+FEEDBACK = ("handover_received", "handover_query", "appointment_set", "counselling_result", "voucher_issued",
+            "voucher_expired", "enrolment_approved", "course_started", "dropout", "course_completed")
+
+
+class HandoverScreen(Screen):
+    HELP = t("tui.help.handover")
+    BINDINGS = [
+        Binding("s", "send", t("tui.key.send"), id="handover.send"),
+        Binding("a", "ack", t("tui.key.ack"), id="handover.ack"),
+        Binding("r", "query", t("tui.key.query"), id="handover.query"),
+        Binding("escape", "back", t("tui.key.back"), id="handover.back"),
+    ]
+    DEFAULT_CSS = """
+    HandoverScreen #hbody { height: 1fr; }
+    HandoverScreen #hbody Static { height: auto; }
+    """
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.stage: Stage | None = None
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.handover.title"), classes="title")
+        yield Label("", id="hname")
+        with VerticalScroll(id="hbody"):
+            yield Static(t("tui.loading"), id="check")
+            yield Static("", id="feedback")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#hbody").focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="handover", exit_on_error=False)
+    def reload(self) -> None:
+        ctx = self.app.ctx
+        con = ctx.connect()
+        try:
+            detail = case_detail(con, self.case_id, ctx.engine)
+        finally:
+            con.close()
+        reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
+        self.app.call_from_thread(self._show_detail, detail, reasons)
+
+    def _show_detail(self, d: dict, reasons: list) -> None:
+        self.stage = Stage(d["stage"])
+        self.ready = not reasons
+        p = d["person"]
+        name = safe(f"{p['family_name']}, {p['given_names']}", "bold")
+        name.append(f"  ·  {t('stage.' + d['stage'])}")
+        self.query_one("#hname", Label).update(name)
+        missing = {params.get("field") for key, params in reasons if key == "guard.missing_field"}
+        out = Text(t("tui.handover.dataset") + "\n", style="bold")
+        for item in CHECK_ITEMS:
+            ok = item not in missing
+            out.append(f"  {'✓' if ok else '✗'} {t(item)}\n", "green" if ok else "bold red")
+        other = [(k, p) for k, p in reasons if k != "guard.missing_field"]
+        out.append("\n" + t("tui.handover.basis") + "\n", style="bold")
+        if any(k == "guard.no_consent" for k, _ in other):
+            out.append("  ✗ " + t("guard.no_consent") + "\n", "bold red")
+        else:
+            out.append("  ✓ " + t("tui.handover.basis_ok") + "\n", "green")
+        for key, params in other:
+            if key != "guard.no_consent":
+                out.append("  ✗ " + render_reason(key, params) + "\n", "bold red")
+        out.append("\n")
+        if self.stage == Stage.READY and self.ready:
+            out.append(t("tui.handover.can_send") + "\n", "bold green")
+        elif self.stage == Stage.HANDED_OVER:
+            out.append(t("tui.handover.waiting") + "\n", "bold")
+        elif self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES) and self.ready:
+            out.append(t("tui.handover.move_ready") + "\n")
+        for h in d["handovers"]:
+            out.append(f"  {fmt_date(h['sent_at'])} → {t('tui.handover.status.' + h['status'])}")
+            if h.get("query_text"):
+                out.append(": ")
+                out.append(safe(h["query_text"]))
+            out.append("\n")
+        self.query_one("#check", Static).update(out)
+        fb = Text("\n" + t("tui.handover.feedback") + "\n", style="bold")
+        events = [e for e in d["timeline"] if e["type"] in FEEDBACK]
+        for ev in reversed(events):
+            fb.append(f"  {fmt_date(ev['at'])} {t('tui.event.' + ev['type'])}")
+            payload = ev.get("payload") or {}
+            for key in ("outcome", "valid_until", "start", "reason"):
+                if payload.get(key):
+                    fb.append(" · ")
+                    fb.append(safe(fmt_date(payload[key]) if key in ("valid_until", "start") else payload[key]))
+            fb.append("\n")
+        if not events:
+            fb.append("  –\n")
+        self.query_one("#feedback", Static).update(fb)
+
+    def _after(self, _result) -> None:
+        self.app.say(t("tui.saved"))
+        self.reload()
+
+    def action_send(self) -> None:
+        if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES) and self.ready:
+            # one keystroke: mark ready, then send
+            services = self.app.ctx.services
+            case_id = uuid.UUID(self.case_id)
+
+            def both():
+                services.move(case_id, Stage.READY)
+                return services.send_handover(case_id)
+
+            self.app.do(both, then=self._after)
+            return
+        self.app.do(self.app.ctx.services.send_handover, uuid.UUID(self.case_id), then=self._after)
+
+    def action_ack(self) -> None:
+        self.app.do(self.app.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after)
+
+    def action_query(self) -> None:
+        from wbtui.screens.pickers import Prompt
+
+        def got(text: str | None) -> None:
+            if text is not None:
+                self.app.do(self.app.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
+
+        self.app.push_screen(Prompt(t("tui.move.query_text")), got)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,131 @@
+"""Inbox on both sides: received handovers to acknowledge or query (Agentur);
+queries to answer and the Agentur's feedback (Jobcenter)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from wbtui.i18n import t
+from wbtui.screens.handover import FEEDBACK
+from wbtui.widgets.safe import fmt_date, safe
+
+AGENTUR_SQL = """
+SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.sent_at, h.channel
+FROM handover h JOIN fbw_case c ON c.id = h.case_id JOIN person p ON p.id = c.person_id
+WHERE h.status = 'sent' AND c.stage = 'handed_over' ORDER BY h.sent_at LIMIT 500
+"""
+QUERIES_SQL = """
+SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.acknowledged_at, h.query_text
+FROM handover h JOIN fbw_case c ON c.id = h.case_id JOIN person p ON p.id = c.person_id
+WHERE h.status = 'query' AND c.stage = 'ready_for_handover' ORDER BY h.acknowledged_at LIMIT 500
+"""
+FEEDBACK_SQL = """
+SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload
+FROM case_event e JOIN fbw_case c ON c.id = e.case_id JOIN person p ON p.id = c.person_id
+WHERE e.type IN ({types}) AND e.at >= ? ORDER BY e.at DESC LIMIT 300
+"""
+
+
+class InboxScreen(Screen):
+    HELP = t("tui.help.inbox")
+    BINDINGS = [
+        Binding("enter", "open", t("tui.key.open"), id="inbox.open"),
+        Binding("a", "ack", t("tui.key.ack"), id="inbox.ack"),
+        Binding("r", "query", t("tui.key.query"), id="inbox.query"),
+        Binding("escape", "back", t("tui.key.back"), id="inbox.back"),
+    ]
+    DEFAULT_CSS = "InboxScreen DataTable { height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.inbox.title"), classes="title")
+        yield Label("", id="inbox-status", classes="status")
+        yield DataTable(id="inbox", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="inbox", exit_on_error=False)
+    def reload(self) -> None:
+        from datetime import timedelta
+
+        ctx = self.app.ctx
+        con = ctx.connect()
+        try:
+            received = con.execute(AGENTUR_SQL).fetchall()
+            queries = con.execute(QUERIES_SQL).fetchall()
+            since = (ctx.today - timedelta(days=14)).isoformat()
+            feedback = con.execute(FEEDBACK_SQL.format(types=",".join("?" * len(FEEDBACK))), (*FEEDBACK, since)).fetchall()
+        finally:
+            con.close()
+        self.app.call_from_thread(self._fill, received, queries, feedback)
+
+    def _fill(self, received, queries, feedback) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail"))
+        side = self.app.config.side
+        sections = [("agentur", received, "tui.inbox.received"), ("jobcenter", queries, "tui.inbox.queries")]
+        if side == "agentur":
+            order = sections
+        else:
+            order = list(reversed(sections))
+        for _side, rows, key in order:
+            for row in rows:
+                table.add_row(Text(t(key)), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
+                              safe(row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5])), key=f"{key}:{row[0]}")
+        if side != "agentur":
+            for row in feedback:
+                payload = json.loads(row[6] or "{}")
+                detail = " ".join(str(v) for k, v in payload.items() if k in ("outcome", "valid_until", "start", "reason"))
+                table.add_row(Text(t("tui.event." + row[5])), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
+                              safe(detail), key=f"fb:{row[0]}:{row[4]}")
+        self.query_one("#inbox-status", Label).update(
+            Text(t("tui.inbox.counts", received=len(received), queries=len(queries), feedback=len(feedback)))
+        )
+
+    def _selected_row(self) -> tuple[str, str] | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        kind, _, rest = key.partition(":")
+        return kind, rest.split(":")[0]
+
+    def action_open(self) -> None:
+        sel = self._selected_row()
+        if sel:
+            self.app.open_case(sel[1])
+
+    def action_ack(self) -> None:
+        sel = self._selected_row()
+        if sel and sel[0] == "tui.inbox.received":
+            self.app.do(self.app.ctx.services.ack_handover, uuid.UUID(sel[1]), then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+
+    def action_query(self) -> None:
+        sel = self._selected_row()
+        if not sel or sel[0] != "tui.inbox.received":
+            return
+        from wbtui.screens.pickers import Prompt
+
+        def got(text: str | None) -> None:
+            if text is not None:
+                self.app.do(self.app.ctx.services.query_handover, uuid.UUID(sel[1]), text,
+                            then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+
+        self.app.push_screen(Prompt(t("tui.move.query_text")), got)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

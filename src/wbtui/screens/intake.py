@@ -1,0 +1,137 @@
+"""Intake and need assessment (Erfassung, Bedarfsermittlung): validated as you type, nothing lost on error."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from wbtui.data.errors import WbtuiError
+from wbtui.data.fields import FIELDS, parse_field
+from wbtui.i18n import t
+from wbtui.widgets.inputs import SafeInput
+
+PERSON_FIELDS = ("kundennummer", "bg_nummer", "family_name", "given_names", "birth_date", "phone", "email", "address",
+                 "preferred_language", "needs_interpreter", "german_level_cefr", "school_certificate")
+NEED_FIELDS = ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "max_commute_km",
+               "necessity_reason", "care_arranged", "legal_basis", "availability", "health_limits_summary")
+
+
+class IntakeScreen(Screen):
+    """Create a case (``case_id is None``) or edit person and need of an existing one."""
+
+    HELP = t("tui.help.intake")
+    BINDINGS = [
+        Binding("ctrl+s,f10", "save", t("tui.key.save"), id="form.save"),
+        Binding("escape", "close", t("tui.key.back"), id="form.back"),
+    ]
+    DEFAULT_CSS = """
+    IntakeScreen #form { height: 1fr; }
+    IntakeScreen .form-row { height: 1; }
+    IntakeScreen .form-row Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    IntakeScreen .form-row Input:focus { background: $primary 30%; }
+    IntakeScreen .form-row Input.-invalid { background: $error 30%; }
+    IntakeScreen .form-error { height: auto; }
+    """
+
+    def __init__(self, case_id: str | None, values: dict | None = None) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.initial = dict(values or {})
+
+    def compose(self) -> ComposeResult:
+        title = t("tui.intake.new") if self.case_id is None else t("tui.intake.edit")
+        yield Label(title, classes="title")
+        with VerticalScroll(id="form"):
+            yield Label(t("hdr.person"), classes="section")
+            for name in PERSON_FIELDS:
+                yield from self._row(name)
+            yield Label(t("hdr.need"), classes="section")
+            for name in NEED_FIELDS:
+                yield from self._row(name)
+        yield Static("", id="form-status", classes="status")
+        yield Footer()
+
+    def _row(self, name: str):
+        spec = FIELDS[name]
+        label = t("field." + name) + (" *" if spec.required else "")
+        hint = " | ".join(spec.choices) if spec.choices else ""
+        value = _display(self.initial.get(name))
+        with Horizontal(classes="form-row"):
+            yield Label(Text(label), classes="form-label")
+            yield SafeInput(value=value, placeholder=hint, id=f"f-{name}", classes="form-input")
+        yield Label("", id=f"e-{name}", classes="form-error")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#f-{PERSON_FIELDS[0]}", Input).focus()
+
+    @on(Input.Changed)
+    def _validate(self, event: Input.Changed) -> None:
+        name = (event.input.id or "")[2:]
+        if name in FIELDS:
+            self._check(name, event.value)
+
+    def _check(self, name: str, value: str) -> bool:
+        error = self.query_one(f"#e-{name}", Label)
+        field = self.query_one(f"#f-{name}", Input)
+        try:
+            if value.strip() or FIELDS[name].required:
+                parse_field(name, value)
+        except WbtuiError as exc:
+            error.update(Text(exc.message()))
+            field.add_class("-invalid")
+            return False
+        error.update("")
+        field.remove_class("-invalid")
+        return True
+
+    def values(self) -> dict[str, str]:
+        out = {}
+        for name in PERSON_FIELDS + NEED_FIELDS:
+            value = self.query_one(f"#f-{name}", Input).value
+            if self.case_id is None and not value.strip():
+                continue
+            if self.case_id is not None and value == _display(self.initial.get(name)):
+                continue
+            out[name] = value
+        return out
+
+    def action_save(self) -> None:
+        values = self.values()
+        bad = [name for name, value in values.items() if not self._check(name, value)]
+        if bad:
+            self.app.say(t("tui.intake.fix", fields=", ".join(t("field." + b) for b in bad)), error=True)
+            return
+        services = self.app.ctx.services
+        if self.case_id is None:
+            self.app.do(services.create_case, values, then=self._created)
+        else:
+            import uuid
+
+            self.app.do(services.update_fields, uuid.UUID(self.case_id), values, then=self._updated)
+
+    def _created(self, case_id) -> None:
+        self.app.say(t("tui.created", ref=case_id.hex[:8]))
+        self.app.pop_screen()
+        self.app.open_case(case_id.hex)
+
+    def _updated(self, changed: list[str]) -> None:
+        self.app.say(t("tui.saved"))
+        self.app.pop_screen()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "ja"
+    if value is False:
+        return "nein"
+    return str(value)

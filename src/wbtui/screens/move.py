@@ -1,0 +1,128 @@
+"""Stage transition dialog: pick the next step; the guards' reasons show when a move is refused."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from wbtui.data import process
+from wbtui.data.errors import WbtuiError
+from wbtui.data.fields import parse_date, parse_datetime
+from wbtui.data.process import STAGES, Stage, TransitionInput
+from wbtui.i18n import render_reason, t
+from wbtui.widgets.inputs import SafeInput
+
+# which inputs a target needs: (input id, catalog key of the label, hint)
+NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    Stage.COUNSELLED.value: (("outcome", "field.counselling_outcome", " | ".join(process.COUNSELLING_OUTCOMES)),
+                             ("date", "field.appointment_at", "TT.MM.JJJJ HH:MM")),
+    Stage.VOUCHER_ISSUED.value: (("valid_until", "field.voucher_valid_until", "TT.MM.JJJJ"),),
+    Stage.ENROLMENT_APPROVED.value: (("start", "field.course_start", "TT.MM.JJJJ"), ("end", "field.course_planned_end", "TT.MM.JJJJ"),
+                                     ("note", "tui.move.course_title", "")),
+    Stage.DROPPED_OUT.value: (("reason", "tui.move.reason", " | ".join(process.DROPOUT_REASONS)),),
+    Stage.CLOSED.value: (("reason", "field.close_reason", " | ".join(process.CLOSE_REASONS)), ("note", "tui.move.note", "")),
+    "query": (("note", "tui.move.query_text", ""),),
+}
+
+
+class MoveScreen(ModalScreen[bool]):
+    """Choose the next stage of a case."""
+
+    HELP = t("tui.help.move")
+    BINDINGS = [
+        Binding("escape", "cancel", t("tui.key.cancel"), id="move.cancel"),
+        Binding("ctrl+s,f10", "confirm", t("tui.key.save"), id="move.confirm"),
+    ]
+    DEFAULT_CSS = """
+    MoveScreen OptionList { height: auto; max-height: 12; }
+    MoveScreen #fields { height: auto; }
+    MoveScreen #fields Input { border: none; height: 1; background: $boost; margin-bottom: 0; }
+    """
+
+    def __init__(self, case_id: str, stage: Stage, steps: list) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.stage = stage
+        self.steps = steps
+        self.target: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(t("tui.move.title", stage=t("stage." + self.stage.value))), classes="title")
+            options = []
+            for target, reasons in self.steps:
+                label = Text(f"{'✓' if not reasons else '✗'} {STAGES[target].code} {t('stage.' + target.value)}", style="" if not reasons else "dim")
+                if reasons:
+                    label.append("\n    " + "; ".join(render_reason(k, p) for k, p in reasons), style="dim")
+                options.append(Option(label, id=target.value))
+            if self.stage == Stage.HANDED_OVER:
+                options.append(Option(Text(t("tui.move.query")), id="query"))
+            options.append(Option(Text(f"  X {t('stage.closed')}"), id="closed"))
+            yield OptionList(*options, id="targets")
+            yield Vertical(id="fields")
+            yield Label(t("tui.move.hint"), classes="hint")
+
+    @on(OptionList.OptionSelected)
+    async def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.target = event.option.id
+        fields = self.query_one("#fields", Vertical)
+        await fields.remove_children()
+        needs = NEEDS.get(self.target, ())
+        if not needs:
+            self.action_confirm()
+            return
+        for key, label, hint in needs:
+            await fields.mount(Label(t(label)))
+            await fields.mount(SafeInput(placeholder=hint, id=f"in-{key}"))
+        fields.query(Input).first().focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, _event: Input.Submitted) -> None:
+        self.action_confirm()
+
+    def _field_value(self, key: str) -> str | None:
+        found = self.query(f"#in-{key}")
+        return found.first(Input).value.strip() or None if found else None
+
+    def action_confirm(self) -> None:
+        if self.target is None:
+            return
+        services = self.app.ctx.services
+        case_id = uuid.UUID(self.case_id)
+        try:
+            data = TransitionInput(
+                valid_until=parse_date(self._field_value("valid_until"), field=t("field.voucher_valid_until")),
+                appointment_at=parse_datetime(self._field_value("date"), field=t("field.appointment_at")),
+                outcome=self._field_value("outcome"),
+                course_start=parse_date(self._field_value("start"), field=t("field.course_start")),
+                course_end=parse_date(self._field_value("end"), field=t("field.course_planned_end")),
+                reason=self._field_value("reason"),
+                note=self._field_value("note"),
+            )
+        except WbtuiError as exc:
+            self.app.say(exc.message(), error=True)
+            return
+        target = self.target
+        if target == "query":
+            self.app.do(services.query_handover, case_id, data.note or "", then=self._done)
+        elif (self.stage, target) == (Stage.READY, Stage.HANDED_OVER.value):
+            self.app.do(services.send_handover, case_id, then=self._done)
+        elif (self.stage, target) == (Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED.value):
+            self.app.do(services.ack_handover, case_id, then=self._done)
+        else:
+            self.app.do(services.move, case_id, Stage(target), data, then=self._done)
+
+    def _done(self, _result) -> None:
+        self.app.say(t("tui.moved"))
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,147 @@
+"""Obstacle checklist (Hemmnisse): the catalog by 4PM group, status per obstacle; Art. 9 hidden by default."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from wbtui.data.detail import case_detail
+from wbtui.data.services import OBSTACLE_STATUSES
+from wbtui.i18n import get_language, t
+from wbtui.widgets.safe import fmt_date, safe
+
+
+class ObstacleScreen(Screen):
+    HELP = t("tui.help.obstacles")
+    BINDINGS = [
+        Binding("enter,space", "cycle", t("tui.key.status"), id="obst.cycle"),
+        Binding("r", "review", t("tui.key.review"), id="obst.review"),
+        Binding("v", "service", t("tui.key.service"), id="obst.service"),
+        Binding("a", "toggle_art9", t("tui.key.art9"), id="obst.art9"),
+        Binding("escape", "back", t("tui.key.back"), id="obst.back"),
+    ]
+    DEFAULT_CSS = """
+    ObstacleScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.show_art9 = False
+        self.current: dict[str, dict] = {}
+        self.hidden = 0
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.obst.title"), classes="title")
+        yield Static("", id="obst-status", classes="status")
+        table = DataTable(id="obst-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(t("tui.obst.code"), t("tui.obst.label"), t("hdr.status"), t("tui.obst.service"), t("tui.obst.review"))
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="obstacles", exit_on_error=False)
+    def reload(self) -> None:
+        ctx = self.app.ctx
+        con = ctx.connect()
+        try:
+            detail = case_detail(con, self.case_id, ctx.engine, show_art9=self.show_art9)
+        finally:
+            con.close()
+        self.app.call_from_thread(self._fill, detail)
+
+    def _fill(self, detail: dict) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.current = {o["code"]: o for o in detail["obstacles"]}
+        self.hidden = detail["art9_hidden"]
+        catalog = self.app.ctx.services.catalog
+        lang = get_language()
+        for group, items in catalog.by_group().items():
+            shown = [o for o in items if self.show_art9 or not o.art9]
+            if not shown:
+                continue
+            table.add_row(Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), key=f"group:{group}")
+            for item in shown:
+                rec = self.current.get(item.code)
+                status = Text(t("obst." + rec["status"]), style="bold" if rec["status"] == "offen" else "") if rec else Text("·", style="dim")
+                label = safe(item.label_de if lang == "de" else item.label_en)
+                if item.art9:
+                    label.append(" (Art. 9)", style="italic")
+                table.add_row(Text(item.code), label, status, safe(rec["service"] if rec else ""),
+                              Text(fmt_date(rec["review_on"]) if rec and rec["review_on"] else ""), key=item.code)
+        table.move_cursor(row=min(keep, table.row_count - 1))
+        note = t("tui.obst.art9_shown") if self.show_art9 else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
+        self.query_one("#obst-status", Static).update(Text(note))
+
+    def _code(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if key is None or key.startswith("group:") else key
+
+    def action_cycle(self) -> None:
+        code = self._code()
+        if code is None:
+            return
+        services = self.app.ctx.services
+        case_id = uuid.UUID(self.case_id)
+        rec = self.current.get(code)
+        if rec is None:
+            self.app.do(services.add_obstacle, case_id, code, then=lambda _r: self.reload())
+        else:
+            nxt = OBSTACLE_STATUSES[(OBSTACLE_STATUSES.index(rec["status"]) + 1) % len(OBSTACLE_STATUSES)]
+            self.app.do(services.set_obstacle, case_id, code, status=nxt, then=lambda _r: self.reload())
+
+    def _prompt_field(self, title: str, apply) -> None:
+        code = self._code()
+        if code is None or code not in self.current:
+            self.app.say(t("tui.obst.first_add"), error=True)
+            return
+        from wbtui.screens.pickers import Prompt
+
+        def got(value: str | None) -> None:
+            if value is not None:
+                apply(code, value)
+
+        self.app.push_screen(Prompt(title), got)
+
+    def action_review(self) -> None:
+        from wbtui.data.errors import WbtuiError
+        from wbtui.data.fields import parse_date
+
+        def apply(code: str, value: str) -> None:
+            try:
+                day = parse_date(value, field=t("tui.obst.review"))
+            except WbtuiError as exc:
+                self.app.say(exc.message(), error=True)
+                return
+            self.app.do(self.app.ctx.services.set_obstacle, uuid.UUID(self.case_id), code, review_on=day, then=lambda _r: self.reload())
+
+        self._prompt_field(t("tui.obst.review_prompt"), apply)
+
+    def action_service(self) -> None:
+        def apply(code: str, value: str) -> None:
+            self.app.do(self.app.ctx.services.set_obstacle, uuid.UUID(self.case_id), code, service=value, then=lambda _r: self.reload())
+
+        self._prompt_field(t("tui.obst.service_prompt"), apply)
+
+    def action_toggle_art9(self) -> None:
+        self.show_art9 = not self.show_art9
+        if self.show_art9:
+            self.app.say(t("tui.obst.art9_shown"))
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

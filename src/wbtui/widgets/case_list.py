@@ -1,0 +1,237 @@
+"""The case board list: a Line-API view over SQLite that stays instant at 100,000 cases.
+
+The board asks the store once (in a worker) for the ordered rowids that match the
+current filter; this widget draws only the visible lines and fetches the rows of
+a page by rowid in a thread worker, caching pages. Nothing on the UI thread
+touches the database.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from typing import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import work
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from wbtui.data.process import STAGES, Stage
+from wbtui.data.queries import days_since, rows_by_rowid
+from wbtui.i18n import t
+from wbtui.safetext import clean
+
+PAGE = 100
+MAX_PAGES = 64
+TIMER_MARK = {"overdue": "!!", "warning": "! ", "stalled": "~ ", "ok": "  "}
+TIMER_STYLE = {"overdue": Style(color="red", bold=True), "warning": Style(color="yellow"), "stalled": Style(dim=True), "ok": Style()}
+SIDE_SHORT = {"jobcenter": "JC", "agentur": "AA", "both": "JC+AA", "none": "-"}
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class CaseList(ScrollView, can_focus=True):
+    """Scrollable list of cases; one line per case."""
+
+    HELP = """
+## Fallliste / case list
+
+- **↑/↓, j/k**: Fall wählen · **Bild↑/↓**: seitenweise · **Pos1/Ende, g/G**: Anfang/Ende
+- **Enter**: Fall öffnen · **/**: Suche
+"""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", show=False, id="list.up"),
+        Binding("down,j", "cursor(1)", show=False, id="list.down"),
+        Binding("pageup", "page(-1)", show=False, id="list.page_up"),
+        Binding("pagedown", "page(1)", show=False, id="list.page_down"),
+        Binding("home,g", "jump(0)", show=False, id="list.first"),
+        Binding("end,G", "jump(-1)", show=False, id="list.last"),
+        Binding("enter", "open", t("tui.key.open"), id="list.open"),
+    ]
+
+    DEFAULT_CSS = """
+    CaseList { height: 1fr; scrollbar-size-vertical: 1; }
+    """
+
+    cursor = reactive(0, always_update=True)
+
+    class Opened(Message):
+        def __init__(self, case_id: str) -> None:
+            super().__init__()
+            self.case_id = case_id
+
+    class Highlighted(Message):
+        def __init__(self, index: int, total: int) -> None:
+            super().__init__()
+            self.index = index
+            self.total = total
+
+    def __init__(self, connect: Callable, engine_factory: Callable, *, today: date, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._connect = connect
+        self._engine_factory = engine_factory
+        self.today = today
+        self.rowids: list[int] = []
+        self._pages: OrderedDict[int, dict[int, dict]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._generation = 0
+
+    # -- data ------------------------------------------------------------
+    def set_rowids(self, rowids: list[int]) -> None:
+        self._generation += 1
+        self.rowids = rowids
+        self._pages.clear()
+        self._pending.clear()
+        self.virtual_size = Size(self.size.width, len(rowids))
+        self.cursor = min(self.cursor, max(0, len(rowids) - 1))
+        self.scroll_to(y=min(self.scroll_offset.y, max(0, len(rowids) - 1)), animate=False)
+        self.refresh()
+
+    def invalidate_rows(self) -> None:
+        """Drop cached rows (after an edit) but keep order and cursor."""
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        self.refresh()
+
+    def current_case_id(self) -> str | None:
+        if not self.rowids:
+            return None
+        row = self._row(self.cursor)
+        return row["id"] if row else None
+
+    def _row(self, index: int) -> dict | None:
+        page = self._pages.get(index // PAGE)
+        if page is None:
+            return None
+        return page.get(self.rowids[index])
+
+    def _want_page(self, page: int) -> None:
+        if page in self._pages or page in self._pending:
+            return
+        self._pending.add(page)
+        ids = self.rowids[page * PAGE : (page + 1) * PAGE]
+        self._fetch(page, ids, self._generation)
+
+    @work(thread=True, group="case-pages", exit_on_error=False)
+    def _fetch(self, page: int, ids: list[int], generation: int) -> None:
+        con = self._connect()
+        try:
+            rows = rows_by_rowid(con, ids)
+        finally:
+            con.close()
+        self.app.call_from_thread(self._page_loaded, page, rows, generation)
+
+    def _page_loaded(self, page: int, rows: dict[int, dict], generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(page)
+        self._pages[page] = rows
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        self.refresh()
+        if page == self.cursor // PAGE:
+            self.post_message(self.Highlighted(self.cursor, len(self.rowids)))
+
+    # -- rendering -------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        index = self.scroll_offset.y + y
+        if index >= len(self.rowids):
+            return Strip.blank(width)
+        row = self._row(index)
+        selected = index == self.cursor
+        base = Style(reverse=True) if selected and self.has_focus else Style(bgcolor="grey23") if selected else Style()
+        if row is None:
+            self.call_later(self._want_page, index // PAGE)
+            return Strip([Segment(_fit("  …", width), base)])
+        return Strip(self._row_segments(row, width, base)).crop_extend(0, width, base)
+
+    @staticmethod
+    def layout(width: int) -> tuple[int, int]:
+        """Widths of the flexible name and stage columns for a line of ``width`` cells."""
+        fixed = 3 + 12 + 7 + 5 + 7
+        rest = max(20, width - fixed)
+        name_w = max(10, rest * 2 // 5)
+        return name_w, max(8, rest - name_w)
+
+    @classmethod
+    def header(cls, width: int) -> str:
+        name_w, stage_w = cls.layout(width)
+        return (
+            "   " + _fit(t("hdr.name"), name_w) + _fit(t("hdr.kundennummer"), 12) + _fit(t("hdr.stage"), stage_w)
+            + _fit(t("hdr.owner"), 7) + _fit(t("hdr.days"), 5) + _fit(t("hdr.next_due"), 7)
+        )
+
+    def _row_segments(self, row: dict, width: int, base: Style) -> list[Segment]:
+        engine = self._engine_factory()
+        state = engine.state(row)
+        stage = Stage(row["stage"])
+        info = STAGES[stage]
+        days = days_since(row["stage_since"], self.today)
+        name = clean(f"{row['family_name']}, {row['given_names']}")
+        stage_text = f"{info.code} {t('stage.' + stage.value)}"
+        due = row.get("next_due") or ""
+        due = f"{due[8:10]}.{due[5:7]}." if len(due) >= 10 else ""
+        name_w, stage_w = self.layout(width)
+        word = t("timer." + state) if state != "ok" else ""
+        segments = [
+            Segment(TIMER_MARK[state] + " ", base + TIMER_STYLE[state]),
+            Segment(_fit(name, name_w - 1) + " ", base),
+            Segment(_fit(clean(row["kundennummer"]), 11) + " ", base),
+            Segment(_fit(stage_text, stage_w - 1) + " ", base),
+            Segment(_fit(SIDE_SHORT[info.owner], 7), base),
+            Segment(_fit(f"{days if days is not None else '-'}d", 5), base),
+            Segment(_fit(due, 7), base),
+        ]
+        if word and width >= 100:
+            segments.append(Segment(" " + word, base + TIMER_STYLE[state]))
+        return segments
+
+    # -- cursor ------------------------------------------------------------------
+    def watch_cursor(self, value: int) -> None:
+        if not self.rowids:
+            return
+        self.scroll_to_region(Region(0, value, 1, 1), animate=False, force=True)
+        self.refresh()
+        self.post_message(self.Highlighted(value, len(self.rowids)))
+
+    def action_cursor(self, delta: int) -> None:
+        if self.rowids:
+            self.cursor = max(0, min(len(self.rowids) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 1))
+
+    def action_jump(self, where: int) -> None:
+        if self.rowids:
+            self.cursor = 0 if where == 0 else len(self.rowids) - 1
+
+    def action_open(self) -> None:
+        case_id = self.current_case_id()
+        if case_id:
+            self.post_message(self.Opened(case_id))
+
+    def on_click(self, event) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.rowids):
+            self.cursor = index
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()

@@ -1,0 +1,23 @@
+"""Input widgets that never hold control characters, whether typed, pasted or set in code."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input, TextArea
+
+from wbtui.safetext import clean
+
+
+class SafeInput(Input):
+    """An ``Input`` whose value is always free of control characters (security.md F4)."""
+
+    def validate_value(self, value: str) -> str:
+        return clean(value, multiline=False) if value else value
+
+
+class SafeTextArea(TextArea):
+    """A ``TextArea`` that strips control characters from pasted text."""
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.text = clean(event.text, multiline=True)
+        await super()._on_paste(event)

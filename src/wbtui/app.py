@@ -111,14 +111,14 @@ class WbtuiApp(App):
             screen.post_message(StoreReady())
 
     # -- helpers for screens ---------------------------------------------------------
-    def do(self, fn: Callable, *args, then: Callable | None = None, on_error: Callable | None = None, group: str = "action") -> None:
-        """Run ``fn(*args)`` in a thread; show errors as notifications (no markup), call ``then`` on success."""
+    def do(self, fn: Callable, *args, then: Callable | None = None, on_error: Callable | None = None, group: str = "action", **kwargs) -> None:
+        """Run ``fn(*args, **kwargs)`` in a thread; errors become notifications (no markup); ``then`` gets the result."""
 
         def job() -> None:
             from wbtui.data.errors import WbtuiError
 
             try:
-                result = fn(*args)
+                result = fn(*args, **kwargs)
             except WbtuiError as exc:
                 self.call_from_thread(self.notify, exc.message(), severity="error", markup=False, timeout=10)
                 if on_error:

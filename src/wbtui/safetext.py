@@ -32,6 +32,11 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     return _CONTROL_SINGLE_LINE.sub(" ", text.replace("\r\n", " ")).strip()
 
 
+def strip_controls(text: str) -> str:
+    """Remove control characters only (no trimming): for values still being typed."""
+    return _CONTROL_SINGLE_LINE.sub("", text)
+
+
 def clean_opt(text: str | None, *, multiline: bool = False) -> str | None:
     """Like :func:`clean` but keeps ``None`` and turns blank text into ``None``."""
     if text is None:

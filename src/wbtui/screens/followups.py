@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -19,7 +19,6 @@ KIND_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim"}
 class FollowupScreen(Screen):
     HELP = t("tui.help.followups")
     BINDINGS = [
-        Binding("enter", "open", t("tui.key.open"), id="fu.open"),
         Binding("d", "done", t("tui.key.done"), id="fu.done"),
         Binding("t", "toggle_team", t("tui.key.team"), id="fu.team"),
         Binding("escape", "back", t("tui.key.back"), id="fu.back"),
@@ -86,6 +85,10 @@ class FollowupScreen(Screen):
         if table.row_count == 0:
             return None
         return (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or "").split(":")
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, _event: DataTable.RowSelected) -> None:
+        self.action_open()
 
     def action_open(self) -> None:
         key = self._key()

@@ -7,7 +7,7 @@ import json
 import uuid
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -37,7 +37,6 @@ WHERE e.type IN ({types}) AND e.at >= ? ORDER BY e.at DESC LIMIT 300
 class InboxScreen(Screen):
     HELP = t("tui.help.inbox")
     BINDINGS = [
-        Binding("enter", "open", t("tui.key.open"), id="inbox.open"),
         Binding("a", "ack", t("tui.key.ack"), id="inbox.ack"),
         Binding("r", "query", t("tui.key.query"), id="inbox.query"),
         Binding("escape", "back", t("tui.key.back"), id="inbox.back"),
@@ -103,6 +102,10 @@ class InboxScreen(Screen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
         kind, _, rest = key.partition(":")
         return kind, rest.split(":")[0]
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, _event: DataTable.RowSelected) -> None:
+        self.action_open()
 
     def action_open(self) -> None:
         sel = self._selected_row()

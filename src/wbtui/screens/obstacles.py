@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,7 +20,7 @@ from wbtui.widgets.safe import fmt_date, safe
 class ObstacleScreen(Screen):
     HELP = t("tui.help.obstacles")
     BINDINGS = [
-        Binding("enter,space", "cycle", t("tui.key.status"), id="obst.cycle"),
+        Binding("space", "cycle", t("tui.key.status"), id="obst.cycle"),
         Binding("r", "review", t("tui.key.review"), id="obst.review"),
         Binding("v", "service", t("tui.key.service"), id="obst.service"),
         Binding("a", "toggle_art9", t("tui.key.art9"), id="obst.art9"),
@@ -83,6 +83,10 @@ class ObstacleScreen(Screen):
         table.move_cursor(row=min(keep, table.row_count - 1))
         note = t("tui.obst.art9_shown") if self.show_art9 else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
         self.query_one("#obst-status", Static).update(Text(note))
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, _event: DataTable.RowSelected) -> None:
+        self.action_cycle()
 
     def _code(self) -> str | None:
         table = self.query_one(DataTable)

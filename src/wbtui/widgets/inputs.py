@@ -5,14 +5,14 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, TextArea
 
-from wbtui.safetext import clean
+from wbtui.safetext import clean, strip_controls
 
 
 class SafeInput(Input):
     """An ``Input`` whose value is always free of control characters (security.md F4)."""
 
     def validate_value(self, value: str) -> str:
-        return clean(value, multiline=False) if value else value
+        return strip_controls(value) if value else value
 
 
 class SafeTextArea(TextArea):

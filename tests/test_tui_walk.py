@@ -1,0 +1,173 @@
+"""Pilot tests: the whole process from intake to completion through the keyboard alone."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from tui_helpers import build_store, make_app, screen_text, settle
+
+def stage_of(db, kundennummer):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(
+            "SELECT c.stage FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = ?", (kundennummer,)
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press({" ": "space", ".": "full_stop", ";": "semicolon", ":": "colon", "-": "minus", "/": "slash", ",": "comma"}.get(ch, ch))
+
+
+async def pick_option(pilot, option_id: str) -> None:
+    from textual.widgets import OptionList
+
+    options = pilot.app.screen.query_one(OptionList)
+    for _ in range(options.option_count + 1):
+        if options.highlighted is not None and options.get_option_at_index(options.highlighted).id == option_id:
+            break
+        await pilot.press("down")
+    assert options.get_option_at_index(options.highlighted).id == option_id
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def open_by_search(pilot, text: str) -> None:
+    await pilot.press("slash")
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await settle(pilot, 6)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert type(pilot.app.screen).__name__ == "CaseDetailScreen"
+
+
+async def cursor_to(pilot, key: str) -> None:
+    from textual.widgets import DataTable
+
+    table = pilot.app.screen.query_one(DataTable)
+    for _ in range(table.row_count):
+        if table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == key:
+            return
+        await pilot.press("down")
+    raise AssertionError(key)
+
+
+async def step(pilot, target: str, *values: str) -> None:
+    await pilot.press("g")
+    await settle(pilot)
+    await pick_option(pilot, target)
+    for i, value in enumerate(values):
+        await type_text(pilot, value)
+        await pilot.press("enter" if i == len(values) - 1 else "tab")
+    await settle(pilot, 6)
+
+
+INTAKE = [
+    ("kundennummer", "123A456789"), ("family_name", "Tastatur"), ("given_names", "Tina"), ("birth_date", "12.04.1985"),
+    ("phone", "0151 1234567"), ("target_kldb", "52122"), ("training_type", "umschulung"), ("schedule", "vollzeit"),
+    ("necessity_reason", "missing_qualification"),
+]
+
+
+def test_full_process_by_keyboard(tmp_path):
+    asyncio.run(_walk(tmp_path))
+
+
+async def _walk(tmp_path):
+    db = build_store(tmp_path, cases=40)
+    from wbtui.screens.intake import NEED_FIELDS, PERSON_FIELDS
+
+    order = PERSON_FIELDS + NEED_FIELDS
+    # --- Jobcenter: intake, obstacles, consent-free legal basis, handover
+    app = make_app(tmp_path, db, "jc")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        values = dict(INTAKE)
+        for name in order:
+            if name in values:
+                await type_text(pilot, values[name])
+            await pilot.press("tab")
+        await pilot.press("f10")
+        await settle(pilot, 6)
+        assert type(app.screen).__name__ == "CaseDetailScreen"
+        assert "Tastatur, Tina" in screen_text(app)
+        await step(pilot, "obstacles_in_clarification")
+        assert stage_of(db, "123A456789") == "obstacles_in_clarification"
+        # obstacle checklist: record R-KIN (open) and resolve it by cycling the status
+        await pilot.press("h")
+        await settle(pilot)
+        await cursor_to(pilot, "R-KIN")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "R-KIN" in screen_text(app) and "offen" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await step(pilot, "ready_for_handover")
+        assert stage_of(db, "123A456789") == "obstacles_in_clarification"  # refused: open obstacle, no consent
+        assert "R-KIN" in screen_text(app)  # the reason is on screen
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await cursor_to(pilot, "R-KIN")
+        await pilot.press("space")  # offen -> in_bearbeitung
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        # legal basis § 69 SGB X through the intake form
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#f-legal_basis").focus()
+        await type_text(pilot, "sgb_x_69")
+        await pilot.press("f10")
+        await settle(pilot, 6)
+        await pilot.press("u")
+        await settle(pilot)
+        assert "Offene Hemmnisse" not in screen_text(app) and "✗" not in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot, 6)
+        assert stage_of(db, "123A456789") == "handed_over"
+        await pilot.press("escape")
+        await settle(pilot)
+    # --- Agentur: inbox, acknowledge, counselling, voucher, course
+    app = make_app(tmp_path, db, "aa")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert "Tastatur, Tina" in screen_text(app)
+        table = app.screen.query_one("DataTable")
+        while "Tastatur" not in str(table.get_row_at(table.cursor_row)[1]):
+            await pilot.press("down")
+        await pilot.press("a")
+        await settle(pilot, 6)
+        assert stage_of(db, "123A456789") == "counselling_scheduled"
+        await pilot.press("escape")
+        await settle(pilot)
+        await open_by_search(pilot, "123A456789")
+        await step(pilot, "counselled", "foerderfaehig", "24.11.2026 09:00")
+        assert stage_of(db, "123A456789") == "counselled"
+        await step(pilot, "voucher_issued", "01.06.2027")  # more than 3 months: refused, form keeps content
+        assert stage_of(db, "123A456789") == "counselled"
+        await pilot.press("escape")
+        await settle(pilot)
+        await step(pilot, "voucher_issued", "20.02.2027")
+        assert stage_of(db, "123A456789") == "voucher_issued"
+        await step(pilot, "enrolment_approved", "23.11.2026", "22.11.2027", "Umschulung Berufskraftfahrer")
+        await step(pilot, "in_training")
+        assert stage_of(db, "123A456789") == "in_training"
+    # --- Jobcenter: completion, integration, closing
+    app = make_app(tmp_path, db, "jc")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await open_by_search(pilot, "123A456789")
+        await step(pilot, "completed")
+        await step(pilot, "integrated")
+        await step(pilot, "closed", "integrated")
+        assert stage_of(db, "123A456789") == "closed"

@@ -1,0 +1,66 @@
+"""Helpers for TUI tests: a demo store, an app factory and a settle() that waits for workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import AA_CONFIG, JC_CONFIG, TODAY
+
+EVIL_NAME = "[@click=app.quit]Klick[/]"
+EVIL_GIVEN = "Max\x1b]52;c;ZXZpbA==\x07 [link='https://phish.example']Akte[/link] [red]"
+
+
+def make_config(tmp_path: Path, side: str = "jc", lang: str = "de"):
+    from wbtui.config import load
+
+    text = (JC_CONFIG if side == "jc" else AA_CONFIG).format(lang=lang)
+    path = tmp_path / f"{side}-{lang}.toml"
+    path.write_text(text, encoding="utf-8")
+    return load(path)
+
+
+def build_store(tmp_path: Path, cases: int = 300, seed: int = 7) -> Path:
+    from wbtui.data import demo
+    from wbtui.data.services import Services
+    from wbtui.data.store import open_store
+
+    db = tmp_path / "tui.db"
+    store = open_store(db)
+    Services(store, make_config(tmp_path, "jc"), today=TODAY).actor  # noqa: B018 - create office and user
+    con = store.raw(readonly=False)
+    demo.generate(con, cases, seed=seed, today=TODAY, home_login="ifk.ida")
+    con.close()
+    store.close()
+    return db
+
+
+def make_app(tmp_path: Path, db: Path, side: str = "jc", lang: str = "de"):
+    from wbtui.app import WbtuiApp
+    from wbtui.i18n import set_language
+
+    set_language(lang)
+    return WbtuiApp(make_config(tmp_path, side, lang), db=db, today=TODAY)
+
+
+async def settle(pilot, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """Plain text of the current screen (what a user reads)."""
+    import re
+    from html import unescape
+
+    svg = app.export_screenshot()
+    lines: dict[float, list[tuple[float, str]]] = {}
+    for attrs, body in re.findall(r"<text([^>]*)>(.*?)</text>", svg, flags=re.S):
+        x = re.search(r'\bx="([0-9.]+)"', attrs)
+        y = re.search(r'\by="([0-9.]+)"', attrs)
+        if not x or not y:
+            continue
+        text = unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
+        lines.setdefault(float(y.group(1)), []).append((float(x.group(1)), text))
+    return "\n".join("".join(t for _, t in sorted(parts)) for _, parts in sorted(lines.items()))

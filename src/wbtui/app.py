@@ -23,13 +23,6 @@ Screen { background: $surface; }
 .hint { color: $text-muted; }
 .error { color: $error; }
 .ok { color: $success; }
-Input { height: 3; }
-.form-row { height: 3; }
-.form-label { width: 26; padding-top: 1; }
-.form-input { width: 1fr; }
-.form-error { height: 1; color: $error; padding-left: 26; }
-Screen.-narrow .form-label { width: 18; }
-Screen.-narrow .form-error { padding-left: 18; }
 ModalScreen { align: center middle; }
 .dialog { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent; padding: 0 1; background: $panel; }
 """

@@ -213,8 +213,9 @@ def _one_case(rng, make_id, index, target, today, now, orgs, users, rows) -> Non
     slack = rng.randint(0, 20) if path[-1] != Stage.CLOSED else rng.randint(0, 500)
     start = now - timedelta(days=sum(durations) + slack, hours=rng.randint(0, 8))
     stamps = [start]
+    latest = now - timedelta(hours=1)
     for days in durations:
-        stamps.append(stamps[-1] + timedelta(days=days, minutes=rng.randint(0, 300)))
+        stamps.append(min(latest, stamps[-1] + timedelta(days=days, minutes=rng.randint(0, 300))))
 
     owner = users["__home__"] if users["__home__"] and rng.random() < 0.08 else users[rng.choice(JC_ROLES_USERS)]
     rows["person"].append((

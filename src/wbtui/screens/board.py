@@ -15,6 +15,7 @@ from wbtui.data.process import Stage
 from wbtui.data.queries import CaseFilter, ordered_rowids, total_cases
 from wbtui.i18n import t
 from wbtui.widgets.case_list import CaseList
+from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import safe
 
 TIMER_CYCLE = (None, "overdue", "stalled")
@@ -66,7 +67,7 @@ class BoardScreen(Screen):
             yield Label(safe(f"{app.config.user_name} · {app.config.office_name}"), id="who")
         with Horizontal(id="searchrow"):
             yield Label(t("tui.board.search"), id="searchlabel")
-            yield Input(placeholder=t("tui.board.search_hint"), id="filter")
+            yield SafeInput(placeholder=t("tui.board.search_hint"), id="filter")
         yield Static(t("tui.loading"), id="status")
         yield Static(self._columns_text(), id="columns")
         yield CaseList(self._connect, self._engine, today=self._today(), id="cases")

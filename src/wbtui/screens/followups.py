@@ -72,7 +72,7 @@ class FollowupScreen(Screen):
                           safe(f"{r['family_name']}, {r['given_names']}"), safe(r["owner"]), safe(title), key=f"task:{r['id']}:{r['case_id']}")
         for r in cases:
             days = days_since(r["stage_since"], today)
-            table.add_row(Text(t("timer." + r["kind"]), style=KIND_STYLE[r["kind"]]), Text(f"{days}d"),
+            table.add_row(Text(t("timer." + r["kind"]), style=KIND_STYLE[r["kind"]]), Text(t("tui.fu.days", days=days)),
                           safe(f"{r['family_name']}, {r['given_names']}"), Text(t("stage." + r["stage"])),
                           Text(t("rule." + r["rule"])), key=f"case:{r['id']}:{r['rule']}")
         scope = t("tui.fu.team") if self.team else t("tui.fu.mine")

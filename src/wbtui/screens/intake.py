@@ -32,10 +32,13 @@ class IntakeScreen(Screen):
     DEFAULT_CSS = """
     IntakeScreen #form { height: 1fr; }
     IntakeScreen .form-row { height: 1; }
-    IntakeScreen .form-row Input { border: none; height: 1; padding: 0 1; background: $boost; }
-    IntakeScreen .form-row Input:focus { background: $primary 30%; }
+    IntakeScreen .form-label { width: 34; }
+    IntakeScreen .form-row Input { border: none; height: 1; padding: 0 1; background: $boost; width: 1fr; }
+    IntakeScreen .form-row Input:focus { border: none; background: $primary 30%; }
     IntakeScreen .form-row Input.-invalid { background: $error 30%; }
-    IntakeScreen .form-error { height: auto; }
+    IntakeScreen .form-error { height: auto; color: $error; padding-left: 34; }
+    IntakeScreen.-narrow .form-label { width: 24; }
+    IntakeScreen.-narrow .form-error { padding-left: 24; }
     """
 
     def __init__(self, case_id: str | None, values: dict | None = None) -> None:
@@ -64,7 +67,9 @@ class IntakeScreen(Screen):
         with Horizontal(classes="form-row"):
             yield Label(Text(label), classes="form-label")
             yield SafeInput(value=value, placeholder=hint, id=f"f-{name}", classes="form-input")
-        yield Label("", id=f"e-{name}", classes="form-error")
+        error = Label("", id=f"e-{name}", classes="form-error")
+        error.display = False
+        yield error
 
     def on_mount(self) -> None:
         self.query_one(f"#f-{PERSON_FIELDS[0]}", Input).focus()
@@ -83,9 +88,11 @@ class IntakeScreen(Screen):
                 parse_field(name, value)
         except WbtuiError as exc:
             error.update(Text(exc.message()))
+            error.display = True
             field.add_class("-invalid")
             return False
         error.update("")
+        error.display = False
         field.remove_class("-invalid")
         return True
 

@@ -20,11 +20,11 @@ from wbtui.widgets.safe import fmt_date, safe
 class ObstacleScreen(Screen):
     HELP = t("tui.help.obstacles")
     BINDINGS = [
-        Binding("space", "cycle", t("tui.key.status"), id="obst.cycle"),
-        Binding("r", "review", t("tui.key.review"), id="obst.review"),
-        Binding("v", "service", t("tui.key.service"), id="obst.service"),
-        Binding("a", "toggle_art9", t("tui.key.art9"), id="obst.art9"),
-        Binding("escape", "back", t("tui.key.back"), id="obst.back"),
+        Binding("space", "cycle", t("tui.key.status"), id="obstacles.cycle"),
+        Binding("r", "review", t("tui.key.review"), id="obstacles.review"),
+        Binding("v", "service", t("tui.key.service"), id="obstacles.service"),
+        Binding("a", "toggle_art9", t("tui.key.art9"), id="obstacles.art9"),
+        Binding("escape", "back", t("tui.key.back"), id="obstacles.back"),
     ]
     DEFAULT_CSS = """
     ObstacleScreen DataTable { height: 1fr; }

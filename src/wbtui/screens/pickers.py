@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from wbtui.i18n import t
+from wbtui.widgets.inputs import SafeInput
 
 
 class StagePicker(ModalScreen[str | None]):
@@ -52,7 +53,7 @@ class Prompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="title")
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt")
+            yield SafeInput(value=self.value, placeholder=self.placeholder, id="prompt")
             yield Label(t("tui.prompt.hint"), classes="hint")
 
     @on(Input.Submitted)

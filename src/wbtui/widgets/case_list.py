@@ -194,7 +194,7 @@ class CaseList(ScrollView, can_focus=True):
             Segment(_fit(clean(row["kundennummer"]), 11) + " ", base),
             Segment(_fit(stage_text, stage_w - 1) + " ", base),
             Segment(_fit(SIDE_SHORT[info.owner], 7), base),
-            Segment(_fit(f"{days if days is not None else '-'}d", 5), base),
+            Segment(_fit(str(days) if days is not None else "-", 5), base),
             Segment(_fit(due, 7), base),
         ]
         if word and width >= 100:

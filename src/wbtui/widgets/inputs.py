@@ -9,7 +9,15 @@ from wbtui.safetext import clean, strip_controls
 
 
 class SafeInput(Input):
-    """An ``Input`` whose value is always free of control characters (security.md F4)."""
+    """An ``Input`` whose value is always free of control characters (security.md F4).
+
+    The cursor does not blink: on thin clients over SSH every blink is a repaint.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("select_on_focus", False)
+        super().__init__(*args, **kwargs)
+        self.cursor_blink = False
 
     def validate_value(self, value: str) -> str:
         return strip_controls(value) if value else value
@@ -17,6 +25,11 @@ class SafeInput(Input):
 
 class SafeTextArea(TextArea):
     """A ``TextArea`` that strips control characters from pasted text."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("soft_wrap", True)
+        super().__init__(*args, **kwargs)
+        self.cursor_blink = False
 
     async def _on_paste(self, event: events.Paste) -> None:
         event.text = clean(event.text, multiline=True)

@@ -1,0 +1,71 @@
+"""Snapshot tests: every screen at 80x24 (thin client over SSH) and 120x40, deterministic
+(fixed clock, seed and language). Update deliberately with ``pytest --snapshot-update``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_helpers import build_store, make_app, settle
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(scope="module")
+def snapdir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("snap")
+    build_store(path, cases=300, seed=7)
+    return path
+
+
+def scenario(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+class TestScreens:
+    """One snapshot per screen and size."""
+
+    def test_board(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario())
+
+    def test_board_search_filter(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size,
+                            run_before=scenario("slash", "m", "u", "enter", "o"))
+
+    def test_case_detail(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter"))
+
+    def test_move_dialog(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "g"))
+
+    def test_intake_new_with_error(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size,
+                            run_before=scenario("n", "1", "2", "3", "tab", "tab", "tab", "tab", "3", "1", "full_stop", "0", "2"))
+
+    def test_obstacles(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "h"))
+
+    def test_handover(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "u"))
+
+    def test_conference(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "k"))
+
+    def test_followups(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("w"))
+
+    def test_inbox_agentur(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), terminal_size=size, run_before=scenario("i"))
+
+    def test_help_panel(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("f1"))
+
+
+def test_board_english(snap_compare, snapdir):
+    assert snap_compare(make_app(snapdir, snapdir / "tui.db", lang="en"), terminal_size=(80, 24), run_before=scenario())

@@ -124,6 +124,9 @@ class FbwCase(SQLModel, table=True):
     closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # maintained by database triggers (migration 0004) for the board's order and search
+    sort_name: str | None = None
+    search_text: str | None = None
 
 
 class Obstacle(SQLModel, table=True):

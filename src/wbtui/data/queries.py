@@ -55,14 +55,9 @@ class CaseFilter:
             params += pparams
         text = self.text.strip()
         if text:
-            like = f"%{_escape_like(text.lower())}%"
-            where.append(
-                "(lower(p.family_name) LIKE ? ESCAPE '\\' OR lower(p.given_names) LIKE ? ESCAPE '\\'"
-                " OR lower(p.family_name || ', ' || p.given_names) LIKE ? ESCAPE '\\'"
-                " OR p.kundennummer LIKE ? ESCAPE '\\' OR p.bg_nummer LIKE ? ESCAPE '\\')"
-            )
-            upper = f"%{_escape_like(text.upper().replace(' ', ''))}%"
-            params += [like, like, like, upper, upper]
+            # search_text holds "family, given KUNDENNUMMER BG-NUMMER" (migration 0004)
+            where.append("(c.search_text LIKE ? ESCAPE '\\' OR c.search_text LIKE ? ESCAPE '\\')")
+            params += [f"%{_escape_like(text.lower())}%", f"%{_escape_like(text.upper().replace(' ', ''))}%"]
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
 
@@ -70,22 +65,20 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-FROM = " FROM person p JOIN fbw_case c ON c.person_id = p.id"
-ORDER = " ORDER BY p.family_name, p.given_names, p.id, c.id"
+FROM = " FROM fbw_case c JOIN person p ON p.id = c.person_id"
+ORDER = " ORDER BY c.sort_name, c.id"
 
 
 def count_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None) -> int:
     where, params = flt.sql(engine)
-    if not flt.text.strip():  # no person columns involved: count the case table alone
-        return con.execute("SELECT COUNT(*) FROM fbw_case c" + where, params).fetchone()[0]
-    return con.execute("SELECT COUNT(*)" + FROM + where, params).fetchone()[0]
+    return con.execute("SELECT COUNT(*) FROM fbw_case c" + where, params).fetchone()[0]
 
 
 def list_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None, *, limit: int = 50, offset: int = 0) -> list[dict]:
     """One page of the filtered, name-ordered list. The page is chosen first on the
     name index; per-row look-ups (next due follow-up) run only for that page."""
     where, params = flt.sql(engine)
-    inner = "SELECT c.rowid" + FROM + where + ORDER + " LIMIT ? OFFSET ?"
+    inner = "SELECT c.rowid FROM fbw_case c" + where + ORDER + " LIMIT ? OFFSET ?"
     sql = "SELECT " + ", ".join(LIST_COLUMNS) + FROM + " WHERE c.rowid IN (" + inner + ")" + ORDER
     rows = con.execute(sql, params + [limit, offset]).fetchall()
     return [dict(zip(ROW_KEYS, row)) for row in rows]
@@ -94,7 +87,7 @@ def list_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | N
 def ordered_rowids(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None) -> list[int]:
     """All matching case rowids in list order: the board keeps this and fetches pages by rowid."""
     where, params = flt.sql(engine)
-    return [r[0] for r in con.execute("SELECT c.rowid" + FROM + where + ORDER, params)]
+    return [r[0] for r in con.execute("SELECT c.rowid FROM fbw_case c" + where + ORDER, params)]
 
 
 def rows_by_rowid(con: sqlite3.Connection, rowids: list[int]) -> dict[int, dict]:

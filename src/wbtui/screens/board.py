@@ -149,7 +149,7 @@ class BoardScreen(Screen):
     def _filter_changed(self, _event: Input.Changed) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(0.15, self.refresh_cases)
+        self._debounce = self.set_timer(0.1, self.refresh_cases)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, _event: Input.Submitted) -> None:

@@ -1,0 +1,140 @@
+"""Stored text never acts as markup or terminal control on any screen (security.md F1-F4, T1-T3).
+
+The hostile values are written straight into the store, as a sync or import bug would,
+so these tests exercise the render-time defences, not only input cleaning."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import date
+
+from conftest import TODAY
+from tui_helpers import EVIL_GIVEN, EVIL_NAME, build_store, make_app, screen_text, settle
+
+KDNR = "999Z000001"
+
+
+def plant(db) -> str:
+    """Create one case through the services, then overwrite its text with hostile values."""
+    from wbtui.data.services import Services
+    from wbtui.data.store import open_store
+    from tui_helpers import make_config
+
+    store = open_store(db)
+    services = Services(store, make_config(db.parent, "jc"), today=TODAY)
+    case_id = services.create_case({"kundennummer": KDNR, "family_name": "Aaaron", "given_names": "X", "birth_date": "1990-01-01",
+                                    "phone": "0151 1", "target_kldb": "52122", "training_type": "umschulung", "schedule": "vollzeit",
+                                    "necessity_reason": "integration", "legal_basis": "sgb_x_69"})
+    services.add_obstacle(case_id, "R-SCH", status="in_bearbeitung")
+    services.add_task(case_id, "placeholder", "ifk.ida", date(2026, 11, 1))
+    services.move(case_id, "ready_for_handover")
+    services.send_handover(case_id)
+    store.close()
+    con = sqlite3.connect(db)
+    con.execute("UPDATE person SET family_name = ?, given_names = ? WHERE kundennummer = ?", (EVIL_NAME, EVIL_GIVEN, KDNR))
+    con.execute("UPDATE obstacle SET service = ? WHERE code = 'R-SCH'", ("[@click=app.quit]Stelle[/]\x1b[2J",))
+    con.execute("UPDATE task SET title = ? WHERE title = 'placeholder'", ("[bold]Aufgabe[/bold] \x9b31m [@click=app.bell]x[/]",))
+    con.execute("UPDATE handover SET status = 'query', query_text = ? WHERE case_id = ?", ("[link='https://phish.example']Rückfrage[/link]\x1b]0;T\x07", case_id.hex))
+    con.execute("UPDATE fbw_case SET stage = 'ready_for_handover' WHERE id = ?", (case_id.hex,))
+    con.commit()
+    con.close()
+    return case_id.hex
+
+
+def assert_literal(text: str, *fragments: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    for fragment in fragments:
+        assert fragment in text, fragment
+
+
+def test_hostile_text_is_literal_on_every_screen(tmp_path):
+    db = build_store(tmp_path, cases=20)
+    plant(db)
+
+    async def run() -> None:
+        app = make_app(tmp_path, db, "jc")
+        quits = []
+        original_exit = app.exit
+        app.exit = lambda *a, **k: quits.append(a) or original_exit(*a, **k)
+        async with app.run_test(size=(220, 50)) as pilot:
+            await settle(pilot)
+            await pilot.press("slash")
+            for ch in "999Z":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await settle(pilot, 6)
+            assert_literal(screen_text(app), EVIL_NAME)
+            await pilot.click("CaseList", offset=(8, 0))  # click right on the "[@click=app.quit]" text
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot, 6)
+            assert type(app.screen).__name__ == "CaseDetailScreen"
+            detail = screen_text(app)
+            assert_literal(detail, EVIL_NAME, "[bold]Aufgabe[/bold]", "[@click=app.bell]x[/]", "[link='https://phish.example']Rückfrage[/link]")
+            await pilot.click("#head1", offset=(3, 0))
+            await pilot.click("#tasks", offset=(20, 1))
+            await settle(pilot)
+
+            await pilot.press("h")
+            await settle(pilot)
+            assert_literal(screen_text(app), "[@click=app.quit]Stelle[/]")
+
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("u")
+            await settle(pilot, 6)
+            assert_literal(screen_text(app), EVIL_NAME, "[link='https://phish.example']Rückfrage[/link]")
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("w")
+            await settle(pilot)
+            await pilot.press("t")  # team view shows every owner's follow-ups
+            await settle(pilot)
+            assert_literal(screen_text(app), "[bold]Aufgabe[/bold]")
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("i")
+            await settle(pilot)
+            assert_literal(screen_text(app), EVIL_NAME, "[link='https://phish.example']Rückfrage[/link]")
+            assert app.is_running and not quits
+            assert not list(tmp_path.glob("*.svg"))  # no screenshot written by an injected action
+
+    asyncio.run(run())
+
+
+def test_pasted_escape_sequences_are_dropped(tmp_path):
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        from textual import events
+
+        app = make_app(tmp_path, db, "jc")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            field = app.screen.query_one("#f-family_name")
+            field.focus()
+            await pilot.pause()
+            field.post_message(events.Paste("Mül\x1b]52;c;ZXZpbA==\x07ler\x9b2J"))
+            await settle(pilot)
+            assert field.value == "Mül]52;c;ZXZpbA==ler2J"
+            assert "\x1b" not in field.value
+
+    asyncio.run(run())
+
+
+def test_screenshot_command_is_not_offered(tmp_path):
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        app = make_app(tmp_path, db, "jc")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert "Screenshot" not in titles and "Fallliste" in titles
+
+    asyncio.run(run())

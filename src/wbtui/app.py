@@ -92,6 +92,13 @@ class WbtuiApp(App):
     def on_ready(self) -> None:
         # the first frame is on screen: only now open the store (and compete for the GIL)
         self._open_store()
+        if not self.is_headless:
+            self.set_interval(2.0, self._watch_terminal)
+
+    def _watch_terminal(self) -> None:
+        """Exit cleanly when the SSH session or terminal is gone (no orphaned process on the host)."""
+        if terminal_gone():
+            self.exit(return_code=129)
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def _open_store(self) -> None:
@@ -210,7 +217,30 @@ class WbtuiApp(App):
         self._close_messages_no_wait()
 
 
+def terminal_gone() -> bool:
+    """True when our controlling terminal disappeared: stdin closed or no tty, or we were orphaned."""
+    import sys
+
+    try:
+        if not os.isatty(sys.stdin.fileno()):
+            return True
+    except (ValueError, OSError):
+        return True
+    return os.getppid() == 1
+
+
 def run(config, db=None) -> int:
+    import signal
+
     app = WbtuiApp(config, db=db)
+
+    def hangup(_signum, _frame) -> None:
+        # the terminal went away (SSH dropped): leave through the normal exit path
+        app.call_later(app.exit, None, 129)
+
+    try:
+        signal.signal(signal.SIGHUP, hangup)
+    except (ValueError, AttributeError):  # not the main thread / not POSIX
+        pass
     app.run()
     return app.return_code or 0

@@ -41,7 +41,7 @@ class ObstacleScreen(Screen):
         yield Label(t("tui.obst.title"), classes="title")
         yield Static("", id="obst-status", classes="status")
         table = DataTable(id="obst-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(t("tui.obst.code"), t("tui.obst.label"), t("hdr.status"), t("tui.obst.service"), t("tui.obst.review"))
+        table.add_columns(t("tui.obst.code"), t("tui.obst.label"), t("hdr.status"), t("tui.obst.referred"), t("tui.obst.review"), t("tui.obst.service"))
         yield table
         yield Footer()
 
@@ -71,15 +71,17 @@ class ObstacleScreen(Screen):
             shown = [o for o in items if self.show_art9 or not o.art9]
             if not shown:
                 continue
-            table.add_row(Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), key=f"group:{group}")
+            table.add_row(Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), Text(""), key=f"group:{group}")
             for item in shown:
                 rec = self.current.get(item.code)
                 status = Text(t("obst." + rec["status"]), style="bold" if rec["status"] == "offen" else "") if rec else Text("·", style="dim")
                 label = safe(item.label_de if lang == "de" else item.label_en)
                 if item.art9:
                     label.append(" (Art. 9)", style="italic")
-                table.add_row(Text(item.code), label, status, safe(rec["service"] if rec else ""),
-                              Text(fmt_date(rec["review_on"]) if rec and rec["review_on"] else ""), key=item.code)
+                table.add_row(Text(item.code), label, status,
+                              Text(fmt_date(rec["referred_on"]) if rec and rec["referred_on"] else ""),
+                              Text(fmt_date(rec["review_on"]) if rec and rec["review_on"] else ""),
+                              safe(rec["service"] if rec else ""), key=item.code)
         table.move_cursor(row=min(keep, table.row_count - 1))
         note = t("tui.obst.art9_shown") if self.show_art9 else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
         self.query_one("#obst-status", Static).update(Text(note))

@@ -151,7 +151,7 @@ class CaseList(ScrollView, can_focus=True):
         width = self.size.width
         index = self.scroll_offset.y + y
         if index >= len(self.rowids):
-            return Strip.blank(width)
+            return Strip.blank(width, Style())
         row = self._row(index)
         selected = index == self.cursor
         base = Style(reverse=True) if selected and self.has_focus else Style(bgcolor="grey23") if selected else Style()

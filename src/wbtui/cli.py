@@ -33,6 +33,11 @@ handover_app = typer.Typer(help="Übergabe an die Agentur: senden, quittieren, R
 conference_app = typer.Typer(help="Fallkonferenzen erfassen.", no_args_is_help=True)
 task_app = typer.Typer(help="Wiedervorlagen.", no_args_is_help=True)
 config_app = typer.Typer(help="Lokale Konfiguration.", no_args_is_help=True)
+sync_app = typer.Typer(help="Abgleich mit dem zentralen Server.", invoke_without_command=True)
+server_app = typer.Typer(help="Verwaltung des zentralen Servers (Organisationen, Nutzer, Tokens).", no_args_is_help=True)
+server_org_app = typer.Typer(help="Organisationen.", no_args_is_help=True)
+server_user_app = typer.Typer(help="Nutzerinnen und Nutzer.", no_args_is_help=True)
+server_token_app = typer.Typer(help="API-Tokens (zufällig, gehasht gespeichert, befristet, widerrufbar).", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 app.add_typer(obstacle_app, name="obstacle")
 app.add_typer(consent_app, name="consent")
@@ -40,6 +45,11 @@ app.add_typer(handover_app, name="handover")
 app.add_typer(conference_app, name="conference")
 app.add_typer(task_app, name="task")
 app.add_typer(config_app, name="config")
+app.add_typer(sync_app, name="sync")
+app.add_typer(server_app, name="server")
+server_app.add_typer(server_org_app, name="org")
+server_app.add_typer(server_user_app, name="user")
+server_app.add_typer(server_token_app, name="token")
 
 EXIT_RULE, EXIT_NOT_FOUND, EXIT_ENV, EXIT_INTERNAL = 1, 3, 4, 70
 
@@ -843,6 +853,181 @@ def config_check() -> None:
     """Prüft die Konfigurationsdatei."""
     cfg = st().config
     typer.echo(t("cli.config_ok", path=cfg.source) if cfg.source else t("cli.config_default"))
+
+
+# --------------------------------------------------------------------------- sync (client)
+
+
+def _token_file():
+    from wbtui import paths
+
+    return paths.config_file().parent / "token"
+
+
+def _read_token() -> str | None:
+    import os
+
+    token = os.environ.get("WBTUI_TOKEN")
+    if token:
+        return token.strip()
+    path = _token_file()
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+@sync_app.callback(invoke_without_command=True)
+@command
+def sync_run(
+    ctx: typer.Context,
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Gleicht den lokalen Bestand mit dem Server ab (senden, dann empfangen)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from wbtui.data.errors import WbtuiError
+    from wbtui.sync.client import SyncClient, SyncError, enable
+
+    state = st()
+    url = state.config.sync_url
+    if not url:
+        raise WbtuiError("err.sync_no_url")
+    token = _read_token()
+    if not token:
+        raise WbtuiError("err.sync_no_token")
+    queued = enable(state.store)
+    if queued and not quiet:
+        typer.echo(t("cli.sync_initial", n=queued), err=True)
+    client = SyncClient(state.store, url, token, verify=state.config.sync_ca_file or True)
+
+    def progress(phase: str, n: int) -> None:
+        if not quiet and not as_json:
+            typer.echo(t("cli.sync_progress", phase=t("cli.sync_phase." + phase), n=n), err=True)
+
+    try:
+        summary = client.sync(progress)
+    except SyncError as exc:
+        raise WbtuiError(exc.key, **exc.params) from None
+    finally:
+        client.close()
+    data = {"pushed": summary.pushed, "rejected": summary.rejected, "pulled": summary.pulled, "conflicts": summary.conflicts, "grants": summary.grants}
+    if as_json:
+        out_json(data)
+    else:
+        typer.echo(t("cli.sync_done", **data))
+
+
+@sync_app.command("login")
+@command
+def sync_login() -> None:
+    """Liest das API-Token von der Standardeingabe und legt es 0600 ab (nie auf der Kommandozeile)."""
+    from wbtui import paths
+    from wbtui.data.errors import WbtuiError
+
+    token = sys.stdin.readline().strip()
+    if not token.startswith("wbt_"):
+        raise WbtuiError("err.sync_bad_token")
+    paths.restrict_umask()
+    path = _token_file()
+    paths.private_dir(path.parent)
+    path.write_text(token + "\n", encoding="utf-8")
+    import os
+
+    os.chmod(path, 0o600)
+    typer.echo(t("cli.sync_token_saved", path=path))
+
+
+@sync_app.command("status")
+@command
+def sync_status(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Zeigt ausstehende Änderungen, letzte Synchronisierung und Konflikte."""
+    from wbtui.sync.client import status
+
+    data = status(st().store)
+    if as_json:
+        out_json(data)
+    else:
+        typer.echo(t("cli.sync_status", **{k: (v if v is not None else "–") for k, v in data.items()}))
+
+
+# --------------------------------------------------------------------------- server
+
+
+def _server_engine():
+    from wbtui.server.admin import server_db_url
+    from wbtui.server.store import init_schema, make_engine
+
+    _ = st().config
+    engine = make_engine(server_db_url())
+    init_schema(engine)
+    return engine
+
+
+@app.command()
+@command
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8765, "--port", min=1, max=65535),
+    ssl_certfile: Optional[str] = typer.Option(None, "--ssl-certfile", help="TLS-Zertifikat (PEM)."),
+    ssl_keyfile: Optional[str] = typer.Option(None, "--ssl-keyfile", help="TLS-Schlüssel (PEM)."),
+) -> None:
+    """Startet den zentralen Sync-Server (Datenbank aus WBTUI_SERVER_DB, sonst SQLite)."""
+    import ssl
+
+    import uvicorn
+
+    from wbtui.server.admin import pepper
+    from wbtui.server.api import create_app
+
+    engine = _server_engine()
+    uvicorn.run(create_app(engine, pepper()), host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+                ssl_version=ssl.PROTOCOL_TLS_SERVER, log_level="warning", access_log=False, server_header=False)
+
+
+@server_org_app.command("add")
+@command
+def server_org_add(name: str = typer.Argument(...), kind: str = typer.Option(..., "--kind")) -> None:
+    """Legt eine Organisation an (Jobcenter oder Agentur)."""
+    from wbtui.server.admin import add_org
+
+    org_id = add_org(_server_engine(), name, kind)
+    typer.echo(t("cli.srv_created", what=name, id=org_id))
+
+
+@server_user_app.command("add")
+@command
+def server_user_add(login: str = typer.Argument(...), org: str = typer.Option(..., "--org"), role: str = typer.Option(..., "--role")) -> None:
+    """Legt eine Nutzerin / einen Nutzer in einer Organisation an."""
+    from wbtui.server.admin import add_user
+
+    user_id = add_user(_server_engine(), login, org, role)
+    typer.echo(t("cli.srv_created", what=login, id=user_id))
+
+
+@server_token_app.command("issue")
+@command
+def server_token_issue(
+    login: str = typer.Argument(...),
+    scopes: List[str] = typer.Option(["read", "push"], "--scope"),
+    days: int = typer.Option(30, "--days"),
+) -> None:
+    """Stellt ein Token aus; es wird genau einmal angezeigt."""
+    from wbtui.server.admin import issue_token, pepper
+
+    token_id, token = issue_token(_server_engine(), pepper(), login, list(scopes), days)
+    typer.echo(token)
+    typer.echo(t("cli.srv_token", id=token_id, days=days), err=True)
+
+
+@server_token_app.command("revoke")
+@command
+def server_token_revoke(token_id: str = typer.Argument(...)) -> None:
+    """Widerruft ein Token sofort."""
+    from wbtui.server.admin import revoke_token
+
+    revoke_token(_server_engine(), token_id)
+    typer.echo(t("cli.srv_revoked", id=token_id))
 
 
 def main() -> None:

@@ -57,6 +57,9 @@ class Config:
     holidays: frozenset[date] = frozenset()
     local_obstacles: tuple[LocalObstacle, ...] = ()
     keys: dict[str, str] = field(default_factory=dict)
+    sync_url: str | None = None
+    sync_ca_file: str | None = None
+    sync_interval: int = 60
 
     @property
     def side(self) -> str:
@@ -97,6 +100,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "timers": {name: (int,) for name in Timers.__dataclass_fields__},
     "stages": {"aptitude_check": (bool,), "rehab_track": (bool,)},
     "keys": {},
+    "sync": {"url": (str,), "ca_file": (str,), "interval_seconds": (int,)},
 }
 _LOCAL_CODE = re.compile(r"^X-[A-Z0-9]{2,8}$")
 
@@ -211,6 +215,17 @@ def load(path: Path | None = None) -> Config:
             kwargs[key] = stages[key]
 
     kwargs["keys"] = dict(data.get("keys", {}))
+    sync = data.get("sync", {})
+    if "url" in sync:
+        if not re.match(r"^https?://[^\s/]+", sync["url"]):
+            raise fail("sync", "url", "cfg.url")
+        kwargs["sync_url"] = sync["url"]
+    if "ca_file" in sync:
+        kwargs["sync_ca_file"] = sync["ca_file"]
+    if "interval_seconds" in sync:
+        if not 10 <= sync["interval_seconds"] <= 3600:
+            raise fail("sync", "interval_seconds", "cfg.range", low=10, high=3600)
+        kwargs["sync_interval"] = sync["interval_seconds"]
     kwargs["local_obstacles"] = _local_obstacles(data.get("obstacles", []), text, fail)
     return Config(**kwargs)
 
@@ -289,4 +304,8 @@ rehab_track = true
 
 # [keys]                   # remap bindings by id
 # "board.filter" = "slash"
+
+# [sync]                   # central server; the token is read from WBTUI_TOKEN or `wbtui sync login`
+# url = "https://wbtui.example.org:8765"
+# ca_file = "/etc/ssl/certs/behoerden-ca.pem"
 """

@@ -537,6 +537,10 @@ class Services:
             )
             s.add(handover)
             case.agentur_org_id = agentur.id
+            from wbtui.sync.recorder import queue_command
+
+            # on a shared server the handover also grants the Agentur access (a server-validated command)
+            queue_command(s, "handover.send", case_id=case.id.hex, to_org=agentur.name)
             self._event(s, case, "handover_sent", to=agentur.name, channel=channel)
             self._apply(s, case, Stage.READY, Stage.HANDED_OVER, TransitionInput())
             return handover.id

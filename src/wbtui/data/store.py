@@ -124,7 +124,12 @@ class Store:
         """A write transaction: commits on success, rolls back on any error."""
         from sqlmodel import Session
 
+        from wbtui.sync.recorder import before_flush
+
         with Session(self.engine, expire_on_commit=False) as session:
+            from sqlalchemy import event
+
+            event.listen(session, "before_flush", before_flush)
             try:
                 yield session
                 session.commit()

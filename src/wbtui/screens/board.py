@@ -93,13 +93,12 @@ class BoardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(CaseList).focus()
-        if self.app.ctx is not None:
-            self.refresh_cases()
 
     def on_store_ready(self, _message: StoreReady) -> None:
         self.refresh_cases()
 
     def on_screen_resume(self) -> None:
+        # also fires when the screen is first shown; reloads after returning from a case
         if self.app.ctx is not None:
             self.query_one(CaseList).invalidate_rows()
             self.refresh_cases()

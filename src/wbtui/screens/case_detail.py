@@ -63,8 +63,6 @@ class CaseDetailScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#body").focus()
-        if self.app.ctx is not None:
-            self.reload()
 
     def on_store_ready(self, _message: StoreReady) -> None:
         self.reload()

@@ -39,7 +39,6 @@ class FollowupScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.reload()
 
     def on_screen_resume(self) -> None:
         self.reload()

@@ -51,7 +51,6 @@ class InboxScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.reload()
 
     def on_screen_resume(self) -> None:
         self.reload()

@@ -1,0 +1,96 @@
+"""Administration of the central server: organisations, users, tokens, and where its secrets live."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from wbtui import paths
+from wbtui.data.errors import WbtuiError
+from wbtui.server.auth import SCOPES, expiry, hash_secret, new_token
+from wbtui.server.models import SrvAudit, SrvOrg, SrvToken, SrvUser, now
+
+ORG_KINDS = ("jobcenter_ge", "jobcenter_zkt", "agentur", "bildungstraeger", "kommunaler_dienst", "other")
+
+
+def server_db_url() -> str:
+    """PostgreSQL via ``WBTUI_SERVER_DB`` (keeps passwords off the command line); SQLite file otherwise."""
+    url = os.environ.get("WBTUI_SERVER_DB")
+    if url:
+        return url
+    directory = paths.private_dir(paths.data_dir())
+    return f"sqlite:///{directory / 'server.db'}"
+
+
+def pepper() -> bytes:
+    """The HMAC key for token hashes: ``WBTUI_SERVER_PEPPER`` or a 0600 file next to the data."""
+    env = os.environ.get("WBTUI_SERVER_PEPPER")
+    if env:
+        return env.encode()
+    paths.restrict_umask()
+    path: Path = paths.private_dir(paths.data_dir()) / "server.pepper"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        os.chmod(path, 0o600)
+    return path.read_text(encoding="utf-8").strip().encode()
+
+
+def add_org(engine, name: str, kind: str) -> str:
+    if kind not in ORG_KINDS:
+        raise WbtuiError("err.bad_choice", field="--kind", value=kind, choices=", ".join(ORG_KINDS))
+    with Session(engine) as s:
+        if s.exec(select(SrvOrg).where(SrvOrg.name == name)).first():
+            raise WbtuiError("err.srv_exists", what=name)
+        org = SrvOrg(id=uuid.uuid4().hex, name=name, kind=kind)
+        s.add(org)
+        s.commit()
+        return org.id
+
+
+def add_user(engine, login: str, org_name: str, role: str) -> str:
+    from wbtui.data.process import ROLES
+
+    if role not in ROLES:
+        raise WbtuiError("err.bad_choice", field="--role", value=role, choices=", ".join(ROLES))
+    with Session(engine) as s:
+        org = s.exec(select(SrvOrg).where(SrvOrg.name == org_name)).first()
+        if org is None:
+            raise WbtuiError("err.srv_unknown", what=org_name)
+        if s.exec(select(SrvUser).where(SrvUser.login == login)).first():
+            raise WbtuiError("err.srv_exists", what=login)
+        user = SrvUser(id=uuid.uuid4().hex, org_id=org.id, login=login, role=role)
+        s.add(user)
+        s.commit()
+        return user.id
+
+
+def issue_token(engine, key: bytes, login: str, scopes: list[str], days: int) -> tuple[str, str]:
+    bad = [sc for sc in scopes if sc not in SCOPES]
+    if bad or not scopes:
+        raise WbtuiError("err.bad_choice", field="--scope", value=",".join(bad), choices=", ".join(SCOPES))
+    if not 1 <= days <= 90:
+        raise WbtuiError("err.bad_int", field="--days", value=str(days))
+    with Session(engine) as s:
+        user = s.exec(select(SrvUser).where(SrvUser.login == login)).first()
+        if user is None:
+            raise WbtuiError("err.srv_unknown", what=login)
+        token_id, secret, token = new_token()
+        s.add(SrvToken(id=token_id, user_id=user.id, secret_hash=hash_secret(key, secret), scopes=" ".join(sorted(set(scopes))), expires_at=expiry(days)))
+        s.add(SrvAudit(org_id=user.org_id, user_id=user.id, kind="token_issued", detail=token_id))
+        s.commit()
+        return token_id, token
+
+
+def revoke_token(engine, token_id: str) -> None:
+    with Session(engine) as s:
+        token = s.get(SrvToken, token_id)
+        if token is None:
+            raise WbtuiError("err.srv_unknown", what=token_id)
+        token.revoked_at = now()
+        s.add(token)
+        s.add(SrvAudit(kind="token_revoked", detail=token_id))
+        s.commit()

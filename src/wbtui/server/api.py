@@ -1,0 +1,77 @@
+"""HTTP API (FastAPI): hello, push, pull. The caller's organisation comes from its token only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from wbtui import __version__
+from wbtui.server.auth import Principal, authenticate
+from wbtui.server.sync_service import LIMITS, Rejected, SyncServer
+
+
+class HelloBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    protocol: int
+    schema_version: int
+    app_version: str = ""
+    device_id: str = Field(max_length=64)
+    node_id: str = Field(max_length=64)
+    hlc: str | None = None
+    cursor: str | None = None
+
+
+class PushBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    device_id: str = Field(max_length=64)
+    batch_id: str = Field(max_length=64)
+    schema_version: int
+    changes: list[dict[str, Any]] = Field(max_length=LIMITS["push_changes"])
+
+
+def create_app(engine, pepper: bytes) -> FastAPI:
+    app = FastAPI(title="wbtui sync", version=__version__, docs_url=None, redoc_url=None)
+    service = SyncServer(engine)
+    app.state.sync = service
+
+    @app.middleware("http")
+    async def limit_size(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > LIMITS["push_bytes"]):
+            return JSONResponse({"detail": "request too large"}, status_code=413)
+        return await call_next(request)
+
+    def principal(authorization: str | None = Header(default=None)) -> Principal:
+        with Session(engine) as s:
+            who = authenticate(s, pepper, authorization)
+        if who is None:
+            raise HTTPException(status_code=401, detail="invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+        return who
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok"}
+
+    @app.post("/sync/v1/hello")
+    def hello(body: HelloBody, who: Principal = Depends(principal)) -> dict:
+        return service.hello(who, body.model_dump())
+
+    @app.post("/sync/v1/push")
+    def push(body: PushBody, who: Principal = Depends(principal)) -> dict:
+        if "push" not in who.scopes:
+            raise HTTPException(status_code=403, detail="token lacks the push scope")
+        return service.push(who, body.changes)
+
+    @app.get("/sync/v1/pull")
+    def pull(cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=500, ge=1, le=1000),
+             who: Principal = Depends(principal)) -> dict:
+        try:
+            return service.pull(who, cursor, limit)
+        except Rejected as exc:
+            raise HTTPException(status_code=403 if exc.reason == "forbidden" else 400, detail=exc.reason) from None
+
+    return app

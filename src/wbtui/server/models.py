@@ -1,0 +1,124 @@
+"""Server tables (SQLModel, own metadata): organisations, users, tokens, grants, field registers, feed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import BigInteger, Column, Index, Integer, Text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ServerModel(SQLModel, registry=registry()):
+    pass
+
+
+class SrvOrg(ServerModel, table=True):
+    __tablename__ = "srv_org"
+    id: str = Field(primary_key=True)
+    name: str = Field(unique=True)
+    kind: str
+
+
+class SrvUser(ServerModel, table=True):
+    __tablename__ = "srv_user"
+    id: str = Field(primary_key=True)
+    org_id: str = Field(foreign_key="srv_org.id", index=True)
+    login: str = Field(unique=True)
+    role: str
+    active: bool = True
+
+
+class SrvToken(ServerModel, table=True):
+    __tablename__ = "srv_token"
+    id: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="srv_user.id", index=True)
+    secret_hash: str
+    scopes: str  # space separated: read push admin
+    created_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class SrvGrant(ServerModel, table=True):
+    __tablename__ = "srv_grant"
+    case_id: str = Field(primary_key=True)
+    org_id: str = Field(primary_key=True, foreign_key="srv_org.id")
+    access: str  # owner | referral
+
+
+class SrvRowCase(ServerModel, table=True):
+    __tablename__ = "srv_row_case"
+    entity: str = Field(primary_key=True)
+    row_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+
+
+class SrvField(ServerModel, table=True):
+    __tablename__ = "srv_field"
+    entity: str = Field(primary_key=True)
+    row_id: str = Field(primary_key=True)
+    field: str = Field(primary_key=True)
+    value: str | None = Field(default=None, sa_column=Column(Text))  # JSON
+    hlc: str
+    origin: str | None = None
+
+
+class SrvAppend(ServerModel, table=True):
+    __tablename__ = "srv_append"
+    entity: str = Field(primary_key=True)
+    row_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    hlc: str
+
+
+class SrvApplied(ServerModel, table=True):
+    __tablename__ = "srv_applied"
+    change_id: str = Field(primary_key=True)
+    org_id: str
+    result: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=now)
+
+
+class SrvFeed(ServerModel, table=True):
+    """Per-organisation feed in commit order (PostgreSQL: gated on the transaction id)."""
+
+    __tablename__ = "srv_feed"
+    __table_args__ = (Index("ix_feed_org_tx_seq", "org_id", "tx_id", "seq"),)
+    seq: int | None = Field(default=None, sa_column=Column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True, autoincrement=True))
+    org_id: str
+    tx_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    kind: str
+    entity: str | None = None
+    row_id: str | None = None
+    case_id: str | None = None
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SrvConflict(ServerModel, table=True):
+    __tablename__ = "srv_conflict"
+    conflict_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    entity: str
+    row_id: str
+    field: str
+    kept_value: str | None = Field(default=None, sa_column=Column(Text))
+    kept_hlc: str
+    lost_value: str | None = Field(default=None, sa_column=Column(Text))
+    lost_hlc: str
+    status: str = "open"
+
+
+class SrvAudit(ServerModel, table=True):
+    __tablename__ = "srv_audit"
+    id: int | None = Field(default=None, sa_column=Column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True, autoincrement=True))
+    at: datetime = Field(default_factory=now)
+    org_id: str | None = None
+    user_id: str | None = None
+    kind: str
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))  # ids and codes only, no Sozialdaten

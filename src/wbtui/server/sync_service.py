@@ -1,0 +1,306 @@
+"""Server side of the protocol: idempotent batched pushes with per-field LWW by HLC,
+conflict records for review fields, grants, and a per-organisation feed (sync-design.md 4.3-4.5).
+
+Authorisation uses only the caller's token (organisation, role, scopes); nothing in a
+request body can widen what a caller may write or read.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import uuid
+from datetime import date
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from wbtui.server.auth import Principal
+from wbtui.server.models import SrvAppend, SrvApplied, SrvAudit, SrvConflict, SrvFeed, SrvField, SrvGrant, SrvOrg, SrvRowCase
+from wbtui.server.store import feed_page
+from wbtui.sync import schema
+from wbtui.sync.hlc import Clock, ClockDriftError, decode
+
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+LIMITS = {"push_changes": 500, "push_bytes": 1_048_576, "pull_page": 1000}
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def encode_cursor(tx: int, seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"v": 1, "tx": tx, "seq": seq}).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int]:
+    if not cursor:
+        return 0, 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(data["tx"]), int(data["seq"])
+    except (ValueError, KeyError, TypeError):
+        raise Rejected("validation", "bad cursor") from None
+
+
+class SyncServer:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.clock = Clock("server")
+        self._clock_lock = threading.Lock()
+
+    # -- hello ---------------------------------------------------------------------
+    def hello(self, who: Principal, body: dict) -> dict:
+        lo, hi = schema.SCHEMA_RANGE
+        version = body.get("schema_version")
+        action = "ok" if isinstance(version, int) and lo <= version <= hi and body.get("protocol") == schema.PROTOCOL else "upgrade_required"
+        with self._clock_lock:
+            stamp = self.clock.now()
+        with Session(self.engine) as s:
+            orgs = [{"id": o.id, "name": o.name, "kind": o.kind} for o in s.exec(select(SrvOrg)).scalars()]
+        return {"protocol": schema.PROTOCOL, "schema": {"min": lo, "max": hi}, "action": action, "server_hlc": stamp,
+                "org_id": who.org_id, "org_kind": who.org_kind, "role": who.role, "organisations": orgs, "limits": LIMITS}
+
+    # -- push ------------------------------------------------------------------------
+    def push(self, who: Principal, changes: list[dict]) -> dict:
+        results = []
+        with Session(self.engine) as s:
+            for change in changes:
+                results.append(self._one(s, who, change))
+            s.commit()
+        with self._clock_lock:
+            stamp = self.clock.now()
+        return {"results": results, "server_hlc": stamp}
+
+    def _one(self, s, who: Principal, change: dict) -> dict:
+        change_id = change.get("change_id")
+        if not isinstance(change_id, str) or not HEX32.match(change_id):
+            return {"change_id": change_id, "status": "rejected", "reason": "validation"}
+        done = s.get(SrvApplied, change_id)
+        if done is not None:
+            if done.org_id != who.org_id:
+                return {"change_id": change_id, "status": "rejected", "reason": "forbidden"}
+            return {**json.loads(done.result), "status": "duplicate"}
+        try:
+            result = self._apply(s, who, change)
+        except Rejected as exc:
+            result = {"change_id": change_id, "status": "rejected", "reason": exc.reason}
+            if exc.reason == "forbidden":
+                s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="forbidden_write",
+                               detail=json.dumps({"change": change_id, "entity": change.get("entity"), "case": change.get("case_id")})))
+        s.add(SrvApplied(change_id=change_id, org_id=who.org_id, result=json.dumps(result)))
+        return result
+
+    def _apply(self, s, who: Principal, change: dict) -> dict:
+        change_id, op, entity = change["change_id"], change.get("op"), change.get("entity")
+        stamp = change.get("hlc")
+        try:
+            decode(stamp)
+            with self._clock_lock:
+                self.clock.observe(stamp)
+        except ClockDriftError:
+            raise Rejected("clock_drift") from None
+        except (AttributeError, ValueError, TypeError):
+            raise Rejected("validation") from None
+        if op == "command":
+            return self._command(s, who, change)
+        if op not in ("set", "append") or entity not in schema.ENTITY_ORDER:
+            raise Rejected("schema")
+        if "push" not in who.scopes:
+            raise Rejected("forbidden")
+        case_id, row_id = change.get("case_id"), change.get("row_id")
+        if not (isinstance(case_id, str) and HEX32.match(case_id) and isinstance(row_id, str) and HEX32.match(row_id)):
+            raise Rejected("validation")
+        grants = {g.org_id: g.access for g in s.exec(select(SrvGrant).where(SrvGrant.case_id == case_id)).scalars()}
+        if not grants:
+            s.add(SrvGrant(case_id=case_id, org_id=who.org_id, access="owner"))
+            grants = {who.org_id: "owner"}
+        elif who.org_id not in grants:
+            raise Rejected("forbidden")
+        bound = s.get(SrvRowCase, (entity, row_id))
+        if bound is None:
+            s.add(SrvRowCase(entity=entity, row_id=row_id, case_id=case_id))
+        elif bound.case_id != case_id:
+            raise Rejected("forbidden")
+        if op == "append":
+            return self._append(s, change, entity, row_id, case_id, grants)
+        return self._set(s, change, entity, row_id, case_id, grants)
+
+    def _append(self, s, change, entity, row_id, case_id, grants) -> dict:
+        if entity not in schema.APPEND_TABLES:
+            raise Rejected("schema")
+        data = change.get("data") or (change.get("payload") or {}).get("data")
+        if not isinstance(data, dict) or set(data) - set(schema.fields_of(entity)):
+            raise Rejected("schema")
+        if _has_control(data):
+            raise Rejected("validation", "control characters")
+        if s.get(SrvAppend, (entity, row_id)) is None:
+            s.add(SrvAppend(entity=entity, row_id=row_id, case_id=case_id, data=json.dumps(data), hlc=change["hlc"]))
+            payload = json.dumps({"data": data, "hlc": change["hlc"]})
+            for org in grants:
+                s.add(SrvFeed(org_id=org, kind="append", entity=entity, row_id=row_id, case_id=case_id, payload=payload))
+        return {"change_id": change["change_id"], "status": "applied"}
+
+    def _set(self, s, change, entity, row_id, case_id, grants) -> dict:
+        if entity not in schema.REGISTER_TABLES:
+            raise Rejected("schema")
+        fields = change.get("fields") or change.get("payload")
+        allowed = set(schema.fields_of(entity))
+        if not isinstance(fields, dict) or not fields or set(fields) - allowed:
+            raise Rejected("schema")
+        if _has_control({k: v.get("v") for k, v in fields.items() if isinstance(v, dict)}):
+            raise Rejected("validation", "control characters")
+        applied, per_field, conflicts = {}, {}, []
+        for field, spec in fields.items():
+            if not isinstance(spec, dict) or "v" not in spec:
+                raise Rejected("schema")
+            hlc = spec.get("hlc") or change["hlc"]
+            value = json.dumps(spec["v"])
+            current = s.get(SrvField, (entity, row_id, field))
+            review = (entity, field) in schema.REVIEW_FIELDS
+            unseen = current is not None and spec.get("base") != current.hlc and current.value != value
+            if current is None or hlc > current.hlc:
+                if review and unseen:
+                    conflicts.append(self._conflict(s, case_id, entity, row_id, field, kept=(value, hlc), lost=(current.value, current.hlc)))
+                if current is None:
+                    s.add(SrvField(entity=entity, row_id=row_id, field=field, value=value, hlc=hlc, origin=change["change_id"]))
+                else:
+                    current.value, current.hlc, current.origin = value, hlc, change["change_id"]
+                    s.add(current)
+                applied[field] = {"v": spec["v"], "hlc": hlc}
+                per_field[field] = "applied"
+            else:
+                if review and spec.get("base") != current.hlc and current.value != value:
+                    conflicts.append(self._conflict(s, case_id, entity, row_id, field, kept=(current.value, current.hlc), lost=(value, hlc)))
+                    per_field[field] = "conflict"
+                else:
+                    per_field[field] = "superseded"
+        s.flush()
+        if applied:
+            payload = json.dumps({"fields": applied})
+            for org in grants:
+                s.add(SrvFeed(org_id=org, kind="set", entity=entity, row_id=row_id, case_id=case_id, payload=payload))
+        for conflict in conflicts:
+            for org in grants:
+                s.add(SrvFeed(org_id=org, kind="conflict", entity=entity, row_id=row_id, case_id=case_id, payload=json.dumps(conflict)))
+        status = "applied" if applied else "superseded"
+        if conflicts:
+            status = "conflict"
+        return {"change_id": change["change_id"], "status": status, "fields": per_field,
+                "conflict_ids": [c["conflict_id"] for c in conflicts]}
+
+    def _conflict(self, s, case_id, entity, row_id, field, kept, lost) -> dict:
+        conflict = SrvConflict(conflict_id=uuid.uuid4().hex, case_id=case_id, entity=entity, row_id=row_id, field=field,
+                               kept_value=kept[0], kept_hlc=kept[1], lost_value=lost[0], lost_hlc=lost[1])
+        s.add(conflict)
+        return {"conflict_id": conflict.conflict_id, "field": field, "conflict_kind": "concurrent_edit",
+                "kept": {"v": json.loads(kept[0]) if kept[0] else None, "hlc": kept[1]},
+                "lost": {"v": json.loads(lost[0]) if lost[0] else None, "hlc": lost[1]}}
+
+    # -- commands ----------------------------------------------------------------------
+    def _command(self, s, who: Principal, change: dict) -> dict:
+        payload = change.get("payload") or {}
+        name, args = change.get("name") or payload.get("name"), change.get("args") or payload.get("args") or {}
+        if name != "handover.send":
+            raise Rejected("schema")
+        if "push" not in who.scopes:
+            raise Rejected("forbidden")
+        case_id = args.get("case_id")
+        if not isinstance(case_id, str) or not HEX32.match(case_id):
+            raise Rejected("validation")
+        grant = s.get(SrvGrant, (case_id, who.org_id))
+        if grant is None or grant.access != "owner":
+            raise Rejected("forbidden")
+        target = s.exec(select(SrvOrg).where(SrvOrg.name == args.get("to_org"), SrvOrg.kind == "agentur")).scalars().first()
+        if target is None:
+            raise Rejected("validation", "unknown Agentur")
+        reasons = self._handover_reasons(s, case_id)
+        if reasons:
+            raise Rejected("validation", "; ".join(k for k, _ in reasons))
+        if s.get(SrvGrant, (case_id, target.id)) is None:
+            s.add(SrvGrant(case_id=case_id, org_id=target.id, access="referral"))
+            s.flush()
+            s.add(SrvFeed(org_id=target.id, kind="grant", case_id=case_id, payload=json.dumps(self._snapshot(s, case_id))))
+        s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="grant", detail=json.dumps({"case": case_id, "to": target.id})))
+        return {"change_id": change["change_id"], "status": "applied"}
+
+    def _registers(self, s, case_id: str) -> dict[tuple[str, str], dict]:
+        rows = s.execute(
+            text("SELECT f.entity, f.row_id, f.field, f.value, f.hlc FROM srv_field f JOIN srv_row_case r"
+                 " ON r.entity = f.entity AND r.row_id = f.row_id WHERE r.case_id = :case"),
+            {"case": case_id},
+        ).fetchall()
+        out: dict[tuple[str, str], dict] = {}
+        for entity, row_id, field, value, hlc in rows:
+            out.setdefault((entity, row_id), {})[field] = {"v": json.loads(value) if value else None, "hlc": hlc}
+        return out
+
+    def _snapshot(self, s, case_id: str) -> dict:
+        registers = self._registers(s, case_id)
+        rows = sorted(registers.items(), key=lambda item: schema.ENTITY_ORDER.index(item[0][0]))
+        appends = s.exec(select(SrvAppend).where(SrvAppend.case_id == case_id)).scalars().all()
+        return {
+            "case_id": case_id,
+            "rows": [{"entity": e, "row_id": r, "fields": f} for (e, r), f in rows],
+            "appends": [{"entity": a.entity, "row_id": a.row_id, "data": json.loads(a.data), "hlc": a.hlc} for a in appends],
+        }
+
+    def _handover_reasons(self, s, case_id: str) -> list:
+        """The same process rule as on the client (data.process), over the server's registers."""
+        from wbtui.data import process
+        from wbtui.data.models import Consent
+        from wbtui.data.services import consent_covers
+
+        registers = self._registers(s, case_id)
+        plain = {key: {f: spec["v"] for f, spec in fields.items()} for key, fields in registers.items()}
+        case = plain.get(("case", case_id), {})
+        person = next((v for (e, r), v in plain.items() if e == "person"), {})
+        obstacles = [(v.get("code"), v.get("status"), bool(v.get("art9"))) for (e, r), v in plain.items() if e == "obstacle"]
+        today = date.today()
+        consents = []
+        for (e, _r), v in plain.items():
+            if e == "consent":
+                try:
+                    consents.append(Consent(person_id=uuid.UUID(int=0), purpose=v.get("purpose", ""), recipients=v.get("recipients") or [],
+                                            data_groups=v.get("data_groups") or [], given_on=date.fromisoformat(v["given_on"]),
+                                            valid_until=date.fromisoformat(v["valid_until"]) if v.get("valid_until") else None,
+                                            revoked_on=date.fromisoformat(v["revoked_on"]) if v.get("revoked_on") else None))
+                except (KeyError, ValueError):
+                    continue
+        facts = process.CaseFacts(
+            stage=process.Stage(case.get("stage", "need_identified")), today=today, person=person, case=case, obstacles=obstacles,
+            consent_for_agentur=any(consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt")) for c in consents),
+        )
+        return process.handover_readiness(facts)
+
+    # -- pull ----------------------------------------------------------------------------
+    def pull(self, who: Principal, cursor: str | None, limit: int) -> dict:
+        if "read" not in who.scopes:
+            raise Rejected("forbidden")
+        tx, seq = decode_cursor(cursor)
+        limit = max(1, min(limit, LIMITS["pull_page"]))
+        with self.engine.connect() as conn:
+            rows = feed_page(conn, self.dialect, who.org_id, tx, seq, limit)
+        changes = []
+        for row_tx, row_seq, kind, entity, row_id, case_id, payload in rows:
+            changes.append({**json.loads(payload), "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id})
+            tx, seq = row_tx, row_seq
+        return {"changes": changes, "cursor": encode_cursor(tx, seq), "has_more": len(rows) == limit}
+
+
+def _has_control(value) -> bool:
+    from wbtui.safetext import has_control
+
+    if isinstance(value, str):
+        return has_control(value.replace("\n", "").replace("\t", ""))
+    if isinstance(value, dict):
+        return any(_has_control(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_control(v) for v in value)
+    return False

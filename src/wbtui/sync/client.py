@@ -1,0 +1,325 @@
+"""Sync client: hello, push the outbox in order, pull the organisation feed and merge by HLC.
+
+Every pulled page is applied together with the new cursor and clock in one SQLite
+transaction, so a sync interrupted at any point resumes without losing or duplicating
+anything (sync-design.md 4.6). Nothing pushed is dropped: rejected changes become local
+conflict records.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from wbtui.sync import schema
+from wbtui.sync.hlc import Clock
+
+BATCH = 500
+
+
+class SyncError(Exception):
+    def __init__(self, key: str, **params) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass
+class Summary:
+    pushed: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    grants: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+def _meta(con, key: str) -> str | None:
+    row = con.execute("SELECT value FROM sync_meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _meta_set(con, key: str, value: str) -> None:
+    con.execute("INSERT INTO sync_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def enable(store) -> int:
+    """Switch on change recording; the first time, queue the whole store as an initial upload."""
+    from wbtui.sync.recorder import enqueue, load_clock, meta_get, meta_set, save_clock
+
+    with store.engine.begin() as conn:
+        if meta_get(conn, "enabled") == "1":
+            return 0
+        clock = load_clock(conn)
+        count = 0
+        for entity in schema.ENTITY_ORDER:
+            table = schema.REGISTER_TABLES.get(entity) or schema.APPEND_TABLES[entity]
+            cur = conn.exec_driver_sql(f"SELECT * FROM {table}")
+            cols = [d[0] for d in cur.cursor.description]
+            for row in cur.fetchall():
+                rec = dict(zip(cols, row))
+                data = {}
+                for f in schema.fields_of(entity):
+                    value = rec.get(f)
+                    if (entity, f) in schema.JSON_FIELDS and isinstance(value, str):
+                        value = json.loads(value)
+                    if value is not None:
+                        data[f] = value
+                case_id = _case_for(conn, entity, rec)
+                if entity == "event":
+                    enqueue(conn, clock, entity, rec["id"], case_id, "append", {"data": data})
+                else:
+                    enqueue(conn, clock, entity, rec["id"], case_id, "set", {f: {"v": v, "base": None} for f, v in data.items()})
+                count += 1
+        meta_set(conn, "enabled", "1")
+        meta_set(conn, "device_id", uuid.uuid4().hex)
+        save_clock(conn, clock)
+        return count
+
+
+def _case_for(conn, entity: str, rec: dict) -> str | None:
+    if entity == "case":
+        return rec["id"]
+    person = rec["id"] if entity == "person" else rec.get("person_id")
+    if person is not None and entity in ("person", "consent"):
+        row = conn.exec_driver_sql("SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (person,)).fetchone()
+        return row[0] if row else None
+    return rec.get("case_id")
+
+
+class SyncClient:
+    def __init__(self, store, url: str, token: str, *, transport=None, timeout: float = 30.0, verify=True) -> None:
+        import httpx
+
+        self.store = store
+        self.http = httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
+                                 timeout=timeout, transport=transport, verify=verify)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- protocol ---------------------------------------------------------------------
+    def _post(self, path: str, body: dict) -> dict:
+        return self._check(self.http.post(path, json=body))
+
+    def _check(self, response) -> dict:
+        if response.status_code == 401:
+            raise SyncError("err.sync_auth")
+        if response.status_code == 403:
+            raise SyncError("err.sync_forbidden")
+        if response.status_code >= 400:
+            raise SyncError("err.sync_http", status=response.status_code)
+        try:
+            return response.json()
+        except ValueError:
+            raise SyncError("err.sync_bad_response") from None
+
+    def sync(self, progress=None) -> Summary:
+        import httpx
+
+        summary = Summary()
+        try:
+            con = self.store.raw(readonly=False)
+            try:
+                hello = self._post("/sync/v1/hello", {
+                    "protocol": schema.PROTOCOL, "schema_version": schema.SCHEMA_VERSION,
+                    "device_id": _meta(con, "device_id") or "unknown", "node_id": _meta(con, "node_id") or "unknown",
+                })
+            finally:
+                con.close()
+            if hello.get("action") != "ok":
+                raise SyncError("err.sync_upgrade")
+            self._push(summary, progress)
+            self._pull(summary, progress)
+        except httpx.HTTPError as exc:
+            raise SyncError("err.sync_offline", detail=type(exc).__name__) from exc
+        return summary
+
+    def _push(self, summary: Summary, progress) -> None:
+        while True:
+            con = self.store.raw()
+            try:
+                rows = con.execute(
+                    "SELECT change_id, entity, row_id, case_id, op, payload, hlc FROM outbox WHERE state = 'pending' ORDER BY local_seq LIMIT ?",
+                    (BATCH,),
+                ).fetchall()
+                device = _meta(con, "device_id") or "unknown"
+            finally:
+                con.close()
+            if not rows:
+                return
+            changes = []
+            for change_id, entity, row_id, case_id, op, payload, hlc in rows:
+                body = json.loads(payload)
+                change = {"change_id": change_id, "entity": entity, "row_id": row_id, "case_id": case_id, "op": op, "hlc": hlc}
+                if op == "set":
+                    change["fields"] = body
+                elif op == "append":
+                    change["data"] = body["data"]
+                else:
+                    change["name"], change["args"] = body["name"], body["args"]
+                changes.append(change)
+            result = self._post("/sync/v1/push", {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": schema.SCHEMA_VERSION, "changes": changes})
+            by_id = {r.get("change_id"): r for r in result.get("results", [])}
+            con = self.store.raw(readonly=False)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                for change in changes:
+                    r = by_id.get(change["change_id"])
+                    if r is None:
+                        continue  # not answered: stays pending, retried with the same id
+                    if r["status"] == "rejected":
+                        summary.rejected += 1
+                        summary.reasons.append(r.get("reason", ""))
+                        con.execute("UPDATE outbox SET state = 'rejected', last_error = ?, attempts = attempts + 1 WHERE change_id = ?",
+                                    (r.get("reason"), change["change_id"]))
+                        con.execute(
+                            "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
+                            " VALUES (?, ?, ?, 'rejected_write', ?, ?, datetime('now'))",
+                            (change["change_id"], change["entity"], change["row_id"], json.dumps(change.get("fields") or change.get("data") or change.get("args")), r.get("reason")),
+                        )
+                    else:
+                        summary.pushed += 1
+                        con.execute("UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?", (change["change_id"],))
+                _meta_set(con, "last_push_at", _now())
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
+            if progress:
+                progress("push", summary.pushed)
+
+    def _pull(self, summary: Summary, progress) -> None:
+        while True:
+            con = self.store.raw()
+            try:
+                cursor = _meta(con, "cursor")
+            finally:
+                con.close()
+            params = {"limit": 500}
+            if cursor:
+                params["cursor"] = cursor
+            page = self._check(self.http.get("/sync/v1/pull", params=params))
+            self._apply_page(page, summary)
+            if progress:
+                progress("pull", summary.pulled)
+            if not page.get("has_more"):
+                return
+
+    # -- merge ---------------------------------------------------------------------------
+    def _apply_page(self, page: dict, summary: Summary) -> None:
+        con = self.store.raw(readonly=False)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("PRAGMA defer_foreign_keys = ON")
+            node = _meta(con, "node_id") or "n" + uuid.uuid4().hex[:12]
+            clock = Clock(node, int(_meta(con, "hlc_l") or 0), int(_meta(con, "hlc_c") or 0))
+            for change in page.get("changes", []):
+                kind = change.get("kind")
+                if kind == "set":
+                    self._merge_row(con, clock, change["entity"], change["row_id"], change.get("fields", {}))
+                elif kind == "append":
+                    self._append(con, clock, change["entity"], change["row_id"], change.get("data", {}), change.get("hlc"))
+                elif kind == "grant":
+                    summary.grants += 1
+                    for row in change.get("rows", []):
+                        self._merge_row(con, clock, row["entity"], row["row_id"], row["fields"])
+                    for row in change.get("appends", []):
+                        self._append(con, clock, row["entity"], row["row_id"], row["data"], row.get("hlc"))
+                elif kind == "conflict":
+                    summary.conflicts += 1
+                    con.execute(
+                        "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, field, kind, kept_value, lost_value, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+                        (change["conflict_id"], change.get("entity"), change.get("row_id"), change.get("field"), change.get("conflict_kind", "concurrent_edit"),
+                         json.dumps(change.get("kept", {}).get("v")), json.dumps(change.get("lost", {}).get("v"))),
+                    )
+                summary.pulled += 1
+            _meta_set(con, "cursor", page["cursor"])
+            _meta_set(con, "hlc_l", str(clock.l))
+            _meta_set(con, "hlc_c", str(clock.c))
+            _meta_set(con, "last_pull_at", _now())
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    def _merge_row(self, con, clock: Clock, entity: str, row_id: str, fields: dict) -> None:
+        from wbtui.safetext import clean
+
+        table = schema.REGISTER_TABLES.get(entity)
+        if table is None:
+            return
+        allowed = set(schema.fields_of(entity))
+        winners = {}
+        for name, spec in fields.items():
+            if name not in allowed:
+                continue
+            hlc = spec.get("hlc")
+            local = con.execute("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)).fetchone()
+            if local is not None and local[0] >= hlc:
+                continue
+            value = spec.get("v")
+            if isinstance(value, str):
+                value = clean(value, multiline=True)  # never trust received text (security.md F4)
+            winners[name] = (schema.to_sqlite(entity, name, value), hlc)
+            try:
+                clock.observe(hlc)
+            except Exception:  # noqa: BLE001 - a drifting stamp is still merged by its value
+                pass
+        if not winners:
+            return
+        exists = con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        if exists:
+            sets = ", ".join(f"{name} = ?" for name in winners)
+            con.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [v for v, _ in winners.values()] + [row_id])
+        else:
+            cols = ", ".join(["id", *winners])
+            marks = ", ".join("?" * (len(winners) + 1))
+            con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", [row_id] + [v for v, _ in winners.values()])
+        for name, (_v, hlc) in winners.items():
+            con.execute(
+                "INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
+                (entity, row_id, name, hlc),
+            )
+
+    def _append(self, con, clock: Clock, entity: str, row_id: str, data: dict, hlc: str | None) -> None:
+        from wbtui.safetext import clean
+
+        table = schema.APPEND_TABLES.get(entity)
+        if table is None:
+            return
+        allowed = set(schema.fields_of(entity))
+        values = {k: schema.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v) for k, v in data.items() if k in allowed}
+        cols = ", ".join(["id", *values])
+        marks = ", ".join("?" * (len(values) + 1))
+        con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()])
+        if hlc:
+            try:
+                clock.observe(hlc)
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def status(store) -> dict:
+    con = store.raw()
+    try:
+        pending = con.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+        rejected = con.execute("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'").fetchone()[0]
+        conflicts = con.execute("SELECT COUNT(*) FROM sync_conflict WHERE status = 'open'").fetchone()[0]
+        return {"enabled": _meta(con, "enabled") == "1", "pending": pending, "rejected": rejected, "conflicts": conflicts,
+                "last_push_at": _meta(con, "last_push_at"), "last_pull_at": _meta(con, "last_pull_at")}
+    finally:
+        con.close()
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,139 @@
+"""Record every local change as field operations in the outbox, in the same transaction.
+
+Installed on the store's SQLAlchemy sessions; active once sync is enabled for the
+store (``sync_meta.enabled``). The domain row, its field clocks, the outbox row and
+the persisted HLC commit or roll back together (sync-design.md 4.6).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from wbtui.sync import schema
+from wbtui.sync.hlc import Clock
+
+
+def meta_get(conn, key: str) -> str | None:
+    row = conn.exec_driver_sql("SELECT value FROM sync_meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def meta_set(conn, key: str, value: str) -> None:
+    conn.exec_driver_sql("INSERT INTO sync_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def load_clock(conn) -> Clock:
+    node = meta_get(conn, "node_id")
+    if node is None:
+        node = "n" + uuid.uuid4().hex[:12]
+        meta_set(conn, "node_id", node)
+    return Clock(node, int(meta_get(conn, "hlc_l") or 0), int(meta_get(conn, "hlc_c") or 0))
+
+
+def save_clock(conn, clock: Clock) -> None:
+    meta_set(conn, "hlc_l", str(clock.l))
+    meta_set(conn, "hlc_c", str(clock.c))
+
+
+def enqueue(conn, clock: Clock, entity: str, row_id: str, case_id: str | None, op: str, payload: dict) -> str:
+    change_id = uuid.uuid4().hex
+    stamp = clock.now()
+    if op == "set":
+        for field, spec in payload.items():
+            spec["hlc"] = stamp
+            conn.exec_driver_sql(
+                "INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
+                (entity, row_id, field, stamp),
+            )
+    conn.exec_driver_sql(
+        "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+        (change_id, entity, row_id, case_id, op, json.dumps(payload, ensure_ascii=False, default=str), stamp),
+    )
+    return change_id
+
+
+def _base(conn, entity: str, row_id: str, field: str) -> str | None:
+    row = conn.exec_driver_sql("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, field)).fetchone()
+    return row[0] if row else None
+
+
+def _case_of(conn, entity: str, obj) -> str | None:
+    if entity == "case":
+        return obj.id.hex
+    if entity == "person":
+        row = conn.exec_driver_sql(
+            "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (obj.id.hex,)
+        ).fetchone()
+        return row[0] if row else None
+    if entity == "consent":
+        row = conn.exec_driver_sql(
+            "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (obj.person_id.hex,)
+        ).fetchone()
+        return row[0] if row else None
+    case_id = getattr(obj, "case_id", None)
+    return case_id.hex if case_id is not None else None
+
+
+def _record_set(conn, clock, entity, obj, row_id, case_id, is_new, state) -> None:
+    payload = {}
+    for field in schema.fields_of(entity):
+        if is_new:
+            value = getattr(obj, field)
+            if value is None:
+                continue
+        else:
+            if not state.attrs[field].history.has_changes():
+                continue
+            value = getattr(obj, field)
+        payload[field] = {"v": schema.to_wire(value), "base": _base(conn, entity, row_id, field)}
+    if payload:
+        enqueue(conn, clock, entity, row_id, case_id, "set", payload)
+
+
+def before_flush(session, _flush_context, _instances) -> None:
+    from sqlalchemy import inspect
+
+    conn = session.connection()
+    if meta_get(conn, "enabled") != "1":
+        return
+    clock = load_clock(conn)
+    deferred = session.info.setdefault("sync_deferred_persons", {})
+    work = []
+    for obj in list(session.new) + list(session.dirty):
+        entity = schema.entity_of(obj)
+        if entity is not None:
+            work.append((schema.ENTITY_ORDER.index(entity), obj in session.new, entity, obj))
+    work.sort(key=lambda item: (item[0], not item[1]))
+    commands = session.info.pop("sync_commands", [])
+    for _order, is_new, entity, obj in work:
+        row_id = obj.id.hex
+        if entity == "event":
+            if is_new:
+                data = {f: schema.to_wire(getattr(obj, f)) for f in schema.fields_of(entity)}
+                enqueue(conn, clock, entity, row_id, _case_of(conn, entity, obj), "append", {"data": data})
+            continue
+        if entity == "case" and is_new and obj.person_id.hex in deferred:
+            # a new person travels with its first case (the server ties every row to a case)
+            person = deferred.pop(obj.person_id.hex)
+            _record_set(conn, clock, "person", person, person.id.hex, row_id, True, inspect(person))
+        case_id = _case_of(conn, entity, obj)
+        if entity == "person" and is_new and case_id is None:
+            deferred[row_id] = obj
+            continue
+        _record_set(conn, clock, entity, obj, row_id, case_id, is_new, inspect(obj))
+    for name, args in commands:
+        enqueue(conn, clock, "command", uuid.uuid4().hex, args.get("case_id"), "command", {"name": name, "args": args})
+    save_clock(conn, clock)
+
+
+def install(engine_or_session_class) -> None:
+    from sqlalchemy import event
+
+    event.listen(engine_or_session_class, "before_flush", before_flush)
+
+
+def queue_command(session, name: str, **args) -> None:
+    """Queue a server-validated command with the session's next flush."""
+    session.info.setdefault("sync_commands", []).append((name, args))

@@ -1,0 +1,78 @@
+"""What is synced: entities, their fields and their classes (sync-design.md 4.2).
+
+Shared by the client and the server so both merge by the same rule.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, timezone
+
+PROTOCOL = 1
+SCHEMA_VERSION = 1
+SCHEMA_RANGE = (1, 1)
+
+# entity -> local table; order matters: rows are applied parents first
+REGISTER_TABLES = {
+    "person": "person",
+    "case": "fbw_case",
+    "obstacle": "obstacle",
+    "consent": "consent",
+    "handover": "handover",
+    "voucher": "voucher",
+    "task": "task",
+}
+APPEND_TABLES = {"event": "case_event"}
+ENTITY_ORDER = ("person", "case", "obstacle", "consent", "handover", "voucher", "task", "event")
+
+# local references that mean nothing on another replica, and derived columns
+LOCAL_ONLY = {"jobcenter_org_id", "agentur_org_id", "owner_user_id", "from_org_id", "to_org_id", "org_id",
+              "sort_name", "search_text", "consent_id", "conference_id"}
+# free-text fields: a write made without seeing the value it replaces is recorded as a conflict
+REVIEW_FIELDS = {("case", "health_limits_summary"), ("case", "availability"), ("obstacle", "note"),
+                 ("handover", "query_text"), ("person", "address")}
+JSON_FIELDS = {("consent", "recipients"), ("consent", "data_groups"), ("handover", "package"), ("voucher", "cost_items"),
+               ("event", "payload")}
+
+
+def model_for(entity: str):
+    from wbtui.data import models
+
+    return {
+        "person": models.Person, "case": models.FbwCase, "obstacle": models.Obstacle, "consent": models.Consent,
+        "handover": models.Handover, "voucher": models.Voucher, "task": models.Task, "event": models.CaseEvent,
+    }[entity]
+
+
+def fields_of(entity: str) -> tuple[str, ...]:
+    table = model_for(entity).__table__
+    return tuple(c.name for c in table.columns if c.name != "id" and c.name not in LOCAL_ONLY)
+
+
+def entity_of(obj) -> str | None:
+    name = type(obj).__name__
+    return {"Person": "person", "FbwCase": "case", "Obstacle": "obstacle", "Consent": "consent", "Handover": "handover",
+            "Voucher": "voucher", "Task": "task", "CaseEvent": "event"}.get(name)
+
+
+def to_wire(value):
+    """Python value -> JSON value as stored in SQLite (so replicas store identical text)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    return value
+
+
+def to_sqlite(entity: str, field: str, value):
+    """JSON value -> parameter for a raw sqlite3 statement."""
+    if (entity, field) in JSON_FIELDS and value is not None and not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    return value

@@ -1,0 +1,76 @@
+"""Run the real sync server on loopback over HTTP, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+PG_ADMIN = os.environ.get("WBTUI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PEPPER = b"test-pepper-not-a-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def pg_database():
+    import psycopg
+
+    name = f"wbtui_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def running_server(db_url: str):
+    import uvicorn
+
+    from wbtui.server.api import create_app
+    from wbtui.server.store import init_schema, make_engine
+
+    engine = make_engine(db_url)
+    init_schema(engine)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(engine, PEPPER), host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.02)
+    assert server.started, "server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}", engine
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+def provision(engine) -> dict[str, str]:
+    """Two Jobcenters and one Agentur with a user and a token each."""
+    from wbtui.server.admin import add_org, add_user, issue_token
+
+    add_org(engine, "Jobcenter Musterstadt", "jobcenter_ge")
+    add_org(engine, "Agentur für Arbeit Musterstadt", "agentur")
+    add_org(engine, "Jobcenter Nordland", "jobcenter_zkt")
+    add_user(engine, "ifk.ida", "Jobcenter Musterstadt", "jc_ifk")
+    add_user(engine, "aa.anton", "Agentur für Arbeit Musterstadt", "aa_beratung")
+    add_user(engine, "ifk.nora", "Jobcenter Nordland", "jc_ifk")
+    tokens = {}
+    for login in ("ifk.ida", "aa.anton", "ifk.nora"):
+        tokens[login] = issue_token(engine, PEPPER, login, ["read", "push"], 30)[1]
+    tokens["ida-read"] = issue_token(engine, PEPPER, "ifk.ida", ["read"], 30)[1]
+    return tokens

@@ -1,0 +1,191 @@
+"""The real server over real HTTP on loopback, on SQLite and on PostgreSQL: handover and feedback
+travel between organisations; nobody sees or writes what is not theirs; pushes are idempotent."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from datetime import date, datetime, timezone
+
+import httpx
+import pytest
+
+from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
+from server_helpers import pg_database, provision, running_server
+
+OTHER_JC = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace("ifk.ida", "ifk.nora")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request, tmp_path):
+    if request.param == "sqlite":
+        with running_server(f"sqlite:///{tmp_path / 'server.db'}") as srv:
+            yield srv
+    else:
+        with pg_database() as url, running_server(url) as srv:
+            yield srv
+
+
+def office(tmp_path, name: str, text: str, url: str):
+    from wbtui.config import load
+    from wbtui.data.services import Services
+    from wbtui.data.store import open_store
+
+    cfg_path = tmp_path / f"{name}.toml"
+    cfg_path.write_text(text.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
+    store = open_store(tmp_path / f"{name}.db")
+    return store, Services(store, load(cfg_path), today=TODAY)
+
+
+def sync(store, url: str, token: str):
+    from wbtui.sync.client import SyncClient, enable
+
+    enable(store)
+    client = SyncClient(store, url, token)
+    try:
+        return client.sync()
+    finally:
+        client.close()
+
+
+def q(store, sql: str, *params):
+    con = sqlite3.connect(store.path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_handover_and_feedback_travel_between_offices(server, tmp_path):
+    url, engine = server
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    aa_store, aa = office(tmp_path, "aa", AA_CONFIG, url)
+    nord_store, nord = office(tmp_path, "nord", OTHER_JC, url)
+    from wbtui.sync.client import enable
+
+    for store in (jc_store, aa_store, nord_store):
+        enable(store)
+
+    case_id = jc.create_case(COMPLETE_CASE)
+    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
+    jc.add_obstacle(case_id, "R-KIN", status="in_bearbeitung")
+    jc.move(case_id, "ready_for_handover")
+    jc.send_handover(case_id)
+    summary = sync(jc_store, url, tokens["ifk.ida"])
+    assert summary.pushed > 5 and summary.rejected == 0, summary.reasons
+
+    # the Agentur receives the case through the grant, without re-typing anything
+    got = sync(aa_store, url, tokens["aa.anton"])
+    assert got.grants == 1
+    assert q(aa_store, "SELECT stage FROM fbw_case WHERE id = ?", case_id.hex) == [("handed_over",)]
+    assert q(aa_store, "SELECT family_name, kundennummer FROM person") == [("Beispiel", "123A456789")]
+    assert q(aa_store, "SELECT status FROM handover") == [("sent",)]
+    assert q(aa_store, "SELECT code FROM obstacle") == [("R-KIN",)]
+
+    # Agentur feedback: acknowledgement, appointment, counselling, voucher -> back at the Jobcenter
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 24, 9, tzinfo=timezone.utc))
+    aa.move(case_id, "counselled", __import__("wbtui.data.process", fromlist=["TransitionInput"]).TransitionInput(outcome="foerderfaehig"))
+    from wbtui.data.process import TransitionInput
+
+    aa.move(case_id, "voucher_issued", TransitionInput(valid_until=date(2027, 2, 20)))
+    assert sync(aa_store, url, tokens["aa.anton"]).rejected == 0
+    back = sync(jc_store, url, tokens["ifk.ida"])
+    assert back.pulled > 0
+    assert q(jc_store, "SELECT stage, counselling_outcome, voucher_valid_until FROM fbw_case WHERE id = ?", case_id.hex) == [
+        ("voucher_issued", "foerderfaehig", "2027-02-20")]
+    assert q(jc_store, "SELECT status FROM handover") == [("accepted",)]
+    types = {r[0] for r in q(jc_store, "SELECT type FROM case_event WHERE case_id = ?", case_id.hex)}
+    assert {"handover_received", "counselling_result", "voucher_issued"} <= types
+    # the Jobcenter's timeline holds each event once, even after repeated syncs
+    sync(jc_store, url, tokens["ifk.ida"])
+    assert q(jc_store, "SELECT COUNT(*), COUNT(DISTINCT id) FROM case_event")[0][0] == q(jc_store, "SELECT COUNT(DISTINCT id) FROM case_event")[0][0]
+
+    # another Jobcenter sees nothing, even with a forged cursor
+    assert sync(nord_store, url, tokens["ifk.nora"]).pulled == 0
+    assert q(nord_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)]
+    forged = base64.urlsafe_b64encode(json.dumps({"v": 1, "tx": 0, "seq": 0}).encode()).decode()
+    response = httpx.get(f"{url}/sync/v1/pull", params={"cursor": forged}, headers={"Authorization": f"Bearer {tokens['ifk.nora']}"})
+    assert response.status_code == 200 and response.json()["changes"] == []
+
+    # ... and cannot write into the case: forbidden, audited, nothing changed
+    push = {"device_id": "x", "batch_id": "b", "schema_version": 1, "changes": [{
+        "change_id": "f" * 32, "entity": "case", "row_id": case_id.hex, "case_id": case_id.hex, "op": "set",
+        "hlc": f"{int(__import__('time').time() * 1000):016d}-0000-evil", "fields": {"stage": {"v": "closed", "base": None}}}]}
+    response = httpx.post(f"{url}/sync/v1/push", json=push, headers={"Authorization": f"Bearer {tokens['ifk.nora']}"})
+    assert response.json()["results"][0] == {"change_id": "f" * 32, "status": "rejected", "reason": "forbidden"}
+    sync(jc_store, url, tokens["ifk.ida"])
+    assert q(jc_store, "SELECT stage FROM fbw_case WHERE id = ?", case_id.hex) == [("voucher_issued",)]
+
+
+def test_push_is_idempotent_and_tokens_are_enforced(server, tmp_path):
+    url, engine = server
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    from wbtui.sync.client import enable
+
+    enable(jc_store)
+    jc.create_case(COMPLETE_CASE)
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar(), conn.execute(text("SELECT COUNT(*) FROM srv_field")).scalar()
+    # lost acknowledgement: everything is sent again with the same ids
+    con = sqlite3.connect(jc_store.path)
+    con.execute("UPDATE outbox SET state = 'pending'")
+    con.commit()
+    con.close()
+    again = sync(jc_store, url, tokens["ifk.ida"])
+    assert again.rejected == 0 and again.pushed > 0
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar(), conn.execute(text("SELECT COUNT(*) FROM srv_field")).scalar()
+    assert before == after
+
+    hello = {"protocol": 1, "schema_version": 1, "device_id": "d", "node_id": "n"}
+    assert httpx.post(f"{url}/sync/v1/hello", json=hello).status_code == 401
+    assert httpx.post(f"{url}/sync/v1/hello", json=hello, headers={"Authorization": "Bearer wbt_nope.nope"}).status_code == 401
+    read_only = {"Authorization": f"Bearer {tokens['ida-read']}"}
+    assert httpx.post(f"{url}/sync/v1/push", json={"device_id": "d", "batch_id": "b", "schema_version": 1, "changes": []}, headers=read_only).status_code == 403
+    # mass assignment: unknown body fields are refused
+    assert httpx.post(f"{url}/sync/v1/hello", json={**hello, "org_id": "x"}, headers=read_only).status_code == 422
+    from wbtui.server.admin import revoke_token
+
+    revoke_token(engine, tokens["ifk.ida"][4:].split(".")[0])
+    assert httpx.post(f"{url}/sync/v1/hello", json=hello, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}).status_code == 401
+    assert httpx.post(f"{url}/sync/v1/push", content=b"x" * 2_000_000, headers={**read_only, "content-type": "application/json"}).status_code == 413
+
+
+def test_concurrent_edits_converge_and_free_text_conflicts_are_recorded(server, tmp_path):
+    url, engine = server
+    tokens = provision(engine)
+    from wbtui.server.admin import add_user, issue_token
+    from server_helpers import PEPPER
+
+    add_user(engine, "ifk.ina", "Jobcenter Musterstadt", "jc_ifk")
+    tokens["ifk.ina"] = issue_token(engine, PEPPER, "ifk.ina", ["read", "push"], 30)[1]
+    one_store, one = office(tmp_path, "one", JC_CONFIG, url)
+    two_store, two = office(tmp_path, "two", JC_CONFIG.replace("ifk.ida", "ifk.ina"), url)
+    from wbtui.sync.client import enable
+
+    enable(one_store)
+    enable(two_store)
+    case_id = one.create_case(COMPLETE_CASE)
+    sync(one_store, url, tokens["ifk.ida"])
+    sync(two_store, url, tokens["ifk.ina"])
+    assert q(two_store, "SELECT COUNT(*) FROM fbw_case") == [(1,)]
+    # both edit offline: the same free-text field and different plain fields
+    one.update_fields(case_id, {"availability": "vormittags", "schedule": "teilzeit"})
+    two.update_fields(case_id, {"availability": "nur Dienstag", "max_commute_km": "40"})
+    sync(one_store, url, tokens["ifk.ida"])
+    second = sync(two_store, url, tokens["ifk.ina"])
+    sync(one_store, url, tokens["ifk.ida"])
+    cols = "availability, schedule, max_commute_km"
+    assert q(one_store, f"SELECT {cols} FROM fbw_case") == q(two_store, f"SELECT {cols} FROM fbw_case")
+    assert q(one_store, "SELECT schedule, max_commute_km FROM fbw_case") == [("teilzeit", 40)]
+    # the value that lost is not silently gone: a conflict record reached both offices
+    assert second.conflicts == 1 or q(two_store, "SELECT COUNT(*) FROM sync_conflict")[0][0] == 1
+    for store in (one_store, two_store):
+        kept, lost = q(store, "SELECT kept_value, lost_value FROM sync_conflict")[0]
+        assert {json.loads(kept), json.loads(lost)} == {"vormittags", "nur Dienstag"}

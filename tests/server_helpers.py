@@ -35,7 +35,7 @@ def pg_database():
 
 
 @contextmanager
-def running_server(db_url: str):
+def running_server(db_url: str, pepper: bytes = PEPPER):
     import uvicorn
 
     from wbtui.server.api import create_app
@@ -44,7 +44,7 @@ def running_server(db_url: str):
     engine = make_engine(db_url)
     init_schema(engine)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine, PEPPER), host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(create_app(engine, pepper), host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20

@@ -189,3 +189,41 @@ def test_concurrent_edits_converge_and_free_text_conflicts_are_recorded(server, 
     for store in (one_store, two_store):
         kept, lost = q(store, "SELECT kept_value, lost_value FROM sync_conflict")[0]
         assert {json.loads(kept), json.loads(lost)} == {"vormittags", "nur Dienstag"}
+
+
+def test_admin_and_sync_through_the_cli(tmp_path):
+    """An IT admin provisions with `wbtui server …`; a caseworker runs `wbtui sync`; offline is a clear message."""
+    from conftest import run_cli
+
+    server_db = tmp_path / "central.db"
+    env = {"WBTUI_SERVER_DB": f"sqlite:///{server_db}", "WBTUI_SERVER_PEPPER": "cli-pepper"}
+    assert run_cli("server", "org", "add", "Jobcenter Musterstadt", "--kind", "jobcenter_ge", env=env).returncode == 0
+    assert run_cli("server", "user", "add", "ifk.ida", "--org", "Jobcenter Musterstadt", "--role", "jc_ifk", env=env).returncode == 0
+    bad = run_cli("server", "user", "add", "x", "--org", "Nirgendwo", "--role", "jc_ifk", env=env)
+    assert bad.returncode == 1 and "Unbekannt" in bad.stderr and "Traceback" not in bad.stderr
+    issued = run_cli("server", "token", "issue", "ifk.ida", env=env)
+    token = issued.stdout.strip()
+    assert issued.returncode == 0 and token.startswith("wbt_")
+    from sqlalchemy import create_engine, text
+
+    stored = create_engine(f"sqlite:///{server_db}").connect().execute(text("SELECT secret_hash FROM srv_token")).scalar()
+    assert token.split(".", 1)[1] not in stored  # only a keyed hash is stored
+
+    from server_helpers import running_server
+
+    with running_server(f"sqlite:///{server_db}", pepper=b"cli-pepper") as (url, _engine):
+        cfg = tmp_path / "live.toml"
+        cfg.write_text(JC_CONFIG.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
+        live = {"WBTUI_CONFIG": str(cfg), "WBTUI_TOKEN": token}
+        assert run_cli("case", "new", "-k", "123A456789", "-n", "Cli", "-g", "Carla", env=live).returncode == 0
+        done = run_cli("sync", "--json", env=live)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["pushed"] >= 3
+        status = json.loads(run_cli("sync", "status", "--json", env=live).stdout)
+        assert status["pending"] == 0 and status["enabled"] is True
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(JC_CONFIG.format(lang="de") + '\n[sync]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
+    offline = run_cli("sync", env={"WBTUI_CONFIG": str(cfg), "WBTUI_TOKEN": token})
+    assert offline.returncode == 1 and "nicht erreichbar" in offline.stderr and "Traceback" not in offline.stderr
+    missing = run_cli("sync", env={"WBTUI_CONFIG": str(cfg), "WBTUI_TOKEN": ""})
+    assert missing.returncode == 1 and "Token" in missing.stderr

@@ -90,8 +90,11 @@ def _case_for(conn, entity: str, rec: dict) -> str | None:
 
 class SyncClient:
     def __init__(self, store, url: str, token: str, *, transport=None, timeout: float = 30.0, verify=True) -> None:
+        """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off."""
         import httpx
 
+        if verify is False:
+            raise ValueError("TLS verification cannot be disabled")
         self.store = store
         self.http = httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
                                  timeout=timeout, transport=transport, verify=verify)

@@ -71,6 +71,8 @@ class WbtuiApp(App):
         Binding("f2", "board", t("tui.key.board"), id="app.board", show=False),
         Binding("f3", "followups", t("tui.key.followups"), id="app.followups", show=False),
         Binding("f4", "inbox", t("tui.key.inbox"), id="app.inbox", show=False),
+        Binding("f5", "sync_now", t("tui.key.sync"), id="app.sync", show=False),
+        Binding("f6", "conflicts", t("tui.key.conflicts"), id="app.conflicts", show=False),
     ]
 
     def __init__(self, config, *, db=None, today: date | None = None) -> None:
@@ -80,6 +82,7 @@ class WbtuiApp(App):
         self.fixed_today = today
         self.ctx: Context | None = None
         self.animation_level = "none"
+        self.sync_line = ""
 
     # -- start-up --------------------------------------------------------------
     def on_mount(self) -> None:
@@ -121,6 +124,10 @@ class WbtuiApp(App):
         self.ctx = ctx
         for screen in self.screen_stack:
             screen.post_message(StoreReady())
+        if self.config.sync_url:
+            self.set_timer(5.0, self.action_sync_now)
+            self.set_interval(self.config.sync_interval, self.action_sync_now)
+            self._sync_line_worker()
         # The ORM write side (SQLModel) is imported on the first write or detail view, in a
         # worker; warming it eagerly stalled keypresses on the board by up to 0.7 s (GIL).
 
@@ -196,12 +203,79 @@ class WbtuiApp(App):
         yield SystemCommand(t("tui.cmd.followups"), t("tui.cmd.followups_help"), self.action_followups)
         yield SystemCommand(t("tui.cmd.inbox"), t("tui.cmd.inbox_help"), self.action_inbox)
         yield SystemCommand(t("tui.cmd.new_case"), t("tui.cmd.new_case_help"), self.action_new_case)
+        yield SystemCommand(t("tui.cmd.sync"), t("tui.cmd.sync_help"), self.action_sync_now)
+        yield SystemCommand(t("tui.cmd.conflicts"), t("tui.cmd.conflicts_help"), self.action_conflicts)
         for binding in screen.active_bindings.values():
             b = binding.binding
             if b.id and b.description and not b.id.startswith("app.") and b.action not in ("quit",):
                 yield SystemCommand(
                     b.description, f"{b.key} · {b.id}", lambda b=b, node=binding.node: self.call_later(self.run_action, b.action, node)
                 )
+
+    # -- background sync -------------------------------------------------------------
+    def action_sync_now(self) -> None:
+        if self.ctx is not None and self.config.sync_url:
+            self._sync_worker()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync_worker(self) -> None:
+        from wbtui.cli import _read_token
+        from wbtui.sync.client import SyncClient, SyncError, enable
+
+        token = _read_token()
+        if not token:
+            self.call_from_thread(self._set_sync_line, t("tui.sync.no_token"))
+            return
+        try:
+            enable(self.ctx.store)
+            client = SyncClient(self.ctx.store, self.config.sync_url, token, timeout=15, verify=self.config.sync_ca_file or True)
+            try:
+                summary = client.sync()
+            finally:
+                client.close()
+        except SyncError as exc:
+            online = False
+            detail = t(exc.key, **exc.params)
+        except Exception as exc:  # noqa: BLE001 - the caseworker keeps working offline
+            online, detail = False, type(exc).__name__
+        else:
+            online, detail = True, ""
+            if summary.grants:
+                self.call_from_thread(self.say, t("tui.sync.new_handovers", n=summary.grants))
+            if summary.pulled:
+                self.call_from_thread(self._refresh_screens)
+        self.call_from_thread(self._set_sync_line, self._sync_text(online))
+        if not online:
+            self.log.warning("sync failed")  # no Sozialdaten in logs: only that it failed
+
+    @work(thread=True, exclusive=True, group="sync-line", exit_on_error=False)
+    def _sync_line_worker(self) -> None:
+        self.call_from_thread(self._set_sync_line, self._sync_text(None))
+
+    def _refresh_screens(self) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(StoreReady())
+
+    def _sync_text(self, online: bool | None) -> str:
+        """Status line for the footer area (runs in a worker: it reads the store)."""
+        from wbtui.sync.client import status
+
+        info = status(self.ctx.store)
+        state = t("tui.sync.never") if online is None else t("tui.sync.online") if online else t("tui.sync.offline")
+        last = (info["last_pull_at"] or "")[11:16] or "–"
+        return t("tui.sync.line", state=state, pending=info["pending"], last=last, conflicts=info["conflicts"])
+
+    def _set_sync_line(self, text: str) -> None:
+        self.sync_line = text
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "show_sync_line", None)
+            if refresh:
+                refresh(text)
+
+    def action_conflicts(self) -> None:
+        from wbtui.screens.conflicts import ConflictScreen
+
+        self._go(ConflictScreen)
 
     def action_new_case(self) -> None:
         from wbtui.screens.intake import IntakeScreen

@@ -141,7 +141,12 @@ class BoardScreen(Screen):
             parts.append(t("side." + self.side))
         if self.stages:
             parts.append(", ".join(t("stage." + s) for s in self.stages))
-        self.query_one("#status", Static).update(Text(" · ".join(parts)))
+        self._status_text = " · ".join(parts)
+        self.show_sync_line(self.app.sync_line)
+
+    def show_sync_line(self, line: str) -> None:
+        text = getattr(self, "_status_text", t("tui.loading"))
+        self.query_one("#status", Static).update(Text(text + (f"   {line}" if line else "")))
 
     # -- events ----------------------------------------------------------------------
     @on(Input.Changed, "#filter")

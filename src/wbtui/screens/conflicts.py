@@ -1,0 +1,116 @@
+"""Conflict review: free-text edits that crossed offline, and writes the server refused.
+
+Nothing is lost silently: each conflict shows the value kept and the value that lost;
+the caseworker keeps the current value or takes the other one (an ordinary new write)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from wbtui.data.fields import FIELDS
+from wbtui.i18n import t
+from wbtui.widgets.safe import safe
+
+SQL = ("SELECT conflict_id, entity, row_id, field, kind, kept_value, lost_value, detail FROM sync_conflict"
+       " WHERE status = 'open' ORDER BY created_at LIMIT 500")
+
+
+class ConflictScreen(Screen):
+    HELP = t("tui.help.conflicts")
+    BINDINGS = [
+        Binding("k", "keep", t("tui.key.keep"), id="conflicts.keep"),
+        Binding("l", "take_lost", t("tui.key.take_lost"), id="conflicts.take"),
+        Binding("escape", "back", t("tui.key.back"), id="conflicts.back"),
+    ]
+    DEFAULT_CSS = "ConflictScreen DataTable { height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.conflicts.title"), classes="title")
+        yield Label("", id="conflicts-status", classes="status")
+        yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
+    def reload(self) -> None:
+        con = self.app.ctx.connect()
+        try:
+            rows = con.execute(SQL).fetchall()
+        finally:
+            con.close()
+        self.app.call_from_thread(self._fill, rows)
+
+    def _fill(self, rows) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(t("tui.conflicts.kind"), t("tui.conflicts.field"), t("tui.conflicts.kept"), t("tui.conflicts.lost"))
+        self.rows = {}
+        for conflict_id, entity, row_id, field, kind, kept, lost, detail in rows:
+            self.rows[conflict_id] = (entity, row_id, field, kind, lost)
+            label = t("field." + field) if field and f"field.{field}" in FIELDS_KEYS else (field or entity or "")
+            table.add_row(Text(t("tui.conflicts.kind." + kind) if kind in KINDS else kind), safe(label),
+                          safe(_show(kept)), safe(_show(lost) if kind != "rejected_write" else f"{detail}: {_show(lost)}"), key=conflict_id)
+        self.query_one("#conflicts-status", Label).update(Text(t("tui.conflicts.count", n=len(rows))))
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _resolve(self, conflict_id: str) -> None:
+        con = self.app.ctx.store.raw(readonly=False)
+        try:
+            con.execute("UPDATE sync_conflict SET status = 'resolved' WHERE conflict_id = ?", (conflict_id,))
+        finally:
+            con.close()
+
+    def action_keep(self) -> None:
+        conflict_id = self._selected()
+        if conflict_id:
+            self.app.do(self._resolve, conflict_id, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+
+    def action_take_lost(self) -> None:
+        conflict_id = self._selected()
+        if not conflict_id:
+            return
+        entity, row_id, field, kind, lost = self.rows[conflict_id]
+        if entity != "case" or field not in FIELDS or kind == "rejected_write":
+            self.app.say(t("tui.conflicts.only_keep"), error=True)
+            return
+        value = json.loads(lost) if lost else None
+        services = self.app.ctx.services
+
+        def take() -> None:
+            services.update_fields(uuid.UUID(row_id), {field: "" if value is None else str(value)})
+            self._resolve(conflict_id)
+
+        self.app.do(take, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _show(value: str | None) -> str:
+    if value is None:
+        return "–"
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return "–" if decoded is None else str(decoded)
+
+
+KINDS = ("concurrent_edit", "rejected_write", "access_lost")
+FIELDS_KEYS = {f"field.{name}" for name in FIELDS}

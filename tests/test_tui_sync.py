@@ -1,0 +1,59 @@
+"""The TUI syncs in the background, shows its state, and lets a person review conflicts."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from conftest import COMPLETE_CASE, JC_CONFIG, TODAY
+from server_helpers import provision, running_server
+from tui_helpers import screen_text, settle
+
+
+def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
+    from wbtui.config import load
+    from wbtui.data.services import Services
+    from wbtui.data.store import open_store
+
+    with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, engine):
+        tokens = provision(engine)
+        monkeypatch.setenv("WBTUI_TOKEN", tokens["ifk.ida"])
+        cfg_path = tmp_path / "jc.toml"
+        cfg_path.write_text(JC_CONFIG.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
+        db = tmp_path / "jc.db"
+        store = open_store(db)
+        Services(store, load(cfg_path), today=TODAY).create_case(COMPLETE_CASE)
+        store.close()
+        con = sqlite3.connect(db)
+        con.execute("INSERT INTO sync_conflict(conflict_id, entity, row_id, field, kind, kept_value, lost_value, created_at)"
+                    " VALUES ('c1', 'case', 'x', 'availability', 'concurrent_edit', '\"vormittags\"', '\"[red]nur Dienstag\"', '2026-11-25')")
+        con.commit()
+        con.close()
+
+        async def run() -> None:
+            from wbtui.app import WbtuiApp
+
+            app = WbtuiApp(load(cfg_path), db=db, today=TODAY)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await settle(pilot)
+                await pilot.press("f5")
+                for _ in range(100):
+                    await pilot.pause(0.05)
+                    if "online" in app.sync_line:
+                        break
+                await settle(pilot)
+                assert "online" in app.sync_line and "0 ausstehend" in app.sync_line
+                assert "⇅ online" in screen_text(app)
+                await pilot.press("f6")
+                await settle(pilot)
+                text = screen_text(app)
+                assert "vormittags" in text and "[red]nur Dienstag" in text and "1 offene Konflikt" in text
+                await pilot.press("k")
+                await settle(pilot)
+                assert "0 offene Konflikt" in screen_text(app)
+
+        asyncio.run(run())
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT COUNT(*) FROM srv_field WHERE entity = 'case'")).scalar() > 5

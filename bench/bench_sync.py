@@ -1,0 +1,187 @@
+"""Sync figures against the real server over HTTP on loopback.
+
+Usage:  python bench/bench_sync.py [--db postgresql|sqlite] [--cases 2000] [--clients 16] [--requests 25]
+
+Prints push throughput (field operations per second), the initial sync of all cases into a
+second device, incremental pull latency, and many concurrent clients with p50/p95/p99 and
+the error count. Baseline in the same run: a bare GET /health round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+
+def pct(samples: list[float], p: float) -> float:
+    samples = sorted(samples)
+    return samples[min(len(samples) - 1, int(len(samples) * p))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
+    ap.add_argument("--cases", type=int, default=2000)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--requests", type=int, default=25)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="wbtui-syncbench-"))
+    os.environ.update(WBTUI_DATA_DIR=str(tmp), WBTUI_CONFIG=str(tmp / "none.toml"))
+
+    import httpx
+
+    from conftest import JC_CONFIG, TODAY
+    from server_helpers import pg_database, provision
+    from wbtui.config import load
+    from wbtui.data import demo
+    from wbtui.data.services import Services
+    from wbtui.data.store import open_store
+    from wbtui.sync.client import SyncClient, enable
+
+    def run(url: str, engine) -> None:
+        tokens = provision(engine)
+        cfg = tmp / "jc.toml"
+        cfg.write_text(JC_CONFIG.format(lang="de"), encoding="utf-8")
+        health = []
+        with httpx.Client() as probe:
+            for _ in range(50):
+                t0 = time.perf_counter()
+                probe.get(f"{url}/health")
+                health.append(time.perf_counter() - t0)
+        print(f"baseline GET /health round trip           median {statistics.median(health) * 1000:7.2f} ms")
+
+        # device 1: a store with demo cases, uploaded as its first sync
+        store = open_store(tmp / "one.db")
+        Services(store, load(cfg), today=TODAY).actor  # noqa: B018
+        con = store.raw(readonly=False)
+        demo.generate(con, args.cases, seed=3, today=TODAY, home_login="ifk.ida")
+        con.close()
+        enable(store)
+        con = store.raw()
+        ops = sum(len(__import__("json").loads(p)) if op == "set" else 1 for op, p in con.execute("SELECT op, payload FROM outbox"))
+        changes = con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        con.close()
+        client = SyncClient(store, url, tokens["ifk.ida"], timeout=300)
+        t0 = time.perf_counter()
+        summary = client.sync()
+        push_s = time.perf_counter() - t0
+        client.close()
+        assert summary.rejected == 0, summary.reasons[:3]
+        print(f"push: {changes} changes / {ops} field ops in {push_s:6.1f} s = {ops / push_s:8.0f} field ops/s ({args.cases} cases)")
+
+        # device 2 of the same office: initial pull of everything
+        from wbtui.server.admin import add_user, issue_token
+        from server_helpers import PEPPER
+
+        add_user(engine, "ifk.two", "Jobcenter Musterstadt", "jc_ifk")
+        token2 = issue_token(engine, PEPPER, "ifk.two", ["read", "push"], 30)[1]
+        store2 = open_store(tmp / "two.db")
+        enable(store2)
+        client2 = SyncClient(store2, url, token2, timeout=300)
+        t0 = time.perf_counter()
+        pulled = client2.sync().pulled
+        pull_s = time.perf_counter() - t0
+        con = store2.raw()
+        got = con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]
+        con.close()
+        print(f"initial sync of {got} cases into a new device: {pull_s:6.1f} s ({pulled} feed entries, {pulled / pull_s:8.0f}/s)")
+
+        # incremental pull with nothing to do
+        inc = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            client2.sync()
+            inc.append(time.perf_counter() - t0)
+        client2.close()
+        print(f"incremental sync, nothing to do (hello+push+pull)  median {statistics.median(inc) * 1000:7.1f} ms  p95 {pct(inc, 0.95) * 1000:7.1f} ms")
+
+        # many concurrent clients: each pulls incrementally and pushes one field change per request
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+        case_rows = store.raw().execute("SELECT id FROM fbw_case LIMIT ?", (args.clients,)).fetchall()
+
+        def worker(i: int) -> None:
+            http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}, timeout=60)
+            cursor = None
+            case_id = case_rows[i % len(case_rows)][0]
+            for n in range(args.requests):
+                import uuid
+
+                body = {"device_id": f"bench{i}", "batch_id": uuid.uuid4().hex, "schema_version": 1, "changes": [{
+                    "change_id": uuid.uuid4().hex, "entity": "case", "row_id": case_id, "case_id": case_id, "op": "set",
+                    "hlc": f"{int(time.time() * 1000):016d}-{n:04x}-bench{i}", "fields": {"max_commute_km": {"v": n, "base": None}}}]}
+                for request in ("push", "pull"):
+                    t0 = time.perf_counter()
+                    try:
+                        if request == "push":
+                            r = http.post("/sync/v1/push", json=body)
+                        else:
+                            r = http.get("/sync/v1/pull", params={"cursor": cursor, "limit": 500} if cursor else {"limit": 500})
+                            if r.status_code == 200:
+                                cursor = r.json()["cursor"]
+                        ok = r.status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    with lock:
+                        latencies.append(time.perf_counter() - t0)
+                        errors[0] += 0 if ok else 1
+            http.close()
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.clients)]
+        t0 = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - t0
+        print(f"{args.clients} concurrent clients x {args.requests} (push+pull): {len(latencies)} requests in {wall:5.1f} s,"
+              f" p50 {pct(latencies, 0.5) * 1000:6.1f} ms  p95 {pct(latencies, 0.95) * 1000:6.1f} ms  p99 {pct(latencies, 0.99) * 1000:6.1f} ms,"
+              f" errors {errors[0]}")
+        store.close()
+        store2.close()
+
+    print(f"server database: {args.db} (server in its own process: `wbtui serve`)")
+
+    def serve(dburl: str) -> None:
+        import subprocess
+
+        from server_helpers import PEPPER, free_port
+        from wbtui.server.store import init_schema, make_engine
+
+        engine = make_engine(dburl)
+        init_schema(engine)
+        port = free_port()
+        env = dict(os.environ, WBTUI_SERVER_DB=dburl, WBTUI_SERVER_PEPPER=PEPPER.decode())
+        proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port)], env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{url}/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.05)
+            run(url, engine)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            engine.dispose()
+
+    if args.db == "postgresql":
+        with pg_database() as dburl:
+            serve(dburl)
+    else:
+        serve(f"sqlite:///{tmp / 'server.db'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -227,3 +227,12 @@ def test_admin_and_sync_through_the_cli(tmp_path):
     assert offline.returncode == 1 and "nicht erreichbar" in offline.stderr and "Traceback" not in offline.stderr
     missing = run_cli("sync", env={"WBTUI_CONFIG": str(cfg), "WBTUI_TOKEN": ""})
     assert missing.returncode == 1 and "Token" in missing.stderr
+
+
+def test_openapi_document_matches_the_routes(tmp_path):
+    with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, _engine):
+        spec = httpx.get(f"{url}/openapi.json").json()
+    assert set(spec["paths"]) == {"/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull"}
+    assert "post" in spec["paths"]["/sync/v1/push"] and "get" in spec["paths"]["/sync/v1/pull"]
+    push_schema = spec["components"]["schemas"]["PushBody"]
+    assert push_schema.get("additionalProperties") is False  # unknown fields are refused (mass assignment)

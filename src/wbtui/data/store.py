@@ -96,6 +96,21 @@ class Store:
     def raw(self, *, readonly: bool = True) -> sqlite3.Connection:
         return connect_raw(self.path, readonly=readonly)
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A raw write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on any error)."""
+        con = connect_raw(self.path)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
     # -- ORM writes --------------------------------------------------------
     @property
     def engine(self):

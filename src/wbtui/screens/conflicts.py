@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from wbtui.data.fields import FIELDS
 from wbtui.i18n import t
-from wbtui.widgets.safe import safe
+from wbtui.widgets.safe import cursor_key, safe
 
 SQL = ("SELECT conflict_id, entity, row_id, field, kind, kept_value, lost_value, detail FROM sync_conflict"
        " WHERE status = 'open' ORDER BY created_at LIMIT 500")
@@ -64,17 +64,11 @@ class ConflictScreen(Screen):
         self.query_one("#conflicts-status", Label).update(Text(t("tui.conflicts.count", n=len(rows))))
 
     def _selected(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return cursor_key(self.query_one(DataTable))
 
     def _resolve(self, conflict_id: str) -> None:
-        con = self.app.ctx.store.raw(readonly=False)
-        try:
+        with self.app.ctx.store.transaction() as con:
             con.execute("UPDATE sync_conflict SET status = 'resolved' WHERE conflict_id = ?", (conflict_id,))
-        finally:
-            con.close()
 
     def action_keep(self) -> None:
         conflict_id = self._selected()

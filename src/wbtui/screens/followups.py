@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from wbtui.data.queries import TaskFilter, days_since, list_tasks, overdue_cases
 from wbtui.i18n import t
-from wbtui.widgets.safe import fmt_date, safe
+from wbtui.widgets.safe import cursor_key, fmt_date, safe
 
 KIND_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim"}
 
@@ -80,10 +80,8 @@ class FollowupScreen(Screen):
         )
 
     def _key(self) -> list[str] | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        return (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or "").split(":")
+        key = cursor_key(self.query_one(DataTable))
+        return key.split(":") if key else None
 
     @on(DataTable.RowSelected)
     def _row_chosen(self, _event: DataTable.RowSelected) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from wbtui.i18n import t
 from wbtui.screens.handover import FEEDBACK
-from wbtui.widgets.safe import fmt_date, safe
+from wbtui.widgets.safe import cursor_key, fmt_date, safe
 
 AGENTUR_SQL = """
 SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.sent_at, h.channel
@@ -95,10 +95,9 @@ class InboxScreen(Screen):
         )
 
     def _selected_row(self) -> tuple[str, str] | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
+        key = cursor_key(self.query_one(DataTable))
+        if not key:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
         kind, _, rest = key.partition(":")
         return kind, rest.split(":")[0]
 

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from wbtui.data.detail import case_detail
 from wbtui.data.services import OBSTACLE_STATUSES
 from wbtui.i18n import get_language, t
-from wbtui.widgets.safe import fmt_date, safe
+from wbtui.widgets.safe import cursor_key, fmt_date, safe
 
 
 class ObstacleScreen(Screen):
@@ -91,10 +91,7 @@ class ObstacleScreen(Screen):
         self.action_cycle()
 
     def _code(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = cursor_key(self.query_one(DataTable))
         return None if key is None or key.startswith("group:") else key
 
     def action_cycle(self) -> None:

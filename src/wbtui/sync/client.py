@@ -165,9 +165,7 @@ class SyncClient:
                 changes.append(change)
             result = self._post("/sync/v1/push", {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": schema.SCHEMA_VERSION, "changes": changes})
             by_id = {r.get("change_id"): r for r in result.get("results", [])}
-            con = self.store.raw(readonly=False)
-            try:
-                con.execute("BEGIN IMMEDIATE")
+            with self.store.transaction() as con:
                 for change in changes:
                     r = by_id.get(change["change_id"])
                     if r is None:
@@ -186,12 +184,6 @@ class SyncClient:
                         summary.pushed += 1
                         con.execute("UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?", (change["change_id"],))
                 _meta_set(con, "last_push_at", _now())
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            finally:
-                con.close()
             if progress:
                 progress("push", summary.pushed)
 
@@ -214,9 +206,7 @@ class SyncClient:
 
     # -- merge ---------------------------------------------------------------------------
     def _apply_page(self, page: dict, summary: Summary) -> None:
-        con = self.store.raw(readonly=False)
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        with self.store.transaction() as con:
             con.execute("PRAGMA defer_foreign_keys = ON")
             node = _meta(con, "node_id") or "n" + uuid.uuid4().hex[:12]
             clock = Clock(node, int(_meta(con, "hlc_l") or 0), int(_meta(con, "hlc_c") or 0))
@@ -245,12 +235,6 @@ class SyncClient:
             _meta_set(con, "hlc_l", str(clock.l))
             _meta_set(con, "hlc_c", str(clock.c))
             _meta_set(con, "last_pull_at", _now())
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
 
     def _merge_row(self, con, clock: Clock, entity: str, row_id: str, fields: dict) -> None:
         from wbtui.safetext import clean

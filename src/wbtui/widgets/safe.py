@@ -37,3 +37,10 @@ def fmt_date(value: str | None) -> str:
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":
         return f"{text[8:10]}.{text[5:7]}.{text[0:4]}"
     return text
+
+
+def cursor_key(table) -> str | None:
+    """Row key under a DataTable's cursor (None for an empty table)."""
+    if table.row_count == 0:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value

@@ -236,3 +236,82 @@ def test_openapi_document_matches_the_routes(tmp_path):
     assert "post" in spec["paths"]["/sync/v1/push"] and "get" in spec["paths"]["/sync/v1/pull"]
     push_schema = spec["components"]["schemas"]["PushBody"]
     assert push_schema.get("additionalProperties") is False  # unknown fields are refused (mass assignment)
+
+
+ACTORS = {  # login: (organisation, role)
+    "ifk.ida": ("Jobcenter Musterstadt", "jc_ifk"),
+    "tl.tom": ("Jobcenter Musterstadt", "jc_teamlead"),
+    "dsb.dora": ("Jobcenter Musterstadt", "dsb"),
+    "aa.anton": ("Agentur für Arbeit Musterstadt", "aa_beratung"),
+    "aa.alex": ("Agentur für Arbeit Nebenan", "aa_beratung"),
+    "ifk.nora": ("Jobcenter Nordland", "jc_ifk"),
+}
+# what the policy says: (read the case, write a field, append an event, send the handover)
+POLICY = {
+    "ifk.ida": (True, True, True, True),
+    "tl.tom": (True, True, True, True),
+    "dsb.dora": (False, False, False, False),
+    "aa.anton": (True, True, True, False),   # after the handover: works on it, but cannot re-hand it over
+    "aa.alex": (False, False, False, False),  # another Agentur
+    "ifk.nora": (False, False, False, False),  # another Jobcenter
+}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_authorization_matrix(tmp_path, backend):
+    """Organisation x role x object x action: every cell checked against the policy over HTTP."""
+    import contextlib
+    import time
+    import uuid
+
+    from server_helpers import PEPPER
+    from wbtui.server.admin import add_org, add_user, issue_token
+
+    ctx = contextlib.ExitStack()
+    url_db = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else ctx.enter_context(pg_database())
+    with ctx, running_server(url_db) as (url, engine):
+        for name, kind in (("Jobcenter Musterstadt", "jobcenter_ge"), ("Agentur für Arbeit Musterstadt", "agentur"),
+                           ("Agentur für Arbeit Nebenan", "agentur"), ("Jobcenter Nordland", "jobcenter_zkt")):
+            add_org(engine, name, kind)
+        tokens = {}
+        for login, (org, role) in ACTORS.items():
+            add_user(engine, login, org, role)
+            tokens[login] = issue_token(engine, PEPPER, login, ["read", "push"], 30)[1]
+        jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+        from wbtui.sync.client import enable
+
+        enable(jc_store)
+        case_id = jc.create_case(COMPLETE_CASE)
+        jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY)
+        jc.move(case_id, "ready_for_handover")
+        jc.send_handover(case_id)
+        assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+
+        def call(login, method, path, **kw):
+            return httpx.request(method, f"{url}{path}", headers={"Authorization": f"Bearer {tokens[login]}"}, timeout=30, **kw)
+
+        for login, (can_read, can_write, can_append, can_command) in POLICY.items():
+            pulled = call(login, "GET", "/sync/v1/pull")
+            sees = pulled.status_code == 200 and any(c.get("case_id") == case_id.hex for c in pulled.json()["changes"])
+            assert sees == can_read, (login, "read")
+            stamp = f"{int(time.time() * 1000):016d}-0000-{login.replace('.', '')}"
+            changes = [
+                {"change_id": uuid.uuid4().hex, "entity": "case", "row_id": case_id.hex, "case_id": case_id.hex, "op": "set",
+                 "hlc": stamp, "fields": {"availability": {"v": f"von {login}", "base": None}}},
+                {"change_id": uuid.uuid4().hex, "entity": "event", "row_id": uuid.uuid4().hex, "case_id": case_id.hex, "op": "append",
+                 "hlc": stamp, "data": {"case_id": case_id.hex, "at": "2026-11-25 12:00:00.000000", "type": "contact", "actor": login, "payload": {}}},
+                {"change_id": uuid.uuid4().hex, "entity": "command", "row_id": uuid.uuid4().hex, "case_id": case_id.hex, "op": "command",
+                 "hlc": stamp, "name": "handover.send", "args": {"case_id": case_id.hex, "to_org": "Agentur für Arbeit Musterstadt"}},
+            ]
+            pushed = call(login, "POST", "/sync/v1/push", json={"device_id": "d", "batch_id": "b", "schema_version": 1, "changes": changes})
+            results = [r["status"] for r in pushed.json()["results"]]
+            assert (results[0] != "rejected") == can_write, (login, "write", results)
+            assert (results[1] != "rejected") == can_append, (login, "append", results)
+            assert (results[2] != "rejected") == can_command, (login, "command", results)
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            writers = {json.loads(v) for (v,) in conn.execute(text("SELECT value FROM srv_field WHERE field = 'availability'"))}
+            audited = conn.execute(text("SELECT COUNT(*) FROM srv_audit WHERE kind = 'forbidden_write'")).scalar()
+        assert writers <= {"von ifk.ida", "von tl.tom", "von aa.anton"}
+        assert audited >= 6  # every refused write of the three outsiders left an audit entry

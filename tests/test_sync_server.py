@@ -315,3 +315,69 @@ def test_authorization_matrix(tmp_path, backend):
             audited = conn.execute(text("SELECT COUNT(*) FROM srv_audit WHERE kind = 'forbidden_write'")).scalar()
         assert writers <= {"von ifk.ida", "von tl.tom", "von aa.anton"}
         assert audited >= 6  # every refused write of the three outsiders left an audit entry
+
+
+def test_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_path):
+    """A sync process killed mid-push and a server restart: the next sync completes exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import run_cli
+    from server_helpers import PEPPER, free_port
+    from wbtui.server.store import init_schema, make_engine
+
+    db_url = f"sqlite:///{tmp_path / 'central.db'}"
+    engine = make_engine(db_url)
+    init_schema(engine)
+    tokens = provision(engine)
+    port = free_port()
+    server_env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
+
+    def start_server():
+        proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port)], env=server_env)
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    return proc
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise AssertionError("server did not start")
+
+    server = start_server()
+    try:
+        cfg = tmp_path / "jc.toml"
+        cfg.write_text(JC_CONFIG.format(lang="de") + f'\n[sync]\nurl = "http://127.0.0.1:{port}"\n', encoding="utf-8")
+        env = {"WBTUI_CONFIG": str(cfg), "WBTUI_TOKEN": tokens["ifk.ida"], "WBTUI_DB": str(tmp_path / "jc.db")}
+        assert run_cli("demo", "--cases", "400", "-q", env=env).returncode == 0
+        # kill the sync process while it pushes the initial upload
+        proc = subprocess.Popen([sys.executable, "-m", "wbtui", "sync", "-q"], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(2.5)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # the server goes down and comes back on the same database
+        server.terminate()
+        server.wait(timeout=10)
+        offline = run_cli("sync", env=env)
+        assert offline.returncode == 1 and "nicht erreichbar" in offline.stderr
+        server = start_server()
+        done = run_cli("sync", "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        status = json.loads(run_cli("sync", "status", "--json", env=env).stdout)
+        assert status["pending"] == 0 and status["rejected"] == 0
+        con = sqlite3.connect(tmp_path / "jc.db")
+        local_events = con.execute("SELECT COUNT(*) FROM case_event").fetchone()[0]
+        local_changes = con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        con.close()
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM srv_append")).scalar() == local_events  # each event once
+            assert conn.execute(text("SELECT COUNT(*) FROM srv_applied")).scalar() == local_changes  # each change once
+            assert conn.execute(text("SELECT COUNT(*) FROM srv_grant")).scalar() == 400
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        engine.dispose()

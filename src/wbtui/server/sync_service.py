@@ -14,7 +14,9 @@ import threading
 import uuid
 from datetime import date
 
-from sqlalchemy import select, text
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
 from wbtui.server.auth import Principal
@@ -73,10 +75,16 @@ class SyncServer:
     def push(self, who: Principal, changes: list[dict]) -> dict:
         results = []
         with Session(self.engine, autoflush=False) as s:
-            s.info["cache"] = {}
+            s.info["cache"] = {"feed": [], "new_applied": []}
             self._prefetch(s, changes)
             for change in changes:
                 results.append(self._one(s, who, change))
+            s.flush()
+            # bulk inserts: feed rows keep their order, so their seq follows the order of the batch
+            if s.info["cache"]["feed"]:
+                s.execute(insert(SrvFeed.__table__), s.info["cache"]["feed"])
+            if s.info["cache"]["new_applied"]:
+                s.execute(insert(SrvApplied.__table__), s.info["cache"]["new_applied"])
             s.commit()
         with self._clock_lock:
             stamp = self.clock.now()
@@ -88,7 +96,8 @@ class SyncServer:
         ids = [c.get("change_id") for c in changes if isinstance(c.get("change_id"), str)]
         cases = {c.get("case_id") for c in changes if isinstance(c.get("case_id"), str)}
         rows = {(c.get("entity"), c.get("row_id")) for c in changes if isinstance(c.get("row_id"), str)}
-        cache["applied"] = {a.change_id: a for a in s.exec(select(SrvApplied).where(SrvApplied.change_id.in_(ids))).scalars()} if ids else {}
+        cache["applied"] = {a.change_id: {"org_id": a.org_id, "result": a.result}
+                            for a in s.exec(select(SrvApplied).where(SrvApplied.change_id.in_(ids))).scalars()} if ids else {}
         grants: dict[str, dict[str, str]] = {case: {} for case in cases}
         if cases:
             for g in s.exec(select(SrvGrant).where(SrvGrant.case_id.in_(list(cases)))).scalars():
@@ -110,9 +119,9 @@ class SyncServer:
             return {"change_id": change_id, "status": "rejected", "reason": "validation"}
         done = s.info["cache"]["applied"].get(change_id)
         if done is not None:
-            if done.org_id != who.org_id:
+            if done["org_id"] != who.org_id:
                 return {"change_id": change_id, "status": "rejected", "reason": "forbidden"}
-            return {**json.loads(done.result), "status": "duplicate"}
+            return {**json.loads(done["result"]), "status": "duplicate"}
         try:
             result = self._apply(s, who, change)
         except Rejected as exc:
@@ -120,9 +129,9 @@ class SyncServer:
             if exc.reason == "forbidden":
                 s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="forbidden_write",
                                detail=json.dumps({"change": change_id, "entity": change.get("entity"), "case": change.get("case_id")})))
-        applied = SrvApplied(change_id=change_id, org_id=who.org_id, result=json.dumps(result))
-        s.add(applied)
-        s.info["cache"]["applied"][change_id] = applied
+        row = {"change_id": change_id, "org_id": who.org_id, "result": json.dumps(result), "received_at": datetime.now(timezone.utc)}
+        s.info["cache"]["new_applied"].append(row)
+        s.info["cache"]["applied"][change_id] = row
         return result
 
     def _apply(self, s, who: Principal, change: dict) -> dict:
@@ -177,7 +186,7 @@ class SyncServer:
             s.add(SrvAppend(entity=entity, row_id=row_id, case_id=case_id, data=json.dumps(data), hlc=change["hlc"]))
             payload = json.dumps({"data": data, "hlc": change["hlc"]})
             for org in grants:
-                s.add(SrvFeed(org_id=org, kind="append", entity=entity, row_id=row_id, case_id=case_id, payload=payload))
+                self._feed(s, org, "append", entity, row_id, case_id, payload)
         return {"change_id": change["change_id"], "status": "applied"}
 
     def _set(self, s, change, entity, row_id, case_id, grants) -> dict:
@@ -219,15 +228,19 @@ class SyncServer:
         if applied:
             payload = json.dumps({"fields": applied})
             for org in grants:
-                s.add(SrvFeed(org_id=org, kind="set", entity=entity, row_id=row_id, case_id=case_id, payload=payload))
+                self._feed(s, org, "set", entity, row_id, case_id, payload)
         for conflict in conflicts:
             for org in grants:
-                s.add(SrvFeed(org_id=org, kind="conflict", entity=entity, row_id=row_id, case_id=case_id, payload=json.dumps(conflict)))
+                self._feed(s, org, "conflict", entity, row_id, case_id, json.dumps(conflict))
         status = "applied" if applied else "superseded"
         if conflicts:
             status = "conflict"
         return {"change_id": change["change_id"], "status": status, "fields": per_field,
                 "conflict_ids": [c["conflict_id"] for c in conflicts]}
+
+    @staticmethod
+    def _feed(s, org_id, kind, entity, row_id, case_id, payload) -> None:
+        s.info["cache"]["feed"].append({"org_id": org_id, "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id, "payload": payload})
 
     def _conflict(self, s, case_id, entity, row_id, field, kept, lost) -> dict:
         conflict = SrvConflict(conflict_id=uuid.uuid4().hex, case_id=case_id, entity=entity, row_id=row_id, field=field,
@@ -262,7 +275,7 @@ class SyncServer:
             s.add(SrvGrant(case_id=case_id, org_id=target.id, access="referral"))
             s.info["cache"]["grants"].setdefault(case_id, {})[target.id] = "referral"
             s.flush()
-            s.add(SrvFeed(org_id=target.id, kind="grant", case_id=case_id, payload=json.dumps(self._snapshot(s, case_id))))
+            self._feed(s, target.id, "grant", None, None, case_id, json.dumps(self._snapshot(s, case_id)))
         s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="grant", detail=json.dumps({"case": case_id, "to": target.id})))
         return {"change_id": change["change_id"], "status": "applied"}
 

@@ -131,6 +131,7 @@ def test_locate(jc_env, tmp_path):
 def test_demo_refuses_non_empty_store(jc_env):
     ok("demo", "--cases", "5", "-q", env=jc_env)
     assert "leeren Bestand" in refused("demo", "--cases", "5", env=jc_env)
+    assert "schon Fälle" in ok("demo", "--cases", "5", "--if-empty", env=jc_env)
     ok("demo", "--cases", "5", "--force", "-q", env=jc_env)
     assert json.loads(ok("case", "list", "--all", "--json", env=jc_env))["total"] == 10
 

@@ -258,6 +258,7 @@ def demo(
     cases: int = typer.Option(600, "--cases", min=1, max=200_000, help="Anzahl der Fälle (Bürotest 600, Region 6.000, Last 100.000)."),
     seed: int = typer.Option(1, "--seed", help="Startwert für reproduzierbare Daten."),
     force: bool = typer.Option(False, "--force", help="Auch in einen Bestand mit Fällen schreiben."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Nur, wenn der Bestand noch keine Fälle hat (sonst nichts tun)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Keine Fortschrittsanzeige."),
 ) -> None:
     """Erzeugt realistische synthetische Fälle über alle Stufen."""
@@ -272,6 +273,9 @@ def demo(
     con = state.store.raw(readonly=False)
     try:
         if not force and con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]:
+            if if_empty:
+                typer.echo(t("cli.demo_skipped", path=state.store.path))
+                return
             raise WbtuiError("err.demo_not_empty", path=state.store.path)
         started = time.perf_counter()
 

@@ -698,6 +698,36 @@ def handover_query(case: str = typer.Argument(...), text: str = typer.Option(...
     typer.echo(t("cli.handover_queried", ref=case_id.hex[:8]))
 
 
+@handover_app.command("export")
+@command
+def handover_export(
+    case: str = typer.Argument(...),
+    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.json), wird 0600 angelegt."),
+    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+) -> None:
+    """Schreibt die Übergabedatei (JSON, Schema: data/schemas/handover-v1.schema.json)."""
+    from pathlib import Path
+
+    from wbtui.data.exchange import build, write
+
+    services = st().services
+    case_id = services.resolve(case)
+    path = write(build(services, case_id), Path(output), overwrite=force)
+    typer.echo(t("cli.exported", ref=case_id.hex[:8], path=path))
+
+
+@handover_app.command("import")
+@command
+def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines Jobcenters.")) -> None:
+    """Liest eine Übergabedatei ein: erst alles prüfen, bei Fehlern nichts anlegen."""
+    from pathlib import Path
+
+    from wbtui.data.exchange import import_file
+
+    case_id, again = import_file(st().services, Path(path))
+    typer.echo(t("cli.import_again" if again else "cli.imported", ref=case_id.hex[:8]))
+
+
 # --------------------------------------------------------------------------- conference
 
 

@@ -728,6 +728,32 @@ def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines J
     typer.echo(t("cli.import_again" if again else "cli.imported", ref=case_id.hex[:8]))
 
 
+@app.command("import-csv")
+@command
+def import_csv(
+    path: str = typer.Argument(..., help="CSV aus dem Fachverfahren: Kundennummer;BG-Nummer;Nachname;Vorname;Geburtsdatum;Ziel-KldB"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Nur prüfen, nichts anlegen."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Übernimmt Schlüsselfelder (Kundennummer, BG-Nummer, Name, Geburtsdatum, Ziel-KldB) ohne Abtippen."""
+    from pathlib import Path
+
+    from wbtui.data.csv_import import run
+
+    results = run(st().services, Path(path), dry_run=dry_run)
+    counts = {k: sum(1 for r in results if r.status == k) for k in ("created", "valid", "skipped", "error")}
+    if as_json:
+        out_json({"dry_run": dry_run, **counts, "rows": [r.__dict__ for r in results]})
+    else:
+        for r in results:
+            if r.status in ("error", "skipped"):
+                typer.echo(t("cli.csv_row", line=r.line, kundennummer=_clean(r.kundennummer), status=t("cli.csv_status." + r.status),
+                             messages="; ".join(_clean(m) for m in r.messages)))
+        typer.echo(t("cli.csv_summary", dry=t("cli.csv_dry") if dry_run else "", **counts))
+    if counts["error"]:
+        raise typer.Exit(EXIT_RULE)
+
+
 # --------------------------------------------------------------------------- conference
 
 

@@ -728,6 +728,40 @@ def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines J
     typer.echo(t("cli.import_again" if again else "cli.imported", ref=case_id.hex[:8]))
 
 
+@app.command()
+@command
+def report(
+    fmt: str = typer.Option("text", "--format", help="text | json | csv (json/csv: Fallzahlen unter 3 unterdrückt)"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
+) -> None:
+    """Steuerungszahlen: Stufen, Trichter, Dauern (Median/p90), Abbrüche, Timer, nach Monat."""
+    from wbtui.data import report as rep
+    from wbtui.data.errors import WbtuiError
+
+    if fmt not in ("text", "json", "csv"):
+        raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="text, json, csv")
+    state = st()
+    con = state.store.raw()
+    try:
+        figures = rep.compute(con, state.engine())
+    finally:
+        con.close()
+    if fmt == "text":
+        body = json.dumps(figures, ensure_ascii=False, indent=2)
+    elif fmt == "json":
+        body = json.dumps(rep.suppressed(figures), ensure_ascii=False, indent=2)
+    else:
+        body = rep.to_csv(rep.suppressed(figures))
+    if output:
+        from pathlib import Path
+
+        from wbtui.data.exchange import write_text
+
+        typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+    else:
+        typer.echo(body)
+
+
 @app.command("import-csv")
 @command
 def import_csv(

@@ -468,4 +468,7 @@ EN.update({'err.import_invalid': 'Handover file refused, nothing created ({n} pr
 DE.update({'err.csv_too_large': 'Datei {path} ist größer als 5 MiB.', 'err.csv_empty': 'Datei {path} ist leer.', 'err.csv_columns': 'Unbekannte Spalte(n): {columns} (bekannt: {known})', 'err.csv_missing_column': 'Pflichtspalte fehlt: {column}', 'cli.csv_row': 'Zeile {line} ({kundennummer}): {status}: {messages}', 'cli.csv_status.error': 'Fehler', 'cli.csv_status.skipped': 'übersprungen', 'cli.csv_summary': '{dry}{created} angelegt, {valid} gültig, {skipped} übersprungen, {error} fehlerhaft.', 'cli.csv_dry': 'Probelauf: '})
 EN.update({'err.csv_too_large': 'File {path} is larger than 5 MiB.', 'err.csv_empty': 'File {path} is empty.', 'err.csv_columns': 'Unknown column(s): {columns} (known: {known})', 'err.csv_missing_column': 'Required column missing: {column}', 'cli.csv_row': 'Line {line} ({kundennummer}): {status}: {messages}', 'cli.csv_status.error': 'error', 'cli.csv_status.skipped': 'skipped', 'cli.csv_summary': '{dry}{created} created, {valid} valid, {skipped} skipped, {error} with errors.', 'cli.csv_dry': 'Dry run: '})
 
+DE.update({"cli.report_written": "Bericht geschrieben: {path}"})
+EN.update({"cli.report_written": "Report written: {path}"})
+
 CATALOG = {"de": DE, "en": EN}

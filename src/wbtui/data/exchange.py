@@ -77,7 +77,11 @@ def _jc_kind(kind: str) -> str:
 
 
 def write(document: dict, target: Path, *, overwrite: bool = False) -> Path:
-    """Write 0600; refuses to follow a symlink or to replace a file unless asked."""
+    return write_text(json.dumps(document, ensure_ascii=False, indent=2), target, overwrite=overwrite)
+
+
+def write_text(text: str, target: Path, *, overwrite: bool = False) -> Path:
+    """Write an export 0600; refuses to follow a symlink or to replace a file unless asked."""
     import os
 
     target = Path(target)
@@ -85,8 +89,8 @@ def write(document: dict, target: Path, *, overwrite: bool = False) -> Path:
         raise WbtuiError("err.export_exists", path=str(target))
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(target, flags, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(document, fh, ensure_ascii=False, indent=2)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
     os.chmod(target, 0o600)
     return target
 

@@ -1,0 +1,98 @@
+"""Steering figures checked against values computed by hand on a small fixture."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, timezone
+
+from conftest import COMPLETE_CASE, run_cli
+from wbtui.data.process import TransitionInput
+
+
+def at(day: str):
+    return date.fromisoformat(day)
+
+
+def walk(store, jc_config, aa_config, kdnr, created, handover=None, counselled=None, voucher=None, training=None, dropout=None):
+    from wbtui.data.services import Services
+
+    def jc(day):
+        return Services(store, jc_config, today=at(day))
+
+    def aa(day):
+        return Services(store, aa_config, today=at(day))
+
+    case_id = jc(created).create_case({**COMPLETE_CASE, "kundennummer": kdnr})
+    if not handover:
+        return case_id
+    jc(created).add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=at(created))
+    jc(handover).move(case_id, "ready_for_handover")
+    jc(handover).send_handover(case_id)
+    aa(handover).ack_handover(case_id)
+    day_before = datetime.fromisoformat(counselled + "T09:00").replace(tzinfo=timezone.utc)
+    aa(counselled).move(case_id, "counselled", TransitionInput(outcome="foerderfaehig", appointment_at=day_before))
+    aa(voucher).move(case_id, "voucher_issued", TransitionInput(valid_until=at(voucher).replace(month=at(voucher).month + 2)))
+    aa(voucher).move(case_id, "enrolment_approved", TransitionInput(course_start=at(training)))
+    aa(training).move(case_id, "in_training")
+    if dropout:
+        jc(dropout).move(case_id, "dropped_out", TransitionInput(reason="abbruch_motivation"))
+    return case_id
+
+
+def test_figures_match_hand_computed_values(store, jc_config, aa_config):
+    from wbtui.data import report
+    from wbtui.data.timers import TimerEngine
+
+    walk(store, jc_config, aa_config, "123A000001", "2026-01-05", "2026-01-10", "2026-01-20", "2026-01-25", "2026-02-01")
+    walk(store, jc_config, aa_config, "123A000002", "2026-01-06", "2026-01-15", "2026-01-27", "2026-02-05", "2026-02-10", dropout="2026-03-01")
+    walk(store, jc_config, aa_config, "123A000003", "2026-02-03", "2026-02-10", "2026-02-24", "2026-03-10", "2026-03-15")
+    walk(store, jc_config, aa_config, "123A000004", "2026-02-04")
+    con = store.raw()
+    figures = report.compute(con, TimerEngine(date(2026, 3, 20), jc_config.timers, jc_config.calendar()))
+    con.close()
+    assert figures["funnel"] == {"need_identified": 4, "handed_over": 3, "counselled": 3, "voucher_issued": 3, "in_training": 3,
+                                 "completed": 0, "integrated": 0}
+    assert figures["durations_days"] == {
+        "handed_over->counselled": {"n": 3, "median": 12, "p90": 14},
+        "counselled->voucher_issued": {"n": 3, "median": 9, "p90": 14},
+        "voucher_issued->in_training": {"n": 3, "median": 5, "p90": 7},
+    }
+    assert figures["dropout"] == {"started": 3, "dropped_out": 1, "share": 0.333}
+    assert figures["by_month"] == {
+        "2026-01": {"need_identified": 2, "handed_over": 2, "in_training": 0},
+        "2026-02": {"need_identified": 2, "handed_over": 1, "in_training": 2},
+        "2026-03": {"need_identified": 0, "handed_over": 0, "in_training": 1},
+    }
+    assert figures["stages"] == {"in_training": 2, "dropped_out": 1, "need_identified": 1}
+    exported = report.suppressed(figures)
+    assert exported["dropout"] == {"started": 3, "dropped_out": "<3", "share": None}
+    assert exported["stages"] == {"in_training": "<3", "dropped_out": "<3", "need_identified": "<3"}
+    assert exported["by_month"]["2026-03"]["in_training"] == "<3" and exported["funnel"]["handed_over"] == 3
+
+
+def test_csv_export_is_safe_against_formulas():
+    from wbtui.data import report
+
+    figures = {"stages": {"=cmd|' /C calc'!A0": 5, "+1": 4, "-2": 3, "@SUM(A1)": 7, "\tx": 8, "plain": 9}, "funnel": {}, "overdue_by_rule": {},
+               "cases_by_office": {"Jobcenter =Musterstadt": 12}, "durations_days": {}, "dropout": {"started": 0, "dropped_out": 0, "share": None},
+               "by_month": {}}
+    rows = list(csv.reader(io.StringIO(report.to_csv(figures)), delimiter=";"))
+    keys = [r[1] for r in rows[1:]]
+    for key in keys[:5]:
+        assert key.startswith("'"), key
+    assert "plain" in keys and "Jobcenter =Musterstadt" in keys
+
+
+def test_report_cli_json_and_csv(tmp_path):
+    from conftest import JC_CONFIG, write_config
+
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
+    assert run_cli("demo", "--cases", "200", "-q", env=env).returncode == 0
+    data = json.loads(run_cli("report", "--format", "json", env=env).stdout)
+    assert data["funnel"]["need_identified"] == 200
+    out = tmp_path / "steuerung.csv"
+    res = run_cli("report", "--format", "csv", "-o", str(out), env=env)
+    assert res.returncode == 0 and out.read_text(encoding="utf-8").startswith("section;key;month;value")
+    assert (out.stat().st_mode & 0o077) == 0

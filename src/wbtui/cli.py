@@ -716,6 +716,33 @@ def handover_export(
     typer.echo(t("cli.exported", ref=case_id.hex[:8], path=path))
 
 
+@handover_app.command("print")
+@command
+def handover_print(
+    case: str = typer.Argument(...),
+    fmt: str = typer.Option("md", "--format", help="md (PDF folgt)"),
+    output: Optional[str] = typer.Option(None, "--output", "-o"),
+    protocol: bool = typer.Option(False, "--conference", help="Protokoll der letzten Fallkonferenz statt Übergabebogen."),
+) -> None:
+    """Übergabebogen (oder Fallkonferenz-Protokoll) als Dokument, nur mit den erlaubten Datengruppen."""
+    from pathlib import Path
+
+    from wbtui.data import documents
+    from wbtui.data.errors import WbtuiError
+
+    if fmt != "md":
+        raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="md")
+    services = st().services
+    case_id = services.resolve(case)
+    body = documents.conference_protocol(services, case_id) if protocol else documents.handover_sheet(services, case_id)
+    if output:
+        from wbtui.data.exchange import write_text
+
+        typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+    else:
+        typer.echo(body)
+
+
 @handover_app.command("import")
 @command
 def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines Jobcenters.")) -> None:

@@ -471,4 +471,7 @@ EN.update({'err.csv_too_large': 'File {path} is larger than 5 MiB.', 'err.csv_em
 DE.update({"cli.report_written": "Bericht geschrieben: {path}"})
 EN.update({"cli.report_written": "Report written: {path}"})
 
+DE.update({"err.no_conference": "Für diesen Fall gibt es noch keine Fallkonferenz."})
+EN.update({"err.no_conference": "No case conference recorded for this case yet."})
+
 CATALOG = {"de": DE, "en": EN}

@@ -233,13 +233,10 @@ class WbtuiApp(App):
                 summary = client.sync()
             finally:
                 client.close()
-        except SyncError as exc:
+        except (SyncError, Exception):  # noqa: BLE001 - the caseworker keeps working offline; the line says so
             online = False
-            detail = t(exc.key, **exc.params)
-        except Exception as exc:  # noqa: BLE001 - the caseworker keeps working offline
-            online, detail = False, type(exc).__name__
         else:
-            online, detail = True, ""
+            online = True
             if summary.grants:
                 self.call_from_thread(self.say, t("tui.sync.new_handovers", n=summary.grants))
             if summary.pulled:

@@ -171,6 +171,18 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
         typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
+def _emit(body: str, output: str | None) -> None:
+    """Print a document, or write it as a 0600 file (never following a symlink)."""
+    if not output:
+        typer.echo(body)
+        return
+    from pathlib import Path
+
+    from wbtui.data.exchange import write_text
+
+    typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+
+
 def _date(value: str | None, field: str) -> date | None:
     from wbtui.data.fields import parse_date
 
@@ -725,8 +737,6 @@ def handover_print(
     protocol: bool = typer.Option(False, "--conference", help="Protokoll der letzten Fallkonferenz statt Übergabebogen."),
 ) -> None:
     """Übergabebogen (oder Fallkonferenz-Protokoll) als Dokument, nur mit den erlaubten Datengruppen."""
-    from pathlib import Path
-
     from wbtui.data import documents
     from wbtui.data.errors import WbtuiError
 
@@ -734,13 +744,7 @@ def handover_print(
         raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="md")
     services = st().services
     case_id = services.resolve(case)
-    body = documents.conference_protocol(services, case_id) if protocol else documents.handover_sheet(services, case_id)
-    if output:
-        from wbtui.data.exchange import write_text
-
-        typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
-    else:
-        typer.echo(body)
+    _emit(documents.conference_protocol(services, case_id) if protocol else documents.handover_sheet(services, case_id), output)
 
 
 @handover_app.command("import")
@@ -779,14 +783,7 @@ def report(
         body = json.dumps(rep.suppressed(figures), ensure_ascii=False, indent=2)
     else:
         body = rep.to_csv(rep.suppressed(figures))
-    if output:
-        from pathlib import Path
-
-        from wbtui.data.exchange import write_text
-
-        typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
-    else:
-        typer.echo(body)
+    _emit(body, output)
 
 
 @app.command("import-csv")

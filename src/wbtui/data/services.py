@@ -591,8 +591,6 @@ class Services:
                        agenda: list[str] | None = None, dissent: str | None = None,
                        next_review: date | None = None) -> uuid.UUID:
         """Record a Fallkonferenz. ``decisions`` are ``(code, task_owner, due_on)``; each creates a task."""
-        from sqlmodel import select
-
         if variant not in CONFERENCE_VARIANTS:
             raise WbtuiError("err.bad_choice", field="variant", value=variant, choices=", ".join(CONFERENCE_VARIANTS))
         if not participants:

@@ -135,7 +135,7 @@ class SyncServer:
         return result
 
     def _apply(self, s, who: Principal, change: dict) -> dict:
-        change_id, op, entity = change["change_id"], change.get("op"), change.get("entity")
+        op, entity = change.get("op"), change.get("entity")
         stamp = change.get("hlc")
         try:
             decode(stamp)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 GROUPS = ("qualifikation", "leistungsfaehigkeit", "motivation", "rahmenbedingungen", "uebergreifend", "lokal")
 STATUSES = ("offen", "in_bearbeitung", "geloest", "nicht_loesbar", "nicht_relevant")
-OPEN_STATUSES = ("offen",)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Callable
-
 from wbtui.data import process
 from wbtui.data.errors import WbtuiError
 from wbtui.safetext import clean_opt
@@ -165,19 +163,3 @@ def parse_field(name: str, raw) -> object:
     if len(text) > 500 and not spec.multiline:
         raise WbtuiError("err.too_long", field=name)
     return text
-
-
-def parse_many(values: dict[str, object]) -> tuple[dict, dict, dict[str, str]]:
-    """Parse a mapping of field → raw value into (person, case, errors)."""
-    person, case, errors = {}, {}, {}
-    for name, raw in values.items():
-        try:
-            value = parse_field(name, raw)
-        except WbtuiError as exc:
-            errors[name] = exc.message()
-            continue
-        (person if FIELDS[name].entity == "person" else case)[name] = value
-    return person, case, errors
-
-
-ValidatorFn = Callable[[str], str | None]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from wbtui.data.errors import NotFound, WbtuiError
-from wbtui.data.process import AA, BOTH, JC, STAGES, Stage
+from wbtui.data.process import AA, BOTH, JC, STAGES
 from wbtui.data.timers import RULES, TimerEngine
 
 LIST_COLUMNS = (
@@ -204,11 +204,3 @@ def days_since(value: str | None, today: date) -> int | None:
     except ValueError:
         return None
     return (today - day).days
-
-
-def stage_counts(con: sqlite3.Connection) -> dict[str, int]:
-    return dict(con.execute("SELECT stage, COUNT(*) FROM fbw_case GROUP BY stage").fetchall())
-
-
-def all_stages() -> list[str]:
-    return [s.value for s in Stage]

@@ -46,7 +46,7 @@ def _meta_set(con, key: str, value: str) -> None:
 
 def enable(store) -> int:
     """Switch on change recording; the first time, queue the whole store as an initial upload."""
-    from wbtui.sync.recorder import enqueue, load_clock, meta_get, meta_set, save_clock
+    from wbtui.sync.recorder import case_id_for, enqueue, load_clock, meta_get, meta_set, save_clock
 
     with store.engine.begin() as conn:
         if meta_get(conn, "enabled") == "1":
@@ -66,7 +66,7 @@ def enable(store) -> int:
                         value = json.loads(value)
                     if value is not None:
                         data[f] = value
-                case_id = _case_for(conn, entity, rec)
+                case_id = case_id_for(conn, entity, rec["id"], rec.get("person_id"), rec.get("case_id"))
                 if entity == "event":
                     enqueue(conn, clock, entity, rec["id"], case_id, "append", {"data": data})
                 else:
@@ -76,16 +76,6 @@ def enable(store) -> int:
         meta_set(conn, "device_id", uuid.uuid4().hex)
         save_clock(conn, clock)
         return count
-
-
-def _case_for(conn, entity: str, rec: dict) -> str | None:
-    if entity == "case":
-        return rec["id"]
-    person = rec["id"] if entity == "person" else rec.get("person_id")
-    if person is not None and entity in ("person", "consent"):
-        row = conn.exec_driver_sql("SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (person,)).fetchone()
-        return row[0] if row else None
-    return rec.get("case_id")
 
 
 class SyncClient:

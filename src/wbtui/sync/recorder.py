@@ -59,21 +59,22 @@ def _base(conn, entity: str, row_id: str, field: str) -> str | None:
     return row[0] if row else None
 
 
-def _case_of(conn, entity: str, obj) -> str | None:
+def case_id_for(conn, entity: str, row_id: str, person_id: str | None = None, case_id: str | None = None) -> str | None:
+    """The case a synced row belongs to (the server ties every row to a case); hex ids."""
     if entity == "case":
-        return obj.id.hex
-    if entity == "person":
+        return row_id
+    if entity in ("person", "consent"):
+        person = row_id if entity == "person" else person_id
         row = conn.exec_driver_sql(
-            "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (obj.id.hex,)
+            "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (person,)
         ).fetchone()
         return row[0] if row else None
-    if entity == "consent":
-        row = conn.exec_driver_sql(
-            "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (obj.person_id.hex,)
-        ).fetchone()
-        return row[0] if row else None
-    case_id = getattr(obj, "case_id", None)
-    return case_id.hex if case_id is not None else None
+    return case_id
+
+
+def _case_of(conn, entity: str, obj) -> str | None:
+    person_id, case_id = getattr(obj, "person_id", None), getattr(obj, "case_id", None)
+    return case_id_for(conn, entity, obj.id.hex, person_id.hex if person_id else None, case_id.hex if case_id else None)
 
 
 def _record_set(conn, clock, entity, obj, row_id, case_id, is_new, state) -> None:
@@ -126,12 +127,6 @@ def before_flush(session, _flush_context, _instances) -> None:
     for name, args in commands:
         enqueue(conn, clock, "command", uuid.uuid4().hex, args.get("case_id"), "command", {"name": name, "args": args})
     save_clock(conn, clock)
-
-
-def install(engine_or_session_class) -> None:
-    from sqlalchemy import event
-
-    event.listen(engine_or_session_class, "before_flush", before_flush)
 
 
 def queue_command(session, name: str, **args) -> None:

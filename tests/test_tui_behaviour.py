@@ -172,3 +172,90 @@ def test_exits_when_terminal_goes_away(tmp_path):
         except ProcessLookupError:
             pass
         os.close(fd)
+
+
+def test_print_key_writes_handover_sheet_pdf_and_refuses_to_overwrite(tmp_path):
+    import sqlite3
+
+    db = build_store(tmp_path, cases=60)
+    con = sqlite3.connect(db)
+    case_id = con.execute("SELECT case_id FROM handover ORDER BY sent_at LIMIT 1").fetchone()[0]
+    con.close()
+    target = tmp_path / "out" / "bogen.pdf"
+    target.parent.mkdir()
+
+    async def run() -> None:
+        from wbtui.screens.case_detail import CaseDetailScreen
+
+        app = make_app(tmp_path, db, "jc")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(CaseDetailScreen(case_id))
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            prompt = app.screen.query_one("#prompt")
+            assert prompt.value.endswith(".pdf") and "Uebergabebogen-" in prompt.value
+            prompt.value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert target.read_bytes().startswith(b"%PDF-") and (target.stat().st_mode & 0o777) == 0o600
+            assert type(app.screen).__name__ == "CaseDetailScreen"
+            await pilot.press("p")
+            await settle(pilot)
+            app.screen.query_one("#prompt").value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert any("--force" in str(n.message) for n in app._notifications)  # refused, said why, no crash
+
+    asyncio.run(run())
+
+
+def test_team_screen_charts_match_the_report_figures(tmp_path):
+    from conftest import TODAY
+    from tui_helpers import make_config
+
+    from wbtui.data import report
+    from wbtui.data.store import open_store
+    from wbtui.data.timers import TimerEngine
+
+    db = build_store(tmp_path, cases=200)
+    store = open_store(db)
+    con = store.raw()
+    config = make_config(tmp_path)
+    figures = report.compute(con, TimerEngine(TODAY, config.timers, config.calendar()))
+    con.close()
+    store.close()
+
+    async def run() -> None:
+        app = make_app(tmp_path, db, "jc")
+        async with app.run_test(size=(100, 60)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "TeamScreen"
+            text = screen_text(app)
+            total = sum(figures["stages"].values())
+            assert f"{total} Fälle" in text and "Fälle je Stufe" in text and "█" in text
+            step = figures["durations_days"]["handed_over->counselled"]
+            assert f"Median {step['median']} · p90 {step['p90']} · n={step['n']}" in text
+            funnel = figures["funnel"]
+            assert f"{funnel['handed_over']}  ({round(funnel['handed_over'] / funnel['need_identified'] * 100)} %)" in text
+            await pilot.press("escape")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "BoardScreen"
+
+    asyncio.run(run())
+
+
+def test_bar_chart_scales_to_the_largest_value_in_eighths():
+    from wbtui.widgets.charts import bar, bar_chart
+
+    assert bar(10, 10, 8) == "█" * 8
+    assert bar(5, 10, 8) == "█" * 4
+    assert bar(1, 16, 2) == "▏"  # the smallest value still shows
+    assert bar(0, 10, 8) == "" and bar(3, 0, 8) == ""
+    chart = bar_chart([("[b]x[/b]", 4, "4"), ("lang " * 10, 2, "2"), ("leer", None, "–")], total=23, label_width=10).plain
+    lines = chart.splitlines()
+    assert lines[0].startswith("  [b]x[/b]") and "████████ 4" in lines[0]
+    assert "…" in lines[1] and "████ " in lines[1] and lines[2].rstrip().endswith("–")

@@ -732,19 +732,29 @@ def handover_export(
 @command
 def handover_print(
     case: str = typer.Argument(...),
-    fmt: str = typer.Option("md", "--format", help="md (PDF folgt)"),
-    output: Optional[str] = typer.Option(None, "--output", "-o"),
+    fmt: str = typer.Option("md", "--format", help="md | pdf (pdf braucht -o)"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
     protocol: bool = typer.Option(False, "--conference", help="Protokoll der letzten Fallkonferenz statt Übergabebogen."),
+    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
 ) -> None:
-    """Übergabebogen (oder Fallkonferenz-Protokoll) als Dokument, nur mit den erlaubten Datengruppen."""
+    """Übergabebogen (oder Fallkonferenz-Protokoll) als Markdown oder PDF, nur mit den erlaubten Datengruppen."""
+    from pathlib import Path
+
     from wbtui.data import documents
     from wbtui.data.errors import WbtuiError
+    from wbtui.data.exchange import write_text
 
-    if fmt != "md":
-        raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="md")
+    if fmt not in documents.FORMATS:
+        raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices=", ".join(documents.FORMATS))
+    if fmt == "pdf" and not output:
+        raise WbtuiError("err.pdf_needs_output")
     services = st().services
     case_id = services.resolve(case)
-    _emit(documents.conference_protocol(services, case_id) if protocol else documents.handover_sheet(services, case_id), output)
+    body = documents.render(services, case_id, kind="conference" if protocol else "handover", fmt=fmt)
+    if not output:
+        typer.echo(body)
+        return
+    typer.echo(t("cli.document_written", path=write_text(body, Path(output), overwrite=force)))
 
 
 @handover_app.command("import")

@@ -47,6 +47,7 @@ class Config:
     office_name: str = "Jobcenter Musterstadt"
     office_kind: str = "jobcenter_ge"
     office_number: str | None = None
+    office_address: str | None = None
     partner_agentur: str = "Agentur für Arbeit Musterstadt"
     user_name: str = "Sachbearbeitung"
     user_login: str = "local"
@@ -60,6 +61,7 @@ class Config:
     sync_url: str | None = None
     sync_ca_file: str | None = None
     sync_interval: int = 60
+    document_font: str | None = None
 
     @property
     def side(self) -> str:
@@ -95,12 +97,13 @@ class Config:
 
 _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "": {"language": (str,), "holidays": (list,)},
-    "office": {"name": (str,), "kind": (str,), "number": (str,), "partner_agentur": (str,)},
+    "office": {"name": (str,), "kind": (str,), "number": (str,), "address": (str,), "partner_agentur": (str,)},
     "user": {"name": (str,), "login": (str,), "role": (str,)},
     "timers": {name: (int,) for name in Timers.__dataclass_fields__},
     "stages": {"aptitude_check": (bool,), "rehab_track": (bool,)},
     "keys": {},
     "sync": {"url": (str,), "ca_file": (str,), "interval_seconds": (int,)},
+    "documents": {"font": (str,)},
 }
 _LOCAL_CODE = re.compile(r"^X-[A-Z0-9]{2,8}$")
 
@@ -190,7 +193,8 @@ def load(path: Path | None = None) -> Config:
     office = data.get("office", {})
     if "kind" in office and office["kind"] not in ORG_KINDS:
         raise fail("office", "kind", "cfg.one_of", choices=", ".join(ORG_KINDS))
-    for key, attr in (("name", "office_name"), ("kind", "office_kind"), ("number", "office_number"), ("partner_agentur", "partner_agentur")):
+    for key, attr in (("name", "office_name"), ("kind", "office_kind"), ("number", "office_number"), ("address", "office_address"),
+                      ("partner_agentur", "partner_agentur")):
         if key in office:
             kwargs[attr] = office[key].strip()
 
@@ -226,6 +230,11 @@ def load(path: Path | None = None) -> Config:
         if not 10 <= sync["interval_seconds"] <= 3600:
             raise fail("sync", "interval_seconds", "cfg.range", low=10, high=3600)
         kwargs["sync_interval"] = sync["interval_seconds"]
+    font = data.get("documents", {}).get("font")
+    if font is not None:
+        if not Path(font).expanduser().is_file():
+            raise fail("documents", "font", "cfg.no_file", value=font)
+        kwargs["document_font"] = str(Path(font).expanduser())
     kwargs["local_obstacles"] = _local_obstacles(data.get("obstacles", []), text, fail)
     return Config(**kwargs)
 
@@ -276,6 +285,7 @@ holidays = []              # office holidays besides the nationwide ones, e.g. [
 name = "Jobcenter Musterstadt"
 kind = "jobcenter_ge"      # jobcenter_ge | jobcenter_zkt | agentur | ...
 number = "12345"           # Trägernummer
+address = "Musterstraße 1, 12345 Musterstadt"   # letterhead of printed documents
 partner_agentur = "Agentur für Arbeit Musterstadt"
 
 [user]

@@ -36,6 +36,11 @@ def log_dir() -> Path:
     return _platformdirs().user_log_path(APP_NAME, appauthor=False)
 
 
+def documents_dir() -> Path:
+    """Printed documents go here (0700) unless the user names another place."""
+    return private_dir(data_dir() / "documents")
+
+
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     if explicit:
         return Path(explicit).expanduser()

@@ -144,6 +144,7 @@ def generate(
         con.execute("BEGIN IMMEDIATE")
         try:
             _flush(con, rows)
+            con.execute(PACKAGE_SQL, (home_org[0],))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -351,6 +352,32 @@ INSERTS = {
     "participant": "INSERT INTO conference_participant (id, conference_id, name, role, organisation) VALUES (?,?,?,?,?)",
 }
 ORDER = ("person", "case", "event", "obstacle", "consent", "handover", "voucher", "conference", "task", "appointment", "participant")
+
+
+def _bool(column: str) -> str:
+    return f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN json('true') ELSE json('false') END"
+
+
+# The handover package of a demo handover: the same minimum data set services.handover_package
+# builds (Art. 9 obstacles left out, as without health consent), filled from the generated rows.
+PACKAGE_SQL = f"""
+UPDATE handover SET package = (
+  SELECT json_object(
+    'version', 1,
+    'person', json_object('kundennummer', p.kundennummer, 'bg_nummer', p.bg_nummer, 'family_name', p.family_name,
+        'given_names', p.given_names, 'birth_date', p.birth_date, 'address', p.address, 'phone', p.phone, 'email', p.email,
+        'preferred_language', p.preferred_language, 'needs_interpreter', {_bool('p.needs_interpreter')},
+        'german_level_cefr', p.german_level_cefr, 'school_certificate', p.school_certificate),
+    'case', json_object('target_kldb', c.target_kldb, 'target_title', c.target_title, 'training_type', c.training_type,
+        'schedule', c.schedule, 'earliest_start', c.earliest_start, 'max_commute_km', c.max_commute_km,
+        'necessity_reason', c.necessity_reason, 'care_arranged', {_bool('c.care_arranged')}, 'availability', c.availability,
+        'legacy_jc_funded', {_bool('c.legacy_jc_funded')}, 'legal_basis', c.legal_basis),
+    'obstacles', json((SELECT json_group_array(json_object('code', o.code, 'status', o.status)) FROM obstacle o
+                       WHERE o.case_id = c.id AND o.art9 = 0)),
+    'jc_contact', json_object('name', handover.from_user, 'office', ?))
+  FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE c.id = handover.case_id)
+WHERE package = '{{}}'
+"""
 
 
 def _flush(con, rows) -> None:

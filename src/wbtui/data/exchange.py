@@ -80,8 +80,8 @@ def write(document: dict, target: Path, *, overwrite: bool = False) -> Path:
     return write_text(json.dumps(document, ensure_ascii=False, indent=2), target, overwrite=overwrite)
 
 
-def write_text(text: str, target: Path, *, overwrite: bool = False) -> Path:
-    """Write an export 0600; refuses to follow a symlink or to replace a file unless asked."""
+def write_text(text: str | bytes, target: Path, *, overwrite: bool = False) -> Path:
+    """Write an export (text or bytes) 0600; refuses to follow a symlink or to replace a file unless asked."""
     import os
 
     target = Path(target)
@@ -89,8 +89,12 @@ def write_text(text: str, target: Path, *, overwrite: bool = False) -> Path:
         raise WbtuiError("err.export_exists", path=str(target))
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(target, flags, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    if isinstance(text, bytes):
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text)
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
     os.chmod(target, 0o600)
     return target
 

@@ -36,6 +36,7 @@ class BoardScreen(Screen):
         Binding("n", "new_case", t("tui.key.new"), id="board.new"),
         Binding("w", "app.followups", t("tui.key.followups"), id="board.followups"),
         Binding("i", "app.inbox", t("tui.key.inbox"), id="board.inbox"),
+        Binding("s", "app.team", t("tui.key.steering"), id="board.team"),
         Binding("r", "reload", t("tui.key.reload"), id="board.reload", show=False),
         Binding("escape", "focus_list", show=False, id="board.list"),
     ]

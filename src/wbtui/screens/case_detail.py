@@ -32,6 +32,8 @@ class CaseDetailScreen(Screen):
         Binding("u", "handover", t("tui.key.handover"), id="case.handover"),
         Binding("k", "conference", t("tui.key.conference"), id="case.conference"),
         Binding("w", "add_task", t("tui.key.task"), id="case.task"),
+        Binding("p", "print('handover')", t("tui.key.print"), id="case.print"),
+        Binding("P", "print('conference')", t("tui.key.print_protocol"), id="case.print_protocol", show=False),
         Binding("c", "contact", t("tui.key.contact"), id="case.contact", show=False),
         Binding("y", "copy_ref", t("tui.key.copy"), id="case.copy", show=False),
         Binding("escape", "back", t("tui.key.back"), id="case.back"),
@@ -264,6 +266,36 @@ class CaseDetailScreen(Screen):
                         then=lambda _r: (self.app.say(t("tui.task_added")), self.reload()))
 
         self.app.push_screen(Prompt(t("tui.task.prompt"), t("tui.task.placeholder")), got)
+
+    def action_print(self, kind: str) -> None:
+        """Write the Übergabebogen (p) or the last Fallkonferenz protocol (P) as PDF, or Markdown for a .md name."""
+        if self.detail is None:
+            return
+        from datetime import date
+
+        from wbtui.paths import documents_dir
+        from wbtui.safetext import clean
+        from wbtui.screens.pickers import Prompt
+
+        ref = "".join(ch for ch in clean(self.detail["person"]["kundennummer"]) if ch.isalnum()) or self.case_id[:8]
+        stem = "Uebergabebogen" if kind == "handover" else "Fallkonferenz"
+        default = documents_dir() / f"{stem}-{ref}-{date.today():%Y%m%d}.pdf"
+
+        def write(target: str) -> str:
+            from pathlib import Path
+
+            from wbtui.data.documents import render
+            from wbtui.data.exchange import write_text
+
+            path = Path(target).expanduser()
+            fmt = "md" if path.suffix.lower() == ".md" else "pdf"
+            return str(write_text(render(self.app.ctx.services, self._uuid(), kind=kind, fmt=fmt), path))
+
+        def got(value: str | None) -> None:
+            if value and value.strip():
+                self.app.do(write, value.strip(), then=lambda path: self.app.say(t("cli.document_written", path=path)))
+
+        self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
 
     def action_contact(self) -> None:
         self.app.do(self.app.ctx.services.record_contact, self._uuid(), None,

@@ -1,0 +1,136 @@
+"""The team lead's view: where cases pile up and how long each step takes, as charts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from wbtui.data.process import STAGES, Stage
+from wbtui.data.report import FUNNEL, STEPS
+from wbtui.i18n import t
+from wbtui.widgets.charts import bar_chart
+from wbtui.safetext import clean
+
+MONTHS_SHOWN = 12
+
+
+class TeamScreen(Screen):
+    """Steering figures from the timeline: stages, funnel, durations, dropouts, timers, months."""
+
+    HELP = t("tui.help.team")
+    BINDINGS = [
+        Binding("r", "reload", t("tui.key.reload"), id="team.reload"),
+        Binding("escape", "back", t("tui.key.back"), id="team.back"),
+    ]
+    DEFAULT_CSS = """
+    TeamScreen #team-body { height: 1fr; }
+    TeamScreen #team-body Static { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.team.title"), classes="title")
+        yield Label(t("tui.loading"), id="team-status", classes="status")
+        with VerticalScroll(id="team-body"):
+            yield Static("", id="team-charts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#team-body").focus()
+        if self.app.ctx is not None:
+            self.reload()
+
+    def on_store_ready(self, _message) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.query_one("#team-status", Label).update(t("tui.loading"))
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @work(thread=True, exclusive=True, group="team", exit_on_error=False)
+    def reload(self) -> None:
+        from wbtui.data import report
+
+        ctx = self.app.ctx
+        con = ctx.connect()
+        try:
+            figures = report.compute(con, ctx.engine)
+        finally:
+            con.close()
+        self.app.call_from_thread(self._show, figures)
+
+    def _show(self, f: dict) -> None:
+        total = sum(f["stages"].values())
+        self.query_one("#team-status", Label).update(t("tui.team.status", total=total, overdue=sum(f["overdue_by_rule"].values())))
+        self.figures = f
+        self._draw_charts()
+
+    def on_resize(self, _event) -> None:
+        if getattr(self, "figures", None) is not None:
+            self._draw_charts()
+
+    def _draw_charts(self) -> None:
+        width = max(40, self.query_one("#team-body").size.width - 2)
+        self.query_one("#team-charts", Static).update(render_figures(self.figures, width))
+
+
+def _section(key: str, **params) -> Text:
+    return Text("\n" + t(key, **params) + "\n", style="bold")
+
+
+def render_figures(f: dict, width: int = 78) -> Text:
+    """All charts as one Text (pure: the figures in, lines out), so tests can read it."""
+    from functools import partial
+
+    chart = partial(bar_chart, total=width, label_width=26 if width < 100 else 36)
+    out = Text()
+    out.append(_section("tui.team.stages"))
+    out.append(chart([(f"{STAGES[stage].code} {t('stage.' + stage.value)}", f["stages"].get(stage.value, 0), str(f["stages"].get(stage.value, 0)))
+                          for stage in Stage if f["stages"].get(stage.value)]))
+    out.append(_section("tui.team.funnel"))
+    first = f["funnel"].get(FUNNEL[0]) or 0
+    out.append(chart([(t("stage." + stage), n, f"{n}  ({round(n / first * 100)} %)" if first else str(n))
+                          for stage, n in ((s, f["funnel"].get(s, 0)) for s in FUNNEL)], style="green"))
+    out.append(_section("tui.team.durations"))
+    rows = []
+    for src, dst in STEPS:
+        d = f["durations_days"][f"{src}->{dst}"]
+        label = f"{t('stage.' + src)} → {t('stage.' + dst)}"
+        shown = t("tui.team.median_p90", median=_num(d["median"]), p90=_num(d["p90"]), n=d["n"])
+        rows.append((label, d["median"], shown))
+    out.append(chart(rows, style="yellow"))
+    drop = f["dropout"]
+    out.append(_section("tui.team.dropout"))
+    share = "–" if drop["share"] is None else _percent(drop["share"])
+    out.append(chart([(t("tui.team.dropout_share"), drop["share"] or 0, t("tui.team.dropout_line", share=share, dropped=drop["dropped_out"],
+                                                                                started=drop["started"]))], style="red", maximum=1))
+    out.append(_section("tui.team.overdue"))
+    if f["overdue_by_rule"]:
+        out.append(chart([(t("rule." + rule), n, str(n)) for rule, n in sorted(f["overdue_by_rule"].items(), key=lambda kv: -kv[1])], style="red"))
+    else:
+        out.append("  –\n")
+    months = list(f["by_month"].items())[-MONTHS_SHOWN:]
+    out.append(_section("tui.team.months", n=len(months)))
+    out.append(chart([(f"{month} {t('tui.team.new')}", m["need_identified"], str(m["need_identified"])) for month, m in months], style="cyan"))
+    out.append(chart([(f"{month} {t('tui.team.started')}", m["in_training"], str(m["in_training"])) for month, m in months], style="green"))
+    out.append(_section("tui.team.offices"))
+    out.append(chart([(clean(str(name), multiline=False), n, str(n)) for name, n in sorted(f["cases_by_office"].items(), key=lambda kv: -kv[1])]))
+    return out
+
+
+def _percent(share: float) -> str:
+    from wbtui.i18n import get_language
+
+    text = f"{share * 100:.1f}"
+    return f"{text.replace('.', ',')} %" if get_language() == "de" else f"{text}%"
+
+
+def _num(value) -> str:
+    return "–" if value is None else str(value)

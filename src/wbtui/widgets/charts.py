@@ -1,0 +1,36 @@
+"""Bar charts for the terminal, as rich Text: eighth-block resolution, readable without colour."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(value: float, maximum: float, width: int) -> str:
+    """A horizontal bar of ``width`` cells at most, in eighths of a cell."""
+    if maximum <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / maximum * width * 8))
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def bar_chart(rows: list[tuple[str, float | None, str]], *, total: int = 78, label_width: int = 26, style: str = "cyan",
+              maximum: float | None = None) -> Text:
+    """One line per row: label, bar, shown value, fitted into ``total`` cells.
+
+    Bars scale to the largest value (or ``maximum``); ``None`` values print without a bar."""
+    out = Text()
+    shown_width = max((len(shown) for _, _, shown in rows), default=0)
+    width = max(8, total - 2 - label_width - 2 - shown_width)
+    if maximum is None:
+        maximum = max((value for _, value, _ in rows if value is not None), default=0)
+    for label, value, shown in rows:
+        name = label if len(label) <= label_width else label[: label_width - 1] + "…"
+        out.append(f"  {name:<{label_width}} ")
+        drawn = bar(value or 0, maximum, width)
+        out.append(drawn, style)
+        out.append(" " * (width - len(drawn) + 1))
+        out.append(f"{shown}\n")
+    return out

@@ -48,7 +48,7 @@ class Context:
         if self._services is None:
             from wbtui.data.services import Services
 
-            self._services = Services(self.store, self.config, today=self.fixed_today)
+            self._services = Services(self.store, self.config, today=self.fixed_today, channel="tui")
         return self._services
 
     def connect(self):

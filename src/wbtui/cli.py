@@ -34,6 +34,9 @@ conference_app = typer.Typer(help="Fallkonferenzen erfassen.", no_args_is_help=T
 task_app = typer.Typer(help="Wiedervorlagen.", no_args_is_help=True)
 config_app = typer.Typer(help="Lokale Konfiguration.", no_args_is_help=True)
 sync_app = typer.Typer(help="Abgleich mit dem zentralen Server.", invoke_without_command=True)
+audit_app = typer.Typer(help="Protokoll der Zugriffe (nur Datenschutzbeauftragte).", no_args_is_help=True)
+retention_app = typer.Typer(help="Aufbewahrung und Löschung abgeschlossener Fälle.", no_args_is_help=True)
+person_app = typer.Typer(help="Auskunft nach Art. 15 DSGVO.", no_args_is_help=True)
 server_app = typer.Typer(help="Verwaltung des zentralen Servers (Organisationen, Nutzer, Tokens).", no_args_is_help=True)
 server_org_app = typer.Typer(help="Organisationen.", no_args_is_help=True)
 server_user_app = typer.Typer(help="Nutzerinnen und Nutzer.", no_args_is_help=True)
@@ -46,12 +49,15 @@ app.add_typer(conference_app, name="conference")
 app.add_typer(task_app, name="task")
 app.add_typer(config_app, name="config")
 app.add_typer(sync_app, name="sync")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
+app.add_typer(person_app, name="person")
 app.add_typer(server_app, name="server")
 server_app.add_typer(server_org_app, name="org")
 server_app.add_typer(server_user_app, name="user")
 server_app.add_typer(server_token_app, name="token")
 
-EXIT_RULE, EXIT_NOT_FOUND, EXIT_ENV, EXIT_INTERNAL = 1, 3, 4, 70
+EXIT_RULE, EXIT_NOT_FOUND, EXIT_ENV, EXIT_DENIED, EXIT_INTERNAL = 1, 3, 4, 5, 70
 
 
 class State:
@@ -95,6 +101,12 @@ class State:
 
         return TimerEngine(date.today(), self.config.timers, self.config.calendar())
 
+    def audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
+        """Audit a list view without loading the ORM (``case list`` stays fast)."""
+        from wbtui.data.audit import record_list, who_for
+
+        record_list(self.store, who_for(self.store, self.config, "cli"), what, count, search=search)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -114,6 +126,7 @@ def command(fn):
     def wrapper(*args, **kwargs):
         import sqlite3
 
+        from wbtui.data.access import AccessDenied
         from wbtui.data.errors import ConfigError, NotFound, RuleViolation, StoreError, WbtuiError
 
         state = _STATE.get("current")
@@ -125,6 +138,8 @@ def command(fn):
             _fail(exc.message(), EXIT_NOT_FOUND)
         except (ConfigError, StoreError) as exc:
             _fail(exc.message(), EXIT_ENV)
+        except AccessDenied as exc:
+            _fail(exc.message(), EXIT_DENIED)
         except RuleViolation as exc:
             _fail(exc.message(), EXIT_RULE)
         except WbtuiError as exc:
@@ -413,6 +428,7 @@ def case_list(
     try:
         rows = list_cases(con, flt, engine, limit=limit, offset=offset)
         total = count_cases(con, flt, engine) if (as_json or len(rows) == limit or offset) else len(rows)
+        state.audit_list("fbw_case", len(rows), search=search)
     finally:
         con.close()
     today = date.today()
@@ -436,18 +452,17 @@ def case_list(
 def case_show(
     case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
     as_json: bool = typer.Option(False, "--json"),
-    art9: bool = typer.Option(False, "--art9", help="Besonders geschützte Hemmnisse (Art. 9 DSGVO) einblenden."),
+    art9: bool = typer.Option(False, "--art9", help="Besonders geschützte Hemmnisse (Art. 9 DSGVO) einblenden (wird protokolliert)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Grund für einen Zugriff außerhalb des eigenen Fallbestands (Break-glass, protokolliert)."),
+    purpose: Optional[str] = typer.Option(None, "--purpose", help="Zweck des Zugriffs fürs Protokoll, z. B. Beratungstermin."),
 ) -> None:
-    """Zeigt einen Fall mit Verlauf."""
-    from wbtui.data.detail import case_detail
-
+    """Zeigt einen Fall mit Verlauf (jeder Aufruf wird protokolliert)."""
     state = st()
-    case_id = state.services.resolve(case)
-    con = state.store.raw()
-    try:
-        detail = case_detail(con, case_id.hex, state.engine(), show_art9=art9)
-    finally:
-        con.close()
+    services = state.services
+    case_id = services.resolve(case)
+    if reason:
+        services.open_break_glass(case_id, reason)
+    detail = services.read_case(case_id, state.engine(), show_art9=art9, purpose=purpose)
     if as_json:
         out_json(detail)
         return
@@ -785,6 +800,7 @@ def report(
     con = state.store.raw()
     try:
         figures = rep.compute(con, state.engine())
+        state.services.audit("report", "fbw_case", detail=fmt)
     finally:
         con.close()
     if fmt == "text":
@@ -879,6 +895,7 @@ def task_list(
     con = state.store.raw()
     try:
         rows = list_tasks(con, TaskFilter(owner=who, overdue_on=date.today() if overdue else None, include_done=include_done), limit=limit)
+        state.audit_list("task", len(rows))
     finally:
         con.close()
     today = date.today().isoformat()
@@ -938,6 +955,7 @@ def overdue(
     con = state.store.raw()
     try:
         rows = overdue_cases(con, engine, kinds=kinds, limit=limit or None)
+        state.audit_list("fbw_case", len(rows))
     finally:
         con.close()
     today = date.today()
@@ -1172,3 +1190,149 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# -- data protection ---------------------------------------------------------------------------
+
+@audit_app.command("list")
+@command
+def audit_list(
+    case: Optional[str] = typer.Option(None, "--case", help="Nur Einträge zu diesem Fall."),
+    actor: Optional[str] = typer.Option(None, "--actor", help="Nur Einträge dieser Kennung."),
+    since: Optional[str] = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+    limit: int = typer.Option(50, "--limit", min=1, max=100000),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Zeigt das Zugriffsprotokoll (neueste zuerst); das Lesen wird selbst protokolliert."""
+    from wbtui.data import access, audit
+
+    state = st()
+    services = state.services
+    access.require(services.actor.role, access.AUDIT_READ)
+    case_hex = services.resolve(case).hex if case else None
+    services.audit("read", "audit_log", case_id=case_hex, detail=f"actor={actor or '*'}")
+    con = state.store.raw()
+    try:
+        items = audit.entries(con, case_id=case_hex, actor=actor, since=since, limit=limit)
+    finally:
+        con.close()
+    if as_json:
+        out_json(items)
+        return
+    _table([t("hdr.audit.at"), t("hdr.audit.actor"), t("hdr.audit.action"), t("hdr.audit.object"), t("hdr.audit.groups"), t("hdr.audit.reason")],
+           [[i["at"][:19].replace("T", " "), f"{i['actor']} ({i['role']})", i["action"], f"{i['object_type']} {(i['case_id'] or i['object_id'] or '')[:8]}",
+             ",".join(i["data_groups"]), i["reason"] or i["purpose"] or i["detail"] or ""] for i in items])
+
+
+@audit_app.command("verify")
+@command
+def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Prüft die Hash-Kette des Protokolls; Exit-Code 1, wenn ein Eintrag verändert oder entfernt wurde."""
+    from wbtui.data import access, audit
+
+    state = st()
+    access.require(state.services.actor.role, access.AUDIT_READ)
+    con = state.store.raw()
+    try:
+        result = audit.verify(con)
+    finally:
+        con.close()
+    if as_json:
+        out_json({"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq, "head": result.head})
+    else:
+        typer.echo(t("cli.audit_ok", n=result.entries, head=result.head[:16]) if result.ok else t("cli.audit_broken", seq=result.first_bad_seq))
+    if not result.ok:
+        raise typer.Exit(EXIT_RULE)
+
+
+@audit_app.command("export")
+@command
+def audit_export(
+    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON Lines, 0600)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+) -> None:
+    """Schreibt das Protokoll mit Hash-Kette als JSON Lines (zur Prüfung außerhalb von wbtui)."""
+    from pathlib import Path
+
+    from wbtui.data import access, audit
+    from wbtui.data.exchange import write_text
+
+    state = st()
+    services = state.services
+    access.require(services.actor.role, access.AUDIT_READ)
+    services.audit("export", "audit_log", detail=f"since={since or '*'}")
+    con = state.store.raw()
+    try:
+        items = list(reversed(audit.entries(con, since=since)))
+    finally:
+        con.close()
+    body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
+    typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+
+
+@retention_app.command("run")
+@command
+def retention_run(
+    apply: bool = typer.Option(False, "--apply", help="Wirklich löschen (ohne: nur anzeigen, was fällig ist)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Löscht abgeschlossene Fälle nach Ablauf der Aufbewahrungsfrist ([retention] closed_case_days); zuerst ohne --apply prüfen."""
+    from wbtui.data import access, retention
+
+    state = st()
+    services = state.services
+    access.require(services.actor.role, access.RETENTION_RUN)
+    result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days, apply=apply)
+    if as_json:
+        out_json(result.as_dict())
+        return
+    info = result.as_dict()
+    if not apply:
+        typer.echo(t("cli.retention_plan", due=info["due"], held=info["held"], cutoff=info["cutoff"]))
+        return
+    typer.echo(t("cli.retention_done", cases=info["deleted_cases"], persons=info["deleted_persons"], held=info["held"]))
+    if result.checkpoint_busy:
+        typer.echo(t("cli.retention_busy"), err=True)
+
+
+@retention_app.command("hold")
+@command
+def retention_hold(case: str = typer.Argument(...), reason: str = typer.Option(..., "--reason", help="z. B. laufendes Widerspruchsverfahren")) -> None:
+    """Setzt eine Löschsperre (z. B. wegen eines Rechtsstreits)."""
+    from wbtui.data import access, retention
+
+    services = st().services
+    access.require(services.actor.role, access.RETENTION_RUN)
+    case_id = services.resolve(case)
+    retention.hold(st().store, services.who, case_id.hex, reason)
+    typer.echo(t("cli.retention_held", ref=case_id.hex[:8]))
+
+
+@retention_app.command("release")
+@command
+def retention_release(case: str = typer.Argument(...)) -> None:
+    """Hebt eine Löschsperre auf."""
+    from wbtui.data import access, retention
+
+    services = st().services
+    access.require(services.actor.role, access.RETENTION_RUN)
+    case_id = services.resolve(case)
+    retention.release(st().store, services.who, case_id.hex)
+    typer.echo(t("cli.retention_released", ref=case_id.hex[:8]))
+
+
+@person_app.command("export")
+@command
+def person_export(
+    ref: str = typer.Argument(..., help="Kundennummer oder Fallkennung."),
+    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON, 0600)."),
+) -> None:
+    """Auskunft nach Art. 15 DSGVO: alle gespeicherten Daten der Person, Empfänger und Zugriffe (protokolliert)."""
+    from pathlib import Path
+
+    from wbtui.data import subject_access
+    from wbtui.data.exchange import write_text
+
+    data = subject_access.export(st().services, ref)
+    path = write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), Path(output))
+    typer.echo(t("cli.report_written", path=path))

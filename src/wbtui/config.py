@@ -52,6 +52,7 @@ class Config:
     user_name: str = "Sachbearbeitung"
     user_login: str = "local"
     user_role: str = "jc_ifk"
+    user_team: str | None = None
     timers: Timers = field(default_factory=Timers)
     aptitude_check: bool = True
     rehab_track: bool = True
@@ -62,6 +63,7 @@ class Config:
     sync_ca_file: str | None = None
     sync_interval: int = 60
     document_font: str | None = None
+    retention_closed_days: int = 365
 
     @property
     def side(self) -> str:
@@ -98,12 +100,13 @@ class Config:
 _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "": {"language": (str,), "holidays": (list,)},
     "office": {"name": (str,), "kind": (str,), "number": (str,), "address": (str,), "partner_agentur": (str,)},
-    "user": {"name": (str,), "login": (str,), "role": (str,)},
+    "user": {"name": (str,), "login": (str,), "role": (str,), "team": (str,)},
     "timers": {name: (int,) for name in Timers.__dataclass_fields__},
     "stages": {"aptitude_check": (bool,), "rehab_track": (bool,)},
     "keys": {},
     "sync": {"url": (str,), "ca_file": (str,), "interval_seconds": (int,)},
     "documents": {"font": (str,)},
+    "retention": {"closed_case_days": (int,)},
 }
 _LOCAL_CODE = re.compile(r"^X-[A-Z0-9]{2,8}$")
 
@@ -203,7 +206,7 @@ def load(path: Path | None = None) -> Config:
 
     if "role" in user and user["role"] not in ROLES:
         raise fail("user", "role", "cfg.one_of", choices=", ".join(ROLES))
-    for key, attr in (("name", "user_name"), ("login", "user_login"), ("role", "user_role")):
+    for key, attr in (("name", "user_name"), ("login", "user_login"), ("role", "user_role"), ("team", "user_team")):
         if key in user:
             kwargs[attr] = user[key].strip()
 
@@ -230,6 +233,11 @@ def load(path: Path | None = None) -> Config:
         if not 10 <= sync["interval_seconds"] <= 3600:
             raise fail("sync", "interval_seconds", "cfg.range", low=10, high=3600)
         kwargs["sync_interval"] = sync["interval_seconds"]
+    retention = data.get("retention", {})
+    if "closed_case_days" in retention:
+        if not 30 <= retention["closed_case_days"] <= 3660:
+            raise fail("retention", "closed_case_days", "cfg.range", low=30, high=3660)
+        kwargs["retention_closed_days"] = retention["closed_case_days"]
     font = data.get("documents", {}).get("font")
     if font is not None:
         if not Path(font).expanduser().is_file():
@@ -292,6 +300,7 @@ partner_agentur = "Agentur für Arbeit Musterstadt"
 name = "A. Beispiel"
 login = "abeispiel"
 role = "jc_ifk"            # jc_ifk | jc_fallmanager | jc_teamlead | aa_beratung | aa_reha | dsb | admin
+# team = "Team FbW"        # with teams, a caseworker sees the own team's cases; others only by break-glass
 
 [timers]                   # "nobody gets lost" timers
 handover_ack_workdays = 5
@@ -314,6 +323,12 @@ rehab_track = true
 
 # [keys]                   # remap bindings by id
 # "board.filter" = "slash"
+
+[retention]                # agreed with the data-protection officer (DSB)
+closed_case_days = 365     # closed cases are deleted from this store after this many days (wbtui retention run)
+
+# [documents]
+# font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"   # Unicode font for PDF documents
 
 # [sync]                   # central server; the token is read from WBTUI_TOKEN or `wbtui sync login`
 # url = "https://wbtui.example.org:8765"

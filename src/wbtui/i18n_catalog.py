@@ -519,3 +519,38 @@ EN.update({"tui.key.steering": "Steering", "tui.cmd.team": "Steering (team lead)
            "tui.team.overdue": "Overdue per timer rule", "tui.team.months": "Per month (last {n}): new cases and course starts",
            "tui.team.new": "new", "tui.team.started": "start", "tui.team.offices": "Cases per Jobcenter",
            "tui.help.team": "## Steering\n\nFigures from the timeline of all cases in this store: cases per stage, funnel, median and p90 days between handover, counselling, voucher and course start, dropout share, overdue timers, months. Exports with `wbtui report` (small cells suppressed). **r** recompute · **Esc** back"})
+
+DE.update({"err.no_permission": "Ihre Rolle ({role}) hat dafür keine Berechtigung ({permission}).",
+           "err.no_permission_art9": "Besonders geschützte Hemmnisse (Art. 9 DSGVO) sind für Ihre Rolle nicht freigegeben.",
+           "err.access_denied": "Kein Zugriff auf Fall {ref}: er gehört einer anderen Stelle oder ist nicht übergeben.",
+           "err.break_glass_needed": "Fall {ref} liegt außerhalb Ihres Fallbestands. Zugriff nur mit Begründung (wird protokolliert): --reason \"…\"",
+           "err.break_glass_reason": "Bitte den Grund für den Zugriff angeben (mindestens {n} Zeichen).",
+           "err.audit_failed": "Der Zugriff konnte nicht protokolliert werden; aus Datenschutzgründen wurde nichts angezeigt oder geändert."})
+EN.update({"err.no_permission": "Your role ({role}) lacks the permission for this ({permission}).",
+           "err.no_permission_art9": "Specially protected obstacles (Art. 9 GDPR) are not released for your role.",
+           "err.access_denied": "No access to case {ref}: it belongs to another office or was not handed over.",
+           "err.break_glass_needed": "Case {ref} is outside your caseload. Access only with a reason (it is logged): --reason \"…\"",
+           "err.break_glass_reason": "Please give the reason for the access (at least {n} characters).",
+           "err.audit_failed": "The access could not be logged; for data protection nothing was shown or changed."})
+DE.update({"tui.break_glass.prompt": "Fall außerhalb Ihres Fallbestands – Grund für den Zugriff (wird protokolliert, gilt 2 Stunden):",
+           "tui.break_glass.placeholder": "z. B. Vertretung Frau Muster, Termin heute 14 Uhr"})
+EN.update({"tui.break_glass.prompt": "Case outside your caseload – reason for access (logged, valid for 2 hours):",
+           "tui.break_glass.placeholder": "e.g. standing in for Ms Muster, appointment today 2 pm"})
+DE.update({"hdr.audit.at": "Zeit (UTC)", "hdr.audit.actor": "Wer", "hdr.audit.action": "Aktion", "hdr.audit.object": "Objekt",
+           "hdr.audit.groups": "Datengruppen", "hdr.audit.reason": "Grund/Zweck",
+           "cli.audit_ok": "Protokoll unverändert: {n} Einträge, Kette bis {head}… geprüft.",
+           "cli.audit_broken": "Protokoll verändert: Eintrag {seq} passt nicht zur Hash-Kette.",
+           "cli.retention_plan": "Probelauf: {due} Fall/Fälle abgeschlossen vor {cutoff} und löschfällig, {held} mit Löschsperre. Mit --apply löschen.",
+           "cli.retention_done": "Gelöscht: {cases} Fall/Fälle, {persons} Person(en); {held} mit Löschsperre behalten. Datei bereinigt (secure_delete, WAL, VACUUM).",
+           "cli.retention_busy": "Hinweis: eine andere Sitzung hält den Bestand offen; die Bereinigung der WAL-Datei bitte später wiederholen (wbtui retention run --apply).",
+           "cli.retention_held": "Löschsperre für Fall {ref} gesetzt.", "cli.retention_released": "Löschsperre für Fall {ref} aufgehoben.",
+           "err.person_not_found": "Person nicht gefunden.", "cfg.no_file": "Datei „{value}“ gibt es nicht"})
+EN.update({"hdr.audit.at": "Time (UTC)", "hdr.audit.actor": "Who", "hdr.audit.action": "Action", "hdr.audit.object": "Object",
+           "hdr.audit.groups": "Data groups", "hdr.audit.reason": "Reason/purpose",
+           "cli.audit_ok": "Audit trail intact: {n} entries, chain verified up to {head}…",
+           "cli.audit_broken": "Audit trail altered: entry {seq} does not match the hash chain.",
+           "cli.retention_plan": "Dry run: {due} case(s) closed before {cutoff} are due for deletion, {held} on legal hold. Use --apply to delete.",
+           "cli.retention_done": "Deleted: {cases} case(s), {persons} person(s); {held} on legal hold kept. File scrubbed (secure_delete, WAL, VACUUM).",
+           "cli.retention_busy": "Note: another session keeps the store open; repeat the WAL scrub later (wbtui retention run --apply).",
+           "cli.retention_held": "Legal hold set for case {ref}.", "cli.retention_released": "Legal hold released for case {ref}.",
+           "err.person_not_found": "Person not found."})

@@ -115,7 +115,7 @@ def _letterhead(config, name: str | None = None) -> list[str]:
 def handover_document(services, case_id: uuid.UUID) -> Document:
     from wbtui.data.exchange import build
 
-    doc = build(services, case_id)
+    doc = build(services, case_id, action="print")
     office = doc["from_office"]
     basis = "Einwilligung (§ 67b SGB X)" if doc["legal_basis"] == "consent" else "§ 69 Abs. 1 Nr. 1 SGB X"
     meta = [("An", text(doc.get("to_office"))), ("Ansprechperson", text(office.get("contact"))),
@@ -149,6 +149,8 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
 def conference_document(services, case_id: uuid.UUID) -> Document:
     from wbtui.i18n import t
 
+    services.check_read(case_id)
+    services.audit("print", "conference", case_id=case_id.hex, groups=["fallkonferenz"])
     con = services.store.raw()
     try:
         row = con.execute("SELECT id, held_on, variant, with_person, organiser, agenda, decisions, dissent, next_review FROM conference"

@@ -42,11 +42,14 @@ def schema_path() -> Path:
     return Path(__file__).resolve().parent / "schemas" / "handover-v1.schema.json"
 
 
-def build(services, case_id: uuid.UUID) -> dict:
-    """The exchange document of the case's latest sent handover."""
+def build(services, case_id: uuid.UUID, *, action: str = "export") -> dict:
+    """The exchange document of the case's latest sent handover (the access is checked and audited first)."""
     from sqlmodel import select
 
     from wbtui.data.models import FbwCase, Handover
+
+    services.check_read(case_id)
+    services.audit(action, "handover", case_id=case_id.hex, groups=["stammdaten", "qualifikation", "weiterbildung", "hemmnisse", "uebergabe"])
 
     with services._tx() as s:
         case = s.get(FbwCase, case_id)

@@ -204,3 +204,15 @@ def days_since(value: str | None, today: date) -> int | None:
     except ValueError:
         return None
     return (today - day).days
+
+
+def search_kind(text: str) -> str:
+    """The class of a search for the audit trail (the text itself may be a name)."""
+    import re
+
+    value = text.strip().upper()
+    if re.match(r"^\d{3}[A-Z]\d{0,6}$", value):
+        return "kundennummer"
+    if re.match(r"^\d{3,5}BG", value):
+        return "bg_nummer"
+    return "name"

@@ -69,9 +69,10 @@ class Actor:
 class Services:
     """All write operations for one store and one configured user."""
 
-    def __init__(self, store, config, *, today: date | None = None) -> None:
+    def __init__(self, store, config, *, today: date | None = None, channel: str = "cli") -> None:
         self.store = store
         self.config = config
+        self.channel = channel
         self.catalog = config.catalog()
         self._today = today
         self._actor: Actor | None = None
@@ -93,10 +94,22 @@ class Services:
                 self._actor = Actor(user.login, user.display_name, user.role, self.config.side, org.id, user.id)
         return self._actor
 
+    @property
+    def who(self):
+        """The audit identity of this user and front end."""
+        from wbtui.data.audit import Who
+
+        if self._actor is None:  # read-only paths stay free of the ORM
+            from wbtui.data.audit import who_for
+
+            return who_for(self.store, self.config, self.channel)
+        actor = self.actor
+        return Who(actor.login, actor.role, actor.org_id.hex if actor.org_id else None, self.channel)
+
     def _tx(self):
         """A write transaction; the actor is resolved first (it needs its own)."""
         _ = self.actor
-        return self.store.session()
+        return self.store.session(self.who)
 
     def _ensure_home(self, s):
         from sqlmodel import select
@@ -109,11 +122,11 @@ class Services:
             s.flush()
         user = s.exec(select(AppUser).where(AppUser.login == cfg.user_login)).first()
         if user is None:
-            user = AppUser(org_id=org.id, display_name=cfg.user_name, login=cfg.user_login, role=cfg.user_role)
+            user = AppUser(org_id=org.id, display_name=cfg.user_name, login=cfg.user_login, role=cfg.user_role, team=cfg.user_team)
             s.add(user)
             s.flush()
-        elif user.role != cfg.user_role or user.display_name != cfg.user_name or user.org_id != org.id:
-            user.role, user.display_name, user.org_id = cfg.user_role, cfg.user_name, org.id
+        elif (user.role, user.display_name, user.org_id, user.team) != (cfg.user_role, cfg.user_name, org.id, cfg.user_team):
+            user.role, user.display_name, user.org_id, user.team = cfg.user_role, cfg.user_name, org.id, cfg.user_team
             s.add(user)
         return org, user
 
@@ -158,12 +171,79 @@ class Services:
         finally:
             con.close()
 
-    def _load(self, s, case_id: uuid.UUID) -> tuple[FbwCase, Person]:
+    def _load(self, s, case_id: uuid.UUID, permission: str = "case.write") -> tuple[FbwCase, Person]:
+        from wbtui.data import access
+
         case = s.get(FbwCase, case_id)
         if case is None:
             raise NotFound("err.case_not_found", ref=str(case_id)[:8])
+        access.check(s.connection(), self.subject, case.id.hex, permission)
         person = s.get(Person, case.person_id)
         return case, person
+
+    @property
+    def subject(self):
+        """This user as the access policy sees them."""
+        from wbtui.data.access import Subject
+
+        actor = self.actor
+        return Subject(actor.login, actor.role, actor.org_id.hex if actor.org_id else None,
+                       actor.user_id.hex if actor.user_id else None, self.config.user_team)
+
+    # -- reading (audited) -----------------------------------------------------------
+    def read_case(self, case_id: uuid.UUID, engine, *, show_art9: bool = False, purpose: str | None = None) -> dict:
+        """The case as the detail views show it, after the access check and the audit entry.
+
+        The audit entry is committed before anything is read: no entry, no data."""
+        from wbtui.data import access, audit
+        from wbtui.data.detail import case_detail
+
+        subject, who = self.subject, self.who
+        art9 = access.has(subject.role, access.ART9_READ)
+        if show_art9 and not art9:
+            raise access.AccessDenied("err.no_permission_art9")
+        with self.store.transaction() as con:
+            access.check(con, subject, case_id.hex, access.CASE_READ)
+            groups = ["stammdaten", "qualifikation", "weiterbildung", "hemmnisse", "einwilligung", "uebergabe", "beratung",
+                      "fallkonferenz", "wiedervorlage", "verlauf"] + (["gesundheit"] if art9 else [])
+            audit.append(con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose)
+            if show_art9:
+                audit.append(con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose)
+        con = self.store.raw()
+        try:
+            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
+        finally:
+            con.close()
+        if not art9:
+            detail["case"]["health_limits_summary"] = None
+        return detail
+
+    def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
+        """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
+        from wbtui.data import access
+
+        with self.store.transaction() as con:
+            return access.open_break_glass(con, self.subject, case_id.hex, reason, self.who, self.now() if self._today else None)
+
+    def audit(self, action: str, object_type: str, **kwargs) -> None:
+        """Record a read-type action (list, search, export, print, copy, report) before it happens."""
+        from wbtui.data import audit
+
+        audit.record(self.store, self.who, action, object_type, **kwargs)
+
+    def audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
+        from wbtui.data.audit import record_list
+
+        record_list(self.store, self.who, what, count, search=search)
+
+    def check_read(self, case_id: uuid.UUID) -> None:
+        from wbtui.data import access
+
+        con = self.store.raw()
+        try:
+            access.check(con, self.subject, case_id.hex, access.CASE_READ)
+        finally:
+            con.close()
 
     def facts(self, s, case: FbwCase, person: Person) -> CaseFacts:
         from sqlmodel import select
@@ -187,13 +267,13 @@ class Services:
     def next_steps(self, case_id: uuid.UUID) -> list[tuple[Stage, list]]:
         """Reachable stages with the reasons each is refused right now (for previews)."""
         with self._tx() as s:
-            case, person = self._load(s, case_id)
+            case, person = self._load(s, case_id, "case.read")
             return process.next_steps(self.facts(s, case, person), side=self.actor.side)
 
     def handover_check(self, case_id: uuid.UUID) -> list:
         """What is missing before the handover can be sent (empty when complete)."""
         with self._tx() as s:
-            case, person = self._load(s, case_id)
+            case, person = self._load(s, case_id, "case.read")
             return process.handover_readiness(self.facts(s, case, person))
 
     # -- intake ----------------------------------------------------------------
@@ -382,6 +462,10 @@ class Services:
         item = self.catalog.get(code)
         if item is None:
             raise WbtuiError("err.unknown_obstacle", code=clean(code))
+        if item.art9:
+            from wbtui.data import access
+
+            access.require(self.actor.role, access.ART9_WRITE)
         if status not in OBSTACLE_STATUSES:
             raise WbtuiError("err.bad_choice", field="status", value=status, choices=", ".join(OBSTACLE_STATUSES))
         from sqlmodel import select
@@ -419,6 +503,10 @@ class Services:
             obstacle = s.exec(select(Obstacle).where(Obstacle.case_id == case.id, Obstacle.code == code_u)).first()
             if obstacle is None:
                 raise NotFound("err.obstacle_not_on_case", code=code_u)
+            if obstacle.art9:
+                from wbtui.data import access
+
+                access.require(self.actor.role, access.ART9_WRITE)
             if status is not None and status != obstacle.status:
                 if status == "in_bearbeitung" and obstacle.referred_on is None:
                     obstacle.referred_on = self.today()
@@ -646,7 +734,7 @@ class Services:
     def conference_gate(self, case_id: uuid.UUID, variant: str) -> list:
         """Reasons why a conference of ``variant`` may not be held now (empty when it may)."""
         with self._tx() as s:
-            _case, person = self._load(s, case_id)
+            _case, person = self._load(s, case_id, "case.read")
             try:
                 self._conference_consent(s, person, variant, self.today())
             except RuleViolation as exc:
@@ -678,9 +766,9 @@ class Services:
             task = s.get(Task, task_id)
             if task.status != "offen":
                 raise WbtuiError("err.task_not_open", ref=task.id.hex[:8])
+            case, _ = self._load(s, task.case_id)
             task.status = "erledigt"
             task.done_at = self.now()
-            case = s.get(FbwCase, task.case_id)
             self._touch(case)
             self._event(s, case, "task_done", title=task.title)
             return task.id

@@ -135,16 +135,23 @@ class Store:
         return self._engine
 
     @contextmanager
-    def session(self) -> Iterator:
-        """A write transaction: commits on success, rolls back on any error."""
+    def session(self, who=None) -> Iterator:
+        """A write transaction: commits on success, rolls back on any error.
+
+        Every change is recorded in the audit trail (attributed to ``who``) and, when sync is
+        enabled, in the outbox, in the same transaction."""
         from sqlmodel import Session
 
+        from wbtui.data.audit import before_flush as audit_flush
         from wbtui.sync.recorder import before_flush
 
         with Session(self.engine, expire_on_commit=False) as session:
             from sqlalchemy import event
 
+            if who is not None:
+                session.info["audit_who"] = who
             event.listen(session, "before_flush", before_flush)
+            event.listen(session, "before_flush", audit_flush)
             try:
                 yield session
                 session.commit()

@@ -118,6 +118,8 @@ class BoardScreen(Screen):
 
     @work(thread=True, exclusive=True, group="board-query", exit_on_error=False)
     def _run_query(self, flt: CaseFilter) -> None:
+        from wbtui.data.errors import WbtuiError
+
         ctx = self.app.ctx
         con = ctx.connect()
         try:
@@ -125,6 +127,11 @@ class BoardScreen(Screen):
             total = total_cases(con)
         finally:
             con.close()
+        try:
+            ctx.services.audit_list("fbw_case", len(rowids), search=flt.text or None)
+        except WbtuiError as exc:  # no audit entry, no list (fail closed)
+            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            return
         self.app.call_from_thread(self._show, rowids, total)
 
     def _show(self, rowids: list[int], total: int) -> None:

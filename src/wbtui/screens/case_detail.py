@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from wbtui.app import StoreReady
-from wbtui.data.detail import case_detail
 from wbtui.data.process import STAGES, Stage
 from wbtui.i18n import get_language, render_reason, t
 from wbtui.widgets.safe import fmt_date, safe
@@ -77,17 +76,36 @@ class CaseDetailScreen(Screen):
     def reload(self) -> None:
         from wbtui.data.errors import WbtuiError
 
+        from wbtui.data.access import AccessDenied
+
         ctx = self.app.ctx
-        con = ctx.connect()
         try:
-            detail = case_detail(con, self.case_id, ctx.engine)
+            detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
+        except AccessDenied as exc:
+            self.app.call_from_thread(self._denied, exc)
+            return
         except WbtuiError as exc:
             self.app.call_from_thread(self.app.say, exc.message(), error=True)
             return
-        finally:
-            con.close()
         steps = ctx.services.next_steps(uuid.UUID(self.case_id)) if detail["stage"] != "closed" else []
         self.app.call_from_thread(self._show_detail, detail, steps)
+
+    def _denied(self, exc) -> None:
+        """Outside the caseload: ask for the break-glass reason; another office's case: say no and go back."""
+        if not exc.break_glass:
+            self.app.say(exc.message(), error=True)
+            self.app.pop_screen()
+            return
+        from wbtui.screens.pickers import Prompt
+
+        def got(reason: str | None) -> None:
+            if not reason or not reason.strip():
+                self.app.pop_screen()
+                return
+            self.app.do(self.app.ctx.services.open_break_glass, self._uuid(), reason, then=lambda _expiry: self.reload(),
+                        on_error=lambda _exc: self._denied(exc))
+
+        self.app.push_screen(Prompt(t("tui.break_glass.prompt"), t("tui.break_glass.placeholder")), got)
 
     # -- rendering ---------------------------------------------------------------------
     def _show_detail(self, d: dict, steps: list) -> None:
@@ -302,9 +320,15 @@ class CaseDetailScreen(Screen):
                     then=lambda _r: (self.app.say(t("tui.contact_recorded")), self.reload()))
 
     def action_copy_ref(self) -> None:
-        if self.detail:
+        if not self.detail:
+            return
+
+        def copied(_result) -> None:
             self.app.copy_to_clipboard(self.detail["person"]["kundennummer"])
             self.app.say(t("tui.copied"))
+
+        self.app.do(self.app.ctx.services.audit, "copy", "person", case_id=self.case_id, groups=["stammdaten"], fields=["kundennummer"],
+                    then=copied)
 
 
 EVENT_TYPES = (

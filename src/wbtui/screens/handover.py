@@ -13,7 +13,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from wbtui.data.detail import case_detail
 from wbtui.data.process import Stage
 from wbtui.i18n import render_reason, t
 from wbtui.widgets.safe import fmt_date, safe
@@ -57,12 +56,14 @@ class HandoverScreen(Screen):
 
     @work(thread=True, exclusive=True, group="handover", exit_on_error=False)
     def reload(self) -> None:
+        from wbtui.data.errors import WbtuiError
+
         ctx = self.app.ctx
-        con = ctx.connect()
         try:
-            detail = case_detail(con, self.case_id, ctx.engine)
-        finally:
-            con.close()
+            detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
+        except WbtuiError as exc:
+            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            return
         reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
         self.app.call_from_thread(self._show_detail, detail, reasons)
 

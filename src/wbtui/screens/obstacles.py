@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from wbtui.data.detail import case_detail
 from wbtui.data.services import OBSTACLE_STATUSES
 from wbtui.i18n import get_language, t
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
@@ -51,12 +50,15 @@ class ObstacleScreen(Screen):
 
     @work(thread=True, exclusive=True, group="obstacles", exit_on_error=False)
     def reload(self) -> None:
+        from wbtui.data.errors import WbtuiError
+
         ctx = self.app.ctx
-        con = ctx.connect()
         try:
-            detail = case_detail(con, self.case_id, ctx.engine, show_art9=self.show_art9)
-        finally:
-            con.close()
+            detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine, show_art9=self.show_art9)
+        except WbtuiError as exc:
+            self.show_art9 = False
+            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            return
         self.app.call_from_thread(self._fill, detail)
 
     def _fill(self, detail: dict) -> None:

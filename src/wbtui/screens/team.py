@@ -62,6 +62,7 @@ class TeamScreen(Screen):
         con = ctx.connect()
         try:
             figures = report.compute(con, ctx.engine)
+            ctx.services.audit("report", "fbw_case", detail="tui")
         finally:
             con.close()
         self.app.call_from_thread(self._show, figures)

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
+from wbtui.data.access import CASE_ROLES  # roles that work on cases (one table with the local policy); DSB/admin get none
 from wbtui.server.auth import Principal
 from wbtui.server.models import SrvAppend, SrvApplied, SrvAudit, SrvConflict, SrvFeed, SrvField, SrvGrant, SrvOrg, SrvRowCase
 from wbtui.server.store import feed_page
@@ -26,8 +27,6 @@ from wbtui.sync import schema
 from wbtui.sync.hlc import Clock, ClockDriftError, decode
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
-# roles that work on cases; the data-protection officer and the admin never receive case data by sync
-CASE_ROLES = {"jc_ifk", "jc_fallmanager", "jc_teamlead", "aa_beratung", "aa_reha"}
 LIMITS = {"push_changes": 500, "push_bytes": 1_048_576, "pull_page": 1000}
 
 

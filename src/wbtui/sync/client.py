@@ -265,6 +265,7 @@ class SyncClient:
                 " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
                 (entity, row_id, name, hlc),
             )
+        _audit_received(con, table, row_id, "update" if exists else "create", list(winners), fields)
 
     def _append(self, con, clock: Clock, entity: str, row_id: str, data: dict, hlc: str | None) -> None:
         from wbtui.safetext import clean
@@ -277,6 +278,7 @@ class SyncClient:
         cols = ", ".join(["id", *values])
         marks = ", ".join("?" * (len(values) + 1))
         con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()])
+        _audit_received(con, table, row_id, "create", list(values), {k: {"v": v} for k, v in data.items()})
         if hlc:
             try:
                 clock.observe(hlc)
@@ -300,3 +302,13 @@ def _now() -> str:
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _audit_received(con, table: str, row_id: str, action: str, fields: list[str], specs: dict) -> None:
+    """Changes that arrive from the server are written to the audit trail like local ones (field names only)."""
+    from wbtui.data import audit
+
+    case_id = row_id if table == "fbw_case" else (specs.get("case_id") or {}).get("v")
+    art9 = bool((specs.get("art9") or {}).get("v"))
+    audit.append(con, audit.Who("sync", "server", None, "sync"), "sync_apply", table, object_id=row_id, case_id=case_id,
+                 groups=audit.data_groups(table, fields, art9=art9), fields=fields, detail=action)

@@ -1,0 +1,223 @@
+"""The audit trail (Protokollierung, § 67c Abs. 4 SGB X): who read or wrote which record, when,
+which data group, for which purpose.
+
+* Every entry is chained to the one before: ``hash = SHA-256(prev_hash ‖ canonical JSON)``, so
+  changing, inserting or removing an entry is detectable (:func:`verify`). Triggers refuse
+  UPDATE and DELETE on the table.
+* Writes are recorded in the same transaction as the change (a ``before_flush`` hook on every
+  ORM session), reads in a write transaction of their own *before* the data is returned: if the
+  audit entry cannot be written, the action fails (fail closed).
+* Entries hold field *names* and data groups, never values: no health content, no names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from wbtui.data.errors import WbtuiError
+
+
+class AuditFailed(WbtuiError):
+    """The audit entry could not be written, so the action it describes did not happen."""
+
+GENESIS = "0" * 64
+HASHED = ("id", "at", "actor", "role", "org", "channel", "action", "object_type", "object_id", "case_id",
+          "data_groups", "fields", "purpose", "reason", "detail", "outcome")
+ACTIONS = ("read", "list", "search", "create", "update", "delete", "export", "print", "copy", "reveal_art9", "break_glass",
+           "denied", "report", "retention", "subject_access", "import", "sync_apply")
+
+
+@dataclass(frozen=True)
+class Who:
+    """The person (and front end) an entry is attributed to."""
+
+    login: str
+    role: str
+    org: str | None = None
+    channel: str = "cli"
+
+
+SYSTEM = Who("system", "system", None, "internal")
+
+_PERSON_GROUPS = {"kundennummer": "stammdaten", "bg_nummer": "stammdaten", "family_name": "stammdaten", "given_names": "stammdaten",
+                  "birth_date": "stammdaten", "address": "stammdaten", "phone": "stammdaten", "email": "stammdaten",
+                  "preferred_language": "qualifikation", "needs_interpreter": "qualifikation", "german_level_cefr": "qualifikation",
+                  "school_certificate": "qualifikation"}
+_TABLE_GROUPS = {"vocational_qualification": "qualifikation", "work_episode": "qualifikation", "fbw_case": "weiterbildung",
+                 "consent": "einwilligung", "handover": "uebergabe", "appointment": "beratung", "voucher": "beratung",
+                 "course": "beratung", "enrolment": "beratung", "conference": "fallkonferenz", "conference_participant": "fallkonferenz",
+                 "task": "wiedervorlage", "case_event": "verlauf", "organisation": "verwaltung", "app_user": "verwaltung"}
+_SKIP_FIELDS = {"id", "created_at", "updated_at"}
+
+
+def data_groups(table: str, fields: list[str], *, art9: bool = False) -> list[str]:
+    """The data groups a change or read touches (the consent vocabulary, plus technical groups)."""
+    if table == "obstacle":
+        return ["gesundheit" if art9 else "hemmnisse"]
+    if table == "person":
+        return sorted({_PERSON_GROUPS[f] for f in fields if f in _PERSON_GROUPS} or {"stammdaten"})
+    if table == "fbw_case":
+        groups = {"gesundheit" if f == "health_limits_summary" else "weiterbildung" for f in fields}
+        return sorted(groups or {"weiterbildung"})
+    return [_TABLE_GROUPS.get(table, table)]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def entry_hash(prev_hash: str, entry: dict) -> str:
+    canonical = json.dumps([entry[key] for key in HASHED], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def _exec(conn, sql: str, params: tuple = ()):
+    """Run SQL on a sqlite3 connection or a SQLAlchemy connection alike."""
+    if hasattr(conn, "exec_driver_sql"):
+        return conn.exec_driver_sql(sql, params)
+    return conn.execute(sql, params)
+
+
+def append(conn, who: Who, action: str, object_type: str, *, object_id: str | None = None, case_id: str | None = None,
+           groups: list[str] | tuple[str, ...] = (), fields: list[str] | tuple[str, ...] = (), purpose: str | None = None,
+           reason: str | None = None, detail: str | None = None, outcome: str = "ok") -> str:
+    """Append one entry inside the caller's (write) transaction; returns its hash."""
+    if action not in ACTIONS:
+        raise ValueError(action)
+    try:
+        return _append(conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome)
+    except AuditFailed:
+        raise
+    except Exception:  # noqa: BLE001 - any failure to log fails the action (fail closed)
+        raise AuditFailed("err.audit_failed") from None
+
+
+def _append(conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome) -> str:
+    from wbtui.safetext import clean_opt
+
+    reason = clean_opt(reason)
+    row = _exec(conn, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = row[0] if row else GENESIS
+    entry = {"id": uuid.uuid4().hex, "at": _now(), "actor": who.login, "role": who.role, "org": who.org, "channel": who.channel,
+             "action": action, "object_type": object_type, "object_id": object_id, "case_id": case_id,
+             "data_groups": json.dumps(sorted(set(groups))), "fields": json.dumps(sorted(set(fields))), "purpose": purpose,
+             "reason": reason, "detail": detail, "outcome": outcome}
+    digest = entry_hash(prev, entry)
+    columns = ", ".join(HASHED)
+    _exec(conn, f"INSERT INTO audit_log ({columns}, prev_hash, hash) VALUES ({', '.join('?' * (len(HASHED) + 2))})",
+          tuple(entry[key] for key in HASHED) + (prev, digest))
+    return digest
+
+
+def who_for(store, config, channel: str) -> Who:
+    """The configured user as an audit identity, looked up without the ORM (fast read paths)."""
+    con = store.raw()
+    try:
+        row = con.execute("SELECT id FROM organisation WHERE name = ? AND kind = ?", (config.office_name, config.office_kind)).fetchone()
+    finally:
+        con.close()
+    return Who(config.user_login, config.user_role, row[0] if row else None, channel)
+
+
+def record_list(store, who: Who, what: str, count: int, *, search: str | None = None) -> None:
+    """A list view over ``count`` records; a search records its kind and hit count, never the text."""
+    from wbtui.data.queries import search_kind
+
+    if search:
+        record(store, who, "search", what, detail=f"{search_kind(search)}; {count}")
+    else:
+        record(store, who, "list", what, detail=str(count))
+
+
+def record(store, who: Who, action: str, object_type: str, **kwargs) -> None:
+    """Append one entry in a transaction of its own (reads, exports): raises if it cannot be written."""
+    with store.transaction() as con:
+        append(con, who, action, object_type, **kwargs)
+
+
+@dataclass
+class Verification:
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    head: str = GENESIS
+
+
+def verify(con) -> Verification:
+    """Recompute the chain; the first entry whose hash or link does not match is reported."""
+    prev = GENESIS
+    count = 0
+    columns = ", ".join(HASHED)
+    for row in con.execute(f"SELECT seq, {columns}, prev_hash, hash FROM audit_log ORDER BY seq"):
+        count += 1
+        entry = dict(zip(HASHED, row[1:-2]))
+        if row[-2] != prev or entry_hash(prev, entry) != row[-1]:
+            return Verification(False, count, row[0], prev)
+        prev = row[-1]
+    return Verification(True, count, None, prev)
+
+
+def entries(con, *, case_id: str | None = None, actor: str | None = None, since: str | None = None, limit: int | None = None) -> list[dict]:
+    where, params = [], []
+    if case_id:
+        where.append("case_id = ?")
+        params.append(case_id)
+    if actor:
+        where.append("actor = ?")
+        params.append(actor)
+    if since:
+        where.append("at >= ?")
+        params.append(since)
+    sql = f"SELECT seq, {', '.join(HASHED)}, hash FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY seq DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    out = []
+    for row in con.execute(sql, params):
+        item = dict(zip(("seq", *HASHED, "hash"), row))
+        item["data_groups"] = json.loads(item["data_groups"])
+        item["fields"] = json.loads(item["fields"])
+        out.append(item)
+    return out
+
+
+# -- ORM hook -------------------------------------------------------------------------------------
+
+def before_flush(session, _flush_context, _instances) -> None:
+    """Record every insert, update and delete of the flush with field names and data groups."""
+    from sqlalchemy import inspect
+
+    from wbtui.sync.recorder import case_id_for
+
+    who: Who = session.info.get("audit_who") or SYSTEM
+    conn = session.connection()
+    changes = [("create", obj) for obj in session.new] + [("update", obj) for obj in session.dirty] + \
+              [("delete", obj) for obj in session.deleted]
+    for action, obj in changes:
+        table = getattr(obj, "__tablename__", None)
+        if table is None:
+            continue
+        state = inspect(obj)
+        if action == "update":
+            fields = [a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()]
+            fields = [f for f in fields if f not in _SKIP_FIELDS]
+            if not fields:
+                continue
+        elif action == "create":
+            fields = [a.key for a in state.mapper.column_attrs if getattr(obj, a.key) is not None and a.key not in _SKIP_FIELDS]
+        else:
+            fields = []
+        row_id = obj.id.hex if isinstance(getattr(obj, "id", None), uuid.UUID) else str(getattr(obj, "id", ""))
+        case_id = None
+        if table not in ("organisation", "app_user"):
+            person_id, direct = getattr(obj, "person_id", None), getattr(obj, "case_id", None)
+            entity = {"fbw_case": "case", "person": "person", "consent": "consent"}.get(table, table)
+            case_id = case_id_for(conn, entity, row_id, person_id.hex if person_id else None, direct.hex if direct else None)
+        append(conn, who, action, table, object_id=row_id, case_id=case_id,
+               groups=data_groups(table, fields, art9=bool(getattr(obj, "art9", False))), fields=fields)

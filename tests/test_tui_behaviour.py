@@ -259,3 +259,46 @@ def test_bar_chart_scales_to_the_largest_value_in_eighths():
     lines = chart.splitlines()
     assert lines[0].startswith("  [b]x[/b]") and "████████ 4" in lines[0]
     assert "…" in lines[1] and "████ " in lines[1] and lines[2].rstrip().endswith("–")
+
+
+def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_path):
+    import sqlite3
+
+    from conftest import JC_CONFIG, TODAY
+
+    from wbtui.app import WbtuiApp
+    from wbtui.config import load
+
+    db = build_store(tmp_path, cases=30)
+    cfg = tmp_path / "nord.toml"
+    cfg.write_text(JC_CONFIG.format(lang="de") + 'team = "Team Nord"\n', encoding="utf-8")
+    con = sqlite3.connect(db)  # every case belongs to a colleague of "Team FbW"
+    con.execute("UPDATE fbw_case SET owner_user_id = (SELECT id FROM app_user WHERE team = 'Team FbW' AND login != 'ifk.ida' LIMIT 1)")
+    con.commit()
+    con.close()
+
+    async def run() -> None:
+        app = WbtuiApp(load(cfg), db=db, today=TODAY)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "Prompt"
+            assert "Grund für den Zugriff" in screen_text(app)
+            await pilot.press("escape")  # no reason: back to the list, nothing shown
+            await settle(pilot)
+            assert type(app.screen).__name__ == "BoardScreen"
+            await pilot.press("enter")
+            await settle(pilot)
+            for ch in "Vertretung laut Plan":
+                await pilot.press("space" if ch == " " else ch)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "CaseDetailScreen"
+            assert app.screen.detail is not None
+
+    asyncio.run(run())
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT actor, reason FROM audit_log WHERE action = 'break_glass'").fetchall()
+    con.close()
+    assert rows == [("ifk.ida", "Vertretung laut Plan")]

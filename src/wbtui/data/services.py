@@ -222,8 +222,9 @@ class Services:
         """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
         from wbtui.data import access
 
+        subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
         with self.store.transaction() as con:
-            return access.open_break_glass(con, self.subject, case_id.hex, reason, self.who, self.now() if self._today else None)
+            return access.open_break_glass(con, subject, case_id.hex, reason, who)
 
     def audit(self, action: str, object_type: str, **kwargs) -> None:
         """Record a read-type action (list, search, export, print, copy, report) before it happens."""

@@ -48,6 +48,7 @@ class CaseDetailScreen(Screen):
         super().__init__()
         self.case_id = case_id
         self.detail: dict | None = None
+        self.awaiting_reason = False  # the break-glass prompt is open
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.loading"), id="head1")
@@ -69,7 +70,7 @@ class CaseDetailScreen(Screen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        if self.app.ctx is not None:
+        if self.app.ctx is not None and not self.awaiting_reason:
             self.reload()
 
     @work(thread=True, exclusive=True, group="case-detail", exit_on_error=False)
@@ -92,13 +93,18 @@ class CaseDetailScreen(Screen):
 
     def _denied(self, exc) -> None:
         """Outside the caseload: ask for the break-glass reason; another office's case: say no and go back."""
+        if self.awaiting_reason or not self.is_current:
+            return  # one prompt at a time (a second load may report the same refusal)
         if not exc.break_glass:
             self.app.say(exc.message(), error=True)
             self.app.pop_screen()
             return
         from wbtui.screens.pickers import Prompt
 
+        self.awaiting_reason = True
+
         def got(reason: str | None) -> None:
+            self.awaiting_reason = False
             if not reason or not reason.strip():
                 self.app.pop_screen()
                 return

@@ -136,7 +136,7 @@ def test_demo_refuses_non_empty_store(jc_env):
     assert json.loads(ok("case", "list", "--all", "--json", env=jc_env))["total"] == 10
 
 
-def test_markup_in_names_printed_literally(jc_env):
+def test_T1_markup_in_names_printed_literally(jc_env):
     ok("case", "new", "-k", "123A456789", "-n", "[@click=app.quit]x[/]", "-g", "[red]B", env=jc_env)
     out = ok("case", "list", env=jc_env)
     assert "[@click=app.quit]x[/], [red]B" in out

@@ -61,7 +61,7 @@ def test_export_import_round_trip(tmp_path, offices):
     assert json.loads(ok("case", "show", case_id[:8], "--json", env=aa))["stage"] == "counselling_scheduled"
 
 
-def test_bad_file_lists_every_problem_and_creates_nothing(tmp_path, offices):
+def test_T3_bad_file_lists_every_problem_and_creates_nothing(tmp_path, offices):
     jc, aa = offices
     case_id = prepared_case(jc)
     target = tmp_path / "u.json"
@@ -88,7 +88,7 @@ def test_bad_file_lists_every_problem_and_creates_nothing(tmp_path, offices):
     assert "\x1b" not in name and "\x07" not in name
 
 
-def test_export_refuses_to_overwrite_or_follow_links(tmp_path, offices):
+def test_T6_export_refuses_to_overwrite_or_follow_links(tmp_path, offices):
     jc, _aa = offices
     case_id = prepared_case(jc)
     victim = tmp_path / "victim.txt"

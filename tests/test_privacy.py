@@ -371,3 +371,66 @@ def test_cli_case_show_outside_caseload_needs_reason(store, tmp_path, team_store
     opened = run_cli("case", "show", theirs.hex[:8], "--reason", "Vertretung laut Plan", "--json", env=env)
     assert opened.returncode == 0, opened.stderr
     assert json.loads(opened.stdout)["person"]["family_name"] == "Süd"
+
+
+# -- local store protection -------------------------------------------------------------------------
+
+MOUNTS = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+proc /proc proc rw 0 0
+fileserver:/export/home {home} nfs4 rw,vers=4.2 0 0
+//nas/share {share} cifs rw 0 0
+tmpfs {home}/local\\040dir tmpfs rw 0 0
+"""
+
+
+def test_T8_network_filesystem_detection_from_the_mount_table(tmp_path):
+    from wbtui import paths
+
+    home, share = tmp_path / "home", tmp_path / "share"
+    mounts = MOUNTS.format(home=home, share=share)
+    assert paths.is_network_fs(home / "ida" / "wbtui", mounts) == "nfs4"
+    assert paths.is_network_fs(share / "x.db", mounts) == "cifs"
+    assert paths.is_network_fs(home / "local dir" / "wbtui", mounts) is None  # a local mount inside the NFS home
+    assert paths.filesystem_type(tmp_path / "elsewhere", mounts) == "ext4"
+    assert paths.is_network_fs(tmp_path) is None  # this machine's real table: the test dir is local
+
+
+def test_T8_store_on_a_network_filesystem_is_refused(tmp_path, monkeypatch):
+    from wbtui import paths
+    from wbtui.data.errors import StoreError
+    from wbtui.data.store import open_store
+
+    table = tmp_path / "mounts"
+    table.write_text(f"/dev/sda1 / ext4 rw 0 0\nserver:/home {tmp_path / 'nfs'} nfs rw 0 0\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "MOUNTS_FILE", str(table))
+    with pytest.raises(StoreError) as info:
+        open_store(tmp_path / "nfs" / "wbtui.db")
+    assert "Netzlaufwerk (nfs)" in info.value.message()
+    assert not (tmp_path / "nfs" / "wbtui.db").exists()
+    open_store(tmp_path / "local" / "wbtui.db").close()
+
+
+def test_T8_a_second_session_on_the_same_store_exits_with_a_clear_message(store, tmp_path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom wbtui.data.store import SessionLock\n"
+                               "lock = SessionLock(Path(sys.argv[1])).acquire()\nprint('held', flush=True)\ntime.sleep(60)", str(store.path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        second = run_cli()  # the TUI
+        assert second.returncode == 4
+        assert "bereits in einer anderen wbtui-Sitzung" in second.stderr and str(holder.pid) in second.stderr
+        assert "Traceback" not in second.stderr
+        apply = run_cli("retention", "run", "--apply", env={"WBTUI_CONFIG": str(write_config(tmp_path, '[user]\nrole = "admin"\n', "a.toml"))})
+        assert apply.returncode == 4 and "bereits" in apply.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    from wbtui.data.store import SessionLock
+
+    with SessionLock(store.path):  # released when the holder died, even by SIGKILL
+        pass

@@ -72,7 +72,7 @@ def test_figures_match_hand_computed_values(store, jc_config, aa_config):
     assert exported["by_month"]["2026-03"]["in_training"] == "<3" and exported["funnel"]["handed_over"] == 3
 
 
-def test_csv_export_is_safe_against_formulas():
+def test_T5_csv_export_is_safe_against_formulas():
     from wbtui.data import report
 
     figures = {"stages": {"=cmd|' /C calc'!A0": 5, "+1": 4, "-2": 3, "@SUM(A1)": 7, "\tx": 8, "plain": 9}, "funnel": {}, "overdue_by_rule": {},

@@ -81,7 +81,7 @@ def test_not_a_database_is_refused(tmp_path):
         open_store(path)
 
 
-def test_files_private_even_with_lax_umask(tmp_path, jc_config):
+def test_T7_files_private_even_with_lax_umask(tmp_path, jc_config):
     old = os.umask(0o022)
     try:
         path = tmp_path / "deep" / "dir" / "wbtui.db"
@@ -112,7 +112,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_two_processes_writing_do_not_corrupt(tmp_path):
+def test_T8_two_processes_writing_do_not_corrupt(tmp_path):
     path = tmp_path / "shared.db"
     open_store(path).close()
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -119,7 +119,7 @@ def test_handover_and_feedback_travel_between_offices(server, tmp_path):
     assert q(jc_store, "SELECT stage FROM fbw_case WHERE id = ?", case_id.hex) == [("voucher_issued",)]
 
 
-def test_push_is_idempotent_and_tokens_are_enforced(server, tmp_path):
+def test_T12_T15_T16_push_is_idempotent_and_tokens_are_enforced(server, tmp_path):
     url, engine = server
     tokens = provision(engine)
     jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
@@ -157,7 +157,7 @@ def test_push_is_idempotent_and_tokens_are_enforced(server, tmp_path):
     assert httpx.post(f"{url}/sync/v1/push", content=b"x" * 2_000_000, headers={**read_only, "content-type": "application/json"}).status_code == 413
 
 
-def test_concurrent_edits_converge_and_free_text_conflicts_are_recorded(server, tmp_path):
+def test_T17_concurrent_edits_converge_and_free_text_conflicts_are_recorded(server, tmp_path):
     url, engine = server
     tokens = provision(engine)
     from wbtui.server.admin import add_user, issue_token
@@ -258,7 +258,7 @@ POLICY = {
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_authorization_matrix(tmp_path, backend):
+def test_T14_authorization_matrix(tmp_path, backend):
     """Organisation x role x object x action: every cell checked against the policy over HTTP."""
     import contextlib
     import time
@@ -317,7 +317,7 @@ def test_authorization_matrix(tmp_path, backend):
         assert audited >= 6  # every refused write of the three outsiders left an audit entry
 
 
-def test_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_path):
+def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_path):
     """A sync process killed mid-push and a server restart: the next sync completes exactly once."""
     import os
     import signal

@@ -237,9 +237,19 @@ def _run_tui(state: State) -> None:
         config = state.config
     except WbtuiError as exc:
         _fail(exc.message(), EXIT_ENV)
+    from wbtui import paths
+    from wbtui.data.store import SessionLock
+
+    try:
+        lock = SessionLock(paths.db_path(state.db)).acquire()
+    except WbtuiError as exc:
+        _fail(exc.message(), EXIT_ENV)
     from wbtui.app import run
 
-    code = run(config=config, db=state.db)
+    try:
+        code = run(config=config, db=state.db)
+    finally:
+        lock.release()
     raise typer.Exit(code or 0)
 
 
@@ -1176,22 +1186,6 @@ def server_token_revoke(token_id: str = typer.Argument(...)) -> None:
     typer.echo(t("cli.srv_revoked", id=token_id))
 
 
-def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:  # output piped into head & co.
-        sys.exit(0)
-    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
-        typer.echo(t("err.internal", kind=type(exc).__name__), err=True)
-        sys.exit(EXIT_INTERNAL)
-
-
-if __name__ == "__main__":
-    main()
-
-
 # -- data protection ---------------------------------------------------------------------------
 
 @audit_app.command("list")
@@ -1279,10 +1273,16 @@ def retention_run(
     """Löscht abgeschlossene Fälle nach Ablauf der Aufbewahrungsfrist ([retention] closed_case_days); zuerst ohne --apply prüfen."""
     from wbtui.data import access, retention
 
+    from wbtui.data.store import SessionLock
+
     state = st()
     services = state.services
     access.require(services.actor.role, access.RETENTION_RUN)
-    result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days, apply=apply)
+    if apply:  # deleting and vacuuming needs the store to itself
+        with SessionLock(state.store.path):
+            result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days, apply=True)
+    else:
+        result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days)
     if as_json:
         out_json(result.as_dict())
         return
@@ -1336,3 +1336,19 @@ def person_export(
     data = subject_access.export(st().services, ref)
     path = write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), Path(output))
     typer.echo(t("cli.report_written", path=path))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:  # output piped into head & co.
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
+        typer.echo(t("err.internal", kind=type(exc).__name__), err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -554,3 +554,9 @@ EN.update({"hdr.audit.at": "Time (UTC)", "hdr.audit.actor": "Who", "hdr.audit.ac
            "cli.retention_busy": "Note: another session keeps the store open; repeat the WAL scrub later (wbtui retention run --apply).",
            "cli.retention_held": "Legal hold set for case {ref}.", "cli.retention_released": "Legal hold released for case {ref}.",
            "err.person_not_found": "Person not found."})
+DE.update({"err.store_network_fs": "Der Datenbestand {path} liegt auf einem Netzlaufwerk ({fs}); dort ist SQLite nicht sicher. Bitte ein lokales Verzeichnis wählen (WBTUI_DATA_DIR oder --db).",
+           "err.store_in_use": "Der Datenbestand {path} ist bereits in einer anderen wbtui-Sitzung geöffnet (Prozess {pid}). Bitte dort weiterarbeiten oder sie beenden."})
+EN.update({"err.store_network_fs": "The store {path} is on a network filesystem ({fs}) where SQLite is not safe. Please choose a local directory (WBTUI_DATA_DIR or --db).",
+           "err.store_in_use": "The store {path} is already open in another wbtui session (process {pid}). Please continue there or end it."})
+DE.update({"err.sync_certificate": "Dem Zertifikat des Servers wird nicht vertraut; bitte [sync] ca_file auf das Zertifikatsbündel der Behörde setzen. Weiter offline, nichts geht verloren."})
+EN.update({"err.sync_certificate": "The server's certificate is not trusted; set [sync] ca_file to your organisation's CA bundle. Working offline, nothing is lost."})

@@ -72,3 +72,40 @@ def private_file(path: Path) -> None:
                 os.chmod(candidate, 0o600)
         except FileNotFoundError:
             pass
+
+
+# Filesystems on which SQLite's WAL (shared memory, one host) is unsafe.
+NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre", "gpfs", "ncpfs",
+                        "fuse.sshfs", "fuse.glusterfs", "fuse.rclone", "fuse.davfs", "davfs", "fuse.s3fs"})
+
+
+MOUNTS_FILE = "/proc/self/mounts"
+
+
+def _unescape_mount(field: str) -> str:
+    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
+
+
+def filesystem_type(path: Path, mounts: str | None = None) -> str | None:
+    """The filesystem type holding ``path`` (from /proc/self/mounts; None where that is not available)."""
+    if mounts is None:
+        try:
+            mounts = Path(MOUNTS_FILE).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    target = Path(os.path.realpath(path))
+    best, best_type = -1, None
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point, kind = Path(_unescape_mount(parts[1])), parts[2]
+        if (target == point or point in target.parents) and len(point.parts) > best:
+            best, best_type = len(point.parts), kind
+    return best_type
+
+
+def is_network_fs(path: Path, mounts: str | None = None) -> str | None:
+    """The network filesystem type if ``path`` is on one, else None."""
+    kind = filesystem_type(path, mounts)
+    return kind if kind in NETWORK_FS else None

@@ -180,6 +180,9 @@ def open_store(explicit: str | Path | None = None, *, create: bool = True) -> St
     if not path.exists() and not create:
         raise StoreError("err.store_missing", path=str(path))
     paths.restrict_umask()
+    network = paths.is_network_fs(path.parent)
+    if network:
+        raise StoreError("err.store_network_fs", path=str(path), fs=network)
     try:
         paths.private_dir(path.parent)
     except OSError as exc:
@@ -200,3 +203,47 @@ def _ensure_identity(store: Store) -> None:
         )
     finally:
         con.close()
+
+
+class SessionLock:
+    """One interactive session per store: an exclusive ``flock`` on ``<db>.lock`` held while it runs.
+
+    A second session gets a clear refusal naming the process that holds the store; the lock
+    goes away with the process, also when it is killed."""
+
+    def __init__(self, db: Path) -> None:
+        self.path = Path(f"{db}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> "SessionLock":
+        import os
+
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX: SQLite's own locking remains
+            return self
+        paths.private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 64).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise StoreError("err.store_in_use", path=str(self.path.with_suffix("")), pid=holder) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        import os
+
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "SessionLock":
+        return self.acquire()
+
+    def __exit__(self, *_exc) -> None:
+        self.release()

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from wbtui import __version__
-from wbtui.server.auth import Principal, authenticate
+from wbtui.server.auth import Principal, authenticate, parse
+from wbtui.server.guard import FailureLimiter, InFlight
+from wbtui.server.models import SrvAudit
 from wbtui.server.sync_service import LIMITS, Rejected, SyncServer
 
 
@@ -33,23 +35,43 @@ class PushBody(BaseModel):
     changes: list[dict[str, Any]] = Field(max_length=LIMITS["push_changes"])
 
 
-def create_app(engine, pepper: bytes) -> FastAPI:
+def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, max_in_flight: int = 64) -> FastAPI:
     app = FastAPI(title="wbtui sync", version=__version__, docs_url=None, redoc_url=None)
     service = SyncServer(engine)
     app.state.sync = service
+    limiter = limiter or FailureLimiter()
+    in_flight = InFlight(max_in_flight)
+    app.state.limiter = limiter
 
     @app.middleware("http")
-    async def limit_size(request: Request, call_next):
+    async def limit_size_and_load(request: Request, call_next):
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > LIMITS["push_bytes"]):
             return JSONResponse({"detail": "request too large"}, status_code=413)
-        return await call_next(request)
+        if not in_flight.enter():
+            return JSONResponse({"detail": "server busy, retry"}, status_code=429, headers={"Retry-After": "1"})
+        try:
+            return await call_next(request)
+        finally:
+            in_flight.leave()
 
-    def principal(authorization: str | None = Header(default=None)) -> Principal:
+    def principal(request: Request, authorization: str | None = Header(default=None)) -> Principal:
+        address = "net:" + (request.client.host if request.client else "?")
+        parsed = parse(authorization[7:].strip()) if authorization and authorization.startswith("Bearer ") else None
+        token_key = "tok:" + parsed[0] if parsed else ""
+        wait = limiter.retry_after(address, token_key)
+        if wait:
+            raise HTTPException(status_code=429, detail="too many failed logins, locked", headers={"Retry-After": str(wait)})
         with Session(engine) as s:
             who = authenticate(s, pepper, authorization)
+            if who is None:
+                for key in limiter.fail(address, token_key):
+                    # the lockout itself is audited; the address is kept, the secret never
+                    s.add(SrvAudit(kind="lockout", detail=key))
+                s.commit()
         if who is None:
             raise HTTPException(status_code=401, detail="invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+        limiter.succeed(token_key)
         return who
 
     @app.get("/health")

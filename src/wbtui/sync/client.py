@@ -78,6 +78,28 @@ def enable(store) -> int:
         return count
 
 
+def _certificate_problem(exc: BaseException) -> bool:
+    import ssl
+
+    seen = exc
+    for _ in range(6):
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+        if seen is None:
+            return False
+    return False
+
+
+def tls_context(ca_file: str | None):
+    """Certificate checks always on (system CAs or the organisation's bundle), TLS 1.2 at least (BSI TR-02102-2)."""
+    import ssl
+
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 class SyncClient:
     def __init__(self, store, url: str, token: str, *, transport=None, timeout: float = 30.0, verify=True) -> None:
         """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off."""
@@ -87,7 +109,7 @@ class SyncClient:
             raise ValueError("TLS verification cannot be disabled")
         self.store = store
         self.http = httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
-                                 timeout=timeout, transport=transport, verify=verify)
+                                 timeout=timeout, transport=transport, verify=tls_context(None if verify is True else str(verify)))
 
     def close(self) -> None:
         self.http.close()
@@ -126,6 +148,8 @@ class SyncClient:
             self._push(summary, progress)
             self._pull(summary, progress)
         except httpx.HTTPError as exc:
+            if _certificate_problem(exc):
+                raise SyncError("err.sync_certificate") from exc
             raise SyncError("err.sync_offline", detail=type(exc).__name__) from exc
         return summary
 

@@ -302,3 +302,46 @@ def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_pat
     rows = con.execute("SELECT actor, reason FROM audit_log WHERE action = 'break_glass'").fetchall()
     con.close()
     assert rows == [("ifk.ida", "Vertretung laut Plan")]
+
+
+def test_T20_idle_lock_hides_every_case_and_only_the_login_unlocks(tmp_path):
+    db = build_store(tmp_path, cases=20)
+
+    async def run() -> None:
+        app = make_app(tmp_path, db, "jc")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            detail = app.screen.detail
+            name = detail["person"]["family_name"]
+            assert name in screen_text(app)
+            now = [app.clock()]
+            app.clock = lambda: now[0]  # frozen clock
+            app.last_input = now[0]
+            now[0] += 14 * 60
+            app.lock_if_idle()
+            await settle(pilot)
+            assert type(app.screen).__name__ == "CaseDetailScreen"  # 14 minutes: not yet
+            now[0] += 60
+            app.lock_if_idle()
+            await settle(pilot)
+            assert type(app.screen).__name__ == "LockScreen"
+            text = screen_text(app)
+            assert "Gesperrt" in text and name not in text and detail["person"]["kundennummer"] not in text
+            for key in ("f2", "ctrl+p", "escape"):
+                await pilot.press(key)  # no way around the lock
+                await settle(pilot)
+                assert type(app.screen).__name__ == "LockScreen"
+            for ch in "falsch":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "LockScreen" and "stimmt nicht" in screen_text(app)
+            for ch in "ifk.ida":
+                await pilot.press("full_stop" if ch == "." else ch)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "CaseDetailScreen" and name in screen_text(app)
+
+    asyncio.run(run())

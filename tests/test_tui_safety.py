@@ -217,3 +217,71 @@ def test_T4_crash_output_shows_no_local_variables(tmp_path):
     out = _run_under_pty([sys.executable, str(script), str(db)], env, b"Kunde", [b"\x1b[20~"])
     assert b"TOKEN-SECRET-4711" not in out and b"F32.1" not in out
     assert b"RuntimeError" in out or b"Interner Fehler" in out  # the user is told something went wrong
+
+
+MARKUPISH = "[]/\\@=:'\"#!~|*_`<>() "
+
+
+def _markup_text():
+    from hypothesis import strategies as st
+
+    return st.text(alphabet=st.one_of(st.sampled_from(list(MARKUPISH)), st.characters(codec="utf-8")), max_size=60)
+
+
+def test_T2_any_text_renders_literally_without_error():
+    """Hypothesis: arbitrary text full of brackets and backslashes is shown exactly (after control stripping), never parsed."""
+    from hypothesis import given, settings
+    from rich.console import Console
+
+    from wbtui.safetext import clean
+    from wbtui.widgets.safe import safe, safe_block
+
+    @settings(max_examples=300, deadline=None)
+    @given(_markup_text())
+    def check(value: str) -> None:
+        console = Console(width=400, color_system=None, record=True, legacy_windows=False, soft_wrap=True)
+        console.print(safe(value), end="")
+        assert console.export_text().rstrip("\n") == clean(value).rstrip()
+        block = safe_block(value)
+        assert block.plain == clean(value, multiline=True)
+        assert not block.spans  # no style came from the data
+
+    check()
+
+
+def test_T2_generated_hostile_names_show_exactly_on_the_board_and_detail(tmp_path):
+    """Names drawn by Hypothesis, stored raw, rendered by the real list and case view."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from wbtui.safetext import clean
+
+    db = build_store(tmp_path, cases=1)
+    case_id = plant(db)
+    names = []
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.text(alphabet=st.sampled_from(list("[]/@=ab'\\ ")), min_size=3, max_size=24).filter(lambda s: clean(s).strip() == s and "  " not in s))
+    def collect(value):
+        names.append(value)
+
+    collect()
+    sample = [n for n in names if len(n.strip()) >= 3][:6] or ["[b]x[/b]"]
+
+    async def run() -> None:
+        for value in sample:
+            con = sqlite3.connect(db)
+            con.execute("UPDATE person SET family_name = ?, given_names = 'Q' WHERE kundennummer = ?", (value, KDNR))
+            con.commit()
+            con.close()
+            app = make_app(tmp_path, db, "jc")
+            async with app.run_test(size=(160, 40)) as pilot:
+                await settle(pilot)
+                from wbtui.screens.case_detail import CaseDetailScreen
+
+                app.push_screen(CaseDetailScreen(case_id))
+                await settle(pilot)
+                text = screen_text(app)
+                assert f"{value}, Q" in text, (value, text[:400])
+
+    asyncio.run(run())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
@@ -84,6 +85,8 @@ class WbtuiApp(App):
         self.ctx: Context | None = None
         self.animation_level = "none"
         self.sync_line = ""
+        self.clock: Callable[[], float] = time.monotonic  # replaceable in tests (frozen clock)
+        self.last_input = self.clock()
 
     # -- start-up --------------------------------------------------------------
     def on_mount(self) -> None:
@@ -98,6 +101,29 @@ class WbtuiApp(App):
         self._open_store()
         if not self.is_headless:
             self.set_interval(2.0, self._watch_terminal)
+        self.set_interval(15.0, self.lock_if_idle)
+
+    # -- idle lock (security.md T20: a thin-client screen left alone shows no Sozialdaten) --
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.last_input = self.clock()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        from wbtui.screens.lock import LockScreen
+
+        if isinstance(self.screen, LockScreen) and action != "quit":
+            return False  # nothing but quitting gets past the lock (no palette, no screen keys)
+        return super().check_action(action, parameters)
+
+    def lock_if_idle(self) -> None:
+        from wbtui.screens.lock import LockScreen
+
+        minutes = self.config.idle_lock_minutes
+        if minutes and self.clock() - self.last_input >= minutes * 60 and not isinstance(self.screen, LockScreen):
+            self.push_screen(LockScreen(self.config.user_login))
 
     def _watch_terminal(self) -> None:
         """Exit cleanly when the SSH session or terminal is gone (no orphaned process on the host)."""

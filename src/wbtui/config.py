@@ -64,6 +64,7 @@ class Config:
     sync_interval: int = 60
     document_font: str | None = None
     retention_closed_days: int = 365
+    idle_lock_minutes: int = 15
 
     @property
     def side(self) -> str:
@@ -107,6 +108,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "sync": {"url": (str,), "ca_file": (str,), "interval_seconds": (int,)},
     "documents": {"font": (str,)},
     "retention": {"closed_case_days": (int,)},
+    "security": {"idle_lock_minutes": (int,)},
 }
 _LOCAL_CODE = re.compile(r"^X-[A-Z0-9]{2,8}$")
 
@@ -238,6 +240,11 @@ def load(path: Path | None = None) -> Config:
         if not 30 <= retention["closed_case_days"] <= 3660:
             raise fail("retention", "closed_case_days", "cfg.range", low=30, high=3660)
         kwargs["retention_closed_days"] = retention["closed_case_days"]
+    security = data.get("security", {})
+    if "idle_lock_minutes" in security:
+        if not 1 <= security["idle_lock_minutes"] <= 60:
+            raise fail("security", "idle_lock_minutes", "cfg.range", low=1, high=60)
+        kwargs["idle_lock_minutes"] = security["idle_lock_minutes"]
     font = data.get("documents", {}).get("font")
     if font is not None:
         if not Path(font).expanduser().is_file():
@@ -326,6 +333,9 @@ rehab_track = true
 
 [retention]                # agreed with the data-protection officer (DSB)
 closed_case_days = 365     # closed cases are deleted from this store after this many days (wbtui retention run)
+
+[security]
+idle_lock_minutes = 15     # the screen locks after this long without input (1-60)
 
 # [documents]
 # font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"   # Unicode font for PDF documents

@@ -560,3 +560,7 @@ EN.update({"err.store_network_fs": "The store {path} is on a network filesystem 
            "err.store_in_use": "The store {path} is already open in another wbtui session (process {pid}). Please continue there or end it."})
 DE.update({"err.sync_certificate": "Dem Zertifikat des Servers wird nicht vertraut; bitte [sync] ca_file auf das Zertifikatsbündel der Behörde setzen. Weiter offline, nichts geht verloren."})
 EN.update({"err.sync_certificate": "The server's certificate is not trusted; set [sync] ca_file to your organisation's CA bundle. Working offline, nothing is lost."})
+DE.update({"tui.lock.title": "Gesperrt", "tui.lock.hint": "Die Anzeige wurde nach längerer Pause ohne Eingabe gesperrt. Zum Entsperren Ihre Kennung eingeben (Strg+Q beendet).",
+           "tui.lock.placeholder": "Kennung", "tui.lock.wrong": "Kennung stimmt nicht."})
+EN.update({"tui.lock.title": "Locked", "tui.lock.hint": "The screen was locked after a pause without input. Enter your login to unlock (Ctrl+Q quits).",
+           "tui.lock.placeholder": "Login", "tui.lock.wrong": "Login does not match."})

@@ -381,3 +381,90 @@ def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_p
         server.terminate()
         server.wait(timeout=10)
         engine.dispose()
+
+
+def _files_contain(store, needle: str) -> int:
+    hits = 0
+    for suffix in ("", "-wal", "-shm"):
+        path = store.path.parent / (store.path.name + suffix)
+        if path.exists():
+            hits += path.read_bytes().count(needle.encode())
+    return hits
+
+
+def _handed_over_case(jc, jc_store, aa_store, url, tokens, name: str):
+    case_id = jc.create_case({**COMPLETE_CASE, "family_name": name})
+    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
+    jc.move(case_id, "ready_for_handover")
+    jc.send_handover(case_id)
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(aa_store, url, tokens["aa.anton"]).grants == 1
+    assert q(aa_store, "SELECT family_name FROM person") == [(name,)]
+    return case_id
+
+
+def test_T22_revoked_access_removes_the_case_from_the_device_and_keeps_unsent_edits_as_conflicts(server, tmp_path):
+    from wbtui.server.admin import revoke_case_access
+    from wbtui.sync.client import enable
+
+    url, engine = server
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    aa_store, aa = office(tmp_path, "aa", AA_CONFIG, url)
+    for store in (jc_store, aa_store):
+        enable(store)
+    case_id = _handed_over_case(jc, jc_store, aa_store, url, tokens, "Widerrufmann")
+
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 12, 1, 9, tzinfo=timezone.utc))  # offline, not yet pushed
+    revoke_case_access(engine, case_id.hex, "Agentur für Arbeit Musterstadt")  # the administrator removes the assignment
+
+    summary = sync(aa_store, url, tokens["aa.anton"])
+    assert summary.dropped == 1
+    assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)] and q(aa_store, "SELECT COUNT(*) FROM person") == [(0,)]
+    lost = q(aa_store, "SELECT kind FROM sync_conflict")
+    assert lost and {k for (k,) in lost} == {"access_lost"}  # the edit was refused but not silently lost
+    assert q(aa_store, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == [(0,)]
+    aa_store.close()
+    assert _files_contain(aa_store, "Widerrufmann") == 0  # nothing of the person left in db, -wal or -shm
+    # the Jobcenter keeps its case and can hand it over again later
+    assert q(jc_store, "SELECT family_name FROM person") == [("Widerrufmann",)]
+
+
+def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(server, tmp_path):
+    from wbtui.data import retention
+    from wbtui.sync.client import enable
+
+    url, engine = server
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    aa_store, aa = office(tmp_path, "aa", AA_CONFIG, url)
+    jc2_store, _jc2 = office(tmp_path, "jc2", JC_CONFIG, url)  # a second device of the same Jobcenter
+    for store in (jc_store, aa_store, jc2_store):
+        enable(store)
+    case_id = _handed_over_case(jc, jc_store, aa_store, url, tokens, "Loeschfrau")
+    assert sync(jc2_store, url, tokens["ifk.ida"]).pulled > 0
+    assert q(jc2_store, "SELECT family_name FROM person") == [("Loeschfrau",)]
+
+    jc.revoke_handover(case_id, "Maßnahme beendet")
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(aa_store, url, tokens["aa.anton"]).dropped == 1
+    assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)]
+
+    con = sqlite3.connect(jc_store.path)
+    con.execute("UPDATE fbw_case SET stage = 'closed', closed_at = '2024-01-01 10:00:00' WHERE id = ?", (case_id.hex,))
+    con.commit()
+    con.close()
+    result = retention.run(jc_store, jc.who, today=TODAY, days=365, apply=True, purge_on_server=True)
+    assert result.deleted_cases == 1
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT COUNT(*) FROM srv_row_case WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM srv_field WHERE value LIKE '%Loeschfrau%'")).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM srv_feed WHERE payload LIKE '%Loeschfrau%'")).scalar() == 0
+    assert sync(jc2_store, url, tokens["ifk.ida"]).dropped == 1  # the other device erases it too
+    assert q(jc2_store, "SELECT COUNT(*) FROM person") == [(0,)]
+    for store in (jc_store, jc2_store, aa_store):
+        store.close()
+        assert _files_contain(store, "Loeschfrau") == 0

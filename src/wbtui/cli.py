@@ -735,6 +735,16 @@ def handover_query(case: str = typer.Argument(...), text: str = typer.Option(...
     typer.echo(t("cli.handover_queried", ref=case_id.hex[:8]))
 
 
+@handover_app.command("revoke")
+@command
+def handover_revoke(case: str = typer.Argument(...), reason: str = typer.Option("handover_revoked", "--reason")) -> None:
+    """Entzieht der Agentur den Zugriff (z. B. nach Maßnahmeende); ihre Geräte löschen den Fall beim nächsten Abgleich."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.revoke_handover(case_id, reason)
+    typer.echo(t("cli.handover_revoked", ref=case_id.hex[:8]))
+
+
 @handover_app.command("export")
 @command
 def handover_export(
@@ -1161,6 +1171,17 @@ def server_user_add(login: str = typer.Argument(...), org: str = typer.Option(..
     typer.echo(t("cli.srv_created", what=login, id=user_id))
 
 
+@server_app.command("revoke-access")
+@command
+def server_revoke_access(case_id: str = typer.Argument(..., help="Fallkennung (32 Hex-Zeichen)."),
+                         org: str = typer.Option(..., "--org", help="Organisation, die den Zugriff verliert.")) -> None:
+    """Entzieht einer Organisation den Zugriff auf einen Fall; ihre Geräte löschen ihn beim nächsten Abgleich."""
+    from wbtui.server.admin import revoke_case_access
+
+    revoke_case_access(_server_engine(), case_id.lower(), org)
+    typer.echo(t("cli.srv_access_revoked", ref=case_id[:8], org=org))
+
+
 @server_token_app.command("issue")
 @command
 def server_token_issue(
@@ -1280,7 +1301,8 @@ def retention_run(
     access.require(services.actor.role, access.RETENTION_RUN)
     if apply:  # deleting and vacuuming needs the store to itself
         with SessionLock(state.store.path):
-            result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days, apply=True)
+            result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days, apply=True,
+                                   purge_on_server=state.config.side == "jobcenter")
     else:
         result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days)
     if as_json:

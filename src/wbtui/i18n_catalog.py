@@ -564,3 +564,11 @@ DE.update({"tui.lock.title": "Gesperrt", "tui.lock.hint": "Die Anzeige wurde nac
            "tui.lock.placeholder": "Kennung", "tui.lock.wrong": "Kennung stimmt nicht."})
 EN.update({"tui.lock.title": "Locked", "tui.lock.hint": "The screen was locked after a pause without input. Enter your login to unlock (Ctrl+Q quits).",
            "tui.lock.placeholder": "Login", "tui.lock.wrong": "Login does not match."})
+DE.update({"err.revoke_needs_jobcenter": "Nur das Jobcenter kann der Agentur den Zugriff entziehen.",
+           "cli.handover_revoked": "Zugriff der Agentur auf Fall {ref} entzogen (wird beim Abgleich wirksam).",
+           "cli.srv_access_revoked": "Zugriff von {org} auf Fall {ref} entzogen.",
+           "tui.event.handover_revoked": "Zugriff der Agentur entzogen"})
+EN.update({"err.revoke_needs_jobcenter": "Only the Jobcenter can withdraw the Agentur's access.",
+           "cli.handover_revoked": "The Agentur's access to case {ref} withdrawn (effective at the next sync).",
+           "cli.srv_access_revoked": "Access of {org} to case {ref} withdrawn.",
+           "tui.event.handover_revoked": "Agentur access withdrawn"})

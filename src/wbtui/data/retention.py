@@ -57,7 +57,13 @@ def plan(con, today: date, days: int) -> tuple[date, list[Candidate]]:
     return cutoff, [Candidate(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
 
-def _delete_case(con, case_id: str, counts: dict[str, int]) -> None:
+def delete_case(con, case_id: str, counts: dict[str, int] | None = None, *, keep_conflicts: bool = False) -> bool:
+    """Delete one case with everything that hangs on it (and its person if no other case is left).
+
+    Returns True when the person went too. ``keep_conflicts`` keeps the sync conflict records
+    (a revoked case's unsent changes live on there for a person to re-route)."""
+    counts = {} if counts is None else counts
+    person_id = con.execute("SELECT person_id FROM fbw_case WHERE id = ?", (case_id,)).fetchone()
     row_ids = [case_id]
     for table in CASE_CHILDREN:
         row_ids += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,))]
@@ -66,15 +72,25 @@ def _delete_case(con, case_id: str, counts: dict[str, int]) -> None:
     for table in CASE_CHILDREN:  # tasks before the conferences they point at
         _count(counts, table, con.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,)).rowcount)
     con.execute("DELETE FROM break_glass WHERE case_id = ?", (case_id,))
-    _delete_sync_traces(con, row_ids, case_id)
+    con.execute("DELETE FROM retention_hold WHERE case_id = ?", (case_id,))
+    _delete_sync_traces(con, row_ids, case_id, keep_conflicts)
     _count(counts, "fbw_case", con.execute("DELETE FROM fbw_case WHERE id = ?", (case_id,)).rowcount)
+    if person_id is None or con.execute("SELECT 1 FROM fbw_case WHERE person_id = ? LIMIT 1", (person_id[0],)).fetchone():
+        return False
+    ids = [person_id[0]]
+    for table in PERSON_CHILDREN:
+        ids += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE person_id = ?", (person_id[0],))]
+        _count(counts, table, con.execute(f"DELETE FROM {table} WHERE person_id = ?", (person_id[0],)).rowcount)
+    _delete_sync_traces(con, ids, None, keep_conflicts)
+    con.execute("DELETE FROM person WHERE id = ?", (person_id[0],))
+    return True
 
 
 def _count(counts: dict[str, int], table: str, n: int) -> None:
     counts[table] = counts.get(table, 0) + n
 
 
-def _delete_sync_traces(con, row_ids: list[str], case_id: str | None) -> None:
+def _delete_sync_traces(con, row_ids: list[str], case_id: str | None, keep_conflicts: bool = False) -> None:
     """Outbox payloads and conflict records hold values: they go with the rows."""
     if case_id:
         con.execute("DELETE FROM outbox WHERE case_id = ?", (case_id,))
@@ -83,11 +99,13 @@ def _delete_sync_traces(con, row_ids: list[str], case_id: str | None) -> None:
         marks = ",".join("?" * len(chunk))
         con.execute(f"DELETE FROM outbox WHERE row_id IN ({marks})", chunk)
         con.execute(f"DELETE FROM field_clock WHERE row_id IN ({marks})", chunk)
-        con.execute(f"DELETE FROM sync_conflict WHERE row_id IN ({marks})", chunk)
+        if not keep_conflicts:
+            con.execute(f"DELETE FROM sync_conflict WHERE row_id IN ({marks})", chunk)
 
 
-def run(store, who: audit.Who, *, today: date, days: int, apply: bool = False) -> Result:
-    """Plan (``apply=False``) or carry out the retention job."""
+def run(store, who: audit.Who, *, today: date, days: int, apply: bool = False, purge_on_server: bool = False) -> Result:
+    """Plan (``apply=False``) or carry out the retention job; ``purge_on_server`` (the owning Jobcenter
+    with sync enabled) also queues the server-side erasure of each deleted case."""
     con = store.raw()
     try:
         cutoff, candidates = plan(con, today, days)
@@ -101,17 +119,12 @@ def run(store, who: audit.Who, *, today: date, days: int, apply: bool = False) -
         for cand in candidates:
             if cand.held:
                 continue
-            _delete_case(con, cand.case_id, result.rows)
-            audit.append(con, who, "retention", "fbw_case", object_id=cand.case_id, case_id=cand.case_id, detail=f"job {job[:8]}")
-            result.deleted_cases += 1
-            if con.execute("SELECT 1 FROM fbw_case WHERE person_id = ? LIMIT 1", (cand.person_id,)).fetchone() is None:
-                ids = [cand.person_id]
-                for table in PERSON_CHILDREN:
-                    ids += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE person_id = ?", (cand.person_id,))]
-                    _count(result.rows, table, con.execute(f"DELETE FROM {table} WHERE person_id = ?", (cand.person_id,)).rowcount)
-                _delete_sync_traces(con, ids, None)
-                con.execute("DELETE FROM person WHERE id = ?", (cand.person_id,))
+            if delete_case(con, cand.case_id, result.rows):
                 result.deleted_persons += 1
+            result.deleted_cases += 1
+            audit.append(con, who, "retention", "fbw_case", object_id=cand.case_id, case_id=cand.case_id, detail=f"job {job[:8]}")
+            if purge_on_server:
+                queue_purge(con, cand.case_id)
         audit.append(con, who, "retention", "store", detail=json.dumps({"job": job[:8], "cutoff": cutoff.isoformat(),
                                                                            "cases": result.deleted_cases, "persons": result.deleted_persons}))
     result.applied = True
@@ -148,3 +161,26 @@ def release(store, who: audit.Who, case_id: str) -> bool:
         gone = con.execute("DELETE FROM retention_hold WHERE case_id = ?", (case_id,)).rowcount
         audit.append(con, who, "delete", "retention_hold", object_id=case_id, case_id=case_id)
     return bool(gone)
+
+
+def queue_purge(con, case_id: str) -> None:
+    """Queue the ``case.purge`` command for the server (erases it there and on every device that held it)."""
+    from wbtui.sync.recorder import enqueue, load_clock, meta_get, save_clock
+
+    adapter = _Driver(con)
+    if meta_get(adapter, "enabled") != "1":
+        return
+    clock = load_clock(adapter)
+    enqueue(adapter, clock, "command", uuid.uuid4().hex, case_id, "command",
+            {"name": "case.purge", "args": {"case_id": case_id, "reason": "retention"}})
+    save_clock(adapter, clock)
+
+
+class _Driver:
+    """A sqlite3 connection with the one SQLAlchemy method the sync recorder uses."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def exec_driver_sql(self, sql: str, params=()):
+        return self.con.execute(sql, params)

@@ -646,6 +646,29 @@ class Services:
             raise RuleViolation([("guard.wrong_side", {"owner": process.AA})])
         return handover
 
+    def revoke_handover(self, case_id: uuid.UUID, reason: str = "handover_revoked") -> None:
+        """The Jobcenter withdraws the Agentur's access to the case (e.g. after the course ended).
+
+        On a shared server the Agentur's devices delete the case at their next sync; their
+        unsent changes survive as ``access_lost`` conflicts."""
+        from wbtui.data import access
+
+        if self.actor.side != process.JC:
+            raise access.AccessDenied("err.revoke_needs_jobcenter")
+        with self._tx() as s:
+            case, _ = self._load(s, case_id)
+            if case.agentur_org_id is None and not case.stage == Stage.CLOSED:
+                from sqlmodel import select
+
+                if s.exec(select(Handover).where(Handover.case_id == case.id)).first() is None:
+                    raise WbtuiError("err.export_needs_handover")
+            case.agentur_org_id = None
+            from wbtui.sync.recorder import queue_command
+
+            queue_command(s, "handover.revoke", case_id=case.id.hex, reason=clean(reason)[:40] or "handover_revoked")
+            self._touch(case)
+            self._event(s, case, "handover_revoked", reason=clean(reason)[:40])
+
     def ack_handover(self, case_id: uuid.UUID, *, appointment_at: datetime | None = None) -> None:
         with self._tx() as s:
             case, _ = self._load(s, case_id)

@@ -341,5 +341,5 @@ EVENT_TYPES = (
     "case_created", "intake_updated", "obstacle_added", "obstacle_updated", "consent_recorded", "consent_revoked",
     "handover_sent", "handover_received", "handover_query", "appointment_set", "counselling_result", "voucher_issued",
     "voucher_expired", "enrolment_approved", "course_started", "dropout", "course_completed", "integration",
-    "case_closed", "conference_held", "task_created", "task_done", "contact", "handover_imported",
+    "case_closed", "conference_held", "task_created", "task_done", "contact", "handover_imported", "handover_revoked",
 )

@@ -94,3 +94,16 @@ def revoke_token(engine, token_id: str) -> None:
         s.add(token)
         s.add(SrvAudit(kind="token_revoked", detail=token_id))
         s.commit()
+
+
+def revoke_case_access(engine, case_id: str, org_name: str) -> None:
+    """Administration: withdraw an organisation's access to a case (its devices delete it at the next sync)."""
+    from wbtui.server.sync_service import revoke_grant
+
+    with Session(engine) as s:
+        org = s.exec(select(SrvOrg).where(SrvOrg.name == org_name)).first()
+        if org is None:
+            raise WbtuiError("err.srv_unknown", what=org_name)
+        if not revoke_grant(s, case_id, org.id, reason="admin"):
+            raise WbtuiError("err.srv_unknown", what=f"{org_name}: {case_id[:8]}")
+        s.commit()

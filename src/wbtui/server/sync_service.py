@@ -253,7 +253,9 @@ class SyncServer:
     def _command(self, s, who: Principal, change: dict) -> dict:
         payload = change.get("payload") or {}
         name, args = change.get("name") or payload.get("name"), change.get("args") or payload.get("args") or {}
-        if name != "handover.send":
+        handler = {"handover.send": self._cmd_handover_send, "handover.revoke": self._cmd_handover_revoke,
+                   "case.purge": self._cmd_case_purge}.get(name)
+        if handler is None:
             raise Rejected("schema")
         if "push" not in who.scopes or who.role not in CASE_ROLES:
             raise Rejected("forbidden")
@@ -263,7 +265,11 @@ class SyncServer:
         s.flush()
         grant = s.get(SrvGrant, (case_id, who.org_id))
         if grant is None or grant.access != "owner":
-            raise Rejected("forbidden")
+            raise Rejected("forbidden")  # only the owning Jobcenter hands over, withdraws or purges
+        handler(s, who, case_id, args)
+        return {"change_id": change["change_id"], "status": "applied"}
+
+    def _cmd_handover_send(self, s, who: Principal, case_id: str, args: dict) -> None:
         target = s.exec(select(SrvOrg).where(SrvOrg.name == args.get("to_org"), SrvOrg.kind == "agentur")).scalars().first()
         if target is None:
             raise Rejected("validation", "unknown Agentur")
@@ -276,7 +282,18 @@ class SyncServer:
             s.flush()
             self._feed(s, target.id, "grant", None, None, case_id, json.dumps(self._snapshot(s, case_id)))
         s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="grant", detail=json.dumps({"case": case_id, "to": target.id})))
-        return {"change_id": change["change_id"], "status": "applied"}
+
+    def _cmd_handover_revoke(self, s, who: Principal, case_id: str, args: dict) -> None:
+        """The Jobcenter withdraws the Agentur's access (e.g. after the course): the Agentur's devices drop the case."""
+        targets = [g for g in s.exec(select(SrvGrant).where(SrvGrant.case_id == case_id, SrvGrant.access == "referral")).scalars()]
+        if args.get("to_org"):
+            org = s.exec(select(SrvOrg).where(SrvOrg.name == args["to_org"])).scalars().first()
+            targets = [g for g in targets if org is not None and g.org_id == org.id]
+        for grant in targets:
+            revoke_grant(s, case_id, grant.org_id, reason=str(args.get("reason") or "handover_revoked")[:40], by=who)
+
+    def _cmd_case_purge(self, s, who: Principal, case_id: str, args: dict) -> None:
+        purge_case(s, case_id, reason=str(args.get("reason") or "retention")[:40], by=who)
 
     def _registers(self, s, case_id: str) -> dict[tuple[str, str], dict]:
         rows = s.execute(
@@ -352,3 +369,49 @@ def _has_control(value) -> bool:
     if isinstance(value, list):
         return any(_has_control(v) for v in value)
     return False
+
+
+# -- access changes (commands and administration share them) ----------------------------------------
+
+def _feed_now(s, org_id: str, kind: str, case_id: str, payload: dict) -> None:
+    cache = s.info.get("cache")
+    if cache is not None and "feed" in cache:
+        cache["feed"].append({"org_id": org_id, "kind": kind, "entity": None, "row_id": None, "case_id": case_id, "payload": json.dumps(payload)})
+    else:  # Core insert without tx_id: on PostgreSQL the column default stamps the transaction id
+        s.execute(insert(SrvFeed.__table__).values(org_id=org_id, kind=kind, case_id=case_id, payload=json.dumps(payload)))
+
+
+def revoke_grant(s, case_id: str, org_id: str, *, reason: str, by: Principal | None = None) -> bool:
+    """Withdraw one organisation's access: its devices delete the case at their next pull; later writes are refused."""
+    grant = s.get(SrvGrant, (case_id, org_id))
+    if grant is None or grant.access == "owner":
+        return False
+    s.delete(grant)
+    cache = s.info.get("cache")
+    if cache is not None:
+        cache.get("grants", {}).get(case_id, {}).pop(org_id, None)
+    _feed_now(s, org_id, "revoke", case_id, {"reason": reason})
+    s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="revoke",
+                   detail=json.dumps({"case": case_id, "org": org_id, "reason": reason})))
+    return True
+
+
+def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> int:
+    """Erase a case on the server (values, history, old feed entries) and tell every organisation that held it."""
+    holders = [g.org_id for g in s.exec(select(SrvGrant).where(SrvGrant.case_id == case_id)).scalars()]
+    s.flush()
+    s.execute(text("DELETE FROM srv_field WHERE EXISTS (SELECT 1 FROM srv_row_case r WHERE r.entity = srv_field.entity"
+                   " AND r.row_id = srv_field.row_id AND r.case_id = :case)"), {"case": case_id})
+    for table in ("srv_row_case", "srv_append", "srv_grant", "srv_conflict"):
+        s.execute(text(f"DELETE FROM {table} WHERE case_id = :case"), {"case": case_id})
+    # old feed entries keep their place in the order (cursors point into it) but lose their content
+    s.execute(text("UPDATE srv_feed SET kind = 'erased', entity = NULL, row_id = NULL, payload = '{}' WHERE case_id = :case"), {"case": case_id})
+    cache = s.info.get("cache")
+    if cache is not None:
+        cache.get("grants", {}).pop(case_id, None)
+        cache["feed"] = [f for f in cache.get("feed", []) if f.get("case_id") != case_id]
+    for org_id in holders:
+        _feed_now(s, org_id, "purge", case_id, {"reason": reason})
+    s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="purge",
+                   detail=json.dumps({"case": case_id, "orgs": len(holders), "reason": reason})))
+    return len(holders)

@@ -32,6 +32,7 @@ class Summary:
     pulled: int = 0
     conflicts: int = 0
     grants: int = 0
+    dropped: int = 0
     reasons: list[str] = field(default_factory=list)
 
 
@@ -191,8 +192,10 @@ class SyncClient:
                                     (r.get("reason"), change["change_id"]))
                         con.execute(
                             "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
-                            " VALUES (?, ?, ?, 'rejected_write', ?, ?, datetime('now'))",
-                            (change["change_id"], change["entity"], change["row_id"], json.dumps(change.get("fields") or change.get("data") or change.get("args")), r.get("reason")),
+                            " VALUES (?, ?, ?, ?, ?, ?, datetime('now'))",
+                            (change["change_id"], change["entity"], change["row_id"],
+                             "access_lost" if r.get("reason") == "forbidden" else "rejected_write",
+                             json.dumps(change.get("fields") or change.get("data") or change.get("args")), r.get("reason")),
                         )
                     else:
                         summary.pushed += 1
@@ -236,6 +239,9 @@ class SyncClient:
                         self._merge_row(con, clock, row["entity"], row["row_id"], row["fields"])
                     for row in change.get("appends", []):
                         self._append(con, clock, row["entity"], row["row_id"], row["data"], row.get("hlc"))
+                elif kind in ("revoke", "purge"):
+                    if drop_case(con, change.get("case_id"), kind):
+                        summary.dropped += 1
                 elif kind == "conflict":
                     summary.conflicts += 1
                     con.execute(
@@ -249,6 +255,10 @@ class SyncClient:
             _meta_set(con, "hlc_l", str(clock.l))
             _meta_set(con, "hlc_c", str(clock.c))
             _meta_set(con, "last_pull_at", _now())
+        if summary.dropped:
+            from wbtui.data.retention import scrub
+
+            scrub(self.store)  # the dropped case must not stay readable in the WAL
 
     def _merge_row(self, con, clock: Clock, entity: str, row_id: str, fields: dict) -> None:
         from wbtui.safetext import clean
@@ -336,3 +346,22 @@ def _audit_received(con, table: str, row_id: str, action: str, fields: list[str]
     art9 = bool((specs.get("art9") or {}).get("v"))
     audit.append(con, audit.Who("sync", "server", None, "sync"), "sync_apply", table, object_id=row_id, case_id=case_id,
                  groups=audit.data_groups(table, fields, art9=art9), fields=fields, detail=action)
+
+
+def drop_case(con, case_id: str | None, kind: str) -> bool:
+    """Access withdrawn (revoke) or case erased (purge): delete it here. Changes not yet accepted by the
+    server are kept as ``access_lost`` conflicts, never silently lost (sync-design.md 4, SORMAS #403)."""
+    from wbtui.data import audit
+    from wbtui.data.retention import delete_case
+
+    if not case_id or con.execute("SELECT 1 FROM fbw_case WHERE id = ?", (case_id,)).fetchone() is None:
+        return False
+    pending = con.execute("SELECT change_id, entity, row_id, payload FROM outbox WHERE case_id = ? AND state = 'pending'", (case_id,)).fetchall()
+    for change_id, entity, row_id, payload in pending:
+        con.execute("INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
+                    " VALUES (?, ?, ?, 'access_lost', ?, ?, datetime('now'))", (change_id, entity, row_id, payload, kind))
+    delete_case(con, case_id, keep_conflicts=True)
+    con.execute("DELETE FROM outbox WHERE case_id = ? AND state = 'pending'", (case_id,))
+    audit.append(con, audit.Who("sync", "server", None, "sync"), "delete", "fbw_case", object_id=case_id, case_id=case_id,
+                 detail=f"{kind}; {len(pending)} access_lost")
+    return True

@@ -82,11 +82,33 @@ class State:
     @property
     def store(self):
         if self._store is None:
-            _ = self.config
+            self.unlock()
             from wbtui.data.store import open_store
 
             self._store = open_store(self.db)
         return self._store
+
+    def unlock(self) -> None:
+        """For an encrypted store: derive the key from WBTUI_DB_KEY, the key file or a prompt (never argv)."""
+        config = self.config
+        if not config.store_encryption:
+            return
+        from wbtui import paths
+        from wbtui.data import encryption
+
+        path = paths.db_path(self.db)
+        if encryption.key_for(path) is not None:
+            return
+        prompt = None
+        if sys.stdin.isatty():
+            import getpass
+
+            def prompt() -> str:
+                return getpass.getpass(t("cli.key_prompt"))
+
+        passphrase = encryption.passphrase_from(config, prompt=prompt)
+        paths.private_dir(path.parent)
+        encryption.register(path, passphrase or "")
 
     @property
     def services(self):
@@ -242,6 +264,7 @@ def _run_tui(state: State) -> None:
 
     try:
         lock = SessionLock(paths.db_path(state.db)).acquire()
+        state.unlock()  # an encrypted store asks for its key before the screen takes over the terminal
     except WbtuiError as exc:
         _fail(exc.message(), EXIT_ENV)
     from wbtui.app import run
@@ -251,6 +274,42 @@ def _run_tui(state: State) -> None:
     finally:
         lock.release()
     raise typer.Exit(code or 0)
+
+
+store_app = typer.Typer(help="Lokaler Datenbestand.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("encrypt")
+@command
+def store_encrypt() -> None:
+    """Verschlüsselt einen bestehenden Datenbestand mit SQLCipher (Schlüssel aus WBTUI_DB_KEY, key_file oder Abfrage)."""
+    from wbtui import paths
+    from wbtui.data import encryption
+    from wbtui.data.store import SessionLock
+
+    state = st()
+    path = paths.db_path(state.db)
+    prompt = None
+    if sys.stdin.isatty():
+        import getpass
+
+        def prompt() -> str:
+            first = getpass.getpass(t("cli.key_prompt"))
+            if getpass.getpass(t("cli.key_prompt")) != first:
+                from wbtui.data.errors import StoreError
+
+                raise StoreError("err.store_key_wrong", path=str(path))
+            return first
+
+    passphrase = encryption.passphrase_from(state.config, prompt=prompt)
+    if not passphrase:
+        from wbtui.data.errors import StoreError
+
+        raise StoreError("err.store_key_missing", path=str(path))
+    with SessionLock(path):
+        encryption.encrypt_existing(path, passphrase)
+    typer.echo(t("cli.store_encrypted", path=path))
 
 
 @app.command()

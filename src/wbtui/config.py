@@ -65,6 +65,8 @@ class Config:
     document_font: str | None = None
     retention_closed_days: int = 365
     idle_lock_minutes: int = 15
+    store_encryption: bool = False
+    store_key_file: str | None = None
 
     @property
     def side(self) -> str:
@@ -109,6 +111,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "documents": {"font": (str,)},
     "retention": {"closed_case_days": (int,)},
     "security": {"idle_lock_minutes": (int,)},
+    "store": {"encryption": (str,), "key_file": (str,)},
 }
 _LOCAL_CODE = re.compile(r"^X-[A-Z0-9]{2,8}$")
 
@@ -240,6 +243,13 @@ def load(path: Path | None = None) -> Config:
         if not 30 <= retention["closed_case_days"] <= 3660:
             raise fail("retention", "closed_case_days", "cfg.range", low=30, high=3660)
         kwargs["retention_closed_days"] = retention["closed_case_days"]
+    store = data.get("store", {})
+    if "encryption" in store:
+        if store["encryption"] not in ("none", "sqlcipher"):
+            raise fail("store", "encryption", "cfg.one_of", choices="none, sqlcipher")
+        kwargs["store_encryption"] = store["encryption"] == "sqlcipher"
+    if "key_file" in store:
+        kwargs["store_key_file"] = store["key_file"]
     security = data.get("security", {})
     if "idle_lock_minutes" in security:
         if not 1 <= security["idle_lock_minutes"] <= 60:
@@ -333,6 +343,11 @@ rehab_track = true
 
 [retention]                # agreed with the data-protection officer (DSB)
 closed_case_days = 365     # closed cases are deleted from this store after this many days (wbtui retention run)
+
+# [store]
+# encryption = "sqlcipher"  # encrypt the local store (pip install "wbtui[encryption]"); passphrase from
+#                           # WBTUI_DB_KEY, key_file (0600) or a prompt - never on the command line
+# key_file = "~/.config/wbtui/store.key"
 
 [security]
 idle_lock_minutes = 15     # the screen locks after this long without input (1-60)

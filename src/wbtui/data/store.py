@@ -41,7 +41,18 @@ def apply_pragmas(con) -> None:
 
 
 def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A plain sqlite3 connection with the store's pragmas (autocommit mode)."""
+    """A sqlite3 (or, for an encrypted store, SQLCipher) connection with the store's pragmas (autocommit mode)."""
+    from wbtui.data import encryption
+
+    key = encryption.key_for(path)
+    if key is not None:
+        con = encryption.connect(path, key, readonly=readonly)
+        if readonly:
+            for pragma in PRAGMAS[:3]:
+                con.execute(pragma)
+        else:
+            apply_pragmas(con)
+        return con
     if readonly:
         con = sqlite3.connect(
             f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
@@ -117,10 +128,9 @@ class Store:
         if self._engine is None:
             from sqlalchemy import create_engine, event
 
-            engine = create_engine(
-                f"sqlite:///{self.path}",
-                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-            )
+            path = self.path
+            # every ORM connection comes from connect_raw: the same pragmas, and SQLCipher when the store is encrypted
+            engine = create_engine("sqlite://", creator=lambda: connect_raw(path))
 
             @event.listens_for(engine, "connect")
             def _on_connect(dbapi_con, _record):  # pragma: no cover - trivial
@@ -183,6 +193,14 @@ def open_store(explicit: str | Path | None = None, *, create: bool = True) -> St
     network = paths.is_network_fs(path.parent)
     if network:
         raise StoreError("err.store_network_fs", path=str(path), fs=network)
+    from wbtui.data import encryption
+
+    if path.exists() and path.stat().st_size > 0:
+        plaintext = encryption.is_plaintext(path)
+        if encryption.key_for(path) is not None and plaintext:
+            raise StoreError("err.store_not_encrypted", path=str(path))
+        if encryption.key_for(path) is None and not plaintext:
+            raise StoreError("err.store_encrypted_needs_key", path=str(path))
     try:
         paths.private_dir(path.parent)
     except OSError as exc:

@@ -16,7 +16,7 @@ from datetime import date
 
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
 from wbtui.data.access import CASE_ROLES  # roles that work on cases (one table with the local policy); DSB/admin get none
@@ -28,6 +28,15 @@ from wbtui.sync.hlc import Clock, ClockDriftError, decode
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 LIMITS = {"push_changes": 500, "push_bytes": 1_048_576, "pull_page": 1000}
+
+
+class Register:
+    """One field's current value and stamp during a push (written back in bulk)."""
+
+    __slots__ = ("value", "hlc", "origin", "new", "dirty")
+
+    def __init__(self, value, hlc, origin=None, *, new=False) -> None:
+        self.value, self.hlc, self.origin, self.new, self.dirty = value, hlc, origin, new, False
 
 
 class Rejected(Exception):
@@ -78,7 +87,7 @@ class SyncServer:
             self._prefetch(s, changes)
             for change in changes:
                 results.append(self._one(s, who, change))
-            s.flush()
+            self._write_registers(s)
             # bulk inserts: feed rows keep their order, so their seq follows the order of the batch
             if s.info["cache"]["feed"]:
                 s.execute(insert(SrvFeed.__table__), s.info["cache"]["feed"])
@@ -88,6 +97,29 @@ class SyncServer:
         with self._clock_lock:
             stamp = self.clock.now()
         return {"results": results, "server_hlc": stamp}
+
+    @staticmethod
+    def _write_registers(s) -> None:
+        """Field registers and row→case bindings as bulk Core statements (no ORM objects per field)."""
+        s.flush()
+        cache = s.info["cache"]
+        if cache.get("new_rowcase"):
+            s.execute(insert(SrvRowCase.__table__), cache["new_rowcase"])
+            cache["new_rowcase"] = []
+        new, dirty = [], []
+        for (entity, row_id, field), reg in cache.get("fields", {}).items():
+            if reg.new:
+                new.append({"entity": entity, "row_id": row_id, "field": field, "value": reg.value, "hlc": reg.hlc, "origin": reg.origin})
+            elif reg.dirty:
+                dirty.append({"k_entity": entity, "k_row": row_id, "k_field": field, "value": reg.value, "hlc": reg.hlc, "origin": reg.origin})
+            reg.new = reg.dirty = False
+        table = SrvField.__table__
+        if new:
+            s.execute(insert(table), new)
+        if dirty:
+            s.execute(update(table).where(table.c.entity == bindparam("k_entity"), table.c.row_id == bindparam("k_row"),
+                                          table.c.field == bindparam("k_field"))
+                      .values(value=bindparam("value"), hlc=bindparam("hlc"), origin=bindparam("origin")), dirty)
 
     def _prefetch(self, s, changes: list[dict]) -> None:
         """Load what a batch needs in a few queries instead of one round trip per field."""
@@ -105,11 +137,15 @@ class SyncServer:
         row_ids = list({r for _e, r in rows})
         cache["rowcase"] = {}
         cache["fields"] = {}
+        cache.setdefault("new_rowcase", [])
         if row_ids:
-            for rc in s.exec(select(SrvRowCase).where(SrvRowCase.row_id.in_(row_ids))).scalars():
-                cache["rowcase"][(rc.entity, rc.row_id)] = rc
-            for f in s.exec(select(SrvField).where(SrvField.row_id.in_(row_ids))).scalars():
-                cache["fields"][(f.entity, f.row_id, f.field)] = f
+            rc_table, f_table = SrvRowCase.__table__, SrvField.__table__
+            for entity, row_id, case_id in s.execute(select(rc_table.c.entity, rc_table.c.row_id, rc_table.c.case_id)
+                                                      .where(rc_table.c.row_id.in_(row_ids))):
+                cache["rowcase"][(entity, row_id)] = case_id
+            for entity, row_id, field, value, hlc in s.execute(select(f_table.c.entity, f_table.c.row_id, f_table.c.field, f_table.c.value,
+                                                                      f_table.c.hlc).where(f_table.c.row_id.in_(row_ids))):
+                cache["fields"][(entity, row_id, field)] = Register(value, hlc)
             cache["appends"] = {(a.entity, a.row_id) for a in s.exec(select(SrvAppend).where(SrvAppend.row_id.in_(row_ids))).scalars()}
 
     def _one(self, s, who: Principal, change: dict) -> dict:
@@ -162,10 +198,9 @@ class SyncServer:
             raise Rejected("forbidden")
         bound = cache["rowcase"].get((entity, row_id))
         if bound is None:
-            bound = SrvRowCase(entity=entity, row_id=row_id, case_id=case_id)
-            s.add(bound)
-            cache["rowcase"][(entity, row_id)] = bound
-        elif bound.case_id != case_id:
+            cache["rowcase"][(entity, row_id)] = case_id
+            cache["new_rowcase"].append({"entity": entity, "row_id": row_id, "case_id": case_id})
+        elif bound != case_id:
             raise Rejected("forbidden")
         if op == "append":
             return self._append(s, change, entity, row_id, case_id, grants)
@@ -210,12 +245,10 @@ class SyncServer:
                 if review and unseen:
                     conflicts.append(self._conflict(s, case_id, entity, row_id, field, kept=(value, hlc), lost=(current.value, current.hlc)))
                 if current is None:
-                    current = SrvField(entity=entity, row_id=row_id, field=field, value=value, hlc=hlc, origin=change["change_id"])
-                    s.add(current)
+                    current = Register(value, hlc, change["change_id"], new=True)
                     s.info["cache"]["fields"][(entity, row_id, field)] = current
                 else:
-                    current.value, current.hlc, current.origin = value, hlc, change["change_id"]
-                    s.add(current)
+                    current.value, current.hlc, current.origin, current.dirty = value, hlc, change["change_id"], True
                 applied[field] = {"v": spec["v"], "hlc": hlc}
                 per_field[field] = "applied"
             else:
@@ -262,7 +295,7 @@ class SyncServer:
         case_id = args.get("case_id")
         if not isinstance(case_id, str) or not HEX32.match(case_id):
             raise Rejected("validation")
-        s.flush()
+        self._write_registers(s)  # the command sees the batch's earlier changes
         grant = s.get(SrvGrant, (case_id, who.org_id))
         if grant is None or grant.access != "owner":
             raise Rejected("forbidden")  # only the owning Jobcenter hands over, withdraws or purges
@@ -410,6 +443,10 @@ def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> 
     if cache is not None:
         cache.get("grants", {}).pop(case_id, None)
         cache["feed"] = [f for f in cache.get("feed", []) if f.get("case_id") != case_id]
+        rows = {key for key, case in cache.get("rowcase", {}).items() if case == case_id}
+        cache["fields"] = {key: reg for key, reg in cache.get("fields", {}).items() if (key[0], key[1]) not in rows}
+        for key in rows:
+            cache["rowcase"].pop(key, None)
     for org_id in holders:
         _feed_now(s, org_id, "purge", case_id, {"reason": reason})
     s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="purge",

@@ -311,8 +311,9 @@ class SyncClient:
         values = {k: schema.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v) for k, v in data.items() if k in allowed}
         cols = ", ".join(["id", *values])
         marks = ", ".join("?" * (len(values) + 1))
-        con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()])
-        _audit_received(con, table, row_id, "create", list(values), {k: {"v": v} for k, v in data.items()})
+        inserted = con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()]).rowcount
+        if inserted:  # an event this store already holds (e.g. its own, echoed by the feed) is not a new receipt
+            _audit_received(con, table, row_id, "create", list(values), {k: {"v": v} for k, v in data.items()})
         if hlc:
             try:
                 clock.observe(hlc)

@@ -104,12 +104,20 @@ class CaseDetailScreen(Screen):
         self.awaiting_reason = True
 
         def got(reason: str | None) -> None:
-            self.awaiting_reason = False
             if not reason or not reason.strip():
+                self.awaiting_reason = False
                 self.app.pop_screen()
                 return
-            self.app.do(self.app.ctx.services.open_break_glass, self._uuid(), reason, then=lambda _expiry: self.reload(),
-                        on_error=lambda _exc: self._denied(exc))
+
+            def opened(_expiry) -> None:  # only now may the screen load the case again
+                self.awaiting_reason = False
+                self.reload()
+
+            def failed(_error) -> None:
+                self.awaiting_reason = False
+                self._denied(exc)
+
+            self.app.do(self.app.ctx.services.open_break_glass, self._uuid(), reason, then=opened, on_error=failed)
 
         self.app.push_screen(Prompt(t("tui.break_glass.prompt"), t("tui.break_glass.placeholder")), got)
 

@@ -57,6 +57,9 @@ class TestScreens:
     def test_conference(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "k"))
 
+    def test_consents(self, snap_compare, snapdir, size):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "i"))
+
     def test_team_steering(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("s"))
 

@@ -345,3 +345,46 @@ def test_T20_idle_lock_hides_every_case_and_only_the_login_unlocks(tmp_path):
             assert type(app.screen).__name__ == "CaseDetailScreen" and name in screen_text(app)
 
     asyncio.run(run())
+
+
+def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
+    import sqlite3
+
+    db = build_store(tmp_path, cases=3)
+    from conftest import COMPLETE_CASE, TODAY
+
+    from tui_helpers import make_config
+
+    from wbtui.data.services import Services
+    from wbtui.data.store import open_store
+
+    store = open_store(db)
+    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A999999", "legal_basis": None})
+    store.close()
+
+    async def run() -> None:
+        from wbtui.screens.consent import ConsentScreen
+
+        app = make_app(tmp_path, db, "jc")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(ConsentScreen(case_id.hex))
+            await settle(pilot)
+            text = screen_text(app)
+            assert "✗ Übergabe an die Agentur blockiert" in text and "✗ Fallkonferenz mit Dritten blockiert" in text
+            await pilot.press("f10")  # defaults: Übergabe, Agentur, Stammdaten/Qualifikation/Hemmnisse, schriftlich, today
+            await settle(pilot)
+            text = screen_text(app)
+            assert "✓ Übergabe: Einwilligung oder § 69 SGB X liegt vor" in text and "gültig" in text
+            app.screen.query_one("#consents").focus()
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "widerrufen" in screen_text(app) and "✗ Übergabe an die Agentur blockiert" in screen_text(app)
+
+    asyncio.run(run())
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT purpose, recipients, data_groups, revoked_on FROM consent WHERE person_id ="
+                       " (SELECT person_id FROM fbw_case WHERE id = ?)", (case_id.hex,)).fetchall()
+    con.close()
+    assert rows == [("fbw_uebergabe", '["agentur"]', '["hemmnisse", "qualifikation", "stammdaten"]', TODAY.isoformat())]

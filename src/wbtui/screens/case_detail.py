@@ -30,6 +30,7 @@ class CaseDetailScreen(Screen):
         Binding("h", "obstacles", t("tui.key.obstacles"), id="case.obstacles"),
         Binding("u", "handover", t("tui.key.handover"), id="case.handover"),
         Binding("k", "conference", t("tui.key.conference"), id="case.conference"),
+        Binding("i", "consents", t("tui.key.consents"), id="case.consents"),
         Binding("w", "add_task", t("tui.key.task"), id="case.task"),
         Binding("p", "print('handover')", t("tui.key.print"), id="case.print"),
         Binding("P", "print('conference')", t("tui.key.print_protocol"), id="case.print_protocol", show=False),
@@ -273,6 +274,11 @@ class CaseDetailScreen(Screen):
         from wbtui.screens.handover import HandoverScreen
 
         self.app.push_screen(HandoverScreen(self.case_id))
+
+    def action_consents(self) -> None:
+        from wbtui.screens.consent import ConsentScreen
+
+        self.app.push_screen(ConsentScreen(self.case_id))
 
     def action_conference(self) -> None:
         from wbtui.screens.conference import ConferenceScreen

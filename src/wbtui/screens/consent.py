@@ -31,7 +31,8 @@ class ConsentScreen(Screen):
     DEFAULT_CSS = """
     ConsentScreen #consents { height: auto; max-height: 8; }
     ConsentScreen #cbody { height: 1fr; }
-    ConsentScreen SelectionList { height: auto; max-height: 7; width: 1fr; }
+    ConsentScreen Horizontal { height: auto; }
+    ConsentScreen SelectionList { height: auto; max-height: 8; width: 1fr; }
     ConsentScreen SafeInput { border: none; height: 1; background: $boost; }
     ConsentScreen Static { height: auto; }
     """

@@ -388,3 +388,39 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
                        " (SELECT person_id FROM fbw_case WHERE id = ?)", (case_id.hex,)).fetchall()
     con.close()
     assert rows == [("fbw_uebergabe", '["agentur"]', '["hemmnisse", "qualifikation", "stammdaten"]', TODAY.isoformat())]
+
+
+def test_dsb_sees_the_audit_trail_in_the_tui_and_a_caseworker_does_not(tmp_path):
+    from conftest import TODAY
+
+    from wbtui.app import WbtuiApp
+    from wbtui.config import load
+
+    db = build_store(tmp_path, cases=10)
+
+    async def caseworker() -> None:
+        app = make_app(tmp_path, db, "jc")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")  # a read that the DSB will see
+            await settle(pilot)
+            await pilot.press("f8")
+            await settle(pilot)
+            assert type(app.screen).__name__ != "AuditScreen"
+            assert any("Berechtigung" in str(n.message) for n in app._notifications)
+
+    async def dsb() -> None:
+        cfg = tmp_path / "dsb.toml"
+        cfg.write_text('[user]\nname = "Dora"\nlogin = "dsb.dora"\nrole = "dsb"\n', encoding="utf-8")
+        app = WbtuiApp(load(cfg), db=db, today=TODAY)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("f8")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "AuditScreen"
+            text = screen_text(app)
+            assert "unverändert" in text and "ifk.ida (jc_ifk)" in text and "read" in text
+            assert "dsb.dora (dsb)" in text  # opening the trail is itself on the record
+
+    asyncio.run(caseworker())
+    asyncio.run(dsb())

@@ -75,6 +75,7 @@ class WbtuiApp(App):
         Binding("f5", "sync_now", t("tui.key.sync"), id="app.sync", show=False),
         Binding("f6", "conflicts", t("tui.key.conflicts"), id="app.conflicts", show=False),
         Binding("f7", "team", t("tui.key.steering"), id="app.team", show=False),
+        Binding("f8", "audit_log", t("tui.key.audit"), id="app.audit", show=False),
     ]
 
     def __init__(self, config, *, db=None, today: date | None = None) -> None:
@@ -226,6 +227,12 @@ class WbtuiApp(App):
 
         self._go(TeamScreen)
 
+    def action_audit_log(self) -> None:
+        from wbtui.screens.audit_log import AuditScreen
+
+        if self.ctx is not None:
+            self._go(AuditScreen)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # No "Screenshot": it would write screen contents (Sozialdaten) to disk (security.md F6).
         for command in super().get_system_commands(screen):
@@ -235,6 +242,7 @@ class WbtuiApp(App):
         yield SystemCommand(t("tui.cmd.followups"), t("tui.cmd.followups_help"), self.action_followups)
         yield SystemCommand(t("tui.cmd.inbox"), t("tui.cmd.inbox_help"), self.action_inbox)
         yield SystemCommand(t("tui.cmd.team"), t("tui.cmd.team_help"), self.action_team)
+        yield SystemCommand(t("tui.cmd.audit"), t("tui.cmd.audit_help"), self.action_audit_log)
         yield SystemCommand(t("tui.cmd.new_case"), t("tui.cmd.new_case_help"), self.action_new_case)
         yield SystemCommand(t("tui.cmd.sync"), t("tui.cmd.sync_help"), self.action_sync_now)
         yield SystemCommand(t("tui.cmd.conflicts"), t("tui.cmd.conflicts_help"), self.action_conflicts)

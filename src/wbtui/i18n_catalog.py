@@ -639,3 +639,11 @@ _SHORT = {"tui.consent.purpose_short.fbw_uebergabe": ("Übergabe", "Handover"), 
           "tui.consent.group_short.hemmnisse": ("Hemm", "Obst"), "tui.consent.group_short.gesundheit": ("Ges.", "Health")}
 DE.update({k: v[0] for k, v in _SHORT.items()})
 EN.update({k: v[1] for k, v in _SHORT.items()})
+DE.update({"tui.key.audit": "Zugriffsprotokoll", "tui.cmd.audit": "Zugriffsprotokoll (Datenschutz)",
+           "tui.cmd.audit_help": "Wer hat wann was gelesen oder geändert; Hash-Kette geprüft (F8, nur DSB)",
+           "tui.audit.title": "Zugriffsprotokoll (nur lesen)",
+           "tui.help.audit": "## Zugriffsprotokoll\n\nDie letzten 500 Einträge, neueste zuerst; darüber das Ergebnis der Prüfung der Hash-Kette. Nur für die Rolle dsb; das Öffnen wird selbst protokolliert. Export: `wbtui audit export`. **r** neu laden · **Esc** zurück"})
+EN.update({"tui.key.audit": "Audit trail", "tui.cmd.audit": "Audit trail (data protection)",
+           "tui.cmd.audit_help": "Who read or changed what, when; hash chain checked (F8, DSB only)",
+           "tui.audit.title": "Audit trail (read-only)",
+           "tui.help.audit": "## Audit trail\n\nThe latest 500 entries, newest first; above, the result of the hash-chain check. Role dsb only; opening it is logged too. Export: `wbtui audit export`. **r** reload · **Esc** back"})

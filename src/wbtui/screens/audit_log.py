@@ -1,0 +1,84 @@
+"""The data-protection officer's read-only view of the audit trail, with the hash chain checked."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from wbtui.i18n import t
+from wbtui.widgets.safe import safe
+
+SHOWN = 500
+
+
+class AuditScreen(Screen):
+    HELP = t("tui.help.audit")
+    BINDINGS = [
+        Binding("r", "reload", t("tui.key.reload"), id="audit.reload"),
+        Binding("escape", "back", t("tui.key.back"), id="audit.back"),
+    ]
+    DEFAULT_CSS = """
+    AuditScreen DataTable { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tui.audit.title"), classes="title")
+        yield Label(t("tui.loading"), id="audit-status", classes="status")
+        yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key in ("at", "actor", "action", "object", "groups", "reason"):
+            table.add_column(t("hdr.audit." + key), key=key)
+        table.focus()
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
+    def reload(self) -> None:
+        from wbtui.data import access, audit
+        from wbtui.data.errors import WbtuiError
+
+        services = self.app.ctx.services
+        try:
+            access.require(services.actor.role, access.AUDIT_READ)
+            services.audit("read", "audit_log", detail="tui")
+        except WbtuiError as exc:
+            self.app.call_from_thread(self._refused, exc.message())
+            return
+        con = self.app.ctx.connect()
+        try:
+            result = audit.verify(con)
+            items = audit.entries(con, limit=SHOWN)
+        finally:
+            con.close()
+        self.app.call_from_thread(self._fill, result, items)
+
+    def _refused(self, message: str) -> None:
+        self.app.say(message, error=True)
+        self.app.pop_screen()
+
+    def _fill(self, result, items: list[dict]) -> None:
+        status = self.query_one("#audit-status", Label)
+        if result.ok:
+            status.update(Text(t("cli.audit_ok", n=result.entries, head=result.head[:16]), style="green"))
+        else:
+            status.update(Text(t("cli.audit_broken", seq=result.first_bad_seq), style="bold red"))
+        table = self.query_one(DataTable)
+        table.clear()
+        for item in items:
+            table.add_row(
+                Text(item["at"][:19].replace("T", " ")), safe(f"{item['actor']} ({item['role']})"), Text(item["action"]),
+                safe(f"{item['object_type']} {(item['case_id'] or item['object_id'] or '')[:8]}"), safe(",".join(item["data_groups"])),
+                safe(item["reason"] or item["purpose"] or item["detail"] or ""), key=str(item["seq"]),
+            )

@@ -140,3 +140,64 @@ def test_T1_markup_in_names_printed_literally(jc_env):
     ok("case", "new", "-k", "123A456789", "-n", "[@click=app.quit]x[/]", "-g", "[red]B", env=jc_env)
     out = ok("case", "list", env=jc_env)
     assert "[@click=app.quit]x[/], [red]B" in out
+
+
+DOMAIN_TABLES = ("person", "fbw_case", "obstacle", "consent", "handover", "case_event", "task", "appointment", "voucher",
+                 "conference", "conference_participant")
+
+
+def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_env, aa_env):
+    """security.md 4.4: every case write and read of an end-to-end run has exactly one audit entry;
+    no file the run created is readable by group or others."""
+    import os
+    import sqlite3
+    import stat
+
+    ref = json.loads(ok("case", "new", "-k", "123A456789", "-n", "Beispiel", "-g", "Berta", "--birth-date", "12.04.1985",
+                        "--phone", "0151 1234567", "--target-kldb", "52122", "--training-type", "umschulung",
+                        "--schedule", "vollzeit", "--necessity", "missing_qualification", "--json", env=jc_env))["ref"]
+    ok("case", "move", ref, "obstacles_in_clarification", env=jc_env)
+    ok("obstacle", "add", ref, "R-KIN", "--status", "in_bearbeitung", env=jc_env)
+    ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc_env)
+    ok("case", "move", ref, "ready_for_handover", env=jc_env)
+    ok("handover", "send", ref, env=jc_env)
+    ok("handover", "ack", ref, "--appointment", "2020-01-02 09:00", env=aa_env)
+    ok("conference", "add", ref, "--variant", "fallbesprechung", "--participant", "Ida Ifk:jc_ifk:Jobcenter",
+       "--decision", "continue_as_planned:ifk.ida:2027-01-15", env=jc_env)
+    ok("task", "add", ref, "--title", "Unterlagen anfordern", "--due", "2027-01-10", env=jc_env)
+    shows = 3
+    for _ in range(shows):
+        ok("case", "show", ref, "--json", env=jc_env)
+    ok("case", "list", "--search", "Beisp", env=jc_env)
+    ok("overdue", env=jc_env)
+    ok("handover", "print", ref, "--format", "pdf", "-o", str(tmp_path / "bogen.pdf"), env=jc_env)
+    ok("handover", "export", ref, "-o", str(tmp_path / "uebergabe.json"), env=jc_env)
+    ok("report", "--format", "csv", "-o", str(tmp_path / "steuerung.csv"), env=jc_env)
+
+    con = sqlite3.connect(tmp_path / "data" / "wbtui.db")
+    audited = {(o, a) for o, a in con.execute("SELECT object_id, action FROM audit_log")}
+    rows = covered = 0
+    for table in DOMAIN_TABLES:
+        for (row_id,) in con.execute(f"SELECT id FROM {table}"):
+            rows += 1
+            covered += (row_id, "create") in audited
+    assert rows > 20 and covered == rows, f"audit completeness {covered}/{rows}"
+    reads = con.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND object_type = 'fbw_case'").fetchone()[0]
+    assert reads == shows  # exactly one entry per read
+    actions = dict(con.execute("SELECT action, COUNT(*) FROM audit_log WHERE action IN ('print', 'export', 'search', 'list', 'report')"
+                               " GROUP BY action").fetchall())
+    assert actions == {"print": 1, "export": 1, "search": 1, "list": 1, "report": 1}
+    assert con.execute("SELECT COUNT(*) FROM audit_log WHERE actor = 'aa.anton' AND action = 'update'").fetchone()[0] > 0
+    con.close()
+
+    loose = []
+    for root, dirs, files in os.walk(tmp_path / "data"):
+        for name in dirs + files:
+            mode = stat.S_IMODE(os.lstat(os.path.join(root, name)).st_mode)
+            if mode & 0o077:
+                loose.append((os.path.join(root, name), oct(mode)))
+    for name in ("bogen.pdf", "uebergabe.json", "steuerung.csv"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        if mode & 0o077:
+            loose.append((name, oct(mode)))
+    assert loose == []

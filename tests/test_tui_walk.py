@@ -75,6 +75,18 @@ INTAKE = [
 
 def test_full_process_by_keyboard(tmp_path):
     asyncio.run(_walk(tmp_path))
+    # audit completeness over the walk (security.md 4.4): every row the two offices wrote has its entry,
+    # every case the walk opened has read entries, by the person who did it
+    con = sqlite3.connect(tmp_path / "tui.db")
+    case_id = con.execute("SELECT c.id FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = '123A456789'").fetchone()[0]
+    audited = {row[0] for row in con.execute("SELECT object_id FROM audit_log WHERE action = 'create'")}
+    rows = [case_id]
+    for table in ("obstacle", "handover", "case_event", "appointment", "voucher"):
+        rows += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,))]
+    assert len(rows) > 10 and [r for r in rows if r not in audited] == []
+    readers = {r[0] for r in con.execute("SELECT actor FROM audit_log WHERE action = 'read' AND case_id = ?", (case_id,))}
+    assert {"ifk.ida", "aa.anton"} <= readers
+    con.close()
 
 
 async def _walk(tmp_path):

@@ -52,6 +52,11 @@ art9 = false
         ('\n\n[timers]\nstalled_days = 0\n', 4, "timers.stalled_days"),
         ('[[obstacles]]\ncode = "Q-SCH"\nlabel = "dup"\n', 2, "obstacles.code"),
         ('holidays = ["2026-13-01"]\n', 1, "holidays"),
+        ('[retention]\nclosed_case_days = 7\n', 2, "retention.closed_case_days"),
+        ('[security]\nidle_lock_minutes = 0\n', 2, "security.idle_lock_minutes"),
+        ('[store]\nencryption = "rot13"\n', 2, "store.encryption"),
+        ('[documents]\nfont = "/nirgends/schrift.ttf"\n', 2, "documents.font"),
+        ('[user]\nteam = 5\n', 2, "user.team"),
     ],
 )
 def test_bad_field_names_file_line_and_field(tmp_path, text, line, fragment):

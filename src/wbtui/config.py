@@ -113,6 +113,11 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "security": {"idle_lock_minutes": (int,)},
     "store": {"encryption": (str,), "key_file": (str,)},
 }
+_BOUNDED = {
+    ("sync", "interval_seconds"): ("sync_interval", 10, 3600),
+    ("retention", "closed_case_days"): ("retention_closed_days", 30, 3660),
+    ("security", "idle_lock_minutes"): ("idle_lock_minutes", 1, 60),
+}
 _LOCAL_CODE = re.compile(r"^X-[A-Z0-9]{2,8}$")
 
 
@@ -234,15 +239,14 @@ def load(path: Path | None = None) -> Config:
         kwargs["sync_url"] = sync["url"]
     if "ca_file" in sync:
         kwargs["sync_ca_file"] = sync["ca_file"]
-    if "interval_seconds" in sync:
-        if not 10 <= sync["interval_seconds"] <= 3600:
-            raise fail("sync", "interval_seconds", "cfg.range", low=10, high=3600)
-        kwargs["sync_interval"] = sync["interval_seconds"]
-    retention = data.get("retention", {})
-    if "closed_case_days" in retention:
-        if not 30 <= retention["closed_case_days"] <= 3660:
-            raise fail("retention", "closed_case_days", "cfg.range", low=30, high=3660)
-        kwargs["retention_closed_days"] = retention["closed_case_days"]
+    # bounded integers: (section, key) -> (config attribute, low, high)
+    for (section, key), (attr, low, high) in _BOUNDED.items():
+        value = data.get(section, {}).get(key)
+        if value is None:
+            continue
+        if not low <= value <= high:
+            raise fail(section, key, "cfg.range", low=low, high=high)
+        kwargs[attr] = value
     store = data.get("store", {})
     if "encryption" in store:
         if store["encryption"] not in ("none", "sqlcipher"):
@@ -250,11 +254,6 @@ def load(path: Path | None = None) -> Config:
         kwargs["store_encryption"] = store["encryption"] == "sqlcipher"
     if "key_file" in store:
         kwargs["store_key_file"] = store["key_file"]
-    security = data.get("security", {})
-    if "idle_lock_minutes" in security:
-        if not 1 <= security["idle_lock_minutes"] <= 60:
-            raise fail("security", "idle_lock_minutes", "cfg.range", low=1, high=60)
-        kwargs["idle_lock_minutes"] = security["idle_lock_minutes"]
     font = data.get("documents", {}).get("font")
     if font is not None:
         if not Path(font).expanduser().is_file():

@@ -244,3 +244,64 @@ def test_T10_token_is_read_from_stdin_and_stored_0600_never_taken_as_an_argument
     assert (os.stat(path).st_mode & 0o777) == 0o600 and open(path).read().strip() == token
     as_argument = run_cli("sync", "login", token)
     assert as_argument.returncode != 0  # no command takes the token on the command line (/proc/*/cmdline is world-readable)
+
+
+def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
+    """`wbtui serve --workers 2`: concurrent clients through two processes, nothing lost or doubled."""
+    import threading
+    import uuid
+
+    from wbtui.server.store import init_schema, make_engine
+
+    engine = make_engine(db_url)
+    init_schema(engine)
+    tokens = provision(engine)
+    port = free_port()
+    env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
+    proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port), "--workers", "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            try:
+                if httpx.get(f"{url}/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        case_id = uuid.uuid4().hex
+        statuses, lock = [], threading.Lock()
+
+        def client(i: int) -> None:
+            with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}, timeout=30) as http:
+                for n in range(10):
+                    change = {"change_id": uuid.uuid4().hex, "entity": "event", "row_id": uuid.uuid4().hex, "case_id": case_id,
+                              "op": "append", "hlc": f"{int(time.time() * 1000):016d}-{n:04x}-w{i}",
+                              "data": {"case_id": case_id, "type": "contact", "at": "2026-11-25T10:00:00+00:00", "actor": "ifk.ida"}}
+                    r = http.post("/sync/v1/push", json={"device_id": f"d{i}", "batch_id": uuid.uuid4().hex, "schema_version": 1,
+                                                         "changes": [change]})
+                    with lock:
+                        statuses.append((r.status_code, r.json()["results"][0]["status"]))
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert statuses == [(200, "applied")] * 80
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM srv_append WHERE case_id = :c"), {"c": case_id}).scalar() == 80
+        pulled, cursor = [], None
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}) as http:
+            while True:
+                page = http.get("/sync/v1/pull", params={"cursor": cursor} if cursor else {}).json()
+                pulled += [c["row_id"] for c in page["changes"] if c["kind"] == "append"]
+                cursor = page["cursor"]
+                if not page["has_more"]:
+                    break
+        assert len(pulled) == len(set(pulled)) == 80  # the feed holds each once, in commit order
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        engine.dispose()

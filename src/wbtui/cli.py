@@ -1196,6 +1196,7 @@ def serve(
     port: int = typer.Option(8765, "--port", min=1, max=65535),
     ssl_certfile: Optional[str] = typer.Option(None, "--ssl-certfile", help="TLS-Zertifikat (PEM)."),
     ssl_keyfile: Optional[str] = typer.Option(None, "--ssl-keyfile", help="TLS-Schlüssel (PEM)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Prozesse (PostgreSQL empfohlen ab 2)."),
 ) -> None:
     """Startet den zentralen Sync-Server (Datenbank aus WBTUI_SERVER_DB, sonst SQLite)."""
     import ssl
@@ -1203,11 +1204,20 @@ def serve(
     import uvicorn
 
     from wbtui.server.admin import pepper
+
+    engine = _server_engine()  # creates the schema once, before any worker starts
+    options = dict(host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, ssl_version=ssl.PROTOCOL_TLS_SERVER,
+                   log_level="warning", access_log=False, server_header=False)
+    if workers > 1:
+        import os
+
+        engine.dispose()
+        os.environ.setdefault("WBTUI_SERVER_PEPPER", pepper().decode())  # inherited by the workers, not on argv
+        uvicorn.run("wbtui.server.factory:app_from_env", factory=True, workers=workers, **options)
+        return
     from wbtui.server.api import create_app
 
-    engine = _server_engine()
-    uvicorn.run(create_app(engine, pepper()), host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
-                ssl_version=ssl.PROTOCOL_TLS_SERVER, log_level="warning", access_log=False, server_header=False)
+    uvicorn.run(create_app(engine, pepper()), **options)
 
 
 @server_org_app.command("add")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import threading
+import time
 import uuid
 from datetime import date
 
@@ -81,6 +83,22 @@ class SyncServer:
 
     # -- push ------------------------------------------------------------------------
     def push(self, who: Principal, changes: list[dict]) -> dict:
+        """Apply a batch in one transaction. Two requests that create the same new rows at the same
+        moment (PostgreSQL, several workers) collide on a key; the loser simply runs again and then
+        sees the winner's rows — every change is idempotent, so nothing is doubled."""
+        from sqlalchemy.exc import DBAPIError, IntegrityError
+
+        for attempt in range(4):
+            try:
+                return self._push_once(who, changes)
+            except (IntegrityError, DBAPIError) as exc:
+                retryable = isinstance(exc, IntegrityError) or "deadlock" in str(exc).lower() or "serializ" in str(exc).lower()
+                if not retryable or attempt == 3:
+                    raise
+                time.sleep(0.01 * (attempt + 1) + random.random() * 0.02)
+        raise AssertionError("unreachable")
+
+    def _push_once(self, who: Principal, changes: list[dict]) -> dict:
         results = []
         with Session(self.engine, autoflush=False) as s:
             s.info["cache"] = {"feed": [], "new_applied": []}

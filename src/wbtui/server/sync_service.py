@@ -14,9 +14,7 @@ import re
 import threading
 import time
 import uuid
-from datetime import date
-
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session

@@ -16,7 +16,7 @@ import time
 import uuid
 from datetime import date, datetime, timezone
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, tuple_, update
 from sqlmodel import Session
 
 from wbtui.data.access import CASE_ROLES  # roles that work on cases (one table with the local policy); DSB/admin get none
@@ -150,19 +150,22 @@ class SyncServer:
             for g in s.exec(select(SrvGrant).where(SrvGrant.case_id.in_(list(cases)))).scalars():
                 grants[g.case_id][g.org_id] = g.access
         cache["grants"] = grants
-        row_ids = list({r for _e, r in rows})
+        pairs = sorted((e, r) for e, r in rows if isinstance(e, str))
         cache["rowcase"] = {}
         cache["fields"] = {}
         cache.setdefault("new_rowcase", [])
-        if row_ids:
-            rc_table, f_table = SrvRowCase.__table__, SrvField.__table__
+        if pairs:
+            # (entity, row_id) pairs use the composite primary keys; a lookup by row_id alone would
+            # scan the whole table and make pushes slower the more the server holds
+            rc_table, f_table, a_table = SrvRowCase.__table__, SrvField.__table__, SrvAppend.__table__
             for entity, row_id, case_id in s.execute(select(rc_table.c.entity, rc_table.c.row_id, rc_table.c.case_id)
-                                                      .where(rc_table.c.row_id.in_(row_ids))):
+                                                      .where(tuple_(rc_table.c.entity, rc_table.c.row_id).in_(pairs))):
                 cache["rowcase"][(entity, row_id)] = case_id
             for entity, row_id, field, value, hlc in s.execute(select(f_table.c.entity, f_table.c.row_id, f_table.c.field, f_table.c.value,
-                                                                      f_table.c.hlc).where(f_table.c.row_id.in_(row_ids))):
+                                                                      f_table.c.hlc).where(tuple_(f_table.c.entity, f_table.c.row_id).in_(pairs))):
                 cache["fields"][(entity, row_id, field)] = Register(value, hlc)
-            cache["appends"] = {(a.entity, a.row_id) for a in s.exec(select(SrvAppend).where(SrvAppend.row_id.in_(row_ids))).scalars()}
+            cache["appends"] = {(e, r) for e, r in s.execute(select(a_table.c.entity, a_table.c.row_id)
+                                                             .where(tuple_(a_table.c.entity, a_table.c.row_id).in_(pairs)))}
 
     def _one(self, s, who: Principal, change: dict) -> dict:
         change_id = change.get("change_id")

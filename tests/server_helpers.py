@@ -74,3 +74,31 @@ def provision(engine) -> dict[str, str]:
         tokens[login] = issue_token(engine, PEPPER, login, ["read", "push"], 30)[1]
     tokens["ida-read"] = issue_token(engine, PEPPER, "ifk.ida", ["read"], 30)[1]
     return tokens
+
+
+@contextmanager
+def serve_process(db_url: str, *extra: str, output=None, verify=True, scheme: str = "http"):
+    """`wbtui serve` in its own process (the real command), yielding its URL once /health answers."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = free_port()
+    env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
+    sink = output if output is not None else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port), *extra], env=env,
+                            stdout=sink, stderr=subprocess.STDOUT)
+    url = f"{scheme}://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{url}/health", verify=verify).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

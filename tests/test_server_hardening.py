@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
 from conftest import COMPLETE_CASE, JC_CONFIG
-from server_helpers import PEPPER, free_port, pg_database, provision, running_server
+from server_helpers import PEPPER, free_port, pg_database, provision, running_server, serve_process
 
 SENTINEL_NAME = "Zyxwortmann"
 
@@ -138,61 +137,38 @@ def test_T19_the_server_process_writes_no_sozialdaten_to_its_output(db_url, tmp_
     engine = make_engine(db_url)
     init_schema(engine)
     tokens = provision(engine)
-    port = free_port()
-    env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
     log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        with open(log, "wb") as out, serve_process(db_url, output=out) as url:
+            cfg = tmp_path / "jc.toml"
+            cfg.write_text(JC_CONFIG.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
+            store = open_store(tmp_path / "jc.db")
+            jc = Services(store, load(cfg))
+            case_id = jc.create_case({**COMPLETE_CASE, "family_name": SENTINEL_NAME})
+            jc.record_contact(case_id, f"Gespräch mit {SENTINEL_NAME}, Kundennummer 123A456789")
+            enable(store)
+            client = SyncClient(store, url, tokens["ifk.ida"])
             try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        cfg = tmp_path / "jc.toml"
-        cfg.write_text(JC_CONFIG.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
-        store = open_store(tmp_path / "jc.db")
-        jc = Services(store, load(cfg))
-        case_id = jc.create_case({**COMPLETE_CASE, "family_name": SENTINEL_NAME})
-        jc.record_contact(case_id, f"Gespräch mit {SENTINEL_NAME}, Kundennummer 123A456789")
-        enable(store)
-        client = SyncClient(store, url, tokens["ifk.ida"])
-        try:
-            summary = client.sync()
-        finally:
-            client.close()
-        assert summary.pushed > 0 and summary.rejected == 0
-        _hello(url, "wbt_x.falsch")  # an error path, too
-        httpx.post(f"{url}/sync/v1/push", content=b'{"device_id": "' + SENTINEL_NAME.encode() + b'"',
-                   headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json"})
-        store.close()
+                summary = client.sync()
+            finally:
+                client.close()
+            assert summary.pushed > 0 and summary.rejected == 0
+            _hello(url, "wbt_x.falsch")  # an error path, too
+            httpx.post(f"{url}/sync/v1/push", content=b'{"device_id": "' + SENTINEL_NAME.encode() + b'"',
+                       headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json"})
+            store.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         engine.dispose()
     output = log.read_bytes()
     assert SENTINEL_NAME.encode() not in output and b"123A456789" not in output
     assert tokens["ifk.ida"].split(".")[1].encode() not in output
 
 
-def _serve_tls(tmp_path, db_url: str):
+def _certificate(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    port = free_port()
-    env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
-    proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port), "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"https://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/health", verify=str(cert)).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    return proc, url, cert
+    return cert, key
 
 
 def test_T11_client_refuses_an_unknown_certificate_and_trusts_the_configured_ca(tmp_path):
@@ -206,10 +182,10 @@ def test_T11_client_refuses_an_unknown_certificate_and_trusts_the_configured_ca(
     engine = make_engine(db_url)
     init_schema(engine)
     tokens = provision(engine)
-    proc, url, cert = _serve_tls(tmp_path, db_url)
+    cert, key = _certificate(tmp_path)
     store = open_store(tmp_path / "jc.db")
     enable(store)
-    try:
+    with serve_process(db_url, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key), scheme="https", verify=str(cert)) as url:
         client = SyncClient(store, url, tokens["ifk.ida"])  # system CAs only: the self-signed server is refused
         with pytest.raises(SyncError) as info:
             client.sync()
@@ -227,11 +203,8 @@ def test_T11_client_refuses_an_unknown_certificate_and_trusts_the_configured_ca(
         old.load_verify_locations(str(cert))
         old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_3
         assert httpx.get(f"{url}/health", verify=old).status_code == 200  # the server speaks TLS 1.3
-    finally:
-        store.close()
-        proc.terminate()
-        proc.wait(timeout=10)
-        engine.dispose()
+    store.close()
+    engine.dispose()
 
 
 def test_T10_token_is_read_from_stdin_and_stored_0600_never_taken_as_an_argument(tmp_path):
@@ -256,18 +229,7 @@ def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
     engine = make_engine(db_url)
     init_schema(engine)
     tokens = provision(engine)
-    port = free_port()
-    env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
-    proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+    with serve_process(db_url, "--workers", "2") as url:
         case_id = uuid.uuid4().hex
         statuses, lock = [], threading.Lock()
 
@@ -301,7 +263,4 @@ def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
                 if not page["has_more"]:
                     break
         assert len(pulled) == len(set(pulled)) == 80  # the feed holds each once, in commit order
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        engine.dispose()
+    engine.dispose()

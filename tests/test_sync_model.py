@@ -4,14 +4,13 @@ failed messages. The server app runs in-process behind a fault-injecting transpo
 
 from __future__ import annotations
 
-import random
 import sqlite3
 import tempfile
 from pathlib import Path
 
 import httpx
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from conftest import COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import PEPPER, provision

@@ -60,6 +60,22 @@ server_app.add_typer(server_token_app, name="token")
 EXIT_RULE, EXIT_NOT_FOUND, EXIT_ENV, EXIT_DENIED, EXIT_INTERNAL = 1, 3, 4, 5, 70
 
 
+def _ask_key() -> str:
+    """The store's passphrase from the terminal (never echoed, never on the command line)."""
+    import getpass
+
+    return getpass.getpass(t("cli.key_prompt"))
+
+
+def _ask_new_key() -> str:
+    first = _ask_key()
+    if _ask_key() != first:
+        from wbtui.data.errors import StoreError
+
+        raise StoreError("err.store_key_mismatch")
+    return first
+
+
 class State:
     """Lazily opened configuration, store and services for one command."""
 
@@ -99,14 +115,7 @@ class State:
         path = paths.db_path(self.db)
         if encryption.key_for(path) is not None:
             return
-        prompt = None
-        if sys.stdin.isatty():
-            import getpass
-
-            def prompt() -> str:
-                return getpass.getpass(t("cli.key_prompt"))
-
-        passphrase = encryption.passphrase_from(config, prompt=prompt)
+        passphrase = encryption.passphrase_from(config, prompt=_ask_key if sys.stdin.isatty() else None)
         paths.private_dir(path.parent)
         encryption.register(path, passphrase or "")
 
@@ -290,19 +299,7 @@ def store_encrypt() -> None:
 
     state = st()
     path = paths.db_path(state.db)
-    prompt = None
-    if sys.stdin.isatty():
-        import getpass
-
-        def prompt() -> str:
-            first = getpass.getpass(t("cli.key_prompt"))
-            if getpass.getpass(t("cli.key_prompt")) != first:
-                from wbtui.data.errors import StoreError
-
-                raise StoreError("err.store_key_wrong", path=str(path))
-            return first
-
-    passphrase = encryption.passphrase_from(state.config, prompt=prompt)
+    passphrase = encryption.passphrase_from(state.config, prompt=_ask_new_key if sys.stdin.isatty() else None)
     if not passphrase:
         from wbtui.data.errors import StoreError
 

@@ -647,3 +647,5 @@ EN.update({"tui.key.audit": "Audit trail", "tui.cmd.audit": "Audit trail (data p
            "tui.cmd.audit_help": "Who read or changed what, when; hash chain checked (F8, DSB only)",
            "tui.audit.title": "Audit trail (read-only)",
            "tui.help.audit": "## Audit trail\n\nThe latest 500 entries, newest first; above, the result of the hash-chain check. Role dsb only; opening it is logged too. Export: `wbtui audit export`. **r** reload · **Esc** back"})
+DE.update({"err.store_key_mismatch": "Die beiden Eingaben des Schlüssels stimmen nicht überein; nichts verschlüsselt."})
+EN.update({"err.store_key_mismatch": "The two entries of the key differ; nothing was encrypted."})

@@ -68,7 +68,6 @@ def main() -> None:
     audited_write = per_op(lambda case_id: services.record_contact(case_id, "Bench"))
     real_hook = audit.before_flush
     audit.before_flush = lambda *a, **k: None  # the same write without the audit trail
-    import wbtui.data.store as store_module  # noqa: F401 - the hook is looked up at session start
     try:
         bare_write = per_op(lambda case_id: services.record_contact(case_id, "Bench"))
     finally:

@@ -160,28 +160,15 @@ def main() -> None:
     print(f"server database: {args.db} (server in its own process: `wbtui serve`)")
 
     def serve(dburl: str) -> None:
-        import subprocess
-
-        from server_helpers import PEPPER, free_port
+        from server_helpers import serve_process
         from wbtui.server.store import init_schema, make_engine
 
         engine = make_engine(dburl)
         init_schema(engine)
-        port = free_port()
-        env = dict(os.environ, WBTUI_SERVER_DB=dburl, WBTUI_SERVER_PEPPER=PEPPER.decode())
-        proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port)], env=env)
-        url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{url}/health").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.05)
-            run(url, engine)
+            with serve_process(dburl) as url:
+                run(url, engine)
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
             engine.dispose()
 
     if args.db == "postgresql":

@@ -315,14 +315,13 @@ def test_T20_idle_lock_hides_every_case_and_only_the_login_unlocks(tmp_path):
             detail = app.screen.detail
             name = detail["person"]["family_name"]
             assert name in screen_text(app)
-            now = [app.clock()]
-            app.clock = lambda: now[0]  # frozen clock
-            app.last_input = now[0]
-            now[0] += 14 * 60
+            now = app.clock()
+            app.clock = lambda: now  # frozen clock
+            app.last_input = now - 14 * 60  # set right before each check: no stray event can move it in between
             app.lock_if_idle()
             await settle(pilot)
             assert type(app.screen).__name__ == "CaseDetailScreen"  # 14 minutes: not yet
-            now[0] += 60
+            app.last_input = now - 15 * 60
             app.lock_if_idle()
             await settle(pilot)
             assert type(app.screen).__name__ == "LockScreen"

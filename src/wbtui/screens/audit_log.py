@@ -4,32 +4,25 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from wbtui.i18n import t
+from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import safe
 
 SHOWN = 500
 
 
-class AuditScreen(Screen):
+class AuditScreen(TableScreen):
     HELP = t("tui.help.audit")
     BINDINGS = [
         Binding("r", "reload", t("tui.key.reload"), id="audit.reload"),
         Binding("escape", "back", t("tui.key.back"), id="audit.back"),
     ]
-    DEFAULT_CSS = """
-    AuditScreen DataTable { height: 1fr; }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield Label(t("tui.audit.title"), classes="title")
-        yield Label(t("tui.loading"), id="audit-status", classes="status")
-        yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+    TITLE_KEY = "tui.audit.title"
+    TABLE_ID = "audit"
+    STATUS_KEY = "tui.loading"
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

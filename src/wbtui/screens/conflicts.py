@@ -10,33 +10,27 @@ import uuid
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from wbtui.data.fields import FIELDS
 from wbtui.i18n import t
+from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe
 
 SQL = ("SELECT conflict_id, entity, row_id, field, kind, kept_value, lost_value, detail FROM sync_conflict"
        " WHERE status = 'open' ORDER BY created_at LIMIT 500")
 
 
-class ConflictScreen(Screen):
+class ConflictScreen(TableScreen):
     HELP = t("tui.help.conflicts")
     BINDINGS = [
         Binding("k", "keep", t("tui.key.keep"), id="conflicts.keep"),
         Binding("l", "take_lost", t("tui.key.take_lost"), id="conflicts.take"),
         Binding("escape", "back", t("tui.key.back"), id="conflicts.back"),
     ]
-    DEFAULT_CSS = "ConflictScreen DataTable { height: 1fr; }"
-
-    def compose(self) -> ComposeResult:
-        yield Label(t("tui.conflicts.title"), classes="title")
-        yield Label("", id="conflicts-status", classes="status")
-        yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+    TITLE_KEY = "tui.conflicts.title"
+    TABLE_ID = "conflicts"
 
     def on_screen_resume(self) -> None:
         self.query_one(DataTable).focus()

@@ -4,38 +4,30 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from wbtui.data.queries import TaskFilter, days_since, list_tasks, overdue_cases
 from wbtui.i18n import t
+from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 
 KIND_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim"}
 
 
-class FollowupScreen(Screen):
+class FollowupScreen(TableScreen):
     HELP = t("tui.help.followups")
     BINDINGS = [
         Binding("d", "done", t("tui.key.done"), id="fu.done"),
         Binding("t", "toggle_team", t("tui.key.team"), id="fu.team"),
         Binding("escape", "back", t("tui.key.back"), id="fu.back"),
     ]
-    DEFAULT_CSS = """
-    FollowupScreen DataTable { height: 1fr; }
-    """
+    TITLE_KEY = "tui.fu.title"
+    TABLE_ID = "fu"
 
     def __init__(self) -> None:
         super().__init__()
         self.team = False
-
-    def compose(self) -> ComposeResult:
-        yield Label(t("tui.fu.title"), classes="title")
-        yield Label("", id="fu-status", classes="status")
-        yield DataTable(id="fu", cursor_type="row", zebra_stripes=True)
-        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -8,13 +8,12 @@ import uuid
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from wbtui.i18n import t
 from wbtui.screens.handover import FEEDBACK
+from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 
 AGENTUR_SQL = """
@@ -34,20 +33,15 @@ WHERE e.type IN ({types}) AND e.at >= ? ORDER BY e.at DESC LIMIT 300
 """
 
 
-class InboxScreen(Screen):
+class InboxScreen(TableScreen):
     HELP = t("tui.help.inbox")
     BINDINGS = [
         Binding("a", "ack", t("tui.key.ack"), id="inbox.ack"),
         Binding("r", "query", t("tui.key.query"), id="inbox.query"),
         Binding("escape", "back", t("tui.key.back"), id="inbox.back"),
     ]
-    DEFAULT_CSS = "InboxScreen DataTable { height: 1fr; }"
-
-    def compose(self) -> ComposeResult:
-        yield Label(t("tui.inbox.title"), classes="title")
-        yield Label("", id="inbox-status", classes="status")
-        yield DataTable(id="inbox", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+    TITLE_KEY = "tui.inbox.title"
+    TABLE_ID = "inbox"
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from wbtui.data.errors import WbtuiError
+from wbtui.data.store import execute
 
 CASE_READ, CASE_WRITE = "case.read", "case.write"
 ART9_READ, ART9_WRITE = "art9.read", "art9.write"
@@ -114,7 +115,7 @@ def decide(subject: Subject, case: CaseRef, permission: str = CASE_READ, *, brea
 
 def case_ref(conn, case_id: str, agentur_side: bool = False) -> CaseRef | None:
     column = "agentur_org_id" if agentur_side else "jobcenter_org_id"
-    row = _exec(conn, "SELECT c.jobcenter_org_id, c.agentur_org_id, c.owner_user_id, u.team,"
+    row = execute(conn, "SELECT c.jobcenter_org_id, c.agentur_org_id, c.owner_user_id, u.team,"
                       f" c.{column} IS NULL OR EXISTS (SELECT 1 FROM organisation o WHERE o.id = c.{column}),"
                       " EXISTS (SELECT 1 FROM handover h WHERE h.case_id = c.id)"
                       " FROM fbw_case c LEFT JOIN app_user u ON u.id = c.owner_user_id WHERE c.id = ?", (case_id,)).fetchone()
@@ -123,7 +124,7 @@ def case_ref(conn, case_id: str, agentur_side: bool = False) -> CaseRef | None:
 
 def break_glass_active(conn, login: str, case_id: str, now: datetime | None = None) -> bool:
     now = now or datetime.now(timezone.utc)
-    row = _exec(conn, "SELECT 1 FROM break_glass WHERE actor = ? AND case_id = ? AND expires_at > ? LIMIT 1",
+    row = execute(conn, "SELECT 1 FROM break_glass WHERE actor = ? AND case_id = ? AND expires_at > ? LIMIT 1",
                 (login, case_id, now.isoformat())).fetchone()
     return row is not None
 
@@ -154,14 +155,9 @@ def open_break_glass(conn, subject: Subject, case_id: str, reason: str, who, now
         raise AccessDenied("err.access_denied", ref=case_id[:8])
     now = now or datetime.now(timezone.utc)
     expires = now + timedelta(hours=BREAK_GLASS_HOURS)
-    _exec(conn, "INSERT INTO break_glass (id, actor, case_id, reason, started_at, expires_at) VALUES (?,?,?,?,?,?)",
+    execute(conn, "INSERT INTO break_glass (id, actor, case_id, reason, started_at, expires_at) VALUES (?,?,?,?,?,?)",
           (uuid.uuid4().hex, subject.login, case_id, reason, now.isoformat(), expires.isoformat()))
     audit.append(conn, who, "break_glass", "fbw_case", object_id=case_id, case_id=case_id, reason=reason,
                  detail=f"bis {expires.isoformat(timespec='minutes')}")
     return expires
 
-
-def _exec(conn, sql: str, params: tuple = ()):
-    if hasattr(conn, "exec_driver_sql"):
-        return conn.exec_driver_sql(sql, params)
-    return conn.execute(sql, params)

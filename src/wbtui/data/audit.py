@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from wbtui.data.errors import WbtuiError
+from wbtui.data.store import execute
 
 
 class AuditFailed(WbtuiError):
@@ -42,6 +43,7 @@ class Who:
 
 
 SYSTEM = Who("system", "system", None, "internal")
+SYNC = Who("sync", "server", None, "sync")  # changes received from the central server
 
 _PERSON_GROUPS = {"kundennummer": "stammdaten", "bg_nummer": "stammdaten", "family_name": "stammdaten", "given_names": "stammdaten",
                   "birth_date": "stammdaten", "address": "stammdaten", "phone": "stammdaten", "email": "stammdaten",
@@ -75,12 +77,6 @@ def entry_hash(prev_hash: str, entry: dict) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-def _exec(conn, sql: str, params: tuple = ()):
-    """Run SQL on a sqlite3 connection or a SQLAlchemy connection alike."""
-    if hasattr(conn, "exec_driver_sql"):
-        return conn.exec_driver_sql(sql, params)
-    return conn.execute(sql, params)
-
 
 def append(conn, who: Who, action: str, object_type: str, *, object_id: str | None = None, case_id: str | None = None,
            groups: list[str] | tuple[str, ...] = (), fields: list[str] | tuple[str, ...] = (), purpose: str | None = None,
@@ -100,7 +96,7 @@ def _append(conn, who, action, object_type, object_id, case_id, groups, fields, 
     from wbtui.safetext import clean_opt
 
     reason = clean_opt(reason)
-    row = _exec(conn, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    row = execute(conn, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     prev = row[0] if row else GENESIS
     entry = {"id": uuid.uuid4().hex, "at": _now(), "actor": who.login, "role": who.role, "org": who.org, "channel": who.channel,
              "action": action, "object_type": object_type, "object_id": object_id, "case_id": case_id,
@@ -108,7 +104,7 @@ def _append(conn, who, action, object_type, object_id, case_id, groups, fields, 
              "reason": reason, "detail": detail, "outcome": outcome}
     digest = entry_hash(prev, entry)
     columns = ", ".join(HASHED)
-    _exec(conn, f"INSERT INTO audit_log ({columns}, prev_hash, hash) VALUES ({', '.join('?' * (len(HASHED) + 2))})",
+    execute(conn, f"INSERT INTO audit_log ({columns}, prev_hash, hash) VALUES ({', '.join('?' * (len(HASHED) + 2))})",
           tuple(entry[key] for key in HASHED) + (prev, digest))
     return digest
 

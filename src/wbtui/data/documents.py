@@ -60,12 +60,6 @@ def text(value) -> str:
     return clean(str(value)) or DASH
 
 
-def md(value) -> str:
-    """Plain text for Markdown: control characters removed, every markup character escaped."""
-    plain = text(value)
-    return plain if plain == DASH else _MD_SPECIAL.sub(r"\\\1", plain)
-
-
 def _de_date(value) -> str:
     raw = str(value or "")
     if re.match(r"^\d{4}-\d{2}-\d{2}", raw):

@@ -59,6 +59,8 @@ def forget(db: Path) -> None:
 
 
 def key_for(db: Path) -> str | None:
+    if not _KEYS:  # the common case, on every connection: no path resolution needed
+        return None
     return _KEYS.get(str(Path(db).resolve()))
 
 

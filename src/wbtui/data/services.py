@@ -655,19 +655,19 @@ class Services:
 
         if self.actor.side != process.JC:
             raise access.AccessDenied("err.revoke_needs_jobcenter")
+        from sqlmodel import select
+
+        from wbtui.sync.recorder import queue_command
+
+        reason = clean(reason)[:40] or "handover_revoked"
         with self._tx() as s:
             case, _ = self._load(s, case_id)
-            if case.agentur_org_id is None and not case.stage == Stage.CLOSED:
-                from sqlmodel import select
-
-                if s.exec(select(Handover).where(Handover.case_id == case.id)).first() is None:
-                    raise WbtuiError("err.export_needs_handover")
+            if s.exec(select(Handover).where(Handover.case_id == case.id)).first() is None:
+                raise WbtuiError("err.export_needs_handover")
             case.agentur_org_id = None
-            from wbtui.sync.recorder import queue_command
-
-            queue_command(s, "handover.revoke", case_id=case.id.hex, reason=clean(reason)[:40] or "handover_revoked")
+            queue_command(s, "handover.revoke", case_id=case.id.hex, reason=reason)
             self._touch(case)
-            self._event(s, case, "handover_revoked", reason=clean(reason)[:40])
+            self._event(s, case, "handover_revoked", reason=reason)
 
     def ack_handover(self, case_id: uuid.UUID, *, appointment_at: datetime | None = None) -> None:
         with self._tx() as s:

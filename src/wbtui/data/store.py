@@ -40,6 +40,13 @@ def apply_pragmas(con) -> None:
     cur.close()
 
 
+def execute(conn, sql: str, params: tuple = ()):
+    """Run SQL on a sqlite3 connection or a SQLAlchemy connection alike (audit and access use both)."""
+    if hasattr(conn, "exec_driver_sql"):
+        return conn.exec_driver_sql(sql, params)
+    return conn.execute(sql, params)
+
+
 def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A sqlite3 (or, for an encrypted store, SQLCipher) connection with the store's pragmas (autocommit mode)."""
     from wbtui.data import encryption

@@ -239,7 +239,7 @@ class SyncServer:
             s.add(SrvAppend(entity=entity, row_id=row_id, case_id=case_id, data=json.dumps(data), hlc=change["hlc"]))
             payload = json.dumps({"data": data, "hlc": change["hlc"]})
             for org in grants:
-                self._feed(s, org, "append", entity, row_id, case_id, payload)
+                _feed(s, org, "append", entity, row_id, case_id, payload)
         return {"change_id": change["change_id"], "status": "applied"}
 
     def _set(self, s, change, entity, row_id, case_id, grants) -> dict:
@@ -279,19 +279,15 @@ class SyncServer:
         if applied:
             payload = json.dumps({"fields": applied})
             for org in grants:
-                self._feed(s, org, "set", entity, row_id, case_id, payload)
+                _feed(s, org, "set", entity, row_id, case_id, payload)
         for conflict in conflicts:
             for org in grants:
-                self._feed(s, org, "conflict", entity, row_id, case_id, json.dumps(conflict))
+                _feed(s, org, "conflict", entity, row_id, case_id, json.dumps(conflict))
         status = "applied" if applied else "superseded"
         if conflicts:
             status = "conflict"
         return {"change_id": change["change_id"], "status": status, "fields": per_field,
                 "conflict_ids": [c["conflict_id"] for c in conflicts]}
-
-    @staticmethod
-    def _feed(s, org_id, kind, entity, row_id, case_id, payload) -> None:
-        s.info["cache"]["feed"].append({"org_id": org_id, "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id, "payload": payload})
 
     def _conflict(self, s, case_id, entity, row_id, field, kept, lost) -> dict:
         conflict = SrvConflict(conflict_id=uuid.uuid4().hex, case_id=case_id, entity=entity, row_id=row_id, field=field,
@@ -332,7 +328,7 @@ class SyncServer:
             s.add(SrvGrant(case_id=case_id, org_id=target.id, access="referral"))
             s.info["cache"]["grants"].setdefault(case_id, {})[target.id] = "referral"
             s.flush()
-            self._feed(s, target.id, "grant", None, None, case_id, json.dumps(self._snapshot(s, case_id)))
+            _feed(s, target.id, "grant", None, None, case_id, json.dumps(self._snapshot(s, case_id)))
         s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="grant", detail=json.dumps({"case": case_id, "to": target.id})))
 
     def _cmd_handover_revoke(self, s, who: Principal, case_id: str, args: dict) -> None:
@@ -425,12 +421,14 @@ def _has_control(value) -> bool:
 
 # -- access changes (commands and administration share them) ----------------------------------------
 
-def _feed_now(s, org_id: str, kind: str, case_id: str, payload: dict) -> None:
+def _feed(s, org_id: str, kind: str, entity: str | None, row_id: str | None, case_id: str | None, payload: str) -> None:
+    """One feed entry: inside a push it joins the batch's bulk insert (order kept), otherwise it is inserted now."""
+    row = {"org_id": org_id, "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id, "payload": payload}
     cache = s.info.get("cache")
     if cache is not None and "feed" in cache:
-        cache["feed"].append({"org_id": org_id, "kind": kind, "entity": None, "row_id": None, "case_id": case_id, "payload": json.dumps(payload)})
+        cache["feed"].append(row)
     else:  # Core insert without tx_id: on PostgreSQL the column default stamps the transaction id
-        s.execute(insert(SrvFeed.__table__).values(org_id=org_id, kind=kind, case_id=case_id, payload=json.dumps(payload)))
+        s.execute(insert(SrvFeed.__table__).values(**row))
 
 
 def revoke_grant(s, case_id: str, org_id: str, *, reason: str, by: Principal | None = None) -> bool:
@@ -442,7 +440,7 @@ def revoke_grant(s, case_id: str, org_id: str, *, reason: str, by: Principal | N
     cache = s.info.get("cache")
     if cache is not None:
         cache.get("grants", {}).get(case_id, {}).pop(org_id, None)
-    _feed_now(s, org_id, "revoke", case_id, {"reason": reason})
+    _feed(s, org_id, "revoke", None, None, case_id, json.dumps({"reason": reason}))
     s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="revoke",
                    detail=json.dumps({"case": case_id, "org": org_id, "reason": reason})))
     return True
@@ -467,7 +465,7 @@ def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> 
         for key in rows:
             cache["rowcase"].pop(key, None)
     for org_id in holders:
-        _feed_now(s, org_id, "purge", case_id, {"reason": reason})
+        _feed(s, org_id, "purge", None, None, case_id, json.dumps({"reason": reason}))
     s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="purge",
                    detail=json.dumps({"case": case_id, "orgs": len(holders), "reason": reason})))
     return len(holders)

@@ -345,7 +345,7 @@ def _audit_received(con, table: str, row_id: str, action: str, fields: list[str]
 
     case_id = row_id if table == "fbw_case" else (specs.get("case_id") or {}).get("v")
     art9 = bool((specs.get("art9") or {}).get("v"))
-    audit.append(con, audit.Who("sync", "server", None, "sync"), "sync_apply", table, object_id=row_id, case_id=case_id,
+    audit.append(con, audit.SYNC, "sync_apply", table, object_id=row_id, case_id=case_id,
                  groups=audit.data_groups(table, fields, art9=art9), fields=fields, detail=action)
 
 
@@ -361,8 +361,7 @@ def drop_case(con, case_id: str | None, kind: str) -> bool:
     for change_id, entity, row_id, payload in pending:
         con.execute("INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
                     " VALUES (?, ?, ?, 'access_lost', ?, ?, datetime('now'))", (change_id, entity, row_id, payload, kind))
-    delete_case(con, case_id, keep_conflicts=True)
-    con.execute("DELETE FROM outbox WHERE case_id = ? AND state = 'pending'", (case_id,))
-    audit.append(con, audit.Who("sync", "server", None, "sync"), "delete", "fbw_case", object_id=case_id, case_id=case_id,
+    delete_case(con, case_id, keep_conflicts=True)  # also removes the case's outbox rows
+    audit.append(con, audit.SYNC, "delete", "fbw_case", object_id=case_id, case_id=case_id,
                  detail=f"{kind}; {len(pending)} access_lost")
     return True

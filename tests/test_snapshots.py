@@ -69,6 +69,17 @@ class TestScreens:
     def test_inbox_agentur(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), terminal_size=size, run_before=scenario("i"))
 
+    def test_idle_lock(self, snap_compare, snapdir, size):
+        async def locked(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("enter")  # a case on screen, then the quiet spell
+            await settle(pilot)
+            pilot.app.last_input = pilot.app.clock() - 16 * 60
+            pilot.app.lock_if_idle()
+            await settle(pilot)
+
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=locked)
+
     def test_help_panel(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("f1"))
 

@@ -18,6 +18,7 @@ class LockScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     LockScreen { background: $background; align: center middle; }
     LockScreen .dialog { width: 60; }
+    LockScreen .hint { width: 100%; }
     """
     BINDINGS: list = []
 

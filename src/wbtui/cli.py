@@ -551,7 +551,8 @@ def _print_detail(d: dict, state: State) -> None:
             typer.echo(f"  {t('field.' + key)}: {_clean(p[key])}")
     typer.echo(t("hdr.need"))
     for key in ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "necessity_reason", "legal_basis",
-                "counselling_outcome", "appointment_at", "voucher_valid_until", "course_start", "course_planned_end", "close_reason"):
+                "counselling_outcome", "appointment_at", "voucher_valid_until", "course_start", "course_planned_end", "kursnet_id",
+                "close_reason"):
         if c.get(key):
             typer.echo(f"  {t('field.' + key)}: {_clean(c[key])}")
     if d["obstacles"] or d["art9_hidden"]:
@@ -1133,10 +1134,13 @@ def sync_run(
         raise WbtuiError(exc.key, **exc.params) from None
     finally:
         client.close()
-    data = {"pushed": summary.pushed, "rejected": summary.rejected, "pulled": summary.pulled, "conflicts": summary.conflicts, "grants": summary.grants}
+    data = {"pushed": summary.pushed, "rejected": summary.rejected, "pulled": summary.pulled, "conflicts": summary.conflicts,
+            "grants": summary.grants, "dropped": summary.dropped, "reset": summary.reset}
     if as_json:
         out_json(data)
     else:
+        if summary.reset:
+            typer.echo(t("cli.sync_reset", dropped=summary.dropped))
         typer.echo(t("cli.sync_done", **data))
 
 
@@ -1246,6 +1250,31 @@ def server_revoke_access(case_id: str = typer.Argument(..., help="Fallkennung (3
 
     revoke_case_access(_server_engine(), case_id.lower(), org)
     typer.echo(t("cli.srv_access_revoked", ref=case_id[:8], org=org))
+
+
+@server_app.command("compact")
+@command
+def server_compact(
+    keep_days: int = typer.Option(30, "--keep-days", min=0, max=3650,
+                                  help="Einträge der letzten N Tage bleiben unverändert; Geräte, die länger nicht abgeglichen haben, gleichen neu ab."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Verdichtet die Änderungsfeeds: überschriebene Feldstände und entzogene Fälle fallen weg."""
+    from wbtui.server.compaction import compact
+
+    results = compact(_server_engine(), keep_days=keep_days)
+    if as_json:
+        out_json([r.as_dict() for r in results])
+        return
+    from sqlmodel import Session, select
+
+    from wbtui.server.models import SrvOrg
+
+    with Session(_server_engine()) as s:
+        names = {o.id: o.name for o in s.exec(select(SrvOrg))}
+    for r in results:
+        typer.echo(t("cli.srv_compacted", org=names.get(r.org, r.org), before=r.before, removed=r.removed, rewritten=r.rewritten,
+                     horizon="–" if r.horizon is None else f"{r.horizon[0]}:{r.horizon[1]}"))
 
 
 @server_token_app.command("issue")

@@ -649,3 +649,14 @@ EN.update({"tui.key.audit": "Audit trail", "tui.cmd.audit": "Audit trail (data p
            "tui.help.audit": "## Audit trail\n\nThe latest 500 entries, newest first; above, the result of the hash-chain check. Role dsb only; opening it is logged too. Export: `wbtui audit export`. **r** reload · **Esc** back"})
 DE.update({"err.store_key_mismatch": "Die beiden Eingaben des Schlüssels stimmen nicht überein; nichts verschlüsselt."})
 EN.update({"err.store_key_mismatch": "The two entries of the key differ; nothing was encrypted."})
+
+DE.update({"field.kursnet_id": "KURSNET-Angebots-ID",
+           "err.bad_kursnet": "Ungültige KURSNET-Angebots-ID „{value}“ (bis 40 Zeichen: Buchstaben, Ziffern, . / -)",
+           "err.sync_reset": "Der Abgleich musste mehrmals neu beginnen (Server verdichtet gerade); bitte später erneut.",
+           "cli.sync_reset": "Der Server hat ältere Einträge verdichtet: Bestand neu abgeglichen, {dropped} nicht mehr zugängliche(r) Fall/Fälle entfernt.",
+           "cli.srv_compacted": "{org}: {before} Einträge, {removed} entfernt, {rewritten} gekürzt (bis Position {horizon})."})
+EN.update({"field.kursnet_id": "KURSNET offer ID",
+           "err.bad_kursnet": "Invalid KURSNET offer ID “{value}” (up to 40 characters: letters, digits, . / -)",
+           "err.sync_reset": "The sync had to start over several times (the server is compacting); please try again later.",
+           "cli.sync_reset": "The server compacted older entries: data re-synced, {dropped} case(s) no longer accessible removed.",
+           "cli.srv_compacted": "{org}: {before} entries, {removed} removed, {rewritten} shortened (up to position {horizon})."})

@@ -18,6 +18,7 @@ _DATE_DE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _PHONE = re.compile(r"^[+0-9 ()/\-]{4,30}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BG = re.compile(r"^\d{5}BG\d{7}$")
+_KURSNET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,39}$")
 
 
 def parse_date(text: str | date | None, *, field: str = "date") -> date | None:
@@ -98,6 +99,7 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("availability", "case", "text"),
         FieldSpec("legal_basis", "case", "choice", process.LEGAL_BASES),
         FieldSpec("counselling_outcome", "case", "choice", process.COUNSELLING_OUTCOMES),
+        FieldSpec("kursnet_id", "case", "kursnet"),
     )
 }
 
@@ -151,6 +153,11 @@ def parse_field(name: str, raw) -> object:
         value = text.upper().replace(" ", "")
         if not _BG.match(value):
             raise WbtuiError("err.bad_bg", value=text)
+        return value
+    if kind == "kursnet":
+        value = text.replace(" ", "")
+        if not _KURSNET.match(value):
+            raise WbtuiError("err.bad_kursnet", value=text)
         return value
     if kind == "phone":
         if not _PHONE.match(text):

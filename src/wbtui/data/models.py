@@ -119,6 +119,7 @@ class FbwCase(SQLModel, table=True):
     voucher_valid_until: date | None = None
     course_start: date | None = None
     course_planned_end: date | None = None
+    kursnet_id: str | None = None  # KURSNET offer ID of the approved course (sync schema 2)
     last_contact_at: datetime | None = None
     close_reason: str | None = None
     closed_at: datetime | None = None

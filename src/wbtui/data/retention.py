@@ -99,6 +99,7 @@ def _delete_sync_traces(con, row_ids: list[str], case_id: str | None, keep_confl
         marks = ",".join("?" * len(chunk))
         con.execute(f"DELETE FROM outbox WHERE row_id IN ({marks})", chunk)
         con.execute(f"DELETE FROM field_clock WHERE row_id IN ({marks})", chunk)
+        con.execute(f"DELETE FROM sync_extra WHERE row_id IN ({marks})", chunk)
         if not keep_conflicts:
             con.execute(f"DELETE FROM sync_conflict WHERE row_id IN ({marks})", chunk)
 

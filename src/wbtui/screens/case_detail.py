@@ -175,7 +175,7 @@ class CaseDetailScreen(Screen):
         out.append(Text(t("hdr.need") + "\n", style="bold"))
         for key in ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "necessity_reason",
                     "legal_basis", "counselling_outcome", "appointment_at", "voucher_valid_until", "course_start",
-                    "course_planned_end", "close_reason"):
+                    "course_planned_end", "kursnet_id", "close_reason"):
             if c.get(key) not in (None, ""):
                 value = fmt_date(c[key]) if key in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end", "appointment_at") else c[key]
                 out.append(f"  {t('field.' + key)}: ")

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from wbtui import __version__
 from wbtui.server.auth import Principal, authenticate, parse
 from wbtui.server.guard import FailureLimiter, InFlight
+from wbtui.sync.schema import SCHEMA_RANGE
 from wbtui.server.models import SrvAudit
-from wbtui.server.sync_service import LIMITS, Rejected, SyncServer
+from wbtui.server.sync_service import LIMITS, Gone, Rejected, SyncServer, UpgradeRequired
 
 
 class HelloBody(BaseModel):
@@ -82,17 +83,26 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
     def hello(body: HelloBody, who: Principal = Depends(principal)) -> dict:
         return service.hello(who, body.model_dump())
 
-    @app.post("/sync/v1/push")
+    @app.post("/sync/v1/push", responses={426: {"description": "The client's schema version is not accepted; update wbtui "
+                                                              "(pending changes stay on the device)."}})
     def push(body: PushBody, who: Principal = Depends(principal)) -> dict:
         if "push" not in who.scopes:
             raise HTTPException(status_code=403, detail="token lacks the push scope")
-        return service.push(who, body.changes)
+        try:
+            return service.push(who, body.changes, body.schema_version)
+        except UpgradeRequired:
+            lo, hi = SCHEMA_RANGE
+            return JSONResponse({"detail": f"schema version {body.schema_version} not in {lo}..{hi}", "action": "upgrade_required"},
+                                status_code=426)
 
-    @app.get("/sync/v1/pull")
+    @app.get("/sync/v1/pull", responses={410: {"description": "The cursor lies in a compacted part of the feed; "
+                                                               "start again without a cursor (body: {\"action\": \"reset\"})."}})
     def pull(cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=500, ge=1, le=1000),
              who: Principal = Depends(principal)) -> dict:
         try:
             return service.pull(who, cursor, limit)
+        except Gone:
+            return JSONResponse({"detail": "cursor below the compaction horizon", "action": "reset"}, status_code=410)
         except Rejected as exc:
             raise HTTPException(status_code=403 if exc.reason == "forbidden" else 400, detail=exc.reason) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, func
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -98,6 +98,21 @@ class SrvFeed(ServerModel, table=True):
     row_id: str | None = None
     case_id: str | None = None
     payload: str = Field(sa_column=Column(Text, nullable=False))
+    # when the entry was written (the database's clock): compaction keeps recent entries untouched
+    created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), server_default=func.now()))
+
+
+class SrvCompaction(ServerModel, table=True):
+    """How far an organisation's feed has been compacted; a cursor below this point must start again."""
+
+    __tablename__ = "srv_compaction"
+    org_id: str = Field(primary_key=True)
+    tx_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    generation: int = 1  # counts compactions; a cursor from an earlier generation below the horizon gets 410
+    compacted_at: datetime = Field(default_factory=now)
+    removed: int = 0
+    rewritten: int = 0
 
 
 class SrvConflict(ServerModel, table=True):

@@ -29,7 +29,14 @@ def make_engine(url: str):
 
 
 def init_schema(engine) -> None:
+    from sqlalchemy import inspect
+
     ServerModel.metadata.create_all(engine)
+    # additive upgrades of tables that existed before a column was added (create_all never alters)
+    columns = {c["name"] for c in inspect(engine).get_columns("srv_feed")}
+    if "created_at" not in columns:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE srv_feed ADD COLUMN created_at TIMESTAMP" + (" WITH TIME ZONE" if engine.dialect.name == "postgresql" else "")))
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             # stamp each feed row with its transaction id; pulls read only below the oldest running one

@@ -39,6 +39,14 @@ class Register:
         self.value, self.hlc, self.origin, self.new, self.dirty = value, hlc, origin, new, False
 
 
+class UpgradeRequired(Exception):
+    """The client's schema version lies outside what this server accepts (426)."""
+
+
+class Gone(Exception):
+    """The cursor points into a compacted part of the feed: the device must start again (410)."""
+
+
 class Rejected(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
@@ -46,17 +54,22 @@ class Rejected(Exception):
         self.detail = detail
 
 
-def encode_cursor(tx: int, seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"v": 1, "tx": tx, "seq": seq}).encode()).decode()
+def encode_cursor(tx: int, seq: int, generation: int = 0) -> str:
+    """Opaque pull cursor: feed position and the compaction generation it was read in."""
+    return base64.urlsafe_b64encode(json.dumps({"v": 1, "tx": tx, "seq": seq, "g": generation}).encode()).decode()
 
 
 def decode_cursor(cursor: str | None) -> tuple[int, int]:
+    return _decode(cursor)[:2]
+
+
+def _decode(cursor: str | None) -> tuple[int, int, int]:
     if not cursor:
-        return 0, 0
+        return 0, 0, 0
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(data["tx"]), int(data["seq"])
-    except (ValueError, KeyError, TypeError):
+        return int(data["tx"]), int(data["seq"]), int(data.get("g", 0))
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise Rejected("validation", "bad cursor") from None
 
 
@@ -80,15 +93,18 @@ class SyncServer:
                 "org_id": who.org_id, "org_kind": who.org_kind, "role": who.role, "organisations": orgs, "limits": LIMITS}
 
     # -- push ------------------------------------------------------------------------
-    def push(self, who: Principal, changes: list[dict]) -> dict:
+    def push(self, who: Principal, changes: list[dict], schema_version: int = schema.SCHEMA_VERSION) -> dict:
         """Apply a batch in one transaction. Two requests that create the same new rows at the same
         moment (PostgreSQL, several workers) collide on a key; the loser simply runs again and then
         sees the winner's rows — every change is idempotent, so nothing is doubled."""
         from sqlalchemy.exc import DBAPIError, IntegrityError
 
+        lo, hi = schema.SCHEMA_RANGE
+        if not (isinstance(schema_version, int) and lo <= schema_version <= hi):
+            raise UpgradeRequired()
         for attempt in range(4):
             try:
-                return self._push_once(who, changes)
+                return self._push_once(who, changes, schema_version)
             except (IntegrityError, DBAPIError) as exc:
                 retryable = isinstance(exc, IntegrityError) or "deadlock" in str(exc).lower() or "serializ" in str(exc).lower()
                 if not retryable or attempt == 3:
@@ -96,10 +112,11 @@ class SyncServer:
                 time.sleep(0.01 * (attempt + 1) + random.random() * 0.02)
         raise AssertionError("unreachable")
 
-    def _push_once(self, who: Principal, changes: list[dict]) -> dict:
+    def _push_once(self, who: Principal, changes: list[dict], version: int) -> dict:
         results = []
         with Session(self.engine, autoflush=False) as s:
-            s.info["cache"] = {"feed": [], "new_applied": []}
+            # a client knows the fields of its own schema version only; it cannot send newer ones
+            s.info["cache"] = {"feed": [], "new_applied": [], "version": version}
             self._prefetch(s, changes)
             for change in changes:
                 results.append(self._one(s, who, change))
@@ -229,7 +246,7 @@ class SyncServer:
         if entity not in schema.APPEND_TABLES:
             raise Rejected("schema")
         data = change.get("data") or (change.get("payload") or {}).get("data")
-        if not isinstance(data, dict) or set(data) - set(schema.fields_of(entity)):
+        if not isinstance(data, dict) or set(data) - set(schema.fields_of(entity, s.info["cache"]["version"])):
             raise Rejected("schema")
         if _has_control(data):
             raise Rejected("validation", "control characters")
@@ -246,7 +263,7 @@ class SyncServer:
         if entity not in schema.REGISTER_TABLES:
             raise Rejected("schema")
         fields = change.get("fields") or change.get("payload")
-        allowed = set(schema.fields_of(entity))
+        allowed = set(schema.fields_of(entity, s.info["cache"]["version"]))
         if not isinstance(fields, dict) or not fields or set(fields) - allowed:
             raise Rejected("schema")
         if _has_control({k: v.get("v") for k, v in fields.items() if isinstance(v, dict)}):
@@ -324,11 +341,7 @@ class SyncServer:
         reasons = self._handover_reasons(s, case_id)
         if reasons:
             raise Rejected("validation", "; ".join(k for k, _ in reasons))
-        if s.get(SrvGrant, (case_id, target.id)) is None:
-            s.add(SrvGrant(case_id=case_id, org_id=target.id, access="referral"))
-            s.info["cache"]["grants"].setdefault(case_id, {})[target.id] = "referral"
-            s.flush()
-            _feed(s, target.id, "grant", None, None, case_id, json.dumps(self._snapshot(s, case_id)))
+        grant_referral(s, case_id, target.id)
         s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="grant", detail=json.dumps({"case": case_id, "to": target.id})))
 
     def _cmd_handover_revoke(self, s, who: Principal, case_id: str, args: dict) -> None:
@@ -343,34 +356,13 @@ class SyncServer:
     def _cmd_case_purge(self, s, who: Principal, case_id: str, args: dict) -> None:
         purge_case(s, case_id, reason=str(args.get("reason") or "retention")[:40], by=who)
 
-    def _registers(self, s, case_id: str) -> dict[tuple[str, str], dict]:
-        rows = s.execute(
-            text("SELECT f.entity, f.row_id, f.field, f.value, f.hlc FROM srv_field f JOIN srv_row_case r"
-                 " ON r.entity = f.entity AND r.row_id = f.row_id WHERE r.case_id = :case"),
-            {"case": case_id},
-        ).fetchall()
-        out: dict[tuple[str, str], dict] = {}
-        for entity, row_id, field, value, hlc in rows:
-            out.setdefault((entity, row_id), {})[field] = {"v": json.loads(value) if value else None, "hlc": hlc}
-        return out
-
-    def _snapshot(self, s, case_id: str) -> dict:
-        registers = self._registers(s, case_id)
-        rows = sorted(registers.items(), key=lambda item: schema.ENTITY_ORDER.index(item[0][0]))
-        appends = s.exec(select(SrvAppend).where(SrvAppend.case_id == case_id)).scalars().all()
-        return {
-            "case_id": case_id,
-            "rows": [{"entity": e, "row_id": r, "fields": f} for (e, r), f in rows],
-            "appends": [{"entity": a.entity, "row_id": a.row_id, "data": json.loads(a.data), "hlc": a.hlc} for a in appends],
-        }
-
     def _handover_reasons(self, s, case_id: str) -> list:
         """The same process rule as on the client (data.process), over the server's registers."""
         from wbtui.data import process
         from wbtui.data.models import Consent
         from wbtui.data.services import consent_covers
 
-        registers = self._registers(s, case_id)
+        registers = case_registers(s, case_id)
         plain = {key: {f: spec["v"] for f, spec in fields.items()} for key, fields in registers.items()}
         case = plain.get(("case", case_id), {})
         person = next((v for (e, r), v in plain.items() if e == "person"), {})
@@ -396,15 +388,28 @@ class SyncServer:
     def pull(self, who: Principal, cursor: str | None, limit: int) -> dict:
         if "read" not in who.scopes or who.role not in CASE_ROLES:
             raise Rejected("forbidden")
-        tx, seq = decode_cursor(cursor)
+        from wbtui.server.compaction import horizon
+
+        tx, seq, generation = _decode(cursor)
         limit = max(1, min(limit, LIMITS["pull_page"]))
         with self.engine.connect() as conn:
+            compacted = horizon(conn, who.org_id)
+            if compacted is not None:
+                # a cursor read before the latest compaction and pointing below its horizon has lost entries
+                h_tx, h_seq, current = compacted
+                if (tx, seq) != (0, 0) and generation < current and self._position(tx, seq) < self._position(h_tx, h_seq):
+                    raise Gone()
+                generation = current
             rows = feed_page(conn, self.dialect, who.org_id, tx, seq, limit)
         changes = []
         for row_tx, row_seq, kind, entity, row_id, case_id, payload in rows:
             changes.append({**json.loads(payload), "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id})
             tx, seq = row_tx, row_seq
-        return {"changes": changes, "cursor": encode_cursor(tx, seq), "has_more": len(rows) == limit}
+        return {"changes": changes, "cursor": encode_cursor(tx, seq, generation), "has_more": len(rows) == limit}
+
+    def _position(self, tx: int, seq: int) -> tuple[int, int]:
+        """Feed order: (transaction, seq) on PostgreSQL, seq alone on SQLite."""
+        return (tx, seq) if self.dialect == "postgresql" else (0, seq)
 
 
 def _has_control(value) -> bool:
@@ -431,6 +436,44 @@ def _feed(s, org_id: str, kind: str, entity: str | None, row_id: str | None, cas
         s.execute(insert(SrvFeed.__table__).values(**row))
 
 
+def case_registers(s, case_id: str) -> dict[tuple[str, str], dict]:
+    """Every field register of a case: (entity, row) -> {field: {"v", "hlc"}}."""
+    rows = s.execute(
+        text("SELECT f.entity, f.row_id, f.field, f.value, f.hlc FROM srv_field f JOIN srv_row_case r"
+             " ON r.entity = f.entity AND r.row_id = f.row_id WHERE r.case_id = :case"),
+        {"case": case_id},
+    ).fetchall()
+    out: dict[tuple[str, str], dict] = {}
+    for entity, row_id, field, value, hlc in rows:
+        out.setdefault((entity, row_id), {})[field] = {"v": json.loads(value) if value else None, "hlc": hlc}
+    return out
+
+
+def case_snapshot(s, case_id: str) -> dict:
+    """The whole case as a grant carries it: registers with their clocks, and the appended events."""
+    registers = case_registers(s, case_id)
+    rows = sorted(registers.items(), key=lambda item: schema.ENTITY_ORDER.index(item[0][0]))
+    appends = s.exec(select(SrvAppend).where(SrvAppend.case_id == case_id)).scalars().all()
+    return {
+        "case_id": case_id,
+        "rows": [{"entity": e, "row_id": r, "fields": f} for (e, r), f in rows],
+        "appends": [{"entity": a.entity, "row_id": a.row_id, "data": json.loads(a.data), "hlc": a.hlc} for a in appends],
+    }
+
+
+def grant_referral(s, case_id: str, org_id: str) -> bool:
+    """Give an Agentur access to a case: the grant and a snapshot of the case in its feed."""
+    if s.get(SrvGrant, (case_id, org_id)) is not None:
+        return False
+    s.add(SrvGrant(case_id=case_id, org_id=org_id, access="referral"))
+    cache = s.info.get("cache")
+    if cache is not None:
+        cache.setdefault("grants", {}).setdefault(case_id, {})[org_id] = "referral"
+    s.flush()
+    _feed(s, org_id, "grant", None, None, case_id, json.dumps(case_snapshot(s, case_id)))
+    return True
+
+
 def revoke_grant(s, case_id: str, org_id: str, *, reason: str, by: Principal | None = None) -> bool:
     """Withdraw one organisation's access: its devices delete the case at their next pull; later writes are refused."""
     grant = s.get(SrvGrant, (case_id, org_id))
@@ -454,8 +497,10 @@ def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> 
                    " AND r.row_id = srv_field.row_id AND r.case_id = :case)"), {"case": case_id})
     for table in ("srv_row_case", "srv_append", "srv_grant", "srv_conflict"):
         s.execute(text(f"DELETE FROM {table} WHERE case_id = :case"), {"case": case_id})
-    # old feed entries keep their place in the order (cursors point into it) but lose their content
-    s.execute(text("UPDATE srv_feed SET kind = 'erased', entity = NULL, row_id = NULL, payload = '{}' WHERE case_id = :case"), {"case": case_id})
+    # old feed entries keep their place in the order (cursors point into it) but lose their content;
+    # earlier withdrawals stay: a device offline since before one must still drop the case
+    s.execute(text("UPDATE srv_feed SET kind = 'erased', entity = NULL, row_id = NULL, payload = '{}'"
+                   " WHERE case_id = :case AND kind NOT IN ('revoke', 'purge')"), {"case": case_id})
     cache = s.info.get("cache")
     if cache is not None:
         cache.get("grants", {}).pop(case_id, None)

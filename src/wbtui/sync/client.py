@@ -16,6 +16,7 @@ from wbtui.sync import schema
 from wbtui.sync.hlc import Clock
 
 BATCH = 500
+MAX_RESETS = 3  # starts from the beginning within one sync (the server compacting meanwhile)
 
 
 class SyncError(Exception):
@@ -33,6 +34,7 @@ class Summary:
     conflicts: int = 0
     grants: int = 0
     dropped: int = 0
+    reset: bool = False
     reasons: list[str] = field(default_factory=list)
 
 
@@ -102,13 +104,16 @@ def tls_context(ca_file: str | None):
 
 
 class SyncClient:
-    def __init__(self, store, url: str, token: str, *, transport=None, timeout: float = 30.0, verify=True) -> None:
-        """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off."""
+    def __init__(self, store, url: str, token: str, *, transport=None, timeout: float = 30.0, verify=True,
+                 schema_version: int = schema.SCHEMA_VERSION) -> None:
+        """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off.
+        ``schema_version`` is this client's data schema (an older store speaks an older one)."""
         import httpx
 
         if verify is False:
             raise ValueError("TLS verification cannot be disabled")
         self.store = store
+        self.schema_version = schema_version
         self.http = httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
                                  timeout=timeout, transport=transport, verify=tls_context(None if verify is True else str(verify)))
 
@@ -124,6 +129,8 @@ class SyncClient:
             raise SyncError("err.sync_auth")
         if response.status_code == 403:
             raise SyncError("err.sync_forbidden")
+        if response.status_code == 426:
+            raise SyncError("err.sync_upgrade")
         if response.status_code >= 400:
             raise SyncError("err.sync_http", status=response.status_code)
         try:
@@ -135,11 +142,13 @@ class SyncClient:
         import httpx
 
         summary = Summary()
+        with self.store.transaction() as con:
+            promote_extras(con, self.schema_version)
         try:
             con = self.store.raw(readonly=False)
             try:
                 hello = self._post("/sync/v1/hello", {
-                    "protocol": schema.PROTOCOL, "schema_version": schema.SCHEMA_VERSION,
+                    "protocol": schema.PROTOCOL, "schema_version": self.schema_version,
                     "device_id": _meta(con, "device_id") or "unknown", "node_id": _meta(con, "node_id") or "unknown",
                 })
             finally:
@@ -178,7 +187,7 @@ class SyncClient:
                 else:
                     change["name"], change["args"] = body["name"], body["args"]
                 changes.append(change)
-            result = self._post("/sync/v1/push", {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": schema.SCHEMA_VERSION, "changes": changes})
+            result = self._post("/sync/v1/push", {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": self.schema_version, "changes": changes})
             by_id = {r.get("change_id"): r for r in result.get("results", [])}
             with self.store.transaction() as con:
                 for change in changes:
@@ -205,6 +214,7 @@ class SyncClient:
                 progress("push", summary.pushed)
 
     def _pull(self, summary: Summary, progress) -> None:
+        resets = 0
         while True:
             con = self.store.raw()
             try:
@@ -214,12 +224,49 @@ class SyncClient:
             params = {"limit": 500}
             if cursor:
                 params["cursor"] = cursor
-            page = self._check(self.http.get("/sync/v1/pull", params=params))
+            response = self.http.get("/sync/v1/pull", params=params)
+            if response.status_code == 410:
+                # the cursor lies in a compacted part of the feed: read the feed again from the start
+                resets += 1
+                if resets > MAX_RESETS:
+                    raise SyncError("err.sync_reset")
+                self._begin_reset(summary)
+                continue
+            page = self._check(response)
             self._apply_page(page, summary)
             if progress:
                 progress("pull", summary.pulled)
             if not page.get("has_more"):
+                self._finish_reset(summary)
                 return
+
+    def _begin_reset(self, summary: Summary) -> None:
+        """Forget the cursor, keep everything else (local rows, outbox, conflicts): merging by HLC makes
+        reading the feed again harmless. Cases met on the way are noted; the rest goes at the end."""
+        summary.reset = True
+        with self.store.transaction() as con:
+            con.execute("DELETE FROM sync_meta WHERE key = 'cursor'")
+            con.execute("DELETE FROM sync_reset_seen")
+            _meta_set(con, "reset", "1")
+
+    def _finish_reset(self, summary: Summary) -> None:
+        """After a reset has read the whole feed: cases the server no longer delivers to this organisation
+        (revoked or purged while this device was away) are removed, unless they hold unsent changes."""
+        with self.store.transaction() as con:
+            if _meta(con, "reset") != "1":
+                return
+            gone = [row[0] for row in con.execute(
+                "SELECT id FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)"
+                " AND id NOT IN (SELECT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL)")]
+            for case_id in gone:
+                if drop_case(con, case_id, "reset"):
+                    summary.dropped += 1
+            con.execute("DELETE FROM sync_reset_seen")
+            _meta_set(con, "reset", "0")
+        if gone:
+            from wbtui.data.retention import scrub
+
+            scrub(self.store)
 
     # -- merge ---------------------------------------------------------------------------
     def _apply_page(self, page: dict, summary: Summary) -> None:
@@ -227,8 +274,14 @@ class SyncClient:
             con.execute("PRAGMA defer_foreign_keys = ON")
             node = _meta(con, "node_id") or "n" + uuid.uuid4().hex[:12]
             clock = Clock(node, int(_meta(con, "hlc_l") or 0), int(_meta(con, "hlc_c") or 0))
+            resetting = _meta(con, "reset") == "1"
             for change in page.get("changes", []):
                 kind = change.get("kind")
+                if resetting and change.get("case_id"):
+                    if kind in ("revoke", "purge"):
+                        con.execute("DELETE FROM sync_reset_seen WHERE case_id = ?", (change["case_id"],))
+                    elif kind != "erased":
+                        con.execute("INSERT OR IGNORE INTO sync_reset_seen(case_id) VALUES (?)", (change["case_id"],))
                 if kind == "set":
                     self._merge_row(con, clock, change["entity"], change["row_id"], change.get("fields", {}))
                 elif kind == "append":
@@ -266,10 +319,11 @@ class SyncClient:
         table = schema.REGISTER_TABLES.get(entity)
         if table is None:
             return
-        allowed = set(schema.fields_of(entity))
+        allowed = set(schema.fields_of(entity, self.schema_version))
         winners = {}
         for name, spec in fields.items():
             if name not in allowed:
+                _keep_extra(con, entity, row_id, name, spec)
                 continue
             hlc = spec.get("hlc")
             local = con.execute("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)).fetchone()
@@ -307,7 +361,7 @@ class SyncClient:
         table = schema.APPEND_TABLES.get(entity)
         if table is None:
             return
-        allowed = set(schema.fields_of(entity))
+        allowed = set(schema.fields_of(entity, self.schema_version))
         values = {k: schema.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v) for k, v in data.items() if k in allowed}
         cols = ", ".join(["id", *values])
         marks = ", ".join("?" * (len(values) + 1))
@@ -319,6 +373,43 @@ class SyncClient:
                 clock.observe(hlc)
             except Exception:  # noqa: BLE001
                 pass
+
+
+def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
+    """A field from a newer schema: kept with its clock (newest wins) until this client knows it."""
+    from wbtui.safetext import clean
+
+    hlc = spec.get("hlc") if isinstance(spec, dict) else None
+    if not schema.FIELD_NAME.match(name) or not isinstance(hlc, str) or len(hlc) > 64:
+        return
+    value = spec.get("v")
+    if isinstance(value, str):
+        value = clean(value, multiline=True)
+    con.execute("INSERT INTO sync_extra(entity, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc"
+                " WHERE excluded.hlc > sync_extra.hlc", (entity, row_id, name, json.dumps(value, ensure_ascii=False), hlc))
+
+
+def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
+    """After an update: fields kept in ``sync_extra`` that this schema version knows move into their
+    columns (unless the row already holds a newer value), with their clocks. Returns how many moved."""
+    moved = 0
+    rows = con.execute("SELECT entity, row_id, field, value, hlc FROM sync_extra").fetchall()
+    for entity, row_id, name, value, hlc in rows:
+        table = schema.REGISTER_TABLES.get(entity)
+        if table is None or name not in schema.fields_of(entity, version):
+            continue
+        if con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
+            continue
+        local = con.execute("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)).fetchone()
+        if local is None or local[0] < hlc:
+            con.execute(f"UPDATE {table} SET {name} = ? WHERE id = ?", (schema.to_sqlite(entity, name, json.loads(value)), row_id))
+            con.execute("INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc", (entity, row_id, name, hlc))
+            _audit_received(con, table, row_id, "update", [name], {})
+            moved += 1
+        con.execute("DELETE FROM sync_extra WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
+    return moved
 
 
 def status(store) -> dict:

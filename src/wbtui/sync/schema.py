@@ -5,13 +5,21 @@ Shared by the client and the server so both merge by the same rule.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import uuid
 from datetime import date, datetime, timezone
 
 PROTOCOL = 1
-SCHEMA_VERSION = 1
-SCHEMA_RANGE = (1, 1)
+# Schema changes within a protocol are additive (new fields, entities, values; sync-design.md 4.7).
+# The server accepts clients from SCHEMA_RANGE; a client keeps fields it does not know yet in
+# ``sync_extra`` and moves them into their column once it is updated.
+SCHEMA_VERSION = 2
+SCHEMA_RANGE = (1, 2)
+# (entity, field) -> the schema version that introduced it; everything else is version 1
+SINCE = {("case", "kursnet_id"): 2}
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 # entity -> local table; order matters: rows are applied parents first
 REGISTER_TABLES = {
@@ -45,9 +53,12 @@ def model_for(entity: str):
     }[entity]
 
 
-def fields_of(entity: str) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=64)
+def fields_of(entity: str, version: int = SCHEMA_VERSION) -> tuple[str, ...]:
+    """The synced fields of an entity as known at schema ``version``."""
     table = model_for(entity).__table__
-    return tuple(c.name for c in table.columns if c.name != "id" and c.name not in LOCAL_ONLY)
+    return tuple(c.name for c in table.columns
+                 if c.name != "id" and c.name not in LOCAL_ONLY and SINCE.get((entity, c.name), 1) <= version)
 
 
 def entity_of(obj) -> str | None:

@@ -1,0 +1,145 @@
+"""Feed compaction (sync-design.md 4.9): below a horizon, each organisation's feed keeps only
+what a device starting from the beginning still needs.
+
+Per case, in feed order:
+- a ``revoke`` or ``purge`` ends the organisation's interest: it and every earlier entry of the
+  case go (a later grant starts again with its own snapshot);
+- ``erased`` entries (content removed by a purge) go;
+- a ``set`` keeps only the fields no later ``set`` overwrites; an empty one goes. Registers only
+  move forward (the server writes a ``set`` only when it wins by HLC), so the last entry per
+  field carries its final value;
+- appends, grants and conflicts stay.
+
+A device whose cursor lies at or above the horizon reads the same entries as before. A device
+whose cursor lies strictly inside the compacted part is told to start again (410, ``reset``); a
+new device (no cursor) simply reads the compacted feed, which is shorter.
+
+The horizon is the newest entry older than ``keep_days``; on PostgreSQL it also lies below the
+oldest running transaction, so no entry can still appear beneath it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import bindparam, text
+
+from wbtui.server.models import SrvCompaction, SrvOrg
+
+CHUNK = 1000
+
+
+@dataclass
+class Result:
+    org: str
+    horizon: tuple[int, int] | None
+    before: int = 0
+    removed: int = 0
+    rewritten: int = 0
+
+    def as_dict(self) -> dict:
+        return {"org": self.org, "horizon": list(self.horizon) if self.horizon else None, "entries_before": self.before,
+                "removed": self.removed, "rewritten": self.rewritten, "entries_after": self.before - self.removed}
+
+
+def horizon(conn, org_id: str) -> tuple[int, int, int] | None:
+    """(tx, seq, generation) of the organisation's latest compaction; cursors carry the generation."""
+    row = conn.execute(text("SELECT tx_id, seq, generation FROM srv_compaction WHERE org_id = :org"), {"org": org_id}).fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+
+def _find_horizon(conn, dialect: str, org_id: str, cutoff: datetime) -> tuple[int, int] | None:
+    gate = " AND tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)" if dialect == "postgresql" else ""
+    order = "tx_id DESC, seq DESC" if dialect == "postgresql" else "seq DESC"
+    if dialect != "postgresql":  # SQLite keeps CURRENT_TIMESTAMP as UTC text
+        cutoff = cutoff.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    row = conn.execute(text(f"SELECT tx_id, seq FROM srv_feed WHERE org_id = :org AND (created_at IS NULL OR created_at <= :cutoff)"
+                            f"{gate} ORDER BY {order} LIMIT 1"), {"org": org_id, "cutoff": cutoff}).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def _plan_case(entries: list[tuple]) -> tuple[list[int], list[tuple[int, str]]]:
+    """Entries of one case in feed order -> (seqs to delete, (seq, new payload) to rewrite)."""
+    delete: list[int] = []
+    rewrite: list[tuple[int, str]] = []
+    last_end = -1
+    for i, (_seq, kind, *_rest) in enumerate(entries):
+        if kind in ("revoke", "purge"):
+            last_end = i
+    seen: set[tuple[str, str, str]] = set()
+    for i in range(len(entries) - 1, -1, -1):
+        seq, kind, entity, row_id, payload = entries[i]
+        if i <= last_end or kind == "erased":
+            delete.append(seq)
+            continue
+        if kind != "set":
+            continue
+        body = json.loads(payload)
+        fields = body.get("fields") or {}
+        keep = {name: spec for name, spec in fields.items() if (entity, row_id, name) not in seen}
+        seen.update((entity, row_id, name) for name in fields)
+        if not keep:
+            delete.append(seq)
+        elif len(keep) < len(fields):
+            rewrite.append((seq, json.dumps({**body, "fields": keep})))
+    return delete, rewrite
+
+
+def compact_org(engine, org_id: str, cutoff: datetime, *, at: tuple[int, int] | None = None) -> Result:
+    """Compact one organisation's feed up to the horizon for ``cutoff`` (or the given position)."""
+    dialect = engine.dialect.name
+    result = Result(org=org_id, horizon=None)
+    with engine.begin() as conn:
+        found = at or _find_horizon(conn, dialect, org_id, cutoff)
+        last = horizon(conn, org_id)
+        previous = last[:2] if last else None
+        if found is None or (previous is not None and found <= previous):
+            result.horizon = previous
+            return result
+        tx, seq = found
+        below = "(tx_id, seq) <= (:tx, :seq)" if dialect == "postgresql" else "seq <= :seq"
+        params = {"org": org_id, "tx": tx, "seq": seq}
+        result.before = conn.execute(text(f"SELECT COUNT(*) FROM srv_feed WHERE org_id = :org AND {below}"), params).scalar()
+        rows = conn.execute(text(f"SELECT case_id, seq, kind, entity, row_id, payload FROM srv_feed WHERE org_id = :org AND {below}"
+                                 " ORDER BY case_id, tx_id, seq").execution_options(stream_results=True, yield_per=CHUNK), params)
+        delete: list[int] = []
+        rewrite: list[tuple[int, str]] = []
+        current, entries = None, []
+        for case_id, row_seq, kind, entity, row_id, payload in rows:
+            if case_id != current and entries:
+                d, r = _plan_case(entries)
+                delete += d
+                rewrite += r
+                entries = []
+            current = case_id
+            entries.append((row_seq, kind, entity, row_id, payload))
+        if entries:
+            d, r = _plan_case(entries)
+            delete += d
+            rewrite += r
+        for i in range(0, len(delete), CHUNK):
+            conn.execute(text("DELETE FROM srv_feed WHERE seq IN :seqs").bindparams(bindparam("seqs", expanding=True)),
+                         {"seqs": delete[i:i + CHUNK]})
+        if rewrite:
+            conn.execute(text("UPDATE srv_feed SET payload = :payload WHERE seq = :seq"),
+                         [{"seq": s, "payload": p} for s, p in rewrite])
+        table = SrvCompaction.__table__
+        conn.execute(table.delete().where(table.c.org_id == org_id))
+        conn.execute(table.insert().values(org_id=org_id, tx_id=tx, seq=seq, generation=(last[2] if last else 0) + 1,
+                                           compacted_at=datetime.now(timezone.utc),
+                                           removed=len(delete), rewritten=len(rewrite)))
+        conn.execute(text("INSERT INTO srv_audit(at, org_id, kind, detail) VALUES (:at, :org, 'compaction', :detail)"),
+                     {"at": datetime.now(timezone.utc), "org": org_id,
+                      "detail": json.dumps({"tx": tx, "seq": seq, "removed": len(delete), "rewritten": len(rewrite)})})
+        result.horizon, result.removed, result.rewritten = found, len(delete), len(rewrite)
+    return result
+
+
+def compact(engine, *, keep_days: int, now: datetime | None = None) -> list[Result]:
+    """Compact every organisation's feed, keeping the last ``keep_days`` days untouched."""
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=keep_days)
+    with engine.connect() as conn:
+        orgs = [row[0] for row in conn.execute(text(f"SELECT id FROM {SrvOrg.__tablename__} ORDER BY name"))]
+    return [compact_org(engine, org, cutoff) for org in orgs]

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
+from test_sync_server import server  # noqa: F401  (the real server on SQLite and PostgreSQL)
+
 FIELDS = ("target_title", "schedule", "availability", "training_type")  # availability is a review field (conflicts)
 VALUES = ("a", "b", "c")
 
@@ -193,7 +195,7 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
     assert len(full) == 50
     (result,) = [r for r in compact(engine, keep_days=0, now=__import__("datetime").datetime.now(__import__("datetime").timezone.utc)
                                     + __import__("datetime").timedelta(seconds=2)) if r.org == jc.org_id]
-    assert result.before == 50 and result.removed == 49 and result.rewritten == 0
+    assert result.before == 50 and result.removed == 49 and result.rewritten == 1
     short = service.pull(jc, None, 1000)["changes"]
     assert len(short) == 1 and short[0]["fields"] == {"target_title": full[-1]["fields"]["target_title"],
                                                      "schedule": full[-1]["fields"]["schedule"]}
@@ -201,3 +203,118 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
     # running it again with nothing new changes nothing
     again = [r for r in compact(engine, keep_days=0) if r.org == jc.org_id][0]
     assert again.removed == 0
+
+
+# -- end to end: the real server over HTTP, real stores, on SQLite and PostgreSQL ---------------------
+
+def synced_state(store) -> dict:
+    """What sync is responsible for on a device: every synced field of every row, and the events."""
+    import sqlite3
+
+    from wbtui.sync import schema
+
+    con = sqlite3.connect(store.path)
+    try:
+        out = {}
+        for entity in schema.ENTITY_ORDER:
+            table = schema.REGISTER_TABLES.get(entity) or schema.APPEND_TABLES[entity]
+            names = ("id",) + schema.fields_of(entity)
+            rows = con.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id").fetchall()
+            # JSON columns compared by value (a local write escapes non-ASCII, a received one need not)
+            out[entity] = [tuple(json.loads(v) if (entity, n) in schema.JSON_FIELDS and isinstance(v, str) else v
+                                 for n, v in zip(names, row)) for row in rows]
+        return out
+    finally:
+        con.close()
+
+
+def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+
+    from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG
+    from server_helpers import provision
+    from test_sync_server import _handed_over_case, office, q, sync
+    from wbtui.server.compaction import compact
+    from wbtui.sync.client import enable
+
+    url, engine = server
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    jc2_store, _ = office(tmp_path, "jc2", JC_CONFIG, url)  # a second device of the same Jobcenter
+    aa_store, _aa = office(tmp_path, "aa", AA_CONFIG, url)
+    for store in (jc_store, jc2_store, aa_store):
+        enable(store)
+    handed = _handed_over_case(jc, jc_store, aa_store, url, tokens, "Verdichtung")
+    other = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000001", "family_name": "Bleibtreu"})
+    for i in range(6):
+        jc.update_fields(other, {"target_title": f"Titel {i}", "max_commute_km": str(10 + i)})
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(jc2_store, url, tokens["ifk.ida"]).pulled > 0
+
+    # the second device and the Agentur stay away; meanwhile the Jobcenter goes on and withdraws the handover
+    for i in range(6):
+        jc.update_fields(other, {"target_title": f"Neu {i}"})
+    jc.revoke_handover(handed, "Maßnahme beendet")
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
+    results = compact(engine, keep_days=0, now=datetime.now(timezone.utc) + timedelta(seconds=2))
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
+    assert after < before and sum(r.removed for r in results) == before - after
+
+    # the device that synced last sits at the horizon: nothing to redo
+    assert sync(jc_store, url, tokens["ifk.ida"]).reset is False
+    # the device left behind starts again and ends where the first one is
+    again = sync(jc2_store, url, tokens["ifk.ida"])
+    assert again.reset is True and again.dropped == 0
+    assert synced_state(jc2_store) == synced_state(jc_store)
+    # a new device reads the shorter feed and ends in the same state too
+    jc3_store, _ = office(tmp_path, "jc3", JC_CONFIG, url)
+    assert sync(jc3_store, url, tokens["ifk.ida"]).reset is False
+    assert synced_state(jc3_store) == synced_state(jc_store)
+    # the Agentur's device missed the withdrawal, which compaction removed: the restart drops the case
+    gone = sync(aa_store, url, tokens["aa.anton"])
+    assert gone.reset is True and gone.dropped == 1
+    assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)] and q(aa_store, "SELECT COUNT(*) FROM person") == [(0,)]
+    aa_store.close()
+    from test_sync_server import _files_contain
+
+    assert _files_contain(aa_store, "Verdichtung") == 0
+
+    # and life goes on incrementally
+    jc.update_fields(other, {"target_title": "Nach der Verdichtung"})
+    sync(jc_store, url, tokens["ifk.ida"])
+    later = sync(jc2_store, url, tokens["ifk.ida"])
+    assert later.reset is False and later.pulled >= 1
+    assert q(jc2_store, "SELECT target_title FROM fbw_case WHERE id = ?", other.hex) == [("Nach der Verdichtung",)]
+
+
+def test_server_compact_command(tmp_path):
+    from conftest import run_cli
+    from server_helpers import PEPPER, provision
+    from wbtui.server.store import init_schema, make_engine
+    from wbtui.server.sync_service import SyncServer
+    from wbtui.sync.hlc import Clock
+
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    engine = make_engine(db)
+    init_schema(engine)
+    jc, _aa = _principals(engine)
+    service, clock, case = SyncServer(engine), Clock("n1"), uuid.uuid4().hex
+    for i in range(5):
+        service.push(jc, [{"change_id": uuid.uuid4().hex, "hlc": clock.now(), "entity": "case", "row_id": case, "case_id": case,
+                           "op": "set", "fields": {"target_title": {"v": f"T{i}", "base": None}}}])
+    engine.dispose()
+    env = {"WBTUI_SERVER_DB": db, "WBTUI_SERVER_PEPPER": PEPPER.decode()}
+    kept = run_cli("server", "compact", "--json", env=env)  # default: the last 30 days stay untouched
+    assert kept.returncode == 0, kept.stderr
+    assert [r["removed"] for r in json.loads(kept.stdout)] == [0, 0]
+    done = run_cli("server", "compact", "--keep-days", "0", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Jobcenter Musterstadt: 5 Einträge, 4 entfernt" in done.stdout
+    bad = run_cli("server", "compact", "--keep-days", "-1", env=env)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr

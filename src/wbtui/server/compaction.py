@@ -5,9 +5,10 @@ Per case, in feed order:
 - a ``revoke`` or ``purge`` ends the organisation's interest: it and every earlier entry of the
   case go (a later grant starts again with its own snapshot);
 - ``erased`` entries (content removed by a purge) go;
-- a ``set`` keeps only the fields no later ``set`` overwrites; an empty one goes. Registers only
-  move forward (the server writes a ``set`` only when it wins by HLC), so the last entry per
-  field carries its final value;
+- the ``set`` entries of one row become one, at the place of the row's first (so a row is still
+  created with all its fields, parents before children), holding each field's last value.
+  Registers only move forward (the server writes a ``set`` only when it wins by HLC), so the
+  last entry per field carries its final value, and devices merge registers by HLC in any order;
 - appends, grants and conflicts stay.
 
 A device whose cursor lies at or above the horizon reads the same entries as before. A device
@@ -68,22 +69,27 @@ def _plan_case(entries: list[tuple]) -> tuple[list[int], list[tuple[int, str]]]:
     for i, (_seq, kind, *_rest) in enumerate(entries):
         if kind in ("revoke", "purge"):
             last_end = i
-    seen: set[tuple[str, str, str]] = set()
-    for i in range(len(entries) - 1, -1, -1):
-        seq, kind, entity, row_id, payload = entries[i]
+    first: dict[tuple[str, str], int] = {}  # row -> index of its first surviving set
+    final: dict[tuple[str, str], dict] = {}  # row -> field -> last spec
+    bodies: dict[int, dict] = {}
+    for i, (seq, kind, entity, row_id, payload) in enumerate(entries):
         if i <= last_end or kind == "erased":
             delete.append(seq)
             continue
         if kind != "set":
             continue
         body = json.loads(payload)
-        fields = body.get("fields") or {}
-        keep = {name: spec for name, spec in fields.items() if (entity, row_id, name) not in seen}
-        seen.update((entity, row_id, name) for name in fields)
-        if not keep:
+        bodies[i] = body
+        row = (entity, row_id)
+        if row in first:
             delete.append(seq)
-        elif len(keep) < len(fields):
-            rewrite.append((seq, json.dumps({**body, "fields": keep})))
+        else:
+            first[row] = i
+        final.setdefault(row, {}).update(body.get("fields") or {})
+    for row, i in first.items():
+        body = bodies[i]
+        if body.get("fields") != final[row]:
+            rewrite.append((entries[i][0], json.dumps({**body, "fields": final[row]})))
     return delete, rewrite
 
 

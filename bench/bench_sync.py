@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=25)
+    ap.add_argument("--churn", type=int, default=3, help="edit rounds on every open case before compaction")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-syncbench-"))
     os.environ.update(WBTUI_DATA_DIR=str(tmp), WBTUI_CONFIG=str(tmp / "none.toml"))
@@ -154,8 +155,49 @@ def main() -> None:
         print(f"{args.clients} concurrent clients, caught up, x {args.requests} (push 1 change + incremental pull): {len(latencies)} requests in {wall:5.1f} s,"
               f" p50 {pct(latencies, 0.5) * 1000:6.1f} ms  p95 {pct(latencies, 0.95) * 1000:6.1f} ms  p99 {pct(latencies, 0.99) * 1000:6.1f} ms,"
               f" errors {errors[0]}")
+        compaction_phase(url, engine, store, tokens)
         store.close()
         store2.close()
+
+    def compaction_phase(url: str, engine, store, tokens) -> None:
+        """A working month of edits on every case, then `server compact`: feed size and a new device's first sync."""
+        from datetime import datetime, timedelta, timezone
+
+        from sqlalchemy import text
+
+        from wbtui.server.compaction import compact
+
+        services = Services(store, load(tmp / "jc.toml"), today=TODAY)
+        ids = [__import__("uuid").UUID(r[0]) for r in store.raw().execute("SELECT id FROM fbw_case WHERE stage != 'closed'")]
+        for round_ in range(args.churn):
+            for case_id in ids:
+                services.update_fields(case_id, {"max_commute_km": str(20 + round_), "availability": f"Runde {round_}"})
+        client = SyncClient(store, url, tokens["ifk.ida"], timeout=300)
+        client.sync()
+        client.close()
+
+        def first_sync(name: str) -> tuple[float, int]:
+            fresh = open_store(tmp / f"{name}.db")
+            enable(fresh)
+            c = SyncClient(fresh, url, tokens["ifk.ida"], timeout=300)
+            t0 = time.perf_counter()
+            n = c.sync().pulled
+            c.close()
+            fresh.close()
+            return time.perf_counter() - t0, n
+
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
+        slow, n_before = first_sync("before")
+        t0 = time.perf_counter()
+        results = compact(engine, keep_days=0, now=datetime.now(timezone.utc) + timedelta(seconds=2))
+        compact_s = time.perf_counter() - t0
+        with engine.connect() as conn:
+            after = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
+        fast, n_after = first_sync("after")
+        print(f"compaction after {args.churn} edit rounds on {len(ids)} open cases: feed {before} -> {after} entries"
+              f" ({sum(r.removed for r in results)} removed, {sum(r.rewritten for r in results)} merged) in {compact_s:5.1f} s")
+        print(f"new device first sync: before compaction {slow:6.1f} s ({n_before} entries), after {fast:6.1f} s ({n_after} entries)")
 
     print(f"server database: {args.db} (server in its own process: `wbtui serve`)")
 

@@ -57,3 +57,63 @@ def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
         from sqlalchemy import text
 
         assert conn.execute(text("SELECT COUNT(*) FROM srv_field WHERE entity = 'case'")).scalar() > 5
+
+
+def test_background_sync_after_compaction_starts_again_and_says_so(tmp_path, monkeypatch):
+    """The device was away while the server compacted its feed: F5 re-reads it, drops nothing it may keep,
+    and tells the caseworker."""
+    from datetime import datetime, timedelta, timezone
+
+    from wbtui.config import load
+    from wbtui.data.services import Services
+    from wbtui.data.store import open_store
+    from wbtui.server.compaction import compact
+    from wbtui.sync.client import SyncClient, enable
+
+    with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, engine):
+        tokens = provision(engine)
+        monkeypatch.setenv("WBTUI_TOKEN", tokens["ifk.ida"])
+        cfg_path = tmp_path / "jc.toml"
+        cfg_path.write_text(JC_CONFIG.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
+        other = open_store(tmp_path / "other.db")  # the colleague's device of the same Jobcenter
+        services = Services(other, load(cfg_path), today=TODAY)
+        enable(other)
+        case_id = services.create_case(COMPLETE_CASE)
+
+        def push_other() -> None:
+            client = SyncClient(other, url, tokens["ifk.ida"])
+            client.sync()
+            client.close()
+
+        push_other()
+        db = tmp_path / "jc.db"
+        mine = open_store(db)
+        enable(mine)
+        client = SyncClient(mine, url, tokens["ifk.ida"])
+        client.sync()  # this device is now at the end of the feed ...
+        client.close()
+        mine.close()
+        for i in range(4):  # ... and then away while the colleague works and the server compacts
+            services.update_fields(case_id, {"target_title": f"Zwischenstand {i}"})
+            push_other()
+        compact(engine, keep_days=0, now=datetime.now(timezone.utc) + timedelta(seconds=2))
+
+        async def run() -> None:
+            from wbtui.app import WbtuiApp
+
+            app = WbtuiApp(load(cfg_path), db=db, today=TODAY)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await settle(pilot)
+                await pilot.press("f5")
+                for _ in range(100):
+                    await pilot.pause(0.05)
+                    if any("neu abgeglichen" in n.message for n in app._notifications):
+                        break
+                await settle(pilot)
+                assert any("Bestand neu abgeglichen, 0 nicht mehr" in n.message for n in app._notifications)
+                assert "online" in app.sync_line
+
+        asyncio.run(run())
+        con = sqlite3.connect(db)
+        assert con.execute("SELECT target_title FROM fbw_case").fetchall() == [("Zwischenstand 3",)]
+        con.close()

@@ -280,7 +280,9 @@ class WbtuiApp(App):
             online = True
             if summary.grants:
                 self.call_from_thread(self.say, t("tui.sync.new_handovers", n=summary.grants))
-            if summary.pulled:
+            if summary.reset:  # the server compacted past this device's position: re-read, gone cases removed
+                self.call_from_thread(self.say, t("cli.sync_reset", dropped=summary.dropped))
+            if summary.pulled or summary.dropped:
                 self.call_from_thread(self._refresh_screens)
         self.call_from_thread(self._set_sync_line, self._sync_text(online))
         if not online:

@@ -221,6 +221,8 @@ def test_admin_and_sync_through_the_cli(tmp_path):
         assert json.loads(done.stdout)["pushed"] >= 3
         status = json.loads(run_cli("sync", "status", "--json", env=live).stdout)
         assert status["pending"] == 0 and status["enabled"] is True
+        checked = run_cli("sync", "verify", env=live)
+        assert checked.returncode == 0 and "1 Fälle geprüft, 0 abweichend" in checked.stdout, checked.stderr
     cfg = tmp_path / "c.toml"
     cfg.write_text(JC_CONFIG.format(lang="de") + '\n[sync]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
     offline = run_cli("sync", env={"WBTUI_CONFIG": str(cfg), "WBTUI_TOKEN": token})
@@ -232,7 +234,8 @@ def test_admin_and_sync_through_the_cli(tmp_path):
 def test_openapi_document_matches_the_routes(tmp_path):
     with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, _engine):
         spec = httpx.get(f"{url}/openapi.json").json()
-    assert set(spec["paths"]) == {"/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull"}
+    assert set(spec["paths"]) == {"/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull", "/sync/v1/verify"}
+    assert "410" in spec["paths"]["/sync/v1/pull"]["get"]["responses"] and "426" in spec["paths"]["/sync/v1/push"]["post"]["responses"]
     assert "post" in spec["paths"]["/sync/v1/push"] and "get" in spec["paths"]["/sync/v1/pull"]
     push_schema = spec["components"]["schemas"]["PushBody"]
     assert push_schema.get("additionalProperties") is False  # unknown fields are refused (mass assignment)
@@ -468,3 +471,57 @@ def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(
     for store in (jc_store, jc2_store, aa_store):
         store.close()
         assert _files_contain(store, "Loeschfrau") == 0
+
+
+def test_divergence_check_finds_and_repairs_a_case_that_differs(server, tmp_path):
+    """sync-design.md 4.6: digests per case; a device whose copy drifted (here: a lost apply, made by
+    hand) gets the server's snapshot of that case and matches again."""
+    from wbtui.sync.client import SyncClient, local_digests
+
+    url, engine = server
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    jc2_store, _ = office(tmp_path, "jc2", JC_CONFIG, url)
+    first = jc.create_case(COMPLETE_CASE)
+    second = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000002", "family_name": "Zweite"})
+    jc.add_obstacle(first, "R-KIN", status="in_bearbeitung")
+    sync(jc_store, url, tokens["ifk.ida"])
+    sync(jc2_store, url, tokens["ifk.ida"])
+
+    def check(store):
+        client = SyncClient(store, url, tokens["ifk.ida"])
+        try:
+            return client.verify()
+        finally:
+            client.close()
+
+    assert check(jc2_store) == {"checked": 2, "mismatched": 0, "repaired": 0, "not_held": 0}
+    # the second device "lost" an update of the first case and an event of the second
+    con = sqlite3.connect(jc2_store.path)
+    con.execute("UPDATE fbw_case SET target_title = 'veraltet' WHERE id = ?", (first.hex,))
+    con.execute("UPDATE field_clock SET hlc = '0000000000000001-0000-old' WHERE row_id = ? AND field = 'target_title'", (first.hex,))
+    lost = con.execute("SELECT id FROM case_event WHERE case_id = ? LIMIT 1", (second.hex,)).fetchone()[0]
+    con.commit()
+    con.close()
+    from wbtui.data.store import connect_raw
+
+    raw = connect_raw(jc2_store.path)
+    triggers = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'case_event'")]
+    for name in triggers:  # the timeline is append-only; only this simulated loss may remove an event
+        raw.execute(f"DROP TRIGGER {name}")
+    raw.execute("DELETE FROM case_event WHERE id = ?", (lost,))
+    raw.close()
+    con = sqlite3.connect(jc2_store.path)
+    assert local_digests(con) != local_digests(sqlite3.connect(jc_store.path))
+    con.close()
+
+    report = check(jc2_store)
+    assert report["checked"] == 2 and report["mismatched"] == 2 and report["repaired"] == 2
+    assert q(jc2_store, "SELECT target_title FROM fbw_case WHERE id = ?", first.hex) == [("Berufskraftfahrerin",)]
+    assert q(jc2_store, "SELECT COUNT(*) FROM case_event WHERE id = ?", lost) == [(1,)]
+    assert check(jc2_store)["mismatched"] == 0
+    # an organisation learns nothing about cases that are not its own
+    response = httpx.post(f"{url}/sync/v1/verify", json={"schema_version": 2, "cases": {first.hex: "0" * 64}},
+                          headers={"Authorization": f"Bearer {tokens['ifk.nora']}"})
+    assert response.status_code == 200
+    assert response.json() == {"checked": 0, "mismatched": [], "not_held": [first.hex], "snapshots": []}

@@ -1164,6 +1164,33 @@ def sync_login() -> None:
     typer.echo(t("cli.sync_token_saved", path=path))
 
 
+@sync_app.command("verify")
+@command
+def sync_verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Prüft Fall für Fall, ob dieses Gerät denselben Stand hat wie der Server; Abweichungen werden vom Server übernommen."""
+    from wbtui.data.errors import WbtuiError
+    from wbtui.sync.client import SyncClient, SyncError, enable
+
+    state = st()
+    url, token = state.config.sync_url, _read_token()
+    if not url:
+        raise WbtuiError("err.sync_no_url")
+    if not token:
+        raise WbtuiError("err.sync_no_token")
+    enable(state.store)
+    client = SyncClient(state.store, url, token, verify=state.config.sync_ca_file or True)
+    try:
+        report = client.verify()
+    except SyncError as exc:
+        raise WbtuiError(exc.key, **exc.params) from None
+    finally:
+        client.close()
+    if as_json:
+        out_json(report)
+    else:
+        typer.echo(t("cli.sync_verify", **report))
+
+
 @sync_app.command("status")
 @command
 def sync_status(as_json: bool = typer.Option(False, "--json")) -> None:

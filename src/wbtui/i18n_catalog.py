@@ -660,3 +660,5 @@ EN.update({"field.kursnet_id": "KURSNET offer ID",
            "err.sync_reset": "The sync had to start over several times (the server is compacting); please try again later.",
            "cli.sync_reset": "The server compacted older entries: data re-synced, {dropped} case(s) no longer accessible removed.",
            "cli.srv_compacted": "{org}: {before} entries, {removed} removed, {rewritten} shortened (up to position {horizon})."})
+DE.update({"cli.sync_verify": "Abgleichsprüfung: {checked} Fälle geprüft, {mismatched} abweichend ({repaired} vom Server neu übernommen), {not_held} nicht auf dem Server."})
+EN.update({"cli.sync_verify": "Sync check: {checked} cases checked, {mismatched} differing ({repaired} taken again from the server), {not_held} not on the server."})

@@ -36,6 +36,12 @@ class PushBody(BaseModel):
     changes: list[dict[str, Any]] = Field(max_length=LIMITS["push_changes"])
 
 
+class VerifyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    schema_version: int
+    cases: dict[str, str] = Field(max_length=500)  # case id -> digest (sync.schema.case_digest)
+
+
 def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, max_in_flight: int = 64) -> FastAPI:
     app = FastAPI(title="wbtui sync", version=__version__, docs_url=None, redoc_url=None)
     service = SyncServer(engine)
@@ -105,5 +111,15 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
             return JSONResponse({"detail": "cursor below the compaction horizon", "action": "reset"}, status_code=410)
         except Rejected as exc:
             raise HTTPException(status_code=403 if exc.reason == "forbidden" else 400, detail=exc.reason) from None
+
+    @app.post("/sync/v1/verify")
+    def verify(body: VerifyBody, who: Principal = Depends(principal)) -> dict:
+        lo, hi = SCHEMA_RANGE
+        if not lo <= body.schema_version <= hi:
+            return JSONResponse({"detail": "schema version not accepted", "action": "upgrade_required"}, status_code=426)
+        try:
+            return service.verify(who, body.cases, body.schema_version)
+        except Rejected as exc:
+            raise HTTPException(status_code=403, detail=exc.reason) from None
 
     return app

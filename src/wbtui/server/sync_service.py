@@ -418,6 +418,31 @@ class SyncServer:
             tx, seq = row_tx, row_seq
         return {"changes": changes, "cursor": encode_cursor(tx, seq, generation), "has_more": len(rows) == limit}
 
+    # -- divergence check ---------------------------------------------------------------
+    def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:
+        """Compare a device's per-case digests with the server's; answer a snapshot for each case that
+        differs (the device merges it like a grant). Only cases the caller's organisation holds."""
+        if "read" not in who.scopes or who.role not in CASE_ROLES:
+            raise Rejected("forbidden")
+        ids = [c for c in digests if isinstance(c, str) and HEX32.match(c)]
+        with Session(self.engine) as s:
+            held = {g.case_id for g in s.exec(select(SrvGrant).where(SrvGrant.org_id == who.org_id, SrvGrant.case_id.in_(ids))).scalars()} if ids else set()
+            mismatched, snapshots = [], []
+            for case_id in sorted(held):
+                if digests[case_id] != self._digest(s, case_id, version):
+                    mismatched.append(case_id)
+                    snapshots.append(case_snapshot(s, case_id))
+        return {"checked": len(held), "mismatched": mismatched, "not_held": sorted(set(ids) - held), "snapshots": snapshots}
+
+    @staticmethod
+    def _digest(s, case_id: str, version: int) -> str:
+        rows = s.execute(text("SELECT f.entity, f.row_id, f.field, f.hlc FROM srv_field f JOIN srv_row_case r"
+                              " ON r.entity = f.entity AND r.row_id = f.row_id WHERE r.case_id = :case"), {"case": case_id}).fetchall()
+        known = {e: set(schema.fields_of(e, version)) for e in schema.VERIFY_ENTITIES}
+        registers = [(e, r, f, h) for e, r, f, h in rows if e in known and f in known[e]]
+        appends = [r for (r,) in s.execute(text("SELECT row_id FROM srv_append WHERE case_id = :case"), {"case": case_id})]
+        return schema.case_digest(registers, appends)
+
     def _position(self, tx: int, seq: int) -> tuple[int, int]:
         """Feed order: (transaction, seq) on PostgreSQL, seq alone on SQLite."""
         return (tx, seq) if self.dialect == "postgresql" else (0, seq)

@@ -163,6 +163,36 @@ class SyncClient:
             raise SyncError("err.sync_offline", detail=type(exc).__name__) from exc
         return summary
 
+    def verify(self) -> dict:
+        """Divergence check (sync-design.md 4.6): send a digest per case, merge the server's snapshot of
+        each case that differs. Cases with unsent changes are skipped (they differ by design)."""
+        import httpx
+
+        report = {"checked": 0, "mismatched": 0, "repaired": 0, "not_held": 0}
+        try:
+            self.sync()  # first catch up: a digest compares settled states
+            con = self.store.raw()
+            try:
+                digests = local_digests(con, self.schema_version)
+            finally:
+                con.close()
+            ids = sorted(digests)
+            for start in range(0, len(ids), 500):
+                chunk = {c: digests[c] for c in ids[start:start + 500]}
+                answer = self._post("/sync/v1/verify", {"schema_version": self.schema_version, "cases": chunk})
+                report["checked"] += answer.get("checked", 0)
+                report["not_held"] += len(answer.get("not_held", []))
+                report["mismatched"] += len(answer.get("mismatched", []))
+                if answer.get("snapshots"):
+                    self._apply_page({"changes": [{**snap, "kind": "grant"} for snap in answer["snapshots"]],
+                                      "cursor": None}, Summary())
+                    report["repaired"] += len(answer["snapshots"])
+        except httpx.HTTPError as exc:
+            if _certificate_problem(exc):
+                raise SyncError("err.sync_certificate") from exc
+            raise SyncError("err.sync_offline", detail=type(exc).__name__) from exc
+        return report
+
     def _push(self, summary: Summary, progress) -> None:
         while True:
             con = self.store.raw()
@@ -304,7 +334,8 @@ class SyncClient:
                          json.dumps(change.get("kept", {}).get("v")), json.dumps(change.get("lost", {}).get("v"))),
                     )
                 summary.pulled += 1
-            _meta_set(con, "cursor", page["cursor"])
+            if page.get("cursor"):
+                _meta_set(con, "cursor", page["cursor"])
             _meta_set(con, "hlc_l", str(clock.l))
             _meta_set(con, "hlc_c", str(clock.c))
             _meta_set(con, "last_pull_at", _now())
@@ -410,6 +441,27 @@ def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
             moved += 1
         con.execute("DELETE FROM sync_extra WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
     return moved
+
+
+def local_digests(con, version: int = schema.SCHEMA_VERSION) -> dict[str, str]:
+    """Per case, the digest of what this device holds (see ``schema.case_digest``); cases with
+    unsent changes are left out."""
+    pending = {r[0] for r in con.execute("SELECT DISTINCT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL")}
+    registers: dict[str, list] = {}
+    known = {e: set(schema.fields_of(e, version)) for e in schema.VERIFY_ENTITIES}
+    for entity in schema.VERIFY_ENTITIES:
+        table = schema.REGISTER_TABLES[entity]
+        key = "t.id" if entity == "case" else "t.case_id"
+        for case_id, row_id, field, hlc in con.execute(
+                f"SELECT {key}, fc.row_id, fc.field, fc.hlc FROM field_clock fc JOIN {table} t ON t.id = fc.row_id"
+                f" WHERE fc.entity = ?", (entity,)):
+            if field in known[entity]:
+                registers.setdefault(case_id, []).append((entity, row_id, field, hlc))
+    appends: dict[str, list] = {}
+    for case_id, row_id in con.execute("SELECT case_id, id FROM case_event"):
+        appends.setdefault(case_id, []).append(row_id)
+    cases = [r[0] for r in con.execute("SELECT id FROM fbw_case")]
+    return {c: schema.case_digest(registers.get(c, []), appends.get(c, [])) for c in cases if c not in pending}
 
 
 def status(store) -> dict:

@@ -87,3 +87,22 @@ def to_sqlite(entity: str, field: str, value):
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+# -- divergence check (sync-design.md 4.6): a digest of what a replica holds of one case ----------
+# entities tied to the case by their own case_id (a person may belong to several cases, so person
+# and consent rows are left out: client and server may file them under different cases)
+VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "task")
+
+
+def case_digest(registers, appends) -> str:
+    """SHA-256 over the sorted (entity, row, field, hlc) clocks and the appended event ids of a case."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for entity, row_id, field, hlc in sorted(registers):
+        h.update(f"{entity}\x1f{row_id}\x1f{field}\x1f{hlc}\n".encode())
+    h.update(b"--\n")
+    for row_id in sorted(appends):
+        h.update(f"{row_id}\n".encode())
+    return h.hexdigest()

@@ -525,3 +525,43 @@ def test_divergence_check_finds_and_repairs_a_case_that_differs(server, tmp_path
                           headers={"Authorization": f"Bearer {tokens['ifk.nora']}"})
     assert response.status_code == 200
     assert response.json() == {"checked": 0, "mismatched": [], "not_held": [first.hex], "snapshots": []}
+
+
+def test_property_17_a_purged_case_is_not_brought_back_by_a_late_write(server, tmp_path):
+    """A second Jobcenter device edits the case offline while the case is erased after retention:
+    its late push is refused, the case stays erased on the server, and the edit is kept as a conflict."""
+    from wbtui.data import retention
+    from wbtui.sync.client import enable
+
+    url, engine = server
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    jc2_store, jc2 = office(tmp_path, "jc2", JC_CONFIG, url)
+    for store in (jc_store, jc2_store):
+        enable(store)
+    case_id = jc.create_case({**COMPLETE_CASE, "family_name": "Spaetschreiber"})
+    sync(jc_store, url, tokens["ifk.ida"])
+    sync(jc2_store, url, tokens["ifk.ida"])
+    jc2.update_fields(case_id, {"target_title": "Nachtrag offline"})  # not yet pushed
+
+    con = sqlite3.connect(jc_store.path)
+    con.execute("UPDATE fbw_case SET stage = 'closed', closed_at = '2024-01-01 10:00:00' WHERE id = ?", (case_id.hex,))
+    con.commit()
+    con.close()
+    assert retention.run(jc_store, jc.who, today=TODAY, days=365, apply=True, purge_on_server=True).deleted_cases == 1
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+
+    late = sync(jc2_store, url, tokens["ifk.ida"])
+    assert late.rejected >= 1 and set(late.reasons) == {"forbidden"} and late.dropped == 1
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT COUNT(*) FROM srv_row_case WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM srv_grant WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM srv_field WHERE value LIKE '%Nachtrag%'")).scalar() == 0
+    assert q(jc2_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)]
+    assert {k for (k,) in q(jc2_store, "SELECT kind FROM sync_conflict")} == {"access_lost"}
+    # a fresh device of the office never sees it again
+    jc3_store, _ = office(tmp_path, "jc3", JC_CONFIG, url)
+    sync(jc3_store, url, tokens["ifk.ida"])
+    assert q(jc3_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)]

@@ -102,6 +102,14 @@ class SrvFeed(ServerModel, table=True):
     created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), server_default=func.now()))
 
 
+class SrvPurged(ServerModel, table=True):
+    """Tombstone of an erased case (no content): no later write may bring it back."""
+
+    __tablename__ = "srv_purged"
+    case_id: str = Field(primary_key=True)
+    purged_at: datetime = Field(default_factory=now)
+
+
 class SrvCompaction(ServerModel, table=True):
     """How far an organisation's feed has been compacted; a cursor below this point must start again."""
 

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from wbtui.data.access import CASE_ROLES  # roles that work on cases (one table with the local policy); DSB/admin get none
 from wbtui.server.auth import Principal
-from wbtui.server.models import SrvAppend, SrvApplied, SrvAudit, SrvConflict, SrvFeed, SrvField, SrvGrant, SrvOrg, SrvRowCase
+from wbtui.server.models import SrvAppend, SrvApplied, SrvAudit, SrvConflict, SrvFeed, SrvField, SrvGrant, SrvOrg, SrvPurged, SrvRowCase
 from wbtui.server.store import feed_page
 from wbtui.sync import schema
 from wbtui.sync.hlc import Clock, ClockDriftError, decode
@@ -170,6 +170,7 @@ class SyncServer:
             for g in s.exec(select(SrvGrant).where(SrvGrant.case_id.in_(list(cases)))).scalars():
                 grants[g.case_id][g.org_id] = g.access
         cache["grants"] = grants
+        cache["purged"] = {p.case_id for p in s.exec(select(SrvPurged).where(SrvPurged.case_id.in_(list(cases)))).scalars()} if cases else set()
         by_entity: dict[str, list[str]] = {}
         for entity, row_id in rows:
             if isinstance(entity, str):
@@ -237,6 +238,8 @@ class SyncServer:
             raise Rejected("validation")
         cache = s.info["cache"]
         grants = cache["grants"].setdefault(case_id, {})
+        if case_id in cache["purged"]:
+            raise Rejected("forbidden")  # erased: a late write from a device that was offline must not bring it back
         if not grants:
             s.add(SrvGrant(case_id=case_id, org_id=who.org_id, access="owner"))
             grants[who.org_id] = "owner"
@@ -561,6 +564,10 @@ def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> 
         cache["fields"] = {key: reg for key, reg in cache.get("fields", {}).items() if (key[0], key[1]) not in rows}
         for key in rows:
             cache["rowcase"].pop(key, None)
+    if s.get(SrvPurged, case_id) is None:
+        s.add(SrvPurged(case_id=case_id))
+    if cache is not None:
+        cache.setdefault("purged", set()).add(case_id)
     for org_id in holders:
         _feed(s, org_id, "purge", None, None, case_id, json.dumps({"reason": reason}))
     s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="purge",

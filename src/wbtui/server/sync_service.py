@@ -163,14 +163,13 @@ class SyncServer:
         ids = [c.get("change_id") for c in changes if isinstance(c.get("change_id"), str)]
         cases = {c.get("case_id") for c in changes if isinstance(c.get("case_id"), str)}
         rows = {(c.get("entity"), c.get("row_id")) for c in changes if isinstance(c.get("row_id"), str)}
-        cache["applied"] = {a.change_id: {"org_id": a.org_id, "result": a.result}
-                            for a in s.exec(select(SrvApplied).where(SrvApplied.change_id.in_(ids))).scalars()} if ids else {}
+        cache["applied"] = {cid: {"org_id": org, "result": result}
+                            for cid, org, result in self._lookup(s, "srv_applied", "change_id, org_id, result", "change_id", ids)}
         grants: dict[str, dict[str, str]] = {case: {} for case in cases}
-        if cases:
-            for g in s.exec(select(SrvGrant).where(SrvGrant.case_id.in_(list(cases)))).scalars():
-                grants[g.case_id][g.org_id] = g.access
+        for case_id, org_id, access in self._lookup(s, "srv_grant", "case_id, org_id, access", "case_id", list(cases)):
+            grants[case_id][org_id] = access
         cache["grants"] = grants
-        cache["purged"] = {p.case_id for p in s.exec(select(SrvPurged).where(SrvPurged.case_id.in_(list(cases)))).scalars()} if cases else set()
+        cache["purged"] = {case_id for (case_id,) in self._lookup(s, "srv_purged", "case_id", "case_id", list(cases))}
         by_entity: dict[str, list[str]] = {}
         for entity, row_id in rows:
             if isinstance(entity, str):
@@ -179,21 +178,32 @@ class SyncServer:
         cache["fields"] = {}
         cache["appends"] = set()
         cache.setdefault("new_rowcase", [])
-        # per entity, "entity = :e AND row_id IN (...)" uses the composite primary keys (a lookup by
-        # row_id alone would scan whole tables); on PostgreSQL the ids travel as one array parameter,
-        # which plans and binds far faster than hundreds of row-value comparisons
-        for entity, ids in sorted(by_entity.items()):
-            for row_id, case_id in self._by_rows(s, "SELECT row_id, case_id FROM srv_row_case", entity, ids):
+        # per entity, "entity = :e AND row_id …" uses the composite primary keys (a lookup by row_id
+        # alone would scan whole tables)
+        for entity, row_ids in sorted(by_entity.items()):
+            for row_id, case_id in self._lookup(s, "srv_row_case", "row_id, case_id", "row_id", row_ids, entity):
                 cache["rowcase"][(entity, row_id)] = case_id
-            for row_id, field, value, hlc in self._by_rows(s, "SELECT row_id, field, value, hlc FROM srv_field", entity, ids):
+            for row_id, field, value, hlc in self._lookup(s, "srv_field", "row_id, field, value, hlc", "row_id", row_ids, entity):
                 cache["fields"][(entity, row_id, field)] = Register(value, hlc)
-            cache["appends"].update((entity, r) for (r,) in self._by_rows(s, "SELECT row_id FROM srv_append", entity, ids))
+            cache["appends"].update((entity, r) for (r,) in self._lookup(s, "srv_append", "row_id", "row_id", row_ids, entity))
 
-    def _by_rows(self, s, select_sql: str, entity: str, ids: list[str]):
+    def _lookup(self, s, table: str, columns: str, key: str, ids: list[str], entity: str | None = None):
+        """Rows of ``table`` whose ``key`` is one of ``ids`` (and whose entity is ``entity``), by index.
+
+        On PostgreSQL the ids travel as one array and are joined as a set (one index probe each):
+        a plain ``IN``/``ANY`` list is planned from the table statistics, and with stale statistics
+        (a fast-growing table, autovacuum behind or off) PostgreSQL filtered a 1.3-million-row
+        range instead — 0.5 s per lookup instead of 7 ms."""
+        if not ids:
+            return []
         if self.dialect == "postgresql":
-            return s.execute(text(select_sql + " WHERE entity = :entity AND row_id = ANY(:ids)"), {"entity": entity, "ids": ids})
-        return s.execute(text(select_sql + " WHERE entity = :entity AND row_id IN :ids").bindparams(bindparam("ids", expanding=True)),
-                         {"entity": entity, "ids": ids})
+            cols = ", ".join("t." + c.strip() for c in columns.split(","))
+            also = " AND t.entity = :entity" if entity is not None else ""
+            return s.execute(text(f"SELECT {cols} FROM unnest(CAST(:ids AS varchar[])) AS u(id) JOIN {table} t ON t.{key} = u.id{also}"),
+                             {"ids": ids, "entity": entity}).fetchall()
+        also = " AND entity = :entity" if entity is not None else ""
+        return s.execute(text(f"SELECT {columns} FROM {table} WHERE {key} IN :ids{also}").bindparams(bindparam("ids", expanding=True)),
+                         {"ids": ids, "entity": entity}).fetchall()
 
     def _one(self, s, who: Principal, change: dict) -> dict:
         change_id = change.get("change_id")

@@ -318,3 +318,30 @@ def test_server_compact_command(tmp_path):
     assert "Jobcenter Musterstadt: 5 Einträge, 4 entfernt" in done.stdout
     bad = run_cli("server", "compact", "--keep-days", "-1", env=env)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+def test_after_a_restart_a_case_with_unsent_changes_is_judged_again_once_they_are_answered(jc):
+    """A case the restarted feed no longer delivers is removed — but not while it holds unsent changes;
+    those are pushed (and answered) first, and the case is judged at the end of the following round."""
+    import sqlite3
+
+    from conftest import COMPLETE_CASE
+    from wbtui.sync.client import Summary, SyncClient, enable
+
+    enable(jc.store)
+    case_id = jc.create_case(COMPLETE_CASE).hex
+    client = SyncClient(jc.store, "http://127.0.0.1:9", "wbt_x.y")
+    client._begin_reset(Summary())
+    first = Summary()
+    client._finish_reset(first)
+    con = sqlite3.connect(jc.store.path)
+    assert first.dropped == 0 and con.execute("SELECT COUNT(*) FROM fbw_case").fetchone() == (1,)
+    assert con.execute("SELECT value FROM sync_meta WHERE key = 'reset'").fetchone() == ("1",)
+    con.execute("UPDATE outbox SET state = 'sent'")  # the next round pushed them; the feed never mentioned the case
+    con.commit()
+    second = Summary()
+    client._finish_reset(second)
+    assert second.dropped == 1 and con.execute("SELECT COUNT(*) FROM fbw_case WHERE id = ?", (case_id,)).fetchone() == (0,)
+    assert con.execute("SELECT value FROM sync_meta WHERE key = 'reset'").fetchone() == ("0",)
+    con.close()
+    client.close()

@@ -291,8 +291,10 @@ class SyncClient:
             for case_id in gone:
                 if drop_case(con, case_id, "reset"):
                     summary.dropped += 1
-            con.execute("DELETE FROM sync_reset_seen")
-            _meta_set(con, "reset", "0")
+            waiting = con.execute("SELECT COUNT(*) FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)").fetchone()[0]
+            if waiting == 0:  # otherwise cases with unsent changes are judged again after the next round
+                con.execute("DELETE FROM sync_reset_seen")
+                _meta_set(con, "reset", "0")
         if gone:
             from wbtui.data.retention import scrub
 

@@ -12,7 +12,6 @@ from sqlmodel import Session
 from wbtui import __version__
 from wbtui.server.auth import Principal, authenticate, parse
 from wbtui.server.guard import FailureLimiter, InFlight
-from wbtui.sync.schema import SCHEMA_RANGE
 from wbtui.server.models import SrvAudit
 from wbtui.server.sync_service import LIMITS, Gone, Rejected, SyncServer, UpgradeRequired
 
@@ -40,6 +39,10 @@ class VerifyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schema_version: int
     cases: dict[str, str] = Field(max_length=500)  # case id -> digest (sync.schema.case_digest)
+
+
+def _upgrade_required(version: int) -> JSONResponse:
+    return JSONResponse({"detail": f"schema version {version} not accepted", "action": "upgrade_required"}, status_code=426)
 
 
 def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, max_in_flight: int = 64) -> FastAPI:
@@ -97,9 +100,7 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
         try:
             return service.push(who, body.changes, body.schema_version)
         except UpgradeRequired:
-            lo, hi = SCHEMA_RANGE
-            return JSONResponse({"detail": f"schema version {body.schema_version} not in {lo}..{hi}", "action": "upgrade_required"},
-                                status_code=426)
+            return _upgrade_required(body.schema_version)
 
     @app.get("/sync/v1/pull", responses={410: {"description": "The cursor lies in a compacted part of the feed; "
                                                                "start again without a cursor (body: {\"action\": \"reset\"})."}})
@@ -114,11 +115,10 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
 
     @app.post("/sync/v1/verify")
     def verify(body: VerifyBody, who: Principal = Depends(principal)) -> dict:
-        lo, hi = SCHEMA_RANGE
-        if not lo <= body.schema_version <= hi:
-            return JSONResponse({"detail": "schema version not accepted", "action": "upgrade_required"}, status_code=426)
         try:
             return service.verify(who, body.cases, body.schema_version)
+        except UpgradeRequired:
+            return _upgrade_required(body.schema_version)
         except Rejected as exc:
             raise HTTPException(status_code=403, detail=exc.reason) from None
 

@@ -83,8 +83,7 @@ class SyncServer:
     # -- hello ---------------------------------------------------------------------
     def hello(self, who: Principal, body: dict) -> dict:
         lo, hi = schema.SCHEMA_RANGE
-        version = body.get("schema_version")
-        action = "ok" if isinstance(version, int) and lo <= version <= hi and body.get("protocol") == schema.PROTOCOL else "upgrade_required"
+        action = "ok" if schema.accepts(body.get("schema_version")) and body.get("protocol") == schema.PROTOCOL else "upgrade_required"
         with self._clock_lock:
             stamp = self.clock.now()
         with Session(self.engine) as s:
@@ -99,8 +98,7 @@ class SyncServer:
         sees the winner's rows — every change is idempotent, so nothing is doubled."""
         from sqlalchemy.exc import DBAPIError, IntegrityError
 
-        lo, hi = schema.SCHEMA_RANGE
-        if not (isinstance(schema_version, int) and lo <= schema_version <= hi):
+        if not schema.accepts(schema_version):
             raise UpgradeRequired()
         for attempt in range(4):
             try:
@@ -435,6 +433,8 @@ class SyncServer:
     def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:
         """Compare a device's per-case digests with the server's; answer a snapshot for each case that
         differs (the device merges it like a grant). Only cases the caller's organisation holds."""
+        if not schema.accepts(version):
+            raise UpgradeRequired()
         if "read" not in who.scopes or who.role not in CASE_ROLES:
             raise Rejected("forbidden")
         ids = [c for c in digests if isinstance(c, str) and HEX32.match(c)]

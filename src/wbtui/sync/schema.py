@@ -21,6 +21,12 @@ SCHEMA_RANGE = (1, 2)
 SINCE = {("case", "kursnet_id"): 2}
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
+
+def accepts(version) -> bool:
+    """Whether a client speaking schema ``version`` may sync with this server."""
+    lo, hi = SCHEMA_RANGE
+    return isinstance(version, int) and lo <= version <= hi
+
 # entity -> local table; order matters: rows are applied parents first
 REGISTER_TABLES = {
     "person": "person",

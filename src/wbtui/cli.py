@@ -1289,7 +1289,8 @@ def server_compact(
     """Verdichtet die Änderungsfeeds: überschriebene Feldstände und entzogene Fälle fallen weg."""
     from wbtui.server.compaction import compact
 
-    results = compact(_server_engine(), keep_days=keep_days)
+    engine = _server_engine()
+    results = compact(engine, keep_days=keep_days)
     if as_json:
         out_json([r.as_dict() for r in results])
         return
@@ -1297,7 +1298,7 @@ def server_compact(
 
     from wbtui.server.models import SrvOrg
 
-    with Session(_server_engine()) as s:
+    with Session(engine) as s:
         names = {o.id: o.name for o in s.exec(select(SrvOrg))}
     for r in results:
         typer.echo(t("cli.srv_compacted", org=names.get(r.org, r.org), before=r.before, removed=r.removed, rewritten=r.rewritten,

@@ -439,7 +439,7 @@ class SyncServer:
             raise Rejected("forbidden")
         ids = [c for c in digests if isinstance(c, str) and HEX32.match(c)]
         with Session(self.engine) as s:
-            held = {g.case_id for g in s.exec(select(SrvGrant).where(SrvGrant.org_id == who.org_id, SrvGrant.case_id.in_(ids))).scalars()} if ids else set()
+            held = {case_id for case_id, org_id in self._lookup(s, "srv_grant", "case_id, org_id", "case_id", ids) if org_id == who.org_id}
             mismatched, snapshots = [], []
             for case_id in sorted(held):
                 if digests[case_id] != self._digest(s, case_id, version):
@@ -449,10 +449,9 @@ class SyncServer:
 
     @staticmethod
     def _digest(s, case_id: str, version: int) -> str:
-        rows = s.execute(text("SELECT f.entity, f.row_id, f.field, f.hlc FROM srv_field f JOIN srv_row_case r"
-                              " ON r.entity = f.entity AND r.row_id = f.row_id WHERE r.case_id = :case"), {"case": case_id}).fetchall()
         known = {e: set(schema.fields_of(e, version)) for e in schema.VERIFY_ENTITIES}
-        registers = [(e, r, f, h) for e, r, f, h in rows if e in known and f in known[e]]
+        registers = [(e, r, f, spec["hlc"]) for (e, r), fields in case_registers(s, case_id).items() if e in known
+                     for f, spec in fields.items() if f in known[e]]
         appends = [r for (r,) in s.execute(text("SELECT row_id FROM srv_append WHERE case_id = :case"), {"case": case_id})]
         return schema.case_digest(registers, appends)
 
@@ -574,10 +573,9 @@ def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> 
         cache["fields"] = {key: reg for key, reg in cache.get("fields", {}).items() if (key[0], key[1]) not in rows}
         for key in rows:
             cache["rowcase"].pop(key, None)
+        cache.setdefault("purged", set()).add(case_id)
     if s.get(SrvPurged, case_id) is None:
         s.add(SrvPurged(case_id=case_id))
-    if cache is not None:
-        cache.setdefault("purged", set()).add(case_id)
     for org_id in holders:
         _feed(s, org_id, "purge", None, None, case_id, json.dumps({"reason": reason}))
     s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="purge",

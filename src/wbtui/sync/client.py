@@ -285,14 +285,13 @@ class SyncClient:
         with self.store.transaction() as con:
             if _meta(con, "reset") != "1":
                 return
-            gone = [row[0] for row in con.execute(
-                "SELECT id FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)"
-                " AND id NOT IN (SELECT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL)")]
+            unseen = [row[0] for row in con.execute("SELECT id FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)")]
+            pending = _pending_cases(con)
+            gone = [case_id for case_id in unseen if case_id not in pending]
             for case_id in gone:
                 if drop_case(con, case_id, "reset"):
                     summary.dropped += 1
-            waiting = con.execute("SELECT COUNT(*) FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)").fetchone()[0]
-            if waiting == 0:  # otherwise cases with unsent changes are judged again after the next round
+            if len(gone) == len(unseen):  # otherwise cases with unsent changes are judged again after the next round
                 con.execute("DELETE FROM sync_reset_seen")
                 _meta_set(con, "reset", "0")
         if gone:
@@ -381,11 +380,7 @@ class SyncClient:
             marks = ", ".join("?" * (len(winners) + 1))
             con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", [row_id] + [v for v, _ in winners.values()])
         for name, (_v, hlc) in winners.items():
-            con.execute(
-                "INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
-                (entity, row_id, name, hlc),
-            )
+            _set_clock(con, entity, row_id, name, hlc)
         _audit_received(con, table, row_id, "update" if exists else "create", list(winners), fields)
 
     def _append(self, con, clock: Clock, entity: str, row_id: str, data: dict, hlc: str | None) -> None:
@@ -406,6 +401,16 @@ class SyncClient:
                 clock.observe(hlc)
             except Exception:  # noqa: BLE001
                 pass
+
+
+def _pending_cases(con) -> set[str]:
+    """Cases with changes not yet accepted by the server."""
+    return {r[0] for r in con.execute("SELECT DISTINCT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL")}
+
+
+def _set_clock(con, entity: str, row_id: str, field: str, hlc: str) -> None:
+    con.execute("INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc", (entity, row_id, field, hlc))
 
 
 def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
@@ -437,8 +442,7 @@ def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
         local = con.execute("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)).fetchone()
         if local is None or local[0] < hlc:
             con.execute(f"UPDATE {table} SET {name} = ? WHERE id = ?", (schema.to_sqlite(entity, name, json.loads(value)), row_id))
-            con.execute("INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
-                        " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc", (entity, row_id, name, hlc))
+            _set_clock(con, entity, row_id, name, hlc)
             _audit_received(con, table, row_id, "update", [name], {})
             moved += 1
         con.execute("DELETE FROM sync_extra WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
@@ -448,7 +452,7 @@ def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
 def local_digests(con, version: int = schema.SCHEMA_VERSION) -> dict[str, str]:
     """Per case, the digest of what this device holds (see ``schema.case_digest``); cases with
     unsent changes are left out."""
-    pending = {r[0] for r in con.execute("SELECT DISTINCT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL")}
+    pending = _pending_cases(con)
     registers: dict[str, list] = {}
     known = {e: set(schema.fields_of(e, version)) for e in schema.VERIFY_ENTITIES}
     for entity in schema.VERIFY_ENTITIES:

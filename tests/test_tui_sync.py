@@ -10,6 +10,17 @@ from server_helpers import provision, running_server
 from tui_helpers import screen_text, settle
 
 
+async def sync_now(app, pilot, done) -> None:
+    """F5, then wait (bounded) until the background sync has done what ``done`` checks."""
+    await settle(pilot)
+    await pilot.press("f5")
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if done():
+            break
+    await settle(pilot)
+
+
 def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
     from wbtui.config import load
     from wbtui.data.services import Services
@@ -35,13 +46,7 @@ def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
 
             app = WbtuiApp(load(cfg_path), db=db, today=TODAY)
             async with app.run_test(size=(120, 30)) as pilot:
-                await settle(pilot)
-                await pilot.press("f5")
-                for _ in range(100):
-                    await pilot.pause(0.05)
-                    if "online" in app.sync_line:
-                        break
-                await settle(pilot)
+                await sync_now(app, pilot, lambda: "online" in app.sync_line)
                 assert "online" in app.sync_line and "0 ausstehend" in app.sync_line
                 assert "⇅ online" in screen_text(app)
                 await pilot.press("f6")
@@ -103,13 +108,7 @@ def test_background_sync_after_compaction_starts_again_and_says_so(tmp_path, mon
 
             app = WbtuiApp(load(cfg_path), db=db, today=TODAY)
             async with app.run_test(size=(120, 30)) as pilot:
-                await settle(pilot)
-                await pilot.press("f5")
-                for _ in range(100):
-                    await pilot.pause(0.05)
-                    if any("neu abgeglichen" in n.message for n in app._notifications):
-                        break
-                await settle(pilot)
+                await sync_now(app, pilot, lambda: any("neu abgeglichen" in n.message for n in app._notifications))
                 assert any("Bestand neu abgeglichen, 0 nicht mehr" in n.message for n in app._notifications)
                 assert "online" in app.sync_line
 

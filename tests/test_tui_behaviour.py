@@ -422,3 +422,51 @@ def test_dsb_sees_the_audit_trail_in_the_tui_and_a_caseworker_does_not(tmp_path)
 
     asyncio.run(caseworker())
     asyncio.run(dsb())
+
+
+def test_list_tables_are_full_width_in_the_first_frame_painted_after_a_reload():
+    """A frame painted between filling a table and the table's next idle moment (a busy host)
+    must already show whole names: DataTable measures auto-width columns only when idle and
+    keeps the cells it painted before, cut to the header's width (seen in CI as 'Übe', 'Wiśn')."""
+    from rich.text import Text
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from wbtui.widgets.tables import fill_table
+
+    class One(App):
+        CSS = "DataTable { height: 1fr; }"  # laid out before any row arrives, as on the list screens
+
+        def compose(self):
+            yield DataTable()
+
+    rows = [((Text("Übergabe erhalten"), Text("Wiśniewska, Monika")), "a"),
+            ((Text("Rückfrage"), Text("Demir, Laura")), "b")]
+
+    async def run() -> None:
+        app = One()
+        async with app.run_test(size=(80, 10)) as pilot:
+            table = app.query_one(DataTable)
+            await pilot.pause()
+            for _ in range(2):  # the first fill, then a reload of the same screen
+                fill_table(table, ["Art", "Name"], rows)
+                early = screen_text(app)  # painted before the table's Idle handler ran
+                await pilot.pause()
+                late = screen_text(app)
+                for text in (early, late):
+                    assert "Übergabe erhalten" in text and "Wiśniewska, Monika" in text, text
+                assert early == late
+
+    asyncio.run(run())
+
+
+def test_list_screens_fill_their_tables_only_through_fill_table():
+    """The width rule above holds for every list screen only if none adds rows on its own."""
+    from pathlib import Path
+
+    import wbtui
+
+    root = Path(wbtui.__file__).parent
+    direct = [f"{path.relative_to(root)}: {needle}" for path in sorted(root.rglob("*.py")) if path.name != "tables.py"
+              for needle in (".add_row(", ".add_rows(", ".add_column(", ".add_columns(") if needle in path.read_text(encoding="utf-8")]
+    assert direct == []

@@ -10,8 +10,10 @@ from textual.widgets import DataTable, Label
 from wbtui.i18n import t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import safe
+from wbtui.widgets.tables import fill_table
 
 SHOWN = 500
+COLUMNS = ("at", "actor", "action", "object", "groups", "reason")
 
 
 class AuditScreen(TableScreen):
@@ -26,10 +28,13 @@ class AuditScreen(TableScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key in ("at", "actor", "action", "object", "groups", "reason"):
-            table.add_column(t("hdr.audit." + key), key=key)
+        fill_table(table, self._columns(), [])  # the headers while the trail loads
         table.focus()
         self.reload()
+
+    @staticmethod
+    def _columns() -> list[tuple[str, str]]:
+        return [(t("hdr.audit." + key), key) for key in COLUMNS]
 
     def action_reload(self) -> None:
         self.reload()
@@ -67,11 +72,10 @@ class AuditScreen(TableScreen):
             status.update(Text(t("cli.audit_ok", n=result.entries, head=result.head[:16]), style="green"))
         else:
             status.update(Text(t("cli.audit_broken", seq=result.first_bad_seq), style="bold red"))
-        table = self.query_one(DataTable)
-        table.clear()
-        for item in items:
-            table.add_row(
-                Text(item["at"][:19].replace("T", " ")), safe(f"{item['actor']} ({item['role']})"), Text(item["action"]),
-                safe(f"{item['object_type']} {(item['case_id'] or item['object_id'] or '')[:8]}"), safe(",".join(item["data_groups"])),
-                safe(item["reason"] or item["purpose"] or item["detail"] or ""), key=str(item["seq"]),
-            )
+        rows = [
+            ((Text(item["at"][:19].replace("T", " ")), safe(f"{item['actor']} ({item['role']})"), safe(item["action"]),
+              safe(f"{item['object_type']} {(item['case_id'] or item['object_id'] or '')[:8]}"), safe(",".join(item["data_groups"])),
+              safe(item["reason"] or item["purpose"] or item["detail"] or "")), str(item["seq"]))
+            for item in items
+        ]
+        fill_table(self.query_one(DataTable), self._columns(), rows)

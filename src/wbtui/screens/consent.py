@@ -19,6 +19,7 @@ from wbtui.data.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUP
 from wbtui.i18n import render_reason, t
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
+from wbtui.widgets.tables import fill_table
 
 
 class ConsentScreen(Screen):
@@ -62,14 +63,17 @@ class ConsentScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in (("id", "ID"), ("state", t("tui.consent.state")), ("purpose", t("tui.consent.purpose")),
-                           ("to", t("tui.consent.recipients")), ("groups", t("tui.consent.groups"))):
-            table.add_column(label, key=key)
+        fill_table(table, self._columns(), [])
         table.focus()
         self.reload()
 
     def on_screen_resume(self) -> None:
         self.reload()
+
+    @staticmethod
+    def _columns() -> list[tuple[str, str]]:
+        return [("ID", "id"), (t("tui.consent.state"), "state"), (t("tui.consent.purpose"), "purpose"),
+                (t("tui.consent.recipients"), "to"), (t("tui.consent.groups"), "groups")]
 
     @work(thread=True, exclusive=True, group="consents", exit_on_error=False)
     def reload(self) -> None:
@@ -86,8 +90,7 @@ class ConsentScreen(Screen):
 
     def _fill(self, detail: dict, handover: list, conference: list) -> None:
         today = self.app.ctx.today.isoformat()
-        table = self.query_one(DataTable)
-        table.clear()
+        rows = []
         for c in detail["consents"]:
             if c["revoked_on"]:
                 state = Text(t("tui.consent.revoked", date=fmt_date(c["revoked_on"])), style="dim")
@@ -95,9 +98,10 @@ class ConsentScreen(Screen):
                 state = Text(t("tui.consent.expired"), style="yellow")
             else:
                 state = Text(t("tui.consent.given", date=fmt_date(c["given_on"])), style="green")
-            table.add_row(Text(c["id"][:8]), state, Text(t("tui.consent.purpose_short." + c["purpose"])),
+            rows.append(((safe(c["id"][:8]), state, Text(t("tui.consent.purpose_short." + c["purpose"])),
                           safe(", ".join(t("tui.consent.recipient_short." + r) for r in c["recipients"])),
-                          safe(", ".join(t("tui.consent.group_short." + g) for g in c["data_groups"])), key=c["id"])
+                          safe(", ".join(t("tui.consent.group_short." + g) for g in c["data_groups"]))), c["id"]))
+        fill_table(self.query_one(DataTable), self._columns(), rows)
         self.query_one("#effects", Static).update(self._effects(handover, conference))
 
     @staticmethod

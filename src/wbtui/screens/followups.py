@@ -11,6 +11,7 @@ from wbtui.data.queries import TaskFilter, days_since, list_tasks, overdue_cases
 from wbtui.i18n import t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
+from wbtui.widgets.tables import fill_table
 
 KIND_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim"}
 
@@ -48,9 +49,7 @@ class FollowupScreen(TableScreen):
         self.app.call_from_thread(self._fill, tasks, cases)
 
     def _fill(self, tasks: list[dict], cases: list[dict]) -> None:
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(t("tui.fu.what"), t("hdr.due"), t("hdr.name"), t("tui.fu.owner"), t("tui.fu.detail"))
+        rows = []
         today = self.app.ctx.today
         iso = today.isoformat()
         tasks = sorted(tasks, key=lambda r: (r["due_on"] >= iso, r["due_on"]))
@@ -59,13 +58,14 @@ class FollowupScreen(TableScreen):
             late = r["due_on"] < iso
             overdue_tasks += late
             title = t("tui.decision." + r["title"]) if r["origin"] == "fallkonferenz" else r["title"]
-            table.add_row(Text(t("hdr.task") + (" !" if late else ""), style="bold red" if late else ""), Text(fmt_date(r["due_on"])),
-                          safe(f"{r['family_name']}, {r['given_names']}"), safe(r["owner"]), safe(title), key=f"task:{r['id']}:{r['case_id']}")
+            rows.append(((Text(t("hdr.task") + (" !" if late else ""), style="bold red" if late else ""), Text(fmt_date(r["due_on"])),
+                          safe(f"{r['family_name']}, {r['given_names']}"), safe(r["owner"]), safe(title)), f"task:{r['id']}:{r['case_id']}"))
         for r in cases:
             days = days_since(r["stage_since"], today)
-            table.add_row(Text(t("timer." + r["kind"]), style=KIND_STYLE[r["kind"]]), Text(t("tui.fu.days", days=days)),
+            rows.append(((Text(t("timer." + r["kind"]), style=KIND_STYLE[r["kind"]]), Text(t("tui.fu.days", days=days)),
                           safe(f"{r['family_name']}, {r['given_names']}"), Text(t("stage." + r["stage"])),
-                          Text(t("rule." + r["rule"])), key=f"case:{r['id']}:{r['rule']}")
+                          Text(t("rule." + r["rule"]))), f"case:{r['id']}:{r['rule']}"))
+        fill_table(self.query_one(DataTable), [t("tui.fu.what"), t("hdr.due"), t("hdr.name"), t("tui.fu.owner"), t("tui.fu.detail")], rows)
         scope = t("tui.fu.team") if self.team else t("tui.fu.mine")
         self.query_one("#fu-status", Label).update(
             Text(t("tui.fu.counts", scope=scope, tasks=len(tasks), overdue=overdue_tasks, cases=len(cases)))

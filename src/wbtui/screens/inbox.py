@@ -15,6 +15,7 @@ from wbtui.i18n import t
 from wbtui.screens.handover import FEEDBACK
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
+from wbtui.widgets.tables import fill_table
 
 AGENTUR_SQL = """
 SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.sent_at, h.channel
@@ -65,9 +66,7 @@ class InboxScreen(TableScreen):
         self.app.call_from_thread(self._fill, received, queries, feedback)
 
     def _fill(self, received, queries, feedback) -> None:
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail"))
+        table_rows = []
         side = self.app.config.side
         sections = [("agentur", received, "tui.inbox.received"), ("jobcenter", queries, "tui.inbox.queries")]
         if side == "agentur":
@@ -76,14 +75,16 @@ class InboxScreen(TableScreen):
             order = list(reversed(sections))
         for _side, rows, key in order:
             for row in rows:
-                table.add_row(Text(t(key)), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
-                              safe(row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5])), key=f"{key}:{row[0]}")
+                table_rows.append(((Text(t(key)), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
+                                    safe(row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5]))), f"{key}:{row[0]}"))
         if side != "agentur":
             for row in feedback:
                 payload = json.loads(row[6] or "{}")
                 detail = " ".join(str(v) for k, v in payload.items() if k in ("outcome", "valid_until", "start", "reason"))
-                table.add_row(Text(t("tui.event." + row[5])), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
-                              safe(detail), key=f"fb:{row[0]}:{row[4]}")
+                table_rows.append(((Text(t("tui.event." + row[5])), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
+                                    safe(detail)), f"fb:{row[0]}:{row[4]}"))
+        fill_table(self.query_one(DataTable),
+                   [t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail")], table_rows)
         self.query_one("#inbox-status", Label).update(
             Text(t("tui.inbox.counts", received=len(received), queries=len(queries), feedback=len(feedback)))
         )

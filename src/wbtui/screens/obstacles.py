@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from wbtui.data.services import OBSTACLE_STATUSES
 from wbtui.i18n import get_language, t
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
+from wbtui.widgets.tables import fill_table
 
 
 class ObstacleScreen(Screen):
@@ -39,14 +40,18 @@ class ObstacleScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Label(t("tui.obst.title"), classes="title")
         yield Static("", id="obst-status", classes="status")
-        table = DataTable(id="obst-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(t("tui.obst.code"), t("tui.obst.label"), t("hdr.status"), t("tui.obst.referred"), t("tui.obst.review"), t("tui.obst.service"))
-        yield table
+        yield DataTable(id="obst-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        table = self.query_one(DataTable)
+        fill_table(table, self._columns(), [])
+        table.focus()
         self.reload()
+
+    @staticmethod
+    def _columns() -> list[str]:
+        return [t("tui.obst.code"), t("tui.obst.label"), t("hdr.status"), t("tui.obst.referred"), t("tui.obst.review"), t("tui.obst.service")]
 
     @work(thread=True, exclusive=True, group="obstacles", exit_on_error=False)
     def reload(self) -> None:
@@ -64,7 +69,7 @@ class ObstacleScreen(Screen):
     def _fill(self, detail: dict) -> None:
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear()
+        rows = []
         self.current = {o["code"]: o for o in detail["obstacles"]}
         self.hidden = detail["art9_hidden"]
         catalog = self.app.ctx.services.catalog
@@ -73,17 +78,18 @@ class ObstacleScreen(Screen):
             shown = [o for o in items if self.show_art9 or not o.art9]
             if not shown:
                 continue
-            table.add_row(Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), Text(""), key=f"group:{group}")
+            rows.append(((Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), Text("")), f"group:{group}"))
             for item in shown:
                 rec = self.current.get(item.code)
                 status = Text(t("obst." + rec["status"]), style="bold" if rec["status"] == "offen" else "") if rec else Text("·", style="dim")
                 label = safe(item.label_de if lang == "de" else item.label_en)
                 if item.art9:
                     label.append(" (Art. 9)", style="italic")
-                table.add_row(Text(item.code), label, status,
+                rows.append(((Text(item.code), label, status,
                               Text(fmt_date(rec["referred_on"]) if rec and rec["referred_on"] else ""),
                               Text(fmt_date(rec["review_on"]) if rec and rec["review_on"] else ""),
-                              safe(rec["service"] if rec else ""), key=item.code)
+                              safe(rec["service"] if rec else "")), item.code))
+        fill_table(table, self._columns(), rows)
         table.move_cursor(row=min(keep, table.row_count - 1))
         note = t("tui.obst.art9_shown") if self.show_art9 else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
         self.query_one("#obst-status", Static).update(Text(note))

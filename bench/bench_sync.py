@@ -1,6 +1,7 @@
 """Sync figures against the real server over HTTP on loopback.
 
 Usage:  python bench/bench_sync.py [--db postgresql|sqlite] [--cases 2000] [--clients 16] [--requests 25]
+                                  [--churn 3] [--compaction-only]
 
 Prints push throughput (field operations per second), the initial sync of all cases into a
 second device, incremental pull latency, and many concurrent clients with p50/p95/p99 and
@@ -33,6 +34,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=25)
     ap.add_argument("--churn", type=int, default=3, help="edit rounds on every open case before compaction")
+    ap.add_argument("--compaction-only", action="store_true",
+                    help="after the upload go straight to the compaction phase and time only the compaction (large --cases)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-syncbench-"))
     os.environ.update(WBTUI_DATA_DIR=str(tmp), WBTUI_CONFIG=str(tmp / "none.toml"))
@@ -77,6 +80,10 @@ def main() -> None:
         client.close()
         assert summary.rejected == 0, summary.reasons[:3]
         print(f"push: {changes} changes / {ops} field ops in {push_s:6.1f} s = {ops / push_s:8.0f} field ops/s ({args.cases} cases)")
+        if args.compaction_only:
+            compaction_phase(url, engine, store, tokens)
+            store.close()
+            return
 
         # device 2 of the same office: initial pull of everything
         from wbtui.server.admin import add_user, issue_token
@@ -172,9 +179,11 @@ def main() -> None:
         for round_ in range(args.churn):
             for case_id in ids:
                 services.update_fields(case_id, {"max_commute_km": str(20 + round_), "availability": f"Runde {round_}"})
+        t0 = time.perf_counter()
         client = SyncClient(store, url, tokens["ifk.ida"], timeout=300)
         client.sync()
         client.close()
+        print(f"{args.churn} edit rounds on {len(ids)} open cases written and pushed in {time.perf_counter() - t0:6.1f} s")
 
         def first_sync(name: str) -> tuple[float, int]:
             fresh = open_store(tmp / f"{name}.db")
@@ -188,16 +197,18 @@ def main() -> None:
 
         with engine.connect() as conn:
             before = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
-        slow, n_before = first_sync("before")
+        if not args.compaction_only:
+            slow, n_before = first_sync("before")
         t0 = time.perf_counter()
         results = compact(engine, keep_days=0, now=datetime.now(timezone.utc) + timedelta(seconds=2))
         compact_s = time.perf_counter() - t0
         with engine.connect() as conn:
             after = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
-        fast, n_after = first_sync("after")
         print(f"compaction after {args.churn} edit rounds on {len(ids)} open cases: feed {before} -> {after} entries"
               f" ({sum(r.removed for r in results)} removed, {sum(r.rewritten for r in results)} merged) in {compact_s:5.1f} s")
-        print(f"new device first sync: before compaction {slow:6.1f} s ({n_before} entries), after {fast:6.1f} s ({n_after} entries)")
+        if not args.compaction_only:
+            fast, n_after = first_sync("after")
+            print(f"new device first sync: before compaction {slow:6.1f} s ({n_before} entries), after {fast:6.1f} s ({n_after} entries)")
 
     print(f"server database: {args.db} (server in its own process: `wbtui serve`)")
 

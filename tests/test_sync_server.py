@@ -341,12 +341,14 @@ def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_p
 
     def start_server():
         proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port)], env=server_env)
-        for _ in range(200):
+        deadline = time.time() + 60  # a loaded CI machine may take seconds to import the server
+        while time.time() < deadline:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
                     return proc
             except httpx.HTTPError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise AssertionError("server did not start")
 
     server = start_server()

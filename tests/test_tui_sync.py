@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 
 from conftest import COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import provision, running_server
@@ -14,7 +15,8 @@ async def sync_now(app, pilot, done) -> None:
     """F5, then wait (bounded) until the background sync has done what ``done`` checks."""
     await settle(pilot)
     await pilot.press("f5")
-    for _ in range(100):
+    deadline = time.monotonic() + 30  # generous: a loaded CI machine syncs slowly
+    while time.monotonic() < deadline:
         await pilot.pause(0.05)
         if done():
             break

@@ -76,13 +76,26 @@ def provision(engine) -> dict[str, str]:
     return tokens
 
 
+def wait_healthy(url: str, timeout: float, *, verify=True) -> bool:
+    """Poll ``GET /health`` until it answers 200 or ``timeout`` seconds have passed."""
+    import httpx
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{url}/health", verify=verify).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
 @contextmanager
 def serve_process(db_url: str, *extra: str, output=None, verify=True, scheme: str = "http"):
     """`wbtui serve` in its own process (the real command), yielding its URL once /health answers."""
     import subprocess
     import sys
-
-    import httpx
 
     port = free_port()
     env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
@@ -91,13 +104,7 @@ def serve_process(db_url: str, *extra: str, output=None, verify=True, scheme: st
                             stdout=sink, stderr=subprocess.STDOUT)
     url = f"{scheme}://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{url}/health", verify=verify).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+        wait_healthy(url, 30, verify=verify)
         yield url
     finally:
         proc.terminate()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
-from server_helpers import pg_database, provision, running_server
+from server_helpers import pg_database, provision, running_server, wait_healthy
 
 OTHER_JC = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace("ifk.ida", "ifk.nora")
 
@@ -341,15 +341,9 @@ def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_p
 
     def start_server():
         proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port)], env=server_env)
-        deadline = time.time() + 60  # a loaded CI machine may take seconds to import the server
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    return proc
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("server did not start")
+        # a loaded CI machine may take seconds to import the server
+        assert wait_healthy(f"http://127.0.0.1:{port}", 60), "server did not start"
+        return proc
 
     server = start_server()
     try:

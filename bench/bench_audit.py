@@ -34,9 +34,9 @@ def main() -> None:
     from tui_helpers import TODAY, build_store, make_config
 
     from wbtui.data import audit, detail
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     from wbtui.data.store import open_store
-    from wbtui.data.timers import TimerEngine
+    from wbtui.domain.timers import TimerEngine
 
     db = build_store(tmp, cases=args.cases)
     store = open_store(db)

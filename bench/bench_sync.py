@@ -45,8 +45,8 @@ def main() -> None:
     from conftest import JC_CONFIG, TODAY
     from server_helpers import pg_database, provision
     from wbtui.config import load
-    from wbtui.data import demo
-    from wbtui.data.services import Services
+    from wbtui.services import demo
+    from wbtui.services import Services
     from wbtui.data.store import open_store
     from wbtui.sync.client import SyncClient, enable
 

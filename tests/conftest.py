@@ -84,14 +84,14 @@ def store(tmp_path):
 
 @pytest.fixture
 def jc(store, jc_config):
-    from wbtui.data.services import Services
+    from wbtui.services import Services
 
     return Services(store, jc_config, today=TODAY)
 
 
 @pytest.fixture
 def aa(store, aa_config):
-    from wbtui.data.services import Services
+    from wbtui.services import Services
 
     return Services(store, aa_config, today=TODAY)
 

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import write_config
 from wbtui.config import EXAMPLE, load
-from wbtui.data.errors import ConfigError
+from wbtui.domain.errors import ConfigError
 
 
 def test_missing_file_gives_defaults(tmp_path):

@@ -6,8 +6,9 @@ import json
 from collections import defaultdict
 
 from conftest import TODAY
-from wbtui.data import demo, process
-from wbtui.data.process import Stage
+from wbtui.services import demo
+from wbtui.domain import process
+from wbtui.domain.process import Stage
 
 
 def test_histories_follow_the_stage_model(store):

@@ -15,7 +15,7 @@ def test_handover_sheet_contains_only_allowed_groups_and_escapes_text(store, jc)
     jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
-    from wbtui.data.documents import handover_sheet
+    from wbtui.services.documents import handover_sheet
 
     sheet = handover_sheet(jc, case_id)
     assert sheet.startswith("# Übergabebogen FbW – Jobcenter Musterstadt")
@@ -29,7 +29,7 @@ def test_conference_protocol(store, jc):
     case_id = jc.create_case(COMPLETE_CASE)
     jc.add_conference(case_id, variant="fallbesprechung", participants=[("Ida Ifk", "jc_ifk", "Jobcenter")],
                       decisions=[("adjust_training", "ifk.ida", date(2026, 12, 10))], dissent="Person wünscht Teilzeit")
-    from wbtui.data.documents import conference_protocol
+    from wbtui.services.documents import conference_protocol
 
     text = conference_protocol(jc, case_id)
     assert "Protokoll Fallkonferenz" in text and "Maßnahme anpassen" in text and "| 10.12.2026 |" in text and "Teilzeit" in text
@@ -70,7 +70,7 @@ def _ink_share(image) -> float:
 
 
 def test_handover_sheet_pdf_renders_as_a4_page_with_the_allowed_content(store, jc, tmp_path):
-    from wbtui.data.documents import render
+    from wbtui.services.documents import render
 
     case_id = _handed_over(jc, family_name="Łukasiewicz-Öztürk", given_names="Ğül [b]x[/b]")
     data = render(jc, case_id, kind="handover", fmt="pdf")
@@ -87,7 +87,7 @@ def test_handover_sheet_pdf_renders_as_a4_page_with_the_allowed_content(store, j
 
 
 def test_conference_protocol_pdf_and_long_documents_break_pages(store, jc, tmp_path):
-    from wbtui.data.documents import render
+    from wbtui.services.documents import render
 
     case_id = jc.create_case(COMPLETE_CASE)
     people = [(f"Teilnehmerin {i:02d}", "jc_ifk", "Jobcenter Musterstadt") for i in range(60)]
@@ -104,8 +104,8 @@ def test_conference_protocol_pdf_and_long_documents_break_pages(store, jc, tmp_p
 def test_pdf_without_unicode_font_refuses_rather_than_misprint(store, jc, tmp_path):
     import pytest
 
-    from wbtui.data.documents import handover_document, to_pdf
-    from wbtui.data.errors import WbtuiError
+    from wbtui.services.documents import handover_document, to_pdf
+    from wbtui.domain.errors import WbtuiError
 
     plain = _handed_over(jc)
     pages = _pdf_pages(to_pdf(handover_document(jc, plain), None), tmp_path)  # core font, Windows-1252

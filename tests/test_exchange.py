@@ -45,7 +45,7 @@ def test_export_import_round_trip(tmp_path, offices):
     ok("handover", "export", case_id[:8], "-o", str(target), env=jc)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     document = json.loads(target.read_text(encoding="utf-8"))
-    from wbtui.data.exchange import schema_path
+    from wbtui.services.exchange import schema_path
 
     jsonschema.validate(document, json.loads(schema_path().read_text(encoding="utf-8")))
     assert "eingelesen; bitte quittieren" in ok("handover", "import", str(target), env=aa)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from wbtui.data.process import Stage
-from wbtui.data.timers import RULES
+from wbtui.domain.process import Stage
+from wbtui.domain.timers import RULES
 from wbtui.i18n_catalog import DE, EN
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "wbtui"

@@ -23,10 +23,10 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_core_packages_do_not_import_textual():
-    for package in ("data", "sync", "server"):
+    for package in ("domain", "data", "services", "sync", "server"):
         for path in (SRC / package).rglob("*.py"):
             assert "textual" not in _imports(path), path
-    for name in ("config.py", "i18n.py", "i18n_catalog.py", "paths.py", "safetext.py"):
+    for name in ("config.py", "i18n.py", "i18n_catalog.py", "paths.py"):
         assert "textual" not in _imports(SRC / name)
 
 
@@ -52,5 +52,5 @@ def test_list_path_does_not_import_orm_or_textual(tmp_path):
 
 
 def test_data_layer_runs_without_textual():
-    code = "import sys; sys.modules['textual'] = None\nimport wbtui.data.services, wbtui.data.demo, wbtui.data.detail, wbtui.cli"
+    code = "import sys; sys.modules['textual'] = None\nimport wbtui.services, wbtui.services.demo, wbtui.data.detail, wbtui.cli"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -18,7 +18,7 @@ SENTINEL = "ZZSENTINEL4711"
 
 def _services(store, tmp_path, *, role="jc_ifk", login="ifk.ida", team=None, office="Jobcenter Musterstadt", kind="jobcenter_ge", name=None):
     from wbtui.config import load
-    from wbtui.data.services import Services
+    from wbtui.services import Services
 
     team_line = f'team = "{team}"\n' if team else ""
     text = (f'[office]\nname = "{office}"\nkind = "{kind}"\npartner_agentur = "Agentur für Arbeit Musterstadt"\n'
@@ -37,7 +37,7 @@ def _audit(store) -> list[dict]:
 
 
 def _engine(services):
-    from wbtui.data.timers import TimerEngine
+    from wbtui.domain.timers import TimerEngine
 
     return TimerEngine(TODAY, services.config.timers, services.config.calendar())
 
@@ -149,7 +149,7 @@ def team_store(store, tmp_path):
 
 
 def test_T14_scope_own_team_needs_break_glass_with_reason_outside_and_it_is_audited(store, tmp_path, team_store):
-    from wbtui.data.access import AccessDenied
+    from wbtui.domain.access import AccessDenied
 
     ida, _ole, mine, theirs = team_store
     assert ida.read_case(mine, _engine(ida))["person"]["family_name"] == "Beispiel"
@@ -168,6 +168,7 @@ def test_T14_scope_own_team_needs_break_glass_with_reason_outside_and_it_is_audi
 
 def test_break_glass_expires_after_two_hours(store, tmp_path, team_store):
     from wbtui.data import access
+    from wbtui.domain import access as policy
 
     ida, _ole, _mine, theirs = team_store
     con = store.raw(readonly=False)
@@ -180,7 +181,7 @@ def test_break_glass_expires_after_two_hours(store, tmp_path, team_store):
 
 
 def test_T14_other_organisation_and_unhanded_cases_stay_closed_even_with_a_reason(store, tmp_path):
-    from wbtui.data.access import AccessDenied
+    from wbtui.domain.access import AccessDenied
 
     jc = _services(store, tmp_path)
     other = _services(store, tmp_path, login="ifk.nord", office="Jobcenter Nordkreis")
@@ -195,7 +196,7 @@ def test_T14_other_organisation_and_unhanded_cases_stay_closed_even_with_a_reaso
 
 
 def test_R04_art9_needs_its_own_permission(store, tmp_path):
-    from wbtui.data.access import AccessDenied
+    from wbtui.domain.access import AccessDenied
 
     jc = _services(store, tmp_path)
     lead = _services(store, tmp_path, login="tl.tina", role="jc_teamlead")
@@ -212,7 +213,7 @@ def test_R04_art9_needs_its_own_permission(store, tmp_path):
 
 
 def test_dsb_and_admin_see_no_case_content_the_dsb_only_by_break_glass(store, tmp_path):
-    from wbtui.data.access import AccessDenied
+    from wbtui.domain.access import AccessDenied
 
     jc = _services(store, tmp_path)
     dsb = _services(store, tmp_path, login="dsb.dora", role="dsb")
@@ -232,21 +233,22 @@ def test_dsb_and_admin_see_no_case_content_the_dsb_only_by_break_glass(store, tm
 
 def test_T14_policy_table_role_by_permission():
     from wbtui.data import access
+    from wbtui.domain import access as policy
 
-    ref = access.CaseRef("jc1", "aa1", "u-other", "Team B", True, True)
+    ref = policy.CaseRef("jc1", "aa1", "u-other", "Team B", True, True)
     expected = {
         ("jc_ifk", "Team A"): "break_glass", ("jc_ifk", None): "allow", ("jc_teamlead", "Team A"): "break_glass",
         ("jc_teamlead", "Team B"): "allow", ("dsb", None): "break_glass", ("admin", None): "deny",
     }
     for (role, team), verdict in expected.items():
-        subject = access.Subject("x", role, "jc1", "u-me", team)
-        assert access.decide(subject, ref) == verdict, (role, team)
-    aa = access.Subject("a", "aa_beratung", "aa1", "u-a", None)
-    assert access.decide(aa, ref, access.CASE_WRITE) == "allow"
-    assert access.decide(access.Subject("a", "aa_beratung", "aa2", "u-a", None), ref) == "deny"
-    not_handed = access.CaseRef("jc1", None, None, None, True, False)
-    assert access.decide(aa, not_handed) == "deny"
-    assert access.decide(access.Subject("x", "jc_ifk", "jc2", "u", None), ref) == "deny"
+        subject = policy.Subject("x", role, "jc1", "u-me", team)
+        assert policy.decide(subject, ref) == verdict, (role, team)
+    aa = policy.Subject("a", "aa_beratung", "aa1", "u-a", None)
+    assert policy.decide(aa, ref, policy.CASE_WRITE) == "allow"
+    assert policy.decide(policy.Subject("a", "aa_beratung", "aa2", "u-a", None), ref) == "deny"
+    not_handed = policy.CaseRef("jc1", None, None, None, True, False)
+    assert policy.decide(aa, not_handed) == "deny"
+    assert policy.decide(policy.Subject("x", "jc_ifk", "jc2", "u", None), ref) == "deny"
 
 
 # -- retention and erasure -------------------------------------------------------------------------
@@ -268,7 +270,7 @@ def _sentinel_hits(db_path) -> int:
 
 
 def test_T9_retention_deletes_due_cases_so_nothing_is_recoverable_and_keeps_held_and_recent(store, tmp_path):
-    from wbtui.data import retention
+    from wbtui.services import retention
     from wbtui.sync.client import enable
 
     enable(store)  # the outbox holds values too: it must go with the case
@@ -325,7 +327,7 @@ def test_retention_cli_dry_run_first_and_only_for_dsb_or_admin(store, jc, tmp_pa
 # -- subject access -------------------------------------------------------------------------------------
 
 def test_art15_subject_access_export_has_everything_recipients_and_accesses(store, tmp_path):
-    from wbtui.data.subject_access import export
+    from wbtui.services.subject_access import export
 
     jc = _services(store, tmp_path)
     case_id = jc.create_case(COMPLETE_CASE)
@@ -335,7 +337,7 @@ def test_art15_subject_access_export_has_everything_recipients_and_accesses(stor
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
     jc.read_case(case_id, _engine(jc), purpose="Beratung")
-    from wbtui.data.access import AccessDenied
+    from wbtui.domain.access import AccessDenied
 
     with pytest.raises(AccessDenied):
         export(jc, "123A456789")  # a caseworker does not answer Art. 15 requests alone
@@ -398,7 +400,7 @@ def test_T8_network_filesystem_detection_from_the_mount_table(tmp_path):
 
 def test_T8_store_on_a_network_filesystem_is_refused(tmp_path, monkeypatch):
     from wbtui import paths
-    from wbtui.data.errors import StoreError
+    from wbtui.domain.errors import StoreError
     from wbtui.data.store import open_store
 
     table = tmp_path / "mounts"
@@ -444,8 +446,8 @@ ENC_CONFIG = '[store]\nencryption = "sqlcipher"\n[user]\nlogin = "ifk.ida"\nrole
 def test_encrypted_store_holds_no_plaintext_and_a_wrong_key_is_a_clean_error(tmp_path):
     from wbtui.config import load
     from wbtui.data import encryption
-    from wbtui.data.errors import StoreError
-    from wbtui.data.services import Services
+    from wbtui.domain.errors import StoreError
+    from wbtui.services import Services
     from wbtui.data.store import open_store
 
     db = tmp_path / "enc" / "wbtui.db"

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from wbtui.data import process
-from wbtui.data.process import AA, JC, CaseFacts, Stage, TransitionInput, check_transition
+from wbtui.domain import process
+from wbtui.domain.process import AA, JC, CaseFacts, Stage, TransitionInput, check_transition
 
 TODAY = date(2026, 11, 25)
 

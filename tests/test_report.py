@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime, timezone
 
 from conftest import COMPLETE_CASE, run_cli
-from wbtui.data.process import TransitionInput
+from wbtui.domain.process import TransitionInput
 
 
 def at(day: str):
@@ -16,7 +16,7 @@ def at(day: str):
 
 
 def walk(store, jc_config, aa_config, kdnr, created, handover=None, counselled=None, voucher=None, training=None, dropout=None):
-    from wbtui.data.services import Services
+    from wbtui.services import Services
 
     def jc(day):
         return Services(store, jc_config, today=at(day))
@@ -42,8 +42,8 @@ def walk(store, jc_config, aa_config, kdnr, created, handover=None, counselled=N
 
 
 def test_figures_match_hand_computed_values(store, jc_config, aa_config):
-    from wbtui.data import report
-    from wbtui.data.timers import TimerEngine
+    from wbtui.services import report
+    from wbtui.domain.timers import TimerEngine
 
     walk(store, jc_config, aa_config, "123A000001", "2026-01-05", "2026-01-10", "2026-01-20", "2026-01-25", "2026-02-01")
     walk(store, jc_config, aa_config, "123A000002", "2026-01-06", "2026-01-15", "2026-01-27", "2026-02-05", "2026-02-10", dropout="2026-03-01")
@@ -73,7 +73,7 @@ def test_figures_match_hand_computed_values(store, jc_config, aa_config):
 
 
 def test_T5_csv_export_is_safe_against_formulas():
-    from wbtui.data import report
+    from wbtui.services import report
 
     figures = {"stages": {"=cmd|' /C calc'!A0": 5, "+1": 4, "-2": 3, "@SUM(A1)": 7, "\tx": 8, "plain": 9}, "funnel": {}, "overdue_by_rule": {},
                "cases_by_office": {"Jobcenter =Musterstadt": 12}, "durations_days": {}, "dropout": {"started": 0, "dropped_out": 0, "share": None},

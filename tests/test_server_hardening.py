@@ -129,7 +129,7 @@ def test_T18_overload_answers_429_with_retry_after_and_loses_nothing(tmp_path):
 
 def test_T19_the_server_process_writes_no_sozialdaten_to_its_output(db_url, tmp_path):
     from wbtui.config import load
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     from wbtui.data.store import open_store
     from wbtui.server.store import init_schema, make_engine
     from wbtui.sync.client import SyncClient, enable

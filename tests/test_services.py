@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from conftest import COMPLETE_CASE, TODAY
-from wbtui.data.errors import NotFound, RuleViolation, WbtuiError
-from wbtui.data.process import Stage, TransitionInput
+from wbtui.domain.errors import NotFound, RuleViolation, WbtuiError
+from wbtui.domain.process import Stage, TransitionInput
 
 
 def counts(store) -> dict:

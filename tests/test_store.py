@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 import wbtui.data.models  # noqa: F401 - registers the tables
 from conftest import COMPLETE_CASE
-from wbtui.data.errors import StoreError
+from wbtui.domain.errors import StoreError
 from wbtui.data.store import latest_version, migrate, open_store
 
 
@@ -56,7 +56,7 @@ def test_upgrade_from_version_1_keeps_data(tmp_path, jc_config):
     assert con.execute("SELECT stage, legacy_jc_funded FROM fbw_case").fetchone() == ("in_training", 1)
     assert con.execute("SELECT COUNT(*) FROM store_meta WHERE key = 'store_id'").fetchone()[0] == 1
     con.close()
-    from wbtui.data.services import Services
+    from wbtui.services import Services
 
     services = Services(store, jc_config)
     case_id = services.resolve("123A000001")
@@ -86,7 +86,7 @@ def test_T7_files_private_even_with_lax_umask(tmp_path, jc_config):
     try:
         path = tmp_path / "deep" / "dir" / "wbtui.db"
         store = open_store(path)
-        from wbtui.data.services import Services
+        from wbtui.services import Services
 
         Services(store, jc_config).create_case(COMPLETE_CASE)
         store.close()
@@ -101,7 +101,7 @@ WRITER = textwrap.dedent("""
     import sys
     from wbtui.config import load
     from wbtui.data.store import open_store
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     store = open_store(sys.argv[1])
     services = Services(store, load(None))
     prefix = int(sys.argv[2])

@@ -133,8 +133,8 @@ def test_a_client_outside_the_window_is_told_to_update_and_keeps_its_outbox(serv
 
 
 def test_the_kursnet_id_is_checked_where_it_is_typed(jc):
-    from wbtui.data.errors import WbtuiError
-    from wbtui.data.fields import parse_field
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.domain.fields import parse_field
 
     assert parse_field("kursnet_id", " 123 456-7 ") == "123456-7"
     with pytest.raises(WbtuiError) as caught:

@@ -28,7 +28,7 @@ class ScopeMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         from wbtui.config import load
-        from wbtui.data.services import Services
+        from wbtui.services import Services
         from wbtui.data.store import open_store
         from wbtui.server.api import create_app
         from wbtui.server.store import init_schema, make_engine

@@ -29,7 +29,7 @@ def server(request, tmp_path):
 
 def office(tmp_path, name: str, text: str, url: str):
     from wbtui.config import load
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     from wbtui.data.store import open_store
 
     cfg_path = tmp_path / f"{name}.toml"
@@ -86,8 +86,8 @@ def test_handover_and_feedback_travel_between_offices(server, tmp_path):
 
     # Agentur feedback: acknowledgement, appointment, counselling, voucher -> back at the Jobcenter
     aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 24, 9, tzinfo=timezone.utc))
-    aa.move(case_id, "counselled", __import__("wbtui.data.process", fromlist=["TransitionInput"]).TransitionInput(outcome="foerderfaehig"))
-    from wbtui.data.process import TransitionInput
+    aa.move(case_id, "counselled", __import__("wbtui.domain.process", fromlist=["TransitionInput"]).TransitionInput(outcome="foerderfaehig"))
+    from wbtui.domain.process import TransitionInput
 
     aa.move(case_id, "voucher_issued", TransitionInput(valid_until=date(2027, 2, 20)))
     assert sync(aa_store, url, tokens["aa.anton"]).rejected == 0
@@ -430,7 +430,7 @@ def test_T22_revoked_access_removes_the_case_from_the_device_and_keeps_unsent_ed
 
 
 def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(server, tmp_path):
-    from wbtui.data import retention
+    from wbtui.services import retention
     from wbtui.sync.client import enable
 
     url, engine = server
@@ -526,7 +526,7 @@ def test_divergence_check_finds_and_repairs_a_case_that_differs(server, tmp_path
 def test_property_17_a_purged_case_is_not_brought_back_by_a_late_write(server, tmp_path):
     """A second Jobcenter device edits the case offline while the case is erased after retention:
     its late push is refused, the case stays erased on the server, and the edit is kept as a conflict."""
-    from wbtui.data import retention
+    from wbtui.services import retention
     from wbtui.sync.client import enable
 
     url, engine = server

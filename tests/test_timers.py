@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings, strategies as st
 
-from wbtui.config import Timers
-from wbtui.data.timers import RULES_BY_ID, TimerEngine
-from wbtui.data.workdays import WorkCalendar, easter_sunday, national_holidays
+from wbtui.domain.timers import Timers
+from wbtui.domain.timers import RULES_BY_ID, TimerEngine
+from wbtui.domain.workdays import WorkCalendar, easter_sunday, national_holidays
 
 CAL = WorkCalendar()
 WED = date(2026, 11, 25)
@@ -93,7 +93,7 @@ def test_stalled_after_30_days_and_not_for_closed():
 
 def test_sql_predicate_matches_row_evaluation(store, jc):
     """The same rule objects drive SQL and per-row state: compare both on demo data."""
-    from wbtui.data import demo
+    from wbtui.services import demo
     from wbtui.data.queries import CaseFilter, list_cases, overdue_cases
 
     con = store.raw(readonly=False)

@@ -214,9 +214,9 @@ def test_team_screen_charts_match_the_report_figures(tmp_path):
     from conftest import TODAY
     from tui_helpers import make_config
 
-    from wbtui.data import report
+    from wbtui.services import report
     from wbtui.data.store import open_store
-    from wbtui.data.timers import TimerEngine
+    from wbtui.domain.timers import TimerEngine
 
     db = build_store(tmp_path, cases=200)
     store = open_store(db)
@@ -353,7 +353,7 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
 
     from tui_helpers import make_config
 
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     from wbtui.data.store import open_store
 
     store = open_store(db)

@@ -17,7 +17,7 @@ KDNR = "999Z000001"
 
 def plant(db) -> str:
     """Create one case through the services, then overwrite its text with hostile values."""
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     from wbtui.data.store import open_store
     from tui_helpers import make_config
 
@@ -233,7 +233,7 @@ def test_T2_any_text_renders_literally_without_error():
     from hypothesis import given, settings
     from rich.console import Console
 
-    from wbtui.safetext import clean
+    from wbtui.domain.text import clean
     from wbtui.widgets.safe import safe, safe_block
 
     @settings(max_examples=300, deadline=None)
@@ -254,7 +254,7 @@ def test_T2_generated_hostile_names_show_exactly_on_the_board_and_detail(tmp_pat
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from wbtui.safetext import clean
+    from wbtui.domain.text import clean
 
     db = build_store(tmp_path, cases=1)
     case_id = plant(db)

@@ -25,7 +25,7 @@ async def sync_now(app, pilot, done) -> None:
 
 def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
     from wbtui.config import load
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     from wbtui.data.store import open_store
 
     with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, engine):
@@ -72,7 +72,7 @@ def test_background_sync_after_compaction_starts_again_and_says_so(tmp_path, mon
     from datetime import datetime, timedelta, timezone
 
     from wbtui.config import load
-    from wbtui.data.services import Services
+    from wbtui.services import Services
     from wbtui.data.store import open_store
     from wbtui.server.compaction import compact
     from wbtui.sync.client import SyncClient, enable

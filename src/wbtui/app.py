@@ -47,7 +47,7 @@ class Context:
     @property
     def services(self):
         if self._services is None:
-            from wbtui.data.services import Services
+            from wbtui.services import Services
 
             self._services = Services(self.store, self.config, today=self.fixed_today, channel="tui")
         return self._services
@@ -133,9 +133,9 @@ class WbtuiApp(App):
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def _open_store(self) -> None:
-        from wbtui.data.errors import WbtuiError
+        from wbtui.domain.errors import WbtuiError
         from wbtui.data.store import open_store
-        from wbtui.data.timers import TimerEngine
+        from wbtui.domain.timers import TimerEngine
 
         try:
             store = open_store(self.db)
@@ -164,7 +164,7 @@ class WbtuiApp(App):
         """Run ``fn(*args, **kwargs)`` in a thread; errors become notifications (no markup); ``then`` gets the result."""
 
         def job() -> None:
-            from wbtui.data.errors import WbtuiError
+            from wbtui.domain.errors import WbtuiError
 
             try:
                 result = fn(*args, **kwargs)

@@ -13,22 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from wbtui import paths
-from wbtui.data.errors import ConfigError
+from wbtui.domain.errors import ConfigError
+from wbtui.domain.timers import Timers
 
 ORG_KINDS = ("jobcenter_ge", "jobcenter_zkt", "agentur", "bildungstraeger", "kommunaler_dienst", "other")
-
-
-@dataclass(frozen=True)
-class Timers:
-    """The "nobody gets lost" timers of domain.md 2.2 (office defaults)."""
-
-    handover_ack_workdays: int = 5
-    appointment_workdays: int = 10
-    voucher_warn_days: int = 14
-    start_confirm_days: int = 7
-    training_contact_weeks: int = 8
-    after_course_weeks: int = 4
-    stalled_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -70,12 +58,12 @@ class Config:
 
     @property
     def side(self) -> str:
-        from wbtui.data.process import ROLE_SIDE
+        from wbtui.domain.process import ROLE_SIDE
 
         return ROLE_SIDE.get(self.user_role, "none")
 
     def catalog(self):
-        from wbtui.data.catalog import Catalog, ObstacleType
+        from wbtui.domain.catalog import Catalog, ObstacleType
 
         return Catalog(
             tuple(
@@ -85,12 +73,12 @@ class Config:
         )
 
     def calendar(self):
-        from wbtui.data.workdays import WorkCalendar
+        from wbtui.domain.workdays import WorkCalendar
 
         return WorkCalendar(self.holidays)
 
     def enabled_optional(self):
-        from wbtui.data.process import Stage
+        from wbtui.domain.process import Stage
 
         out = set()
         if self.aptitude_check:
@@ -212,7 +200,7 @@ def load(path: Path | None = None) -> Config:
             kwargs[attr] = office[key].strip()
 
     user = data.get("user", {})
-    from wbtui.data.process import ROLES
+    from wbtui.domain.process import ROLES
 
     if "role" in user and user["role"] not in ROLES:
         raise fail("user", "role", "cfg.one_of", choices=", ".join(ROLES))
@@ -264,7 +252,7 @@ def load(path: Path | None = None) -> Config:
 
 
 def _local_obstacles(items, text, fail) -> tuple[LocalObstacle, ...]:
-    from wbtui.data.catalog import GROUPS, BUILTIN
+    from wbtui.domain.catalog import GROUPS, BUILTIN
 
     if not isinstance(items, list):
         raise fail("obstacles", None, "cfg.wrong_type")

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from wbtui.data.errors import WbtuiError
+from wbtui.domain.errors import WbtuiError
 from wbtui.data.store import execute
 
 
@@ -93,7 +93,7 @@ def append(conn, who: Who, action: str, object_type: str, *, object_id: str | No
 
 
 def _append(conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome) -> str:
-    from wbtui.safetext import clean_opt
+    from wbtui.domain.text import clean_opt
 
     reason = clean_opt(reason)
     row = execute(conn, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
@@ -189,7 +189,7 @@ def before_flush(session, _flush_context, _instances) -> None:
     """Record every insert, update and delete of the flush with field names and data groups."""
     from sqlalchemy import inspect
 
-    from wbtui.sync.recorder import case_id_for
+    from wbtui.data.queries import case_id_for
 
     who: Who = session.info.get("audit_who") or SYSTEM
     conn = session.connection()

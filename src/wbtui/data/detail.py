@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from wbtui.data import process
-from wbtui.data.errors import NotFound
-from wbtui.data.process import Stage
-from wbtui.data.timers import TimerEngine
+from wbtui.domain import process
+from wbtui.domain.errors import NotFound
+from wbtui.domain.process import Stage
+from wbtui.domain.timers import TimerEngine
 
 
 def _rows(con: sqlite3.Connection, sql: str, params=()) -> list[dict]:

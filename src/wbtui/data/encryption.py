@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from wbtui.data.errors import StoreError
+from wbtui.domain.errors import StoreError
 
 ROUNDS = 256_000
 HEADER = b"SQLite format 3\x00"

@@ -12,9 +12,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from wbtui.data.errors import NotFound, WbtuiError
-from wbtui.data.process import AA, BOTH, JC, STAGES
-from wbtui.data.timers import RULES, TimerEngine
+from wbtui.data.store import execute
+from wbtui.domain.errors import NotFound, WbtuiError
+from wbtui.domain.process import AA, BOTH, JC, STAGES
+from wbtui.domain.timers import RULES, TimerEngine
 
 LIST_COLUMNS = (
     "c.id", "p.family_name", "p.given_names", "p.kundennummer", "p.bg_nummer", "c.stage", "c.stage_since",
@@ -216,3 +217,16 @@ def search_kind(text: str) -> str:
     if re.match(r"^\d{3,5}BG", value):
         return "bg_nummer"
     return "name"
+
+
+def case_id_for(conn, entity: str, row_id: str, person_id: str | None = None, case_id: str | None = None) -> str | None:
+    """The case a synced row belongs to (the server ties every row to a case); hex ids."""
+    if entity == "case":
+        return row_id
+    if entity in ("person", "consent"):
+        person = row_id if entity == "person" else person_id
+        row = execute(
+            conn, "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (person,)
+        ).fetchone()
+        return row[0] if row else None
+    return case_id

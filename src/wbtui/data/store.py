@@ -16,7 +16,7 @@ from typing import Iterator
 
 from wbtui import paths
 from wbtui.data import migrations
-from wbtui.data.errors import StoreError
+from wbtui.domain.errors import StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -152,22 +152,23 @@ class Store:
         return self._engine
 
     @contextmanager
-    def session(self, who=None) -> Iterator:
+    def session(self, who=None, *, hooks: tuple = ()) -> Iterator:
         """A write transaction: commits on success, rolls back on any error.
 
-        Every change is recorded in the audit trail (attributed to ``who``) and, when sync is
-        enabled, in the outbox, in the same transaction."""
+        Every change is recorded in the audit trail (attributed to ``who``) in the same transaction.
+        ``hooks`` are further ``before_flush`` listeners run first: the services pass the sync
+        recorder (:mod:`wbtui.sync.recorder`), which writes the outbox in the same transaction."""
         from sqlmodel import Session
 
         from wbtui.data.audit import before_flush as audit_flush
-        from wbtui.sync.recorder import before_flush
 
         with Session(self.engine, expire_on_commit=False) as session:
             from sqlalchemy import event
 
             if who is not None:
                 session.info["audit_who"] = who
-            event.listen(session, "before_flush", before_flush)
+            for hook in hooks:
+                event.listen(session, "before_flush", hook)
             event.listen(session, "before_flush", audit_flush)
             try:
                 yield session

@@ -44,8 +44,9 @@ class AuditScreen(TableScreen):
 
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.data import access, audit
-        from wbtui.data.errors import WbtuiError
+        from wbtui.domain import access
+        from wbtui.data import audit
+        from wbtui.domain.errors import WbtuiError
 
         services = self.app.ctx.services
         try:

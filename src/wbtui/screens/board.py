@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from wbtui.app import StoreReady
-from wbtui.data.process import Stage
+from wbtui.domain.process import Stage
 from wbtui.data.queries import CaseFilter, ordered_rowids, total_cases
 from wbtui.i18n import t
 from wbtui.widgets.case_list import CaseList
@@ -118,7 +118,7 @@ class BoardScreen(Screen):
 
     @work(thread=True, exclusive=True, group="board-query", exit_on_error=False)
     def _run_query(self, flt: CaseFilter) -> None:
-        from wbtui.data.errors import WbtuiError
+        from wbtui.domain.errors import WbtuiError
 
         ctx = self.app.ctx
         con = ctx.connect()

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from wbtui.app import StoreReady
-from wbtui.data.process import STAGES, Stage
+from wbtui.domain.process import STAGES, Stage
 from wbtui.i18n import get_language, render_reason, t
 from wbtui.widgets.safe import fmt_date, safe
 
@@ -76,9 +76,9 @@ class CaseDetailScreen(Screen):
 
     @work(thread=True, exclusive=True, group="case-detail", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.data.errors import WbtuiError
+        from wbtui.domain.errors import WbtuiError
 
-        from wbtui.data.access import AccessDenied
+        from wbtui.domain.access import AccessDenied
 
         ctx = self.app.ctx
         try:
@@ -291,8 +291,8 @@ class CaseDetailScreen(Screen):
         def got(value: str | None) -> None:
             if not value:
                 return
-            from wbtui.data.errors import WbtuiError
-            from wbtui.data.fields import parse_date
+            from wbtui.domain.errors import WbtuiError
+            from wbtui.domain.fields import parse_date
 
             title, _, due = value.rpartition(";")
             try:
@@ -312,7 +312,7 @@ class CaseDetailScreen(Screen):
         from datetime import date
 
         from wbtui.paths import documents_dir
-        from wbtui.safetext import clean
+        from wbtui.domain.text import clean
         from wbtui.screens.pickers import Prompt
 
         ref = "".join(ch for ch in clean(self.detail["person"]["kundennummer"]) if ch.isalnum()) or self.case_id[:8]
@@ -322,8 +322,8 @@ class CaseDetailScreen(Screen):
         def write(target: str) -> str:
             from pathlib import Path
 
-            from wbtui.data.documents import render
-            from wbtui.data.exchange import write_text
+            from wbtui.services.documents import render
+            from wbtui.services.exchange import write_text
 
             path = Path(target).expanduser()
             fmt = "md" if path.suffix.lower() == ".md" else "pdf"

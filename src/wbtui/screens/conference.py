@@ -12,9 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static
 
-from wbtui.data.errors import WbtuiError
-from wbtui.data.fields import parse_date
-from wbtui.data.services import AGENDA_TEMPLATE, CONFERENCE_VARIANTS, DECISIONS
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.fields import parse_date
+from wbtui.services import AGENDA_TEMPLATE, CONFERENCE_VARIANTS, DECISIONS
 from wbtui.i18n import render_reason, t
 from wbtui.widgets.inputs import SafeInput, SafeTextArea
 

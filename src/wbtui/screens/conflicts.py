@@ -13,7 +13,7 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
-from wbtui.data.fields import FIELDS
+from wbtui.domain.fields import FIELDS
 from wbtui.i18n import t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe

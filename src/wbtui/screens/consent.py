@@ -13,9 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
 
-from wbtui.data.errors import WbtuiError
-from wbtui.data.fields import parse_date
-from wbtui.data.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.fields import parse_date
+from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.i18n import render_reason, t
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, fmt_date, safe

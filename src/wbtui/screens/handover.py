@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from wbtui.data.process import Stage
+from wbtui.domain.process import Stage
 from wbtui.i18n import render_reason, t
 from wbtui.widgets.safe import fmt_date, safe
 
@@ -56,7 +56,7 @@ class HandoverScreen(Screen):
 
     @work(thread=True, exclusive=True, group="handover", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.data.errors import WbtuiError
+        from wbtui.domain.errors import WbtuiError
 
         ctx = self.app.ctx
         try:

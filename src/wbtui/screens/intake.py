@@ -10,8 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from wbtui.data.errors import WbtuiError
-from wbtui.data.fields import FIELDS, parse_field
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.fields import FIELDS, parse_field
 from wbtui.i18n import t
 from wbtui.widgets.inputs import SafeInput
 

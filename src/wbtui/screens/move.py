@@ -13,10 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from wbtui.data import process
-from wbtui.data.errors import WbtuiError
-from wbtui.data.fields import parse_date, parse_datetime
-from wbtui.data.process import STAGES, Stage, TransitionInput
+from wbtui.domain import process
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.fields import parse_date, parse_datetime
+from wbtui.domain.process import STAGES, Stage, TransitionInput
 from wbtui.i18n import render_reason, t
 from wbtui.widgets.inputs import SafeInput
 

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from wbtui.data.services import OBSTACLE_STATUSES
+from wbtui.services import OBSTACLE_STATUSES
 from wbtui.i18n import get_language, t
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
@@ -55,7 +55,7 @@ class ObstacleScreen(Screen):
 
     @work(thread=True, exclusive=True, group="obstacles", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.data.errors import WbtuiError
+        from wbtui.domain.errors import WbtuiError
 
         ctx = self.app.ctx
         try:
@@ -129,8 +129,8 @@ class ObstacleScreen(Screen):
         self.app.push_screen(Prompt(title), got)
 
     def action_review(self) -> None:
-        from wbtui.data.errors import WbtuiError
-        from wbtui.data.fields import parse_date
+        from wbtui.domain.errors import WbtuiError
+        from wbtui.domain.fields import parse_date
 
         def apply(code: str, value: str) -> None:
             try:

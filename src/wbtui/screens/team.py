@@ -10,11 +10,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from wbtui.data.process import STAGES, Stage
-from wbtui.data.report import FUNNEL, STEPS
+from wbtui.domain.process import STAGES, Stage
+from wbtui.services.report import FUNNEL, STEPS
 from wbtui.i18n import t
 from wbtui.widgets.charts import bar_chart
-from wbtui.safetext import clean
+from wbtui.domain.text import clean
 
 MONTHS_SHOWN = 12
 
@@ -56,7 +56,7 @@ class TeamScreen(Screen):
 
     @work(thread=True, exclusive=True, group="team", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.data import report
+        from wbtui.services import report
 
         ctx = self.app.ctx
         con = ctx.connect()

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from wbtui import paths
-from wbtui.data.errors import WbtuiError
+from wbtui.domain.errors import WbtuiError
 from wbtui.server.auth import SCOPES, expiry, hash_secret, new_token
 from wbtui.server.models import SrvAudit, SrvOrg, SrvToken, SrvUser, now
 
@@ -52,7 +52,7 @@ def add_org(engine, name: str, kind: str) -> str:
 
 
 def add_user(engine, login: str, org_name: str, role: str) -> str:
-    from wbtui.data.process import ROLES
+    from wbtui.domain.process import ROLES
 
     if role not in ROLES:
         raise WbtuiError("err.bad_choice", field="--role", value=role, choices=", ".join(ROLES))

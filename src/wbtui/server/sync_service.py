@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
-from wbtui.data.access import CASE_ROLES  # roles that work on cases (one table with the local policy); DSB/admin get none
+from wbtui.domain.access import CASE_ROLES  # roles that work on cases (one table with the local policy); DSB/admin get none
 from wbtui.server.auth import Principal
 from wbtui.server.models import SrvAppend, SrvApplied, SrvAudit, SrvConflict, SrvFeed, SrvField, SrvGrant, SrvOrg, SrvPurged, SrvRowCase
 from wbtui.server.store import feed_page
@@ -380,9 +380,9 @@ class SyncServer:
 
     def _handover_reasons(self, s, case_id: str) -> list:
         """The same process rule as on the client (data.process), over the server's registers."""
-        from wbtui.data import process
+        from wbtui.domain import process
         from wbtui.data.models import Consent
-        from wbtui.data.services import consent_covers
+        from wbtui.services import consent_covers
 
         registers = case_registers(s, case_id)
         plain = {key: {f: spec["v"] for f, spec in fields.items()} for key, fields in registers.items()}
@@ -477,7 +477,7 @@ def _bulk_insert(s, table, rows: list[dict]) -> None:
 
 
 def _has_control(value) -> bool:
-    from wbtui.safetext import has_control
+    from wbtui.domain.text import has_control
 
     if isinstance(value, str):
         return has_control(value.replace("\n", "").replace("\t", ""))

@@ -49,7 +49,8 @@ def _meta_set(con, key: str, value: str) -> None:
 
 def enable(store) -> int:
     """Switch on change recording; the first time, queue the whole store as an initial upload."""
-    from wbtui.sync.recorder import case_id_for, enqueue, load_clock, meta_get, meta_set, save_clock
+    from wbtui.data.queries import case_id_for
+    from wbtui.sync.recorder import enqueue, load_clock, meta_get, meta_set, save_clock
 
     with store.engine.begin() as conn:
         if meta_get(conn, "enabled") == "1":
@@ -295,7 +296,7 @@ class SyncClient:
                 con.execute("DELETE FROM sync_reset_seen")
                 _meta_set(con, "reset", "0")
         if gone:
-            from wbtui.data.retention import scrub
+            from wbtui.data.erase import scrub
 
             scrub(self.store)
 
@@ -341,12 +342,12 @@ class SyncClient:
             _meta_set(con, "hlc_c", str(clock.c))
             _meta_set(con, "last_pull_at", _now())
         if summary.dropped:
-            from wbtui.data.retention import scrub
+            from wbtui.data.erase import scrub
 
             scrub(self.store)  # the dropped case must not stay readable in the WAL
 
     def _merge_row(self, con, clock: Clock, entity: str, row_id: str, fields: dict) -> None:
-        from wbtui.safetext import clean
+        from wbtui.domain.text import clean
 
         table = schema.REGISTER_TABLES.get(entity)
         if table is None:
@@ -384,7 +385,7 @@ class SyncClient:
         _audit_received(con, table, row_id, "update" if exists else "create", list(winners), fields)
 
     def _append(self, con, clock: Clock, entity: str, row_id: str, data: dict, hlc: str | None) -> None:
-        from wbtui.safetext import clean
+        from wbtui.domain.text import clean
 
         table = schema.APPEND_TABLES.get(entity)
         if table is None:
@@ -415,7 +416,7 @@ def _set_clock(con, entity: str, row_id: str, field: str, hlc: str) -> None:
 
 def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
     """A field from a newer schema: kept with its clock (newest wins) until this client knows it."""
-    from wbtui.safetext import clean
+    from wbtui.domain.text import clean
 
     hlc = spec.get("hlc") if isinstance(spec, dict) else None
     if not schema.FIELD_NAME.match(name) or not isinstance(hlc, str) or len(hlc) > 64:
@@ -502,7 +503,7 @@ def drop_case(con, case_id: str | None, kind: str) -> bool:
     """Access withdrawn (revoke) or case erased (purge): delete it here. Changes not yet accepted by the
     server are kept as ``access_lost`` conflicts, never silently lost (sync-design.md 4, SORMAS #403)."""
     from wbtui.data import audit
-    from wbtui.data.retention import delete_case
+    from wbtui.data.erase import delete_case
 
     if not case_id or con.execute("SELECT 1 FROM fbw_case WHERE id = ?", (case_id,)).fetchone() is None:
         return False

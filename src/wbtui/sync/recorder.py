@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from wbtui.data.queries import case_id_for
 from wbtui.sync import schema
 from wbtui.sync.hlc import Clock
 
@@ -57,19 +58,6 @@ def enqueue(conn, clock: Clock, entity: str, row_id: str, case_id: str | None, o
 def _base(conn, entity: str, row_id: str, field: str) -> str | None:
     row = conn.exec_driver_sql("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, field)).fetchone()
     return row[0] if row else None
-
-
-def case_id_for(conn, entity: str, row_id: str, person_id: str | None = None, case_id: str | None = None) -> str | None:
-    """The case a synced row belongs to (the server ties every row to a case); hex ids."""
-    if entity == "case":
-        return row_id
-    if entity in ("person", "consent"):
-        person = row_id if entity == "person" else person_id
-        row = conn.exec_driver_sql(
-            "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (person,)
-        ).fetchone()
-        return row[0] if row else None
-    return case_id
 
 
 def _case_of(conn, entity: str, obj) -> str | None:

@@ -22,10 +22,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from wbtui.data.process import STAGES, Stage
+from wbtui.domain.process import STAGES, Stage
 from wbtui.data.queries import days_since, rows_by_rowid
 from wbtui.i18n import t
-from wbtui.safetext import clean
+from wbtui.domain.text import clean
 
 PAGE = 100
 MAX_PAGES = 64

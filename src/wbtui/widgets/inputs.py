@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, TextArea
 
-from wbtui.safetext import clean, strip_controls
+from wbtui.domain.text import clean, strip_controls
 
 
 class SafeInput(Input):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from wbtui.safetext import clean
+from wbtui.domain.text import clean
 
 
 def safe(value: object, style: str = "") -> Text:

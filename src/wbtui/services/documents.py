@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from wbtui.data.errors import WbtuiError
-from wbtui.safetext import clean
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.text import clean
 
 # Every Markdown markup character, except a dot between two digits (dates stay readable: 01.02.2026).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~]|(?<!\d)\.|\.(?!\d))")
@@ -107,7 +107,7 @@ def _letterhead(config, name: str | None = None) -> list[str]:
 
 
 def handover_document(services, case_id: uuid.UUID) -> Document:
-    from wbtui.data.exchange import build
+    from wbtui.services.exchange import build
 
     doc = build(services, case_id, action="print")
     office = doc["from_office"]

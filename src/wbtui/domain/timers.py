@@ -12,9 +12,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
-from wbtui.config import Timers
-from wbtui.data.process import Stage
-from wbtui.data.workdays import WorkCalendar
+from wbtui.domain.process import Stage
+from wbtui.domain.workdays import WorkCalendar
+
+@dataclass(frozen=True)
+class Timers:
+    """The "nobody gets lost" timers of domain.md 2.2 (office defaults)."""
+
+    handover_ack_workdays: int = 5
+    appointment_workdays: int = 10
+    voucher_warn_days: int = 14
+    start_confirm_days: int = 7
+    training_contact_weeks: int = 8
+    after_course_weeks: int = 4
+    stalled_days: int = 30
+
 
 OPEN_STAGES = tuple(s.value for s in Stage if s not in (Stage.CLOSED, Stage.REHAB_TRACK))
 

@@ -13,9 +13,9 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wbtui.data.errors import WbtuiError
-from wbtui.data.fields import FIELDS, parse_field
-from wbtui.safetext import clean
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.fields import FIELDS, parse_field
+from wbtui.domain.text import clean
 
 FORMAT, VERSION = "wbtui-uebergabe", 1
 MAX_BYTES = 1_048_576
@@ -39,7 +39,7 @@ class ImportProblems(WbtuiError):
 
 
 def schema_path() -> Path:
-    return Path(__file__).resolve().parent / "schemas" / "handover-v1.schema.json"
+    return Path(__file__).resolve().parent.parent / "domain" / "schemas" / "handover-v1.schema.json"
 
 
 def build(services, case_id: uuid.UUID, *, action: str = "export") -> dict:

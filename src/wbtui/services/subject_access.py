@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from wbtui.data import access, audit
-from wbtui.data.errors import NotFound
+from wbtui.domain import access
+from wbtui.data import audit
+from wbtui.domain.errors import NotFound
 
 FORMAT = "wbtui-auskunft"
 VERSION = 1

@@ -2,7 +2,7 @@
 
 Every value typed by a user (or imported) passes :func:`parse_field`, which
 cleans control characters and returns the typed value or raises
-:class:`~wbtui.data.errors.WbtuiError` naming the field.
+:class:`~wbtui.domain.errors.WbtuiError` naming the field.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from wbtui.data import process
-from wbtui.data.errors import WbtuiError
-from wbtui.safetext import clean_opt
+from wbtui.domain import process
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.text import clean_opt
 
 _DATE_DE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _PHONE = re.compile(r"^[+0-9 ()/\-]{4,30}$")

@@ -12,8 +12,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wbtui.data.errors import WbtuiError
-from wbtui.data.fields import parse_field
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.fields import parse_field
 
 HEADERS = {
     "kundennummer": "kundennummer", "customer_number": "kundennummer",

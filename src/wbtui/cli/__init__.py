@@ -70,7 +70,7 @@ def _ask_key() -> str:
 def _ask_new_key() -> str:
     first = _ask_key()
     if _ask_key() != first:
-        from wbtui.data.errors import StoreError
+        from wbtui.domain.errors import StoreError
 
         raise StoreError("err.store_key_mismatch")
     return first
@@ -122,13 +122,13 @@ class State:
     @property
     def services(self):
         if self._services is None:
-            from wbtui.data.services import Services
+            from wbtui.services import Services
 
             self._services = Services(self.store, self.config)
         return self._services
 
     def engine(self):
-        from wbtui.data.timers import TimerEngine
+        from wbtui.domain.timers import TimerEngine
 
         return TimerEngine(date.today(), self.config.timers, self.config.calendar())
 
@@ -144,7 +144,7 @@ class State:
 
 
 def _fail(message: str, code: int) -> None:
-    from wbtui.safetext import clean
+    from wbtui.domain.text import clean
 
     typer.echo(clean(message), err=True)
     raise typer.Exit(code)
@@ -157,8 +157,8 @@ def command(fn):
     def wrapper(*args, **kwargs):
         import sqlite3
 
-        from wbtui.data.access import AccessDenied
-        from wbtui.data.errors import ConfigError, NotFound, RuleViolation, StoreError, WbtuiError
+        from wbtui.domain.access import AccessDenied
+        from wbtui.domain.errors import ConfigError, NotFound, RuleViolation, StoreError, WbtuiError
 
         state = _STATE.get("current")
         try:
@@ -202,7 +202,7 @@ def out_json(data) -> None:
 
 
 def _clean(value) -> str:
-    from wbtui.safetext import clean
+    from wbtui.domain.text import clean
 
     return clean("" if value is None else str(value))
 
@@ -224,19 +224,19 @@ def _emit(body: str, output: str | None) -> None:
         return
     from pathlib import Path
 
-    from wbtui.data.exchange import write_text
+    from wbtui.services.exchange import write_text
 
     typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
 
 
 def _date(value: str | None, field: str) -> date | None:
-    from wbtui.data.fields import parse_date
+    from wbtui.domain.fields import parse_date
 
     return parse_date(value, field=field) if value else None
 
 
 def _assignments(items: list[str] | None) -> dict[str, str]:
-    from wbtui.data.errors import WbtuiError
+    from wbtui.domain.errors import WbtuiError
 
     out = {}
     for item in items or []:
@@ -262,7 +262,7 @@ def root(
 
 
 def _run_tui(state: State) -> None:
-    from wbtui.data.errors import WbtuiError
+    from wbtui.domain.errors import WbtuiError
 
     try:
         config = state.config
@@ -301,7 +301,7 @@ def store_encrypt() -> None:
     path = paths.db_path(state.db)
     passphrase = encryption.passphrase_from(state.config, prompt=_ask_new_key if sys.stdin.isatty() else None)
     if not passphrase:
-        from wbtui.data.errors import StoreError
+        from wbtui.domain.errors import StoreError
 
         raise StoreError("err.store_key_missing", path=str(path))
     with SessionLock(path):
@@ -357,8 +357,8 @@ def demo(
     """Erzeugt realistische synthetische Fälle über alle Stufen."""
     import time
 
-    from wbtui.data import demo as demo_mod
-    from wbtui.data.errors import WbtuiError
+    from wbtui.services import demo as demo_mod
+    from wbtui.domain.errors import WbtuiError
 
     state = st()
     services = state.services
@@ -439,7 +439,7 @@ def case_edit(
 
 
 def _row_json(row: dict, engine, today: date) -> dict:
-    from wbtui.data.process import STAGES, Stage
+    from wbtui.domain.process import STAGES, Stage
     from wbtui.data.queries import days_since
 
     return {
@@ -473,8 +473,8 @@ def case_list(
     as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON."),
 ) -> None:
     """Listet Fälle mit Filtern."""
-    from wbtui.data.errors import WbtuiError
-    from wbtui.data.process import Stage
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.domain.process import Stage
     from wbtui.data.queries import CaseFilter, count_cases, list_cases
 
     state = st()
@@ -590,9 +590,9 @@ def case_move(
     note: Optional[str] = typer.Option(None, "--note", help="Kurze Notiz."),
 ) -> None:
     """Führt einen Fall in die nächste Stufe (mit Prüfung der Prozessregeln)."""
-    from wbtui.data.errors import WbtuiError
-    from wbtui.data.fields import parse_datetime
-    from wbtui.data.process import Stage, TransitionInput
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.domain.fields import parse_datetime
+    from wbtui.domain.process import Stage, TransitionInput
 
     try:
         target = Stage(stage)
@@ -631,7 +631,7 @@ def case_close(
 @command
 def case_appointment(case: str = typer.Argument(...), when: str = typer.Argument(..., help="JJJJ-MM-TT HH:MM")) -> None:
     """Vereinbart den Beratungstermin bei der Agentur."""
-    from wbtui.data.fields import parse_datetime
+    from wbtui.domain.fields import parse_datetime
 
     services = st().services
     case_id = services.resolve(case)
@@ -774,7 +774,7 @@ def handover_send(case: str = typer.Argument(...), channel: str = typer.Option("
 @command
 def handover_ack(case: str = typer.Argument(...), appointment: Optional[str] = typer.Option(None, "--appointment", help="Beratungstermin gleich mit vereinbaren.")) -> None:
     """Quittiert eine erhaltene Übergabe (Agentur)."""
-    from wbtui.data.fields import parse_datetime
+    from wbtui.domain.fields import parse_datetime
 
     services = st().services
     case_id = services.resolve(case)
@@ -809,10 +809,10 @@ def handover_export(
     output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.json), wird 0600 angelegt."),
     force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
 ) -> None:
-    """Schreibt die Übergabedatei (JSON, Schema: data/schemas/handover-v1.schema.json)."""
+    """Schreibt die Übergabedatei (JSON, Schema: domain/schemas/handover-v1.schema.json)."""
     from pathlib import Path
 
-    from wbtui.data.exchange import build, write
+    from wbtui.services.exchange import build, write
 
     services = st().services
     case_id = services.resolve(case)
@@ -832,9 +832,9 @@ def handover_print(
     """Übergabebogen (oder Fallkonferenz-Protokoll) als Markdown oder PDF, nur mit den erlaubten Datengruppen."""
     from pathlib import Path
 
-    from wbtui.data import documents
-    from wbtui.data.errors import WbtuiError
-    from wbtui.data.exchange import write_text
+    from wbtui.services import documents
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.services.exchange import write_text
 
     if fmt not in documents.FORMATS:
         raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices=", ".join(documents.FORMATS))
@@ -855,7 +855,7 @@ def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines J
     """Liest eine Übergabedatei ein: erst alles prüfen, bei Fehlern nichts anlegen."""
     from pathlib import Path
 
-    from wbtui.data.exchange import import_file
+    from wbtui.services.exchange import import_file
 
     case_id, again = import_file(st().services, Path(path))
     typer.echo(t("cli.import_again" if again else "cli.imported", ref=case_id.hex[:8]))
@@ -868,8 +868,8 @@ def report(
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
 ) -> None:
     """Steuerungszahlen: Stufen, Trichter, Dauern (Median/p90), Abbrüche, Timer, nach Monat."""
-    from wbtui.data import report as rep
-    from wbtui.data.errors import WbtuiError
+    from wbtui.services import report as rep
+    from wbtui.domain.errors import WbtuiError
 
     if fmt not in ("text", "json", "csv"):
         raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="text, json, csv")
@@ -899,7 +899,7 @@ def import_csv(
     """Übernimmt Schlüsselfelder (Kundennummer, BG-Nummer, Name, Geburtsdatum, Ziel-KldB) ohne Abtippen."""
     from pathlib import Path
 
-    from wbtui.data.csv_import import run
+    from wbtui.services.csv_import import run
 
     results = run(st().services, Path(path), dry_run=dry_run)
     counts = {k: sum(1 for r in results if r.status == k) for k in ("created", "valid", "skipped", "error")}
@@ -930,7 +930,7 @@ def conference_add(
     next_review: Optional[str] = typer.Option(None, "--next-review"),
 ) -> None:
     """Erfasst eine Fallkonferenz; jede Entscheidung erzeugt eine Wiedervorlage."""
-    from wbtui.data.errors import WbtuiError
+    from wbtui.domain.errors import WbtuiError
 
     parts = []
     for item in participants:
@@ -1021,7 +1021,7 @@ def overdue(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """„Niemand geht verloren“: überfällige, ablaufende und ruhende Fälle."""
-    from wbtui.data.errors import WbtuiError
+    from wbtui.domain.errors import WbtuiError
     from wbtui.data.queries import days_since, overdue_cases
 
     kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}.get(kind)
@@ -1109,7 +1109,7 @@ def sync_run(
     """Gleicht den lokalen Bestand mit dem Server ab (senden, dann empfangen)."""
     if ctx.invoked_subcommand is not None:
         return
-    from wbtui.data.errors import WbtuiError
+    from wbtui.domain.errors import WbtuiError
     from wbtui.sync.client import SyncClient, SyncError, enable
 
     state = st()
@@ -1149,7 +1149,7 @@ def sync_run(
 def sync_login() -> None:
     """Liest das API-Token von der Standardeingabe und legt es 0600 ab (nie auf der Kommandozeile)."""
     from wbtui import paths
-    from wbtui.data.errors import WbtuiError
+    from wbtui.domain.errors import WbtuiError
 
     token = sys.stdin.readline().strip()
     if not token.startswith("wbt_"):
@@ -1168,7 +1168,7 @@ def sync_login() -> None:
 @command
 def sync_verify(as_json: bool = typer.Option(False, "--json")) -> None:
     """Prüft Fall für Fall, ob dieses Gerät denselben Stand hat wie der Server; Abweichungen werden vom Server übernommen."""
-    from wbtui.data.errors import WbtuiError
+    from wbtui.domain.errors import WbtuiError
     from wbtui.sync.client import SyncClient, SyncError, enable
 
     state = st()
@@ -1342,7 +1342,8 @@ def audit_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Zeigt das Zugriffsprotokoll (neueste zuerst); das Lesen wird selbst protokolliert."""
-    from wbtui.data import access, audit
+    from wbtui.domain import access
+    from wbtui.data import audit
 
     state = st()
     services = state.services
@@ -1366,7 +1367,8 @@ def audit_list(
 @command
 def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
     """Prüft die Hash-Kette des Protokolls; Exit-Code 1, wenn ein Eintrag verändert oder entfernt wurde."""
-    from wbtui.data import access, audit
+    from wbtui.domain import access
+    from wbtui.data import audit
 
     state = st()
     access.require(state.services.actor.role, access.AUDIT_READ)
@@ -1392,8 +1394,9 @@ def audit_export(
     """Schreibt das Protokoll mit Hash-Kette als JSON Lines (zur Prüfung außerhalb von wbtui)."""
     from pathlib import Path
 
-    from wbtui.data import access, audit
-    from wbtui.data.exchange import write_text
+    from wbtui.domain import access
+    from wbtui.data import audit
+    from wbtui.services.exchange import write_text
 
     state = st()
     services = state.services
@@ -1415,7 +1418,8 @@ def retention_run(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Löscht abgeschlossene Fälle nach Ablauf der Aufbewahrungsfrist ([retention] closed_case_days); zuerst ohne --apply prüfen."""
-    from wbtui.data import access, retention
+    from wbtui.domain import access
+    from wbtui.services import retention
 
     from wbtui.data.store import SessionLock
 
@@ -1444,7 +1448,8 @@ def retention_run(
 @command
 def retention_hold(case: str = typer.Argument(...), reason: str = typer.Option(..., "--reason", help="z. B. laufendes Widerspruchsverfahren")) -> None:
     """Setzt eine Löschsperre (z. B. wegen eines Rechtsstreits)."""
-    from wbtui.data import access, retention
+    from wbtui.domain import access
+    from wbtui.services import retention
 
     services = st().services
     access.require(services.actor.role, access.RETENTION_RUN)
@@ -1457,7 +1462,8 @@ def retention_hold(case: str = typer.Argument(...), reason: str = typer.Option(.
 @command
 def retention_release(case: str = typer.Argument(...)) -> None:
     """Hebt eine Löschsperre auf."""
-    from wbtui.data import access, retention
+    from wbtui.domain import access
+    from wbtui.services import retention
 
     services = st().services
     access.require(services.actor.role, access.RETENTION_RUN)
@@ -1475,8 +1481,8 @@ def person_export(
     """Auskunft nach Art. 15 DSGVO: alle gespeicherten Daten der Person, Empfänger und Zugriffe (protokolliert)."""
     from pathlib import Path
 
-    from wbtui.data import subject_access
-    from wbtui.data.exchange import write_text
+    from wbtui.services import subject_access
+    from wbtui.services.exchange import write_text
 
     data = subject_access.export(st().services, ref)
     path = write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), Path(output))

@@ -1,7 +1,7 @@
 """Realistic synthetic demo data (domain.md 10.2), written in bulk.
 
 Every case walks the stage model from intake to its target stage along
-:data:`wbtui.data.process.TRANSITIONS`, so histories are legal: each step writes
+:data:`wbtui.domain.process.TRANSITIONS`, so histories are legal: each step writes
 its timeline event, vouchers respect the 3-month rule, handovers carry consent.
 """
 
@@ -13,8 +13,8 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from wbtui.data.catalog import BUILTIN
-from wbtui.data.process import Stage, add_months
+from wbtui.domain.catalog import BUILTIN
+from wbtui.domain.process import Stage, add_months
 
 FAMILY = (
     "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schäfer Koch Bauer Richter Klein Wolf "

@@ -1,7 +1,7 @@
 """Write-side services: every change of a case goes through here.
 
 Each public method runs in one write transaction, checks the process rules of
-:mod:`wbtui.data.process` and appends timeline events in the same transaction,
+:mod:`wbtui.domain.process` and appends timeline events in the same transaction,
 so a refused or failed action leaves nothing half-written.
 """
 
@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from wbtui.data import process
-from wbtui.data.errors import NotFound, RuleViolation, WbtuiError
-from wbtui.data.fields import FIELDS, parse_field
+from wbtui.domain import process
+from wbtui.domain.errors import NotFound, RuleViolation, WbtuiError
+from wbtui.domain.fields import FIELDS, parse_field
 from wbtui.data.models import (
     AppUser,
     Appointment,
@@ -32,8 +32,8 @@ from wbtui.data.models import (
     Voucher,
     utcnow,
 )
-from wbtui.data.process import CaseFacts, Stage, TransitionInput
-from wbtui.safetext import clean, clean_opt
+from wbtui.domain.process import CaseFacts, Stage, TransitionInput
+from wbtui.domain.text import clean, clean_opt
 
 CONSENT_PURPOSES = ("fbw_uebergabe", "fallkonferenz", "fbw_gesamt")
 CONSENT_RECIPIENTS = ("agentur", "bildungstraeger", "kommunaler_dienst", "jugendamt", "reha_traeger")
@@ -89,7 +89,7 @@ class Services:
     @property
     def actor(self) -> Actor:
         if self._actor is None:
-            with self.store.session() as s:  # noqa: actor bootstrap
+            with self.store.session(hooks=_session_hooks()) as s:  # actor bootstrap
                 org, user = self._ensure_home(s)
                 self._actor = Actor(user.login, user.display_name, user.role, self.config.side, org.id, user.id)
         return self._actor
@@ -109,7 +109,7 @@ class Services:
     def _tx(self):
         """A write transaction; the actor is resolved first (it needs its own)."""
         _ = self.actor
-        return self.store.session(self.who)
+        return self.store.session(self.who, hooks=_session_hooks())
 
     def _ensure_home(self, s):
         from sqlmodel import select
@@ -173,6 +173,7 @@ class Services:
 
     def _load(self, s, case_id: uuid.UUID, permission: str = "case.write") -> tuple[FbwCase, Person]:
         from wbtui.data import access
+        from wbtui.domain import access as policy
 
         case = s.get(FbwCase, case_id)
         if case is None:
@@ -184,7 +185,7 @@ class Services:
     @property
     def subject(self):
         """This user as the access policy sees them."""
-        from wbtui.data.access import Subject
+        from wbtui.domain.access import Subject
 
         actor = self.actor
         return Subject(actor.login, actor.role, actor.org_id.hex if actor.org_id else None,
@@ -196,14 +197,15 @@ class Services:
 
         The audit entry is committed before anything is read: no entry, no data."""
         from wbtui.data import access, audit
+        from wbtui.domain import access as policy
         from wbtui.data.detail import case_detail
 
         subject, who = self.subject, self.who
-        art9 = access.has(subject.role, access.ART9_READ)
+        art9 = policy.has(subject.role, policy.ART9_READ)
         if show_art9 and not art9:
-            raise access.AccessDenied("err.no_permission_art9")
+            raise policy.AccessDenied("err.no_permission_art9")
         with self.store.transaction() as con:
-            access.check(con, subject, case_id.hex, access.CASE_READ)
+            access.check(con, subject, case_id.hex, policy.CASE_READ)
             groups = ["stammdaten", "qualifikation", "weiterbildung", "hemmnisse", "einwilligung", "uebergabe", "beratung",
                       "fallkonferenz", "wiedervorlage", "verlauf"] + (["gesundheit"] if art9 else [])
             audit.append(con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose)
@@ -221,6 +223,7 @@ class Services:
     def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
         """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
         from wbtui.data import access
+        from wbtui.domain import access as policy
 
         subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
         with self.store.transaction() as con:
@@ -239,10 +242,11 @@ class Services:
 
     def check_read(self, case_id: uuid.UUID) -> None:
         from wbtui.data import access
+        from wbtui.domain import access as policy
 
         con = self.store.raw()
         try:
-            access.check(con, self.subject, case_id.hex, access.CASE_READ)
+            access.check(con, self.subject, case_id.hex, policy.CASE_READ)
         finally:
             con.close()
 
@@ -465,8 +469,9 @@ class Services:
             raise WbtuiError("err.unknown_obstacle", code=clean(code))
         if item.art9:
             from wbtui.data import access
+            from wbtui.domain import access as policy
 
-            access.require(self.actor.role, access.ART9_WRITE)
+            policy.require(self.actor.role, policy.ART9_WRITE)
         if status not in OBSTACLE_STATUSES:
             raise WbtuiError("err.bad_choice", field="status", value=status, choices=", ".join(OBSTACLE_STATUSES))
         from sqlmodel import select
@@ -506,8 +511,9 @@ class Services:
                 raise NotFound("err.obstacle_not_on_case", code=code_u)
             if obstacle.art9:
                 from wbtui.data import access
+                from wbtui.domain import access as policy
 
-                access.require(self.actor.role, access.ART9_WRITE)
+                policy.require(self.actor.role, policy.ART9_WRITE)
             if status is not None and status != obstacle.status:
                 if status == "in_bearbeitung" and obstacle.referred_on is None:
                     obstacle.referred_on = self.today()
@@ -652,9 +658,10 @@ class Services:
         On a shared server the Agentur's devices delete the case at their next sync; their
         unsent changes survive as ``access_lost`` conflicts."""
         from wbtui.data import access
+        from wbtui.domain import access as policy
 
         if self.actor.side != process.JC:
-            raise access.AccessDenied("err.revoke_needs_jobcenter")
+            raise policy.AccessDenied("err.revoke_needs_jobcenter")
         from sqlmodel import select
 
         from wbtui.sync.recorder import queue_command
@@ -820,3 +827,10 @@ def _jsonable(value):
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def _session_hooks() -> tuple:
+    """Listeners every write transaction of the services runs: the sync recorder fills the outbox."""
+    from wbtui.sync.recorder import before_flush
+
+    return (before_flush,)

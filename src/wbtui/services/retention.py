@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from wbtui.data import audit
+from wbtui.data.erase import delete_case, scrub
 
-# child tables of a case, deleted before the case row (conference participants via their conference)
-CASE_CHILDREN = ("task", "appointment", "voucher", "enrolment", "handover", "obstacle", "case_event", "conference")
-PERSON_CHILDREN = ("consent", "vocational_qualification", "work_episode")
 
 
 @dataclass
@@ -57,53 +55,6 @@ def plan(con, today: date, days: int) -> tuple[date, list[Candidate]]:
     return cutoff, [Candidate(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
 
-def delete_case(con, case_id: str, counts: dict[str, int] | None = None, *, keep_conflicts: bool = False) -> bool:
-    """Delete one case with everything that hangs on it (and its person if no other case is left).
-
-    Returns True when the person went too. ``keep_conflicts`` keeps the sync conflict records
-    (a revoked case's unsent changes live on there for a person to re-route)."""
-    counts = {} if counts is None else counts
-    person_id = con.execute("SELECT person_id FROM fbw_case WHERE id = ?", (case_id,)).fetchone()
-    row_ids = [case_id]
-    for table in CASE_CHILDREN:
-        row_ids += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,))]
-    for (conference,) in con.execute("SELECT id FROM conference WHERE case_id = ?", (case_id,)).fetchall():
-        _count(counts, "conference_participant", con.execute("DELETE FROM conference_participant WHERE conference_id = ?", (conference,)).rowcount)
-    for table in CASE_CHILDREN:  # tasks before the conferences they point at
-        _count(counts, table, con.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,)).rowcount)
-    con.execute("DELETE FROM break_glass WHERE case_id = ?", (case_id,))
-    con.execute("DELETE FROM retention_hold WHERE case_id = ?", (case_id,))
-    _delete_sync_traces(con, row_ids, case_id, keep_conflicts)
-    _count(counts, "fbw_case", con.execute("DELETE FROM fbw_case WHERE id = ?", (case_id,)).rowcount)
-    if person_id is None or con.execute("SELECT 1 FROM fbw_case WHERE person_id = ? LIMIT 1", (person_id[0],)).fetchone():
-        return False
-    ids = [person_id[0]]
-    for table in PERSON_CHILDREN:
-        ids += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE person_id = ?", (person_id[0],))]
-        _count(counts, table, con.execute(f"DELETE FROM {table} WHERE person_id = ?", (person_id[0],)).rowcount)
-    _delete_sync_traces(con, ids, None, keep_conflicts)
-    con.execute("DELETE FROM person WHERE id = ?", (person_id[0],))
-    return True
-
-
-def _count(counts: dict[str, int], table: str, n: int) -> None:
-    counts[table] = counts.get(table, 0) + n
-
-
-def _delete_sync_traces(con, row_ids: list[str], case_id: str | None, keep_conflicts: bool = False) -> None:
-    """Outbox payloads and conflict records hold values: they go with the rows."""
-    if case_id:
-        con.execute("DELETE FROM outbox WHERE case_id = ?", (case_id,))
-    for start in range(0, len(row_ids), 500):
-        chunk = row_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        con.execute(f"DELETE FROM outbox WHERE row_id IN ({marks})", chunk)
-        con.execute(f"DELETE FROM field_clock WHERE row_id IN ({marks})", chunk)
-        con.execute(f"DELETE FROM sync_extra WHERE row_id IN ({marks})", chunk)
-        if not keep_conflicts:
-            con.execute(f"DELETE FROM sync_conflict WHERE row_id IN ({marks})", chunk)
-
-
 def run(store, who: audit.Who, *, today: date, days: int, apply: bool = False, purge_on_server: bool = False) -> Result:
     """Plan (``apply=False``) or carry out the retention job; ``purge_on_server`` (the owning Jobcenter
     with sync enabled) also queues the server-side erasure of each deleted case."""
@@ -133,22 +84,8 @@ def run(store, who: audit.Who, *, today: date, days: int, apply: bool = False, p
     return result
 
 
-def scrub(store) -> bool:
-    """Make freed content unrecoverable: checkpoint and truncate the WAL, vacuum, truncate again.
-
-    Returns True when another connection kept the checkpoint from completing (run again later)."""
-    con = store.raw(readonly=False)
-    try:
-        busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        con.execute("VACUUM")
-        busy = busy or con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    finally:
-        con.close()
-    return bool(busy)
-
-
 def hold(store, who: audit.Who, case_id: str, reason: str) -> None:
-    from wbtui.safetext import clean
+    from wbtui.domain.text import clean
 
     with store.transaction() as con:
         con.execute("INSERT INTO retention_hold (case_id, reason, set_by, set_at) VALUES (?,?,?,?)"

@@ -32,11 +32,10 @@ def main() -> None:
 
     os.environ["WBTUI_DATA_DIR"] = str(tmp)
     from tui_helpers import TODAY, build_store, make_config
-
     from wbtui.data import audit, detail
-    from wbtui.services import Services
     from wbtui.data.store import open_store
     from wbtui.domain.timers import TimerEngine
+    from wbtui.services import Services
 
     db = build_store(tmp, cases=args.cases)
     store = open_store(db)
@@ -83,7 +82,9 @@ def main() -> None:
     print(f"{'read_case (access check + audit + query)':<44} {audited_read:>8.2f}   +{audited_read - base_read:.2f} ms")
     print(f"{'baseline: record_contact without audit hook':<44} {bare_write:>8.2f}")
     print(f"{'record_contact with audit entries':<44} {audited_write:>8.2f}   +{audited_write - bare_write:.2f} ms")
-    print(f"verify: {result.entries} entries in {verify_s:.2f} s ({result.entries / verify_s:,.0f}/s), chain ok={result.ok}")
+    print(
+        f"verify: {result.entries} entries in {verify_s:.2f} s ({result.entries / verify_s:,.0f}/s), chain ok={result.ok}"
+    )
     store.close()
 
 

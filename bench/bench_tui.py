@@ -45,7 +45,9 @@ else:
 def first_paint(kind: str, db: str, runs: int, env: dict) -> float:
     samples = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", FIRST_PAINT, kind, db], capture_output=True, text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_PAINT, kind, db], capture_output=True, text=True, env=env, check=True
+        )
         samples.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(samples)
 
@@ -132,8 +134,14 @@ def main() -> None:
     os.environ.update(env)
     store = args.store or workdir / "bench.db"
     if not store.exists():
-        subprocess.run([sys.executable, "-m", "wbtui", "--db", str(store), "demo", "--cases", str(args.cases), "-q"], env=env, check=True)
-    subprocess.run([sys.executable, "-m", "wbtui", "--db", str(store), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "wbtui", "--db", str(store), "demo", "--cases", str(args.cases), "-q"],
+            env=env,
+            check=True,
+        )
+    subprocess.run(
+        [sys.executable, "-m", "wbtui", "--db", str(store), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
     bare_samples, our_samples = [], []
     for _ in range(args.runs):  # interleaved, so machine noise hits both alike
         bare_samples.append(first_paint("bare", str(store), 1, env))
@@ -144,11 +152,13 @@ def main() -> None:
     floor = asyncio.run(bare_keypress())
     results = asyncio.run(keypresses(str(store)))
     print(f"keypress, bare Textual app (harness floor)  median {statistics.median(floor) * 1000:8.1f} ms")
-    print("keypress on the board (store: %s)" % store)
+    print(f"keypress on the board (store: {store})")
     for label, samples in results.items():
         samples = sorted(samples)
         p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-        print(f"  {label:<42} median {statistics.median(samples) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   (n={len(samples)})")
+        print(
+            f"  {label:<42} median {statistics.median(samples) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   (n={len(samples)})"
+        )
 
 
 if __name__ == "__main__":

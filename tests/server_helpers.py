@@ -44,7 +44,9 @@ def running_server(db_url: str, pepper: bytes = PEPPER):
     engine = make_engine(db_url)
     init_schema(engine)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine, pepper), host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(engine, pepper), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
@@ -100,8 +102,12 @@ def serve_process(db_url: str, *extra: str, output=None, verify=True, scheme: st
     port = free_port()
     env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
     sink = output if output is not None else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "wbtui", "serve", "--port", str(port), *extra], env=env,
-                            stdout=sink, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wbtui", "serve", "--port", str(port), *extra],
+        env=env,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
+    )
     url = f"{scheme}://127.0.0.1:{port}"
     try:
         wait_healthy(url, 30, verify=verify)

@@ -35,9 +35,32 @@ def refused(*args, env=None, code=1) -> str:
 
 
 def test_full_process_through_cli(jc_env, aa_env):
-    out = json.loads(ok("case", "new", "-k", "123A456789", "-n", "Beispiel", "-g", "Berta", "--birth-date", "12.04.1985",
-                        "--phone", "0151 1234567", "--target-kldb", "52122", "--training-type", "umschulung",
-                        "--schedule", "vollzeit", "--necessity", "missing_qualification", "--json", env=jc_env))
+    out = json.loads(
+        ok(
+            "case",
+            "new",
+            "-k",
+            "123A456789",
+            "-n",
+            "Beispiel",
+            "-g",
+            "Berta",
+            "--birth-date",
+            "12.04.1985",
+            "--phone",
+            "0151 1234567",
+            "--target-kldb",
+            "52122",
+            "--training-type",
+            "umschulung",
+            "--schedule",
+            "vollzeit",
+            "--necessity",
+            "missing_qualification",
+            "--json",
+            env=jc_env,
+        )
+    )
     ref = out["ref"]
     ok("case", "move", ref, "obstacles_in_clarification", env=jc_env)
     ok("obstacle", "add", ref, "R-KIN", env=jc_env)
@@ -71,8 +94,20 @@ def test_list_json_shape_and_filters(jc_env):
     ok("demo", "--cases", "120", "--seed", "2", "-q", env=jc_env)
     data = json.loads(ok("case", "list", "--limit", "5", "--json", env=jc_env))
     assert set(data) == {"total", "offset", "count", "cases"} and data["count"] == 5 and data["total"] > 5
-    assert set(data["cases"][0]) == {"id", "ref", "family_name", "given_names", "kundennummer", "bg_nummer", "stage", "stage_code",
-                                     "owner", "days_in_stage", "next_due", "timer"}
+    assert set(data["cases"][0]) == {
+        "id",
+        "ref",
+        "family_name",
+        "given_names",
+        "kundennummer",
+        "bg_nummer",
+        "stage",
+        "stage_code",
+        "owner",
+        "days_in_stage",
+        "next_due",
+        "timer",
+    }
     one = data["cases"][0]
     found = json.loads(ok("case", "list", "--search", one["kundennummer"], "--json", env=jc_env))
     assert [c["id"] for c in found["cases"]] == [one["id"]]
@@ -142,8 +177,19 @@ def test_T1_markup_in_names_printed_literally(jc_env):
     assert "[@click=app.quit]x[/], [red]B" in out
 
 
-DOMAIN_TABLES = ("person", "fbw_case", "obstacle", "consent", "handover", "case_event", "task", "appointment", "voucher",
-                 "conference", "conference_participant")
+DOMAIN_TABLES = (
+    "person",
+    "fbw_case",
+    "obstacle",
+    "consent",
+    "handover",
+    "case_event",
+    "task",
+    "appointment",
+    "voucher",
+    "conference",
+    "conference_participant",
+)
 
 
 def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_env, aa_env):
@@ -153,17 +199,50 @@ def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_e
     import sqlite3
     import stat
 
-    ref = json.loads(ok("case", "new", "-k", "123A456789", "-n", "Beispiel", "-g", "Berta", "--birth-date", "12.04.1985",
-                        "--phone", "0151 1234567", "--target-kldb", "52122", "--training-type", "umschulung",
-                        "--schedule", "vollzeit", "--necessity", "missing_qualification", "--json", env=jc_env))["ref"]
+    ref = json.loads(
+        ok(
+            "case",
+            "new",
+            "-k",
+            "123A456789",
+            "-n",
+            "Beispiel",
+            "-g",
+            "Berta",
+            "--birth-date",
+            "12.04.1985",
+            "--phone",
+            "0151 1234567",
+            "--target-kldb",
+            "52122",
+            "--training-type",
+            "umschulung",
+            "--schedule",
+            "vollzeit",
+            "--necessity",
+            "missing_qualification",
+            "--json",
+            env=jc_env,
+        )
+    )["ref"]
     ok("case", "move", ref, "obstacles_in_clarification", env=jc_env)
     ok("obstacle", "add", ref, "R-KIN", "--status", "in_bearbeitung", env=jc_env)
     ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc_env)
     ok("case", "move", ref, "ready_for_handover", env=jc_env)
     ok("handover", "send", ref, env=jc_env)
     ok("handover", "ack", ref, "--appointment", "2020-01-02 09:00", env=aa_env)
-    ok("conference", "add", ref, "--variant", "fallbesprechung", "--participant", "Ida Ifk:jc_ifk:Jobcenter",
-       "--decision", "continue_as_planned:ifk.ida:2027-01-15", env=jc_env)
+    ok(
+        "conference",
+        "add",
+        ref,
+        "--variant",
+        "fallbesprechung",
+        "--participant",
+        "Ida Ifk:jc_ifk:Jobcenter",
+        "--decision",
+        "continue_as_planned:ifk.ida:2027-01-15",
+        env=jc_env,
+    )
     ok("task", "add", ref, "--title", "Unterlagen anfordern", "--due", "2027-01-10", env=jc_env)
     shows = 3
     for _ in range(shows):
@@ -182,12 +261,20 @@ def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_e
             rows += 1
             covered += (row_id, "create") in audited
     assert rows > 20 and covered == rows, f"audit completeness {covered}/{rows}"
-    reads = con.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND object_type = 'fbw_case'").fetchone()[0]
+    reads = con.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND object_type = 'fbw_case'").fetchone()[
+        0
+    ]
     assert reads == shows  # exactly one entry per read
-    actions = dict(con.execute("SELECT action, COUNT(*) FROM audit_log WHERE action IN ('print', 'export', 'search', 'list', 'report')"
-                               " GROUP BY action").fetchall())
+    actions = dict(
+        con.execute(
+            "SELECT action, COUNT(*) FROM audit_log WHERE action IN ('print', 'export', 'search', 'list', 'report')"
+            " GROUP BY action"
+        ).fetchall()
+    )
     assert actions == {"print": 1, "export": 1, "search": 1, "list": 1, "report": 1}
-    assert con.execute("SELECT COUNT(*) FROM audit_log WHERE actor = 'aa.anton' AND action = 'update'").fetchone()[0] > 0
+    assert (
+        con.execute("SELECT COUNT(*) FROM audit_log WHERE actor = 'aa.anton' AND action = 'update'").fetchone()[0] > 0
+    )
     con.close()
 
     loose = []

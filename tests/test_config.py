@@ -20,7 +20,10 @@ def test_example_is_valid(tmp_path):
 
 
 def test_full_config(tmp_path):
-    cfg = load(write_config(tmp_path, """
+    cfg = load(
+        write_config(
+            tmp_path,
+            """
 language = "en"
 holidays = ["2026-12-24", 2026-12-31]
 [office]
@@ -36,7 +39,9 @@ aptitude_check = false
 code = "X-WOB"
 label = "Wohnortnahe Maßnahme"
 art9 = false
-"""))
+""",
+        )
+    )
     assert cfg.language == "en" and cfg.office_kind == "jobcenter_zkt" and cfg.timers.handover_ack_workdays == 3
     assert len(cfg.holidays) == 2 and not cfg.aptitude_check
     assert cfg.catalog().get("X-WOB").label_de == "Wohnortnahe Maßnahme"
@@ -49,14 +54,14 @@ art9 = false
         ('[user]\nname = "x"\nrole = "chef"\n', 3, "user.role"),
         ('[office]\nkind = "jobcenter_ge"\ncolour = "blue"\n', 3, "office.colour"),
         ('language = "fr"\n', 1, "language"),
-        ('\n\n[timers]\nstalled_days = 0\n', 4, "timers.stalled_days"),
+        ("\n\n[timers]\nstalled_days = 0\n", 4, "timers.stalled_days"),
         ('[[obstacles]]\ncode = "Q-SCH"\nlabel = "dup"\n', 2, "obstacles.code"),
         ('holidays = ["2026-13-01"]\n', 1, "holidays"),
-        ('[retention]\nclosed_case_days = 7\n', 2, "retention.closed_case_days"),
-        ('[security]\nidle_lock_minutes = 0\n', 2, "security.idle_lock_minutes"),
+        ("[retention]\nclosed_case_days = 7\n", 2, "retention.closed_case_days"),
+        ("[security]\nidle_lock_minutes = 0\n", 2, "security.idle_lock_minutes"),
         ('[store]\nencryption = "rot13"\n', 2, "store.encryption"),
         ('[documents]\nfont = "/nirgends/schrift.ttf"\n', 2, "documents.font"),
-        ('[user]\nteam = 5\n', 2, "user.team"),
+        ("[user]\nteam = 5\n", 2, "user.team"),
     ],
 )
 def test_bad_field_names_file_line_and_field(tmp_path, text, line, fragment):

@@ -13,7 +13,7 @@ CSV = (
     "12;;Kaputt;Karl;31.02.1990;999\n"
     "123A000001;;Doppelt;Dora;;\n"
     "\n"
-    "123A000003;;=HYPERLINK(\"x\");Eve;;82102\n"
+    '123A000003;;=HYPERLINK("x");Eve;;82102\n'
 )
 
 
@@ -26,12 +26,16 @@ def test_dry_run_then_import_with_row_report(tmp_path):
     report = json.loads(dry.stdout)
     assert (report["valid"], report["error"], report["skipped"], report["created"]) == (3, 1, 1, 0)
     bad = next(r for r in report["rows"] if r["status"] == "error")
-    assert bad["line"] == 4 and any("Kundennummer" in m for m in bad["messages"]) and any("Datum" in m for m in bad["messages"])
+    assert (
+        bad["line"] == 4
+        and any("Kundennummer" in m for m in bad["messages"])
+        and any("Datum" in m for m in bad["messages"])
+    )
     assert json.loads(run_cli("case", "list", "--json", env=env).stdout)["total"] == 0
     real = run_cli("import-csv", str(path), env=env)
     assert "3 angelegt" in real.stdout and "Zeile 4" in real.stdout and "Zeile 5" in real.stdout
     cases = json.loads(run_cli("case", "list", "--json", env=env).stdout)["cases"]
-    assert sorted(c["family_name"] for c in cases) == ["=HYPERLINK(\"x\")", "Müller", "Öztürk"]
+    assert sorted(c["family_name"] for c in cases) == ['=HYPERLINK("x")', "Müller", "Öztürk"]
     again = json.loads(run_cli("import-csv", str(path), "--json", env=env).stdout)
     assert again["created"] == 0 and again["skipped"] == 4  # no double entry
 

@@ -6,9 +6,9 @@ import json
 from collections import defaultdict
 
 from conftest import TODAY
-from wbtui.services import demo
 from wbtui.domain import process
 from wbtui.domain.process import Stage
+from wbtui.services import demo
 
 
 def test_histories_follow_the_stage_model(store):
@@ -16,7 +16,9 @@ def test_histories_follow_the_stage_model(store):
     demo.generate(con, 600, seed=11, today=TODAY)
     stages = dict(con.execute("SELECT id, stage FROM fbw_case").fetchall())
     paths = defaultdict(list)
-    for case_id, src, dst in con.execute("SELECT case_id, from_stage, to_stage FROM case_event WHERE type = 'stage_changed' ORDER BY at, rowid"):
+    for case_id, src, dst in con.execute(
+        "SELECT case_id, from_stage, to_stage FROM case_event WHERE type = 'stage_changed' ORDER BY at, rowid"
+    ):
         paths[case_id].append((src, dst))
     for case_id, stage in stages.items():
         current = Stage.NEED_IDENTIFIED
@@ -30,7 +32,11 @@ def test_histories_follow_the_stage_model(store):
     art9 = con.execute("SELECT COUNT(DISTINCT case_id) FROM obstacle WHERE art9 = 1").fetchone()[0]
     assert 0.05 * len(stages) < art9 < 0.4 * len(stages)
     vouchers = con.execute("SELECT issued_on, valid_until FROM voucher").fetchall()
-    assert all(process.add_months(__import__("datetime").date.fromisoformat(i), 3) >= __import__("datetime").date.fromisoformat(v) for i, v in vouchers)
+    assert all(
+        process.add_months(__import__("datetime").date.fromisoformat(i), 3)
+        >= __import__("datetime").date.fromisoformat(v)
+        for i, v in vouchers
+    )
     assert con.execute("SELECT COUNT(*) FROM conference").fetchone()[0] > 0
     con.close()
 

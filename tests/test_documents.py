@@ -12,7 +12,13 @@ def test_handover_sheet_contains_only_allowed_groups_and_escapes_text(store, jc)
     jc.update_fields(case_id, {"health_limits_summary": "kein schweres Heben"})
     jc.add_obstacle(case_id, "R-KIN", status="in_bearbeitung")
     jc.add_obstacle(case_id, "L-GES", status="in_bearbeitung")
-    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "hemmnisse"],
+        given_on=TODAY,
+    )
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
     from wbtui.services.documents import handover_sheet
@@ -20,26 +26,44 @@ def test_handover_sheet_contains_only_allowed_groups_and_escapes_text(store, jc)
     sheet = handover_sheet(jc, case_id)
     assert sheet.startswith("# Übergabebogen FbW – Jobcenter Musterstadt")
     assert "123A456789" in sheet and "R\\-KIN" in sheet and "Kinderbetreuung" in sheet
-    assert "L-GES" not in sheet and "L\\-GES" not in sheet and "Heben" not in sheet  # no health consent: not on paper either
+    assert (
+        "L-GES" not in sheet and "L\\-GES" not in sheet and "Heben" not in sheet
+    )  # no health consent: not on paper either
     assert "\\[Klick\\]\\(https://phish\\.example\\) \\# Titel" in sheet  # literal, never a link or heading
     assert "Rechtsgrundlage: Einwilligung \\(§ 67b SGB X\\)" in sheet
 
 
 def test_conference_protocol(store, jc):
     case_id = jc.create_case(COMPLETE_CASE)
-    jc.add_conference(case_id, variant="fallbesprechung", participants=[("Ida Ifk", "jc_ifk", "Jobcenter")],
-                      decisions=[("adjust_training", "ifk.ida", date(2026, 12, 10))], dissent="Person wünscht Teilzeit")
+    jc.add_conference(
+        case_id,
+        variant="fallbesprechung",
+        participants=[("Ida Ifk", "jc_ifk", "Jobcenter")],
+        decisions=[("adjust_training", "ifk.ida", date(2026, 12, 10))],
+        dissent="Person wünscht Teilzeit",
+    )
     from wbtui.services.documents import conference_protocol
 
     text = conference_protocol(jc, case_id)
-    assert "Protokoll Fallkonferenz" in text and "Maßnahme anpassen" in text and "| 10.12.2026 |" in text and "Teilzeit" in text
+    assert (
+        "Protokoll Fallkonferenz" in text
+        and "Maßnahme anpassen" in text
+        and "| 10.12.2026 |" in text
+        and "Teilzeit" in text
+    )
 
 
 def _handed_over(jc, **extra):
     case_id = jc.create_case({**COMPLETE_CASE, **extra})
     jc.add_obstacle(case_id, "R-KIN", status="in_bearbeitung")
     jc.add_obstacle(case_id, "L-GES", status="in_bearbeitung")
-    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "hemmnisse"],
+        given_on=TODAY,
+    )
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
     return case_id
@@ -57,8 +81,14 @@ def _pdf_pages(data: bytes, tmp_path):
         image = page.render(scale=100 / 72).to_pil()
         target = tmp_path / f"page{index + 1}.png"
         image.save(target)
-        pages.append({"size_mm": (round(width / 72 * 25.4), round(height / 72 * 25.4)), "png": target, "image": image,
-                      "text": page.get_textpage().get_text_range()})
+        pages.append(
+            {
+                "size_mm": (round(width / 72 * 25.4), round(height / 72 * 25.4)),
+                "png": target,
+                "image": image,
+                "text": page.get_textpage().get_text_range(),
+            }
+        )
     return pages
 
 
@@ -78,8 +108,18 @@ def test_handover_sheet_pdf_renders_as_a4_page_with_the_allowed_content(store, j
     pages = _pdf_pages(data, tmp_path)
     assert len(pages) == 1 and pages[0]["size_mm"] == (210, 297)
     text = pages[0]["text"]
-    for expected in ("Übergabebogen FbW – Jobcenter Musterstadt", "An: Agentur für Arbeit Musterstadt", "Rechtsgrundlage: Einwilligung (§ 67b SGB X)",
-                     "Kundennummer", "123A456789", "Łukasiewicz-Öztürk", "Ğül [b]x[/b]", "Kinderbetreuung", "Quittung der Agentur", "Seite 1/1"):
+    for expected in (
+        "Übergabebogen FbW – Jobcenter Musterstadt",
+        "An: Agentur für Arbeit Musterstadt",
+        "Rechtsgrundlage: Einwilligung (§ 67b SGB X)",
+        "Kundennummer",
+        "123A456789",
+        "Łukasiewicz-Öztürk",
+        "Ğül [b]x[/b]",
+        "Kinderbetreuung",
+        "Quittung der Agentur",
+        "Seite 1/1",
+    ):
         assert expected in text, expected
     assert "L-GES" not in text and "Heben" not in text  # no health consent: not on paper either
     assert pages[0]["png"].stat().st_size > 10_000
@@ -91,8 +131,13 @@ def test_conference_protocol_pdf_and_long_documents_break_pages(store, jc, tmp_p
 
     case_id = jc.create_case(COMPLETE_CASE)
     people = [(f"Teilnehmerin {i:02d}", "jc_ifk", "Jobcenter Musterstadt") for i in range(60)]
-    jc.add_conference(case_id, variant="fallbesprechung", participants=people,
-                      decisions=[("adjust_training", "ifk.ida", date(2026, 12, 10))], dissent="Person wünscht Teilzeit")
+    jc.add_conference(
+        case_id,
+        variant="fallbesprechung",
+        participants=people,
+        decisions=[("adjust_training", "ifk.ida", date(2026, 12, 10))],
+        dissent="Person wünscht Teilzeit",
+    )
     pages = _pdf_pages(render(jc, case_id, kind="conference", fmt="pdf"), tmp_path)
     assert len(pages) >= 2
     everything = "\n".join(p["text"] for p in pages)
@@ -104,8 +149,8 @@ def test_conference_protocol_pdf_and_long_documents_break_pages(store, jc, tmp_p
 def test_pdf_without_unicode_font_refuses_rather_than_misprint(store, jc, tmp_path):
     import pytest
 
-    from wbtui.services.documents import handover_document, to_pdf
     from wbtui.domain.errors import WbtuiError
+    from wbtui.services.documents import handover_document, to_pdf
 
     plain = _handed_over(jc)
     pages = _pdf_pages(to_pdf(handover_document(jc, plain), None), tmp_path)  # core font, Windows-1252

@@ -15,8 +15,14 @@ from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli, write_config
 
 @pytest.fixture
 def offices(tmp_path):
-    jc = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml")), "WBTUI_DB": str(tmp_path / "jc.db")}
-    aa = {"WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml")), "WBTUI_DB": str(tmp_path / "aa.db")}
+    jc = {
+        "WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml")),
+        "WBTUI_DB": str(tmp_path / "jc.db"),
+    }
+    aa = {
+        "WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml")),
+        "WBTUI_DB": str(tmp_path / "aa.db"),
+    }
     return jc, aa
 
 
@@ -27,9 +33,26 @@ def ok(*args, env):
 
 
 def prepared_case(jc) -> str:
-    out = json.loads(ok("case", "new", "-k", COMPLETE_CASE["kundennummer"], "-n", COMPLETE_CASE["family_name"], "-g", COMPLETE_CASE["given_names"],
-                        *[a for k, v in COMPLETE_CASE.items() if k not in ("kundennummer", "family_name", "given_names") for a in ("--set", f"{k}={v}")],
-                        "--json", env=jc))
+    out = json.loads(
+        ok(
+            "case",
+            "new",
+            "-k",
+            COMPLETE_CASE["kundennummer"],
+            "-n",
+            COMPLETE_CASE["family_name"],
+            "-g",
+            COMPLETE_CASE["given_names"],
+            *[
+                a
+                for k, v in COMPLETE_CASE.items()
+                if k not in ("kundennummer", "family_name", "given_names")
+                for a in ("--set", f"{k}={v}")
+            ],
+            "--json",
+            env=jc,
+        )
+    )
     ref = out["ref"]
     ok("obstacle", "add", ref, "R-MOB", "--status", "in_bearbeitung", env=jc)
     ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc)
@@ -56,7 +79,9 @@ def test_export_import_round_trip(tmp_path, offices):
     src = sqlite3.connect(tmp_path / "jc.db").execute(sql).fetchall()
     dst = sqlite3.connect(tmp_path / "aa.db").execute(sql + " WHERE c.stage = 'handed_over'").fetchall()
     assert src == dst
-    assert sqlite3.connect(tmp_path / "aa.db").execute("SELECT code, status FROM obstacle").fetchall() == [("R-MOB", "in_bearbeitung")]
+    assert sqlite3.connect(tmp_path / "aa.db").execute("SELECT code, status FROM obstacle").fetchall() == [
+        ("R-MOB", "in_bearbeitung")
+    ]
     ok("handover", "ack", case_id[:8], env=aa)  # the Agentur carries on as with a shared system
     assert json.loads(ok("case", "show", case_id[:8], "--json", env=aa))["stage"] == "counselling_scheduled"
 

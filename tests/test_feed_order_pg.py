@@ -21,7 +21,9 @@ def _write(engine, hold: float) -> int:
     from wbtui.server.models import SrvFeed
 
     with engine.begin() as conn:
-        seq = conn.execute(insert(SrvFeed.__table__).values(org_id=ORG, kind="set", payload="{}").returning(SrvFeed.__table__.c.seq)).scalar()
+        seq = conn.execute(
+            insert(SrvFeed.__table__).values(org_id=ORG, kind="set", payload="{}").returning(SrvFeed.__table__.c.seq)
+        ).scalar()
         time.sleep(hold)
     return seq
 
@@ -52,13 +54,23 @@ def test_property_18_the_gated_feed_never_skips_a_late_commit():
             time.sleep(0.15)
             fast = _write(engine, 0)
             with engine.connect() as conn:  # the gate-less reader moves past the late row ...
-                naive = [r[0] for r in conn.execute(text("SELECT seq FROM srv_feed WHERE org_id = :o AND seq > 0 ORDER BY seq"), {"o": ORG})]
+                naive = [
+                    r[0]
+                    for r in conn.execute(
+                        text("SELECT seq FROM srv_feed WHERE org_id = :o AND seq > 0 ORDER BY seq"), {"o": ORG}
+                    )
+                ]
             gated: list[int] = []
             cursor = _read_all(engine, (0, 0), gated)  # ... the gated one waits for it
             slow.join()
             with engine.connect() as conn:
-                naive += [r[0] for r in conn.execute(text("SELECT seq FROM srv_feed WHERE org_id = :o AND seq > :s ORDER BY seq"),
-                                                      {"o": ORG, "s": max(naive)})]
+                naive += [
+                    r[0]
+                    for r in conn.execute(
+                        text("SELECT seq FROM srv_feed WHERE org_id = :o AND seq > :s ORDER BY seq"),
+                        {"o": ORG, "s": max(naive)},
+                    )
+                ]
             cursor = _read_all(engine, cursor, gated)
             assert naive == [fast]  # the first row was skipped for good
             assert sorted(gated) == sorted({fast, fast - 1}) and len(gated) == 2

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wbtui.sync.hlc import MAX_DRIFT_MS, Clock, ClockDriftError, decode, encode
 
@@ -43,8 +44,14 @@ def test_drift_rejected_and_clock_unchanged():
     assert clock.state() == before
 
 
-@given(st.integers(min_value=0, max_value=10**15), st.integers(min_value=0, max_value=0xFFFF), st.text("abcdef0123456789", min_size=1, max_size=12),
-       st.integers(min_value=0, max_value=10**15), st.integers(min_value=0, max_value=0xFFFF), st.text("abcdef0123456789", min_size=1, max_size=12))
+@given(
+    st.integers(min_value=0, max_value=10**15),
+    st.integers(min_value=0, max_value=0xFFFF),
+    st.text("abcdef0123456789", min_size=1, max_size=12),
+    st.integers(min_value=0, max_value=10**15),
+    st.integers(min_value=0, max_value=0xFFFF),
+    st.text("abcdef0123456789", min_size=1, max_size=12),
+)
 def test_encoding_roundtrip_and_order(ms1, c1, n1, ms2, c2, n2):
     a, b = encode(ms1, c1, n1), encode(ms2, c2, n2)
     assert decode(a) == (ms1, c1, n1)

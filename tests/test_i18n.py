@@ -25,7 +25,9 @@ def test_stages_rules_labels_present():
 
 def test_every_key_used_in_code_exists():
     used = set()
-    pattern = re.compile(r"""["']((?:guard|err|cli|cfg|hdr|field|timer|rule|stage|side|obst|group|tui)\.[a-z0-9_]+)["']""")
+    pattern = re.compile(
+        r"""["']((?:guard|err|cli|cfg|hdr|field|timer|rule|stage|side|obst|group|tui)\.[a-z0-9_]+)["']"""
+    )
     for path in SRC.rglob("*.py"):
         if path.name == "i18n_catalog.py":
             continue

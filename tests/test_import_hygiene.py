@@ -31,7 +31,12 @@ def test_core_packages_do_not_import_textual():
 
 
 def _modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {m.split(".")[0] for m in out.stdout.split()}
 
 
@@ -44,9 +49,9 @@ def test_help_does_not_import_heavy_modules():
 
 def test_list_path_does_not_import_orm_or_textual(tmp_path):
     env_code = (
-        "import os, sys; os.environ['WBTUI_DATA_DIR'] = %r; os.environ['WBTUI_CONFIG'] = %r\n"
+        "import os, sys; os.environ['WBTUI_DATA_DIR'] = {!r}; os.environ['WBTUI_CONFIG'] = {!r}\n"
         "sys.argv = ['wbtui', 'case', 'list']\nfrom wbtui.cli import app\ntry:\n    app()\nexcept SystemExit:\n    pass"
-    ) % (str(tmp_path / "d"), str(tmp_path / "none.toml"))
+    ).format(str(tmp_path / "d"), str(tmp_path / "none.toml"))
     loaded = _modules_after(env_code)
     assert "textual" not in loaded and "sqlmodel" not in loaded and "sqlalchemy" not in loaded
 

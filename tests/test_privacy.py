@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,13 +16,25 @@ from conftest import COMPLETE_CASE, TODAY, run_cli, write_config
 SENTINEL = "ZZSENTINEL4711"
 
 
-def _services(store, tmp_path, *, role="jc_ifk", login="ifk.ida", team=None, office="Jobcenter Musterstadt", kind="jobcenter_ge", name=None):
+def _services(
+    store,
+    tmp_path,
+    *,
+    role="jc_ifk",
+    login="ifk.ida",
+    team=None,
+    office="Jobcenter Musterstadt",
+    kind="jobcenter_ge",
+    name=None,
+):
     from wbtui.config import load
     from wbtui.services import Services
 
     team_line = f'team = "{team}"\n' if team else ""
-    text = (f'[office]\nname = "{office}"\nkind = "{kind}"\npartner_agentur = "Agentur für Arbeit Musterstadt"\n'
-            f'[user]\nname = "{name or login}"\nlogin = "{login}"\nrole = "{role}"\n{team_line}')
+    text = (
+        f'[office]\nname = "{office}"\nkind = "{kind}"\npartner_agentur = "Agentur für Arbeit Musterstadt"\n'
+        f'[user]\nname = "{name or login}"\nlogin = "{login}"\nrole = "{role}"\n{team_line}'
+    )
     return Services(store, load(write_config(tmp_path, text, f"{login}.toml")), today=TODAY)
 
 
@@ -44,6 +56,7 @@ def _engine(services):
 
 # -- audit trail ------------------------------------------------------------------------------------
 
+
 def test_R09_every_write_is_audited_with_field_names_and_groups_never_values(store, tmp_path):
     jc = _services(store, tmp_path)
     case_id = jc.create_case({**COMPLETE_CASE, "family_name": SENTINEL})
@@ -53,8 +66,16 @@ def test_R09_every_write_is_audited_with_field_names_and_groups_never_values(sto
     creates = {e["object_type"] for e in entries if e["action"] == "create"}
     assert {"person", "fbw_case", "obstacle", "case_event"} <= creates
     obstacle = next(e for e in entries if e["object_type"] == "obstacle")
-    assert obstacle["data_groups"] == ["gesundheit"] and obstacle["case_id"] == case_id.hex and obstacle["actor"] == "ifk.ida"
-    update = next(e for e in entries if e["action"] == "update" and e["object_type"] == "fbw_case" and "health_limits_summary" in e["fields"])
+    assert (
+        obstacle["data_groups"] == ["gesundheit"]
+        and obstacle["case_id"] == case_id.hex
+        and obstacle["actor"] == "ifk.ida"
+    )
+    update = next(
+        e
+        for e in entries
+        if e["action"] == "update" and e["object_type"] == "fbw_case" and "health_limits_summary" in e["fields"]
+    )
     assert update["data_groups"] == ["gesundheit"]
     dump = json.dumps(entries, ensure_ascii=False)
     assert SENTINEL not in dump and "Heben" not in dump  # names and health content never enter the audit trail
@@ -101,14 +122,18 @@ def test_R09_audit_failure_fails_the_action_closed(store, tmp_path):
     jc = _services(store, tmp_path)
     case_id = jc.create_case(COMPLETE_CASE)
     con = store.raw(readonly=False)
-    con.execute("CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END")
+    con.execute(
+        "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END"
+    )
     con.close()
     with pytest.raises(AuditFailed):
         jc.read_case(case_id, _engine(jc))
     with pytest.raises(AuditFailed):
         jc.update_fields(case_id, {"target_title": "Neu"})
     con = store.raw()
-    assert con.execute("SELECT target_title FROM fbw_case WHERE id = ?", (case_id.hex,)).fetchone()[0] != "Neu"  # nothing written
+    assert (
+        con.execute("SELECT target_title FROM fbw_case WHERE id = ?", (case_id.hex,)).fetchone()[0] != "Neu"
+    )  # nothing written
     con.close()
 
 
@@ -134,6 +159,7 @@ def test_audit_cli_is_for_the_dsb_only_and_reading_it_is_audited(store, jc, tmp_
 
 # -- roles, scopes, break-glass ------------------------------------------------------------------
 
+
 @pytest.fixture
 def team_store(store, tmp_path):
     """Two teams in one Jobcenter; a case owned by each."""
@@ -143,7 +169,10 @@ def team_store(store, tmp_path):
     theirs = ole.create_case({**COMPLETE_CASE, "kundennummer": "123A456790", "family_name": "Süd"})
     con = store.raw(readonly=False)
     for case_id, login in ((mine, "ifk.ida"), (theirs, "ifk.ole")):
-        con.execute("UPDATE fbw_case SET owner_user_id = (SELECT id FROM app_user WHERE login = ?) WHERE id = ?", (login, case_id.hex))
+        con.execute(
+            "UPDATE fbw_case SET owner_user_id = (SELECT id FROM app_user WHERE login = ?) WHERE id = ?",
+            (login, case_id.hex),
+        )
     con.close()
     return ida, ole, mine, theirs
 
@@ -163,17 +192,20 @@ def test_T14_scope_own_team_needs_break_glass_with_reason_outside_and_it_is_audi
     ida.open_break_glass(theirs, "Vertretung Herr Ole, Termin heute")
     assert ida.read_case(theirs, _engine(ida))["person"]["family_name"] == "Süd"
     glass = [e for e in _audit(store) if e["action"] == "break_glass"]
-    assert len(glass) == 1 and glass[0]["reason"] == "Vertretung Herr Ole, Termin heute" and glass[0]["case_id"] == theirs.hex
+    assert (
+        len(glass) == 1
+        and glass[0]["reason"] == "Vertretung Herr Ole, Termin heute"
+        and glass[0]["case_id"] == theirs.hex
+    )
 
 
 def test_break_glass_expires_after_two_hours(store, tmp_path, team_store):
     from wbtui.data import access
-    from wbtui.domain import access as policy
 
     ida, _ole, _mine, theirs = team_store
     con = store.raw(readonly=False)
     subject = ida.subject
-    past = datetime.now(timezone.utc) - timedelta(hours=3)
+    past = datetime.now(UTC) - timedelta(hours=3)
     access.open_break_glass(con, subject, theirs.hex, "Vertretung vor drei Stunden", ida.who, now=past)
     assert not access.break_glass_active(con, subject.login, theirs.hex)
     assert access.break_glass_active(con, subject.login, theirs.hex, now=past + timedelta(minutes=119))
@@ -185,7 +217,9 @@ def test_T14_other_organisation_and_unhanded_cases_stay_closed_even_with_a_reaso
 
     jc = _services(store, tmp_path)
     other = _services(store, tmp_path, login="ifk.nord", office="Jobcenter Nordkreis")
-    aa = _services(store, tmp_path, login="aa.anton", role="aa_beratung", office="Agentur für Arbeit Musterstadt", kind="agentur")
+    aa = _services(
+        store, tmp_path, login="aa.anton", role="aa_beratung", office="Agentur für Arbeit Musterstadt", kind="agentur"
+    )
     case_id = jc.create_case(COMPLETE_CASE)
     for services in (other, aa):
         with pytest.raises(AccessDenied) as info:
@@ -232,13 +266,16 @@ def test_dsb_and_admin_see_no_case_content_the_dsb_only_by_break_glass(store, tm
 
 
 def test_T14_policy_table_role_by_permission():
-    from wbtui.data import access
     from wbtui.domain import access as policy
 
     ref = policy.CaseRef("jc1", "aa1", "u-other", "Team B", True, True)
     expected = {
-        ("jc_ifk", "Team A"): "break_glass", ("jc_ifk", None): "allow", ("jc_teamlead", "Team A"): "break_glass",
-        ("jc_teamlead", "Team B"): "allow", ("dsb", None): "break_glass", ("admin", None): "deny",
+        ("jc_ifk", "Team A"): "break_glass",
+        ("jc_ifk", None): "allow",
+        ("jc_teamlead", "Team A"): "break_glass",
+        ("jc_teamlead", "Team B"): "allow",
+        ("dsb", None): "break_glass",
+        ("admin", None): "deny",
     }
     for (role, team), verdict in expected.items():
         subject = policy.Subject("x", role, "jc1", "u-me", team)
@@ -253,9 +290,10 @@ def test_T14_policy_table_role_by_permission():
 
 # -- retention and erasure -------------------------------------------------------------------------
 
+
 def _close_long_ago(store, case_id, days: int) -> None:
     con = store.raw(readonly=False)
-    closed = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(sep=" ")
+    closed = (datetime.now(UTC) - timedelta(days=days)).isoformat(sep=" ")
     con.execute("UPDATE fbw_case SET stage = 'closed', closed_at = ? WHERE id = ?", (closed, case_id.hex))
     con.close()
 
@@ -279,8 +317,13 @@ def test_T9_retention_deletes_due_cases_so_nothing_is_recoverable_and_keeps_held
     due = jc.create_case({**COMPLETE_CASE, "family_name": SENTINEL})
     jc.record_contact(due, f"Notiz {SENTINEL}")
     jc.add_task(due, f"Anruf {SENTINEL}", None, TODAY)
-    jc.add_conference(due, variant="fallbesprechung", participants=[(SENTINEL, "jc_ifk", "Jobcenter")],
-                      decisions=[("adjust_training", "ifk.ida", TODAY)], dissent=SENTINEL)
+    jc.add_conference(
+        due,
+        variant="fallbesprechung",
+        participants=[(SENTINEL, "jc_ifk", "Jobcenter")],
+        decisions=[("adjust_training", "ifk.ida", TODAY)],
+        dissent=SENTINEL,
+    )
     held = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A456790"})
     recent = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A456791"})
     _close_long_ago(store, due, 400)
@@ -315,7 +358,9 @@ def test_retention_cli_dry_run_first_and_only_for_dsb_or_admin(store, jc, tmp_pa
     _close_long_ago(store, case_id, 800)
     store.close()
     assert run_cli("retention", "run").returncode == 5
-    admin = write_config(tmp_path, '[user]\nlogin = "adm.ali"\nrole = "admin"\n[retention]\nclosed_case_days = 730\n', "admin.toml")
+    admin = write_config(
+        tmp_path, '[user]\nlogin = "adm.ali"\nrole = "admin"\n[retention]\nclosed_case_days = 730\n', "admin.toml"
+    )
     env = {"WBTUI_CONFIG": str(admin)}
     dry = run_cli("retention", "run", env=env)
     assert dry.returncode == 0 and "Probelauf: 1" in dry.stdout
@@ -326,6 +371,7 @@ def test_retention_cli_dry_run_first_and_only_for_dsb_or_admin(store, jc, tmp_pa
 
 # -- subject access -------------------------------------------------------------------------------------
 
+
 def test_art15_subject_access_export_has_everything_recipients_and_accesses(store, tmp_path):
     from wbtui.services.subject_access import export
 
@@ -333,7 +379,13 @@ def test_art15_subject_access_export_has_everything_recipients_and_accesses(stor
     case_id = jc.create_case(COMPLETE_CASE)
     jc.add_obstacle(case_id, "L-GES", status="in_bearbeitung")
     jc.add_obstacle(case_id, "R-KIN", status="in_bearbeitung")
-    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "hemmnisse"],
+        given_on=TODAY,
+    )
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
     jc.read_case(case_id, _engine(jc), purpose="Beratung")
@@ -346,9 +398,16 @@ def test_art15_subject_access_export_has_everything_recipients_and_accesses(stor
     assert data["format"] == "wbtui-auskunft" and data["person"]["kundennummer"] == "123A456789"
     case = data["cases"][0]
     assert {o["code"] for o in case["obstacle"]} == {"L-GES", "R-KIN"}  # Art. 9 included: it is the person's own data
-    assert case["recipients"] == ["Agentur für Arbeit Musterstadt"] and data["consents"][0]["purpose"] == "fbw_uebergabe"
+    assert (
+        case["recipients"] == ["Agentur für Arbeit Musterstadt"] and data["consents"][0]["purpose"] == "fbw_uebergabe"
+    )
     reads = [a for a in case["accesses"] if a["action"] == "read"]
-    assert reads and reads[0]["role"] == "jc_ifk" and reads[0]["office"] == "Jobcenter Musterstadt" and reads[0]["purpose"] == "Beratung"
+    assert (
+        reads
+        and reads[0]["role"] == "jc_ifk"
+        and reads[0]["office"] == "Jobcenter Musterstadt"
+        and reads[0]["purpose"] == "Beratung"
+    )
     assert "actor" not in reads[0]  # staff logins are not part of the Auskunft
     assert any(e["action"] == "subject_access" for e in _audit(store))
 
@@ -360,7 +419,9 @@ def test_cli_person_export_writes_0600_json(store, jc, tmp_path):
     target = tmp_path / "auskunft.json"
     result = run_cli("person", "export", "123A456789", "-o", str(target), env={"WBTUI_CONFIG": str(dsb)})
     assert result.returncode == 0, result.stderr
-    assert (target.stat().st_mode & 0o777) == 0o600 and json.loads(target.read_text())["person"]["family_name"] == "Beispiel"
+    assert (target.stat().st_mode & 0o777) == 0o600 and json.loads(target.read_text())["person"][
+        "family_name"
+    ] == "Beispiel"
 
 
 def test_cli_case_show_outside_caseload_needs_reason(store, tmp_path, team_store):
@@ -400,8 +461,8 @@ def test_T8_network_filesystem_detection_from_the_mount_table(tmp_path):
 
 def test_T8_store_on_a_network_filesystem_is_refused(tmp_path, monkeypatch):
     from wbtui import paths
-    from wbtui.domain.errors import StoreError
     from wbtui.data.store import open_store
+    from wbtui.domain.errors import StoreError
 
     table = tmp_path / "mounts"
     table.write_text(f"/dev/sda1 / ext4 rw 0 0\nserver:/home {tmp_path / 'nfs'} nfs rw 0 0\n", encoding="utf-8")
@@ -418,16 +479,28 @@ def test_T8_a_second_session_on_the_same_store_exits_with_a_clear_message(store,
     import sys
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom wbtui.data.store import SessionLock\n"
-                               "lock = SessionLock(Path(sys.argv[1])).acquire()\nprint('held', flush=True)\ntime.sleep(60)", str(store.path)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\nfrom wbtui.data.store import SessionLock\n"
+            "lock = SessionLock(Path(sys.argv[1])).acquire()\nprint('held', flush=True)\ntime.sleep(60)",
+            str(store.path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         second = run_cli()  # the TUI
         assert second.returncode == 4
         assert "bereits in einer anderen wbtui-Sitzung" in second.stderr and str(holder.pid) in second.stderr
         assert "Traceback" not in second.stderr
-        apply = run_cli("retention", "run", "--apply", env={"WBTUI_CONFIG": str(write_config(tmp_path, '[user]\nrole = "admin"\n', "a.toml"))})
+        apply = run_cli(
+            "retention",
+            "run",
+            "--apply",
+            env={"WBTUI_CONFIG": str(write_config(tmp_path, '[user]\nrole = "admin"\n', "a.toml"))},
+        )
         assert apply.returncode == 4 and "bereits" in apply.stderr
     finally:
         holder.kill()
@@ -446,9 +519,9 @@ ENC_CONFIG = '[store]\nencryption = "sqlcipher"\n[user]\nlogin = "ifk.ida"\nrole
 def test_encrypted_store_holds_no_plaintext_and_a_wrong_key_is_a_clean_error(tmp_path):
     from wbtui.config import load
     from wbtui.data import encryption
+    from wbtui.data.store import open_store
     from wbtui.domain.errors import StoreError
     from wbtui.services import Services
-    from wbtui.data.store import open_store
 
     db = tmp_path / "enc" / "wbtui.db"
     encryption.register(db, "korrekt pferd batterie")
@@ -460,7 +533,9 @@ def test_encrypted_store_holds_no_plaintext_and_a_wrong_key_is_a_clean_error(tmp
         assert jc.read_case(case_id, _engine(jc))["person"]["family_name"] == SENTINEL
         raw = b"".join(p.read_bytes() for p in db.parent.iterdir() if p.name.startswith("wbtui.db"))
         assert SENTINEL.encode() not in raw and not db.read_bytes().startswith(b"SQLite format 3")
-        assert (db.stat().st_mode & 0o777) == 0o600 and (tmp_path / "enc" / "wbtui.db.salt").stat().st_mode & 0o777 == 0o600
+        assert (db.stat().st_mode & 0o777) == 0o600 and (
+            tmp_path / "enc" / "wbtui.db.salt"
+        ).stat().st_mode & 0o777 == 0o600
         store.close()
     finally:
         encryption.forget(db)
@@ -493,7 +568,9 @@ def test_cli_with_encrypted_store_takes_the_key_from_the_environment_never_argv(
 def test_existing_plaintext_store_is_encrypted_in_place_keeping_every_row(tmp_path):
     plain_cfg = write_config(tmp_path, '[user]\nlogin = "ifk.ida"\n', "plain.toml")
     assert run_cli("demo", "--cases", "40", "-q", env={"WBTUI_CONFIG": str(plain_cfg)}).returncode == 0
-    before = json.loads(run_cli("case", "list", "--json", "--limit", "100", env={"WBTUI_CONFIG": str(plain_cfg)}).stdout)
+    before = json.loads(
+        run_cli("case", "list", "--json", "--limit", "100", env={"WBTUI_CONFIG": str(plain_cfg)}).stdout
+    )
     enc_cfg = write_config(tmp_path, ENC_CONFIG, "enc2.toml")
     env = {"WBTUI_CONFIG": str(enc_cfg), "WBTUI_DB_KEY": "neuer schluessel"}
     refused = run_cli("case", "list", env=env)
@@ -504,7 +581,14 @@ def test_existing_plaintext_store_is_encrypted_in_place_keeping_every_row(tmp_pa
     assert after["total"] == before["total"] > 20 and after["cases"] == before["cases"]
     db = tmp_path / "data" / "wbtui.db"
     assert not db.read_bytes().startswith(b"SQLite format 3")
-    assert run_cli("audit", "verify", env={**env, "WBTUI_CONFIG": str(write_config(tmp_path, ENC_CONFIG.replace("jc_ifk", "dsb"), "d.toml"))}).returncode == 0
+    assert (
+        run_cli(
+            "audit",
+            "verify",
+            env={**env, "WBTUI_CONFIG": str(write_config(tmp_path, ENC_CONFIG.replace("jc_ifk", "dsb"), "d.toml"))},
+        ).returncode
+        == 0
+    )
 
 
 def test_tui_asks_for_the_key_on_the_terminal_before_it_starts(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -11,13 +11,28 @@ from wbtui.domain.process import AA, JC, CaseFacts, Stage, TransitionInput, chec
 
 TODAY = date(2026, 11, 25)
 
-COMPLETE_PERSON = {"kundennummer": "123A456789", "family_name": "B", "given_names": "B", "birth_date": date(1985, 1, 1), "phone": "0151 1"}
-COMPLETE_CASE = {"target_kldb": "52122", "training_type": "umschulung", "schedule": "vollzeit", "necessity_reason": "integration"}
+COMPLETE_PERSON = {
+    "kundennummer": "123A456789",
+    "family_name": "B",
+    "given_names": "B",
+    "birth_date": date(1985, 1, 1),
+    "phone": "0151 1",
+}
+COMPLETE_CASE = {
+    "target_kldb": "52122",
+    "training_type": "umschulung",
+    "schedule": "vollzeit",
+    "necessity_reason": "integration",
+}
 
 
 def facts(stage: Stage, **case) -> CaseFacts:
     return CaseFacts(
-        stage=stage, today=TODAY, person=dict(COMPLETE_PERSON), case={**COMPLETE_CASE, **case}, consent_for_agentur=True,
+        stage=stage,
+        today=TODAY,
+        person=dict(COMPLETE_PERSON),
+        case={**COMPLETE_CASE, **case},
+        consent_for_agentur=True,
     )
 
 
@@ -28,7 +43,7 @@ def side_for(stage: Stage) -> str:
 
 # Data that satisfies the guard of each target, so the table test can check reachability.
 GOOD_INPUT = {
-    Stage.COUNSELLED: TransitionInput(appointment_at=datetime(2026, 11, 20, 9, tzinfo=timezone.utc), outcome="foerderfaehig"),
+    Stage.COUNSELLED: TransitionInput(appointment_at=datetime(2026, 11, 20, 9, tzinfo=UTC), outcome="foerderfaehig"),
     Stage.VOUCHER_ISSUED: TransitionInput(valid_until=date(2027, 2, 1)),
     Stage.ENROLMENT_APPROVED: TransitionInput(course_start=date(2026, 12, 1)),
     Stage.DROPPED_OUT: TransitionInput(reason="abbruch_motivation"),
@@ -51,7 +66,9 @@ def test_every_allowed_transition_passes_with_good_data(src, dst):
     assert check_transition(f, dst, GOOD_INPUT.get(dst, TransitionInput()), side=side_for(src)) == []
 
 
-@pytest.mark.parametrize("src,dst", [(a, b) for a, b in ALL_PAIRS if b not in process.TRANSITIONS[a]], ids=lambda s: s.value)
+@pytest.mark.parametrize(
+    "src,dst", [(a, b) for a, b in ALL_PAIRS if b not in process.TRANSITIONS[a]], ids=lambda s: s.value
+)
 def test_every_other_transition_is_refused(src, dst):
     reasons = check_transition(facts(src), dst, GOOD_INPUT.get(dst, TransitionInput()), side=side_for(src))
     assert reasons, f"{src} -> {dst} must be refused"
@@ -94,7 +111,9 @@ def test_open_obstacles_block_handover_but_referred_ones_do_not():
 
 def test_invalid_kldb_is_missing():
     f = facts(Stage.NEED_IDENTIFIED, target_kldb="52125")  # 5th digit must be 1-4
-    assert ("guard.missing_field", {"field": "field.target_kldb"}) in check_transition(f, Stage.READY, TransitionInput(), side=JC)
+    assert ("guard.missing_field", {"field": "field.target_kldb"}) in check_transition(
+        f, Stage.READY, TransitionInput(), side=JC
+    )
 
 
 def test_voucher_needs_counselling_first():
@@ -120,30 +139,48 @@ def test_voucher_three_months_from_month_end():
 def test_close_needs_reason_and_jobcenter():
     f = facts(Stage.IN_TRAINING)
     assert check_transition(f, Stage.CLOSED, TransitionInput(), side=JC)[0][0] == "guard.close_needs_reason"
-    assert check_transition(f, Stage.CLOSED, TransitionInput(reason="moved"), side=AA)[0][0] == "guard.close_by_jobcenter"
+    assert (
+        check_transition(f, Stage.CLOSED, TransitionInput(reason="moved"), side=AA)[0][0] == "guard.close_by_jobcenter"
+    )
     assert check_transition(f, Stage.CLOSED, TransitionInput(reason="bogus"), side=JC)[0][0] == "guard.bad_value"
-    assert check_transition(f, Stage.CLOSED, TransitionInput(reason="integrated"), side=JC)[0][0] == "guard.close_integrated_needs_stage"
+    assert (
+        check_transition(f, Stage.CLOSED, TransitionInput(reason="integrated"), side=JC)[0][0]
+        == "guard.close_integrated_needs_stage"
+    )
     assert check_transition(f, Stage.CLOSED, TransitionInput(reason="moved"), side=JC) == []
     assert check_transition(facts(Stage.INTEGRATED), Stage.CLOSED, TransitionInput(reason="integrated"), side=JC) == []
 
 
 def test_closed_case_accepts_nothing():
     for target in Stage:
-        assert check_transition(facts(Stage.CLOSED), target, TransitionInput(reason="other"), side=JC) == [("guard.case_closed", {})]
+        assert check_transition(facts(Stage.CLOSED), target, TransitionInput(reason="other"), side=JC) == [
+            ("guard.case_closed", {})
+        ]
 
 
 def test_wrong_side_is_refused_with_owner():
-    f = facts(Stage.COUNSELLING_SCHEDULED, appointment_at=datetime(2026, 11, 20, tzinfo=timezone.utc), counselling_outcome="foerderfaehig")
-    assert check_transition(f, Stage.COUNSELLED, TransitionInput(), side=JC) == [("guard.wrong_side", {"owner": "agentur"})]
-    assert check_transition(facts(Stage.NEED_IDENTIFIED), Stage.OBSTACLES, TransitionInput(), side=AA) == [("guard.wrong_side", {"owner": "jobcenter"})]
-    assert check_transition(facts(Stage.NEED_IDENTIFIED), Stage.OBSTACLES, TransitionInput(), side="none")[0][0] == "guard.wrong_side"
+    f = facts(
+        Stage.COUNSELLING_SCHEDULED,
+        appointment_at=datetime(2026, 11, 20, tzinfo=UTC),
+        counselling_outcome="foerderfaehig",
+    )
+    assert check_transition(f, Stage.COUNSELLED, TransitionInput(), side=JC) == [
+        ("guard.wrong_side", {"owner": "agentur"})
+    ]
+    assert check_transition(facts(Stage.NEED_IDENTIFIED), Stage.OBSTACLES, TransitionInput(), side=AA) == [
+        ("guard.wrong_side", {"owner": "jobcenter"})
+    ]
+    assert (
+        check_transition(facts(Stage.NEED_IDENTIFIED), Stage.OBSTACLES, TransitionInput(), side="none")[0][0]
+        == "guard.wrong_side"
+    )
 
 
 def test_counselling_needs_past_appointment_and_outcome():
     f = facts(Stage.COUNSELLING_SCHEDULED)
     keys = [k for k, _ in check_transition(f, Stage.COUNSELLED, TransitionInput(), side=AA)]
     assert keys == ["guard.no_appointment", "guard.no_outcome"]
-    future = TransitionInput(appointment_at=datetime(2026, 12, 1, tzinfo=timezone.utc), outcome="foerderfaehig")
+    future = TransitionInput(appointment_at=datetime(2026, 12, 1, tzinfo=UTC), outcome="foerderfaehig")
     assert check_transition(f, Stage.COUNSELLED, future, side=AA)[0][0] == "guard.appointment_future"
 
 
@@ -171,7 +208,10 @@ def test_voucher_expiry_only_after_validity():
 def test_training_start_not_in_future_and_dropout_needs_reason():
     f = facts(Stage.ENROLMENT_APPROVED, course_start=date(2026, 12, 1))
     assert check_transition(f, Stage.IN_TRAINING, TransitionInput(), side=AA)[0][0] == "guard.course_not_started"
-    assert check_transition(facts(Stage.IN_TRAINING), Stage.DROPPED_OUT, TransitionInput(), side=JC)[0][0] == "guard.needs_dropout_reason"
+    assert (
+        check_transition(facts(Stage.IN_TRAINING), Stage.DROPPED_OUT, TransitionInput(), side=JC)[0][0]
+        == "guard.needs_dropout_reason"
+    )
 
 
 def test_every_stage_has_owner_and_code():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from conftest import COMPLETE_CASE, run_cli
 from wbtui.domain.process import TransitionInput
@@ -15,7 +15,18 @@ def at(day: str):
     return date.fromisoformat(day)
 
 
-def walk(store, jc_config, aa_config, kdnr, created, handover=None, counselled=None, voucher=None, training=None, dropout=None):
+def walk(
+    store,
+    jc_config,
+    aa_config,
+    kdnr,
+    created,
+    handover=None,
+    counselled=None,
+    voucher=None,
+    training=None,
+    dropout=None,
+):
     from wbtui.services import Services
 
     def jc(day):
@@ -27,13 +38,17 @@ def walk(store, jc_config, aa_config, kdnr, created, handover=None, counselled=N
     case_id = jc(created).create_case({**COMPLETE_CASE, "kundennummer": kdnr})
     if not handover:
         return case_id
-    jc(created).add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=at(created))
+    jc(created).add_consent(
+        case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=at(created)
+    )
     jc(handover).move(case_id, "ready_for_handover")
     jc(handover).send_handover(case_id)
     aa(handover).ack_handover(case_id)
-    day_before = datetime.fromisoformat(counselled + "T09:00").replace(tzinfo=timezone.utc)
+    day_before = datetime.fromisoformat(counselled + "T09:00").replace(tzinfo=UTC)
     aa(counselled).move(case_id, "counselled", TransitionInput(outcome="foerderfaehig", appointment_at=day_before))
-    aa(voucher).move(case_id, "voucher_issued", TransitionInput(valid_until=at(voucher).replace(month=at(voucher).month + 2)))
+    aa(voucher).move(
+        case_id, "voucher_issued", TransitionInput(valid_until=at(voucher).replace(month=at(voucher).month + 2))
+    )
     aa(voucher).move(case_id, "enrolment_approved", TransitionInput(course_start=at(training)))
     aa(training).move(case_id, "in_training")
     if dropout:
@@ -42,18 +57,40 @@ def walk(store, jc_config, aa_config, kdnr, created, handover=None, counselled=N
 
 
 def test_figures_match_hand_computed_values(store, jc_config, aa_config):
-    from wbtui.services import report
     from wbtui.domain.timers import TimerEngine
+    from wbtui.services import report
 
-    walk(store, jc_config, aa_config, "123A000001", "2026-01-05", "2026-01-10", "2026-01-20", "2026-01-25", "2026-02-01")
-    walk(store, jc_config, aa_config, "123A000002", "2026-01-06", "2026-01-15", "2026-01-27", "2026-02-05", "2026-02-10", dropout="2026-03-01")
-    walk(store, jc_config, aa_config, "123A000003", "2026-02-03", "2026-02-10", "2026-02-24", "2026-03-10", "2026-03-15")
+    walk(
+        store, jc_config, aa_config, "123A000001", "2026-01-05", "2026-01-10", "2026-01-20", "2026-01-25", "2026-02-01"
+    )
+    walk(
+        store,
+        jc_config,
+        aa_config,
+        "123A000002",
+        "2026-01-06",
+        "2026-01-15",
+        "2026-01-27",
+        "2026-02-05",
+        "2026-02-10",
+        dropout="2026-03-01",
+    )
+    walk(
+        store, jc_config, aa_config, "123A000003", "2026-02-03", "2026-02-10", "2026-02-24", "2026-03-10", "2026-03-15"
+    )
     walk(store, jc_config, aa_config, "123A000004", "2026-02-04")
     con = store.raw()
     figures = report.compute(con, TimerEngine(date(2026, 3, 20), jc_config.timers, jc_config.calendar()))
     con.close()
-    assert figures["funnel"] == {"need_identified": 4, "handed_over": 3, "counselled": 3, "voucher_issued": 3, "in_training": 3,
-                                 "completed": 0, "integrated": 0}
+    assert figures["funnel"] == {
+        "need_identified": 4,
+        "handed_over": 3,
+        "counselled": 3,
+        "voucher_issued": 3,
+        "in_training": 3,
+        "completed": 0,
+        "integrated": 0,
+    }
     assert figures["durations_days"] == {
         "handed_over->counselled": {"n": 3, "median": 12, "p90": 14},
         "counselled->voucher_issued": {"n": 3, "median": 9, "p90": 14},
@@ -75,9 +112,15 @@ def test_figures_match_hand_computed_values(store, jc_config, aa_config):
 def test_T5_csv_export_is_safe_against_formulas():
     from wbtui.services import report
 
-    figures = {"stages": {"=cmd|' /C calc'!A0": 5, "+1": 4, "-2": 3, "@SUM(A1)": 7, "\tx": 8, "plain": 9}, "funnel": {}, "overdue_by_rule": {},
-               "cases_by_office": {"Jobcenter =Musterstadt": 12}, "durations_days": {}, "dropout": {"started": 0, "dropped_out": 0, "share": None},
-               "by_month": {}}
+    figures = {
+        "stages": {"=cmd|' /C calc'!A0": 5, "+1": 4, "-2": 3, "@SUM(A1)": 7, "\tx": 8, "plain": 9},
+        "funnel": {},
+        "overdue_by_rule": {},
+        "cases_by_office": {"Jobcenter =Musterstadt": 12},
+        "durations_days": {},
+        "dropout": {"started": 0, "dropped_out": 0, "share": None},
+        "by_month": {},
+    }
     rows = list(csv.reader(io.StringIO(report.to_csv(figures)), delimiter=";"))
     keys = [r[1] for r in rows[1:]]
     for key in keys[:5]:

@@ -48,7 +48,7 @@ def test_T13_five_failed_logins_lock_the_client_and_the_token_for_fifteen_minute
         assert unknown.status_code == 429  # the address is locked as a whole
         with Session(engine) as s:
             audits = s.exec(select(SrvAudit).where(SrvAudit.kind == "lockout")).all()
-        assert {a.detail for a in audits} == {"net:127.0.0.1", f"tok:{token_id[len('wbt_'):]}"}
+        assert {a.detail for a in audits} == {"net:127.0.0.1", f"tok:{token_id[len('wbt_') :]}"}
         assert good.split(".")[1] not in " ".join(a.detail for a in audits)
 
 
@@ -57,7 +57,11 @@ def test_T13_same_answer_for_unknown_token_and_wrong_secret(db_url):
         tokens = provision(engine)
         wrong = _hello(url, tokens["ifk.ida"].split(".")[0] + ".falsch")
         unknown = _hello(url, "wbt_0000000000000000.falsch")
-        assert (wrong.status_code, wrong.json()) == (unknown.status_code, unknown.json()) == (401, {"detail": "invalid or expired token"})
+        assert (
+            (wrong.status_code, wrong.json())
+            == (unknown.status_code, unknown.json())
+            == (401, {"detail": "invalid or expired token"})
+        )
 
 
 def test_failure_limiter_window_lock_and_expiry_with_a_frozen_clock():
@@ -107,7 +111,10 @@ def test_T18_overload_answers_429_with_retry_after_and_loses_nothing(tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         results = []
-        workers = [threading.Thread(target=lambda: results.append(httpx.get(f"{url}/slow", timeout=15).status_code)) for _ in range(2)]
+        workers = [
+            threading.Thread(target=lambda: results.append(httpx.get(f"{url}/slow", timeout=15).status_code))
+            for _ in range(2)
+        ]
         for w in workers:
             w.start()
         time.sleep(0.5)
@@ -118,8 +125,11 @@ def test_T18_overload_answers_429_with_retry_after_and_loses_nothing(tmp_path):
             w.join()
         assert results == [200, 200]
         assert _hello(url, tokens["ifk.ida"]).status_code == 200  # after the peak, served again
-        big = httpx.post(f"{url}/sync/v1/push", content=b"x" * (2 * 1024 * 1024), headers={"Authorization": f"Bearer {tokens['ifk.ida']}",
-                                                                                              "Content-Type": "application/json"})
+        big = httpx.post(
+            f"{url}/sync/v1/push",
+            content=b"x" * (2 * 1024 * 1024),
+            headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json"},
+        )
         assert big.status_code == 413
     finally:
         server.should_exit = True
@@ -129,9 +139,9 @@ def test_T18_overload_answers_429_with_retry_after_and_loses_nothing(tmp_path):
 
 def test_T19_the_server_process_writes_no_sozialdaten_to_its_output(db_url, tmp_path):
     from wbtui.config import load
-    from wbtui.services import Services
     from wbtui.data.store import open_store
     from wbtui.server.store import init_schema, make_engine
+    from wbtui.services import Services
     from wbtui.sync.client import SyncClient, enable
 
     engine = make_engine(db_url)
@@ -154,8 +164,11 @@ def test_T19_the_server_process_writes_no_sozialdaten_to_its_output(db_url, tmp_
                 client.close()
             assert summary.pushed > 0 and summary.rejected == 0
             _hello(url, "wbt_x.falsch")  # an error path, too
-            httpx.post(f"{url}/sync/v1/push", content=b'{"device_id": "' + SENTINEL_NAME.encode() + b'"',
-                       headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json"})
+            httpx.post(
+                f"{url}/sync/v1/push",
+                content=b'{"device_id": "' + SENTINEL_NAME.encode() + b'"',
+                headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json"},
+            )
             store.close()
     finally:
         engine.dispose()
@@ -166,8 +179,28 @@ def test_T19_the_server_process_writes_no_sozialdaten_to_its_output(db_url, tmp_
 
 def _certificate(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -185,13 +218,17 @@ def test_T11_client_refuses_an_unknown_certificate_and_trusts_the_configured_ca(
     cert, key = _certificate(tmp_path)
     store = open_store(tmp_path / "jc.db")
     enable(store)
-    with serve_process(db_url, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key), scheme="https", verify=str(cert)) as url:
+    with serve_process(
+        db_url, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key), scheme="https", verify=str(cert)
+    ) as url:
         client = SyncClient(store, url, tokens["ifk.ida"])  # system CAs only: the self-signed server is refused
         with pytest.raises(SyncError) as info:
             client.sync()
         client.close()
         assert info.value.key == "err.sync_certificate"
-        client = SyncClient(store, url, tokens["ifk.ida"], verify=str(cert))  # the organisation's CA bundle ([sync] ca_file)
+        client = SyncClient(
+            store, url, tokens["ifk.ida"], verify=str(cert)
+        )  # the organisation's CA bundle ([sync] ca_file)
         try:
             assert client.sync().rejected == 0
         finally:
@@ -216,7 +253,9 @@ def test_T10_token_is_read_from_stdin_and_stored_0600_never_taken_as_an_argument
     path = saved.stdout.strip().rsplit(": ", 1)[1]
     assert (os.stat(path).st_mode & 0o777) == 0o600 and open(path).read().strip() == token
     as_argument = run_cli("sync", "login", token)
-    assert as_argument.returncode != 0  # no command takes the token on the command line (/proc/*/cmdline is world-readable)
+    assert (
+        as_argument.returncode != 0
+    )  # no command takes the token on the command line (/proc/*/cmdline is world-readable)
 
 
 def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
@@ -234,13 +273,33 @@ def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
         statuses, lock = [], threading.Lock()
 
         def client(i: int) -> None:
-            with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}, timeout=30) as http:
+            with httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}, timeout=30
+            ) as http:
                 for n in range(10):
-                    change = {"change_id": uuid.uuid4().hex, "entity": "event", "row_id": uuid.uuid4().hex, "case_id": case_id,
-                              "op": "append", "hlc": f"{int(time.time() * 1000):016d}-{n:04x}-w{i}",
-                              "data": {"case_id": case_id, "type": "contact", "at": "2026-11-25T10:00:00+00:00", "actor": "ifk.ida"}}
-                    r = http.post("/sync/v1/push", json={"device_id": f"d{i}", "batch_id": uuid.uuid4().hex, "schema_version": 1,
-                                                         "changes": [change]})
+                    change = {
+                        "change_id": uuid.uuid4().hex,
+                        "entity": "event",
+                        "row_id": uuid.uuid4().hex,
+                        "case_id": case_id,
+                        "op": "append",
+                        "hlc": f"{int(time.time() * 1000):016d}-{n:04x}-w{i}",
+                        "data": {
+                            "case_id": case_id,
+                            "type": "contact",
+                            "at": "2026-11-25T10:00:00+00:00",
+                            "actor": "ifk.ida",
+                        },
+                    }
+                    r = http.post(
+                        "/sync/v1/push",
+                        json={
+                            "device_id": f"d{i}",
+                            "batch_id": uuid.uuid4().hex,
+                            "schema_version": 1,
+                            "changes": [change],
+                        },
+                    )
                     with lock:
                         statuses.append((r.status_code, r.json()["results"][0]["status"]))
 
@@ -253,7 +312,9 @@ def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
         from sqlalchemy import text
 
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT COUNT(*) FROM srv_append WHERE case_id = :c"), {"c": case_id}).scalar() == 80
+            assert (
+                conn.execute(text("SELECT COUNT(*) FROM srv_append WHERE case_id = :c"), {"c": case_id}).scalar() == 80
+            )
         pulled, cursor = [], None
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}) as http:
             while True:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,7 +14,10 @@ from wbtui.domain.process import Stage, TransitionInput
 def counts(store) -> dict:
     con = store.raw()
     try:
-        return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("case_event", "fbw_case", "handover", "voucher", "task")}
+        return {
+            t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("case_event", "fbw_case", "handover", "voucher", "task")
+        }
     finally:
         con.close()
 
@@ -30,7 +33,9 @@ def stage_of(store, case_id) -> str:
 def events(store, case_id) -> list[tuple]:
     con = store.raw()
     try:
-        return con.execute("SELECT type, from_stage, to_stage FROM case_event WHERE case_id = ? ORDER BY at, rowid", (case_id.hex,)).fetchall()
+        return con.execute(
+            "SELECT type, from_stage, to_stage FROM case_event WHERE case_id = ? ORDER BY at, rowid", (case_id.hex,)
+        ).fetchall()
     finally:
         con.close()
 
@@ -44,7 +49,13 @@ def walk_to_handover(jc) -> object:
         jc.move(case_id, Stage.READY)  # open obstacles, no consent
     jc.set_obstacle(case_id, "R-KIN", status="geloest")
     jc.set_obstacle(case_id, "L-GES", status="in_bearbeitung")
-    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "qualifikation", "hemmnisse"], given_on=date(2026, 11, 20))
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "qualifikation", "hemmnisse"],
+        given_on=date(2026, 11, 20),
+    )
     jc.move(case_id, Stage.READY)
     return case_id
 
@@ -55,10 +66,14 @@ def test_full_process_from_intake_to_closure(store, jc, aa):
     assert stage_of(store, case_id) == "handed_over"
     # Agentur: acknowledge, appointment, counselling, voucher, enrolment, start
     aa.ack_handover(case_id)
-    aa.set_appointment(case_id, datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    aa.set_appointment(case_id, datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     aa.move(case_id, Stage.COUNSELLED, TransitionInput(outcome="foerderfaehig"))
     aa.move(case_id, Stage.VOUCHER_ISSUED, TransitionInput(valid_until=date(2027, 2, 20)))
-    aa.move(case_id, Stage.ENROLMENT_APPROVED, TransitionInput(course_start=date(2026, 11, 25), course_end=date(2027, 11, 24)))
+    aa.move(
+        case_id,
+        Stage.ENROLMENT_APPROVED,
+        TransitionInput(course_start=date(2026, 11, 25), course_end=date(2027, 11, 24)),
+    )
     aa.move(case_id, Stage.IN_TRAINING)
     # Jobcenter: support, completion, integration, closure
     jc.record_contact(case_id, "Zwischenstand gut")
@@ -81,8 +96,18 @@ def test_full_process_from_intake_to_closure(store, jc, aa):
         ("integrated", "closed"),
     ]
     types = {typ for typ, _, _ in events(store, case_id)}
-    for feedback in ("handover_sent", "handover_received", "appointment_set", "counselling_result", "voucher_issued",
-                     "enrolment_approved", "course_started", "course_completed", "integration", "case_closed"):
+    for feedback in (
+        "handover_sent",
+        "handover_received",
+        "appointment_set",
+        "counselling_result",
+        "voucher_issued",
+        "enrolment_approved",
+        "course_started",
+        "course_completed",
+        "integration",
+        "case_closed",
+    ):
         assert feedback in types
 
 
@@ -134,7 +159,13 @@ def test_handover_package_respects_consent(store, jc):
 
 def test_handover_package_with_health_consent(store, jc):
     case_id = walk_to_handover(jc)
-    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "gesundheit"], given_on=TODAY)
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "gesundheit"],
+        given_on=TODAY,
+    )
     jc.update_fields(case_id, {"health_limits_summary": "kein schweres Heben"})
     jc.send_handover(case_id)
     con = store.raw()
@@ -157,18 +188,28 @@ def test_revoked_consent_blocks_handover(store, jc):
 def test_conference_creates_tasks_and_needs_consent_with_third_parties(store, jc):
     case_id = jc.create_case(COMPLETE_CASE)
     with pytest.raises(RuleViolation):
-        jc.add_conference(case_id, variant="ohne_person", participants=[("Ida", "jc_ifk", "Jobcenter")],
-                          decisions=[("pause_and_stabilise", "ifk.ida", date(2026, 12, 10))])
+        jc.add_conference(
+            case_id,
+            variant="ohne_person",
+            participants=[("Ida", "jc_ifk", "Jobcenter")],
+            decisions=[("pause_and_stabilise", "ifk.ida", date(2026, 12, 10))],
+        )
     conf = jc.add_conference(
-        case_id, variant="fallbesprechung",
+        case_id,
+        variant="fallbesprechung",
         participants=[("Ida Ifk", "jc_ifk", "Jobcenter"), ("Anton Berater", "aa_beratung", "Agentur")],
-        decisions=[("new_aptitude_check", "aa.anton", date(2026, 12, 10)), ("continue_as_planned", "ifk.ida", date(2026, 12, 15))],
+        decisions=[
+            ("new_aptitude_check", "aa.anton", date(2026, 12, 10)),
+            ("continue_as_planned", "ifk.ida", date(2026, 12, 15)),
+        ],
         dissent="Person wünscht Teilzeit",
     )
     assert conf
     assert counts(store)["task"] == 2
     with pytest.raises(WbtuiError):
-        jc.add_conference(case_id, variant="fallbesprechung", participants=[("A", "b", None)], decisions=[("nonsense", "x", TODAY)])
+        jc.add_conference(
+            case_id, variant="fallbesprechung", participants=[("A", "b", None)], decisions=[("nonsense", "x", TODAY)]
+        )
 
 
 def test_task_done_and_errors(store, jc):
@@ -209,7 +250,9 @@ def test_unknown_obstacle_and_bad_status(jc):
 
 
 def test_control_characters_are_stripped_at_input(store, jc):
-    case_id = jc.create_case({**COMPLETE_CASE, "family_name": "Evil\x1b]52;c;ZXZpbA==\x07Name", "given_names": "A\x9bB"})
+    case_id = jc.create_case(
+        {**COMPLETE_CASE, "family_name": "Evil\x1b]52;c;ZXZpbA==\x07Name", "given_names": "A\x9bB"}
+    )
     con = store.raw()
     name, given = con.execute("SELECT family_name, given_names FROM person").fetchone()
     con.close()
@@ -230,7 +273,7 @@ def test_timeline_is_append_only(store, jc):
 def test_dropout_and_reengagement(store, jc, aa):
     case_id = walk_to_handover(jc)
     jc.send_handover(case_id)
-    aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 23, 9, tzinfo=timezone.utc))
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 23, 9, tzinfo=UTC))
     aa.move(case_id, Stage.COUNSELLED, TransitionInput(outcome="foerderfaehig"))
     aa.move(case_id, Stage.VOUCHER_ISSUED, TransitionInput(valid_until=date(2027, 1, 31)))
     aa.move(case_id, Stage.ENROLMENT_APPROVED, TransitionInput(course_start=date(2026, 11, 24)))

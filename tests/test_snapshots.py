@@ -35,30 +35,46 @@ class TestScreens:
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario())
 
     def test_board_search_filter(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size,
-                            run_before=scenario("slash", "m", "u", "enter", "o"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"),
+            terminal_size=size,
+            run_before=scenario("slash", "m", "u", "enter", "o"),
+        )
 
     def test_case_detail(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter"))
 
     def test_move_dialog(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "g"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "g")
+        )
 
     def test_intake_new_with_error(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size,
-                            run_before=scenario("n", "1", "2", "3", "tab", "tab", "tab", "tab", "3", "1", "full_stop", "0", "2"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"),
+            terminal_size=size,
+            run_before=scenario("n", "1", "2", "3", "tab", "tab", "tab", "tab", "3", "1", "full_stop", "0", "2"),
+        )
 
     def test_obstacles(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "h"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "h")
+        )
 
     def test_handover(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "u"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "u")
+        )
 
     def test_conference(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "k"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "k")
+        )
 
     def test_consents(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "i"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("enter", "i")
+        )
 
     def test_team_steering(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("s"))
@@ -67,7 +83,9 @@ class TestScreens:
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("w"))
 
     def test_inbox_agentur(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), terminal_size=size, run_before=scenario("i"))
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db", side="aa"), terminal_size=size, run_before=scenario("i")
+        )
 
     def test_idle_lock(self, snap_compare, snapdir, size):
         async def locked(pilot) -> None:

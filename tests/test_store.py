@@ -14,8 +14,8 @@ from sqlmodel import SQLModel
 
 import wbtui.data.models  # noqa: F401 - registers the tables
 from conftest import COMPLETE_CASE
-from wbtui.domain.errors import StoreError
 from wbtui.data.store import latest_version, migrate, open_store
+from wbtui.domain.errors import StoreError
 
 
 def test_migrated_schema_matches_models(store):
@@ -40,11 +40,17 @@ def test_upgrade_from_version_1_keeps_data(tmp_path, jc_config):
     path = tmp_path / "old.db"
     migrate(path, target=1)
     con = sqlite3.connect(path)
-    con.execute("INSERT INTO organisation (id, kind, name, created_at) VALUES (lower(hex(randomblob(16))), 'jobcenter_ge', 'Alt-JC', '2024-01-01 00:00:00.000000')")
-    con.execute("INSERT INTO person (id, kundennummer, family_name, given_names, needs_interpreter, created_at, updated_at)"
-                " VALUES (lower(hex(randomblob(16))), '123A000001', 'Altfall', 'Anna', 0, '2024-01-01 00:00:00.000000', '2024-01-01 00:00:00.000000')")
-    con.execute("INSERT INTO fbw_case (id, person_id, stage, stage_since, legacy_jc_funded, created_at, updated_at)"
-                " SELECT lower(hex(randomblob(16))), id, 'in_training', '2024-01-01 00:00:00.000000', 1, '2024-01-01 00:00:00.000000', '2024-01-01 00:00:00.000000' FROM person")
+    con.execute(
+        "INSERT INTO organisation (id, kind, name, created_at) VALUES (lower(hex(randomblob(16))), 'jobcenter_ge', 'Alt-JC', '2024-01-01 00:00:00.000000')"
+    )
+    con.execute(
+        "INSERT INTO person (id, kundennummer, family_name, given_names, needs_interpreter, created_at, updated_at)"
+        " VALUES (lower(hex(randomblob(16))), '123A000001', 'Altfall', 'Anna', 0, '2024-01-01 00:00:00.000000', '2024-01-01 00:00:00.000000')"
+    )
+    con.execute(
+        "INSERT INTO fbw_case (id, person_id, stage, stage_since, legacy_jc_funded, created_at, updated_at)"
+        " SELECT lower(hex(randomblob(16))), id, 'in_training', '2024-01-01 00:00:00.000000', 1, '2024-01-01 00:00:00.000000', '2024-01-01 00:00:00.000000' FROM person"
+    )
     con.commit()
     assert con.execute("PRAGMA user_version").fetchone()[0] == 1
     assert not con.execute("SELECT name FROM sqlite_master WHERE name = 'store_meta'").fetchone()
@@ -115,8 +121,12 @@ WRITER = textwrap.dedent("""
 def test_T8_two_processes_writing_do_not_corrupt(tmp_path):
     path = tmp_path / "shared.db"
     open_store(path).close()
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for n in (101, 202, 303)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for n in (101, 202, 303)
+    ]
     results = [p.communicate(timeout=180) for p in procs]
     for p, (out, err) in zip(procs, results):
         assert p.returncode == 0, err

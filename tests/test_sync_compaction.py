@@ -12,10 +12,12 @@ import copy
 import json
 import tempfile
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from test_sync_server import server  # noqa: F401  (the real server on SQLite and PostgreSQL)
 
@@ -32,8 +34,10 @@ def _principals(engine):
     jc_user = add_user(engine, "ifk.ida", "Jobcenter Musterstadt", "jc_ifk")
     aa_user = add_user(engine, "aa.anton", "Agentur für Arbeit Musterstadt", "aa_beratung")
     scopes = frozenset({"read", "push"})
-    return (Principal(jc_user, "ifk.ida", jc_org, "jobcenter_ge", "jc_ifk", scopes, "t1"),
-            Principal(aa_user, "aa.anton", aa_org, "agentur", "aa_beratung", scopes, "t2"))
+    return (
+        Principal(jc_user, "ifk.ida", jc_org, "jobcenter_ge", "jc_ifk", scopes, "t1"),
+        Principal(aa_user, "aa.anton", aa_org, "agentur", "aa_beratung", scopes, "t2"),
+    )
 
 
 def read(service, who, cursor, state, *, page=7):
@@ -76,15 +80,21 @@ def without_conflicts(state):
     return {case: {"fields": v["fields"], "appends": v["appends"]} for case, v in state.items()}
 
 
-OPS = st.lists(st.one_of(
-    st.tuples(st.just("set"), st.integers(0, 2), st.sampled_from(FIELDS), st.sampled_from(VALUES), st.booleans()),
-    st.tuples(st.just("set"), st.integers(0, 2), st.sampled_from(FIELDS), st.sampled_from(VALUES), st.booleans()),
-    st.tuples(st.just("aa_set"), st.integers(0, 2), st.sampled_from(FIELDS), st.sampled_from(VALUES), st.booleans()),
-    st.tuples(st.just("append"), st.integers(0, 2)),
-    st.tuples(st.just("grant"), st.integers(0, 2)),
-    st.tuples(st.just("revoke"), st.integers(0, 2)),
-    st.tuples(st.just("purge"), st.integers(0, 2)),
-), min_size=2, max_size=30)
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.integers(0, 2), st.sampled_from(FIELDS), st.sampled_from(VALUES), st.booleans()),
+        st.tuples(st.just("set"), st.integers(0, 2), st.sampled_from(FIELDS), st.sampled_from(VALUES), st.booleans()),
+        st.tuples(
+            st.just("aa_set"), st.integers(0, 2), st.sampled_from(FIELDS), st.sampled_from(VALUES), st.booleans()
+        ),
+        st.tuples(st.just("append"), st.integers(0, 2)),
+        st.tuples(st.just("grant"), st.integers(0, 2)),
+        st.tuples(st.just("revoke"), st.integers(0, 2)),
+        st.tuples(st.just("purge"), st.integers(0, 2)),
+    ),
+    min_size=2,
+    max_size=30,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -95,8 +105,16 @@ OPS = st.lists(st.one_of(
 @example(ops=[("set", 0, "target_title", "a", False), ("grant", 0), ("revoke", 0), ("grant", 0)], pick=2)
 # found by this test (a real defect): a purge erased the earlier withdrawal in the Agentur's feed,
 # so an Agentur device offline since before the withdrawal kept the case
-@example(ops=[("set", 0, "target_title", "a", False), ("grant", 0), ("set", 0, "target_title", "b", False),
-              ("revoke", 0), ("purge", 0)], pick=0)
+@example(
+    ops=[
+        ("set", 0, "target_title", "a", False),
+        ("grant", 0),
+        ("set", 0, "target_title", "b", False),
+        ("revoke", 0),
+        ("purge", 0),
+    ],
+    pick=0,
+)
 def test_property_20_compaction_keeps_the_state_for_every_cursor(ops, pick):
     from sqlmodel import Session
 
@@ -127,15 +145,35 @@ def test_property_20_compaction_keeps_the_state_for_every_cursor(ops, pick):
             continue
         if kind in ("set", "aa_set"):
             who, clock = (jc, clocks["jc"]) if kind == "set" else (aa, clocks["aa"])
-            push(who, clock, {"entity": "case", "row_id": case, "case_id": case, "op": "set",
-                              "fields": {op[2]: {"v": op[3] + ("!" if op[4] else ""), "base": None}}})
+            push(
+                who,
+                clock,
+                {
+                    "entity": "case",
+                    "row_id": case,
+                    "case_id": case,
+                    "op": "set",
+                    "fields": {op[2]: {"v": op[3] + ("!" if op[4] else ""), "base": None}},
+                },
+            )
         elif kind == "append":
-            push(jc, clocks["jc"], {"entity": "event", "row_id": uuid.uuid4().hex, "case_id": case, "op": "append",
-                                    "data": {"case_id": case, "type": "contact", "at": "2026-11-26 10:00:00.000000"}})
+            push(
+                jc,
+                clocks["jc"],
+                {
+                    "entity": "event",
+                    "row_id": uuid.uuid4().hex,
+                    "case_id": case,
+                    "op": "append",
+                    "data": {"case_id": case, "type": "contact", "at": "2026-11-26 10:00:00.000000"},
+                },
+            )
         else:
             with Session(engine) as s:
-                owned = s.execute(__import__("sqlalchemy").text("SELECT 1 FROM srv_grant WHERE case_id = :c AND access = 'owner'"),
-                                  {"c": case}).first()
+                owned = s.execute(
+                    __import__("sqlalchemy").text("SELECT 1 FROM srv_grant WHERE case_id = :c AND access = 'owner'"),
+                    {"c": case},
+                ).first()
                 if kind == "grant" and owned:
                     grant_referral(s, case, aa.org_id)
                 elif kind == "revoke":
@@ -151,7 +189,10 @@ def test_property_20_compaction_keeps_the_state_for_every_cursor(ops, pick):
                 held[who.org_id][cursor] = state
 
     before = held
-    expected = {who.org_id: {c: read(service, who, c, before[who.org_id][c])[0] for c in cursors[who.org_id]} for who in (jc, aa)}
+    expected = {
+        who.org_id: {c: read(service, who, c, before[who.org_id][c])[0] for c in cursors[who.org_id]}
+        for who in (jc, aa)
+    }
     from wbtui.server.sync_service import decode_cursor
 
     for who in (jc, aa):
@@ -189,16 +230,41 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
     jc, _aa = _principals(engine)
     service, clock, case = SyncServer(engine), Clock("n1"), uuid.uuid4().hex
     for i in range(50):
-        service.push(jc, [{"change_id": uuid.uuid4().hex, "hlc": clock.now(), "entity": "case", "row_id": case, "case_id": case,
-                           "op": "set", "fields": {"target_title": {"v": f"Titel {i}", "base": None}, "schedule": {"v": "vollzeit", "base": None}}}])
+        service.push(
+            jc,
+            [
+                {
+                    "change_id": uuid.uuid4().hex,
+                    "hlc": clock.now(),
+                    "entity": "case",
+                    "row_id": case,
+                    "case_id": case,
+                    "op": "set",
+                    "fields": {
+                        "target_title": {"v": f"Titel {i}", "base": None},
+                        "schedule": {"v": "vollzeit", "base": None},
+                    },
+                }
+            ],
+        )
     full = service.pull(jc, None, 1000)["changes"]
     assert len(full) == 50
-    (result,) = [r for r in compact(engine, keep_days=0, now=__import__("datetime").datetime.now(__import__("datetime").timezone.utc)
-                                    + __import__("datetime").timedelta(seconds=2)) if r.org == jc.org_id]
+    (result,) = [
+        r
+        for r in compact(
+            engine,
+            keep_days=0,
+            now=__import__("datetime").datetime.now(__import__("datetime").timezone.utc)
+            + __import__("datetime").timedelta(seconds=2),
+        )
+        if r.org == jc.org_id
+    ]
     assert result.before == 50 and result.removed == 49 and result.rewritten == 1
     short = service.pull(jc, None, 1000)["changes"]
-    assert len(short) == 1 and short[0]["fields"] == {"target_title": full[-1]["fields"]["target_title"],
-                                                     "schedule": full[-1]["fields"]["schedule"]}
+    assert len(short) == 1 and short[0]["fields"] == {
+        "target_title": full[-1]["fields"]["target_title"],
+        "schedule": full[-1]["fields"]["schedule"],
+    }
     assert json.loads(json.dumps(short))  # still plain JSON
     # running it again with nothing new changes nothing
     again = [r for r in compact(engine, keep_days=0) if r.org == jc.org_id][0]
@@ -206,6 +272,7 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
 
 
 # -- end to end: the real server over HTTP, real stores, on SQLite and PostgreSQL ---------------------
+
 
 def synced_state(store) -> dict:
     """What sync is responsible for on a device: every synced field of every row, and the events."""
@@ -221,15 +288,20 @@ def synced_state(store) -> dict:
             names = ("id",) + schema.fields_of(entity)
             rows = con.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id").fetchall()
             # JSON columns compared by value (a local write escapes non-ASCII, a received one need not)
-            out[entity] = [tuple(json.loads(v) if (entity, n) in schema.JSON_FIELDS and isinstance(v, str) else v
-                                 for n, v in zip(names, row)) for row in rows]
+            out[entity] = [
+                tuple(
+                    json.loads(v) if (entity, n) in schema.JSON_FIELDS and isinstance(v, str) else v
+                    for n, v in zip(names, row)
+                )
+                for row in rows
+            ]
         return out
     finally:
         con.close()
 
 
 def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server, tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from sqlalchemy import text
 
@@ -261,7 +333,7 @@ def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server
 
     with engine.connect() as conn:
         before = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
-    results = compact(engine, keep_days=0, now=datetime.now(timezone.utc) + timedelta(seconds=2))
+    results = compact(engine, keep_days=0, now=datetime.now(UTC) + timedelta(seconds=2))
     with engine.connect() as conn:
         after = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar()
     assert after < before and sum(r.removed for r in results) == before - after
@@ -279,7 +351,9 @@ def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server
     # the Agentur's device missed the withdrawal, which compaction removed: the restart drops the case
     gone = sync(aa_store, url, tokens["aa.anton"])
     assert gone.reset is True and gone.dropped == 1
-    assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)] and q(aa_store, "SELECT COUNT(*) FROM person") == [(0,)]
+    assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)] and q(aa_store, "SELECT COUNT(*) FROM person") == [
+        (0,)
+    ]
     aa_store.close()
     from test_sync_server import _files_contain
 
@@ -295,7 +369,7 @@ def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server
 
 def test_server_compact_command(tmp_path):
     from conftest import run_cli
-    from server_helpers import PEPPER, provision
+    from server_helpers import PEPPER
     from wbtui.server.store import init_schema, make_engine
     from wbtui.server.sync_service import SyncServer
     from wbtui.sync.hlc import Clock
@@ -306,8 +380,20 @@ def test_server_compact_command(tmp_path):
     jc, _aa = _principals(engine)
     service, clock, case = SyncServer(engine), Clock("n1"), uuid.uuid4().hex
     for i in range(5):
-        service.push(jc, [{"change_id": uuid.uuid4().hex, "hlc": clock.now(), "entity": "case", "row_id": case, "case_id": case,
-                           "op": "set", "fields": {"target_title": {"v": f"T{i}", "base": None}}}])
+        service.push(
+            jc,
+            [
+                {
+                    "change_id": uuid.uuid4().hex,
+                    "hlc": clock.now(),
+                    "entity": "case",
+                    "row_id": case,
+                    "case_id": case,
+                    "op": "set",
+                    "fields": {"target_title": {"v": f"T{i}", "base": None}},
+                }
+            ],
+        )
     engine.dispose()
     env = {"WBTUI_SERVER_DB": db, "WBTUI_SERVER_PEPPER": PEPPER.decode()}
     kept = run_cli("server", "compact", "--json", env=env)  # default: the last 30 days stay untouched
@@ -341,7 +427,9 @@ def test_after_a_restart_a_case_with_unsent_changes_is_judged_again_once_they_ar
     con.commit()
     second = Summary()
     client._finish_reset(second)
-    assert second.dropped == 1 and con.execute("SELECT COUNT(*) FROM fbw_case WHERE id = ?", (case_id,)).fetchone() == (0,)
+    assert second.dropped == 1 and con.execute("SELECT COUNT(*) FROM fbw_case WHERE id = ?", (case_id,)).fetchone() == (
+        0,
+    )
     assert con.execute("SELECT value FROM sync_meta WHERE key = 'reset'").fetchone() == ("0",)
     con.close()
     client.close()

@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from conftest import COMPLETE_CASE, JC_CONFIG, TODAY
@@ -46,18 +47,22 @@ def transport_for(app):
 
 
 FIELDS = ("availability", "target_title", "schedule", "max_commute_km")
-VALUES = {"availability": ("vormittags", "nachmittags", "nur Dienstag"), "target_title": ("Fahrer", "Pflege", "Lager"),
-          "schedule": ("vollzeit", "teilzeit"), "max_commute_km": ("10", "25", "50")}
+VALUES = {
+    "availability": ("vormittags", "nachmittags", "nur Dienstag"),
+    "target_title": ("Fahrer", "Pflege", "Lager"),
+    "schedule": ("vollzeit", "teilzeit"),
+    "max_commute_km": ("10", "25", "50"),
+}
 
 
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         from wbtui.config import load
-        from wbtui.services import Services
         from wbtui.data.store import open_store
         from wbtui.server.api import create_app
         from wbtui.server.store import init_schema, make_engine
+        from wbtui.services import Services
         from wbtui.sync.client import enable
 
         self.tmp = Path(tempfile.mkdtemp(prefix="wbtui-model-"))
@@ -75,8 +80,14 @@ class SyncMachine(RuleBasedStateMachine):
             cfg.write_text(JC_CONFIG.format(lang="de").replace("ifk.ida", login), encoding="utf-8")
             store = open_store(self.tmp / f"{login}.db")
             enable(store)
-            self.clients.append({"store": store, "services": Services(store, load(cfg), today=TODAY), "token": tokens[login],
-                                 "transport": FaultyTransport(transport_for(app))})
+            self.clients.append(
+                {
+                    "store": store,
+                    "services": Services(store, load(cfg), today=TODAY),
+                    "token": tokens[login],
+                    "transport": FaultyTransport(transport_for(app)),
+                }
+            )
         self.case_id = self.clients[0]["services"].create_case(COMPLETE_CASE)
         self.notes: set[str] = set()
         self._sync(0)
@@ -131,7 +142,9 @@ class SyncMachine(RuleBasedStateMachine):
     def _last_event_id(self, who: int) -> str:
         con = sqlite3.connect(self.clients[who]["store"].path)
         try:
-            return con.execute("SELECT id FROM case_event WHERE type = 'contact' ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+            return con.execute(
+                "SELECT id FROM case_event WHERE type = 'contact' ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()[0]
         finally:
             con.close()
 
@@ -141,7 +154,12 @@ class SyncMachine(RuleBasedStateMachine):
         for c in self.clients:
             con = sqlite3.connect(c["store"].path)
             try:
-                assert con.execute("SELECT COUNT(*) FROM outbox WHERE state NOT IN ('pending', 'sent', 'rejected')").fetchone()[0] == 0
+                assert (
+                    con.execute(
+                        "SELECT COUNT(*) FROM outbox WHERE state NOT IN ('pending', 'sent', 'rejected')"
+                    ).fetchone()[0]
+                    == 0
+                )
             finally:
                 con.close()
 
@@ -171,7 +189,12 @@ class SyncMachine(RuleBasedStateMachine):
             from sqlalchemy import text
 
             with self.engine.connect() as conn:
-                server = dict(conn.execute(text("SELECT field, value FROM srv_field WHERE entity = 'case' AND row_id = :r"), {"r": self.case_id.hex}).fetchall())
+                server = dict(
+                    conn.execute(
+                        text("SELECT field, value FROM srv_field WHERE entity = 'case' AND row_id = :r"),
+                        {"r": self.case_id.hex},
+                    ).fetchall()
+                )
             import json
 
             for field, value in zip(FIELDS, states[0][0]):
@@ -183,6 +206,7 @@ class SyncMachine(RuleBasedStateMachine):
             self.engine.dispose()
 
 
-SyncMachine.TestCase.settings = settings(max_examples=12, stateful_step_count=10, deadline=None,
-                                         suppress_health_check=list(HealthCheck))
+SyncMachine.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=10, deadline=None, suppress_health_check=list(HealthCheck)
+)
 TestSyncModel = SyncMachine.TestCase

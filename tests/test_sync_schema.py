@@ -48,8 +48,9 @@ def old_edit(store, case_id: str, field: str, value) -> None:
     with store.engine.begin() as conn:
         conn.exec_driver_sql(f"UPDATE fbw_case SET {field} = ? WHERE id = ?", (value, case_id))
         clock = load_clock(conn)
-        base = conn.exec_driver_sql("SELECT hlc FROM field_clock WHERE entity = 'case' AND row_id = ? AND field = ?",
-                                    (case_id, field)).fetchone()
+        base = conn.exec_driver_sql(
+            "SELECT hlc FROM field_clock WHERE entity = 'case' AND row_id = ? AND field = ?", (case_id, field)
+        ).fetchone()
         enqueue(conn, clock, "case", case_id, case_id, "set", {field: {"v": value, "base": base[0] if base else None}})
         save_clock(conn, clock)
 
@@ -76,7 +77,9 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     # the old client receives the case; the field it does not know is kept aside with its clock
     assert old_sync(old, url, tokens["ifk.ida"]).rejected == 0
     assert q(old, "SELECT target_title FROM fbw_case WHERE id = ?", case_id.hex) == [("Berufskraftfahrerin",)]
-    assert q(old, "SELECT field, value FROM sync_extra WHERE row_id = ?", case_id.hex) == [("kursnet_id", '"1234-567.89"')]
+    assert q(old, "SELECT field, value FROM sync_extra WHERE row_id = ?", case_id.hex) == [
+        ("kursnet_id", '"1234-567.89"')
+    ]
 
     # both edit the same case; the old one only what it knows
     old_edit(old, case_id.hex, "target_title", "Fachkraft Lagerlogistik")
@@ -88,10 +91,25 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     assert q(old, "SELECT value FROM sync_extra WHERE field = 'kursnet_id'") == [('"9999-1"',)]  # newest value, by HLC
 
     # an old client cannot write a field of a newer schema, even by hand: refused as 'schema', nothing changes
-    push = {"device_id": "d", "batch_id": uuid.uuid4().hex, "schema_version": OLD_SCHEMA, "changes": [{
-        "change_id": uuid.uuid4().hex, "entity": "case", "row_id": case_id.hex, "case_id": case_id.hex, "op": "set",
-        "hlc": f"{int(__import__('time').time() * 1000) + 5:016d}-0000-nold", "fields": {"kursnet_id": {"v": "X", "base": None}}}]}
-    answer = httpx.post(f"{url}/sync/v1/push", json=push, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}).json()
+    push = {
+        "device_id": "d",
+        "batch_id": uuid.uuid4().hex,
+        "schema_version": OLD_SCHEMA,
+        "changes": [
+            {
+                "change_id": uuid.uuid4().hex,
+                "entity": "case",
+                "row_id": case_id.hex,
+                "case_id": case_id.hex,
+                "op": "set",
+                "hlc": f"{int(__import__('time').time() * 1000) + 5:016d}-0000-nold",
+                "fields": {"kursnet_id": {"v": "X", "base": None}},
+            }
+        ],
+    }
+    answer = httpx.post(
+        f"{url}/sync/v1/push", json=push, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}
+    ).json()
     assert answer["results"][0]["status"] == "rejected" and answer["results"][0]["reason"] == "schema"
 
     # the old device is updated: migrations first, then its next sync moves the kept field into its column

@@ -13,7 +13,8 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
@@ -28,10 +29,10 @@ class ScopeMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         from wbtui.config import load
-        from wbtui.services import Services
         from wbtui.data.store import open_store
         from wbtui.server.api import create_app
         from wbtui.server.store import init_schema, make_engine
+        from wbtui.services import Services
         from wbtui.sync.client import enable
 
         self.tmp = Path(tempfile.mkdtemp(prefix="wbtui-scope-"))
@@ -40,13 +41,21 @@ class ScopeMachine(RuleBasedStateMachine):
         tokens = provision(self.engine)
         app = create_app(self.engine, PEPPER)
         self.devices = {}
-        for name, login, text in (("jc", "ifk.ida", JC_CONFIG), ("aa", "aa.anton", AA_CONFIG), ("nord", "ifk.nora", OTHER_JC)):
+        for name, login, text in (
+            ("jc", "ifk.ida", JC_CONFIG),
+            ("aa", "aa.anton", AA_CONFIG),
+            ("nord", "ifk.nora", OTHER_JC),
+        ):
             cfg = self.tmp / f"{name}.toml"
             cfg.write_text(text.format(lang="de"), encoding="utf-8")
             store = open_store(self.tmp / f"{name}.db")
             enable(store)
-            self.devices[name] = {"store": store, "services": Services(store, load(cfg), today=TODAY), "token": tokens[login],
-                                  "transport": FaultyTransport(transport_for(app))}
+            self.devices[name] = {
+                "store": store,
+                "services": Services(store, load(cfg), today=TODAY),
+                "token": tokens[login],
+                "transport": FaultyTransport(transport_for(app)),
+            }
         self.cases: dict[str, bool] = {}  # case id -> handed over and not withdrawn
         self.aa_notes: set[str] = set()
         self.serial = 0
@@ -77,7 +86,9 @@ class ScopeMachine(RuleBasedStateMachine):
         jc = self.devices["jc"]["services"]
         self.serial += 1
         case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": f"123A{self.serial:06d}"})
-        jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY)
+        jc.add_consent(
+            case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY
+        )
         jc.move(case_id, "ready_for_handover")
         jc.send_handover(case_id)
         self.cases[case_id.hex] = True
@@ -104,7 +115,9 @@ class ScopeMachine(RuleBasedStateMachine):
             return
         case = data.draw(st.sampled_from(sorted(held)))
         self.devices["aa"]["services"].record_contact(uuid.UUID(case), "Beratungsnotiz")
-        self.aa_notes.add(self._q("aa", "SELECT id FROM case_event WHERE type = 'contact' ORDER BY rowid DESC LIMIT 1")[0][0])
+        self.aa_notes.add(
+            self._q("aa", "SELECT id FROM case_event WHERE type = 'contact' ORDER BY rowid DESC LIMIT 1")[0][0]
+        )
 
     @rule(name=st.sampled_from(("jc", "aa", "nord")), fault=st.sampled_from(FAULTS))
     def sync(self, name, fault):
@@ -128,7 +141,12 @@ class ScopeMachine(RuleBasedStateMachine):
             held = {r[0] for r in self._q("aa", "SELECT id FROM fbw_case")}
             assert held == {c for c, granted in self.cases.items() if granted}
             at_jobcenter = {r[0] for r in self._q("jc", "SELECT id FROM case_event WHERE type = 'contact'")}
-            kept = {r[0] for r in self._q("aa", "SELECT row_id FROM sync_conflict WHERE kind IN ('access_lost', 'rejected_write')")}
+            kept = {
+                r[0]
+                for r in self._q(
+                    "aa", "SELECT row_id FROM sync_conflict WHERE kind IN ('access_lost', 'rejected_write')"
+                )
+            }
             lost = self.aa_notes - at_jobcenter - kept
             assert not lost, lost
             assert self._q("aa", "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == [(0,)]
@@ -138,6 +156,7 @@ class ScopeMachine(RuleBasedStateMachine):
             self.engine.dispose()
 
 
-ScopeMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=15, deadline=None,
-                                          suppress_health_check=list(HealthCheck))
+ScopeMachine.TestCase.settings = settings(
+    max_examples=40, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck)
+)
 TestScopeModel = ScopeMachine.TestCase

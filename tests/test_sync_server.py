@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -29,8 +29,8 @@ def server(request, tmp_path):
 
 def office(tmp_path, name: str, text: str, url: str):
     from wbtui.config import load
-    from wbtui.services import Services
     from wbtui.data.store import open_store
+    from wbtui.services import Services
 
     cfg_path = tmp_path / f"{name}.toml"
     cfg_path.write_text(text.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
@@ -69,7 +69,13 @@ def test_handover_and_feedback_travel_between_offices(server, tmp_path):
         enable(store)
 
     case_id = jc.create_case(COMPLETE_CASE)
-    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "hemmnisse"],
+        given_on=TODAY,
+    )
     jc.add_obstacle(case_id, "R-KIN", status="in_bearbeitung")
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
@@ -85,34 +91,57 @@ def test_handover_and_feedback_travel_between_offices(server, tmp_path):
     assert q(aa_store, "SELECT code FROM obstacle") == [("R-KIN",)]
 
     # Agentur feedback: acknowledgement, appointment, counselling, voucher -> back at the Jobcenter
-    aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 24, 9, tzinfo=timezone.utc))
-    aa.move(case_id, "counselled", __import__("wbtui.domain.process", fromlist=["TransitionInput"]).TransitionInput(outcome="foerderfaehig"))
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 24, 9, tzinfo=UTC))
+    aa.move(
+        case_id,
+        "counselled",
+        __import__("wbtui.domain.process", fromlist=["TransitionInput"]).TransitionInput(outcome="foerderfaehig"),
+    )
     from wbtui.domain.process import TransitionInput
 
     aa.move(case_id, "voucher_issued", TransitionInput(valid_until=date(2027, 2, 20)))
     assert sync(aa_store, url, tokens["aa.anton"]).rejected == 0
     back = sync(jc_store, url, tokens["ifk.ida"])
     assert back.pulled > 0
-    assert q(jc_store, "SELECT stage, counselling_outcome, voucher_valid_until FROM fbw_case WHERE id = ?", case_id.hex) == [
-        ("voucher_issued", "foerderfaehig", "2027-02-20")]
+    assert q(
+        jc_store, "SELECT stage, counselling_outcome, voucher_valid_until FROM fbw_case WHERE id = ?", case_id.hex
+    ) == [("voucher_issued", "foerderfaehig", "2027-02-20")]
     assert q(jc_store, "SELECT status FROM handover") == [("accepted",)]
     types = {r[0] for r in q(jc_store, "SELECT type FROM case_event WHERE case_id = ?", case_id.hex)}
     assert {"handover_received", "counselling_result", "voucher_issued"} <= types
     # the Jobcenter's timeline holds each event once, even after repeated syncs
     sync(jc_store, url, tokens["ifk.ida"])
-    assert q(jc_store, "SELECT COUNT(*), COUNT(DISTINCT id) FROM case_event")[0][0] == q(jc_store, "SELECT COUNT(DISTINCT id) FROM case_event")[0][0]
+    assert (
+        q(jc_store, "SELECT COUNT(*), COUNT(DISTINCT id) FROM case_event")[0][0]
+        == q(jc_store, "SELECT COUNT(DISTINCT id) FROM case_event")[0][0]
+    )
 
     # another Jobcenter sees nothing, even with a forged cursor
     assert sync(nord_store, url, tokens["ifk.nora"]).pulled == 0
     assert q(nord_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)]
     forged = base64.urlsafe_b64encode(json.dumps({"v": 1, "tx": 0, "seq": 0}).encode()).decode()
-    response = httpx.get(f"{url}/sync/v1/pull", params={"cursor": forged}, headers={"Authorization": f"Bearer {tokens['ifk.nora']}"})
+    response = httpx.get(
+        f"{url}/sync/v1/pull", params={"cursor": forged}, headers={"Authorization": f"Bearer {tokens['ifk.nora']}"}
+    )
     assert response.status_code == 200 and response.json()["changes"] == []
 
     # ... and cannot write into the case: forbidden, audited, nothing changed
-    push = {"device_id": "x", "batch_id": "b", "schema_version": 1, "changes": [{
-        "change_id": "f" * 32, "entity": "case", "row_id": case_id.hex, "case_id": case_id.hex, "op": "set",
-        "hlc": f"{int(__import__('time').time() * 1000):016d}-0000-evil", "fields": {"stage": {"v": "closed", "base": None}}}]}
+    push = {
+        "device_id": "x",
+        "batch_id": "b",
+        "schema_version": 1,
+        "changes": [
+            {
+                "change_id": "f" * 32,
+                "entity": "case",
+                "row_id": case_id.hex,
+                "case_id": case_id.hex,
+                "op": "set",
+                "hlc": f"{int(__import__('time').time() * 1000):016d}-0000-evil",
+                "fields": {"stage": {"v": "closed", "base": None}},
+            }
+        ],
+    }
     response = httpx.post(f"{url}/sync/v1/push", json=push, headers={"Authorization": f"Bearer {tokens['ifk.nora']}"})
     assert response.json()["results"][0] == {"change_id": "f" * 32, "status": "rejected", "reason": "forbidden"}
     sync(jc_store, url, tokens["ifk.ida"])
@@ -131,7 +160,10 @@ def test_T12_T15_T16_push_is_idempotent_and_tokens_are_enforced(server, tmp_path
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        before = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar(), conn.execute(text("SELECT COUNT(*) FROM srv_field")).scalar()
+        before = (
+            conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar(),
+            conn.execute(text("SELECT COUNT(*) FROM srv_field")).scalar(),
+        )
     # lost acknowledgement: everything is sent again with the same ids
     con = sqlite3.connect(jc_store.path)
     con.execute("UPDATE outbox SET state = 'pending'")
@@ -140,28 +172,51 @@ def test_T12_T15_T16_push_is_idempotent_and_tokens_are_enforced(server, tmp_path
     again = sync(jc_store, url, tokens["ifk.ida"])
     assert again.rejected == 0 and again.pushed > 0
     with engine.connect() as conn:
-        after = conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar(), conn.execute(text("SELECT COUNT(*) FROM srv_field")).scalar()
+        after = (
+            conn.execute(text("SELECT COUNT(*) FROM srv_feed")).scalar(),
+            conn.execute(text("SELECT COUNT(*) FROM srv_field")).scalar(),
+        )
     assert before == after
 
     hello = {"protocol": 1, "schema_version": 1, "device_id": "d", "node_id": "n"}
     assert httpx.post(f"{url}/sync/v1/hello", json=hello).status_code == 401
-    assert httpx.post(f"{url}/sync/v1/hello", json=hello, headers={"Authorization": "Bearer wbt_nope.nope"}).status_code == 401
+    assert (
+        httpx.post(f"{url}/sync/v1/hello", json=hello, headers={"Authorization": "Bearer wbt_nope.nope"}).status_code
+        == 401
+    )
     read_only = {"Authorization": f"Bearer {tokens['ida-read']}"}
-    assert httpx.post(f"{url}/sync/v1/push", json={"device_id": "d", "batch_id": "b", "schema_version": 1, "changes": []}, headers=read_only).status_code == 403
+    assert (
+        httpx.post(
+            f"{url}/sync/v1/push",
+            json={"device_id": "d", "batch_id": "b", "schema_version": 1, "changes": []},
+            headers=read_only,
+        ).status_code
+        == 403
+    )
     # mass assignment: unknown body fields are refused
     assert httpx.post(f"{url}/sync/v1/hello", json={**hello, "org_id": "x"}, headers=read_only).status_code == 422
     from wbtui.server.admin import revoke_token
 
     revoke_token(engine, tokens["ifk.ida"][4:].split(".")[0])
-    assert httpx.post(f"{url}/sync/v1/hello", json=hello, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}).status_code == 401
-    assert httpx.post(f"{url}/sync/v1/push", content=b"x" * 2_000_000, headers={**read_only, "content-type": "application/json"}).status_code == 413
+    assert (
+        httpx.post(
+            f"{url}/sync/v1/hello", json=hello, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"}
+        ).status_code
+        == 401
+    )
+    assert (
+        httpx.post(
+            f"{url}/sync/v1/push", content=b"x" * 2_000_000, headers={**read_only, "content-type": "application/json"}
+        ).status_code
+        == 413
+    )
 
 
 def test_T17_concurrent_edits_converge_and_free_text_conflicts_are_recorded(server, tmp_path):
     url, engine = server
     tokens = provision(engine)
-    from wbtui.server.admin import add_user, issue_token
     from server_helpers import PEPPER
+    from wbtui.server.admin import add_user, issue_token
 
     add_user(engine, "ifk.ina", "Jobcenter Musterstadt", "jc_ifk")
     tokens["ifk.ina"] = issue_token(engine, PEPPER, "ifk.ina", ["read", "push"], 30)[1]
@@ -198,7 +253,12 @@ def test_admin_and_sync_through_the_cli(tmp_path):
     server_db = tmp_path / "central.db"
     env = {"WBTUI_SERVER_DB": f"sqlite:///{server_db}", "WBTUI_SERVER_PEPPER": "cli-pepper"}
     assert run_cli("server", "org", "add", "Jobcenter Musterstadt", "--kind", "jobcenter_ge", env=env).returncode == 0
-    assert run_cli("server", "user", "add", "ifk.ida", "--org", "Jobcenter Musterstadt", "--role", "jc_ifk", env=env).returncode == 0
+    assert (
+        run_cli(
+            "server", "user", "add", "ifk.ida", "--org", "Jobcenter Musterstadt", "--role", "jc_ifk", env=env
+        ).returncode
+        == 0
+    )
     bad = run_cli("server", "user", "add", "x", "--org", "Nirgendwo", "--role", "jc_ifk", env=env)
     assert bad.returncode == 1 and "Unbekannt" in bad.stderr and "Traceback" not in bad.stderr
     issued = run_cli("server", "token", "issue", "ifk.ida", env=env)
@@ -206,7 +266,9 @@ def test_admin_and_sync_through_the_cli(tmp_path):
     assert issued.returncode == 0 and token.startswith("wbt_")
     from sqlalchemy import create_engine, text
 
-    stored = create_engine(f"sqlite:///{server_db}").connect().execute(text("SELECT secret_hash FROM srv_token")).scalar()
+    stored = (
+        create_engine(f"sqlite:///{server_db}").connect().execute(text("SELECT secret_hash FROM srv_token")).scalar()
+    )
     assert token.split(".", 1)[1] not in stored  # only a keyed hash is stored
 
     from server_helpers import running_server
@@ -235,7 +297,10 @@ def test_openapi_document_matches_the_routes(tmp_path):
     with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, _engine):
         spec = httpx.get(f"{url}/openapi.json").json()
     assert set(spec["paths"]) == {"/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull", "/sync/v1/verify"}
-    assert "410" in spec["paths"]["/sync/v1/pull"]["get"]["responses"] and "426" in spec["paths"]["/sync/v1/push"]["post"]["responses"]
+    assert (
+        "410" in spec["paths"]["/sync/v1/pull"]["get"]["responses"]
+        and "426" in spec["paths"]["/sync/v1/push"]["post"]["responses"]
+    )
     assert "post" in spec["paths"]["/sync/v1/push"] and "get" in spec["paths"]["/sync/v1/pull"]
     push_schema = spec["components"]["schemas"]["PushBody"]
     assert push_schema.get("additionalProperties") is False  # unknown fields are refused (mass assignment)
@@ -254,7 +319,7 @@ POLICY = {
     "ifk.ida": (True, True, True, True),
     "tl.tom": (True, True, True, True),
     "dsb.dora": (False, False, False, False),
-    "aa.anton": (True, True, True, False),   # after the handover: works on it, but cannot re-hand it over
+    "aa.anton": (True, True, True, False),  # after the handover: works on it, but cannot re-hand it over
     "aa.alex": (False, False, False, False),  # another Agentur
     "ifk.nora": (False, False, False, False),  # another Jobcenter
 }
@@ -273,8 +338,12 @@ def test_T14_authorization_matrix(tmp_path, backend):
     ctx = contextlib.ExitStack()
     url_db = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else ctx.enter_context(pg_database())
     with ctx, running_server(url_db) as (url, engine):
-        for name, kind in (("Jobcenter Musterstadt", "jobcenter_ge"), ("Agentur für Arbeit Musterstadt", "agentur"),
-                           ("Agentur für Arbeit Nebenan", "agentur"), ("Jobcenter Nordland", "jobcenter_zkt")):
+        for name, kind in (
+            ("Jobcenter Musterstadt", "jobcenter_ge"),
+            ("Agentur für Arbeit Musterstadt", "agentur"),
+            ("Agentur für Arbeit Nebenan", "agentur"),
+            ("Jobcenter Nordland", "jobcenter_zkt"),
+        ):
             add_org(engine, name, kind)
         tokens = {}
         for login, (org, role) in ACTORS.items():
@@ -285,13 +354,17 @@ def test_T14_authorization_matrix(tmp_path, backend):
 
         enable(jc_store)
         case_id = jc.create_case(COMPLETE_CASE)
-        jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY)
+        jc.add_consent(
+            case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY
+        )
         jc.move(case_id, "ready_for_handover")
         jc.send_handover(case_id)
         assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
 
         def call(login, method, path, **kw):
-            return httpx.request(method, f"{url}{path}", headers={"Authorization": f"Bearer {tokens[login]}"}, timeout=30, **kw)
+            return httpx.request(
+                method, f"{url}{path}", headers={"Authorization": f"Bearer {tokens[login]}"}, timeout=30, **kw
+            )
 
         for login, (can_read, can_write, can_append, can_command) in POLICY.items():
             pulled = call(login, "GET", "/sync/v1/pull")
@@ -299,14 +372,47 @@ def test_T14_authorization_matrix(tmp_path, backend):
             assert sees == can_read, (login, "read")
             stamp = f"{int(time.time() * 1000):016d}-0000-{login.replace('.', '')}"
             changes = [
-                {"change_id": uuid.uuid4().hex, "entity": "case", "row_id": case_id.hex, "case_id": case_id.hex, "op": "set",
-                 "hlc": stamp, "fields": {"availability": {"v": f"von {login}", "base": None}}},
-                {"change_id": uuid.uuid4().hex, "entity": "event", "row_id": uuid.uuid4().hex, "case_id": case_id.hex, "op": "append",
-                 "hlc": stamp, "data": {"case_id": case_id.hex, "at": "2026-11-25 12:00:00.000000", "type": "contact", "actor": login, "payload": {}}},
-                {"change_id": uuid.uuid4().hex, "entity": "command", "row_id": uuid.uuid4().hex, "case_id": case_id.hex, "op": "command",
-                 "hlc": stamp, "name": "handover.send", "args": {"case_id": case_id.hex, "to_org": "Agentur für Arbeit Musterstadt"}},
+                {
+                    "change_id": uuid.uuid4().hex,
+                    "entity": "case",
+                    "row_id": case_id.hex,
+                    "case_id": case_id.hex,
+                    "op": "set",
+                    "hlc": stamp,
+                    "fields": {"availability": {"v": f"von {login}", "base": None}},
+                },
+                {
+                    "change_id": uuid.uuid4().hex,
+                    "entity": "event",
+                    "row_id": uuid.uuid4().hex,
+                    "case_id": case_id.hex,
+                    "op": "append",
+                    "hlc": stamp,
+                    "data": {
+                        "case_id": case_id.hex,
+                        "at": "2026-11-25 12:00:00.000000",
+                        "type": "contact",
+                        "actor": login,
+                        "payload": {},
+                    },
+                },
+                {
+                    "change_id": uuid.uuid4().hex,
+                    "entity": "command",
+                    "row_id": uuid.uuid4().hex,
+                    "case_id": case_id.hex,
+                    "op": "command",
+                    "hlc": stamp,
+                    "name": "handover.send",
+                    "args": {"case_id": case_id.hex, "to_org": "Agentur für Arbeit Musterstadt"},
+                },
             ]
-            pushed = call(login, "POST", "/sync/v1/push", json={"device_id": "d", "batch_id": "b", "schema_version": 1, "changes": changes})
+            pushed = call(
+                login,
+                "POST",
+                "/sync/v1/push",
+                json={"device_id": "d", "batch_id": "b", "schema_version": 1, "changes": changes},
+            )
             results = [r["status"] for r in pushed.json()["results"]]
             assert (results[0] != "rejected") == can_write, (login, "write", results)
             assert (results[1] != "rejected") == can_append, (login, "append", results)
@@ -314,7 +420,9 @@ def test_T14_authorization_matrix(tmp_path, backend):
         from sqlalchemy import text
 
         with engine.connect() as conn:
-            writers = {json.loads(v) for (v,) in conn.execute(text("SELECT value FROM srv_field WHERE field = 'availability'"))}
+            writers = {
+                json.loads(v) for (v,) in conn.execute(text("SELECT value FROM srv_field WHERE field = 'availability'"))
+            }
             audited = conn.execute(text("SELECT COUNT(*) FROM srv_audit WHERE kind = 'forbidden_write'")).scalar()
         assert writers <= {"von ifk.ida", "von tl.tom", "von aa.anton"}
         assert audited >= 6  # every refused write of the three outsiders left an audit entry
@@ -352,7 +460,12 @@ def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_p
         env = {"WBTUI_CONFIG": str(cfg), "WBTUI_TOKEN": tokens["ifk.ida"], "WBTUI_DB": str(tmp_path / "jc.db")}
         assert run_cli("demo", "--cases", "400", "-q", env=env).returncode == 0
         # kill the sync process while it pushes the initial upload
-        proc = subprocess.Popen([sys.executable, "-m", "wbtui", "sync", "-q"], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wbtui", "sync", "-q"],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(2.5)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -393,7 +506,13 @@ def _files_contain(store, needle: str) -> int:
 
 def _handed_over_case(jc, jc_store, aa_store, url, tokens, name: str):
     case_id = jc.create_case({**COMPLETE_CASE, "family_name": name})
-    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten", "hemmnisse"], given_on=TODAY)
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "hemmnisse"],
+        given_on=TODAY,
+    )
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
@@ -414,12 +533,16 @@ def test_T22_revoked_access_removes_the_case_from_the_device_and_keeps_unsent_ed
         enable(store)
     case_id = _handed_over_case(jc, jc_store, aa_store, url, tokens, "Widerrufmann")
 
-    aa.ack_handover(case_id, appointment_at=datetime(2026, 12, 1, 9, tzinfo=timezone.utc))  # offline, not yet pushed
-    revoke_case_access(engine, case_id.hex, "Agentur für Arbeit Musterstadt")  # the administrator removes the assignment
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 12, 1, 9, tzinfo=UTC))  # offline, not yet pushed
+    revoke_case_access(
+        engine, case_id.hex, "Agentur für Arbeit Musterstadt"
+    )  # the administrator removes the assignment
 
     summary = sync(aa_store, url, tokens["aa.anton"])
     assert summary.dropped == 1
-    assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)] and q(aa_store, "SELECT COUNT(*) FROM person") == [(0,)]
+    assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)] and q(aa_store, "SELECT COUNT(*) FROM person") == [
+        (0,)
+    ]
     lost = q(aa_store, "SELECT kind FROM sync_conflict")
     assert lost and {k for (k,) in lost} == {"access_lost"}  # the edit was refused but not silently lost
     assert q(aa_store, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == [(0,)]
@@ -459,7 +582,9 @@ def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(
     with engine.connect() as conn:
         from sqlalchemy import text
 
-        assert conn.execute(text("SELECT COUNT(*) FROM srv_row_case WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
+        assert (
+            conn.execute(text("SELECT COUNT(*) FROM srv_row_case WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
+        )
         assert conn.execute(text("SELECT COUNT(*) FROM srv_field WHERE value LIKE '%Loeschfrau%'")).scalar() == 0
         assert conn.execute(text("SELECT COUNT(*) FROM srv_feed WHERE payload LIKE '%Loeschfrau%'")).scalar() == 0
     assert sync(jc2_store, url, tokens["ifk.ida"]).dropped == 1  # the other device erases it too
@@ -495,14 +620,19 @@ def test_divergence_check_finds_and_repairs_a_case_that_differs(server, tmp_path
     # the second device "lost" an update of the first case and an event of the second
     con = sqlite3.connect(jc2_store.path)
     con.execute("UPDATE fbw_case SET target_title = 'veraltet' WHERE id = ?", (first.hex,))
-    con.execute("UPDATE field_clock SET hlc = '0000000000000001-0000-old' WHERE row_id = ? AND field = 'target_title'", (first.hex,))
+    con.execute(
+        "UPDATE field_clock SET hlc = '0000000000000001-0000-old' WHERE row_id = ? AND field = 'target_title'",
+        (first.hex,),
+    )
     lost = con.execute("SELECT id FROM case_event WHERE case_id = ? LIMIT 1", (second.hex,)).fetchone()[0]
     con.commit()
     con.close()
     from wbtui.data.store import connect_raw
 
     raw = connect_raw(jc2_store.path)
-    triggers = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'case_event'")]
+    triggers = [
+        r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'case_event'")
+    ]
     for name in triggers:  # the timeline is append-only; only this simulated loss may remove an event
         raw.execute(f"DROP TRIGGER {name}")
     raw.execute("DELETE FROM case_event WHERE id = ?", (lost,))
@@ -517,8 +647,11 @@ def test_divergence_check_finds_and_repairs_a_case_that_differs(server, tmp_path
     assert q(jc2_store, "SELECT COUNT(*) FROM case_event WHERE id = ?", lost) == [(1,)]
     assert check(jc2_store)["mismatched"] == 0
     # an organisation learns nothing about cases that are not its own
-    response = httpx.post(f"{url}/sync/v1/verify", json={"schema_version": 2, "cases": {first.hex: "0" * 64}},
-                          headers={"Authorization": f"Bearer {tokens['ifk.nora']}"})
+    response = httpx.post(
+        f"{url}/sync/v1/verify",
+        json={"schema_version": 2, "cases": {first.hex: "0" * 64}},
+        headers={"Authorization": f"Bearer {tokens['ifk.nora']}"},
+    )
     assert response.status_code == 200
     assert response.json() == {"checked": 0, "mismatched": [], "not_held": [first.hex], "snapshots": []}
 
@@ -552,7 +685,9 @@ def test_property_17_a_purged_case_is_not_brought_back_by_a_late_write(server, t
     with engine.connect() as conn:
         from sqlalchemy import text
 
-        assert conn.execute(text("SELECT COUNT(*) FROM srv_row_case WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
+        assert (
+            conn.execute(text("SELECT COUNT(*) FROM srv_row_case WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
+        )
         assert conn.execute(text("SELECT COUNT(*) FROM srv_grant WHERE case_id = :c"), {"c": case_id.hex}).scalar() == 0
         assert conn.execute(text("SELECT COUNT(*) FROM srv_field WHERE value LIKE '%Nachtrag%'")).scalar() == 0
     assert q(jc2_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wbtui.domain.timers import Timers
-from wbtui.domain.timers import RULES_BY_ID, TimerEngine
+from wbtui.domain.timers import RULES_BY_ID, TimerEngine, Timers
 from wbtui.domain.workdays import WorkCalendar, easter_sunday, national_holidays
 
 CAL = WorkCalendar()
@@ -39,8 +39,15 @@ def test_cutoff_is_exact(today, n):
 
 
 def row(stage, **kw):
-    base = {"stage": stage, "stage_since": None, "updated_at": "2026-11-25 08:00:00.000000", "appointment_at": None,
-            "voucher_valid_until": None, "course_start": None, "last_contact_at": None}
+    base = {
+        "stage": stage,
+        "stage_since": None,
+        "updated_at": "2026-11-25 08:00:00.000000",
+        "appointment_at": None,
+        "voucher_valid_until": None,
+        "course_start": None,
+        "last_contact_at": None,
+    }
     base.update(kw)
     return base
 
@@ -54,13 +61,19 @@ def test_handover_unacknowledged_after_five_working_days():
     # 5 working days before Wed 25.11. is Wed 18.11.
     assert fires("handover_unacknowledged", row("handed_over", stage_since="2026-11-18 15:00:00.000000"))
     assert not fires("handover_unacknowledged", row("handed_over", stage_since="2026-11-19 07:00:00.000000"))
-    assert fires("handover_unacknowledged", row("handed_over", stage_since="2026-11-19 07:00:00.000000"), Timers(handover_ack_workdays=4))
+    assert fires(
+        "handover_unacknowledged",
+        row("handed_over", stage_since="2026-11-19 07:00:00.000000"),
+        Timers(handover_ack_workdays=4),
+    )
 
 
 def test_no_appointment_only_without_date():
     since = "2026-11-10 10:00:00.000000"  # 11 working days
     assert fires("no_appointment", row("counselling_scheduled", stage_since=since))
-    assert not fires("no_appointment", row("counselling_scheduled", stage_since=since, appointment_at="2026-12-01 09:00:00.000000"))
+    assert not fires(
+        "no_appointment", row("counselling_scheduled", stage_since=since, appointment_at="2026-12-01 09:00:00.000000")
+    )
 
 
 def test_voucher_expiry_warning_14_days():
@@ -76,7 +89,9 @@ def test_no_start_confirmation_7_days():
 def test_sign_of_life_uses_latest_contact():
     old = "2026-09-01 10:00:00.000000"
     assert fires("no_sign_of_life", row("in_training", stage_since=old))
-    assert not fires("no_sign_of_life", row("in_training", stage_since=old, last_contact_at="2026-11-01 10:00:00.000000"))
+    assert not fires(
+        "no_sign_of_life", row("in_training", stage_since=old, last_contact_at="2026-11-01 10:00:00.000000")
+    )
 
 
 def test_after_course_uses_stage_start_when_contact_is_older():
@@ -93,8 +108,8 @@ def test_stalled_after_30_days_and_not_for_closed():
 
 def test_sql_predicate_matches_row_evaluation(store, jc):
     """The same rule objects drive SQL and per-row state: compare both on demo data."""
-    from wbtui.services import demo
     from wbtui.data.queries import CaseFilter, list_cases, overdue_cases
+    from wbtui.services import demo
 
     con = store.raw(readonly=False)
     demo.generate(con, 400, seed=5, today=WED)

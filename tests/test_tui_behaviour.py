@@ -19,14 +19,19 @@ def test_bindings_have_ids_and_remap_from_config(tmp_path):
     cfg_path.write_text('[user]\nlogin = "ifk.ida"\nrole = "jc_ifk"\n[keys]\n"board.new" = "x"\n', encoding="utf-8")
 
     async def run() -> None:
-        from wbtui.app import WbtuiApp
         from conftest import TODAY
+        from wbtui.app import WbtuiApp
 
         app = WbtuiApp(load(cfg_path), db=db, today=TODAY)
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             for active in app.screen.active_bindings.values():
-                own = [b for cls in type(active.node).__mro__ if cls.__module__.startswith("wbtui") for b in cls.__dict__.get("BINDINGS", [])]
+                own = [
+                    b
+                    for cls in type(active.node).__mro__
+                    if cls.__module__.startswith("wbtui")
+                    for b in cls.__dict__.get("BINDINGS", [])
+                ]
                 if active.binding in own:
                     assert active.binding.id, active.binding.key
             await pilot.press("n")  # the old key no longer opens the intake
@@ -213,10 +218,9 @@ def test_print_key_writes_handover_sheet_pdf_and_refuses_to_overwrite(tmp_path):
 def test_team_screen_charts_match_the_report_figures(tmp_path):
     from conftest import TODAY
     from tui_helpers import make_config
-
-    from wbtui.services import report
     from wbtui.data.store import open_store
     from wbtui.domain.timers import TimerEngine
+    from wbtui.services import report
 
     db = build_store(tmp_path, cases=200)
     store = open_store(db)
@@ -239,7 +243,9 @@ def test_team_screen_charts_match_the_report_figures(tmp_path):
             step = figures["durations_days"]["handed_over->counselled"]
             assert f"Median {step['median']} · p90 {step['p90']} · n={step['n']}" in text
             funnel = figures["funnel"]
-            assert f"{funnel['handed_over']}  ({round(funnel['handed_over'] / funnel['need_identified'] * 100)} %)" in text
+            assert (
+                f"{funnel['handed_over']}  ({round(funnel['handed_over'] / funnel['need_identified'] * 100)} %)" in text
+            )
             await pilot.press("escape")
             await settle(pilot)
             assert type(app.screen).__name__ == "BoardScreen"
@@ -254,7 +260,9 @@ def test_bar_chart_scales_to_the_largest_value_in_eighths():
     assert bar(5, 10, 8) == "█" * 4
     assert bar(1, 16, 2) == "▏"  # the smallest value still shows
     assert bar(0, 10, 8) == "" and bar(3, 0, 8) == ""
-    chart = bar_chart([("[b]x[/b]", 4, "4"), ("lang " * 10, 2, "2"), ("leer", None, "–")], total=23, label_width=10).plain
+    chart = bar_chart(
+        [("[b]x[/b]", 4, "4"), ("lang " * 10, 2, "2"), ("leer", None, "–")], total=23, label_width=10
+    ).plain
     lines = chart.splitlines()
     assert lines[0].startswith("  [b]x[/b]") and "████████ 4" in lines[0]
     assert "…" in lines[1] and "████ " in lines[1] and lines[2].rstrip().endswith("–")
@@ -264,7 +272,6 @@ def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_pat
     import sqlite3
 
     from conftest import JC_CONFIG, TODAY
-
     from wbtui.app import WbtuiApp
     from wbtui.config import load
 
@@ -272,7 +279,9 @@ def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_pat
     cfg = tmp_path / "nord.toml"
     cfg.write_text(JC_CONFIG.format(lang="de") + 'team = "Team Nord"\n', encoding="utf-8")
     con = sqlite3.connect(db)  # every case belongs to a colleague of "Team FbW"
-    con.execute("UPDATE fbw_case SET owner_user_id = (SELECT id FROM app_user WHERE team = 'Team FbW' AND login != 'ifk.ida' LIMIT 1)")
+    con.execute(
+        "UPDATE fbw_case SET owner_user_id = (SELECT id FROM app_user WHERE team = 'Team FbW' AND login != 'ifk.ida' LIMIT 1)"
+    )
     con.commit()
     con.close()
 
@@ -350,11 +359,9 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
 
     db = build_store(tmp_path, cases=3)
     from conftest import COMPLETE_CASE, TODAY
-
     from tui_helpers import make_config
-
-    from wbtui.services import Services
     from wbtui.data.store import open_store
+    from wbtui.services import Services
 
     store = open_store(db)
     jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
@@ -371,7 +378,9 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
             await settle(pilot)
             text = screen_text(app)
             assert "✗ Übergabe an die Agentur blockiert" in text and "✗ Fallkonferenz mit Dritten blockiert" in text
-            await pilot.press("f10")  # defaults: Übergabe, Agentur, Stammdaten/Qualifikation/Hemmnisse, schriftlich, today
+            await pilot.press(
+                "f10"
+            )  # defaults: Übergabe, Agentur, Stammdaten/Qualifikation/Hemmnisse, schriftlich, today
             await settle(pilot)
             text = screen_text(app)
             assert "✓ Übergabe: Einwilligung oder § 69 SGB X liegt vor" in text and "gültig" in text
@@ -382,15 +391,17 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
 
     asyncio.run(run())
     con = sqlite3.connect(db)
-    rows = con.execute("SELECT purpose, recipients, data_groups, revoked_on FROM consent WHERE person_id ="
-                       " (SELECT person_id FROM fbw_case WHERE id = ?)", (case_id.hex,)).fetchall()
+    rows = con.execute(
+        "SELECT purpose, recipients, data_groups, revoked_on FROM consent WHERE person_id ="
+        " (SELECT person_id FROM fbw_case WHERE id = ?)",
+        (case_id.hex,),
+    ).fetchall()
     con.close()
     assert rows == [("fbw_uebergabe", '["agentur"]', '["hemmnisse", "qualifikation", "stammdaten"]', TODAY.isoformat())]
 
 
 def test_dsb_sees_the_audit_trail_in_the_tui_and_a_caseworker_does_not(tmp_path):
     from conftest import TODAY
-
     from wbtui.app import WbtuiApp
     from wbtui.config import load
 
@@ -440,8 +451,10 @@ def test_list_tables_are_full_width_in_the_first_frame_painted_after_a_reload():
         def compose(self):
             yield DataTable()
 
-    rows = [((Text("Übergabe erhalten"), Text("Wiśniewska, Monika")), "a"),
-            ((Text("Rückfrage"), Text("Demir, Laura")), "b")]
+    rows = [
+        ((Text("Übergabe erhalten"), Text("Wiśniewska, Monika")), "a"),
+        ((Text("Rückfrage"), Text("Demir, Laura")), "b"),
+    ]
 
     async def run() -> None:
         app = One()
@@ -467,6 +480,11 @@ def test_list_screens_fill_their_tables_only_through_fill_table():
     import wbtui
 
     root = Path(wbtui.__file__).parent
-    direct = [f"{path.relative_to(root)}: {needle}" for path in sorted(root.rglob("*.py")) if path.name != "tables.py"
-              for needle in (".add_row(", ".add_rows(", ".add_column(", ".add_columns(") if needle in path.read_text(encoding="utf-8")]
+    direct = [
+        f"{path.relative_to(root)}: {needle}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "tables.py"
+        for needle in (".add_row(", ".add_rows(", ".add_column(", ".add_columns(")
+        if needle in path.read_text(encoding="utf-8")
+    ]
     assert direct == []

@@ -17,25 +17,43 @@ KDNR = "999Z000001"
 
 def plant(db) -> str:
     """Create one case through the services, then overwrite its text with hostile values."""
-    from wbtui.services import Services
-    from wbtui.data.store import open_store
     from tui_helpers import make_config
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
 
     store = open_store(db)
     services = Services(store, make_config(db.parent, "jc"), today=TODAY)
-    case_id = services.create_case({"kundennummer": KDNR, "family_name": "Aaaron", "given_names": "X", "birth_date": "1990-01-01",
-                                    "phone": "0151 1", "target_kldb": "52122", "training_type": "umschulung", "schedule": "vollzeit",
-                                    "necessity_reason": "integration", "legal_basis": "sgb_x_69"})
+    case_id = services.create_case(
+        {
+            "kundennummer": KDNR,
+            "family_name": "Aaaron",
+            "given_names": "X",
+            "birth_date": "1990-01-01",
+            "phone": "0151 1",
+            "target_kldb": "52122",
+            "training_type": "umschulung",
+            "schedule": "vollzeit",
+            "necessity_reason": "integration",
+            "legal_basis": "sgb_x_69",
+        }
+    )
     services.add_obstacle(case_id, "R-SCH", status="in_bearbeitung")
     services.add_task(case_id, "placeholder", "ifk.ida", date(2026, 11, 1))
     services.move(case_id, "ready_for_handover")
     services.send_handover(case_id)
     store.close()
     con = sqlite3.connect(db)
-    con.execute("UPDATE person SET family_name = ?, given_names = ? WHERE kundennummer = ?", (EVIL_NAME, EVIL_GIVEN, KDNR))
+    con.execute(
+        "UPDATE person SET family_name = ?, given_names = ? WHERE kundennummer = ?", (EVIL_NAME, EVIL_GIVEN, KDNR)
+    )
     con.execute("UPDATE obstacle SET service = ? WHERE code = 'R-SCH'", ("[@click=app.quit]Stelle[/]\x1b[2J",))
-    con.execute("UPDATE task SET title = ? WHERE title = 'placeholder'", ("[bold]Aufgabe[/bold] \x9b31m [@click=app.bell]x[/]",))
-    con.execute("UPDATE handover SET status = 'query', query_text = ? WHERE case_id = ?", ("[link='https://phish.example']Rückfrage[/link]\x1b]0;T\x07", case_id.hex))
+    con.execute(
+        "UPDATE task SET title = ? WHERE title = 'placeholder'", ("[bold]Aufgabe[/bold] \x9b31m [@click=app.bell]x[/]",)
+    )
+    con.execute(
+        "UPDATE handover SET status = 'query', query_text = ? WHERE case_id = ?",
+        ("[link='https://phish.example']Rückfrage[/link]\x1b]0;T\x07", case_id.hex),
+    )
     con.execute("UPDATE fbw_case SET stage = 'ready_for_handover' WHERE id = ?", (case_id.hex,))
     con.commit()
     con.close()
@@ -71,7 +89,13 @@ def test_T1_T2_hostile_text_is_literal_on_every_screen(tmp_path):
             await settle(pilot, 6)
             assert type(app.screen).__name__ == "CaseDetailScreen"
             detail = screen_text(app)
-            assert_literal(detail, EVIL_NAME, "[bold]Aufgabe[/bold]", "[@click=app.bell]x[/]", "[link='https://phish.example']Rückfrage[/link]")
+            assert_literal(
+                detail,
+                EVIL_NAME,
+                "[bold]Aufgabe[/bold]",
+                "[@click=app.bell]x[/]",
+                "[link='https://phish.example']Rückfrage[/link]",
+            )
             await pilot.click("#head1", offset=(3, 0))
             await pilot.click("#tasks", offset=(20, 1))
             await settle(pilot)
@@ -261,7 +285,11 @@ def test_T2_generated_hostile_names_show_exactly_on_the_board_and_detail(tmp_pat
     names = []
 
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.text(alphabet=st.sampled_from(list("[]/@=ab'\\ ")), min_size=3, max_size=24).filter(lambda s: clean(s).strip() == s and "  " not in s))
+    @given(
+        st.text(alphabet=st.sampled_from(list("[]/@=ab'\\ ")), min_size=3, max_size=24).filter(
+            lambda s: clean(s).strip() == s and "  " not in s
+        )
+    )
     def collect(value):
         names.append(value)
 

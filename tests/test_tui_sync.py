@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from datetime import UTC
 
 from conftest import COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import provision, running_server
@@ -25,8 +26,8 @@ async def sync_now(app, pilot, done) -> None:
 
 def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
     from wbtui.config import load
-    from wbtui.services import Services
     from wbtui.data.store import open_store
+    from wbtui.services import Services
 
     with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, engine):
         tokens = provision(engine)
@@ -38,8 +39,10 @@ def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
         Services(store, load(cfg_path), today=TODAY).create_case(COMPLETE_CASE)
         store.close()
         con = sqlite3.connect(db)
-        con.execute("INSERT INTO sync_conflict(conflict_id, entity, row_id, field, kind, kept_value, lost_value, created_at)"
-                    " VALUES ('c1', 'case', 'x', 'availability', 'concurrent_edit', '\"vormittags\"', '\"[red]nur Dienstag\"', '2026-11-25')")
+        con.execute(
+            "INSERT INTO sync_conflict(conflict_id, entity, row_id, field, kind, kept_value, lost_value, created_at)"
+            " VALUES ('c1', 'case', 'x', 'availability', 'concurrent_edit', '\"vormittags\"', '\"[red]nur Dienstag\"', '2026-11-25')"
+        )
         con.commit()
         con.close()
 
@@ -69,12 +72,12 @@ def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
 def test_background_sync_after_compaction_starts_again_and_says_so(tmp_path, monkeypatch):
     """The device was away while the server compacted its feed: F5 re-reads it, drops nothing it may keep,
     and tells the caseworker."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from wbtui.config import load
-    from wbtui.services import Services
     from wbtui.data.store import open_store
     from wbtui.server.compaction import compact
+    from wbtui.services import Services
     from wbtui.sync.client import SyncClient, enable
 
     with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, engine):
@@ -103,7 +106,7 @@ def test_background_sync_after_compaction_starts_again_and_says_so(tmp_path, mon
         for i in range(4):  # ... and then away while the colleague works and the server compacts
             services.update_fields(case_id, {"target_title": f"Zwischenstand {i}"})
             push_other()
-        compact(engine, keep_days=0, now=datetime.now(timezone.utc) + timedelta(seconds=2))
+        compact(engine, keep_days=0, now=datetime.now(UTC) + timedelta(seconds=2))
 
         async def run() -> None:
             from wbtui.app import WbtuiApp

@@ -7,11 +7,13 @@ import sqlite3
 
 from tui_helpers import build_store, make_app, screen_text, settle
 
+
 def stage_of(db, kundennummer):
     con = sqlite3.connect(db)
     try:
         return con.execute(
-            "SELECT c.stage FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = ?", (kundennummer,)
+            "SELECT c.stage FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = ?",
+            (kundennummer,),
         ).fetchone()[0]
     finally:
         con.close()
@@ -19,7 +21,17 @@ def stage_of(db, kundennummer):
 
 async def type_text(pilot, text: str) -> None:
     for ch in text:
-        await pilot.press({" ": "space", ".": "full_stop", ";": "semicolon", ":": "colon", "-": "minus", "/": "slash", ",": "comma"}.get(ch, ch))
+        await pilot.press(
+            {
+                " ": "space",
+                ".": "full_stop",
+                ";": "semicolon",
+                ":": "colon",
+                "-": "minus",
+                "/": "slash",
+                ",": "comma",
+            }.get(ch, ch)
+        )
 
 
 async def pick_option(pilot, option_id: str) -> None:
@@ -67,8 +79,14 @@ async def step(pilot, target: str, *values: str) -> None:
 
 
 INTAKE = [
-    ("kundennummer", "123A456789"), ("family_name", "Tastatur"), ("given_names", "Tina"), ("birth_date", "12.04.1985"),
-    ("phone", "0151 1234567"), ("target_kldb", "52122"), ("training_type", "umschulung"), ("schedule", "vollzeit"),
+    ("kundennummer", "123A456789"),
+    ("family_name", "Tastatur"),
+    ("given_names", "Tina"),
+    ("birth_date", "12.04.1985"),
+    ("phone", "0151 1234567"),
+    ("target_kldb", "52122"),
+    ("training_type", "umschulung"),
+    ("schedule", "vollzeit"),
     ("necessity_reason", "missing_qualification"),
 ]
 
@@ -78,13 +96,17 @@ def test_full_process_by_keyboard(tmp_path):
     # audit completeness over the walk (security.md 4.4): every row the two offices wrote has its entry,
     # every case the walk opened has read entries, by the person who did it
     con = sqlite3.connect(tmp_path / "tui.db")
-    case_id = con.execute("SELECT c.id FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = '123A456789'").fetchone()[0]
+    case_id = con.execute(
+        "SELECT c.id FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = '123A456789'"
+    ).fetchone()[0]
     audited = {row[0] for row in con.execute("SELECT object_id FROM audit_log WHERE action = 'create'")}
     rows = [case_id]
     for table in ("obstacle", "handover", "case_event", "appointment", "voucher"):
         rows += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,))]
     assert len(rows) > 10 and [r for r in rows if r not in audited] == []
-    readers = {r[0] for r in con.execute("SELECT actor FROM audit_log WHERE action = 'read' AND case_id = ?", (case_id,))}
+    readers = {
+        r[0] for r in con.execute("SELECT actor FROM audit_log WHERE action = 'read' AND case_id = ?", (case_id,))
+    }
     assert {"ifk.ida", "aa.anton"} <= readers
     con.close()
 

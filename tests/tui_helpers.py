@@ -20,9 +20,8 @@ def make_config(tmp_path: Path, side: str = "jc", lang: str = "de"):
 
 
 def build_store(tmp_path: Path, cases: int = 300, seed: int = 7) -> Path:
-    from wbtui.services import demo
-    from wbtui.services import Services
     from wbtui.data.store import open_store
+    from wbtui.services import Services, demo
 
     db = tmp_path / "tui.db"
     store = open_store(db)

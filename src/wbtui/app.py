@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -133,8 +133,8 @@ class WbtuiApp(App):
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def _open_store(self) -> None:
-        from wbtui.domain.errors import WbtuiError
         from wbtui.data.store import open_store
+        from wbtui.domain.errors import WbtuiError
         from wbtui.domain.timers import TimerEngine
 
         try:
@@ -145,8 +145,10 @@ class WbtuiApp(App):
             self.call_from_thread(self._store_ready, ctx)
         except WbtuiError as exc:
             self.call_from_thread(self.notify, exc.message(), severity="error", markup=False, timeout=30)
-        except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.notify, t("err.internal", kind=type(exc).__name__), severity="error", markup=False)
+        except Exception as exc:
+            self.call_from_thread(
+                self.notify, t("err.internal", kind=type(exc).__name__), severity="error", markup=False
+            )
 
     def _store_ready(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -160,7 +162,15 @@ class WbtuiApp(App):
         # worker; warming it eagerly stalled keypresses on the board by up to 0.7 s (GIL).
 
     # -- helpers for screens ---------------------------------------------------------
-    def do(self, fn: Callable, *args, then: Callable | None = None, on_error: Callable | None = None, group: str = "action", **kwargs) -> None:
+    def do(
+        self,
+        fn: Callable,
+        *args,
+        then: Callable | None = None,
+        on_error: Callable | None = None,
+        group: str = "action",
+        **kwargs,
+    ) -> None:
         """Run ``fn(*args, **kwargs)`` in a thread; errors become notifications (no markup); ``then`` gets the result."""
 
         def job() -> None:
@@ -173,7 +183,7 @@ class WbtuiApp(App):
                 if on_error:
                     self.call_from_thread(on_error, exc)
                 return
-            except Exception as exc:  # noqa: BLE001 - never crash the caseworker's session
+            except Exception as exc:
                 if "locked" in str(exc):
                     message = t("err.store_busy")
                 else:
@@ -250,7 +260,9 @@ class WbtuiApp(App):
             b = binding.binding
             if b.id and b.description and not b.id.startswith("app.") and b.action not in ("quit",):
                 yield SystemCommand(
-                    b.description, f"{b.key} · {b.id}", lambda b=b, node=binding.node: self.call_later(self.run_action, b.action, node)
+                    b.description,
+                    f"{b.key} · {b.id}",
+                    lambda b=b, node=binding.node: self.call_later(self.run_action, b.action, node),
                 )
 
     # -- background sync -------------------------------------------------------------
@@ -269,12 +281,14 @@ class WbtuiApp(App):
             return
         try:
             enable(self.ctx.store)
-            client = SyncClient(self.ctx.store, self.config.sync_url, token, timeout=15, verify=self.config.sync_ca_file or True)
+            client = SyncClient(
+                self.ctx.store, self.config.sync_url, token, timeout=15, verify=self.config.sync_ca_file or True
+            )
             try:
                 summary = client.sync()
             finally:
                 client.close()
-        except (SyncError, Exception):  # noqa: BLE001 - the caseworker keeps working offline; the line says so
+        except (SyncError, Exception):
             online = False
         else:
             online = True

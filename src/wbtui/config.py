@@ -92,7 +92,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "": {"language": (str,), "holidays": (list,)},
     "office": {"name": (str,), "kind": (str,), "number": (str,), "address": (str,), "partner_agentur": (str,)},
     "user": {"name": (str,), "login": (str,), "role": (str,), "team": (str,)},
-    "timers": {name: (int,) for name in Timers.__dataclass_fields__},
+    "timers": dict.fromkeys(Timers.__dataclass_fields__, (int,)),
     "stages": {"aptitude_check": (bool,), "rehab_track": (bool,)},
     "keys": {},
     "sync": {"url": (str,), "ca_file": (str,), "interval_seconds": (int,)},
@@ -145,7 +145,11 @@ def load(path: Path | None = None) -> Config:
         from wbtui.i18n import t
 
         return ConfigError(
-            "err.config_field", file=str(path), line=_line_of(text, section, key), field=name, problem=t(problem, **params)
+            "err.config_field",
+            file=str(path),
+            line=_line_of(text, section, key),
+            field=name,
+            problem=t(problem, **params),
         )
 
     kwargs: dict = {"source": path}
@@ -194,8 +198,13 @@ def load(path: Path | None = None) -> Config:
     office = data.get("office", {})
     if "kind" in office and office["kind"] not in ORG_KINDS:
         raise fail("office", "kind", "cfg.one_of", choices=", ".join(ORG_KINDS))
-    for key, attr in (("name", "office_name"), ("kind", "office_kind"), ("number", "office_number"), ("address", "office_address"),
-                      ("partner_agentur", "partner_agentur")):
+    for key, attr in (
+        ("name", "office_name"),
+        ("kind", "office_kind"),
+        ("number", "office_number"),
+        ("address", "office_address"),
+        ("partner_agentur", "partner_agentur"),
+    ):
         if key in office:
             kwargs[attr] = office[key].strip()
 
@@ -252,7 +261,7 @@ def load(path: Path | None = None) -> Config:
 
 
 def _local_obstacles(items, text, fail) -> tuple[LocalObstacle, ...]:
-    from wbtui.domain.catalog import GROUPS, BUILTIN
+    from wbtui.domain.catalog import BUILTIN, GROUPS
 
     if not isinstance(items, list):
         raise fail("obstacles", None, "cfg.wrong_type")

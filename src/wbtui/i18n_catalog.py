@@ -453,20 +453,524 @@ EN: dict[str, str] = {
     "group.lokal": "Local",
 }
 
-DE.update({'tui.obst.referred': 'überwiesen am', 'tui.fu.days': 'seit {days} T.', 'tui.loading': 'Lade …', 'tui.saved': 'Gespeichert.', 'tui.moved': 'Schritt ausgeführt.', 'tui.created': 'Fall {ref} angelegt.', 'tui.copied': 'Kundennummer in die Zwischenablage kopiert (OSC 52).', 'tui.contact_recorded': 'Kontakt vermerkt.', 'tui.task_added': 'Wiedervorlage angelegt.', 'tui.key.help': 'Hilfe', 'tui.key.quit': 'Beenden', 'tui.key.board': 'Fallliste', 'tui.key.followups': 'Wiedervorlagen', 'tui.key.inbox': 'Eingang', 'tui.key.open': 'Öffnen', 'tui.key.search': 'Suche', 'tui.key.mine': 'Meine', 'tui.key.timer': 'Überfällig/ruht', 'tui.key.side': 'JC/AA', 'tui.key.stage': 'Stufe', 'tui.key.new': 'Neuer Fall', 'tui.key.reload': 'Neu laden', 'tui.key.cancel': 'Abbrechen', 'tui.key.save': 'Speichern', 'tui.key.back': 'Zurück', 'tui.key.move': 'Schritt', 'tui.key.edit': 'Erfassung', 'tui.key.obstacles': 'Hemmnisse', 'tui.key.handover': 'Übergabe', 'tui.key.conference': 'Fallkonferenz', 'tui.key.task': 'Wiedervorlage', 'tui.key.contact': 'Kontakt', 'tui.key.copy': 'Kd-Nr. kopieren', 'tui.key.status': 'Status', 'tui.key.review': 'Prüfdatum', 'tui.key.service': 'Stelle', 'tui.key.art9': 'Art. 9 zeigen', 'tui.key.send': 'Senden', 'tui.key.ack': 'Quittieren', 'tui.key.query': 'Rückfrage', 'tui.key.done': 'Erledigt', 'tui.key.team': 'Team', 'tui.cmd.board': 'Fallliste', 'tui.cmd.board_help': 'Wo steht mein Kunde? Alle Fälle mit Filter', 'tui.cmd.followups': 'Wiedervorlagen', 'tui.cmd.followups_help': 'Meine Wiedervorlagen, überfällige und ruhende Fälle', 'tui.cmd.inbox': 'Eingang', 'tui.cmd.inbox_help': 'Übergaben, Rückfragen und Rückmeldungen', 'tui.cmd.new_case': 'Neuer Fall', 'tui.cmd.new_case_help': 'Erfassung und Bedarfsermittlung', 'tui.board.title': 'Wo steht mein Kunde?', 'tui.board.search': 'Suche:', 'tui.board.search_hint': 'Name, Kundennummer oder BG-Nummer (/)', 'tui.board.columns': '   Name / Kd-Nr. / Stufe / am Zug / Tage / nächste WV', 'tui.board.n_of_n': '{n} von {total} Fällen', 'tui.board.f_mine': 'meine', 'tui.pick.stage': 'Stufe wählen', 'tui.pick.all': 'Alle Stufen', 'tui.prompt.hint': 'Enter übernimmt, Esc bricht ab.', 'tui.intake.new': 'Neuer Fall: Erfassung und Bedarf', 'tui.intake.edit': 'Erfassung und Bedarf ändern', 'tui.intake.fix': 'Bitte korrigieren: {fields}', 'tui.move.title': 'Nächster Schritt (jetzt: {stage})', 'tui.move.hint': 'Enter wählt; Pflichtangaben ausfüllen, Enter oder F10 führt aus; Esc bricht ab.', 'tui.move.course_title': 'Maßnahme (Titel)', 'tui.move.reason': 'Abbruchgrund', 'tui.move.note': 'Notiz', 'tui.move.query': '  Rückfrage an das Jobcenter', 'tui.move.query_text': 'Rückfrage: was fehlt oder ist unklar?', 'tui.obst.title': 'Hemmnisse (Handlungsbedarfe nach 4PM)', 'tui.obst.code': 'Code', 'tui.obst.label': 'Hemmnis', 'tui.obst.service': 'Stelle', 'tui.obst.review': 'Prüfen am', 'tui.obst.review_prompt': 'Prüfdatum (TT.MM.JJJJ)', 'tui.obst.service_prompt': 'Zuständige Stelle', 'tui.obst.first_add': 'Hemmnis zuerst mit Enter erfassen.', 'tui.obst.art9_shown': 'Besonders geschützte Hemmnisse (Art. 9 DSGVO) sind eingeblendet.', 'tui.obst.art9_hint': 'a blendet sie ein', 'tui.handover.title': 'Übergabe an die Agentur für Arbeit', 'tui.handover.dataset': 'Mindestdatensatz', 'tui.handover.basis': 'Einwilligung / Rechtsgrundlage', 'tui.handover.basis_ok': 'Einwilligung oder § 69 SGB X erfasst', 'tui.handover.can_send': 'Vollständig: s sendet die Übergabe.', 'tui.handover.waiting': 'Übergeben; wartet auf Quittung der Agentur (a quittiert, r fragt zurück).', 'tui.handover.move_ready': 'Vollständig: s setzt „Übergabe vorbereitet“ und sendet.', 'tui.handover.feedback': 'Rückmeldungen der Agentur', 'tui.handover.status.sent': 'gesendet', 'tui.handover.status.accepted': 'quittiert', 'tui.handover.status.query': 'Rückfrage', 'tui.handover.status.returned': 'zurückgegeben', 'tui.inbox.title': 'Eingang', 'tui.inbox.what': 'Art', 'tui.inbox.detail': 'Details', 'tui.inbox.received': 'Übergabe erhalten', 'tui.inbox.queries': 'Rückfrage', 'tui.inbox.counts': '{received} Übergabe(n) zu quittieren · {queries} Rückfrage(n) · {feedback} Rückmeldung(en) (14 Tage)', 'tui.channel.shared_system': 'gemeinsames System', 'tui.channel.file_export': 'Austauschdatei', 'tui.channel.post': 'Post', 'tui.channel.email': 'E-Mail', 'tui.conf.title': 'Fallkonferenz', 'tui.conf.variant': 'Variante', 'tui.conf.variant.fallbesprechung': 'Fallbesprechung JC–AA (ohne Person, § 69 SGB X)', 'tui.conf.variant.ohne_person': 'Fallkonferenz mit Dritten, ohne Person (Einwilligung)', 'tui.conf.variant.mit_person': 'Fallkonferenz mit der Person (Einwilligung)', 'tui.conf.gate_69': 'Bilaterale Fallbesprechung: nur Erforderliches, möglichst pseudonymisiert.', 'tui.conf.gate_consent': 'Gültige Einwilligung für Fallkonferenzen liegt vor.', 'tui.conf.participants': 'Teilnehmende (je Zeile: Name; Rolle; Organisation)', 'tui.conf.agenda': 'Tagesordnung', 'tui.conf.decisions': 'Entscheidungen (je Zeile: Code; verantwortlich; TT.MM.JJJJ) – jede wird eine Wiedervorlage', 'tui.conf.decision_codes': 'Codes: ', 'tui.conf.dissent': 'Abweichende Meinungen (auch der Person)', 'tui.conf.next_review': 'Nächster Prüftermin', 'tui.conf.saved': 'Fallkonferenz gespeichert; Wiedervorlagen angelegt.', 'tui.agenda.purpose_consent': 'Zweck und Einwilligung (was darf mit wem besprochen werden)', 'tui.agenda.status': 'Stand: Stufe, letzte Ereignisse, offene Aufgaben', 'tui.agenda.obstacles': 'Hemmnisse: Status je Punkt, was hat sich geändert', 'tui.agenda.options': 'Optionen: weiter, anpassen, pausieren, Alternative, Reha-Prüfung', 'tui.agenda.decisions': 'Entscheidungen: wer macht was bis wann', 'tui.agenda.inform_person': 'Information der Person (falls abwesend)', 'tui.agenda.next_review': 'Nächster Prüftermin', 'tui.decision.continue_as_planned': 'Weiter wie geplant', 'tui.decision.adjust_training': 'Maßnahme anpassen', 'tui.decision.pause_and_stabilise': 'Pausieren und stabilisieren (§ 16a zuerst)', 'tui.decision.new_aptitude_check': 'Neue Eignungsfeststellung', 'tui.decision.switch_to_reha_track': 'Wechsel ins Reha-Verfahren', 'tui.decision.alternative_instrument': 'Anderes Instrument', 'tui.decision.close_with_reason': 'Abschluss mit Grund', 'tui.consent.given': 'erteilt {date}', 'tui.consent.revoked': 'widerrufen {date}', 'tui.task.prompt': 'Wiedervorlage: Aufgabe; fällig am', 'tui.task.placeholder': 'Unterlagen anfordern; 15.12.2026', 'tui.fu.title': 'Wiedervorlagen und „Niemand geht verloren“', 'tui.fu.what': 'Art', 'tui.fu.owner': 'wer / Stufe', 'tui.fu.detail': 'Aufgabe / Regel', 'tui.fu.mine': 'meine', 'tui.fu.team': 'Team', 'tui.fu.counts': 'Wiedervorlagen ({scope}): {tasks}, davon {overdue} überfällig · {cases} Fälle mit Timer-Warnung', 'tui.help.board': '## Fallliste\n\nEine Zeile je Fall: Timer (!! überfällig, ! Warnung, ~ ruht), Name, Kundennummer, Stufe, wer am Zug ist, Tage in der Stufe, nächste Wiedervorlage.\n\n**/** Suche · **m** meine · **o** überfällig/ruhend · **a** Jobcenter/Agentur · **f** Stufe · **n** neuer Fall · **w** Wiedervorlagen · **i** Eingang · **s** Steuerung · **Enter** öffnen · **ctrl+p** alle Befehle', 'tui.help.detail': '## Fall\n\n**g** nächster Schritt (mit Begründung, wenn nicht erlaubt) · **e** Erfassung · **h** Hemmnisse · **u** Übergabe · **k** Fallkonferenz · **i** Einwilligungen · **w** Wiedervorlage · **c** Kontakt · **p** Übergabebogen drucken (PDF) · **P** Fallkonferenz-Protokoll drucken · **y** Kundennummer kopieren · **Esc** zurück', 'tui.help.intake': '## Erfassung\n\nFelder werden beim Tippen geprüft; Fehler stehen unter dem Feld. **ctrl+s/F10** speichert, **Esc** verwirft. Bei Fehlern bleibt alles Eingegebene stehen.', 'tui.help.move': '## Nächster Schritt\n\n✓ erlaubt, ✗ nicht erlaubt (Grund dahinter). Enter wählt; Pflichtangaben ausfüllen; Enter/F10 führt aus.', 'tui.help.obstacles': '## Hemmnisse\n\n**Enter/Leertaste** erfasst bzw. schaltet den Status weiter · **r** Prüfdatum · **v** zuständige Stelle · **a** Art.-9-Hemmnisse ein-/ausblenden', 'tui.help.handover': '## Übergabe\n\nMindestdatensatz und Einwilligung werden vor dem Senden geprüft. **s** senden · **a** quittieren (Agentur) · **r** Rückfrage (Agentur)', 'tui.help.inbox': '## Eingang\n\nAgentur: Übergaben quittieren (**a**) oder zurückfragen (**r**). Jobcenter: Rückfragen beantworten, Rückmeldungen lesen. **Enter** öffnet den Fall.', 'tui.help.conference': '## Fallkonferenz\n\nVariante wählen (die Einwilligung wird geprüft), Teilnehmende und Entscheidungen je Zeile. Jede Entscheidung erzeugt eine Wiedervorlage. **ctrl+s/F10** speichert.', 'tui.help.followups': '## Wiedervorlagen\n\nÜberfällige zuerst; darunter Fälle mit Timer-Warnung. **t** meine/Team · **d** erledigt · **Enter** Fall öffnen', 'tui.event.case_created': 'Fall angelegt', 'tui.event.intake_updated': 'Angaben geändert', 'tui.event.obstacle_added': 'Hemmnis erfasst', 'tui.event.obstacle_updated': 'Hemmnis fortgeschrieben', 'tui.event.consent_recorded': 'Einwilligung erfasst', 'tui.event.consent_revoked': 'Einwilligung widerrufen', 'tui.event.handover_sent': 'Übergabe gesendet', 'tui.event.handover_received': 'Übergabe quittiert', 'tui.event.handover_query': 'Rückfrage zur Übergabe', 'tui.event.appointment_set': 'Beratungstermin vereinbart', 'tui.event.counselling_result': 'Beratungsergebnis', 'tui.event.voucher_issued': 'Bildungsgutschein ausgegeben', 'tui.event.voucher_expired': 'Bildungsgutschein verfallen', 'tui.event.enrolment_approved': 'Maßnahme bewilligt', 'tui.event.course_started': 'Maßnahme begonnen', 'tui.event.dropout': 'Maßnahme abgebrochen', 'tui.event.course_completed': 'Maßnahme beendet', 'tui.event.integration': 'Integration', 'tui.event.case_closed': 'Fall abgeschlossen', 'tui.event.conference_held': 'Fallkonferenz', 'tui.event.task_created': 'Wiedervorlage angelegt', 'tui.event.task_done': 'Wiedervorlage erledigt', 'tui.event.contact': 'Kontakt'})
-EN.update({'tui.obst.referred': 'referred on', 'tui.fu.days': '{days} d ago', 'tui.loading': 'Loading …', 'tui.saved': 'Saved.', 'tui.moved': 'Step done.', 'tui.created': 'Case {ref} created.', 'tui.copied': 'Kundennummer copied to the clipboard (OSC 52).', 'tui.contact_recorded': 'Contact recorded.', 'tui.task_added': 'Follow-up created.', 'tui.key.help': 'Help', 'tui.key.quit': 'Quit', 'tui.key.board': 'Cases', 'tui.key.followups': 'Follow-ups', 'tui.key.inbox': 'Inbox', 'tui.key.open': 'Open', 'tui.key.search': 'Search', 'tui.key.mine': 'Mine', 'tui.key.timer': 'Overdue/stalled', 'tui.key.side': 'JC/AA', 'tui.key.stage': 'Stage', 'tui.key.new': 'New case', 'tui.key.reload': 'Reload', 'tui.key.cancel': 'Cancel', 'tui.key.save': 'Save', 'tui.key.back': 'Back', 'tui.key.move': 'Step', 'tui.key.edit': 'Intake', 'tui.key.obstacles': 'Obstacles', 'tui.key.handover': 'Handover', 'tui.key.conference': 'Case conference', 'tui.key.task': 'Follow-up', 'tui.key.contact': 'Contact', 'tui.key.copy': 'Copy cust. no.', 'tui.key.status': 'Status', 'tui.key.review': 'Review date', 'tui.key.service': 'Service', 'tui.key.art9': 'Show Art. 9', 'tui.key.send': 'Send', 'tui.key.ack': 'Acknowledge', 'tui.key.query': 'Query', 'tui.key.done': 'Done', 'tui.key.team': 'Team', 'tui.cmd.board': 'Cases', 'tui.cmd.board_help': 'Where is my client? All cases with filters', 'tui.cmd.followups': 'Follow-ups', 'tui.cmd.followups_help': 'My follow-ups, overdue and stalled cases', 'tui.cmd.inbox': 'Inbox', 'tui.cmd.inbox_help': 'Handovers, queries and feedback', 'tui.cmd.new_case': 'New case', 'tui.cmd.new_case_help': 'Intake and need assessment', 'tui.board.title': 'Where is my client?', 'tui.board.search': 'Search:', 'tui.board.search_hint': 'Name, Kundennummer or BG-Nummer (/)', 'tui.board.columns': '   Name / cust. no. / stage / to act / days / next f/u', 'tui.board.n_of_n': '{n} of {total} cases', 'tui.board.f_mine': 'mine', 'tui.pick.stage': 'Choose stage', 'tui.pick.all': 'All stages', 'tui.prompt.hint': 'Enter accepts, Esc cancels.', 'tui.intake.new': 'New case: intake and need', 'tui.intake.edit': 'Change intake and need', 'tui.intake.fix': 'Please correct: {fields}', 'tui.move.title': 'Next step (now: {stage})', 'tui.move.hint': 'Enter picks; fill in required data, Enter or F10 executes; Esc cancels.', 'tui.move.course_title': 'Course (title)', 'tui.move.reason': 'Dropout reason', 'tui.move.note': 'Note', 'tui.move.query': '  Query back to the Jobcenter', 'tui.move.query_text': 'Query: what is missing or unclear?', 'tui.obst.title': 'Obstacles (4PM needs for action)', 'tui.obst.code': 'Code', 'tui.obst.label': 'Obstacle', 'tui.obst.service': 'Service', 'tui.obst.review': 'Review on', 'tui.obst.review_prompt': 'Review date (DD.MM.YYYY)', 'tui.obst.service_prompt': 'Responsible service', 'tui.obst.first_add': 'Record the obstacle with Enter first.', 'tui.obst.art9_shown': 'Specially protected obstacles (Art. 9 GDPR) are shown.', 'tui.obst.art9_hint': 'a shows them', 'tui.handover.title': 'Handover to the Agentur für Arbeit', 'tui.handover.dataset': 'Minimum data set', 'tui.handover.basis': 'Consent / legal basis', 'tui.handover.basis_ok': 'Consent or § 69 SGB X recorded', 'tui.handover.can_send': 'Complete: s sends the handover.', 'tui.handover.waiting': "Handed over; waiting for the Agentur's acknowledgement (a acknowledges, r queries).", 'tui.handover.move_ready': 'Complete: s marks “ready for handover” and sends.', 'tui.handover.feedback': 'Feedback from the Agentur', 'tui.handover.status.sent': 'sent', 'tui.handover.status.accepted': 'acknowledged', 'tui.handover.status.query': 'query', 'tui.handover.status.returned': 'returned', 'tui.inbox.title': 'Inbox', 'tui.inbox.what': 'Kind', 'tui.inbox.detail': 'Details', 'tui.inbox.received': 'Handover received', 'tui.inbox.queries': 'Query', 'tui.inbox.counts': '{received} handover(s) to acknowledge · {queries} query(ies) · {feedback} feedback event(s) (14 days)', 'tui.channel.shared_system': 'shared system', 'tui.channel.file_export': 'exchange file', 'tui.channel.post': 'post', 'tui.channel.email': 'e-mail', 'tui.conf.title': 'Case conference', 'tui.conf.variant': 'Variant', 'tui.conf.variant.fallbesprechung': 'JC–AA case discussion (without the person, § 69 SGB X)', 'tui.conf.variant.ohne_person': 'Conference with third parties, without the person (consent)', 'tui.conf.variant.mit_person': 'Conference with the person (consent)', 'tui.conf.gate_69': 'Bilateral discussion: only what is necessary, pseudonymised where possible.', 'tui.conf.gate_consent': 'Valid consent for case conferences on record.', 'tui.conf.participants': 'Participants (one per line: name; role; organisation)', 'tui.conf.agenda': 'Agenda', 'tui.conf.decisions': 'Decisions (one per line: code; owner; DD.MM.YYYY) – each becomes a follow-up', 'tui.conf.decision_codes': 'Codes: ', 'tui.conf.dissent': "Dissent (including the person's view)", 'tui.conf.next_review': 'Next review', 'tui.conf.saved': 'Case conference saved; follow-ups created.', 'tui.agenda.purpose_consent': 'Purpose and consent (what may be discussed with whom)', 'tui.agenda.status': 'Status: stage, recent events, open tasks', 'tui.agenda.obstacles': 'Obstacles: status per item, what changed', 'tui.agenda.options': 'Options: continue, adjust, pause, alternative, Reha check', 'tui.agenda.decisions': 'Decisions: who does what by when', 'tui.agenda.inform_person': 'Informing the person (if absent)', 'tui.agenda.next_review': 'Next review date', 'tui.decision.continue_as_planned': 'Continue as planned', 'tui.decision.adjust_training': 'Adjust training', 'tui.decision.pause_and_stabilise': 'Pause and stabilise (§ 16a first)', 'tui.decision.new_aptitude_check': 'New aptitude check', 'tui.decision.switch_to_reha_track': 'Switch to Reha track', 'tui.decision.alternative_instrument': 'Alternative instrument', 'tui.decision.close_with_reason': 'Close with reason', 'tui.consent.given': 'given {date}', 'tui.consent.revoked': 'revoked {date}', 'tui.task.prompt': 'Follow-up: task; due on', 'tui.task.placeholder': 'Request documents; 15.12.2026', 'tui.fu.title': 'Follow-ups and “nobody gets lost”', 'tui.fu.what': 'Kind', 'tui.fu.owner': 'who / stage', 'tui.fu.detail': 'Task / rule', 'tui.fu.mine': 'mine', 'tui.fu.team': 'team', 'tui.fu.counts': 'Follow-ups ({scope}): {tasks}, {overdue} overdue · {cases} cases with timer warnings', 'tui.help.board': '## Cases\n\nOne line per case: timer (!! overdue, ! warning, ~ stalled), name, Kundennummer, stage, who acts, days in stage, next follow-up.\n\n**/** search · **m** mine · **o** overdue/stalled · **a** Jobcenter/Agentur · **f** stage · **n** new case · **w** follow-ups · **i** inbox · **s** steering · **Enter** open · **ctrl+p** all commands', 'tui.help.detail': '## Case\n\n**g** next step (with reasons when refused) · **e** intake · **h** obstacles · **u** handover · **k** case conference · **i** consents · **w** follow-up · **c** contact · **p** print handover sheet (PDF) · **P** print case conference protocol · **y** copy Kundennummer · **Esc** back', 'tui.help.intake': '## Intake\n\nFields are checked as you type; errors show under the field. **ctrl+s/F10** saves, **Esc** discards. On errors everything typed stays.', 'tui.help.move': '## Next step\n\n✓ allowed, ✗ refused (reason follows). Enter picks; fill in required data; Enter/F10 executes.', 'tui.help.obstacles': '## Obstacles\n\n**Enter/space** records or advances the status · **r** review date · **v** responsible service · **a** show/hide Art. 9 obstacles', 'tui.help.handover': '## Handover\n\nThe minimum data set and consent are checked before sending. **s** send · **a** acknowledge (Agentur) · **r** query (Agentur)', 'tui.help.inbox': '## Inbox\n\nAgentur: acknowledge (**a**) or query (**r**) handovers. Jobcenter: answer queries, read feedback. **Enter** opens the case.', 'tui.help.conference': '## Case conference\n\nChoose the variant (consent is checked), participants and decisions one per line. Each decision creates a follow-up. **ctrl+s/F10** saves.', 'tui.help.followups': '## Follow-ups\n\nOverdue first; below, cases with timer warnings. **t** mine/team · **d** done · **Enter** open case', 'tui.event.case_created': 'Case created', 'tui.event.intake_updated': 'Details changed', 'tui.event.obstacle_added': 'Obstacle recorded', 'tui.event.obstacle_updated': 'Obstacle updated', 'tui.event.consent_recorded': 'Consent recorded', 'tui.event.consent_revoked': 'Consent revoked', 'tui.event.handover_sent': 'Handover sent', 'tui.event.handover_received': 'Handover acknowledged', 'tui.event.handover_query': 'Query on handover', 'tui.event.appointment_set': 'Appointment set', 'tui.event.counselling_result': 'Counselling result', 'tui.event.voucher_issued': 'Bildungsgutschein issued', 'tui.event.voucher_expired': 'Bildungsgutschein expired', 'tui.event.enrolment_approved': 'Course approved', 'tui.event.course_started': 'Course started', 'tui.event.dropout': 'Dropped out', 'tui.event.course_completed': 'Course completed', 'tui.event.integration': 'Integration', 'tui.event.case_closed': 'Case closed', 'tui.event.conference_held': 'Case conference', 'tui.event.task_created': 'Follow-up created', 'tui.event.task_done': 'Follow-up done', 'tui.event.contact': 'Contact'})
+DE.update(
+    {
+        "tui.obst.referred": "überwiesen am",
+        "tui.fu.days": "seit {days} T.",
+        "tui.loading": "Lade …",
+        "tui.saved": "Gespeichert.",
+        "tui.moved": "Schritt ausgeführt.",
+        "tui.created": "Fall {ref} angelegt.",
+        "tui.copied": "Kundennummer in die Zwischenablage kopiert (OSC 52).",
+        "tui.contact_recorded": "Kontakt vermerkt.",
+        "tui.task_added": "Wiedervorlage angelegt.",
+        "tui.key.help": "Hilfe",
+        "tui.key.quit": "Beenden",
+        "tui.key.board": "Fallliste",
+        "tui.key.followups": "Wiedervorlagen",
+        "tui.key.inbox": "Eingang",
+        "tui.key.open": "Öffnen",
+        "tui.key.search": "Suche",
+        "tui.key.mine": "Meine",
+        "tui.key.timer": "Überfällig/ruht",
+        "tui.key.side": "JC/AA",
+        "tui.key.stage": "Stufe",
+        "tui.key.new": "Neuer Fall",
+        "tui.key.reload": "Neu laden",
+        "tui.key.cancel": "Abbrechen",
+        "tui.key.save": "Speichern",
+        "tui.key.back": "Zurück",
+        "tui.key.move": "Schritt",
+        "tui.key.edit": "Erfassung",
+        "tui.key.obstacles": "Hemmnisse",
+        "tui.key.handover": "Übergabe",
+        "tui.key.conference": "Fallkonferenz",
+        "tui.key.task": "Wiedervorlage",
+        "tui.key.contact": "Kontakt",
+        "tui.key.copy": "Kd-Nr. kopieren",
+        "tui.key.status": "Status",
+        "tui.key.review": "Prüfdatum",
+        "tui.key.service": "Stelle",
+        "tui.key.art9": "Art. 9 zeigen",
+        "tui.key.send": "Senden",
+        "tui.key.ack": "Quittieren",
+        "tui.key.query": "Rückfrage",
+        "tui.key.done": "Erledigt",
+        "tui.key.team": "Team",
+        "tui.cmd.board": "Fallliste",
+        "tui.cmd.board_help": "Wo steht mein Kunde? Alle Fälle mit Filter",
+        "tui.cmd.followups": "Wiedervorlagen",
+        "tui.cmd.followups_help": "Meine Wiedervorlagen, überfällige und ruhende Fälle",
+        "tui.cmd.inbox": "Eingang",
+        "tui.cmd.inbox_help": "Übergaben, Rückfragen und Rückmeldungen",
+        "tui.cmd.new_case": "Neuer Fall",
+        "tui.cmd.new_case_help": "Erfassung und Bedarfsermittlung",
+        "tui.board.title": "Wo steht mein Kunde?",
+        "tui.board.search": "Suche:",
+        "tui.board.search_hint": "Name, Kundennummer oder BG-Nummer (/)",
+        "tui.board.columns": "   Name / Kd-Nr. / Stufe / am Zug / Tage / nächste WV",
+        "tui.board.n_of_n": "{n} von {total} Fällen",
+        "tui.board.f_mine": "meine",
+        "tui.pick.stage": "Stufe wählen",
+        "tui.pick.all": "Alle Stufen",
+        "tui.prompt.hint": "Enter übernimmt, Esc bricht ab.",
+        "tui.intake.new": "Neuer Fall: Erfassung und Bedarf",
+        "tui.intake.edit": "Erfassung und Bedarf ändern",
+        "tui.intake.fix": "Bitte korrigieren: {fields}",
+        "tui.move.title": "Nächster Schritt (jetzt: {stage})",
+        "tui.move.hint": "Enter wählt; Pflichtangaben ausfüllen, Enter oder F10 führt aus; Esc bricht ab.",
+        "tui.move.course_title": "Maßnahme (Titel)",
+        "tui.move.reason": "Abbruchgrund",
+        "tui.move.note": "Notiz",
+        "tui.move.query": "  Rückfrage an das Jobcenter",
+        "tui.move.query_text": "Rückfrage: was fehlt oder ist unklar?",
+        "tui.obst.title": "Hemmnisse (Handlungsbedarfe nach 4PM)",
+        "tui.obst.code": "Code",
+        "tui.obst.label": "Hemmnis",
+        "tui.obst.service": "Stelle",
+        "tui.obst.review": "Prüfen am",
+        "tui.obst.review_prompt": "Prüfdatum (TT.MM.JJJJ)",
+        "tui.obst.service_prompt": "Zuständige Stelle",
+        "tui.obst.first_add": "Hemmnis zuerst mit Enter erfassen.",
+        "tui.obst.art9_shown": "Besonders geschützte Hemmnisse (Art. 9 DSGVO) sind eingeblendet.",
+        "tui.obst.art9_hint": "a blendet sie ein",
+        "tui.handover.title": "Übergabe an die Agentur für Arbeit",
+        "tui.handover.dataset": "Mindestdatensatz",
+        "tui.handover.basis": "Einwilligung / Rechtsgrundlage",
+        "tui.handover.basis_ok": "Einwilligung oder § 69 SGB X erfasst",
+        "tui.handover.can_send": "Vollständig: s sendet die Übergabe.",
+        "tui.handover.waiting": "Übergeben; wartet auf Quittung der Agentur (a quittiert, r fragt zurück).",
+        "tui.handover.move_ready": "Vollständig: s setzt „Übergabe vorbereitet“ und sendet.",
+        "tui.handover.feedback": "Rückmeldungen der Agentur",
+        "tui.handover.status.sent": "gesendet",
+        "tui.handover.status.accepted": "quittiert",
+        "tui.handover.status.query": "Rückfrage",
+        "tui.handover.status.returned": "zurückgegeben",
+        "tui.inbox.title": "Eingang",
+        "tui.inbox.what": "Art",
+        "tui.inbox.detail": "Details",
+        "tui.inbox.received": "Übergabe erhalten",
+        "tui.inbox.queries": "Rückfrage",
+        "tui.inbox.counts": "{received} Übergabe(n) zu quittieren · {queries} Rückfrage(n) · {feedback} Rückmeldung(en) (14 Tage)",
+        "tui.channel.shared_system": "gemeinsames System",
+        "tui.channel.file_export": "Austauschdatei",
+        "tui.channel.post": "Post",
+        "tui.channel.email": "E-Mail",
+        "tui.conf.title": "Fallkonferenz",
+        "tui.conf.variant": "Variante",
+        "tui.conf.variant.fallbesprechung": "Fallbesprechung JC–AA (ohne Person, § 69 SGB X)",
+        "tui.conf.variant.ohne_person": "Fallkonferenz mit Dritten, ohne Person (Einwilligung)",
+        "tui.conf.variant.mit_person": "Fallkonferenz mit der Person (Einwilligung)",
+        "tui.conf.gate_69": "Bilaterale Fallbesprechung: nur Erforderliches, möglichst pseudonymisiert.",
+        "tui.conf.gate_consent": "Gültige Einwilligung für Fallkonferenzen liegt vor.",
+        "tui.conf.participants": "Teilnehmende (je Zeile: Name; Rolle; Organisation)",
+        "tui.conf.agenda": "Tagesordnung",
+        "tui.conf.decisions": "Entscheidungen (je Zeile: Code; verantwortlich; TT.MM.JJJJ) – jede wird eine Wiedervorlage",
+        "tui.conf.decision_codes": "Codes: ",
+        "tui.conf.dissent": "Abweichende Meinungen (auch der Person)",
+        "tui.conf.next_review": "Nächster Prüftermin",
+        "tui.conf.saved": "Fallkonferenz gespeichert; Wiedervorlagen angelegt.",
+        "tui.agenda.purpose_consent": "Zweck und Einwilligung (was darf mit wem besprochen werden)",
+        "tui.agenda.status": "Stand: Stufe, letzte Ereignisse, offene Aufgaben",
+        "tui.agenda.obstacles": "Hemmnisse: Status je Punkt, was hat sich geändert",
+        "tui.agenda.options": "Optionen: weiter, anpassen, pausieren, Alternative, Reha-Prüfung",
+        "tui.agenda.decisions": "Entscheidungen: wer macht was bis wann",
+        "tui.agenda.inform_person": "Information der Person (falls abwesend)",
+        "tui.agenda.next_review": "Nächster Prüftermin",
+        "tui.decision.continue_as_planned": "Weiter wie geplant",
+        "tui.decision.adjust_training": "Maßnahme anpassen",
+        "tui.decision.pause_and_stabilise": "Pausieren und stabilisieren (§ 16a zuerst)",
+        "tui.decision.new_aptitude_check": "Neue Eignungsfeststellung",
+        "tui.decision.switch_to_reha_track": "Wechsel ins Reha-Verfahren",
+        "tui.decision.alternative_instrument": "Anderes Instrument",
+        "tui.decision.close_with_reason": "Abschluss mit Grund",
+        "tui.consent.given": "erteilt {date}",
+        "tui.consent.revoked": "widerrufen {date}",
+        "tui.task.prompt": "Wiedervorlage: Aufgabe; fällig am",
+        "tui.task.placeholder": "Unterlagen anfordern; 15.12.2026",
+        "tui.fu.title": "Wiedervorlagen und „Niemand geht verloren“",
+        "tui.fu.what": "Art",
+        "tui.fu.owner": "wer / Stufe",
+        "tui.fu.detail": "Aufgabe / Regel",
+        "tui.fu.mine": "meine",
+        "tui.fu.team": "Team",
+        "tui.fu.counts": "Wiedervorlagen ({scope}): {tasks}, davon {overdue} überfällig · {cases} Fälle mit Timer-Warnung",
+        "tui.help.board": "## Fallliste\n\nEine Zeile je Fall: Timer (!! überfällig, ! Warnung, ~ ruht), Name, Kundennummer, Stufe, wer am Zug ist, Tage in der Stufe, nächste Wiedervorlage.\n\n**/** Suche · **m** meine · **o** überfällig/ruhend · **a** Jobcenter/Agentur · **f** Stufe · **n** neuer Fall · **w** Wiedervorlagen · **i** Eingang · **s** Steuerung · **Enter** öffnen · **ctrl+p** alle Befehle",
+        "tui.help.detail": "## Fall\n\n**g** nächster Schritt (mit Begründung, wenn nicht erlaubt) · **e** Erfassung · **h** Hemmnisse · **u** Übergabe · **k** Fallkonferenz · **i** Einwilligungen · **w** Wiedervorlage · **c** Kontakt · **p** Übergabebogen drucken (PDF) · **P** Fallkonferenz-Protokoll drucken · **y** Kundennummer kopieren · **Esc** zurück",
+        "tui.help.intake": "## Erfassung\n\nFelder werden beim Tippen geprüft; Fehler stehen unter dem Feld. **ctrl+s/F10** speichert, **Esc** verwirft. Bei Fehlern bleibt alles Eingegebene stehen.",
+        "tui.help.move": "## Nächster Schritt\n\n✓ erlaubt, ✗ nicht erlaubt (Grund dahinter). Enter wählt; Pflichtangaben ausfüllen; Enter/F10 führt aus.",
+        "tui.help.obstacles": "## Hemmnisse\n\n**Enter/Leertaste** erfasst bzw. schaltet den Status weiter · **r** Prüfdatum · **v** zuständige Stelle · **a** Art.-9-Hemmnisse ein-/ausblenden",
+        "tui.help.handover": "## Übergabe\n\nMindestdatensatz und Einwilligung werden vor dem Senden geprüft. **s** senden · **a** quittieren (Agentur) · **r** Rückfrage (Agentur)",
+        "tui.help.inbox": "## Eingang\n\nAgentur: Übergaben quittieren (**a**) oder zurückfragen (**r**). Jobcenter: Rückfragen beantworten, Rückmeldungen lesen. **Enter** öffnet den Fall.",
+        "tui.help.conference": "## Fallkonferenz\n\nVariante wählen (die Einwilligung wird geprüft), Teilnehmende und Entscheidungen je Zeile. Jede Entscheidung erzeugt eine Wiedervorlage. **ctrl+s/F10** speichert.",
+        "tui.help.followups": "## Wiedervorlagen\n\nÜberfällige zuerst; darunter Fälle mit Timer-Warnung. **t** meine/Team · **d** erledigt · **Enter** Fall öffnen",
+        "tui.event.case_created": "Fall angelegt",
+        "tui.event.intake_updated": "Angaben geändert",
+        "tui.event.obstacle_added": "Hemmnis erfasst",
+        "tui.event.obstacle_updated": "Hemmnis fortgeschrieben",
+        "tui.event.consent_recorded": "Einwilligung erfasst",
+        "tui.event.consent_revoked": "Einwilligung widerrufen",
+        "tui.event.handover_sent": "Übergabe gesendet",
+        "tui.event.handover_received": "Übergabe quittiert",
+        "tui.event.handover_query": "Rückfrage zur Übergabe",
+        "tui.event.appointment_set": "Beratungstermin vereinbart",
+        "tui.event.counselling_result": "Beratungsergebnis",
+        "tui.event.voucher_issued": "Bildungsgutschein ausgegeben",
+        "tui.event.voucher_expired": "Bildungsgutschein verfallen",
+        "tui.event.enrolment_approved": "Maßnahme bewilligt",
+        "tui.event.course_started": "Maßnahme begonnen",
+        "tui.event.dropout": "Maßnahme abgebrochen",
+        "tui.event.course_completed": "Maßnahme beendet",
+        "tui.event.integration": "Integration",
+        "tui.event.case_closed": "Fall abgeschlossen",
+        "tui.event.conference_held": "Fallkonferenz",
+        "tui.event.task_created": "Wiedervorlage angelegt",
+        "tui.event.task_done": "Wiedervorlage erledigt",
+        "tui.event.contact": "Kontakt",
+    }
+)
+EN.update(
+    {
+        "tui.obst.referred": "referred on",
+        "tui.fu.days": "{days} d ago",
+        "tui.loading": "Loading …",
+        "tui.saved": "Saved.",
+        "tui.moved": "Step done.",
+        "tui.created": "Case {ref} created.",
+        "tui.copied": "Kundennummer copied to the clipboard (OSC 52).",
+        "tui.contact_recorded": "Contact recorded.",
+        "tui.task_added": "Follow-up created.",
+        "tui.key.help": "Help",
+        "tui.key.quit": "Quit",
+        "tui.key.board": "Cases",
+        "tui.key.followups": "Follow-ups",
+        "tui.key.inbox": "Inbox",
+        "tui.key.open": "Open",
+        "tui.key.search": "Search",
+        "tui.key.mine": "Mine",
+        "tui.key.timer": "Overdue/stalled",
+        "tui.key.side": "JC/AA",
+        "tui.key.stage": "Stage",
+        "tui.key.new": "New case",
+        "tui.key.reload": "Reload",
+        "tui.key.cancel": "Cancel",
+        "tui.key.save": "Save",
+        "tui.key.back": "Back",
+        "tui.key.move": "Step",
+        "tui.key.edit": "Intake",
+        "tui.key.obstacles": "Obstacles",
+        "tui.key.handover": "Handover",
+        "tui.key.conference": "Case conference",
+        "tui.key.task": "Follow-up",
+        "tui.key.contact": "Contact",
+        "tui.key.copy": "Copy cust. no.",
+        "tui.key.status": "Status",
+        "tui.key.review": "Review date",
+        "tui.key.service": "Service",
+        "tui.key.art9": "Show Art. 9",
+        "tui.key.send": "Send",
+        "tui.key.ack": "Acknowledge",
+        "tui.key.query": "Query",
+        "tui.key.done": "Done",
+        "tui.key.team": "Team",
+        "tui.cmd.board": "Cases",
+        "tui.cmd.board_help": "Where is my client? All cases with filters",
+        "tui.cmd.followups": "Follow-ups",
+        "tui.cmd.followups_help": "My follow-ups, overdue and stalled cases",
+        "tui.cmd.inbox": "Inbox",
+        "tui.cmd.inbox_help": "Handovers, queries and feedback",
+        "tui.cmd.new_case": "New case",
+        "tui.cmd.new_case_help": "Intake and need assessment",
+        "tui.board.title": "Where is my client?",
+        "tui.board.search": "Search:",
+        "tui.board.search_hint": "Name, Kundennummer or BG-Nummer (/)",
+        "tui.board.columns": "   Name / cust. no. / stage / to act / days / next f/u",
+        "tui.board.n_of_n": "{n} of {total} cases",
+        "tui.board.f_mine": "mine",
+        "tui.pick.stage": "Choose stage",
+        "tui.pick.all": "All stages",
+        "tui.prompt.hint": "Enter accepts, Esc cancels.",
+        "tui.intake.new": "New case: intake and need",
+        "tui.intake.edit": "Change intake and need",
+        "tui.intake.fix": "Please correct: {fields}",
+        "tui.move.title": "Next step (now: {stage})",
+        "tui.move.hint": "Enter picks; fill in required data, Enter or F10 executes; Esc cancels.",
+        "tui.move.course_title": "Course (title)",
+        "tui.move.reason": "Dropout reason",
+        "tui.move.note": "Note",
+        "tui.move.query": "  Query back to the Jobcenter",
+        "tui.move.query_text": "Query: what is missing or unclear?",
+        "tui.obst.title": "Obstacles (4PM needs for action)",
+        "tui.obst.code": "Code",
+        "tui.obst.label": "Obstacle",
+        "tui.obst.service": "Service",
+        "tui.obst.review": "Review on",
+        "tui.obst.review_prompt": "Review date (DD.MM.YYYY)",
+        "tui.obst.service_prompt": "Responsible service",
+        "tui.obst.first_add": "Record the obstacle with Enter first.",
+        "tui.obst.art9_shown": "Specially protected obstacles (Art. 9 GDPR) are shown.",
+        "tui.obst.art9_hint": "a shows them",
+        "tui.handover.title": "Handover to the Agentur für Arbeit",
+        "tui.handover.dataset": "Minimum data set",
+        "tui.handover.basis": "Consent / legal basis",
+        "tui.handover.basis_ok": "Consent or § 69 SGB X recorded",
+        "tui.handover.can_send": "Complete: s sends the handover.",
+        "tui.handover.waiting": "Handed over; waiting for the Agentur's acknowledgement (a acknowledges, r queries).",
+        "tui.handover.move_ready": "Complete: s marks “ready for handover” and sends.",
+        "tui.handover.feedback": "Feedback from the Agentur",
+        "tui.handover.status.sent": "sent",
+        "tui.handover.status.accepted": "acknowledged",
+        "tui.handover.status.query": "query",
+        "tui.handover.status.returned": "returned",
+        "tui.inbox.title": "Inbox",
+        "tui.inbox.what": "Kind",
+        "tui.inbox.detail": "Details",
+        "tui.inbox.received": "Handover received",
+        "tui.inbox.queries": "Query",
+        "tui.inbox.counts": "{received} handover(s) to acknowledge · {queries} query(ies) · {feedback} feedback event(s) (14 days)",
+        "tui.channel.shared_system": "shared system",
+        "tui.channel.file_export": "exchange file",
+        "tui.channel.post": "post",
+        "tui.channel.email": "e-mail",
+        "tui.conf.title": "Case conference",
+        "tui.conf.variant": "Variant",
+        "tui.conf.variant.fallbesprechung": "JC–AA case discussion (without the person, § 69 SGB X)",
+        "tui.conf.variant.ohne_person": "Conference with third parties, without the person (consent)",
+        "tui.conf.variant.mit_person": "Conference with the person (consent)",
+        "tui.conf.gate_69": "Bilateral discussion: only what is necessary, pseudonymised where possible.",
+        "tui.conf.gate_consent": "Valid consent for case conferences on record.",
+        "tui.conf.participants": "Participants (one per line: name; role; organisation)",
+        "tui.conf.agenda": "Agenda",
+        "tui.conf.decisions": "Decisions (one per line: code; owner; DD.MM.YYYY) – each becomes a follow-up",
+        "tui.conf.decision_codes": "Codes: ",
+        "tui.conf.dissent": "Dissent (including the person's view)",
+        "tui.conf.next_review": "Next review",
+        "tui.conf.saved": "Case conference saved; follow-ups created.",
+        "tui.agenda.purpose_consent": "Purpose and consent (what may be discussed with whom)",
+        "tui.agenda.status": "Status: stage, recent events, open tasks",
+        "tui.agenda.obstacles": "Obstacles: status per item, what changed",
+        "tui.agenda.options": "Options: continue, adjust, pause, alternative, Reha check",
+        "tui.agenda.decisions": "Decisions: who does what by when",
+        "tui.agenda.inform_person": "Informing the person (if absent)",
+        "tui.agenda.next_review": "Next review date",
+        "tui.decision.continue_as_planned": "Continue as planned",
+        "tui.decision.adjust_training": "Adjust training",
+        "tui.decision.pause_and_stabilise": "Pause and stabilise (§ 16a first)",
+        "tui.decision.new_aptitude_check": "New aptitude check",
+        "tui.decision.switch_to_reha_track": "Switch to Reha track",
+        "tui.decision.alternative_instrument": "Alternative instrument",
+        "tui.decision.close_with_reason": "Close with reason",
+        "tui.consent.given": "given {date}",
+        "tui.consent.revoked": "revoked {date}",
+        "tui.task.prompt": "Follow-up: task; due on",
+        "tui.task.placeholder": "Request documents; 15.12.2026",
+        "tui.fu.title": "Follow-ups and “nobody gets lost”",
+        "tui.fu.what": "Kind",
+        "tui.fu.owner": "who / stage",
+        "tui.fu.detail": "Task / rule",
+        "tui.fu.mine": "mine",
+        "tui.fu.team": "team",
+        "tui.fu.counts": "Follow-ups ({scope}): {tasks}, {overdue} overdue · {cases} cases with timer warnings",
+        "tui.help.board": "## Cases\n\nOne line per case: timer (!! overdue, ! warning, ~ stalled), name, Kundennummer, stage, who acts, days in stage, next follow-up.\n\n**/** search · **m** mine · **o** overdue/stalled · **a** Jobcenter/Agentur · **f** stage · **n** new case · **w** follow-ups · **i** inbox · **s** steering · **Enter** open · **ctrl+p** all commands",
+        "tui.help.detail": "## Case\n\n**g** next step (with reasons when refused) · **e** intake · **h** obstacles · **u** handover · **k** case conference · **i** consents · **w** follow-up · **c** contact · **p** print handover sheet (PDF) · **P** print case conference protocol · **y** copy Kundennummer · **Esc** back",
+        "tui.help.intake": "## Intake\n\nFields are checked as you type; errors show under the field. **ctrl+s/F10** saves, **Esc** discards. On errors everything typed stays.",
+        "tui.help.move": "## Next step\n\n✓ allowed, ✗ refused (reason follows). Enter picks; fill in required data; Enter/F10 executes.",
+        "tui.help.obstacles": "## Obstacles\n\n**Enter/space** records or advances the status · **r** review date · **v** responsible service · **a** show/hide Art. 9 obstacles",
+        "tui.help.handover": "## Handover\n\nThe minimum data set and consent are checked before sending. **s** send · **a** acknowledge (Agentur) · **r** query (Agentur)",
+        "tui.help.inbox": "## Inbox\n\nAgentur: acknowledge (**a**) or query (**r**) handovers. Jobcenter: answer queries, read feedback. **Enter** opens the case.",
+        "tui.help.conference": "## Case conference\n\nChoose the variant (consent is checked), participants and decisions one per line. Each decision creates a follow-up. **ctrl+s/F10** saves.",
+        "tui.help.followups": "## Follow-ups\n\nOverdue first; below, cases with timer warnings. **t** mine/team · **d** done · **Enter** open case",
+        "tui.event.case_created": "Case created",
+        "tui.event.intake_updated": "Details changed",
+        "tui.event.obstacle_added": "Obstacle recorded",
+        "tui.event.obstacle_updated": "Obstacle updated",
+        "tui.event.consent_recorded": "Consent recorded",
+        "tui.event.consent_revoked": "Consent revoked",
+        "tui.event.handover_sent": "Handover sent",
+        "tui.event.handover_received": "Handover acknowledged",
+        "tui.event.handover_query": "Query on handover",
+        "tui.event.appointment_set": "Appointment set",
+        "tui.event.counselling_result": "Counselling result",
+        "tui.event.voucher_issued": "Bildungsgutschein issued",
+        "tui.event.voucher_expired": "Bildungsgutschein expired",
+        "tui.event.enrolment_approved": "Course approved",
+        "tui.event.course_started": "Course started",
+        "tui.event.dropout": "Dropped out",
+        "tui.event.course_completed": "Course completed",
+        "tui.event.integration": "Integration",
+        "tui.event.case_closed": "Case closed",
+        "tui.event.conference_held": "Case conference",
+        "tui.event.task_created": "Follow-up created",
+        "tui.event.task_done": "Follow-up done",
+        "tui.event.contact": "Contact",
+    }
+)
 
-DE.update({'err.sync_no_url': 'Kein Server konfiguriert ([sync] url in der Konfiguration).', 'err.sync_no_token': 'Kein API-Token: WBTUI_TOKEN setzen oder „wbtui sync login“ (Token über die Standardeingabe).', 'err.sync_bad_token': 'Das sieht nicht wie ein wbtui-Token aus (wbt_…).', 'err.sync_auth': 'Der Server lehnt das Token ab (ungültig, abgelaufen oder widerrufen).', 'err.sync_forbidden': 'Der Server verweigert diesen Zugriff.', 'err.sync_http': 'Der Server antwortet mit Fehler {status}; ausstehende Änderungen bleiben erhalten.', 'err.sync_bad_response': 'Unvollständige Antwort des Servers; ausstehende Änderungen bleiben erhalten.', 'err.sync_upgrade': 'Der Server erwartet eine andere wbtui-Version; bitte aktualisieren. Ausstehende Änderungen bleiben erhalten.', 'err.sync_offline': 'Server nicht erreichbar ({detail}); weiter offline, nichts geht verloren.', 'err.srv_exists': 'Gibt es schon: {what}', 'err.srv_unknown': 'Unbekannt: {what}', 'cfg.url': 'muss mit http:// oder https:// beginnen', 'cli.sync_initial': 'Erster Abgleich: {n} vorhandene Datensätze werden übertragen.', 'cli.sync_progress': '{phase}: {n}', 'cli.sync_phase.push': 'gesendet', 'cli.sync_phase.pull': 'empfangen', 'cli.sync_done': 'Abgleich fertig: {pushed} gesendet, {rejected} abgelehnt, {pulled} empfangen, {grants} neue Übergabe(n), {conflicts} Konflikt(e).', 'cli.sync_token_saved': 'Token gespeichert (0600): {path}', 'cli.sync_status': 'Abgleich {enabled}: {pending} ausstehend, {rejected} abgelehnt, {conflicts} Konflikt(e); zuletzt gesendet {last_push_at}, empfangen {last_pull_at}', 'cli.srv_created': 'Angelegt: {what} ({id})', 'cli.srv_token': 'Token {id}, gültig {days} Tage. Es wird nur jetzt angezeigt.', 'cli.srv_revoked': 'Token {id} widerrufen.'})
-EN.update({'err.sync_no_url': 'No server configured ([sync] url in the configuration).', 'err.sync_no_token': 'No API token: set WBTUI_TOKEN or run “wbtui sync login” (token on standard input).', 'err.sync_bad_token': 'That does not look like a wbtui token (wbt_…).', 'err.sync_auth': 'The server refuses the token (invalid, expired or revoked).', 'err.sync_forbidden': 'The server refuses this access.', 'err.sync_http': 'The server answered with error {status}; pending changes are kept.', 'err.sync_bad_response': 'Incomplete answer from the server; pending changes are kept.', 'err.sync_upgrade': 'The server expects another wbtui version; please update. Pending changes are kept.', 'err.sync_offline': 'Server not reachable ({detail}); working offline, nothing is lost.', 'err.srv_exists': 'Already exists: {what}', 'err.srv_unknown': 'Unknown: {what}', 'cfg.url': 'must start with http:// or https://', 'cli.sync_initial': 'First sync: {n} existing records will be uploaded.', 'cli.sync_progress': '{phase}: {n}', 'cli.sync_phase.push': 'sent', 'cli.sync_phase.pull': 'received', 'cli.sync_done': 'Sync done: {pushed} sent, {rejected} rejected, {pulled} received, {grants} new handover(s), {conflicts} conflict(s).', 'cli.sync_token_saved': 'Token saved (0600): {path}', 'cli.sync_status': 'Sync {enabled}: {pending} pending, {rejected} rejected, {conflicts} conflict(s); last sent {last_push_at}, received {last_pull_at}', 'cli.srv_created': 'Created: {what} ({id})', 'cli.srv_token': 'Token {id}, valid {days} days. It is shown only now.', 'cli.srv_revoked': 'Token {id} revoked.'})
+DE.update(
+    {
+        "err.sync_no_url": "Kein Server konfiguriert ([sync] url in der Konfiguration).",
+        "err.sync_no_token": "Kein API-Token: WBTUI_TOKEN setzen oder „wbtui sync login“ (Token über die Standardeingabe).",
+        "err.sync_bad_token": "Das sieht nicht wie ein wbtui-Token aus (wbt_…).",
+        "err.sync_auth": "Der Server lehnt das Token ab (ungültig, abgelaufen oder widerrufen).",
+        "err.sync_forbidden": "Der Server verweigert diesen Zugriff.",
+        "err.sync_http": "Der Server antwortet mit Fehler {status}; ausstehende Änderungen bleiben erhalten.",
+        "err.sync_bad_response": "Unvollständige Antwort des Servers; ausstehende Änderungen bleiben erhalten.",
+        "err.sync_upgrade": "Der Server erwartet eine andere wbtui-Version; bitte aktualisieren. Ausstehende Änderungen bleiben erhalten.",
+        "err.sync_offline": "Server nicht erreichbar ({detail}); weiter offline, nichts geht verloren.",
+        "err.srv_exists": "Gibt es schon: {what}",
+        "err.srv_unknown": "Unbekannt: {what}",
+        "cfg.url": "muss mit http:// oder https:// beginnen",
+        "cli.sync_initial": "Erster Abgleich: {n} vorhandene Datensätze werden übertragen.",
+        "cli.sync_progress": "{phase}: {n}",
+        "cli.sync_phase.push": "gesendet",
+        "cli.sync_phase.pull": "empfangen",
+        "cli.sync_done": "Abgleich fertig: {pushed} gesendet, {rejected} abgelehnt, {pulled} empfangen, {grants} neue Übergabe(n), {conflicts} Konflikt(e).",
+        "cli.sync_token_saved": "Token gespeichert (0600): {path}",
+        "cli.sync_status": "Abgleich {enabled}: {pending} ausstehend, {rejected} abgelehnt, {conflicts} Konflikt(e); zuletzt gesendet {last_push_at}, empfangen {last_pull_at}",
+        "cli.srv_created": "Angelegt: {what} ({id})",
+        "cli.srv_token": "Token {id}, gültig {days} Tage. Es wird nur jetzt angezeigt.",
+        "cli.srv_revoked": "Token {id} widerrufen.",
+    }
+)
+EN.update(
+    {
+        "err.sync_no_url": "No server configured ([sync] url in the configuration).",
+        "err.sync_no_token": "No API token: set WBTUI_TOKEN or run “wbtui sync login” (token on standard input).",
+        "err.sync_bad_token": "That does not look like a wbtui token (wbt_…).",
+        "err.sync_auth": "The server refuses the token (invalid, expired or revoked).",
+        "err.sync_forbidden": "The server refuses this access.",
+        "err.sync_http": "The server answered with error {status}; pending changes are kept.",
+        "err.sync_bad_response": "Incomplete answer from the server; pending changes are kept.",
+        "err.sync_upgrade": "The server expects another wbtui version; please update. Pending changes are kept.",
+        "err.sync_offline": "Server not reachable ({detail}); working offline, nothing is lost.",
+        "err.srv_exists": "Already exists: {what}",
+        "err.srv_unknown": "Unknown: {what}",
+        "cfg.url": "must start with http:// or https://",
+        "cli.sync_initial": "First sync: {n} existing records will be uploaded.",
+        "cli.sync_progress": "{phase}: {n}",
+        "cli.sync_phase.push": "sent",
+        "cli.sync_phase.pull": "received",
+        "cli.sync_done": "Sync done: {pushed} sent, {rejected} rejected, {pulled} received, {grants} new handover(s), {conflicts} conflict(s).",
+        "cli.sync_token_saved": "Token saved (0600): {path}",
+        "cli.sync_status": "Sync {enabled}: {pending} pending, {rejected} rejected, {conflicts} conflict(s); last sent {last_push_at}, received {last_pull_at}",
+        "cli.srv_created": "Created: {what} ({id})",
+        "cli.srv_token": "Token {id}, valid {days} days. It is shown only now.",
+        "cli.srv_revoked": "Token {id} revoked.",
+    }
+)
 
-DE.update({'tui.key.sync': 'Abgleichen', 'tui.key.conflicts': 'Konflikte', 'tui.key.keep': 'Behalten', 'tui.key.take_lost': 'Anderen Wert übernehmen', 'tui.cmd.sync': 'Jetzt abgleichen', 'tui.cmd.sync_help': 'Mit dem zentralen Server synchronisieren (F5)', 'tui.cmd.conflicts': 'Konflikte prüfen', 'tui.cmd.conflicts_help': 'Gleichzeitige Änderungen und abgelehnte Schreibvorgänge (F6)', 'tui.sync.no_token': 'Abgleich: kein Token', 'tui.sync.never': 'noch nicht', 'tui.sync.online': 'online', 'tui.sync.offline': 'offline', 'tui.sync.line': '⇅ {state} · {pending} ausstehend · zuletzt {last} · {conflicts} Konflikt(e)', 'tui.sync.new_handovers': '{n} neue Übergabe(n) eingegangen.', 'tui.conflicts.title': 'Konflikte aus dem Abgleich', 'tui.conflicts.kind': 'Art', 'tui.conflicts.field': 'Feld', 'tui.conflicts.kept': 'Beibehalten', 'tui.conflicts.lost': 'Unterlegen', 'tui.conflicts.count': '{n} offene Konflikt(e)', 'tui.conflicts.kind.concurrent_edit': 'gleichzeitig geändert', 'tui.conflicts.kind.rejected_write': 'vom Server abgelehnt', 'tui.conflicts.kind.access_lost': 'Zugriff entzogen', 'tui.conflicts.only_keep': 'Hier nur „Behalten“ möglich; den anderen Wert bitte von Hand übertragen.', 'tui.help.conflicts': '## Konflikte\n\nJe Zeile der beibehaltene und der unterlegene Wert. **k** behalten · **l** anderen Wert übernehmen (neuer Schreibvorgang)'})
-EN.update({'tui.key.sync': 'Sync', 'tui.key.conflicts': 'Conflicts', 'tui.key.keep': 'Keep', 'tui.key.take_lost': 'Take other value', 'tui.cmd.sync': 'Sync now', 'tui.cmd.sync_help': 'Synchronise with the central server (F5)', 'tui.cmd.conflicts': 'Review conflicts', 'tui.cmd.conflicts_help': 'Concurrent edits and refused writes (F6)', 'tui.sync.no_token': 'Sync: no token', 'tui.sync.never': 'not yet', 'tui.sync.online': 'online', 'tui.sync.offline': 'offline', 'tui.sync.line': '⇅ {state} · {pending} pending · last {last} · {conflicts} conflict(s)', 'tui.sync.new_handovers': '{n} new handover(s) received.', 'tui.conflicts.title': 'Conflicts from sync', 'tui.conflicts.kind': 'Kind', 'tui.conflicts.field': 'Field', 'tui.conflicts.kept': 'Kept', 'tui.conflicts.lost': 'Lost', 'tui.conflicts.count': '{n} open conflict(s)', 'tui.conflicts.kind.concurrent_edit': 'edited concurrently', 'tui.conflicts.kind.rejected_write': 'refused by the server', 'tui.conflicts.kind.access_lost': 'access withdrawn', 'tui.conflicts.only_keep': 'Only “keep” is possible here; copy the other value by hand.', 'tui.help.conflicts': '## Conflicts\n\nEach row shows the kept and the lost value. **k** keep · **l** take the other value (a new write)'})
+DE.update(
+    {
+        "tui.key.sync": "Abgleichen",
+        "tui.key.conflicts": "Konflikte",
+        "tui.key.keep": "Behalten",
+        "tui.key.take_lost": "Anderen Wert übernehmen",
+        "tui.cmd.sync": "Jetzt abgleichen",
+        "tui.cmd.sync_help": "Mit dem zentralen Server synchronisieren (F5)",
+        "tui.cmd.conflicts": "Konflikte prüfen",
+        "tui.cmd.conflicts_help": "Gleichzeitige Änderungen und abgelehnte Schreibvorgänge (F6)",
+        "tui.sync.no_token": "Abgleich: kein Token",
+        "tui.sync.never": "noch nicht",
+        "tui.sync.online": "online",
+        "tui.sync.offline": "offline",
+        "tui.sync.line": "⇅ {state} · {pending} ausstehend · zuletzt {last} · {conflicts} Konflikt(e)",
+        "tui.sync.new_handovers": "{n} neue Übergabe(n) eingegangen.",
+        "tui.conflicts.title": "Konflikte aus dem Abgleich",
+        "tui.conflicts.kind": "Art",
+        "tui.conflicts.field": "Feld",
+        "tui.conflicts.kept": "Beibehalten",
+        "tui.conflicts.lost": "Unterlegen",
+        "tui.conflicts.count": "{n} offene Konflikt(e)",
+        "tui.conflicts.kind.concurrent_edit": "gleichzeitig geändert",
+        "tui.conflicts.kind.rejected_write": "vom Server abgelehnt",
+        "tui.conflicts.kind.access_lost": "Zugriff entzogen",
+        "tui.conflicts.only_keep": "Hier nur „Behalten“ möglich; den anderen Wert bitte von Hand übertragen.",
+        "tui.help.conflicts": "## Konflikte\n\nJe Zeile der beibehaltene und der unterlegene Wert. **k** behalten · **l** anderen Wert übernehmen (neuer Schreibvorgang)",
+    }
+)
+EN.update(
+    {
+        "tui.key.sync": "Sync",
+        "tui.key.conflicts": "Conflicts",
+        "tui.key.keep": "Keep",
+        "tui.key.take_lost": "Take other value",
+        "tui.cmd.sync": "Sync now",
+        "tui.cmd.sync_help": "Synchronise with the central server (F5)",
+        "tui.cmd.conflicts": "Review conflicts",
+        "tui.cmd.conflicts_help": "Concurrent edits and refused writes (F6)",
+        "tui.sync.no_token": "Sync: no token",
+        "tui.sync.never": "not yet",
+        "tui.sync.online": "online",
+        "tui.sync.offline": "offline",
+        "tui.sync.line": "⇅ {state} · {pending} pending · last {last} · {conflicts} conflict(s)",
+        "tui.sync.new_handovers": "{n} new handover(s) received.",
+        "tui.conflicts.title": "Conflicts from sync",
+        "tui.conflicts.kind": "Kind",
+        "tui.conflicts.field": "Field",
+        "tui.conflicts.kept": "Kept",
+        "tui.conflicts.lost": "Lost",
+        "tui.conflicts.count": "{n} open conflict(s)",
+        "tui.conflicts.kind.concurrent_edit": "edited concurrently",
+        "tui.conflicts.kind.rejected_write": "refused by the server",
+        "tui.conflicts.kind.access_lost": "access withdrawn",
+        "tui.conflicts.only_keep": "Only “keep” is possible here; copy the other value by hand.",
+        "tui.help.conflicts": "## Conflicts\n\nEach row shows the kept and the lost value. **k** keep · **l** take the other value (a new write)",
+    }
+)
 
-DE.update({'err.import_invalid': 'Übergabedatei abgelehnt, nichts angelegt ({n} Problem(e)):', 'err.import_unreadable': 'Datei {path} kann nicht gelesen werden ({detail}).', 'err.export_needs_handover': 'Für diesen Fall wurde noch keine Übergabe gesendet (wbtui handover send).', 'err.export_exists': 'Datei {path} gibt es schon (--force ersetzt sie).', 'err.import_case_exists': 'Fall {ref} gibt es hier schon.', 'cli.exported': 'Übergabedatei für Fall {ref} geschrieben: {path}', 'cli.imported': 'Übergabe als Fall {ref} eingelesen; bitte quittieren.', 'cli.import_again': 'Diese Übergabe wurde schon eingelesen (Fall {ref}); nichts geändert.', 'tui.event.handover_imported': 'Übergabedatei eingelesen'})
-EN.update({'err.import_invalid': 'Handover file refused, nothing created ({n} problem(s)):', 'err.import_unreadable': 'Cannot read file {path} ({detail}).', 'err.export_needs_handover': 'No handover was sent for this case yet (wbtui handover send).', 'err.export_exists': 'File {path} already exists (--force replaces it).', 'err.import_case_exists': 'Case {ref} already exists here.', 'cli.exported': 'Handover file for case {ref} written: {path}', 'cli.imported': 'Handover read in as case {ref}; please acknowledge.', 'cli.import_again': 'This handover was already read in (case {ref}); nothing changed.', 'tui.event.handover_imported': 'Handover file imported'})
+DE.update(
+    {
+        "err.import_invalid": "Übergabedatei abgelehnt, nichts angelegt ({n} Problem(e)):",
+        "err.import_unreadable": "Datei {path} kann nicht gelesen werden ({detail}).",
+        "err.export_needs_handover": "Für diesen Fall wurde noch keine Übergabe gesendet (wbtui handover send).",
+        "err.export_exists": "Datei {path} gibt es schon (--force ersetzt sie).",
+        "err.import_case_exists": "Fall {ref} gibt es hier schon.",
+        "cli.exported": "Übergabedatei für Fall {ref} geschrieben: {path}",
+        "cli.imported": "Übergabe als Fall {ref} eingelesen; bitte quittieren.",
+        "cli.import_again": "Diese Übergabe wurde schon eingelesen (Fall {ref}); nichts geändert.",
+        "tui.event.handover_imported": "Übergabedatei eingelesen",
+    }
+)
+EN.update(
+    {
+        "err.import_invalid": "Handover file refused, nothing created ({n} problem(s)):",
+        "err.import_unreadable": "Cannot read file {path} ({detail}).",
+        "err.export_needs_handover": "No handover was sent for this case yet (wbtui handover send).",
+        "err.export_exists": "File {path} already exists (--force replaces it).",
+        "err.import_case_exists": "Case {ref} already exists here.",
+        "cli.exported": "Handover file for case {ref} written: {path}",
+        "cli.imported": "Handover read in as case {ref}; please acknowledge.",
+        "cli.import_again": "This handover was already read in (case {ref}); nothing changed.",
+        "tui.event.handover_imported": "Handover file imported",
+    }
+)
 
-DE.update({'err.csv_too_large': 'Datei {path} ist größer als 5 MiB.', 'err.csv_empty': 'Datei {path} ist leer.', 'err.csv_columns': 'Unbekannte Spalte(n): {columns} (bekannt: {known})', 'err.csv_missing_column': 'Pflichtspalte fehlt: {column}', 'cli.csv_row': 'Zeile {line} ({kundennummer}): {status}: {messages}', 'cli.csv_status.error': 'Fehler', 'cli.csv_status.skipped': 'übersprungen', 'cli.csv_summary': '{dry}{created} angelegt, {valid} gültig, {skipped} übersprungen, {error} fehlerhaft.', 'cli.csv_dry': 'Probelauf: '})
-EN.update({'err.csv_too_large': 'File {path} is larger than 5 MiB.', 'err.csv_empty': 'File {path} is empty.', 'err.csv_columns': 'Unknown column(s): {columns} (known: {known})', 'err.csv_missing_column': 'Required column missing: {column}', 'cli.csv_row': 'Line {line} ({kundennummer}): {status}: {messages}', 'cli.csv_status.error': 'error', 'cli.csv_status.skipped': 'skipped', 'cli.csv_summary': '{dry}{created} created, {valid} valid, {skipped} skipped, {error} with errors.', 'cli.csv_dry': 'Dry run: '})
+DE.update(
+    {
+        "err.csv_too_large": "Datei {path} ist größer als 5 MiB.",
+        "err.csv_empty": "Datei {path} ist leer.",
+        "err.csv_columns": "Unbekannte Spalte(n): {columns} (bekannt: {known})",
+        "err.csv_missing_column": "Pflichtspalte fehlt: {column}",
+        "cli.csv_row": "Zeile {line} ({kundennummer}): {status}: {messages}",
+        "cli.csv_status.error": "Fehler",
+        "cli.csv_status.skipped": "übersprungen",
+        "cli.csv_summary": "{dry}{created} angelegt, {valid} gültig, {skipped} übersprungen, {error} fehlerhaft.",
+        "cli.csv_dry": "Probelauf: ",
+    }
+)
+EN.update(
+    {
+        "err.csv_too_large": "File {path} is larger than 5 MiB.",
+        "err.csv_empty": "File {path} is empty.",
+        "err.csv_columns": "Unknown column(s): {columns} (known: {known})",
+        "err.csv_missing_column": "Required column missing: {column}",
+        "cli.csv_row": "Line {line} ({kundennummer}): {status}: {messages}",
+        "cli.csv_status.error": "error",
+        "cli.csv_status.skipped": "skipped",
+        "cli.csv_summary": "{dry}{created} created, {valid} valid, {skipped} skipped, {error} with errors.",
+        "cli.csv_dry": "Dry run: ",
+    }
+)
 
 DE.update({"cli.report_written": "Bericht geschrieben: {path}"})
 EN.update({"cli.report_written": "Report written: {path}"})
@@ -476,189 +980,405 @@ EN.update({"err.no_conference": "No case conference recorded for this case yet."
 
 CATALOG = {"de": DE, "en": EN}
 
-DE.update({"err.pdf_font": "Die Schriftdatei {path} kann nicht gelesen werden ([documents] font in der Konfiguration).",
-           "err.pdf_needs_font": "Für Zeichen außerhalb von Windows-1252 (z. B. ł, ğ, кириллица) braucht das PDF eine Unicode-Schrift: [documents] font = \"…/DejaVuSans.ttf\" in der Konfiguration.",
-           "cfg.no_file": "Datei „{value}“ gibt es nicht",
-           "cli.document_written": "Dokument geschrieben: {path}"})
-EN.update({"err.pdf_font": "Cannot read the font file {path} ([documents] font in the configuration).",
-           "err.pdf_needs_font": "Characters outside Windows-1252 (e.g. ł, ğ, Cyrillic) need a Unicode font in the PDF: set [documents] font = \"…/DejaVuSans.ttf\" in the configuration.",
-           "cfg.no_file": "file “{value}” does not exist",
-           "cli.document_written": "Document written: {path}"})
+DE.update(
+    {
+        "err.pdf_font": "Die Schriftdatei {path} kann nicht gelesen werden ([documents] font in der Konfiguration).",
+        "err.pdf_needs_font": 'Für Zeichen außerhalb von Windows-1252 (z. B. ł, ğ, кириллица) braucht das PDF eine Unicode-Schrift: [documents] font = "…/DejaVuSans.ttf" in der Konfiguration.',
+        "cfg.no_file": "Datei „{value}“ gibt es nicht",
+        "cli.document_written": "Dokument geschrieben: {path}",
+    }
+)
+EN.update(
+    {
+        "err.pdf_font": "Cannot read the font file {path} ([documents] font in the configuration).",
+        "err.pdf_needs_font": 'Characters outside Windows-1252 (e.g. ł, ğ, Cyrillic) need a Unicode font in the PDF: set [documents] font = "…/DejaVuSans.ttf" in the configuration.',
+        "cfg.no_file": "file “{value}” does not exist",
+        "cli.document_written": "Document written: {path}",
+    }
+)
 DE.update({"err.pdf_needs_output": "Ein PDF wird in eine Datei geschrieben: -o DATEI.pdf angeben."})
 EN.update({"err.pdf_needs_output": "A PDF is written to a file: give -o FILE.pdf."})
 
-_VALUE_DE = {"value.umschulung": "Umschulung", "value.teilqualifizierung": "Teilqualifizierung", "value.externenpruefung": "Vorbereitung Externenprüfung",
-             "value.anpassung": "Anpassungsqualifizierung", "value.grundkompetenzen": "Grundkompetenzen", "value.hauptschulabschluss": "Nachholen des Hauptschulabschlusses",
-             "value.other": "Sonstiges", "value.vollzeit": "Vollzeit", "value.teilzeit": "Teilzeit", "value.integration": "für die Eingliederung notwendig",
-             "value.avert_unemployment": "drohende Arbeitslosigkeit abwenden", "value.missing_qualification": "fehlender Berufsabschluss"}
-_VALUE_EN = {"value.umschulung": "Retraining", "value.teilqualifizierung": "Partial qualification", "value.externenpruefung": "External exam preparation",
-             "value.anpassung": "Adaptation training", "value.grundkompetenzen": "Basic skills", "value.hauptschulabschluss": "Lower secondary certificate",
-             "value.other": "Other", "value.vollzeit": "Full time", "value.teilzeit": "Part time", "value.integration": "needed for integration",
-             "value.avert_unemployment": "avert imminent unemployment", "value.missing_qualification": "missing vocational qualification"}
+_VALUE_DE = {
+    "value.umschulung": "Umschulung",
+    "value.teilqualifizierung": "Teilqualifizierung",
+    "value.externenpruefung": "Vorbereitung Externenprüfung",
+    "value.anpassung": "Anpassungsqualifizierung",
+    "value.grundkompetenzen": "Grundkompetenzen",
+    "value.hauptschulabschluss": "Nachholen des Hauptschulabschlusses",
+    "value.other": "Sonstiges",
+    "value.vollzeit": "Vollzeit",
+    "value.teilzeit": "Teilzeit",
+    "value.integration": "für die Eingliederung notwendig",
+    "value.avert_unemployment": "drohende Arbeitslosigkeit abwenden",
+    "value.missing_qualification": "fehlender Berufsabschluss",
+}
+_VALUE_EN = {
+    "value.umschulung": "Retraining",
+    "value.teilqualifizierung": "Partial qualification",
+    "value.externenpruefung": "External exam preparation",
+    "value.anpassung": "Adaptation training",
+    "value.grundkompetenzen": "Basic skills",
+    "value.hauptschulabschluss": "Lower secondary certificate",
+    "value.other": "Other",
+    "value.vollzeit": "Full time",
+    "value.teilzeit": "Part time",
+    "value.integration": "needed for integration",
+    "value.avert_unemployment": "avert imminent unemployment",
+    "value.missing_qualification": "missing vocational qualification",
+}
 DE.update(_VALUE_DE)
 EN.update(_VALUE_EN)
-DE.update({"tui.key.print": "Drucken", "tui.key.print_protocol": "Protokoll drucken",
-           "tui.print.prompt": "Dokument speichern unter (.pdf oder .md; Datei wird 0600 angelegt)"})
-EN.update({"tui.key.print": "Print", "tui.key.print_protocol": "Print protocol",
-           "tui.print.prompt": "Save document as (.pdf or .md; file is created 0600)"})
-DE.update({"tui.key.steering": "Steuerung", "tui.cmd.team": "Steuerung (Teamleitung)",
-           "tui.cmd.team_help": "Wo stauen sich Fälle, wie lange dauert jeder Schritt (F7)",
-           "tui.team.title": "Steuerung: Fälle, Trichter, Dauern", "tui.team.status": "{total} Fälle · {overdue} mit überfälligem Timer · Zahlen aus der Zeitleiste",
-           "tui.team.stages": "Fälle je Stufe", "tui.team.funnel": "Trichter: Bedarf erkannt bis Integration (Anteil am Bedarf)",
-           "tui.team.durations": "Tage zwischen den Schritten (Balken: Median)", "tui.team.median_p90": "Median {median} · p90 {p90} · n={n}",
-           "tui.team.dropout": "Abbrüche", "tui.team.dropout_share": "Abbruchquote", "tui.team.dropout_line": "{share} ({dropped} von {started} Eintritten)",
-           "tui.team.overdue": "Überfällig je Timer-Regel", "tui.team.months": "Je Monat (letzte {n}): Zugänge und Maßnahmeeintritte",
-           "tui.team.new": "neu", "tui.team.started": "Eintritt", "tui.team.offices": "Fälle je Jobcenter",
-           "tui.help.team": "## Steuerung\n\nZahlen aus der Zeitleiste aller Fälle dieses Bestands: Fälle je Stufe, Trichter, Median und p90 der Tage zwischen Übergabe, Beratung, Bildungsgutschein und Eintritt, Abbruchquote, überfällige Timer, Monate. Exporte mit `wbtui report` (kleine Zellen unterdrückt). **r** neu berechnen · **Esc** zurück"})
-EN.update({"tui.key.steering": "Steering", "tui.cmd.team": "Steering (team lead)",
-           "tui.cmd.team_help": "Where cases pile up, how long each step takes (F7)",
-           "tui.team.title": "Steering: cases, funnel, durations", "tui.team.status": "{total} cases · {overdue} with an overdue timer · figures from the timeline",
-           "tui.team.stages": "Cases per stage", "tui.team.funnel": "Funnel: need identified to integration (share of need)",
-           "tui.team.durations": "Days between steps (bar: median)", "tui.team.median_p90": "median {median} · p90 {p90} · n={n}",
-           "tui.team.dropout": "Dropouts", "tui.team.dropout_share": "Dropout share", "tui.team.dropout_line": "{share} ({dropped} of {started} starts)",
-           "tui.team.overdue": "Overdue per timer rule", "tui.team.months": "Per month (last {n}): new cases and course starts",
-           "tui.team.new": "new", "tui.team.started": "start", "tui.team.offices": "Cases per Jobcenter",
-           "tui.help.team": "## Steering\n\nFigures from the timeline of all cases in this store: cases per stage, funnel, median and p90 days between handover, counselling, voucher and course start, dropout share, overdue timers, months. Exports with `wbtui report` (small cells suppressed). **r** recompute · **Esc** back"})
+DE.update(
+    {
+        "tui.key.print": "Drucken",
+        "tui.key.print_protocol": "Protokoll drucken",
+        "tui.print.prompt": "Dokument speichern unter (.pdf oder .md; Datei wird 0600 angelegt)",
+    }
+)
+EN.update(
+    {
+        "tui.key.print": "Print",
+        "tui.key.print_protocol": "Print protocol",
+        "tui.print.prompt": "Save document as (.pdf or .md; file is created 0600)",
+    }
+)
+DE.update(
+    {
+        "tui.key.steering": "Steuerung",
+        "tui.cmd.team": "Steuerung (Teamleitung)",
+        "tui.cmd.team_help": "Wo stauen sich Fälle, wie lange dauert jeder Schritt (F7)",
+        "tui.team.title": "Steuerung: Fälle, Trichter, Dauern",
+        "tui.team.status": "{total} Fälle · {overdue} mit überfälligem Timer · Zahlen aus der Zeitleiste",
+        "tui.team.stages": "Fälle je Stufe",
+        "tui.team.funnel": "Trichter: Bedarf erkannt bis Integration (Anteil am Bedarf)",
+        "tui.team.durations": "Tage zwischen den Schritten (Balken: Median)",
+        "tui.team.median_p90": "Median {median} · p90 {p90} · n={n}",
+        "tui.team.dropout": "Abbrüche",
+        "tui.team.dropout_share": "Abbruchquote",
+        "tui.team.dropout_line": "{share} ({dropped} von {started} Eintritten)",
+        "tui.team.overdue": "Überfällig je Timer-Regel",
+        "tui.team.months": "Je Monat (letzte {n}): Zugänge und Maßnahmeeintritte",
+        "tui.team.new": "neu",
+        "tui.team.started": "Eintritt",
+        "tui.team.offices": "Fälle je Jobcenter",
+        "tui.help.team": "## Steuerung\n\nZahlen aus der Zeitleiste aller Fälle dieses Bestands: Fälle je Stufe, Trichter, Median und p90 der Tage zwischen Übergabe, Beratung, Bildungsgutschein und Eintritt, Abbruchquote, überfällige Timer, Monate. Exporte mit `wbtui report` (kleine Zellen unterdrückt). **r** neu berechnen · **Esc** zurück",
+    }
+)
+EN.update(
+    {
+        "tui.key.steering": "Steering",
+        "tui.cmd.team": "Steering (team lead)",
+        "tui.cmd.team_help": "Where cases pile up, how long each step takes (F7)",
+        "tui.team.title": "Steering: cases, funnel, durations",
+        "tui.team.status": "{total} cases · {overdue} with an overdue timer · figures from the timeline",
+        "tui.team.stages": "Cases per stage",
+        "tui.team.funnel": "Funnel: need identified to integration (share of need)",
+        "tui.team.durations": "Days between steps (bar: median)",
+        "tui.team.median_p90": "median {median} · p90 {p90} · n={n}",
+        "tui.team.dropout": "Dropouts",
+        "tui.team.dropout_share": "Dropout share",
+        "tui.team.dropout_line": "{share} ({dropped} of {started} starts)",
+        "tui.team.overdue": "Overdue per timer rule",
+        "tui.team.months": "Per month (last {n}): new cases and course starts",
+        "tui.team.new": "new",
+        "tui.team.started": "start",
+        "tui.team.offices": "Cases per Jobcenter",
+        "tui.help.team": "## Steering\n\nFigures from the timeline of all cases in this store: cases per stage, funnel, median and p90 days between handover, counselling, voucher and course start, dropout share, overdue timers, months. Exports with `wbtui report` (small cells suppressed). **r** recompute · **Esc** back",
+    }
+)
 
-DE.update({"err.no_permission": "Ihre Rolle ({role}) hat dafür keine Berechtigung ({permission}).",
-           "err.no_permission_art9": "Besonders geschützte Hemmnisse (Art. 9 DSGVO) sind für Ihre Rolle nicht freigegeben.",
-           "err.access_denied": "Kein Zugriff auf Fall {ref}: er gehört einer anderen Stelle oder ist nicht übergeben.",
-           "err.break_glass_needed": "Fall {ref} liegt außerhalb Ihres Fallbestands. Zugriff nur mit Begründung (wird protokolliert): --reason \"…\"",
-           "err.break_glass_reason": "Bitte den Grund für den Zugriff angeben (mindestens {n} Zeichen).",
-           "err.audit_failed": "Der Zugriff konnte nicht protokolliert werden; aus Datenschutzgründen wurde nichts angezeigt oder geändert."})
-EN.update({"err.no_permission": "Your role ({role}) lacks the permission for this ({permission}).",
-           "err.no_permission_art9": "Specially protected obstacles (Art. 9 GDPR) are not released for your role.",
-           "err.access_denied": "No access to case {ref}: it belongs to another office or was not handed over.",
-           "err.break_glass_needed": "Case {ref} is outside your caseload. Access only with a reason (it is logged): --reason \"…\"",
-           "err.break_glass_reason": "Please give the reason for the access (at least {n} characters).",
-           "err.audit_failed": "The access could not be logged; for data protection nothing was shown or changed."})
-DE.update({"tui.break_glass.prompt": "Fall außerhalb Ihres Fallbestands – Grund für den Zugriff (wird protokolliert, gilt 2 Stunden):",
-           "tui.break_glass.placeholder": "z. B. Vertretung Frau Muster, Termin heute 14 Uhr"})
-EN.update({"tui.break_glass.prompt": "Case outside your caseload – reason for access (logged, valid for 2 hours):",
-           "tui.break_glass.placeholder": "e.g. standing in for Ms Muster, appointment today 2 pm"})
-DE.update({"hdr.audit.at": "Zeit (UTC)", "hdr.audit.actor": "Wer", "hdr.audit.action": "Aktion", "hdr.audit.object": "Objekt",
-           "hdr.audit.groups": "Datengruppen", "hdr.audit.reason": "Grund/Zweck",
-           "cli.audit_ok": "Protokoll unverändert: {n} Einträge, Kette bis {head}… geprüft.",
-           "cli.audit_broken": "Protokoll verändert: Eintrag {seq} passt nicht zur Hash-Kette.",
-           "cli.retention_plan": "Probelauf: {due} Fall/Fälle abgeschlossen vor {cutoff} und löschfällig, {held} mit Löschsperre. Mit --apply löschen.",
-           "cli.retention_done": "Gelöscht: {cases} Fall/Fälle, {persons} Person(en); {held} mit Löschsperre behalten. Datei bereinigt (secure_delete, WAL, VACUUM).",
-           "cli.retention_busy": "Hinweis: eine andere Sitzung hält den Bestand offen; die Bereinigung der WAL-Datei bitte später wiederholen (wbtui retention run --apply).",
-           "cli.retention_held": "Löschsperre für Fall {ref} gesetzt.", "cli.retention_released": "Löschsperre für Fall {ref} aufgehoben.",
-           "err.person_not_found": "Person nicht gefunden.", "cfg.no_file": "Datei „{value}“ gibt es nicht"})
-EN.update({"hdr.audit.at": "Time (UTC)", "hdr.audit.actor": "Who", "hdr.audit.action": "Action", "hdr.audit.object": "Object",
-           "hdr.audit.groups": "Data groups", "hdr.audit.reason": "Reason/purpose",
-           "cli.audit_ok": "Audit trail intact: {n} entries, chain verified up to {head}…",
-           "cli.audit_broken": "Audit trail altered: entry {seq} does not match the hash chain.",
-           "cli.retention_plan": "Dry run: {due} case(s) closed before {cutoff} are due for deletion, {held} on legal hold. Use --apply to delete.",
-           "cli.retention_done": "Deleted: {cases} case(s), {persons} person(s); {held} on legal hold kept. File scrubbed (secure_delete, WAL, VACUUM).",
-           "cli.retention_busy": "Note: another session keeps the store open; repeat the WAL scrub later (wbtui retention run --apply).",
-           "cli.retention_held": "Legal hold set for case {ref}.", "cli.retention_released": "Legal hold released for case {ref}.",
-           "err.person_not_found": "Person not found."})
-DE.update({"err.store_network_fs": "Der Datenbestand {path} liegt auf einem Netzlaufwerk ({fs}); dort ist SQLite nicht sicher. Bitte ein lokales Verzeichnis wählen (WBTUI_DATA_DIR oder --db).",
-           "err.store_in_use": "Der Datenbestand {path} ist bereits in einer anderen wbtui-Sitzung geöffnet (Prozess {pid}). Bitte dort weiterarbeiten oder sie beenden."})
-EN.update({"err.store_network_fs": "The store {path} is on a network filesystem ({fs}) where SQLite is not safe. Please choose a local directory (WBTUI_DATA_DIR or --db).",
-           "err.store_in_use": "The store {path} is already open in another wbtui session (process {pid}). Please continue there or end it."})
-DE.update({"err.sync_certificate": "Dem Zertifikat des Servers wird nicht vertraut; bitte [sync] ca_file auf das Zertifikatsbündel der Behörde setzen. Weiter offline, nichts geht verloren."})
-EN.update({"err.sync_certificate": "The server's certificate is not trusted; set [sync] ca_file to your organisation's CA bundle. Working offline, nothing is lost."})
-DE.update({"tui.lock.title": "Gesperrt", "tui.lock.hint": "Die Anzeige wurde nach längerer Pause ohne Eingabe gesperrt. Zum Entsperren Ihre Kennung eingeben (Strg+Q beendet).",
-           "tui.lock.placeholder": "Kennung", "tui.lock.wrong": "Kennung stimmt nicht."})
-EN.update({"tui.lock.title": "Locked", "tui.lock.hint": "The screen was locked after a pause without input. Enter your login to unlock (Ctrl+Q quits).",
-           "tui.lock.placeholder": "Login", "tui.lock.wrong": "Login does not match."})
-DE.update({"err.revoke_needs_jobcenter": "Nur das Jobcenter kann der Agentur den Zugriff entziehen.",
-           "cli.handover_revoked": "Zugriff der Agentur auf Fall {ref} entzogen (wird beim Abgleich wirksam).",
-           "cli.srv_access_revoked": "Zugriff von {org} auf Fall {ref} entzogen.",
-           "tui.event.handover_revoked": "Zugriff der Agentur entzogen"})
-EN.update({"err.revoke_needs_jobcenter": "Only the Jobcenter can withdraw the Agentur's access.",
-           "cli.handover_revoked": "The Agentur's access to case {ref} withdrawn (effective at the next sync).",
-           "cli.srv_access_revoked": "Access of {org} to case {ref} withdrawn.",
-           "tui.event.handover_revoked": "Agentur access withdrawn"})
-DE.update({"err.store_no_sqlcipher": "Verschlüsselung ist eingestellt, aber SQLCipher fehlt: pip install \"wbtui[encryption]\".",
-           "err.store_salt": "Die Salz-Datei {path} ist beschädigt.",
-           "err.store_key_missing": "Der Datenbestand {path} ist verschlüsselt: Schlüssel über WBTUI_DB_KEY, [store] key_file oder die Abfrage angeben.",
-           "err.store_key_wrong": "Der Schlüssel für {path} ist falsch (oder die Datei ist beschädigt).",
-           "err.store_key_file": "Schlüsseldatei {path} kann nicht gelesen werden.",
-           "err.store_key_file_mode": "Schlüsseldatei {path} ist für andere lesbar ({mode}); bitte chmod 600.",
-           "err.store_not_encrypted": "Verschlüsselung ist eingestellt, aber {path} ist unverschlüsselt: einmalig „wbtui store encrypt“ ausführen.",
-           "err.store_encrypted_needs_key": "{path} ist verschlüsselt: [store] encryption = \"sqlcipher\" einstellen und den Schlüssel angeben.",
-           "err.store_already_encrypted": "{path} ist bereits verschlüsselt.",
-           "cli.key_prompt": "Schlüssel für den Datenbestand: ",
-           "cli.store_encrypted": "Datenbestand {path} ist jetzt verschlüsselt (SQLCipher)."})
-EN.update({"err.store_no_sqlcipher": "Encryption is configured but SQLCipher is missing: pip install \"wbtui[encryption]\".",
-           "err.store_salt": "The salt file {path} is damaged.",
-           "err.store_key_missing": "The store {path} is encrypted: give the key via WBTUI_DB_KEY, [store] key_file or the prompt.",
-           "err.store_key_wrong": "The key for {path} is wrong (or the file is damaged).",
-           "err.store_key_file": "Cannot read key file {path}.",
-           "err.store_key_file_mode": "Key file {path} is readable by others ({mode}); please chmod 600.",
-           "err.store_not_encrypted": "Encryption is configured but {path} is not encrypted: run “wbtui store encrypt” once.",
-           "err.store_encrypted_needs_key": "{path} is encrypted: set [store] encryption = \"sqlcipher\" and give the key.",
-           "err.store_already_encrypted": "{path} is already encrypted.",
-           "cli.key_prompt": "Key for the store: ",
-           "cli.store_encrypted": "Store {path} is now encrypted (SQLCipher)."})
-DE.update({"tui.key.consents": "Einwilligungen", "tui.key.revoke": "Widerrufen",
-           "tui.consent.title": "Einwilligungen (§ 67b SGB X)", "tui.consent.new": "Neue Einwilligung erfassen",
-           "tui.consent.purpose": "Zweck", "tui.consent.recipients": "Empfänger", "tui.consent.groups": "Datengruppen",
-           "tui.consent.given_on": "Erteilt am (leer: heute)", "tui.consent.valid_until": "Gültig bis (optional)",
-           "tui.consent.document": "Aktenzeichen des unterschriebenen Formulars (optional)", "tui.consent.state": "Stand",
-           "tui.consent.valid": "gültig", "tui.consent.expired": "abgelaufen", "tui.consent.saved": "Einwilligung erfasst.",
-           "tui.consent.revoked_now": "Einwilligung widerrufen (wirkt ab heute).",
-           "tui.consent.purpose.fbw_uebergabe": "Übergabe an die Agentur (FbW)", "tui.consent.purpose.fallkonferenz": "Fallkonferenz mit Dritten",
-           "tui.consent.purpose.fbw_gesamt": "gesamter FbW-Prozess",
-           "tui.consent.recipient.agentur": "Agentur für Arbeit", "tui.consent.recipient.bildungstraeger": "Bildungsträger",
-           "tui.consent.recipient.kommunaler_dienst": "kommunaler Dienst (§ 16a)", "tui.consent.recipient.jugendamt": "Jugendamt",
-           "tui.consent.recipient.reha_traeger": "Reha-Träger",
-           "tui.consent.group.stammdaten": "Stammdaten", "tui.consent.group.qualifikation": "Qualifikation",
-           "tui.consent.group.hemmnisse": "Hemmnisse", "tui.consent.group.gesundheit": "Gesundheit (Art. 9, funktional)",
-           "tui.consent.form.schriftlich": "schriftlich", "tui.consent.form.elektronisch": "elektronisch",
-           "tui.consent.effect.handover": "Übergabe an die Agentur blockiert", "tui.consent.effect.handover_ok": "Übergabe: Einwilligung oder § 69 SGB X liegt vor",
-           "tui.consent.effect.conference": "Fallkonferenz mit Dritten blockiert", "tui.consent.effect.conference_ok": "Fallkonferenz mit Dritten erlaubt",
-           "tui.help.consent": "## Einwilligungen\n\nOben: was die Einwilligungen erlauben oder blockieren (mit Grund). Tabelle: erfasste Einwilligungen. Unten: neue erfassen (Zweck, Empfänger, Datengruppen; Gesundheit nur schriftlich/elektronisch). **ctrl+s/F10** speichert · **ctrl+r** widerruft die markierte · **Esc** zurück"})
-EN.update({"tui.key.consents": "Consents", "tui.key.revoke": "Revoke",
-           "tui.consent.title": "Consents (§ 67b SGB X)", "tui.consent.new": "Record a new consent",
-           "tui.consent.purpose": "Purpose", "tui.consent.recipients": "Recipients", "tui.consent.groups": "Data groups",
-           "tui.consent.given_on": "Given on (empty: today)", "tui.consent.valid_until": "Valid until (optional)",
-           "tui.consent.document": "Reference of the signed form (optional)", "tui.consent.state": "State",
-           "tui.consent.valid": "valid", "tui.consent.expired": "expired", "tui.consent.saved": "Consent recorded.",
-           "tui.consent.revoked_now": "Consent revoked (effective today).",
-           "tui.consent.purpose.fbw_uebergabe": "Handover to the Agentur (FbW)", "tui.consent.purpose.fallkonferenz": "Case conference with third parties",
-           "tui.consent.purpose.fbw_gesamt": "whole FbW process",
-           "tui.consent.recipient.agentur": "Agentur für Arbeit", "tui.consent.recipient.bildungstraeger": "Training provider",
-           "tui.consent.recipient.kommunaler_dienst": "Municipal service (§ 16a)", "tui.consent.recipient.jugendamt": "Youth welfare office",
-           "tui.consent.recipient.reha_traeger": "Rehabilitation body",
-           "tui.consent.group.stammdaten": "Master data", "tui.consent.group.qualifikation": "Qualification",
-           "tui.consent.group.hemmnisse": "Obstacles", "tui.consent.group.gesundheit": "Health (Art. 9, functional)",
-           "tui.consent.form.schriftlich": "written", "tui.consent.form.elektronisch": "electronic",
-           "tui.consent.effect.handover": "Handover to the Agentur blocked", "tui.consent.effect.handover_ok": "Handover: consent or § 69 SGB X on record",
-           "tui.consent.effect.conference": "Case conference with third parties blocked", "tui.consent.effect.conference_ok": "Case conference with third parties allowed",
-           "tui.help.consent": "## Consents\n\nTop: what the consents allow or block (with the reason). Table: recorded consents. Below: record a new one (purpose, recipients, data groups; health only written/electronic). **ctrl+s/F10** saves · **ctrl+r** revokes the selected one · **Esc** back"})
-_SHORT = {"tui.consent.purpose_short.fbw_uebergabe": ("Übergabe", "Handover"), "tui.consent.purpose_short.fallkonferenz": ("Fallkonf.", "Conference"),
-          "tui.consent.purpose_short.fbw_gesamt": ("FbW gesamt", "FbW whole"),
-          "tui.consent.recipient_short.agentur": ("AA", "AA"), "tui.consent.recipient_short.bildungstraeger": ("Träger", "Provider"),
-          "tui.consent.recipient_short.kommunaler_dienst": ("§16a", "§16a"), "tui.consent.recipient_short.jugendamt": ("JugA", "Youth"),
-          "tui.consent.recipient_short.reha_traeger": ("Reha", "Reha"),
-          "tui.consent.group_short.stammdaten": ("Stamm", "Master"), "tui.consent.group_short.qualifikation": ("Quali", "Qual"),
-          "tui.consent.group_short.hemmnisse": ("Hemm", "Obst"), "tui.consent.group_short.gesundheit": ("Ges.", "Health")}
+DE.update(
+    {
+        "err.no_permission": "Ihre Rolle ({role}) hat dafür keine Berechtigung ({permission}).",
+        "err.no_permission_art9": "Besonders geschützte Hemmnisse (Art. 9 DSGVO) sind für Ihre Rolle nicht freigegeben.",
+        "err.access_denied": "Kein Zugriff auf Fall {ref}: er gehört einer anderen Stelle oder ist nicht übergeben.",
+        "err.break_glass_needed": 'Fall {ref} liegt außerhalb Ihres Fallbestands. Zugriff nur mit Begründung (wird protokolliert): --reason "…"',
+        "err.break_glass_reason": "Bitte den Grund für den Zugriff angeben (mindestens {n} Zeichen).",
+        "err.audit_failed": "Der Zugriff konnte nicht protokolliert werden; aus Datenschutzgründen wurde nichts angezeigt oder geändert.",
+    }
+)
+EN.update(
+    {
+        "err.no_permission": "Your role ({role}) lacks the permission for this ({permission}).",
+        "err.no_permission_art9": "Specially protected obstacles (Art. 9 GDPR) are not released for your role.",
+        "err.access_denied": "No access to case {ref}: it belongs to another office or was not handed over.",
+        "err.break_glass_needed": 'Case {ref} is outside your caseload. Access only with a reason (it is logged): --reason "…"',
+        "err.break_glass_reason": "Please give the reason for the access (at least {n} characters).",
+        "err.audit_failed": "The access could not be logged; for data protection nothing was shown or changed.",
+    }
+)
+DE.update(
+    {
+        "tui.break_glass.prompt": "Fall außerhalb Ihres Fallbestands – Grund für den Zugriff (wird protokolliert, gilt 2 Stunden):",
+        "tui.break_glass.placeholder": "z. B. Vertretung Frau Muster, Termin heute 14 Uhr",
+    }
+)
+EN.update(
+    {
+        "tui.break_glass.prompt": "Case outside your caseload – reason for access (logged, valid for 2 hours):",
+        "tui.break_glass.placeholder": "e.g. standing in for Ms Muster, appointment today 2 pm",
+    }
+)
+DE.update(
+    {
+        "hdr.audit.at": "Zeit (UTC)",
+        "hdr.audit.actor": "Wer",
+        "hdr.audit.action": "Aktion",
+        "hdr.audit.object": "Objekt",
+        "hdr.audit.groups": "Datengruppen",
+        "hdr.audit.reason": "Grund/Zweck",
+        "cli.audit_ok": "Protokoll unverändert: {n} Einträge, Kette bis {head}… geprüft.",
+        "cli.audit_broken": "Protokoll verändert: Eintrag {seq} passt nicht zur Hash-Kette.",
+        "cli.retention_plan": "Probelauf: {due} Fall/Fälle abgeschlossen vor {cutoff} und löschfällig, {held} mit Löschsperre. Mit --apply löschen.",
+        "cli.retention_done": "Gelöscht: {cases} Fall/Fälle, {persons} Person(en); {held} mit Löschsperre behalten. Datei bereinigt (secure_delete, WAL, VACUUM).",
+        "cli.retention_busy": "Hinweis: eine andere Sitzung hält den Bestand offen; die Bereinigung der WAL-Datei bitte später wiederholen (wbtui retention run --apply).",
+        "cli.retention_held": "Löschsperre für Fall {ref} gesetzt.",
+        "cli.retention_released": "Löschsperre für Fall {ref} aufgehoben.",
+        "err.person_not_found": "Person nicht gefunden.",
+        "cfg.no_file": "Datei „{value}“ gibt es nicht",
+    }
+)
+EN.update(
+    {
+        "hdr.audit.at": "Time (UTC)",
+        "hdr.audit.actor": "Who",
+        "hdr.audit.action": "Action",
+        "hdr.audit.object": "Object",
+        "hdr.audit.groups": "Data groups",
+        "hdr.audit.reason": "Reason/purpose",
+        "cli.audit_ok": "Audit trail intact: {n} entries, chain verified up to {head}…",
+        "cli.audit_broken": "Audit trail altered: entry {seq} does not match the hash chain.",
+        "cli.retention_plan": "Dry run: {due} case(s) closed before {cutoff} are due for deletion, {held} on legal hold. Use --apply to delete.",
+        "cli.retention_done": "Deleted: {cases} case(s), {persons} person(s); {held} on legal hold kept. File scrubbed (secure_delete, WAL, VACUUM).",
+        "cli.retention_busy": "Note: another session keeps the store open; repeat the WAL scrub later (wbtui retention run --apply).",
+        "cli.retention_held": "Legal hold set for case {ref}.",
+        "cli.retention_released": "Legal hold released for case {ref}.",
+        "err.person_not_found": "Person not found.",
+    }
+)
+DE.update(
+    {
+        "err.store_network_fs": "Der Datenbestand {path} liegt auf einem Netzlaufwerk ({fs}); dort ist SQLite nicht sicher. Bitte ein lokales Verzeichnis wählen (WBTUI_DATA_DIR oder --db).",
+        "err.store_in_use": "Der Datenbestand {path} ist bereits in einer anderen wbtui-Sitzung geöffnet (Prozess {pid}). Bitte dort weiterarbeiten oder sie beenden.",
+    }
+)
+EN.update(
+    {
+        "err.store_network_fs": "The store {path} is on a network filesystem ({fs}) where SQLite is not safe. Please choose a local directory (WBTUI_DATA_DIR or --db).",
+        "err.store_in_use": "The store {path} is already open in another wbtui session (process {pid}). Please continue there or end it.",
+    }
+)
+DE.update(
+    {
+        "err.sync_certificate": "Dem Zertifikat des Servers wird nicht vertraut; bitte [sync] ca_file auf das Zertifikatsbündel der Behörde setzen. Weiter offline, nichts geht verloren."
+    }
+)
+EN.update(
+    {
+        "err.sync_certificate": "The server's certificate is not trusted; set [sync] ca_file to your organisation's CA bundle. Working offline, nothing is lost."
+    }
+)
+DE.update(
+    {
+        "tui.lock.title": "Gesperrt",
+        "tui.lock.hint": "Die Anzeige wurde nach längerer Pause ohne Eingabe gesperrt. Zum Entsperren Ihre Kennung eingeben (Strg+Q beendet).",
+        "tui.lock.placeholder": "Kennung",
+        "tui.lock.wrong": "Kennung stimmt nicht.",
+    }
+)
+EN.update(
+    {
+        "tui.lock.title": "Locked",
+        "tui.lock.hint": "The screen was locked after a pause without input. Enter your login to unlock (Ctrl+Q quits).",
+        "tui.lock.placeholder": "Login",
+        "tui.lock.wrong": "Login does not match.",
+    }
+)
+DE.update(
+    {
+        "err.revoke_needs_jobcenter": "Nur das Jobcenter kann der Agentur den Zugriff entziehen.",
+        "cli.handover_revoked": "Zugriff der Agentur auf Fall {ref} entzogen (wird beim Abgleich wirksam).",
+        "cli.srv_access_revoked": "Zugriff von {org} auf Fall {ref} entzogen.",
+        "tui.event.handover_revoked": "Zugriff der Agentur entzogen",
+    }
+)
+EN.update(
+    {
+        "err.revoke_needs_jobcenter": "Only the Jobcenter can withdraw the Agentur's access.",
+        "cli.handover_revoked": "The Agentur's access to case {ref} withdrawn (effective at the next sync).",
+        "cli.srv_access_revoked": "Access of {org} to case {ref} withdrawn.",
+        "tui.event.handover_revoked": "Agentur access withdrawn",
+    }
+)
+DE.update(
+    {
+        "err.store_no_sqlcipher": 'Verschlüsselung ist eingestellt, aber SQLCipher fehlt: pip install "wbtui[encryption]".',
+        "err.store_salt": "Die Salz-Datei {path} ist beschädigt.",
+        "err.store_key_missing": "Der Datenbestand {path} ist verschlüsselt: Schlüssel über WBTUI_DB_KEY, [store] key_file oder die Abfrage angeben.",
+        "err.store_key_wrong": "Der Schlüssel für {path} ist falsch (oder die Datei ist beschädigt).",
+        "err.store_key_file": "Schlüsseldatei {path} kann nicht gelesen werden.",
+        "err.store_key_file_mode": "Schlüsseldatei {path} ist für andere lesbar ({mode}); bitte chmod 600.",
+        "err.store_not_encrypted": "Verschlüsselung ist eingestellt, aber {path} ist unverschlüsselt: einmalig „wbtui store encrypt“ ausführen.",
+        "err.store_encrypted_needs_key": '{path} ist verschlüsselt: [store] encryption = "sqlcipher" einstellen und den Schlüssel angeben.',
+        "err.store_already_encrypted": "{path} ist bereits verschlüsselt.",
+        "cli.key_prompt": "Schlüssel für den Datenbestand: ",
+        "cli.store_encrypted": "Datenbestand {path} ist jetzt verschlüsselt (SQLCipher).",
+    }
+)
+EN.update(
+    {
+        "err.store_no_sqlcipher": 'Encryption is configured but SQLCipher is missing: pip install "wbtui[encryption]".',
+        "err.store_salt": "The salt file {path} is damaged.",
+        "err.store_key_missing": "The store {path} is encrypted: give the key via WBTUI_DB_KEY, [store] key_file or the prompt.",
+        "err.store_key_wrong": "The key for {path} is wrong (or the file is damaged).",
+        "err.store_key_file": "Cannot read key file {path}.",
+        "err.store_key_file_mode": "Key file {path} is readable by others ({mode}); please chmod 600.",
+        "err.store_not_encrypted": "Encryption is configured but {path} is not encrypted: run “wbtui store encrypt” once.",
+        "err.store_encrypted_needs_key": '{path} is encrypted: set [store] encryption = "sqlcipher" and give the key.',
+        "err.store_already_encrypted": "{path} is already encrypted.",
+        "cli.key_prompt": "Key for the store: ",
+        "cli.store_encrypted": "Store {path} is now encrypted (SQLCipher).",
+    }
+)
+DE.update(
+    {
+        "tui.key.consents": "Einwilligungen",
+        "tui.key.revoke": "Widerrufen",
+        "tui.consent.title": "Einwilligungen (§ 67b SGB X)",
+        "tui.consent.new": "Neue Einwilligung erfassen",
+        "tui.consent.purpose": "Zweck",
+        "tui.consent.recipients": "Empfänger",
+        "tui.consent.groups": "Datengruppen",
+        "tui.consent.given_on": "Erteilt am (leer: heute)",
+        "tui.consent.valid_until": "Gültig bis (optional)",
+        "tui.consent.document": "Aktenzeichen des unterschriebenen Formulars (optional)",
+        "tui.consent.state": "Stand",
+        "tui.consent.valid": "gültig",
+        "tui.consent.expired": "abgelaufen",
+        "tui.consent.saved": "Einwilligung erfasst.",
+        "tui.consent.revoked_now": "Einwilligung widerrufen (wirkt ab heute).",
+        "tui.consent.purpose.fbw_uebergabe": "Übergabe an die Agentur (FbW)",
+        "tui.consent.purpose.fallkonferenz": "Fallkonferenz mit Dritten",
+        "tui.consent.purpose.fbw_gesamt": "gesamter FbW-Prozess",
+        "tui.consent.recipient.agentur": "Agentur für Arbeit",
+        "tui.consent.recipient.bildungstraeger": "Bildungsträger",
+        "tui.consent.recipient.kommunaler_dienst": "kommunaler Dienst (§ 16a)",
+        "tui.consent.recipient.jugendamt": "Jugendamt",
+        "tui.consent.recipient.reha_traeger": "Reha-Träger",
+        "tui.consent.group.stammdaten": "Stammdaten",
+        "tui.consent.group.qualifikation": "Qualifikation",
+        "tui.consent.group.hemmnisse": "Hemmnisse",
+        "tui.consent.group.gesundheit": "Gesundheit (Art. 9, funktional)",
+        "tui.consent.form.schriftlich": "schriftlich",
+        "tui.consent.form.elektronisch": "elektronisch",
+        "tui.consent.effect.handover": "Übergabe an die Agentur blockiert",
+        "tui.consent.effect.handover_ok": "Übergabe: Einwilligung oder § 69 SGB X liegt vor",
+        "tui.consent.effect.conference": "Fallkonferenz mit Dritten blockiert",
+        "tui.consent.effect.conference_ok": "Fallkonferenz mit Dritten erlaubt",
+        "tui.help.consent": "## Einwilligungen\n\nOben: was die Einwilligungen erlauben oder blockieren (mit Grund). Tabelle: erfasste Einwilligungen. Unten: neue erfassen (Zweck, Empfänger, Datengruppen; Gesundheit nur schriftlich/elektronisch). **ctrl+s/F10** speichert · **ctrl+r** widerruft die markierte · **Esc** zurück",
+    }
+)
+EN.update(
+    {
+        "tui.key.consents": "Consents",
+        "tui.key.revoke": "Revoke",
+        "tui.consent.title": "Consents (§ 67b SGB X)",
+        "tui.consent.new": "Record a new consent",
+        "tui.consent.purpose": "Purpose",
+        "tui.consent.recipients": "Recipients",
+        "tui.consent.groups": "Data groups",
+        "tui.consent.given_on": "Given on (empty: today)",
+        "tui.consent.valid_until": "Valid until (optional)",
+        "tui.consent.document": "Reference of the signed form (optional)",
+        "tui.consent.state": "State",
+        "tui.consent.valid": "valid",
+        "tui.consent.expired": "expired",
+        "tui.consent.saved": "Consent recorded.",
+        "tui.consent.revoked_now": "Consent revoked (effective today).",
+        "tui.consent.purpose.fbw_uebergabe": "Handover to the Agentur (FbW)",
+        "tui.consent.purpose.fallkonferenz": "Case conference with third parties",
+        "tui.consent.purpose.fbw_gesamt": "whole FbW process",
+        "tui.consent.recipient.agentur": "Agentur für Arbeit",
+        "tui.consent.recipient.bildungstraeger": "Training provider",
+        "tui.consent.recipient.kommunaler_dienst": "Municipal service (§ 16a)",
+        "tui.consent.recipient.jugendamt": "Youth welfare office",
+        "tui.consent.recipient.reha_traeger": "Rehabilitation body",
+        "tui.consent.group.stammdaten": "Master data",
+        "tui.consent.group.qualifikation": "Qualification",
+        "tui.consent.group.hemmnisse": "Obstacles",
+        "tui.consent.group.gesundheit": "Health (Art. 9, functional)",
+        "tui.consent.form.schriftlich": "written",
+        "tui.consent.form.elektronisch": "electronic",
+        "tui.consent.effect.handover": "Handover to the Agentur blocked",
+        "tui.consent.effect.handover_ok": "Handover: consent or § 69 SGB X on record",
+        "tui.consent.effect.conference": "Case conference with third parties blocked",
+        "tui.consent.effect.conference_ok": "Case conference with third parties allowed",
+        "tui.help.consent": "## Consents\n\nTop: what the consents allow or block (with the reason). Table: recorded consents. Below: record a new one (purpose, recipients, data groups; health only written/electronic). **ctrl+s/F10** saves · **ctrl+r** revokes the selected one · **Esc** back",
+    }
+)
+_SHORT = {
+    "tui.consent.purpose_short.fbw_uebergabe": ("Übergabe", "Handover"),
+    "tui.consent.purpose_short.fallkonferenz": ("Fallkonf.", "Conference"),
+    "tui.consent.purpose_short.fbw_gesamt": ("FbW gesamt", "FbW whole"),
+    "tui.consent.recipient_short.agentur": ("AA", "AA"),
+    "tui.consent.recipient_short.bildungstraeger": ("Träger", "Provider"),
+    "tui.consent.recipient_short.kommunaler_dienst": ("§16a", "§16a"),
+    "tui.consent.recipient_short.jugendamt": ("JugA", "Youth"),
+    "tui.consent.recipient_short.reha_traeger": ("Reha", "Reha"),
+    "tui.consent.group_short.stammdaten": ("Stamm", "Master"),
+    "tui.consent.group_short.qualifikation": ("Quali", "Qual"),
+    "tui.consent.group_short.hemmnisse": ("Hemm", "Obst"),
+    "tui.consent.group_short.gesundheit": ("Ges.", "Health"),
+}
 DE.update({k: v[0] for k, v in _SHORT.items()})
 EN.update({k: v[1] for k, v in _SHORT.items()})
-DE.update({"tui.key.audit": "Zugriffsprotokoll", "tui.cmd.audit": "Zugriffsprotokoll (Datenschutz)",
-           "tui.cmd.audit_help": "Wer hat wann was gelesen oder geändert; Hash-Kette geprüft (F8, nur DSB)",
-           "tui.audit.title": "Zugriffsprotokoll (nur lesen)",
-           "tui.help.audit": "## Zugriffsprotokoll\n\nDie letzten 500 Einträge, neueste zuerst; darüber das Ergebnis der Prüfung der Hash-Kette. Nur für die Rolle dsb; das Öffnen wird selbst protokolliert. Export: `wbtui audit export`. **r** neu laden · **Esc** zurück"})
-EN.update({"tui.key.audit": "Audit trail", "tui.cmd.audit": "Audit trail (data protection)",
-           "tui.cmd.audit_help": "Who read or changed what, when; hash chain checked (F8, DSB only)",
-           "tui.audit.title": "Audit trail (read-only)",
-           "tui.help.audit": "## Audit trail\n\nThe latest 500 entries, newest first; above, the result of the hash-chain check. Role dsb only; opening it is logged too. Export: `wbtui audit export`. **r** reload · **Esc** back"})
+DE.update(
+    {
+        "tui.key.audit": "Zugriffsprotokoll",
+        "tui.cmd.audit": "Zugriffsprotokoll (Datenschutz)",
+        "tui.cmd.audit_help": "Wer hat wann was gelesen oder geändert; Hash-Kette geprüft (F8, nur DSB)",
+        "tui.audit.title": "Zugriffsprotokoll (nur lesen)",
+        "tui.help.audit": "## Zugriffsprotokoll\n\nDie letzten 500 Einträge, neueste zuerst; darüber das Ergebnis der Prüfung der Hash-Kette. Nur für die Rolle dsb; das Öffnen wird selbst protokolliert. Export: `wbtui audit export`. **r** neu laden · **Esc** zurück",
+    }
+)
+EN.update(
+    {
+        "tui.key.audit": "Audit trail",
+        "tui.cmd.audit": "Audit trail (data protection)",
+        "tui.cmd.audit_help": "Who read or changed what, when; hash chain checked (F8, DSB only)",
+        "tui.audit.title": "Audit trail (read-only)",
+        "tui.help.audit": "## Audit trail\n\nThe latest 500 entries, newest first; above, the result of the hash-chain check. Role dsb only; opening it is logged too. Export: `wbtui audit export`. **r** reload · **Esc** back",
+    }
+)
 DE.update({"err.store_key_mismatch": "Die beiden Eingaben des Schlüssels stimmen nicht überein; nichts verschlüsselt."})
 EN.update({"err.store_key_mismatch": "The two entries of the key differ; nothing was encrypted."})
 
-DE.update({"field.kursnet_id": "KURSNET-Angebots-ID",
-           "err.bad_kursnet": "Ungültige KURSNET-Angebots-ID „{value}“ (bis 40 Zeichen: Buchstaben, Ziffern, . / -)",
-           "err.sync_reset": "Der Abgleich musste mehrmals neu beginnen (Server verdichtet gerade); bitte später erneut.",
-           "cli.sync_reset": "Der Server hat ältere Einträge verdichtet: Bestand neu abgeglichen, {dropped} nicht mehr zugängliche(r) Fall/Fälle entfernt.",
-           "cli.srv_compacted": "{org}: {before} Einträge, {removed} entfernt, {rewritten} gekürzt (bis Position {horizon})."})
-EN.update({"field.kursnet_id": "KURSNET offer ID",
-           "err.bad_kursnet": "Invalid KURSNET offer ID “{value}” (up to 40 characters: letters, digits, . / -)",
-           "err.sync_reset": "The sync had to start over several times (the server is compacting); please try again later.",
-           "cli.sync_reset": "The server compacted older entries: data re-synced, {dropped} case(s) no longer accessible removed.",
-           "cli.srv_compacted": "{org}: {before} entries, {removed} removed, {rewritten} shortened (up to position {horizon})."})
-DE.update({"cli.sync_verify": "Abgleichsprüfung: {checked} Fälle geprüft, {mismatched} abweichend ({repaired} vom Server neu übernommen), {not_held} nicht auf dem Server."})
-EN.update({"cli.sync_verify": "Sync check: {checked} cases checked, {mismatched} differing ({repaired} taken again from the server), {not_held} not on the server."})
+DE.update(
+    {
+        "field.kursnet_id": "KURSNET-Angebots-ID",
+        "err.bad_kursnet": "Ungültige KURSNET-Angebots-ID „{value}“ (bis 40 Zeichen: Buchstaben, Ziffern, . / -)",
+        "err.sync_reset": "Der Abgleich musste mehrmals neu beginnen (Server verdichtet gerade); bitte später erneut.",
+        "cli.sync_reset": "Der Server hat ältere Einträge verdichtet: Bestand neu abgeglichen, {dropped} nicht mehr zugängliche(r) Fall/Fälle entfernt.",
+        "cli.srv_compacted": "{org}: {before} Einträge, {removed} entfernt, {rewritten} gekürzt (bis Position {horizon}).",
+    }
+)
+EN.update(
+    {
+        "field.kursnet_id": "KURSNET offer ID",
+        "err.bad_kursnet": "Invalid KURSNET offer ID “{value}” (up to 40 characters: letters, digits, . / -)",
+        "err.sync_reset": "The sync had to start over several times (the server is compacting); please try again later.",
+        "cli.sync_reset": "The server compacted older entries: data re-synced, {dropped} case(s) no longer accessible removed.",
+        "cli.srv_compacted": "{org}: {before} entries, {removed} removed, {rewritten} shortened (up to position {horizon}).",
+    }
+)
+DE.update(
+    {
+        "cli.sync_verify": "Abgleichsprüfung: {checked} Fälle geprüft, {mismatched} abweichend ({repaired} vom Server neu übernommen), {not_held} nicht auf dem Server."
+    }
+)
+EN.update(
+    {
+        "cli.sync_verify": "Sync check: {checked} cases checked, {mismatched} differing ({repaired} taken again from the server), {not_held} not on the server."
+    }
+)

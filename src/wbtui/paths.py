@@ -75,8 +75,28 @@ def private_file(path: Path) -> None:
 
 
 # Filesystems on which SQLite's WAL (shared memory, one host) is unsafe.
-NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre", "gpfs", "ncpfs",
-                        "fuse.sshfs", "fuse.glusterfs", "fuse.rclone", "fuse.davfs", "davfs", "fuse.s3fs"})
+NETWORK_FS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "9p",
+        "afs",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "ncpfs",
+        "fuse.sshfs",
+        "fuse.glusterfs",
+        "fuse.rclone",
+        "fuse.davfs",
+        "davfs",
+        "fuse.s3fs",
+    }
+)
 
 
 MOUNTS_FILE = "/proc/self/mounts"

@@ -14,7 +14,6 @@ import functools
 import json
 import sys
 from datetime import date
-from typing import List, Optional
 
 import typer
 
@@ -37,10 +36,14 @@ sync_app = typer.Typer(help="Abgleich mit dem zentralen Server.", invoke_without
 audit_app = typer.Typer(help="Protokoll der Zugriffe (nur Datenschutzbeauftragte).", no_args_is_help=True)
 retention_app = typer.Typer(help="Aufbewahrung und Löschung abgeschlossener Fälle.", no_args_is_help=True)
 person_app = typer.Typer(help="Auskunft nach Art. 15 DSGVO.", no_args_is_help=True)
-server_app = typer.Typer(help="Verwaltung des zentralen Servers (Organisationen, Nutzer, Tokens).", no_args_is_help=True)
+server_app = typer.Typer(
+    help="Verwaltung des zentralen Servers (Organisationen, Nutzer, Tokens).", no_args_is_help=True
+)
 server_org_app = typer.Typer(help="Organisationen.", no_args_is_help=True)
 server_user_app = typer.Typer(help="Nutzerinnen und Nutzer.", no_args_is_help=True)
-server_token_app = typer.Typer(help="API-Tokens (zufällig, gehasht gespeichert, befristet, widerrufbar).", no_args_is_help=True)
+server_token_app = typer.Typer(
+    help="API-Tokens (zufällig, gehasht gespeichert, befristet, widerrufbar).", no_args_is_help=True
+)
 app.add_typer(case_app, name="case")
 app.add_typer(obstacle_app, name="obstacle")
 app.add_typer(consent_app, name="consent")
@@ -179,7 +182,7 @@ def command(fn):
             if "locked" in str(exc):
                 _fail(t("err.store_busy"), EXIT_ENV)
             _fail(t("err.internal", kind=type(exc).__name__), EXIT_INTERNAL)
-        except Exception as exc:  # noqa: BLE001 - last line of defence, no traceback for users
+        except Exception as exc:
             if exc.__class__.__name__ == "OperationalError" and "locked" in str(exc):
                 _fail(t("err.store_busy"), EXIT_ENV)
             _fail(t("err.internal", kind=type(exc).__name__), EXIT_INTERNAL)
@@ -253,7 +256,7 @@ def _assignments(items: list[str] | None) -> dict[str, str]:
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
-    db: Optional[str] = typer.Option(None, "--db", help="Pfad zum Datenbestand (sonst WBTUI_DB oder Datenverzeichnis)."),
+    db: str | None = typer.Option(None, "--db", help="Pfad zum Datenbestand (sonst WBTUI_DB oder Datenverzeichnis)."),
 ) -> None:
     """Ohne Unterbefehl startet die Oberfläche (TUI)."""
     ctx.obj = _STATE["current"] = State(db)
@@ -325,7 +328,12 @@ def locate(as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON.
         out_json(places)
         return
     _ = st().config
-    for key, label in (("config", "cli.locate_config"), ("data", "cli.locate_data"), ("db", "cli.locate_db"), ("logs", "cli.locate_logs")):
+    for key, label in (
+        ("config", "cli.locate_config"),
+        ("data", "cli.locate_data"),
+        ("db", "cli.locate_db"),
+        ("logs", "cli.locate_logs"),
+    ):
         typer.echo(f"{t(label) + ':':<18}{places[key]}")
 
 
@@ -348,17 +356,21 @@ def migrate() -> None:
 @app.command()
 @command
 def demo(
-    cases: int = typer.Option(600, "--cases", min=1, max=200_000, help="Anzahl der Fälle (Bürotest 600, Region 6.000, Last 100.000)."),
+    cases: int = typer.Option(
+        600, "--cases", min=1, max=200_000, help="Anzahl der Fälle (Bürotest 600, Region 6.000, Last 100.000)."
+    ),
     seed: int = typer.Option(1, "--seed", help="Startwert für reproduzierbare Daten."),
     force: bool = typer.Option(False, "--force", help="Auch in einen Bestand mit Fällen schreiben."),
-    if_empty: bool = typer.Option(False, "--if-empty", help="Nur, wenn der Bestand noch keine Fälle hat (sonst nichts tun)."),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Nur, wenn der Bestand noch keine Fälle hat (sonst nichts tun)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Keine Fortschrittsanzeige."),
 ) -> None:
     """Erzeugt realistische synthetische Fälle über alle Stufen."""
     import time
 
-    from wbtui.services import demo as demo_mod
     from wbtui.domain.errors import WbtuiError
+    from wbtui.services import demo as demo_mod
 
     state = st()
     services = state.services
@@ -378,8 +390,14 @@ def demo(
 
         cfg = state.config
         made = demo_mod.generate(
-            con, cases, seed=seed, home_org=(cfg.office_name, cfg.office_kind), partner_agentur=cfg.partner_agentur,
-            home_login=cfg.user_login, progress=progress, batch=max(500, min(5000, cases // 20 or 500)),
+            con,
+            cases,
+            seed=seed,
+            home_org=(cfg.office_name, cfg.office_kind),
+            partner_agentur=cfg.partner_agentur,
+            home_login=cfg.user_login,
+            progress=progress,
+            batch=max(500, min(5000, cases // 20 or 500)),
         )
         con.execute("PRAGMA optimize")
     finally:
@@ -389,44 +407,68 @@ def demo(
 
 # --------------------------------------------------------------------------- case
 
+
 @case_app.command("new")
 @command
 def case_new(
     kundennummer: str = typer.Option(..., "--kundennummer", "-k", help="Kundennummer (123A456789)."),
     family_name: str = typer.Option(..., "--family-name", "-n", help="Nachname."),
     given_names: str = typer.Option(..., "--given-names", "-g", help="Vorname(n)."),
-    birth_date: Optional[str] = typer.Option(None, "--birth-date", help="Geburtsdatum."),
-    bg_nummer: Optional[str] = typer.Option(None, "--bg-nummer", help="BG-Nummer."),
-    phone: Optional[str] = typer.Option(None, "--phone"),
-    email: Optional[str] = typer.Option(None, "--email"),
-    address: Optional[str] = typer.Option(None, "--address"),
-    target_kldb: Optional[str] = typer.Option(None, "--target-kldb", help="Zielberuf, KldB 2010 (5 Ziffern)."),
-    target_title: Optional[str] = typer.Option(None, "--target-title"),
-    training_type: Optional[str] = typer.Option(None, "--training-type"),
-    schedule: Optional[str] = typer.Option(None, "--schedule", help="vollzeit | teilzeit"),
-    necessity_reason: Optional[str] = typer.Option(None, "--necessity", help="integration | avert_unemployment | missing_qualification"),
-    sets: Optional[List[str]] = typer.Option(None, "--set", help="Weitere Felder als feld=wert."),
+    birth_date: str | None = typer.Option(None, "--birth-date", help="Geburtsdatum."),
+    bg_nummer: str | None = typer.Option(None, "--bg-nummer", help="BG-Nummer."),
+    phone: str | None = typer.Option(None, "--phone"),
+    email: str | None = typer.Option(None, "--email"),
+    address: str | None = typer.Option(None, "--address"),
+    target_kldb: str | None = typer.Option(None, "--target-kldb", help="Zielberuf, KldB 2010 (5 Ziffern)."),
+    target_title: str | None = typer.Option(None, "--target-title"),
+    training_type: str | None = typer.Option(None, "--training-type"),
+    schedule: str | None = typer.Option(None, "--schedule", help="vollzeit | teilzeit"),
+    necessity_reason: str | None = typer.Option(
+        None, "--necessity", help="integration | avert_unemployment | missing_qualification"
+    ),
+    sets: list[str] | None = typer.Option(None, "--set", help="Weitere Felder als feld=wert."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Legt einen Fall an (Erfassung und Bedarf)."""
-    values = {k: v for k, v in dict(
-        kundennummer=kundennummer, family_name=family_name, given_names=given_names, birth_date=birth_date,
-        bg_nummer=bg_nummer, phone=phone, email=email, address=address, target_kldb=target_kldb,
-        target_title=target_title, training_type=training_type, schedule=schedule, necessity_reason=necessity_reason,
-    ).items() if v is not None}
+    values = {
+        k: v
+        for k, v in {
+            "kundennummer": kundennummer,
+            "family_name": family_name,
+            "given_names": given_names,
+            "birth_date": birth_date,
+            "bg_nummer": bg_nummer,
+            "phone": phone,
+            "email": email,
+            "address": address,
+            "target_kldb": target_kldb,
+            "target_title": target_title,
+            "training_type": training_type,
+            "schedule": schedule,
+            "necessity_reason": necessity_reason,
+        }.items()
+        if v is not None
+    }
     values.update(_assignments(sets))
     case_id = st().services.create_case(values)
     if as_json:
         out_json({"id": case_id.hex, "ref": case_id.hex[:8], "stage": "need_identified"})
         return
-    typer.echo(t("cli.created", ref=case_id.hex[:8], name=_clean(f"{family_name}, {given_names}"), kundennummer=_clean(kundennummer.upper())))
+    typer.echo(
+        t(
+            "cli.created",
+            ref=case_id.hex[:8],
+            name=_clean(f"{family_name}, {given_names}"),
+            kundennummer=_clean(kundennummer.upper()),
+        )
+    )
 
 
 @case_app.command("edit")
 @command
 def case_edit(
     case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
-    sets: List[str] = typer.Option(..., "--set", help="feld=wert (mehrfach); leerer Wert löscht."),
+    sets: list[str] = typer.Option(..., "--set", help="feld=wert (mehrfach); leerer Wert löscht."),
 ) -> None:
     """Ändert Angaben zu Person und Bedarf."""
     services = st().services
@@ -439,8 +481,8 @@ def case_edit(
 
 
 def _row_json(row: dict, engine, today: date) -> dict:
-    from wbtui.domain.process import STAGES, Stage
     from wbtui.data.queries import days_since
+    from wbtui.domain.process import STAGES, Stage
 
     return {
         "id": row["id"],
@@ -461,21 +503,21 @@ def _row_json(row: dict, engine, today: date) -> dict:
 @case_app.command("list")
 @command
 def case_list(
-    stage: Optional[List[str]] = typer.Option(None, "--stage", "-s", help="Nur diese Stufe(n)."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="jobcenter | agentur: wer am Zug ist."),
+    stage: list[str] | None = typer.Option(None, "--stage", "-s", help="Nur diese Stufe(n)."),
+    owner: str | None = typer.Option(None, "--owner", help="jobcenter | agentur: wer am Zug ist."),
     mine: bool = typer.Option(False, "--mine", help="Nur meine Fälle."),
     overdue: bool = typer.Option(False, "--overdue", help="Nur überfällige oder ablaufende."),
     stalled: bool = typer.Option(False, "--stalled", help="Nur ruhende Fälle."),
-    search: Optional[str] = typer.Option(None, "--search", "-q", help="Name, Kundennummer oder BG-Nummer."),
+    search: str | None = typer.Option(None, "--search", "-q", help="Name, Kundennummer oder BG-Nummer."),
     include_closed: bool = typer.Option(False, "--all", help="Auch abgeschlossene Fälle."),
     limit: int = typer.Option(50, "--limit", min=1, max=100_000),
     offset: int = typer.Option(0, "--offset", min=0),
     as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON."),
 ) -> None:
     """Listet Fälle mit Filtern."""
+    from wbtui.data.queries import CaseFilter, count_cases, list_cases
     from wbtui.domain.errors import WbtuiError
     from wbtui.domain.process import Stage
-    from wbtui.data.queries import CaseFilter, count_cases, list_cases
 
     state = st()
     stages = []
@@ -489,7 +531,14 @@ def case_list(
     timer = "any" if overdue and stalled else "overdue" if overdue else "stalled" if stalled else None
     mine_id = state.services.actor.user_id.hex if mine else None
     engine = state.engine()
-    flt = CaseFilter(text=search or "", stages=tuple(stages), owner=owner, mine_user_id=mine_id, timer=timer, include_closed=include_closed)
+    flt = CaseFilter(
+        text=search or "",
+        stages=tuple(stages),
+        owner=owner,
+        mine_user_id=mine_id,
+        timer=timer,
+        include_closed=include_closed,
+    )
     con = state.store.raw()
     try:
         rows = list_cases(con, flt, engine, limit=limit, offset=offset)
@@ -499,16 +548,38 @@ def case_list(
         con.close()
     today = date.today()
     if as_json:
-        out_json({"total": total, "offset": offset, "count": len(rows), "cases": [_row_json(r, engine, today) for r in rows]})
+        out_json(
+            {"total": total, "offset": offset, "count": len(rows), "cases": [_row_json(r, engine, today) for r in rows]}
+        )
         return
     if not rows:
         typer.echo(t("cli.no_cases"))
         return
     items = [_row_json(r, engine, today) for r in rows]
     _table(
-        [t("hdr.case"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.stage"), t("hdr.owner"), t("hdr.days"), t("hdr.next_due"), t("hdr.timer")],
-        [[i["ref"], f"{i['family_name']}, {i['given_names']}", i["kundennummer"], f"{i['stage_code']} {t('stage.' + i['stage'])}",
-          t("side." + i["owner"]), str(i["days_in_stage"] or 0), i["next_due"] or "", t("timer." + i["timer"])] for i in items],
+        [
+            t("hdr.case"),
+            t("hdr.name"),
+            t("hdr.kundennummer"),
+            t("hdr.stage"),
+            t("hdr.owner"),
+            t("hdr.days"),
+            t("hdr.next_due"),
+            t("hdr.timer"),
+        ],
+        [
+            [
+                i["ref"],
+                f"{i['family_name']}, {i['given_names']}",
+                i["kundennummer"],
+                f"{i['stage_code']} {t('stage.' + i['stage'])}",
+                t("side." + i["owner"]),
+                str(i["days_in_stage"] or 0),
+                i["next_due"] or "",
+                t("timer." + i["timer"]),
+            ]
+            for i in items
+        ],
     )
     typer.echo(t("cli.n_of_total", n=len(rows), total=total))
 
@@ -518,9 +589,17 @@ def case_list(
 def case_show(
     case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
     as_json: bool = typer.Option(False, "--json"),
-    art9: bool = typer.Option(False, "--art9", help="Besonders geschützte Hemmnisse (Art. 9 DSGVO) einblenden (wird protokolliert)."),
-    reason: Optional[str] = typer.Option(None, "--reason", help="Grund für einen Zugriff außerhalb des eigenen Fallbestands (Break-glass, protokolliert)."),
-    purpose: Optional[str] = typer.Option(None, "--purpose", help="Zweck des Zugriffs fürs Protokoll, z. B. Beratungstermin."),
+    art9: bool = typer.Option(
+        False, "--art9", help="Besonders geschützte Hemmnisse (Art. 9 DSGVO) einblenden (wird protokolliert)."
+    ),
+    reason: str | None = typer.Option(
+        None,
+        "--reason",
+        help="Grund für einen Zugriff außerhalb des eigenen Fallbestands (Break-glass, protokolliert).",
+    ),
+    purpose: str | None = typer.Option(
+        None, "--purpose", help="Zweck des Zugriffs fürs Protokoll, z. B. Beratungstermin."
+    ),
 ) -> None:
     """Zeigt einen Fall mit Verlauf (jeder Aufruf wird protokolliert)."""
     state = st()
@@ -540,36 +619,68 @@ def _print_detail(d: dict, state: State) -> None:
     from wbtui.i18n import get_language
 
     p, c = d["person"], d["case"]
-    typer.echo(f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})")
-    typer.echo(f"{t('hdr.stage')}: {d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}"
-               f"  ·  {t('hdr.timer')}: {t('timer.' + d['timer']['state'])}"
-               + (f" ({', '.join(t('rule.' + r) for r in d['timer']['rules'])})" if d["timer"]["rules"] else ""))
+    typer.echo(
+        f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})"
+    )
+    typer.echo(
+        f"{t('hdr.stage')}: {d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}"
+        f"  ·  {t('hdr.timer')}: {t('timer.' + d['timer']['state'])}"
+        + (f" ({', '.join(t('rule.' + r) for r in d['timer']['rules'])})" if d["timer"]["rules"] else "")
+    )
     typer.echo("")
     typer.echo(t("hdr.person"))
-    for key in ("bg_nummer", "birth_date", "address", "phone", "email", "preferred_language", "german_level_cefr", "school_certificate"):
+    for key in (
+        "bg_nummer",
+        "birth_date",
+        "address",
+        "phone",
+        "email",
+        "preferred_language",
+        "german_level_cefr",
+        "school_certificate",
+    ):
         if p.get(key):
             typer.echo(f"  {t('field.' + key)}: {_clean(p[key])}")
     typer.echo(t("hdr.need"))
-    for key in ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "necessity_reason", "legal_basis",
-                "counselling_outcome", "appointment_at", "voucher_valid_until", "course_start", "course_planned_end", "kursnet_id",
-                "close_reason"):
+    for key in (
+        "target_kldb",
+        "target_title",
+        "training_type",
+        "schedule",
+        "earliest_start",
+        "necessity_reason",
+        "legal_basis",
+        "counselling_outcome",
+        "appointment_at",
+        "voucher_valid_until",
+        "course_start",
+        "course_planned_end",
+        "kursnet_id",
+        "close_reason",
+    ):
         if c.get(key):
             typer.echo(f"  {t('field.' + key)}: {_clean(c[key])}")
     if d["obstacles"] or d["art9_hidden"]:
         typer.echo(t("hdr.obstacles"))
         for o in d["obstacles"]:
-            typer.echo(f"  {o['code']:<6} {_clean(catalog.label(o['code'], get_language()))} — {t('obst.' + o['status'])}")
+            typer.echo(
+                f"  {o['code']:<6} {_clean(catalog.label(o['code'], get_language()))} — {t('obst.' + o['status'])}"
+            )
         if d["art9_hidden"]:
             typer.echo("  " + t("hdr.art9_hidden", n=d["art9_hidden"]))
     if d["consents"]:
         typer.echo(t("hdr.consents"))
         for cs in d["consents"]:
-            typer.echo(f"  {cs['id'][:8]} {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {cs['given_on']}"
-                       + (f" widerrufen {cs['revoked_on']}" if cs["revoked_on"] else ""))
+            typer.echo(
+                f"  {cs['id'][:8]} {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {cs['given_on']}"
+                + (f" widerrufen {cs['revoked_on']}" if cs["revoked_on"] else "")
+            )
     if d["tasks"]:
         typer.echo(t("hdr.tasks"))
         for task in d["tasks"]:
-            typer.echo(f"  {task['id'][:8]} {task['due_on']} {_clean(task['owner'])}: {_clean(task['title'])} ({task['status']})")
+            typer.echo(
+                f"  {task['id'][:8]} {task['due_on']} {_clean(task['owner'])}: {_clean(task['title'])} ({task['status']})"
+            )
     typer.echo(t("hdr.timeline"))
     for ev in d["timeline"][-15:]:
         move = f" {ev['from_stage'] or ''}→{ev['to_stage']}" if ev["to_stage"] else ""
@@ -581,13 +692,15 @@ def _print_detail(d: dict, state: State) -> None:
 def case_move(
     case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
     stage: str = typer.Argument(..., help="Zielstufe (z. B. obstacles_in_clarification, counselled, voucher_issued)."),
-    valid_until: Optional[str] = typer.Option(None, "--valid-until", help="Bildungsgutschein gültig bis (höchstens 3 Monate)."),
-    when: Optional[str] = typer.Option(None, "--date", help="Datum/Uhrzeit des Beratungstermins."),
-    outcome: Optional[str] = typer.Option(None, "--outcome", help="Beratungsergebnis."),
-    start: Optional[str] = typer.Option(None, "--start", help="Maßnahmebeginn."),
-    end: Optional[str] = typer.Option(None, "--end", help="Geplantes Maßnahmeende."),
-    reason: Optional[str] = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss)."),
-    note: Optional[str] = typer.Option(None, "--note", help="Kurze Notiz."),
+    valid_until: str | None = typer.Option(
+        None, "--valid-until", help="Bildungsgutschein gültig bis (höchstens 3 Monate)."
+    ),
+    when: str | None = typer.Option(None, "--date", help="Datum/Uhrzeit des Beratungstermins."),
+    outcome: str | None = typer.Option(None, "--outcome", help="Beratungsergebnis."),
+    start: str | None = typer.Option(None, "--start", help="Maßnahmebeginn."),
+    end: str | None = typer.Option(None, "--end", help="Geplantes Maßnahmeende."),
+    reason: str | None = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss)."),
+    note: str | None = typer.Option(None, "--note", help="Kurze Notiz."),
 ) -> None:
     """Führt einen Fall in die nächste Stufe (mit Prüfung der Prozessregeln)."""
     from wbtui.domain.errors import WbtuiError
@@ -617,8 +730,10 @@ def case_move(
 @command
 def case_close(
     case: str = typer.Argument(...),
-    reason: Optional[str] = typer.Option(None, "--reason", help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other"),
-    note: Optional[str] = typer.Option(None, "--note"),
+    reason: str | None = typer.Option(
+        None, "--reason", help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other"
+    ),
+    note: str | None = typer.Option(None, "--note"),
 ) -> None:
     """Schließt einen Fall mit Grund ab."""
     services = st().services
@@ -642,7 +757,7 @@ def case_appointment(case: str = typer.Argument(...), when: str = typer.Argument
 
 @case_app.command("contact")
 @command
-def case_contact(case: str = typer.Argument(...), note: Optional[str] = typer.Option(None, "--note")) -> None:
+def case_contact(case: str = typer.Argument(...), note: str | None = typer.Option(None, "--note")) -> None:
     """Vermerkt einen Kontakt (Lebenszeichen während oder nach der Maßnahme)."""
     services = st().services
     case_id = services.resolve(case)
@@ -659,9 +774,9 @@ def obstacle_add(
     case: str = typer.Argument(...),
     code: str = typer.Argument(..., help="Katalogcode, z. B. R-KIN."),
     status: str = typer.Option("offen", "--status"),
-    service: Optional[str] = typer.Option(None, "--service", help="Zuständige Stelle."),
-    review: Optional[str] = typer.Option(None, "--review", help="Wiedervorlage-Datum."),
-    note: Optional[str] = typer.Option(None, "--note"),
+    service: str | None = typer.Option(None, "--service", help="Zuständige Stelle."),
+    review: str | None = typer.Option(None, "--review", help="Wiedervorlage-Datum."),
+    note: str | None = typer.Option(None, "--note"),
 ) -> None:
     """Erfasst ein Hemmnis aus dem Katalog."""
     services = st().services
@@ -675,10 +790,12 @@ def obstacle_add(
 def obstacle_set(
     case: str = typer.Argument(...),
     code: str = typer.Argument(...),
-    status: Optional[str] = typer.Option(None, "--status", help="offen | in_bearbeitung | geloest | nicht_loesbar | nicht_relevant"),
-    service: Optional[str] = typer.Option(None, "--service"),
-    review: Optional[str] = typer.Option(None, "--review"),
-    note: Optional[str] = typer.Option(None, "--note"),
+    status: str | None = typer.Option(
+        None, "--status", help="offen | in_bearbeitung | geloest | nicht_loesbar | nicht_relevant"
+    ),
+    service: str | None = typer.Option(None, "--service"),
+    review: str | None = typer.Option(None, "--review"),
+    note: str | None = typer.Option(None, "--note"),
 ) -> None:
     """Ändert Status, Stelle oder Prüfdatum eines Hemmnisses."""
     services = st().services
@@ -694,13 +811,33 @@ def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
     from wbtui.i18n import get_language
 
     catalog = st().config.catalog()
-    items = [{"code": o.code, "label_de": o.label_de, "label_en": o.label_en, "group": o.group, "art9": o.art9, "local": o.local} for o in catalog]
+    items = [
+        {
+            "code": o.code,
+            "label_de": o.label_de,
+            "label_en": o.label_en,
+            "group": o.group,
+            "art9": o.art9,
+            "local": o.local,
+        }
+        for o in catalog
+    ]
     if as_json:
         out_json(items)
         return
     lang = get_language()
-    _table(["Code", t("hdr.title"), "4PM", "Art. 9"],
-           [[i["code"], i["label_de"] if lang == "de" else i["label_en"], t("group." + i["group"]), "✓" if i["art9"] else ""] for i in items])
+    _table(
+        ["Code", t("hdr.title"), "4PM", "Art. 9"],
+        [
+            [
+                i["code"],
+                i["label_de"] if lang == "de" else i["label_en"],
+                t("group." + i["group"]),
+                "✓" if i["art9"] else "",
+            ]
+            for i in items
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- consent
@@ -711,25 +848,40 @@ def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
 def consent_add(
     case: str = typer.Argument(...),
     purpose: str = typer.Option("fbw_uebergabe", "--purpose", help="fbw_uebergabe | fallkonferenz | fbw_gesamt"),
-    recipients: List[str] = typer.Option(["agentur"], "--recipient", help="agentur | bildungstraeger | kommunaler_dienst | jugendamt | reha_traeger"),
-    groups: List[str] = typer.Option(["stammdaten", "qualifikation", "hemmnisse"], "--group", help="stammdaten | qualifikation | hemmnisse | gesundheit"),
-    given: Optional[str] = typer.Option(None, "--given", help="Datum der Einwilligung (Standard: heute)."),
-    valid_until: Optional[str] = typer.Option(None, "--valid-until"),
+    recipients: list[str] = typer.Option(
+        ["agentur"], "--recipient", help="agentur | bildungstraeger | kommunaler_dienst | jugendamt | reha_traeger"
+    ),
+    groups: list[str] = typer.Option(
+        ["stammdaten", "qualifikation", "hemmnisse"],
+        "--group",
+        help="stammdaten | qualifikation | hemmnisse | gesundheit",
+    ),
+    given: str | None = typer.Option(None, "--given", help="Datum der Einwilligung (Standard: heute)."),
+    valid_until: str | None = typer.Option(None, "--valid-until"),
     form: str = typer.Option("schriftlich", "--form"),
-    document: Optional[str] = typer.Option(None, "--document", help="Aktenzeichen des Dokuments."),
+    document: str | None = typer.Option(None, "--document", help="Aktenzeichen des Dokuments."),
 ) -> None:
     """Erfasst eine Einwilligung (Empfänger, Datengruppen, Zweck)."""
     services = st().services
     case_id = services.resolve(case)
-    consent_id = services.add_consent(case_id, purpose=purpose, recipients=list(recipients), data_groups=list(groups),
-                                      given_on=_date(given, "--given"), valid_until=_date(valid_until, "--valid-until"),
-                                      form=form, document_ref=document)
+    consent_id = services.add_consent(
+        case_id,
+        purpose=purpose,
+        recipients=list(recipients),
+        data_groups=list(groups),
+        given_on=_date(given, "--given"),
+        valid_until=_date(valid_until, "--valid-until"),
+        form=form,
+        document_ref=document,
+    )
     typer.echo(t("cli.consent_added", consent=consent_id.hex[:8], ref=case_id.hex[:8]))
 
 
 @consent_app.command("revoke")
 @command
-def consent_revoke(case: str = typer.Argument(...), consent: str = typer.Argument(..., help="Kennung der Einwilligung.")) -> None:
+def consent_revoke(
+    case: str = typer.Argument(...), consent: str = typer.Argument(..., help="Kennung der Einwilligung.")
+) -> None:
     """Widerruft eine Einwilligung."""
     services = st().services
     case_id = services.resolve(case)
@@ -750,7 +902,12 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
     from wbtui.i18n import render_reason
 
     if as_json:
-        out_json({"ready": not reasons, "missing": [{"key": k, "params": p, "text": render_reason(k, p)} for k, p in reasons]})
+        out_json(
+            {
+                "ready": not reasons,
+                "missing": [{"key": k, "params": p, "text": render_reason(k, p)} for k, p in reasons],
+            }
+        )
     else:
         for key, params in reasons:
             typer.echo("✗ " + render_reason(key, params))
@@ -762,7 +919,10 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
 
 @handover_app.command("send")
 @command
-def handover_send(case: str = typer.Argument(...), channel: str = typer.Option("shared_system", "--channel", help="shared_system | file_export | post | email")) -> None:
+def handover_send(
+    case: str = typer.Argument(...),
+    channel: str = typer.Option("shared_system", "--channel", help="shared_system | file_export | post | email"),
+) -> None:
     """Übergibt den Fall an die Agentur für Arbeit."""
     services = st().services
     case_id = services.resolve(case)
@@ -772,19 +932,26 @@ def handover_send(case: str = typer.Argument(...), channel: str = typer.Option("
 
 @handover_app.command("ack")
 @command
-def handover_ack(case: str = typer.Argument(...), appointment: Optional[str] = typer.Option(None, "--appointment", help="Beratungstermin gleich mit vereinbaren.")) -> None:
+def handover_ack(
+    case: str = typer.Argument(...),
+    appointment: str | None = typer.Option(None, "--appointment", help="Beratungstermin gleich mit vereinbaren."),
+) -> None:
     """Quittiert eine erhaltene Übergabe (Agentur)."""
     from wbtui.domain.fields import parse_datetime
 
     services = st().services
     case_id = services.resolve(case)
-    services.ack_handover(case_id, appointment_at=parse_datetime(appointment, field="--appointment") if appointment else None)
+    services.ack_handover(
+        case_id, appointment_at=parse_datetime(appointment, field="--appointment") if appointment else None
+    )
     typer.echo(t("cli.handover_acked", ref=case_id.hex[:8]))
 
 
 @handover_app.command("query")
 @command
-def handover_query(case: str = typer.Argument(...), text: str = typer.Option(..., "--text", help="Was fehlt oder unklar ist.")) -> None:
+def handover_query(
+    case: str = typer.Argument(...), text: str = typer.Option(..., "--text", help="Was fehlt oder unklar ist.")
+) -> None:
     """Stellt eine Rückfrage zur Übergabe; der Fall geht zurück ans Jobcenter."""
     services = st().services
     case_id = services.resolve(case)
@@ -794,7 +961,9 @@ def handover_query(case: str = typer.Argument(...), text: str = typer.Option(...
 
 @handover_app.command("revoke")
 @command
-def handover_revoke(case: str = typer.Argument(...), reason: str = typer.Option("handover_revoked", "--reason")) -> None:
+def handover_revoke(
+    case: str = typer.Argument(...), reason: str = typer.Option("handover_revoked", "--reason")
+) -> None:
     """Entzieht der Agentur den Zugriff (z. B. nach Maßnahmeende); ihre Geräte löschen den Fall beim nächsten Abgleich."""
     services = st().services
     case_id = services.resolve(case)
@@ -825,15 +994,17 @@ def handover_export(
 def handover_print(
     case: str = typer.Argument(...),
     fmt: str = typer.Option("md", "--format", help="md | pdf (pdf braucht -o)"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
-    protocol: bool = typer.Option(False, "--conference", help="Protokoll der letzten Fallkonferenz statt Übergabebogen."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
+    protocol: bool = typer.Option(
+        False, "--conference", help="Protokoll der letzten Fallkonferenz statt Übergabebogen."
+    ),
     force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
 ) -> None:
     """Übergabebogen (oder Fallkonferenz-Protokoll) als Markdown oder PDF, nur mit den erlaubten Datengruppen."""
     from pathlib import Path
 
-    from wbtui.services import documents
     from wbtui.domain.errors import WbtuiError
+    from wbtui.services import documents
     from wbtui.services.exchange import write_text
 
     if fmt not in documents.FORMATS:
@@ -865,11 +1036,11 @@ def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines J
 @command
 def report(
     fmt: str = typer.Option("text", "--format", help="text | json | csv (json/csv: Fallzahlen unter 3 unterdrückt)"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
 ) -> None:
     """Steuerungszahlen: Stufen, Trichter, Dauern (Median/p90), Abbrüche, Timer, nach Monat."""
-    from wbtui.services import report as rep
     from wbtui.domain.errors import WbtuiError
+    from wbtui.services import report as rep
 
     if fmt not in ("text", "json", "csv"):
         raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="text, json, csv")
@@ -892,7 +1063,9 @@ def report(
 @app.command("import-csv")
 @command
 def import_csv(
-    path: str = typer.Argument(..., help="CSV aus dem Fachverfahren: Kundennummer;BG-Nummer;Nachname;Vorname;Geburtsdatum;Ziel-KldB"),
+    path: str = typer.Argument(
+        ..., help="CSV aus dem Fachverfahren: Kundennummer;BG-Nummer;Nachname;Vorname;Geburtsdatum;Ziel-KldB"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Nur prüfen, nichts anlegen."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -908,8 +1081,15 @@ def import_csv(
     else:
         for r in results:
             if r.status in ("error", "skipped"):
-                typer.echo(t("cli.csv_row", line=r.line, kundennummer=_clean(r.kundennummer), status=t("cli.csv_status." + r.status),
-                             messages="; ".join(_clean(m) for m in r.messages)))
+                typer.echo(
+                    t(
+                        "cli.csv_row",
+                        line=r.line,
+                        kundennummer=_clean(r.kundennummer),
+                        status=t("cli.csv_status." + r.status),
+                        messages="; ".join(_clean(m) for m in r.messages),
+                    )
+                )
         typer.echo(t("cli.csv_summary", dry=t("cli.csv_dry") if dry_run else "", **counts))
     if counts["error"]:
         raise typer.Exit(EXIT_RULE)
@@ -923,11 +1103,11 @@ def import_csv(
 def conference_add(
     case: str = typer.Argument(...),
     variant: str = typer.Option(..., "--variant", help="fallbesprechung | ohne_person | mit_person"),
-    participants: List[str] = typer.Option(..., "--participant", help="Name:Rolle[:Organisation] (mehrfach)."),
-    decisions: List[str] = typer.Option(..., "--decision", help="code:verantwortlich:JJJJ-MM-TT (mehrfach)."),
-    held: Optional[str] = typer.Option(None, "--date"),
-    dissent: Optional[str] = typer.Option(None, "--dissent", help="Abweichende Meinung, auch der Person."),
-    next_review: Optional[str] = typer.Option(None, "--next-review"),
+    participants: list[str] = typer.Option(..., "--participant", help="Name:Rolle[:Organisation] (mehrfach)."),
+    decisions: list[str] = typer.Option(..., "--decision", help="code:verantwortlich:JJJJ-MM-TT (mehrfach)."),
+    held: str | None = typer.Option(None, "--date"),
+    dissent: str | None = typer.Option(None, "--dissent", help="Abweichende Meinung, auch der Person."),
+    next_review: str | None = typer.Option(None, "--next-review"),
 ) -> None:
     """Erfasst eine Fallkonferenz; jede Entscheidung erzeugt eine Wiedervorlage."""
     from wbtui.domain.errors import WbtuiError
@@ -946,8 +1126,15 @@ def conference_add(
         decs.append((bits[0].strip(), bits[1].strip(), _date(bits[2], "--decision")))
     services = st().services
     case_id = services.resolve(case)
-    services.add_conference(case_id, variant=variant, participants=parts, decisions=decs, held_on=_date(held, "--date"),
-                            dissent=dissent, next_review=_date(next_review, "--next-review"))
+    services.add_conference(
+        case_id,
+        variant=variant,
+        participants=parts,
+        decisions=decs,
+        held_on=_date(held, "--date"),
+        dissent=dissent,
+        next_review=_date(next_review, "--next-review"),
+    )
     typer.echo(t("cli.conference_added", ref=case_id.hex[:8], tasks=len(decs)))
 
 
@@ -957,7 +1144,7 @@ def conference_add(
 @task_app.command("list")
 @command
 def task_list(
-    owner: Optional[str] = typer.Option(None, "--owner"),
+    owner: str | None = typer.Option(None, "--owner"),
     mine: bool = typer.Option(False, "--mine"),
     overdue: bool = typer.Option(False, "--overdue"),
     include_done: bool = typer.Option(False, "--all"),
@@ -971,20 +1158,49 @@ def task_list(
     who = state.config.user_login if mine else owner
     con = state.store.raw()
     try:
-        rows = list_tasks(con, TaskFilter(owner=who, overdue_on=date.today() if overdue else None, include_done=include_done), limit=limit)
+        rows = list_tasks(
+            con,
+            TaskFilter(owner=who, overdue_on=date.today() if overdue else None, include_done=include_done),
+            limit=limit,
+        )
         state.audit_list("task", len(rows))
     finally:
         con.close()
     today = date.today().isoformat()
     if as_json:
-        out_json({"count": len(rows), "tasks": [{**r, "ref": r["id"][:8], "case_ref": r["case_id"][:8], "overdue": r["status"] == "offen" and r["due_on"] < today} for r in rows]})
+        out_json(
+            {
+                "count": len(rows),
+                "tasks": [
+                    {
+                        **r,
+                        "ref": r["id"][:8],
+                        "case_ref": r["case_id"][:8],
+                        "overdue": r["status"] == "offen" and r["due_on"] < today,
+                    }
+                    for r in rows
+                ],
+            }
+        )
         return
     if not rows:
         typer.echo(t("cli.no_tasks"))
         return
-    _table([t("hdr.task"), t("hdr.due"), "", t("hdr.case"), t("hdr.name"), "", t("hdr.title")],
-           [[r["id"][:8], r["due_on"], "!" if r["status"] == "offen" and r["due_on"] < today else "", r["case_id"][:8],
-             f"{r['family_name']}, {r['given_names']}", r["owner"], r["title"]] for r in rows])
+    _table(
+        [t("hdr.task"), t("hdr.due"), "", t("hdr.case"), t("hdr.name"), "", t("hdr.title")],
+        [
+            [
+                r["id"][:8],
+                r["due_on"],
+                "!" if r["status"] == "offen" and r["due_on"] < today else "",
+                r["case_id"][:8],
+                f"{r['family_name']}, {r['given_names']}",
+                r["owner"],
+                r["title"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 @task_app.command("add")
@@ -993,7 +1209,7 @@ def task_add(
     case: str = typer.Argument(...),
     title: str = typer.Option(..., "--title"),
     due: str = typer.Option(..., "--due"),
-    owner: Optional[str] = typer.Option(None, "--owner"),
+    owner: str | None = typer.Option(None, "--owner"),
 ) -> None:
     """Legt eine Wiedervorlage an."""
     services = st().services
@@ -1021,10 +1237,12 @@ def overdue(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """„Niemand geht verloren“: überfällige, ablaufende und ruhende Fälle."""
-    from wbtui.domain.errors import WbtuiError
     from wbtui.data.queries import days_since, overdue_cases
+    from wbtui.domain.errors import WbtuiError
 
-    kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}.get(kind)
+    kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}.get(
+        kind
+    )
     if kinds is None:
         raise WbtuiError("err.bad_choice", field="--kind", value=kind, choices="overdue, stalled, all")
     state = st()
@@ -1037,18 +1255,55 @@ def overdue(
         con.close()
     today = date.today()
     if as_json:
-        out_json({"today": today.isoformat(), "count": len(rows), "items": [
-            {"case_id": r["id"], "ref": r["id"][:8], "family_name": r["family_name"], "given_names": r["given_names"],
-             "kundennummer": r["kundennummer"], "stage": r["stage"], "rule": r["rule"], "kind": r["kind"],
-             "days_in_stage": days_since(r["stage_since"], today), "voucher_valid_until": r["voucher_valid_until"],
-             "course_start": r["course_start"]} for r in rows]})
+        out_json(
+            {
+                "today": today.isoformat(),
+                "count": len(rows),
+                "items": [
+                    {
+                        "case_id": r["id"],
+                        "ref": r["id"][:8],
+                        "family_name": r["family_name"],
+                        "given_names": r["given_names"],
+                        "kundennummer": r["kundennummer"],
+                        "stage": r["stage"],
+                        "rule": r["rule"],
+                        "kind": r["kind"],
+                        "days_in_stage": days_since(r["stage_since"], today),
+                        "voucher_valid_until": r["voucher_valid_until"],
+                        "course_start": r["course_start"],
+                    }
+                    for r in rows
+                ],
+            }
+        )
         return
     if not rows:
         typer.echo(t("cli.nothing_overdue"))
         return
-    _table([t("hdr.case"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.stage"), t("hdr.days"), t("hdr.timer"), t("hdr.rule")],
-           [[r["id"][:8], f"{r['family_name']}, {r['given_names']}", r["kundennummer"], t("stage." + r["stage"]),
-             str(days_since(r["stage_since"], today) or 0), t("timer." + r["kind"]), t("rule." + r["rule"])] for r in rows])
+    _table(
+        [
+            t("hdr.case"),
+            t("hdr.name"),
+            t("hdr.kundennummer"),
+            t("hdr.stage"),
+            t("hdr.days"),
+            t("hdr.timer"),
+            t("hdr.rule"),
+        ],
+        [
+            [
+                r["id"][:8],
+                f"{r['family_name']}, {r['given_names']}",
+                r["kundennummer"],
+                t("stage." + r["stage"]),
+                str(days_since(r["stage_since"], today) or 0),
+                t("timer." + r["kind"]),
+                t("rule." + r["rule"]),
+            ]
+            for r in rows
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- config
@@ -1134,8 +1389,15 @@ def sync_run(
         raise WbtuiError(exc.key, **exc.params) from None
     finally:
         client.close()
-    data = {"pushed": summary.pushed, "rejected": summary.rejected, "pulled": summary.pulled, "conflicts": summary.conflicts,
-            "grants": summary.grants, "dropped": summary.dropped, "reset": summary.reset}
+    data = {
+        "pushed": summary.pushed,
+        "rejected": summary.rejected,
+        "pulled": summary.pulled,
+        "conflicts": summary.conflicts,
+        "grants": summary.grants,
+        "dropped": summary.dropped,
+        "reset": summary.reset,
+    }
     if as_json:
         out_json(data)
     else:
@@ -1222,8 +1484,8 @@ def _server_engine():
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8765, "--port", min=1, max=65535),
-    ssl_certfile: Optional[str] = typer.Option(None, "--ssl-certfile", help="TLS-Zertifikat (PEM)."),
-    ssl_keyfile: Optional[str] = typer.Option(None, "--ssl-keyfile", help="TLS-Schlüssel (PEM)."),
+    ssl_certfile: str | None = typer.Option(None, "--ssl-certfile", help="TLS-Zertifikat (PEM)."),
+    ssl_keyfile: str | None = typer.Option(None, "--ssl-keyfile", help="TLS-Schlüssel (PEM)."),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Prozesse (PostgreSQL empfohlen ab 2)."),
 ) -> None:
     """Startet den zentralen Sync-Server (Datenbank aus WBTUI_SERVER_DB, sonst SQLite)."""
@@ -1234,8 +1496,16 @@ def serve(
     from wbtui.server.admin import pepper
 
     engine = _server_engine()  # creates the schema once, before any worker starts
-    options = dict(host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, ssl_version=ssl.PROTOCOL_TLS_SERVER,
-                   log_level="warning", access_log=False, server_header=False)
+    options = {
+        "host": host,
+        "port": port,
+        "ssl_certfile": ssl_certfile,
+        "ssl_keyfile": ssl_keyfile,
+        "ssl_version": ssl.PROTOCOL_TLS_SERVER,
+        "log_level": "warning",
+        "access_log": False,
+        "server_header": False,
+    }
     if workers > 1:
         import os
 
@@ -1260,7 +1530,9 @@ def server_org_add(name: str = typer.Argument(...), kind: str = typer.Option(...
 
 @server_user_app.command("add")
 @command
-def server_user_add(login: str = typer.Argument(...), org: str = typer.Option(..., "--org"), role: str = typer.Option(..., "--role")) -> None:
+def server_user_add(
+    login: str = typer.Argument(...), org: str = typer.Option(..., "--org"), role: str = typer.Option(..., "--role")
+) -> None:
     """Legt eine Nutzerin / einen Nutzer in einer Organisation an."""
     from wbtui.server.admin import add_user
 
@@ -1270,8 +1542,10 @@ def server_user_add(login: str = typer.Argument(...), org: str = typer.Option(..
 
 @server_app.command("revoke-access")
 @command
-def server_revoke_access(case_id: str = typer.Argument(..., help="Fallkennung (32 Hex-Zeichen)."),
-                         org: str = typer.Option(..., "--org", help="Organisation, die den Zugriff verliert.")) -> None:
+def server_revoke_access(
+    case_id: str = typer.Argument(..., help="Fallkennung (32 Hex-Zeichen)."),
+    org: str = typer.Option(..., "--org", help="Organisation, die den Zugriff verliert."),
+) -> None:
     """Entzieht einer Organisation den Zugriff auf einen Fall; ihre Geräte löschen ihn beim nächsten Abgleich."""
     from wbtui.server.admin import revoke_case_access
 
@@ -1282,8 +1556,13 @@ def server_revoke_access(case_id: str = typer.Argument(..., help="Fallkennung (3
 @server_app.command("compact")
 @command
 def server_compact(
-    keep_days: int = typer.Option(30, "--keep-days", min=0, max=3650,
-                                  help="Einträge der letzten N Tage bleiben unverändert; Geräte, die länger nicht abgeglichen haben, gleichen neu ab."),
+    keep_days: int = typer.Option(
+        30,
+        "--keep-days",
+        min=0,
+        max=3650,
+        help="Einträge der letzten N Tage bleiben unverändert; Geräte, die länger nicht abgeglichen haben, gleichen neu ab.",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Verdichtet die Änderungsfeeds: überschriebene Feldstände und entzogene Fälle fallen weg."""
@@ -1301,15 +1580,23 @@ def server_compact(
     with Session(engine) as s:
         names = {o.id: o.name for o in s.exec(select(SrvOrg))}
     for r in results:
-        typer.echo(t("cli.srv_compacted", org=names.get(r.org, r.org), before=r.before, removed=r.removed, rewritten=r.rewritten,
-                     horizon="–" if r.horizon is None else f"{r.horizon[0]}:{r.horizon[1]}"))
+        typer.echo(
+            t(
+                "cli.srv_compacted",
+                org=names.get(r.org, r.org),
+                before=r.before,
+                removed=r.removed,
+                rewritten=r.rewritten,
+                horizon="–" if r.horizon is None else f"{r.horizon[0]}:{r.horizon[1]}",
+            )
+        )
 
 
 @server_token_app.command("issue")
 @command
 def server_token_issue(
     login: str = typer.Argument(...),
-    scopes: List[str] = typer.Option(["read", "push"], "--scope"),
+    scopes: list[str] = typer.Option(["read", "push"], "--scope"),
     days: int = typer.Option(30, "--days"),
 ) -> None:
     """Stellt ein Token aus; es wird genau einmal angezeigt."""
@@ -1332,18 +1619,19 @@ def server_token_revoke(token_id: str = typer.Argument(...)) -> None:
 
 # -- data protection ---------------------------------------------------------------------------
 
+
 @audit_app.command("list")
 @command
 def audit_list(
-    case: Optional[str] = typer.Option(None, "--case", help="Nur Einträge zu diesem Fall."),
-    actor: Optional[str] = typer.Option(None, "--actor", help="Nur Einträge dieser Kennung."),
-    since: Optional[str] = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+    case: str | None = typer.Option(None, "--case", help="Nur Einträge zu diesem Fall."),
+    actor: str | None = typer.Option(None, "--actor", help="Nur Einträge dieser Kennung."),
+    since: str | None = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
     limit: int = typer.Option(50, "--limit", min=1, max=100000),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Zeigt das Zugriffsprotokoll (neueste zuerst); das Lesen wird selbst protokolliert."""
-    from wbtui.domain import access
     from wbtui.data import audit
+    from wbtui.domain import access
 
     state = st()
     services = state.services
@@ -1358,17 +1646,35 @@ def audit_list(
     if as_json:
         out_json(items)
         return
-    _table([t("hdr.audit.at"), t("hdr.audit.actor"), t("hdr.audit.action"), t("hdr.audit.object"), t("hdr.audit.groups"), t("hdr.audit.reason")],
-           [[i["at"][:19].replace("T", " "), f"{i['actor']} ({i['role']})", i["action"], f"{i['object_type']} {(i['case_id'] or i['object_id'] or '')[:8]}",
-             ",".join(i["data_groups"]), i["reason"] or i["purpose"] or i["detail"] or ""] for i in items])
+    _table(
+        [
+            t("hdr.audit.at"),
+            t("hdr.audit.actor"),
+            t("hdr.audit.action"),
+            t("hdr.audit.object"),
+            t("hdr.audit.groups"),
+            t("hdr.audit.reason"),
+        ],
+        [
+            [
+                i["at"][:19].replace("T", " "),
+                f"{i['actor']} ({i['role']})",
+                i["action"],
+                f"{i['object_type']} {(i['case_id'] or i['object_id'] or '')[:8]}",
+                ",".join(i["data_groups"]),
+                i["reason"] or i["purpose"] or i["detail"] or "",
+            ]
+            for i in items
+        ],
+    )
 
 
 @audit_app.command("verify")
 @command
 def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
     """Prüft die Hash-Kette des Protokolls; Exit-Code 1, wenn ein Eintrag verändert oder entfernt wurde."""
-    from wbtui.domain import access
     from wbtui.data import audit
+    from wbtui.domain import access
 
     state = st()
     access.require(state.services.actor.role, access.AUDIT_READ)
@@ -1378,9 +1684,15 @@ def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
     finally:
         con.close()
     if as_json:
-        out_json({"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq, "head": result.head})
+        out_json(
+            {"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq, "head": result.head}
+        )
     else:
-        typer.echo(t("cli.audit_ok", n=result.entries, head=result.head[:16]) if result.ok else t("cli.audit_broken", seq=result.first_bad_seq))
+        typer.echo(
+            t("cli.audit_ok", n=result.entries, head=result.head[:16])
+            if result.ok
+            else t("cli.audit_broken", seq=result.first_bad_seq)
+        )
     if not result.ok:
         raise typer.Exit(EXIT_RULE)
 
@@ -1389,13 +1701,13 @@ def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
 @command
 def audit_export(
     output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON Lines, 0600)."),
-    since: Optional[str] = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+    since: str | None = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
 ) -> None:
     """Schreibt das Protokoll mit Hash-Kette als JSON Lines (zur Prüfung außerhalb von wbtui)."""
     from pathlib import Path
 
-    from wbtui.domain import access
     from wbtui.data import audit
+    from wbtui.domain import access
     from wbtui.services.exchange import write_text
 
     state = st()
@@ -1418,18 +1730,23 @@ def retention_run(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Löscht abgeschlossene Fälle nach Ablauf der Aufbewahrungsfrist ([retention] closed_case_days); zuerst ohne --apply prüfen."""
+    from wbtui.data.store import SessionLock
     from wbtui.domain import access
     from wbtui.services import retention
-
-    from wbtui.data.store import SessionLock
 
     state = st()
     services = state.services
     access.require(services.actor.role, access.RETENTION_RUN)
     if apply:  # deleting and vacuuming needs the store to itself
         with SessionLock(state.store.path):
-            result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days, apply=True,
-                                   purge_on_server=state.config.side == "jobcenter")
+            result = retention.run(
+                state.store,
+                services.who,
+                today=date.today(),
+                days=state.config.retention_closed_days,
+                apply=True,
+                purge_on_server=state.config.side == "jobcenter",
+            )
     else:
         result = retention.run(state.store, services.who, today=date.today(), days=state.config.retention_closed_days)
     if as_json:
@@ -1446,7 +1763,10 @@ def retention_run(
 
 @retention_app.command("hold")
 @command
-def retention_hold(case: str = typer.Argument(...), reason: str = typer.Option(..., "--reason", help="z. B. laufendes Widerspruchsverfahren")) -> None:
+def retention_hold(
+    case: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="z. B. laufendes Widerspruchsverfahren"),
+) -> None:
     """Setzt eine Löschsperre (z. B. wegen eines Rechtsstreits)."""
     from wbtui.domain import access
     from wbtui.services import retention
@@ -1496,7 +1816,7 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:  # output piped into head & co.
         sys.exit(0)
-    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
+    except Exception as exc:
         typer.echo(t("err.internal", kind=type(exc).__name__), err=True)
         sys.exit(EXIT_INTERNAL)
 

@@ -16,20 +16,54 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from wbtui.domain.errors import WbtuiError
 from wbtui.data.store import execute
+from wbtui.domain.errors import WbtuiError
 
 
 class AuditFailed(WbtuiError):
     """The audit entry could not be written, so the action it describes did not happen."""
 
+
 GENESIS = "0" * 64
-HASHED = ("id", "at", "actor", "role", "org", "channel", "action", "object_type", "object_id", "case_id",
-          "data_groups", "fields", "purpose", "reason", "detail", "outcome")
-ACTIONS = ("read", "list", "search", "create", "update", "delete", "export", "print", "copy", "reveal_art9", "break_glass",
-           "denied", "report", "retention", "subject_access", "import", "sync_apply")
+HASHED = (
+    "id",
+    "at",
+    "actor",
+    "role",
+    "org",
+    "channel",
+    "action",
+    "object_type",
+    "object_id",
+    "case_id",
+    "data_groups",
+    "fields",
+    "purpose",
+    "reason",
+    "detail",
+    "outcome",
+)
+ACTIONS = (
+    "read",
+    "list",
+    "search",
+    "create",
+    "update",
+    "delete",
+    "export",
+    "print",
+    "copy",
+    "reveal_art9",
+    "break_glass",
+    "denied",
+    "report",
+    "retention",
+    "subject_access",
+    "import",
+    "sync_apply",
+)
 
 
 @dataclass(frozen=True)
@@ -45,14 +79,37 @@ class Who:
 SYSTEM = Who("system", "system", None, "internal")
 SYNC = Who("sync", "server", None, "sync")  # changes received from the central server
 
-_PERSON_GROUPS = {"kundennummer": "stammdaten", "bg_nummer": "stammdaten", "family_name": "stammdaten", "given_names": "stammdaten",
-                  "birth_date": "stammdaten", "address": "stammdaten", "phone": "stammdaten", "email": "stammdaten",
-                  "preferred_language": "qualifikation", "needs_interpreter": "qualifikation", "german_level_cefr": "qualifikation",
-                  "school_certificate": "qualifikation"}
-_TABLE_GROUPS = {"vocational_qualification": "qualifikation", "work_episode": "qualifikation", "fbw_case": "weiterbildung",
-                 "consent": "einwilligung", "handover": "uebergabe", "appointment": "beratung", "voucher": "beratung",
-                 "course": "beratung", "enrolment": "beratung", "conference": "fallkonferenz", "conference_participant": "fallkonferenz",
-                 "task": "wiedervorlage", "case_event": "verlauf", "organisation": "verwaltung", "app_user": "verwaltung"}
+_PERSON_GROUPS = {
+    "kundennummer": "stammdaten",
+    "bg_nummer": "stammdaten",
+    "family_name": "stammdaten",
+    "given_names": "stammdaten",
+    "birth_date": "stammdaten",
+    "address": "stammdaten",
+    "phone": "stammdaten",
+    "email": "stammdaten",
+    "preferred_language": "qualifikation",
+    "needs_interpreter": "qualifikation",
+    "german_level_cefr": "qualifikation",
+    "school_certificate": "qualifikation",
+}
+_TABLE_GROUPS = {
+    "vocational_qualification": "qualifikation",
+    "work_episode": "qualifikation",
+    "fbw_case": "weiterbildung",
+    "consent": "einwilligung",
+    "handover": "uebergabe",
+    "appointment": "beratung",
+    "voucher": "beratung",
+    "course": "beratung",
+    "enrolment": "beratung",
+    "conference": "fallkonferenz",
+    "conference_participant": "fallkonferenz",
+    "task": "wiedervorlage",
+    "case_event": "verlauf",
+    "organisation": "verwaltung",
+    "app_user": "verwaltung",
+}
 _SKIP_FIELDS = {"id", "created_at", "updated_at"}
 
 
@@ -69,7 +126,7 @@ def data_groups(table: str, fields: list[str], *, art9: bool = False) -> list[st
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def entry_hash(prev_hash: str, entry: dict) -> str:
@@ -77,35 +134,67 @@ def entry_hash(prev_hash: str, entry: dict) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-
-def append(conn, who: Who, action: str, object_type: str, *, object_id: str | None = None, case_id: str | None = None,
-           groups: list[str] | tuple[str, ...] = (), fields: list[str] | tuple[str, ...] = (), purpose: str | None = None,
-           reason: str | None = None, detail: str | None = None, outcome: str = "ok") -> str:
+def append(
+    conn,
+    who: Who,
+    action: str,
+    object_type: str,
+    *,
+    object_id: str | None = None,
+    case_id: str | None = None,
+    groups: list[str] | tuple[str, ...] = (),
+    fields: list[str] | tuple[str, ...] = (),
+    purpose: str | None = None,
+    reason: str | None = None,
+    detail: str | None = None,
+    outcome: str = "ok",
+) -> str:
     """Append one entry inside the caller's (write) transaction; returns its hash."""
     if action not in ACTIONS:
         raise ValueError(action)
     try:
-        return _append(conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome)
+        return _append(
+            conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome
+        )
     except AuditFailed:
         raise
-    except Exception:  # noqa: BLE001 - any failure to log fails the action (fail closed)
+    except Exception:
         raise AuditFailed("err.audit_failed") from None
 
 
-def _append(conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome) -> str:
+def _append(
+    conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome
+) -> str:
     from wbtui.domain.text import clean_opt
 
     reason = clean_opt(reason)
     row = execute(conn, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     prev = row[0] if row else GENESIS
-    entry = {"id": uuid.uuid4().hex, "at": _now(), "actor": who.login, "role": who.role, "org": who.org, "channel": who.channel,
-             "action": action, "object_type": object_type, "object_id": object_id, "case_id": case_id,
-             "data_groups": json.dumps(sorted(set(groups))), "fields": json.dumps(sorted(set(fields))), "purpose": purpose,
-             "reason": reason, "detail": detail, "outcome": outcome}
+    entry = {
+        "id": uuid.uuid4().hex,
+        "at": _now(),
+        "actor": who.login,
+        "role": who.role,
+        "org": who.org,
+        "channel": who.channel,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "case_id": case_id,
+        "data_groups": json.dumps(sorted(set(groups))),
+        "fields": json.dumps(sorted(set(fields))),
+        "purpose": purpose,
+        "reason": reason,
+        "detail": detail,
+        "outcome": outcome,
+    }
     digest = entry_hash(prev, entry)
     columns = ", ".join(HASHED)
-    execute(conn, f"INSERT INTO audit_log ({columns}, prev_hash, hash) VALUES ({', '.join('?' * (len(HASHED) + 2))})",
-          tuple(entry[key] for key in HASHED) + (prev, digest))
+    execute(
+        conn,
+        f"INSERT INTO audit_log ({columns}, prev_hash, hash) VALUES ({', '.join('?' * (len(HASHED) + 2))})",
+        tuple(entry[key] for key in HASHED) + (prev, digest),
+    )
     return digest
 
 
@@ -113,7 +202,9 @@ def who_for(store, config, channel: str) -> Who:
     """The configured user as an audit identity, looked up without the ORM (fast read paths)."""
     con = store.raw()
     try:
-        row = con.execute("SELECT id FROM organisation WHERE name = ? AND kind = ?", (config.office_name, config.office_kind)).fetchone()
+        row = con.execute(
+            "SELECT id FROM organisation WHERE name = ? AND kind = ?", (config.office_name, config.office_kind)
+        ).fetchone()
     finally:
         con.close()
     return Who(config.user_login, config.user_role, row[0] if row else None, channel)
@@ -157,7 +248,9 @@ def verify(con) -> Verification:
     return Verification(True, count, None, prev)
 
 
-def entries(con, *, case_id: str | None = None, actor: str | None = None, since: str | None = None, limit: int | None = None) -> list[dict]:
+def entries(
+    con, *, case_id: str | None = None, actor: str | None = None, since: str | None = None, limit: int | None = None
+) -> list[dict]:
     where, params = [], []
     if case_id:
         where.append("case_id = ?")
@@ -185,6 +278,7 @@ def entries(con, *, case_id: str | None = None, actor: str | None = None, since:
 
 # -- ORM hook -------------------------------------------------------------------------------------
 
+
 def before_flush(session, _flush_context, _instances) -> None:
     """Record every insert, update and delete of the flush with field names and data groups."""
     from sqlalchemy import inspect
@@ -193,8 +287,11 @@ def before_flush(session, _flush_context, _instances) -> None:
 
     who: Who = session.info.get("audit_who") or SYSTEM
     conn = session.connection()
-    changes = [("create", obj) for obj in session.new] + [("update", obj) for obj in session.dirty] + \
-              [("delete", obj) for obj in session.deleted]
+    changes = (
+        [("create", obj) for obj in session.new]
+        + [("update", obj) for obj in session.dirty]
+        + [("delete", obj) for obj in session.deleted]
+    )
     for action, obj in changes:
         table = getattr(obj, "__tablename__", None)
         if table is None:
@@ -206,7 +303,11 @@ def before_flush(session, _flush_context, _instances) -> None:
             if not fields:
                 continue
         elif action == "create":
-            fields = [a.key for a in state.mapper.column_attrs if getattr(obj, a.key) is not None and a.key not in _SKIP_FIELDS]
+            fields = [
+                a.key
+                for a in state.mapper.column_attrs
+                if getattr(obj, a.key) is not None and a.key not in _SKIP_FIELDS
+            ]
         else:
             fields = []
         row_id = obj.id.hex if isinstance(getattr(obj, "id", None), uuid.UUID) else str(getattr(obj, "id", ""))
@@ -214,6 +315,16 @@ def before_flush(session, _flush_context, _instances) -> None:
         if table not in ("organisation", "app_user"):
             person_id, direct = getattr(obj, "person_id", None), getattr(obj, "case_id", None)
             entity = {"fbw_case": "case", "person": "person", "consent": "consent"}.get(table, table)
-            case_id = case_id_for(conn, entity, row_id, person_id.hex if person_id else None, direct.hex if direct else None)
-        append(conn, who, action, table, object_id=row_id, case_id=case_id,
-               groups=data_groups(table, fields, art9=bool(getattr(obj, "art9", False))), fields=fields)
+            case_id = case_id_for(
+                conn, entity, row_id, person_id.hex if person_id else None, direct.hex if direct else None
+            )
+        append(
+            conn,
+            who,
+            action,
+            table,
+            object_id=row_id,
+            case_id=case_id,
+            groups=data_groups(table, fields, art9=bool(getattr(obj, "art9", False))),
+            fields=fields,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+
 from wbtui.domain import process
 from wbtui.domain.errors import NotFound
 from wbtui.domain.process import Stage
@@ -46,16 +47,35 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         visible = [o for o in obstacles if not o["art9"]]
         hidden = len(obstacles) - len(visible)
         obstacles = visible
-    consents = _json_cols(_rows(con, "SELECT * FROM consent WHERE person_id = ? ORDER BY given_on", (case["person_id"],)), "recipients", "data_groups")
-    handovers = _json_cols(_rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,)), "package")
+    consents = _json_cols(
+        _rows(con, "SELECT * FROM consent WHERE person_id = ? ORDER BY given_on", (case["person_id"],)),
+        "recipients",
+        "data_groups",
+    )
+    handovers = _json_cols(
+        _rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,)), "package"
+    )
     for h in handovers:
         h.pop("package", None)  # the package is the case itself; keep `show` free of copies
-    vouchers = _json_cols(_rows(con, "SELECT * FROM voucher WHERE case_id = ? ORDER BY issued_on", (case_id,)), "cost_items")
-    conferences = _json_cols(_rows(con, "SELECT * FROM conference WHERE case_id = ? ORDER BY held_on", (case_id,)), "agenda", "decisions")
+    vouchers = _json_cols(
+        _rows(con, "SELECT * FROM voucher WHERE case_id = ? ORDER BY issued_on", (case_id,)), "cost_items"
+    )
+    conferences = _json_cols(
+        _rows(con, "SELECT * FROM conference WHERE case_id = ? ORDER BY held_on", (case_id,)), "agenda", "decisions"
+    )
     for conf in conferences:
-        conf["participants"] = _rows(con, "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?", (conf["id"],))
+        conf["participants"] = _rows(
+            con, "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?", (conf["id"],)
+        )
     tasks = _rows(con, "SELECT * FROM task WHERE case_id = ? ORDER BY status != 'offen', due_on", (case_id,))
-    timeline = _json_cols(_rows(con, "SELECT id, at, type, from_stage, to_stage, actor, payload FROM case_event WHERE case_id = ? ORDER BY at, rowid", (case_id,)), "payload")
+    timeline = _json_cols(
+        _rows(
+            con,
+            "SELECT id, at, type, from_stage, to_stage, actor, payload FROM case_event WHERE case_id = ? ORDER BY at, rowid",
+            (case_id,),
+        ),
+        "payload",
+    )
     rules = engine.evaluate(case)
     return {
         "id": case_id,

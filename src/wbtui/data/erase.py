@@ -23,14 +23,21 @@ def delete_case(con, case_id: str, counts: dict[str, int] | None = None, *, keep
     for table in CASE_CHILDREN:
         row_ids += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,))]
     for (conference,) in con.execute("SELECT id FROM conference WHERE case_id = ?", (case_id,)).fetchall():
-        _count(counts, "conference_participant", con.execute("DELETE FROM conference_participant WHERE conference_id = ?", (conference,)).rowcount)
+        _count(
+            counts,
+            "conference_participant",
+            con.execute("DELETE FROM conference_participant WHERE conference_id = ?", (conference,)).rowcount,
+        )
     for table in CASE_CHILDREN:  # tasks before the conferences they point at
         _count(counts, table, con.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,)).rowcount)
     con.execute("DELETE FROM break_glass WHERE case_id = ?", (case_id,))
     con.execute("DELETE FROM retention_hold WHERE case_id = ?", (case_id,))
     _delete_sync_traces(con, row_ids, case_id, keep_conflicts)
     _count(counts, "fbw_case", con.execute("DELETE FROM fbw_case WHERE id = ?", (case_id,)).rowcount)
-    if person_id is None or con.execute("SELECT 1 FROM fbw_case WHERE person_id = ? LIMIT 1", (person_id[0],)).fetchone():
+    if (
+        person_id is None
+        or con.execute("SELECT 1 FROM fbw_case WHERE person_id = ? LIMIT 1", (person_id[0],)).fetchone()
+    ):
         return False
     ids = [person_id[0]]
     for table in PERSON_CHILDREN:
@@ -50,7 +57,7 @@ def _delete_sync_traces(con, row_ids: list[str], case_id: str | None, keep_confl
     if case_id:
         con.execute("DELETE FROM outbox WHERE case_id = ?", (case_id,))
     for start in range(0, len(row_ids), 500):
-        chunk = row_ids[start:start + 500]
+        chunk = row_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         con.execute(f"DELETE FROM outbox WHERE row_id IN ({marks})", chunk)
         con.execute(f"DELETE FROM field_clock WHERE row_id IN ({marks})", chunk)

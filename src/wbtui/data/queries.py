@@ -18,9 +18,20 @@ from wbtui.domain.process import AA, BOTH, JC, STAGES
 from wbtui.domain.timers import RULES, TimerEngine
 
 LIST_COLUMNS = (
-    "c.id", "p.family_name", "p.given_names", "p.kundennummer", "p.bg_nummer", "c.stage", "c.stage_since",
-    "c.updated_at", "c.appointment_at", "c.voucher_valid_until", "c.course_start", "c.last_contact_at",
-    "c.owner_user_id", "c.target_kldb",
+    "c.id",
+    "p.family_name",
+    "p.given_names",
+    "p.kundennummer",
+    "p.bg_nummer",
+    "c.stage",
+    "c.stage_since",
+    "c.updated_at",
+    "c.appointment_at",
+    "c.voucher_valid_until",
+    "c.course_start",
+    "c.last_contact_at",
+    "c.owner_user_id",
+    "c.target_kldb",
     "(SELECT MIN(t.due_on) FROM task t WHERE t.case_id = c.id AND t.status = 'offen') AS next_due",
 )
 ROW_KEYS = tuple(col.split(".")[-1].split(" AS ")[-1] for col in LIST_COLUMNS)
@@ -50,7 +61,11 @@ class CaseFilter:
             where.append("c.owner_user_id = ?")
             params.append(self.mine_user_id)
         if self.timer and engine is not None:
-            kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "any": ("overdue", "warning", "stalled")}[self.timer]
+            kinds = {
+                "overdue": ("overdue", "warning"),
+                "stalled": ("stalled",),
+                "any": ("overdue", "warning", "stalled"),
+            }[self.timer]
             pred, pparams = engine.predicate(kinds)
             where.append(pred)
             params += pparams
@@ -75,7 +90,9 @@ def count_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | 
     return con.execute("SELECT COUNT(*) FROM fbw_case c" + where, params).fetchone()[0]
 
 
-def list_cases(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None, *, limit: int = 50, offset: int = 0) -> list[dict]:
+def list_cases(
+    con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine | None, *, limit: int = 50, offset: int = 0
+) -> list[dict]:
     """One page of the filtered, name-ordered list. The page is chosen first on the
     name index; per-row look-ups (next due follow-up) run only for that page."""
     where, params = flt.sql(engine)
@@ -104,7 +121,9 @@ def total_cases(con: sqlite3.Connection) -> int:
     return con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]
 
 
-def overdue_cases(con: sqlite3.Connection, engine: TimerEngine, *, kinds=("overdue", "warning", "stalled"), limit: int | None = None) -> list[dict]:
+def overdue_cases(
+    con: sqlite3.Connection, engine: TimerEngine, *, kinds=("overdue", "warning", "stalled"), limit: int | None = None
+) -> list[dict]:
     """One row per (case, rule) that fires, most urgent first."""
     parts, params = [], []
     for rule in RULES:
@@ -121,8 +140,19 @@ def overdue_cases(con: sqlite3.Connection, engine: TimerEngine, *, kinds=("overd
     sql = "SELECT * FROM (" + " UNION ALL ".join(parts) + ") ORDER BY kind = 'stalled', stage_since, id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    keys = ("rule", "kind", "id", "family_name", "given_names", "kundennummer", "stage", "stage_since", "updated_at",
-            "voucher_valid_until", "course_start")
+    keys = (
+        "rule",
+        "kind",
+        "id",
+        "family_name",
+        "given_names",
+        "kundennummer",
+        "stage",
+        "stage_since",
+        "updated_at",
+        "voucher_valid_until",
+        "course_start",
+    )
     return [dict(zip(keys, row)) for row in con.execute(sql, params)]
 
 
@@ -184,7 +214,18 @@ def list_tasks(con: sqlite3.Connection, flt: TaskFilter, *, limit: int = 200) ->
         + ((" WHERE " + " AND ".join(where)) if where else "")
         + " ORDER BY t.status != 'offen', t.due_on, t.id LIMIT ?"
     )
-    keys = ("id", "case_id", "title", "owner", "due_on", "status", "origin", "family_name", "given_names", "kundennummer")
+    keys = (
+        "id",
+        "case_id",
+        "title",
+        "owner",
+        "due_on",
+        "status",
+        "origin",
+        "family_name",
+        "given_names",
+        "kundennummer",
+    )
     return [dict(zip(keys, row)) for row in con.execute(sql, params + [limit])]
 
 
@@ -226,7 +267,9 @@ def case_id_for(conn, entity: str, row_id: str, person_id: str | None = None, ca
     if entity in ("person", "consent"):
         person = row_id if entity == "person" else person_id
         row = execute(
-            conn, "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1", (person,)
+            conn,
+            "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY stage = 'closed', created_at DESC LIMIT 1",
+            (person,),
         ).fetchone()
         return row[0] if row else None
     return case_id

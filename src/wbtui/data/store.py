@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from wbtui import paths
 from wbtui.data import migrations
@@ -61,9 +61,7 @@ def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             apply_pragmas(con)
         return con
     if readonly:
-        con = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-        )
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
         for pragma in PRAGMAS[:3]:
             con.execute(pragma)
         return con
@@ -241,7 +239,7 @@ class SessionLock:
         self.path = Path(f"{db}.lock")
         self._fd: int | None = None
 
-    def acquire(self) -> "SessionLock":
+    def acquire(self) -> SessionLock:
         import os
 
         try:
@@ -268,7 +266,7 @@ class SessionLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "SessionLock":
+    def __enter__(self) -> SessionLock:
         return self.acquire()
 
     def __exit__(self, *_exc) -> None:

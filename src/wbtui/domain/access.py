@@ -29,7 +29,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dsb": frozenset({AUDIT_READ, RETENTION_RUN, SUBJECT_ACCESS, REPORT}),
     "admin": frozenset({RETENTION_RUN, REPORT}),
 }
-SCOPES = {"jc_ifk": "own", "jc_fallmanager": "own", "jc_teamlead": "team", "aa_beratung": "org", "aa_reha": "org", "dsb": "none", "admin": "none"}
+SCOPES = {
+    "jc_ifk": "own",
+    "jc_fallmanager": "own",
+    "jc_teamlead": "team",
+    "aa_beratung": "org",
+    "aa_reha": "org",
+    "dsb": "none",
+    "admin": "none",
+}
 AGENTUR_ROLES = frozenset({"aa_beratung", "aa_reha"})
 CASE_ROLES = frozenset(role for role, perms in PERMISSIONS.items() if CASE_READ in perms)
 BREAK_GLASS_ROLES = CASE_ROLES | {"dsb"}  # the DSB sees case content only via break-glass with a reason
@@ -73,7 +81,9 @@ class CaseRef:
     agentur_org_id: str | None
     owner_user_id: str | None
     owner_team: str | None
-    foreign_org_known: bool = True  # False: the responsible office is not an organisation of this store (case arrived by sync)
+    foreign_org_known: bool = (
+        True  # False: the responsible office is not an organisation of this store (case arrived by sync)
+    )
     handed_over: bool = False  # a handover of the case is on record here
 
 
@@ -87,7 +97,9 @@ def decide(subject: Subject, case: CaseRef, permission: str = CASE_READ, *, brea
         # synced case (handover on record, no local office id) counts as handed to this store's Agentur
         home = case.agentur_org_id or (subject.org_id if case.handed_over else None)
     else:
-        home = case.jobcenter_org_id or subject.org_id  # records from before organisations were kept are the local office's
+        home = (
+            case.jobcenter_org_id or subject.org_id
+        )  # records from before organisations were kept are the local office's
     if home is None or subject.org_id is None:
         return "deny"
     if home != subject.org_id and case.foreign_org_known:

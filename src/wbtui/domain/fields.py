@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+
 from wbtui.domain import process
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.text import clean_opt
@@ -58,7 +59,7 @@ def parse_datetime(text: str | datetime | None, *, field: str = "datetime") -> d
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.astimezone()  # naive input is local time
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,12 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("preferred_language", "person", "text"),
         FieldSpec("needs_interpreter", "person", "bool"),
         FieldSpec("german_level_cefr", "person", "choice", process.CEFR_LEVELS),
-        FieldSpec("school_certificate", "person", "choice", ("keiner", "hauptschule", "mittlerer", "fachhochschulreife", "abitur", "ausland")),
+        FieldSpec(
+            "school_certificate",
+            "person",
+            "choice",
+            ("keiner", "hauptschule", "mittlerer", "fachhochschulreife", "abitur", "ausland"),
+        ),
         FieldSpec("target_kldb", "case", "kldb"),
         FieldSpec("target_title", "case", "text"),
         FieldSpec("training_type", "case", "choice", process.TRAINING_TYPES),

@@ -96,11 +96,28 @@ TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
 }
 
 CLOSE_REASONS = ("integrated", "declined_by_person", "moved", "no_longer_in_need", "rehab", "other")
-TRAINING_TYPES = ("umschulung", "teilqualifizierung", "externenpruefung", "anpassung", "grundkompetenzen", "hauptschulabschluss", "other")
+TRAINING_TYPES = (
+    "umschulung",
+    "teilqualifizierung",
+    "externenpruefung",
+    "anpassung",
+    "grundkompetenzen",
+    "hauptschulabschluss",
+    "other",
+)
 SCHEDULES = ("vollzeit", "teilzeit")
 NECESSITY_REASONS = ("integration", "avert_unemployment", "missing_qualification")
 COUNSELLING_OUTCOMES = ("foerderfaehig", "nicht_foerderfaehig", "eignung_pruefen", "alternative_empfohlen")
-DROPOUT_REASONS = ("abbruch_krankheit", "abbruch_arbeitsaufnahme", "abbruch_motivation", "abbruch_ueberforderung", "abbruch_betreuung", "abbruch_umzug", "ausschluss", "sonstiges")
+DROPOUT_REASONS = (
+    "abbruch_krankheit",
+    "abbruch_arbeitsaufnahme",
+    "abbruch_motivation",
+    "abbruch_ueberforderung",
+    "abbruch_betreuung",
+    "abbruch_umzug",
+    "ausschluss",
+    "sonstiges",
+)
 LEGAL_BASES = ("consent", "sgb_x_69")
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 VOUCHER_MAX_MONTHS = 3
@@ -247,7 +264,9 @@ def check_transition(facts: CaseFacts, target: Stage, data: TransitionInput, *, 
             if data.valid_until <= issued:
                 reasons.append(("guard.voucher_validity_past", {"date": _d(data.valid_until)}))
             elif data.valid_until > latest:
-                reasons.append(("guard.voucher_validity_too_long", {"date": _d(data.valid_until), "latest": _d(latest)}))
+                reasons.append(
+                    ("guard.voucher_validity_too_long", {"date": _d(data.valid_until), "latest": _d(latest)})
+                )
     elif target == Stage.APTITUDE_CHECK:
         if facts.case.get("counselling_outcome") not in (None, "eignung_pruefen"):
             reasons.append(("guard.aptitude_needs_outcome", {}))

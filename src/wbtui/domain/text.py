@@ -10,12 +10,8 @@ from __future__ import annotations
 import re
 
 # C0 except TAB and LF, DEL, C1, lone surrogates, bidi embedding/override/isolate controls.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
-)
-_CONTROL_SINGLE_LINE = re.compile(
-    "[\x00-\x1f\x7f\x80-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
-)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f\x80-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str | None, *, multiline: bool = False) -> str:

@@ -8,12 +8,13 @@ evaluates a single row for the board, so no rule is written twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
 
 from wbtui.domain.process import Stage
 from wbtui.domain.workdays import WorkCalendar
+
 
 @dataclass(frozen=True)
 class Timers:
@@ -48,9 +49,14 @@ class TimerRule:
         if len(self.fields) == 1:
             value = f"c.{self.fields[0]}"
         else:  # latest non-null: MAX() of each column coalesced with the others
-            value = "MAX(" + ", ".join(
-                "COALESCE(" + ", ".join(f"c.{g}" for g in (f, *[o for o in self.fields if o != f])) + ")" for f in self.fields
-            ) + ")"
+            value = (
+                "MAX("
+                + ", ".join(
+                    "COALESCE(" + ", ".join(f"c.{g}" for g in (f, *[o for o in self.fields if o != f])) + ")"
+                    for f in self.fields
+                )
+                + ")"
+            )
         cond = f"c.stage IN ({stages}) AND {value} < ?"
         if self.require_null:
             cond += f" AND c.{self.require_null} IS NULL"
@@ -73,18 +79,56 @@ def _workdays_bound(attr: str):
 
 
 RULES: tuple[TimerRule, ...] = (
-    TimerRule("handover_unacknowledged", "overdue", (Stage.HANDED_OVER.value,), ("stage_since",), _workdays_bound("handover_ack_workdays")),
-    TimerRule("no_appointment", "overdue", (Stage.COUNSELLING_SCHEDULED.value,), ("stage_since",), _workdays_bound("appointment_workdays"), require_null="appointment_at"),
-    TimerRule("voucher_expiring", "warning", (Stage.VOUCHER_ISSUED.value,), ("voucher_valid_until",),
-              lambda today, t, cal: today + timedelta(days=t.voucher_warn_days + 1)),
-    TimerRule("no_start_confirmation", "overdue", (Stage.ENROLMENT_APPROVED.value,), ("course_start",),
-              lambda today, t, cal: today - timedelta(days=t.start_confirm_days - 1)),
-    TimerRule("no_sign_of_life", "overdue", (Stage.IN_TRAINING.value,), ("last_contact_at", "stage_since"),
-              lambda today, t, cal: today - timedelta(weeks=t.training_contact_weeks) + timedelta(days=1)),
-    TimerRule("no_placement_activity", "overdue", (Stage.COMPLETED.value, Stage.NOT_YET_INTEGRATED.value), ("last_contact_at", "stage_since"),
-              lambda today, t, cal: today - timedelta(weeks=t.after_course_weeks) + timedelta(days=1)),
-    TimerRule("stalled", "stalled", OPEN_STAGES, ("updated_at",),
-              lambda today, t, cal: today - timedelta(days=t.stalled_days - 1)),
+    TimerRule(
+        "handover_unacknowledged",
+        "overdue",
+        (Stage.HANDED_OVER.value,),
+        ("stage_since",),
+        _workdays_bound("handover_ack_workdays"),
+    ),
+    TimerRule(
+        "no_appointment",
+        "overdue",
+        (Stage.COUNSELLING_SCHEDULED.value,),
+        ("stage_since",),
+        _workdays_bound("appointment_workdays"),
+        require_null="appointment_at",
+    ),
+    TimerRule(
+        "voucher_expiring",
+        "warning",
+        (Stage.VOUCHER_ISSUED.value,),
+        ("voucher_valid_until",),
+        lambda today, t, cal: today + timedelta(days=t.voucher_warn_days + 1),
+    ),
+    TimerRule(
+        "no_start_confirmation",
+        "overdue",
+        (Stage.ENROLMENT_APPROVED.value,),
+        ("course_start",),
+        lambda today, t, cal: today - timedelta(days=t.start_confirm_days - 1),
+    ),
+    TimerRule(
+        "no_sign_of_life",
+        "overdue",
+        (Stage.IN_TRAINING.value,),
+        ("last_contact_at", "stage_since"),
+        lambda today, t, cal: today - timedelta(weeks=t.training_contact_weeks) + timedelta(days=1),
+    ),
+    TimerRule(
+        "no_placement_activity",
+        "overdue",
+        (Stage.COMPLETED.value, Stage.NOT_YET_INTEGRATED.value),
+        ("last_contact_at", "stage_since"),
+        lambda today, t, cal: today - timedelta(weeks=t.after_course_weeks) + timedelta(days=1),
+    ),
+    TimerRule(
+        "stalled",
+        "stalled",
+        OPEN_STAGES,
+        ("updated_at",),
+        lambda today, t, cal: today - timedelta(days=t.stalled_days - 1),
+    ),
 )
 RULES_BY_ID = {r.id: r for r in RULES}
 

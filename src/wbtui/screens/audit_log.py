@@ -44,8 +44,8 @@ class AuditScreen(TableScreen):
 
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.domain import access
         from wbtui.data import audit
+        from wbtui.domain import access
         from wbtui.domain.errors import WbtuiError
 
         services = self.app.ctx.services
@@ -74,9 +74,17 @@ class AuditScreen(TableScreen):
         else:
             status.update(Text(t("cli.audit_broken", seq=result.first_bad_seq), style="bold red"))
         rows = [
-            ((Text(item["at"][:19].replace("T", " ")), safe(f"{item['actor']} ({item['role']})"), safe(item["action"]),
-              safe(f"{item['object_type']} {(item['case_id'] or item['object_id'] or '')[:8]}"), safe(",".join(item["data_groups"])),
-              safe(item["reason"] or item["purpose"] or item["detail"] or "")), str(item["seq"]))
+            (
+                (
+                    Text(item["at"][:19].replace("T", " ")),
+                    safe(f"{item['actor']} ({item['role']})"),
+                    safe(item["action"]),
+                    safe(f"{item['object_type']} {(item['case_id'] or item['object_id'] or '')[:8]}"),
+                    safe(",".join(item["data_groups"])),
+                    safe(item["reason"] or item["purpose"] or item["detail"] or ""),
+                ),
+                str(item["seq"]),
+            )
             for item in items
         ]
         fill_table(self.query_one(DataTable), self._columns(), rows)

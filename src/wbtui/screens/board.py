@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from wbtui.app import StoreReady
-from wbtui.domain.process import Stage
 from wbtui.data.queries import CaseFilter, ordered_rowids, total_cases
+from wbtui.domain.process import Stage
 from wbtui.i18n import t
 from wbtui.widgets.case_list import CaseList
 from wbtui.widgets.inputs import SafeInput
@@ -108,7 +108,11 @@ class BoardScreen(Screen):
         ctx = self.app.ctx
         mine = ctx.services.actor.user_id.hex if self.mine and ctx else None
         return CaseFilter(
-            text=self.query_one("#filter", Input).value, stages=self.stages, owner=self.side, mine_user_id=mine, timer=self.timer
+            text=self.query_one("#filter", Input).value,
+            stages=self.stages,
+            owner=self.side,
+            mine_user_id=mine,
+            timer=self.timer,
         )
 
     def refresh_cases(self) -> None:

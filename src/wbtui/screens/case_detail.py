@@ -76,9 +76,8 @@ class CaseDetailScreen(Screen):
 
     @work(thread=True, exclusive=True, group="case-detail", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.domain.errors import WbtuiError
-
         from wbtui.domain.access import AccessDenied
+        from wbtui.domain.errors import WbtuiError
 
         ctx = self.app.ctx
         try:
@@ -136,7 +135,9 @@ class CaseDetailScreen(Screen):
             head.append(safe(p["bg_nummer"]))
         self.query_one("#head1", Label).update(head)
         timer = d["timer"]["state"]
-        line2 = Text(f"{d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}  ·  ")
+        line2 = Text(
+            f"{d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}  ·  "
+        )
         line2.append(t("timer." + timer), TIMER_STYLE[timer])
         if d["timer"]["rules"]:
             line2.append(" (" + ", ".join(t("rule." + r) for r in d["timer"]["rules"]) + ")", TIMER_STYLE[timer])
@@ -167,17 +168,43 @@ class CaseDetailScreen(Screen):
 
     def _person_text(self, p: dict, c: dict) -> Text:
         out = self._section("hdr.person")
-        for key in ("birth_date", "phone", "email", "address", "preferred_language", "german_level_cefr", "school_certificate"):
+        for key in (
+            "birth_date",
+            "phone",
+            "email",
+            "address",
+            "preferred_language",
+            "german_level_cefr",
+            "school_certificate",
+        ):
             if p.get(key):
                 out.append(f"  {t('field.' + key)}: ")
                 out.append(safe(fmt_date(p[key]) if key == "birth_date" else p[key]))
                 out.append("\n")
         out.append(Text(t("hdr.need") + "\n", style="bold"))
-        for key in ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "necessity_reason",
-                    "legal_basis", "counselling_outcome", "appointment_at", "voucher_valid_until", "course_start",
-                    "course_planned_end", "kursnet_id", "close_reason"):
+        for key in (
+            "target_kldb",
+            "target_title",
+            "training_type",
+            "schedule",
+            "earliest_start",
+            "necessity_reason",
+            "legal_basis",
+            "counselling_outcome",
+            "appointment_at",
+            "voucher_valid_until",
+            "course_start",
+            "course_planned_end",
+            "kursnet_id",
+            "close_reason",
+        ):
             if c.get(key) not in (None, ""):
-                value = fmt_date(c[key]) if key in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end", "appointment_at") else c[key]
+                value = (
+                    fmt_date(c[key])
+                    if key
+                    in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end", "appointment_at")
+                    else c[key]
+                )
                 out.append(f"  {t('field.' + key)}: ")
                 out.append(safe(value))
                 out.append("\n")
@@ -200,7 +227,11 @@ class CaseDetailScreen(Screen):
     def _consents_text(self, d: dict) -> Text:
         out = self._section("hdr.consents")
         for cs in d["consents"]:
-            state = t("tui.consent.revoked", date=fmt_date(cs["revoked_on"])) if cs["revoked_on"] else t("tui.consent.given", date=fmt_date(cs["given_on"]))
+            state = (
+                t("tui.consent.revoked", date=fmt_date(cs["revoked_on"]))
+                if cs["revoked_on"]
+                else t("tui.consent.given", date=fmt_date(cs["given_on"]))
+            )
             out.append(f"  {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {state}\n")
         if not d["consents"]:
             out.append("  –\n")
@@ -300,8 +331,14 @@ class CaseDetailScreen(Screen):
             except WbtuiError as exc:
                 self.app.say(exc.message(), error=True)
                 return
-            self.app.do(self.app.ctx.services.add_task, self._uuid(), title.strip() or due, None, due_on,
-                        then=lambda _r: (self.app.say(t("tui.task_added")), self.reload()))
+            self.app.do(
+                self.app.ctx.services.add_task,
+                self._uuid(),
+                title.strip() or due,
+                None,
+                due_on,
+                then=lambda _r: (self.app.say(t("tui.task_added")), self.reload()),
+            )
 
         self.app.push_screen(Prompt(t("tui.task.prompt"), t("tui.task.placeholder")), got)
 
@@ -311,8 +348,8 @@ class CaseDetailScreen(Screen):
             return
         from datetime import date
 
-        from wbtui.paths import documents_dir
         from wbtui.domain.text import clean
+        from wbtui.paths import documents_dir
         from wbtui.screens.pickers import Prompt
 
         ref = "".join(ch for ch in clean(self.detail["person"]["kundennummer"]) if ch.isalnum()) or self.case_id[:8]
@@ -336,8 +373,12 @@ class CaseDetailScreen(Screen):
         self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
 
     def action_contact(self) -> None:
-        self.app.do(self.app.ctx.services.record_contact, self._uuid(), None,
-                    then=lambda _r: (self.app.say(t("tui.contact_recorded")), self.reload()))
+        self.app.do(
+            self.app.ctx.services.record_contact,
+            self._uuid(),
+            None,
+            then=lambda _r: (self.app.say(t("tui.contact_recorded")), self.reload()),
+        )
 
     def action_copy_ref(self) -> None:
         if not self.detail:
@@ -347,13 +388,41 @@ class CaseDetailScreen(Screen):
             self.app.copy_to_clipboard(self.detail["person"]["kundennummer"])
             self.app.say(t("tui.copied"))
 
-        self.app.do(self.app.ctx.services.audit, "copy", "person", case_id=self.case_id, groups=["stammdaten"], fields=["kundennummer"],
-                    then=copied)
+        self.app.do(
+            self.app.ctx.services.audit,
+            "copy",
+            "person",
+            case_id=self.case_id,
+            groups=["stammdaten"],
+            fields=["kundennummer"],
+            then=copied,
+        )
 
 
 EVENT_TYPES = (
-    "case_created", "intake_updated", "obstacle_added", "obstacle_updated", "consent_recorded", "consent_revoked",
-    "handover_sent", "handover_received", "handover_query", "appointment_set", "counselling_result", "voucher_issued",
-    "voucher_expired", "enrolment_approved", "course_started", "dropout", "course_completed", "integration",
-    "case_closed", "conference_held", "task_created", "task_done", "contact", "handover_imported", "handover_revoked",
+    "case_created",
+    "intake_updated",
+    "obstacle_added",
+    "obstacle_updated",
+    "consent_recorded",
+    "consent_revoked",
+    "handover_sent",
+    "handover_received",
+    "handover_query",
+    "appointment_set",
+    "counselling_result",
+    "voucher_issued",
+    "voucher_expired",
+    "enrolment_approved",
+    "course_started",
+    "dropout",
+    "course_completed",
+    "integration",
+    "case_closed",
+    "conference_held",
+    "task_created",
+    "task_done",
+    "contact",
+    "handover_imported",
+    "handover_revoked",
 )

@@ -14,8 +14,8 @@ from textual.widgets import Footer, Label, Select, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.services import AGENDA_TEMPLATE, CONFERENCE_VARIANTS, DECISIONS
 from wbtui.i18n import render_reason, t
+from wbtui.services import AGENDA_TEMPLATE, CONFERENCE_VARIANTS, DECISIONS
 from wbtui.widgets.inputs import SafeInput, SafeTextArea
 
 
@@ -40,7 +40,12 @@ class ConferenceScreen(Screen):
         yield Label(t("tui.conf.title"), classes="title")
         with VerticalScroll(id="cform"):
             yield Label(t("tui.conf.variant"))
-            yield Select([(t("tui.conf.variant." + v), v) for v in CONFERENCE_VARIANTS], value="fallbesprechung", allow_blank=False, id="variant")
+            yield Select(
+                [(t("tui.conf.variant." + v), v) for v in CONFERENCE_VARIANTS],
+                value="fallbesprechung",
+                allow_blank=False,
+                id="variant",
+            )
             yield Static("", id="gate")
             yield Label(t("tui.conf.participants"))
             yield SafeTextArea(id="participants")
@@ -107,8 +112,14 @@ class ConferenceScreen(Screen):
         variant = str(self.query_one("#variant", Select).value)
         dissent = self.query_one("#dissent", SafeInput).value
         self.app.do(
-            lambda: self.app.ctx.services.add_conference(uuid.UUID(self.case_id), variant=variant, participants=participants,
-                                                         decisions=decisions, dissent=dissent, next_review=review),
+            lambda: self.app.ctx.services.add_conference(
+                uuid.UUID(self.case_id),
+                variant=variant,
+                participants=participants,
+                decisions=decisions,
+                dissent=dissent,
+                next_review=review,
+            ),
             then=self._saved,
         )
 

@@ -19,8 +19,10 @@ from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe
 from wbtui.widgets.tables import fill_table
 
-SQL = ("SELECT conflict_id, entity, row_id, field, kind, kept_value, lost_value, detail FROM sync_conflict"
-       " WHERE status = 'open' ORDER BY created_at LIMIT 500")
+SQL = (
+    "SELECT conflict_id, entity, row_id, field, kind, kept_value, lost_value, detail FROM sync_conflict"
+    " WHERE status = 'open' ORDER BY created_at LIMIT 500"
+)
 
 
 class ConflictScreen(TableScreen):
@@ -52,10 +54,22 @@ class ConflictScreen(TableScreen):
         for conflict_id, entity, row_id, field, kind, kept, lost, detail in rows:
             self.rows[conflict_id] = (entity, row_id, field, kind, lost)
             label = t("field." + field) if field and f"field.{field}" in FIELDS_KEYS else (field or entity or "")
-            table_rows.append(((Text(t("tui.conflicts.kind." + kind) if kind in KINDS else safe(kind)), safe(label),
-                                safe(_show(kept)), safe(_show(lost) if kind != "rejected_write" else f"{detail}: {_show(lost)}")), conflict_id))
-        fill_table(self.query_one(DataTable),
-                   [t("tui.conflicts.kind"), t("tui.conflicts.field"), t("tui.conflicts.kept"), t("tui.conflicts.lost")], table_rows)
+            table_rows.append(
+                (
+                    (
+                        Text(t("tui.conflicts.kind." + kind) if kind in KINDS else safe(kind)),
+                        safe(label),
+                        safe(_show(kept)),
+                        safe(_show(lost) if kind != "rejected_write" else f"{detail}: {_show(lost)}"),
+                    ),
+                    conflict_id,
+                )
+            )
+        fill_table(
+            self.query_one(DataTable),
+            [t("tui.conflicts.kind"), t("tui.conflicts.field"), t("tui.conflicts.kept"), t("tui.conflicts.lost")],
+            table_rows,
+        )
         self.query_one("#conflicts-status", Label).update(Text(t("tui.conflicts.count", n=len(rows))))
 
     def _selected(self) -> str | None:

@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Sta
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.i18n import render_reason, t
+from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
@@ -48,11 +48,25 @@ class ConsentScreen(Screen):
         yield DataTable(id="consents", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="cbody"):
             yield Label(t("tui.consent.new"), classes="section")
-            yield Select([(t("tui.consent.purpose." + p), p) for p in CONSENT_PURPOSES], value="fbw_uebergabe", allow_blank=False, id="purpose")
+            yield Select(
+                [(t("tui.consent.purpose." + p), p) for p in CONSENT_PURPOSES],
+                value="fbw_uebergabe",
+                allow_blank=False,
+                id="purpose",
+            )
             with Horizontal():
-                yield SelectionList(*[(t("tui.consent.recipient." + r), r, r == "agentur") for r in CONSENT_RECIPIENTS], id="recipients")
-                yield SelectionList(*[(t("tui.consent.group." + g), g, g != "gesundheit") for g in DATA_GROUPS], id="groups")
-            yield Select([(t("tui.consent.form." + f), f) for f in ("schriftlich", "elektronisch")], value="schriftlich", allow_blank=False, id="form")
+                yield SelectionList(
+                    *[(t("tui.consent.recipient." + r), r, r == "agentur") for r in CONSENT_RECIPIENTS], id="recipients"
+                )
+                yield SelectionList(
+                    *[(t("tui.consent.group." + g), g, g != "gesundheit") for g in DATA_GROUPS], id="groups"
+                )
+            yield Select(
+                [(t("tui.consent.form." + f), f) for f in ("schriftlich", "elektronisch")],
+                value="schriftlich",
+                allow_blank=False,
+                id="form",
+            )
             yield Label(t("tui.consent.given_on"))
             yield SafeInput(placeholder="TT.MM.JJJJ", id="given")
             yield Label(t("tui.consent.valid_until"))
@@ -72,8 +86,13 @@ class ConsentScreen(Screen):
 
     @staticmethod
     def _columns() -> list[tuple[str, str]]:
-        return [("ID", "id"), (t("tui.consent.state"), "state"), (t("tui.consent.purpose"), "purpose"),
-                (t("tui.consent.recipients"), "to"), (t("tui.consent.groups"), "groups")]
+        return [
+            ("ID", "id"),
+            (t("tui.consent.state"), "state"),
+            (t("tui.consent.purpose"), "purpose"),
+            (t("tui.consent.recipients"), "to"),
+            (t("tui.consent.groups"), "groups"),
+        ]
 
     @work(thread=True, exclusive=True, group="consents", exit_on_error=False)
     def reload(self) -> None:
@@ -98,9 +117,18 @@ class ConsentScreen(Screen):
                 state = Text(t("tui.consent.expired"), style="yellow")
             else:
                 state = Text(t("tui.consent.given", date=fmt_date(c["given_on"])), style="green")
-            rows.append(((safe(c["id"][:8]), state, Text(t("tui.consent.purpose_short." + c["purpose"])),
-                          safe(", ".join(t("tui.consent.recipient_short." + r) for r in c["recipients"])),
-                          safe(", ".join(t("tui.consent.group_short." + g) for g in c["data_groups"]))), c["id"]))
+            rows.append(
+                (
+                    (
+                        safe(c["id"][:8]),
+                        state,
+                        Text(t("tui.consent.purpose_short." + c["purpose"])),
+                        safe(", ".join(t("tui.consent.recipient_short." + r) for r in c["recipients"])),
+                        safe(", ".join(t("tui.consent.group_short." + g) for g in c["data_groups"])),
+                    ),
+                    c["id"],
+                )
+            )
         fill_table(self.query_one(DataTable), self._columns(), rows)
         self.query_one("#effects", Static).update(self._effects(handover, conference))
 
@@ -109,11 +137,25 @@ class ConsentScreen(Screen):
         out = Text()
         consent_reasons = [(k, p) for k, p in handover if "consent" in k or "basis" in k]
         if consent_reasons:
-            out.append("✗ " + t("tui.consent.effect.handover") + ": " + "; ".join(render_reason(k, p) for k, p in consent_reasons) + "\n", "red")
+            out.append(
+                "✗ "
+                + t("tui.consent.effect.handover")
+                + ": "
+                + "; ".join(render_reason(k, p) for k, p in consent_reasons)
+                + "\n",
+                "red",
+            )
         else:
             out.append("✓ " + t("tui.consent.effect.handover_ok") + "\n", "green")
         if conference:
-            out.append("✗ " + t("tui.consent.effect.conference") + ": " + "; ".join(render_reason(k, p) for k, p in conference) + "\n", "red")
+            out.append(
+                "✗ "
+                + t("tui.consent.effect.conference")
+                + ": "
+                + "; ".join(render_reason(k, p) for k, p in conference)
+                + "\n",
+                "red",
+            )
         else:
             out.append("✓ " + t("tui.consent.effect.conference_ok") + "\n", "green")
         return out
@@ -134,15 +176,23 @@ class ConsentScreen(Screen):
             "valid_until": until,
             "document_ref": self.query_one("#docref", SafeInput).value or None,
         }
-        self.app.do(self.app.ctx.services.add_consent, uuid.UUID(self.case_id), **values,
-                    then=lambda _id: (self.app.say(t("tui.consent.saved")), self.reload()))
+        self.app.do(
+            self.app.ctx.services.add_consent,
+            uuid.UUID(self.case_id),
+            **values,
+            then=lambda _id: (self.app.say(t("tui.consent.saved")), self.reload()),
+        )
 
     def action_revoke(self) -> None:
         key = cursor_key(self.query_one(DataTable))
         if not key:
             return
-        self.app.do(self.app.ctx.services.revoke_consent, uuid.UUID(self.case_id), key,
-                    then=lambda _r: (self.app.say(t("tui.consent.revoked_now")), self.reload()))
+        self.app.do(
+            self.app.ctx.services.revoke_consent,
+            uuid.UUID(self.case_id),
+            key,
+            then=lambda _r: (self.app.say(t("tui.consent.revoked_now")), self.reload()),
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

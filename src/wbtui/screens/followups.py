@@ -58,14 +58,37 @@ class FollowupScreen(TableScreen):
             late = r["due_on"] < iso
             overdue_tasks += late
             title = t("tui.decision." + r["title"]) if r["origin"] == "fallkonferenz" else r["title"]
-            rows.append(((Text(t("hdr.task") + (" !" if late else ""), style="bold red" if late else ""), Text(fmt_date(r["due_on"])),
-                          safe(f"{r['family_name']}, {r['given_names']}"), safe(r["owner"]), safe(title)), f"task:{r['id']}:{r['case_id']}"))
+            rows.append(
+                (
+                    (
+                        Text(t("hdr.task") + (" !" if late else ""), style="bold red" if late else ""),
+                        Text(fmt_date(r["due_on"])),
+                        safe(f"{r['family_name']}, {r['given_names']}"),
+                        safe(r["owner"]),
+                        safe(title),
+                    ),
+                    f"task:{r['id']}:{r['case_id']}",
+                )
+            )
         for r in cases:
             days = days_since(r["stage_since"], today)
-            rows.append(((Text(t("timer." + r["kind"]), style=KIND_STYLE[r["kind"]]), Text(t("tui.fu.days", days=days)),
-                          safe(f"{r['family_name']}, {r['given_names']}"), Text(t("stage." + r["stage"])),
-                          Text(t("rule." + r["rule"]))), f"case:{r['id']}:{r['rule']}"))
-        fill_table(self.query_one(DataTable), [t("tui.fu.what"), t("hdr.due"), t("hdr.name"), t("tui.fu.owner"), t("tui.fu.detail")], rows)
+            rows.append(
+                (
+                    (
+                        Text(t("timer." + r["kind"]), style=KIND_STYLE[r["kind"]]),
+                        Text(t("tui.fu.days", days=days)),
+                        safe(f"{r['family_name']}, {r['given_names']}"),
+                        Text(t("stage." + r["stage"])),
+                        Text(t("rule." + r["rule"])),
+                    ),
+                    f"case:{r['id']}:{r['rule']}",
+                )
+            )
+        fill_table(
+            self.query_one(DataTable),
+            [t("tui.fu.what"), t("hdr.due"), t("hdr.name"), t("tui.fu.owner"), t("tui.fu.detail")],
+            rows,
+        )
         scope = t("tui.fu.team") if self.team else t("tui.fu.mine")
         self.query_one("#fu-status", Label).update(
             Text(t("tui.fu.counts", scope=scope, tasks=len(tasks), overdue=overdue_tasks, cases=len(cases)))
@@ -87,7 +110,11 @@ class FollowupScreen(TableScreen):
     def action_done(self) -> None:
         key = self._key()
         if key and key[0] == "task":
-            self.app.do(self.app.ctx.services.complete_task, key[1], then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+            self.app.do(
+                self.app.ctx.services.complete_task,
+                key[1],
+                then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
+            )
 
     def action_toggle_team(self) -> None:
         self.team = not self.team

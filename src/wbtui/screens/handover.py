@@ -17,10 +17,29 @@ from wbtui.domain.process import Stage
 from wbtui.i18n import render_reason, t
 from wbtui.widgets.safe import fmt_date, safe
 
-CHECK_ITEMS = ("field.kundennummer", "field.family_name", "field.given_names", "field.birth_date", "field.contact",
-               "field.target_kldb", "field.training_type", "field.schedule", "field.necessity_reason")
-FEEDBACK = ("handover_received", "handover_query", "appointment_set", "counselling_result", "voucher_issued",
-            "voucher_expired", "enrolment_approved", "course_started", "dropout", "course_completed")
+CHECK_ITEMS = (
+    "field.kundennummer",
+    "field.family_name",
+    "field.given_names",
+    "field.birth_date",
+    "field.contact",
+    "field.target_kldb",
+    "field.training_type",
+    "field.schedule",
+    "field.necessity_reason",
+)
+FEEDBACK = (
+    "handover_received",
+    "handover_query",
+    "appointment_set",
+    "counselling_result",
+    "voucher_issued",
+    "voucher_expired",
+    "enrolment_approved",
+    "course_started",
+    "dropout",
+    "course_completed",
+)
 
 
 class HandoverScreen(Screen):

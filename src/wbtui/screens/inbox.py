@@ -60,7 +60,9 @@ class InboxScreen(TableScreen):
             received = con.execute(AGENTUR_SQL).fetchall()
             queries = con.execute(QUERIES_SQL).fetchall()
             since = (ctx.today - timedelta(days=14)).isoformat()
-            feedback = con.execute(FEEDBACK_SQL.format(types=",".join("?" * len(FEEDBACK))), (*FEEDBACK, since)).fetchall()
+            feedback = con.execute(
+                FEEDBACK_SQL.format(types=",".join("?" * len(FEEDBACK))), (*FEEDBACK, since)
+            ).fetchall()
         finally:
             con.close()
         self.app.call_from_thread(self._fill, received, queries, feedback)
@@ -75,16 +77,41 @@ class InboxScreen(TableScreen):
             order = list(reversed(sections))
         for _side, rows, key in order:
             for row in rows:
-                table_rows.append(((Text(t(key)), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
-                                    safe(row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5]))), f"{key}:{row[0]}"))
+                table_rows.append(
+                    (
+                        (
+                            Text(t(key)),
+                            safe(f"{row[1]}, {row[2]}"),
+                            safe(row[3]),
+                            Text(fmt_date(row[4])),
+                            safe(row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5])),
+                        ),
+                        f"{key}:{row[0]}",
+                    )
+                )
         if side != "agentur":
             for row in feedback:
                 payload = json.loads(row[6] or "{}")
-                detail = " ".join(str(v) for k, v in payload.items() if k in ("outcome", "valid_until", "start", "reason"))
-                table_rows.append(((Text(t("tui.event." + row[5])), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])),
-                                    safe(detail)), f"fb:{row[0]}:{row[4]}"))
-        fill_table(self.query_one(DataTable),
-                   [t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail")], table_rows)
+                detail = " ".join(
+                    str(v) for k, v in payload.items() if k in ("outcome", "valid_until", "start", "reason")
+                )
+                table_rows.append(
+                    (
+                        (
+                            Text(t("tui.event." + row[5])),
+                            safe(f"{row[1]}, {row[2]}"),
+                            safe(row[3]),
+                            Text(fmt_date(row[4])),
+                            safe(detail),
+                        ),
+                        f"fb:{row[0]}:{row[4]}",
+                    )
+                )
+        fill_table(
+            self.query_one(DataTable),
+            [t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail")],
+            table_rows,
+        )
         self.query_one("#inbox-status", Label).update(
             Text(t("tui.inbox.counts", received=len(received), queries=len(queries), feedback=len(feedback)))
         )
@@ -108,7 +135,11 @@ class InboxScreen(TableScreen):
     def action_ack(self) -> None:
         sel = self._selected_row()
         if sel and sel[0] == "tui.inbox.received":
-            self.app.do(self.app.ctx.services.ack_handover, uuid.UUID(sel[1]), then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+            self.app.do(
+                self.app.ctx.services.ack_handover,
+                uuid.UUID(sel[1]),
+                then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
+            )
 
     def action_query(self) -> None:
         sel = self._selected_row()
@@ -118,8 +149,12 @@ class InboxScreen(TableScreen):
 
         def got(text: str | None) -> None:
             if text is not None:
-                self.app.do(self.app.ctx.services.query_handover, uuid.UUID(sel[1]), text,
-                            then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+                self.app.do(
+                    self.app.ctx.services.query_handover,
+                    uuid.UUID(sel[1]),
+                    text,
+                    then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
+                )
 
         self.app.push_screen(Prompt(t("tui.move.query_text")), got)
 

@@ -15,10 +15,33 @@ from wbtui.domain.fields import FIELDS, parse_field
 from wbtui.i18n import t
 from wbtui.widgets.inputs import SafeInput
 
-PERSON_FIELDS = ("kundennummer", "bg_nummer", "family_name", "given_names", "birth_date", "phone", "email", "address",
-                 "preferred_language", "needs_interpreter", "german_level_cefr", "school_certificate")
-NEED_FIELDS = ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "max_commute_km",
-               "necessity_reason", "care_arranged", "legal_basis", "availability", "health_limits_summary")
+PERSON_FIELDS = (
+    "kundennummer",
+    "bg_nummer",
+    "family_name",
+    "given_names",
+    "birth_date",
+    "phone",
+    "email",
+    "address",
+    "preferred_language",
+    "needs_interpreter",
+    "german_level_cefr",
+    "school_certificate",
+)
+NEED_FIELDS = (
+    "target_kldb",
+    "target_title",
+    "training_type",
+    "schedule",
+    "earliest_start",
+    "max_commute_km",
+    "necessity_reason",
+    "care_arranged",
+    "legal_basis",
+    "availability",
+    "health_limits_summary",
+)
 
 
 class IntakeScreen(Screen):

@@ -22,13 +22,21 @@ from wbtui.widgets.inputs import SafeInput
 
 # which inputs a target needs: (input id, catalog key of the label, hint)
 NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    Stage.COUNSELLED.value: (("outcome", "field.counselling_outcome", " | ".join(process.COUNSELLING_OUTCOMES)),
-                             ("date", "field.appointment_at", "TT.MM.JJJJ HH:MM")),
+    Stage.COUNSELLED.value: (
+        ("outcome", "field.counselling_outcome", " | ".join(process.COUNSELLING_OUTCOMES)),
+        ("date", "field.appointment_at", "TT.MM.JJJJ HH:MM"),
+    ),
     Stage.VOUCHER_ISSUED.value: (("valid_until", "field.voucher_valid_until", "TT.MM.JJJJ"),),
-    Stage.ENROLMENT_APPROVED.value: (("start", "field.course_start", "TT.MM.JJJJ"), ("end", "field.course_planned_end", "TT.MM.JJJJ"),
-                                     ("note", "tui.move.course_title", "")),
+    Stage.ENROLMENT_APPROVED.value: (
+        ("start", "field.course_start", "TT.MM.JJJJ"),
+        ("end", "field.course_planned_end", "TT.MM.JJJJ"),
+        ("note", "tui.move.course_title", ""),
+    ),
     Stage.DROPPED_OUT.value: (("reason", "tui.move.reason", " | ".join(process.DROPOUT_REASONS)),),
-    Stage.CLOSED.value: (("reason", "field.close_reason", " | ".join(process.CLOSE_REASONS)), ("note", "tui.move.note", "")),
+    Stage.CLOSED.value: (
+        ("reason", "field.close_reason", " | ".join(process.CLOSE_REASONS)),
+        ("note", "tui.move.note", ""),
+    ),
     "query": (("note", "tui.move.query_text", ""),),
 }
 
@@ -59,7 +67,10 @@ class MoveScreen(ModalScreen[bool]):
             yield Label(Text(t("tui.move.title", stage=t("stage." + self.stage.value))), classes="title")
             options = []
             for target, reasons in self.steps:
-                label = Text(f"{'✓' if not reasons else '✗'} {STAGES[target].code} {t('stage.' + target.value)}", style="" if not reasons else "dim")
+                label = Text(
+                    f"{'✓' if not reasons else '✗'} {STAGES[target].code} {t('stage.' + target.value)}",
+                    style="" if not reasons else "dim",
+                )
                 if reasons:
                     label.append("\n    " + "; ".join(render_reason(k, p) for k, p in reasons), style="dim")
                 options.append(Option(label, id=target.value))

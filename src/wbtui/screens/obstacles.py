@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from wbtui.services import OBSTACLE_STATUSES
 from wbtui.i18n import get_language, t
+from wbtui.services import OBSTACLE_STATUSES
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
 
@@ -51,7 +51,14 @@ class ObstacleScreen(Screen):
 
     @staticmethod
     def _columns() -> list[str]:
-        return [t("tui.obst.code"), t("tui.obst.label"), t("hdr.status"), t("tui.obst.referred"), t("tui.obst.review"), t("tui.obst.service")]
+        return [
+            t("tui.obst.code"),
+            t("tui.obst.label"),
+            t("hdr.status"),
+            t("tui.obst.referred"),
+            t("tui.obst.review"),
+            t("tui.obst.service"),
+        ]
 
     @work(thread=True, exclusive=True, group="obstacles", exit_on_error=False)
     def reload(self) -> None:
@@ -78,20 +85,42 @@ class ObstacleScreen(Screen):
             shown = [o for o in items if self.show_art9 or not o.art9]
             if not shown:
                 continue
-            rows.append(((Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), Text("")), f"group:{group}"))
+            rows.append(
+                (
+                    (Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), Text("")),
+                    f"group:{group}",
+                )
+            )
             for item in shown:
                 rec = self.current.get(item.code)
-                status = Text(t("obst." + rec["status"]), style="bold" if rec["status"] == "offen" else "") if rec else Text("·", style="dim")
+                status = (
+                    Text(t("obst." + rec["status"]), style="bold" if rec["status"] == "offen" else "")
+                    if rec
+                    else Text("·", style="dim")
+                )
                 label = safe(item.label_de if lang == "de" else item.label_en)
                 if item.art9:
                     label.append(" (Art. 9)", style="italic")
-                rows.append(((Text(item.code), label, status,
-                              Text(fmt_date(rec["referred_on"]) if rec and rec["referred_on"] else ""),
-                              Text(fmt_date(rec["review_on"]) if rec and rec["review_on"] else ""),
-                              safe(rec["service"] if rec else "")), item.code))
+                rows.append(
+                    (
+                        (
+                            Text(item.code),
+                            label,
+                            status,
+                            Text(fmt_date(rec["referred_on"]) if rec and rec["referred_on"] else ""),
+                            Text(fmt_date(rec["review_on"]) if rec and rec["review_on"] else ""),
+                            safe(rec["service"] if rec else ""),
+                        ),
+                        item.code,
+                    )
+                )
         fill_table(table, self._columns(), rows)
         table.move_cursor(row=min(keep, table.row_count - 1))
-        note = t("tui.obst.art9_shown") if self.show_art9 else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
+        note = (
+            t("tui.obst.art9_shown")
+            if self.show_art9
+            else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
+        )
         self.query_one("#obst-status", Static).update(Text(note))
 
     @on(DataTable.RowSelected)
@@ -138,13 +167,25 @@ class ObstacleScreen(Screen):
             except WbtuiError as exc:
                 self.app.say(exc.message(), error=True)
                 return
-            self.app.do(self.app.ctx.services.set_obstacle, uuid.UUID(self.case_id), code, review_on=day, then=lambda _r: self.reload())
+            self.app.do(
+                self.app.ctx.services.set_obstacle,
+                uuid.UUID(self.case_id),
+                code,
+                review_on=day,
+                then=lambda _r: self.reload(),
+            )
 
         self._prompt_field(t("tui.obst.review_prompt"), apply)
 
     def action_service(self) -> None:
         def apply(code: str, value: str) -> None:
-            self.app.do(self.app.ctx.services.set_obstacle, uuid.UUID(self.case_id), code, service=value, then=lambda _r: self.reload())
+            self.app.do(
+                self.app.ctx.services.set_obstacle,
+                uuid.UUID(self.case_id),
+                code,
+                service=value,
+                then=lambda _r: self.reload(),
+            )
 
         self._prompt_field(t("tui.obst.service_prompt"), apply)
 

@@ -11,10 +11,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from wbtui.domain.process import STAGES, Stage
-from wbtui.services.report import FUNNEL, STEPS
-from wbtui.i18n import t
-from wbtui.widgets.charts import bar_chart
 from wbtui.domain.text import clean
+from wbtui.i18n import t
+from wbtui.services.report import FUNNEL, STEPS
+from wbtui.widgets.charts import bar_chart
 
 MONTHS_SHOWN = 12
 
@@ -69,7 +69,9 @@ class TeamScreen(Screen):
 
     def _show(self, f: dict) -> None:
         total = sum(f["stages"].values())
-        self.query_one("#team-status", Label).update(t("tui.team.status", total=total, overdue=sum(f["overdue_by_rule"].values())))
+        self.query_one("#team-status", Label).update(
+            t("tui.team.status", total=total, overdue=sum(f["overdue_by_rule"].values()))
+        )
         self.figures = f
         self._draw_charts()
 
@@ -93,12 +95,30 @@ def render_figures(f: dict, width: int = 78) -> Text:
     chart = partial(bar_chart, total=width, label_width=26 if width < 100 else 36)
     out = Text()
     out.append(_section("tui.team.stages"))
-    out.append(chart([(f"{STAGES[stage].code} {t('stage.' + stage.value)}", f["stages"].get(stage.value, 0), str(f["stages"].get(stage.value, 0)))
-                          for stage in Stage if f["stages"].get(stage.value)]))
+    out.append(
+        chart(
+            [
+                (
+                    f"{STAGES[stage].code} {t('stage.' + stage.value)}",
+                    f["stages"].get(stage.value, 0),
+                    str(f["stages"].get(stage.value, 0)),
+                )
+                for stage in Stage
+                if f["stages"].get(stage.value)
+            ]
+        )
+    )
     out.append(_section("tui.team.funnel"))
     first = f["funnel"].get(FUNNEL[0]) or 0
-    out.append(chart([(t("stage." + stage), n, f"{n}  ({round(n / first * 100)} %)" if first else str(n))
-                          for stage, n in ((s, f["funnel"].get(s, 0)) for s in FUNNEL)], style="green"))
+    out.append(
+        chart(
+            [
+                (t("stage." + stage), n, f"{n}  ({round(n / first * 100)} %)" if first else str(n))
+                for stage, n in ((s, f["funnel"].get(s, 0)) for s in FUNNEL)
+            ],
+            style="green",
+        )
+    )
     out.append(_section("tui.team.durations"))
     rows = []
     for src, dst in STEPS:
@@ -110,19 +130,55 @@ def render_figures(f: dict, width: int = 78) -> Text:
     drop = f["dropout"]
     out.append(_section("tui.team.dropout"))
     share = "–" if drop["share"] is None else _percent(drop["share"])
-    out.append(chart([(t("tui.team.dropout_share"), drop["share"] or 0, t("tui.team.dropout_line", share=share, dropped=drop["dropped_out"],
-                                                                                started=drop["started"]))], style="red", maximum=1))
+    out.append(
+        chart(
+            [
+                (
+                    t("tui.team.dropout_share"),
+                    drop["share"] or 0,
+                    t("tui.team.dropout_line", share=share, dropped=drop["dropped_out"], started=drop["started"]),
+                )
+            ],
+            style="red",
+            maximum=1,
+        )
+    )
     out.append(_section("tui.team.overdue"))
     if f["overdue_by_rule"]:
-        out.append(chart([(t("rule." + rule), n, str(n)) for rule, n in sorted(f["overdue_by_rule"].items(), key=lambda kv: -kv[1])], style="red"))
+        out.append(
+            chart(
+                [
+                    (t("rule." + rule), n, str(n))
+                    for rule, n in sorted(f["overdue_by_rule"].items(), key=lambda kv: -kv[1])
+                ],
+                style="red",
+            )
+        )
     else:
         out.append("  –\n")
     months = list(f["by_month"].items())[-MONTHS_SHOWN:]
     out.append(_section("tui.team.months", n=len(months)))
-    out.append(chart([(f"{month} {t('tui.team.new')}", m["need_identified"], str(m["need_identified"])) for month, m in months], style="cyan"))
-    out.append(chart([(f"{month} {t('tui.team.started')}", m["in_training"], str(m["in_training"])) for month, m in months], style="green"))
+    out.append(
+        chart(
+            [(f"{month} {t('tui.team.new')}", m["need_identified"], str(m["need_identified"])) for month, m in months],
+            style="cyan",
+        )
+    )
+    out.append(
+        chart(
+            [(f"{month} {t('tui.team.started')}", m["in_training"], str(m["in_training"])) for month, m in months],
+            style="green",
+        )
+    )
     out.append(_section("tui.team.offices"))
-    out.append(chart([(clean(str(name), multiline=False), n, str(n)) for name, n in sorted(f["cases_by_office"].items(), key=lambda kv: -kv[1])]))
+    out.append(
+        chart(
+            [
+                (clean(str(name), multiline=False), n, str(n))
+                for name, n in sorted(f["cases_by_office"].items(), key=lambda kv: -kv[1])
+            ]
+        )
+    )
     return out
 
 

@@ -79,7 +79,15 @@ def issue_token(engine, key: bytes, login: str, scopes: list[str], days: int) ->
         if user is None:
             raise WbtuiError("err.srv_unknown", what=login)
         token_id, secret, token = new_token()
-        s.add(SrvToken(id=token_id, user_id=user.id, secret_hash=hash_secret(key, secret), scopes=" ".join(sorted(set(scopes))), expires_at=expiry(days)))
+        s.add(
+            SrvToken(
+                id=token_id,
+                user_id=user.id,
+                secret_hash=hash_secret(key, secret),
+                scopes=" ".join(sorted(set(scopes))),
+                expires_at=expiry(days),
+            )
+        )
         s.add(SrvAudit(org_id=user.org_id, user_id=user.id, kind="token_issued", detail=token_id))
         s.commit()
         return token_id, token

@@ -42,7 +42,9 @@ class VerifyBody(BaseModel):
 
 
 def _upgrade_required(version: int) -> JSONResponse:
-    return JSONResponse({"detail": f"schema version {version} not accepted", "action": "upgrade_required"}, status_code=426)
+    return JSONResponse(
+        {"detail": f"schema version {version} not accepted", "action": "upgrade_required"}, status_code=426
+    )
 
 
 def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, max_in_flight: int = 64) -> FastAPI:
@@ -71,7 +73,9 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
         token_key = "tok:" + parsed[0] if parsed else ""
         wait = limiter.retry_after(address, token_key)
         if wait:
-            raise HTTPException(status_code=429, detail="too many failed logins, locked", headers={"Retry-After": str(wait)})
+            raise HTTPException(
+                status_code=429, detail="too many failed logins, locked", headers={"Retry-After": str(wait)}
+            )
         with Session(engine) as s:
             who = authenticate(s, pepper, authorization)
             if who is None:
@@ -80,7 +84,9 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
                     s.add(SrvAudit(kind="lockout", detail=key))
                 s.commit()
         if who is None:
-            raise HTTPException(status_code=401, detail="invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status_code=401, detail="invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
+            )
         limiter.succeed(token_key)
         return who
 
@@ -92,8 +98,15 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
     def hello(body: HelloBody, who: Principal = Depends(principal)) -> dict:
         return service.hello(who, body.model_dump())
 
-    @app.post("/sync/v1/push", responses={426: {"description": "The client's schema version is not accepted; update wbtui "
-                                                              "(pending changes stay on the device)."}})
+    @app.post(
+        "/sync/v1/push",
+        responses={
+            426: {
+                "description": "The client's schema version is not accepted; update wbtui "
+                "(pending changes stay on the device)."
+            }
+        },
+    )
     def push(body: PushBody, who: Principal = Depends(principal)) -> dict:
         if "push" not in who.scopes:
             raise HTTPException(status_code=403, detail="token lacks the push scope")
@@ -102,10 +115,20 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
         except UpgradeRequired:
             return _upgrade_required(body.schema_version)
 
-    @app.get("/sync/v1/pull", responses={410: {"description": "The cursor lies in a compacted part of the feed; "
-                                                               "start again without a cursor (body: {\"action\": \"reset\"})."}})
-    def pull(cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=500, ge=1, le=1000),
-             who: Principal = Depends(principal)) -> dict:
+    @app.get(
+        "/sync/v1/pull",
+        responses={
+            410: {
+                "description": "The cursor lies in a compacted part of the feed; "
+                'start again without a cursor (body: {"action": "reset"}).'
+            }
+        },
+    )
+    def pull(
+        cursor: str | None = Query(default=None, max_length=200),
+        limit: int = Query(default=500, ge=1, le=1000),
+        who: Principal = Depends(principal),
+    ) -> dict:
         try:
             return service.pull(who, cursor, limit)
         except Gone:

@@ -7,7 +7,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 PREFIX = "wbt_"
 SCOPES = ("read", "push", "admin")
@@ -38,7 +38,7 @@ def new_token() -> tuple[str, str, str]:
 def parse(token: str) -> tuple[str, str] | None:
     if not token.startswith(PREFIX) or "." not in token:
         return None
-    token_id, _, secret = token[len(PREFIX):].partition(".")
+    token_id, _, secret = token[len(PREFIX) :].partition(".")
     if not token_id or not secret:
         return None
     return token_id, secret
@@ -58,8 +58,8 @@ def authenticate(session, pepper: bytes, header: str | None) -> Principal | None
     ok = hmac.compare_digest(expected, hash_secret(pepper, secret))  # constant time either way
     if token is None or not ok or token.revoked_at is not None:
         return None
-    expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=timezone.utc)
-    if expires < datetime.now(timezone.utc):
+    expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
+    if expires < datetime.now(UTC):
         return None
     user = session.get(SrvUser, token.user_id)
     if user is None or not user.active:
@@ -69,4 +69,4 @@ def authenticate(session, pepper: bytes, header: str | None) -> Principal | None
 
 
 def expiry(days: int) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(days=days)
+    return datetime.now(UTC) + timedelta(days=days)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, text
 
@@ -41,13 +41,21 @@ class Result:
     rewritten: int = 0
 
     def as_dict(self) -> dict:
-        return {"org": self.org, "horizon": list(self.horizon) if self.horizon else None, "entries_before": self.before,
-                "removed": self.removed, "rewritten": self.rewritten, "entries_after": self.before - self.removed}
+        return {
+            "org": self.org,
+            "horizon": list(self.horizon) if self.horizon else None,
+            "entries_before": self.before,
+            "removed": self.removed,
+            "rewritten": self.rewritten,
+            "entries_after": self.before - self.removed,
+        }
 
 
 def horizon(conn, org_id: str) -> tuple[int, int, int] | None:
     """(tx, seq, generation) of the organisation's latest compaction; cursors carry the generation."""
-    row = conn.execute(text("SELECT tx_id, seq, generation FROM srv_compaction WHERE org_id = :org"), {"org": org_id}).fetchone()
+    row = conn.execute(
+        text("SELECT tx_id, seq, generation FROM srv_compaction WHERE org_id = :org"), {"org": org_id}
+    ).fetchone()
     return (int(row[0]), int(row[1]), int(row[2])) if row else None
 
 
@@ -55,9 +63,14 @@ def _find_horizon(conn, dialect: str, org_id: str, cutoff: datetime) -> tuple[in
     gate = " AND tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)" if dialect == "postgresql" else ""
     order = "tx_id DESC, seq DESC" if dialect == "postgresql" else "seq DESC"
     if dialect != "postgresql":  # SQLite keeps CURRENT_TIMESTAMP as UTC text
-        cutoff = cutoff.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    row = conn.execute(text(f"SELECT tx_id, seq FROM srv_feed WHERE org_id = :org AND (created_at IS NULL OR created_at <= :cutoff)"
-                            f"{gate} ORDER BY {order} LIMIT 1"), {"org": org_id, "cutoff": cutoff}).fetchone()
+        cutoff = cutoff.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    row = conn.execute(
+        text(
+            f"SELECT tx_id, seq FROM srv_feed WHERE org_id = :org AND (created_at IS NULL OR created_at <= :cutoff)"
+            f"{gate} ORDER BY {order} LIMIT 1"
+        ),
+        {"org": org_id, "cutoff": cutoff},
+    ).fetchone()
     return (int(row[0]), int(row[1])) if row else None
 
 
@@ -107,9 +120,16 @@ def compact_org(engine, org_id: str, cutoff: datetime, *, at: tuple[int, int] | 
         tx, seq = found
         below = "(tx_id, seq) <= (:tx, :seq)" if dialect == "postgresql" else "seq <= :seq"
         params = {"org": org_id, "tx": tx, "seq": seq}
-        result.before = conn.execute(text(f"SELECT COUNT(*) FROM srv_feed WHERE org_id = :org AND {below}"), params).scalar()
-        rows = conn.execute(text(f"SELECT case_id, seq, kind, entity, row_id, payload FROM srv_feed WHERE org_id = :org AND {below}"
-                                 " ORDER BY case_id, tx_id, seq").execution_options(stream_results=True, yield_per=CHUNK), params)
+        result.before = conn.execute(
+            text(f"SELECT COUNT(*) FROM srv_feed WHERE org_id = :org AND {below}"), params
+        ).scalar()
+        rows = conn.execute(
+            text(
+                f"SELECT case_id, seq, kind, entity, row_id, payload FROM srv_feed WHERE org_id = :org AND {below}"
+                " ORDER BY case_id, tx_id, seq"
+            ).execution_options(stream_results=True, yield_per=CHUNK),
+            params,
+        )
         delete: list[int] = []
         rewrite: list[tuple[int, str]] = []
         current, entries = None, []
@@ -126,26 +146,43 @@ def compact_org(engine, org_id: str, cutoff: datetime, *, at: tuple[int, int] | 
             delete += d
             rewrite += r
         for i in range(0, len(delete), CHUNK):
-            conn.execute(text("DELETE FROM srv_feed WHERE seq IN :seqs").bindparams(bindparam("seqs", expanding=True)),
-                         {"seqs": delete[i:i + CHUNK]})
+            conn.execute(
+                text("DELETE FROM srv_feed WHERE seq IN :seqs").bindparams(bindparam("seqs", expanding=True)),
+                {"seqs": delete[i : i + CHUNK]},
+            )
         if rewrite:
-            conn.execute(text("UPDATE srv_feed SET payload = :payload WHERE seq = :seq"),
-                         [{"seq": s, "payload": p} for s, p in rewrite])
+            conn.execute(
+                text("UPDATE srv_feed SET payload = :payload WHERE seq = :seq"),
+                [{"seq": s, "payload": p} for s, p in rewrite],
+            )
         table = SrvCompaction.__table__
         conn.execute(table.delete().where(table.c.org_id == org_id))
-        conn.execute(table.insert().values(org_id=org_id, tx_id=tx, seq=seq, generation=(last[2] if last else 0) + 1,
-                                           compacted_at=datetime.now(timezone.utc),
-                                           removed=len(delete), rewritten=len(rewrite)))
-        conn.execute(text("INSERT INTO srv_audit(at, org_id, kind, detail) VALUES (:at, :org, 'compaction', :detail)"),
-                     {"at": datetime.now(timezone.utc), "org": org_id,
-                      "detail": json.dumps({"tx": tx, "seq": seq, "removed": len(delete), "rewritten": len(rewrite)})})
+        conn.execute(
+            table.insert().values(
+                org_id=org_id,
+                tx_id=tx,
+                seq=seq,
+                generation=(last[2] if last else 0) + 1,
+                compacted_at=datetime.now(UTC),
+                removed=len(delete),
+                rewritten=len(rewrite),
+            )
+        )
+        conn.execute(
+            text("INSERT INTO srv_audit(at, org_id, kind, detail) VALUES (:at, :org, 'compaction', :detail)"),
+            {
+                "at": datetime.now(UTC),
+                "org": org_id,
+                "detail": json.dumps({"tx": tx, "seq": seq, "removed": len(delete), "rewritten": len(rewrite)}),
+            },
+        )
         result.horizon, result.removed, result.rewritten = found, len(delete), len(rewrite)
     return result
 
 
 def compact(engine, *, keep_days: int, now: datetime | None = None) -> list[Result]:
     """Compact every organisation's feed, keeping the last ``keep_days`` days untouched."""
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=keep_days)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
     with engine.connect() as conn:
         orgs = [row[0] for row in conn.execute(text(f"SELECT id FROM {SrvOrg.__tablename__} ORDER BY name"))]
     return [compact_org(engine, org, cutoff) for org in orgs]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
@@ -21,8 +21,13 @@ LOCK_SECONDS = 15 * 60
 
 
 class FailureLimiter:
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS, lock: float = LOCK_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_failures: int = MAX_FAILURES,
+        window: float = WINDOW_SECONDS,
+        lock: float = LOCK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_failures, self.window, self.lock_for, self.clock = max_failures, window, lock, clock
         self._failures: dict[str, deque[float]] = {}
         self._locked_until: dict[str, float] = {}

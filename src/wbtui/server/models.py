@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, func
 from sqlalchemy.orm import registry
@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ServerModel(SQLModel, registry=registry()):
@@ -90,7 +90,10 @@ class SrvFeed(ServerModel, table=True):
 
     __tablename__ = "srv_feed"
     __table_args__ = (Index("ix_feed_org_tx_seq", "org_id", "tx_id", "seq"),)
-    seq: int | None = Field(default=None, sa_column=Column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True, autoincrement=True))
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True, autoincrement=True),
+    )
     org_id: str
     tx_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     kind: str
@@ -99,7 +102,9 @@ class SrvFeed(ServerModel, table=True):
     case_id: str | None = None
     payload: str = Field(sa_column=Column(Text, nullable=False))
     # when the entry was written (the database's clock): compaction keeps recent entries untouched
-    created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), server_default=func.now()))
+    created_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), server_default=func.now())
+    )
 
 
 class SrvPurged(ServerModel, table=True):
@@ -139,7 +144,10 @@ class SrvConflict(ServerModel, table=True):
 
 class SrvAudit(ServerModel, table=True):
     __tablename__ = "srv_audit"
-    id: int | None = Field(default=None, sa_column=Column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True, autoincrement=True),
+    )
     at: datetime = Field(default_factory=now)
     org_id: str | None = None
     user_id: str | None = None

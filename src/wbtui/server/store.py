@@ -36,11 +36,18 @@ def init_schema(engine) -> None:
     columns = {c["name"] for c in inspect(engine).get_columns("srv_feed")}
     if "created_at" not in columns:
         with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE srv_feed ADD COLUMN created_at TIMESTAMP" + (" WITH TIME ZONE" if engine.dialect.name == "postgresql" else "")))
+            conn.execute(
+                text(
+                    "ALTER TABLE srv_feed ADD COLUMN created_at TIMESTAMP"
+                    + (" WITH TIME ZONE" if engine.dialect.name == "postgresql" else "")
+                )
+            )
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             # stamp each feed row with its transaction id; pulls read only below the oldest running one
-            conn.execute(text("ALTER TABLE srv_feed ALTER COLUMN tx_id SET DEFAULT (pg_current_xact_id()::text::bigint)"))
+            conn.execute(
+                text("ALTER TABLE srv_feed ALTER COLUMN tx_id SET DEFAULT (pg_current_xact_id()::text::bigint)")
+            )
 
 
 def feed_page(conn, dialect: str, org_id: str, tx: int, seq: int, limit: int) -> list:

@@ -14,14 +14,27 @@ import re
 import threading
 import time
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
-from wbtui.domain.access import CASE_ROLES  # roles that work on cases (one table with the local policy); DSB/admin get none
+from wbtui.domain.access import (
+    CASE_ROLES,  # roles that work on cases (one table with the local policy); DSB/admin get none
+)
 from wbtui.server.auth import Principal
-from wbtui.server.models import SrvAppend, SrvApplied, SrvAudit, SrvConflict, SrvFeed, SrvField, SrvGrant, SrvOrg, SrvPurged, SrvRowCase
+from wbtui.server.models import (
+    SrvAppend,
+    SrvApplied,
+    SrvAudit,
+    SrvConflict,
+    SrvFeed,
+    SrvField,
+    SrvGrant,
+    SrvOrg,
+    SrvPurged,
+    SrvRowCase,
+)
 from wbtui.server.store import feed_page
 from wbtui.sync import schema
 from wbtui.sync.hlc import Clock, ClockDriftError, decode
@@ -83,13 +96,26 @@ class SyncServer:
     # -- hello ---------------------------------------------------------------------
     def hello(self, who: Principal, body: dict) -> dict:
         lo, hi = schema.SCHEMA_RANGE
-        action = "ok" if schema.accepts(body.get("schema_version")) and body.get("protocol") == schema.PROTOCOL else "upgrade_required"
+        action = (
+            "ok"
+            if schema.accepts(body.get("schema_version")) and body.get("protocol") == schema.PROTOCOL
+            else "upgrade_required"
+        )
         with self._clock_lock:
             stamp = self.clock.now()
         with Session(self.engine) as s:
             orgs = [{"id": o.id, "name": o.name, "kind": o.kind} for o in s.exec(select(SrvOrg)).scalars()]
-        return {"protocol": schema.PROTOCOL, "schema": {"min": lo, "max": hi}, "action": action, "server_hlc": stamp,
-                "org_id": who.org_id, "org_kind": who.org_kind, "role": who.role, "organisations": orgs, "limits": LIMITS}
+        return {
+            "protocol": schema.PROTOCOL,
+            "schema": {"min": lo, "max": hi},
+            "action": action,
+            "server_hlc": stamp,
+            "org_id": who.org_id,
+            "org_kind": who.org_kind,
+            "role": who.role,
+            "organisations": orgs,
+            "limits": LIMITS,
+        }
 
     # -- push ------------------------------------------------------------------------
     def push(self, who: Principal, changes: list[dict], schema_version: int = schema.SCHEMA_VERSION) -> dict:
@@ -104,7 +130,9 @@ class SyncServer:
             try:
                 return self._push_once(who, changes, schema_version)
             except (IntegrityError, DBAPIError) as exc:
-                retryable = isinstance(exc, IntegrityError) or "deadlock" in str(exc).lower() or "serializ" in str(exc).lower()
+                retryable = (
+                    isinstance(exc, IntegrityError) or "deadlock" in str(exc).lower() or "serializ" in str(exc).lower()
+                )
                 if not retryable or attempt == 3:
                     raise
                 time.sleep(0.01 * (attempt + 1) + random.random() * 0.02)
@@ -143,17 +171,42 @@ class SyncServer:
         new, dirty = [], []
         for (entity, row_id, field), reg in cache.get("fields", {}).items():
             if reg.new:
-                new.append({"entity": entity, "row_id": row_id, "field": field, "value": reg.value, "hlc": reg.hlc, "origin": reg.origin})
+                new.append(
+                    {
+                        "entity": entity,
+                        "row_id": row_id,
+                        "field": field,
+                        "value": reg.value,
+                        "hlc": reg.hlc,
+                        "origin": reg.origin,
+                    }
+                )
             elif reg.dirty:
-                dirty.append({"k_entity": entity, "k_row": row_id, "k_field": field, "value": reg.value, "hlc": reg.hlc, "origin": reg.origin})
+                dirty.append(
+                    {
+                        "k_entity": entity,
+                        "k_row": row_id,
+                        "k_field": field,
+                        "value": reg.value,
+                        "hlc": reg.hlc,
+                        "origin": reg.origin,
+                    }
+                )
             reg.new = reg.dirty = False
         table = SrvField.__table__
         if new:
             _bulk_insert(s, table, new)
         if dirty:
-            s.execute(update(table).where(table.c.entity == bindparam("k_entity"), table.c.row_id == bindparam("k_row"),
-                                          table.c.field == bindparam("k_field"))
-                      .values(value=bindparam("value"), hlc=bindparam("hlc"), origin=bindparam("origin")), dirty)
+            s.execute(
+                update(table)
+                .where(
+                    table.c.entity == bindparam("k_entity"),
+                    table.c.row_id == bindparam("k_row"),
+                    table.c.field == bindparam("k_field"),
+                )
+                .values(value=bindparam("value"), hlc=bindparam("hlc"), origin=bindparam("origin")),
+                dirty,
+            )
 
     def _prefetch(self, s, changes: list[dict]) -> None:
         """Load what a batch needs in a few queries instead of one round trip per field."""
@@ -161,8 +214,10 @@ class SyncServer:
         ids = [c.get("change_id") for c in changes if isinstance(c.get("change_id"), str)]
         cases = {c.get("case_id") for c in changes if isinstance(c.get("case_id"), str)}
         rows = {(c.get("entity"), c.get("row_id")) for c in changes if isinstance(c.get("row_id"), str)}
-        cache["applied"] = {cid: {"org_id": org, "result": result}
-                            for cid, org, result in self._lookup(s, "srv_applied", "change_id, org_id, result", "change_id", ids)}
+        cache["applied"] = {
+            cid: {"org_id": org, "result": result}
+            for cid, org, result in self._lookup(s, "srv_applied", "change_id, org_id, result", "change_id", ids)
+        }
         grants: dict[str, dict[str, str]] = {case: {} for case in cases}
         for case_id, org_id, access in self._lookup(s, "srv_grant", "case_id, org_id, access", "case_id", list(cases)):
             grants[case_id][org_id] = access
@@ -181,9 +236,13 @@ class SyncServer:
         for entity, row_ids in sorted(by_entity.items()):
             for row_id, case_id in self._lookup(s, "srv_row_case", "row_id, case_id", "row_id", row_ids, entity):
                 cache["rowcase"][(entity, row_id)] = case_id
-            for row_id, field, value, hlc in self._lookup(s, "srv_field", "row_id, field, value, hlc", "row_id", row_ids, entity):
+            for row_id, field, value, hlc in self._lookup(
+                s, "srv_field", "row_id, field, value, hlc", "row_id", row_ids, entity
+            ):
                 cache["fields"][(entity, row_id, field)] = Register(value, hlc)
-            cache["appends"].update((entity, r) for (r,) in self._lookup(s, "srv_append", "row_id", "row_id", row_ids, entity))
+            cache["appends"].update(
+                (entity, r) for (r,) in self._lookup(s, "srv_append", "row_id", "row_id", row_ids, entity)
+            )
 
     def _lookup(self, s, table: str, columns: str, key: str, ids: list[str], entity: str | None = None):
         """Rows of ``table`` whose ``key`` is one of ``ids`` (and whose entity is ``entity``), by index.
@@ -197,11 +256,19 @@ class SyncServer:
         if self.dialect == "postgresql":
             cols = ", ".join("t." + c.strip() for c in columns.split(","))
             also = " AND t.entity = :entity" if entity is not None else ""
-            return s.execute(text(f"SELECT {cols} FROM unnest(CAST(:ids AS varchar[])) AS u(id) JOIN {table} t ON t.{key} = u.id{also}"),
-                             {"ids": ids, "entity": entity}).fetchall()
+            return s.execute(
+                text(
+                    f"SELECT {cols} FROM unnest(CAST(:ids AS varchar[])) AS u(id) JOIN {table} t ON t.{key} = u.id{also}"
+                ),
+                {"ids": ids, "entity": entity},
+            ).fetchall()
         also = " AND entity = :entity" if entity is not None else ""
-        return s.execute(text(f"SELECT {columns} FROM {table} WHERE {key} IN :ids{also}").bindparams(bindparam("ids", expanding=True)),
-                         {"ids": ids, "entity": entity}).fetchall()
+        return s.execute(
+            text(f"SELECT {columns} FROM {table} WHERE {key} IN :ids{also}").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": ids, "entity": entity},
+        ).fetchall()
 
     def _one(self, s, who: Principal, change: dict) -> dict:
         change_id = change.get("change_id")
@@ -217,9 +284,22 @@ class SyncServer:
         except Rejected as exc:
             result = {"change_id": change_id, "status": "rejected", "reason": exc.reason}
             if exc.reason == "forbidden":
-                s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="forbidden_write",
-                               detail=json.dumps({"change": change_id, "entity": change.get("entity"), "case": change.get("case_id")})))
-        row = {"change_id": change_id, "org_id": who.org_id, "result": json.dumps(result), "received_at": datetime.now(timezone.utc)}
+                s.add(
+                    SrvAudit(
+                        org_id=who.org_id,
+                        user_id=who.user_id,
+                        kind="forbidden_write",
+                        detail=json.dumps(
+                            {"change": change_id, "entity": change.get("entity"), "case": change.get("case_id")}
+                        ),
+                    )
+                )
+        row = {
+            "change_id": change_id,
+            "org_id": who.org_id,
+            "result": json.dumps(result),
+            "received_at": datetime.now(UTC),
+        }
         s.info["cache"]["new_applied"].append(row)
         s.info["cache"]["applied"][change_id] = row
         return result
@@ -275,7 +355,8 @@ class SyncServer:
         if (entity, row_id) not in seen:
             seen.add((entity, row_id))
             s.info["cache"].setdefault("new_appends", []).append(
-                {"entity": entity, "row_id": row_id, "case_id": case_id, "data": json.dumps(data), "hlc": change["hlc"]})
+                {"entity": entity, "row_id": row_id, "case_id": case_id, "data": json.dumps(data), "hlc": change["hlc"]}
+            )
             payload = json.dumps({"data": data, "hlc": change["hlc"]})
             for org in grants:
                 _feed(s, org, "append", entity, row_id, case_id, payload)
@@ -301,7 +382,11 @@ class SyncServer:
             unseen = current is not None and spec.get("base") != current.hlc and current.value != value
             if current is None or hlc > current.hlc:
                 if review and unseen:
-                    conflicts.append(self._conflict(s, case_id, entity, row_id, field, kept=(value, hlc), lost=(current.value, current.hlc)))
+                    conflicts.append(
+                        self._conflict(
+                            s, case_id, entity, row_id, field, kept=(value, hlc), lost=(current.value, current.hlc)
+                        )
+                    )
                 if current is None:
                     current = Register(value, hlc, change["change_id"], new=True)
                     s.info["cache"]["fields"][(entity, row_id, field)] = current
@@ -311,7 +396,11 @@ class SyncServer:
                 per_field[field] = "applied"
             else:
                 if review and spec.get("base") != current.hlc and current.value != value:
-                    conflicts.append(self._conflict(s, case_id, entity, row_id, field, kept=(current.value, current.hlc), lost=(value, hlc)))
+                    conflicts.append(
+                        self._conflict(
+                            s, case_id, entity, row_id, field, kept=(current.value, current.hlc), lost=(value, hlc)
+                        )
+                    )
                     per_field[field] = "conflict"
                 else:
                     per_field[field] = "superseded"
@@ -325,23 +414,43 @@ class SyncServer:
         status = "applied" if applied else "superseded"
         if conflicts:
             status = "conflict"
-        return {"change_id": change["change_id"], "status": status, "fields": per_field,
-                "conflict_ids": [c["conflict_id"] for c in conflicts]}
+        return {
+            "change_id": change["change_id"],
+            "status": status,
+            "fields": per_field,
+            "conflict_ids": [c["conflict_id"] for c in conflicts],
+        }
 
     def _conflict(self, s, case_id, entity, row_id, field, kept, lost) -> dict:
-        conflict = SrvConflict(conflict_id=uuid.uuid4().hex, case_id=case_id, entity=entity, row_id=row_id, field=field,
-                               kept_value=kept[0], kept_hlc=kept[1], lost_value=lost[0], lost_hlc=lost[1])
+        conflict = SrvConflict(
+            conflict_id=uuid.uuid4().hex,
+            case_id=case_id,
+            entity=entity,
+            row_id=row_id,
+            field=field,
+            kept_value=kept[0],
+            kept_hlc=kept[1],
+            lost_value=lost[0],
+            lost_hlc=lost[1],
+        )
         s.add(conflict)
-        return {"conflict_id": conflict.conflict_id, "field": field, "conflict_kind": "concurrent_edit",
-                "kept": {"v": json.loads(kept[0]) if kept[0] else None, "hlc": kept[1]},
-                "lost": {"v": json.loads(lost[0]) if lost[0] else None, "hlc": lost[1]}}
+        return {
+            "conflict_id": conflict.conflict_id,
+            "field": field,
+            "conflict_kind": "concurrent_edit",
+            "kept": {"v": json.loads(kept[0]) if kept[0] else None, "hlc": kept[1]},
+            "lost": {"v": json.loads(lost[0]) if lost[0] else None, "hlc": lost[1]},
+        }
 
     # -- commands ----------------------------------------------------------------------
     def _command(self, s, who: Principal, change: dict) -> dict:
         payload = change.get("payload") or {}
         name, args = change.get("name") or payload.get("name"), change.get("args") or payload.get("args") or {}
-        handler = {"handover.send": self._cmd_handover_send, "handover.revoke": self._cmd_handover_revoke,
-                   "case.purge": self._cmd_case_purge}.get(name)
+        handler = {
+            "handover.send": self._cmd_handover_send,
+            "handover.revoke": self._cmd_handover_revoke,
+            "case.purge": self._cmd_case_purge,
+        }.get(name)
         if handler is None:
             raise Rejected("schema")
         if "push" not in who.scopes or who.role not in CASE_ROLES:
@@ -357,18 +466,29 @@ class SyncServer:
         return {"change_id": change["change_id"], "status": "applied"}
 
     def _cmd_handover_send(self, s, who: Principal, case_id: str, args: dict) -> None:
-        target = s.exec(select(SrvOrg).where(SrvOrg.name == args.get("to_org"), SrvOrg.kind == "agentur")).scalars().first()
+        target = (
+            s.exec(select(SrvOrg).where(SrvOrg.name == args.get("to_org"), SrvOrg.kind == "agentur")).scalars().first()
+        )
         if target is None:
             raise Rejected("validation", "unknown Agentur")
         reasons = self._handover_reasons(s, case_id)
         if reasons:
             raise Rejected("validation", "; ".join(k for k, _ in reasons))
         grant_referral(s, case_id, target.id)
-        s.add(SrvAudit(org_id=who.org_id, user_id=who.user_id, kind="grant", detail=json.dumps({"case": case_id, "to": target.id})))
+        s.add(
+            SrvAudit(
+                org_id=who.org_id,
+                user_id=who.user_id,
+                kind="grant",
+                detail=json.dumps({"case": case_id, "to": target.id}),
+            )
+        )
 
     def _cmd_handover_revoke(self, s, who: Principal, case_id: str, args: dict) -> None:
         """The Jobcenter withdraws the Agentur's access (e.g. after the course): the Agentur's devices drop the case."""
-        targets = [g for g in s.exec(select(SrvGrant).where(SrvGrant.case_id == case_id, SrvGrant.access == "referral")).scalars()]
+        targets = list(
+            s.exec(select(SrvGrant).where(SrvGrant.case_id == case_id, SrvGrant.access == "referral")).scalars()
+        )
         if args.get("to_org"):
             org = s.exec(select(SrvOrg).where(SrvOrg.name == args["to_org"])).scalars().first()
             targets = [g for g in targets if org is not None and g.org_id == org.id]
@@ -380,29 +500,44 @@ class SyncServer:
 
     def _handover_reasons(self, s, case_id: str) -> list:
         """The same process rule as on the client (data.process), over the server's registers."""
-        from wbtui.domain import process
         from wbtui.data.models import Consent
+        from wbtui.domain import process
         from wbtui.services import consent_covers
 
         registers = case_registers(s, case_id)
         plain = {key: {f: spec["v"] for f, spec in fields.items()} for key, fields in registers.items()}
         case = plain.get(("case", case_id), {})
         person = next((v for (e, r), v in plain.items() if e == "person"), {})
-        obstacles = [(v.get("code"), v.get("status"), bool(v.get("art9"))) for (e, r), v in plain.items() if e == "obstacle"]
+        obstacles = [
+            (v.get("code"), v.get("status"), bool(v.get("art9"))) for (e, r), v in plain.items() if e == "obstacle"
+        ]
         today = date.today()
         consents = []
         for (e, _r), v in plain.items():
             if e == "consent":
                 try:
-                    consents.append(Consent(person_id=uuid.UUID(int=0), purpose=v.get("purpose", ""), recipients=v.get("recipients") or [],
-                                            data_groups=v.get("data_groups") or [], given_on=date.fromisoformat(v["given_on"]),
-                                            valid_until=date.fromisoformat(v["valid_until"]) if v.get("valid_until") else None,
-                                            revoked_on=date.fromisoformat(v["revoked_on"]) if v.get("revoked_on") else None))
+                    consents.append(
+                        Consent(
+                            person_id=uuid.UUID(int=0),
+                            purpose=v.get("purpose", ""),
+                            recipients=v.get("recipients") or [],
+                            data_groups=v.get("data_groups") or [],
+                            given_on=date.fromisoformat(v["given_on"]),
+                            valid_until=date.fromisoformat(v["valid_until"]) if v.get("valid_until") else None,
+                            revoked_on=date.fromisoformat(v["revoked_on"]) if v.get("revoked_on") else None,
+                        )
+                    )
                 except (KeyError, ValueError):
                     continue
         facts = process.CaseFacts(
-            stage=process.Stage(case.get("stage", "need_identified")), today=today, person=person, case=case, obstacles=obstacles,
-            consent_for_agentur=any(consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt")) for c in consents),
+            stage=process.Stage(case.get("stage", "need_identified")),
+            today=today,
+            person=person,
+            case=case,
+            obstacles=obstacles,
+            consent_for_agentur=any(
+                consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt")) for c in consents
+            ),
         )
         return process.handover_readiness(facts)
 
@@ -419,13 +554,19 @@ class SyncServer:
             if compacted is not None:
                 # a cursor read before the latest compaction and pointing below its horizon has lost entries
                 h_tx, h_seq, current = compacted
-                if (tx, seq) != (0, 0) and generation < current and self._position(tx, seq) < self._position(h_tx, h_seq):
+                if (
+                    (tx, seq) != (0, 0)
+                    and generation < current
+                    and self._position(tx, seq) < self._position(h_tx, h_seq)
+                ):
                     raise Gone()
                 generation = current
             rows = feed_page(conn, self.dialect, who.org_id, tx, seq, limit)
         changes = []
         for row_tx, row_seq, kind, entity, row_id, case_id, payload in rows:
-            changes.append({**json.loads(payload), "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id})
+            changes.append(
+                {**json.loads(payload), "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id}
+            )
             tx, seq = row_tx, row_seq
         return {"changes": changes, "cursor": encode_cursor(tx, seq, generation), "has_more": len(rows) == limit}
 
@@ -439,20 +580,36 @@ class SyncServer:
             raise Rejected("forbidden")
         ids = [c for c in digests if isinstance(c, str) and HEX32.match(c)]
         with Session(self.engine) as s:
-            held = {case_id for case_id, org_id in self._lookup(s, "srv_grant", "case_id, org_id", "case_id", ids) if org_id == who.org_id}
+            held = {
+                case_id
+                for case_id, org_id in self._lookup(s, "srv_grant", "case_id, org_id", "case_id", ids)
+                if org_id == who.org_id
+            }
             mismatched, snapshots = [], []
             for case_id in sorted(held):
                 if digests[case_id] != self._digest(s, case_id, version):
                     mismatched.append(case_id)
                     snapshots.append(case_snapshot(s, case_id))
-        return {"checked": len(held), "mismatched": mismatched, "not_held": sorted(set(ids) - held), "snapshots": snapshots}
+        return {
+            "checked": len(held),
+            "mismatched": mismatched,
+            "not_held": sorted(set(ids) - held),
+            "snapshots": snapshots,
+        }
 
     @staticmethod
     def _digest(s, case_id: str, version: int) -> str:
         known = {e: set(schema.fields_of(e, version)) for e in schema.VERIFY_ENTITIES}
-        registers = [(e, r, f, spec["hlc"]) for (e, r), fields in case_registers(s, case_id).items() if e in known
-                     for f, spec in fields.items() if f in known[e]]
-        appends = [r for (r,) in s.execute(text("SELECT row_id FROM srv_append WHERE case_id = :case"), {"case": case_id})]
+        registers = [
+            (e, r, f, spec["hlc"])
+            for (e, r), fields in case_registers(s, case_id).items()
+            if e in known
+            for f, spec in fields.items()
+            if f in known[e]
+        ]
+        appends = [
+            r for (r,) in s.execute(text("SELECT row_id FROM srv_append WHERE case_id = :case"), {"case": case_id})
+        ]
         return schema.case_digest(registers, appends)
 
     def _position(self, tx: int, seq: int) -> tuple[int, int]:
@@ -490,6 +647,7 @@ def _has_control(value) -> bool:
 
 # -- access changes (commands and administration share them) ----------------------------------------
 
+
 def _feed(s, org_id: str, kind: str, entity: str | None, row_id: str | None, case_id: str | None, payload: str) -> None:
     """One feed entry: inside a push it joins the batch's bulk insert (order kept), otherwise it is inserted now."""
     row = {"org_id": org_id, "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id, "payload": payload}
@@ -503,8 +661,10 @@ def _feed(s, org_id: str, kind: str, entity: str | None, row_id: str | None, cas
 def case_registers(s, case_id: str) -> dict[tuple[str, str], dict]:
     """Every field register of a case: (entity, row) -> {field: {"v", "hlc"}}."""
     rows = s.execute(
-        text("SELECT f.entity, f.row_id, f.field, f.value, f.hlc FROM srv_field f JOIN srv_row_case r"
-             " ON r.entity = f.entity AND r.row_id = f.row_id WHERE r.case_id = :case"),
+        text(
+            "SELECT f.entity, f.row_id, f.field, f.value, f.hlc FROM srv_field f JOIN srv_row_case r"
+            " ON r.entity = f.entity AND r.row_id = f.row_id WHERE r.case_id = :case"
+        ),
         {"case": case_id},
     ).fetchall()
     out: dict[tuple[str, str], dict] = {}
@@ -521,7 +681,9 @@ def case_snapshot(s, case_id: str) -> dict:
     return {
         "case_id": case_id,
         "rows": [{"entity": e, "row_id": r, "fields": f} for (e, r), f in rows],
-        "appends": [{"entity": a.entity, "row_id": a.row_id, "data": json.loads(a.data), "hlc": a.hlc} for a in appends],
+        "appends": [
+            {"entity": a.entity, "row_id": a.row_id, "data": json.loads(a.data), "hlc": a.hlc} for a in appends
+        ],
     }
 
 
@@ -548,8 +710,14 @@ def revoke_grant(s, case_id: str, org_id: str, *, reason: str, by: Principal | N
     if cache is not None:
         cache.get("grants", {}).get(case_id, {}).pop(org_id, None)
     _feed(s, org_id, "revoke", None, None, case_id, json.dumps({"reason": reason}))
-    s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="revoke",
-                   detail=json.dumps({"case": case_id, "org": org_id, "reason": reason})))
+    s.add(
+        SrvAudit(
+            org_id=by.org_id if by else None,
+            user_id=by.user_id if by else None,
+            kind="revoke",
+            detail=json.dumps({"case": case_id, "org": org_id, "reason": reason}),
+        )
+    )
     return True
 
 
@@ -557,14 +725,24 @@ def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> 
     """Erase a case on the server (values, history, old feed entries) and tell every organisation that held it."""
     holders = [g.org_id for g in s.exec(select(SrvGrant).where(SrvGrant.case_id == case_id)).scalars()]
     s.flush()
-    s.execute(text("DELETE FROM srv_field WHERE EXISTS (SELECT 1 FROM srv_row_case r WHERE r.entity = srv_field.entity"
-                   " AND r.row_id = srv_field.row_id AND r.case_id = :case)"), {"case": case_id})
+    s.execute(
+        text(
+            "DELETE FROM srv_field WHERE EXISTS (SELECT 1 FROM srv_row_case r WHERE r.entity = srv_field.entity"
+            " AND r.row_id = srv_field.row_id AND r.case_id = :case)"
+        ),
+        {"case": case_id},
+    )
     for table in ("srv_row_case", "srv_append", "srv_grant", "srv_conflict"):
         s.execute(text(f"DELETE FROM {table} WHERE case_id = :case"), {"case": case_id})
     # old feed entries keep their place in the order (cursors point into it) but lose their content;
     # earlier withdrawals stay: a device offline since before one must still drop the case
-    s.execute(text("UPDATE srv_feed SET kind = 'erased', entity = NULL, row_id = NULL, payload = '{}'"
-                   " WHERE case_id = :case AND kind NOT IN ('revoke', 'purge')"), {"case": case_id})
+    s.execute(
+        text(
+            "UPDATE srv_feed SET kind = 'erased', entity = NULL, row_id = NULL, payload = '{}'"
+            " WHERE case_id = :case AND kind NOT IN ('revoke', 'purge')"
+        ),
+        {"case": case_id},
+    )
     cache = s.info.get("cache")
     if cache is not None:
         cache.get("grants", {}).pop(case_id, None)
@@ -578,6 +756,12 @@ def purge_case(s, case_id: str, *, reason: str, by: Principal | None = None) -> 
         s.add(SrvPurged(case_id=case_id))
     for org_id in holders:
         _feed(s, org_id, "purge", None, None, case_id, json.dumps({"reason": reason}))
-    s.add(SrvAudit(org_id=by.org_id if by else None, user_id=by.user_id if by else None, kind="purge",
-                   detail=json.dumps({"case": case_id, "orgs": len(holders), "reason": reason})))
+    s.add(
+        SrvAudit(
+            org_id=by.org_id if by else None,
+            user_id=by.user_id if by else None,
+            kind="purge",
+            detail=json.dumps({"case": case_id, "orgs": len(holders), "reason": reason}),
+        )
+    )
     return len(holders)

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from wbtui.domain import process
-from wbtui.domain.errors import NotFound, RuleViolation, WbtuiError
-from wbtui.domain.fields import FIELDS, parse_field
 from wbtui.data.models import (
-    AppUser,
     Appointment,
+    AppUser,
     CaseEvent,
     Conference,
     ConferenceParticipant,
@@ -32,6 +29,9 @@ from wbtui.data.models import (
     Voucher,
     utcnow,
 )
+from wbtui.domain import process
+from wbtui.domain.errors import NotFound, RuleViolation, WbtuiError
+from wbtui.domain.fields import FIELDS, parse_field
 from wbtui.domain.process import CaseFacts, Stage, TransitionInput
 from wbtui.domain.text import clean, clean_opt
 
@@ -84,7 +84,7 @@ class Services:
     def now(self) -> datetime:
         if self._today is None:
             return utcnow()
-        return datetime(self._today.year, self._today.month, self._today.day, 12, 0, tzinfo=timezone.utc)
+        return datetime(self._today.year, self._today.month, self._today.day, 12, 0, tzinfo=UTC)
 
     @property
     def actor(self) -> Actor:
@@ -115,17 +115,26 @@ class Services:
         from sqlmodel import select
 
         cfg = self.config
-        org = s.exec(select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)).first()
+        org = s.exec(
+            select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)
+        ).first()
         if org is None:
             org = Organisation(kind=cfg.office_kind, name=cfg.office_name, traeger_nummer=cfg.office_number)
             s.add(org)
             s.flush()
         user = s.exec(select(AppUser).where(AppUser.login == cfg.user_login)).first()
         if user is None:
-            user = AppUser(org_id=org.id, display_name=cfg.user_name, login=cfg.user_login, role=cfg.user_role, team=cfg.user_team)
+            user = AppUser(
+                org_id=org.id, display_name=cfg.user_name, login=cfg.user_login, role=cfg.user_role, team=cfg.user_team
+            )
             s.add(user)
             s.flush()
-        elif (user.role, user.display_name, user.org_id, user.team) != (cfg.user_role, cfg.user_name, org.id, cfg.user_team):
+        elif (user.role, user.display_name, user.org_id, user.team) != (
+            cfg.user_role,
+            cfg.user_name,
+            org.id,
+            cfg.user_team,
+        ):
             user.role, user.display_name, user.org_id, user.team = cfg.user_role, cfg.user_name, org.id, cfg.user_team
             s.add(user)
         return org, user
@@ -173,7 +182,6 @@ class Services:
 
     def _load(self, s, case_id: uuid.UUID, permission: str = "case.write") -> tuple[FbwCase, Person]:
         from wbtui.data import access
-        from wbtui.domain import access as policy
 
         case = s.get(FbwCase, case_id)
         if case is None:
@@ -188,8 +196,13 @@ class Services:
         from wbtui.domain.access import Subject
 
         actor = self.actor
-        return Subject(actor.login, actor.role, actor.org_id.hex if actor.org_id else None,
-                       actor.user_id.hex if actor.user_id else None, self.config.user_team)
+        return Subject(
+            actor.login,
+            actor.role,
+            actor.org_id.hex if actor.org_id else None,
+            actor.user_id.hex if actor.user_id else None,
+            self.config.user_team,
+        )
 
     # -- reading (audited) -----------------------------------------------------------
     def read_case(self, case_id: uuid.UUID, engine, *, show_art9: bool = False, purpose: str | None = None) -> dict:
@@ -197,8 +210,8 @@ class Services:
 
         The audit entry is committed before anything is read: no entry, no data."""
         from wbtui.data import access, audit
-        from wbtui.domain import access as policy
         from wbtui.data.detail import case_detail
+        from wbtui.domain import access as policy
 
         subject, who = self.subject, self.who
         art9 = policy.has(subject.role, policy.ART9_READ)
@@ -206,11 +219,25 @@ class Services:
             raise policy.AccessDenied("err.no_permission_art9")
         with self.store.transaction() as con:
             access.check(con, subject, case_id.hex, policy.CASE_READ)
-            groups = ["stammdaten", "qualifikation", "weiterbildung", "hemmnisse", "einwilligung", "uebergabe", "beratung",
-                      "fallkonferenz", "wiedervorlage", "verlauf"] + (["gesundheit"] if art9 else [])
-            audit.append(con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose)
+            groups = [
+                "stammdaten",
+                "qualifikation",
+                "weiterbildung",
+                "hemmnisse",
+                "einwilligung",
+                "uebergabe",
+                "beratung",
+                "fallkonferenz",
+                "wiedervorlage",
+                "verlauf",
+            ] + (["gesundheit"] if art9 else [])
+            audit.append(
+                con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose
+            )
             if show_art9:
-                audit.append(con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose)
+                audit.append(
+                    con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose
+                )
         con = self.store.raw()
         try:
             detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
@@ -223,7 +250,6 @@ class Services:
     def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
         """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
         from wbtui.data import access
-        from wbtui.domain import access as policy
 
         subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
         with self.store.transaction() as con:
@@ -262,9 +288,12 @@ class Services:
             person=person.model_dump(),
             case=case.model_dump(),
             obstacles=[(o.code, o.status, o.art9) for o in obstacles],
-            consent_for_agentur=any(consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt")) for c in consents),
+            consent_for_agentur=any(
+                consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt")) for c in consents
+            ),
             consent_health=any(
-                consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt"), group="gesundheit") for c in consents
+                consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt"), group="gesundheit")
+                for c in consents
             ),
             enabled_optional=self.config.enabled_optional(),
         )
@@ -349,7 +378,9 @@ class Services:
             return changed
 
     # -- stage transitions -------------------------------------------------------
-    def move(self, case_id: uuid.UUID, target: Stage | str, data: TransitionInput | None = None, *, _command: bool = False) -> Stage:
+    def move(
+        self, case_id: uuid.UUID, target: Stage | str, data: TransitionInput | None = None, *, _command: bool = False
+    ) -> Stage:
         target = Stage(target)
         data = data or TransitionInput()
         with self._tx() as s:
@@ -375,7 +406,15 @@ class Services:
             case.counselling_outcome = data.outcome or case.counselling_outcome
             if data.appointment_at:
                 case.appointment_at = data.appointment_at
-            s.add(Appointment(case_id=case.id, kind="aa_beratung", starts_at=case.appointment_at, status="wahrgenommen", organiser=self.actor.login))
+            s.add(
+                Appointment(
+                    case_id=case.id,
+                    kind="aa_beratung",
+                    starts_at=case.appointment_at,
+                    status="wahrgenommen",
+                    organiser=self.actor.login,
+                )
+            )
             self._event(s, case, "counselling_result", outcome=case.counselling_outcome)
         elif target == Stage.VOUCHER_ISSUED:
             voucher = Voucher(
@@ -396,7 +435,11 @@ class Services:
         elif target == Stage.ENROLMENT_APPROVED:
             case.course_start = data.course_start or case.course_start
             case.course_planned_end = data.course_end or case.course_planned_end
-            course = Course(title=clean(data.note) or (case.target_title or "Maßnahme"), start=case.course_start, planned_end=case.course_planned_end)
+            course = Course(
+                title=clean(data.note) or (case.target_title or "Maßnahme"),
+                start=case.course_start,
+                planned_end=case.course_planned_end,
+            )
             s.add(course)
             s.flush()
             s.add(Enrolment(case_id=case.id, course_id=course.id, planned_end=case.course_planned_end))
@@ -462,13 +505,20 @@ class Services:
             self._event(s, case, "contact", note=clean_opt(note, multiline=True))
 
     # -- obstacles -------------------------------------------------------------
-    def add_obstacle(self, case_id: uuid.UUID, code: str, *, status: str = "offen", service: str | None = None,
-                     review_on: date | None = None, note: str | None = None) -> uuid.UUID:
+    def add_obstacle(
+        self,
+        case_id: uuid.UUID,
+        code: str,
+        *,
+        status: str = "offen",
+        service: str | None = None,
+        review_on: date | None = None,
+        note: str | None = None,
+    ) -> uuid.UUID:
         item = self.catalog.get(code)
         if item is None:
             raise WbtuiError("err.unknown_obstacle", code=clean(code))
         if item.art9:
-            from wbtui.data import access
             from wbtui.domain import access as policy
 
             policy.require(self.actor.role, policy.ART9_WRITE)
@@ -497,8 +547,16 @@ class Services:
             self._event(s, case, "obstacle_added", code=item.code, status=status)
             return obstacle.id
 
-    def set_obstacle(self, case_id: uuid.UUID, code: str, *, status: str | None = None, service: str | None = None,
-                     review_on: date | None = None, note: str | None = None) -> None:
+    def set_obstacle(
+        self,
+        case_id: uuid.UUID,
+        code: str,
+        *,
+        status: str | None = None,
+        service: str | None = None,
+        review_on: date | None = None,
+        note: str | None = None,
+    ) -> None:
         from sqlmodel import select
 
         if status is not None and status not in OBSTACLE_STATUSES:
@@ -510,7 +568,6 @@ class Services:
             if obstacle is None:
                 raise NotFound("err.obstacle_not_on_case", code=code_u)
             if obstacle.art9:
-                from wbtui.data import access
                 from wbtui.domain import access as policy
 
                 policy.require(self.actor.role, policy.ART9_WRITE)
@@ -529,9 +586,18 @@ class Services:
             self._event(s, case, "obstacle_updated", code=obstacle.code, status=obstacle.status)
 
     # -- consent ---------------------------------------------------------------
-    def add_consent(self, case_id: uuid.UUID, *, purpose: str, recipients: list[str], data_groups: list[str],
-                    given_on: date | None = None, valid_until: date | None = None, form: str = "schriftlich",
-                    document_ref: str | None = None) -> uuid.UUID:
+    def add_consent(
+        self,
+        case_id: uuid.UUID,
+        *,
+        purpose: str,
+        recipients: list[str],
+        data_groups: list[str],
+        given_on: date | None = None,
+        valid_until: date | None = None,
+        form: str = "schriftlich",
+        document_ref: str | None = None,
+    ) -> uuid.UUID:
         if purpose not in CONSENT_PURPOSES:
             raise WbtuiError("err.bad_choice", field="purpose", value=purpose, choices=", ".join(CONSENT_PURPOSES))
         for r in recipients:
@@ -564,8 +630,15 @@ class Services:
             s.add(consent)
             s.flush()
             self._touch(case)
-            self._event(s, case, "consent_recorded", consent=consent.id.hex[:8], purpose=purpose,
-                        recipients=consent.recipients, groups=consent.data_groups)
+            self._event(
+                s,
+                case,
+                "consent_recorded",
+                consent=consent.id.hex[:8],
+                purpose=purpose,
+                recipients=consent.recipients,
+                groups=consent.data_groups,
+            )
             return consent.id
 
     def revoke_consent(self, case_id: uuid.UUID, consent_ref: str) -> None:
@@ -573,8 +646,11 @@ class Services:
 
         with self._tx() as s:
             case, person = self._load(s, case_id)
-            consents = [c for c in s.exec(select(Consent).where(Consent.person_id == person.id)).all()
-                        if c.id.hex.startswith(consent_ref.lower().replace("-", ""))]
+            consents = [
+                c
+                for c in s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+                if c.id.hex.startswith(consent_ref.lower().replace("-", ""))
+            ]
             if len(consents) != 1:
                 raise NotFound("err.consent_not_found", ref=clean(consent_ref))
             consent = consents[0]
@@ -591,16 +667,41 @@ class Services:
         obstacles = s.exec(select(Obstacle).where(Obstacle.case_id == case.id)).all()
         package = {
             "version": 1,
-            "person": {k: _jsonable(getattr(person, k)) for k in (
-                "kundennummer", "bg_nummer", "family_name", "given_names", "birth_date", "address", "phone",
-                "email", "preferred_language", "needs_interpreter", "german_level_cefr", "school_certificate")},
-            "case": {k: _jsonable(getattr(case, k)) for k in (
-                "target_kldb", "target_title", "training_type", "schedule", "earliest_start", "max_commute_km",
-                "necessity_reason", "care_arranged", "availability", "legacy_jc_funded", "legal_basis")},
+            "person": {
+                k: _jsonable(getattr(person, k))
+                for k in (
+                    "kundennummer",
+                    "bg_nummer",
+                    "family_name",
+                    "given_names",
+                    "birth_date",
+                    "address",
+                    "phone",
+                    "email",
+                    "preferred_language",
+                    "needs_interpreter",
+                    "german_level_cefr",
+                    "school_certificate",
+                )
+            },
+            "case": {
+                k: _jsonable(getattr(case, k))
+                for k in (
+                    "target_kldb",
+                    "target_title",
+                    "training_type",
+                    "schedule",
+                    "earliest_start",
+                    "max_commute_km",
+                    "necessity_reason",
+                    "care_arranged",
+                    "availability",
+                    "legacy_jc_funded",
+                    "legal_basis",
+                )
+            },
             "obstacles": [
-                {"code": o.code, "status": o.status}
-                for o in obstacles
-                if not o.art9 or facts.consent_health
+                {"code": o.code, "status": o.status} for o in obstacles if not o.art9 or facts.consent_health
             ],
             "jc_contact": {"name": self.actor.name, "office": self.config.office_name},
         }
@@ -610,7 +711,9 @@ class Services:
 
     def send_handover(self, case_id: uuid.UUID, *, channel: str = "shared_system") -> uuid.UUID:
         if channel not in ("shared_system", "file_export", "post", "email"):
-            raise WbtuiError("err.bad_choice", field="channel", value=channel, choices="shared_system, file_export, post, email")
+            raise WbtuiError(
+                "err.bad_choice", field="channel", value=channel, choices="shared_system, file_export, post, email"
+            )
         with self._tx() as s:
             case, person = self._load(s, case_id)
             facts = self.facts(s, case, person)
@@ -644,7 +747,9 @@ class Services:
         from sqlmodel import select
 
         handover = s.exec(
-            select(Handover).where(Handover.case_id == case.id, Handover.status == "sent").order_by(Handover.sent_at.desc())
+            select(Handover)
+            .where(Handover.case_id == case.id, Handover.status == "sent")
+            .order_by(Handover.sent_at.desc())
         ).first()
         if handover is None or Stage(case.stage) != Stage.HANDED_OVER:
             raise RuleViolation([("guard.no_open_handover", {})])
@@ -657,7 +762,6 @@ class Services:
 
         On a shared server the Agentur's devices delete the case at their next sync; their
         unsent changes survive as ``access_lost`` conflicts."""
-        from wbtui.data import access
         from wbtui.domain import access as policy
 
         if self.actor.side != process.JC:
@@ -687,7 +791,11 @@ class Services:
             self._apply(s, case, Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED, TransitionInput())
             if appointment_at is not None:
                 case.appointment_at = appointment_at
-                s.add(Appointment(case_id=case.id, kind="aa_beratung", starts_at=appointment_at, organiser=self.actor.login))
+                s.add(
+                    Appointment(
+                        case_id=case.id, kind="aa_beratung", starts_at=appointment_at, organiser=self.actor.login
+                    )
+                )
                 self._event(s, case, "appointment_set", at=appointment_at)
 
     def query_handover(self, case_id: uuid.UUID, text: str) -> None:
@@ -705,10 +813,18 @@ class Services:
             self._apply(s, case, Stage.HANDED_OVER, Stage.READY, TransitionInput(note=text))
 
     # -- conference --------------------------------------------------------------
-    def add_conference(self, case_id: uuid.UUID, *, variant: str, participants: list[tuple[str, str, str | None]],
-                       decisions: list[tuple[str, str, date]], held_on: date | None = None,
-                       agenda: list[str] | None = None, dissent: str | None = None,
-                       next_review: date | None = None) -> uuid.UUID:
+    def add_conference(
+        self,
+        case_id: uuid.UUID,
+        *,
+        variant: str,
+        participants: list[tuple[str, str, str | None]],
+        decisions: list[tuple[str, str, date]],
+        held_on: date | None = None,
+        agenda: list[str] | None = None,
+        dissent: str | None = None,
+        next_review: date | None = None,
+    ) -> uuid.UUID:
         """Record a Fallkonferenz. ``decisions`` are ``(code, task_owner, due_on)``; each creates a task."""
         if variant not in CONFERENCE_VARIANTS:
             raise WbtuiError("err.bad_choice", field="variant", value=variant, choices=", ".join(CONFERENCE_VARIANTS))
@@ -716,7 +832,7 @@ class Services:
             raise WbtuiError("err.conference_participants")
         if not decisions:
             raise WbtuiError("err.conference_decisions")
-        for code, owner, due in decisions:
+        for code, owner, _due in decisions:
             if code not in DECISIONS:
                 raise WbtuiError("err.bad_choice", field="decision", value=code, choices=", ".join(DECISIONS))
             if not clean(owner):
@@ -742,9 +858,22 @@ class Services:
             s.add(conference)
             s.flush()
             for name, role, org in participants:
-                s.add(ConferenceParticipant(conference_id=conference.id, name=clean(name), role=clean(role), organisation=clean_opt(org)))
+                s.add(
+                    ConferenceParticipant(
+                        conference_id=conference.id, name=clean(name), role=clean(role), organisation=clean_opt(org)
+                    )
+                )
             for code, owner, due in decisions:
-                s.add(Task(case_id=case.id, origin="fallkonferenz", title=code, owner=clean(owner), due_on=due, conference_id=conference.id))
+                s.add(
+                    Task(
+                        case_id=case.id,
+                        origin="fallkonferenz",
+                        title=code,
+                        owner=clean(owner),
+                        due_on=due,
+                        conference_id=conference.id,
+                    )
+                )
                 self._event(s, case, "task_created", title=code, owner=clean(owner), due=due)
             self._touch(case)
             self._event(s, case, "conference_held", variant=variant, decisions=[c for c, _, _ in decisions])
@@ -805,7 +934,9 @@ class Services:
             return task.id
 
 
-def consent_covers(c: Consent, on: date, recipient: str | None, purposes: tuple[str, ...], group: str | None = None) -> bool:
+def consent_covers(
+    c: Consent, on: date, recipient: str | None, purposes: tuple[str, ...], group: str | None = None
+) -> bool:
     if c.revoked_on is not None and c.revoked_on <= on:
         return False
     if c.given_on > on or (c.valid_until is not None and c.valid_until < on):

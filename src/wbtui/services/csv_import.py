@@ -16,12 +16,22 @@ from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_field
 
 HEADERS = {
-    "kundennummer": "kundennummer", "customer_number": "kundennummer",
-    "bg-nummer": "bg_nummer", "bg_nummer": "bg_nummer", "bg number": "bg_nummer",
-    "nachname": "family_name", "family_name": "family_name", "name": "family_name",
-    "vorname": "given_names", "vornamen": "given_names", "given_names": "given_names",
-    "geburtsdatum": "birth_date", "birth_date": "birth_date",
-    "ziel-kldb": "target_kldb", "zielberuf": "target_kldb", "target_kldb": "target_kldb",
+    "kundennummer": "kundennummer",
+    "customer_number": "kundennummer",
+    "bg-nummer": "bg_nummer",
+    "bg_nummer": "bg_nummer",
+    "bg number": "bg_nummer",
+    "nachname": "family_name",
+    "family_name": "family_name",
+    "name": "family_name",
+    "vorname": "given_names",
+    "vornamen": "given_names",
+    "given_names": "given_names",
+    "geburtsdatum": "birth_date",
+    "birth_date": "birth_date",
+    "ziel-kldb": "target_kldb",
+    "zielberuf": "target_kldb",
+    "target_kldb": "target_kldb",
 }
 MAX_BYTES = 5 * 1_048_576
 
@@ -57,7 +67,11 @@ def parse(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     columns = [HEADERS.get(h.strip().lower()) for h in header]
     unknown = [h for h, c in zip(header, columns) if c is None and h.strip()]
     if unknown:
-        raise WbtuiError("err.csv_columns", columns=", ".join(unknown), known="Kundennummer, BG-Nummer, Nachname, Vorname, Geburtsdatum, Ziel-KldB")
+        raise WbtuiError(
+            "err.csv_columns",
+            columns=", ".join(unknown),
+            known="Kundennummer, BG-Nummer, Nachname, Vorname, Geburtsdatum, Ziel-KldB",
+        )
     for required in ("kundennummer", "family_name", "given_names"):
         if required not in columns:
             raise WbtuiError("err.csv_missing_column", column=required)
@@ -74,8 +88,12 @@ def run(services, path: Path, *, dry_run: bool) -> list[RowResult]:
     _columns, rows = parse(path)
     con = services.store.raw()
     try:
-        open_kdnr = {r[0] for r in con.execute(
-            "SELECT p.kundennummer FROM person p JOIN fbw_case c ON c.person_id = p.id WHERE c.stage != 'closed'")}
+        open_kdnr = {
+            r[0]
+            for r in con.execute(
+                "SELECT p.kundennummer FROM person p JOIN fbw_case c ON c.person_id = p.id WHERE c.stage != 'closed'"
+            )
+        }
     finally:
         con.close()
     results, seen = [], set()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from wbtui.domain.catalog import BUILTIN
 from wbtui.domain.process import Stage, add_months
@@ -30,8 +30,28 @@ GIVEN = (
     "Olena Iryna Oksana Dmytro Andriy Serhiy Agnieszka Katarzyna Piotr Tomasz Ion Elena Milan Dragana "
     "Linh Minh Kwame Ama Abdullahi Hawa Farid Maryam Reza Giulia Marco Ana João"
 ).split()
-LANGUAGES = ("Deutsch",) * 10 + ("Türkisch", "Arabisch", "Ukrainisch", "Russisch", "Polnisch", "Rumänisch", "Dari", "Farsi", "Tigrinya", "Englisch")
-STREETS = ("Bahnhofstraße", "Hauptstraße", "Gartenweg", "Schulstraße", "Lindenallee", "Am Markt", "Ringstraße", "Bergstraße")
+LANGUAGES = ("Deutsch",) * 10 + (
+    "Türkisch",
+    "Arabisch",
+    "Ukrainisch",
+    "Russisch",
+    "Polnisch",
+    "Rumänisch",
+    "Dari",
+    "Farsi",
+    "Tigrinya",
+    "Englisch",
+)
+STREETS = (
+    "Bahnhofstraße",
+    "Hauptstraße",
+    "Gartenweg",
+    "Schulstraße",
+    "Lindenallee",
+    "Am Markt",
+    "Ringstraße",
+    "Bergstraße",
+)
 TARGETS = (
     ("52122", "Berufskraftfahrer/in"),
     ("82102", "Pflegefachmann/-frau"),
@@ -51,24 +71,56 @@ AA_USERS = ("aa.berger", "aa.kaya", "aa.lorenz")
 
 # main path and the branches a case may take off it
 MAIN = [
-    Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY, Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED,
-    Stage.COUNSELLED, Stage.VOUCHER_ISSUED, Stage.ENROLMENT_APPROVED, Stage.IN_TRAINING, Stage.COMPLETED,
+    Stage.NEED_IDENTIFIED,
+    Stage.OBSTACLES,
+    Stage.READY,
+    Stage.HANDED_OVER,
+    Stage.COUNSELLING_SCHEDULED,
+    Stage.COUNSELLED,
+    Stage.VOUCHER_ISSUED,
+    Stage.ENROLMENT_APPROVED,
+    Stage.IN_TRAINING,
+    Stage.COMPLETED,
     Stage.INTEGRATED,
 ]
 # (target stage, weight) for the final stage of a generated case
 TARGET_WEIGHTS = (
-    (Stage.NEED_IDENTIFIED, 6), (Stage.OBSTACLES, 9), (Stage.READY, 4), (Stage.HANDED_OVER, 4),
-    (Stage.COUNSELLING_SCHEDULED, 5), (Stage.COUNSELLED, 3), (Stage.APTITUDE_CHECK, 1), (Stage.DECLINED_BY_AGENCY, 3),
-    (Stage.VOUCHER_ISSUED, 4), (Stage.VOUCHER_EXPIRED, 2), (Stage.ENROLMENT_APPROVED, 3), (Stage.IN_TRAINING, 16),
-    (Stage.DROPPED_OUT, 4), (Stage.COMPLETED, 4), (Stage.INTEGRATED, 4), (Stage.NOT_YET_INTEGRATED, 4),
-    (Stage.REHAB_TRACK, 2), (Stage.CLOSED, 22),
+    (Stage.NEED_IDENTIFIED, 6),
+    (Stage.OBSTACLES, 9),
+    (Stage.READY, 4),
+    (Stage.HANDED_OVER, 4),
+    (Stage.COUNSELLING_SCHEDULED, 5),
+    (Stage.COUNSELLED, 3),
+    (Stage.APTITUDE_CHECK, 1),
+    (Stage.DECLINED_BY_AGENCY, 3),
+    (Stage.VOUCHER_ISSUED, 4),
+    (Stage.VOUCHER_EXPIRED, 2),
+    (Stage.ENROLMENT_APPROVED, 3),
+    (Stage.IN_TRAINING, 16),
+    (Stage.DROPPED_OUT, 4),
+    (Stage.COMPLETED, 4),
+    (Stage.INTEGRATED, 4),
+    (Stage.NOT_YET_INTEGRATED, 4),
+    (Stage.REHAB_TRACK, 2),
+    (Stage.CLOSED, 22),
 )
 STEP_DAYS = {
-    Stage.NEED_IDENTIFIED: (3, 20), Stage.OBSTACLES: (10, 60), Stage.READY: (1, 6), Stage.HANDED_OVER: (1, 8),
-    Stage.COUNSELLING_SCHEDULED: (5, 25), Stage.COUNSELLED: (2, 14), Stage.APTITUDE_CHECK: (10, 40),
-    Stage.VOUCHER_ISSUED: (10, 60), Stage.ENROLMENT_APPROVED: (7, 30), Stage.IN_TRAINING: (60, 600),
-    Stage.COMPLETED: (10, 60), Stage.NOT_YET_INTEGRATED: (20, 90), Stage.INTEGRATED: (30, 180),
-    Stage.DROPPED_OUT: (5, 30), Stage.DECLINED_BY_AGENCY: (5, 30), Stage.VOUCHER_EXPIRED: (5, 20),
+    Stage.NEED_IDENTIFIED: (3, 20),
+    Stage.OBSTACLES: (10, 60),
+    Stage.READY: (1, 6),
+    Stage.HANDED_OVER: (1, 8),
+    Stage.COUNSELLING_SCHEDULED: (5, 25),
+    Stage.COUNSELLED: (2, 14),
+    Stage.APTITUDE_CHECK: (10, 40),
+    Stage.VOUCHER_ISSUED: (10, 60),
+    Stage.ENROLMENT_APPROVED: (7, 30),
+    Stage.IN_TRAINING: (60, 600),
+    Stage.COMPLETED: (10, 60),
+    Stage.NOT_YET_INTEGRATED: (20, 90),
+    Stage.INTEGRATED: (30, 180),
+    Stage.DROPPED_OUT: (5, 30),
+    Stage.DECLINED_BY_AGENCY: (5, 30),
+    Stage.VOUCHER_EXPIRED: (5, 20),
     Stage.REHAB_TRACK: (10, 60),
 }
 
@@ -138,7 +190,22 @@ def generate(
     done = 0
     while done < cases:
         n = min(batch, cases - done)
-        rows = {k: [] for k in ("person", "case", "event", "obstacle", "consent", "handover", "voucher", "task", "appointment", "conference", "participant")}
+        rows = {
+            k: []
+            for k in (
+                "person",
+                "case",
+                "event",
+                "obstacle",
+                "consent",
+                "handover",
+                "voucher",
+                "task",
+                "appointment",
+                "conference",
+                "participant",
+            )
+        }
         for i in range(done, done + n):
             _one_case(rng, make_id, offset + i, rng.choices(targets, weights)[0], today, now, orgs, users, rows)
         con.execute("BEGIN IMMEDIATE")
@@ -169,7 +236,9 @@ def _orgs(con, make_id, home_org, partner, now) -> dict:
         row = con.execute("SELECT id FROM organisation WHERE name = ? AND kind = ?", (name, kind)).fetchone()
         if row is None:
             oid = make_id()
-            con.execute("INSERT INTO organisation (id, kind, name, created_at) VALUES (?,?,?,?)", (oid, kind, name, _dt(now)))
+            con.execute(
+                "INSERT INTO organisation (id, kind, name, created_at) VALUES (?,?,?,?)", (oid, kind, name, _dt(now))
+            )
             out[key] = oid
         else:
             out[key] = row[0]
@@ -178,7 +247,9 @@ def _orgs(con, make_id, home_org, partner, now) -> dict:
 
 def _users(con, make_id, orgs, home_login) -> dict:
     out = {}
-    specs = [(login, "jc_fallmanager" if login.startswith("fm.") else "jc_ifk", orgs["home"]) for login in JC_ROLES_USERS]
+    specs = [
+        (login, "jc_fallmanager" if login.startswith("fm.") else "jc_ifk", orgs["home"]) for login in JC_ROLES_USERS
+    ]
     specs += [(login, "aa_beratung", orgs["agentur"]) for login in AA_USERS]
     for login, role, org in specs:
         row = con.execute("SELECT id FROM app_user WHERE login = ?", (login,)).fetchone()
@@ -219,18 +290,52 @@ def _one_case(rng, make_id, index, target, today, now, orgs, users, rows) -> Non
         stamps.append(min(latest, stamps[-1] + timedelta(days=days, minutes=rng.randint(0, 300))))
 
     owner = users["__home__"] if users["__home__"] and rng.random() < 0.08 else users[rng.choice(JC_ROLES_USERS)]
-    rows["person"].append((
-        person_id, kdnr, bg if rng.random() < 0.9 else None, family, given, birth.isoformat() if complete else None,
-        f"{rng.choice(STREETS)} {rng.randint(1, 120)}, 12345 Musterstadt", f"0{rng.randint(150, 179)} {rng.randint(1000000, 9999999)}",
-        None, lang, int(lang != "Deutsch" and rng.random() < 0.3), rng.choice(("A2", "B1", "B1", "B2", "C1")) if lang != "Deutsch" else "C2",
-        rng.choice(("keiner", "hauptschule", "mittlerer", "abitur", "ausland")), orgs["home"], _dt(stamps[0]), _dt(stamps[-1]),
-    ))
+    rows["person"].append(
+        (
+            person_id,
+            kdnr,
+            bg if rng.random() < 0.9 else None,
+            family,
+            given,
+            birth.isoformat() if complete else None,
+            f"{rng.choice(STREETS)} {rng.randint(1, 120)}, 12345 Musterstadt",
+            f"0{rng.randint(150, 179)} {rng.randint(1000000, 9999999)}",
+            None,
+            lang,
+            int(lang != "Deutsch" and rng.random() < 0.3),
+            rng.choice(("A2", "B1", "B1", "B2", "C1")) if lang != "Deutsch" else "C2",
+            rng.choice(("keiner", "hauptschule", "mittlerer", "abitur", "ausland")),
+            orgs["home"],
+            _dt(stamps[0]),
+            _dt(stamps[-1]),
+        )
+    )
     case = {
-        "stage": path[-1].value, "stage_since": stamps[-1], "appointment_at": None, "voucher_valid_until": None,
-        "course_start": None, "course_planned_end": None, "last_contact_at": None, "counselling_outcome": None,
-        "agentur_org_id": None, "close_reason": close_reason, "closed_at": stamps[-1] if close_reason else None,
+        "stage": path[-1].value,
+        "stage_since": stamps[-1],
+        "appointment_at": None,
+        "voucher_valid_until": None,
+        "course_start": None,
+        "course_planned_end": None,
+        "last_contact_at": None,
+        "counselling_outcome": None,
+        "agentur_org_id": None,
+        "close_reason": close_reason,
+        "closed_at": stamps[-1] if close_reason else None,
     }
-    events = [(make_id(), case_id, _dt(stamps[0]), "case_created", None, Stage.NEED_IDENTIFIED.value, "demo", orgs["home"], "{}")]
+    events = [
+        (
+            make_id(),
+            case_id,
+            _dt(stamps[0]),
+            "case_created",
+            None,
+            Stage.NEED_IDENTIFIED.value,
+            "demo",
+            orgs["home"],
+            "{}",
+        )
+    ]
 
     def event(at, type_, payload=None, src=None, dst=None, org="home"):
         events.append((make_id(), case_id, _dt(at), type_, src, dst, "demo", orgs[org], json.dumps(payload or {})))
@@ -240,37 +345,95 @@ def _one_case(rng, make_id, index, target, today, now, orgs, users, rows) -> Non
         codes = rng.sample([o for o in BUILTIN if not o.art9 or rng.random() < 0.35], rng.randint(1, 4))
         cleared = path[-1] not in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES)
         for item in codes:
-            status = rng.choice(("geloest", "in_bearbeitung", "nicht_relevant")) if cleared else rng.choice(("offen", "offen", "in_bearbeitung"))
-            referred = (stamps[0] + timedelta(days=rng.randint(1, 10))).date().isoformat() if status != "offen" else None
-            rows["obstacle"].append((make_id(), case_id, item.code, int(item.art9), status, item.service, referred,
-                                     (today + timedelta(days=rng.randint(-10, 40))).isoformat() if status == "in_bearbeitung" else None,
-                                     None, _dt(stamps[0]), _dt(stamps[0])))
+            status = (
+                rng.choice(("geloest", "in_bearbeitung", "nicht_relevant"))
+                if cleared
+                else rng.choice(("offen", "offen", "in_bearbeitung"))
+            )
+            referred = (
+                (stamps[0] + timedelta(days=rng.randint(1, 10))).date().isoformat() if status != "offen" else None
+            )
+            rows["obstacle"].append(
+                (
+                    make_id(),
+                    case_id,
+                    item.code,
+                    int(item.art9),
+                    status,
+                    item.service,
+                    referred,
+                    (today + timedelta(days=rng.randint(-10, 40))).isoformat() if status == "in_bearbeitung" else None,
+                    None,
+                    _dt(stamps[0]),
+                    _dt(stamps[0]),
+                )
+            )
             event(stamps[0], "obstacle_added", {"code": item.code, "status": status})
     if complete and len(path) > 2 or Stage.HANDED_OVER in path:
         given_on = stamps[min(1, len(stamps) - 1)].date()
         groups = ["stammdaten", "qualifikation", "hemmnisse"] + (["gesundheit"] if rng.random() < 0.5 else [])
-        rows["consent"].append((make_id(), person_id, "fbw_uebergabe", json.dumps(["agentur"]), json.dumps(groups), "schriftlich",
-                                given_on.isoformat(), None, None, None, 1))
+        rows["consent"].append(
+            (
+                make_id(),
+                person_id,
+                "fbw_uebergabe",
+                json.dumps(["agentur"]),
+                json.dumps(groups),
+                "schriftlich",
+                given_on.isoformat(),
+                None,
+                None,
+                None,
+                1,
+            )
+        )
     for step, (src, dst) in enumerate(zip(path, path[1:]), start=1):
         at = stamps[step]
         if dst == Stage.HANDED_OVER:
             case["agentur_org_id"] = orgs["agentur"]
             acked = Stage.COUNSELLING_SCHEDULED in path
-            rows["handover"].append((make_id(), case_id, orgs["home"], orgs["agentur"], "demo", _dt(at), "shared_system", 1, "{}",
-                                     "consent", None, "accepted" if acked else "sent", None,
-                                     "aa.berger" if acked else None, _dt(stamps[step + 1]) if acked else None))
+            rows["handover"].append(
+                (
+                    make_id(),
+                    case_id,
+                    orgs["home"],
+                    orgs["agentur"],
+                    "demo",
+                    _dt(at),
+                    "shared_system",
+                    1,
+                    "{}",
+                    "consent",
+                    None,
+                    "accepted" if acked else "sent",
+                    None,
+                    "aa.berger" if acked else None,
+                    _dt(stamps[step + 1]) if acked else None,
+                )
+            )
             event(at, "handover_sent", {"to": "agentur"})
         elif dst == Stage.COUNSELLING_SCHEDULED:
             event(at, "handover_received", org="agentur")
             if rng.random() < 0.8 or len(path) > step + 1:
                 appt = at + timedelta(days=rng.randint(3, 15), hours=2)
                 case["appointment_at"] = appt
-                rows["appointment"].append((make_id(), case_id, "aa_beratung", _dt(appt), "Agentur, Raum 2.14",
-                                            "wahrgenommen" if len(path) > step + 1 else "geplant", "aa.berger"))
+                rows["appointment"].append(
+                    (
+                        make_id(),
+                        case_id,
+                        "aa_beratung",
+                        _dt(appt),
+                        "Agentur, Raum 2.14",
+                        "wahrgenommen" if len(path) > step + 1 else "geplant",
+                        "aa.berger",
+                    )
+                )
                 event(at, "appointment_set", {"at": appt.isoformat()}, org="agentur")
         elif dst == Stage.COUNSELLED:
             nxt = path[step + 1] if step + 1 < len(path) else None
-            outcome = {Stage.DECLINED_BY_AGENCY: "nicht_foerderfaehig", Stage.APTITUDE_CHECK: "eignung_pruefen"}.get(nxt, "foerderfaehig")
+            outcome = {Stage.DECLINED_BY_AGENCY: "nicht_foerderfaehig", Stage.APTITUDE_CHECK: "eignung_pruefen"}.get(
+                nxt, "foerderfaehig"
+            )
             case["counselling_outcome"] = outcome
             event(at, "counselling_result", {"outcome": outcome}, org="agentur")
         elif dst == Stage.VOUCHER_ISSUED:
@@ -279,15 +442,35 @@ def _one_case(rng, make_id, index, target, today, now, orgs, users, rows) -> Non
                 valid = min(valid, today + timedelta(days=rng.randint(-2, 80)))
                 valid = max(valid, at.date() + timedelta(days=1))
             case["voucher_valid_until"] = valid
-            status = "verfallen" if Stage.VOUCHER_EXPIRED in path else ("eingeloest" if Stage.ENROLMENT_APPROVED in path else "ausgegeben")
-            rows["voucher"].append((make_id(), case_id, None, at.date().isoformat(), valid.isoformat(), title, kldb, 24, "50 km",
-                                    json.dumps(["lehrgang", "fahrt"]), status))
+            status = (
+                "verfallen"
+                if Stage.VOUCHER_EXPIRED in path
+                else ("eingeloest" if Stage.ENROLMENT_APPROVED in path else "ausgegeben")
+            )
+            rows["voucher"].append(
+                (
+                    make_id(),
+                    case_id,
+                    None,
+                    at.date().isoformat(),
+                    valid.isoformat(),
+                    title,
+                    kldb,
+                    24,
+                    "50 km",
+                    json.dumps(["lehrgang", "fahrt"]),
+                    status,
+                )
+            )
             event(at, "voucher_issued", {"valid_until": valid.isoformat()}, org="agentur")
         elif dst == Stage.ENROLMENT_APPROVED:
             begin = (at + timedelta(days=rng.randint(5, 25))).date()
             if Stage.IN_TRAINING in path:
                 begin = min(begin, stamps[step + 1].date())
-            case["course_start"], case["course_planned_end"] = begin, begin + timedelta(days=rng.choice((180, 365, 540, 730)))
+            case["course_start"], case["course_planned_end"] = (
+                begin,
+                begin + timedelta(days=rng.choice((180, 365, 540, 730))),
+            )
             event(at, "enrolment_approved", {"start": begin.isoformat()}, org="agentur")
         elif dst == Stage.IN_TRAINING:
             case["last_contact_at"] = at + timedelta(days=rng.randint(0, 200))
@@ -295,46 +478,134 @@ def _one_case(rng, make_id, index, target, today, now, orgs, users, rows) -> Non
                 case["last_contact_at"] = now - timedelta(days=rng.randint(0, 90))
             event(at, "course_started", org="agentur")
         elif dst == Stage.DROPPED_OUT:
-            event(at, "dropout", {"reason": rng.choice(("abbruch_krankheit", "abbruch_motivation", "abbruch_ueberforderung", "abbruch_betreuung"))}, org="agentur")
+            event(
+                at,
+                "dropout",
+                {
+                    "reason": rng.choice(
+                        ("abbruch_krankheit", "abbruch_motivation", "abbruch_ueberforderung", "abbruch_betreuung")
+                    )
+                },
+                org="agentur",
+            )
         elif dst == Stage.COMPLETED:
             event(at, "course_completed", org="agentur")
         elif dst == Stage.INTEGRATED:
             event(at, "integration")
         elif dst == Stage.CLOSED:
             event(at, "case_closed", {"reason": close_reason})
-        org = "agentur" if dst in (Stage.COUNSELLING_SCHEDULED, Stage.COUNSELLED, Stage.VOUCHER_ISSUED, Stage.ENROLMENT_APPROVED, Stage.APTITUDE_CHECK, Stage.DECLINED_BY_AGENCY, Stage.VOUCHER_EXPIRED) else "home"
+        org = (
+            "agentur"
+            if dst
+            in (
+                Stage.COUNSELLING_SCHEDULED,
+                Stage.COUNSELLED,
+                Stage.VOUCHER_ISSUED,
+                Stage.ENROLMENT_APPROVED,
+                Stage.APTITUDE_CHECK,
+                Stage.DECLINED_BY_AGENCY,
+                Stage.VOUCHER_EXPIRED,
+            )
+            else "home"
+        )
         event(at, "stage_changed", {}, src.value, dst.value, org=org)
 
     if path[-1] not in (Stage.CLOSED, Stage.INTEGRATED) and rng.random() < 0.45:
         for _ in range(rng.randint(1, 2)):
             due = today + timedelta(days=rng.randint(-15, 30))
-            rows["task"].append((make_id(), case_id, "manual", rng.choice(("Rückmeldung Schuldnerberatung prüfen", "Kinderbetreuung klären", "Kontakt aufnehmen", "Unterlagen anfordern", "Zwischenstand Maßnahme erfragen")),
-                                 rng.choice(JC_ROLES_USERS), due.isoformat(), "offen", None, None))
+            rows["task"].append(
+                (
+                    make_id(),
+                    case_id,
+                    "manual",
+                    rng.choice(
+                        (
+                            "Rückmeldung Schuldnerberatung prüfen",
+                            "Kinderbetreuung klären",
+                            "Kontakt aufnehmen",
+                            "Unterlagen anfordern",
+                            "Zwischenstand Maßnahme erfragen",
+                        )
+                    ),
+                    rng.choice(JC_ROLES_USERS),
+                    due.isoformat(),
+                    "offen",
+                    None,
+                    None,
+                )
+            )
     if rng.random() < 0.07 and len(path) > 2:
         conf_id = make_id()
         held = stamps[min(2, len(stamps) - 1)].date()
-        rows["conference"].append((conf_id, case_id, held.isoformat(), "fallbesprechung", 0, "ifk.wagner", None,
-                                   json.dumps(["purpose_consent", "status", "obstacles", "options", "decisions", "inform_person", "next_review"]),
-                                   json.dumps(["continue_as_planned"]), None, None, _dt(stamps[min(2, len(stamps) - 1)])))
+        rows["conference"].append(
+            (
+                conf_id,
+                case_id,
+                held.isoformat(),
+                "fallbesprechung",
+                0,
+                "ifk.wagner",
+                None,
+                json.dumps(
+                    ["purpose_consent", "status", "obstacles", "options", "decisions", "inform_person", "next_review"]
+                ),
+                json.dumps(["continue_as_planned"]),
+                None,
+                None,
+                _dt(stamps[min(2, len(stamps) - 1)]),
+            )
+        )
         rows["participant"].append((make_id(), conf_id, "Wagner", "jc_ifk", "Jobcenter"))
         rows["participant"].append((make_id(), conf_id, "Berger", "aa_beratung", "Agentur für Arbeit"))
-        rows["task"].append((make_id(), case_id, "fallkonferenz", "continue_as_planned", "ifk.wagner",
-                             (held + timedelta(days=21)).isoformat(), "erledigt" if held + timedelta(days=21) < today else "offen", None, conf_id))
+        rows["task"].append(
+            (
+                make_id(),
+                case_id,
+                "fallkonferenz",
+                "continue_as_planned",
+                "ifk.wagner",
+                (held + timedelta(days=21)).isoformat(),
+                "erledigt" if held + timedelta(days=21) < today else "offen",
+                None,
+                conf_id,
+            )
+        )
         event(stamps[min(2, len(stamps) - 1)], "conference_held", {"variant": "fallbesprechung"})
 
     updated = max(stamps[-1], case["last_contact_at"] or stamps[-1])
-    rows["case"].append((
-        case_id, person_id, case["stage"], _dt(case["stage_since"]), orgs["home"], case["agentur_org_id"], owner,
-        kldb if complete else None, title, rng.choice(("umschulung", "teilqualifizierung", "anpassung", "grundkompetenzen")) if complete else None,
-        rng.choice(("vollzeit", "vollzeit", "teilzeit")) if complete else None, None, rng.choice((20, 30, 50)),
-        rng.choice(("missing_qualification", "integration", "avert_unemployment")) if complete else None, 0, None, None, None,
-        "consent" if complete else None, case["counselling_outcome"], _dt(case["appointment_at"]) if case["appointment_at"] else None,
-        case["voucher_valid_until"].isoformat() if case["voucher_valid_until"] else None,
-        case["course_start"].isoformat() if case["course_start"] else None,
-        case["course_planned_end"].isoformat() if case["course_planned_end"] else None,
-        _dt(case["last_contact_at"]) if case["last_contact_at"] else None, close_reason,
-        _dt(case["closed_at"]) if case["closed_at"] else None, _dt(stamps[0]), _dt(updated),
-    ))
+    rows["case"].append(
+        (
+            case_id,
+            person_id,
+            case["stage"],
+            _dt(case["stage_since"]),
+            orgs["home"],
+            case["agentur_org_id"],
+            owner,
+            kldb if complete else None,
+            title,
+            rng.choice(("umschulung", "teilqualifizierung", "anpassung", "grundkompetenzen")) if complete else None,
+            rng.choice(("vollzeit", "vollzeit", "teilzeit")) if complete else None,
+            None,
+            rng.choice((20, 30, 50)),
+            rng.choice(("missing_qualification", "integration", "avert_unemployment")) if complete else None,
+            0,
+            None,
+            None,
+            None,
+            "consent" if complete else None,
+            case["counselling_outcome"],
+            _dt(case["appointment_at"]) if case["appointment_at"] else None,
+            case["voucher_valid_until"].isoformat() if case["voucher_valid_until"] else None,
+            case["course_start"].isoformat() if case["course_start"] else None,
+            case["course_planned_end"].isoformat() if case["course_planned_end"] else None,
+            _dt(case["last_contact_at"]) if case["last_contact_at"] else None,
+            close_reason,
+            _dt(case["closed_at"]) if case["closed_at"] else None,
+            _dt(stamps[0]),
+            _dt(updated),
+        )
+    )
     rows["event"].extend(events)
 
 
@@ -351,7 +622,19 @@ INSERTS = {
     "conference": "INSERT INTO conference (id, case_id, held_on, variant, with_person, organiser, consent_id, agenda, decisions, dissent, next_review, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     "participant": "INSERT INTO conference_participant (id, conference_id, name, role, organisation) VALUES (?,?,?,?,?)",
 }
-ORDER = ("person", "case", "event", "obstacle", "consent", "handover", "voucher", "conference", "task", "appointment", "participant")
+ORDER = (
+    "person",
+    "case",
+    "event",
+    "obstacle",
+    "consent",
+    "handover",
+    "voucher",
+    "conference",
+    "task",
+    "appointment",
+    "participant",
+)
 
 
 def _bool(column: str) -> str:
@@ -366,12 +649,12 @@ UPDATE handover SET package = (
     'version', 1,
     'person', json_object('kundennummer', p.kundennummer, 'bg_nummer', p.bg_nummer, 'family_name', p.family_name,
         'given_names', p.given_names, 'birth_date', p.birth_date, 'address', p.address, 'phone', p.phone, 'email', p.email,
-        'preferred_language', p.preferred_language, 'needs_interpreter', {_bool('p.needs_interpreter')},
+        'preferred_language', p.preferred_language, 'needs_interpreter', {_bool("p.needs_interpreter")},
         'german_level_cefr', p.german_level_cefr, 'school_certificate', p.school_certificate),
     'case', json_object('target_kldb', c.target_kldb, 'target_title', c.target_title, 'training_type', c.training_type,
         'schedule', c.schedule, 'earliest_start', c.earliest_start, 'max_commute_km', c.max_commute_km,
-        'necessity_reason', c.necessity_reason, 'care_arranged', {_bool('c.care_arranged')}, 'availability', c.availability,
-        'legacy_jc_funded', {_bool('c.legacy_jc_funded')}, 'legal_basis', c.legal_basis),
+        'necessity_reason', c.necessity_reason, 'care_arranged', {_bool("c.care_arranged")}, 'availability', c.availability,
+        'legacy_jc_funded', {_bool("c.legacy_jc_funded")}, 'legal_basis', c.legal_basis),
     'obstacles', json((SELECT json_group_array(json_object('code', o.code, 'status', o.status)) FROM obstacle o
                        WHERE o.case_id = c.id AND o.art9 = 0)),
     'jc_contact', json_object('name', handover.from_user, 'office', ?))

@@ -80,14 +80,33 @@ def _yes_no(value):
     return value
 
 
-PERSON_ROWS = (("kundennummer", "Kundennummer"), ("bg_nummer", "BG-Nummer"), ("family_name", "Nachname"), ("given_names", "Vorname(n)"),
-               ("birth_date", "Geburtsdatum"), ("address", "Anschrift"), ("phone", "Telefon"), ("email", "E-Mail"),
-               ("preferred_language", "Sprache"), ("needs_interpreter", "Dolmetscher nötig"), ("german_level_cefr", "Deutschniveau (GER)"),
-               ("school_certificate", "Schulabschluss"))
-CASE_ROWS = (("target_kldb", "Zielberuf (KldB 2010)"), ("target_title", "Zielberuf"), ("training_type", "Art der Weiterbildung"),
-             ("schedule", "Vollzeit/Teilzeit"), ("earliest_start", "Frühester Beginn"), ("max_commute_km", "Max. Pendelweg (km)"),
-             ("necessity_reason", "Notwendigkeit"), ("care_arranged", "Betreuung geregelt"), ("availability", "Terminwünsche"),
-             ("legacy_jc_funded", "Altfall (JC-finanziert)"), ("health_limits_summary", "Gesundheitliche Einschränkungen (funktional)"))
+PERSON_ROWS = (
+    ("kundennummer", "Kundennummer"),
+    ("bg_nummer", "BG-Nummer"),
+    ("family_name", "Nachname"),
+    ("given_names", "Vorname(n)"),
+    ("birth_date", "Geburtsdatum"),
+    ("address", "Anschrift"),
+    ("phone", "Telefon"),
+    ("email", "E-Mail"),
+    ("preferred_language", "Sprache"),
+    ("needs_interpreter", "Dolmetscher nötig"),
+    ("german_level_cefr", "Deutschniveau (GER)"),
+    ("school_certificate", "Schulabschluss"),
+)
+CASE_ROWS = (
+    ("target_kldb", "Zielberuf (KldB 2010)"),
+    ("target_title", "Zielberuf"),
+    ("training_type", "Art der Weiterbildung"),
+    ("schedule", "Vollzeit/Teilzeit"),
+    ("earliest_start", "Frühester Beginn"),
+    ("max_commute_km", "Max. Pendelweg (km)"),
+    ("necessity_reason", "Notwendigkeit"),
+    ("care_arranged", "Betreuung geregelt"),
+    ("availability", "Terminwünsche"),
+    ("legacy_jc_funded", "Altfall (JC-finanziert)"),
+    ("health_limits_summary", "Gesundheitliche Einschränkungen (funktional)"),
+)
 _DATE_KEYS = {"birth_date", "earliest_start"}
 
 
@@ -112,8 +131,13 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
     doc = build(services, case_id, action="print")
     office = doc["from_office"]
     basis = "Einwilligung (§ 67b SGB X)" if doc["legal_basis"] == "consent" else "§ 69 Abs. 1 Nr. 1 SGB X"
-    meta = [("An", text(doc.get("to_office"))), ("Ansprechperson", text(office.get("contact"))),
-            ("Übergabe-Kennung", doc["handover_id"][:8]), ("Erstellt am", _de_date(date.today().isoformat())), ("Rechtsgrundlage", basis)]
+    meta = [
+        ("An", text(doc.get("to_office"))),
+        ("Ansprechperson", text(office.get("contact"))),
+        ("Übergabe-Kennung", doc["handover_id"][:8]),
+        ("Erstellt am", _de_date(date.today().isoformat())),
+        ("Rechtsgrundlage", basis),
+    ]
     person = Table(("Angabe", "Wert"), [], (1, 2), label_column=True)
     for key, label in PERSON_ROWS:
         value = doc["person"].get(key)
@@ -125,17 +149,28 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
             need.rows.append((label, text(_de_date(value) if key in _DATE_KEYS else _yes_no(value))))
     obstacles: list[object]
     if doc["obstacles"]:
-        obstacles = [Table(("Code", "Hemmnis", "Stand"), [(text(o["code"]), text(services.catalog.label(o["code"], "de")),
-                                                           _status(o["status"]))
-                                                          for o in doc["obstacles"]], (1, 4, 1.4))]
+        obstacles = [
+            Table(
+                ("Code", "Hemmnis", "Stand"),
+                [
+                    (text(o["code"]), text(services.catalog.label(o["code"], "de")), _status(o["status"]))
+                    for o in doc["obstacles"]
+                ],
+                (1, 4, 1.4),
+            )
+        ]
     else:
         obstacles = ["Keine."]
     return Document(
-        kind="Übergabebogen FbW", subject=text(office["name"]),
+        kind="Übergabebogen FbW",
+        subject=text(office["name"]),
         letterhead=_letterhead(services.config, office["name"]),
         meta=meta,
-        sections=[Section("Person", [person]), Section("Weiterbildungsbedarf", [need]),
-                  Section("Hemmnisse (nur mit Einwilligung übermittelte Angaben)", obstacles)],
+        sections=[
+            Section("Person", [person]),
+            Section("Weiterbildungsbedarf", [need]),
+            Section("Hemmnisse (nur mit Einwilligung übermittelte Angaben)", obstacles),
+        ],
         signature="Quittung der Agentur für Arbeit: Datum ______________  Name ____________________________",
     )
 
@@ -147,27 +182,61 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
     services.audit("print", "conference", case_id=case_id.hex, groups=["fallkonferenz"])
     con = services.store.raw()
     try:
-        row = con.execute("SELECT id, held_on, variant, with_person, organiser, agenda, decisions, dissent, next_review FROM conference"
-                          " WHERE case_id = ? ORDER BY held_on DESC, created_at DESC LIMIT 1", (case_id.hex,)).fetchone()
+        row = con.execute(
+            "SELECT id, held_on, variant, with_person, organiser, agenda, decisions, dissent, next_review FROM conference"
+            " WHERE case_id = ? ORDER BY held_on DESC, created_at DESC LIMIT 1",
+            (case_id.hex,),
+        ).fetchone()
         if row is None:
             raise WbtuiError("err.no_conference")
-        participants = con.execute("SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?", (row[0],)).fetchall()
-        tasks = con.execute("SELECT title, owner, due_on FROM task WHERE conference_id = ? ORDER BY due_on", (row[0],)).fetchall()
-        kdnr = con.execute("SELECT p.kundennummer FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE c.id = ?", (case_id.hex,)).fetchone()[0]
+        participants = con.execute(
+            "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?", (row[0],)
+        ).fetchall()
+        tasks = con.execute(
+            "SELECT title, owner, due_on FROM task WHERE conference_id = ? ORDER BY due_on", (row[0],)
+        ).fetchall()
+        kdnr = con.execute(
+            "SELECT p.kundennummer FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE c.id = ?", (case_id.hex,)
+        ).fetchone()[0]
     finally:
         con.close()
-    variant = {"fallbesprechung": "Fallbesprechung JC–AA (ohne Person)", "ohne_person": "Fallkonferenz ohne Person (mit Einwilligung)",
-               "mit_person": "Fallkonferenz mit der Person (mit Einwilligung)"}[row[2]]
+    variant = {
+        "fallbesprechung": "Fallbesprechung JC–AA (ohne Person)",
+        "ohne_person": "Fallkonferenz ohne Person (mit Einwilligung)",
+        "mit_person": "Fallkonferenz mit der Person (mit Einwilligung)",
+    }[row[2]]
     return Document(
-        kind="Protokoll Fallkonferenz", subject=text(services.config.office_name),
+        kind="Protokoll Fallkonferenz",
+        subject=text(services.config.office_name),
         letterhead=_letterhead(services.config),
-        meta=[("Datum", _de_date(row[1])), ("Art", variant), ("Organisation", text(row[4])), ("Kundennummer", text(kdnr))],
+        meta=[
+            ("Datum", _de_date(row[1])),
+            ("Art", variant),
+            ("Organisation", text(row[4])),
+            ("Kundennummer", text(kdnr)),
+        ],
         sections=[
-            Section("Teilnehmende", [Table(("Name", "Rolle", "Organisation"), [tuple(text(v) for v in p) for p in participants], (2, 1.2, 2))]),
+            Section(
+                "Teilnehmende",
+                [
+                    Table(
+                        ("Name", "Rolle", "Organisation"),
+                        [tuple(text(v) for v in p) for p in participants],
+                        (2, 1.2, 2),
+                    )
+                ],
+            ),
             Section("Tagesordnung", [[text(t("tui.agenda." + item)) for item in json.loads(row[5])]]),
-            Section("Entscheidungen und Wiedervorlagen", [Table(("Entscheidung", "verantwortlich", "fällig"),
-                                                                 [(text(t("tui.decision." + title)), text(owner), _de_date(due))
-                                                                  for title, owner, due in tasks], (3, 1.5, 1))]),
+            Section(
+                "Entscheidungen und Wiedervorlagen",
+                [
+                    Table(
+                        ("Entscheidung", "verantwortlich", "fällig"),
+                        [(text(t("tui.decision." + title)), text(owner), _de_date(due)) for title, owner, due in tasks],
+                        (3, 1.5, 1),
+                    )
+                ],
+            ),
             Section("Abweichende Meinungen", [text(row[7])]),
             Section("Nächster Prüftermin", [_de_date(row[8])]),
         ],
@@ -176,6 +245,7 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
 
 
 # --- Markdown ----------------------------------------------------------------------------------
+
 
 def _md_line(plain: str) -> str:
     return plain if plain == DASH else _MD_SPECIAL.sub(r"\\\1", plain)
@@ -260,11 +330,14 @@ def to_pdf(doc: Document, font: Path | None) -> bytes:
         try:
             pdf.add_font("body", "", str(font))
             pdf.add_font("body", "B", str(_bold_variant(font) or font))
-        except Exception:  # noqa: BLE001 - an unreadable font file is a config problem
+        except Exception:
             raise WbtuiError("err.pdf_font", path=str(font)) from None
     else:
         pdf.core_fonts_encoding = "windows-1252"
-        everything = "\n".join([doc.title, *doc.letterhead, *(f"{k}: {v}" for k, v in doc.meta), doc.signature or ""] + [_section_text(s) for s in doc.sections])
+        everything = "\n".join(
+            [doc.title, *doc.letterhead, *(f"{k}: {v}" for k, v in doc.meta), doc.signature or ""]
+            + [_section_text(s) for s in doc.sections]
+        )
         try:
             everything.encode("cp1252")
         except UnicodeEncodeError:
@@ -318,8 +391,14 @@ def _section_text(section: Section) -> str:
 
 def _pdf_table(pdf, family: str, table: Table, width: float) -> None:
     total = sum(table.widths)
-    with pdf.table(col_widths=tuple(w / total * width for w in table.widths), width=width, line_height=5,
-                   text_align="LEFT", first_row_as_headings=True, headings_style=_headings(family)) as grid:
+    with pdf.table(
+        col_widths=tuple(w / total * width for w in table.widths),
+        width=width,
+        line_height=5,
+        text_align="LEFT",
+        first_row_as_headings=True,
+        headings_style=_headings(family),
+    ) as grid:
         head = grid.row()
         for cell in table.headers:
             head.cell(cell)
@@ -336,6 +415,7 @@ def _headings(family: str):
 
 
 # --- entry points ----------------------------------------------------------------------------------
+
 
 def handover_sheet(services, case_id: uuid.UUID) -> str:
     return to_markdown(handover_document(services, case_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from wbtui.domain.errors import WbtuiError
@@ -19,10 +19,34 @@ from wbtui.domain.text import clean
 
 FORMAT, VERSION = "wbtui-uebergabe", 1
 MAX_BYTES = 1_048_576
-PERSON_KEYS = ("kundennummer", "bg_nummer", "family_name", "given_names", "birth_date", "address", "phone", "email",
-               "preferred_language", "needs_interpreter", "german_level_cefr", "school_certificate")
-CASE_KEYS = ("target_kldb", "target_title", "training_type", "schedule", "earliest_start", "max_commute_km",
-             "necessity_reason", "care_arranged", "availability", "legacy_jc_funded", "legal_basis", "health_limits_summary")
+PERSON_KEYS = (
+    "kundennummer",
+    "bg_nummer",
+    "family_name",
+    "given_names",
+    "birth_date",
+    "address",
+    "phone",
+    "email",
+    "preferred_language",
+    "needs_interpreter",
+    "german_level_cefr",
+    "school_certificate",
+)
+CASE_KEYS = (
+    "target_kldb",
+    "target_title",
+    "training_type",
+    "schedule",
+    "earliest_start",
+    "max_commute_km",
+    "necessity_reason",
+    "care_arranged",
+    "availability",
+    "legacy_jc_funded",
+    "legal_basis",
+    "health_limits_summary",
+)
 
 
 class ImportProblems(WbtuiError):
@@ -35,7 +59,11 @@ class ImportProblems(WbtuiError):
     def message(self) -> str:
         from wbtui.i18n import t
 
-        return t("err.import_invalid", n=len(self.problems)) + "\n" + "\n".join(f"  {path}: {msg}" for path, msg in self.problems)
+        return (
+            t("err.import_invalid", n=len(self.problems))
+            + "\n"
+            + "\n".join(f"  {path}: {msg}" for path, msg in self.problems)
+        )
 
 
 def schema_path() -> Path:
@@ -49,7 +77,12 @@ def build(services, case_id: uuid.UUID, *, action: str = "export") -> dict:
     from wbtui.data.models import FbwCase, Handover
 
     services.check_read(case_id)
-    services.audit(action, "handover", case_id=case_id.hex, groups=["stammdaten", "qualifikation", "weiterbildung", "hemmnisse", "uebergabe"])
+    services.audit(
+        action,
+        "handover",
+        case_id=case_id.hex,
+        groups=["stammdaten", "qualifikation", "weiterbildung", "hemmnisse", "uebergabe"],
+    )
 
     with services._tx() as s:
         case = s.get(FbwCase, case_id)
@@ -64,9 +97,13 @@ def build(services, case_id: uuid.UUID, *, action: str = "export") -> dict:
             "version": VERSION,
             "handover_id": handover.id.hex,
             "case_id": case.id.hex,
-            "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "from_office": {"name": services.config.office_name, "kind": _jc_kind(services.config.office_kind),
-                            "number": services.config.office_number, "contact": services.actor.name},
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "from_office": {
+                "name": services.config.office_name,
+                "kind": _jc_kind(services.config.office_kind),
+                "number": services.config.office_number,
+                "contact": services.actor.name,
+            },
             "to_office": services.config.partner_agentur,
             "legal_basis": handover.legal_basis,
             "person": {k: package["person"].get(k) for k in PERSON_KEYS},
@@ -130,7 +167,19 @@ def validate(data: object, catalog) -> tuple[dict, dict, list[tuple[str, str]], 
             problems.append((key, "32 hex digits expected"))
     if data.get("legal_basis") not in ("consent", "sgb_x_69"):
         problems.append(("legal_basis", "consent | sgb_x_69"))
-    known = {"format", "version", "handover_id", "case_id", "exported_at", "from_office", "to_office", "legal_basis", "person", "case", "obstacles"}
+    known = {
+        "format",
+        "version",
+        "handover_id",
+        "case_id",
+        "exported_at",
+        "from_office",
+        "to_office",
+        "legal_basis",
+        "person",
+        "case",
+        "obstacles",
+    }
     for key in sorted(set(data) - known):
         problems.append((key, "unknown field"))
     person, case = {}, {}
@@ -201,18 +250,46 @@ def import_file(services, path: Path) -> tuple[uuid.UUID, bool]:
                 setattr(person, key, value)
         s.flush()
         now = services.now()
-        case = FbwCase(id=case_id, person_id=person.id, stage="handed_over", stage_since=now, agentur_org_id=actor.org_id,
-                       created_at=now, updated_at=now, **case_values)
+        case = FbwCase(
+            id=case_id,
+            person_id=person.id,
+            stage="handed_over",
+            stage_since=now,
+            agentur_org_id=actor.org_id,
+            created_at=now,
+            updated_at=now,
+            **case_values,
+        )
         s.add(case)
         s.flush()
         for code, status in obstacles:
             item = services.catalog.get(code)
             s.add(Obstacle(case_id=case.id, code=item.code, art9=item.art9, status=status))
         office = clean(str((data.get("from_office") or {}).get("name", "")))[:200]
-        s.add(Handover(id=handover_id, case_id=case.id, from_user=office or None, to_org_id=actor.org_id, sent_at=now,
-                       channel="file_export", package={"person": {k: str(v) if v is not None else None for k, v in person_values.items()},
-                                                       "case": {k: str(v) if v is not None else None for k, v in case_values.items()}},
-                       legal_basis=data["legal_basis"]))
-        s.add(CaseEvent(case_id=case.id, at=now, type="handover_imported", to_stage="handed_over", actor=actor.login,
-                        org_id=actor.org_id, payload={"from": office, "file_handover": handover_id.hex}))
+        s.add(
+            Handover(
+                id=handover_id,
+                case_id=case.id,
+                from_user=office or None,
+                to_org_id=actor.org_id,
+                sent_at=now,
+                channel="file_export",
+                package={
+                    "person": {k: str(v) if v is not None else None for k, v in person_values.items()},
+                    "case": {k: str(v) if v is not None else None for k, v in case_values.items()},
+                },
+                legal_basis=data["legal_basis"],
+            )
+        )
+        s.add(
+            CaseEvent(
+                case_id=case.id,
+                at=now,
+                type="handover_imported",
+                to_stage="handed_over",
+                actor=actor.login,
+                org_id=actor.org_id,
+                payload={"from": office, "file_handover": handover_id.hex},
+            )
+        )
         return case.id, False

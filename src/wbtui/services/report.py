@@ -38,12 +38,16 @@ def compute(con, engine) -> dict:
     funnel = {stage: sum(1 for c in cases if (c, stage) in first) for stage in FUNNEL}
     durations = {}
     for src, dst in STEPS:
-        days = [(_day(first[(c, dst)]) - _day(first[(c, src)])).days for c in cases if (c, src) in first and (c, dst) in first]
+        days = [
+            (_day(first[(c, dst)]) - _day(first[(c, src)])).days
+            for c in cases
+            if (c, src) in first and (c, dst) in first
+        ]
         durations[f"{src}->{dst}"] = {"n": len(days), "median": nearest_rank(days, 0.5), "p90": nearest_rank(days, 0.9)}
     started = funnel["in_training"]
     dropped = sum(1 for c in cases if (c, "dropped_out") in first)
     months: dict[str, dict[str, int]] = {}
-    for (c, stage), at in first.items():
+    for (_c, stage), at in first.items():
         if stage in ("need_identified", "handed_over", "in_training"):
             months.setdefault(at[:7], {"need_identified": 0, "handed_over": 0, "in_training": 0})[stage] += 1
     from wbtui.data.queries import overdue_cases
@@ -51,13 +55,23 @@ def compute(con, engine) -> dict:
     overdue: dict[str, int] = {}
     for row in overdue_cases(con, engine):
         overdue[row["rule"]] = overdue.get(row["rule"], 0) + 1
-    offices = dict(con.execute(
-        "SELECT COALESCE(o.name, '–'), COUNT(*) FROM fbw_case c LEFT JOIN organisation o ON o.id = c.jobcenter_org_id GROUP BY 1"
-    ).fetchall())
+    offices = dict(
+        con.execute(
+            "SELECT COALESCE(o.name, '–'), COUNT(*) FROM fbw_case c LEFT JOIN organisation o ON o.id = c.jobcenter_org_id GROUP BY 1"
+        ).fetchall()
+    )
     return {
-        "stages": stages, "funnel": funnel, "durations_days": durations,
-        "dropout": {"started": started, "dropped_out": dropped, "share": round(dropped / started, 3) if started else None},
-        "overdue_by_rule": overdue, "by_month": dict(sorted(months.items())), "cases_by_office": offices,
+        "stages": stages,
+        "funnel": funnel,
+        "durations_days": durations,
+        "dropout": {
+            "started": started,
+            "dropped_out": dropped,
+            "share": round(dropped / started, 3) if started else None,
+        },
+        "overdue_by_rule": overdue,
+        "by_month": dict(sorted(months.items())),
+        "cases_by_office": offices,
     }
 
 
@@ -70,7 +84,10 @@ def suppressed(figures: dict) -> dict:
     out = {
         "stages": {k: cell(v) for k, v in figures["stages"].items()},
         "funnel": {k: cell(v) for k, v in figures["funnel"].items()},
-        "durations_days": {k: (v if v["n"] >= MIN_CELL else {"n": cell(v["n"]), "median": None, "p90": None}) for k, v in figures["durations_days"].items()},
+        "durations_days": {
+            k: (v if v["n"] >= MIN_CELL else {"n": cell(v["n"]), "median": None, "p90": None})
+            for k, v in figures["durations_days"].items()
+        },
         "dropout": dict(figures["dropout"]),
         "overdue_by_rule": {k: cell(v) for k, v in figures["overdue_by_rule"].items()},
         "by_month": {m: {k: cell(v) for k, v in row.items()} for m, row in figures["by_month"].items()},

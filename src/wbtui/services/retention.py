@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from wbtui.data import audit
 from wbtui.data.erase import delete_case, scrub
-
 
 
 @dataclass
@@ -39,9 +38,16 @@ class Result:
     applied: bool = False
 
     def as_dict(self) -> dict:
-        return {"cutoff": self.cutoff.isoformat(), "due": sum(1 for c in self.candidates if not c.held),
-                "held": sum(1 for c in self.candidates if c.held), "applied": self.applied, "deleted_cases": self.deleted_cases,
-                "deleted_persons": self.deleted_persons, "rows": self.rows, "checkpoint_busy": self.checkpoint_busy}
+        return {
+            "cutoff": self.cutoff.isoformat(),
+            "due": sum(1 for c in self.candidates if not c.held),
+            "held": sum(1 for c in self.candidates if c.held),
+            "applied": self.applied,
+            "deleted_cases": self.deleted_cases,
+            "deleted_persons": self.deleted_persons,
+            "rows": self.rows,
+            "checkpoint_busy": self.checkpoint_busy,
+        }
 
 
 def plan(con, today: date, days: int) -> tuple[date, list[Candidate]]:
@@ -74,11 +80,25 @@ def run(store, who: audit.Who, *, today: date, days: int, apply: bool = False, p
             if delete_case(con, cand.case_id, result.rows):
                 result.deleted_persons += 1
             result.deleted_cases += 1
-            audit.append(con, who, "retention", "fbw_case", object_id=cand.case_id, case_id=cand.case_id, detail=f"job {job[:8]}")
+            audit.append(
+                con, who, "retention", "fbw_case", object_id=cand.case_id, case_id=cand.case_id, detail=f"job {job[:8]}"
+            )
             if purge_on_server:
                 queue_purge(con, cand.case_id)
-        audit.append(con, who, "retention", "store", detail=json.dumps({"job": job[:8], "cutoff": cutoff.isoformat(),
-                                                                           "cases": result.deleted_cases, "persons": result.deleted_persons}))
+        audit.append(
+            con,
+            who,
+            "retention",
+            "store",
+            detail=json.dumps(
+                {
+                    "job": job[:8],
+                    "cutoff": cutoff.isoformat(),
+                    "cases": result.deleted_cases,
+                    "persons": result.deleted_persons,
+                }
+            ),
+        )
     result.applied = True
     result.checkpoint_busy = scrub(store)
     return result
@@ -88,9 +108,11 @@ def hold(store, who: audit.Who, case_id: str, reason: str) -> None:
     from wbtui.domain.text import clean
 
     with store.transaction() as con:
-        con.execute("INSERT INTO retention_hold (case_id, reason, set_by, set_at) VALUES (?,?,?,?)"
-                    " ON CONFLICT(case_id) DO UPDATE SET reason = excluded.reason, set_by = excluded.set_by, set_at = excluded.set_at",
-                    (case_id, clean(reason), who.login, datetime.now(timezone.utc).isoformat()))
+        con.execute(
+            "INSERT INTO retention_hold (case_id, reason, set_by, set_at) VALUES (?,?,?,?)"
+            " ON CONFLICT(case_id) DO UPDATE SET reason = excluded.reason, set_by = excluded.set_by, set_at = excluded.set_at",
+            (case_id, clean(reason), who.login, datetime.now(UTC).isoformat()),
+        )
         audit.append(con, who, "update", "retention_hold", object_id=case_id, case_id=case_id, reason=reason)
 
 
@@ -109,8 +131,15 @@ def queue_purge(con, case_id: str) -> None:
     if meta_get(adapter, "enabled") != "1":
         return
     clock = load_clock(adapter)
-    enqueue(adapter, clock, "command", uuid.uuid4().hex, case_id, "command",
-            {"name": "case.purge", "args": {"case_id": case_id, "reason": "retention"}})
+    enqueue(
+        adapter,
+        clock,
+        "command",
+        uuid.uuid4().hex,
+        case_id,
+        "command",
+        {"name": "case.purge", "args": {"case_id": case_id, "reason": "retention"}},
+    )
     save_clock(adapter, clock)
 
 

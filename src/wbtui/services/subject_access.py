@@ -8,10 +8,10 @@ recorded in the audit trail (when, what, role and office — not the staff membe
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from wbtui.domain import access
 from wbtui.data import audit
+from wbtui.domain import access
 from wbtui.domain.errors import NotFound
 
 FORMAT = "wbtui-auskunft"
@@ -47,17 +47,30 @@ def collect(con, person_id: str) -> dict:
         for table in CASE_TABLES:
             case[table] = _rows(con, f"SELECT * FROM {table} WHERE case_id = ?", (case["id"],))
         for conference in case["conference"]:
-            conference["participants"] = _rows(con, "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?",
-                                               (conference["id"],))
-        case["recipients"] = sorted({orgs.get(h["to_org_id"], h["to_org_id"]) for h in case["handover"] if h.get("to_org_id")})
+            conference["participants"] = _rows(
+                con,
+                "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?",
+                (conference["id"],),
+            )
+        case["recipients"] = sorted(
+            {orgs.get(h["to_org_id"], h["to_org_id"]) for h in case["handover"] if h.get("to_org_id")}
+        )
         case["accesses"] = [
-            {"at": e["at"], "action": e["action"], "role": e["role"], "office": orgs.get(e["org"], e["org"]), "data_groups": e["data_groups"],
-             "purpose": e["purpose"]}
+            {
+                "at": e["at"],
+                "action": e["action"],
+                "role": e["role"],
+                "office": orgs.get(e["org"], e["org"]),
+                "data_groups": e["data_groups"],
+                "purpose": e["purpose"],
+            }
             for e in reversed(audit.entries(con, case_id=case["id"]))
         ]
         cases.append(case)
     return {
-        "format": FORMAT, "version": VERSION, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "person": person[0],
         "consents": _rows(con, "SELECT * FROM consent WHERE person_id = ? ORDER BY given_on", (person_id,)),
         "qualifications": _rows(con, "SELECT * FROM vocational_qualification WHERE person_id = ?", (person_id,)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from wbtui.sync import schema
 from wbtui.sync.hlc import Clock
@@ -44,7 +45,10 @@ def _meta(con, key: str) -> str | None:
 
 
 def _meta_set(con, key: str, value: str) -> None:
-    con.execute("INSERT INTO sync_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+    con.execute(
+        "INSERT INTO sync_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def enable(store) -> int:
@@ -74,7 +78,15 @@ def enable(store) -> int:
                 if entity == "event":
                     enqueue(conn, clock, entity, rec["id"], case_id, "append", {"data": data})
                 else:
-                    enqueue(conn, clock, entity, rec["id"], case_id, "set", {f: {"v": v, "base": None} for f, v in data.items()})
+                    enqueue(
+                        conn,
+                        clock,
+                        entity,
+                        rec["id"],
+                        case_id,
+                        "set",
+                        {f: {"v": v, "base": None} for f, v in data.items()},
+                    )
                 count += 1
         meta_set(conn, "enabled", "1")
         meta_set(conn, "device_id", uuid.uuid4().hex)
@@ -105,8 +117,17 @@ def tls_context(ca_file: str | None):
 
 
 class SyncClient:
-    def __init__(self, store, url: str, token: str, *, transport=None, timeout: float = 30.0, verify=True,
-                 schema_version: int = schema.SCHEMA_VERSION) -> None:
+    def __init__(
+        self,
+        store,
+        url: str,
+        token: str,
+        *,
+        transport=None,
+        timeout: float = 30.0,
+        verify=True,
+        schema_version: int = schema.SCHEMA_VERSION,
+    ) -> None:
         """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off.
         ``schema_version`` is this client's data schema (an older store speaks an older one)."""
         import httpx
@@ -115,8 +136,13 @@ class SyncClient:
             raise ValueError("TLS verification cannot be disabled")
         self.store = store
         self.schema_version = schema_version
-        self.http = httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
-                                 timeout=timeout, transport=transport, verify=tls_context(None if verify is True else str(verify)))
+        self.http = httpx.Client(
+            base_url=url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=transport,
+            verify=tls_context(None if verify is True else str(verify)),
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -148,10 +174,15 @@ class SyncClient:
         try:
             con = self.store.raw(readonly=False)
             try:
-                hello = self._post("/sync/v1/hello", {
-                    "protocol": schema.PROTOCOL, "schema_version": self.schema_version,
-                    "device_id": _meta(con, "device_id") or "unknown", "node_id": _meta(con, "node_id") or "unknown",
-                })
+                hello = self._post(
+                    "/sync/v1/hello",
+                    {
+                        "protocol": schema.PROTOCOL,
+                        "schema_version": self.schema_version,
+                        "device_id": _meta(con, "device_id") or "unknown",
+                        "node_id": _meta(con, "node_id") or "unknown",
+                    },
+                )
             finally:
                 con.close()
             if hello.get("action") != "ok":
@@ -179,14 +210,16 @@ class SyncClient:
                 con.close()
             ids = sorted(digests)
             for start in range(0, len(ids), 500):
-                chunk = {c: digests[c] for c in ids[start:start + 500]}
+                chunk = {c: digests[c] for c in ids[start : start + 500]}
                 answer = self._post("/sync/v1/verify", {"schema_version": self.schema_version, "cases": chunk})
                 report["checked"] += answer.get("checked", 0)
                 report["not_held"] += len(answer.get("not_held", []))
                 report["mismatched"] += len(answer.get("mismatched", []))
                 if answer.get("snapshots"):
-                    self._apply_page({"changes": [{**snap, "kind": "grant"} for snap in answer["snapshots"]],
-                                      "cursor": None}, Summary())
+                    self._apply_page(
+                        {"changes": [{**snap, "kind": "grant"} for snap in answer["snapshots"]], "cursor": None},
+                        Summary(),
+                    )
                     report["repaired"] += len(answer["snapshots"])
         except httpx.HTTPError as exc:
             if _certificate_problem(exc):
@@ -210,7 +243,14 @@ class SyncClient:
             changes = []
             for change_id, entity, row_id, case_id, op, payload, hlc in rows:
                 body = json.loads(payload)
-                change = {"change_id": change_id, "entity": entity, "row_id": row_id, "case_id": case_id, "op": op, "hlc": hlc}
+                change = {
+                    "change_id": change_id,
+                    "entity": entity,
+                    "row_id": row_id,
+                    "case_id": case_id,
+                    "op": op,
+                    "hlc": hlc,
+                }
                 if op == "set":
                     change["fields"] = body
                 elif op == "append":
@@ -218,7 +258,15 @@ class SyncClient:
                 else:
                     change["name"], change["args"] = body["name"], body["args"]
                 changes.append(change)
-            result = self._post("/sync/v1/push", {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": self.schema_version, "changes": changes})
+            result = self._post(
+                "/sync/v1/push",
+                {
+                    "device_id": device,
+                    "batch_id": uuid.uuid4().hex,
+                    "schema_version": self.schema_version,
+                    "changes": changes,
+                },
+            )
             by_id = {r.get("change_id"): r for r in result.get("results", [])}
             with self.store.transaction() as con:
                 for change in changes:
@@ -228,18 +276,28 @@ class SyncClient:
                     if r["status"] == "rejected":
                         summary.rejected += 1
                         summary.reasons.append(r.get("reason", ""))
-                        con.execute("UPDATE outbox SET state = 'rejected', last_error = ?, attempts = attempts + 1 WHERE change_id = ?",
-                                    (r.get("reason"), change["change_id"]))
+                        con.execute(
+                            "UPDATE outbox SET state = 'rejected', last_error = ?, attempts = attempts + 1 WHERE change_id = ?",
+                            (r.get("reason"), change["change_id"]),
+                        )
                         con.execute(
                             "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
                             " VALUES (?, ?, ?, ?, ?, ?, datetime('now'))",
-                            (change["change_id"], change["entity"], change["row_id"],
-                             "access_lost" if r.get("reason") == "forbidden" else "rejected_write",
-                             json.dumps(change.get("fields") or change.get("data") or change.get("args")), r.get("reason")),
+                            (
+                                change["change_id"],
+                                change["entity"],
+                                change["row_id"],
+                                "access_lost" if r.get("reason") == "forbidden" else "rejected_write",
+                                json.dumps(change.get("fields") or change.get("data") or change.get("args")),
+                                r.get("reason"),
+                            ),
                         )
                     else:
                         summary.pushed += 1
-                        con.execute("UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?", (change["change_id"],))
+                        con.execute(
+                            "UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?",
+                            (change["change_id"],),
+                        )
                 _meta_set(con, "last_push_at", _now())
             if progress:
                 progress("push", summary.pushed)
@@ -286,7 +344,10 @@ class SyncClient:
         with self.store.transaction() as con:
             if _meta(con, "reset") != "1":
                 return
-            unseen = [row[0] for row in con.execute("SELECT id FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)")]
+            unseen = [
+                row[0]
+                for row in con.execute("SELECT id FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)")
+            ]
             pending = _pending_cases(con)
             gone = [case_id for case_id in unseen if case_id not in pending]
             for case_id in gone:
@@ -317,7 +378,9 @@ class SyncClient:
                 if kind == "set":
                     self._merge_row(con, clock, change["entity"], change["row_id"], change.get("fields", {}))
                 elif kind == "append":
-                    self._append(con, clock, change["entity"], change["row_id"], change.get("data", {}), change.get("hlc"))
+                    self._append(
+                        con, clock, change["entity"], change["row_id"], change.get("data", {}), change.get("hlc")
+                    )
                 elif kind == "grant":
                     summary.grants += 1
                     for row in change.get("rows", []):
@@ -332,8 +395,15 @@ class SyncClient:
                     con.execute(
                         "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, field, kind, kept_value, lost_value, created_at)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-                        (change["conflict_id"], change.get("entity"), change.get("row_id"), change.get("field"), change.get("conflict_kind", "concurrent_edit"),
-                         json.dumps(change.get("kept", {}).get("v")), json.dumps(change.get("lost", {}).get("v"))),
+                        (
+                            change["conflict_id"],
+                            change.get("entity"),
+                            change.get("row_id"),
+                            change.get("field"),
+                            change.get("conflict_kind", "concurrent_edit"),
+                            json.dumps(change.get("kept", {}).get("v")),
+                            json.dumps(change.get("lost", {}).get("v")),
+                        ),
                     )
                 summary.pulled += 1
             if page.get("cursor"):
@@ -359,7 +429,9 @@ class SyncClient:
                 _keep_extra(con, entity, row_id, name, spec)
                 continue
             hlc = spec.get("hlc")
-            local = con.execute("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)).fetchone()
+            local = con.execute(
+                "SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)
+            ).fetchone()
             if local is not None and local[0] >= hlc:
                 continue
             value = spec.get("v")
@@ -368,7 +440,7 @@ class SyncClient:
             winners[name] = (schema.to_sqlite(entity, name, value), hlc)
             try:
                 clock.observe(hlc)
-            except Exception:  # noqa: BLE001 - a drifting stamp is still merged by its value
+            except Exception:
                 pass
         if not winners:
             return
@@ -391,27 +463,38 @@ class SyncClient:
         if table is None:
             return
         allowed = set(schema.fields_of(entity, self.schema_version))
-        values = {k: schema.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v) for k, v in data.items() if k in allowed}
+        values = {
+            k: schema.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v)
+            for k, v in data.items()
+            if k in allowed
+        }
         cols = ", ".join(["id", *values])
         marks = ", ".join("?" * (len(values) + 1))
-        inserted = con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()]).rowcount
+        inserted = con.execute(
+            f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()]
+        ).rowcount
         if inserted:  # an event this store already holds (e.g. its own, echoed by the feed) is not a new receipt
             _audit_received(con, table, row_id, "create", list(values), {k: {"v": v} for k, v in data.items()})
         if hlc:
             try:
                 clock.observe(hlc)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
 
 def _pending_cases(con) -> set[str]:
     """Cases with changes not yet accepted by the server."""
-    return {r[0] for r in con.execute("SELECT DISTINCT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL")}
+    return {
+        r[0] for r in con.execute("SELECT DISTINCT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL")
+    }
 
 
 def _set_clock(con, entity: str, row_id: str, field: str, hlc: str) -> None:
-    con.execute("INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc", (entity, row_id, field, hlc))
+    con.execute(
+        "INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
+        (entity, row_id, field, hlc),
+    )
 
 
 def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
@@ -424,9 +507,12 @@ def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
     value = spec.get("v")
     if isinstance(value, str):
         value = clean(value, multiline=True)
-    con.execute("INSERT INTO sync_extra(entity, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc"
-                " WHERE excluded.hlc > sync_extra.hlc", (entity, row_id, name, json.dumps(value, ensure_ascii=False), hlc))
+    con.execute(
+        "INSERT INTO sync_extra(entity, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc"
+        " WHERE excluded.hlc > sync_extra.hlc",
+        (entity, row_id, name, json.dumps(value, ensure_ascii=False), hlc),
+    )
 
 
 def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
@@ -440,9 +526,14 @@ def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
             continue
         if con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
             continue
-        local = con.execute("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)).fetchone()
+        local = con.execute(
+            "SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)
+        ).fetchone()
         if local is None or local[0] < hlc:
-            con.execute(f"UPDATE {table} SET {name} = ? WHERE id = ?", (schema.to_sqlite(entity, name, json.loads(value)), row_id))
+            con.execute(
+                f"UPDATE {table} SET {name} = ? WHERE id = ?",
+                (schema.to_sqlite(entity, name, json.loads(value)), row_id),
+            )
             _set_clock(con, entity, row_id, name, hlc)
             _audit_received(con, table, row_id, "update", [name], {})
             moved += 1
@@ -459,11 +550,13 @@ def local_digests(con, version: int = schema.SCHEMA_VERSION) -> dict[str, str]:
     for entity in schema.VERIFY_ENTITIES:
         table = schema.REGISTER_TABLES[entity]
         key = "t.id" if entity == "case" else "t.case_id"
-        for case_id, row_id, field, hlc in con.execute(
-                f"SELECT {key}, fc.row_id, fc.field, fc.hlc FROM field_clock fc JOIN {table} t ON t.id = fc.row_id"
-                f" WHERE fc.entity = ?", (entity,)):
-            if field in known[entity]:
-                registers.setdefault(case_id, []).append((entity, row_id, field, hlc))
+        for case_id, row_id, name, hlc in con.execute(
+            f"SELECT {key}, fc.row_id, fc.field, fc.hlc FROM field_clock fc JOIN {table} t ON t.id = fc.row_id"
+            f" WHERE fc.entity = ?",
+            (entity,),
+        ):
+            if name in known[entity]:
+                registers.setdefault(case_id, []).append((entity, row_id, name, hlc))
     appends: dict[str, list] = {}
     for case_id, row_id in con.execute("SELECT case_id, id FROM case_event"):
         appends.setdefault(case_id, []).append(row_id)
@@ -477,16 +570,22 @@ def status(store) -> dict:
         pending = con.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
         rejected = con.execute("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'").fetchone()[0]
         conflicts = con.execute("SELECT COUNT(*) FROM sync_conflict WHERE status = 'open'").fetchone()[0]
-        return {"enabled": _meta(con, "enabled") == "1", "pending": pending, "rejected": rejected, "conflicts": conflicts,
-                "last_push_at": _meta(con, "last_push_at"), "last_pull_at": _meta(con, "last_pull_at")}
+        return {
+            "enabled": _meta(con, "enabled") == "1",
+            "pending": pending,
+            "rejected": rejected,
+            "conflicts": conflicts,
+            "last_push_at": _meta(con, "last_push_at"),
+            "last_pull_at": _meta(con, "last_pull_at"),
+        }
     finally:
         con.close()
 
 
 def _now() -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _audit_received(con, table: str, row_id: str, action: str, fields: list[str], specs: dict) -> None:
@@ -495,8 +594,17 @@ def _audit_received(con, table: str, row_id: str, action: str, fields: list[str]
 
     case_id = row_id if table == "fbw_case" else (specs.get("case_id") or {}).get("v")
     art9 = bool((specs.get("art9") or {}).get("v"))
-    audit.append(con, audit.SYNC, "sync_apply", table, object_id=row_id, case_id=case_id,
-                 groups=audit.data_groups(table, fields, art9=art9), fields=fields, detail=action)
+    audit.append(
+        con,
+        audit.SYNC,
+        "sync_apply",
+        table,
+        object_id=row_id,
+        case_id=case_id,
+        groups=audit.data_groups(table, fields, art9=art9),
+        fields=fields,
+        detail=action,
+    )
 
 
 def drop_case(con, case_id: str | None, kind: str) -> bool:
@@ -507,11 +615,23 @@ def drop_case(con, case_id: str | None, kind: str) -> bool:
 
     if not case_id or con.execute("SELECT 1 FROM fbw_case WHERE id = ?", (case_id,)).fetchone() is None:
         return False
-    pending = con.execute("SELECT change_id, entity, row_id, payload FROM outbox WHERE case_id = ? AND state = 'pending'", (case_id,)).fetchall()
+    pending = con.execute(
+        "SELECT change_id, entity, row_id, payload FROM outbox WHERE case_id = ? AND state = 'pending'", (case_id,)
+    ).fetchall()
     for change_id, entity, row_id, payload in pending:
-        con.execute("INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
-                    " VALUES (?, ?, ?, 'access_lost', ?, ?, datetime('now'))", (change_id, entity, row_id, payload, kind))
+        con.execute(
+            "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
+            " VALUES (?, ?, ?, 'access_lost', ?, ?, datetime('now'))",
+            (change_id, entity, row_id, payload, kind),
+        )
     delete_case(con, case_id, keep_conflicts=True)  # also removes the case's outbox rows
-    audit.append(con, audit.SYNC, "delete", "fbw_case", object_id=case_id, case_id=case_id,
-                 detail=f"{kind}; {len(pending)} access_lost")
+    audit.append(
+        con,
+        audit.SYNC,
+        "delete",
+        "fbw_case",
+        object_id=case_id,
+        case_id=case_id,
+        detail=f"{kind}; {len(pending)} access_lost",
+    )
     return True

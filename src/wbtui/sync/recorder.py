@@ -21,7 +21,10 @@ def meta_get(conn, key: str) -> str | None:
 
 
 def meta_set(conn, key: str, value: str) -> None:
-    conn.exec_driver_sql("INSERT INTO sync_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+    conn.exec_driver_sql(
+        "INSERT INTO sync_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def load_clock(conn) -> Clock:
@@ -56,7 +59,9 @@ def enqueue(conn, clock: Clock, entity: str, row_id: str, case_id: str | None, o
 
 
 def _base(conn, entity: str, row_id: str, field: str) -> str | None:
-    row = conn.exec_driver_sql("SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, field)).fetchone()
+    row = conn.exec_driver_sql(
+        "SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, field)
+    ).fetchone()
     return row[0] if row else None
 
 

@@ -9,7 +9,7 @@ import functools
 import json
 import re
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 PROTOCOL = 1
 # Schema changes within a protocol are additive (new fields, entities, values; sync-design.md 4.7).
@@ -27,6 +27,7 @@ def accepts(version) -> bool:
     lo, hi = SCHEMA_RANGE
     return isinstance(version, int) and lo <= version <= hi
 
+
 # entity -> local table; order matters: rows are applied parents first
 REGISTER_TABLES = {
     "person": "person",
@@ -41,21 +42,47 @@ APPEND_TABLES = {"event": "case_event"}
 ENTITY_ORDER = ("person", "case", "obstacle", "consent", "handover", "voucher", "task", "event")
 
 # local references that mean nothing on another replica, and derived columns
-LOCAL_ONLY = {"jobcenter_org_id", "agentur_org_id", "owner_user_id", "from_org_id", "to_org_id", "org_id",
-              "sort_name", "search_text", "consent_id", "conference_id"}
+LOCAL_ONLY = {
+    "jobcenter_org_id",
+    "agentur_org_id",
+    "owner_user_id",
+    "from_org_id",
+    "to_org_id",
+    "org_id",
+    "sort_name",
+    "search_text",
+    "consent_id",
+    "conference_id",
+}
 # free-text fields: a write made without seeing the value it replaces is recorded as a conflict
-REVIEW_FIELDS = {("case", "health_limits_summary"), ("case", "availability"), ("obstacle", "note"),
-                 ("handover", "query_text"), ("person", "address")}
-JSON_FIELDS = {("consent", "recipients"), ("consent", "data_groups"), ("handover", "package"), ("voucher", "cost_items"),
-               ("event", "payload")}
+REVIEW_FIELDS = {
+    ("case", "health_limits_summary"),
+    ("case", "availability"),
+    ("obstacle", "note"),
+    ("handover", "query_text"),
+    ("person", "address"),
+}
+JSON_FIELDS = {
+    ("consent", "recipients"),
+    ("consent", "data_groups"),
+    ("handover", "package"),
+    ("voucher", "cost_items"),
+    ("event", "payload"),
+}
 
 
 def model_for(entity: str):
     from wbtui.data import models
 
     return {
-        "person": models.Person, "case": models.FbwCase, "obstacle": models.Obstacle, "consent": models.Consent,
-        "handover": models.Handover, "voucher": models.Voucher, "task": models.Task, "event": models.CaseEvent,
+        "person": models.Person,
+        "case": models.FbwCase,
+        "obstacle": models.Obstacle,
+        "consent": models.Consent,
+        "handover": models.Handover,
+        "voucher": models.Voucher,
+        "task": models.Task,
+        "event": models.CaseEvent,
     }[entity]
 
 
@@ -63,21 +90,32 @@ def model_for(entity: str):
 def fields_of(entity: str, version: int = SCHEMA_VERSION) -> tuple[str, ...]:
     """The synced fields of an entity as known at schema ``version``."""
     table = model_for(entity).__table__
-    return tuple(c.name for c in table.columns
-                 if c.name != "id" and c.name not in LOCAL_ONLY and SINCE.get((entity, c.name), 1) <= version)
+    return tuple(
+        c.name
+        for c in table.columns
+        if c.name != "id" and c.name not in LOCAL_ONLY and SINCE.get((entity, c.name), 1) <= version
+    )
 
 
 def entity_of(obj) -> str | None:
     name = type(obj).__name__
-    return {"Person": "person", "FbwCase": "case", "Obstacle": "obstacle", "Consent": "consent", "Handover": "handover",
-            "Voucher": "voucher", "Task": "task", "CaseEvent": "event"}.get(name)
+    return {
+        "Person": "person",
+        "FbwCase": "case",
+        "Obstacle": "obstacle",
+        "Consent": "consent",
+        "Handover": "handover",
+        "Voucher": "voucher",
+        "Task": "task",
+        "CaseEvent": "event",
+    }.get(name)
 
 
 def to_wire(value):
     """Python value -> JSON value as stored in SQLite (so replicas store identical text)."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()

@@ -9,8 +9,8 @@ touches the database.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,15 +22,20 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from wbtui.domain.process import STAGES, Stage
 from wbtui.data.queries import days_since, rows_by_rowid
-from wbtui.i18n import t
+from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
+from wbtui.i18n import t
 
 PAGE = 100
 MAX_PAGES = 64
 TIMER_MARK = {"overdue": "!!", "warning": "! ", "stalled": "~ ", "ok": "  "}
-TIMER_STYLE = {"overdue": Style(color="red", bold=True), "warning": Style(color="yellow"), "stalled": Style(dim=True), "ok": Style()}
+TIMER_STYLE = {
+    "overdue": Style(color="red", bold=True),
+    "warning": Style(color="yellow"),
+    "stalled": Style(dim=True),
+    "ok": Style(),
+}
 SIDE_SHORT = {"jobcenter": "JC", "agentur": "AA", "both": "JC+AA", "none": "-"}
 
 
@@ -172,8 +177,13 @@ class CaseList(ScrollView, can_focus=True):
     def header(cls, width: int) -> str:
         name_w, stage_w = cls.layout(width)
         return (
-            "   " + _fit(t("hdr.name"), name_w) + _fit(t("hdr.kundennummer"), 12) + _fit(t("hdr.stage"), stage_w)
-            + _fit(t("hdr.owner"), 7) + _fit(t("hdr.days"), 5) + _fit(t("hdr.next_due"), 7)
+            "   "
+            + _fit(t("hdr.name"), name_w)
+            + _fit(t("hdr.kundennummer"), 12)
+            + _fit(t("hdr.stage"), stage_w)
+            + _fit(t("hdr.owner"), 7)
+            + _fit(t("hdr.days"), 5)
+            + _fit(t("hdr.next_due"), 7)
         )
 
     def _row_segments(self, row: dict, width: int, base: Style) -> list[Segment]:

@@ -16,8 +16,14 @@ def bar(value: float, maximum: float, width: int) -> str:
     return "█" * full + (_EIGHTHS[rest] if rest else "")
 
 
-def bar_chart(rows: list[tuple[str, float | None, str]], *, total: int = 78, label_width: int = 26, style: str = "cyan",
-              maximum: float | None = None) -> Text:
+def bar_chart(
+    rows: list[tuple[str, float | None, str]],
+    *,
+    total: int = 78,
+    label_width: int = 26,
+    style: str = "cyan",
+    maximum: float | None = None,
+) -> Text:
     """One line per row: label, bar, shown value, fitted into ``total`` cells.
 
     Bars scale to the largest value (or ``maximum``); ``None`` values print without a bar."""

@@ -2,38 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from datetime import date
-from pathlib import Path
-
 import pytest
 
-TODAY = date(2026, 11, 25)  # a Wednesday; fixed so timers and snapshots are deterministic
-
-JC_CONFIG = """\
-language = "{lang}"
-[office]
-name = "Jobcenter Musterstadt"
-kind = "jobcenter_ge"
-partner_agentur = "Agentur für Arbeit Musterstadt"
-[user]
-name = "Ida Ifk"
-login = "ifk.ida"
-role = "jc_ifk"
-"""
-
-AA_CONFIG = """\
-language = "{lang}"
-[office]
-name = "Agentur für Arbeit Musterstadt"
-kind = "agentur"
-[user]
-name = "Anton Berater"
-login = "aa.anton"
-role = "aa_beratung"
-"""
+from common import AA_CONFIG, JC_CONFIG, TODAY, write_config
 
 
 @pytest.fixture(autouse=True)
@@ -51,12 +22,6 @@ def isolated_env(tmp_path, monkeypatch):
     set_language("de")
     yield tmp_path
     set_language("de")
-
-
-def write_config(tmp_path: Path, text: str, name: str = "config.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -96,24 +61,14 @@ def aa(store, aa_config):
     return Services(store, aa_config, today=TODAY)
 
 
-COMPLETE_CASE = {
-    "kundennummer": "123A456789",
-    "family_name": "Beispiel",
-    "given_names": "Berta",
-    "birth_date": "1985-04-12",
-    "phone": "0151 1234567",
-    "target_kldb": "52122",
-    "target_title": "Berufskraftfahrerin",
-    "training_type": "umschulung",
-    "schedule": "vollzeit",
-    "necessity_reason": "missing_qualification",
-}
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request, tmp_path):
+    """The real sync server over HTTP on loopback, once on SQLite and once on PostgreSQL."""
+    from server_helpers import pg_database, running_server
 
-
-def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real ``wbtui`` entry point in a subprocess (stdout, stderr, exit code as a user sees them)."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "wbtui", *args], capture_output=True, text=True, env=full_env, input=input, timeout=120
-    )
+    if request.param == "sqlite":
+        with running_server(f"sqlite:///{tmp_path / 'server.db'}") as srv:
+            yield srv
+    else:
+        with pg_database() as url, running_server(url) as srv:
+            yield srv

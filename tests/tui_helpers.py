@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import AA_CONFIG, JC_CONFIG, TODAY
+from common import AA_CONFIG, JC_CONFIG, TODAY
 
 EVIL_NAME = "[@click=app.quit]Klick[/]"
 EVIL_GIVEN = "Max\x1b]52;c;ZXZpbA==\x07 [link='https://phish.example']Akte[/link] [red]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from conftest import TODAY
+from common import TODAY
 from wbtui.domain import process
 from wbtui.domain.process import Stage
 from wbtui.services import demo

@@ -7,7 +7,7 @@ import io
 import json
 from datetime import UTC, date, datetime
 
-from conftest import COMPLETE_CASE, run_cli
+from common import COMPLETE_CASE, run_cli
 from wbtui.domain.process import TransitionInput
 
 
@@ -129,7 +129,7 @@ def test_T5_csv_export_is_safe_against_formulas():
 
 
 def test_report_cli_json_and_csv(tmp_path):
-    from conftest import JC_CONFIG, write_config
+    from common import JC_CONFIG, write_config
 
     env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
     assert run_cli("demo", "--cases", "200", "-q", env=env).returncode == 0

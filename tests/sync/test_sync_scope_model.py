@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import PEPPER, provision
-from test_sync_model import FaultyTransport, transport_for
+from sync_helpers import FaultyTransport, transport_for
 
 OTHER_JC = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace("ifk.ida", "ifk.nora")
 FAULTS = ("ok", "ok", "ok", "timeout", "5xx", "lost_ack", "truncated")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import JC_CONFIG, run_cli, write_config
+from common import JC_CONFIG, run_cli, write_config
 
 CSV = (
     "Kundennummer;BG-Nummer;Nachname;Vorname;Geburtsdatum;Ziel-KldB\n"

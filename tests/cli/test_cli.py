@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import AA_CONFIG, JC_CONFIG, run_cli, write_config
+from common import AA_CONFIG, JC_CONFIG, run_cli, write_config
 
 
 @pytest.fixture

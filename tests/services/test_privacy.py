@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from conftest import COMPLETE_CASE, TODAY, run_cli, write_config
+from common import COMPLETE_CASE, TODAY, run_cli, write_config
 
 SENTINEL = "ZZSENTINEL4711"
 

@@ -11,50 +11,11 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
-from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import pg_database, provision, running_server, wait_healthy
+from sync_helpers import office, q, sync
 
 OTHER_JC = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace("ifk.ida", "ifk.nora")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def server(request, tmp_path):
-    if request.param == "sqlite":
-        with running_server(f"sqlite:///{tmp_path / 'server.db'}") as srv:
-            yield srv
-    else:
-        with pg_database() as url, running_server(url) as srv:
-            yield srv
-
-
-def office(tmp_path, name: str, text: str, url: str):
-    from wbtui.config import load
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
-
-    cfg_path = tmp_path / f"{name}.toml"
-    cfg_path.write_text(text.format(lang="de") + f'\n[sync]\nurl = "{url}"\n', encoding="utf-8")
-    store = open_store(tmp_path / f"{name}.db")
-    return store, Services(store, load(cfg_path), today=TODAY)
-
-
-def sync(store, url: str, token: str):
-    from wbtui.sync.client import SyncClient, enable
-
-    enable(store)
-    client = SyncClient(store, url, token)
-    try:
-        return client.sync()
-    finally:
-        client.close()
-
-
-def q(store, sql: str, *params):
-    con = sqlite3.connect(store.path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def test_handover_and_feedback_travel_between_offices(server, tmp_path):
@@ -248,7 +209,7 @@ def test_T17_concurrent_edits_converge_and_free_text_conflicts_are_recorded(serv
 
 def test_admin_and_sync_through_the_cli(tmp_path):
     """An IT admin provisions with `wbtui server …`; a caseworker runs `wbtui sync`; offline is a clear message."""
-    from conftest import run_cli
+    from common import run_cli
 
     server_db = tmp_path / "central.db"
     env = {"WBTUI_SERVER_DB": f"sqlite:///{server_db}", "WBTUI_SERVER_PEPPER": "cli-pepper"}
@@ -436,7 +397,7 @@ def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_p
     import sys
     import time
 
-    from conftest import run_cli
+    from common import run_cli
     from server_helpers import PEPPER, free_port
     from wbtui.server.store import init_schema, make_engine
 

@@ -8,43 +8,13 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-import httpx
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from conftest import COMPLETE_CASE, JC_CONFIG, TODAY
+from common import COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import PEPPER, provision
-
-
-class FaultyTransport(httpx.BaseTransport):
-    """Wraps the in-process ASGI app: can fail before sending, lose the answer after the
-    server committed, answer 500, or truncate the body."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-        self.mode = "ok"
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        mode, self.mode = self.mode, "ok"
-        if mode == "timeout":
-            raise httpx.ReadTimeout("injected timeout", request=request)
-        if mode == "5xx":
-            return httpx.Response(503, json={"detail": "injected"}, request=request)
-        response = self.inner.handle_request(request)
-        response.read()
-        if mode == "lost_ack":
-            raise httpx.ReadTimeout("injected: answer lost after commit", request=request)
-        if mode == "truncated":
-            return httpx.Response(200, content=response.content[: len(response.content) // 2], request=request)
-        return response
-
-
-def transport_for(app):
-    from starlette.testclient import TestClient
-
-    return TestClient(app)._transport
-
+from sync_helpers import FaultyTransport, transport_for
 
 FIELDS = ("availability", "target_title", "schedule", "max_commute_km")
 VALUES = {

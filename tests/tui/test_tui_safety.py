@@ -9,7 +9,7 @@ import asyncio
 import sqlite3
 from datetime import date
 
-from conftest import TODAY
+from common import TODAY
 from tui_helpers import EVIL_GIVEN, EVIL_NAME, build_store, make_app, screen_text, settle
 
 KDNR = "999Z000001"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import COMPLETE_CASE, TODAY
+from common import COMPLETE_CASE, TODAY
 
 
 def test_handover_sheet_contains_only_allowed_groups_and_escapes_text(store, jc):
@@ -165,7 +165,7 @@ def test_pdf_without_unicode_font_refuses_rather_than_misprint(store, jc, tmp_pa
 
 
 def test_cli_handover_print_pdf_writes_0600_file(store, jc, tmp_path):
-    from conftest import run_cli
+    from common import run_cli
 
     case_id = _handed_over(jc)
     store.close()

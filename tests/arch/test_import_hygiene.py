@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "wbtui"
+SRC = Path(__file__).resolve().parents[2] / "src" / "wbtui"
 HEAVY = ("textual", "sqlmodel", "sqlalchemy")
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from conftest import COMPLETE_CASE, TODAY
+from common import COMPLETE_CASE, TODAY
 from wbtui.domain.errors import NotFound, RuleViolation, WbtuiError
 from wbtui.domain.process import Stage, TransitionInput
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_config
+from common import write_config
 from wbtui.config import EXAMPLE, load
 from wbtui.domain.errors import ConfigError
 

@@ -15,10 +15,9 @@ import uuid
 import httpx
 import pytest
 
-from conftest import COMPLETE_CASE, JC_CONFIG
+from common import COMPLETE_CASE, JC_CONFIG
 from server_helpers import provision
-from test_sync_compaction import synced_state
-from test_sync_server import office, q, server, sync  # noqa: F401  (server: SQLite and PostgreSQL)
+from sync_helpers import office, q, sync, synced_state
 
 OLD_SCHEMA, OLD_MIGRATION = 1, 7  # schema 2 arrived with migration 8 (fbw_case.kursnet_id)
 

@@ -19,7 +19,7 @@ def test_bindings_have_ids_and_remap_from_config(tmp_path):
     cfg_path.write_text('[user]\nlogin = "ifk.ida"\nrole = "jc_ifk"\n[keys]\n"board.new" = "x"\n', encoding="utf-8")
 
     async def run() -> None:
-        from conftest import TODAY
+        from common import TODAY
         from wbtui.app import WbtuiApp
 
         app = WbtuiApp(load(cfg_path), db=db, today=TODAY)
@@ -216,7 +216,7 @@ def test_print_key_writes_handover_sheet_pdf_and_refuses_to_overwrite(tmp_path):
 
 
 def test_team_screen_charts_match_the_report_figures(tmp_path):
-    from conftest import TODAY
+    from common import TODAY
     from tui_helpers import make_config
     from wbtui.data.store import open_store
     from wbtui.domain.timers import TimerEngine
@@ -271,7 +271,7 @@ def test_bar_chart_scales_to_the_largest_value_in_eighths():
 def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_path):
     import sqlite3
 
-    from conftest import JC_CONFIG, TODAY
+    from common import JC_CONFIG, TODAY
     from wbtui.app import WbtuiApp
     from wbtui.config import load
 
@@ -358,7 +358,7 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
     import sqlite3
 
     db = build_store(tmp_path, cases=3)
-    from conftest import COMPLETE_CASE, TODAY
+    from common import COMPLETE_CASE, TODAY
     from tui_helpers import make_config
     from wbtui.data.store import open_store
     from wbtui.services import Services
@@ -401,7 +401,7 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
 
 
 def test_dsb_sees_the_audit_trail_in_the_tui_and_a_caseworker_does_not(tmp_path):
-    from conftest import TODAY
+    from common import TODAY
     from wbtui.app import WbtuiApp
     from wbtui.config import load
 

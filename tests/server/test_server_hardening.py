@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from conftest import COMPLETE_CASE, JC_CONFIG
+from common import COMPLETE_CASE, JC_CONFIG
 from server_helpers import PEPPER, free_port, pg_database, provision, running_server, serve_process
 
 SENTINEL_NAME = "Zyxwortmann"
@@ -245,7 +245,7 @@ def test_T11_client_refuses_an_unknown_certificate_and_trusts_the_configured_ca(
 
 
 def test_T10_token_is_read_from_stdin_and_stored_0600_never_taken_as_an_argument(tmp_path):
-    from conftest import run_cli
+    from common import run_cli
 
     token = "wbt_abcdef0123456789.s3cr3t-not-on-argv"
     saved = run_cli("sync", "login", input=token + "\n")

@@ -9,7 +9,7 @@ from wbtui.domain.process import Stage
 from wbtui.domain.timers import RULES
 from wbtui.i18n_catalog import DE, EN
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "wbtui"
+SRC = Path(__file__).resolve().parents[2] / "src" / "wbtui"
 
 
 def test_same_keys_in_both_languages():

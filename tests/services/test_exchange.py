@@ -10,7 +10,7 @@ import stat
 import jsonschema
 import pytest
 
-from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli, write_config
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli, write_config
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from test_sync_server import server  # noqa: F401  (the real server on SQLite and PostgreSQL)
+from sync_helpers import synced_state
 
 FIELDS = ("target_title", "schedule", "availability", "training_type")  # availability is a review field (conflicts)
 VALUES = ("a", "b", "c")
@@ -274,38 +274,12 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
 # -- end to end: the real server over HTTP, real stores, on SQLite and PostgreSQL ---------------------
 
 
-def synced_state(store) -> dict:
-    """What sync is responsible for on a device: every synced field of every row, and the events."""
-    import sqlite3
-
-    from wbtui.sync import schema
-
-    con = sqlite3.connect(store.path)
-    try:
-        out = {}
-        for entity in schema.ENTITY_ORDER:
-            table = schema.REGISTER_TABLES.get(entity) or schema.APPEND_TABLES[entity]
-            names = ("id",) + schema.fields_of(entity)
-            rows = con.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id").fetchall()
-            # JSON columns compared by value (a local write escapes non-ASCII, a received one need not)
-            out[entity] = [
-                tuple(
-                    json.loads(v) if (entity, n) in schema.JSON_FIELDS and isinstance(v, str) else v
-                    for n, v in zip(names, row)
-                )
-                for row in rows
-            ]
-        return out
-    finally:
-        con.close()
-
-
 def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server, tmp_path):
     from datetime import datetime, timedelta
 
     from sqlalchemy import text
 
-    from conftest import AA_CONFIG, COMPLETE_CASE, JC_CONFIG
+    from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG
     from server_helpers import provision
     from test_sync_server import _handed_over_case, office, q, sync
     from wbtui.server.compaction import compact
@@ -368,7 +342,7 @@ def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server
 
 
 def test_server_compact_command(tmp_path):
-    from conftest import run_cli
+    from common import run_cli
     from server_helpers import PEPPER
     from wbtui.server.store import init_schema, make_engine
     from wbtui.server.sync_service import SyncServer
@@ -411,7 +385,7 @@ def test_after_a_restart_a_case_with_unsent_changes_is_judged_again_once_they_ar
     those are pushed (and answered) first, and the case is judged at the end of the following round."""
     import sqlite3
 
-    from conftest import COMPLETE_CASE
+    from common import COMPLETE_CASE
     from wbtui.sync.client import Summary, SyncClient, enable
 
     enable(jc.store)

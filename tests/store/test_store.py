@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import SQLModel
 
 import wbtui.data.models  # noqa: F401 - registers the tables
-from conftest import COMPLETE_CASE
+from common import COMPLETE_CASE
 from wbtui.data.store import latest_version, migrate, open_store
 from wbtui.domain.errors import StoreError
 

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from datetime import UTC
 
-from conftest import COMPLETE_CASE, JC_CONFIG, TODAY
+from common import COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import provision, running_server
 from tui_helpers import screen_text, settle
 

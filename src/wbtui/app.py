@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from wbtui.i18n import t
+from wbtui.i18n import describe, t
 
 CSS = """
 Screen { background: $surface; }
@@ -144,7 +144,7 @@ class WbtuiApp(App):
             ctx = Context(store, self.config, today, self.fixed_today, engine)
             self.call_from_thread(self._store_ready, ctx)
         except WbtuiError as exc:
-            self.call_from_thread(self.notify, exc.message(), severity="error", markup=False, timeout=30)
+            self.call_from_thread(self.notify, describe(exc), severity="error", markup=False, timeout=30)
         except Exception as exc:
             self.call_from_thread(
                 self.notify, t("err.internal", kind=type(exc).__name__), severity="error", markup=False
@@ -179,7 +179,7 @@ class WbtuiApp(App):
             try:
                 result = fn(*args, **kwargs)
             except WbtuiError as exc:
-                self.call_from_thread(self.notify, exc.message(), severity="error", markup=False, timeout=10)
+                self.call_from_thread(self.notify, describe(exc), severity="error", markup=False, timeout=10)
                 if on_error:
                     self.call_from_thread(on_error, exc)
                 return

@@ -50,3 +50,15 @@ def render_reason(key: str, params: dict) -> str:
         if name in shown and has(f"stage.{shown[name]}"):
             shown[name] = t(f"stage.{shown[name]}")
     return t(key, **shown)
+
+
+def describe(exc) -> str:
+    """The user-facing text of a :class:`~wbtui.domain.errors.WbtuiError` in the current language."""
+    reasons = getattr(exc, "reasons", None)
+    if reasons:
+        return "; ".join(render_reason(key, params) for key, params in reasons)
+    text = t(exc.key, **exc.params)
+    problems = getattr(exc, "problems", None)  # (field path, message) pairs of a refused file
+    if problems:
+        text += "\n" + "\n".join(f"  {path}: {msg}" for path, msg in problems)
+    return text

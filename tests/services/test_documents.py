@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from common import COMPLETE_CASE, TODAY
+from wbtui.i18n import describe
 
 
 def test_handover_sheet_contains_only_allowed_groups_and_escapes_text(store, jc):
@@ -161,7 +162,7 @@ def test_pdf_without_unicode_font_refuses_rather_than_misprint(store, jc, tmp_pa
     jc.send_handover(polish)
     with pytest.raises(WbtuiError) as info:
         to_pdf(handover_document(jc, polish), None)
-    assert "[documents] font" in info.value.message()
+    assert "[documents] font" in describe(info.value)
 
 
 def test_cli_handover_print_pdf_writes_0600_file(store, jc, tmp_path):

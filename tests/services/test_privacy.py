@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from common import COMPLETE_CASE, TODAY, run_cli, write_config
+from wbtui.i18n import describe
 
 SENTINEL = "ZZSENTINEL4711"
 
@@ -469,7 +470,7 @@ def test_T8_store_on_a_network_filesystem_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "MOUNTS_FILE", str(table))
     with pytest.raises(StoreError) as info:
         open_store(tmp_path / "nfs" / "wbtui.db")
-    assert "Netzlaufwerk (nfs)" in info.value.message()
+    assert "Netzlaufwerk (nfs)" in describe(info.value)
     assert not (tmp_path / "nfs" / "wbtui.db").exists()
     open_store(tmp_path / "local" / "wbtui.db").close()
 
@@ -541,12 +542,12 @@ def test_encrypted_store_holds_no_plaintext_and_a_wrong_key_is_a_clean_error(tmp
         encryption.forget(db)
     with pytest.raises(StoreError) as info:  # no key: refused with a clear message, not "file is not a database"
         open_store(db)
-    assert "verschlüsselt" in info.value.message()
+    assert "verschlüsselt" in describe(info.value)
     encryption.register(db, "falsch")
     try:
         with pytest.raises(StoreError) as info:
             open_store(db)
-        assert "falsch" in info.value.message()
+        assert "falsch" in describe(info.value)
     finally:
         encryption.forget(db)
 

@@ -9,6 +9,7 @@ import pytest
 from common import COMPLETE_CASE, TODAY
 from wbtui.domain.errors import NotFound, RuleViolation, WbtuiError
 from wbtui.domain.process import Stage, TransitionInput
+from wbtui.i18n import describe
 
 
 def counts(store) -> dict:
@@ -116,7 +117,7 @@ def test_refused_action_writes_nothing(store, jc):
     before = counts(store)
     with pytest.raises(RuleViolation) as err:
         jc.move(case_id, Stage.READY)
-    assert "Pflichtangabe fehlt" in err.value.message()
+    assert "Pflichtangabe fehlt" in describe(err.value)
     with pytest.raises(RuleViolation):
         jc.move(case_id, Stage.COUNSELLED)
     with pytest.raises(RuleViolation):
@@ -129,7 +130,7 @@ def test_handover_commands_cannot_be_bypassed(store, jc):
     case_id = walk_to_handover(jc)
     with pytest.raises(RuleViolation) as err:
         jc.move(case_id, Stage.HANDED_OVER)
-    assert "handover send" in err.value.message()
+    assert "handover send" in describe(err.value)
 
 
 def test_query_returns_case_to_jobcenter(store, jc, aa):
@@ -182,7 +183,7 @@ def test_revoked_consent_blocks_handover(store, jc):
     jc.revoke_consent(case_id, consent[:8])
     with pytest.raises(RuleViolation) as err:
         jc.send_handover(case_id)
-    assert "Einwilligung" in err.value.message()
+    assert "Einwilligung" in describe(err.value)
 
 
 def test_conference_creates_tasks_and_needs_consent_with_third_parties(store, jc):

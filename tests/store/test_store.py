@@ -16,6 +16,7 @@ import wbtui.data.models  # noqa: F401 - registers the tables
 from common import COMPLETE_CASE
 from wbtui.data.store import latest_version, migrate, open_store
 from wbtui.domain.errors import StoreError
+from wbtui.i18n import describe
 
 
 def test_migrated_schema_matches_models(store):
@@ -77,7 +78,7 @@ def test_store_from_newer_version_is_refused(tmp_path):
     con.close()
     with pytest.raises(StoreError) as err:
         open_store(path)
-    assert "999" in err.value.message()
+    assert "999" in describe(err.value)
 
 
 def test_not_a_database_is_refused(tmp_path):

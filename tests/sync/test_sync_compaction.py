@@ -278,10 +278,10 @@ def test_devices_behind_the_horizon_start_again_and_end_in_the_same_state(server
     from datetime import datetime, timedelta
 
     from sqlalchemy import text
+    from test_sync_server import _handed_over_case, office, q, sync
 
     from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG
     from server_helpers import provision
-    from test_sync_server import _handed_over_case, office, q, sync
     from wbtui.server.compaction import compact
     from wbtui.sync.client import enable
 

@@ -7,6 +7,7 @@ import pytest
 from common import write_config
 from wbtui.config import EXAMPLE, load
 from wbtui.domain.errors import ConfigError
+from wbtui.i18n import describe
 
 
 def test_missing_file_gives_defaults(tmp_path):
@@ -68,7 +69,7 @@ def test_bad_field_names_file_line_and_field(tmp_path, text, line, fragment):
     path = write_config(tmp_path, text)
     with pytest.raises(ConfigError) as err:
         load(path)
-    message = err.value.message()
+    message = describe(err.value)
     assert str(path) in message and f"Zeile {line}" in message and fragment in message
 
 
@@ -76,4 +77,4 @@ def test_syntax_error_names_line(tmp_path):
     path = write_config(tmp_path, 'language = "de"\n[office\nname = "x"\n')
     with pytest.raises(ConfigError) as err:
         load(path)
-    assert "Zeile 2" in err.value.message() and str(path) in err.value.message()
+    assert "Zeile 2" in describe(err.value) and str(path) in describe(err.value)

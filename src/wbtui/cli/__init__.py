@@ -17,7 +17,7 @@ from datetime import date
 
 import typer
 
-from wbtui.i18n import t
+from wbtui.i18n import describe, t
 
 app = typer.Typer(
     add_completion=False,
@@ -169,15 +169,15 @@ def command(fn):
         except (typer.Exit, typer.Abort, SystemExit, BrokenPipeError):
             raise
         except NotFound as exc:
-            _fail(exc.message(), EXIT_NOT_FOUND)
+            _fail(describe(exc), EXIT_NOT_FOUND)
         except (ConfigError, StoreError) as exc:
-            _fail(exc.message(), EXIT_ENV)
+            _fail(describe(exc), EXIT_ENV)
         except AccessDenied as exc:
-            _fail(exc.message(), EXIT_DENIED)
+            _fail(describe(exc), EXIT_DENIED)
         except RuleViolation as exc:
-            _fail(exc.message(), EXIT_RULE)
+            _fail(describe(exc), EXIT_RULE)
         except WbtuiError as exc:
-            _fail(exc.message(), EXIT_RULE)
+            _fail(describe(exc), EXIT_RULE)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 _fail(t("err.store_busy"), EXIT_ENV)
@@ -270,7 +270,7 @@ def _run_tui(state: State) -> None:
     try:
         config = state.config
     except WbtuiError as exc:
-        _fail(exc.message(), EXIT_ENV)
+        _fail(describe(exc), EXIT_ENV)
     from wbtui import paths
     from wbtui.data.store import SessionLock
 
@@ -278,7 +278,7 @@ def _run_tui(state: State) -> None:
         lock = SessionLock(paths.db_path(state.db)).acquire()
         state.unlock()  # an encrypted store asks for its key before the screen takes over the terminal
     except WbtuiError as exc:
-        _fail(exc.message(), EXIT_ENV)
+        _fail(describe(exc), EXIT_ENV)
     from wbtui.app import run
 
     try:

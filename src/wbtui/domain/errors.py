@@ -1,4 +1,5 @@
-"""Errors the core raises; each carries a catalog key so every front end can say it."""
+"""Errors the core raises; each carries a catalog key so every front end can say it in the user's
+language (``wbtui.i18n.describe``); the domain itself knows no language."""
 
 from __future__ import annotations
 
@@ -11,11 +12,6 @@ class WbtuiError(Exception):
         self.key = key
         self.params = params
 
-    def message(self) -> str:
-        from wbtui.i18n import t
-
-        return t(self.key, **self.params)
-
 
 class NotFound(WbtuiError):
     pass
@@ -27,11 +23,6 @@ class RuleViolation(WbtuiError):
     def __init__(self, reasons: list[tuple[str, dict]]) -> None:
         super().__init__("err.rule_violation")
         self.reasons = reasons
-
-    def message(self) -> str:
-        from wbtui.i18n import render_reason
-
-        return "; ".join(render_reason(key, params) for key, params in self.reasons)
 
 
 class StoreError(WbtuiError):

@@ -7,7 +7,7 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
-from wbtui.i18n import t
+from wbtui.i18n import describe, t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import safe
 from wbtui.widgets.tables import fill_table
@@ -53,7 +53,7 @@ class AuditScreen(TableScreen):
             access.require(services.actor.role, access.AUDIT_READ)
             services.audit("read", "audit_log", detail="tui")
         except WbtuiError as exc:
-            self.app.call_from_thread(self._refused, exc.message())
+            self.app.call_from_thread(self._refused, describe(exc))
             return
         con = self.app.ctx.connect()
         try:

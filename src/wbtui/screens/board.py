@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Label, Static
 from wbtui.app import StoreReady
 from wbtui.data.queries import CaseFilter, ordered_rowids, total_cases
 from wbtui.domain.process import Stage
-from wbtui.i18n import t
+from wbtui.i18n import describe, t
 from wbtui.widgets.case_list import CaseList
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import safe
@@ -134,7 +134,7 @@ class BoardScreen(Screen):
         try:
             ctx.services.audit_list("fbw_case", len(rowids), search=flt.text or None)
         except WbtuiError as exc:  # no audit entry, no list (fail closed)
-            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            self.app.call_from_thread(self.app.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._show, rowids, total)
 

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Label, Static
 
 from wbtui.app import StoreReady
 from wbtui.domain.process import STAGES, Stage
-from wbtui.i18n import get_language, render_reason, t
+from wbtui.i18n import describe, get_language, render_reason, t
 from wbtui.widgets.safe import fmt_date, safe
 
 TIMER_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim", "ok": "green"}
@@ -86,7 +86,7 @@ class CaseDetailScreen(Screen):
             self.app.call_from_thread(self._denied, exc)
             return
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            self.app.call_from_thread(self.app.say, describe(exc), error=True)
             return
         steps = ctx.services.next_steps(uuid.UUID(self.case_id)) if detail["stage"] != "closed" else []
         self.app.call_from_thread(self._show_detail, detail, steps)
@@ -96,7 +96,7 @@ class CaseDetailScreen(Screen):
         if self.awaiting_reason or not self.is_current:
             return  # one prompt at a time (a second load may report the same refusal)
         if not exc.break_glass:
-            self.app.say(exc.message(), error=True)
+            self.app.say(describe(exc), error=True)
             self.app.pop_screen()
             return
         from wbtui.screens.pickers import Prompt
@@ -329,7 +329,7 @@ class CaseDetailScreen(Screen):
             try:
                 due_on = parse_date(due.strip(), field=t("hdr.due"))
             except WbtuiError as exc:
-                self.app.say(exc.message(), error=True)
+                self.app.say(describe(exc), error=True)
                 return
             self.app.do(
                 self.app.ctx.services.add_task,

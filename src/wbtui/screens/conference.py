@@ -14,7 +14,7 @@ from textual.widgets import Footer, Label, Select, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import render_reason, t
+from wbtui.i18n import describe, render_reason, t
 from wbtui.services import AGENDA_TEMPLATE, CONFERENCE_VARIANTS, DECISIONS
 from wbtui.widgets.inputs import SafeInput, SafeTextArea
 
@@ -107,7 +107,7 @@ class ConferenceScreen(Screen):
                 decisions.append((bits[0], bits[1], parse_date(bits[2], field=t("hdr.due"))))
             review = parse_date(self.query_one("#review", SafeInput).value, field=t("tui.conf.next_review"))
         except WbtuiError as exc:
-            self.app.say(exc.message(), error=True)
+            self.app.say(describe(exc), error=True)
             return
         variant = str(self.query_one("#variant", Select).value)
         dissent = self.query_one("#dissent", SafeInput).value

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Sta
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import render_reason, t
+from wbtui.i18n import describe, render_reason, t
 from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
@@ -103,7 +103,7 @@ class ConsentScreen(Screen):
             handover = ctx.services.handover_check(case_id)
             conference = ctx.services.conference_gate(case_id, "ohne_person")
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            self.app.call_from_thread(self.app.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._fill, detail, handover, conference)
 
@@ -165,7 +165,7 @@ class ConsentScreen(Screen):
             given = parse_date(self.query_one("#given", SafeInput).value, field=t("tui.consent.given_on"))
             until = parse_date(self.query_one("#until", SafeInput).value, field=t("tui.consent.valid_until"))
         except WbtuiError as exc:
-            self.app.say(exc.message(), error=True)
+            self.app.say(describe(exc), error=True)
             return
         values = {
             "purpose": str(self.query_one("#purpose", Select).value),

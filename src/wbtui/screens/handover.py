@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from wbtui.domain.process import Stage
-from wbtui.i18n import render_reason, t
+from wbtui.i18n import describe, render_reason, t
 from wbtui.widgets.safe import fmt_date, safe
 
 CHECK_ITEMS = (
@@ -81,7 +81,7 @@ class HandoverScreen(Screen):
         try:
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            self.app.call_from_thread(self.app.say, describe(exc), error=True)
             return
         reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
         self.app.call_from_thread(self._show_detail, detail, reasons)

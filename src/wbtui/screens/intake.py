@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import FIELDS, parse_field
-from wbtui.i18n import t
+from wbtui.i18n import describe, t
 from wbtui.widgets.inputs import SafeInput
 
 PERSON_FIELDS = (
@@ -110,7 +110,7 @@ class IntakeScreen(Screen):
             if value.strip() or FIELDS[name].required:
                 parse_field(name, value)
         except WbtuiError as exc:
-            error.update(Text(exc.message()))
+            error.update(Text(describe(exc)))
             error.display = True
             field.add_class("-invalid")
             return False

@@ -17,7 +17,7 @@ from wbtui.domain import process
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date, parse_datetime
 from wbtui.domain.process import STAGES, Stage, TransitionInput
-from wbtui.i18n import render_reason, t
+from wbtui.i18n import describe, render_reason, t
 from wbtui.widgets.inputs import SafeInput
 
 # which inputs a target needs: (input id, catalog key of the label, hint)
@@ -119,7 +119,7 @@ class MoveScreen(ModalScreen[bool]):
                 note=self._field_value("note"),
             )
         except WbtuiError as exc:
-            self.app.say(exc.message(), error=True)
+            self.app.say(describe(exc), error=True)
             return
         target = self.target
         if target == "query":

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from wbtui.i18n import get_language, t
+from wbtui.i18n import describe, get_language, t
 from wbtui.services import OBSTACLE_STATUSES
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
@@ -69,7 +69,7 @@ class ObstacleScreen(Screen):
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine, show_art9=self.show_art9)
         except WbtuiError as exc:
             self.show_art9 = False
-            self.app.call_from_thread(self.app.say, exc.message(), error=True)
+            self.app.call_from_thread(self.app.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._fill, detail)
 
@@ -165,7 +165,7 @@ class ObstacleScreen(Screen):
             try:
                 day = parse_date(value, field=t("tui.obst.review"))
             except WbtuiError as exc:
-                self.app.say(exc.message(), error=True)
+                self.app.say(describe(exc), error=True)
                 return
             self.app.do(
                 self.app.ctx.services.set_obstacle,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_field
+from wbtui.i18n import describe
 
 HEADERS = {
     "kundennummer": "kundennummer",
@@ -106,7 +107,7 @@ def run(services, path: Path, *, dry_run: bool) -> list[RowResult]:
             try:
                 value = parse_field(name, raw)
             except WbtuiError as exc:
-                result.messages.append(exc.message())
+                result.messages.append(describe(exc))
                 continue
             if value is not None:
                 values[name] = raw

@@ -16,6 +16,7 @@ from pathlib import Path
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import FIELDS, parse_field
 from wbtui.domain.text import clean
+from wbtui.i18n import describe
 
 FORMAT, VERSION = "wbtui-uebergabe", 1
 MAX_BYTES = 1_048_576
@@ -54,16 +55,7 @@ class ImportProblems(WbtuiError):
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         super().__init__("err.import_invalid", n=len(problems))
-        self.problems = problems
-
-    def message(self) -> str:
-        from wbtui.i18n import t
-
-        return (
-            t("err.import_invalid", n=len(self.problems))
-            + "\n"
-            + "\n".join(f"  {path}: {msg}" for path, msg in self.problems)
-        )
+        self.problems = problems  # wbtui.i18n.describe lists them under the summary line
 
 
 def schema_path() -> Path:
@@ -206,7 +198,7 @@ def validate(data: object, catalog) -> tuple[dict, dict, list[tuple[str, str]], 
             try:
                 target[key] = parse_field(key, text)
             except WbtuiError as exc:
-                problems.append((f"{section}.{key}", exc.message()))
+                problems.append((f"{section}.{key}", describe(exc)))
     obstacles = []
     items = data.get("obstacles", [])
     if not isinstance(items, list):

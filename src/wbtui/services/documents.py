@@ -69,14 +69,14 @@ def _de_date(value) -> str:
 
 def _yes_no(value):
     """Booleans and coded values in German (documents are German whatever the UI language)."""
-    from wbtui.i18n_catalog import DE
+    from wbtui.i18n import catalog
 
     if value is True:
         return "ja"
     if value is False:
         return "nein"
     if isinstance(value, str):
-        return DE.get(f"value.{value}", value)
+        return catalog("de").get(f"value.{value}", value)
     return value
 
 
@@ -111,9 +111,9 @@ _DATE_KEYS = {"birth_date", "earliest_start"}
 
 
 def _status(status: str) -> str:
-    from wbtui.i18n_catalog import DE
+    from wbtui.i18n import catalog
 
-    return DE.get(f"obst.{status}", text(status))
+    return catalog("de").get(f"obst.{status}", text(status))
 
 
 def _letterhead(config, name: str | None = None) -> list[str]:

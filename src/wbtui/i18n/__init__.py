@@ -1,14 +1,44 @@
-"""The one translation catalog: German by default, English as second language.
+"""Translations: German by default, English as second language.
 
-Every user-facing string of the CLI and the TUI goes through :func:`t`.
+One catalog file per language next to this module (``de.toml``, ``en.toml``), loaded on first use.
+Every user-facing string of the CLI, the TUI and the documents goes through :func:`t`.
 """
 
 from __future__ import annotations
 
-from wbtui.i18n_catalog import CATALOG
+import tomllib
+from pathlib import Path
 
+LANGUAGES = ("de", "en")
+_DIR = Path(__file__).resolve().parent
 _language = "de"
-LANGUAGES = tuple(CATALOG)
+_catalogs: dict[str, dict[str, str]] = {}
+
+
+def catalog(lang: str) -> dict[str, str]:
+    """The whole catalog of one language (loaded once per process)."""
+    if lang not in _catalogs:
+        with open(_DIR / f"{lang}.toml", "rb") as handle:
+            _catalogs[lang] = tomllib.load(handle)
+    return _catalogs[lang]
+
+
+class _Catalogs:
+    """``CATALOG[lang]`` as before: the catalogs, loaded when first asked for."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return catalog(lang)
+
+    def __iter__(self):
+        return iter(LANGUAGES)
+
+    def __contains__(self, lang: object) -> bool:
+        return lang in LANGUAGES
+
+
+CATALOG = _Catalogs()
 
 
 def set_language(lang: str) -> None:

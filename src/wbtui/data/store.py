@@ -107,6 +107,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._engine = None
+        self._read_engine = None
 
     # -- raw reads ---------------------------------------------------------
     def raw(self, *, readonly: bool = True) -> sqlite3.Connection:
@@ -175,10 +176,34 @@ class Store:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def reader(self) -> Iterator:
+        """A read-only ORM session in one deferred transaction: a consistent snapshot that never takes the
+        write lock (detail views, previews and checks run while another process writes)."""
+        from sqlmodel import Session
+
+        if self._read_engine is None:
+            from sqlalchemy import create_engine, event
+
+            path = self.path
+            engine = create_engine("sqlite://", creator=lambda: connect_raw(path), hide_parameters=True)
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn):
+                conn.exec_driver_sql("BEGIN")  # deferred: a shared read snapshot, no RESERVED lock
+
+            self._read_engine = engine
+        with Session(self._read_engine) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        for engine in (self._engine, self._read_engine):
+            if engine is not None:
+                engine.dispose()
+        self._engine = self._read_engine = None
 
     # -- identity ----------------------------------------------------------
     def meta(self, key: str) -> str | None:

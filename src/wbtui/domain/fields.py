@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from wbtui.domain import process
+from wbtui.domain import process, vocab
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.text import clean_opt
 
@@ -85,7 +85,7 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("email", "person", "email"),
         FieldSpec("preferred_language", "person", "text"),
         FieldSpec("needs_interpreter", "person", "bool"),
-        FieldSpec("german_level_cefr", "person", "choice", process.CEFR_LEVELS),
+        FieldSpec("german_level_cefr", "person", "choice", vocab.CEFR_LEVELS),
         FieldSpec(
             "school_certificate",
             "person",
@@ -94,17 +94,17 @@ FIELDS: dict[str, FieldSpec] = {
         ),
         FieldSpec("target_kldb", "case", "kldb"),
         FieldSpec("target_title", "case", "text"),
-        FieldSpec("training_type", "case", "choice", process.TRAINING_TYPES),
-        FieldSpec("schedule", "case", "choice", process.SCHEDULES),
+        FieldSpec("training_type", "case", "choice", vocab.TRAINING_TYPES),
+        FieldSpec("schedule", "case", "choice", vocab.SCHEDULES),
         FieldSpec("earliest_start", "case", "date"),
         FieldSpec("max_commute_km", "case", "int"),
-        FieldSpec("necessity_reason", "case", "choice", process.NECESSITY_REASONS),
+        FieldSpec("necessity_reason", "case", "choice", vocab.NECESSITY_REASONS),
         FieldSpec("legacy_jc_funded", "case", "bool"),
         FieldSpec("care_arranged", "case", "bool"),
         FieldSpec("health_limits_summary", "case", "text", multiline=True),
         FieldSpec("availability", "case", "text"),
-        FieldSpec("legal_basis", "case", "choice", process.LEGAL_BASES),
-        FieldSpec("counselling_outcome", "case", "choice", process.COUNSELLING_OUTCOMES),
+        FieldSpec("legal_basis", "case", "choice", vocab.LEGAL_BASES),
+        FieldSpec("counselling_outcome", "case", "choice", vocab.COUNSELLING_OUTCOMES),
         FieldSpec("kursnet_id", "case", "kursnet"),
     )
 }

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from wbtui.domain.vocab import (  # the process refers to these vocabularies
+    CLOSE_REASONS,
+    COUNSELLING_OUTCOMES,
+    DROPOUT_REASONS,
+)
+
 
 class Stage(StrEnum):
     NEED_IDENTIFIED = "need_identified"
@@ -95,31 +101,6 @@ TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
     _S.CLOSED: (),
 }
 
-CLOSE_REASONS = ("integrated", "declined_by_person", "moved", "no_longer_in_need", "rehab", "other")
-TRAINING_TYPES = (
-    "umschulung",
-    "teilqualifizierung",
-    "externenpruefung",
-    "anpassung",
-    "grundkompetenzen",
-    "hauptschulabschluss",
-    "other",
-)
-SCHEDULES = ("vollzeit", "teilzeit")
-NECESSITY_REASONS = ("integration", "avert_unemployment", "missing_qualification")
-COUNSELLING_OUTCOMES = ("foerderfaehig", "nicht_foerderfaehig", "eignung_pruefen", "alternative_empfohlen")
-DROPOUT_REASONS = (
-    "abbruch_krankheit",
-    "abbruch_arbeitsaufnahme",
-    "abbruch_motivation",
-    "abbruch_ueberforderung",
-    "abbruch_betreuung",
-    "abbruch_umzug",
-    "ausschluss",
-    "sonstiges",
-)
-LEGAL_BASES = ("consent", "sgb_x_69")
-CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 VOUCHER_MAX_MONTHS = 3
 
 ROLE_SIDE = {

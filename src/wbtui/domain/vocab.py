@@ -1,0 +1,48 @@
+"""Coded values of the process (domain.md sections 5 and 8): the one list of each vocabulary.
+
+Labels for every code live in the translation catalogs (``value.*``, ``tui.decision.*`` …);
+the field definitions (:mod:`wbtui.domain.fields`) and the services refuse anything else.
+"""
+
+from __future__ import annotations
+
+CONSENT_PURPOSES = ("fbw_uebergabe", "fallkonferenz", "fbw_gesamt")
+CONSENT_RECIPIENTS = ("agentur", "bildungstraeger", "kommunaler_dienst", "jugendamt", "reha_traeger")
+DATA_GROUPS = ("stammdaten", "qualifikation", "hemmnisse", "gesundheit")
+CONFERENCE_VARIANTS = ("fallbesprechung", "ohne_person", "mit_person")
+DECISIONS = (
+    "continue_as_planned",
+    "adjust_training",
+    "pause_and_stabilise",
+    "new_aptitude_check",
+    "switch_to_reha_track",
+    "alternative_instrument",
+    "close_with_reason",
+)
+AGENDA_TEMPLATE = ("purpose_consent", "status", "obstacles", "options", "decisions", "inform_person", "next_review")
+OBSTACLE_STATUSES = ("offen", "in_bearbeitung", "geloest", "nicht_loesbar", "nicht_relevant")
+CLOSE_REASONS = ("integrated", "declined_by_person", "moved", "no_longer_in_need", "rehab", "other")
+TRAINING_TYPES = (
+    "umschulung",
+    "teilqualifizierung",
+    "externenpruefung",
+    "anpassung",
+    "grundkompetenzen",
+    "hauptschulabschluss",
+    "other",
+)
+SCHEDULES = ("vollzeit", "teilzeit")
+NECESSITY_REASONS = ("integration", "avert_unemployment", "missing_qualification")
+COUNSELLING_OUTCOMES = ("foerderfaehig", "nicht_foerderfaehig", "eignung_pruefen", "alternative_empfohlen")
+DROPOUT_REASONS = (
+    "abbruch_krankheit",
+    "abbruch_arbeitsaufnahme",
+    "abbruch_motivation",
+    "abbruch_ueberforderung",
+    "abbruch_betreuung",
+    "abbruch_umzug",
+    "ausschluss",
+    "sonstiges",
+)
+LEGAL_BASES = ("consent", "sgb_x_69")
+CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")

@@ -1,0 +1,323 @@
+"""What every use case needs: the acting user and office, the clock, transactions with audit and
+sync recording, access checks, and the facts the process rules are evaluated on.
+
+The use cases themselves live in one module per aggregate (cases, obstacles, consent, handover,
+conference, tasks); :class:`wbtui.services.Services` combines them into the one API of the CLI and
+the TUI.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from wbtui.data.models import (
+    AppUser,
+    CaseEvent,
+    Consent,
+    FbwCase,
+    Obstacle,
+    Organisation,
+    Person,
+    utcnow,
+)
+from wbtui.domain.consent import consent_covers
+from wbtui.domain.errors import NotFound
+from wbtui.domain.process import CaseFacts, Stage
+
+
+def today_local() -> date:
+    return date.today()
+
+
+@dataclass
+class Actor:
+    login: str
+    name: str
+    role: str
+    side: str
+    org_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+
+
+class ServiceBase:
+    """All write operations for one store and one configured user."""
+
+    def __init__(self, store, config, *, today: date | None = None, channel: str = "cli") -> None:
+        self.store = store
+        self.config = config
+        self.channel = channel
+        self.catalog = config.catalog()
+        self._today = today
+        self._actor: Actor | None = None
+
+    # -- context -------------------------------------------------------------
+    def today(self) -> date:
+        return self._today or today_local()
+
+    def now(self) -> datetime:
+        if self._today is None:
+            return utcnow()
+        return datetime(self._today.year, self._today.month, self._today.day, 12, 0, tzinfo=UTC)
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            with self.store.reader() as s:  # usually the office and user are on record: no write lock
+                found = self._home_on_record(s)
+                if found is not None:
+                    self._actor = self._actor_of(*found)
+            if found is None:
+                with self.store.session(hooks=_session_hooks()) as s:  # first start, or the configuration changed
+                    self._actor = self._actor_of(*self._ensure_home(s))
+        return self._actor
+
+    def _actor_of(self, org, user) -> Actor:
+        return Actor(user.login, user.display_name, user.role, self.config.side, org.id, user.id)
+
+    def _home_on_record(self, s):
+        """This office and user as stored, or None when they must be created or updated first."""
+        from sqlmodel import select
+
+        cfg = self.config
+        org = s.exec(
+            select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)
+        ).first()
+        user = s.exec(select(AppUser).where(AppUser.login == cfg.user_login)).first()
+        if org is None or user is None:
+            return None
+        if (user.role, user.display_name, user.org_id, user.team) != (
+            cfg.user_role,
+            cfg.user_name,
+            org.id,
+            cfg.user_team,
+        ):
+            return None
+        return org, user
+
+    @property
+    def who(self):
+        """The audit identity of this user and front end."""
+        from wbtui.data.audit import Who
+
+        if self._actor is None:  # read-only paths stay free of the ORM
+            from wbtui.data.audit import who_for
+
+            return who_for(self.store, self.config, self.channel)
+        actor = self.actor
+        return Who(actor.login, actor.role, actor.org_id.hex if actor.org_id else None, self.channel)
+
+    def _tx(self):
+        """A write transaction; the actor is resolved first (it needs its own)."""
+        _ = self.actor
+        return self.store.session(self.who, hooks=_session_hooks())
+
+    def _read(self):
+        """A read-only snapshot (never the write lock): previews and checks."""
+        _ = self.actor
+        return self.store.reader()
+
+    def _ensure_home(self, s):
+        from sqlmodel import select
+
+        cfg = self.config
+        org = s.exec(
+            select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)
+        ).first()
+        if org is None:
+            org = Organisation(kind=cfg.office_kind, name=cfg.office_name, traeger_nummer=cfg.office_number)
+            s.add(org)
+            s.flush()
+        user = s.exec(select(AppUser).where(AppUser.login == cfg.user_login)).first()
+        if user is None:
+            user = AppUser(
+                org_id=org.id, display_name=cfg.user_name, login=cfg.user_login, role=cfg.user_role, team=cfg.user_team
+            )
+            s.add(user)
+            s.flush()
+        elif (user.role, user.display_name, user.org_id, user.team) != (
+            cfg.user_role,
+            cfg.user_name,
+            org.id,
+            cfg.user_team,
+        ):
+            user.role, user.display_name, user.org_id, user.team = cfg.user_role, cfg.user_name, org.id, cfg.user_team
+            s.add(user)
+        return org, user
+
+    def _partner_agentur(self, s) -> Organisation:
+        from sqlmodel import select
+
+        if self.config.office_kind == "agentur":
+            return s.get(Organisation, self.actor.org_id)
+        name = self.config.partner_agentur
+        org = s.exec(select(Organisation).where(Organisation.name == name, Organisation.kind == "agentur")).first()
+        if org is None:
+            org = Organisation(kind="agentur", name=name)
+            s.add(org)
+            s.flush()
+        return org
+
+    def _event(self, s, case: FbwCase, type_: str, *, from_stage=None, to_stage=None, **payload) -> None:
+        s.add(
+            CaseEvent(
+                case_id=case.id,
+                at=self.now(),
+                type=type_,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                actor=self.actor.login,
+                org_id=self.actor.org_id,
+                payload={k: jsonable(v) for k, v in payload.items() if v is not None},
+            )
+        )
+
+    def _touch(self, case: FbwCase) -> None:
+        case.updated_at = self.now()
+
+    # -- lookup ----------------------------------------------------------------
+    def resolve(self, ref: str) -> uuid.UUID:
+        """Find a case by id prefix (>= 4 hex digits) or by Kundennummer."""
+        from wbtui.data.queries import resolve_case_ref
+
+        con = self.store.raw()
+        try:
+            return resolve_case_ref(con, ref)
+        finally:
+            con.close()
+
+    def _load(self, s, case_id: uuid.UUID, permission: str = "case.write") -> tuple[FbwCase, Person]:
+        from wbtui.data import access
+
+        case = s.get(FbwCase, case_id)
+        if case is None:
+            raise NotFound("err.case_not_found", ref=str(case_id)[:8])
+        access.check(s.connection(), self.subject, case.id.hex, permission)
+        person = s.get(Person, case.person_id)
+        return case, person
+
+    @property
+    def subject(self):
+        """This user as the access policy sees them."""
+        from wbtui.domain.access import Subject
+
+        actor = self.actor
+        return Subject(
+            actor.login,
+            actor.role,
+            actor.org_id.hex if actor.org_id else None,
+            actor.user_id.hex if actor.user_id else None,
+            self.config.user_team,
+        )
+
+    # -- reading (audited) -----------------------------------------------------------
+    def read_case(self, case_id: uuid.UUID, engine, *, show_art9: bool = False, purpose: str | None = None) -> dict:
+        """The case as the detail views show it, after the access check and the audit entry.
+
+        The audit entry is committed before anything is read: no entry, no data."""
+        from wbtui.data import access, audit
+        from wbtui.data.detail import case_detail
+        from wbtui.domain import access as policy
+
+        subject, who = self.subject, self.who
+        art9 = policy.has(subject.role, policy.ART9_READ)
+        if show_art9 and not art9:
+            raise policy.AccessDenied("err.no_permission_art9")
+        with self.store.transaction() as con:
+            access.check(con, subject, case_id.hex, policy.CASE_READ)
+            groups = [
+                "stammdaten",
+                "qualifikation",
+                "weiterbildung",
+                "hemmnisse",
+                "einwilligung",
+                "uebergabe",
+                "beratung",
+                "fallkonferenz",
+                "wiedervorlage",
+                "verlauf",
+            ] + (["gesundheit"] if art9 else [])
+            audit.append(
+                con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose
+            )
+            if show_art9:
+                audit.append(
+                    con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose
+                )
+        con = self.store.raw()
+        try:
+            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
+        finally:
+            con.close()
+        if not art9:
+            detail["case"]["health_limits_summary"] = None
+        return detail
+
+    def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
+        """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
+        from wbtui.data import access
+
+        subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
+        with self.store.transaction() as con:
+            return access.open_break_glass(con, subject, case_id.hex, reason, who)
+
+    def audit(self, action: str, object_type: str, **kwargs) -> None:
+        """Record a read-type action (list, search, export, print, copy, report) before it happens."""
+        from wbtui.data import audit
+
+        audit.record(self.store, self.who, action, object_type, **kwargs)
+
+    def audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
+        from wbtui.data.audit import record_list
+
+        record_list(self.store, self.who, what, count, search=search)
+
+    def check_read(self, case_id: uuid.UUID) -> None:
+        from wbtui.data import access
+        from wbtui.domain import access as policy
+
+        con = self.store.raw()
+        try:
+            access.check(con, self.subject, case_id.hex, policy.CASE_READ)
+        finally:
+            con.close()
+
+    def facts(self, s, case: FbwCase, person: Person) -> CaseFacts:
+        from sqlmodel import select
+
+        obstacles = s.exec(select(Obstacle).where(Obstacle.case_id == case.id)).all()
+        consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+        today = self.today()
+        return CaseFacts(
+            stage=Stage(case.stage),
+            today=today,
+            person=person.model_dump(),
+            case=case.model_dump(),
+            obstacles=[(o.code, o.status, o.art9) for o in obstacles],
+            consent_for_agentur=any(
+                consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt")) for c in consents
+            ),
+            consent_health=any(
+                consent_covers(c, today, "agentur", ("fbw_uebergabe", "fbw_gesamt"), group="gesundheit")
+                for c in consents
+            ),
+            enabled_optional=self.config.enabled_optional(),
+        )
+
+
+def jsonable(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _session_hooks() -> tuple:
+    """Listeners every write transaction of the services runs: the sync recorder fills the outbox."""
+    from wbtui.sync.recorder import before_flush
+
+    return (before_flush,)

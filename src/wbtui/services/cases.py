@@ -1,0 +1,223 @@
+"""Intake, field changes and stage transitions of a case (rules: :mod:`wbtui.domain.process`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from wbtui.data.models import (
+    Appointment,
+    Course,
+    Enrolment,
+    FbwCase,
+    Person,
+    Voucher,
+)
+from wbtui.domain import process
+from wbtui.domain.errors import RuleViolation, WbtuiError
+from wbtui.domain.fields import FIELDS, parse_field
+from wbtui.domain.process import Stage, TransitionInput
+from wbtui.domain.text import clean, clean_opt
+from wbtui.services.base import ServiceBase
+
+
+class CaseCommands(ServiceBase):
+    def next_steps(self, case_id: uuid.UUID) -> list[tuple[Stage, list]]:
+        """Reachable stages with the reasons each is refused right now (for previews)."""
+        with self._read() as s:
+            case, person = self._load(s, case_id, "case.read")
+            return process.next_steps(self.facts(s, case, person), side=self.actor.side)
+
+    # -- intake ----------------------------------------------------------------
+    def create_case(self, values: dict[str, object]) -> uuid.UUID:
+        """Intake (Erfassung): person and need in one step. ``values`` are raw field values."""
+        parsed = {name: parse_field(name, raw) for name, raw in values.items()}
+        for name in ("kundennummer", "family_name", "given_names"):
+            if not parsed.get(name):
+                raise WbtuiError("err.field_required", field=name)
+        actor = self.actor
+        with self._tx() as s:
+            from sqlmodel import select
+
+            person = s.exec(select(Person).where(Person.kundennummer == parsed["kundennummer"])).first()
+            if person is None:
+                person = Person(**{k: v for k, v in parsed.items() if FIELDS[k].entity == "person"})
+                person.jobcenter_org_id = actor.org_id
+                s.add(person)
+                s.flush()
+            else:
+                self._assert_no_open_case(s, person)
+                for k, v in parsed.items():
+                    if FIELDS[k].entity == "person" and v is not None:
+                        setattr(person, k, v)
+                person.updated_at = self.now()
+            now = self.now()
+            case = FbwCase(
+                person_id=person.id,
+                jobcenter_org_id=actor.org_id if actor.side == process.JC else None,
+                owner_user_id=actor.user_id,
+                stage_since=now,
+                created_at=now,
+                updated_at=now,
+                **{k: v for k, v in parsed.items() if FIELDS[k].entity == "case"},
+            )
+            s.add(case)
+            s.flush()
+            self._event(s, case, "case_created", to_stage=case.stage)
+            return case.id
+
+    def _assert_no_open_case(self, s, person: Person) -> None:
+        from sqlmodel import select
+
+        open_case = s.exec(
+            select(FbwCase).where(FbwCase.person_id == person.id, FbwCase.stage != Stage.CLOSED.value)
+        ).first()
+        if open_case is not None:
+            raise WbtuiError("err.open_case_exists", kundennummer=person.kundennummer, ref=open_case.id.hex[:8])
+
+    def update_fields(self, case_id: uuid.UUID, values: dict[str, object]) -> list[str]:
+        """Change intake / need-assessment fields; returns the names changed."""
+        parsed = {name: parse_field(name, raw) for name, raw in values.items()}
+        with self._tx() as s:
+            case, person = self._load(s, case_id)
+            if case.stage == Stage.CLOSED:
+                raise RuleViolation([("guard.case_closed", {})])
+            changed = []
+            for name, value in parsed.items():
+                target = person if FIELDS[name].entity == "person" else case
+                if getattr(target, name) != value:
+                    setattr(target, name, value)
+                    changed.append(name)
+            if changed:
+                person.updated_at = self.now()
+                self._touch(case)
+                # field names only: the timeline never copies personal data
+                self._event(s, case, "intake_updated", fields=sorted(changed))
+            return changed
+
+    # -- stage transitions -------------------------------------------------------
+    def move(
+        self, case_id: uuid.UUID, target: Stage | str, data: TransitionInput | None = None, *, _command: bool = False
+    ) -> Stage:
+        target = Stage(target)
+        data = data or TransitionInput()
+        with self._tx() as s:
+            case, person = self._load(s, case_id)
+            src = Stage(case.stage)
+            command = process.VIA_COMMAND.get((src, target))
+            if command and not _command:
+                raise RuleViolation([("guard.use_command", {"command": command})])
+            facts = self.facts(s, case, person)
+            reasons = process.check_transition(facts, target, data, side=self.actor.side)
+            if reasons:
+                raise RuleViolation(reasons)
+            self._apply(s, case, src, target, data)
+            return target
+
+    def _apply(self, s, case: FbwCase, src: Stage, target: Stage, data: TransitionInput) -> None:
+        from sqlmodel import select
+
+        now, today = self.now(), self.today()
+        note = clean_opt(data.note, multiline=True)
+        details: dict = {}
+        if target == Stage.COUNSELLED and src == Stage.COUNSELLING_SCHEDULED:
+            case.counselling_outcome = data.outcome or case.counselling_outcome
+            if data.appointment_at:
+                case.appointment_at = data.appointment_at
+            s.add(
+                Appointment(
+                    case_id=case.id,
+                    kind="aa_beratung",
+                    starts_at=case.appointment_at,
+                    status="wahrgenommen",
+                    organiser=self.actor.login,
+                )
+            )
+            self._event(s, case, "counselling_result", outcome=case.counselling_outcome)
+        elif target == Stage.VOUCHER_ISSUED:
+            voucher = Voucher(
+                case_id=case.id,
+                issued_on=data.issued_on or today,
+                valid_until=data.valid_until,
+                training_goal=case.target_title,
+                kldb=case.target_kldb,
+                cost_items=["lehrgang"],
+            )
+            s.add(voucher)
+            case.voucher_valid_until = data.valid_until
+            self._event(s, case, "voucher_issued", valid_until=data.valid_until)
+        elif target == Stage.VOUCHER_EXPIRED:
+            for voucher in s.exec(select(Voucher).where(Voucher.case_id == case.id, Voucher.status == "ausgegeben")):
+                voucher.status = "verfallen"
+            self._event(s, case, "voucher_expired")
+        elif target == Stage.ENROLMENT_APPROVED:
+            case.course_start = data.course_start or case.course_start
+            case.course_planned_end = data.course_end or case.course_planned_end
+            course = Course(
+                title=clean(data.note) or (case.target_title or "Maßnahme"),
+                start=case.course_start,
+                planned_end=case.course_planned_end,
+            )
+            s.add(course)
+            s.flush()
+            s.add(Enrolment(case_id=case.id, course_id=course.id, planned_end=case.course_planned_end))
+            for voucher in s.exec(select(Voucher).where(Voucher.case_id == case.id, Voucher.status == "ausgegeben")):
+                voucher.status = "eingeloest"
+            self._event(s, case, "enrolment_approved", start=case.course_start, planned_end=case.course_planned_end)
+            note = None
+        elif target == Stage.IN_TRAINING:
+            for enrol in s.exec(select(Enrolment).where(Enrolment.case_id == case.id, Enrolment.actual_end.is_(None))):
+                enrol.entered_on = enrol.entered_on or case.course_start
+            case.last_contact_at = now
+            self._event(s, case, "course_started", start=case.course_start)
+        elif target == Stage.DROPPED_OUT:
+            self._end_enrolment(s, case, data.reason)
+            self._event(s, case, "dropout", reason=data.reason)
+        elif target == Stage.COMPLETED:
+            self._end_enrolment(s, case, "regulaer")
+            self._event(s, case, "course_completed")
+        elif target == Stage.INTEGRATED:
+            if src == Stage.IN_TRAINING:
+                self._end_enrolment(s, case, "abbruch_arbeitsaufnahme")
+            self._event(s, case, "integration")
+        elif target == Stage.CLOSED:
+            case.close_reason = data.reason
+            case.closed_at = now
+            self._event(s, case, "case_closed", reason=data.reason)
+        elif target == Stage.DECLINED_BY_AGENCY:
+            self._event(s, case, "counselling_result", outcome=case.counselling_outcome)
+        case.stage = target.value
+        case.stage_since = now
+        self._touch(case)
+        details["note"] = note
+        self._event(s, case, "stage_changed", from_stage=src.value, to_stage=target.value, **details)
+
+    def _end_enrolment(self, s, case: FbwCase, outcome: str | None) -> None:
+        from sqlmodel import select
+
+        for enrol in s.exec(select(Enrolment).where(Enrolment.case_id == case.id, Enrolment.actual_end.is_(None))):
+            enrol.actual_end = self.today()
+            enrol.outcome = outcome
+
+    def close(self, case_id: uuid.UUID, reason: str | None, note: str | None = None) -> None:
+        self.move(case_id, Stage.CLOSED, TransitionInput(reason=reason, note=note))
+
+    def set_appointment(self, case_id: uuid.UUID, when: datetime, kind: str = "aa_beratung") -> None:
+        with self._tx() as s:
+            case, _person = self._load(s, case_id)
+            if case.stage != Stage.COUNSELLING_SCHEDULED:
+                raise RuleViolation([("guard.appointment_stage", {})])
+            if not process.side_may_act(self.actor.side, Stage(case.stage)):
+                raise RuleViolation([("guard.wrong_side", {"owner": process.STAGES[Stage(case.stage)].owner})])
+            case.appointment_at = when
+            s.add(Appointment(case_id=case.id, kind=kind, starts_at=when, organiser=self.actor.login))
+            self._touch(case)
+            self._event(s, case, "appointment_set", at=when)
+
+    def record_contact(self, case_id: uuid.UUID, note: str | None = None) -> None:
+        """A sign of life (contact during the course or after it)."""
+        with self._tx() as s:
+            case, _ = self._load(s, case_id)
+            case.last_contact_at = self.now()
+            self._touch(case)
+            self._event(s, case, "contact", note=clean_opt(note, multiline=True))

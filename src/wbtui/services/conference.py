@@ -1,0 +1,115 @@
+"""Fallkonferenzen: the consent gate, the protocol and the follow-ups each decision creates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from wbtui.data.models import (
+    Conference,
+    ConferenceParticipant,
+    Consent,
+    Person,
+    Task,
+)
+from wbtui.domain.consent import consent_covers
+from wbtui.domain.errors import RuleViolation, WbtuiError
+from wbtui.domain.process import Stage
+from wbtui.domain.text import clean, clean_opt
+from wbtui.domain.vocab import (
+    AGENDA_TEMPLATE,
+    CONFERENCE_VARIANTS,
+    DECISIONS,
+)
+from wbtui.services.base import ServiceBase
+
+
+class ConferenceCommands(ServiceBase):
+    # -- conference --------------------------------------------------------------
+    def add_conference(
+        self,
+        case_id: uuid.UUID,
+        *,
+        variant: str,
+        participants: list[tuple[str, str, str | None]],
+        decisions: list[tuple[str, str, date]],
+        held_on: date | None = None,
+        agenda: list[str] | None = None,
+        dissent: str | None = None,
+        next_review: date | None = None,
+    ) -> uuid.UUID:
+        """Record a Fallkonferenz. ``decisions`` are ``(code, task_owner, due_on)``; each creates a task."""
+        if variant not in CONFERENCE_VARIANTS:
+            raise WbtuiError("err.bad_choice", field="variant", value=variant, choices=", ".join(CONFERENCE_VARIANTS))
+        if not participants:
+            raise WbtuiError("err.conference_participants")
+        if not decisions:
+            raise WbtuiError("err.conference_decisions")
+        for code, owner, _due in decisions:
+            if code not in DECISIONS:
+                raise WbtuiError("err.bad_choice", field="decision", value=code, choices=", ".join(DECISIONS))
+            if not clean(owner):
+                raise WbtuiError("err.task_owner")
+        held = held_on or self.today()
+        with self._tx() as s:
+            case, person = self._load(s, case_id)
+            if case.stage == Stage.CLOSED:
+                raise RuleViolation([("guard.case_closed", {})])
+            consent_id = self._conference_consent(s, person, variant, held)
+            conference = Conference(
+                case_id=case.id,
+                held_on=held,
+                variant=variant,
+                with_person=variant == "mit_person",
+                organiser=self.actor.login,
+                consent_id=consent_id,
+                agenda=list(agenda or AGENDA_TEMPLATE),
+                decisions=[code for code, _, _ in decisions],
+                dissent=clean_opt(dissent, multiline=True),
+                next_review=next_review,
+            )
+            s.add(conference)
+            s.flush()
+            for name, role, org in participants:
+                s.add(
+                    ConferenceParticipant(
+                        conference_id=conference.id, name=clean(name), role=clean(role), organisation=clean_opt(org)
+                    )
+                )
+            for code, owner, due in decisions:
+                s.add(
+                    Task(
+                        case_id=case.id,
+                        origin="fallkonferenz",
+                        title=code,
+                        owner=clean(owner),
+                        due_on=due,
+                        conference_id=conference.id,
+                    )
+                )
+                self._event(s, case, "task_created", title=code, owner=clean(owner), due=due)
+            self._touch(case)
+            self._event(s, case, "conference_held", variant=variant, decisions=[c for c, _, _ in decisions])
+            return conference.id
+
+    def _conference_consent(self, s, person: Person, variant: str, held: date) -> uuid.UUID | None:
+        """Consent gate: a bilateral Fallbesprechung rests on § 69 SGB X; every other variant needs consent."""
+        from sqlmodel import select
+
+        if variant == "fallbesprechung":
+            return None
+        consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+        valid = [c for c in consents if consent_covers(c, held, None, ("fallkonferenz", "fbw_gesamt"))]
+        if not valid:
+            raise RuleViolation([("guard.conference_needs_consent", {})])
+        return valid[0].id
+
+    def conference_gate(self, case_id: uuid.UUID, variant: str) -> list:
+        """Reasons why a conference of ``variant`` may not be held now (empty when it may)."""
+        with self._read() as s:
+            _case, person = self._load(s, case_id, "case.read")
+            try:
+                self._conference_consent(s, person, variant, self.today())
+            except RuleViolation as exc:
+                return exc.reasons
+            return []

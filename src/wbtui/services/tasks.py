@@ -1,0 +1,47 @@
+"""Wiedervorlagen (follow-ups): create and complete."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from wbtui.data.models import (
+    Task,
+)
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.text import clean
+from wbtui.services.base import ServiceBase
+
+
+class TaskCommands(ServiceBase):
+    # -- tasks -----------------------------------------------------------------
+    def add_task(self, case_id: uuid.UUID, title: str, owner: str | None, due_on: date) -> uuid.UUID:
+        title = clean(title)
+        if not title:
+            raise WbtuiError("err.field_required", field="title")
+        with self._tx() as s:
+            case, _ = self._load(s, case_id)
+            task = Task(case_id=case.id, title=title, owner=clean(owner) or self.actor.login, due_on=due_on)
+            s.add(task)
+            self._touch(case)
+            self._event(s, case, "task_created", title=title, owner=task.owner, due=due_on)
+            return task.id
+
+    def complete_task(self, task_ref: str) -> uuid.UUID:
+        from wbtui.data.queries import resolve_task_ref
+
+        con = self.store.raw()
+        try:
+            task_id = resolve_task_ref(con, task_ref)
+        finally:
+            con.close()
+        with self._tx() as s:
+            task = s.get(Task, task_id)
+            if task.status != "offen":
+                raise WbtuiError("err.task_not_open", ref=task.id.hex[:8])
+            case, _ = self._load(s, task.case_id)
+            task.status = "erledigt"
+            task.done_at = self.now()
+            self._touch(case)
+            self._event(s, case, "task_done", title=task.title)
+            return task.id

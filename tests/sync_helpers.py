@@ -45,19 +45,19 @@ def synced_state(store) -> dict:
     """What sync is responsible for on a device: every synced field of every row, and the events."""
     import sqlite3
 
-    from wbtui.sync import schema
+    from wbtui.sync import protocol
 
     con = sqlite3.connect(store.path)
     try:
         out = {}
-        for entity in schema.ENTITY_ORDER:
-            table = schema.REGISTER_TABLES.get(entity) or schema.APPEND_TABLES[entity]
-            names = ("id",) + schema.fields_of(entity)
+        for entity in protocol.ENTITY_ORDER:
+            table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
+            names = ("id",) + protocol.fields_of(entity)
             rows = con.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id").fetchall()
             # JSON columns compared by value (a local write escapes non-ASCII, a received one need not)
             out[entity] = [
                 tuple(
-                    json.loads(v) if (entity, n) in schema.JSON_FIELDS and isinstance(v, str) else v
+                    json.loads(v) if (entity, n) in protocol.JSON_FIELDS and isinstance(v, str) else v
                     for n, v in zip(names, row)
                 )
                 for row in rows

@@ -38,7 +38,7 @@ class PushBody(BaseModel):
 class VerifyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schema_version: int
-    cases: dict[str, str] = Field(max_length=500)  # case id -> digest (sync.schema.case_digest)
+    cases: dict[str, str] = Field(max_length=500)  # case id -> digest (sync.protocol.case_digest)
 
 
 def _upgrade_required(version: int) -> JSONResponse:

@@ -36,7 +36,7 @@ from wbtui.server.models import (
     SrvRowCase,
 )
 from wbtui.server.store import feed_page
-from wbtui.sync import schema
+from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock, ClockDriftError, decode
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -95,10 +95,10 @@ class SyncServer:
 
     # -- hello ---------------------------------------------------------------------
     def hello(self, who: Principal, body: dict) -> dict:
-        lo, hi = schema.SCHEMA_RANGE
+        lo, hi = protocol.SCHEMA_RANGE
         action = (
             "ok"
-            if schema.accepts(body.get("schema_version")) and body.get("protocol") == schema.PROTOCOL
+            if protocol.accepts(body.get("schema_version")) and body.get("protocol") == protocol.PROTOCOL
             else "upgrade_required"
         )
         with self._clock_lock:
@@ -106,7 +106,7 @@ class SyncServer:
         with Session(self.engine) as s:
             orgs = [{"id": o.id, "name": o.name, "kind": o.kind} for o in s.exec(select(SrvOrg)).scalars()]
         return {
-            "protocol": schema.PROTOCOL,
+            "protocol": protocol.PROTOCOL,
             "schema": {"min": lo, "max": hi},
             "action": action,
             "server_hlc": stamp,
@@ -118,13 +118,13 @@ class SyncServer:
         }
 
     # -- push ------------------------------------------------------------------------
-    def push(self, who: Principal, changes: list[dict], schema_version: int = schema.SCHEMA_VERSION) -> dict:
+    def push(self, who: Principal, changes: list[dict], schema_version: int = protocol.SCHEMA_VERSION) -> dict:
         """Apply a batch in one transaction. Two requests that create the same new rows at the same
         moment (PostgreSQL, several workers) collide on a key; the loser simply runs again and then
         sees the winner's rows — every change is idempotent, so nothing is doubled."""
         from sqlalchemy.exc import DBAPIError, IntegrityError
 
-        if not schema.accepts(schema_version):
+        if not protocol.accepts(schema_version):
             raise UpgradeRequired()
         for attempt in range(4):
             try:
@@ -317,7 +317,7 @@ class SyncServer:
             raise Rejected("validation") from None
         if op == "command":
             return self._command(s, who, change)
-        if op not in ("set", "append") or entity not in schema.ENTITY_ORDER:
+        if op not in ("set", "append") or entity not in protocol.ENTITY_ORDER:
             raise Rejected("schema")
         if "push" not in who.scopes or who.role not in CASE_ROLES:
             raise Rejected("forbidden")
@@ -344,10 +344,10 @@ class SyncServer:
         return self._set(s, change, entity, row_id, case_id, grants)
 
     def _append(self, s, change, entity, row_id, case_id, grants) -> dict:
-        if entity not in schema.APPEND_TABLES:
+        if entity not in protocol.APPEND_TABLES:
             raise Rejected("schema")
         data = change.get("data") or (change.get("payload") or {}).get("data")
-        if not isinstance(data, dict) or set(data) - set(schema.fields_of(entity, s.info["cache"]["version"])):
+        if not isinstance(data, dict) or set(data) - set(protocol.fields_of(entity, s.info["cache"]["version"])):
             raise Rejected("schema")
         if _has_control(data):
             raise Rejected("validation", "control characters")
@@ -363,10 +363,10 @@ class SyncServer:
         return {"change_id": change["change_id"], "status": "applied"}
 
     def _set(self, s, change, entity, row_id, case_id, grants) -> dict:
-        if entity not in schema.REGISTER_TABLES:
+        if entity not in protocol.REGISTER_TABLES:
             raise Rejected("schema")
         fields = change.get("fields") or change.get("payload")
-        allowed = set(schema.fields_of(entity, s.info["cache"]["version"]))
+        allowed = set(protocol.fields_of(entity, s.info["cache"]["version"]))
         if not isinstance(fields, dict) or not fields or set(fields) - allowed:
             raise Rejected("schema")
         if _has_control({k: v.get("v") for k, v in fields.items() if isinstance(v, dict)}):
@@ -378,7 +378,7 @@ class SyncServer:
             hlc = spec.get("hlc") or change["hlc"]
             value = json.dumps(spec["v"])
             current = s.info["cache"]["fields"].get((entity, row_id, field))
-            review = (entity, field) in schema.REVIEW_FIELDS
+            review = (entity, field) in protocol.REVIEW_FIELDS
             unseen = current is not None and spec.get("base") != current.hlc and current.value != value
             if current is None or hlc > current.hlc:
                 if review and unseen:
@@ -574,7 +574,7 @@ class SyncServer:
     def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:
         """Compare a device's per-case digests with the server's; answer a snapshot for each case that
         differs (the device merges it like a grant). Only cases the caller's organisation holds."""
-        if not schema.accepts(version):
+        if not protocol.accepts(version):
             raise UpgradeRequired()
         if "read" not in who.scopes or who.role not in CASE_ROLES:
             raise Rejected("forbidden")
@@ -599,7 +599,7 @@ class SyncServer:
 
     @staticmethod
     def _digest(s, case_id: str, version: int) -> str:
-        known = {e: set(schema.fields_of(e, version)) for e in schema.VERIFY_ENTITIES}
+        known = {e: set(protocol.fields_of(e, version)) for e in protocol.VERIFY_ENTITIES}
         registers = [
             (e, r, f, spec["hlc"])
             for (e, r), fields in case_registers(s, case_id).items()
@@ -610,7 +610,7 @@ class SyncServer:
         appends = [
             r for (r,) in s.execute(text("SELECT row_id FROM srv_append WHERE case_id = :case"), {"case": case_id})
         ]
-        return schema.case_digest(registers, appends)
+        return protocol.case_digest(registers, appends)
 
     def _position(self, tx: int, seq: int) -> tuple[int, int]:
         """Feed order: (transaction, seq) on PostgreSQL, seq alone on SQLite."""
@@ -676,7 +676,7 @@ def case_registers(s, case_id: str) -> dict[tuple[str, str], dict]:
 def case_snapshot(s, case_id: str) -> dict:
     """The whole case as a grant carries it: registers with their clocks, and the appended events."""
     registers = case_registers(s, case_id)
-    rows = sorted(registers.items(), key=lambda item: schema.ENTITY_ORDER.index(item[0][0]))
+    rows = sorted(registers.items(), key=lambda item: protocol.ENTITY_ORDER.index(item[0][0]))
     appends = s.exec(select(SrvAppend).where(SrvAppend.case_id == case_id)).scalars().all()
     return {
         "case_id": case_id,

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from wbtui.sync import schema
+from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
 
 BATCH = 500
@@ -61,16 +61,16 @@ def enable(store) -> int:
             return 0
         clock = load_clock(conn)
         count = 0
-        for entity in schema.ENTITY_ORDER:
-            table = schema.REGISTER_TABLES.get(entity) or schema.APPEND_TABLES[entity]
+        for entity in protocol.ENTITY_ORDER:
+            table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
             cur = conn.exec_driver_sql(f"SELECT * FROM {table}")
             cols = [d[0] for d in cur.cursor.description]
             for row in cur.fetchall():
                 rec = dict(zip(cols, row))
                 data = {}
-                for f in schema.fields_of(entity):
+                for f in protocol.fields_of(entity):
                     value = rec.get(f)
-                    if (entity, f) in schema.JSON_FIELDS and isinstance(value, str):
+                    if (entity, f) in protocol.JSON_FIELDS and isinstance(value, str):
                         value = json.loads(value)
                     if value is not None:
                         data[f] = value
@@ -126,7 +126,7 @@ class SyncClient:
         transport=None,
         timeout: float = 30.0,
         verify=True,
-        schema_version: int = schema.SCHEMA_VERSION,
+        schema_version: int = protocol.SCHEMA_VERSION,
     ) -> None:
         """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off.
         ``schema_version`` is this client's data schema (an older store speaks an older one)."""
@@ -177,7 +177,7 @@ class SyncClient:
                 hello = self._post(
                     "/sync/v1/hello",
                     {
-                        "protocol": schema.PROTOCOL,
+                        "protocol": protocol.PROTOCOL,
                         "schema_version": self.schema_version,
                         "device_id": _meta(con, "device_id") or "unknown",
                         "node_id": _meta(con, "node_id") or "unknown",
@@ -419,10 +419,10 @@ class SyncClient:
     def _merge_row(self, con, clock: Clock, entity: str, row_id: str, fields: dict) -> None:
         from wbtui.domain.text import clean
 
-        table = schema.REGISTER_TABLES.get(entity)
+        table = protocol.REGISTER_TABLES.get(entity)
         if table is None:
             return
-        allowed = set(schema.fields_of(entity, self.schema_version))
+        allowed = set(protocol.fields_of(entity, self.schema_version))
         winners = {}
         for name, spec in fields.items():
             if name not in allowed:
@@ -437,7 +437,7 @@ class SyncClient:
             value = spec.get("v")
             if isinstance(value, str):
                 value = clean(value, multiline=True)  # never trust received text (security.md F4)
-            winners[name] = (schema.to_sqlite(entity, name, value), hlc)
+            winners[name] = (protocol.to_sqlite(entity, name, value), hlc)
             try:
                 clock.observe(hlc)
             except Exception:
@@ -459,12 +459,12 @@ class SyncClient:
     def _append(self, con, clock: Clock, entity: str, row_id: str, data: dict, hlc: str | None) -> None:
         from wbtui.domain.text import clean
 
-        table = schema.APPEND_TABLES.get(entity)
+        table = protocol.APPEND_TABLES.get(entity)
         if table is None:
             return
-        allowed = set(schema.fields_of(entity, self.schema_version))
+        allowed = set(protocol.fields_of(entity, self.schema_version))
         values = {
-            k: schema.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v)
+            k: protocol.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v)
             for k, v in data.items()
             if k in allowed
         }
@@ -502,7 +502,7 @@ def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
     from wbtui.domain.text import clean
 
     hlc = spec.get("hlc") if isinstance(spec, dict) else None
-    if not schema.FIELD_NAME.match(name) or not isinstance(hlc, str) or len(hlc) > 64:
+    if not protocol.FIELD_NAME.match(name) or not isinstance(hlc, str) or len(hlc) > 64:
         return
     value = spec.get("v")
     if isinstance(value, str):
@@ -515,14 +515,14 @@ def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
     )
 
 
-def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
+def promote_extras(con, version: int = protocol.SCHEMA_VERSION) -> int:
     """After an update: fields kept in ``sync_extra`` that this schema version knows move into their
     columns (unless the row already holds a newer value), with their clocks. Returns how many moved."""
     moved = 0
     rows = con.execute("SELECT entity, row_id, field, value, hlc FROM sync_extra").fetchall()
     for entity, row_id, name, value, hlc in rows:
-        table = schema.REGISTER_TABLES.get(entity)
-        if table is None or name not in schema.fields_of(entity, version):
+        table = protocol.REGISTER_TABLES.get(entity)
+        if table is None or name not in protocol.fields_of(entity, version):
             continue
         if con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
             continue
@@ -532,7 +532,7 @@ def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
         if local is None or local[0] < hlc:
             con.execute(
                 f"UPDATE {table} SET {name} = ? WHERE id = ?",
-                (schema.to_sqlite(entity, name, json.loads(value)), row_id),
+                (protocol.to_sqlite(entity, name, json.loads(value)), row_id),
             )
             _set_clock(con, entity, row_id, name, hlc)
             _audit_received(con, table, row_id, "update", [name], {})
@@ -541,14 +541,14 @@ def promote_extras(con, version: int = schema.SCHEMA_VERSION) -> int:
     return moved
 
 
-def local_digests(con, version: int = schema.SCHEMA_VERSION) -> dict[str, str]:
-    """Per case, the digest of what this device holds (see ``schema.case_digest``); cases with
+def local_digests(con, version: int = protocol.SCHEMA_VERSION) -> dict[str, str]:
+    """Per case, the digest of what this device holds (see ``protocol.case_digest``); cases with
     unsent changes are left out."""
     pending = _pending_cases(con)
     registers: dict[str, list] = {}
-    known = {e: set(schema.fields_of(e, version)) for e in schema.VERIFY_ENTITIES}
-    for entity in schema.VERIFY_ENTITIES:
-        table = schema.REGISTER_TABLES[entity]
+    known = {e: set(protocol.fields_of(e, version)) for e in protocol.VERIFY_ENTITIES}
+    for entity in protocol.VERIFY_ENTITIES:
+        table = protocol.REGISTER_TABLES[entity]
         key = "t.id" if entity == "case" else "t.case_id"
         for case_id, row_id, name, hlc in con.execute(
             f"SELECT {key}, fc.row_id, fc.field, fc.hlc FROM field_clock fc JOIN {table} t ON t.id = fc.row_id"
@@ -561,7 +561,7 @@ def local_digests(con, version: int = schema.SCHEMA_VERSION) -> dict[str, str]:
     for case_id, row_id in con.execute("SELECT case_id, id FROM case_event"):
         appends.setdefault(case_id, []).append(row_id)
     cases = [r[0] for r in con.execute("SELECT id FROM fbw_case")]
-    return {c: schema.case_digest(registers.get(c, []), appends.get(c, [])) for c in cases if c not in pending}
+    return {c: protocol.case_digest(registers.get(c, []), appends.get(c, [])) for c in cases if c not in pending}
 
 
 def status(store) -> dict:

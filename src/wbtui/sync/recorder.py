@@ -11,7 +11,7 @@ import json
 import uuid
 
 from wbtui.data.queries import case_id_for
-from wbtui.sync import schema
+from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
 
 
@@ -72,7 +72,7 @@ def _case_of(conn, entity: str, obj) -> str | None:
 
 def _record_set(conn, clock, entity, obj, row_id, case_id, is_new, state) -> None:
     payload = {}
-    for field in schema.fields_of(entity):
+    for field in protocol.fields_of(entity):
         if is_new:
             value = getattr(obj, field)
             if value is None:
@@ -81,7 +81,7 @@ def _record_set(conn, clock, entity, obj, row_id, case_id, is_new, state) -> Non
             if not state.attrs[field].history.has_changes():
                 continue
             value = getattr(obj, field)
-        payload[field] = {"v": schema.to_wire(value), "base": _base(conn, entity, row_id, field)}
+        payload[field] = {"v": protocol.to_wire(value), "base": _base(conn, entity, row_id, field)}
     if payload:
         enqueue(conn, clock, entity, row_id, case_id, "set", payload)
 
@@ -96,16 +96,16 @@ def before_flush(session, _flush_context, _instances) -> None:
     deferred = session.info.setdefault("sync_deferred_persons", {})
     work = []
     for obj in list(session.new) + list(session.dirty):
-        entity = schema.entity_of(obj)
+        entity = protocol.TABLE_ENTITY.get(getattr(obj, "__tablename__", ""))
         if entity is not None:
-            work.append((schema.ENTITY_ORDER.index(entity), obj in session.new, entity, obj))
+            work.append((protocol.ENTITY_ORDER.index(entity), obj in session.new, entity, obj))
     work.sort(key=lambda item: (item[0], not item[1]))
     commands = session.info.pop("sync_commands", [])
     for _order, is_new, entity, obj in work:
         row_id = obj.id.hex
         if entity == "event":
             if is_new:
-                data = {f: schema.to_wire(getattr(obj, f)) for f in schema.fields_of(entity)}
+                data = {f: protocol.to_wire(getattr(obj, f)) for f in protocol.fields_of(entity)}
                 enqueue(conn, clock, entity, row_id, _case_of(conn, entity, obj), "append", {"data": data})
             continue
         if entity == "case" and is_new and obj.person_id.hex in deferred:

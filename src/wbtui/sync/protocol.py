@@ -1,0 +1,109 @@
+"""The sync protocol both sides speak: versions, which entities and fields travel, how values look on
+the wire, the pull cursor, and the per-case digest of the divergence check (sync-design 4.2-4.7).
+
+Pure (no store, no network): the server (:mod:`wbtui.server`) and the device (:mod:`wbtui.sync.client`)
+import it alike, so both merge by the same rule. What a field may hold is :mod:`wbtui.domain.entities`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import uuid
+from datetime import UTC, date, datetime
+
+from wbtui.domain.entities import ENTITIES, ORDER
+from wbtui.domain.entities import fields_of as _fields_of
+
+PROTOCOL = 1
+# Schema changes within a protocol are additive (new fields, entities, values; sync-design 4.7).
+# The server accepts clients from SCHEMA_RANGE; a client keeps fields it does not know yet in
+# ``sync_extra`` and moves them into their column once it is updated.
+# 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
+#    transaction as a whole.
+SCHEMA_VERSION = 3
+SCHEMA_RANGE = (1, 3)
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def accepts(version) -> bool:
+    """Whether a client speaking schema ``version`` may sync with this server."""
+    lo, hi = SCHEMA_RANGE
+    return isinstance(version, int) and not isinstance(version, bool) and lo <= version <= hi
+
+
+# entity -> local table; ENTITY_ORDER: rows are applied parents first
+REGISTER_TABLES = {name: e.table for name, e in ENTITIES.items() if not e.append_only}
+APPEND_TABLES = {name: e.table for name, e in ENTITIES.items() if e.append_only}
+ENTITY_ORDER = ORDER
+TABLE_ENTITY = {e.table: name for name, e in ENTITIES.items()}
+REVIEW_FIELDS = frozenset((name, f) for name, e in ENTITIES.items() for f in e.review)
+JSON_FIELDS = frozenset((name, f) for name, e in ENTITIES.items() for f in e.json)
+
+
+def fields_of(entity: str, version: int = SCHEMA_VERSION) -> tuple[str, ...]:
+    """The synced fields of an entity as known at schema ``version``."""
+    return _fields_of(entity, version)
+
+
+def to_wire(value):
+    """Python value -> JSON value as stored in SQLite (so replicas store identical text)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    return value
+
+
+def to_sqlite(entity: str, field: str, value):
+    """JSON value -> parameter for a raw sqlite3 statement."""
+    if (entity, field) in JSON_FIELDS and value is not None and not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+# -- the pull cursor: opaque to the device ------------------------------------------------------------
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(tx: int, seq: int, generation: int = 0) -> str:
+    """Feed position and the compaction generation it was read in."""
+    return base64.urlsafe_b64encode(json.dumps({"v": 1, "tx": tx, "seq": seq, "g": generation}).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
+    if not cursor:
+        return 0, 0, 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(data["tx"]), int(data["seq"]), int(data.get("g", 0))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise BadCursor(cursor) from None
+
+
+# -- divergence check (sync-design 4.6): a digest of what a replica holds of one case -------------------
+# entities tied to the case by their own case_id (a person may belong to several cases, so person
+# and consent rows are left out: client and server may file them under different cases)
+VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "task")
+
+
+def case_digest(registers, appends) -> str:
+    """SHA-256 over the sorted (entity, row, field, hlc) clocks and the appended event ids of a case."""
+    h = hashlib.sha256()
+    for entity, row_id, field, hlc in sorted(registers):
+        h.update(f"{entity}\x1f{row_id}\x1f{field}\x1f{hlc}\n".encode())
+    h.update(b"--\n")
+    for row_id in sorted(appends):
+        h.update(f"{row_id}\n".encode())
+    return h.hexdigest()

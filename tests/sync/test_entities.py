@@ -1,0 +1,63 @@
+"""The synced field definitions (domain/entities.py) match the local tables, and check what they promise."""
+
+from __future__ import annotations
+
+import pytest
+
+from wbtui.domain.entities import ENTITIES, check_json, check_row, check_value
+
+# references that mean nothing on another replica, and columns derived by triggers
+LOCAL_ONLY = {
+    "id", "jobcenter_org_id", "agentur_org_id", "owner_user_id", "from_org_id", "to_org_id", "org_id",
+    "sort_name", "search_text", "consent_id", "conference_id",
+}  # fmt: skip
+
+
+def test_every_synced_entity_matches_its_local_table():
+    from wbtui.data import models
+
+    tables = {m.__tablename__: m for m in vars(models).values() if getattr(m, "__tablename__", None)}
+    for name, entity in ENTITIES.items():
+        columns = {c.name for c in tables[entity.table].__table__.columns} - LOCAL_ONLY
+        assert set(entity.cols) == columns, name
+
+
+@pytest.mark.parametrize(
+    ("entity", "name", "value", "reason"),
+    [
+        ("person", "family_name", "x" * 201, "too_long"),
+        ("person", "family_name", "Bad\x1b]52;c;aGk=\x07", "control_characters"),
+        ("person", "family_name", "Zeile\nzwei", "control_characters"),
+        ("person", "kundennummer", "123", "format"),
+        ("case", "stage", "nowhere", "value"),
+        ("case", "max_commute_km", 10**9, "range"),
+        ("case", "max_commute_km", "10", "type"),
+        ("case", "voucher_valid_until", "31.12.2026", "format"),
+        ("consent", "recipients", ["agentur", "geheimdienst"], "value"),
+        ("obstacle", "code", "R-KIN; DROP", "format"),
+        ("handover", "package", {"\x1b]0;title\x07": 1}, "control_characters"),
+        ("handover", "package", {"a": {"b": {"c": {"d": {"e": 1}}}}}, "too_deep"),
+        ("event", "payload", {"n": 10**30}, "range"),
+        ("case", "no_such_field", 1, "unknown_field"),
+    ],
+)
+def test_values_outside_the_definition_are_named(entity, name, value, reason):
+    assert check_value(entity, name, value) == reason
+
+
+def test_ordinary_values_pass():
+    assert check_value("person", "family_name", "Łukasiewicz-Öztürk") is None
+    assert check_value("case", "appointment_at", "2026-12-03 09:00:00.000000") is None
+    assert check_value("case", "legacy_jc_funded", 0) is None
+    assert check_value("obstacle", "note", "zwei\nZeilen") is None
+    assert check_json({"person": {"family_name": "Ğül"}, "obstacles": [{"code": "R-KIN"}]}) is None
+
+
+def test_a_new_row_needs_its_required_fields_and_a_health_obstacle_stays_art9():
+    assert check_row("person", {"family_name": "X"}, new=True) == {
+        "kundennummer": "required",
+        "given_names": "required",
+    }
+    assert check_row(
+        "obstacle", {"case_id": "a" * 32, "code": "L-GES", "status": "offen", "art9": False}, new=True
+    ) == {"art9": "art9_flag"}

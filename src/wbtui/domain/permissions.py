@@ -1,0 +1,161 @@
+"""Who may write which field of which row, in which stage (README "Permission table").
+
+The one table the device's services and the server both enforce. A write is described by the
+writer's side (Jobcenter or Agentur, from the role), the role, whether the row is new, and the
+case's stage before and after the write (a transition and the fields it sets travel together).
+
+The rules, in short:
+
+* **Jobcenter data**: the person, the need assessment (Erfassung), obstacles, consents, sending the
+  handover. Health data (Art. 9: the functional health summary, health obstacles) needs ``art9.write``.
+* **Agentur data**: acknowledging or querying the handover, the appointment, the counselling outcome,
+  the voucher, the approved course — each only in the stages where the Agentur works on it.
+* **Both**: contacts, follow-ups (each side edits only its own), the timeline (append-only).
+* **The stage is never a plain field**: it changes only by a transition of :mod:`wbtui.domain.process`,
+  checked with the writer's side; fields a transition sets (close reason, ...) likewise.
+* A closed case takes no writes. A row's parent reference and creation time never change.
+* A new case (and the person and consents created with it) belongs to the office that creates it;
+  the table governs every later write and every row added to an existing case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has
+from wbtui.domain.process import AA, JC, ROLE_SIDE, Stage
+
+S = Stage
+_JC, _AA, _BOTH, _NONE = frozenset({JC}), frozenset({AA}), frozenset({JC, AA}), frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    create: frozenset[str]  # sides that may set the field on a new row of an existing case
+    update: frozenset[str]  # sides that may change it later
+    stages: frozenset[Stage] | None = None  # None: every stage but "closed"
+    art9: bool = False  # also needs the permission art9.write
+    process: bool = False  # set only by a transition (domain.process), never by a plain write
+
+
+JC_DATA = Rule(_JC, _JC)
+AA_DATA = Rule(_AA, _AA)
+SHARED = Rule(_BOTH, _BOTH)
+FIXED = Rule(_BOTH, _NONE)  # set when the row is created, never changed
+BY_PROCESS = Rule(_BOTH, _BOTH, process=True)
+
+
+def _aa(*stages: Stage) -> Rule:
+    return Rule(_AA, _AA, frozenset(stages))
+
+
+# entity -> field -> rule; "*" is the rule for every field not listed
+TABLE: dict[str, dict[str, Rule]] = {
+    "person": {"*": JC_DATA, "created_at": FIXED},
+    "case": {
+        "*": JC_DATA,  # the need assessment is the Jobcenter's
+        "person_id": FIXED,
+        "created_at": FIXED,
+        "updated_at": SHARED,
+        "last_contact_at": SHARED,
+        "stage": BY_PROCESS,
+        "stage_since": BY_PROCESS,
+        "close_reason": Rule(_JC, _JC, process=True),
+        "closed_at": Rule(_JC, _JC, process=True),
+        "health_limits_summary": Rule(_JC, _JC, art9=True),
+        "appointment_at": _aa(S.HANDED_OVER, S.COUNSELLING_SCHEDULED, S.COUNSELLED),
+        "counselling_outcome": _aa(S.COUNSELLING_SCHEDULED, S.COUNSELLED, S.APTITUDE_CHECK, S.DECLINED_BY_AGENCY),
+        "voucher_valid_until": _aa(S.COUNSELLED, S.VOUCHER_ISSUED),
+        "course_start": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
+        "course_planned_end": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
+        "kursnet_id": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
+    },
+    "obstacle": {
+        "*": JC_DATA,
+        "case_id": FIXED,
+        "code": Rule(_JC, _NONE),
+        "art9": Rule(_JC, _NONE),
+        "created_at": FIXED,
+    },
+    "consent": {"*": JC_DATA, "person_id": FIXED},
+    "handover": {
+        "*": Rule(_JC, _NONE),  # the package as sent stays as sent
+        "case_id": FIXED,
+        "status": Rule(_JC, _AA),  # the Jobcenter sends, the Agentur acknowledges or queries
+        "query_text": Rule(_NONE, _AA),
+        "acknowledged_by": Rule(_NONE, _AA),
+        "acknowledged_at": Rule(_NONE, _AA),
+    },
+    "voucher": {"*": AA_DATA, "case_id": FIXED},
+    "task": {"*": SHARED, "case_id": FIXED},
+    "event": {"*": Rule(_BOTH, _NONE)},  # the timeline is append-only
+}
+
+# Timeline entries only the side that does the step writes (the rest: either side).
+EVENT_SIDES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("intake_updated", "obstacle_added", "obstacle_updated", "consent_recorded", "consent_revoked",
+         "handover_sent", "handover_revoked", "case_closed", "integration"),
+        _JC,
+    ),
+    **dict.fromkeys(
+        ("handover_received", "handover_query", "appointment_set", "counselling_result", "voucher_issued",
+         "enrolment_approved", "handover_imported"),
+        _AA,
+    ),
+}  # fmt: skip
+
+
+def rule_for(entity: str, field: str) -> Rule:
+    table = TABLE[entity]
+    return table.get(field) or table["*"]
+
+
+def side_of(role: str) -> str:
+    return ROLE_SIDE.get(role, "none")
+
+
+def write_refusal(
+    entity: str,
+    field: str,
+    *,
+    role: str,
+    new_row: bool,
+    stage_before: Stage | None,
+    stage_after: Stage | None,
+    art9_row: bool = False,
+    own_row: bool = True,
+) -> str | None:
+    """Why ``role`` may not write ``entity.field`` here (a reason code), or None when it may.
+
+    ``stage_before``/``stage_after``: the case's stage before and after the write (equal without a
+    transition; None for a row of a case not yet known). ``art9_row``: the row itself is health data
+    (a health obstacle). ``own_row``: the writer's office created the row (follow-ups are edited by
+    the office that owns them)."""
+    side = side_of(role)
+    if side not in (JC, AA) or not has(role, CASE_WRITE):
+        return "role"
+    if entity not in TABLE:
+        return "entity"
+    rule = rule_for(entity, field)
+    if stage_before == S.CLOSED and stage_after == S.CLOSED:
+        return "closed"
+    if (rule.art9 or art9_row) and not has(role, ART9_WRITE):
+        return "art9"
+    sides = rule.create if new_row else rule.update
+    if side not in sides:
+        return "immutable" if not sides else "side"
+    if entity == "task" and not new_row and not own_row:
+        return "not_own_row"
+    if rule.stages is not None and not ({stage_before, stage_after} & rule.stages):
+        return "stage"
+    return None
+
+
+def event_refusal(event_type: str, *, role: str) -> str | None:
+    """Why ``role`` may not append a timeline entry of ``event_type`` (or None)."""
+    side = side_of(role)
+    if side not in (JC, AA) or not has(role, CASE_WRITE):
+        return "role"
+    allowed = EVENT_SIDES.get(event_type, _BOTH)
+    return None if side in allowed else "side"

@@ -1,0 +1,120 @@
+"""What an Agentur receives of a Jobcenter's case: a projection filtered by the legal basis and the
+consent (README "Consent projection"; § 50 SGB II, § 69 Abs. 1 Nr. 1 SGB X, § 67b and § 76 SGB X,
+Art. 9 DSGVO).
+
+The office that owns a case sees all of it. An office holding a case by referral (the Agentur after
+the handover) sees only the data groups covered *now*:
+
+* ``weiterbildung`` (the need and the process: stage, appointment, voucher, course) and
+  ``stammdaten`` (identity and contact: the minimum data set without which no counselling can
+  happen) and the consent records themselves — for every referral;
+* ``qualifikation`` and ``hemmnisse`` (obstacles: code, status, service, dates) — with the statutory
+  basis (§ 69 SGB X) or a consent naming them;
+* ``gesundheit`` (the functional health summary, health obstacles and their timeline entries) —
+  only with a valid consent for the Agentur that names ``gesundheit``; never by statute (§ 76 SGB X).
+
+Never to another office: the Jobcenter's free-text notes on obstacles and steps, and its follow-ups.
+The same function cuts the handover exchange file (:mod:`wbtui.services.exchange`), the server's
+grant snapshot and every feed entry (:mod:`wbtui.server.feed`), so the file and the server agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from wbtui.domain.consent import ConsentLike, consent_covers
+
+HANDOVER_PURPOSES = ("fbw_uebergabe", "fbw_gesamt")
+ALWAYS = frozenset({"weiterbildung", "stammdaten", "einwilligung"})
+BY_STATUTE = frozenset({"qualifikation", "hemmnisse"})
+
+PERSON_GROUPS = {
+    **dict.fromkeys(
+        ("kundennummer", "bg_nummer", "family_name", "given_names", "birth_date", "address", "phone", "email",
+         "preferred_language", "needs_interpreter", "created_at", "updated_at"),
+        "stammdaten",
+    ),
+    "german_level_cefr": "qualifikation",
+    "school_certificate": "qualifikation",
+}  # fmt: skip
+CASE_HEALTH = frozenset({"health_limits_summary"})
+OBSTACLE_VISIBLE = frozenset(
+    {"case_id", "code", "art9", "status", "service", "referred_on", "review_on", "created_at", "updated_at"}
+)
+EVENT_PRIVATE_PAYLOAD = frozenset({"note"})  # free text of the office that wrote the step
+OBSTACLE_EVENTS = frozenset({"obstacle_added", "obstacle_updated"})
+
+
+def covered_groups(
+    legal_basis: str | None, consents: Iterable[ConsentLike], on: date, recipient: str = "agentur"
+) -> frozenset[str]:
+    """The data groups an office holding a case by referral may receive on ``on``."""
+    groups = set(ALWAYS)
+    if legal_basis == "sgb_x_69":
+        groups |= BY_STATUTE
+    for consent in consents:
+        if consent_covers(consent, on, recipient, HANDOVER_PURPOSES):
+            groups |= {g for g in consent.data_groups or () if g != "gesundheit"}
+            if consent_covers(consent, on, recipient, HANDOVER_PURPOSES, group="gesundheit"):
+                groups.add("gesundheit")
+    return frozenset(groups)
+
+
+def row_visible(entity: str, groups: frozenset[str], *, art9_row: bool = False, own_row: bool = False) -> bool:
+    """Whether a row of ``entity`` reaches a referral office at all."""
+    if entity == "task":
+        return own_row  # follow-ups stay with the office that keeps them
+    if entity == "obstacle":
+        return "gesundheit" in groups if art9_row else "hemmnisse" in groups
+    return entity in ("person", "case", "consent", "handover", "voucher", "event")
+
+
+def visible_fields(entity: str, fields: Iterable[str], groups: frozenset[str]) -> list[str]:
+    """The fields of a visible row a referral office may receive."""
+    out = []
+    for name in fields:
+        if entity == "person":
+            if PERSON_GROUPS.get(name, "stammdaten") in groups:
+                out.append(name)
+        elif entity == "case":
+            if name not in CASE_HEALTH or "gesundheit" in groups:
+                out.append(name)
+        elif entity == "obstacle":
+            if name in OBSTACLE_VISIBLE:
+                out.append(name)
+        else:
+            out.append(name)
+    return out
+
+
+def project_event(data: dict, groups: frozenset[str], art9_codes: frozenset[str]) -> dict | None:
+    """A timeline entry as a referral office sees it (None: not at all)."""
+    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    if data.get("type") in OBSTACLE_EVENTS:
+        code = payload.get("code")
+        needed = "gesundheit" if code in art9_codes or payload.get("art9") else "hemmnisse"
+        if needed not in groups:
+            return None
+    if EVENT_PRIVATE_PAYLOAD & payload.keys():
+        data = {**data, "payload": {k: v for k, v in payload.items() if k not in EVENT_PRIVATE_PAYLOAD}}
+    return data
+
+
+def project_package(package: dict, groups: frozenset[str], art9_codes: frozenset[str]) -> dict:
+    """The handover package (as sent, or as written to the exchange file) cut to ``groups``."""
+    out = dict(package)
+    if isinstance(package.get("person"), dict):
+        out["person"] = {k: v for k, v in package["person"].items() if PERSON_GROUPS.get(k, "stammdaten") in groups}
+    if isinstance(package.get("case"), dict):
+        out["case"] = {k: v for k, v in package["case"].items() if k not in CASE_HEALTH or "gesundheit" in groups}
+    if isinstance(package.get("obstacles"), list):
+        kept = []
+        for item in package["obstacles"]:
+            if not isinstance(item, dict):
+                continue
+            health = item.get("code") in art9_codes or bool(item.get("art9"))
+            if ("gesundheit" if health else "hemmnisse") in groups:
+                kept.append({k: v for k, v in item.items() if k in OBSTACLE_VISIBLE})
+        out["obstacles"] = kept
+    return out

@@ -1,4 +1,4 @@
-"""``wbtui task …`` (Wiedervorlagen) and ``wbtui overdue`` (\u201enobody gets lost\u201c)."""
+"""``wbtui task …`` (Wiedervorlagen) and ``wbtui overdue`` ("nobody gets lost": overdue, expiring and stalled cases)."""
 
 from __future__ import annotations
 

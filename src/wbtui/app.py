@@ -272,18 +272,14 @@ class WbtuiApp(App):
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync_worker(self) -> None:
-        from wbtui.cli import _read_token
-        from wbtui.sync.client import SyncClient, SyncError, enable
+        from wbtui.services.sync import open_client, read_token
+        from wbtui.sync.client import SyncError
 
-        token = _read_token()
-        if not token:
+        if not read_token():
             self.call_from_thread(self._set_sync_line, t("tui.sync.no_token"))
             return
         try:
-            enable(self.ctx.store)
-            client = SyncClient(
-                self.ctx.store, self.config.sync_url, token, timeout=15, verify=self.config.sync_ca_file or True
-            )
+            client = open_client(self.ctx.store, self.config, timeout=15)
             try:
                 summary = client.sync()
             finally:

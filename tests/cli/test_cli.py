@@ -1,4 +1,4 @@
-"""The CLI as a user meets it: real subprocesses, stdout/stderr, exit codes, JSON shapes."""
+"""The CLI as a user meets it (in process, see common.run_cli): stdout/stderr, exit codes, JSON shapes."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from common import COMPLETE_CASE, TODAY, run_cli, write_config
+from common import COMPLETE_CASE, TODAY, run_cli, run_cli_process, write_config
 from wbtui.i18n import describe
 
 SENTINEL = "ZZSENTINEL4711"
@@ -492,7 +492,7 @@ def test_T8_a_second_session_on_the_same_store_exits_with_a_clear_message(store,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        second = run_cli()  # the TUI
+        second = run_cli_process()  # the TUI: a real process, it would take over the terminal
         assert second.returncode == 4
         assert "bereits in einer anderen wbtui-Sitzung" in second.stderr and str(holder.pid) in second.stderr
         assert "Traceback" not in second.stderr

@@ -135,8 +135,9 @@ class Store:
             from sqlalchemy import create_engine, event
 
             path = self.path
-            # every ORM connection comes from connect_raw: the same pragmas, and SQLCipher when the store is encrypted
-            engine = create_engine("sqlite://", creator=lambda: connect_raw(path))
+            # every ORM connection comes from connect_raw: the same pragmas, and SQLCipher when the store is encrypted;
+            # hide_parameters: error messages (and so the log) never carry the bound values, i.e. Sozialdaten
+            engine = create_engine("sqlite://", creator=lambda: connect_raw(path), hide_parameters=True)
 
             @event.listens_for(engine, "connect")
             def _on_connect(dbapi_con, _record):  # pragma: no cover - trivial

@@ -44,23 +44,14 @@ class AuditScreen(TableScreen):
 
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.data import audit
-        from wbtui.domain import access
         from wbtui.domain.errors import WbtuiError
+        from wbtui.services.privacy import review_trail
 
-        services = self.app.ctx.services
         try:
-            access.require(services.actor.role, access.AUDIT_READ)
-            services.audit("read", "audit_log", detail="tui")
+            result, items = review_trail(self.app.ctx.services, limit=SHOWN)
         except WbtuiError as exc:
             self.app.call_from_thread(self._refused, describe(exc))
             return
-        con = self.app.ctx.connect()
-        try:
-            result = audit.verify(con)
-            items = audit.entries(con, limit=SHOWN)
-        finally:
-            con.close()
         self.app.call_from_thread(self._fill, result, items)
 
     def _refused(self, message: str) -> None:

@@ -6,7 +6,6 @@ the caseworker keeps the current value or takes the other one (an ordinary new w
 from __future__ import annotations
 
 import json
-import uuid
 
 from rich.text import Text
 from textual import work
@@ -14,15 +13,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from wbtui.domain.fields import FIELDS
-from wbtui.i18n import t
+from wbtui.i18n import describe, t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe
 from wbtui.widgets.tables import fill_table
-
-SQL = (
-    "SELECT conflict_id, entity, row_id, field, kind, kept_value, lost_value, detail FROM sync_conflict"
-    " WHERE status = 'open' ORDER BY created_at LIMIT 500"
-)
 
 
 class ConflictScreen(TableScreen):
@@ -41,11 +35,14 @@ class ConflictScreen(TableScreen):
 
     @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
     def reload(self) -> None:
-        con = self.app.ctx.connect()
+        from wbtui.domain.errors import WbtuiError
+        from wbtui.services.sync import conflicts
+
         try:
-            rows = con.execute(SQL).fetchall()
-        finally:
-            con.close()
+            rows = [row[:8] for row in conflicts(self.app.ctx.services)]
+        except WbtuiError as exc:
+            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            return
         self.app.call_from_thread(self._fill, rows)
 
     def _fill(self, rows) -> None:
@@ -75,31 +72,26 @@ class ConflictScreen(TableScreen):
     def _selected(self) -> str | None:
         return cursor_key(self.query_one(DataTable))
 
-    def _resolve(self, conflict_id: str) -> None:
-        with self.app.ctx.store.transaction() as con:
-            con.execute("UPDATE sync_conflict SET status = 'resolved' WHERE conflict_id = ?", (conflict_id,))
-
     def action_keep(self) -> None:
+        from wbtui.services.sync import keep
+
         conflict_id = self._selected()
         if conflict_id:
-            self.app.do(self._resolve, conflict_id, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+            self.app.do(
+                keep, self.app.ctx.services, conflict_id, then=lambda _r: (self.app.say(t("tui.saved")), self.reload())
+            )
 
     def action_take_lost(self) -> None:
+        from wbtui.services.sync import take_lost
+
         conflict_id = self._selected()
-        if not conflict_id:
-            return
-        entity, row_id, field, kind, lost = self.rows[conflict_id]
-        if entity != "case" or field not in FIELDS or kind == "rejected_write":
-            self.app.say(t("tui.conflicts.only_keep"), error=True)
-            return
-        value = json.loads(lost) if lost else None
-        services = self.app.ctx.services
-
-        def take() -> None:
-            services.update_fields(uuid.UUID(row_id), {field: "" if value is None else str(value)})
-            self._resolve(conflict_id)
-
-        self.app.do(take, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+        if conflict_id:  # the service refuses what cannot be taken (err.conflict_only_keep)
+            self.app.do(
+                take_lost,
+                self.app.ctx.services,
+                conflict_id,
+                then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
+            )
 
     def action_back(self) -> None:
         self.app.pop_screen()

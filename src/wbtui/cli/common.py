@@ -1,0 +1,250 @@
+"""What every command module shares: exit codes, the per-invocation state, error handling, output.
+
+Errors print one line to stderr and exit with the documented code (README "Exit codes");
+an internal error is logged with its traceback (:mod:`wbtui.logs`) and the line names the log
+file. Nothing here imports SQLModel, SQLAlchemy or Textual at module level.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from datetime import date
+
+import typer
+
+from wbtui.i18n import describe, t
+
+EXIT_RULE, EXIT_NOT_FOUND, EXIT_ENV, EXIT_DENIED, EXIT_INTERNAL = 1, 3, 4, 5, 70
+
+log = logging.getLogger("wbtui.cli")
+
+
+def _ask_key() -> str:
+    """The store's passphrase from the terminal (never echoed, never on the command line)."""
+    import getpass
+
+    return getpass.getpass(t("cli.key_prompt"))
+
+
+def _ask_new_key() -> str:
+    first = _ask_key()
+    if _ask_key() != first:
+        from wbtui.domain.errors import StoreError
+
+        raise StoreError("err.store_key_mismatch")
+    return first
+
+
+class State:
+    """Lazily opened configuration, store, services and server database for one invocation."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._config = None
+        self._store = None
+        self._services = None
+        self._server_engine = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from wbtui import config as config_mod
+            from wbtui.i18n import set_language
+
+            self._config = config_mod.load()
+            set_language(self._config.language)
+        return self._config
+
+    @property
+    def store(self):
+        if self._store is None:
+            self.unlock()
+            from wbtui.data.store import open_store
+
+            self._store = open_store(self.db)
+        return self._store
+
+    def unlock(self) -> None:
+        """For an encrypted store: derive the key from WBTUI_DB_KEY, the key file or a prompt (never argv)."""
+        config = self.config
+        if not config.store_encryption:
+            return
+        from wbtui import paths
+        from wbtui.data import encryption
+
+        path = paths.db_path(self.db)
+        if encryption.key_for(path) is not None:
+            return
+        passphrase = encryption.passphrase_from(config, prompt=_ask_key if sys.stdin.isatty() else None)
+        paths.private_dir(path.parent)
+        encryption.register(path, passphrase or "")
+
+    @property
+    def services(self):
+        if self._services is None:
+            from wbtui.services import Services
+
+            self._services = Services(self.store, self.config)
+        return self._services
+
+    def server_engine(self):
+        """The central server's database (``WBTUI_SERVER_DB``), schema created; disposed with the state."""
+        if self._server_engine is None:
+            from wbtui.server.admin import server_db_url
+            from wbtui.server.store import init_schema, make_engine
+
+            _ = self.config
+            engine = make_engine(server_db_url())
+            init_schema(engine)
+            self._server_engine = engine
+        return self._server_engine
+
+    def engine(self):
+        from wbtui.domain.timers import TimerEngine
+
+        return TimerEngine(date.today(), self.config.timers, self.config.calendar())
+
+    def audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
+        """Audit a list view without loading the ORM (``case list`` stays fast)."""
+        from wbtui.data.audit import record_list, who_for
+
+        record_list(self.store, who_for(self.store, self.config, "cli"), what, count, search=search)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        if self._server_engine is not None:
+            self._server_engine.dispose()
+            self._server_engine = None
+
+
+_STATE: dict[str, State] = {}
+
+
+def st() -> State:
+    return _STATE["current"]
+
+
+def _fail(message: str, code: int) -> None:
+    from wbtui.domain.text import clean
+
+    typer.echo(clean(message), err=True)
+    raise typer.Exit(code)
+
+
+def internal_error(exc: BaseException, where: str = "wbtui") -> None:
+    """Log ``exc`` with its traceback and tell the user in one line where to find it; exit 70."""
+    from wbtui import logs, paths
+
+    if logs.current_file() is None:  # the app was called without main() (a script, a test)
+        logs.setup(paths.log_dir())
+    log.error("internal error in %s", where, exc_info=exc)
+    path = logs.current_file()  # None when the log could not be written
+    kind = type(exc).__name__
+    _fail(t("err.internal_logged", kind=kind, log=path) if path else t("err.internal", kind=kind), EXIT_INTERNAL)
+
+
+def _refuse(where: str, exc: BaseException, message: str, code: int) -> None:
+    """A refusal the user can act on: one line for them; the command and the error key for the log
+    (never the arguments or the message: those carry names and free text)."""
+    log.info("%s refused: %s (exit %d)", where, getattr(exc, "key", type(exc).__name__), code)
+    _fail(message, code)
+
+
+def command(fn):
+    """Run a command with user-facing error handling (one line on stderr, no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import sqlite3
+
+        from wbtui.domain.access import AccessDenied
+        from wbtui.domain.errors import ConfigError, NotFound, RuleViolation, StoreError, WbtuiError
+
+        state, where = _STATE.get("current"), fn.__name__
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit, BrokenPipeError):
+            raise
+        except NotFound as exc:
+            _refuse(where, exc, describe(exc), EXIT_NOT_FOUND)
+        except (ConfigError, StoreError) as exc:
+            _refuse(where, exc, describe(exc), EXIT_ENV)
+        except AccessDenied as exc:
+            _refuse(where, exc, describe(exc), EXIT_DENIED)
+        except (RuleViolation, WbtuiError) as exc:
+            _refuse(where, exc, describe(exc), EXIT_RULE)
+        except Exception as exc:
+            if _is_sync_error(exc):  # the server said no or is unreachable: a refusal, not a crash
+                _refuse(where, exc, t(exc.key, **exc.params), EXIT_RULE)
+            if isinstance(exc, sqlite3.OperationalError) or exc.__class__.__name__ == "OperationalError":
+                if "locked" in str(exc):
+                    _refuse(where, exc, t("err.store_busy"), EXIT_ENV)
+            internal_error(exc, where)
+        finally:
+            if state is not None:
+                state.close()
+
+    return wrapper
+
+
+def _is_sync_error(exc: BaseException) -> bool:
+    # sync.client is imported only when it was used: a SyncError cannot exist otherwise
+    module = sys.modules.get("wbtui.sync.client")
+    return module is not None and isinstance(exc, module.SyncError)
+
+
+# -- output -----------------------------------------------------------------------------------------
+
+
+def out_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _clean(value) -> str:
+    from wbtui.domain.text import clean
+
+    return clean("" if value is None else str(value))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [len(h) for h in headers]
+    rows = [[_clean(c) for c in row] for row in rows]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for row in rows:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def _emit(body: str, output: str | None) -> None:
+    """Print a document, or write it as a 0600 file (never following a symlink)."""
+    if not output:
+        typer.echo(body)
+        return
+    from pathlib import Path
+
+    from wbtui.services.exchange import write_text
+
+    typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+
+
+def _date(value: str | None, field: str) -> date | None:
+    from wbtui.domain.fields import parse_date
+
+    return parse_date(value, field=field) if value else None
+
+
+def _assignments(items: list[str] | None) -> dict[str, str]:
+    from wbtui.domain.errors import WbtuiError
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise WbtuiError("err.bad_assignment", value=item)
+        key, value = item.split("=", 1)
+        out[key.strip()] = value
+    return out

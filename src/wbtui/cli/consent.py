@@ -1,0 +1,56 @@
+"""``wbtui consent …``: record and revoke consents (recipients, data groups, purpose)."""
+
+from __future__ import annotations
+
+import typer
+
+from wbtui.cli.common import _clean, _date, command, st
+from wbtui.i18n import t
+
+consent_app = typer.Typer(help="Einwilligungen erfassen und widerrufen.", no_args_is_help=True)
+
+
+@consent_app.command("add")
+@command
+def consent_add(
+    case: str = typer.Argument(...),
+    purpose: str = typer.Option("fbw_uebergabe", "--purpose", help="fbw_uebergabe | fallkonferenz | fbw_gesamt"),
+    recipients: list[str] = typer.Option(
+        ["agentur"], "--recipient", help="agentur | bildungstraeger | kommunaler_dienst | jugendamt | reha_traeger"
+    ),
+    groups: list[str] = typer.Option(
+        ["stammdaten", "qualifikation", "hemmnisse"],
+        "--group",
+        help="stammdaten | qualifikation | hemmnisse | gesundheit",
+    ),
+    given: str | None = typer.Option(None, "--given", help="Datum der Einwilligung (Standard: heute)."),
+    valid_until: str | None = typer.Option(None, "--valid-until"),
+    form: str = typer.Option("schriftlich", "--form"),
+    document: str | None = typer.Option(None, "--document", help="Aktenzeichen des Dokuments."),
+) -> None:
+    """Erfasst eine Einwilligung (Empfänger, Datengruppen, Zweck)."""
+    services = st().services
+    case_id = services.resolve(case)
+    consent_id = services.add_consent(
+        case_id,
+        purpose=purpose,
+        recipients=list(recipients),
+        data_groups=list(groups),
+        given_on=_date(given, "--given"),
+        valid_until=_date(valid_until, "--valid-until"),
+        form=form,
+        document_ref=document,
+    )
+    typer.echo(t("cli.consent_added", consent=consent_id.hex[:8], ref=case_id.hex[:8]))
+
+
+@consent_app.command("revoke")
+@command
+def consent_revoke(
+    case: str = typer.Argument(...), consent: str = typer.Argument(..., help="Kennung der Einwilligung.")
+) -> None:
+    """Widerruft eine Einwilligung."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.revoke_consent(case_id, consent)
+    typer.echo(t("cli.consent_revoked", consent=_clean(consent)))

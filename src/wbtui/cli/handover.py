@@ -1,0 +1,150 @@
+"""``wbtui handover …``: the handover to the Agentur (check, send, acknowledge, query, revoke) and its files."""
+
+from __future__ import annotations
+
+import typer
+
+from wbtui.cli.common import EXIT_RULE, command, out_json, st
+from wbtui.i18n import t
+
+handover_app = typer.Typer(help="Übergabe an die Agentur: senden, quittieren, Rückfrage.", no_args_is_help=True)
+
+
+@handover_app.command("check")
+@command
+def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Prüft Mindestdatensatz und Einwilligung vor der Übergabe."""
+    services = st().services
+    case_id = services.resolve(case)
+    reasons = services.handover_check(case_id)
+    from wbtui.i18n import render_reason
+
+    if as_json:
+        out_json(
+            {
+                "ready": not reasons,
+                "missing": [{"key": k, "params": p, "text": render_reason(k, p)} for k, p in reasons],
+            }
+        )
+    else:
+        for key, params in reasons:
+            typer.echo("✗ " + render_reason(key, params))
+        if not reasons:
+            typer.echo("✓")
+    if reasons:
+        raise typer.Exit(EXIT_RULE)
+
+
+@handover_app.command("send")
+@command
+def handover_send(
+    case: str = typer.Argument(...),
+    channel: str = typer.Option("shared_system", "--channel", help="shared_system | file_export | post | email"),
+) -> None:
+    """Übergibt den Fall an die Agentur für Arbeit."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.send_handover(case_id, channel=channel)
+    typer.echo(t("cli.handover_sent", ref=case_id.hex[:8]))
+
+
+@handover_app.command("ack")
+@command
+def handover_ack(
+    case: str = typer.Argument(...),
+    appointment: str | None = typer.Option(None, "--appointment", help="Beratungstermin gleich mit vereinbaren."),
+) -> None:
+    """Quittiert eine erhaltene Übergabe (Agentur)."""
+    from wbtui.domain.fields import parse_datetime
+
+    services = st().services
+    case_id = services.resolve(case)
+    services.ack_handover(
+        case_id, appointment_at=parse_datetime(appointment, field="--appointment") if appointment else None
+    )
+    typer.echo(t("cli.handover_acked", ref=case_id.hex[:8]))
+
+
+@handover_app.command("query")
+@command
+def handover_query(
+    case: str = typer.Argument(...), text: str = typer.Option(..., "--text", help="Was fehlt oder unklar ist.")
+) -> None:
+    """Stellt eine Rückfrage zur Übergabe; der Fall geht zurück ans Jobcenter."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.query_handover(case_id, text)
+    typer.echo(t("cli.handover_queried", ref=case_id.hex[:8]))
+
+
+@handover_app.command("revoke")
+@command
+def handover_revoke(
+    case: str = typer.Argument(...), reason: str = typer.Option("handover_revoked", "--reason")
+) -> None:
+    """Entzieht der Agentur den Zugriff (z. B. nach Maßnahmeende); ihre Geräte löschen den Fall beim nächsten Abgleich."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.revoke_handover(case_id, reason)
+    typer.echo(t("cli.handover_revoked", ref=case_id.hex[:8]))
+
+
+@handover_app.command("export")
+@command
+def handover_export(
+    case: str = typer.Argument(...),
+    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.json), wird 0600 angelegt."),
+    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+) -> None:
+    """Schreibt die Übergabedatei (JSON, Schema: domain/schemas/handover-v1.schema.json)."""
+    from pathlib import Path
+
+    from wbtui.services.exchange import build, write
+
+    services = st().services
+    case_id = services.resolve(case)
+    path = write(build(services, case_id), Path(output), overwrite=force)
+    typer.echo(t("cli.exported", ref=case_id.hex[:8], path=path))
+
+
+@handover_app.command("print")
+@command
+def handover_print(
+    case: str = typer.Argument(...),
+    fmt: str = typer.Option("md", "--format", help="md | pdf (pdf braucht -o)"),
+    output: str | None = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
+    protocol: bool = typer.Option(
+        False, "--conference", help="Protokoll der letzten Fallkonferenz statt Übergabebogen."
+    ),
+    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+) -> None:
+    """Übergabebogen (oder Fallkonferenz-Protokoll) als Markdown oder PDF, nur mit den erlaubten Datengruppen."""
+    from pathlib import Path
+
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.services import documents
+    from wbtui.services.exchange import write_text
+
+    if fmt not in documents.FORMATS:
+        raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices=", ".join(documents.FORMATS))
+    if fmt == "pdf" and not output:
+        raise WbtuiError("err.pdf_needs_output")
+    services = st().services
+    case_id = services.resolve(case)
+    body = documents.render(services, case_id, kind="conference" if protocol else "handover", fmt=fmt)
+    if not output:
+        typer.echo(body)
+        return
+    typer.echo(t("cli.document_written", path=write_text(body, Path(output), overwrite=force)))
+
+
+@handover_app.command("import")
+@command
+def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines Jobcenters.")) -> None:
+    """Liest eine Übergabedatei ein: erst alles prüfen, bei Fehlern nichts anlegen."""
+    from pathlib import Path
+
+    from wbtui.services.exchange import import_file
+
+    case_id, again = import_file(st().services, Path(path))
+    typer.echo(t("cli.import_again" if again else "cli.imported", ref=case_id.hex[:8]))

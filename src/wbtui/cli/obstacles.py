@@ -1,0 +1,82 @@
+"""``wbtui obstacle …``: Hemmnisse from the catalog (with local codes)."""
+
+from __future__ import annotations
+
+import typer
+
+from wbtui.cli.common import _date, _table, command, out_json, st
+from wbtui.i18n import t
+
+obstacle_app = typer.Typer(help="Hemmnisse erfassen und fortschreiben.", no_args_is_help=True)
+
+
+@obstacle_app.command("add")
+@command
+def obstacle_add(
+    case: str = typer.Argument(...),
+    code: str = typer.Argument(..., help="Katalogcode, z. B. R-KIN."),
+    status: str = typer.Option("offen", "--status"),
+    service: str | None = typer.Option(None, "--service", help="Zuständige Stelle."),
+    review: str | None = typer.Option(None, "--review", help="Wiedervorlage-Datum."),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Erfasst ein Hemmnis aus dem Katalog."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.add_obstacle(case_id, code, status=status, service=service, review_on=_date(review, "--review"), note=note)
+    typer.echo(t("cli.obstacle_added", code=code.upper(), ref=case_id.hex[:8]))
+
+
+@obstacle_app.command("set")
+@command
+def obstacle_set(
+    case: str = typer.Argument(...),
+    code: str = typer.Argument(...),
+    status: str | None = typer.Option(
+        None, "--status", help="offen | in_bearbeitung | geloest | nicht_loesbar | nicht_relevant"
+    ),
+    service: str | None = typer.Option(None, "--service"),
+    review: str | None = typer.Option(None, "--review"),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Ändert Status, Stelle oder Prüfdatum eines Hemmnisses."""
+    services = st().services
+    case_id = services.resolve(case)
+    services.set_obstacle(case_id, code, status=status, service=service, review_on=_date(review, "--review"), note=note)
+    typer.echo(t("cli.obstacle_set", code=code.upper(), ref=case_id.hex[:8], status=status or "-"))
+
+
+@obstacle_app.command("catalog")
+@command
+def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Zeigt den Hemmnis-Katalog (mit lokalen Codes)."""
+    from wbtui.i18n import get_language
+
+    catalog = st().config.catalog()
+    items = [
+        {
+            "code": o.code,
+            "label_de": o.label_de,
+            "label_en": o.label_en,
+            "group": o.group,
+            "art9": o.art9,
+            "local": o.local,
+        }
+        for o in catalog
+    ]
+    if as_json:
+        out_json(items)
+        return
+    lang = get_language()
+    _table(
+        ["Code", t("hdr.title"), "4PM", "Art. 9"],
+        [
+            [
+                i["code"],
+                i["label_de"] if lang == "de" else i["label_en"],
+                t("group." + i["group"]),
+                "✓" if i["art9"] else "",
+            ]
+            for i in items
+        ],
+    )

@@ -1,0 +1,153 @@
+"""``wbtui audit …``, ``wbtui retention …``, ``wbtui person export``: data protection (DSB, admin)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from wbtui.cli.common import EXIT_RULE, _table, command, out_json, st
+from wbtui.i18n import t
+
+audit_app = typer.Typer(help="Protokoll der Zugriffe (nur Datenschutzbeauftragte).", no_args_is_help=True)
+retention_app = typer.Typer(help="Aufbewahrung und Löschung abgeschlossener Fälle.", no_args_is_help=True)
+person_app = typer.Typer(help="Auskunft nach Art. 15 DSGVO.", no_args_is_help=True)
+
+
+@audit_app.command("list")
+@command
+def audit_list(
+    case: str | None = typer.Option(None, "--case", help="Nur Einträge zu diesem Fall."),
+    actor: str | None = typer.Option(None, "--actor", help="Nur Einträge dieser Kennung."),
+    since: str | None = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+    limit: int = typer.Option(50, "--limit", min=1, max=100000),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Zeigt das Zugriffsprotokoll (neueste zuerst); das Lesen wird selbst protokolliert."""
+    from wbtui.services import privacy
+
+    items = privacy.read_trail(st().services, case=case, actor=actor, since=since, limit=limit)
+    if as_json:
+        out_json(items)
+        return
+    _table(
+        [
+            t("hdr.audit.at"),
+            t("hdr.audit.actor"),
+            t("hdr.audit.action"),
+            t("hdr.audit.object"),
+            t("hdr.audit.groups"),
+            t("hdr.audit.reason"),
+        ],
+        [
+            [
+                i["at"][:19].replace("T", " "),
+                f"{i['actor']} ({i['role']})",
+                i["action"],
+                f"{i['object_type']} {(i['case_id'] or i['object_id'] or '')[:8]}",
+                ",".join(i["data_groups"]),
+                i["reason"] or i["purpose"] or i["detail"] or "",
+            ]
+            for i in items
+        ],
+    )
+
+
+@audit_app.command("verify")
+@command
+def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Prüft die Hash-Kette des Protokolls; Exit-Code 1, wenn ein Eintrag verändert oder entfernt wurde."""
+    from wbtui.services import privacy
+
+    result = privacy.verify_trail(st().services)
+    if as_json:
+        out_json(
+            {"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq, "head": result.head}
+        )
+    else:
+        typer.echo(
+            t("cli.audit_ok", n=result.entries, head=result.head[:16])
+            if result.ok
+            else t("cli.audit_broken", seq=result.first_bad_seq)
+        )
+    if not result.ok:
+        raise typer.Exit(EXIT_RULE)
+
+
+@audit_app.command("export")
+@command
+def audit_export(
+    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON Lines, 0600)."),
+    since: str | None = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+) -> None:
+    """Schreibt das Protokoll mit Hash-Kette als JSON Lines (zur Prüfung außerhalb von wbtui)."""
+    from pathlib import Path
+
+    from wbtui.services import privacy
+    from wbtui.services.exchange import write_text
+
+    items = privacy.export_trail(st().services, since=since)
+    body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
+    typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+
+
+@retention_app.command("run")
+@command
+def retention_run(
+    apply: bool = typer.Option(False, "--apply", help="Wirklich löschen (ohne: nur anzeigen, was fällig ist)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Löscht abgeschlossene Fälle nach Ablauf der Aufbewahrungsfrist ([retention] closed_case_days); zuerst ohne --apply prüfen."""
+    from wbtui.services import privacy
+
+    result = privacy.run_retention(st().services, apply=apply)
+    if as_json:
+        out_json(result.as_dict())
+        return
+    info = result.as_dict()
+    if not apply:
+        typer.echo(t("cli.retention_plan", due=info["due"], held=info["held"], cutoff=info["cutoff"]))
+        return
+    typer.echo(t("cli.retention_done", cases=info["deleted_cases"], persons=info["deleted_persons"], held=info["held"]))
+    if result.checkpoint_busy:
+        typer.echo(t("cli.retention_busy"), err=True)
+
+
+@retention_app.command("hold")
+@command
+def retention_hold(
+    case: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="z. B. laufendes Widerspruchsverfahren"),
+) -> None:
+    """Setzt eine Löschsperre (z. B. wegen eines Rechtsstreits)."""
+    from wbtui.services import privacy
+
+    case_id = privacy.hold(st().services, case, reason)
+    typer.echo(t("cli.retention_held", ref=case_id.hex[:8]))
+
+
+@retention_app.command("release")
+@command
+def retention_release(case: str = typer.Argument(...)) -> None:
+    """Hebt eine Löschsperre auf."""
+    from wbtui.services import privacy
+
+    case_id = privacy.release(st().services, case)
+    typer.echo(t("cli.retention_released", ref=case_id.hex[:8]))
+
+
+@person_app.command("export")
+@command
+def person_export(
+    ref: str = typer.Argument(..., help="Kundennummer oder Fallkennung."),
+    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON, 0600)."),
+) -> None:
+    """Auskunft nach Art. 15 DSGVO: alle gespeicherten Daten der Person, Empfänger und Zugriffe (protokolliert)."""
+    from pathlib import Path
+
+    from wbtui.services import privacy
+    from wbtui.services.exchange import write_text
+
+    data = privacy.subject_access_export(st().services, ref)
+    path = write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), Path(output))
+    typer.echo(t("cli.report_written", path=path))

@@ -1,0 +1,176 @@
+"""``wbtui task …`` (Wiedervorlagen) and ``wbtui overdue`` ("nobody gets lost": overdue, expiring and stalled cases)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+
+from wbtui.cli.common import _date, _table, command, out_json, st
+from wbtui.i18n import t
+
+task_app = typer.Typer(help="Wiedervorlagen.", no_args_is_help=True)
+
+
+@task_app.command("list")
+@command
+def task_list(
+    owner: str | None = typer.Option(None, "--owner"),
+    mine: bool = typer.Option(False, "--mine"),
+    overdue: bool = typer.Option(False, "--overdue"),
+    include_done: bool = typer.Option(False, "--all"),
+    limit: int = typer.Option(200, "--limit", min=1, max=100_000),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Listet Wiedervorlagen, überfällige zuerst."""
+    from wbtui.data.queries import TaskFilter, list_tasks
+
+    state = st()
+    who = state.config.user_login if mine else owner
+    con = state.store.raw()
+    try:
+        rows = list_tasks(
+            con,
+            TaskFilter(owner=who, overdue_on=date.today() if overdue else None, include_done=include_done),
+            limit=limit,
+        )
+        state.audit_list("task", len(rows))
+    finally:
+        con.close()
+    today = date.today().isoformat()
+    if as_json:
+        out_json(
+            {
+                "count": len(rows),
+                "tasks": [
+                    {
+                        **r,
+                        "ref": r["id"][:8],
+                        "case_ref": r["case_id"][:8],
+                        "overdue": r["status"] == "offen" and r["due_on"] < today,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    if not rows:
+        typer.echo(t("cli.no_tasks"))
+        return
+    _table(
+        [t("hdr.task"), t("hdr.due"), "", t("hdr.case"), t("hdr.name"), "", t("hdr.title")],
+        [
+            [
+                r["id"][:8],
+                r["due_on"],
+                "!" if r["status"] == "offen" and r["due_on"] < today else "",
+                r["case_id"][:8],
+                f"{r['family_name']}, {r['given_names']}",
+                r["owner"],
+                r["title"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+@task_app.command("add")
+@command
+def task_add(
+    case: str = typer.Argument(...),
+    title: str = typer.Option(..., "--title"),
+    due: str = typer.Option(..., "--due"),
+    owner: str | None = typer.Option(None, "--owner"),
+) -> None:
+    """Legt eine Wiedervorlage an."""
+    services = st().services
+    case_id = services.resolve(case)
+    task_id = services.add_task(case_id, title, owner, _date(due, "--due"))
+    typer.echo(t("cli.task_added", task=task_id.hex[:8]))
+
+
+@task_app.command("done")
+@command
+def task_done(task: str = typer.Argument(..., help="Kennung der Wiedervorlage.")) -> None:
+    """Markiert eine Wiedervorlage als erledigt."""
+    task_id = st().services.complete_task(task)
+    typer.echo(t("cli.task_done", task=task_id.hex[:8]))
+
+
+# --------------------------------------------------------------------------- overdue
+
+
+@command
+def overdue(
+    kind: str = typer.Option("all", "--kind", help="overdue | stalled | all"),
+    limit: int = typer.Option(0, "--limit", min=0, help="Höchstens so viele Zeilen (0 = alle)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """„Niemand geht verloren“: überfällige, ablaufende und ruhende Fälle."""
+    from wbtui.data.queries import days_since, overdue_cases
+    from wbtui.domain.errors import WbtuiError
+
+    kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}.get(
+        kind
+    )
+    if kinds is None:
+        raise WbtuiError("err.bad_choice", field="--kind", value=kind, choices="overdue, stalled, all")
+    state = st()
+    engine = state.engine()
+    con = state.store.raw()
+    try:
+        rows = overdue_cases(con, engine, kinds=kinds, limit=limit or None)
+        state.audit_list("fbw_case", len(rows))
+    finally:
+        con.close()
+    today = date.today()
+    if as_json:
+        out_json(
+            {
+                "today": today.isoformat(),
+                "count": len(rows),
+                "items": [
+                    {
+                        "case_id": r["id"],
+                        "ref": r["id"][:8],
+                        "family_name": r["family_name"],
+                        "given_names": r["given_names"],
+                        "kundennummer": r["kundennummer"],
+                        "stage": r["stage"],
+                        "rule": r["rule"],
+                        "kind": r["kind"],
+                        "days_in_stage": days_since(r["stage_since"], today),
+                        "voucher_valid_until": r["voucher_valid_until"],
+                        "course_start": r["course_start"],
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    if not rows:
+        typer.echo(t("cli.nothing_overdue"))
+        return
+    _table(
+        [
+            t("hdr.case"),
+            t("hdr.name"),
+            t("hdr.kundennummer"),
+            t("hdr.stage"),
+            t("hdr.days"),
+            t("hdr.timer"),
+            t("hdr.rule"),
+        ],
+        [
+            [
+                r["id"][:8],
+                f"{r['family_name']}, {r['given_names']}",
+                r["kundennummer"],
+                t("stage." + r["stage"]),
+                str(days_since(r["stage_since"], today) or 0),
+                t("timer." + r["kind"]),
+                t("rule." + r["rule"]),
+            ]
+            for r in rows
+        ],
+    )

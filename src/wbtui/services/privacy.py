@@ -1,0 +1,113 @@
+"""Data-protection use cases, each with its permission check inside (README "Data protection").
+
+* The audit trail: reading it (list, the DSB's screen) and exporting it are themselves audited
+  before anything is returned; verifying the hash chain reads hashes only.
+* Retention: the dry run, the deletion and legal holds (roles with ``retention.run``).
+* The Art. 15 Auskunft (``subject.access``).
+
+The CLI and the TUI call these functions; the mechanics live beside them: the chain in
+:mod:`wbtui.data.audit`, planning and erasure in :mod:`wbtui.services.retention`, collecting a
+person's data in :mod:`wbtui.services.subject_access`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from wbtui.data import audit
+from wbtui.domain import access
+from wbtui.services import retention, subject_access
+
+# -- the audit trail ------------------------------------------------------------------------------
+
+
+def read_trail(
+    services, *, case: str | None = None, actor: str | None = None, since: str | None = None, limit: int | None = None
+) -> list[dict]:
+    """Entries, newest first, filtered by case (reference or Kundennummer), actor login and start date."""
+    access.require(services.actor.role, access.AUDIT_READ)
+    case_hex = services.resolve(case).hex if case else None
+    services.audit("read", "audit_log", case_id=case_hex, detail=f"actor={actor or '*'}")
+    return _entries(services, case_id=case_hex, actor=actor, since=since, limit=limit)
+
+
+def verify_trail(services) -> audit.Verification:
+    """Check the hash chain (an altered, inserted or removed entry breaks it)."""
+    access.require(services.actor.role, access.AUDIT_READ)
+    con = services.store.raw()
+    try:
+        return audit.verify(con)
+    finally:
+        con.close()
+
+
+def review_trail(services, *, limit: int) -> tuple[audit.Verification, list[dict]]:
+    """The DSB's screen: the newest entries and the state of the chain."""
+    items = read_trail(services, limit=limit)
+    return verify_trail(services), items
+
+
+def export_trail(services, *, since: str | None = None) -> list[dict]:
+    """Every entry since ``since``, oldest first, with its hashes (for checks outside wbtui); audited."""
+    access.require(services.actor.role, access.AUDIT_READ)
+    services.audit("export", "audit_log", detail=f"since={since or '*'}")
+    return list(reversed(_entries(services, since=since)))
+
+
+def _entries(services, **filters) -> list[dict]:
+    con = services.store.raw()
+    try:
+        return audit.entries(con, **filters)
+    finally:
+        con.close()
+
+
+# -- retention ------------------------------------------------------------------------------------
+
+
+def run_retention(services, *, apply: bool = False, today: date | None = None) -> retention.Result:
+    """Closed cases past ``[retention] closed_case_days``: listed (dry run) or deleted and scrubbed.
+
+    Deleting needs the store to itself (the file is vacuumed), so ``apply`` takes the session lock;
+    a Jobcenter with sync enabled also asks the server to erase each deleted case."""
+    from wbtui.data.store import SessionLock
+
+    access.require(services.actor.role, access.RETENTION_RUN)
+    config, store = services.config, services.store
+    today = today or services.today()
+    if not apply:
+        return retention.run(store, services.who, today=today, days=config.retention_closed_days)
+    with SessionLock(store.path):
+        return retention.run(
+            store,
+            services.who,
+            today=today,
+            days=config.retention_closed_days,
+            apply=True,
+            purge_on_server=config.side == "jobcenter",
+        )
+
+
+def hold(services, ref: str, reason: str) -> uuid.UUID:
+    """Set a legal hold: the case is kept past its retention period (e.g. pending litigation)."""
+    access.require(services.actor.role, access.RETENTION_RUN)
+    case_id = services.resolve(ref)
+    retention.hold(services.store, services.who, case_id.hex, reason)
+    return case_id
+
+
+def release(services, ref: str) -> uuid.UUID:
+    """Lift a legal hold."""
+    access.require(services.actor.role, access.RETENTION_RUN)
+    case_id = services.resolve(ref)
+    retention.release(services.store, services.who, case_id.hex)
+    return case_id
+
+
+# -- Art. 15 --------------------------------------------------------------------------------------
+
+
+def subject_access_export(services, ref: str) -> dict:
+    """Everything this store holds about the person behind ``ref``, recipients and accesses; audited."""
+    return subject_access.export(services, ref)

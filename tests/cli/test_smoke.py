@@ -1,0 +1,74 @@
+"""The real ``python -m wbtui`` process, once per thing only a process shows: start-up and help, the
+documented exit codes, an internal error's one line, and what ``--help`` imports. Everything else
+about the CLI runs in process (tests/cli/test_cli.py and others, ``common.run_cli``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from common import JC_CONFIG, run_cli_process, write_config
+
+
+@pytest.fixture
+def jc_env(tmp_path):
+    return {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
+
+
+def one_line(res) -> str:
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    return lines[0]
+
+
+def test_starts_and_shows_help():
+    res = run_cli_process("--help")
+    assert res.returncode == 0, res.stderr
+    assert "case" in res.stdout and "sync" in res.stdout and "audit" in res.stdout
+    group = run_cli_process("sync", "--help")
+    assert group.returncode == 0 and "conflicts" in group.stdout and "resolve" in group.stdout
+
+
+@pytest.mark.parametrize(
+    "args,config,code,fragment",
+    [
+        (("case", "list", "--owner", "nobody"), None, 1, "Ungültiger Wert"),
+        (("case", "show", "ffffffff"), None, 3, "Fall nicht gefunden"),
+        (("case", "list"), "[timers]\nstalled_days = -3\n", 4, "timers.stalled_days"),
+        (("audit", "list"), None, 5, "Berechtigung"),
+    ],
+)
+def test_documented_exit_codes_with_one_line(tmp_path, jc_env, args, config, code, fragment):
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, config, "bad.toml"))} if config else jc_env
+    res = run_cli_process(*args, env=env)
+    assert res.returncode == code, (res.returncode, res.stderr)
+    assert fragment in one_line(res)
+
+
+def test_internal_error_is_one_line_naming_the_log_file(tmp_path, jc_env):
+    assert run_cli_process("task", "list", env=jc_env).returncode == 0
+    con = sqlite3.connect(tmp_path / "data" / "wbtui.db")
+    con.execute("DROP TABLE task")  # a broken store: no rule covers it, so it is an internal error
+    con.commit()
+    con.close()
+    res = run_cli_process("task", "list", env=jc_env)
+    assert res.returncode == 70
+    log = tmp_path / "logs" / "wbtui.log"
+    assert str(log) in one_line(res)
+    assert "no such table: task" in log.read_text(encoding="utf-8")
+
+
+def test_help_through_the_entry_point_imports_no_orm_and_no_textual(tmp_path):
+    code = (
+        "import runpy, sys\nsys.argv = ['wbtui', '--help']\n"
+        "try:\n    runpy.run_module('wbtui', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sys.modules), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in out.stderr.split()}
+    assert not loaded & {"sqlmodel", "sqlalchemy", "textual"}, loaded & {"sqlmodel", "sqlalchemy", "textual"}
+    assert not (tmp_path / "logs").exists()  # the log file is created with the first record, not at start-up

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from wbtui.i18n import describe, t
+from wbtui.i18n import describe, t, tn
 
 CSS = """
 Screen { background: $surface; }
@@ -293,7 +293,7 @@ class WbtuiApp(App):
         else:
             online = True
             if summary.grants:
-                self.call_from_thread(self.say, t("tui.sync.new_handovers", n=summary.grants))
+                self.call_from_thread(self.say, tn("tui.sync.new_handovers", summary.grants))
             if summary.reset:  # the server compacted past this device's position: re-read, gone cases removed
                 self.call_from_thread(self.say, t("cli.sync_reset", dropped=summary.dropped))
             if summary.pulled or summary.dropped:

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Label, Static
 
 from wbtui.app import StoreReady
 from wbtui.domain.process import STAGES, Stage
-from wbtui.i18n import describe, get_language, render_reason, t
+from wbtui.i18n import describe, get_language, render_reason, t, tn
 from wbtui.widgets.safe import fmt_date, safe
 
 TIMER_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim", "ok": "green"}
@@ -219,7 +219,7 @@ class CaseDetailScreen(Screen):
             out.append(safe(catalog.label(o["code"], lang)))
             out.append(f" — {t('obst.' + o['status'])}\n")
         if d["art9_hidden"]:
-            out.append("  " + t("hdr.art9_hidden", n=d["art9_hidden"]) + "\n", "dim")
+            out.append("  " + tn("hdr.art9_hidden", d["art9_hidden"]) + "\n", "dim")
         if not d["obstacles"] and not d["art9_hidden"]:
             out.append("  –\n")
         return out

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from wbtui.domain.fields import FIELDS
-from wbtui.i18n import t
+from wbtui.i18n import t, tn
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe
 from wbtui.widgets.tables import fill_table
@@ -70,7 +70,7 @@ class ConflictScreen(TableScreen):
             [t("tui.conflicts.kind"), t("tui.conflicts.field"), t("tui.conflicts.kept"), t("tui.conflicts.lost")],
             table_rows,
         )
-        self.query_one("#conflicts-status", Label).update(Text(t("tui.conflicts.count", n=len(rows))))
+        self.query_one("#conflicts-status", Label).update(Text(tn("tui.conflicts.count", len(rows))))
 
     def _selected(self) -> str | None:
         return cursor_key(self.query_one(DataTable))

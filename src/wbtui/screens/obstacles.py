@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from wbtui.i18n import describe, get_language, t
+from wbtui.i18n import describe, get_language, t, tn
 from wbtui.services import OBSTACLE_STATUSES
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
@@ -119,7 +119,7 @@ class ObstacleScreen(Screen):
         note = (
             t("tui.obst.art9_shown")
             if self.show_art9
-            else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
+            else tn("hdr.art9_hidden", self.hidden) + " · " + t("tui.obst.art9_hint")
         )
         self.query_one("#obst-status", Static).update(Text(note))
 

@@ -165,6 +165,12 @@ def has(key: str) -> bool:
     return key in CATALOG["de"]
 
 
+def code_label(prefix: str, code: str) -> str:
+    """The catalog label of a stored code (``prefix + code``), or the code itself when the catalog has none
+    (a value written by a newer version or another office's configuration)."""
+    return t(prefix + code) if has(prefix + code) else code
+
+
 class LazyText:
     """A catalog text resolved when it is shown (``str()``, formatting, concatenation), not when it is made.
 

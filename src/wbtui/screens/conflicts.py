@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from wbtui.domain.fields import FIELDS
-from wbtui.i18n import t, tn
+from wbtui.i18n import lazy_t, t, tn
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe
 from wbtui.widgets.tables import fill_table
@@ -26,11 +26,11 @@ SQL = (
 
 
 class ConflictScreen(TableScreen):
-    HELP = t("tui.help.conflicts")
+    HELP = lazy_t("tui.help.conflicts")
     BINDINGS = [
-        Binding("k", "keep", t("tui.key.keep"), id="conflicts.keep"),
-        Binding("l", "take_lost", t("tui.key.take_lost"), id="conflicts.take"),
-        Binding("escape", "back", t("tui.key.back"), id="conflicts.back"),
+        Binding("k", "keep", lazy_t("tui.key.keep"), id="conflicts.keep"),
+        Binding("l", "take_lost", lazy_t("tui.key.take_lost"), id="conflicts.take"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="conflicts.back"),
     ]
     TITLE_KEY = "tui.conflicts.title"
     TABLE_ID = "conflicts"
@@ -82,7 +82,7 @@ class ConflictScreen(TableScreen):
     def action_keep(self) -> None:
         conflict_id = self._selected()
         if conflict_id:
-            self.app.do(self._resolve, conflict_id, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+            self.do(self._resolve, conflict_id, then=lambda _r: (self.say(t("tui.saved")), self.reload()))
 
     def action_take_lost(self) -> None:
         conflict_id = self._selected()
@@ -90,7 +90,7 @@ class ConflictScreen(TableScreen):
             return
         entity, row_id, field, kind, lost = self.rows[conflict_id]
         if entity != "case" or field not in FIELDS or kind == "rejected_write":
-            self.app.say(t("tui.conflicts.only_keep"), error=True)
+            self.say(t("tui.conflicts.only_keep"), error=True)
             return
         value = json.loads(lost) if lost else None
         services = self.app.ctx.services
@@ -99,7 +99,7 @@ class ConflictScreen(TableScreen):
             services.update_fields(uuid.UUID(row_id), {field: "" if value is None else str(value)})
             self._resolve(conflict_id)
 
-        self.app.do(take, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
+        self.do(take, then=lambda _r: (self.say(t("tui.saved")), self.reload()))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -10,24 +10,24 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import describe, render_reason, t
+from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.screens.base import WbtuiScreen
 from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
 
 
-class ConsentScreen(Screen):
-    HELP = t("tui.help.consent")
+class ConsentScreen(WbtuiScreen):
+    HELP = lazy_t("tui.help.consent")
     BINDINGS = [
-        Binding("ctrl+s,f10", "save", t("tui.key.save"), id="consent.save"),
-        Binding("ctrl+r", "revoke", t("tui.key.revoke"), id="consent.revoke"),
-        Binding("escape", "back", t("tui.key.back"), id="consent.back"),
+        Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="consent.save"),
+        Binding("ctrl+r", "revoke", lazy_t("tui.key.revoke"), id="consent.revoke"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="consent.back"),
     ]
     DEFAULT_CSS = """
     ConsentScreen #consents { height: auto; max-height: 8; }
@@ -96,19 +96,19 @@ class ConsentScreen(Screen):
 
     @work(thread=True, exclusive=True, group="consents", exit_on_error=False)
     def reload(self) -> None:
-        ctx = self.app.ctx
+        ctx = self.ctx
         case_id = uuid.UUID(self.case_id)
         try:
             detail = ctx.services.read_case(case_id, ctx.engine, purpose="einwilligung")
             handover = ctx.services.handover_check(case_id)
             conference = ctx.services.conference_gate(case_id, "ohne_person")
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._fill, detail, handover, conference)
 
     def _fill(self, detail: dict, handover: list, conference: list) -> None:
-        today = self.app.ctx.today.isoformat()
+        today = self.ctx.today.isoformat()
         rows = []
         for c in detail["consents"]:
             if c["revoked_on"]:
@@ -165,7 +165,7 @@ class ConsentScreen(Screen):
             given = parse_date(self.query_one("#given", SafeInput).value, field=t("tui.consent.given_on"))
             until = parse_date(self.query_one("#until", SafeInput).value, field=t("tui.consent.valid_until"))
         except WbtuiError as exc:
-            self.app.say(describe(exc), error=True)
+            self.say(describe(exc), error=True)
             return
         values = {
             "purpose": str(self.query_one("#purpose", Select).value),
@@ -176,22 +176,22 @@ class ConsentScreen(Screen):
             "valid_until": until,
             "document_ref": self.query_one("#docref", SafeInput).value or None,
         }
-        self.app.do(
-            self.app.ctx.services.add_consent,
+        self.do(
+            self.ctx.services.add_consent,
             uuid.UUID(self.case_id),
             **values,
-            then=lambda _id: (self.app.say(t("tui.consent.saved")), self.reload()),
+            then=lambda _id: (self.say(t("tui.consent.saved")), self.reload()),
         )
 
     def action_revoke(self) -> None:
         key = cursor_key(self.query_one(DataTable))
         if not key:
             return
-        self.app.do(
-            self.app.ctx.services.revoke_consent,
+        self.do(
+            self.ctx.services.revoke_consent,
             uuid.UUID(self.case_id),
             key,
-            then=lambda _r: (self.app.say(t("tui.consent.revoked_now")), self.reload()),
+            then=lambda _r: (self.say(t("tui.consent.revoked_now")), self.reload()),
         )
 
     def action_back(self) -> None:

@@ -10,11 +10,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from wbtui.domain.process import Stage
-from wbtui.i18n import describe, render_reason, t
+from wbtui.i18n import code_label, describe, lazy_t, render_reason, t
+from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets.safe import fmt_date, safe
 
 CHECK_ITEMS = (
@@ -42,13 +42,13 @@ FEEDBACK = (
 )
 
 
-class HandoverScreen(Screen):
-    HELP = t("tui.help.handover")
+class HandoverScreen(WbtuiScreen):
+    HELP = lazy_t("tui.help.handover")
     BINDINGS = [
-        Binding("s", "send", t("tui.key.send"), id="handover.send"),
-        Binding("a", "ack", t("tui.key.ack"), id="handover.ack"),
-        Binding("r", "query", t("tui.key.query"), id="handover.query"),
-        Binding("escape", "back", t("tui.key.back"), id="handover.back"),
+        Binding("s", "send", lazy_t("tui.key.send"), id="handover.send"),
+        Binding("a", "ack", lazy_t("tui.key.ack"), id="handover.ack"),
+        Binding("r", "query", lazy_t("tui.key.query"), id="handover.query"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="handover.back"),
     ]
     DEFAULT_CSS = """
     HandoverScreen #hbody { height: 1fr; }
@@ -77,11 +77,11 @@ class HandoverScreen(Screen):
     def reload(self) -> None:
         from wbtui.domain.errors import WbtuiError
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         try:
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
         self.app.call_from_thread(self._show_detail, detail, reasons)
@@ -125,45 +125,58 @@ class HandoverScreen(Screen):
         events = [e for e in d["timeline"] if e["type"] in FEEDBACK]
         for ev in reversed(events):
             fb.append(f"  {fmt_date(ev['at'])} {t('tui.event.' + ev['type'])}")
-            payload = ev.get("payload") or {}
-            for key in ("outcome", "valid_until", "start", "reason"):
-                if payload.get(key):
-                    fb.append(" · ")
-                    fb.append(safe(fmt_date(payload[key]) if key in ("valid_until", "start") else payload[key]))
+            for part in feedback_detail(ev.get("payload") or {}):
+                fb.append(" · ")
+                fb.append(safe(part))
             fb.append("\n")
         if not events:
             fb.append("  –\n")
         self.query_one("#feedback", Static).update(fb)
 
     def _after(self, _result) -> None:
-        self.app.say(t("tui.saved"))
+        self.say(t("tui.saved"))
         self.reload()
 
     def action_send(self) -> None:
         if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES) and self.ready:
             # one keystroke: mark ready, then send
-            services = self.app.ctx.services
+            services = self.ctx.services
             case_id = uuid.UUID(self.case_id)
 
             def both():
                 services.move(case_id, Stage.READY)
                 return services.send_handover(case_id)
 
-            self.app.do(both, then=self._after)
+            self.do(both, then=self._after)
             return
-        self.app.do(self.app.ctx.services.send_handover, uuid.UUID(self.case_id), then=self._after)
+        self.do(self.ctx.services.send_handover, uuid.UUID(self.case_id), then=self._after)
 
     def action_ack(self) -> None:
-        self.app.do(self.app.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after)
+        self.do(self.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after)
 
     def action_query(self) -> None:
         from wbtui.screens.pickers import Prompt
 
         def got(text: str | None) -> None:
             if text is not None:
-                self.app.do(self.app.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
+                self.do(self.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
 
         self.app.push_screen(Prompt(t("tui.move.query_text")), got)
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def feedback_detail(payload: dict) -> list[str]:
+    """What an Agentur feedback event carries, readable: outcome and reason by their labels, dates as dates."""
+    parts = []
+    for key, shown in (
+        ("outcome", lambda v: code_label("choice.counselling_outcome.", v)),
+        ("valid_until", fmt_date),
+        ("start", fmt_date),
+        ("reason", lambda v: code_label("choice.dropout_reason.", v)),
+    ):
+        value = payload.get(key)
+        if value:
+            parts.append(shown(str(value)))
+    return parts

@@ -5,14 +5,14 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from wbtui.i18n import t
+from wbtui.screens.base import WbtuiModal
 from wbtui.widgets.inputs import SafeInput
 
 
-class LockScreen(ModalScreen[None]):
+class LockScreen(WbtuiModal[None]):
     """Opaque: the screens below are not drawn through it. Unlocks with the user's login; Ctrl+Q still quits."""
 
     DEFAULT_CSS = """
@@ -39,7 +39,7 @@ class LockScreen(ModalScreen[None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() == self.login:
-            self.app.last_input = self.app.clock()
+            self.host.last_input = self.host.clock()
             self.dismiss(None)
             return
         event.input.value = ""

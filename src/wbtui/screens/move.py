@@ -9,7 +9,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -17,7 +16,8 @@ from wbtui.domain import process
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date, parse_datetime
 from wbtui.domain.process import STAGES, Stage, TransitionInput
-from wbtui.i18n import describe, render_reason, t
+from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.screens.base import WbtuiModal
 from wbtui.widgets.inputs import SafeInput
 
 # which inputs a target needs: (input id, catalog key of the label, hint)
@@ -41,13 +41,13 @@ NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
-class MoveScreen(ModalScreen[bool]):
+class MoveScreen(WbtuiModal[bool]):
     """Choose the next stage of a case."""
 
-    HELP = t("tui.help.move")
+    HELP = lazy_t("tui.help.move")
     BINDINGS = [
-        Binding("escape", "cancel", t("tui.key.cancel"), id="move.cancel"),
-        Binding("ctrl+s,f10", "confirm", t("tui.key.save"), id="move.confirm"),
+        Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="move.cancel"),
+        Binding("ctrl+s,f10", "confirm", lazy_t("tui.key.save"), id="move.confirm"),
     ]
     DEFAULT_CSS = """
     MoveScreen OptionList { height: auto; max-height: 12; }
@@ -106,7 +106,7 @@ class MoveScreen(ModalScreen[bool]):
     def action_confirm(self) -> None:
         if self.target is None:
             return
-        services = self.app.ctx.services
+        services = self.ctx.services
         case_id = uuid.UUID(self.case_id)
         try:
             data = TransitionInput(
@@ -119,20 +119,20 @@ class MoveScreen(ModalScreen[bool]):
                 note=self._field_value("note"),
             )
         except WbtuiError as exc:
-            self.app.say(describe(exc), error=True)
+            self.say(describe(exc), error=True)
             return
         target = self.target
         if target == "query":
-            self.app.do(services.query_handover, case_id, data.note or "", then=self._done)
+            self.do(services.query_handover, case_id, data.note or "", then=self._done)
         elif (self.stage, target) == (Stage.READY, Stage.HANDED_OVER.value):
-            self.app.do(services.send_handover, case_id, then=self._done)
+            self.do(services.send_handover, case_id, then=self._done)
         elif (self.stage, target) == (Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED.value):
-            self.app.do(services.ack_handover, case_id, then=self._done)
+            self.do(services.ack_handover, case_id, then=self._done)
         else:
-            self.app.do(services.move, case_id, Stage(target), data, then=self._done)
+            self.do(services.move, case_id, Stage(target), data, then=self._done)
 
     def _done(self, _result) -> None:
-        self.app.say(t("tui.moved"))
+        self.say(t("tui.moved"))
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -21,24 +21,12 @@ from wbtui.screens.base import Context, WbtuiScreen
 if TYPE_CHECKING:
     from wbtui.config import Config
 
-CSS = """
-Screen { background: $surface; }
-#status, .status { height: 1; color: $text-muted; }
-.title { text-style: bold; height: 1; }
-.section { margin-top: 1; text-style: bold; color: $accent; height: 1; }
-.hint { color: $text-muted; }
-.error { color: $error; }
-.ok { color: $success; }
-ModalScreen { align: center middle; }
-.dialog { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent; padding: 0 1; background: $panel; }
-"""
-
 
 class WbtuiApp(App):
     """wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur."""
 
     TITLE = "wbtui"
-    CSS = CSS
+    CSS_PATH = "wbtui.tcss"  # the app and all screens; reusable widgets keep DEFAULT_CSS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("f1", "toggle_help", lazy_t("tui.key.help"), id="app.help"),

@@ -539,3 +539,19 @@ def test_board_names_the_role_when_no_user_name_is_configured(tmp_path):
     assert user_label(load(path)) == "Agentur counsellor"
     path.write_text('[user]\nname = "Anton Berater"\nrole = "aa_beratung"\n', encoding="utf-8")
     assert user_label(load(path)) == "Anton Berater"
+
+
+def test_screens_style_through_the_app_stylesheet():
+    """One stylesheet (wbtui.tcss, App.CSS_PATH) for the app and its screens; DEFAULT_CSS only in reusable widgets."""
+    import importlib
+    import pkgutil
+
+    import wbtui.screens
+    from wbtui.app import WbtuiApp
+
+    assert WbtuiApp.CSS_PATH == "wbtui.tcss" and not WbtuiApp.CSS
+    for info in pkgutil.iter_modules(wbtui.screens.__path__):
+        module = importlib.import_module(f"wbtui.screens.{info.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and obj.__module__ == module.__name__:
+                assert "DEFAULT_CSS" not in obj.__dict__, obj

@@ -49,18 +49,6 @@ class BoardScreen(WbtuiScreen):
         Binding("escape", "focus_list", show=False, id="board.list"),
     ]
 
-    DEFAULT_CSS = """
-    BoardScreen #top { height: 1; }
-    BoardScreen #title { width: 1fr; text-style: bold; }
-    BoardScreen #who { width: auto; color: $text-muted; }
-    BoardScreen #searchrow { height: 1; }
-    BoardScreen #searchlabel { width: auto; padding-right: 1; }
-    BoardScreen #filter { border: none; height: 1; padding: 0; width: 1fr; }
-    BoardScreen #filter:focus { background: $boost; }
-    BoardScreen #status { height: 1; color: $text-muted; }
-    BoardScreen #columns { height: 1; color: $text-muted; text-style: bold; }
-    """
-
     def __init__(self) -> None:
         super().__init__()
         self.mine = False

@@ -48,12 +48,6 @@ class CaseDetailScreen(WbtuiScreen):
         Binding("y", "copy_ref", lazy_t("tui.key.copy"), id="case.copy", show=False),
         Binding("escape", "back", lazy_t("tui.key.back"), id="case.back"),
     ]
-    DEFAULT_CSS = """
-    CaseDetailScreen #head1 { text-style: bold; height: 1; }
-    CaseDetailScreen #head2 { height: 1; }
-    CaseDetailScreen #body { height: 1fr; }
-    CaseDetailScreen #body Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()

@@ -25,12 +25,6 @@ class ConferenceScreen(WbtuiScreen):
         Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="conf.save"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="conf.back"),
     ]
-    DEFAULT_CSS = """
-    ConferenceScreen #cform { height: 1fr; }
-    ConferenceScreen SafeTextArea { height: 5; }
-    ConferenceScreen SafeInput { border: none; height: 1; background: $boost; }
-    ConferenceScreen Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()

@@ -29,14 +29,6 @@ class ConsentScreen(WbtuiScreen):
         Binding("ctrl+r", "revoke", lazy_t("tui.key.revoke"), id="consent.revoke"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="consent.back"),
     ]
-    DEFAULT_CSS = """
-    ConsentScreen #consents { height: auto; max-height: 8; }
-    ConsentScreen #cbody { height: 1fr; }
-    ConsentScreen Horizontal { height: auto; }
-    ConsentScreen SelectionList { height: auto; max-height: 8; width: 1fr; }
-    ConsentScreen SafeInput { border: none; height: 1; background: $boost; }
-    ConsentScreen Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()

@@ -50,10 +50,6 @@ class HandoverScreen(WbtuiScreen):
         Binding("r", "query", lazy_t("tui.key.query"), id="handover.query"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="handover.back"),
     ]
-    DEFAULT_CSS = """
-    HandoverScreen #hbody { height: 1fr; }
-    HandoverScreen #hbody Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()

@@ -52,17 +52,6 @@ class IntakeScreen(WbtuiScreen):
         Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="form.save"),
         Binding("escape", "close", lazy_t("tui.key.back"), id="form.back"),
     ]
-    DEFAULT_CSS = """
-    IntakeScreen #form { height: 1fr; }
-    IntakeScreen .form-row { height: 1; }
-    IntakeScreen .form-label { width: 34; }
-    IntakeScreen .form-row Input { border: none; height: 1; padding: 0 1; background: $boost; width: 1fr; }
-    IntakeScreen .form-row Input:focus { border: none; background: $primary 30%; }
-    IntakeScreen .form-row Input.-invalid { background: $error 30%; }
-    IntakeScreen .form-error { height: auto; color: $error; padding-left: 34; }
-    IntakeScreen.-narrow .form-label { width: 24; }
-    IntakeScreen.-narrow .form-error { padding-left: 24; }
-    """
 
     def __init__(self, case_id: str | None, values: dict | None = None) -> None:
         super().__init__()

@@ -15,11 +15,6 @@ from wbtui.widgets.inputs import SafeInput
 class LockScreen(WbtuiModal[None]):
     """Opaque: the screens below are not drawn through it. Unlocks with the user's login; Ctrl+Q still quits."""
 
-    DEFAULT_CSS = """
-    LockScreen { background: $background; align: center middle; }
-    LockScreen .dialog { width: 60; }
-    LockScreen .hint { width: 100%; }
-    """
     BINDINGS: list = []
 
     def __init__(self, login: str) -> None:

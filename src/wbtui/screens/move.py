@@ -49,11 +49,6 @@ class MoveScreen(WbtuiModal[bool]):
         Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="move.cancel"),
         Binding("ctrl+s,f10", "confirm", lazy_t("tui.key.save"), id="move.confirm"),
     ]
-    DEFAULT_CSS = """
-    MoveScreen OptionList { height: auto; max-height: 12; }
-    MoveScreen #fields { height: auto; }
-    MoveScreen #fields Input { border: none; height: 1; background: $boost; margin-bottom: 0; }
-    """
 
     def __init__(self, case_id: str, stage: Stage, steps: list) -> None:
         super().__init__()

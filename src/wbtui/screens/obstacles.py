@@ -26,9 +26,6 @@ class ObstacleScreen(WbtuiScreen):
         Binding("a", "toggle_art9", lazy_t("tui.key.art9"), id="obstacles.art9"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="obstacles.back"),
     ]
-    DEFAULT_CSS = """
-    ObstacleScreen DataTable { height: 1fr; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()

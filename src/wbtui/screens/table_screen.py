@@ -15,7 +15,6 @@ class TableScreen(WbtuiScreen):
     TITLE_KEY = ""
     TABLE_ID = ""
     STATUS_KEY = ""  # what the status line says until the first load
-    DEFAULT_CSS = "TableScreen DataTable { height: 1fr; }"
 
     def compose(self) -> ComposeResult:
         yield Label(t(self.TITLE_KEY), classes="title")

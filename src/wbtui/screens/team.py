@@ -27,10 +27,6 @@ class TeamScreen(WbtuiScreen):
         Binding("r", "reload", lazy_t("tui.key.reload"), id="team.reload"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="team.back"),
     ]
-    DEFAULT_CSS = """
-    TeamScreen #team-body { height: 1fr; }
-    TeamScreen #team-body Static { height: auto; }
-    """
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.team.title"), classes="title")

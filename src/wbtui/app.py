@@ -26,7 +26,8 @@ class WbtuiApp(App):
     """wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur."""
 
     TITLE = "wbtui"
-    CSS_PATH = "wbtui.tcss"  # the app and all screens; reusable widgets keep DEFAULT_CSS
+    # the app and all screens (reusable widgets keep DEFAULT_CSS); absolute, so subclasses elsewhere find it too
+    CSS_PATH = Path(__file__).with_name("wbtui.tcss")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("f1", "toggle_help", lazy_t("tui.key.help"), id="app.help"),

@@ -549,7 +549,7 @@ def test_screens_style_through_the_app_stylesheet():
     import wbtui.screens
     from wbtui.app import WbtuiApp
 
-    assert WbtuiApp.CSS_PATH == "wbtui.tcss" and not WbtuiApp.CSS
+    assert WbtuiApp.CSS_PATH.name == "wbtui.tcss" and WbtuiApp.CSS_PATH.is_file() and not WbtuiApp.CSS
     for info in pkgutil.iter_modules(wbtui.screens.__path__):
         module = importlib.import_module(f"wbtui.screens.{info.name}")
         for obj in vars(module).values():

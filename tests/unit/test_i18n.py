@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wbtui.domain.process import Stage
+from wbtui.domain.process import ROLES, STAGES, VIA_COMMAND, Stage
 from wbtui.domain.timers import RULES
 from wbtui.i18n import (
     PLURAL_FORMS,
@@ -53,6 +53,20 @@ def test_stages_rules_labels_present():
         assert f"stage.{stage.value}" in DE
     for rule in RULES:
         assert f"rule.{rule.id}" in DE
+
+
+def test_keys_built_at_run_time_exist():
+    """Keys the code puts together from a code value (``t("side." + owner)``) for every value there is."""
+    from wbtui.screens.case_detail import EVENT_TYPES
+    from wbtui.screens.move import command_key
+
+    keys = {f"side.{info.owner}" for info in STAGES.values()}
+    keys |= {f"role.{role}" for role in ROLES}
+    keys |= {f"tui.event.{event}" for event in EVENT_TYPES}
+    keys |= {command_key(command) for command in VIA_COMMAND.values()}
+    keys |= {f"timer.{state}" for state in ("ok", "warning", "overdue", "stalled")}
+    keys |= {f"tui.side_short.{side}" for side in ("jobcenter", "agentur", "both", "none")}
+    assert sorted(k for k in keys if k not in DE) == []
 
 
 def test_every_key_used_in_code_exists():

@@ -16,6 +16,7 @@ from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
 from wbtui.i18n import describe, lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
+from wbtui.screens.handover import NO_BASIS
 from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
@@ -127,7 +128,7 @@ class ConsentScreen(WbtuiScreen):
     @staticmethod
     def _effects(handover: list, conference: list) -> Text:
         out = Text()
-        consent_reasons = [(k, p) for k, p in handover if "consent" in k or "basis" in k]
+        consent_reasons = [(k, p) for k, p in handover if k == NO_BASIS]  # the one that consent can lift
         if consent_reasons:
             out.append(
                 "✗ "

@@ -4,6 +4,7 @@ acknowledge or query on the Agentur side; the Agentur's feedback visible to the 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from rich.text import Text
 from textual import work
@@ -12,22 +13,17 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Label, Static
 
-from wbtui.domain.process import Stage
+from wbtui.domain.process import CaseFacts, Stage, missing_handover_items
 from wbtui.i18n import code_label, describe, lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets.safe import fmt_date, safe
 
-CHECK_ITEMS = (
-    "field.kundennummer",
-    "field.family_name",
-    "field.given_names",
-    "field.birth_date",
-    "field.contact",
-    "field.target_kldb",
-    "field.training_type",
-    "field.schedule",
-    "field.necessity_reason",
-)
+# The minimum data set as domain.process defines it, in its order: everything it finds missing in a case
+# that has nothing (the domain keeps no separate list). Each item is ticked unless the domain's
+# handover_readiness (via services.handover_check) names it as a missing field.
+CHECK_ITEMS = tuple(missing_handover_items(CaseFacts(Stage.NEED_IDENTIFIED, date.min)))
+MISSING_FIELD = "guard.missing_field"  # domain.process.handover_readiness: one per missing item
+NO_BASIS = "guard.no_consent"  # domain.process.handover_readiness: neither a consent nor § 69 SGB X
 FEEDBACK = (
     "handover_received",
     "handover_query",
@@ -89,19 +85,19 @@ class HandoverScreen(WbtuiScreen):
         name = safe(f"{p['family_name']}, {p['given_names']}", "bold")
         name.append(f"  ·  {t('stage.' + d['stage'])}")
         self.query_one("#hname", Label).update(name)
-        missing = {params.get("field") for key, params in reasons if key == "guard.missing_field"}
+        missing = {params.get("field") for key, params in reasons if key == MISSING_FIELD}
         out = Text(t("tui.handover.dataset") + "\n", style="bold")
         for item in CHECK_ITEMS:
             ok = item not in missing
             out.append(f"  {'✓' if ok else '✗'} {t(item)}\n", "green" if ok else "bold red")
-        other = [(k, p) for k, p in reasons if k != "guard.missing_field"]
+        other = [(k, p) for k, p in reasons if k != MISSING_FIELD]
         out.append("\n" + t("tui.handover.basis") + "\n", style="bold")
-        if any(k == "guard.no_consent" for k, _ in other):
-            out.append("  ✗ " + t("guard.no_consent") + "\n", "bold red")
+        if any(k == NO_BASIS for k, _ in other):
+            out.append("  ✗ " + t(NO_BASIS) + "\n", "bold red")
         else:
             out.append("  ✓ " + t("tui.handover.basis_ok") + "\n", "green")
         for key, params in other:
-            if key != "guard.no_consent":
+            if key != NO_BASIS:
                 out.append("  ✗ " + render_reason(key, params) + "\n", "bold red")
         out.append("\n")
         if self.stage == Stage.READY and self.ready:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -15,12 +17,29 @@ from textual.widgets.option_list import Option
 from wbtui.domain import process
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date, parse_datetime
-from wbtui.domain.process import STAGES, Stage, TransitionInput
+from wbtui.domain.process import STAGES, VIA_COMMAND, Stage, TransitionInput
 from wbtui.i18n import describe, lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiModal
 from wbtui.widgets.inputs import SafeInput
 
-# which inputs a target needs: (input id, catalog key of the label, hint)
+if TYPE_CHECKING:
+    from wbtui.services import Services
+
+# How this dialog carries out the transitions that domain.process.VIA_COMMAND reserves for a command of
+# their own (they carry data of their own); every other transition is Services.move.
+COMMANDS: dict[str, Callable[[Services, uuid.UUID, TransitionInput], object]] = {
+    "handover send": lambda services, case_id, data: services.send_handover(case_id),
+    "handover ack": lambda services, case_id, data: services.ack_handover(case_id, appointment_at=data.appointment_at),
+    "handover query": lambda services, case_id, data: services.query_handover(case_id, data.note or ""),
+}
+
+
+def command_key(command: str) -> str:
+    """Catalog key of what a VIA_COMMAND step does, shown next to its target stage."""
+    return "tui.move.via." + command.replace(" ", "_")
+
+
+# which inputs a target (or a VIA_COMMAND command) needs: (input id, catalog key of the label, hint)
 NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     Stage.COUNSELLED.value: (
         ("outcome", "field.counselling_outcome", " | ".join(process.COUNSELLING_OUTCOMES)),
@@ -37,7 +56,7 @@ NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("reason", "field.close_reason", " | ".join(process.CLOSE_REASONS)),
         ("note", "tui.move.note", ""),
     ),
-    "query": (("note", "tui.move.query_text", ""),),
+    "handover query": (("note", "tui.move.query_text", ""),),
 }
 
 
@@ -66,11 +85,12 @@ class MoveScreen(WbtuiModal[bool]):
                     f"{'✓' if not reasons else '✗'} {STAGES[target].code} {t('stage.' + target.value)}",
                     style="" if not reasons else "dim",
                 )
+                command = VIA_COMMAND.get((self.stage, target))
+                if command:
+                    label.append(f" · {t(command_key(command))}")
                 if reasons:
                     label.append("\n    " + "; ".join(render_reason(k, p) for k, p in reasons), style="dim")
                 options.append(Option(label, id=target.value))
-            if self.stage == Stage.HANDED_OVER:
-                options.append(Option(Text(t("tui.move.query")), id="query"))
             options.append(Option(Text(f"  X {t('stage.closed')}"), id="closed"))
             yield OptionList(*options, id="targets")
             yield Vertical(id="fields")
@@ -81,7 +101,7 @@ class MoveScreen(WbtuiModal[bool]):
         self.target = event.option.id
         fields = self.query_one("#fields", Vertical)
         await fields.remove_children()
-        needs = NEEDS.get(self.target, ())
+        needs = NEEDS.get(self._command() or self.target or "", ())
         if not needs:
             self.action_confirm()
             return
@@ -116,15 +136,15 @@ class MoveScreen(WbtuiModal[bool]):
         except WbtuiError as exc:
             self.say(describe(exc), error=True)
             return
-        target = self.target
-        if target == "query":
-            self.do(services.query_handover, case_id, data.note or "", then=self._done)
-        elif (self.stage, target) == (Stage.READY, Stage.HANDED_OVER.value):
-            self.do(services.send_handover, case_id, then=self._done)
-        elif (self.stage, target) == (Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED.value):
-            self.do(services.ack_handover, case_id, then=self._done)
+        command = self._command()
+        if command:
+            self.do(COMMANDS[command], services, case_id, data, then=self._done)
         else:
-            self.do(services.move, case_id, Stage(target), data, then=self._done)
+            self.do(services.move, case_id, Stage(self.target), data, then=self._done)
+
+    def _command(self) -> str | None:
+        """The VIA_COMMAND command that carries out the chosen step, if it needs one."""
+        return VIA_COMMAND.get((self.stage, Stage(self.target))) if self.target else None
 
     def _done(self, _result) -> None:
         self.say(t("tui.moved"))

@@ -25,6 +25,7 @@ import string
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 LANGUAGES = ("de", "en")
 PLURAL_FORMS = ("one", "other")  # the CLDR categories German and English use
@@ -234,9 +235,13 @@ class LazyText:
         return getattr(str(self), name)
 
 
-def lazy_t(key: str, /, **params: object) -> LazyText:
-    """``t(key, **params)``, looked up each time the text is shown."""
-    return LazyText(key, params)
+def lazy_t(key: str, /, **params: object) -> str:
+    """``t(key, **params)``, looked up each time the text is shown (a :class:`LazyText`).
+
+    Typed as ``str`` because it stands in for one where Textual takes a label (``Binding.description``,
+    ``HELP``); code that hands it to something needing a real ``str`` (regular expressions, Rich markup)
+    calls ``str()`` first, as ``screens.base.in_current_language`` does for the key panel."""
+    return cast(str, LazyText(key, params))
 
 
 def render_reason(key: str, params: dict) -> str:

@@ -110,7 +110,7 @@ class BoardScreen(WbtuiScreen):
         )
 
     def refresh_cases(self) -> None:
-        if self.ctx is None:
+        if not self.store_ready:
             return
         self._run_query(self.current_filter())
 

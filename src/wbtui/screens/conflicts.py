@@ -82,7 +82,7 @@ class ConflictScreen(TableScreen):
     def action_keep(self) -> None:
         conflict_id = self._selected()
         if conflict_id:
-            self.do(self._resolve, conflict_id, then=lambda _r: (self.say(t("tui.saved")), self.reload()))
+            self.app.do(self._resolve, conflict_id, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
 
     def action_take_lost(self) -> None:
         conflict_id = self._selected()
@@ -90,7 +90,7 @@ class ConflictScreen(TableScreen):
             return
         entity, row_id, field, kind, lost = self.rows[conflict_id]
         if entity != "case" or field not in FIELDS or kind == "rejected_write":
-            self.say(t("tui.conflicts.only_keep"), error=True)
+            self.app.say(t("tui.conflicts.only_keep"), error=True)
             return
         value = json.loads(lost) if lost else None
         services = self.app.ctx.services
@@ -99,7 +99,7 @@ class ConflictScreen(TableScreen):
             services.update_fields(uuid.UUID(row_id), {field: "" if value is None else str(value)})
             self._resolve(conflict_id)
 
-        self.do(take, then=lambda _r: (self.say(t("tui.saved")), self.reload()))
+        self.app.do(take, then=lambda _r: (self.app.say(t("tui.saved")), self.reload()))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -50,7 +50,7 @@ class ConferenceScreen(WbtuiScreen):
             yield Label(t("tui.conf.dissent"))
             yield SafeInput(id="dissent")
             yield Label(t("tui.conf.next_review"))
-            yield SafeInput(placeholder="TT.MM.JJJJ", id="review")
+            yield SafeInput(placeholder=t("tui.hint.date"), id="review")
         yield Footer()
 
     def _agenda(self) -> Text:

@@ -61,9 +61,9 @@ class ConsentScreen(WbtuiScreen):
                 id="form",
             )
             yield Label(t("tui.consent.given_on"))
-            yield SafeInput(placeholder="TT.MM.JJJJ", id="given")
+            yield SafeInput(placeholder=t("tui.hint.date"), id="given")
             yield Label(t("tui.consent.valid_until"))
-            yield SafeInput(placeholder="TT.MM.JJJJ", id="until")
+            yield SafeInput(placeholder=t("tui.hint.date"), id="until")
             yield Label(t("tui.consent.document"))
             yield SafeInput(id="docref")
         yield Footer()

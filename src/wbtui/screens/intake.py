@@ -150,7 +150,7 @@ def _display(value) -> str:
     if value is None:
         return ""
     if value is True:
-        return "ja"
+        return t("tui.intake.yes")  # parse_field takes ja/nein and yes/no alike
     if value is False:
-        return "nein"
+        return t("tui.intake.no")
     return str(value)

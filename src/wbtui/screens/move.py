@@ -43,12 +43,12 @@ def command_key(command: str) -> str:
 NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     Stage.COUNSELLED.value: (
         ("outcome", "field.counselling_outcome", " | ".join(process.COUNSELLING_OUTCOMES)),
-        ("date", "field.appointment_at", "TT.MM.JJJJ HH:MM"),
+        ("date", "field.appointment_at", lazy_t("tui.hint.datetime")),
     ),
-    Stage.VOUCHER_ISSUED.value: (("valid_until", "field.voucher_valid_until", "TT.MM.JJJJ"),),
+    Stage.VOUCHER_ISSUED.value: (("valid_until", "field.voucher_valid_until", lazy_t("tui.hint.date")),),
     Stage.ENROLMENT_APPROVED.value: (
-        ("start", "field.course_start", "TT.MM.JJJJ"),
-        ("end", "field.course_planned_end", "TT.MM.JJJJ"),
+        ("start", "field.course_start", lazy_t("tui.hint.date")),
+        ("end", "field.course_planned_end", lazy_t("tui.hint.date")),
         ("note", "tui.move.course_title", ""),
     ),
     Stage.DROPPED_OUT.value: (("reason", "tui.move.reason", " | ".join(process.DROPOUT_REASONS)),),
@@ -107,7 +107,7 @@ class MoveScreen(WbtuiModal[bool]):
             return
         for key, label, hint in needs:
             await fields.mount(Label(t(label)))
-            await fields.mount(SafeInput(placeholder=hint, id=f"in-{key}"))
+            await fields.mount(SafeInput(placeholder=str(hint), id=f"in-{key}"))
         fields.query(Input).first().focus()
 
     @on(Input.Submitted)

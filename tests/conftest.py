@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# A catalog text that cannot be rendered (unknown key, missing placeholder, bad format spec) fails the
+# test instead of showing raw text as it would in production (wbtui.i18n); subprocesses inherit it.
+os.environ["WBTUI_I18N_STRICT"] = "1"
 
 from common import AA_CONFIG, JC_CONFIG, TODAY, write_config
 

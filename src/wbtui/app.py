@@ -5,80 +5,43 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 
-from wbtui.i18n import describe, t
+from wbtui.i18n import describe, lazy_t, t, tn
+from wbtui.messages import OpenCase, StoreReady, SyncLineChanged
+from wbtui.screens.base import Context, WbtuiScreen
 
-CSS = """
-Screen { background: $surface; }
-#status, .status { height: 1; color: $text-muted; }
-.title { text-style: bold; height: 1; }
-.section { margin-top: 1; text-style: bold; color: $accent; height: 1; }
-.hint { color: $text-muted; }
-.error { color: $error; }
-.ok { color: $success; }
-ModalScreen { align: center middle; }
-.dialog { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent; padding: 0 1; background: $panel; }
-"""
-
-
-@dataclass
-class Context:
-    """What every screen needs once the store is open.
-
-    ``services`` (the ORM write side) is created on first use, in a worker thread,
-    so the board can list cases before SQLModel has even been imported.
-    """
-
-    store: object
-    config: object
-    today: date
-    fixed_today: date | None
-    engine: object
-    _services: object = None
-
-    @property
-    def services(self):
-        if self._services is None:
-            from wbtui.services import Services
-
-            self._services = Services(self.store, self.config, today=self.fixed_today, channel="tui")
-        return self._services
-
-    def connect(self):
-        return self.store.raw()
-
-
-class StoreReady(Message):
-    pass
+if TYPE_CHECKING:
+    from wbtui.config import Config
 
 
 class WbtuiApp(App):
     """wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur."""
 
     TITLE = "wbtui"
-    CSS = CSS
+    # the app and all screens (reusable widgets keep DEFAULT_CSS); absolute, so subclasses elsewhere find it too
+    CSS_PATH = Path(__file__).with_name("wbtui.tcss")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        Binding("f1", "toggle_help", t("tui.key.help"), id="app.help"),
-        Binding("ctrl+q", "quit", t("tui.key.quit"), id="app.quit", priority=True),
-        Binding("f2", "board", t("tui.key.board"), id="app.board", show=False),
-        Binding("f3", "followups", t("tui.key.followups"), id="app.followups", show=False),
-        Binding("f4", "inbox", t("tui.key.inbox"), id="app.inbox", show=False),
-        Binding("f5", "sync_now", t("tui.key.sync"), id="app.sync", show=False),
-        Binding("f6", "conflicts", t("tui.key.conflicts"), id="app.conflicts", show=False),
-        Binding("f7", "team", t("tui.key.steering"), id="app.team", show=False),
-        Binding("f8", "audit_log", t("tui.key.audit"), id="app.audit", show=False),
+        Binding("f1", "toggle_help", lazy_t("tui.key.help"), id="app.help"),
+        Binding("ctrl+q", "quit", lazy_t("tui.key.quit"), id="app.quit", priority=True),
+        Binding("f2", "board", lazy_t("tui.key.board"), id="app.board", show=False),
+        Binding("f3", "followups", lazy_t("tui.key.followups"), id="app.followups", show=False),
+        Binding("f4", "inbox", lazy_t("tui.key.inbox"), id="app.inbox", show=False),
+        Binding("f5", "sync_now", lazy_t("tui.key.sync"), id="app.sync", show=False),
+        Binding("f6", "conflicts", lazy_t("tui.key.conflicts"), id="app.conflicts", show=False),
+        Binding("f7", "team", lazy_t("tui.key.steering"), id="app.team", show=False),
+        Binding("f8", "audit_log", lazy_t("tui.key.audit"), id="app.audit", show=False),
     ]
 
-    def __init__(self, config, *, db=None, today: date | None = None) -> None:
+    def __init__(self, config: Config, *, db: str | Path | None = None, today: date | None = None) -> None:
         super().__init__()
         self.config = config
         self.db = db
@@ -104,7 +67,7 @@ class WbtuiApp(App):
             self.set_interval(2.0, self._watch_terminal)
         self.set_interval(15.0, self.lock_if_idle)
 
-    # -- idle lock (security.md T20: a thin-client screen left alone shows no Sozialdaten) --
+    # -- idle lock: a thin-client screen left alone shows no Sozialdaten ----------------
     async def on_event(self, event) -> None:
         from textual import events
 
@@ -200,13 +163,16 @@ class WbtuiApp(App):
     def say(self, message: str, *, error: bool = False) -> None:
         self.notify(message, severity="error" if error else "information", markup=False, timeout=8 if error else 4)
 
-    def open_case(self, case_id: str) -> None:
+    @on(OpenCase)
+    def open_case(self, message: OpenCase) -> None:
         from wbtui.screens.case_detail import CaseDetailScreen
 
-        self.push_screen(CaseDetailScreen(case_id))
+        self.push_screen(CaseDetailScreen(message.case_id))
 
     # -- actions -----------------------------------------------------------------
     def action_toggle_help(self) -> None:
+        if not isinstance(self.screen, WbtuiScreen):
+            return  # Textual's own screens (the palette) draw their keys with labels not yet in this language
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
@@ -243,11 +209,41 @@ class WbtuiApp(App):
         if self.ctx is not None:
             self._go(AuditScreen)
 
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        # Textual's own action, with the search field's placeholder in the user's language
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("tui.cmd.placeholder"), id="--command-palette"))
+
+    def action_help_quit(self) -> None:
+        # Textual's answer to ctrl+c ("Press ^q to quit the app"), in the user's language and without markup
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    t("tui.help_quit", key=self.get_key_display(active.binding)),
+                    title=t("tui.help_quit_title"),
+                    markup=False,
+                )
+                return
+
+    def _textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's system commands (App.get_system_commands) with titles and help from the catalog.
+
+        Not "Screenshot": it would write screen contents (Sozialdaten) to disk."""
+        yield SystemCommand(t("tui.cmd.theme"), t("tui.cmd.theme_help"), self.action_change_theme)
+        yield SystemCommand(t("tui.cmd.quit"), t("tui.cmd.quit_help"), self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(t("tui.cmd.keys"), t("tui.cmd.keys_hide_help"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(t("tui.cmd.keys"), t("tui.cmd.keys_help"), self.action_show_help_panel)
+        if screen.maximized is not None:
+            yield SystemCommand(t("tui.cmd.minimize"), t("tui.cmd.minimize_help"), screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(t("tui.cmd.maximize"), t("tui.cmd.maximize_help"), screen.action_maximize)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        # No "Screenshot": it would write screen contents (Sozialdaten) to disk (security.md F6).
-        for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":
-                yield command
+        yield from self._textual_commands(screen)
         yield SystemCommand(t("tui.cmd.board"), t("tui.cmd.board_help"), self.action_board)
         yield SystemCommand(t("tui.cmd.followups"), t("tui.cmd.followups_help"), self.action_followups)
         yield SystemCommand(t("tui.cmd.inbox"), t("tui.cmd.inbox_help"), self.action_inbox)
@@ -260,7 +256,7 @@ class WbtuiApp(App):
             b = binding.binding
             if b.id and b.description and not b.id.startswith("app.") and b.action not in ("quit",):
                 yield SystemCommand(
-                    b.description,
+                    str(b.description),
                     f"{b.key} · {b.id}",
                     lambda b=b, node=binding.node: self.call_later(self.run_action, b.action, node),
                 )
@@ -289,7 +285,7 @@ class WbtuiApp(App):
         else:
             online = True
             if summary.grants:
-                self.call_from_thread(self.say, t("tui.sync.new_handovers", n=summary.grants))
+                self.call_from_thread(self.say, tn("tui.sync.new_handovers", summary.grants))
             if summary.reset:  # the server compacted past this device's position: re-read, gone cases removed
                 self.call_from_thread(self.say, t("cli.sync_reset", dropped=summary.dropped))
             if summary.pulled or summary.dropped:
@@ -318,9 +314,7 @@ class WbtuiApp(App):
     def _set_sync_line(self, text: str) -> None:
         self.sync_line = text
         for screen in self.screen_stack:
-            refresh = getattr(screen, "show_sync_line", None)
-            if refresh:
-                refresh(text)
+            screen.post_message(SyncLineChanged(text))
 
     def action_conflicts(self) -> None:
         from wbtui.screens.conflicts import ConflictScreen
@@ -333,7 +327,7 @@ class WbtuiApp(App):
         self.push_screen(IntakeScreen(None))
 
     def _fatal_error(self) -> None:
-        """Exit after an unexpected error without printing locals (security.md F5)."""
+        """Exit after an unexpected error without printing locals (they may hold Sozialdaten or tokens)."""
         self.bell()
         from rich.text import Text
 

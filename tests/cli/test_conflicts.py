@@ -64,7 +64,7 @@ def test_list_take_keep_with_audit_entries(tmp_path, jc_env, case_with_conflicts
     assert first["kept"] == "vormittags" and first["lost"] == "[red]nur Dienstag" and first["takeable"] is True
     assert first["case_ref"] == case_with_conflicts[:8] and data["conflicts"][1]["takeable"] is False
     text = run_cli("sync", "conflicts", env=jc_env).stdout
-    assert "[red]nur Dienstag" in text and "2 offene Konflikt(e)" in text
+    assert "[red]nur Dienstag" in text and "2 offene Konflikte" in text
 
     refused = run_cli("sync", "resolve", REFUSED[:8], "--take-lost", env=jc_env)
     assert refused.returncode == 1 and "nicht übernehmen" in refused.stderr

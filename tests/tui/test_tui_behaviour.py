@@ -111,10 +111,47 @@ def test_f1_shows_help_for_focused_widget(tmp_path):
             await settle(pilot)
             await pilot.press("f1")
             await settle(pilot)
-            assert "Fallliste / case list" in screen_text(app)
+            assert "Fallliste" in screen_text(app)
             await pilot.press("f1")
             await settle(pilot)
-            assert "Fallliste / case list" not in screen_text(app)
+            assert "Fallliste" not in screen_text(app)
+
+    asyncio.run(run())
+
+
+def test_english_everywhere_though_imported_in_german(tmp_path):
+    """Screens imported while German was set (a process that started in German) speak English once the
+    language is English: footer, help panel and its key list, palette commands and their help, toasts."""
+    import wbtui.screens.board
+    import wbtui.screens.case_detail  # noqa: F401
+
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        from textual.command import CommandInput
+
+        app = make_app(tmp_path, db, "jc", lang="en")
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")  # a case: its own keys in the footer
+            await settle(pilot)
+            await pilot.press("f1")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "Next steps" in text and "Training type: Adaptation training" in text, text
+            assert "g next step" in text and "Print protocol" in text and "g Step  e Intake" in text, text
+            for german in ("Schritt", "Erfassung", "Drucken", "Hemmnisse", "Einwilligung", "offen", "Anpassung"):
+                assert german not in text, german
+            commands = {str(c.title): str(c.help) for c in app.get_system_commands(app.screen)}
+            assert commands["Keys"] == "Hide the keys and widget help panel"
+            assert commands["New case"] == "Intake and need assessment"
+            assert commands["Step"] == "g · case.move"
+            app.action_help_quit()
+            await settle(pilot)
+            assert any(n.message == "Press ^q to quit the app" for n in app._notifications)
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            assert app.screen.query_one(CommandInput).placeholder == "Search for commands…"
 
     asyncio.run(run())
 
@@ -488,3 +525,33 @@ def test_list_screens_fill_their_tables_only_through_fill_table():
         if needle in path.read_text(encoding="utf-8")
     ]
     assert direct == []
+
+
+def test_board_names_the_role_when_no_user_name_is_configured(tmp_path):
+    """The built-in user name is German text; without a configured name the board shows the role, translated."""
+    from wbtui.config import load
+    from wbtui.i18n import set_language
+    from wbtui.screens.board import user_label
+
+    path = tmp_path / "role-only.toml"
+    path.write_text('[user]\nlogin = "aa.anton"\nrole = "aa_beratung"\n', encoding="utf-8")
+    set_language("en")
+    assert user_label(load(path)) == "Agentur counsellor"
+    path.write_text('[user]\nname = "Anton Berater"\nrole = "aa_beratung"\n', encoding="utf-8")
+    assert user_label(load(path)) == "Anton Berater"
+
+
+def test_screens_style_through_the_app_stylesheet():
+    """One stylesheet (wbtui.tcss, App.CSS_PATH) for the app and its screens; DEFAULT_CSS only in reusable widgets."""
+    import importlib
+    import pkgutil
+
+    import wbtui.screens
+    from wbtui.app import WbtuiApp
+
+    assert WbtuiApp.CSS_PATH.name == "wbtui.tcss" and WbtuiApp.CSS_PATH.is_file() and not WbtuiApp.CSS
+    for info in pkgutil.iter_modules(wbtui.screens.__path__):
+        module = importlib.import_module(f"wbtui.screens.{info.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and obj.__module__ == module.__name__:
+                assert "DEFAULT_CSS" not in obj.__dict__, obj

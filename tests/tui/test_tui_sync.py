@@ -57,10 +57,10 @@ def test_background_sync_status_and_conflict_review(tmp_path, monkeypatch):
                 await pilot.press("f6")
                 await settle(pilot)
                 text = screen_text(app)
-                assert "vormittags" in text and "[red]nur Dienstag" in text and "1 offene Konflikt" in text
+                assert "vormittags" in text and "[red]nur Dienstag" in text and "1 offener Konflikt" in text
                 await pilot.press("k")
                 await settle(pilot)
-                assert "0 offene Konflikt" in screen_text(app)
+                assert "0 offene Konflikte" in screen_text(app)
 
         asyncio.run(run())
     with engine.connect() as conn:

@@ -205,3 +205,47 @@ async def _walk(tmp_path):
         await step(pilot, "integrated")
         await step(pilot, "closed", "integrated")
         assert stage_of(db, "123A456789") == "closed"
+
+
+def test_move_dialog_runs_the_handover_steps_as_their_commands(tmp_path):
+    """Steps that domain.process.VIA_COMMAND reserves for a command (send, query, acknowledge) are carried out
+    by that command from the move dialog, not refused as a plain move."""
+    from common import COMPLETE_CASE, TODAY
+    from tui_helpers import make_config
+    from wbtui.data.store import open_store
+    from wbtui.domain.process import VIA_COMMAND, Stage
+    from wbtui.screens.move import COMMANDS
+    from wbtui.services import Services
+
+    assert set(VIA_COMMAND.values()) <= set(COMMANDS)
+    db = build_store(tmp_path, cases=5)
+    store = open_store(db)
+    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A999998", "legal_basis": "sgb_x_69"})
+    jc.move(case_id, Stage.READY)
+    store.close()
+
+    async def walk(side: str, target: str, *values: str) -> None:
+        app = make_app(tmp_path, db, side)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await settle(pilot)
+            await open_by_search(pilot, "123A999998")
+            await step(pilot, target, *values)
+
+    asyncio.run(walk("jc", "handed_over"))  # handover send
+    assert stage_of(db, "123A999998") == "handed_over"
+    asyncio.run(walk("aa", "ready_for_handover", "Zielberuf unklar"))  # handover query, with its text
+    assert stage_of(db, "123A999998") == "ready_for_handover"
+    asyncio.run(walk("jc", "handed_over"))
+    asyncio.run(walk("aa", "counselling_scheduled"))  # handover ack
+    assert stage_of(db, "123A999998") == "counselling_scheduled"
+    con = sqlite3.connect(db)
+    statuses = [
+        row[0]
+        for row in con.execute(
+            "SELECT h.status || ':' || coalesce(h.query_text, '') FROM handover h WHERE h.case_id = ? ORDER BY h.sent_at",
+            (case_id.hex,),
+        )
+    ]
+    con.close()
+    assert statuses == ["query:Zielberuf unklar", "accepted:"]

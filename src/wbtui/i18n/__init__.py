@@ -1,22 +1,51 @@
 """Translations: German by default, English as second language.
 
 One catalog file per language next to this module (``de.toml``, ``en.toml``), loaded on first use.
-Every user-facing string of the CLI, the TUI and the documents goes through :func:`t`.
+Every user-facing string of the CLI, the TUI and the documents goes through this module:
+
+- ``t(key, **params)``: the text of ``key`` in the current language with its ``{name}`` placeholders filled in.
+- ``tn(key, n, **params)``: a plural entry, written in the catalog as a table ``{ one = "…", other = "…" }``;
+  the form is chosen by ``n`` (German and English share the rule: "one" for exactly 1, "other" for
+  everything else) and ``{n}`` is filled in. ``t(key, n=…)`` on a plural entry does the same.
+- ``{name:plural:KEY}`` in a plain text renders the count ``name`` through the plural entry ``KEY``, for
+  texts with several counts ("{pushed} gesendet, {conflicts:plural:count.conflicts}").
+- ``lazy_t(key, **params)``: a text looked up each time it is shown, for labels defined when a module is
+  imported (key bindings, help texts): a later language switch reaches them.
+
+A missing key, a missing placeholder or a bad format spec is a bug. With ``WBTUI_I18N_STRICT`` set (the
+test suite sets it) :func:`t` raises :class:`CatalogError`; otherwise it logs a warning (key and error,
+never the values) and shows the raw text, so a slip in a translation never stops a caseworker.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import string
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 LANGUAGES = ("de", "en")
+PLURAL_FORMS = ("one", "other")  # the CLDR categories German and English use
+STRICT_ENV = "WBTUI_I18N_STRICT"
+PLURAL_SPEC = "plural:"
+
+Entry = str | dict[str, str]
+
 _DIR = Path(__file__).resolve().parent
 _language = "de"
-_catalogs: dict[str, dict[str, str]] = {}
+_catalogs: dict[str, dict[str, Entry]] = {}
+log = logging.getLogger(__name__)
 
 
-def catalog(lang: str) -> dict[str, str]:
-    """The whole catalog of one language (loaded once per process)."""
+class CatalogError(LookupError):
+    """A catalog text could not be rendered: unknown key, missing placeholder, bad format spec or plural form."""
+
+
+def catalog(lang: str) -> dict[str, Entry]:
+    """The whole catalog of one language (loaded once per process); plural entries are dicts of forms."""
     if lang not in _catalogs:
         with open(_DIR / f"{lang}.toml", "rb") as handle:
             _catalogs[lang] = tomllib.load(handle)
@@ -26,7 +55,7 @@ def catalog(lang: str) -> dict[str, str]:
 class _Catalogs:
     """``CATALOG[lang]`` as before: the catalogs, loaded when first asked for."""
 
-    def __getitem__(self, lang: str) -> dict[str, str]:
+    def __getitem__(self, lang: str) -> dict[str, Entry]:
         if lang not in LANGUAGES:
             raise KeyError(lang)
         return catalog(lang)
@@ -52,21 +81,167 @@ def get_language() -> str:
     return _language
 
 
+def plural_form(lang: str, n: object) -> str:
+    """The plural category of ``n``: German and English both say "one" for exactly 1 and "other" otherwise."""
+    return "one" if n == 1 else "other"
+
+
+def _problem(message: str) -> None:
+    if os.environ.get(STRICT_ENV):
+        raise CatalogError(message)
+    log.warning("%s", message)
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus ``{name:plural:KEY}``: a count rendered through a plural entry of the same language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec.startswith(PLURAL_SPEC):
+            return _plural(self.lang, format_spec[len(PLURAL_SPEC) :], value, {})
+        return format(value, format_spec)
+
+
+def _fill(lang: str, key: str, text: str, params: Mapping[str, object]) -> str:
+    if "{" not in text:
+        return text
+    try:
+        if PLURAL_SPEC in text:
+            return _Formatter(lang).vformat(text, (), params)
+        return text.format_map(params)
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
+        _problem(f"catalog text {key!r} ({lang}) cannot be filled in: {type(exc).__name__}: {exc}")
+        return text
+
+
+def _entry(lang: str, key: str) -> Entry | None:
+    entry = catalog(lang).get(key)
+    if entry is None and lang != "de":
+        entry = catalog("de").get(key)
+        if entry is not None:
+            _problem(f"catalog key {key!r} missing in {lang!r}")
+    return entry
+
+
+def _plural(lang: str, key: str, n: object, params: Mapping[str, object]) -> str:
+    entry = _entry(lang, key)
+    if not isinstance(entry, dict):
+        _problem(f"catalog key {key!r} is {'unknown' if entry is None else 'not a plural entry'}")
+        return f"{n} {key}" if entry is None else _fill(lang, key, entry, {**params, "n": n})
+    form = plural_form(lang, n)
+    text = entry.get(form)
+    if text is None:
+        _problem(f"plural entry {key!r} ({lang}) has no form {form!r}")
+        text = entry.get("other") or next(iter(entry.values()), key)
+    return _fill(lang, key, text, {**params, "n": n})
+
+
+def translate(lang: str, key: str, params: Mapping[str, object]) -> str:
+    """The text of ``key`` in ``lang`` (any language, not only the current one), ``params`` filled in."""
+    entry = _entry(lang, key)
+    if entry is None:
+        _problem(f"unknown catalog key {key!r}")
+        return key
+    if isinstance(entry, dict):
+        if "n" not in params:
+            _problem(f"plural entry {key!r} needs its count as n")
+            return _fill(lang, key, entry.get("other", key), params)
+        return _plural(lang, key, params["n"], params)
+    return _fill(lang, key, entry, params)
+
+
 def t(key: str, /, **params: object) -> str:
     """Translate ``key`` into the current language and fill in ``params``."""
-    text = CATALOG[_language].get(key)
-    if text is None:
-        text = CATALOG["de"].get(key, key)
-    if params:
-        try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return text
-    return text
+    return translate(_language, key, params)
+
+
+def tn(key: str, n: int, /, **params: object) -> str:
+    """The plural entry ``key`` in the form for ``n``, with ``{n}`` and ``params`` filled in."""
+    return _plural(_language, key, n, params)
 
 
 def has(key: str) -> bool:
     return key in CATALOG["de"]
+
+
+def code_label(prefix: str, code: str) -> str:
+    """The catalog label of a stored code (``prefix + code``), or the code itself when the catalog has none
+    (a value written by a newer version or another office's configuration)."""
+    return t(prefix + code) if has(prefix + code) else code
+
+
+class LazyText:
+    """A catalog text resolved when it is shown (``str()``, formatting, concatenation), not when it is made.
+
+    Class attributes such as ``Binding(…, lazy_t("tui.key.help"))`` or ``HELP = lazy_t(…)`` are built when
+    the module is imported, usually before the configuration has set the language. Holding the key instead
+    of the text lets every redraw show the current language. It behaves like the ``str`` it stands for in
+    the ways Textual and Rich use labels; code that needs a real ``str`` calls ``str()`` on it.
+    """
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, params: Mapping[str, object]) -> None:
+        self.key = key
+        self.params = dict(params)
+
+    def __str__(self) -> str:
+        return t(self.key, **self.params)
+
+    def __repr__(self) -> str:
+        return f"lazy_t({self.key!r})"
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self), format_spec)
+
+    def __bool__(self) -> bool:
+        return bool(str(self))
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyText):
+            return (self.key, self.params) == (other.key, other.params)
+        return str(self) == other
+
+    def __hash__(self) -> int:
+        return hash(str(self))  # equal to the hash of the text it equals right now
+
+    def __lt__(self, other: object) -> bool:
+        return str(self) < str(other)
+
+    def __add__(self, other: str) -> str:
+        return str(self) + str(other)
+
+    def __radd__(self, other: str) -> str:
+        return str(other) + str(self)
+
+    def __contains__(self, item: str) -> bool:
+        return item in str(self)
+
+    def __iter__(self):
+        return iter(str(self))
+
+    def __getitem__(self, index):
+        return str(self)[index]
+
+    def __getattr__(self, name: str):
+        # the str methods (rstrip, split, translate, …) of the current text, for code written for a str
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(str(self), name)
+
+
+def lazy_t(key: str, /, **params: object) -> str:
+    """``t(key, **params)``, looked up each time the text is shown (a :class:`LazyText`).
+
+    Typed as ``str`` because it stands in for one where Textual takes a label (``Binding.description``,
+    ``HELP``); code that hands it to something needing a real ``str`` (regular expressions, Rich markup)
+    calls ``str()`` first, as ``screens.base.in_current_language`` does for the key panel."""
+    return cast(str, LazyText(key, params))
 
 
 def render_reason(key: str, params: dict) -> str:

@@ -7,7 +7,7 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
-from wbtui.i18n import describe, t
+from wbtui.i18n import describe, lazy_t, t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import safe
 from wbtui.widgets.tables import fill_table
@@ -17,10 +17,10 @@ COLUMNS = ("at", "actor", "action", "object", "groups", "reason")
 
 
 class AuditScreen(TableScreen):
-    HELP = t("tui.help.audit")
+    HELP = lazy_t("tui.help.audit")
     BINDINGS = [
-        Binding("r", "reload", t("tui.key.reload"), id="audit.reload"),
-        Binding("escape", "back", t("tui.key.back"), id="audit.back"),
+        Binding("r", "reload", lazy_t("tui.key.reload"), id="audit.reload"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="audit.back"),
     ]
     TITLE_KEY = "tui.audit.title"
     TABLE_ID = "audit"
@@ -55,7 +55,7 @@ class AuditScreen(TableScreen):
         self.app.call_from_thread(self._fill, result, items)
 
     def _refused(self, message: str) -> None:
-        self.app.say(message, error=True)
+        self.say(message, error=True)
         self.app.pop_screen()
 
     def _fill(self, result, items: list[dict]) -> None:

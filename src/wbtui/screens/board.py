@@ -2,56 +2,52 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from wbtui.app import StoreReady
+from wbtui.config import Config
 from wbtui.data.queries import CaseFilter, ordered_rowids, total_cases
 from wbtui.domain.process import Stage
-from wbtui.i18n import describe, t
+from wbtui.i18n import describe, lazy_t, t
+from wbtui.messages import StoreReady, SyncLineChanged
+from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets.case_list import CaseList
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import safe
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from wbtui.domain.timers import TimerEngine
 
 TIMER_CYCLE = (None, "overdue", "stalled")
 SIDE_CYCLE = (None, "jobcenter", "agentur")
 
 
-class BoardScreen(Screen):
+class BoardScreen(WbtuiScreen):
     """The caseworker's board: one line per case."""
 
-    HELP = t("tui.help.board")
+    HELP = lazy_t("tui.help.board")
 
     BINDINGS = [
-        Binding("slash", "focus_filter", t("tui.key.search"), id="board.filter"),
-        Binding("m", "toggle_mine", t("tui.key.mine"), id="board.mine"),
-        Binding("o", "cycle_timer", t("tui.key.timer"), id="board.timer"),
-        Binding("a", "cycle_side", t("tui.key.side"), id="board.side"),
-        Binding("f", "pick_stage", t("tui.key.stage"), id="board.stage"),
-        Binding("n", "new_case", t("tui.key.new"), id="board.new"),
-        Binding("w", "app.followups", t("tui.key.followups"), id="board.followups"),
-        Binding("i", "app.inbox", t("tui.key.inbox"), id="board.inbox"),
-        Binding("s", "app.team", t("tui.key.steering"), id="board.team"),
-        Binding("r", "reload", t("tui.key.reload"), id="board.reload", show=False),
+        Binding("slash", "focus_filter", lazy_t("tui.key.search"), id="board.filter"),
+        Binding("m", "toggle_mine", lazy_t("tui.key.mine"), id="board.mine"),
+        Binding("o", "cycle_timer", lazy_t("tui.key.timer"), id="board.timer"),
+        Binding("a", "cycle_side", lazy_t("tui.key.side"), id="board.side"),
+        Binding("f", "pick_stage", lazy_t("tui.key.stage"), id="board.stage"),
+        Binding("n", "app.new_case", lazy_t("tui.key.new"), id="board.new"),
+        Binding("w", "app.followups", lazy_t("tui.key.followups"), id="board.followups"),
+        Binding("i", "app.inbox", lazy_t("tui.key.inbox"), id="board.inbox"),
+        Binding("s", "app.team", lazy_t("tui.key.steering"), id="board.team"),
+        Binding("r", "reload", lazy_t("tui.key.reload"), id="board.reload", show=False),
         Binding("escape", "focus_list", show=False, id="board.list"),
     ]
-
-    DEFAULT_CSS = """
-    BoardScreen #top { height: 1; }
-    BoardScreen #title { width: 1fr; text-style: bold; }
-    BoardScreen #who { width: auto; color: $text-muted; }
-    BoardScreen #searchrow { height: 1; }
-    BoardScreen #searchlabel { width: auto; padding-right: 1; }
-    BoardScreen #filter { border: none; height: 1; padding: 0; width: 1fr; }
-    BoardScreen #filter:focus { background: $boost; }
-    BoardScreen #status { height: 1; color: $text-muted; }
-    BoardScreen #columns { height: 1; color: $text-muted; text-style: bold; }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,10 +58,9 @@ class BoardScreen(Screen):
         self._debounce = None
 
     def compose(self) -> ComposeResult:
-        app = self.app
         with Horizontal(id="top"):
             yield Label(t("tui.board.title"), id="title")
-            yield Label(safe(f"{app.config.user_name} · {app.config.office_name}"), id="who")
+            yield Label(safe(f"{user_label(self.config)} · {self.config.office_name}"), id="who")
         with Horizontal(id="searchrow"):
             yield Label(t("tui.board.search"), id="searchlabel")
             yield SafeInput(placeholder=t("tui.board.search_hint"), id="filter")
@@ -78,13 +73,13 @@ class BoardScreen(Screen):
     def _today(self):
         from datetime import date
 
-        return self.app.fixed_today or date.today()
+        return self.host.fixed_today or date.today()
 
-    def _connect(self):
-        return self.app.ctx.connect()
+    def _connect(self) -> sqlite3.Connection:
+        return self.ctx.connect()
 
-    def _engine(self):
-        return self.app.ctx.engine
+    def _engine(self) -> TimerEngine:
+        return self.ctx.engine
 
     def _columns_text(self) -> Text:
         return Text(CaseList.header(self.size.width or 80))
@@ -100,13 +95,12 @@ class BoardScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # also fires when the screen is first shown; reloads after returning from a case
-        if self.app.ctx is not None:
+        if self.store_ready:
             self.query_one(CaseList).invalidate_rows()
             self.refresh_cases()
 
     def current_filter(self) -> CaseFilter:
-        ctx = self.app.ctx
-        mine = ctx.services.actor.user_id.hex if self.mine and ctx else None
+        mine = self.ctx.services.actor.user_id.hex if self.mine and self.store_ready else None
         return CaseFilter(
             text=self.query_one("#filter", Input).value,
             stages=self.stages,
@@ -116,7 +110,7 @@ class BoardScreen(Screen):
         )
 
     def refresh_cases(self) -> None:
-        if self.app.ctx is None:
+        if not self.store_ready:
             return
         self._run_query(self.current_filter())
 
@@ -124,7 +118,7 @@ class BoardScreen(Screen):
     def _run_query(self, flt: CaseFilter) -> None:
         from wbtui.domain.errors import WbtuiError
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         con = ctx.connect()
         try:
             rowids = ordered_rowids(con, flt, ctx.engine)
@@ -134,7 +128,7 @@ class BoardScreen(Screen):
         try:
             ctx.services.audit_list("fbw_case", len(rowids), search=flt.text or None)
         except WbtuiError as exc:  # no audit entry, no list (fail closed)
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._show, rowids, total)
 
@@ -154,7 +148,10 @@ class BoardScreen(Screen):
         if self.stages:
             parts.append(", ".join(t("stage." + s) for s in self.stages))
         self._status_text = " · ".join(parts)
-        self.show_sync_line(self.app.sync_line)
+        self.show_sync_line(self.host.sync_line)
+
+    def on_sync_line_changed(self, message: SyncLineChanged) -> None:
+        self.show_sync_line(message.line)
 
     def show_sync_line(self, line: str) -> None:
         text = getattr(self, "_status_text", t("tui.loading"))
@@ -173,7 +170,7 @@ class BoardScreen(Screen):
 
     @on(CaseList.Opened)
     def _open(self, event: CaseList.Opened) -> None:
-        self.app.open_case(event.case_id)
+        self.open_case(event.case_id)
 
     # -- actions -----------------------------------------------------------------------
     def action_focus_filter(self) -> None:
@@ -203,9 +200,14 @@ class BoardScreen(Screen):
 
         self.app.push_screen(StagePicker([s.value for s in Stage]), chosen)
 
-    def action_new_case(self) -> None:
-        self.app.action_new_case()
-
     def action_reload(self) -> None:
         self.query_one(CaseList).invalidate_rows()
         self.refresh_cases()
+
+
+def user_label(config: Config) -> str:
+    """Who is signed in: the configured name, or the role from the catalog when no name was configured
+    (the built-in default name is German text and would show as such in every language)."""
+    if config.user_name == Config.user_name:
+        return t("role." + config.user_role)
+    return config.user_name

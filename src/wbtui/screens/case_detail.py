@@ -9,41 +9,45 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from wbtui.app import StoreReady
 from wbtui.domain.process import STAGES, Stage
-from wbtui.i18n import describe, get_language, render_reason, t
+from wbtui.i18n import code_label, describe, get_language, lazy_t, render_reason, t, tn
+from wbtui.messages import StoreReady
+from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets.safe import fmt_date, safe
 
+# coded fields and the catalog prefix of their labels ("value." is shared with the documents)
+CODED_FIELDS = {
+    "training_type": "value.",
+    "schedule": "value.",
+    "necessity_reason": "value.",
+    "school_certificate": "choice.school_certificate.",
+    "legal_basis": "choice.legal_basis.",
+    "counselling_outcome": "choice.counselling_outcome.",
+    "close_reason": "choice.close_reason.",
+}
 TIMER_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim", "ok": "green"}
 
 
-class CaseDetailScreen(Screen):
+class CaseDetailScreen(WbtuiScreen):
     """Everything about one case; stage transitions start here."""
 
-    HELP = t("tui.help.detail")
+    HELP = lazy_t("tui.help.detail")
     BINDINGS = [
-        Binding("g", "move", t("tui.key.move"), id="case.move"),
-        Binding("e", "edit", t("tui.key.edit"), id="case.edit"),
-        Binding("h", "obstacles", t("tui.key.obstacles"), id="case.obstacles"),
-        Binding("u", "handover", t("tui.key.handover"), id="case.handover"),
-        Binding("k", "conference", t("tui.key.conference"), id="case.conference"),
-        Binding("i", "consents", t("tui.key.consents"), id="case.consents"),
-        Binding("w", "add_task", t("tui.key.task"), id="case.task"),
-        Binding("p", "print('handover')", t("tui.key.print"), id="case.print"),
-        Binding("P", "print('conference')", t("tui.key.print_protocol"), id="case.print_protocol", show=False),
-        Binding("c", "contact", t("tui.key.contact"), id="case.contact", show=False),
-        Binding("y", "copy_ref", t("tui.key.copy"), id="case.copy", show=False),
-        Binding("escape", "back", t("tui.key.back"), id="case.back"),
+        Binding("g", "move", lazy_t("tui.key.move"), id="case.move"),
+        Binding("e", "edit", lazy_t("tui.key.edit"), id="case.edit"),
+        Binding("h", "obstacles", lazy_t("tui.key.obstacles"), id="case.obstacles"),
+        Binding("u", "handover", lazy_t("tui.key.handover"), id="case.handover"),
+        Binding("k", "conference", lazy_t("tui.key.conference"), id="case.conference"),
+        Binding("i", "consents", lazy_t("tui.key.consents"), id="case.consents"),
+        Binding("w", "add_task", lazy_t("tui.key.task"), id="case.task"),
+        Binding("p", "print('handover')", lazy_t("tui.key.print"), id="case.print"),
+        Binding("P", "print('conference')", lazy_t("tui.key.print_protocol"), id="case.print_protocol", show=False),
+        Binding("c", "contact", lazy_t("tui.key.contact"), id="case.contact", show=False),
+        Binding("y", "copy_ref", lazy_t("tui.key.copy"), id="case.copy", show=False),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="case.back"),
     ]
-    DEFAULT_CSS = """
-    CaseDetailScreen #head1 { text-style: bold; height: 1; }
-    CaseDetailScreen #head2 { height: 1; }
-    CaseDetailScreen #body { height: 1fr; }
-    CaseDetailScreen #body Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
@@ -71,7 +75,7 @@ class CaseDetailScreen(Screen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        if self.app.ctx is not None and not self.awaiting_reason:
+        if self.store_ready and not self.awaiting_reason:
             self.reload()
 
     @work(thread=True, exclusive=True, group="case-detail", exit_on_error=False)
@@ -79,14 +83,14 @@ class CaseDetailScreen(Screen):
         from wbtui.domain.access import AccessDenied
         from wbtui.domain.errors import WbtuiError
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         try:
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
         except AccessDenied as exc:
             self.app.call_from_thread(self._denied, exc)
             return
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         steps = ctx.services.next_steps(uuid.UUID(self.case_id)) if detail["stage"] != "closed" else []
         self.app.call_from_thread(self._show_detail, detail, steps)
@@ -96,7 +100,7 @@ class CaseDetailScreen(Screen):
         if self.awaiting_reason or not self.is_current:
             return  # one prompt at a time (a second load may report the same refusal)
         if not exc.break_glass:
-            self.app.say(describe(exc), error=True)
+            self.say(describe(exc), error=True)
             self.app.pop_screen()
             return
         from wbtui.screens.pickers import Prompt
@@ -117,7 +121,7 @@ class CaseDetailScreen(Screen):
                 self.awaiting_reason = False
                 self._denied(exc)
 
-            self.app.do(self.app.ctx.services.open_break_glass, self._uuid(), reason, then=opened, on_error=failed)
+            self.do(self.ctx.services.open_break_glass, self._uuid(), reason, then=opened, on_error=failed)
 
         self.app.push_screen(Prompt(t("tui.break_glass.prompt"), t("tui.break_glass.placeholder")), got)
 
@@ -179,7 +183,10 @@ class CaseDetailScreen(Screen):
         ):
             if p.get(key):
                 out.append(f"  {t('field.' + key)}: ")
-                out.append(safe(fmt_date(p[key]) if key == "birth_date" else p[key]))
+                if key == "birth_date":
+                    out.append(safe(fmt_date(p[key])))
+                else:
+                    out.append(safe(code_label(CODED_FIELDS[key], p[key]) if key in CODED_FIELDS else p[key]))
                 out.append("\n")
         out.append(Text(t("hdr.need") + "\n", style="bold"))
         for key in (
@@ -199,12 +206,18 @@ class CaseDetailScreen(Screen):
             "close_reason",
         ):
             if c.get(key) not in (None, ""):
-                value = (
-                    fmt_date(c[key])
-                    if key
-                    in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end", "appointment_at")
-                    else c[key]
-                )
+                if key in (
+                    "earliest_start",
+                    "voucher_valid_until",
+                    "course_start",
+                    "course_planned_end",
+                    "appointment_at",
+                ):
+                    value = fmt_date(c[key])
+                elif key in CODED_FIELDS:
+                    value = code_label(CODED_FIELDS[key], c[key])
+                else:
+                    value = c[key]
                 out.append(f"  {t('field.' + key)}: ")
                 out.append(safe(value))
                 out.append("\n")
@@ -212,14 +225,14 @@ class CaseDetailScreen(Screen):
 
     def _obstacles_text(self, d: dict) -> Text:
         out = self._section("hdr.obstacles")
-        catalog = self.app.ctx.services.catalog
+        catalog = self.ctx.services.catalog
         lang = get_language()
         for o in d["obstacles"]:
             out.append(f"  {o['code']:<6} ")
             out.append(safe(catalog.label(o["code"], lang)))
             out.append(f" — {t('obst.' + o['status'])}\n")
         if d["art9_hidden"]:
-            out.append("  " + t("hdr.art9_hidden", n=d["art9_hidden"]) + "\n", "dim")
+            out.append("  " + tn("hdr.art9_hidden", d["art9_hidden"]) + "\n", "dim")
         if not d["obstacles"] and not d["art9_hidden"]:
             out.append("  –\n")
         return out
@@ -232,7 +245,12 @@ class CaseDetailScreen(Screen):
                 if cs["revoked_on"]
                 else t("tui.consent.given", date=fmt_date(cs["given_on"]))
             )
-            out.append(f"  {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {state}\n")
+            recipients = ", ".join(code_label("tui.consent.recipient_short.", r) for r in cs["recipients"])
+            groups = ", ".join(code_label("tui.consent.group_short.", g) for g in cs["data_groups"])
+            purpose = code_label("tui.consent.purpose_short.", cs["purpose"])
+            out.append("  ")
+            out.append(safe(f"{purpose} → {recipients} [{groups}] {state}"))
+            out.append("\n")
         if not d["consents"]:
             out.append("  –\n")
         return out
@@ -252,12 +270,14 @@ class CaseDetailScreen(Screen):
     def _tasks_text(self, d: dict) -> Text:
         out = self._section("hdr.tasks")
         for task in d["tasks"]:
-            overdue = task["status"] == "offen" and task["due_on"] < self.app.ctx.today.isoformat()
+            overdue = task["status"] == "offen" and task["due_on"] < self.ctx.today.isoformat()
             out.append(f"  {'!' if overdue else ' '} {fmt_date(task['due_on'])} ", "bold red" if overdue else "")
             out.append(safe(task["owner"]))
             out.append(": ")
             out.append(safe(t("tui.decision." + task["title"]) if task["origin"] == "fallkonferenz" else task["title"]))
-            out.append(f" ({task['status']})\n")
+            out.append(" (")
+            out.append(safe(code_label("tui.task_status.", task["status"])))
+            out.append(")\n")
         if not d["tasks"]:
             out.append("  –\n")
         return out
@@ -329,15 +349,15 @@ class CaseDetailScreen(Screen):
             try:
                 due_on = parse_date(due.strip(), field=t("hdr.due"))
             except WbtuiError as exc:
-                self.app.say(describe(exc), error=True)
+                self.say(describe(exc), error=True)
                 return
-            self.app.do(
-                self.app.ctx.services.add_task,
+            self.do(
+                self.ctx.services.add_task,
                 self._uuid(),
                 title.strip() or due,
                 None,
                 due_on,
-                then=lambda _r: (self.app.say(t("tui.task_added")), self.reload()),
+                then=lambda _r: (self.say(t("tui.task_added")), self.reload()),
             )
 
         self.app.push_screen(Prompt(t("tui.task.prompt"), t("tui.task.placeholder")), got)
@@ -364,20 +384,20 @@ class CaseDetailScreen(Screen):
 
             path = Path(target).expanduser()
             fmt = "md" if path.suffix.lower() == ".md" else "pdf"
-            return str(write_text(render(self.app.ctx.services, self._uuid(), kind=kind, fmt=fmt), path))
+            return str(write_text(render(self.ctx.services, self._uuid(), kind=kind, fmt=fmt), path))
 
         def got(value: str | None) -> None:
             if value and value.strip():
-                self.app.do(write, value.strip(), then=lambda path: self.app.say(t("cli.document_written", path=path)))
+                self.do(write, value.strip(), then=lambda path: self.say(t("cli.document_written", path=path)))
 
         self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
 
     def action_contact(self) -> None:
-        self.app.do(
-            self.app.ctx.services.record_contact,
+        self.do(
+            self.ctx.services.record_contact,
             self._uuid(),
             None,
-            then=lambda _r: (self.app.say(t("tui.contact_recorded")), self.reload()),
+            then=lambda _r: (self.say(t("tui.contact_recorded")), self.reload()),
         )
 
     def action_copy_ref(self) -> None:
@@ -386,10 +406,10 @@ class CaseDetailScreen(Screen):
 
         def copied(_result) -> None:
             self.app.copy_to_clipboard(self.detail["person"]["kundennummer"])
-            self.app.say(t("tui.copied"))
+            self.say(t("tui.copied"))
 
-        self.app.do(
-            self.app.ctx.services.audit,
+        self.do(
+            self.ctx.services.audit,
             "copy",
             "person",
             case_id=self.case_id,

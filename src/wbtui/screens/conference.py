@@ -9,28 +9,22 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import describe, render_reason, t
+from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.screens.base import WbtuiScreen
 from wbtui.services import AGENDA_TEMPLATE, CONFERENCE_VARIANTS, DECISIONS
 from wbtui.widgets.inputs import SafeInput, SafeTextArea
 
 
-class ConferenceScreen(Screen):
-    HELP = t("tui.help.conference")
+class ConferenceScreen(WbtuiScreen):
+    HELP = lazy_t("tui.help.conference")
     BINDINGS = [
-        Binding("ctrl+s,f10", "save", t("tui.key.save"), id="conf.save"),
-        Binding("escape", "back", t("tui.key.back"), id="conf.back"),
+        Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="conf.save"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="conf.back"),
     ]
-    DEFAULT_CSS = """
-    ConferenceScreen #cform { height: 1fr; }
-    ConferenceScreen SafeTextArea { height: 5; }
-    ConferenceScreen SafeInput { border: none; height: 1; background: $boost; }
-    ConferenceScreen Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
@@ -56,7 +50,7 @@ class ConferenceScreen(Screen):
             yield Label(t("tui.conf.dissent"))
             yield SafeInput(id="dissent")
             yield Label(t("tui.conf.next_review"))
-            yield SafeInput(placeholder="TT.MM.JJJJ", id="review")
+            yield SafeInput(placeholder=t("tui.hint.date"), id="review")
         yield Footer()
 
     def _agenda(self) -> Text:
@@ -75,7 +69,7 @@ class ConferenceScreen(Screen):
 
     @work(thread=True, exclusive=True, group="conf-gate", exit_on_error=False)
     def check_gate(self, variant: str) -> None:
-        reasons = self.app.ctx.services.conference_gate(uuid.UUID(self.case_id), variant)
+        reasons = self.ctx.services.conference_gate(uuid.UUID(self.case_id), variant)
         self.app.call_from_thread(self._show_gate, variant, reasons)
 
     def _show_gate(self, variant: str, reasons: list) -> None:
@@ -107,12 +101,12 @@ class ConferenceScreen(Screen):
                 decisions.append((bits[0], bits[1], parse_date(bits[2], field=t("hdr.due"))))
             review = parse_date(self.query_one("#review", SafeInput).value, field=t("tui.conf.next_review"))
         except WbtuiError as exc:
-            self.app.say(describe(exc), error=True)
+            self.say(describe(exc), error=True)
             return
         variant = str(self.query_one("#variant", Select).value)
         dissent = self.query_one("#dissent", SafeInput).value
-        self.app.do(
-            lambda: self.app.ctx.services.add_conference(
+        self.do(
+            lambda: self.ctx.services.add_conference(
                 uuid.UUID(self.case_id),
                 variant=variant,
                 participants=participants,
@@ -124,7 +118,7 @@ class ConferenceScreen(Screen):
         )
 
     def _saved(self, _conf_id) -> None:
-        self.app.say(t("tui.conf.saved"))
+        self.say(t("tui.conf.saved"))
         self.app.pop_screen()
 
     def action_back(self) -> None:

@@ -13,18 +13,18 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from wbtui.domain.fields import FIELDS
-from wbtui.i18n import describe, t
+from wbtui.i18n import describe, lazy_t, t, tn
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe
 from wbtui.widgets.tables import fill_table
 
 
 class ConflictScreen(TableScreen):
-    HELP = t("tui.help.conflicts")
+    HELP = lazy_t("tui.help.conflicts")
     BINDINGS = [
-        Binding("k", "keep", t("tui.key.keep"), id="conflicts.keep"),
-        Binding("l", "take_lost", t("tui.key.take_lost"), id="conflicts.take"),
-        Binding("escape", "back", t("tui.key.back"), id="conflicts.back"),
+        Binding("k", "keep", lazy_t("tui.key.keep"), id="conflicts.keep"),
+        Binding("l", "take_lost", lazy_t("tui.key.take_lost"), id="conflicts.take"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="conflicts.back"),
     ]
     TITLE_KEY = "tui.conflicts.title"
     TABLE_ID = "conflicts"
@@ -67,7 +67,7 @@ class ConflictScreen(TableScreen):
             [t("tui.conflicts.kind"), t("tui.conflicts.field"), t("tui.conflicts.kept"), t("tui.conflicts.lost")],
             table_rows,
         )
-        self.query_one("#conflicts-status", Label).update(Text(t("tui.conflicts.count", n=len(rows))))
+        self.query_one("#conflicts-status", Label).update(Text(tn("tui.conflicts.count", len(rows))))
 
     def _selected(self) -> str | None:
         return cursor_key(self.query_one(DataTable))

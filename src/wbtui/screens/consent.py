@@ -10,33 +10,26 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import describe, render_reason, t
+from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.screens.base import WbtuiScreen
+from wbtui.screens.handover import NO_BASIS
 from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
 
 
-class ConsentScreen(Screen):
-    HELP = t("tui.help.consent")
+class ConsentScreen(WbtuiScreen):
+    HELP = lazy_t("tui.help.consent")
     BINDINGS = [
-        Binding("ctrl+s,f10", "save", t("tui.key.save"), id="consent.save"),
-        Binding("ctrl+r", "revoke", t("tui.key.revoke"), id="consent.revoke"),
-        Binding("escape", "back", t("tui.key.back"), id="consent.back"),
+        Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="consent.save"),
+        Binding("ctrl+r", "revoke", lazy_t("tui.key.revoke"), id="consent.revoke"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="consent.back"),
     ]
-    DEFAULT_CSS = """
-    ConsentScreen #consents { height: auto; max-height: 8; }
-    ConsentScreen #cbody { height: 1fr; }
-    ConsentScreen Horizontal { height: auto; }
-    ConsentScreen SelectionList { height: auto; max-height: 8; width: 1fr; }
-    ConsentScreen SafeInput { border: none; height: 1; background: $boost; }
-    ConsentScreen Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
@@ -68,9 +61,9 @@ class ConsentScreen(Screen):
                 id="form",
             )
             yield Label(t("tui.consent.given_on"))
-            yield SafeInput(placeholder="TT.MM.JJJJ", id="given")
+            yield SafeInput(placeholder=t("tui.hint.date"), id="given")
             yield Label(t("tui.consent.valid_until"))
-            yield SafeInput(placeholder="TT.MM.JJJJ", id="until")
+            yield SafeInput(placeholder=t("tui.hint.date"), id="until")
             yield Label(t("tui.consent.document"))
             yield SafeInput(id="docref")
         yield Footer()
@@ -96,19 +89,19 @@ class ConsentScreen(Screen):
 
     @work(thread=True, exclusive=True, group="consents", exit_on_error=False)
     def reload(self) -> None:
-        ctx = self.app.ctx
+        ctx = self.ctx
         case_id = uuid.UUID(self.case_id)
         try:
             detail = ctx.services.read_case(case_id, ctx.engine, purpose="einwilligung")
             handover = ctx.services.handover_check(case_id)
             conference = ctx.services.conference_gate(case_id, "ohne_person")
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._fill, detail, handover, conference)
 
     def _fill(self, detail: dict, handover: list, conference: list) -> None:
-        today = self.app.ctx.today.isoformat()
+        today = self.ctx.today.isoformat()
         rows = []
         for c in detail["consents"]:
             if c["revoked_on"]:
@@ -135,7 +128,7 @@ class ConsentScreen(Screen):
     @staticmethod
     def _effects(handover: list, conference: list) -> Text:
         out = Text()
-        consent_reasons = [(k, p) for k, p in handover if "consent" in k or "basis" in k]
+        consent_reasons = [(k, p) for k, p in handover if k == NO_BASIS]  # the one that consent can lift
         if consent_reasons:
             out.append(
                 "✗ "
@@ -165,7 +158,7 @@ class ConsentScreen(Screen):
             given = parse_date(self.query_one("#given", SafeInput).value, field=t("tui.consent.given_on"))
             until = parse_date(self.query_one("#until", SafeInput).value, field=t("tui.consent.valid_until"))
         except WbtuiError as exc:
-            self.app.say(describe(exc), error=True)
+            self.say(describe(exc), error=True)
             return
         values = {
             "purpose": str(self.query_one("#purpose", Select).value),
@@ -176,22 +169,22 @@ class ConsentScreen(Screen):
             "valid_until": until,
             "document_ref": self.query_one("#docref", SafeInput).value or None,
         }
-        self.app.do(
-            self.app.ctx.services.add_consent,
+        self.do(
+            self.ctx.services.add_consent,
             uuid.UUID(self.case_id),
             **values,
-            then=lambda _id: (self.app.say(t("tui.consent.saved")), self.reload()),
+            then=lambda _id: (self.say(t("tui.consent.saved")), self.reload()),
         )
 
     def action_revoke(self) -> None:
         key = cursor_key(self.query_one(DataTable))
         if not key:
             return
-        self.app.do(
-            self.app.ctx.services.revoke_consent,
+        self.do(
+            self.ctx.services.revoke_consent,
             uuid.UUID(self.case_id),
             key,
-            then=lambda _r: (self.app.say(t("tui.consent.revoked_now")), self.reload()),
+            then=lambda _r: (self.say(t("tui.consent.revoked_now")), self.reload()),
         )
 
     def action_back(self) -> None:

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from wbtui.data.queries import TaskFilter, days_since, list_tasks, overdue_cases
-from wbtui.i18n import t
+from wbtui.i18n import lazy_t, t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
@@ -17,11 +17,11 @@ KIND_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim"}
 
 
 class FollowupScreen(TableScreen):
-    HELP = t("tui.help.followups")
+    HELP = lazy_t("tui.help.followups")
     BINDINGS = [
-        Binding("d", "done", t("tui.key.done"), id="fu.done"),
-        Binding("t", "toggle_team", t("tui.key.team"), id="fu.team"),
-        Binding("escape", "back", t("tui.key.back"), id="fu.back"),
+        Binding("d", "done", lazy_t("tui.key.done"), id="fu.done"),
+        Binding("t", "toggle_team", lazy_t("tui.key.team"), id="fu.team"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="fu.back"),
     ]
     TITLE_KEY = "tui.fu.title"
     TABLE_ID = "fu"
@@ -38,10 +38,10 @@ class FollowupScreen(TableScreen):
 
     @work(thread=True, exclusive=True, group="followups", exit_on_error=False)
     def reload(self) -> None:
-        ctx = self.app.ctx
+        ctx = self.ctx
         con = ctx.connect()
         try:
-            owner = None if self.team else self.app.config.user_login
+            owner = None if self.team else self.config.user_login
             tasks = list_tasks(con, TaskFilter(owner=owner), limit=300)
             cases = overdue_cases(con, ctx.engine, limit=300)
         finally:
@@ -50,7 +50,7 @@ class FollowupScreen(TableScreen):
 
     def _fill(self, tasks: list[dict], cases: list[dict]) -> None:
         rows = []
-        today = self.app.ctx.today
+        today = self.ctx.today
         iso = today.isoformat()
         tasks = sorted(tasks, key=lambda r: (r["due_on"] >= iso, r["due_on"]))
         overdue_tasks = 0
@@ -105,15 +105,15 @@ class FollowupScreen(TableScreen):
     def action_open(self) -> None:
         key = self._key()
         if key:
-            self.app.open_case(key[2] if key[0] == "task" else key[1])
+            self.open_case(key[2] if key[0] == "task" else key[1])
 
     def action_done(self) -> None:
         key = self._key()
         if key and key[0] == "task":
-            self.app.do(
-                self.app.ctx.services.complete_task,
+            self.do(
+                self.ctx.services.complete_task,
                 key[1],
-                then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
+                then=lambda _r: (self.say(t("tui.saved")), self.reload()),
             )
 
     def action_toggle_team(self) -> None:

@@ -4,30 +4,26 @@ acknowledge or query on the Agentur side; the Agentur's feedback visible to the 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from wbtui.domain.process import Stage
-from wbtui.i18n import describe, render_reason, t
+from wbtui.domain.process import CaseFacts, Stage, missing_handover_items
+from wbtui.i18n import code_label, describe, lazy_t, render_reason, t
+from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets.safe import fmt_date, safe
 
-CHECK_ITEMS = (
-    "field.kundennummer",
-    "field.family_name",
-    "field.given_names",
-    "field.birth_date",
-    "field.contact",
-    "field.target_kldb",
-    "field.training_type",
-    "field.schedule",
-    "field.necessity_reason",
-)
+# The minimum data set as domain.process defines it, in its order: everything it finds missing in a case
+# that has nothing (the domain keeps no separate list). Each item is ticked unless the domain's
+# handover_readiness (via services.handover_check) names it as a missing field.
+CHECK_ITEMS = tuple(missing_handover_items(CaseFacts(Stage.NEED_IDENTIFIED, date.min)))
+MISSING_FIELD = "guard.missing_field"  # domain.process.handover_readiness: one per missing item
+NO_BASIS = "guard.no_consent"  # domain.process.handover_readiness: neither a consent nor § 69 SGB X
 FEEDBACK = (
     "handover_received",
     "handover_query",
@@ -42,18 +38,14 @@ FEEDBACK = (
 )
 
 
-class HandoverScreen(Screen):
-    HELP = t("tui.help.handover")
+class HandoverScreen(WbtuiScreen):
+    HELP = lazy_t("tui.help.handover")
     BINDINGS = [
-        Binding("s", "send", t("tui.key.send"), id="handover.send"),
-        Binding("a", "ack", t("tui.key.ack"), id="handover.ack"),
-        Binding("r", "query", t("tui.key.query"), id="handover.query"),
-        Binding("escape", "back", t("tui.key.back"), id="handover.back"),
+        Binding("s", "send", lazy_t("tui.key.send"), id="handover.send"),
+        Binding("a", "ack", lazy_t("tui.key.ack"), id="handover.ack"),
+        Binding("r", "query", lazy_t("tui.key.query"), id="handover.query"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="handover.back"),
     ]
-    DEFAULT_CSS = """
-    HandoverScreen #hbody { height: 1fr; }
-    HandoverScreen #hbody Static { height: auto; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
@@ -77,11 +69,11 @@ class HandoverScreen(Screen):
     def reload(self) -> None:
         from wbtui.domain.errors import WbtuiError
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         try:
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
         self.app.call_from_thread(self._show_detail, detail, reasons)
@@ -93,19 +85,19 @@ class HandoverScreen(Screen):
         name = safe(f"{p['family_name']}, {p['given_names']}", "bold")
         name.append(f"  ·  {t('stage.' + d['stage'])}")
         self.query_one("#hname", Label).update(name)
-        missing = {params.get("field") for key, params in reasons if key == "guard.missing_field"}
+        missing = {params.get("field") for key, params in reasons if key == MISSING_FIELD}
         out = Text(t("tui.handover.dataset") + "\n", style="bold")
         for item in CHECK_ITEMS:
             ok = item not in missing
             out.append(f"  {'✓' if ok else '✗'} {t(item)}\n", "green" if ok else "bold red")
-        other = [(k, p) for k, p in reasons if k != "guard.missing_field"]
+        other = [(k, p) for k, p in reasons if k != MISSING_FIELD]
         out.append("\n" + t("tui.handover.basis") + "\n", style="bold")
-        if any(k == "guard.no_consent" for k, _ in other):
-            out.append("  ✗ " + t("guard.no_consent") + "\n", "bold red")
+        if any(k == NO_BASIS for k, _ in other):
+            out.append("  ✗ " + t(NO_BASIS) + "\n", "bold red")
         else:
             out.append("  ✓ " + t("tui.handover.basis_ok") + "\n", "green")
         for key, params in other:
-            if key != "guard.no_consent":
+            if key != NO_BASIS:
                 out.append("  ✗ " + render_reason(key, params) + "\n", "bold red")
         out.append("\n")
         if self.stage == Stage.READY and self.ready:
@@ -125,45 +117,58 @@ class HandoverScreen(Screen):
         events = [e for e in d["timeline"] if e["type"] in FEEDBACK]
         for ev in reversed(events):
             fb.append(f"  {fmt_date(ev['at'])} {t('tui.event.' + ev['type'])}")
-            payload = ev.get("payload") or {}
-            for key in ("outcome", "valid_until", "start", "reason"):
-                if payload.get(key):
-                    fb.append(" · ")
-                    fb.append(safe(fmt_date(payload[key]) if key in ("valid_until", "start") else payload[key]))
+            for part in feedback_detail(ev.get("payload") or {}):
+                fb.append(" · ")
+                fb.append(safe(part))
             fb.append("\n")
         if not events:
             fb.append("  –\n")
         self.query_one("#feedback", Static).update(fb)
 
     def _after(self, _result) -> None:
-        self.app.say(t("tui.saved"))
+        self.say(t("tui.saved"))
         self.reload()
 
     def action_send(self) -> None:
         if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES) and self.ready:
             # one keystroke: mark ready, then send
-            services = self.app.ctx.services
+            services = self.ctx.services
             case_id = uuid.UUID(self.case_id)
 
             def both():
                 services.move(case_id, Stage.READY)
                 return services.send_handover(case_id)
 
-            self.app.do(both, then=self._after)
+            self.do(both, then=self._after)
             return
-        self.app.do(self.app.ctx.services.send_handover, uuid.UUID(self.case_id), then=self._after)
+        self.do(self.ctx.services.send_handover, uuid.UUID(self.case_id), then=self._after)
 
     def action_ack(self) -> None:
-        self.app.do(self.app.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after)
+        self.do(self.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after)
 
     def action_query(self) -> None:
         from wbtui.screens.pickers import Prompt
 
         def got(text: str | None) -> None:
             if text is not None:
-                self.app.do(self.app.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
+                self.do(self.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
 
         self.app.push_screen(Prompt(t("tui.move.query_text")), got)
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def feedback_detail(payload: dict) -> list[str]:
+    """What an Agentur feedback event carries, readable: outcome and reason by their labels, dates as dates."""
+    parts = []
+    for key, shown in (
+        ("outcome", lambda v: code_label("choice.counselling_outcome.", v)),
+        ("valid_until", fmt_date),
+        ("start", fmt_date),
+        ("reason", lambda v: code_label("choice.dropout_reason.", v)),
+    ):
+        value = payload.get(key)
+        if value:
+            parts.append(shown(str(value)))
+    return parts

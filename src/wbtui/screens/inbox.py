@@ -11,8 +11,8 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
-from wbtui.i18n import t
-from wbtui.screens.handover import FEEDBACK
+from wbtui.i18n import lazy_t, t
+from wbtui.screens.handover import FEEDBACK, feedback_detail
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
@@ -35,11 +35,11 @@ WHERE e.type IN ({types}) AND e.at >= ? ORDER BY e.at DESC LIMIT 300
 
 
 class InboxScreen(TableScreen):
-    HELP = t("tui.help.inbox")
+    HELP = lazy_t("tui.help.inbox")
     BINDINGS = [
-        Binding("a", "ack", t("tui.key.ack"), id="inbox.ack"),
-        Binding("r", "query", t("tui.key.query"), id="inbox.query"),
-        Binding("escape", "back", t("tui.key.back"), id="inbox.back"),
+        Binding("a", "ack", lazy_t("tui.key.ack"), id="inbox.ack"),
+        Binding("r", "query", lazy_t("tui.key.query"), id="inbox.query"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="inbox.back"),
     ]
     TITLE_KEY = "tui.inbox.title"
     TABLE_ID = "inbox"
@@ -54,7 +54,7 @@ class InboxScreen(TableScreen):
     def reload(self) -> None:
         from datetime import timedelta
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         con = ctx.connect()
         try:
             received = con.execute(AGENTUR_SQL).fetchall()
@@ -69,7 +69,7 @@ class InboxScreen(TableScreen):
 
     def _fill(self, received, queries, feedback) -> None:
         table_rows = []
-        side = self.app.config.side
+        side = self.config.side
         sections = [("agentur", received, "tui.inbox.received"), ("jobcenter", queries, "tui.inbox.queries")]
         if side == "agentur":
             order = sections
@@ -91,10 +91,7 @@ class InboxScreen(TableScreen):
                 )
         if side != "agentur":
             for row in feedback:
-                payload = json.loads(row[6] or "{}")
-                detail = " ".join(
-                    str(v) for k, v in payload.items() if k in ("outcome", "valid_until", "start", "reason")
-                )
+                detail = " ".join(feedback_detail(json.loads(row[6] or "{}")))
                 table_rows.append(
                     (
                         (
@@ -130,15 +127,15 @@ class InboxScreen(TableScreen):
     def action_open(self) -> None:
         sel = self._selected_row()
         if sel:
-            self.app.open_case(sel[1])
+            self.open_case(sel[1])
 
     def action_ack(self) -> None:
         sel = self._selected_row()
         if sel and sel[0] == "tui.inbox.received":
-            self.app.do(
-                self.app.ctx.services.ack_handover,
+            self.do(
+                self.ctx.services.ack_handover,
                 uuid.UUID(sel[1]),
-                then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
+                then=lambda _r: (self.say(t("tui.saved")), self.reload()),
             )
 
     def action_query(self) -> None:
@@ -149,11 +146,11 @@ class InboxScreen(TableScreen):
 
         def got(text: str | None) -> None:
             if text is not None:
-                self.app.do(
-                    self.app.ctx.services.query_handover,
+                self.do(
+                    self.ctx.services.query_handover,
                     uuid.UUID(sel[1]),
                     text,
-                    then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
+                    then=lambda _r: (self.say(t("tui.saved")), self.reload()),
                 )
 
         self.app.push_screen(Prompt(t("tui.move.query_text")), got)

@@ -7,12 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import FIELDS, parse_field
-from wbtui.i18n import describe, t
+from wbtui.i18n import describe, lazy_t, t
+from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets.inputs import SafeInput
 
 PERSON_FIELDS = (
@@ -44,25 +44,14 @@ NEED_FIELDS = (
 )
 
 
-class IntakeScreen(Screen):
+class IntakeScreen(WbtuiScreen):
     """Create a case (``case_id is None``) or edit person and need of an existing one."""
 
-    HELP = t("tui.help.intake")
+    HELP = lazy_t("tui.help.intake")
     BINDINGS = [
-        Binding("ctrl+s,f10", "save", t("tui.key.save"), id="form.save"),
-        Binding("escape", "close", t("tui.key.back"), id="form.back"),
+        Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="form.save"),
+        Binding("escape", "close", lazy_t("tui.key.back"), id="form.back"),
     ]
-    DEFAULT_CSS = """
-    IntakeScreen #form { height: 1fr; }
-    IntakeScreen .form-row { height: 1; }
-    IntakeScreen .form-label { width: 34; }
-    IntakeScreen .form-row Input { border: none; height: 1; padding: 0 1; background: $boost; width: 1fr; }
-    IntakeScreen .form-row Input:focus { border: none; background: $primary 30%; }
-    IntakeScreen .form-row Input.-invalid { background: $error 30%; }
-    IntakeScreen .form-error { height: auto; color: $error; padding-left: 34; }
-    IntakeScreen.-narrow .form-label { width: 24; }
-    IntakeScreen.-narrow .form-error { padding-left: 24; }
-    """
 
     def __init__(self, case_id: str | None, values: dict | None = None) -> None:
         super().__init__()
@@ -134,23 +123,23 @@ class IntakeScreen(Screen):
         values = self.values()
         bad = [name for name, value in values.items() if not self._check(name, value)]
         if bad:
-            self.app.say(t("tui.intake.fix", fields=", ".join(t("field." + b) for b in bad)), error=True)
+            self.say(t("tui.intake.fix", fields=", ".join(t("field." + b) for b in bad)), error=True)
             return
-        services = self.app.ctx.services
+        services = self.ctx.services
         if self.case_id is None:
-            self.app.do(services.create_case, values, then=self._created)
+            self.do(services.create_case, values, then=self._created)
         else:
             import uuid
 
-            self.app.do(services.update_fields, uuid.UUID(self.case_id), values, then=self._updated)
+            self.do(services.update_fields, uuid.UUID(self.case_id), values, then=self._updated)
 
     def _created(self, case_id) -> None:
-        self.app.say(t("tui.created", ref=case_id.hex[:8]))
+        self.say(t("tui.created", ref=case_id.hex[:8]))
         self.app.pop_screen()
-        self.app.open_case(case_id.hex)
+        self.open_case(case_id.hex)
 
     def _updated(self, changed: list[str]) -> None:
-        self.app.say(t("tui.saved"))
+        self.say(t("tui.saved"))
         self.app.pop_screen()
 
     def action_close(self) -> None:
@@ -161,7 +150,7 @@ def _display(value) -> str:
     if value is None:
         return ""
     if value is True:
-        return "ja"
+        return t("tui.intake.yes")  # parse_field takes ja/nein and yes/no alike
     if value is False:
-        return "nein"
+        return t("tui.intake.no")
     return str(value)

@@ -5,21 +5,16 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from wbtui.i18n import t
+from wbtui.screens.base import WbtuiModal
 from wbtui.widgets.inputs import SafeInput
 
 
-class LockScreen(ModalScreen[None]):
+class LockScreen(WbtuiModal[None]):
     """Opaque: the screens below are not drawn through it. Unlocks with the user's login; Ctrl+Q still quits."""
 
-    DEFAULT_CSS = """
-    LockScreen { background: $background; align: center middle; }
-    LockScreen .dialog { width: 60; }
-    LockScreen .hint { width: 100%; }
-    """
     BINDINGS: list = []
 
     def __init__(self, login: str) -> None:
@@ -39,7 +34,7 @@ class LockScreen(ModalScreen[None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() == self.login:
-            self.app.last_input = self.app.clock()
+            self.host.last_input = self.host.clock()
             self.dismiss(None)
             return
         event.input.value = ""

@@ -3,33 +3,52 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from wbtui.domain import process
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date, parse_datetime
-from wbtui.domain.process import STAGES, Stage, TransitionInput
-from wbtui.i18n import describe, render_reason, t
+from wbtui.domain.process import STAGES, VIA_COMMAND, Stage, TransitionInput
+from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.screens.base import WbtuiModal
 from wbtui.widgets.inputs import SafeInput
 
-# which inputs a target needs: (input id, catalog key of the label, hint)
+if TYPE_CHECKING:
+    from wbtui.services import Services
+
+# How this dialog carries out the transitions that domain.process.VIA_COMMAND reserves for a command of
+# their own (they carry data of their own); every other transition is Services.move.
+COMMANDS: dict[str, Callable[[Services, uuid.UUID, TransitionInput], object]] = {
+    "handover send": lambda services, case_id, data: services.send_handover(case_id),
+    "handover ack": lambda services, case_id, data: services.ack_handover(case_id, appointment_at=data.appointment_at),
+    "handover query": lambda services, case_id, data: services.query_handover(case_id, data.note or ""),
+}
+
+
+def command_key(command: str) -> str:
+    """Catalog key of what a VIA_COMMAND step does, shown next to its target stage."""
+    return "tui.move.via." + command.replace(" ", "_")
+
+
+# which inputs a target (or a VIA_COMMAND command) needs: (input id, catalog key of the label, hint)
 NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     Stage.COUNSELLED.value: (
         ("outcome", "field.counselling_outcome", " | ".join(process.COUNSELLING_OUTCOMES)),
-        ("date", "field.appointment_at", "TT.MM.JJJJ HH:MM"),
+        ("date", "field.appointment_at", lazy_t("tui.hint.datetime")),
     ),
-    Stage.VOUCHER_ISSUED.value: (("valid_until", "field.voucher_valid_until", "TT.MM.JJJJ"),),
+    Stage.VOUCHER_ISSUED.value: (("valid_until", "field.voucher_valid_until", lazy_t("tui.hint.date")),),
     Stage.ENROLMENT_APPROVED.value: (
-        ("start", "field.course_start", "TT.MM.JJJJ"),
-        ("end", "field.course_planned_end", "TT.MM.JJJJ"),
+        ("start", "field.course_start", lazy_t("tui.hint.date")),
+        ("end", "field.course_planned_end", lazy_t("tui.hint.date")),
         ("note", "tui.move.course_title", ""),
     ),
     Stage.DROPPED_OUT.value: (("reason", "tui.move.reason", " | ".join(process.DROPOUT_REASONS)),),
@@ -37,23 +56,18 @@ NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("reason", "field.close_reason", " | ".join(process.CLOSE_REASONS)),
         ("note", "tui.move.note", ""),
     ),
-    "query": (("note", "tui.move.query_text", ""),),
+    "handover query": (("note", "tui.move.query_text", ""),),
 }
 
 
-class MoveScreen(ModalScreen[bool]):
+class MoveScreen(WbtuiModal[bool]):
     """Choose the next stage of a case."""
 
-    HELP = t("tui.help.move")
+    HELP = lazy_t("tui.help.move")
     BINDINGS = [
-        Binding("escape", "cancel", t("tui.key.cancel"), id="move.cancel"),
-        Binding("ctrl+s,f10", "confirm", t("tui.key.save"), id="move.confirm"),
+        Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="move.cancel"),
+        Binding("ctrl+s,f10", "confirm", lazy_t("tui.key.save"), id="move.confirm"),
     ]
-    DEFAULT_CSS = """
-    MoveScreen OptionList { height: auto; max-height: 12; }
-    MoveScreen #fields { height: auto; }
-    MoveScreen #fields Input { border: none; height: 1; background: $boost; margin-bottom: 0; }
-    """
 
     def __init__(self, case_id: str, stage: Stage, steps: list) -> None:
         super().__init__()
@@ -71,11 +85,12 @@ class MoveScreen(ModalScreen[bool]):
                     f"{'✓' if not reasons else '✗'} {STAGES[target].code} {t('stage.' + target.value)}",
                     style="" if not reasons else "dim",
                 )
+                command = VIA_COMMAND.get((self.stage, target))
+                if command:
+                    label.append(f" · {t(command_key(command))}")
                 if reasons:
                     label.append("\n    " + "; ".join(render_reason(k, p) for k, p in reasons), style="dim")
                 options.append(Option(label, id=target.value))
-            if self.stage == Stage.HANDED_OVER:
-                options.append(Option(Text(t("tui.move.query")), id="query"))
             options.append(Option(Text(f"  X {t('stage.closed')}"), id="closed"))
             yield OptionList(*options, id="targets")
             yield Vertical(id="fields")
@@ -86,13 +101,13 @@ class MoveScreen(ModalScreen[bool]):
         self.target = event.option.id
         fields = self.query_one("#fields", Vertical)
         await fields.remove_children()
-        needs = NEEDS.get(self.target, ())
+        needs = NEEDS.get(self._command() or self.target or "", ())
         if not needs:
             self.action_confirm()
             return
         for key, label, hint in needs:
             await fields.mount(Label(t(label)))
-            await fields.mount(SafeInput(placeholder=hint, id=f"in-{key}"))
+            await fields.mount(SafeInput(placeholder=str(hint), id=f"in-{key}"))
         fields.query(Input).first().focus()
 
     @on(Input.Submitted)
@@ -106,7 +121,7 @@ class MoveScreen(ModalScreen[bool]):
     def action_confirm(self) -> None:
         if self.target is None:
             return
-        services = self.app.ctx.services
+        services = self.ctx.services
         case_id = uuid.UUID(self.case_id)
         try:
             data = TransitionInput(
@@ -119,20 +134,20 @@ class MoveScreen(ModalScreen[bool]):
                 note=self._field_value("note"),
             )
         except WbtuiError as exc:
-            self.app.say(describe(exc), error=True)
+            self.say(describe(exc), error=True)
             return
-        target = self.target
-        if target == "query":
-            self.app.do(services.query_handover, case_id, data.note or "", then=self._done)
-        elif (self.stage, target) == (Stage.READY, Stage.HANDED_OVER.value):
-            self.app.do(services.send_handover, case_id, then=self._done)
-        elif (self.stage, target) == (Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED.value):
-            self.app.do(services.ack_handover, case_id, then=self._done)
+        command = self._command()
+        if command:
+            self.do(COMMANDS[command], services, case_id, data, then=self._done)
         else:
-            self.app.do(services.move, case_id, Stage(target), data, then=self._done)
+            self.do(services.move, case_id, Stage(self.target), data, then=self._done)
+
+    def _command(self) -> str | None:
+        """The VIA_COMMAND command that carries out the chosen step, if it needs one."""
+        return VIA_COMMAND.get((self.stage, Stage(self.target))) if self.target else None
 
     def _done(self, _result) -> None:
-        self.app.say(t("tui.moved"))
+        self.say(t("tui.moved"))
         self.dismiss(True)
 
     def action_cancel(self) -> None:

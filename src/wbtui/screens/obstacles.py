@@ -8,27 +8,24 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from wbtui.i18n import describe, get_language, t
+from wbtui.i18n import describe, get_language, lazy_t, t, tn
+from wbtui.screens.base import WbtuiScreen
 from wbtui.services import OBSTACLE_STATUSES
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
 
 
-class ObstacleScreen(Screen):
-    HELP = t("tui.help.obstacles")
+class ObstacleScreen(WbtuiScreen):
+    HELP = lazy_t("tui.help.obstacles")
     BINDINGS = [
-        Binding("space", "cycle", t("tui.key.status"), id="obstacles.cycle"),
-        Binding("r", "review", t("tui.key.review"), id="obstacles.review"),
-        Binding("v", "service", t("tui.key.service"), id="obstacles.service"),
-        Binding("a", "toggle_art9", t("tui.key.art9"), id="obstacles.art9"),
-        Binding("escape", "back", t("tui.key.back"), id="obstacles.back"),
+        Binding("space", "cycle", lazy_t("tui.key.status"), id="obstacles.cycle"),
+        Binding("r", "review", lazy_t("tui.key.review"), id="obstacles.review"),
+        Binding("v", "service", lazy_t("tui.key.service"), id="obstacles.service"),
+        Binding("a", "toggle_art9", lazy_t("tui.key.art9"), id="obstacles.art9"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="obstacles.back"),
     ]
-    DEFAULT_CSS = """
-    ObstacleScreen DataTable { height: 1fr; }
-    """
 
     def __init__(self, case_id: str) -> None:
         super().__init__()
@@ -64,12 +61,12 @@ class ObstacleScreen(Screen):
     def reload(self) -> None:
         from wbtui.domain.errors import WbtuiError
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         try:
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine, show_art9=self.show_art9)
         except WbtuiError as exc:
             self.show_art9 = False
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._fill, detail)
 
@@ -79,7 +76,7 @@ class ObstacleScreen(Screen):
         rows = []
         self.current = {o["code"]: o for o in detail["obstacles"]}
         self.hidden = detail["art9_hidden"]
-        catalog = self.app.ctx.services.catalog
+        catalog = self.ctx.services.catalog
         lang = get_language()
         for group, items in catalog.by_group().items():
             shown = [o for o in items if self.show_art9 or not o.art9]
@@ -119,7 +116,7 @@ class ObstacleScreen(Screen):
         note = (
             t("tui.obst.art9_shown")
             if self.show_art9
-            else t("hdr.art9_hidden", n=self.hidden) + " · " + t("tui.obst.art9_hint")
+            else tn("hdr.art9_hidden", self.hidden) + " · " + t("tui.obst.art9_hint")
         )
         self.query_one("#obst-status", Static).update(Text(note))
 
@@ -135,19 +132,19 @@ class ObstacleScreen(Screen):
         code = self._code()
         if code is None:
             return
-        services = self.app.ctx.services
+        services = self.ctx.services
         case_id = uuid.UUID(self.case_id)
         rec = self.current.get(code)
         if rec is None:
-            self.app.do(services.add_obstacle, case_id, code, then=lambda _r: self.reload())
+            self.do(services.add_obstacle, case_id, code, then=lambda _r: self.reload())
         else:
             nxt = OBSTACLE_STATUSES[(OBSTACLE_STATUSES.index(rec["status"]) + 1) % len(OBSTACLE_STATUSES)]
-            self.app.do(services.set_obstacle, case_id, code, status=nxt, then=lambda _r: self.reload())
+            self.do(services.set_obstacle, case_id, code, status=nxt, then=lambda _r: self.reload())
 
     def _prompt_field(self, title: str, apply) -> None:
         code = self._code()
         if code is None or code not in self.current:
-            self.app.say(t("tui.obst.first_add"), error=True)
+            self.say(t("tui.obst.first_add"), error=True)
             return
         from wbtui.screens.pickers import Prompt
 
@@ -165,10 +162,10 @@ class ObstacleScreen(Screen):
             try:
                 day = parse_date(value, field=t("tui.obst.review"))
             except WbtuiError as exc:
-                self.app.say(describe(exc), error=True)
+                self.say(describe(exc), error=True)
                 return
-            self.app.do(
-                self.app.ctx.services.set_obstacle,
+            self.do(
+                self.ctx.services.set_obstacle,
                 uuid.UUID(self.case_id),
                 code,
                 review_on=day,
@@ -179,8 +176,8 @@ class ObstacleScreen(Screen):
 
     def action_service(self) -> None:
         def apply(code: str, value: str) -> None:
-            self.app.do(
-                self.app.ctx.services.set_obstacle,
+            self.do(
+                self.ctx.services.set_obstacle,
                 uuid.UUID(self.case_id),
                 code,
                 service=value,
@@ -192,7 +189,7 @@ class ObstacleScreen(Screen):
     def action_toggle_art9(self) -> None:
         self.show_art9 = not self.show_art9
         if self.show_art9:
-            self.app.say(t("tui.obst.art9_shown"))
+            self.say(t("tui.obst.art9_shown"))
         self.reload()
 
     def action_back(self) -> None:

@@ -7,18 +7,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from wbtui.i18n import t
+from wbtui.i18n import lazy_t, t
+from wbtui.screens.base import WbtuiModal
 from wbtui.widgets.inputs import SafeInput
 
 
-class StagePicker(ModalScreen[str | None]):
+class StagePicker(WbtuiModal[str | None]):
     """Pick one stage (or "all")."""
 
-    BINDINGS = [Binding("escape", "cancel", t("tui.key.cancel"), id="picker.cancel")]
+    BINDINGS = [Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="picker.cancel")]
 
     def __init__(self, stages: list[str]) -> None:
         super().__init__()
@@ -39,10 +39,10 @@ class StagePicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Prompt(ModalScreen[str | None]):
+class Prompt(WbtuiModal[str | None]):
     """Ask for one line of text (e.g. a Rückfrage or a review date)."""
 
-    BINDINGS = [Binding("escape", "cancel", t("tui.key.cancel"), id="prompt.cancel")]
+    BINDINGS = [Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="prompt.cancel")]
 
     def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()

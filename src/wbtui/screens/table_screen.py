@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from wbtui.i18n import t
+from wbtui.screens.base import WbtuiScreen
 
 
-class TableScreen(Screen):
+class TableScreen(WbtuiScreen):
     """Subclasses name their title key and table id; the status label is ``<TABLE_ID>-status``."""
 
     TITLE_KEY = ""
     TABLE_ID = ""
     STATUS_KEY = ""  # what the status line says until the first load
-    DEFAULT_CSS = "TableScreen DataTable { height: 1fr; }"
 
     def compose(self) -> ComposeResult:
         yield Label(t(self.TITLE_KEY), classes="title")

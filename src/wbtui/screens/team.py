@@ -7,30 +7,26 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
-from wbtui.i18n import t
+from wbtui.i18n import lazy_t, t
+from wbtui.screens.base import WbtuiScreen
 from wbtui.services.report import FUNNEL, STEPS
 from wbtui.widgets.charts import bar_chart
 
 MONTHS_SHOWN = 12
 
 
-class TeamScreen(Screen):
+class TeamScreen(WbtuiScreen):
     """Steering figures from the timeline: stages, funnel, durations, dropouts, timers, months."""
 
-    HELP = t("tui.help.team")
+    HELP = lazy_t("tui.help.team")
     BINDINGS = [
-        Binding("r", "reload", t("tui.key.reload"), id="team.reload"),
-        Binding("escape", "back", t("tui.key.back"), id="team.back"),
+        Binding("r", "reload", lazy_t("tui.key.reload"), id="team.reload"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="team.back"),
     ]
-    DEFAULT_CSS = """
-    TeamScreen #team-body { height: 1fr; }
-    TeamScreen #team-body Static { height: auto; }
-    """
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.team.title"), classes="title")
@@ -41,7 +37,7 @@ class TeamScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#team-body").focus()
-        if self.app.ctx is not None:
+        if self.store_ready:
             self.reload()
 
     def on_store_ready(self, _message) -> None:
@@ -58,7 +54,7 @@ class TeamScreen(Screen):
     def reload(self) -> None:
         from wbtui.services import report
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         con = ctx.connect()
         try:
             figures = report.compute(con, ctx.engine)

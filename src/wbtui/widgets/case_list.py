@@ -25,7 +25,7 @@ from textual.strip import Strip
 from wbtui.data.queries import days_since, rows_by_rowid
 from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
-from wbtui.i18n import t
+from wbtui.i18n import lazy_t, t
 
 PAGE = 100
 MAX_PAGES = 64
@@ -36,7 +36,6 @@ TIMER_STYLE = {
     "stalled": Style(dim=True),
     "ok": Style(),
 }
-SIDE_SHORT = {"jobcenter": "JC", "agentur": "AA", "both": "JC+AA", "none": "-"}
 
 
 def _fit(text: str, width: int) -> str:
@@ -50,12 +49,7 @@ def _fit(text: str, width: int) -> str:
 class CaseList(ScrollView, can_focus=True):
     """Scrollable list of cases; one line per case."""
 
-    HELP = """
-## Fallliste / case list
-
-- **↑/↓, j/k**: Fall wählen · **Bild↑/↓**: seitenweise · **Pos1/Ende, g/G**: Anfang/Ende
-- **Enter**: Fall öffnen · **/**: Suche
-"""
+    HELP = lazy_t("tui.help.case_list")
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", show=False, id="list.up"),
@@ -64,7 +58,7 @@ class CaseList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", show=False, id="list.page_down"),
         Binding("home,g", "jump(0)", show=False, id="list.first"),
         Binding("end,G", "jump(-1)", show=False, id="list.last"),
-        Binding("enter", "open", t("tui.key.open"), id="list.open"),
+        Binding("enter", "open", lazy_t("tui.key.open"), id="list.open"),
     ]
 
     DEFAULT_CSS = """
@@ -203,7 +197,7 @@ class CaseList(ScrollView, can_focus=True):
             Segment(_fit(name, name_w - 1) + " ", base),
             Segment(_fit(clean(row["kundennummer"]), 11) + " ", base),
             Segment(_fit(stage_text, stage_w - 1) + " ", base),
-            Segment(_fit(SIDE_SHORT[info.owner], 7), base),
+            Segment(_fit(t("tui.side_short." + info.owner), 7), base),
             Segment(_fit(str(days) if days is not None else "-", 5), base),
             Segment(_fit(due, 7), base),
         ]

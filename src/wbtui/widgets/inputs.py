@@ -9,7 +9,7 @@ from wbtui.domain.text import clean, strip_controls
 
 
 class SafeInput(Input):
-    """An ``Input`` whose value is always free of control characters (security.md F4).
+    """An ``Input`` whose value is always free of control characters (no terminal escape sequences stored).
 
     The cursor does not blink: on thin clients over SSH every blink is a repaint.
     """

@@ -1,0 +1,154 @@
+"""What every wbtui screen stands on: the app's context (typed), the few things a screen asks of the app,
+and binding labels in the current language.
+
+Screens never import ``wbtui.app`` (client layer contract in pyproject.toml). They reach the app through
+:class:`Host`, the protocol :class:`wbtui.app.WbtuiApp` implements, and the open store through the typed
+:attr:`WbtuiScreen.ctx`; they ask for a case to be opened with the :class:`~wbtui.messages.OpenCase` message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+
+from textual.binding import ActiveBinding
+from textual.screen import ModalScreen, Screen
+
+from wbtui.i18n import LazyText
+from wbtui.messages import OpenCase
+
+if TYPE_CHECKING:  # types only: the store and the ORM load in workers, after the first frame
+    import sqlite3
+
+    from wbtui.config import Config
+    from wbtui.data.store import Store
+    from wbtui.domain.timers import TimerEngine
+    from wbtui.services import Services
+
+
+@dataclass
+class Context:
+    """What every screen needs once the store is open.
+
+    ``services`` (the ORM write side) is created on first use, in a worker thread,
+    so the board can list cases before SQLModel has even been imported.
+    """
+
+    store: Store
+    config: Config
+    today: date
+    fixed_today: date | None
+    engine: TimerEngine
+    _services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            from wbtui.services import Services
+
+            self._services = Services(self.store, self.config, today=self.fixed_today, channel="tui")
+        return self._services
+
+    def connect(self) -> sqlite3.Connection:
+        return self.store.raw()
+
+
+class Host(Protocol):
+    """What a screen may use of the app (implemented by ``wbtui.app.WbtuiApp``)."""
+
+    config: Config
+    ctx: Context | None
+    fixed_today: date | None
+    sync_line: str
+    clock: Callable[[], float]
+    last_input: float
+
+    def do(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], Any] | None = None,
+        on_error: Callable[[Exception], Any] | None = None,
+        group: str = "action",
+        **kwargs: Any,
+    ) -> None: ...
+
+    def say(self, message: str, *, error: bool = False) -> None: ...
+
+
+def in_current_language(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """The active bindings with their lazy labels turned into text of the current language.
+
+    The footer, the key panel of the help (F1) and the command palette all read ``Screen.active_bindings``.
+    The key panel parses a description as Rich markup, which takes only a real ``str``; resolving here, when
+    the bindings are read for drawing, gives every one of them the language of this moment."""
+    out = {}
+    for key, active in bindings.items():
+        binding = active.binding
+        if isinstance(binding.description, LazyText) or isinstance(binding.tooltip, LazyText):
+            binding = dataclasses.replace(binding, description=str(binding.description), tooltip=str(binding.tooltip))
+            active = active._replace(binding=binding)
+        if isinstance(active.tooltip, LazyText):
+            active = active._replace(tooltip=str(active.tooltip))
+        out[key] = active
+    return out
+
+
+ResultT = TypeVar("ResultT")
+
+
+class WbtuiScreen(Screen[ResultT]):
+    """Base of every wbtui screen."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return in_current_language(super().active_bindings)
+
+    @property
+    def host(self) -> Host:
+        return cast("Host", self.app)
+
+    @property
+    def config(self) -> Config:
+        return self.host.config
+
+    @property
+    def store_ready(self) -> bool:
+        return self.host.ctx is not None
+
+    @property
+    def ctx(self) -> Context:
+        """The open store and what goes with it; screens that can show before :class:`StoreReady` check
+        :attr:`store_ready` first."""
+        ctx = self.host.ctx
+        if ctx is None:
+            raise RuntimeError("the store is not open yet")
+        return ctx
+
+    def do(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], Any] | None = None,
+        on_error: Callable[[Exception], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Run ``fn`` in a worker thread of the app; errors become notifications, ``then`` gets the result."""
+        self.host.do(fn, *args, then=then, on_error=on_error, **kwargs)
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        self.host.say(message, error=error)
+
+    def open_case(self, case_id: str) -> None:
+        # posted to the app itself: the screen asking may be on its way off the stack
+        self.app.post_message(OpenCase(case_id))
+
+
+class WbtuiModal(ModalScreen[ResultT], WbtuiScreen[ResultT]):
+    """Base of wbtui's dialogs: a :class:`ModalScreen` with what every wbtui screen has.
+
+    ModalScreen comes first: Textual takes a screen's CSS type names (``ModalScreen { … }``) and default
+    CSS from the first base class only."""

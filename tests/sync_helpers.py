@@ -8,7 +8,7 @@ import sqlite3
 
 import httpx
 
-from common import TODAY
+from common import COMPLETE_CASE, TODAY
 
 
 def office(tmp_path, name: str, text: str, url: str):
@@ -94,3 +94,40 @@ def transport_for(app):
     from starlette.testclient import TestClient
 
     return TestClient(app)._transport
+
+
+def files_contain(store, needle: str) -> int:
+    hits = 0
+    for suffix in ("", "-wal", "-shm"):
+        path = store.path.parent / (store.path.name + suffix)
+        if path.exists():
+            hits += path.read_bytes().count(needle.encode())
+    return hits
+
+
+def handed_over_case(jc, jc_store, aa_store, url, tokens, name: str):
+    case_id = jc.create_case({**COMPLETE_CASE, "family_name": name})
+    jc.add_consent(
+        case_id,
+        purpose="fbw_uebergabe",
+        recipients=["agentur"],
+        data_groups=["stammdaten", "hemmnisse"],
+        given_on=TODAY,
+    )
+    jc.move(case_id, "ready_for_handover")
+    jc.send_handover(case_id)
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(aa_store, url, tokens["aa.anton"]).grants == 1
+    assert q(aa_store, "SELECT family_name FROM person") == [(name,)]
+    return case_id
+
+
+def to_voucher(aa, case_id):
+    """The Agentur's part up to the voucher: acknowledge with a past appointment, counsel, issue."""
+    from datetime import UTC, date, datetime
+
+    from wbtui.domain.process import TransitionInput
+
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 20, 9, tzinfo=UTC))
+    aa.move(case_id, "counselled", TransitionInput(outcome="foerderfaehig"))
+    aa.move(case_id, "voucher_issued", TransitionInput(valid_until=date(2027, 1, 31)))

@@ -13,7 +13,7 @@ import pytest
 
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import pg_database, provision, running_server, wait_healthy
-from sync_helpers import office, q, sync
+from sync_helpers import files_contain, handed_over_case, office, q, sync
 
 OTHER_JC = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace("ifk.ida", "ifk.nora")
 
@@ -280,7 +280,12 @@ POLICY = {
     "ifk.ida": (True, True, True, True),
     "tl.tom": (True, True, True, True),
     "dsb.dora": (False, False, False, False),
-    "aa.anton": (True, True, True, False),  # after the handover: works on it, but cannot re-hand it over
+    "aa.anton": (
+        True,
+        False,
+        True,
+        False,
+    ),  # after the handover: reads and appends, but writes no Jobcenter field and cannot re-hand it over
     "aa.alex": (False, False, False, False),  # another Agentur
     "ifk.nora": (False, False, False, False),  # another Jobcenter
 }
@@ -385,7 +390,7 @@ def test_T14_authorization_matrix(tmp_path, backend):
                 json.loads(v) for (v,) in conn.execute(text("SELECT value FROM srv_field WHERE field = 'availability'"))
             }
             audited = conn.execute(text("SELECT COUNT(*) FROM srv_audit WHERE kind = 'forbidden_write'")).scalar()
-        assert writers <= {"von ifk.ida", "von tl.tom", "von aa.anton"}
+        assert writers <= {"von ifk.ida", "von tl.tom"}
         assert audited >= 6  # every refused write of the three outsiders left an audit entry
 
 
@@ -449,37 +454,11 @@ def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_p
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM srv_append")).scalar() == local_events  # each event once
             assert conn.execute(text("SELECT COUNT(*) FROM srv_applied")).scalar() == local_changes  # each change once
-            assert conn.execute(text("SELECT COUNT(*) FROM srv_grant")).scalar() == 400
+            assert conn.execute(text("SELECT COUNT(*) FROM srv_grant WHERE access = 'owner'")).scalar() == 400
     finally:
         server.terminate()
         server.wait(timeout=10)
         engine.dispose()
-
-
-def _files_contain(store, needle: str) -> int:
-    hits = 0
-    for suffix in ("", "-wal", "-shm"):
-        path = store.path.parent / (store.path.name + suffix)
-        if path.exists():
-            hits += path.read_bytes().count(needle.encode())
-    return hits
-
-
-def _handed_over_case(jc, jc_store, aa_store, url, tokens, name: str):
-    case_id = jc.create_case({**COMPLETE_CASE, "family_name": name})
-    jc.add_consent(
-        case_id,
-        purpose="fbw_uebergabe",
-        recipients=["agentur"],
-        data_groups=["stammdaten", "hemmnisse"],
-        given_on=TODAY,
-    )
-    jc.move(case_id, "ready_for_handover")
-    jc.send_handover(case_id)
-    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
-    assert sync(aa_store, url, tokens["aa.anton"]).grants == 1
-    assert q(aa_store, "SELECT family_name FROM person") == [(name,)]
-    return case_id
 
 
 def test_T22_revoked_access_removes_the_case_from_the_device_and_keeps_unsent_edits_as_conflicts(server, tmp_path):
@@ -492,7 +471,7 @@ def test_T22_revoked_access_removes_the_case_from_the_device_and_keeps_unsent_ed
     aa_store, aa = office(tmp_path, "aa", AA_CONFIG, url)
     for store in (jc_store, aa_store):
         enable(store)
-    case_id = _handed_over_case(jc, jc_store, aa_store, url, tokens, "Widerrufmann")
+    case_id = handed_over_case(jc, jc_store, aa_store, url, tokens, "Widerrufmann")
 
     aa.ack_handover(case_id, appointment_at=datetime(2026, 12, 1, 9, tzinfo=UTC))  # offline, not yet pushed
     revoke_case_access(
@@ -508,7 +487,7 @@ def test_T22_revoked_access_removes_the_case_from_the_device_and_keeps_unsent_ed
     assert lost and {k for (k,) in lost} == {"access_lost"}  # the edit was refused but not silently lost
     assert q(aa_store, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == [(0,)]
     aa_store.close()
-    assert _files_contain(aa_store, "Widerrufmann") == 0  # nothing of the person left in db, -wal or -shm
+    assert files_contain(aa_store, "Widerrufmann") == 0  # nothing of the person left in db, -wal or -shm
     # the Jobcenter keeps its case and can hand it over again later
     assert q(jc_store, "SELECT family_name FROM person") == [("Widerrufmann",)]
 
@@ -524,7 +503,7 @@ def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(
     jc2_store, _jc2 = office(tmp_path, "jc2", JC_CONFIG, url)  # a second device of the same Jobcenter
     for store in (jc_store, aa_store, jc2_store):
         enable(store)
-    case_id = _handed_over_case(jc, jc_store, aa_store, url, tokens, "Loeschfrau")
+    case_id = handed_over_case(jc, jc_store, aa_store, url, tokens, "Loeschfrau")
     assert sync(jc2_store, url, tokens["ifk.ida"]).pulled > 0
     assert q(jc2_store, "SELECT family_name FROM person") == [("Loeschfrau",)]
 
@@ -552,7 +531,7 @@ def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(
     assert q(jc2_store, "SELECT COUNT(*) FROM person") == [(0,)]
     for store in (jc_store, jc2_store, aa_store):
         store.close()
-        assert _files_contain(store, "Loeschfrau") == 0
+        assert files_contain(store, "Loeschfrau") == 0
 
 
 def test_divergence_check_finds_and_repairs_a_case_that_differs(server, tmp_path):
@@ -642,7 +621,7 @@ def test_property_17_a_purged_case_is_not_brought_back_by_a_late_write(server, t
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
 
     late = sync(jc2_store, url, tokens["ifk.ida"])
-    assert late.rejected >= 1 and set(late.reasons) == {"forbidden"} and late.dropped == 1
+    assert late.rejected >= 1 and {r.split(":")[0] for r in late.reasons} == {"forbidden"} and late.dropped == 1
     with engine.connect() as conn:
         from sqlalchemy import text
 

@@ -1,7 +1,7 @@
 """Property 18 (sync-design.md 4.4): on PostgreSQL a sequence number is taken at insert, not at
 commit, so feed rows can commit out of order. A reader that pages by seq alone skips a row that
 commits late; the server's reader (cursor (tx, seq), only transactions below the oldest running
-one) never does. Both are shown here: the gate-less reader loses a row in a fixed interleaving,
+feed writer) never does. Both are shown here: the gate-less reader loses a row in a fixed interleaving,
 and the server's reader loses none while many writers commit in random order."""
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ ORG = "org-feed-test"
 
 
 def _write(engine, hold: float) -> int:
+    from wbtui.server.feed import FEED_LOCK
     from wbtui.server.models import SrvFeed
 
     with engine.begin() as conn:
+        # a feed writer announces itself before it has a transaction id (server.feed.announce_writer)
+        conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": FEED_LOCK})
+        conn.execute(text("SELECT pg_current_xact_id()"))
         seq = conn.execute(
             insert(SrvFeed.__table__).values(org_id=ORG, kind="set", payload="{}").returning(SrvFeed.__table__.c.seq)
         ).scalar()
@@ -29,7 +33,7 @@ def _write(engine, hold: float) -> int:
 
 
 def _read_all(engine, cursor: tuple[int, int], seen: list[int]) -> tuple[int, int]:
-    from wbtui.server.store import feed_page
+    from wbtui.server.feed import page as feed_page
 
     with engine.connect() as conn:
         while True:

@@ -15,9 +15,10 @@ import uuid
 import httpx
 import pytest
 
-from common import COMPLETE_CASE, JC_CONFIG
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG
 from server_helpers import provision
-from sync_helpers import office, q, sync, synced_state
+from sync_helpers import handed_over_case, office, q, sync, synced_state, to_voucher
+from wbtui.sync.client import enable
 
 OLD_SCHEMA, OLD_MIGRATION = 1, 7  # schema 2 arrived with migration 8 (fbw_case.kursnet_id)
 
@@ -66,11 +67,16 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     url, engine = server
     tokens = provision(engine)
     new_store, new = office(tmp_path, "new", JC_CONFIG, url)
+    aa_store, aa = office(tmp_path, "aa", AA_CONFIG, url)  # the KURSNET id is the Agentur's (approved course)
     old = old_store(tmp_path / "old.db")
     assert "kursnet_id" not in columns(old, "fbw_case") and "kursnet_id" in columns(new_store, "fbw_case")
 
-    case_id = new.create_case(COMPLETE_CASE)
-    new.update_fields(case_id, {"kursnet_id": "1234-567.89"})
+    enable(new_store)
+    enable(aa_store)
+    case_id = handed_over_case(new, new_store, aa_store, url, tokens, "Kursnetz")
+    to_voucher(aa, case_id)
+    aa.update_fields(case_id, {"kursnet_id": "1234-567.89"})
+    assert sync(aa_store, url, tokens["aa.anton"]).rejected == 0
     assert sync(new_store, url, tokens["ifk.ida"]).rejected == 0
 
     # the old client receives the case; the field it does not know is kept aside with its clock
@@ -82,8 +88,9 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
 
     # both edit the same case; the old one only what it knows
     old_edit(old, case_id.hex, "target_title", "Fachkraft Lagerlogistik")
-    new.update_fields(case_id, {"kursnet_id": "9999-1"})
+    aa.update_fields(case_id, {"kursnet_id": "9999-1"})
     assert old_sync(old, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(aa_store, url, tokens["aa.anton"]).rejected == 0
     assert sync(new_store, url, tokens["ifk.ida"]).rejected == 0
     assert old_sync(old, url, tokens["ifk.ida"]).rejected == 0
     assert q(new_store, "SELECT target_title, kursnet_id FROM fbw_case") == [("Fachkraft Lagerlogistik", "9999-1")]
@@ -120,9 +127,9 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     assert q(old, "SELECT COUNT(*) FROM sync_extra") == [(0,)]
     assert q(old, "SELECT COUNT(*) FROM field_clock WHERE field = 'kursnet_id'") == [(1,)]
     assert synced_state(old) == synced_state(new_store)
-    # and it now writes the field like any other
-    new.update_fields(case_id, {"kursnet_id": "2025-77"})
-    sync(new_store, url, tokens["ifk.ida"])
+    # and it now takes the field like any other
+    aa.update_fields(case_id, {"kursnet_id": "2025-77"})
+    sync(aa_store, url, tokens["aa.anton"])
     assert old_sync(old, url, tokens["ifk.ida"], version=2).pulled >= 1
     assert q(old, "SELECT kursnet_id FROM fbw_case") == [("2025-77",)]
 
@@ -158,5 +165,9 @@ def test_the_kursnet_id_is_checked_where_it_is_typed(jc):
         parse_field("kursnet_id", "<b>x</b>")
     assert caught.value.key == "err.bad_kursnet"
     case_id = jc.create_case(COMPLETE_CASE)
-    jc.update_fields(case_id, {"kursnet_id": "4711"})
-    assert q(jc.store, "SELECT kursnet_id FROM fbw_case WHERE id = ?", case_id.hex) == [("4711",)]
+    from wbtui.domain.access import AccessDenied
+
+    with pytest.raises(AccessDenied) as refused:  # the approved course is the Agentur's record
+        jc.update_fields(case_id, {"kursnet_id": "4711"})
+    assert refused.value.params["reason"] == "perm.side"
+    assert q(jc.store, "SELECT kursnet_id FROM fbw_case WHERE id = ?", case_id.hex) == [(None,)]

@@ -78,3 +78,9 @@ def scrub(store) -> bool:
     finally:
         con.close()
     return bool(busy)
+
+
+def delete_row(con, table: str, row_id: str) -> None:
+    """One row this office may no longer hold (coverage narrowed), with its sync traces."""
+    con.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+    _delete_sync_traces(con, [row_id], None)

@@ -94,7 +94,7 @@ TABLE: dict[str, dict[str, Rule]] = {
 # Timeline entries only the side that does the step writes (the rest: either side).
 EVENT_SIDES: dict[str, frozenset[str]] = {
     **dict.fromkeys(
-        ("intake_updated", "obstacle_added", "obstacle_updated", "consent_recorded", "consent_revoked",
+        ("obstacle_added", "obstacle_updated", "consent_recorded", "consent_revoked",
          "handover_sent", "handover_revoked", "case_closed", "integration"),
         _JC,
     ),

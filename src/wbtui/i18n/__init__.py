@@ -249,6 +249,8 @@ def render_reason(key: str, params: dict) -> str:
     shown = dict(params)
     if isinstance(shown.get("field"), str) and shown["field"].startswith("field."):
         shown["field"] = t(shown["field"])
+    if isinstance(shown.get("reason"), str) and shown["reason"].startswith("perm."):
+        shown["reason"] = t(shown["reason"])
     if "owner" in shown:
         shown["owner"] = t(f"side.{shown['owner']}")
     for name in ("src", "dst", "stage"):
@@ -262,7 +264,7 @@ def describe(exc) -> str:
     reasons = getattr(exc, "reasons", None)
     if reasons:
         return "; ".join(render_reason(key, params) for key, params in reasons)
-    text = t(exc.key, **exc.params)
+    text = render_reason(exc.key, exc.params)
     problems = getattr(exc, "problems", None)  # (field path, message) pairs of a refused file
     if problems:
         text += "\n" + "\n".join(f"  {path}: {msg}" for path, msg in problems)

@@ -13,7 +13,8 @@ from wbtui import __version__
 from wbtui.server.auth import Principal, authenticate, parse
 from wbtui.server.guard import FailureLimiter, InFlight
 from wbtui.server.models import SrvAudit
-from wbtui.server.sync_service import LIMITS, Gone, Rejected, SyncServer, UpgradeRequired
+from wbtui.server.push import Rejected
+from wbtui.server.service import LIMITS, Gone, SyncServer, UpgradeRequired
 
 
 class HelloBody(BaseModel):

@@ -49,6 +49,7 @@ class SrvGrant(ServerModel, table=True):
     case_id: str = Field(primary_key=True)
     org_id: str = Field(primary_key=True, foreign_key="srv_org.id")
     access: str  # owner | referral
+    groups: str = ""  # referral: the data groups covered now, comma-separated (server.coverage)
 
 
 class SrvRowCase(ServerModel, table=True):
@@ -56,6 +57,8 @@ class SrvRowCase(ServerModel, table=True):
     entity: str = Field(primary_key=True)
     row_id: str = Field(primary_key=True)
     case_id: str = Field(index=True)
+    org_id: str | None = None  # the office that created the row (follow-ups stay with it)
+    art9: bool = False  # the row is health data itself (a health obstacle)
 
 
 class SrvField(ServerModel, table=True):

@@ -33,34 +33,30 @@ def init_schema(engine) -> None:
 
     ServerModel.metadata.create_all(engine)
     # additive upgrades of tables that existed before a column was added (create_all never alters)
-    columns = {c["name"] for c in inspect(engine).get_columns("srv_feed")}
-    if "created_at" not in columns:
-        with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "ALTER TABLE srv_feed ADD COLUMN created_at TIMESTAMP"
-                    + (" WITH TIME ZONE" if engine.dialect.name == "postgresql" else "")
-                )
-            )
+    inspector = inspect(engine)
+    stamp = "TIMESTAMP" + (" WITH TIME ZONE" if engine.dialect.name == "postgresql" else "")
+    boolean = "BOOLEAN NOT NULL DEFAULT FALSE" if engine.dialect.name == "postgresql" else "BOOLEAN NOT NULL DEFAULT 0"
+    additions = {
+        "srv_feed": {"created_at": stamp},
+        "srv_row_case": {"org_id": "VARCHAR", "art9": boolean},
+        "srv_grant": {"groups": "VARCHAR NOT NULL DEFAULT ''"},
+    }
+    for table, wanted in additions.items():
+        present = {c["name"] for c in inspector.get_columns(table)}
+        for column, ddl in wanted.items():
+            if column not in present:
+                with engine.begin() as conn:
+                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+    with engine.begin() as conn:
+        # lookups by reference (a person's cases and consents, a Kundennummer) without a table scan
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_field_ref ON srv_field (entity, field, value)"
+                          " WHERE field IN ('person_id', 'kundennummer')"))  # fmt: skip
+        # referral grants from before coverage was kept: the minimum every referral carries
+        conn.execute(text("UPDATE srv_grant SET groups = 'einwilligung,stammdaten,weiterbildung'"
+                          " WHERE access = 'referral' AND (groups IS NULL OR groups = '')"))  # fmt: skip
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             # stamp each feed row with its transaction id; pulls read only below the oldest running one
             conn.execute(
                 text("ALTER TABLE srv_feed ALTER COLUMN tx_id SET DEFAULT (pg_current_xact_id()::text::bigint)")
             )
-
-
-def feed_page(conn, dialect: str, org_id: str, tx: int, seq: int, limit: int) -> list:
-    if dialect == "postgresql":
-        sql = text(
-            "SELECT tx_id, seq, kind, entity, row_id, case_id, payload FROM srv_feed"
-            " WHERE org_id = :org AND (tx_id, seq) > (:tx, :seq)"
-            " AND tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
-            " ORDER BY tx_id, seq LIMIT :limit"
-        )
-    else:
-        sql = text(
-            "SELECT tx_id, seq, kind, entity, row_id, case_id, payload FROM srv_feed"
-            " WHERE org_id = :org AND seq > :seq ORDER BY seq LIMIT :limit"
-        )
-    return conn.execute(sql, {"org": org_id, "tx": tx, "seq": seq, "limit": limit}).fetchall()

@@ -113,6 +113,22 @@ class ServiceBase:
         _ = self.actor
         return self.store.session(self.who, hooks=_session_hooks())
 
+    def _check_write(
+        self, entity: str, names, case, *, new_row: bool = False, art9_row: bool = False, stage_after=None
+    ) -> None:
+        """The write-permission table (domain/permissions.py), the same one the server enforces."""
+        from wbtui.domain.access import AccessDenied
+        from wbtui.domain.permissions import write_refusal
+
+        stage = Stage(case.stage)
+        for name in names:
+            reason = write_refusal(
+                entity, name, role=self.actor.role, new_row=new_row, stage_before=stage,
+                stage_after=stage_after or stage, art9_row=art9_row,
+            )  # fmt: skip
+            if reason is not None:
+                raise AccessDenied("err.write_refused", field=f"field.{name}", reason=f"perm.{reason}")
+
     def _read(self):
         """A read-only snapshot (never the write lock): previews and checks."""
         _ = self.actor

@@ -82,6 +82,8 @@ class CaseCommands(ServiceBase):
             case, person = self._load(s, case_id)
             if case.stage == Stage.CLOSED:
                 raise RuleViolation([("guard.case_closed", {})])
+            for name in parsed:
+                self._check_write("person" if FIELDS[name].entity == "person" else "case", [name], case)
             changed = []
             for name, value in parsed.items():
                 target = person if FIELDS[name].entity == "person" else case
@@ -89,7 +91,8 @@ class CaseCommands(ServiceBase):
                     setattr(target, name, value)
                     changed.append(name)
             if changed:
-                person.updated_at = self.now()
+                if any(FIELDS[name].entity == "person" for name in changed):
+                    person.updated_at = self.now()  # only when the person changed (it is the Jobcenter's record)
                 self._touch(case)
                 # field names only: the timeline never copies personal data
                 self._event(s, case, "intake_updated", fields=sorted(changed))
@@ -209,6 +212,7 @@ class CaseCommands(ServiceBase):
                 raise RuleViolation([("guard.appointment_stage", {})])
             if not process.side_may_act(self.actor.side, Stage(case.stage)):
                 raise RuleViolation([("guard.wrong_side", {"owner": process.STAGES[Stage(case.stage)].owner})])
+            self._check_write("case", ["appointment_at"], case)
             case.appointment_at = when
             s.add(Appointment(case_id=case.id, kind=kind, starts_at=when, organiser=self.actor.login))
             self._touch(case)

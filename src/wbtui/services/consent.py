@@ -51,6 +51,7 @@ class ConsentCommands(ServiceBase):
             raise WbtuiError("err.consent_validity")
         with self._tx() as s:
             case, person = self._load(s, case_id)
+            self._check_write("consent", ["purpose", "recipients", "data_groups", "given_on"], case, new_row=True)
             consent = Consent(
                 person_id=person.id,
                 purpose=purpose,
@@ -80,6 +81,7 @@ class ConsentCommands(ServiceBase):
 
         with self._tx() as s:
             case, person = self._load(s, case_id)
+            self._check_write("consent", ["revoked_on"], case)
             consents = [
                 c
                 for c in s.exec(select(Consent).where(Consent.person_id == person.id)).all()

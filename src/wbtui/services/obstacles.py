@@ -42,6 +42,7 @@ class ObstacleCommands(ServiceBase):
 
         with self._tx() as s:
             case, _ = self._load(s, case_id)
+            self._check_write("obstacle", ["code", "status"], case, new_row=True, art9_row=item.art9)
             if case.stage == Stage.CLOSED:
                 raise RuleViolation([("guard.case_closed", {})])
             if s.exec(select(Obstacle).where(Obstacle.case_id == case.id, Obstacle.code == item.code)).first():
@@ -81,6 +82,12 @@ class ObstacleCommands(ServiceBase):
             obstacle = s.exec(select(Obstacle).where(Obstacle.case_id == case.id, Obstacle.code == code_u)).first()
             if obstacle is None:
                 raise NotFound("err.obstacle_not_on_case", code=code_u)
+            changing = [
+                n
+                for n, v in (("status", status), ("service", service), ("review_on", review_on), ("note", note))
+                if v is not None
+            ]
+            self._check_write("obstacle", changing, case, art9_row=obstacle.art9)
             if obstacle.art9:
                 from wbtui.domain import access as policy
 

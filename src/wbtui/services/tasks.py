@@ -21,6 +21,7 @@ class TaskCommands(ServiceBase):
             raise WbtuiError("err.field_required", field="title")
         with self._tx() as s:
             case, _ = self._load(s, case_id)
+            self._check_write("task", ["title", "owner", "due_on"], case, new_row=True)
             task = Task(case_id=case.id, title=title, owner=clean(owner) or self.actor.login, due_on=due_on)
             s.add(task)
             self._touch(case)

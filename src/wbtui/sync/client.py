@@ -1,30 +1,42 @@
 """Sync client: hello, push the outbox in order, pull the organisation feed and merge by HLC.
 
-Every pulled page is applied together with the new cursor and clock in one SQLite
-transaction, so a sync interrupted at any point resumes without losing or duplicating
-anything (sync-design.md 4.6). Nothing pushed is dropped: rejected changes become local
-conflict records.
+Every pulled page is applied together with the new cursor and clock in one SQLite transaction, so a
+sync interrupted at any point resumes without losing or duplicating anything (sync-design 4.6).
+Nothing pushed is dropped: a change the server refuses becomes a conflict record holding the local
+value (F6, ``wbtui sync conflicts``), and the case is repaired to the server's version so that every
+device ends in the same state. Only one sync runs on a store at a time.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
+import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC
+from urllib.parse import urlsplit
 
+from wbtui.domain.errors import WbtuiError
 from wbtui.sync import protocol
-from wbtui.sync.hlc import Clock
+from wbtui.sync.merge import (
+    Merger,
+    drop_case,
+    local_digests,
+    meta,
+    meta_set,
+    pending_cases,
+    promote_extras,
+)
 
 BATCH = 500
 MAX_RESETS = 3  # starts from the beginning within one sync (the server compacting meanwhile)
+MAX_WAIT = 30.0  # seconds of Retry-After the client honours in one sync before it gives up
+__all__ = ["SyncClient", "SyncError", "Summary", "enable", "local_digests", "status", "tls_context"]
 
 
-class SyncError(Exception):
-    def __init__(self, key: str, **params) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+class SyncError(WbtuiError):
+    """Sync could not complete; nothing local is lost (the outbox stays)."""
 
 
 @dataclass
@@ -35,26 +47,23 @@ class Summary:
     conflicts: int = 0
     grants: int = 0
     dropped: int = 0
+    quarantined: int = 0
+    retracted: int = 0
+    repaired: int = 0
+    relinked: int = 0
     reset: bool = False
     reasons: list[str] = field(default_factory=list)
 
 
-def _meta(con, key: str) -> str | None:
-    row = con.execute("SELECT value FROM sync_meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def _meta_set(con, key: str, value: str) -> None:
-    con.execute(
-        "INSERT INTO sync_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
-
-
 def enable(store) -> int:
-    """Switch on change recording; the first time, queue the whole store as an initial upload."""
+    """Switch on change recording; the first time, queue the whole store as an initial upload.
+
+    The upload is marked as such: for cases no other office holds yet, the server takes it as this
+    office's own record (README "The server is the authority"). A handover sent while sync was off is
+    queued too, so the Agentur gets the case at the first sync."""
     from wbtui.data.queries import case_id_for
-    from wbtui.sync.recorder import enqueue, load_clock, meta_get, meta_set, save_clock
+    from wbtui.sync.recorder import enqueue, load_clock, meta_get, save_clock
+    from wbtui.sync.recorder import meta_set as set_meta
 
     with store.engine.begin() as conn:
         if meta_get(conn, "enabled") == "1":
@@ -76,20 +85,22 @@ def enable(store) -> int:
                         data[f] = value
                 case_id = case_id_for(conn, entity, rec["id"], rec.get("person_id"), rec.get("case_id"))
                 if entity == "event":
-                    enqueue(conn, clock, entity, rec["id"], case_id, "append", {"data": data})
+                    enqueue(conn, clock, entity, rec["id"], case_id, "append", {"data": data}, origin="upload")
                 else:
-                    enqueue(
-                        conn,
-                        clock,
-                        entity,
-                        rec["id"],
-                        case_id,
-                        "set",
-                        {f: {"v": v, "base": None} for f, v in data.items()},
-                    )
+                    payload = {f: {"v": v, "base": None} for f, v in data.items()}
+                    enqueue(conn, clock, entity, rec["id"], case_id, "set", payload, origin="upload")
                 count += 1
-        meta_set(conn, "enabled", "1")
-        meta_set(conn, "device_id", uuid.uuid4().hex)
+        handed = conn.exec_driver_sql(
+            "SELECT DISTINCT c.id, o.name FROM fbw_case c JOIN handover h ON h.case_id = c.id"
+            " JOIN organisation o ON o.id = c.agentur_org_id WHERE c.stage != 'closed'"
+        ).fetchall()
+        for case_id, agentur in handed:
+            args = {"case_id": case_id, "to_org": agentur}
+            enqueue(
+                conn, clock, "command", uuid.uuid4().hex, case_id, "command", {"name": "handover.send", "args": args}
+            )
+        set_meta(conn, "enabled", "1")
+        set_meta(conn, "device_id", uuid.uuid4().hex)
         save_clock(conn, clock)
         return count
 
@@ -97,11 +108,11 @@ def enable(store) -> int:
 def _certificate_problem(exc: BaseException) -> bool:
     import ssl
 
-    seen = exc
+    seen: BaseException | None = exc
     for _ in range(6):
         if isinstance(seen, ssl.SSLCertVerificationError):
             return True
-        seen = seen.__cause__ or seen.__context__
+        seen = seen.__cause__ or seen.__context__ if seen is not None else None
         if seen is None:
             return False
     return False
@@ -116,6 +127,46 @@ def tls_context(ca_file: str | None):
     return context
 
 
+def check_url(url: str) -> None:
+    """Sozialdaten and the token travel only over TLS; plain HTTP only to this machine (tests, a local proxy)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return
+    host = parts.hostname or ""
+    loopback = host == "localhost"
+    try:
+        loopback = loopback or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if parts.scheme != "http" or not loopback:
+        raise SyncError("err.sync_insecure", url=f"{parts.scheme}://{host}")
+
+
+class SyncLock:
+    """One sync per store at a time (the TUI's background sync and a ``wbtui sync`` in a shell)."""
+
+    def __init__(self, db) -> None:
+        self.path = f"{db}.sync.lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> SyncLock:
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self.fd)
+            self.fd = None
+            raise SyncError("err.sync_running") from None
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
 class SyncClient:
     def __init__(
         self,
@@ -127,6 +178,7 @@ class SyncClient:
         timeout: float = 30.0,
         verify=True,
         schema_version: int = protocol.SCHEMA_VERSION,
+        sleep=time.sleep,
     ) -> None:
         """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off.
         ``schema_version`` is this client's data schema (an older store speaks an older one)."""
@@ -134,8 +186,12 @@ class SyncClient:
 
         if verify is False:
             raise ValueError("TLS verification cannot be disabled")
+        if transport is None:
+            check_url(url)
         self.store = store
         self.schema_version = schema_version
+        self.sleep = sleep
+        self.waited = 0.0
         self.http = httpx.Client(
             base_url=url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
@@ -147,9 +203,27 @@ class SyncClient:
     def close(self) -> None:
         self.http.close()
 
-    # -- protocol ---------------------------------------------------------------------
+    # -- transport ----------------------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs):
+        """One request; 429 and 503 are waited out as the server asks (``Retry-After``), with backoff."""
+        attempt = 0
+        while True:
+            response = self.http.request(method, path, **kwargs)
+            if response.status_code not in (429, 503):
+                return response
+            try:
+                wait = float(response.headers.get("Retry-After", "1"))
+            except ValueError:
+                wait = 1.0
+            wait = min(max(wait, 0.05) * (1.5**attempt), 10.0)
+            if self.waited + wait > MAX_WAIT:
+                raise SyncError("err.sync_busy")
+            self.waited += wait
+            attempt += 1
+            self.sleep(wait)
+
     def _post(self, path: str, body: dict) -> dict:
-        return self._check(self.http.post(path, json=body))
+        return self._check(self._request("POST", path, json=body))
 
     def _check(self, response) -> dict:
         if response.status_code == 401:
@@ -165,44 +239,64 @@ class SyncClient:
         except ValueError:
             raise SyncError("err.sync_bad_response") from None
 
-    def sync(self, progress=None) -> Summary:
+    def _guard(self, work):
         import httpx
 
-        summary = Summary()
-        with self.store.transaction() as con:
-            promote_extras(con, self.schema_version)
         try:
-            con = self.store.raw(readonly=False)
-            try:
-                hello = self._post(
-                    "/sync/v1/hello",
-                    {
-                        "protocol": protocol.PROTOCOL,
-                        "schema_version": self.schema_version,
-                        "device_id": _meta(con, "device_id") or "unknown",
-                        "node_id": _meta(con, "node_id") or "unknown",
-                    },
-                )
-            finally:
-                con.close()
-            if hello.get("action") != "ok":
-                raise SyncError("err.sync_upgrade")
-            self._push(summary, progress)
-            self._pull(summary, progress)
+            with SyncLock(self.store.path):
+                return work()
         except httpx.HTTPError as exc:
             if _certificate_problem(exc):
                 raise SyncError("err.sync_certificate") from exc
             raise SyncError("err.sync_offline", detail=type(exc).__name__) from exc
+
+    # -- sync ---------------------------------------------------------------------------------------
+    def sync(self, progress=None) -> Summary:
+        summary = Summary()
+        self._guard(lambda: self._sync(summary, progress))
         return summary
 
-    def verify(self) -> dict:
-        """Divergence check (sync-design.md 4.6): send a digest per case, merge the server's snapshot of
-        each case that differs. Cases with unsent changes are skipped (they differ by design)."""
-        import httpx
+    def _sync(self, summary: Summary, progress) -> None:
+        with self.store.transaction() as con:
+            promote_extras(con, self.schema_version)
+        self._hello()
+        for _round in range(3):
+            rejected = self._push(summary, progress)
+            self._pull(summary, progress)
+            if rejected:
+                self._repair(summary, rejected)
+            if not self._has_pending():
+                return
 
-        report = {"checked": 0, "mismatched": 0, "repaired": 0, "not_held": 0}
+    def _hello(self) -> dict:
+        con = self.store.raw()
         try:
-            self.sync()  # first catch up: a digest compares settled states
+            body = {
+                "protocol": protocol.PROTOCOL, "schema_version": self.schema_version,
+                "device_id": meta(con, "device_id") or "unknown", "node_id": meta(con, "node_id") or "unknown",
+            }  # fmt: skip
+        finally:
+            con.close()
+        hello = self._post("/sync/v1/hello", body)
+        if hello.get("action") != "ok":
+            raise SyncError("err.sync_upgrade")
+        return hello
+
+    def _has_pending(self) -> bool:
+        con = self.store.raw()
+        try:
+            return con.execute("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").fetchone() is not None
+        finally:
+            con.close()
+
+    def verify(self) -> dict:
+        """Divergence check (sync-design 4.6): send a digest per case, merge the server's snapshot of each
+        case that differs. Cases with unsent changes are skipped (they differ by design). Counts as
+        repaired only what the snapshot actually changed here."""
+        report = {"checked": 0, "mismatched": 0, "repaired": 0, "not_held": 0}
+
+        def work():
+            self._sync(Summary(), None)  # first catch up: a digest compares settled states
             con = self.store.raw()
             try:
                 digests = local_digests(con, self.schema_version)
@@ -215,33 +309,50 @@ class SyncClient:
                 report["checked"] += answer.get("checked", 0)
                 report["not_held"] += len(answer.get("not_held", []))
                 report["mismatched"] += len(answer.get("mismatched", []))
-                if answer.get("snapshots"):
-                    self._apply_page(
-                        {"changes": [{**snap, "kind": "grant"} for snap in answer["snapshots"]], "cursor": None},
-                        Summary(),
-                    )
-                    report["repaired"] += len(answer["snapshots"])
-        except httpx.HTTPError as exc:
-            if _certificate_problem(exc):
-                raise SyncError("err.sync_certificate") from exc
-            raise SyncError("err.sync_offline", detail=type(exc).__name__) from exc
+                report["repaired"] += self._apply_snapshots(answer.get("snapshots") or [], Summary())
+
+        self._guard(work)
         return report
 
-    def _push(self, summary: Summary, progress) -> None:
-        while True:
-            con = self.store.raw()
-            try:
-                rows = con.execute(
-                    "SELECT change_id, entity, row_id, case_id, op, payload, hlc FROM outbox WHERE state = 'pending' ORDER BY local_seq LIMIT ?",
-                    (BATCH,),
+    # -- push -----------------------------------------------------------------------------------------
+    def _outbox_batch(self) -> list[tuple]:
+        """Up to BATCH pending changes, extended so that no local transaction is split between pushes."""
+        con = self.store.raw()
+        try:
+            # a store not yet migrated to sync schema 3 has no transaction column (every change its own)
+            has_tx = any(row[1] == "tx" for row in con.execute("PRAGMA table_info(outbox)"))
+            cols = "tx, origin" if has_tx else "NULL, NULL"
+            rows = con.execute(
+                f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
+                " WHERE state = 'pending' ORDER BY local_seq LIMIT ?",
+                (BATCH,),
+            ).fetchall()
+            if len(rows) == BATCH and rows[-1][7] is not None:
+                rows += con.execute(
+                    f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
+                    " WHERE state = 'pending' AND tx = ? AND local_seq > ? ORDER BY local_seq",
+                    (rows[-1][7], rows[-1][9]),
                 ).fetchall()
-                device = _meta(con, "device_id") or "unknown"
-            finally:
-                con.close()
+            return rows
+        finally:
+            con.close()
+
+    def _push(self, summary: Summary, progress) -> list[dict]:
+        """Push the outbox; returns the refused changes (each with the server's reason)."""
+        refused: list[dict] = []
+        device = None
+        while True:
+            rows = self._outbox_batch()
             if not rows:
-                return
+                return refused
+            if device is None:
+                con = self.store.raw()
+                try:
+                    device = meta(con, "device_id") or "unknown"
+                finally:
+                    con.close()
             changes = []
-            for change_id, entity, row_id, case_id, op, payload, hlc in rows:
+            for change_id, entity, row_id, case_id, op, payload, hlc, tx, origin, _seq in rows:
                 body = json.loads(payload)
                 change = {
                     "change_id": change_id,
@@ -251,6 +362,10 @@ class SyncClient:
                     "op": op,
                     "hlc": hlc,
                 }
+                if tx:
+                    change["tx"] = tx
+                if origin:
+                    change["origin"] = origin
                 if op == "set":
                     change["fields"] = body
                 elif op == "append":
@@ -268,52 +383,111 @@ class SyncClient:
                 },
             )
             by_id = {r.get("change_id"): r for r in result.get("results", [])}
+            answered = 0
             with self.store.transaction() as con:
                 for change in changes:
                     r = by_id.get(change["change_id"])
                     if r is None:
                         continue  # not answered: stays pending, retried with the same id
-                    if r["status"] == "rejected":
-                        summary.rejected += 1
-                        summary.reasons.append(r.get("reason", ""))
-                        con.execute(
-                            "UPDATE outbox SET state = 'rejected', last_error = ?, attempts = attempts + 1 WHERE change_id = ?",
-                            (r.get("reason"), change["change_id"]),
-                        )
-                        con.execute(
-                            "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, datetime('now'))",
-                            (
-                                change["change_id"],
-                                change["entity"],
-                                change["row_id"],
-                                "access_lost" if r.get("reason") == "forbidden" else "rejected_write",
-                                json.dumps(change.get("fields") or change.get("data") or change.get("args")),
-                                r.get("reason"),
-                            ),
-                        )
+                    answered += 1
+                    if r.get("status") == "rejected":
+                        self._refused(con, change, r, summary)
+                        refused.append({**change, "reason": r.get("reason"), "detail": r.get("detail") or {}})
                     else:
                         summary.pushed += 1
                         con.execute(
                             "UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?",
                             (change["change_id"],),
                         )
-                _meta_set(con, "last_push_at", _now())
+                meta_set(con, "last_push_at", _now())
             if progress:
                 progress("push", summary.pushed)
+            if not answered:
+                raise SyncError("err.sync_bad_response")
 
+    @staticmethod
+    def _refused(con, change: dict, r: dict, summary: Summary) -> None:
+        reason = str(r.get("reason") or "")
+        detail = r.get("detail") or {}
+        summary.rejected += 1
+        summary.reasons.append(reason + (":" + json.dumps(detail, sort_keys=True) if detail else ""))
+        con.execute(
+            "UPDATE outbox SET state = 'rejected', last_error = ?, attempts = attempts + 1 WHERE change_id = ?",
+            (reason, change["change_id"]),
+        )
+        con.execute(
+            "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, field, kind, lost_value, detail, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+            (
+                change["change_id"], change["entity"], change["row_id"], str(detail.get("field") or "")[:80] or None,
+                "access_lost" if reason == "forbidden" else "rejected_write",
+                json.dumps(change.get("fields") or change.get("data") or change.get("args"), ensure_ascii=False),
+                json.dumps({"reason": reason, **detail}, ensure_ascii=False),
+            ),
+        )  # fmt: skip
+
+    # -- repair after a refusal ------------------------------------------------------------------------
+    def _repair(self, summary: Summary, refused: list[dict]) -> None:
+        """Bring every case a refused change touched back to the server's version (the local values live
+        on in the conflict records), and file a case taken in twice under the person already known."""
+        from wbtui.sync.identity import relink_duplicate_person
+
+        relinked = set()
+        for change in refused:
+            if change.get("reason") == "duplicate_person" and change.get("entity") == "person":
+                existing = (change.get("detail") or {}).get("existing")
+                if isinstance(existing, str) and relink_duplicate_person(self.store, change["row_id"], existing):
+                    relinked.add(change.get("tx"))
+                    summary.relinked += 1
+        cases = sorted(
+            {c["case_id"] for c in refused if c.get("case_id") and (c.get("tx") is None or c.get("tx") not in relinked)}
+        )
+        rows = frozenset((c["entity"], c["row_id"]) for c in refused if c.get("op") == "set")
+        for start in range(0, len(cases), 500):
+            chunk = dict.fromkeys(cases[start : start + 500], "repair")
+            answer = self._post("/sync/v1/verify", {"schema_version": self.schema_version, "cases": chunk})
+            summary.repaired += self._apply_snapshots(
+                answer.get("snapshots") or [], summary, force=rows, refused=refused
+            )
+
+    def _apply_snapshots(self, snapshots: list[dict], summary: Summary, *, force=frozenset(), refused=()) -> int:
+        """Merge snapshots of whole cases; rows a refused change created and the server does not hold go.
+        Returns how many cases changed here."""
+        changed = 0
+        with self.store.transaction() as con:
+            con.execute("PRAGMA defer_foreign_keys = ON")
+            merger = Merger(con, self.schema_version, summary)
+            for snap in snapshots:
+                before = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
+                merger.apply({**snap, "kind": "grant"}, force=force)
+                summary.grants -= 1  # a repair is not a new grant
+                held = {(r["entity"], r["row_id"]): r["fields"] for r in snap.get("rows", [])}
+                for change in refused:
+                    row = (change.get("entity"), change.get("row_id"))
+                    if change.get("case_id") != snap["case_id"] or change.get("op") != "set":
+                        continue
+                    if row not in held:
+                        _drop_unheld_row(con, *row)
+                    else:  # fields the refused change set and the server never held go back to empty
+                        _clear_fields(con, *row, [f for f in change.get("fields") or {} if f not in held[row]])
+                after = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
+                changed += before != after
+            merger.finish()
+        return changed
+
+    # -- pull -----------------------------------------------------------------------------------------
     def _pull(self, summary: Summary, progress) -> None:
         resets = 0
         while True:
             con = self.store.raw()
             try:
-                cursor = _meta(con, "cursor")
+                cursor = meta(con, "cursor")
             finally:
                 con.close()
-            params = {"limit": 500}
+            params: dict = {"limit": 500}
             if cursor:
                 params["cursor"] = cursor
-            response = self.http.get("/sync/v1/pull", params=params)
+            response = self._request("GET", "/sync/v1/pull", params=params)
             if response.status_code == 410:
                 # the cursor lies in a compacted part of the feed: read the feed again from the start
                 resets += 1
@@ -336,232 +510,80 @@ class SyncClient:
         with self.store.transaction() as con:
             con.execute("DELETE FROM sync_meta WHERE key = 'cursor'")
             con.execute("DELETE FROM sync_reset_seen")
-            _meta_set(con, "reset", "1")
+            meta_set(con, "reset", "1")
 
     def _finish_reset(self, summary: Summary) -> None:
         """After a reset has read the whole feed: cases the server no longer delivers to this organisation
         (revoked or purged while this device was away) are removed, unless they hold unsent changes."""
         with self.store.transaction() as con:
-            if _meta(con, "reset") != "1":
+            if meta(con, "reset") != "1":
                 return
             unseen = [
                 row[0]
                 for row in con.execute("SELECT id FROM fbw_case WHERE id NOT IN (SELECT case_id FROM sync_reset_seen)")
             ]
-            pending = _pending_cases(con)
+            pending = pending_cases(con)
             gone = [case_id for case_id in unseen if case_id not in pending]
             for case_id in gone:
                 if drop_case(con, case_id, "reset"):
                     summary.dropped += 1
             if len(gone) == len(unseen):  # otherwise cases with unsent changes are judged again after the next round
                 con.execute("DELETE FROM sync_reset_seen")
-                _meta_set(con, "reset", "0")
+                meta_set(con, "reset", "0")
         if gone:
             from wbtui.data.erase import scrub
 
             scrub(self.store)
 
-    # -- merge ---------------------------------------------------------------------------
     def _apply_page(self, page: dict, summary: Summary) -> None:
         with self.store.transaction() as con:
             con.execute("PRAGMA defer_foreign_keys = ON")
-            node = _meta(con, "node_id") or "n" + uuid.uuid4().hex[:12]
-            clock = Clock(node, int(_meta(con, "hlc_l") or 0), int(_meta(con, "hlc_c") or 0))
-            resetting = _meta(con, "reset") == "1"
+            merger = Merger(con, self.schema_version, summary)
+            resetting = meta(con, "reset") == "1"
             for change in page.get("changes", []):
+                if not isinstance(change, dict):
+                    continue
                 kind = change.get("kind")
                 if resetting and change.get("case_id"):
                     if kind in ("revoke", "purge"):
                         con.execute("DELETE FROM sync_reset_seen WHERE case_id = ?", (change["case_id"],))
                     elif kind != "erased":
                         con.execute("INSERT OR IGNORE INTO sync_reset_seen(case_id) VALUES (?)", (change["case_id"],))
-                if kind == "set":
-                    self._merge_row(con, clock, change["entity"], change["row_id"], change.get("fields", {}))
-                elif kind == "append":
-                    self._append(
-                        con, clock, change["entity"], change["row_id"], change.get("data", {}), change.get("hlc")
-                    )
-                elif kind == "grant":
-                    summary.grants += 1
-                    for row in change.get("rows", []):
-                        self._merge_row(con, clock, row["entity"], row["row_id"], row["fields"])
-                    for row in change.get("appends", []):
-                        self._append(con, clock, row["entity"], row["row_id"], row["data"], row.get("hlc"))
-                elif kind in ("revoke", "purge"):
-                    if drop_case(con, change.get("case_id"), kind):
-                        summary.dropped += 1
-                elif kind == "conflict":
-                    summary.conflicts += 1
-                    con.execute(
-                        "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, field, kind, kept_value, lost_value, created_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-                        (
-                            change["conflict_id"],
-                            change.get("entity"),
-                            change.get("row_id"),
-                            change.get("field"),
-                            change.get("conflict_kind", "concurrent_edit"),
-                            json.dumps(change.get("kept", {}).get("v")),
-                            json.dumps(change.get("lost", {}).get("v")),
-                        ),
-                    )
+                merger.apply(change)
                 summary.pulled += 1
             if page.get("cursor"):
-                _meta_set(con, "cursor", page["cursor"])
-            _meta_set(con, "hlc_l", str(clock.l))
-            _meta_set(con, "hlc_c", str(clock.c))
-            _meta_set(con, "last_pull_at", _now())
-        if summary.dropped:
+                meta_set(con, "cursor", page["cursor"])
+            merger.finish()
+            meta_set(con, "last_pull_at", _now())
+            summary.dropped += merger.dropped
+        if merger.dropped or summary.retracted:
             from wbtui.data.erase import scrub
 
-            scrub(self.store)  # the dropped case must not stay readable in the WAL
-
-    def _merge_row(self, con, clock: Clock, entity: str, row_id: str, fields: dict) -> None:
-        from wbtui.domain.text import clean
-
-        table = protocol.REGISTER_TABLES.get(entity)
-        if table is None:
-            return
-        allowed = set(protocol.fields_of(entity, self.schema_version))
-        winners = {}
-        for name, spec in fields.items():
-            if name not in allowed:
-                _keep_extra(con, entity, row_id, name, spec)
-                continue
-            hlc = spec.get("hlc")
-            local = con.execute(
-                "SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)
-            ).fetchone()
-            if local is not None and local[0] >= hlc:
-                continue
-            value = spec.get("v")
-            if isinstance(value, str):
-                value = clean(value, multiline=True)  # never trust received text (security.md F4)
-            winners[name] = (protocol.to_sqlite(entity, name, value), hlc)
-            try:
-                clock.observe(hlc)
-            except Exception:
-                pass
-        if not winners:
-            return
-        exists = con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone()
-        if exists:
-            sets = ", ".join(f"{name} = ?" for name in winners)
-            con.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [v for v, _ in winners.values()] + [row_id])
-        else:
-            cols = ", ".join(["id", *winners])
-            marks = ", ".join("?" * (len(winners) + 1))
-            con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", [row_id] + [v for v, _ in winners.values()])
-        for name, (_v, hlc) in winners.items():
-            _set_clock(con, entity, row_id, name, hlc)
-        _audit_received(con, table, row_id, "update" if exists else "create", list(winners), fields)
-
-    def _append(self, con, clock: Clock, entity: str, row_id: str, data: dict, hlc: str | None) -> None:
-        from wbtui.domain.text import clean
-
-        table = protocol.APPEND_TABLES.get(entity)
-        if table is None:
-            return
-        allowed = set(protocol.fields_of(entity, self.schema_version))
-        values = {
-            k: protocol.to_sqlite(entity, k, clean(v, multiline=True) if isinstance(v, str) else v)
-            for k, v in data.items()
-            if k in allowed
-        }
-        cols = ", ".join(["id", *values])
-        marks = ", ".join("?" * (len(values) + 1))
-        inserted = con.execute(
-            f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()]
-        ).rowcount
-        if inserted:  # an event this store already holds (e.g. its own, echoed by the feed) is not a new receipt
-            _audit_received(con, table, row_id, "create", list(values), {k: {"v": v} for k, v in data.items()})
-        if hlc:
-            try:
-                clock.observe(hlc)
-            except Exception:
-                pass
+            scrub(self.store)  # what was dropped must not stay readable in the WAL
 
 
-def _pending_cases(con) -> set[str]:
-    """Cases with changes not yet accepted by the server."""
-    return {
-        r[0] for r in con.execute("SELECT DISTINCT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL")
-    }
+def _drop_unheld_row(con, entity: str, row_id: str) -> None:
+    """A row this device created and the server refused: it goes here too (its content is in the conflict record)."""
+    from wbtui.data.erase import delete_case, delete_row
 
-
-def _set_clock(con, entity: str, row_id: str, field: str, hlc: str) -> None:
-    con.execute(
-        "INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
-        (entity, row_id, field, hlc),
-    )
-
-
-def _keep_extra(con, entity: str, row_id: str, name: str, spec: dict) -> None:
-    """A field from a newer schema: kept with its clock (newest wins) until this client knows it."""
-    from wbtui.domain.text import clean
-
-    hlc = spec.get("hlc") if isinstance(spec, dict) else None
-    if not protocol.FIELD_NAME.match(name) or not isinstance(hlc, str) or len(hlc) > 64:
+    if entity == "case":
+        delete_case(con, row_id, keep_conflicts=True)
         return
-    value = spec.get("v")
-    if isinstance(value, str):
-        value = clean(value, multiline=True)
-    con.execute(
-        "INSERT INTO sync_extra(entity, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc"
-        " WHERE excluded.hlc > sync_extra.hlc",
-        (entity, row_id, name, json.dumps(value, ensure_ascii=False), hlc),
-    )
+    table = protocol.REGISTER_TABLES.get(entity)
+    if table is not None and entity != "person":
+        delete_row(con, table, row_id)
 
 
-def promote_extras(con, version: int = protocol.SCHEMA_VERSION) -> int:
-    """After an update: fields kept in ``sync_extra`` that this schema version knows move into their
-    columns (unless the row already holds a newer value), with their clocks. Returns how many moved."""
-    moved = 0
-    rows = con.execute("SELECT entity, row_id, field, value, hlc FROM sync_extra").fetchall()
-    for entity, row_id, name, value, hlc in rows:
-        table = protocol.REGISTER_TABLES.get(entity)
-        if table is None or name not in protocol.fields_of(entity, version):
+def _clear_fields(con, entity: str, row_id: str, names: list[str]) -> None:
+    from wbtui.domain.entities import ENTITIES
+
+    table = protocol.REGISTER_TABLES.get(entity)
+    for name in names:
+        col = ENTITIES[entity].cols.get(name)
+        if table is None or col is None or col.required:
             continue
-        if con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
-            continue
-        local = con.execute(
-            "SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)
-        ).fetchone()
-        if local is None or local[0] < hlc:
-            con.execute(
-                f"UPDATE {table} SET {name} = ? WHERE id = ?",
-                (protocol.to_sqlite(entity, name, json.loads(value)), row_id),
-            )
-            _set_clock(con, entity, row_id, name, hlc)
-            _audit_received(con, table, row_id, "update", [name], {})
-            moved += 1
-        con.execute("DELETE FROM sync_extra WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
-    return moved
-
-
-def local_digests(con, version: int = protocol.SCHEMA_VERSION) -> dict[str, str]:
-    """Per case, the digest of what this device holds (see ``protocol.case_digest``); cases with
-    unsent changes are left out."""
-    pending = _pending_cases(con)
-    registers: dict[str, list] = {}
-    known = {e: set(protocol.fields_of(e, version)) for e in protocol.VERIFY_ENTITIES}
-    for entity in protocol.VERIFY_ENTITIES:
-        table = protocol.REGISTER_TABLES[entity]
-        key = "t.id" if entity == "case" else "t.case_id"
-        for case_id, row_id, name, hlc in con.execute(
-            f"SELECT {key}, fc.row_id, fc.field, fc.hlc FROM field_clock fc JOIN {table} t ON t.id = fc.row_id"
-            f" WHERE fc.entity = ?",
-            (entity,),
-        ):
-            if name in known[entity]:
-                registers.setdefault(case_id, []).append((entity, row_id, name, hlc))
-    appends: dict[str, list] = {}
-    for case_id, row_id in con.execute("SELECT case_id, id FROM case_event"):
-        appends.setdefault(case_id, []).append(row_id)
-    cases = [r[0] for r in con.execute("SELECT id FROM fbw_case")]
-    return {c: protocol.case_digest(registers.get(c, []), appends.get(c, [])) for c in cases if c not in pending}
+        con.execute(f"UPDATE {table} SET {name} = NULL WHERE id = ?", (row_id,))
+        con.execute("DELETE FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
 
 
 def status(store) -> dict:
@@ -570,68 +592,21 @@ def status(store) -> dict:
         pending = con.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
         rejected = con.execute("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'").fetchone()[0]
         conflicts = con.execute("SELECT COUNT(*) FROM sync_conflict WHERE status = 'open'").fetchone()[0]
+        quarantined = con.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
         return {
-            "enabled": _meta(con, "enabled") == "1",
+            "enabled": meta(con, "enabled") == "1",
             "pending": pending,
             "rejected": rejected,
             "conflicts": conflicts,
-            "last_push_at": _meta(con, "last_push_at"),
-            "last_pull_at": _meta(con, "last_pull_at"),
+            "quarantined": quarantined,
+            "last_push_at": meta(con, "last_push_at"),
+            "last_pull_at": meta(con, "last_pull_at"),
         }
     finally:
         con.close()
 
 
 def _now() -> str:
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _audit_received(con, table: str, row_id: str, action: str, fields: list[str], specs: dict) -> None:
-    """Changes that arrive from the server are written to the audit trail like local ones (field names only)."""
-    from wbtui.data import audit
-
-    case_id = row_id if table == "fbw_case" else (specs.get("case_id") or {}).get("v")
-    art9 = bool((specs.get("art9") or {}).get("v"))
-    audit.append(
-        con,
-        audit.SYNC,
-        "sync_apply",
-        table,
-        object_id=row_id,
-        case_id=case_id,
-        groups=audit.data_groups(table, fields, art9=art9),
-        fields=fields,
-        detail=action,
-    )
-
-
-def drop_case(con, case_id: str | None, kind: str) -> bool:
-    """Access withdrawn (revoke) or case erased (purge): delete it here. Changes not yet accepted by the
-    server are kept as ``access_lost`` conflicts, never silently lost (sync-design.md 4, SORMAS #403)."""
-    from wbtui.data import audit
-    from wbtui.data.erase import delete_case
-
-    if not case_id or con.execute("SELECT 1 FROM fbw_case WHERE id = ?", (case_id,)).fetchone() is None:
-        return False
-    pending = con.execute(
-        "SELECT change_id, entity, row_id, payload FROM outbox WHERE case_id = ? AND state = 'pending'", (case_id,)
-    ).fetchall()
-    for change_id, entity, row_id, payload in pending:
-        con.execute(
-            "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, kind, lost_value, detail, created_at)"
-            " VALUES (?, ?, ?, 'access_lost', ?, ?, datetime('now'))",
-            (change_id, entity, row_id, payload, kind),
-        )
-    delete_case(con, case_id, keep_conflicts=True)  # also removes the case's outbox rows
-    audit.append(
-        con,
-        audit.SYNC,
-        "delete",
-        "fbw_case",
-        object_id=case_id,
-        case_id=case_id,
-        detail=f"{kind}; {len(pending)} access_lost",
-    )
-    return True

@@ -40,7 +40,20 @@ def save_clock(conn, clock: Clock) -> None:
     meta_set(conn, "hlc_c", str(clock.c))
 
 
-def enqueue(conn, clock: Clock, entity: str, row_id: str, case_id: str | None, op: str, payload: dict) -> str:
+def enqueue(
+    conn,
+    clock: Clock,
+    entity: str,
+    row_id: str,
+    case_id: str | None,
+    op: str,
+    payload: dict,
+    *,
+    tx: str | None = None,
+    origin: str | None = None,
+) -> str:
+    """Queue one change. ``tx`` names the local transaction (the server takes it whole); ``origin`` is
+    ``"upload"`` for the first upload of a store that worked without sync."""
     change_id = uuid.uuid4().hex
     stamp = clock.now()
     if op == "set":
@@ -51,9 +64,27 @@ def enqueue(conn, clock: Clock, entity: str, row_id: str, case_id: str | None, o
                 " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
                 (entity, row_id, field, stamp),
             )
+    if tx is None and origin is None:  # also what a store from before sync schema 3 takes
+        conn.exec_driver_sql(
+            "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+            (change_id, entity, row_id, case_id, op, json.dumps(payload, ensure_ascii=False, default=str), stamp),
+        )
+        return change_id
     conn.exec_driver_sql(
-        "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-        (change_id, entity, row_id, case_id, op, json.dumps(payload, ensure_ascii=False, default=str), stamp),
+        "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, tx, origin, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+        (
+            change_id,
+            entity,
+            row_id,
+            case_id,
+            op,
+            json.dumps(payload, ensure_ascii=False, default=str),
+            stamp,
+            tx,
+            origin,
+        ),
     )
     return change_id
 
@@ -70,7 +101,7 @@ def _case_of(conn, entity: str, obj) -> str | None:
     return case_id_for(conn, entity, obj.id.hex, person_id.hex if person_id else None, case_id.hex if case_id else None)
 
 
-def _record_set(conn, clock, entity, obj, row_id, case_id, is_new, state) -> None:
+def _record_set(conn, clock, entity, obj, row_id, case_id, is_new, state, tx) -> None:
     payload = {}
     for field in protocol.fields_of(entity):
         if is_new:
@@ -83,7 +114,7 @@ def _record_set(conn, clock, entity, obj, row_id, case_id, is_new, state) -> Non
             value = getattr(obj, field)
         payload[field] = {"v": protocol.to_wire(value), "base": _base(conn, entity, row_id, field)}
     if payload:
-        enqueue(conn, clock, entity, row_id, case_id, "set", payload)
+        enqueue(conn, clock, entity, row_id, case_id, "set", payload, tx=tx)
 
 
 def before_flush(session, _flush_context, _instances) -> None:
@@ -93,6 +124,7 @@ def before_flush(session, _flush_context, _instances) -> None:
     if meta_get(conn, "enabled") != "1":
         return
     clock = load_clock(conn)
+    tx = session.info.setdefault("sync_tx", uuid.uuid4().hex)  # one local transaction: the server takes it whole
     deferred = session.info.setdefault("sync_deferred_persons", {})
     work = []
     for obj in list(session.new) + list(session.dirty):
@@ -106,19 +138,28 @@ def before_flush(session, _flush_context, _instances) -> None:
         if entity == "event":
             if is_new:
                 data = {f: protocol.to_wire(getattr(obj, f)) for f in protocol.fields_of(entity)}
-                enqueue(conn, clock, entity, row_id, _case_of(conn, entity, obj), "append", {"data": data})
+                enqueue(conn, clock, entity, row_id, _case_of(conn, entity, obj), "append", {"data": data}, tx=tx)
             continue
         if entity == "case" and is_new and obj.person_id.hex in deferred:
             # a new person travels with its first case (the server ties every row to a case)
             person = deferred.pop(obj.person_id.hex)
-            _record_set(conn, clock, "person", person, person.id.hex, row_id, True, inspect(person))
+            _record_set(conn, clock, "person", person, person.id.hex, row_id, True, inspect(person), tx)
         case_id = _case_of(conn, entity, obj)
         if entity == "person" and is_new and case_id is None:
             deferred[row_id] = obj
             continue
-        _record_set(conn, clock, entity, obj, row_id, case_id, is_new, inspect(obj))
+        _record_set(conn, clock, entity, obj, row_id, case_id, is_new, inspect(obj), tx)
     for name, args in commands:
-        enqueue(conn, clock, "command", uuid.uuid4().hex, args.get("case_id"), "command", {"name": name, "args": args})
+        enqueue(
+            conn,
+            clock,
+            "command",
+            uuid.uuid4().hex,
+            args.get("case_id"),
+            "command",
+            {"name": name, "args": args},
+            tx=tx,
+        )
     save_clock(conn, clock)
 
 

@@ -1,0 +1,190 @@
+"""Server-validated commands: changes of who holds a case, never plain field writes.
+
+* ``handover.send`` — the Jobcenter that owns the case hands it to an Agentur: the handover rule of
+  :mod:`wbtui.domain.process` is checked on the server's own view, then the Agentur gets a referral
+  grant and a snapshot cut to what the consent covers.
+* ``handover.revoke`` — the owner withdraws an Agentur's access: its devices delete the case, later
+  writes are refused, and no pull returns the case's content to it again.
+* ``case.purge`` — retention: the owner's caseworkers or its data-protection officer erase the case on
+  the server and on every device that held it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select, text
+
+from wbtui.domain import process
+from wbtui.domain.access import CASE_ROLES
+from wbtui.domain.permissions import side_of
+from wbtui.server.feed import OWNER, REFERRAL, Grant, feed_row
+from wbtui.server.models import SrvOrg, now
+
+PURGE_ROLES = CASE_ROLES | {"dsb"}
+
+
+def run(push, unit) -> None:
+    from wbtui.server.push import Rejected
+
+    for name, case_id, args in unit.commands:
+        handler = HANDLERS.get(name)
+        if handler is None:
+            raise Rejected("schema", field="command")
+        roles = PURGE_ROLES if name == "case.purge" else CASE_ROLES
+        grant = push.batch.grants.get(case_id, {}).get(push.who.org_id)
+        if push.who.role not in roles or grant is None or grant.access != OWNER:
+            raise Rejected("forbidden", field="command")  # only the owning office hands over, withdraws or erases
+        if name != "case.purge" and side_of(push.who.role) != process.JC:
+            raise Rejected("forbidden", field="command")
+        handler(push, unit, case_id, args)
+
+
+def _handover_send(push, unit, case_id: str, args: dict) -> None:
+    from wbtui.server import coverage
+    from wbtui.server.push import Rejected
+
+    target = (
+        push.s.execute(select(SrvOrg).where(SrvOrg.name == args.get("to_org"), SrvOrg.kind == "agentur"))
+        .scalars()
+        .first()
+    )
+    if target is None:
+        raise Rejected("validation", field="to_org")
+    stage = push.batch.field(("case", case_id), "stage")
+    before = process.Stage(stage) if stage in process.Stage.__members__.values() else process.Stage.NEED_IDENTIFIED
+    reasons = process.handover_readiness(push.facts(case_id, unit, stage=before))
+    if reasons:
+        raise Rejected("transition", guard=reasons[0][0])
+    holders = push.batch.grants.setdefault(case_id, {})
+    if target.id in holders:
+        return
+    grant = Grant(REFERRAL, coverage.groups_for(push, case_id, push.today(unit)))
+    push.batch.set_grant(case_id, target.id, grant)
+    coverage.send_snapshot(push, case_id, target.id, grant)
+    _audit(push, "grant", {"case": case_id, "to": target.id})
+
+
+def _handover_revoke(push, unit, case_id: str, args: dict) -> None:
+    targets = [org for org, g in push.batch.grants.get(case_id, {}).items() if g.access == REFERRAL]
+    if args.get("to_org"):
+        org = push.s.execute(select(SrvOrg).where(SrvOrg.name == args["to_org"])).scalars().first()
+        targets = [t for t in targets if org is not None and t == org.id]
+    reason = str(args.get("reason") or "handover_revoked")[:40]
+    for org_id in targets:
+        revoke(push.s, push.batch, case_id, org_id, reason=reason)
+        _audit(push, "revoke", {"case": case_id, "org": org_id, "reason": reason})
+
+
+def _case_purge(push, unit, case_id: str, args: dict) -> None:
+    reason = str(args.get("reason") or "retention")[:40]
+    holders = purge(push.s, push.batch, case_id, reason=reason)
+    _audit(push, "purge", {"case": case_id, "orgs": holders, "reason": reason})
+
+
+HANDLERS = {"handover.send": _handover_send, "handover.revoke": _handover_revoke, "case.purge": _case_purge}
+
+
+def revoke(s, batch, case_id: str, org_id: str, *, reason: str) -> None:
+    """Withdraw one organisation's access: a ``revoke`` entry for its devices, and the content of what its
+    feed held of the case erased (a pull from the start must not find it)."""
+    batch.set_grant(case_id, org_id, None)
+    batch.emit("feed", feed_row(org_id, "revoke", None, None, case_id, {"reason": reason}))
+    s.execute(
+        text("UPDATE srv_feed SET kind = 'erased', entity = NULL, row_id = NULL, payload = '{}'"
+             " WHERE case_id = :case AND org_id = :org AND kind NOT IN ('revoke', 'purge')"),
+        {"case": case_id, "org": org_id},
+    )  # fmt: skip
+
+
+def purge(s, batch, case_id: str, *, reason: str) -> int:
+    """Erase a case on the server (values, history, old feed entries) and tell every holder."""
+    holders = sorted(batch.grants.get(case_id, {}))
+    for table in ("srv_field",):
+        s.execute(
+            text(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM srv_row_case r WHERE r.entity = {table}.entity"
+                 f" AND r.row_id = {table}.row_id AND r.case_id = :case)"),
+            {"case": case_id},
+        )  # fmt: skip
+    for table in ("srv_row_case", "srv_append", "srv_grant", "srv_conflict"):
+        s.execute(text(f"DELETE FROM {table} WHERE case_id = :case"), {"case": case_id})
+    s.execute(
+        text("UPDATE srv_feed SET kind = 'erased', entity = NULL, row_id = NULL, payload = '{}'"
+             " WHERE case_id = :case AND kind NOT IN ('revoke', 'purge')"),
+        {"case": case_id},
+    )  # fmt: skip
+    batch.forget_case(case_id)
+    s.execute(text("INSERT INTO srv_purged (case_id, purged_at) VALUES (:case, :at)"), {"case": case_id, "at": now()})
+    for org_id in holders:
+        batch.emit("feed", feed_row(org_id, "purge", None, None, case_id, {"reason": reason}))
+    return len(holders)
+
+
+def _audit(push, kind: str, detail: dict) -> None:
+    push.batch.emit(
+        "audit",
+        {
+            "org_id": push.who.org_id,
+            "user_id": push.who.user_id,
+            "kind": kind,
+            "at": now(),
+            "detail": json.dumps(detail),
+        },
+    )
+
+
+# -- the same changes outside a push (administration, tests) ------------------------------------------
+
+
+def system_push(s):
+    """A push context for administrative changes (no device): the server's view of cases, writable."""
+    import threading
+
+    from wbtui.server.auth import Principal
+    from wbtui.server.feed import announce_writer
+    from wbtui.server.push import Push
+    from wbtui.sync import protocol
+    from wbtui.sync.hlc import Clock
+
+    announce_writer(s)
+    who = Principal("system", "system", "", "", "admin", frozenset(), "")
+    return Push(s, who, protocol.SCHEMA_VERSION, Clock("server-admin"), threading.Lock())
+
+
+def grant_referral(s, case_id: str, org_id: str) -> bool:
+    """Give an organisation referral access with a snapshot cut to the current coverage."""
+    from wbtui.server import coverage
+
+    push = system_push(s)
+    push.batch.load_cases([case_id])
+    holders = push.batch.grants.get(case_id, {})
+    if not holders or org_id in holders:
+        return False
+    grant = Grant(REFERRAL, coverage.groups_for(push, case_id, push.today(None)))
+    push.batch.set_grant(case_id, org_id, grant)
+    coverage.send_snapshot(push, case_id, org_id, grant)
+    push.batch.write()
+    return True
+
+
+def revoke_grant(s, case_id: str, org_id: str, *, reason: str) -> bool:
+    push = system_push(s)
+    push.batch.load_cases([case_id])
+    grant = push.batch.grants.get(case_id, {}).get(org_id)
+    if grant is None or grant.access != REFERRAL:
+        return False
+    revoke(s, push.batch, case_id, org_id, reason=reason)
+    push.batch.emit("audit", {"org_id": None, "user_id": None, "kind": "revoke", "at": now(),
+                              "detail": json.dumps({"case": case_id, "org": org_id, "reason": reason})})  # fmt: skip
+    push.batch.write()
+    return True
+
+
+def purge_case(s, case_id: str, *, reason: str) -> int:
+    push = system_push(s)
+    push.batch.load_cases([case_id])
+    holders = purge(s, push.batch, case_id, reason=reason)
+    push.batch.emit("audit", {"org_id": None, "user_id": None, "kind": "purge", "at": now(),
+                              "detail": json.dumps({"case": case_id, "orgs": holders, "reason": reason})})  # fmt: skip
+    push.batch.write()
+    return holders

@@ -1,0 +1,136 @@
+"""Keeping each referral grant's coverage current (the data groups of :mod:`wbtui.domain.projection`).
+
+Coverage depends on the case's legal basis and the person's consents. After a push that changed
+either, every referral holder of the affected cases gets the difference at once: a fresh snapshot of
+what is newly covered, or a ``retract`` entry naming the rows and fields its devices must delete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from wbtui.domain.projection import covered_groups
+from wbtui.server.batch import as_date
+from wbtui.server.feed import REFERRAL, Grant, feed_row, project_set, project_snapshot
+
+
+@dataclass(frozen=True)
+class ConsentTerms:
+    """A consent as the server sees it in its registers (the coverage rule reads these attributes)."""
+
+    purpose: str
+    recipients: list
+    data_groups: list
+    given_on: date
+    valid_until: date | None
+    revoked_on: date | None
+
+
+def consent_terms(rows: list[dict]) -> list[ConsentTerms]:
+    out = []
+    for v in rows:
+        given = as_date(v.get("given_on"))
+        if given is None or not isinstance(v.get("purpose"), str):
+            continue
+        out.append(
+            ConsentTerms(
+                v["purpose"],
+                list(v.get("recipients") or []),
+                list(v.get("data_groups") or []),
+                given,
+                as_date(v.get("valid_until")),
+                as_date(v.get("revoked_on")),
+            )  # fmt: skip
+        )
+    return out
+
+
+def groups_for(push, case_id: str, day: date) -> frozenset[str]:
+    legal_basis = push.batch.field(("case", case_id), "legal_basis")
+    return covered_groups(legal_basis, consent_terms(push.consents_of(case_id)), day)
+
+
+def snapshot(push, case_id: str) -> tuple[dict, dict]:
+    """The whole case as the server holds it now: rows with their clocks, the appended events; and the
+    row metadata the projection needs."""
+    batch = push.batch
+    person_id, _ = push.person_of(case_id)
+    rows = set(batch.case_rows.get(case_id, ()))
+    if isinstance(person_id, str):
+        rows.add(("person", person_id))
+    rows |= {row for row in batch.rows if row[0] == "consent" and batch.field(row, "person_id") == person_id}
+    order = push.entity_order
+    out_rows, metas = [], {}
+    for entity, row_id in sorted(rows, key=lambda r: (order.index(r[0]), r[1])):
+        if entity not in push.register_entities:
+            continue
+        regs = batch.regs.get((entity, row_id), {})
+        if not regs:
+            continue
+        out_rows.append(
+            {
+                "entity": entity,
+                "row_id": row_id,
+                "fields": {f: {"v": _load(r.value), "hlc": r.hlc} for f, r in regs.items()},
+            }
+        )
+        metas[(entity, row_id)] = batch.rows[(entity, row_id)]
+    appends = [
+        {"entity": e, "row_id": r, "data": item["data"], "hlc": item["hlc"]}
+        for (e, r), item in sorted(batch.appends.items(), key=lambda kv: kv[1]["hlc"])
+        if item["case_id"] == case_id
+    ]
+    return {"case_id": case_id, "rows": out_rows, "appends": appends}, metas
+
+
+def send_snapshot(push, case_id: str, org_id: str, grant: Grant, kind: str = "grant") -> None:
+    snap, metas = snapshot(push, case_id)
+    push.batch.emit("feed", feed_row(org_id, kind, None, None, case_id, project_snapshot(snap, grant, metas, org_id)))
+
+
+def settle(push) -> None:
+    """Bring every referral grant of the cases whose basis or consents changed in this push up to date."""
+    batch = push.batch
+    for case_id in sorted(push.coverage_dirty):
+        day = push.today(None)
+        new_groups = groups_for(push, case_id, day)
+        for org_id, grant in list(batch.grants.get(case_id, {}).items()):
+            if grant.access != REFERRAL or grant.groups == new_groups:
+                continue
+            widened, narrowed = new_groups - grant.groups, grant.groups - new_groups
+            new_grant = Grant(REFERRAL, new_groups)
+            batch.set_grant(case_id, org_id, new_grant)
+            if narrowed:
+                _retract(push, case_id, org_id, grant, new_grant)
+            if widened:
+                send_snapshot(push, case_id, org_id, new_grant)
+
+
+def _retract(push, case_id: str, org_id: str, old: Grant, new: Grant) -> None:
+    """Rows and fields the holder received under the old coverage and may not keep under the new one."""
+    snap, metas = snapshot(push, case_id)
+    rows, fields = [], []
+    for row in snap["rows"]:
+        key = (row["entity"], row["row_id"])
+        before = project_set(row["entity"], row["fields"], old, metas.get(key), org_id) or {}
+        after = project_set(row["entity"], row["fields"], new, metas.get(key), org_id) or {}
+        if before and not after:
+            rows.append(list(key))
+        else:
+            fields += [[key[0], key[1], name] for name in before if name not in after]
+    events = [[a["entity"], a["row_id"]] for a in snap["appends"] if a["data"] is not None]
+    from wbtui.server.feed import project_append
+
+    gone_events = [e for e, a in zip(events, snap["appends"], strict=True)
+                   if project_append(a["entity"], a["data"], old) is not None and project_append(a["entity"], a["data"], new) is None]  # fmt: skip
+    if rows or fields or gone_events:
+        push.batch.emit(
+            "feed", feed_row(org_id, "retract", None, None, case_id, {"rows": rows + gone_events, "fields": fields})
+        )
+
+
+def _load(value):
+    import json
+
+    return json.loads(value) if value else None

@@ -1,0 +1,485 @@
+"""A push, checked by the server with the same rules the devices use (README "The server is the authority").
+
+Changes arrive grouped by the local transaction they were made in (one user action: a transition and
+the fields and rows it sets). The server accepts or refuses a transaction as a whole, and only it:
+
+1. each change: known entity and fields, values as :mod:`wbtui.domain.entities` defines them (JSON keys
+   and values cleaned at any depth), its clocks bound to the change's clock and within the drift window,
+   the row bound to one case, the caller's organisation holding that case;
+2. the transaction: every field written is allowed to the caller's side and role in the case's stage
+   (:mod:`wbtui.domain.permissions`); a stage changes only by a transition the process allows
+   (:func:`wbtui.domain.process.check_transition`, on the server's own view of the case); a new row
+   carries its required fields; one obstacle per code per case; one person per Kundennummer and office;
+3. last writer wins per field by (HLC, node) on the value the database holds (the case is locked);
+   a free-text field overwritten without its writer having seen the value becomes a conflict every
+   holder of the case reviews.
+
+A refused transaction leaves nothing: no register, no feed entry. Its changes are answered
+``rejected`` with a reason code; the answer is kept, so a retry after a lost response gets the same one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from wbtui.domain import process
+from wbtui.domain.access import CASE_ROLES
+from wbtui.domain.entities import ENTITIES, HEX32, check_row, check_value
+from wbtui.domain.permissions import event_refusal, side_of, write_refusal
+from wbtui.domain.process import Stage
+from wbtui.server.auth import Principal
+from wbtui.server.batch import Batch, as_date, as_datetime, is_art9
+from wbtui.server.feed import OWNER, RowMeta, feed_row, project_append, project_set
+from wbtui.server.models import now
+from wbtui.sync import protocol
+from wbtui.sync.hlc import Clock, ClockDriftError, decode
+
+try:  # the office's calendar day decides date guards (an action at 00:30 belongs to that day)
+    from zoneinfo import ZoneInfo
+
+    OFFICE_TZ = ZoneInfo("Europe/Berlin")
+except Exception:  # pragma: no cover - no time zone data on the host
+    OFFICE_TZ = UTC
+
+HLC_TEXT = re.compile(r"^\d{16}-[0-9a-f]{4}-[A-Za-z0-9_-]{1,40}$")
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, **detail: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Unit:
+    """What one local transaction did, gathered for the checks at its end."""
+
+    who: Principal
+    stage_before: dict[str, Stage | None] = field(default_factory=dict)  # case -> stage when the unit began
+    new_rows: set[tuple[str, str]] = field(default_factory=set)
+    writes: list[tuple[str, str, str, str, bool]] = field(default_factory=list)  # entity, row, field, case, upload
+    won: dict[tuple[str, str], dict] = field(default_factory=dict)  # row -> {field: {"v", "hlc"}} that won
+    events: list[tuple[str, dict]] = field(default_factory=list)  # case, event data
+    commands: list[tuple[str, str, dict]] = field(default_factory=list)  # name, case, args
+    conflicts: list[dict] = field(default_factory=list)
+    max_hlc: str = ""
+
+
+class Push:
+    """One push request: a transaction on the server database, committed by the caller."""
+
+    def __init__(self, s, who: Principal, version: int, clock: Clock, clock_lock) -> None:
+        self.s, self.who, self.version = s, who, version
+        self.batch = Batch(s, s.get_bind().dialect.name)
+        self.clock, self.clock_lock = clock, clock_lock
+        from wbtui.server import commands, coverage
+
+        self.commands, self.coverage = commands, coverage
+        self.entity_order, self.register_entities = protocol.ENTITY_ORDER, protocol.REGISTER_TABLES
+        self.coverage_dirty: set[str] = set()  # cases whose legal basis or consents changed
+
+    def run(self, changes: list[dict]) -> list[dict]:
+        self.batch.load(changes)
+        results: list[dict] = []
+        for group in _groups(changes):
+            results += self._unit(group)
+        self.coverage.settle(self)
+        self.batch.write()
+        return results
+
+    # -- one local transaction ------------------------------------------------------------------------
+    def _unit(self, changes: list[dict]) -> list[dict]:
+        batch = self.batch
+        answers: dict[int, dict] = {}
+        fresh = []
+        for i, change in enumerate(changes):
+            change_id = change.get("change_id")
+            if not isinstance(change_id, str) or not HEX32.match(change_id):
+                answers[i] = {"change_id": change_id, "status": "rejected", "reason": "validation"}
+                continue
+            done = batch.applied.get(change_id)
+            if done is not None:  # a retry: the original answer, whatever it was
+                answers[i] = (
+                    {**done["result"], "duplicate": True}
+                    if done["org_id"] == self.who.org_id
+                    else {"change_id": change_id, "status": "rejected", "reason": "forbidden"}
+                )
+                continue
+            fresh.append((i, change))
+        if fresh:
+            mark = batch.mark()
+            unit = Unit(self.who)
+            try:
+                for i, change in fresh:
+                    answers[i] = self._change(unit, change)
+                self._check_unit(unit)
+                self.commands.run(self, unit)
+                self._publish(unit)
+            except Rejected as exc:
+                batch.rollback(mark)
+                detail = {k: v for k, v in exc.detail.items() if isinstance(v, str | int | list)}
+                for i, change in fresh:
+                    answers[i] = {"change_id": change["change_id"], "status": "rejected", "reason": exc.reason}
+                    if detail:
+                        answers[i]["detail"] = detail
+                batch.emit("audit", {"org_id": self.who.org_id, "user_id": self.who.user_id, "kind": "forbidden_write" if exc.reason in ("forbidden", "permission") else "rejected_write", "at": now(),
+                                     "detail": json.dumps({"reason": exc.reason, "changes": len(fresh), **{k: v for k, v in detail.items() if k in ("field", "entity", "guard")}})})  # fmt: skip
+            for i, change in fresh:
+                batch.applied[change["change_id"]] = {"org_id": self.who.org_id, "result": answers[i]}
+                batch.out["applied"].append(
+                    {
+                        "change_id": change["change_id"],
+                        "org_id": self.who.org_id,
+                        "result": json.dumps(answers[i]),
+                        "received_at": now(),
+                    }
+                )
+        return [answers[i] for i in range(len(changes))]
+
+    def _change(self, unit: Unit, change: dict) -> dict:
+        who, batch = self.who, self.batch
+        op, entity, stamp = change.get("op"), change.get("entity"), change.get("hlc")
+        if not isinstance(stamp, str) or not HLC_TEXT.match(stamp):
+            raise Rejected("validation", field="hlc")
+        try:
+            decode(stamp)
+            with self.clock_lock:
+                self.clock.observe(stamp)
+        except ClockDriftError:
+            raise Rejected("clock_drift") from None
+        except (ValueError, TypeError):
+            raise Rejected("validation", field="hlc") from None
+        unit.max_hlc = max(unit.max_hlc, stamp)
+        if "push" not in who.scopes:
+            raise Rejected("forbidden")
+        if op == "command":
+            name, args = _command_of(change)
+            case_id = args.get("case_id")
+            if not isinstance(case_id, str) or not HEX32.match(case_id):
+                raise Rejected("validation", field="case_id")
+            batch.load_cases([case_id])
+            self._begin_case(unit, case_id)
+            unit.commands.append((name, case_id, args))
+            return {"change_id": change["change_id"], "status": "applied"}
+        if who.role not in CASE_ROLES:
+            raise Rejected("forbidden", reason_detail="role")
+        if op not in ("set", "append") or entity not in ENTITIES:
+            raise Rejected("schema")
+        case_id, row_id = change.get("case_id"), change.get("row_id")
+        if not (isinstance(case_id, str) and HEX32.match(case_id) and isinstance(row_id, str) and HEX32.match(row_id)):
+            raise Rejected("validation", field="row_id")
+        row = (entity, row_id)
+        bound = batch.rows.get(row)
+        if bound is not None and entity in ("person", "consent"):
+            case_id = bound.case_id  # a person (and the person's consents) stays filed under its first case
+        elif bound is not None and bound.case_id != case_id:
+            raise Rejected("forbidden", field="case_id")
+        batch.load_cases([case_id])
+        if case_id in batch.purged:
+            raise Rejected("forbidden", detail="purged")  # erased: a late write must not bring it back
+        holders = batch.grants.setdefault(case_id, {})
+        if not holders:
+            batch.set_grant(case_id, who.org_id, _owner())  # a new case belongs to the office creating it
+        elif who.org_id not in holders:
+            raise Rejected("forbidden")
+        self._begin_case(unit, case_id)
+        if bound is None:
+            batch.bind(row, RowMeta(case_id, who.org_id, False))
+            unit.new_rows.add(row)
+        if op == "append":
+            return self._append(unit, change, entity, row_id, case_id, stamp)
+        return self._set(unit, change, entity, row_id, case_id, stamp)
+
+    def _begin_case(self, unit: Unit, case_id: str) -> None:
+        if case_id not in unit.stage_before:
+            stage = self.batch.field(("case", case_id), "stage")
+            unit.stage_before[case_id] = Stage(stage) if stage in Stage.__members__.values() else None
+
+    def _set(self, unit: Unit, change: dict, entity: str, row_id: str, case_id: str, stamp: str) -> dict:
+        if ENTITIES[entity].append_only:
+            raise Rejected("schema")
+        fields = change.get("fields") or change.get("payload")
+        allowed = set(protocol.fields_of(entity, self.version))
+        if not isinstance(fields, dict) or not fields:
+            raise Rejected("schema")
+        unknown = set(fields) - allowed
+        if unknown:
+            raise Rejected("schema", field=sorted(unknown)[0])
+        batch, row = self.batch, (entity, row_id)
+        per_field = {}
+        for name, spec in fields.items():
+            if not isinstance(spec, dict) or "v" not in spec:
+                raise Rejected("schema", field=name)
+            if spec.get("hlc", stamp) != stamp:
+                raise Rejected("clock", field=name)  # a field's clock is the clock of its change
+            reason = check_value(entity, name, spec["v"])
+            if reason is not None:
+                raise Rejected("invalid", field=f"{entity}.{name}", problem=reason)
+            unit.writes.append((entity, row_id, name, case_id, self._own_upload(change, case_id)))
+            value = json.dumps(spec["v"])
+            current = batch.register((entity, row_id, name))
+            review = name in ENTITIES[entity].review
+            unseen = current is not None and spec.get("base") != current.hlc and current.value != value
+            if current is None or stamp > current.hlc:
+                if review and unseen:
+                    unit.conflicts.append(
+                        _conflict(case_id, entity, row_id, name, kept=(value, stamp), lost=(current.value, current.hlc))
+                    )
+                batch.set_register((entity, row_id, name), value, stamp, change["change_id"])
+                unit.won.setdefault(row, {})[name] = {"v": spec["v"], "hlc": stamp}
+                per_field[name] = "applied"
+            elif review and spec.get("base") != current.hlc and current.value != value:
+                unit.conflicts.append(
+                    _conflict(case_id, entity, row_id, name, kept=(current.value, current.hlc), lost=(value, stamp))
+                )
+                per_field[name] = "conflict"
+            else:
+                per_field[name] = "superseded"
+        status = (
+            "conflict"
+            if "conflict" in per_field.values()
+            else "applied"
+            if "applied" in per_field.values()
+            else "superseded"
+        )
+        return {"change_id": change["change_id"], "status": status, "fields": per_field}
+
+    def _append(self, unit: Unit, change: dict, entity: str, row_id: str, case_id: str, stamp: str) -> dict:
+        if not ENTITIES[entity].append_only:
+            raise Rejected("schema")
+        data = change.get("data") or (change.get("payload") or {}).get("data")
+        allowed = set(protocol.fields_of(entity, self.version))
+        if not isinstance(data, dict) or set(data) - allowed:
+            raise Rejected("schema")
+        problems = check_row(entity, data, new=True)
+        if problems:
+            name, problem = sorted(problems.items())[0]
+            raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
+        if data.get("case_id") != case_id:
+            raise Rejected("forbidden", field="case_id")
+        refusal = None if self._own_upload(change, case_id) else event_refusal(data["type"], role=self.who.role)
+        if refusal:
+            raise Rejected("permission", field=f"event.{data['type']}", problem=refusal)
+        row = (entity, row_id)
+        if row not in self.batch.appends:
+            self.batch.add_append(row, {"case_id": case_id, "data": data, "hlc": stamp})
+            unit.events.append((case_id, data))
+            unit.won.setdefault(row, {})["__append__"] = {"data": data, "hlc": stamp}
+        return {"change_id": change["change_id"], "status": "applied"}
+
+    def _own_upload(self, change: dict, case_id: str) -> bool:
+        """The first upload of a store that worked without sync, for a case no other office holds yet."""
+        holders = self.batch.grants.get(case_id, {})
+        return change.get("origin") == "upload" and set(holders) == {self.who.org_id}
+
+    # -- the checks at the end of a transaction ---------------------------------------------------------
+    def _check_unit(self, unit: Unit) -> None:
+        batch, role = self.batch, self.who.role
+        for entity, row_id, name, case_id, upload in unit.writes:
+            if upload:
+                continue  # an existing store's first upload of a case nobody else holds: its own record
+            before = unit.stage_before.get(case_id)
+            after = _stage(batch.field(("case", case_id), "stage")) or before
+            row = (entity, row_id)
+            new_case = ("case", case_id) in unit.new_rows
+            if new_case:
+                continue  # a new case with its person and consents is its creator's (README)
+            meta = batch.rows.get(row)
+            refusal = write_refusal(
+                entity, name, role=role, new_row=row in unit.new_rows, stage_before=before, stage_after=after,
+                art9_row=is_art9(entity, batch.values(row)), own_row=bool(meta and meta.org_id == self.who.org_id),
+            )  # fmt: skip
+            if refusal:
+                raise Rejected("permission", field=f"{entity}.{name}", problem=refusal)
+        for row in sorted(unit.new_rows, key=lambda r: protocol.ENTITY_ORDER.index(r[0])):
+            entity = row[0]
+            if ENTITIES[entity].append_only:
+                continue
+            values = batch.values(row)
+            problems = check_row(entity, values, new=True)
+            if problems:
+                name, problem = sorted(problems.items())[0]
+                raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
+            meta = batch.rows[row]
+            if is_art9(entity, values) and not meta.art9:
+                batch.bind(row, RowMeta(meta.case_id, meta.org_id, True))
+            self._unique(unit, row, values)
+        for case_id, before in unit.stage_before.items():
+            after = _stage(batch.field(("case", case_id), "stage"))
+            if before is None or after is None or after == before or ("case", case_id) in unit.new_rows:
+                continue
+            reasons = process.check_transition(self.facts(case_id, unit, stage=before), after, self.transition_input(case_id, unit, after),
+                                               side=side_of(self.who.role))  # fmt: skip
+            if reasons:
+                raise Rejected("transition", guard=reasons[0][0], stage=after.value)
+
+    def _unique(self, unit: Unit, row: tuple[str, str], values: dict) -> None:
+        batch = self.batch
+        entity, row_id = row
+        case_id = batch.rows[row].case_id
+        if entity == "obstacle":
+            for other in batch.case_rows.get(case_id, ()):
+                if other[0] == "obstacle" and other != row and batch.field(other, "code") == values.get("code"):
+                    raise Rejected("duplicate", field="obstacle.code", existing=other[1])
+        elif entity == "person":
+            from wbtui.server import identity
+
+            existing = identity.person_with_kundennummer(self, values.get("kundennummer"), exclude=row_id)
+            if existing is not None:
+                raise Rejected("duplicate_person", field="person.kundennummer", existing=existing)
+        elif entity == "case":
+            from wbtui.server import identity
+
+            identity.flag_second_open_case(self, unit, row_id, values)
+
+    # -- the server's view of a case, for the process rules ----------------------------------------------
+    def rows_of(self, case_id: str, entity: str) -> list[tuple[str, dict]]:
+        return [(r, self.batch.values((e, r))) for e, r in sorted(self.batch.case_rows.get(case_id, ())) if e == entity]
+
+    def person_of(self, case_id: str) -> tuple[str | None, dict]:
+        person_id = self.batch.field(("case", case_id), "person_id")
+        return person_id, (self.batch.values(("person", person_id)) if isinstance(person_id, str) else {})
+
+    def consents_of(self, case_id: str) -> list[dict]:
+        person_id, _ = self.person_of(case_id)
+        return [self.batch.values(row) for row, meta in self.batch.rows.items() if row[0] == "consent"
+                and self.batch.field(row, "person_id") == person_id]  # fmt: skip
+
+    def facts(self, case_id: str, unit: Unit | None, *, stage: Stage) -> process.CaseFacts:
+        from wbtui.server.coverage import consent_terms
+
+        case = self.batch.values(("case", case_id))
+        for name in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end"):
+            case[name] = as_date(case.get(name))
+        case["appointment_at"] = as_datetime(case.get("appointment_at"))
+        _, person = self.person_of(case_id)
+        today = self.today(unit)
+        consents = consent_terms(self.consents_of(case_id))
+        from wbtui.domain.consent import consent_covers
+
+        purposes = ("fbw_uebergabe", "fbw_gesamt")
+        return process.CaseFacts(
+            stage=stage, today=today, person=person, case=case,
+            obstacles=[(v.get("code"), v.get("status"), bool(v.get("art9"))) for _, v in self.rows_of(case_id, "obstacle")],
+            consent_for_agentur=any(consent_covers(c, today, "agentur", purposes) for c in consents),
+            consent_health=any(consent_covers(c, today, "agentur", purposes, group="gesundheit") for c in consents),
+            enabled_optional=frozenset(Stage),  # the office's choice; the device has checked it
+        )  # fmt: skip
+
+    def transition_input(self, case_id: str, unit: Unit, target: Stage) -> process.TransitionInput:
+        case = self.batch.values(("case", case_id))
+        issued = None
+        for row in unit.new_rows:
+            if row[0] == "voucher" and self.batch.rows[row].case_id == case_id:
+                issued = as_date(self.batch.field(row, "issued_on"))
+        reason = case.get("close_reason") if target == Stage.CLOSED else None
+        for event_case, data in unit.events:
+            if event_case == case_id and data.get("type") == "dropout" and isinstance(data.get("payload"), dict):
+                reason = data["payload"].get("reason")
+        return process.TransitionInput(
+            valid_until=as_date(case.get("voucher_valid_until")), issued_on=issued,
+            appointment_at=as_datetime(case.get("appointment_at")), course_start=as_date(case.get("course_start")),
+            course_end=as_date(case.get("course_planned_end")), outcome=case.get("counselling_outcome"), reason=reason,
+        )  # fmt: skip
+
+    def today(self, unit: Unit | None) -> date:
+        """The day the action was taken (its clock, never ahead of the server's), in the office's time."""
+        server = datetime.now(UTC)
+        if unit is not None and unit.max_hlc:
+            ms, _, _ = decode(unit.max_hlc)
+            server = min(server, datetime.fromtimestamp(ms / 1000, UTC))
+        return server.astimezone(OFFICE_TZ).date()
+
+    # -- publishing -------------------------------------------------------------------------------------
+    def _publish(self, unit: Unit) -> None:
+        """Feed entries for every holder of each case, cut to what each may receive."""
+        batch = self.batch
+        for (entity, row_id), fields in unit.won.items():
+            meta = batch.rows.get((entity, row_id))
+            if meta is None:
+                continue  # the case was erased by a command of this transaction
+            if entity == "consent" or (entity == "case" and "legal_basis" in fields):
+                from wbtui.server.identity import cases_of_person
+
+                person_id = batch.field((entity, row_id), "person_id")
+                self.coverage_dirty.update(
+                    cases_of_person(self, person_id) if isinstance(person_id, str) else [meta.case_id]
+                )
+            for org_id, grant in batch.grants.get(meta.case_id, {}).items():
+                if "__append__" in fields:
+                    item = fields["__append__"]
+                    data = project_append(entity, item["data"], grant)
+                    if data is not None:
+                        batch.emit(
+                            "feed",
+                            feed_row(
+                                org_id, "append", entity, row_id, meta.case_id, {"data": data, "hlc": item["hlc"]}
+                            ),
+                        )
+                    continue
+                cut = project_set(entity, fields, grant, meta, org_id)
+                if cut:
+                    batch.emit("feed", feed_row(org_id, "set", entity, row_id, meta.case_id, {"fields": cut}))
+        for conflict in unit.conflicts:
+            meta = batch.rows.get((conflict["entity"], conflict["row_id"]))
+            if meta is None:
+                continue
+            batch.emit("conflicts", conflict["row"])
+            for org_id, grant in batch.grants.get(meta.case_id, {}).items():
+                if project_set(conflict["entity"], {conflict["field"]: {}}, grant, meta, org_id) is not None:
+                    batch.emit(
+                        "feed",
+                        feed_row(
+                            org_id, "conflict", conflict["entity"], conflict["row_id"], meta.case_id, conflict["entry"]
+                        ),
+                    )
+
+
+def _owner():
+    from wbtui.server.feed import Grant
+
+    return Grant(OWNER, frozenset())
+
+
+def _stage(value) -> Stage | None:
+    return Stage(value) if isinstance(value, str) and value in Stage.__members__.values() else None
+
+
+def _command_of(change: dict) -> tuple[str, dict]:
+    payload = change.get("payload") or {}
+    name = change.get("name") or payload.get("name")
+    args = change.get("args") or payload.get("args") or {}
+    if not isinstance(name, str) or not isinstance(args, dict):
+        raise Rejected("schema")
+    return name, args
+
+
+def _conflict(case_id: str, entity: str, row_id: str, name: str, kept, lost) -> dict:
+    conflict_id = uuid.uuid4().hex
+    return {
+        "entity": entity, "row_id": row_id, "field": name,
+        "row": {"conflict_id": conflict_id, "case_id": case_id, "entity": entity, "row_id": row_id, "field": name,
+                "kept_value": kept[0], "kept_hlc": kept[1], "lost_value": lost[0], "lost_hlc": lost[1], "status": "open"},
+        "entry": {"conflict_id": conflict_id, "field": name, "conflict_kind": "concurrent_edit",
+                  "kept": {"v": json.loads(kept[0]) if kept[0] else None, "hlc": kept[1]},
+                  "lost": {"v": json.loads(lost[0]) if lost[0] else None, "hlc": lost[1]}},
+    }  # fmt: skip
+
+
+def _groups(changes: list[dict]) -> list[list[dict]]:
+    """Consecutive changes of one local transaction (``tx``) form a unit; older clients send none."""
+    groups: list[list[dict]] = []
+    last = object()
+    for change in changes:
+        tx = change.get("tx") if isinstance(change, dict) else None
+        if tx is not None and tx == last and groups:
+            groups[-1].append(change)
+        else:
+            groups.append([change] if isinstance(change, dict) else [{}])
+        last = tx
+    return groups

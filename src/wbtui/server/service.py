@@ -1,0 +1,207 @@
+"""The sync service behind the HTTP routes: hello, push, pull, verify.
+
+Authorisation uses only the caller's token (organisation, role, scopes); nothing in a request body
+can widen what a caller may write or read. Pushes are checked by :mod:`wbtui.server.push`; what a
+pull returns is cut by :mod:`wbtui.server.feed` to what the caller's organisation holds now.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from wbtui.domain.access import CASE_ROLES
+from wbtui.domain.entities import HEX32
+from wbtui.server.auth import Principal
+from wbtui.server.feed import Grant, RowMeta, announce_writer, decode_groups, page, project_entry, project_snapshot
+from wbtui.server.push import Push, Rejected
+from wbtui.sync import protocol
+from wbtui.sync.hlc import Clock
+
+LIMITS = {"push_changes": 500, "push_bytes": 1_048_576, "pull_page": 1000}
+DUTY_ROLES = CASE_ROLES | {"dsb"}  # the DSB's device pushes exactly one thing: the retention purge
+
+
+class UpgradeRequired(Exception):
+    """The client's schema version lies outside what this server accepts (426)."""
+
+
+class Gone(Exception):
+    """The cursor points into a compacted part of the feed: the device must start again (410)."""
+
+
+class SyncServer:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.clock = Clock("server")
+        self._clock_lock = threading.Lock()
+
+    def stamp(self) -> str:
+        with self._clock_lock:
+            return self.clock.now()
+
+    # -- hello -----------------------------------------------------------------------------------------
+    def hello(self, who: Principal, body: dict) -> dict:
+        """Versions and limits, and who the caller is — nothing about other organisations."""
+        lo, hi = protocol.SCHEMA_RANGE
+        ok = protocol.accepts(body.get("schema_version")) and body.get("protocol") == protocol.PROTOCOL
+        return {
+            "protocol": protocol.PROTOCOL, "schema": {"min": lo, "max": hi}, "action": "ok" if ok else "upgrade_required",
+            "server_hlc": self.stamp(), "org_id": who.org_id, "org_kind": who.org_kind, "role": who.role,
+            "login": who.login, "limits": LIMITS,
+        }  # fmt: skip
+
+    # -- push ------------------------------------------------------------------------------------------
+    def push(self, who: Principal, changes: list[dict], schema_version: int = protocol.SCHEMA_VERSION) -> dict:
+        """Apply a batch in one transaction. Two pushes creating the same new rows at the same moment
+        (PostgreSQL, several workers) collide on a key, or lock cases in a different order: the loser
+        runs again and then sees the winner's rows. Every change is idempotent, so nothing is doubled."""
+        from sqlalchemy.exc import DBAPIError
+
+        if not protocol.accepts(schema_version):
+            raise UpgradeRequired()
+        if who.role not in DUTY_ROLES:
+            results = [{"change_id": c.get("change_id"), "status": "rejected", "reason": "forbidden"} for c in changes]
+            return {"results": results, "server_hlc": self.stamp()}
+        for attempt in range(6):
+            try:
+                with Session(self.engine, autoflush=False) as s:
+                    announce_writer(s)
+                    results = Push(s, who, schema_version, self.clock, self._clock_lock).run(changes)
+                    s.commit()
+                return {"results": results, "server_hlc": self.stamp()}
+            except DBAPIError as exc:  # IntegrityError, deadlock, serialisation failure: run again
+                message = str(getattr(exc, "orig", exc)).lower()
+                retryable = (
+                    "unique" in message or "duplicate" in message or "deadlock" in message or "serializ" in message
+                )
+                if not retryable or attempt == 5:
+                    raise
+                time.sleep(0.01 * (attempt + 1) + random.random() * 0.02)
+        raise AssertionError("unreachable")
+
+    # -- pull ------------------------------------------------------------------------------------------
+    def pull(self, who: Principal, cursor: str | None, limit: int) -> dict:
+        if "read" not in who.scopes or who.role not in CASE_ROLES:
+            raise Rejected("forbidden")
+        from wbtui.server.compaction import horizon
+
+        try:
+            tx, seq, generation = protocol.decode_cursor(cursor)
+        except protocol.BadCursor:
+            raise Rejected("validation") from None
+        limit = max(1, min(limit, LIMITS["pull_page"]))
+        with self.engine.connect() as conn:
+            compacted = horizon(conn, who.org_id)
+            if compacted is not None:
+                # a cursor read before the latest compaction and pointing below its horizon has lost entries
+                h_tx, h_seq, current = compacted
+                if (
+                    (tx, seq) != (0, 0)
+                    and generation < current
+                    and self._position(tx, seq) < self._position(h_tx, h_seq)
+                ):
+                    raise Gone()
+                generation = current
+            rows = page(conn, self.dialect, who.org_id, tx, seq, limit)
+            entries = []
+            for row_tx, row_seq, kind, entity, row_id, case_id, payload in rows:
+                entries.append(
+                    {**json.loads(payload), "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id}
+                )
+                tx, seq = row_tx, row_seq
+            grants, metas = _holdings(conn, who.org_id, entries)
+        changes = []
+        for entry in entries:
+            cut = project_entry(entry, grants.get(entry.get("case_id")), metas, who.org_id)
+            if cut is not None:
+                changes.append(cut)
+        return {
+            "changes": changes,
+            "cursor": protocol.encode_cursor(tx, seq, generation),
+            "has_more": len(rows) == limit,
+        }
+
+    # -- divergence check --------------------------------------------------------------------------------
+    def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:
+        """Compare a device's per-case digests with the server's; answer a snapshot for each case that
+        differs (the device merges it like a grant). Only cases the caller's organisation holds, cut to
+        what it may see — the digest is taken over that same projection."""
+        if not protocol.accepts(version):
+            raise UpgradeRequired()
+        if "read" not in who.scopes or who.role not in CASE_ROLES:
+            raise Rejected("forbidden")
+        from wbtui.server import coverage
+
+        ids = sorted(c for c in digests if isinstance(c, str) and HEX32.match(c))
+        mismatched, snapshots, held = [], [], []
+        with Session(self.engine) as s:
+            push = Push(s, who, version, self.clock, self._clock_lock)
+            push.batch.load_cases(ids)
+            for case_id in ids:
+                grant = push.batch.grants.get(case_id, {}).get(who.org_id)
+                if grant is None or case_id in push.batch.purged:
+                    continue
+                held.append(case_id)
+                snap, metas = coverage.snapshot(push, case_id)
+                cut = project_snapshot(snap, grant, metas, who.org_id)
+                if digests[case_id] != snapshot_digest(cut, version):
+                    mismatched.append(case_id)
+                    snapshots.append(cut)
+            s.rollback()
+        return {
+            "checked": len(held),
+            "mismatched": mismatched,
+            "not_held": sorted(set(ids) - set(held)),
+            "snapshots": snapshots,
+        }
+
+    def _position(self, tx: int, seq: int) -> tuple[int, int]:
+        """Feed order: (transaction, seq) on PostgreSQL, seq alone on SQLite."""
+        return (tx, seq) if self.dialect == "postgresql" else (0, seq)
+
+
+def snapshot_digest(snapshot: dict, version: int) -> str:
+    """The digest of a case as a device holding exactly this snapshot computes it (sync.client.local_digests)."""
+    known = {e: set(protocol.fields_of(e, version)) for e in protocol.VERIFY_ENTITIES}
+    registers = [
+        (row["entity"], row["row_id"], name, spec["hlc"])
+        for row in snapshot["rows"] if row["entity"] in known
+        for name, spec in row["fields"].items() if name in known[row["entity"]]
+    ]  # fmt: skip
+    appends = [a["row_id"] for a in snapshot["appends"]]
+    return protocol.case_digest(registers, appends)
+
+
+def _holdings(conn, org_id: str, entries: list[dict]) -> tuple[dict[str, Grant], dict]:
+    """The caller's grants for the cases of a page, and the metadata of its rows (two queries)."""
+    cases = sorted({e["case_id"] for e in entries if e.get("case_id")})
+    grants: dict[str, Grant] = {}
+    metas: dict = {}
+    if not cases:
+        return grants, metas
+    from sqlalchemy import bindparam
+
+    rows = conn.execute(
+        text("SELECT case_id, access, groups FROM srv_grant WHERE org_id = :org AND case_id IN :cases").bindparams(
+            bindparam("cases", expanding=True)
+        ),
+        {"org": org_id, "cases": cases},
+    ).fetchall()
+    grants = {case_id: Grant(access, decode_groups(groups)) for case_id, access, groups in rows}
+    referral = [c for c, g in grants.items() if g.access != "owner"]
+    if referral:
+        for entity, row_id, case_id, origin, art9 in conn.execute(
+            text("SELECT entity, row_id, case_id, org_id, art9 FROM srv_row_case WHERE case_id IN :cases").bindparams(
+                bindparam("cases", expanding=True)
+            ),
+            {"cases": referral},
+        ):
+            metas[(entity, row_id)] = RowMeta(case_id, origin, bool(art9))
+    return grants, metas

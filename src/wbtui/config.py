@@ -36,6 +36,7 @@ class Config:
     office_kind: str = "jobcenter_ge"
     office_number: str | None = None
     office_address: str | None = None
+    office_bundesland: str | None = None  # ISO code of the Land: its public holidays count (domain/workdays.py)
     partner_agentur: str = "Agentur für Arbeit Musterstadt"
     user_name: str = "Sachbearbeitung"
     user_login: str = "local"
@@ -75,7 +76,7 @@ class Config:
     def calendar(self):
         from wbtui.domain.workdays import WorkCalendar
 
-        return WorkCalendar(self.holidays)
+        return WorkCalendar(self.holidays, bundesland=self.office_bundesland)
 
     def enabled_optional(self):
         from wbtui.domain.process import Stage
@@ -90,7 +91,14 @@ class Config:
 
 _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "": {"language": (str,), "holidays": (list,)},
-    "office": {"name": (str,), "kind": (str,), "number": (str,), "address": (str,), "partner_agentur": (str,)},
+    "office": {
+        "name": (str,),
+        "kind": (str,),
+        "number": (str,),
+        "address": (str,),
+        "partner_agentur": (str,),
+        "bundesland": (str,),
+    },
     "user": {"name": (str,), "login": (str,), "role": (str,), "team": (str,)},
     "timers": dict.fromkeys(Timers.__dataclass_fields__, (int,)),
     "stages": {"aptitude_check": (bool,), "rehab_track": (bool,)},
@@ -198,6 +206,13 @@ def load(path: Path | None = None) -> Config:
     office = data.get("office", {})
     if "kind" in office and office["kind"] not in ORG_KINDS:
         raise fail("office", "kind", "cfg.one_of", choices=", ".join(ORG_KINDS))
+    if "bundesland" in office:
+        from wbtui.domain.workdays import LAENDER
+
+        land = office["bundesland"].strip().upper()
+        if land not in LAENDER:
+            raise fail("office", "bundesland", "cfg.one_of", choices=", ".join(LAENDER))
+        kwargs["office_bundesland"] = land
     for key, attr in (
         ("name", "office_name"),
         ("kind", "office_kind"),
@@ -300,7 +315,7 @@ def _parse_line(message: str) -> int:
 EXAMPLE = """\
 # wbtui configuration (lokale Ausgestaltung)
 language = "de"            # "de" or "en"
-holidays = []              # office holidays besides the nationwide ones, e.g. ["2026-12-24"]
+holidays = []              # office holidays besides the public ones, e.g. ["2026-12-24"]
 
 [office]
 name = "Jobcenter Musterstadt"
@@ -308,6 +323,7 @@ kind = "jobcenter_ge"      # jobcenter_ge | jobcenter_zkt | agentur | ...
 number = "12345"           # Trägernummer
 address = "Musterstraße 1, 12345 Musterstadt"   # letterhead of printed documents
 partner_agentur = "Agentur für Arbeit Musterstadt"
+bundesland = "HE"          # the Land's public holidays count as non-working days (BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH)
 
 [user]
 name = "A. Beispiel"

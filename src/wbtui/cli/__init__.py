@@ -15,7 +15,20 @@ import sys
 
 import typer
 
-from wbtui.cli import admin, cases, conference, consent, handover, obstacles, privacy, reports, server, sync, tasks
+from wbtui.cli import (
+    admin,
+    cases,
+    conference,
+    consent,
+    handover,
+    kldb,
+    obstacles,
+    privacy,
+    reports,
+    server,
+    sync,
+    tasks,
+)
 from wbtui.cli.common import _STATE, EXIT_ENV, EXIT_INTERNAL, State, _fail, internal_error
 from wbtui.i18n import describe, t
 
@@ -34,6 +47,7 @@ app.command()(reports.report)
 app.command("import-csv")(reports.import_csv)
 app.command()(tasks.overdue)
 app.command()(server.serve)
+app.command()(kldb.kldb)
 app.add_typer(cases.case_app, name="case")
 app.add_typer(obstacles.obstacle_app, name="obstacle")
 app.add_typer(consent.consent_app, name="consent")

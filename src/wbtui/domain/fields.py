@@ -147,7 +147,9 @@ def parse_field(name: str, raw) -> object:
             raise WbtuiError("err.bad_choice", field=name, value=text, choices=", ".join(spec.choices))
         return value
     if kind == "kldb":
-        if not process.is_valid_kldb(text):
+        from wbtui.domain import kldb
+
+        if not process.is_valid_kldb(text) or kldb.lookup(text) is None:
             raise WbtuiError("err.bad_kldb", value=text)
         return text
     if kind == "kundennummer":

@@ -1,4 +1,8 @@
-"""Working-day arithmetic with German nationwide public holidays plus office holidays."""
+"""Working-day arithmetic: weekends, the public holidays of the office's Land (or only the nationwide
+ones when no Land is configured) and the office's own days (``[office] bundesland``, ``holidays``).
+
+The Länder's holidays come from the ``holidays`` package (Fronleichnam in Hessen, Reformationstag in
+Sachsen, Buß- und Bettag in Sachsen, Frauentag in Berlin …), computed, never typed in by hand."""
 
 from __future__ import annotations
 
@@ -39,12 +43,29 @@ def national_holidays(year: int) -> frozenset[date]:
     )
 
 
+LAENDER = ("BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH")
+
+
+@lru_cache(maxsize=256)
+def land_holidays(land: str, year: int) -> frozenset[date]:
+    """Every public holiday of a Land in a year (the nationwide ones included)."""
+    import holidays
+
+    return frozenset(holidays.country_holidays("DE", subdiv=land, years=year)) | national_holidays(year)
+
+
 class WorkCalendar:
-    def __init__(self, extra_holidays: frozenset[date] | set[date] = frozenset()) -> None:
+    def __init__(
+        self, extra_holidays: frozenset[date] | set[date] = frozenset(), *, bundesland: str | None = None
+    ) -> None:
         self.extra = frozenset(extra_holidays)
+        self.land = bundesland
+
+    def holidays(self, year: int) -> frozenset[date]:
+        return land_holidays(self.land, year) if self.land else national_holidays(year)
 
     def is_workday(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in national_holidays(day.year) and day not in self.extra
+        return day.weekday() < 5 and day not in self.holidays(day.year) and day not in self.extra
 
     def add(self, day: date, workdays: int) -> date:
         """The date ``workdays`` working days after ``day`` (``day`` itself not counted)."""

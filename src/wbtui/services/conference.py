@@ -12,7 +12,6 @@ from wbtui.data.models import (
     Person,
     Task,
 )
-from wbtui.domain.consent import consent_covers
 from wbtui.domain.errors import RuleViolation, WbtuiError
 from wbtui.domain.process import Stage
 from wbtui.domain.text import clean, clean_opt
@@ -55,7 +54,7 @@ class ConferenceCommands(ServiceBase):
             case, person = self._load(s, case_id)
             if case.stage == Stage.CLOSED:
                 raise RuleViolation([("guard.case_closed", {})])
-            consent_id = self._conference_consent(s, person, variant, held)
+            consent_id = self._conference_consent(s, person, variant, held, participants)
             conference = Conference(
                 case_id=case.id,
                 held_on=held,
@@ -92,24 +91,24 @@ class ConferenceCommands(ServiceBase):
             self._event(s, case, "conference_held", variant=variant, decisions=[c for c, _, _ in decisions])
             return conference.id
 
-    def _conference_consent(self, s, person: Person, variant: str, held: date) -> uuid.UUID | None:
-        """Consent gate: a bilateral Fallbesprechung rests on § 69 SGB X; every other variant needs consent."""
+    def _conference_consent(self, s, person: Person, variant: str, held: date, participants) -> uuid.UUID | None:
+        """The gate of domain/conference.py: who may sit at the table, and the consent it rests on."""
         from sqlmodel import select
 
-        if variant == "fallbesprechung":
-            return None
-        consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
-        valid = [c for c in consents if consent_covers(c, held, None, ("fallkonferenz", "fbw_gesamt"))]
-        if not valid:
-            raise RuleViolation([("guard.conference_needs_consent", {})])
-        return valid[0].id
+        from wbtui.domain import conference
 
-    def conference_gate(self, case_id: uuid.UUID, variant: str) -> list:
-        """Reasons why a conference of ``variant`` may not be held now (empty when it may)."""
+        consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+        reasons, consent = conference.refusals(variant, participants, consents, held)
+        if reasons:
+            raise RuleViolation(reasons)
+        return consent.id if consent is not None else None
+
+    def conference_gate(self, case_id: uuid.UUID, variant: str, participants=()) -> list:
+        """Reasons why a conference of ``variant`` with these participants may not be held now (empty: it may)."""
         with self._read() as s:
             _case, person = self._load(s, case_id, "case.read")
             try:
-                self._conference_consent(s, person, variant, self.today())
+                self._conference_consent(s, person, variant, self.today(), list(participants))
             except RuleViolation as exc:
                 return exc.reasons
             return []

@@ -52,6 +52,7 @@ GOOD_CASE = {
     Stage.VOUCHER_ISSUED: {"counselling_outcome": "foerderfaehig"},
     Stage.APTITUDE_CHECK: {"counselling_outcome": "eignung_pruefen"},
     Stage.DECLINED_BY_AGENCY: {"counselling_outcome": "nicht_foerderfaehig"},
+    Stage.NEED_IDENTIFIED: {"counselling_outcome": "alternative_empfohlen"},  # back from counselling: an alternative
     Stage.VOUCHER_EXPIRED: {"voucher_valid_until": date(2026, 11, 1)},
     Stage.ENROLMENT_APPROVED: {"voucher_valid_until": date(2026, 12, 20)},
     Stage.IN_TRAINING: {"course_start": date(2026, 11, 2)},

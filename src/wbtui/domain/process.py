@@ -86,7 +86,8 @@ TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
     _S.READY: (_S.HANDED_OVER, _S.OBSTACLES),
     _S.HANDED_OVER: (_S.COUNSELLING_SCHEDULED, _S.READY),
     _S.COUNSELLING_SCHEDULED: (_S.COUNSELLED,),
-    _S.COUNSELLED: (_S.VOUCHER_ISSUED, _S.APTITUDE_CHECK, _S.DECLINED_BY_AGENCY, _S.REHAB_TRACK),
+    # need_identified: an alternative was recommended (not a refusal): the Jobcenter plans again
+    _S.COUNSELLED: (_S.VOUCHER_ISSUED, _S.APTITUDE_CHECK, _S.DECLINED_BY_AGENCY, _S.REHAB_TRACK, _S.NEED_IDENTIFIED),
     _S.APTITUDE_CHECK: (_S.COUNSELLED,),
     _S.DECLINED_BY_AGENCY: (_S.NEED_IDENTIFIED, _S.OBSTACLES),
     _S.VOUCHER_ISSUED: (_S.ENROLMENT_APPROVED, _S.VOUCHER_EXPIRED),
@@ -252,17 +253,22 @@ def check_transition(facts: CaseFacts, target: Stage, data: TransitionInput, *, 
         if facts.case.get("counselling_outcome") not in (None, "eignung_pruefen"):
             reasons.append(("guard.aptitude_needs_outcome", {}))
     elif target == Stage.DECLINED_BY_AGENCY:
-        if facts.case.get("counselling_outcome") not in ("nicht_foerderfaehig", "alternative_empfohlen"):
+        if facts.case.get("counselling_outcome") != "nicht_foerderfaehig":
             reasons.append(("guard.decline_needs_outcome", {}))
+    elif target == Stage.NEED_IDENTIFIED and src == Stage.COUNSELLED:
+        if facts.case.get("counselling_outcome") != "alternative_empfohlen":
+            reasons.append(("guard.return_needs_alternative", {}))
     elif target == Stage.VOUCHER_EXPIRED:
         valid = facts.case.get("voucher_valid_until")
         if valid is not None and valid >= today:
             reasons.append(("guard.voucher_still_valid", {"date": _d(valid)}))
     elif target == Stage.ENROLMENT_APPROVED:
+        # what counts is redemption within the validity: the course starts on or before its last day
+        # (an approval after that day is fine when the voucher was redeemed in time)
         valid = facts.case.get("voucher_valid_until")
-        if valid is None or valid < today:
-            reasons.append(("guard.voucher_expired", {"date": _d(valid) if valid else "-"}))
         start = data.course_start or facts.case.get("course_start")
+        if valid is None or (valid < today and (start is None or start > valid)):
+            reasons.append(("guard.voucher_expired", {"date": _d(valid) if valid else "-"}))
         if start is None:
             reasons.append(("guard.needs_course_start", {}))
         end = data.course_end or facts.case.get("course_planned_end")

@@ -27,6 +27,8 @@ class Timers:
     training_contact_weeks: int = 8
     after_course_weeks: int = 4
     stalled_days: int = 30
+    appointment_result_workdays: int = 2  # an appointment passed without a result recorded
+    rehab_contact_weeks: int = 8  # the Jobcenter keeps the integration responsibility during Reha
 
 
 OPEN_STAGES = tuple(s.value for s in Stage if s not in (Stage.CLOSED, Stage.REHAB_TRACK))
@@ -95,6 +97,13 @@ RULES: tuple[TimerRule, ...] = (
         require_null="appointment_at",
     ),
     TimerRule(
+        "appointment_without_result",
+        "overdue",
+        (Stage.COUNSELLING_SCHEDULED.value,),
+        ("appointment_at",),
+        _workdays_bound("appointment_result_workdays"),
+    ),
+    TimerRule(
         "voucher_expiring",
         "warning",
         (Stage.VOUCHER_ISSUED.value,),
@@ -121,6 +130,13 @@ RULES: tuple[TimerRule, ...] = (
         (Stage.COMPLETED.value, Stage.NOT_YET_INTEGRATED.value),
         ("last_contact_at", "stage_since"),
         lambda today, t, cal: today - timedelta(weeks=t.after_course_weeks) + timedelta(days=1),
+    ),
+    TimerRule(
+        "rehab_no_contact",
+        "overdue",
+        (Stage.REHAB_TRACK.value,),
+        ("last_contact_at", "stage_since"),
+        lambda today, t, cal: today - timedelta(weeks=t.rehab_contact_weeks) + timedelta(days=1),
     ),
     TimerRule(
         "stalled",

@@ -98,7 +98,9 @@ class HandoverCommands(ServiceBase):
                 sent_at=self.now(),
                 channel=channel,
                 package=self.handover_package(s, case, person, facts),
-                legal_basis="consent" if facts.consent_for_agentur else "sgb_x_69",
+                # the basis the Jobcenter declared for the case comes first: a statute where it applies,
+                # a consent only where no statute does (README "Consent projection")
+                legal_basis=case.legal_basis or ("consent" if facts.consent_for_agentur else "sgb_x_69"),
             )
             s.add(handover)
             case.agentur_org_id = agentur.id

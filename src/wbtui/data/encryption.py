@@ -1,4 +1,4 @@
-"""Optional encryption at rest for the local store with SQLCipher (security.md 3; ``pip install wbtui[encryption]``).
+"""Optional encryption at rest for the local store with SQLCipher (README "Data protection"; ``pip install wbtui[encryption]``).
 
 * The passphrase comes from ``WBTUI_DB_KEY``, from a key file that only its owner may read
   (``[store] key_file``), or from a prompt on the terminal — never from the command line.

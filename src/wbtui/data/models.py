@@ -1,4 +1,4 @@
-"""SQLModel tables of the FbW reference process (domain.md sections 3, 4, 5, 8).
+"""SQLModel tables of the FbW reference process (README "The process in short").
 
 Keys are UUIDs, timestamps are timezone-aware UTC datetimes. Lists and coded payloads
 are JSON text columns. The schema on disk is created by the versioned

@@ -1,4 +1,4 @@
-"""Who may see and change what (domain.md 6.3, security.md 1.4) — the one policy that the TUI,
+"""Who may see and change what (README "Data protection") — the one policy that the TUI,
 the CLI and the server all call.
 
 * A role grants permissions (read or write case data, see Art. 9 obstacles, read the audit

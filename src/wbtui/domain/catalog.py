@@ -1,4 +1,4 @@
-"""Obstacle catalog (Hemmnisse / Handlungsbedarfe), domain.md section 4.2.
+"""Obstacle catalog (Hemmnisse / Handlungsbedarfe) (4PM key groups; README "The process in short").
 
 ``sensitivity`` is ``art9`` (special category, Art. 9 DSGVO), ``maybe`` (may
 reveal health data; treated like Art. 9), ``confidential`` or ``normal``.

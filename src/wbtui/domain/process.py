@@ -1,4 +1,4 @@
-"""The FbW reference process: stages, transitions, owners and guards (domain.md 2.2).
+"""The FbW reference process: stages, transitions, owners and guards (README "The process in short").
 
 This module is the single place where the process rules live. The CLI, the TUI
 and the server all call :func:`check_transition`; none of them repeats a rule.

@@ -1,6 +1,6 @@
 """Neutralise untrusted text before it is stored or shown.
 
-Stored text is never interpreted as markup (see security.md F1-F4); this module
+Stored text is never interpreted as markup (README "Terminal safety"); this module
 removes what markup-free rendering cannot: C0/C1 control characters (terminal
 escape sequences), DEL, lone surrogates and bidi overrides.
 """

@@ -1,4 +1,4 @@
-"""The "nobody gets lost" timers (domain.md 2.2), counted in working days where the rule says so.
+"""The "nobody gets lost" timers (README "Timers"), counted in working days where the rule says so.
 
 Each rule is data: the stages it watches, the date it measures from and an
 exclusive upper bound computed from today and the office's timer settings.
@@ -18,7 +18,7 @@ from wbtui.domain.workdays import WorkCalendar
 
 @dataclass(frozen=True)
 class Timers:
-    """The "nobody gets lost" timers of domain.md 2.2 (office defaults)."""
+    """The "nobody gets lost" timers (office defaults, `[timers]` in the configuration)."""
 
     handover_ack_workdays: int = 5
     appointment_workdays: int = 10

@@ -1,4 +1,4 @@
-"""Coded values of the process (domain.md sections 5 and 8): the one list of each vocabulary.
+"""Coded values of the process (README "The process in short"): the one list of each vocabulary.
 
 Labels for every code live in the translation catalogs (``value.*``, ``tui.decision.*`` …);
 the field definitions (:mod:`wbtui.domain.fields`) and the services refuse anything else.

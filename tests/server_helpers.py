@@ -38,7 +38,7 @@ def pg_database():
 def running_server(db_url: str, pepper: bytes = PEPPER):
     import uvicorn
 
-    from wbtui.server.api import create_app
+    from wbtui.server.app import create_app
     from wbtui.server.store import init_schema, make_engine
 
     engine = make_engine(db_url)

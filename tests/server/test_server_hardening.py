@@ -88,7 +88,7 @@ def test_T18_overload_answers_429_with_retry_after_and_loses_nothing(tmp_path):
 
     import uvicorn
 
-    from wbtui.server.api import create_app
+    from wbtui.server.app import create_app
     from wbtui.server.store import init_schema, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")

@@ -25,7 +25,7 @@ from wbtui.server.push import Rejected
 from wbtui.server.routes import router
 from wbtui.server.service import LIMITS, Gone, SyncServer
 
-MAX_IN_FLIGHT = 64  # per worker process; README "Server hygiene"
+MAX_IN_FLIGHT = 128  # per worker process; README "Server hygiene"
 log = logging.getLogger("wbtui.server")
 
 
@@ -141,6 +141,20 @@ class Shield:
         except Exception as exc:
             # formatted here, not by whatever handler is attached: the message of a driver's error stays out
             trace = SafeFormatter().formatException((type(exc), exc, exc.__traceback__))
-            log.error("internal error in %s %s\n%s", scope.get("method"), scope.get("path"), trace)
+            log.error("internal error in %s %s%s\n%s", scope.get("method"), scope.get("path"), _codes(exc), trace)
             if not started:
                 await _send_json(send, 500, b'{"detail":"internal server error"}')
+
+
+def _codes(exc: BaseException) -> str:
+    """The database's error codes in an exception chain (SQLSTATE: a code, never a value), for the log."""
+    codes, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for candidate in (current, getattr(current, "orig", None)):
+            code = getattr(candidate, "sqlstate", None)
+            if isinstance(code, str) and code.isalnum() and len(code) == 5 and code not in codes:
+                codes.append(code)
+        current = current.__cause__ or current.__context__
+    return f" (SQLSTATE {', '.join(codes)})" if codes else ""

@@ -17,8 +17,11 @@ from sqlalchemy.engine import make_url
 from wbtui import paths
 from wbtui.server.models import ServerModel
 
-POOL_SIZE = 10  # per worker process: PostgreSQL connections kept open (README "Server hygiene")
-POOL_OVERFLOW = 20
+# PostgreSQL connections per worker process: 6 kept, 4 more at a peak. Several workers share the
+# cluster's max_connections (100 by default): 4 workers use at most 40. A worker is one Python
+# process, so more connections than this only queue in the database instead of in the worker.
+POOL_SIZE = 6
+POOL_OVERFLOW = 4
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -22,7 +22,7 @@ from wbtui.logs import SafeFormatter
 from wbtui.server.deps import ServerState
 from wbtui.server.guard import FailureLimiter, InFlight
 from wbtui.server.push import Rejected
-from wbtui.server.routes import router
+from wbtui.server.routes import NotAccepted, router
 from wbtui.server.service import LIMITS, Gone, SyncServer
 
 MAX_IN_FLIGHT = 128  # per worker process; README "Server hygiene"
@@ -36,6 +36,7 @@ def create_app(
     app = FastAPI(title="wbtui sync", version=__version__, docs_url=None, redoc_url=None)
     app.state.server = ServerState(engine, pepper, SyncServer(engine), limiter or FailureLimiter())
     app.include_router(router)
+    app.add_exception_handler(NotAccepted, _not_accepted)
     app.add_exception_handler(Gone, _gone)
     app.add_exception_handler(Rejected, _rejected)
     app.add_middleware(Admission, in_flight=InFlight(max_in_flight), max_body=LIMITS["push_bytes"])
@@ -50,6 +51,13 @@ def app_from_env() -> FastAPI:
     from wbtui.server.store import make_engine
 
     return create_app(make_engine(server_db_url()), pepper())
+
+
+async def _not_accepted(_request: Request, exc: Exception) -> JSONResponse:
+    version = exc.version if isinstance(exc, NotAccepted) else "?"
+    return JSONResponse(
+        {"detail": f"schema version {version} not accepted", "action": "upgrade_required"}, status_code=426
+    )
 
 
 async def _gone(_request: Request, _exc: Exception) -> JSONResponse:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from wbtui.server.auth import Principal, authenticate, parse
@@ -27,7 +28,7 @@ from wbtui.server.service import SyncServer
 class ServerState:
     """What every request shares: kept on ``app.state.server``."""
 
-    engine: object
+    engine: Engine
     pepper: bytes
     sync: SyncServer
     limiter: FailureLimiter

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from wbtui.server.deps import Caller, Pusher, SyncDep
@@ -41,16 +40,18 @@ class VerifyBody(BaseModel):
     cases: dict[str, str] = Field(max_length=500)  # case id -> digest (sync.protocol.case_digest)
 
 
-UPGRADE = {426: {"description": "The client's schema version is not accepted; update wbtui (pending changes stay on the device)."}}  # fmt: skip
-GONE = {410: {"description": 'The cursor lies in a compacted part of the feed; start again without a cursor (body: {"action": "reset"}).'}}  # fmt: skip
+UPGRADE: dict[int | str, dict[str, Any]] = {426: {"description": "The client's schema version is not accepted; update wbtui (pending changes stay on the device)."}}  # fmt: skip
+GONE: dict[int | str, dict[str, Any]] = {410: {"description": 'The cursor lies in a compacted part of the feed; start again without a cursor (body: {"action": "reset"}).'}}  # fmt: skip
 
 router = APIRouter()
 
 
-def upgrade_required(version: int) -> JSONResponse:
-    return JSONResponse(
-        {"detail": f"schema version {version} not accepted", "action": "upgrade_required"}, status_code=426
-    )
+class NotAccepted(Exception):
+    """The client's schema version lies outside the server's window: 426 (app.create_app answers it)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
 
 
 @router.get("/health")
@@ -69,7 +70,7 @@ def push(body: PushBody, who: Pusher, sync: SyncDep) -> dict:
     try:
         return sync.push(who, body.changes, body.schema_version)
     except UpgradeRequired:
-        return upgrade_required(body.schema_version)
+        raise NotAccepted(body.schema_version) from None
 
 
 @router.get("/sync/v1/pull", responses=GONE)
@@ -87,4 +88,4 @@ def verify(body: VerifyBody, who: Caller, sync: SyncDep) -> dict:
     try:
         return sync.verify(who, body.cases, body.schema_version)
     except UpgradeRequired:
-        return upgrade_required(body.schema_version)
+        raise NotAccepted(body.schema_version) from None

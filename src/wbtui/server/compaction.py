@@ -1,4 +1,4 @@
-"""Feed compaction (sync-design.md 4.9): below a horizon, each organisation's feed keeps only
+"""Feed compaction (README "Compaction"): below a horizon, each organisation's feed keeps only
 what a device starting from the beginning still needs.
 
 Per case, in feed order:

@@ -35,18 +35,13 @@ def pg_database():
 
 
 @contextmanager
-def running_server(db_url: str, pepper: bytes = PEPPER):
+def running_app(app, **config):
+    """Any ASGI app under uvicorn on loopback, in a thread; yields its URL and the uvicorn server."""
     import uvicorn
 
-    from wbtui.server.api import create_app
-    from wbtui.server.store import init_schema, make_engine
-
-    engine = make_engine(db_url)
-    init_schema(engine)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine, pepper), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
+    settings = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False, **config}
+    server = uvicorn.Server(uvicorn.Config(app, **settings))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
@@ -54,10 +49,24 @@ def running_server(db_url: str, pepper: bytes = PEPPER):
         time.sleep(0.02)
     assert server.started, "server did not start"
     try:
-        yield f"http://127.0.0.1:{port}", engine
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def running_server(db_url: str, pepper: bytes = PEPPER, **app_options):
+    """The real sync server (``create_app``) on loopback over HTTP; yields its URL and its engine."""
+    from wbtui.server.app import create_app
+    from wbtui.server.store import init_schema, make_engine
+
+    engine = make_engine(db_url)
+    init_schema(engine)
+    try:
+        with running_app(create_app(engine, pepper, **app_options)) as (url, _server):
+            yield url, engine
+    finally:
         engine.dispose()
 
 
@@ -94,19 +103,31 @@ def wait_healthy(url: str, timeout: float, *, verify=True) -> bool:
 
 
 @contextmanager
-def serve_process(db_url: str, *extra: str, output=None, verify=True, scheme: str = "http"):
-    """`wbtui serve` in its own process (the real command), yielding its URL once /health answers."""
+def serve_process(
+    db_url: str | None, *extra: str, output=None, verify=True, scheme: str = "http", env=None, umask=None
+):
+    """`wbtui serve` in its own process (the real command), yielding its URL once /health answers.
+    ``db_url`` None: the default SQLite file and pepper file in the data directory (``env`` adds to or,
+    with None values, removes from the environment; ``umask`` is the process's at start)."""
     import subprocess
     import sys
 
     port = free_port()
-    env = dict(os.environ, WBTUI_SERVER_DB=db_url, WBTUI_SERVER_PEPPER=PEPPER.decode())
+    full = dict(os.environ, WBTUI_SERVER_PEPPER=PEPPER.decode())
+    if db_url is not None:
+        full["WBTUI_SERVER_DB"] = db_url
+    for key, value in (env or {}).items():
+        if value is None:
+            full.pop(key, None)
+        else:
+            full[key] = value
     sink = output if output is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "wbtui", "serve", "--port", str(port), *extra],
-        env=env,
+        env=full,
         stdout=sink,
         stderr=subprocess.STDOUT,
+        preexec_fn=None if umask is None else (lambda: os.umask(umask)),
     )
     url = f"{scheme}://127.0.0.1:{port}"
     try:

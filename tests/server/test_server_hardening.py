@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from common import COMPLETE_CASE, JC_CONFIG
-from server_helpers import PEPPER, free_port, pg_database, provision, running_server, serve_process
+from server_helpers import PEPPER, pg_database, provision, running_app, running_server, serve_process
 
 SENTINEL_NAME = "Zyxwortmann"
 
@@ -86,9 +86,7 @@ def test_failure_limiter_window_lock_and_expiry_with_a_frozen_clock():
 def test_T18_overload_answers_429_with_retry_after_and_loses_nothing(tmp_path):
     import threading
 
-    import uvicorn
-
-    from wbtui.server.api import create_app
+    from wbtui.server.app import create_app
     from wbtui.server.store import init_schema, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
@@ -102,38 +100,30 @@ def test_T18_overload_answers_429_with_retry_after_and_loses_nothing(tmp_path):
         gate.wait(10)
         return {"ok": True}
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
     try:
-        results = []
-        workers = [
-            threading.Thread(target=lambda: results.append(httpx.get(f"{url}/slow", timeout=15).status_code))
-            for _ in range(2)
-        ]
-        for w in workers:
-            w.start()
-        time.sleep(0.5)
-        busy = _hello(url, tokens["ifk.ida"])
-        assert busy.status_code == 429 and busy.headers["Retry-After"] == "1"
-        gate.set()
-        for w in workers:
-            w.join()
-        assert results == [200, 200]
-        assert _hello(url, tokens["ifk.ida"]).status_code == 200  # after the peak, served again
-        big = httpx.post(
-            f"{url}/sync/v1/push",
-            content=b"x" * (2 * 1024 * 1024),
-            headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json"},
-        )
-        assert big.status_code == 413
+        with running_app(app) as (url, _server):
+            results = []
+            workers = [
+                threading.Thread(target=lambda: results.append(httpx.get(f"{url}/slow", timeout=15).status_code))
+                for _ in range(2)
+            ]
+            for w in workers:
+                w.start()
+            time.sleep(0.5)
+            busy = _hello(url, tokens["ifk.ida"])
+            assert busy.status_code == 429 and busy.headers["Retry-After"] == "1"
+            gate.set()
+            for w in workers:
+                w.join()
+            assert results == [200, 200]
+            assert _hello(url, tokens["ifk.ida"]).status_code == 200  # after the peak, served again
+            big = httpx.post(
+                f"{url}/sync/v1/push",
+                content=b"x" * (2 * 1024 * 1024),
+                headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json"},
+            )
+            assert big.status_code == 413
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
 
 

@@ -30,7 +30,7 @@ class SyncMachine(RuleBasedStateMachine):
         super().__init__()
         from wbtui.config import load
         from wbtui.data.store import open_store
-        from wbtui.server.api import create_app
+        from wbtui.server.app import create_app
         from wbtui.server.store import init_schema, make_engine
         from wbtui.services import Services
         from wbtui.sync.client import enable

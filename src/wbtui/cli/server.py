@@ -29,33 +29,10 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Prozesse (PostgreSQL empfohlen ab 2)."),
 ) -> None:
     """Startet den zentralen Sync-Server (Datenbank aus WBTUI_SERVER_DB, sonst SQLite)."""
-    import ssl
-
-    import uvicorn
-
-    from wbtui.server.admin import pepper
+    from wbtui.server.transport import serve as run
 
     engine = st().server_engine()  # creates the schema once, before any worker starts
-    options = {
-        "host": host,
-        "port": port,
-        "ssl_certfile": ssl_certfile,
-        "ssl_keyfile": ssl_keyfile,
-        "ssl_version": ssl.PROTOCOL_TLS_SERVER,
-        "log_level": "warning",
-        "access_log": False,
-        "server_header": False,
-    }
-    if workers > 1:
-        import os
-
-        engine.dispose()
-        os.environ.setdefault("WBTUI_SERVER_PEPPER", pepper().decode())  # inherited by the workers, not on argv
-        uvicorn.run("wbtui.server.factory:app_from_env", factory=True, workers=workers, **options)
-        return
-    from wbtui.server.api import create_app
-
-    uvicorn.run(create_app(engine, pepper()), **options)
+    run(engine, host, port, certfile=ssl_certfile, keyfile=ssl_keyfile, workers=workers)
 
 
 @server_org_app.command("add")

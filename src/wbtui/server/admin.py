@@ -33,9 +33,13 @@ def pepper() -> bytes:
         return env.encode()
     paths.restrict_umask()
     path: Path = paths.private_dir(paths.data_dir()) / "server.pepper"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        os.chmod(path, 0o600)
+    try:  # created 0600 in one step, never through a link; a second process finds it made
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        paths.private_file(path)  # a file of an older version is tightened
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_hex(32))
     return path.read_text(encoding="utf-8").strip().encode()
 
 

@@ -45,6 +45,9 @@ def parse(token: str) -> tuple[str, str] | None:
 
 
 def authenticate(session, pepper: bytes, header: str | None) -> Principal | None:
+    """The caller of a ``Bearer`` header, or None; one query (token, user and organisation together)."""
+    from sqlmodel import col, select
+
     from wbtui.server.models import SrvOrg, SrvToken, SrvUser
 
     if not header or not header.startswith("Bearer "):
@@ -53,18 +56,20 @@ def authenticate(session, pepper: bytes, header: str | None) -> Principal | None
     if parsed is None:
         return None
     token_id, secret = parsed
-    token = session.get(SrvToken, token_id)
-    expected = token.secret_hash if token else hash_secret(pepper, "dummy-" + secret)
+    found = session.exec(
+        select(SrvToken, SrvUser, SrvOrg)
+        .join(SrvUser, col(SrvUser.id) == col(SrvToken.user_id))
+        .join(SrvOrg, col(SrvOrg.id) == col(SrvUser.org_id))
+        .where(SrvToken.id == token_id)
+    ).first()
+    expected = found[0].secret_hash if found else hash_secret(pepper, "dummy-" + secret)
     ok = hmac.compare_digest(expected, hash_secret(pepper, secret))  # constant time either way
-    if token is None or not ok or token.revoked_at is not None:
+    if found is None or not ok:
         return None
+    token, user, org = found
     expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
-    if expires < datetime.now(UTC):
+    if token.revoked_at is not None or expires < datetime.now(UTC) or not user.active:
         return None
-    user = session.get(SrvUser, token.user_id)
-    if user is None or not user.active:
-        return None
-    org = session.get(SrvOrg, user.org_id)
     return Principal(user.id, user.login, org.id, org.kind, user.role, frozenset(token.scopes.split()), token.id)
 
 

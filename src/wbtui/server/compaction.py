@@ -1,4 +1,4 @@
-"""Feed compaction (sync-design.md 4.9): below a horizon, each organisation's feed keeps only
+"""Feed compaction (README "Compaction"): below a horizon, each organisation's feed keeps only
 what a device starting from the beginning still needs.
 
 Per case, in feed order:
@@ -185,4 +185,9 @@ def compact(engine, *, keep_days: int, now: datetime | None = None) -> list[Resu
     cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
     with engine.connect() as conn:
         orgs = [row[0] for row in conn.execute(text(f"SELECT id FROM {SrvOrg.__tablename__} ORDER BY name"))]
-    return [compact_org(engine, org, cutoff) for org in orgs]
+    results = [compact_org(engine, org, cutoff) for org in orgs]
+    if any(r.removed or r.rewritten for r in results):
+        from wbtui.server.store import scrub
+
+        scrub(engine)  # overwritten values and withdrawn cases leave the SQLite server's WAL too
+    return results

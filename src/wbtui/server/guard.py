@@ -1,11 +1,12 @@
-"""Brute-force and overload protection for the sync server (security.md T13, T18; 4.4 targets).
+"""Brute-force and overload protection for the sync server (README "Server hygiene").
 
 * ``FailureLimiter``: after 5 failed authentications within 15 minutes, a client address and a
   token id are locked for 15 minutes; during the lock even a correct token is refused with
   429 and ``Retry-After``. Kept in memory per server process (a restart clears it; with several
   workers each counts for itself, so the effective limit is workers × 5).
 * ``InFlight``: more requests in flight than the server is sized for get 429 ``Retry-After: 1``
-  instead of queueing until they time out — overload never turns into 500s or lost data.
+  instead of queueing until they time out — overload never turns into 500s or lost data
+  (:class:`wbtui.server.app.Admission` counts them; ``/health`` is never counted).
 """
 
 from __future__ import annotations

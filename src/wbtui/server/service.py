@@ -20,6 +20,7 @@ from wbtui.domain.entities import HEX32
 from wbtui.server.auth import Principal
 from wbtui.server.feed import Grant, RowMeta, announce_writer, decode_groups, page, project_entry, project_snapshot
 from wbtui.server.push import Push, Rejected
+from wbtui.server.store import scrub_after_purge
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
 
@@ -73,8 +74,10 @@ class SyncServer:
             try:
                 with Session(self.engine, autoflush=False) as s:
                     announce_writer(s)
-                    results = Push(s, who, schema_version, self.clock, self._clock_lock).run(changes)
+                    push = Push(s, who, schema_version, self.clock, self._clock_lock)
+                    results = push.run(changes)
                     s.commit()
+                scrub_after_purge(self.engine, push.batch)  # an erased case leaves the files too (store.scrub)
                 return {"results": results, "server_hlc": self.stamp()}
             except DBAPIError as exc:  # IntegrityError, deadlock, serialisation failure: run again
                 message = str(getattr(exc, "orig", exc)).lower()

@@ -1,0 +1,91 @@
+"""The HTTP routes of the sync server: hello, push, pull, verify, health — each one call into the service.
+
+Bodies refuse unknown fields (``extra="forbid"``: no mass assignment); the caller comes from its token
+(:mod:`wbtui.server.deps`); what a service error means over HTTP is decided in :mod:`wbtui.server.app`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from wbtui.server.deps import Caller, Pusher, SyncDep
+from wbtui.server.service import LIMITS, UpgradeRequired
+
+
+class HelloBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    protocol: int
+    schema_version: int
+    app_version: str = ""
+    device_id: str = Field(max_length=64)
+    node_id: str = Field(max_length=64)
+    hlc: str | None = None
+    cursor: str | None = None
+
+
+class PushBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    device_id: str = Field(max_length=64)
+    batch_id: str = Field(max_length=64)
+    schema_version: int
+    changes: list[dict[str, Any]] = Field(max_length=LIMITS["push_changes"])
+
+
+class VerifyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    schema_version: int
+    cases: dict[str, str] = Field(max_length=500)  # case id -> digest (sync.protocol.case_digest)
+
+
+UPGRADE: dict[int | str, dict[str, Any]] = {426: {"description": "The client's schema version is not accepted; update wbtui (pending changes stay on the device)."}}  # fmt: skip
+GONE: dict[int | str, dict[str, Any]] = {410: {"description": 'The cursor lies in a compacted part of the feed; start again without a cursor (body: {"action": "reset"}).'}}  # fmt: skip
+
+router = APIRouter()
+
+
+class NotAccepted(Exception):
+    """The client's schema version lies outside the server's window: 426 (app.create_app answers it)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+@router.get("/health")
+def health() -> dict:
+    # liveness for load balancers: no database, no token, outside the in-flight limit (app.Admission)
+    return {"status": "ok"}
+
+
+@router.post("/sync/v1/hello")
+def hello(body: HelloBody, who: Caller, sync: SyncDep) -> dict:
+    return sync.hello(who, body.model_dump())
+
+
+@router.post("/sync/v1/push", responses=UPGRADE)
+def push(body: PushBody, who: Pusher, sync: SyncDep) -> dict:
+    try:
+        return sync.push(who, body.changes, body.schema_version)
+    except UpgradeRequired:
+        raise NotAccepted(body.schema_version) from None
+
+
+@router.get("/sync/v1/pull", responses=GONE)
+def pull(
+    who: Caller,
+    sync: SyncDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> dict:
+    return sync.pull(who, cursor, limit)
+
+
+@router.post("/sync/v1/verify")
+def verify(body: VerifyBody, who: Caller, sync: SyncDep) -> dict:
+    try:
+        return sync.verify(who, body.cases, body.schema_version)
+    except UpgradeRequired:
+        raise NotAccepted(body.schema_version) from None

@@ -115,6 +115,7 @@ def demo(
     from wbtui.services import demo as demo_mod
 
     state = st()
+    state.may_create = True
     services = state.services
     _ = services.actor  # the configured office and user exist before the data
     con = state.store.raw(readonly=False)

@@ -43,6 +43,7 @@ class State:
 
     def __init__(self, db: str | None) -> None:
         self.db = db
+        self.may_create = False  # only commands that create (demo, case new, sync) make a missing store
         self._config = None
         self._store = None
         self._services = None
@@ -64,7 +65,7 @@ class State:
             self.unlock()
             from wbtui.data.store import open_store
 
-            self._store = open_store(self.db)
+            self._store = open_store(self.db, create=self.may_create)
         return self._store
 
     def unlock(self) -> None:

@@ -61,15 +61,11 @@ def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
 
     result = privacy.verify_trail(st().services)
     if as_json:
-        out_json(
-            {"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq, "head": result.head}
-        )
+        out_json(result.as_dict())
     else:
-        typer.echo(
-            t("cli.audit_ok", n=result.entries, head=result.head[:16])
-            if result.ok
-            else t("cli.audit_broken", seq=result.first_bad_seq)
-        )
+        typer.echo(privacy.verification_text(result))
+        if result.server != "not_configured":
+            typer.echo(t("cli.audit_server." + result.server))
     if not result.ok:
         raise typer.Exit(EXIT_RULE)
 
@@ -141,6 +137,9 @@ def retention_release(case: str = typer.Argument(...)) -> None:
 def person_export(
     ref: str = typer.Argument(..., help="Kundennummer oder Fallkennung."),
     output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON, 0600)."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Grund für den Zugriff außerhalb des eigenen Bereichs (Break-glass, protokolliert)."
+    ),
 ) -> None:
     """Auskunft nach Art. 15 DSGVO: alle gespeicherten Daten der Person, Empfänger und Zugriffe (protokolliert)."""
     from pathlib import Path
@@ -148,6 +147,9 @@ def person_export(
     from wbtui.services import privacy
     from wbtui.services.exchange import write_text
 
-    data = privacy.subject_access_export(st().services, ref)
+    services = st().services
+    if reason:
+        services.open_break_glass(services.resolve(ref), reason)
+    data = privacy.subject_access_export(services, ref)
     path = write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), Path(output))
     typer.echo(t("cli.report_written", path=path))

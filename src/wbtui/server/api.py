@@ -146,4 +146,7 @@ def create_app(engine, pepper: bytes, *, limiter: FailureLimiter | None = None, 
         except Rejected as exc:
             raise HTTPException(status_code=403, detail=exc.reason) from None
 
+    from wbtui.server import anchor  # the devices' audit anchors (issue #13; the module holds the routes)
+
+    anchor.register(app, engine, principal)
     return app

@@ -344,12 +344,13 @@ def verify(con) -> Verification:
         if not keyed and keyed_from is not None and seq >= keyed_from:
             # keyed with a key that is gone (deleted, or replaced by a newer one): cannot be checked
             return Verification(False, count, seq, prev, "key_missing", file=_key_file(store_id))
-        if row[-2] != prev:
-            gap = seq > last_seq + 1
+        if seq != last_seq + 1:  # AUTOINCREMENT never skips a number: the entries in between were deleted
             return Verification(
-                False, count, seq, prev, "gap" if gap else "changed",
-                missing_from=last_seq + 1 if gap else None, missing_to=seq - 1 if gap else None,
+                False, count, seq, prev, "emptied" if last_seq == 0 else "gap",
+                missing_from=last_seq + 1, missing_to=seq - 1,
             )  # fmt: skip
+        if row[-2] != prev:
+            return Verification(False, count, seq, prev, "changed")
         if entry_hash(prev, entry, key if keyed else None) != row[-1]:
             return Verification(False, count, seq, prev, "changed")
         prev, last_seq = row[-1], seq

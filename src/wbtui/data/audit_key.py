@@ -173,16 +173,26 @@ def newest(con) -> Head | None:
 
 
 def anchor_now(store) -> Head | None:
-    """Anchor the newest committed entry of ``store`` (called after each action that appended entries)."""
+    """Anchor the newest committed entry of ``store`` (called after each action that appended entries).
+
+    The anchor moves forward only over an intact stretch: when the entry it holds is gone or changed,
+    it stays where it is, so the damage remains visible to ``audit verify``."""
     con = store.raw()
     try:
         store_id = store_id_of(con)
         head = newest(con)
+        key = load(store_id) if store_id else None
+        if store_id is None or head is None or key is None:
+            return head
+        current, problem = read_anchor(store_id, key)
+        if current is not None and problem is None and hash_at(con, current.seq) != current.hash:
+            return current  # the trail lost or changed an anchored entry: keep the evidence
     finally:
         con.close()
-    if store_id is None or head is None:
-        return head
-    key = load(store_id)
-    if key is not None:
-        write_anchor(store_id, key, head)
+    write_anchor(store_id, key, head)
     return head
+
+
+def hash_at(con, seq: int) -> str | None:
+    row = con.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    return row[0] if row else None

@@ -38,9 +38,18 @@ def parse(value: object) -> Head | None:
     return Head(seq, digest)
 
 
-def advance(kept: Head | None, reported: Head) -> tuple[Head, bool]:
+_UNSAID = object()
+
+
+def advance(kept: Head | None, reported: Head, at_kept: object = _UNSAID) -> tuple[Head, bool]:
     """What a witness keeps after a report, and whether the report went backwards (a shorter or a
-    rewritten chain than the one seen before: entries deleted or changed since)."""
+    rewritten chain than the one seen before: entries deleted or changed since).
+
+    ``at_kept``: the hash the reporting chain holds now at the kept entry's number (None: no such entry).
+    A chain that has lost or changed the kept entry does not move the anchor on, however long it grew
+    since: the anchor stays as evidence."""
+    if kept is not None and at_kept is not _UNSAID and at_kept != kept.hash:
+        return kept, True
     if kept is None or reported.seq > kept.seq:
         return reported, False
     if reported.seq == kept.seq:

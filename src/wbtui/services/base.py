@@ -74,6 +74,7 @@ class ServiceBase:
             if found is None:
                 with self.store.session(hooks=_session_hooks()) as s:  # first start, or the configuration changed
                     self._actor = self._actor_of(*self._ensure_home(s))
+                self._anchor()
         return self._actor
 
     def _actor_of(self, org, user) -> Actor:

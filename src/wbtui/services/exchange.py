@@ -501,7 +501,7 @@ def import_file(services, path: Path, *, update_person: bool = False) -> tuple[u
                 package={  # as in the file, with JSON types (a re-export is this file again)
                     "version": 1,
                     "person": {k: jsonable(person_values.get(k)) for k in PERSON_KEYS},
-                    "case": {k: jsonable(v) for k, v in case_values.items()},
+                    "case": {k: jsonable(case_values.get(k)) for k in CASE_KEYS if k in data["case"]},
                     "obstacles": [{"code": code, "status": status} for code, status in obstacles],
                     "jc_contact": {"name": contact, "office": office_name},
                 },

@@ -116,6 +116,8 @@ def anchor_on_server(client) -> str:
 
     from wbtui.data import audit_key
 
+    from wbtui.domain.anchor import parse
+
     head = audit_key.anchor_now(client.store)
     con = client.store.raw()
     try:
@@ -125,11 +127,20 @@ def anchor_on_server(client) -> str:
     if head is None or store_id is None:
         return "checked"
     try:
-        response = client._request("POST", "/sync/v1/anchor", json={"store_id": store_id, **head.as_dict()})
-    except (httpx.HTTPError, WbtuiError):
+        known = client._request("GET", "/sync/v1/anchor", params={"store_id": store_id})
+        if known.status_code in (404, 405):
+            return "unsupported"  # a server without the anchor route: the local anchor still holds
+        kept = parse((known.json() or {}).get("anchor")) if known.status_code < 400 else None
+        body = {"store_id": store_id, **head.as_dict()}
+        if kept is not None:  # what this chain holds at the entry the server saw: it checks continuity
+            con = client.store.raw()
+            try:
+                body["since"] = {"seq": kept.seq, "hash": audit_key.hash_at(con, kept.seq)}
+            finally:
+                con.close()
+        response = client._request("POST", "/sync/v1/anchor", json=body)
+    except (httpx.HTTPError, WbtuiError, ValueError):
         return "offline"
-    if response.status_code in (404, 405):
-        return "unsupported"  # a server without the anchor route: the local anchor still holds
     return "checked" if response.status_code < 400 else "offline"
 
 

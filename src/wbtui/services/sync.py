@@ -115,7 +115,6 @@ def anchor_on_server(client) -> str:
     import httpx
 
     from wbtui.data import audit_key
-
     from wbtui.domain.anchor import parse
 
     head = audit_key.anchor_now(client.store)

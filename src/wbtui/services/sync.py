@@ -357,12 +357,21 @@ def _find(services, ref: str) -> Conflict:
         con.close()
     exact = [row for row in rows if row[0] == ref]
     if exact:
-        return Conflict(*exact[0])
-    if not rows:
+        found = Conflict(*exact[0])
+    elif not rows:
         raise NotFound("err.conflict_not_found", ref=ref[:16])
-    if len(rows) > 1:
+    elif len(rows) > 1:
         raise WbtuiError("err.ambiguous_ref", ref=ref[:16])
-    return Conflict(*rows[0])
+    else:
+        found = Conflict(*rows[0])
+    con = services.store.raw()
+    try:
+        case_id = _case_of(con, found.entity, found.row_id)
+    finally:
+        con.close()
+    if case_id is not None:
+        services.check_read(uuid.UUID(case_id))  # a conflict of a case outside the scope stays closed
+    return found
 
 
 def _resolve(services, conflict: Conflict, how: str) -> None:

@@ -16,6 +16,7 @@ import uuid
 from datetime import date
 
 from wbtui.data import audit
+from wbtui.data.audit_verify import Verification, check_anchor
 from wbtui.domain import access
 from wbtui.services import retention, subject_access
 
@@ -32,7 +33,7 @@ def read_trail(
     return _entries(services, case_id=case_hex, actor=actor, since=since, limit=limit)
 
 
-def verify_trail(services, *, server: bool = True) -> audit.Verification:
+def verify_trail(services, *, server: bool = True) -> Verification:
     """Check the chain: every entry against its key and predecessor, the end against the anchor kept outside
     the store, and (with a server configured, ``server``) against the anchor the server keeps."""
     services.require(access.AUDIT_READ)
@@ -50,12 +51,12 @@ def verify_trail(services, *, server: bool = True) -> audit.Verification:
         return result
     con = services.store.raw()
     try:
-        return audit.check_anchor(con, result, head, "server")
+        return check_anchor(con, result, head, "server")
     finally:
         con.close()
 
 
-def verification_text(result: audit.Verification) -> str:
+def verification_text(result: Verification) -> str:
     """One line on the state of the chain: intact, or the first damage and what is missing."""
     from wbtui.i18n import t
 
@@ -78,7 +79,7 @@ def verification_text(result: audit.Verification) -> str:
     return t("cli.audit_broken", seq=result.first_bad_seq)
 
 
-def review_trail(services, *, limit: int) -> tuple[audit.Verification, list[dict]]:
+def review_trail(services, *, limit: int) -> tuple[Verification, list[dict]]:
     """The DSB's screen: the newest entries and the state of the chain."""
     items = read_trail(services, limit=limit)
     return verify_trail(services), items

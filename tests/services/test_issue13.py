@@ -277,3 +277,17 @@ def test_without_a_server_the_configuration_file_says_who_works_here(tmp_path):
     assert (
         run_cli("audit", "verify", env={"WBTUI_CONFIG": str(dsb)}).returncode == 0
     )  # README: the OS account is the boundary
+
+
+def test_json_output_echoed_control_and_bidi_characters__now_every_string_is_cleaned(store, jc, tmp_path):
+    jc.create_case(COMPLETE_CASE)
+    con = store.raw(readonly=False)  # a store written by an older version, or edited by hand
+    con.execute("UPDATE person SET family_name = 'Evil\u202e\x1b]0;t\x07\x9b31mName'")
+    con.close()
+    store.close()
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
+    for args in (("case", "list", "--json"), ("case", "show", "123A456789", "--json"), ("overdue", "--json")):
+        out = run_cli(*args, env=env).stdout
+        for bad in ("\u202e", "\x1b", "\x07", "\x9b", "\\u202e", "\\u001b", "\\u0007", "\\u009b"):
+            assert bad not in out, (args, repr(bad))
+    assert "EvilName" in run_cli("case", "list", "--json", env=env).stdout.replace("]0;t", "").replace("31m", "")

@@ -202,7 +202,10 @@ def _is_sync_error(exc: BaseException) -> bool:
 
 
 def out_json(data) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    from wbtui.domain.text import clean_tree
+
+    # every string cleaned of control and bidi characters: JSON output reaches terminals and other tools too
+    typer.echo(json.dumps(clean_tree(json.loads(json.dumps(data, default=str))), ensure_ascii=False, indent=2))
 
 
 def _clean(value) -> str:

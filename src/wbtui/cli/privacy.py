@@ -79,11 +79,12 @@ def audit_export(
     """Schreibt das Protokoll mit Hash-Kette als JSON Lines (zur Prüfung außerhalb von wbtui)."""
     from pathlib import Path
 
+    from wbtui.domain.text import clean_tree
     from wbtui.services import privacy
     from wbtui.services.exchange import write_text
 
     items = privacy.export_trail(st().services, since=since)
-    body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
+    body = "".join(json.dumps(clean_tree(i), ensure_ascii=False) + "\n" for i in items)
     typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
 
 
@@ -150,6 +151,8 @@ def person_export(
     services = st().services
     if reason:
         services.open_break_glass(services.resolve(ref), reason)
-    data = privacy.subject_access_export(services, ref)
-    path = write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), Path(output))
+    from wbtui.domain.text import clean_tree
+
+    data = clean_tree(json.loads(json.dumps(privacy.subject_access_export(services, ref), default=str)))
+    path = write_text(json.dumps(data, ensure_ascii=False, indent=2), Path(output))
     typer.echo(t("cli.report_written", path=path))

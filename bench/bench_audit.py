@@ -30,6 +30,9 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-audit-bench-"))
     import os
 
+    os.environ.setdefault("WBTUI_KEY_DIR", str(tmp / "keys"))  # the audit key and anchor stay with the bench
+    import os
+
     os.environ["WBTUI_DATA_DIR"] = str(tmp)
     from tui_helpers import TODAY, build_store, make_config
     from wbtui.data import audit, detail

@@ -35,7 +35,7 @@ def main() -> None:
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="wbtui-bench-"))
     store = args.store or workdir / "bench.db"
-    env = dict(os.environ, WBTUI_DB=str(store), WBTUI_CONFIG=str(workdir / "none.toml"), WBTUI_DATA_DIR=str(workdir))
+    env = dict(os.environ, WBTUI_DB=str(store), XDG_CONFIG_HOME=str(workdir / "config"), WBTUI_DATA_DIR=str(workdir))
     wbtui = [sys.executable, "-m", "wbtui"]
     if not store.exists():
         start = time.perf_counter()

@@ -42,7 +42,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-syncbench-"))
-    os.environ.update(WBTUI_DATA_DIR=str(tmp), WBTUI_CONFIG=str(tmp / "none.toml"))
+    os.environ.update(WBTUI_DATA_DIR=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"))
 
     import httpx
 

@@ -130,7 +130,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="wbtui-bench-"))
-    env = dict(os.environ, WBTUI_CONFIG=str(workdir / "none.toml"), WBTUI_DATA_DIR=str(workdir))
+    env = dict(os.environ, XDG_CONFIG_HOME=str(workdir / "config"), WBTUI_DATA_DIR=str(workdir))
     os.environ.update(env)
     store = args.store or workdir / "bench.db"
     if not store.exists():

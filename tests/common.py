@@ -42,6 +42,15 @@ def write_config(tmp_path: Path, text: str, name: str = "config.toml") -> Path:
     return path
 
 
+def make_store(tmp_path: Path) -> Path:
+    """Create the test's default store (``WBTUI_DATA_DIR``/wbtui.db): only creating commands make a missing one."""
+    from wbtui.data.store import open_store
+
+    path = tmp_path / "data" / "wbtui.db"
+    open_store(path).close()
+    return path
+
+
 COMPLETE_CASE = {
     "kundennummer": "123A456789",
     "family_name": "Beispiel",

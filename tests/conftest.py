@@ -19,7 +19,10 @@ def isolated_env(tmp_path, monkeypatch):
     data = tmp_path / "data"
     monkeypatch.setenv("WBTUI_DATA_DIR", str(data))
     monkeypatch.setenv("WBTUI_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setenv("WBTUI_CONFIG", str(tmp_path / "config.toml"))
+    # no WBTUI_CONFIG (a named file must exist): the default place, inside the test's dir, holds no file
+    monkeypatch.delenv("WBTUI_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("WBTUI_KEY_DIR", raising=False)
     monkeypatch.delenv("WBTUI_DB", raising=False)
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     monkeypatch.setenv("TZ", "UTC")

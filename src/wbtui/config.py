@@ -134,9 +134,17 @@ def _line_of(text: str, section: str, key: str | None) -> int:
 
 
 def load(path: Path | None = None) -> Config:
-    """Load and validate the config file; a missing file gives the defaults."""
+    """Load and validate the config file; a missing file at the default place gives the defaults.
+
+    A file named by ``WBTUI_CONFIG`` must exist: a mistyped name would otherwise start wbtui with the
+    default office and role instead of the intended ones."""
+    import os
+
+    named = path is None and bool(os.environ.get("WBTUI_CONFIG"))
     path = path or paths.config_file()
     if not path.exists():
+        if named:
+            raise ConfigError("err.config_missing", file=str(path))
         return Config(source=None)
     try:
         text = path.read_text(encoding="utf-8")

@@ -157,7 +157,12 @@ def _rotating(path: Path) -> logging.Handler:
 
 
 def _private_dir(path: Path) -> None:
-    """0700, as ``paths.private_dir`` does; this module sits beside ``paths`` in the layers and may not import it."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o700)
+    """Missing directories are made 0700, as ``paths.private_dir`` does (this module sits beside ``paths`` in
+    the layers and may not import it); an existing directory is never changed (it may be shared)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)

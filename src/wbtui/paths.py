@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+from wbtui.domain.errors import StoreError
+
 APP_NAME = "wbtui"
 
 
@@ -36,8 +38,18 @@ def log_dir() -> Path:
     return _platformdirs().user_log_path(APP_NAME, appauthor=False)
 
 
+def key_dir() -> Path:
+    """Keys wbtui makes itself (the audit trail's HMAC key and anchor): outside the data directory, so
+    a copy of the store does not carry them. ``WBTUI_KEY_DIR`` overrides."""
+    env = os.environ.get("WBTUI_KEY_DIR")
+    if env:
+        return Path(env).expanduser()
+    return _platformdirs().user_config_path(APP_NAME, appauthor=False) / "keys"
+
+
 def documents_dir() -> Path:
-    """Printed documents go here (0700) unless the user names another place."""
+    """Printed documents and exports without a named target go here (0700); retention removes the
+    documents of deleted cases from it (README "Data protection")."""
     return private_dir(data_dir() / "documents")
 
 
@@ -55,13 +67,55 @@ def restrict_umask() -> None:
     os.umask(0o077)
 
 
+class UnsafeDirectory(StoreError):
+    """A directory others may write to (or made by someone else): wbtui keeps no Sozialdaten there."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("err.dir_unsafe", path=str(path))
+
+
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700; tighten it if it already exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        os.chmod(path, 0o700)
+    """Create ``path`` and every missing parent as 0700 (whatever the umask).
+
+    A directory that already exists is never changed: it may be shared (a home directory, ``/tmp``,
+    a team folder), and tightening it would break others' work. One that others can write to is refused
+    (:class:`UnsafeDirectory`): someone could replace or link the files wbtui puts there."""
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists() and not probe.is_symlink():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            _refuse_foreign(directory)  # someone else made it meanwhile (a race in a shared parent)
+            continue
+        os.chmod(directory, 0o700)  # ours: the umask may have loosened mkdir's mode
+    if not path.is_dir():
+        raise NotADirectoryError(str(path))
+    if not missing:
+        _refuse_shared(path)
     return path
+
+
+def _refuse_foreign(path: Path) -> None:
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise UnsafeDirectory(path)
+
+
+def _refuse_shared(path: Path) -> None:
+    """World-writable directories (``/tmp`` and the like, sticky or not) are refused for wbtui's files."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode) and mode & stat.S_IWOTH:
+        raise UnsafeDirectory(path)
 
 
 def private_file(path: Path) -> None:

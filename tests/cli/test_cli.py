@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from common import AA_CONFIG, JC_CONFIG, run_cli, write_config
+from common import AA_CONFIG, JC_CONFIG, make_store, run_cli, write_config
 
 
 @pytest.fixture
@@ -149,6 +149,8 @@ def test_bad_input_gives_one_clear_line(jc_env, args, code, fragment):
 
 def test_english_messages(tmp_path):
     env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="en"), "en.toml"))}
+    assert "No store at" in refused("case", "show", "abcdef12", env=env, code=4)  # never created by reading
+    make_store(tmp_path)
     assert "Case not found" in refused("case", "show", "abcdef12", env=env, code=3)
 
 

@@ -10,11 +10,12 @@ import sys
 
 import pytest
 
-from common import JC_CONFIG, run_cli_process, write_config
+from common import JC_CONFIG, make_store, run_cli_process, write_config
 
 
 @pytest.fixture
 def jc_env(tmp_path):
+    make_store(tmp_path)  # commands that do not create need a store (README "Where things live")
     return {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
 
 

@@ -257,7 +257,9 @@ def test_admin_and_sync_through_the_cli(tmp_path):
 def test_openapi_document_matches_the_routes(tmp_path):
     with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, _engine):
         spec = httpx.get(f"{url}/openapi.json").json()
-    assert set(spec["paths"]) == {"/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull", "/sync/v1/verify"}
+    assert set(spec["paths"]) == {
+        "/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull", "/sync/v1/verify", "/sync/v1/anchor",
+    }  # fmt: skip
     assert (
         "410" in spec["paths"]["/sync/v1/pull"]["get"]["responses"]
         and "426" in spec["paths"]["/sync/v1/push"]["post"]["responses"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from common import JC_CONFIG, run_cli, write_config
+from common import JC_CONFIG, make_store, run_cli, write_config
 
 CSV = (
     "Kundennummer;BG-Nummer;Nachname;Vorname;Geburtsdatum;Ziel-KldB\n"
@@ -21,6 +21,9 @@ def test_dry_run_then_import_with_row_report(tmp_path):
     env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
     path = tmp_path / "verbis.csv"
     path.write_bytes(("\ufeff" + CSV).encode("utf-8"))
+    missing = run_cli("import-csv", str(path), "--dry-run", env=env)
+    assert missing.returncode == 4 and "Kein Datenbestand" in missing.stderr  # a dry run creates no store
+    make_store(tmp_path)
     dry = run_cli("import-csv", str(path), "--dry-run", "--json", env=env)
     assert dry.returncode == 1  # a faulty row makes the run fail for scripts
     report = json.loads(dry.stdout)
@@ -40,9 +43,49 @@ def test_dry_run_then_import_with_row_report(tmp_path):
     assert again["created"] == 0 and again["skipped"] == 4  # no double entry
 
 
-def test_unknown_columns_are_named(tmp_path):
+def test_csv_with_extra_columns_is_refused_whole__now_they_are_ignored_and_named(tmp_path):
     env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
     path = tmp_path / "x.csv"
-    path.write_text("Kundennummer,Nachname,Vorname,Schuhgröße\n123A000001,A,B,42\n", encoding="utf-8")
+    path.write_text(
+        "Anrede;Kundennummer;Nachname;Vorname;PLZ;Schuhgröße\nFrau;123A000001;A;B;12345;42\n", encoding="utf-8"
+    )
     res = run_cli("import-csv", str(path), env=env)
-    assert res.returncode == 1 and "Schuhgröße" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 0, res.stderr
+    assert "Anrede, PLZ, Schuhgröße" in res.stdout and "1 angelegt" in res.stdout
+    as_json = json.loads(run_cli("import-csv", str(path), "--dry-run", "--json", env=env).stdout)
+    assert as_json["ignored_columns"] == ["Anrede", "PLZ", "Schuhgröße"]
+
+
+def test_csv_missing_file_is_a_clear_error_not_exit_70(tmp_path):
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
+    make_store(tmp_path)
+    res = run_cli("import-csv", str(tmp_path / "nope.csv"), "--dry-run", env=env)
+    assert res.returncode == 1 and "nope.csv" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_import_csv_json_echoes_control_and_bidi_characters__now_cleaned(tmp_path):
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
+    make_store(tmp_path)
+    path = tmp_path / "evil.csv"
+    path.write_text("Kundennummer;Nachname;Vorname\n12\x9b31m\u202eX;Böse\x1b]0;t\x07;Eve\n", encoding="utf-8")
+    res = run_cli("import-csv", str(path), "--dry-run", "--json", env=env)
+    for bad in ("\x9b", "\u202e", "\x1b", "\x07", "\\u202e", "\\u001b", "\\u009b"):
+        assert bad not in res.stdout, repr(bad)
+    row = json.loads(res.stdout)["rows"][0]
+    assert row["status"] == "error" and row["kundennummer"].startswith("12")
+
+
+def test_a_second_csv_row_for_a_known_person_needs_update_person(tmp_path):
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
+    path = tmp_path / "a.csv"
+    path.write_text("Kundennummer;Nachname;Vorname\n123A000001;Alt;Anna\n", encoding="utf-8")
+    assert run_cli("import-csv", str(path), env=env).returncode == 0
+    ref = json.loads(run_cli("case", "list", "--json", env=env).stdout)["cases"][0]["ref"]
+    assert run_cli("case", "close", ref, "--reason", "moved", env=env).returncode == 0
+    path.write_text("Kundennummer;Nachname;Vorname\n123A000001;Neu;Anna\n", encoding="utf-8")
+    skipped = json.loads(run_cli("import-csv", str(path), "--json", env=env).stdout)
+    assert skipped["skipped"] == 1 and "Alt → Neu" in skipped["rows"][0]["messages"][0]
+    taken = json.loads(run_cli("import-csv", str(path), "--update-person", "--json", env=env).stdout)
+    assert taken["created"] == 1
+    names = {c["family_name"] for c in json.loads(run_cli("case", "list", "--all", "--json", env=env).stdout)["cases"]}
+    assert names == {"Neu"}

@@ -168,13 +168,10 @@ def team_store(store, tmp_path):
     ole = _services(store, tmp_path, login="ifk.ole", team="Team Süd")
     mine = ida.create_case(COMPLETE_CASE)
     theirs = ole.create_case({**COMPLETE_CASE, "kundennummer": "123A456790", "family_name": "Süd"})
-    con = store.raw(readonly=False)
-    for case_id, login in ((mine, "ifk.ida"), (theirs, "ifk.ole")):
-        con.execute(
-            "UPDATE fbw_case SET owner_user_id = (SELECT id FROM app_user WHERE login = ?) WHERE id = ?",
-            (login, case_id.hex),
-        )
+    con = store.raw()
+    owners = dict(con.execute("SELECT id, owner_login || '/' || owner_team FROM fbw_case").fetchall())
     con.close()
+    assert owners == {mine.hex: "ifk.ida/Team Nord", theirs.hex: "ifk.ole/Team Süd"}  # set by the intake
     return ida, ole, mine, theirs
 
 
@@ -395,10 +392,15 @@ def test_art15_subject_access_export_has_everything_recipients_and_accesses(stor
     with pytest.raises(AccessDenied):
         export(jc, "123A456789")  # a caseworker does not answer Art. 15 requests alone
     dsb = _services(store, tmp_path, login="dsb.dora", role="dsb")
+    with pytest.raises(AccessDenied) as info:
+        export(dsb, "123A456789")  # the DSB sees case content only by break-glass, Art. 15 included
+    assert info.value.break_glass
+    dsb.open_break_glass(case_id, "Auskunftsersuchen vom 20.11.2026")
     data = export(dsb, "123A456789")
     assert data["format"] == "wbtui-auskunft" and data["person"]["kundennummer"] == "123A456789"
     case = data["cases"][0]
-    assert {o["code"] for o in case["obstacle"]} == {"L-GES", "R-KIN"}  # Art. 9 included: it is the person's own data
+    assert {o["code"] for o in case["obstacle"]} == {"R-KIN"}  # Art. 9 only with art9.read
+    assert data["art9_withheld"] >= 1 and data["cases_withheld"] == 0
     assert (
         case["recipients"] == ["Agentur für Arbeit Musterstadt"] and data["consents"][0]["purpose"] == "fbw_uebergabe"
     )
@@ -418,7 +420,12 @@ def test_cli_person_export_writes_0600_json(store, jc, tmp_path):
     store.close()
     dsb = write_config(tmp_path, '[user]\nlogin = "dsb.dora"\nrole = "dsb"\n', "dsb.toml")
     target = tmp_path / "auskunft.json"
-    result = run_cli("person", "export", "123A456789", "-o", str(target), env={"WBTUI_CONFIG": str(dsb)})
+    refused = run_cli("person", "export", "123A456789", "-o", str(target), env={"WBTUI_CONFIG": str(dsb)})
+    assert refused.returncode == 5 and "--reason" in refused.stderr and not target.exists()
+    result = run_cli(
+        "person", "export", "123A456789", "-o", str(target), "--reason", "Auskunftsersuchen vom 20.11.",
+        env={"WBTUI_CONFIG": str(dsb)},
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (target.stat().st_mode & 0o777) == 0o600 and json.loads(target.read_text())["person"][
         "family_name"

@@ -104,9 +104,10 @@ def test_figures_match_hand_computed_values(store, jc_config, aa_config):
     }
     assert figures["stages"] == {"in_training": 2, "dropped_out": 1, "need_identified": 1}
     exported = report.suppressed(figures)
-    assert exported["dropout"] == {"started": 3, "dropped_out": "<3", "share": None}
+    assert exported["dropout"] == {"started": 5, "dropped_out": "<3", "share": None}  # 3 rounds to 5
     assert exported["stages"] == {"in_training": "<3", "dropped_out": "<3", "need_identified": "<3"}
-    assert exported["by_month"]["2026-03"]["in_training"] == "<3" and exported["funnel"]["handed_over"] == 3
+    assert exported["by_month"]["2026-03"]["in_training"] == "<3" and exported["funnel"]["handed_over"] == 5
+    assert exported["durations_days"]["handed_over->counselled"] == {"n": 5, "median": None, "p90": None}
 
 
 def test_T5_csv_export_is_safe_against_formulas():
@@ -126,6 +127,81 @@ def test_T5_csv_export_is_safe_against_formulas():
     for key in keys[:5]:
         assert key.startswith("'"), key
     assert "plain" in keys and "Jobcenter =Musterstadt" in keys
+
+
+def test_protect_rounds_every_count_and_suppresses_small_ones():
+    from wbtui.services.report import protect
+
+    assert [protect(n) for n in (0, 1, 2, 3, 4, 7, 8, 12, 13, 200)] == [0, "<3", "<3", 5, 5, 5, 10, 10, 15, 200]
+
+
+def test_report_o_file_in_text_format_writes_exact_counts_of_1__now_protected(tmp_path, store, jc):
+    jc.create_case(COMPLETE_CASE)
+    store.close()
+    from common import JC_CONFIG, write_config
+
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
+    for fmt in ("text", "json", "csv"):
+        out = tmp_path / f"r.{fmt}"
+        assert run_cli("report", "--format", fmt, "-o", str(out), env=env).returncode == 0
+        body = out.read_text(encoding="utf-8")
+        assert "<3" in body, fmt
+        if fmt == "csv":
+            counts = [row[3] for row in csv.reader(io.StringIO(body), delimiter=";")][1:]
+            assert "1" not in counts
+        else:
+            assert ": 1," not in body and ": 1\n" not in body, fmt
+        screen = run_cli("report", "--format", fmt, env=env).stdout
+        assert "<3" in screen and ": 1," not in screen
+
+
+def test_two_suppressed_exports_differenced_reveal_single_persons__now_not(store, jc_config, aa_config):
+    """One more case between two exports: no exported count moves by one (or two)."""
+    from wbtui.domain.timers import TimerEngine
+    from wbtui.services import Services, report
+
+    services = Services(store, jc_config, today=at("2026-03-20"))
+    for i in range(11):
+        services.create_case({**COMPLETE_CASE, "kundennummer": f"123A{i:06d}"})
+    engine = TimerEngine(date(2026, 3, 20), jc_config.timers, jc_config.calendar())
+
+    def export() -> dict:
+        con = store.raw()
+        try:
+            return report.suppressed(report.compute(con, engine))
+        finally:
+            con.close()
+
+    def cells(figures: dict) -> dict:
+        out = {}
+        for section in ("stages", "funnel", "overdue_by_rule", "cases_by_office"):
+            out.update({(section, k): v for k, v in figures[section].items()})
+        for month, row in figures["by_month"].items():
+            out.update({("by_month", month, k): v for k, v in row.items()})
+        return out
+
+    for step in range(8):  # one person at a time, as an observer comparing daily exports would see it
+        before = cells(export())
+        services.create_case({**COMPLETE_CASE, "kundennummer": f"124A{step:06d}"})
+        after = cells(export())
+        for key in before.keys() | after.keys():
+            a, b = before.get(key, 0), after.get(key, 0)
+            if isinstance(a, int) and isinstance(b, int):
+                assert abs(b - a) in (0, report.ROUND_TO), (key, a, b)
+
+
+def test_csv_month_column_is_not_protected_against_formulas__now_every_cell_is():
+    from wbtui.services import report
+
+    figures = {
+        "stages": {}, "funnel": {}, "overdue_by_rule": {}, "cases_by_office": {}, "durations_days": {},
+        "dropout": {"started": 0, "dropped_out": 0, "share": None},
+        "by_month": {"=1+1": {"need_identified": 5}, "@x": {"-3": 5}},
+    }  # fmt: skip
+    rows = list(csv.reader(io.StringIO(report.to_csv(figures)), delimiter=";"))
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell or cell[0] not in "=+-@\t\r", row
 
 
 def test_report_cli_json_and_csv(tmp_path):

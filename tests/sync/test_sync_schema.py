@@ -19,6 +19,7 @@ from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG
 from server_helpers import provision
 from sync_helpers import handed_over_case, office, q, sync, synced_state, to_voucher
 from wbtui.sync.client import enable
+from wbtui.sync.protocol import SCHEMA_VERSION
 
 OLD_SCHEMA, OLD_MIGRATION = 1, 7  # schema 2 arrived with migration 8 (fbw_case.kursnet_id)
 
@@ -82,9 +83,9 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     # the old client receives the case; the field it does not know is kept aside with its clock
     assert old_sync(old, url, tokens["ifk.ida"]).rejected == 0
     assert q(old, "SELECT target_title FROM fbw_case WHERE id = ?", case_id.hex) == [("Berufskraftfahrerin",)]
-    assert q(old, "SELECT field, value FROM sync_extra WHERE row_id = ?", case_id.hex) == [
+    assert q(old, "SELECT field, value FROM sync_extra WHERE row_id = ? AND field = 'kursnet_id'", case_id.hex) == [
         ("kursnet_id", '"1234-567.89"')
-    ]
+    ]  # (the case owner, schema 3, waits there too)
 
     # both edit the same case; the old one only what it knows
     old_edit(old, case_id.hex, "target_title", "Fachkraft Lagerlogistik")
@@ -122,7 +123,8 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     from wbtui.data.store import migrate
 
     migrate(old.path)
-    assert old_sync(old, url, tokens["ifk.ida"], version=2).rejected == 0
+    # (the updated device speaks the newest schema: since schema 3 the case owner travels as well)
+    assert old_sync(old, url, tokens["ifk.ida"], version=SCHEMA_VERSION).rejected == 0
     assert q(old, "SELECT kursnet_id, target_title FROM fbw_case") == [("9999-1", "Fachkraft Lagerlogistik")]
     assert q(old, "SELECT COUNT(*) FROM sync_extra") == [(0,)]
     assert q(old, "SELECT COUNT(*) FROM field_clock WHERE field = 'kursnet_id'") == [(1,)]
@@ -130,7 +132,7 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     # and it now takes the field like any other
     aa.update_fields(case_id, {"kursnet_id": "2025-77"})
     sync(aa_store, url, tokens["aa.anton"])
-    assert old_sync(old, url, tokens["ifk.ida"], version=2).pulled >= 1
+    assert old_sync(old, url, tokens["ifk.ida"], version=SCHEMA_VERSION).pulled >= 1
     assert q(old, "SELECT kursnet_id FROM fbw_case") == [("2025-77",)]
 
 

@@ -316,15 +316,19 @@ def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_pat
     cfg = tmp_path / "nord.toml"
     cfg.write_text(JC_CONFIG.format(lang="de") + 'team = "Team Nord"\n', encoding="utf-8")
     con = sqlite3.connect(db)  # every case belongs to a colleague of "Team FbW"
-    con.execute(
-        "UPDATE fbw_case SET owner_user_id = (SELECT id FROM app_user WHERE team = 'Team FbW' AND login != 'ifk.ida' LIMIT 1)"
-    )
+    con.execute("UPDATE fbw_case SET owner_login = 'ifk.kim', owner_team = 'Team FbW'")
+    kundennummer = con.execute("SELECT kundennummer FROM person LIMIT 1").fetchone()[0]
     con.commit()
     con.close()
 
     async def run() -> None:
         app = WbtuiApp(load(cfg), db=db, today=TODAY)
         async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert "0 von 0" in screen_text(app)  # no other team's names on the board
+            await pilot.press("slash")  # the exact Kundennummer names the case: Enter asks for a reason
+            for ch in kundennummer:
+                await pilot.press(ch)
             await settle(pilot)
             await pilot.press("enter")
             await settle(pilot)
@@ -333,7 +337,7 @@ def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_pat
             await pilot.press("escape")  # no reason: back to the list, nothing shown
             await settle(pilot)
             assert type(app.screen).__name__ == "BoardScreen"
-            await pilot.press("enter")
+            await pilot.press("slash", "enter")
             await settle(pilot)
             for ch in "Vertretung laut Plan":
                 await pilot.press("space" if ch == " " else ch)
@@ -344,9 +348,12 @@ def test_break_glass_prompt_in_the_tui_opens_the_case_only_with_a_reason(tmp_pat
 
     asyncio.run(run())
     con = sqlite3.connect(db)
-    rows = con.execute("SELECT actor, reason FROM audit_log WHERE action = 'break_glass'").fetchall()
+    rows = con.execute(
+        "SELECT a.actor, a.reason, n.text FROM audit_log a JOIN audit_note n ON n.entry_id = a.id"
+        " WHERE a.action = 'break_glass'"
+    ).fetchall()  # the reason's text is kept beside the chain, deleted with the case (README "Audit trail")
     con.close()
-    assert rows == [("ifk.ida", "Vertretung laut Plan")]
+    assert rows == [("ifk.ida", "note", "Vertretung laut Plan")]
 
 
 def test_T20_idle_lock_hides_every_case_and_only_the_login_unlocks(tmp_path):

@@ -212,7 +212,7 @@ def test_T3_no_escape_sequence_from_data_reaches_the_terminal(tmp_path):
 
     db = build_store(tmp_path, cases=5)
     plant(db)
-    env = dict(os.environ, WBTUI_DB=str(db), TERM="xterm-256color", WBTUI_CONFIG=str(tmp_path / "none.toml"))
+    env = dict(os.environ, WBTUI_DB=str(db), TERM="xterm-256color")  # no WBTUI_CONFIG: the defaults
     out = _run_under_pty([sys.executable, "-m", "wbtui"], env, b"Kunde", [b"\x1b[B" * 6, b"\r", b"\x11"])
     assert b"999Z000001" in out or b"Klick" in out  # the planted case was on screen
     for payload in (b"\x1b]52", b"\x1b]0;T", b"\xc2\x9b31m", b"\x9b31m", b"\x1b]8;;https://phish"):
@@ -237,7 +237,7 @@ def test_T4_crash_output_shows_no_local_variables(tmp_path):
         "Crashing(load(None), db=Path(sys.argv[1])).run()\n",
         encoding="utf-8",
     )
-    env = dict(os.environ, TERM="xterm-256color", WBTUI_CONFIG=str(tmp_path / "none.toml"))
+    env = dict(os.environ, TERM="xterm-256color")  # no WBTUI_CONFIG: the defaults
     out = _run_under_pty([sys.executable, str(script), str(db)], env, b"Kunde", [b"\x1b[20~"])
     assert b"TOKEN-SECRET-4711" not in out and b"F32.1" not in out
     assert b"RuntimeError" in out or b"Interner Fehler" in out  # the user is told something went wrong

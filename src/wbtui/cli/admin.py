@@ -67,6 +67,7 @@ def locate(as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON.
         "data": str(paths.data_dir()),
         "db": str(paths.db_path(st().db)),
         "logs": str(paths.log_dir()),
+        "keys": str(paths.key_dir()),  # the audit trail's key and anchor (outside the data directory)
     }
     if as_json:
         out_json(places)
@@ -77,6 +78,7 @@ def locate(as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON.
         ("data", "cli.locate_data"),
         ("db", "cli.locate_db"),
         ("logs", "cli.locate_logs"),
+        ("keys", "cli.locate_keys"),
     ):
         typer.echo(f"{t(label) + ':':<18}{places[key]}")
 
@@ -115,6 +117,7 @@ def demo(
     from wbtui.services import demo as demo_mod
 
     state = st()
+    state.may_create = True
     services = state.services
     _ = services.actor  # the configured office and user exist before the data
     con = state.store.raw(readonly=False)

@@ -54,7 +54,9 @@ def case_new(
         if v is not None
     }
     values.update(_assignments(sets))
-    case_id = st().services.create_case(values)
+    state = st()
+    state.may_create = True  # a missing store is made by the commands that create (README "Where things live")
+    case_id = state.services.create_case(values)
     if as_json:
         out_json({"id": case_id.hex, "ref": case_id.hex[:8], "stage": "need_identified"})
         return
@@ -119,9 +121,10 @@ def case_list(
     as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON."),
 ) -> None:
     """Listet Fälle mit Filtern."""
-    from wbtui.data.queries import CaseFilter, count_cases, list_cases
+    from wbtui.data.queries import CaseFilter
     from wbtui.domain.errors import WbtuiError
     from wbtui.domain.process import Stage
+    from wbtui.services.reads import Reader
 
     state = st()
     stages = []
@@ -133,23 +136,17 @@ def case_list(
     if owner is not None and owner not in ("jobcenter", "agentur"):
         raise WbtuiError("err.bad_choice", field="--owner", value=owner, choices="jobcenter, agentur")
     timer = "any" if overdue and stalled else "overdue" if overdue else "stalled" if stalled else None
-    mine_id = state.services.actor.user_id.hex if mine else None
+    reader = Reader(state.store, state.config)
     engine = state.engine()
     flt = CaseFilter(
         text=search or "",
         stages=tuple(stages),
         owner=owner,
-        mine_user_id=mine_id,
+        mine_login=reader.subject.login if mine else None,
         timer=timer,
         include_closed=include_closed,
     )
-    con = state.store.raw()
-    try:
-        rows = list_cases(con, flt, engine, limit=limit, offset=offset)
-        total = count_cases(con, flt, engine) if (as_json or len(rows) == limit or offset) else len(rows)
-        state.audit_list("fbw_case", len(rows), search=search)
-    finally:
-        con.close()
+    rows, total = reader.cases(flt, engine, limit=limit, offset=offset, with_total=as_json)
     today = date.today()
     if as_json:
         out_json(

@@ -43,6 +43,7 @@ class State:
 
     def __init__(self, db: str | None) -> None:
         self.db = db
+        self.may_create = False  # only commands that create (demo, case new, sync) make a missing store
         self._config = None
         self._store = None
         self._services = None
@@ -64,7 +65,7 @@ class State:
             self.unlock()
             from wbtui.data.store import open_store
 
-            self._store = open_store(self.db)
+            self._store = open_store(self.db, create=self.may_create)
         return self._store
 
     def unlock(self) -> None:
@@ -201,7 +202,10 @@ def _is_sync_error(exc: BaseException) -> bool:
 
 
 def out_json(data) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    from wbtui.domain.text import clean_tree
+
+    # every string cleaned of control and bidi characters: JSON output reaches terminals and other tools too
+    typer.echo(json.dumps(clean_tree(json.loads(json.dumps(data, default=str))), ensure_ascii=False, indent=2))
 
 
 def _clean(value) -> str:

@@ -140,11 +140,18 @@ def handover_print(
 
 @handover_app.command("import")
 @command
-def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines Jobcenters.")) -> None:
+def handover_import(
+    path: str = typer.Argument(..., help="Übergabedatei eines Jobcenters."),
+    update_person: bool = typer.Option(
+        False, "--update-person", help="Eine schon bekannte Person mit den Angaben der Datei aktualisieren."
+    ),
+) -> None:
     """Liest eine Übergabedatei ein: erst alles prüfen, bei Fehlern nichts anlegen."""
     from pathlib import Path
 
     from wbtui.services.exchange import import_file
 
-    case_id, again = import_file(st().services, Path(path))
+    state = st()
+    state.may_create = True  # the receiving office's first file makes its store
+    case_id, again = import_file(state.services, Path(path), update_person=update_person)
     typer.echo(t("cli.import_again" if again else "cli.imported", ref=case_id.hex[:8]))

@@ -61,15 +61,11 @@ def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
 
     result = privacy.verify_trail(st().services)
     if as_json:
-        out_json(
-            {"ok": result.ok, "entries": result.entries, "first_bad_seq": result.first_bad_seq, "head": result.head}
-        )
+        out_json(result.as_dict())
     else:
-        typer.echo(
-            t("cli.audit_ok", n=result.entries, head=result.head[:16])
-            if result.ok
-            else t("cli.audit_broken", seq=result.first_bad_seq)
-        )
+        typer.echo(privacy.verification_text(result))
+        if result.server != "not_configured":
+            typer.echo(t("cli.audit_server." + result.server))
     if not result.ok:
         raise typer.Exit(EXIT_RULE)
 
@@ -83,11 +79,12 @@ def audit_export(
     """Schreibt das Protokoll mit Hash-Kette als JSON Lines (zur Prüfung außerhalb von wbtui)."""
     from pathlib import Path
 
+    from wbtui.domain.text import clean_tree
     from wbtui.services import privacy
     from wbtui.services.exchange import write_text
 
     items = privacy.export_trail(st().services, since=since)
-    body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
+    body = "".join(json.dumps(clean_tree(i), ensure_ascii=False) + "\n" for i in items)
     typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
 
 
@@ -141,6 +138,9 @@ def retention_release(case: str = typer.Argument(...)) -> None:
 def person_export(
     ref: str = typer.Argument(..., help="Kundennummer oder Fallkennung."),
     output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON, 0600)."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Grund für den Zugriff außerhalb des eigenen Bereichs (Break-glass, protokolliert)."
+    ),
 ) -> None:
     """Auskunft nach Art. 15 DSGVO: alle gespeicherten Daten der Person, Empfänger und Zugriffe (protokolliert)."""
     from pathlib import Path
@@ -148,6 +148,11 @@ def person_export(
     from wbtui.services import privacy
     from wbtui.services.exchange import write_text
 
-    data = privacy.subject_access_export(st().services, ref)
-    path = write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), Path(output))
+    services = st().services
+    if reason:
+        services.open_break_glass(services.resolve(ref), reason)
+    from wbtui.domain.text import clean_tree
+
+    data = clean_tree(json.loads(json.dumps(privacy.subject_access_export(services, ref), default=str)))
+    path = write_text(json.dumps(data, ensure_ascii=False, indent=2), Path(output))
     typer.echo(t("cli.report_written", path=path))

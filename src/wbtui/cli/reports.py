@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from wbtui.cli.common import EXIT_RULE, _clean, _emit, command, out_json, st
@@ -18,23 +16,13 @@ def report(
     """Steuerungszahlen: Stufen, Trichter, Dauern (Median/p90), Abbrüche, Timer, nach Monat."""
     from wbtui.domain.errors import WbtuiError
     from wbtui.services import report as rep
+    from wbtui.services.reads import Reader
 
     if fmt not in ("text", "json", "csv"):
         raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="text, json, csv")
     state = st()
-    con = state.store.raw()
-    try:
-        figures = rep.compute(con, state.engine())
-        state.services.audit("report", "fbw_case", detail=fmt)
-    finally:
-        con.close()
-    if fmt == "text":
-        body = json.dumps(figures, ensure_ascii=False, indent=2)
-    elif fmt == "json":
-        body = json.dumps(rep.suppressed(figures), ensure_ascii=False, indent=2)
-    else:
-        body = rep.to_csv(rep.suppressed(figures))
-    _emit(body, output)
+    figures = Reader(state.store, state.config).steering(state.engine(), channel_detail=fmt)
+    _emit(rep.render(figures, fmt), output)  # small cells protected in every format (services/report.py)
 
 
 @command
@@ -43,6 +31,9 @@ def import_csv(
         ..., help="CSV aus dem Fachverfahren: Kundennummer;BG-Nummer;Nachname;Vorname;Geburtsdatum;Ziel-KldB"
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Nur prüfen, nichts anlegen."),
+    update_person: bool = typer.Option(
+        False, "--update-person", help="Bekannte Personen mit den Angaben der Datei aktualisieren (sonst übersprungen)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Übernimmt Schlüsselfelder (Kundennummer, BG-Nummer, Name, Geburtsdatum, Ziel-KldB) ohne Abtippen."""
@@ -50,11 +41,19 @@ def import_csv(
 
     from wbtui.services.csv_import import run
 
-    results = run(st().services, Path(path), dry_run=dry_run)
+    state = st()
+    if not dry_run:
+        state.may_create = True
+    report = run(state.services, Path(path), dry_run=dry_run, update_person=update_person)
+    results = report.rows
     counts = {k: sum(1 for r in results if r.status == k) for k in ("created", "valid", "skipped", "error")}
     if as_json:
-        out_json({"dry_run": dry_run, **counts, "rows": [r.__dict__ for r in results]})
+        out_json(
+            {"dry_run": dry_run, **counts, "ignored_columns": report.ignored, "rows": [r.as_dict() for r in results]}
+        )
     else:
+        if report.ignored:
+            typer.echo(t("cli.csv_ignored", columns=", ".join(_clean(c) for c in report.ignored)))
         for r in results:
             if r.status in ("error", "skipped"):
                 typer.echo(

@@ -33,6 +33,7 @@ def sync_run(
             typer.echo(t("cli.sync_progress", phase=t("cli.sync_phase." + phase), n=n), err=True)
 
     state = st()
+    state.may_create = True  # a new device's first sync fills a new store
     summary = sync_service.run(state.store, state.config, progress, announce=announce)
     data = {
         "pushed": summary.pushed,
@@ -54,11 +55,20 @@ def sync_run(
 @sync_app.command("login")
 @command
 def sync_login() -> None:
-    """Liest das API-Token von der Standardeingabe und legt es 0600 ab (nie auf der Kommandozeile)."""
-    from wbtui.services.sync import save_token
+    """Liest das API-Token von der Standardeingabe und legt es 0600 ab (nie auf der Kommandozeile); mit Server
+    übernimmt wbtui Kennung und Rolle, die der Server zum Token nennt (die Konfigurationsdatei hebt sie nicht)."""
+    from wbtui.services.sync import login, save_token
 
-    path = save_token(sys.stdin.readline())
+    state = st()
+    token = sys.stdin.readline()
+    if not state.config.sync_url:  # no server: the configuration file says who works here (README)
+        typer.echo(t("cli.sync_token_saved", path=save_token(token)))
+        return
+    state.may_create = True
+    path, pin = login(state.store, state.config, token)
     typer.echo(t("cli.sync_token_saved", path=path))
+    if pin is not None:
+        typer.echo(t("cli.sync_pinned", login=pin.login, role=t("role." + pin.role)))
 
 
 @sync_app.command("verify")

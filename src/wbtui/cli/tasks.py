@@ -23,20 +23,15 @@ def task_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Listet Wiedervorlagen, überfällige zuerst."""
-    from wbtui.data.queries import TaskFilter, list_tasks
+    from wbtui.data.queries import TaskFilter
+    from wbtui.services.reads import Reader
 
     state = st()
-    who = state.config.user_login if mine else owner
-    con = state.store.raw()
-    try:
-        rows = list_tasks(
-            con,
-            TaskFilter(owner=who, overdue_on=date.today() if overdue else None, include_done=include_done),
-            limit=limit,
-        )
-        state.audit_list("task", len(rows))
-    finally:
-        con.close()
+    reader = Reader(state.store, state.config)
+    who = reader.subject.login if mine else owner
+    rows = reader.tasks(
+        TaskFilter(owner=who, overdue_on=date.today() if overdue else None, include_done=include_done), limit=limit
+    )
     today = date.today().isoformat()
     if as_json:
         out_json(
@@ -107,8 +102,9 @@ def overdue(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """„Niemand geht verloren“: überfällige, ablaufende und ruhende Fälle."""
-    from wbtui.data.queries import days_since, overdue_cases
+    from wbtui.data.queries import days_since
     from wbtui.domain.errors import WbtuiError
+    from wbtui.services.reads import Reader
 
     kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}.get(
         kind
@@ -116,13 +112,7 @@ def overdue(
     if kinds is None:
         raise WbtuiError("err.bad_choice", field="--kind", value=kind, choices="overdue, stalled, all")
     state = st()
-    engine = state.engine()
-    con = state.store.raw()
-    try:
-        rows = overdue_cases(con, engine, kinds=kinds, limit=limit or None)
-        state.audit_list("fbw_case", len(rows))
-    finally:
-        con.close()
+    rows = Reader(state.store, state.config).overdue(state.engine(), kinds=kinds, limit=limit or None)
     today = date.today()
     if as_json:
         out_json(

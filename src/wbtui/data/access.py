@@ -14,8 +14,10 @@ from wbtui.domain.access import (
     MIN_REASON,
     AccessDenied,
     CaseRef,
+    ReadScope,
     Subject,
     decide,
+    read_scope,
 )
 
 
@@ -23,13 +25,63 @@ def case_ref(conn, case_id: str, agentur_side: bool = False) -> CaseRef | None:
     column = "agentur_org_id" if agentur_side else "jobcenter_org_id"
     row = execute(
         conn,
-        "SELECT c.jobcenter_org_id, c.agentur_org_id, c.owner_user_id, u.team,"
+        "SELECT c.jobcenter_org_id, c.agentur_org_id, c.owner_login, c.owner_team,"
         f" c.{column} IS NULL OR EXISTS (SELECT 1 FROM organisation o WHERE o.id = c.{column}),"
         " EXISTS (SELECT 1 FROM handover h WHERE h.case_id = c.id)"
-        " FROM fbw_case c LEFT JOIN app_user u ON u.id = c.owner_user_id WHERE c.id = ?",
+        " FROM fbw_case c WHERE c.id = ?",
         (case_id,),
     ).fetchone()
     return CaseRef(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5])) if row else None
+
+
+def opened_cases(conn, login: str, now: datetime | None = None) -> frozenset[str]:
+    """The cases ``login`` holds an active break-glass for (they join the lists for its two hours)."""
+    now = now or datetime.now(UTC)
+    rows = execute(
+        conn, "SELECT DISTINCT case_id FROM break_glass WHERE actor = ? AND expires_at > ?", (login, now.isoformat())
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def scope_for(conn, subject: Subject) -> ReadScope:
+    """The read scope of ``subject`` now (its active break-glass accesses included)."""
+    return read_scope(subject, opened_cases(conn, subject.login))
+
+
+def predicate(scope: ReadScope, alias: str = "c") -> tuple[str, list]:
+    """The read scope as an SQL condition on ``fbw_case`` (alias ``c``): the same answer as
+    :func:`wbtui.domain.access.scope_allows` (and so :func:`check`) for every case, in one query."""
+    if scope.nothing:
+        return "0", []
+    c = alias
+    if scope.agentur:
+        wall = (
+            f"({c}.agentur_org_id = ? OR ({c}.agentur_org_id IS NULL AND EXISTS (SELECT 1 FROM handover h"
+            f" WHERE h.case_id = {c}.id)) OR ({c}.agentur_org_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+            f" organisation o WHERE o.id = {c}.agentur_org_id)))"
+        )
+    else:
+        wall = (
+            f"({c}.jobcenter_org_id IS NULL OR {c}.jobcenter_org_id = ? OR NOT EXISTS (SELECT 1 FROM organisation o"
+            f" WHERE o.id = {c}.jobcenter_org_id))"
+        )
+    params: list = [scope.org_id]
+    ways: list[str] = []
+    if scope.content:
+        if scope.everything:
+            ways.append("1")
+        if scope.owner_login is not None:
+            ways.append(f"{c}.owner_login = ?")
+            params.append(scope.owner_login)
+        if scope.team is not None:
+            ways.append(f"{c}.owner_team = ?")
+            params.append(scope.team)
+        if scope.ownerless:
+            ways.append(f"{c}.owner_team IS NULL")
+    if scope.opened:
+        ways.append(f"{c}.id IN ({','.join('?' * len(scope.opened))})")
+        params += sorted(scope.opened)
+    return f"({wall} AND ({' OR '.join(ways) or '0'}))", params
 
 
 def break_glass_active(conn, login: str, case_id: str, now: datetime | None = None) -> bool:
@@ -51,8 +103,16 @@ def check(conn, subject: Subject, case_id: str, permission: str = CASE_READ) -> 
     if verdict == "allow":
         return
     if verdict == "break_glass":
-        raise AccessDenied("err.break_glass_needed", break_glass=True, ref=case_id[:8])
-    raise AccessDenied("err.access_denied", ref=case_id[:8])
+        raise refusal(AccessDenied("err.break_glass_needed", break_glass=True, ref=case_id[:8]), case_id, permission)
+    raise refusal(AccessDenied("err.access_denied", ref=case_id[:8]), case_id, permission)
+
+
+def refusal(exc: AccessDenied, case_id: str | None, permission: str) -> AccessDenied:
+    """Tag a refusal with the case and permission it concerns, for its audit entry (services write it once
+    the refused transaction has rolled back: :func:`wbtui.data.audit.record_refusal`)."""
+    exc.case_id = case_id  # type: ignore[attr-defined]
+    exc.permission = permission  # type: ignore[attr-defined]
+    return exc
 
 
 def open_break_glass(conn, subject: Subject, case_id: str, reason: str, who, now: datetime | None = None) -> datetime:

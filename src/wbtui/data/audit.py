@@ -1,13 +1,17 @@
 """The audit trail (Protokollierung, § 67c Abs. 4 SGB X): who read or wrote which record, when,
 which data group, for which purpose.
 
-* Every entry is chained to the one before: ``hash = SHA-256(prev_hash ‖ canonical JSON)``, so
-  changing, inserting or removing an entry is detectable (:func:`verify`). Triggers refuse
-  UPDATE and DELETE on the table.
+* Every entry is chained to the one before: ``hash = HMAC-SHA-256(key, prev_hash ‖ canonical JSON)``
+  with a key kept outside the store (:mod:`wbtui.data.audit_key`; entries from before keying: plain
+  SHA-256), so changing, inserting or removing an entry is detectable (:func:`verify`). The newest
+  entry is anchored outside the store (a signed side file, and the server at each sync), so deleting
+  the newest entries or emptying the table is detectable too. Triggers refuse UPDATE and DELETE.
 * Writes are recorded in the same transaction as the change (a ``before_flush`` hook on every
   ORM session), reads in a write transaction of their own *before* the data is returned: if the
   audit entry cannot be written, the action fails (fail closed).
-* Entries hold field *names* and data groups, never values: no health content, no names.
+* Entries hold field *names* and data groups, never values: no health content, no names. Free
+  text a user gives (a purpose, a break-glass or hold reason) is not part of the entry: the entry says
+  ``note`` and the text waits in ``audit_note``, which is deleted with the case (retention).
 """
 
 from __future__ import annotations
@@ -129,8 +133,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def entry_hash(prev_hash: str, entry: dict) -> str:
-    canonical = json.dumps([entry[key] for key in HASHED], ensure_ascii=False, separators=(",", ":"))
+NOTE = "note"  # the purpose or reason column of an entry whose free text is kept in audit_note
+
+
+def entry_hash(prev_hash: str, entry: dict, key=None) -> str:
+    """The chain link: HMAC-SHA-256 with the store's audit key, plain SHA-256 without one (old entries)."""
+    canonical = json.dumps([entry[key_] for key_ in HASHED], ensure_ascii=False, separators=(",", ":"))
+    if key is not None:
+        return key.mac(prev_hash + canonical)
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
@@ -165,13 +175,17 @@ def append(
 def _append(
     conn, who, action, object_type, object_id, case_id, groups, fields, purpose, reason, detail, outcome
 ) -> str:
+    from wbtui.data.audit_key import load, load_or_create, store_id_of
     from wbtui.domain.text import clean_opt
 
-    reason = clean_opt(reason)
-    row = execute(conn, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    prev = row[0] if row else GENESIS
+    notes = {"reason": clean_opt(reason, multiline=True), "purpose": clean_opt(purpose, multiline=True)}
+    row = execute(conn, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = row[1] if row else GENESIS
+    store_id = store_id_of(conn)
+    key = (load(store_id) or load_or_create(conn, store_id, _next_seq(conn))) if store_id else None
+    entry_id = uuid.uuid4().hex
     entry = {
-        "id": uuid.uuid4().hex,
+        "id": entry_id,
         "at": _now(),
         "actor": who.login,
         "role": who.role,
@@ -183,19 +197,32 @@ def _append(
         "case_id": case_id,
         "data_groups": json.dumps(sorted(set(groups))),
         "fields": json.dumps(sorted(set(fields))),
-        "purpose": purpose,
-        "reason": reason,
+        "purpose": NOTE if notes["purpose"] else None,
+        "reason": NOTE if notes["reason"] else None,
         "detail": detail,
         "outcome": outcome,
     }
-    digest = entry_hash(prev, entry)
+    digest = entry_hash(prev, entry, key)
     columns = ", ".join(HASHED)
     execute(
         conn,
         f"INSERT INTO audit_log ({columns}, prev_hash, hash) VALUES ({', '.join('?' * (len(HASHED) + 2))})",
-        tuple(entry[key] for key in HASHED) + (prev, digest),
+        tuple(entry[name] for name in HASHED) + (prev, digest),
     )
+    for field, text in notes.items():
+        if text:
+            execute(
+                conn,
+                "INSERT INTO audit_note (entry_id, field, case_id, text) VALUES (?, ?, ?, ?)",
+                (entry_id, field, case_id, text[:2000]),
+            )
     return digest
+
+
+def _next_seq(conn) -> int:
+    """The sequence number the next entry gets (AUTOINCREMENT: never reused, also after deletions)."""
+    row = execute(conn, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
+    return (row[0] if row else 0) + 1
 
 
 def who_for(store, config, channel: str) -> Who:
@@ -224,28 +251,49 @@ def record(store, who: Who, action: str, object_type: str, **kwargs) -> None:
     """Append one entry in a transaction of its own (reads, exports): raises if it cannot be written."""
     with store.transaction() as con:
         append(con, who, action, object_type, **kwargs)
+    anchor(store)
 
 
-@dataclass
-class Verification:
-    ok: bool
-    entries: int
-    first_bad_seq: int | None = None
-    head: str = GENESIS
+def anchor(store) -> None:
+    """Anchor the newest entry outside the store after a committed action (never fails the action: the
+    entry is written; a missing anchor shows at the next ``audit verify``)."""
+    from wbtui.data.audit_key import anchor_now
+
+    try:
+        anchor_now(store)
+    except (OSError, WbtuiError):
+        import logging
+
+        logging.getLogger("wbtui.audit").warning("audit anchor not written")
 
 
-def verify(con) -> Verification:
-    """Recompute the chain; the first entry whose hash or link does not match is reported."""
-    prev = GENESIS
-    count = 0
-    columns = ", ".join(HASHED)
-    for row in con.execute(f"SELECT seq, {columns}, prev_hash, hash FROM audit_log ORDER BY seq"):
-        count += 1
-        entry = dict(zip(HASHED, row[1:-2]))
-        if row[-2] != prev or entry_hash(prev, entry) != row[-1]:
-            return Verification(False, count, row[0], prev)
-        prev = row[-1]
-    return Verification(True, count, None, prev)
+def record_refusal(store, who: Who, exc) -> None:
+    """A refused access (``AccessDenied``), after the refused transaction rolled back: who asked for
+    what, never the data. Best effort: the refusal stands whether or not its entry could be written."""
+    case_id = getattr(exc, "case_id", None)
+    permission = getattr(exc, "permission", None)
+    try:
+        record(
+            store,
+            who,
+            "denied",
+            "fbw_case" if case_id else getattr(exc, "object_type", "store"),
+            object_id=case_id,
+            case_id=case_id,
+            detail=f"{getattr(exc, 'key', '')}; {permission or ''}".strip("; "),
+            outcome="denied",
+        )
+    except WbtuiError:
+        import logging
+
+        logging.getLogger("wbtui.audit").warning("refusal not audited")
+
+
+def verify(con):
+    """Recompute the chain and compare its end with the anchor (:mod:`wbtui.data.audit_verify`)."""
+    from wbtui.data.audit_verify import verify as verify_chain
+
+    return verify_chain(con)
 
 
 def entries(
@@ -273,7 +321,26 @@ def entries(
         item["data_groups"] = json.loads(item["data_groups"])
         item["fields"] = json.loads(item["fields"])
         out.append(item)
+    _attach_notes(con, out)
     return out
+
+
+def _attach_notes(con, items: list[dict]) -> None:
+    """The free text behind ``note`` (``purpose``/``reason`` show it while it exists; ``*_code`` keep the
+    entry's own value, the one the chain covers)."""
+    wanted = [item["id"] for item in items if NOTE in (item["purpose"], item["reason"])]
+    notes: dict[tuple[str, str], str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for entry_id, field, text in con.execute(
+            f"SELECT entry_id, field, text FROM audit_note WHERE entry_id IN ({','.join('?' * len(chunk))})", chunk
+        ):
+            notes[(entry_id, field)] = text
+    for item in items:
+        for field in ("purpose", "reason"):
+            item[f"{field}_code"] = item[field]
+            if item[field] == NOTE:
+                item[field] = notes.get((item["id"], field), NOTE)
 
 
 # -- ORM hook -------------------------------------------------------------------------------------

@@ -3,6 +3,11 @@
 Used by retention (:mod:`wbtui.services.retention`) and by sync when a case is revoked or purged
 (:mod:`wbtui.sync.merge`). ``secure_delete`` overwrites freed pages; :func:`scrub` then truncates the
 WAL and vacuums, so nothing of a deleted case stays recoverable in ``wbtui.db``, ``-wal`` or ``-shm``.
+
+What goes with a case: its rows and their sync traces, the free text of its audit entries
+(``audit_note``; the entries themselves stay, content-free), courses only it referred to (their title
+may come from a caseworker's note), break-glass and hold records, and the documents wbtui wrote for it
+into its documents folder (registered ones, and any whose name carries the case's Kundennummer).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ def delete_case(con, case_id: str, counts: dict[str, int] | None = None, *, keep
     (a revoked case's unsent changes live on there for a person to re-route)."""
     counts = {} if counts is None else counts
     person_id = con.execute("SELECT person_id FROM fbw_case WHERE id = ?", (case_id,)).fetchone()
+    _delete_documents(con, case_id, counts)
+    courses = [r[0] for r in con.execute("SELECT course_id FROM enrolment WHERE case_id = ?", (case_id,))]
     row_ids = [case_id]
     for table in CASE_CHILDREN:
         row_ids += [r[0] for r in con.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,))]
@@ -30,8 +37,18 @@ def delete_case(con, case_id: str, counts: dict[str, int] | None = None, *, keep
         )
     for table in CASE_CHILDREN:  # tasks before the conferences they point at
         _count(counts, table, con.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,)).rowcount)
+    for course in courses:  # a course no other enrolment refers to: its title may be a caseworker's note
+        _count(
+            counts,
+            "course",
+            con.execute(
+                "DELETE FROM course WHERE id = ? AND NOT EXISTS (SELECT 1 FROM enrolment e WHERE e.course_id = ?)",
+                (course, course),
+            ).rowcount,
+        )
     con.execute("DELETE FROM break_glass WHERE case_id = ?", (case_id,))
     con.execute("DELETE FROM retention_hold WHERE case_id = ?", (case_id,))
+    _count(counts, "audit_note", con.execute("DELETE FROM audit_note WHERE case_id = ?", (case_id,)).rowcount)
     _delete_sync_traces(con, row_ids, case_id, keep_conflicts)
     _count(counts, "fbw_case", con.execute("DELETE FROM fbw_case WHERE id = ?", (case_id,)).rowcount)
     if (
@@ -48,6 +65,39 @@ def delete_case(con, case_id: str, counts: dict[str, int] | None = None, *, keep
     return True
 
 
+def _delete_documents(con, case_id: str, counts: dict[str, int]) -> None:
+    """Files wbtui wrote for the case into its documents folder (registered, or named with its
+    Kundennummer or reference)."""
+    import os
+
+    from wbtui import paths
+
+    files = {r[0] for r in con.execute("SELECT path FROM document_file WHERE case_id = ?", (case_id,))}
+    con.execute("DELETE FROM document_file WHERE case_id = ?", (case_id,))
+    row = con.execute(
+        "SELECT p.kundennummer, EXISTS (SELECT 1 FROM fbw_case o WHERE o.person_id = c.person_id AND o.id != c.id)"
+        " FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE c.id = ?",
+        (case_id,),
+    ).fetchone()
+    marks = [case_id[:8]]
+    if row and row[0] and not row[1]:  # the person goes too: every document named after them
+        marks.append(row[0])
+    folder = paths.data_dir() / "documents"
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        names = []
+    files |= {str(folder / name) for name in names if any(mark in name for mark in marks)}
+    for path in files:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            continue  # not ours to remove (permissions): the registry row is gone, the file stays
+        _count(counts, "document", 1)
+
+
 def _count(counts: dict[str, int], table: str, n: int) -> None:
     counts[table] = counts.get(table, 0) + n
 
@@ -56,6 +106,7 @@ def _delete_sync_traces(con, row_ids: list[str], case_id: str | None, keep_confl
     """Outbox payloads and conflict records hold values: they go with the rows."""
     if case_id:
         con.execute("DELETE FROM outbox WHERE case_id = ?", (case_id,))
+        con.execute("DELETE FROM sync_quarantine WHERE case_id = ?", (case_id,))
     for start in range(0, len(row_ids), 500):
         chunk = row_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))

@@ -102,6 +102,8 @@ class FbwCase(SQLModel, table=True):
     jobcenter_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
     agentur_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
     owner_user_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id", index=True)
+    owner_login: str | None = None  # the caseworker whose caseload holds the case (synced within the office)
+    owner_team: str | None = None  # their team (synced within the office); see domain/access.py
     target_kldb: str | None = None
     target_title: str | None = None
     training_type: str | None = None

@@ -3,6 +3,10 @@
 These queries serve the CLI and the TUI's board. They avoid the ORM so that
 ``wbtui case list`` and ``wbtui overdue`` answer fast even on 100,000 cases,
 and so that the board can page through the store from a worker thread.
+
+Every query that returns cases or persons takes a ``scope``: the read policy as an SQL condition on
+the case (alias ``c``, :func:`wbtui.data.access.predicate`). The use cases (:mod:`wbtui.services.reads`)
+always pass it; ``None`` (the whole store) is for the store's own housekeeping only.
 """
 
 from __future__ import annotations
@@ -42,12 +46,16 @@ class CaseFilter:
     text: str = ""
     stages: tuple[str, ...] = ()
     owner: str | None = None  # jobcenter | agentur
-    mine_user_id: str | None = None
+    mine_login: str | None = None
     timer: str | None = None  # overdue | stalled | any
     include_closed: bool = False
+    scope: tuple[str, list] | None = None  # the read policy (data.access.predicate)
 
     def sql(self, engine: TimerEngine | None) -> tuple[str, list]:
         where, params = [], []
+        if self.scope is not None:
+            where.append(self.scope[0])
+            params += list(self.scope[1])
         if self.stages:
             where.append(f"c.stage IN ({','.join('?' * len(self.stages))})")
             params += list(self.stages)
@@ -57,9 +65,9 @@ class CaseFilter:
             stages = [s.value for s, info in STAGES.items() if info.owner in (self.owner, BOTH)]
             where.append(f"c.stage IN ({','.join('?' * len(stages))})")
             params += stages
-        if self.mine_user_id:
-            where.append("c.owner_user_id = ?")
-            params.append(self.mine_user_id)
+        if self.mine_login:
+            where.append("c.owner_login = ?")
+            params.append(self.mine_login)
         if self.timer and engine is not None:
             kinds = {
                 "overdue": ("overdue", "warning"),
@@ -108,13 +116,17 @@ def ordered_rowids(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine
     return [r[0] for r in con.execute("SELECT c.rowid FROM fbw_case c" + where + ORDER, params)]
 
 
-def rows_by_rowid(con: sqlite3.Connection, rowids: list[int]) -> dict[int, dict]:
+def rows_by_rowid(con: sqlite3.Connection, rowids: list[int], scope: tuple[str, list] | None = None) -> dict[int, dict]:
     """List rows for the given rowids (one page of the board)."""
     if not rowids:
         return {}
     marks = ",".join("?" * len(rowids))
     sql = "SELECT c.rowid, " + ", ".join(LIST_COLUMNS) + FROM + f" WHERE c.rowid IN ({marks})"
-    return {row[0]: dict(zip(ROW_KEYS, row[1:])) for row in con.execute(sql, rowids)}
+    params = list(rowids)
+    if scope is not None:
+        sql += f" AND {scope[0]}"
+        params += list(scope[1])
+    return {row[0]: dict(zip(ROW_KEYS, row[1:])) for row in con.execute(sql, params)}
 
 
 def total_cases(con: sqlite3.Connection) -> int:
@@ -122,7 +134,12 @@ def total_cases(con: sqlite3.Connection) -> int:
 
 
 def overdue_cases(
-    con: sqlite3.Connection, engine: TimerEngine, *, kinds=("overdue", "warning", "stalled"), limit: int | None = None
+    con: sqlite3.Connection,
+    engine: TimerEngine,
+    *,
+    kinds=("overdue", "warning", "stalled"),
+    limit: int | None = None,
+    scope: tuple[str, list] | None = None,
 ) -> list[dict]:
     """One row per (case, rule) that fires, most urgent first."""
     parts, params = [], []
@@ -132,9 +149,11 @@ def overdue_cases(
         parts.append(
             f"SELECT '{rule.id}' AS rule, '{rule.kind}' AS kind, c.id, p.family_name, p.given_names, p.kundennummer,"
             f" c.stage, c.stage_since, c.updated_at, c.voucher_valid_until, c.course_start"
-            f"{FROM} WHERE {rule.sql()}"
+            f"{FROM} WHERE {rule.sql()}" + (f" AND {scope[0]}" if scope else "")
         )
         params.append(engine.bounds[rule.id])
+        if scope:
+            params += list(scope[1])
     if not parts:
         return []
     sql = "SELECT * FROM (" + " UNION ALL ".join(parts) + ") ORDER BY kind = 'stalled', stage_since, id"
@@ -195,8 +214,13 @@ class TaskFilter:
     case_id: str | None = None
 
 
-def list_tasks(con: sqlite3.Connection, flt: TaskFilter, *, limit: int = 200) -> list[dict]:
+def list_tasks(
+    con: sqlite3.Connection, flt: TaskFilter, *, limit: int = 200, scope: tuple[str, list] | None = None
+) -> list[dict]:
     where, params = [], []
+    if scope is not None:
+        where.append(scope[0])
+        params += list(scope[1])
     if not flt.include_done:
         where.append("t.status = 'offen'")
     if flt.owner:
@@ -227,6 +251,36 @@ def list_tasks(con: sqlite3.Connection, flt: TaskFilter, *, limit: int = 200) ->
         "kundennummer",
     )
     return [dict(zip(keys, row)) for row in con.execute(sql, params + [limit])]
+
+
+# The inbox (screens/inbox.py): received handovers (Agentur), queries to answer and feedback (Jobcenter).
+INBOX_RECEIVED = (
+    "SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.sent_at, h.channel FROM handover h"
+    " JOIN fbw_case c ON c.id = h.case_id JOIN person p ON p.id = c.person_id"
+    " WHERE h.status = 'sent' AND c.stage = 'handed_over' AND {scope} ORDER BY h.sent_at LIMIT 500"
+)
+INBOX_QUERIES = (
+    "SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.acknowledged_at, h.query_text FROM handover h"
+    " JOIN fbw_case c ON c.id = h.case_id JOIN person p ON p.id = c.person_id"
+    " WHERE h.status = 'query' AND c.stage = 'ready_for_handover' AND {scope} ORDER BY h.acknowledged_at LIMIT 500"
+)
+INBOX_FEEDBACK = (
+    "SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload FROM case_event e"
+    " JOIN fbw_case c ON c.id = e.case_id JOIN person p ON p.id = c.person_id"
+    " WHERE e.type IN ({types}) AND e.at >= ? AND {scope} ORDER BY e.at DESC LIMIT 300"
+)
+
+
+def inbox(
+    con: sqlite3.Connection, since: str, feedback_types: tuple[str, ...], scope: tuple[str, list]
+) -> tuple[list, list, list]:
+    """(received handovers, queries, feedback since ``since``) within ``scope``, as row tuples."""
+    where, params = scope
+    received = con.execute(INBOX_RECEIVED.format(scope=where), params).fetchall()
+    queries = con.execute(INBOX_QUERIES.format(scope=where), params).fetchall()
+    sql = INBOX_FEEDBACK.format(types=",".join("?" * len(feedback_types)), scope=where)
+    feedback = con.execute(sql, (*feedback_types, since, *params)).fetchall()
+    return received, queries, feedback
 
 
 def case_timeline(con: sqlite3.Connection, case_id: str, *, limit: int = 500) -> list[dict]:

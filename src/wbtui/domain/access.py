@@ -4,7 +4,10 @@ the CLI and the server all call.
 * A role grants permissions (read or write case data, see Art. 9 obstacles, read the audit
   trail, run retention, answer a subject-access request).
 * A scope limits which cases: ``own`` caseload (plus the own team, the delegation circle),
-  ``team``, or the whole ``org``. Without configured teams the organisation is the team.
+  ``team``, or the whole ``org``. Without configured teams the organisation is the team. Owner and
+  team are the case's own fields (``owner_login``, ``owner_team``; they travel with the case within
+  the office), so a scope means the same on every device. A case without owner or team belongs to
+  nobody's caseload: it waits in the team lead's queue.
 * Organisations are hard walls: a Jobcenter sees its own cases, an Agentur only cases handed
   over to it. Inside the organisation, access outside the scope is possible only as
   break-glass: with a reason, for two hours, audited.
@@ -79,7 +82,7 @@ class CaseRef:
 
     jobcenter_org_id: str | None
     agentur_org_id: str | None
-    owner_user_id: str | None
+    owner_login: str | None
     owner_team: str | None
     foreign_org_known: bool = (
         True  # False: the responsible office is not an organisation of this store (case arrived by sync)
@@ -109,14 +112,78 @@ def decide(subject: Subject, case: CaseRef, permission: str = CASE_READ, *, brea
         if role in BREAK_GLASS_ROLES and permission == CASE_READ:
             return "allow" if break_glass_active else "break_glass"
         return "deny"
-    scope = SCOPES[role]
-    in_scope = (
-        scope == "org"
-        or subject.team is None
-        or case.owner_user_id is None
-        or (scope == "own" and case.owner_user_id == subject.user_id)
-        or case.owner_team == subject.team
-    )
-    if in_scope or break_glass_active:
+    if _in_scope(SCOPES[role], subject, case.owner_login, case.owner_team) or break_glass_active:
         return "allow"
     return "break_glass"
+
+
+def _in_scope(scope: str, subject: Subject, owner_login: str | None, owner_team: str | None) -> bool:
+    if scope == "org" or subject.team is None:
+        return True  # an Agentur works on everything handed over to it; without teams the office is the team
+    if scope == "own":
+        return (owner_login is not None and owner_login == subject.login) or (
+            owner_team is not None and owner_team == subject.team
+        )
+    return owner_team is None or owner_team == subject.team  # the team lead: the team and the ownerless queue
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """Which cases a subject may read, as one description every list compiles (``data.access.predicate``).
+
+    Equal to :func:`decide` with ``CASE_READ`` case by case (tests/unit/test_read_scope.py):
+    the organisation wall (``org_id``, ``agentur``), then the caseload (``everything`` in the office, or
+    the own ``owner_login``, the own ``team``, the ``ownerless`` queue), widened by the cases opened by
+    break-glass (``opened``). ``content`` is False for roles that read no case content at all."""
+
+    org_id: str | None
+    agentur: bool
+    content: bool
+    everything: bool = False
+    owner_login: str | None = None
+    team: str | None = None
+    ownerless: bool = False
+    opened: frozenset[str] = frozenset()
+
+    @property
+    def nothing(self) -> bool:
+        return self.org_id is None or (not self.content and not self.opened)
+
+
+def read_scope(subject: Subject, opened: frozenset[str] = frozenset()) -> ReadScope:
+    """The cases ``subject`` may read now; ``opened``: case ids with an active break-glass of the subject."""
+    role = subject.role
+    if role not in PERMISSIONS or subject.org_id is None:
+        return ReadScope(None, False, False)
+    agentur = role in AGENTUR_ROLES
+    if not has(role, CASE_READ):
+        return ReadScope(subject.org_id, agentur, False, opened=opened if role in BREAK_GLASS_ROLES else frozenset())
+    scope = SCOPES[role]
+    if scope == "org" or subject.team is None:
+        return ReadScope(subject.org_id, agentur, True, everything=True, opened=opened)
+    if scope == "own":
+        return ReadScope(subject.org_id, agentur, True, owner_login=subject.login, team=subject.team, opened=opened)
+    return ReadScope(subject.org_id, agentur, True, team=subject.team, ownerless=True, opened=opened)
+
+
+def scope_allows(scope: ReadScope, case_id: str, case: CaseRef) -> bool:
+    """:func:`read_scope` applied to one case (what the SQL predicate computes for a whole list)."""
+    if scope.nothing:
+        return False
+    if scope.agentur:
+        home = case.agentur_org_id or (scope.org_id if case.handed_over else None)
+    else:
+        home = case.jobcenter_org_id or scope.org_id
+    if home is None or (home != scope.org_id and case.foreign_org_known):
+        return False
+    if case_id in scope.opened:
+        return True
+    if not scope.content:
+        return False
+    if scope.everything:
+        return True
+    return (
+        (scope.owner_login is not None and case.owner_login == scope.owner_login)
+        or (scope.team is not None and case.owner_team == scope.team)
+        or (scope.ownerless and case.owner_team is None)
+    )

@@ -144,6 +144,8 @@ ENTITIES: dict[str, Entity] = {
                 "closed_at": DATETIME_COL,
                 "created_at": DATETIME_COL,
                 "updated_at": DATETIME_COL,
+                "owner_login": Col("text", max_len=100, since=3),  # caseload: travels within the office only
+                "owner_team": Col("text", max_len=100, since=3),  # (domain/projection.py), see domain/access.py
             },
             review=frozenset({"health_limits_summary", "availability"}),
         ),

@@ -69,6 +69,8 @@ TABLE: dict[str, dict[str, Rule]] = {
         "course_start": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
         "course_planned_end": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
         "kursnet_id": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
+        "owner_login": JC_DATA,  # the caseload is the Jobcenter's own organisation (domain/access.py)
+        "owner_team": JC_DATA,
     },
     "obstacle": {
         "*": JC_DATA,

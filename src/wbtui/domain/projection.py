@@ -39,6 +39,7 @@ PERSON_GROUPS = {
     "school_certificate": "qualifikation",
 }  # fmt: skip
 CASE_HEALTH = frozenset({"health_limits_summary"})
+CASE_OFFICE = frozenset({"owner_login", "owner_team"})  # who in the owning office holds the case: never to another
 OBSTACLE_VISIBLE = frozenset(
     {"case_id", "code", "art9", "status", "service", "referred_on", "review_on", "created_at", "updated_at"}
 )
@@ -78,7 +79,7 @@ def visible_fields(entity: str, fields: Iterable[str], groups: frozenset[str]) -
             if PERSON_GROUPS.get(name, "stammdaten") in groups:
                 out.append(name)
         elif entity == "case":
-            if name not in CASE_HEALTH or "gesundheit" in groups:
+            if (name not in CASE_HEALTH or "gesundheit" in groups) and name not in CASE_OFFICE:
                 out.append(name)
         elif entity == "obstacle":
             if name in OBSTACLE_VISIBLE:
@@ -108,6 +109,7 @@ def project_package(package: dict, groups: frozenset[str], art9_codes: frozenset
         out["person"] = {k: v for k, v in package["person"].items() if PERSON_GROUPS.get(k, "stammdaten") in groups}
     if isinstance(package.get("case"), dict):
         out["case"] = {k: v for k, v in package["case"].items() if k not in CASE_HEALTH or "gesundheit" in groups}
+        out["case"] = {k: v for k, v in out["case"].items() if k not in CASE_OFFICE}
     if isinstance(package.get("obstacles"), list):
         kept = []
         for item in package["obstacles"]:

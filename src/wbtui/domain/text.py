@@ -43,3 +43,15 @@ def clean_opt(text: str | None, *, multiline: bool = False) -> str | None:
 
 def has_control(text: str) -> bool:
     return bool(_CONTROL.search(text))
+
+
+def clean_tree(value):
+    """A JSON-like value with every string (keys too) cleaned as multi-line text: what leaves wbtui as JSON
+    carries no control or bidi characters, whatever a store written by an older version holds."""
+    if isinstance(value, str):
+        return clean(value, multiline=True)
+    if isinstance(value, dict):
+        return {clean_tree(k) if isinstance(k, str) else k: clean_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_tree(v) for v in value]
+    return value

@@ -59,11 +59,10 @@ class AuditScreen(TableScreen):
         self.app.pop_screen()
 
     def _fill(self, result, items: list[dict]) -> None:
+        from wbtui.services.privacy import verification_text
+
         status = self.query_one("#audit-status", Label)
-        if result.ok:
-            status.update(Text(t("cli.audit_ok", n=result.entries, head=result.head[:16]), style="green"))
-        else:
-            status.update(Text(t("cli.audit_broken", seq=result.first_bad_seq), style="bold red"))
+        status.update(Text(verification_text(result), style="green" if result.ok else "bold red"))
         rows = [
             (
                 (

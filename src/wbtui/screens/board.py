@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Label, Static
 
 from wbtui.config import Config
-from wbtui.data.queries import CaseFilter, ordered_rowids, total_cases
+from wbtui.data.queries import CaseFilter
 from wbtui.domain.process import Stage
 from wbtui.i18n import describe, lazy_t, t
 from wbtui.messages import StoreReady, SyncLineChanged
@@ -56,6 +56,8 @@ class BoardScreen(WbtuiScreen):
         self.side: str | None = None
         self.stages: tuple[str, ...] = ()
         self._debounce = None
+        self._locked: str | None = None  # a case the filter names exactly that only break-glass opens
+        self._reader = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -99,13 +101,22 @@ class BoardScreen(WbtuiScreen):
             self.query_one(CaseList).invalidate_rows()
             self.refresh_cases()
 
+    def reader(self):
+        """The read use cases (services/reads.py): every list under the read policy, audited."""
+        if self._reader is None:
+            from wbtui.services.reads import Reader
+
+            ctx = self.ctx
+            self._reader = Reader(ctx.store, ctx.config, channel="tui", today=ctx.fixed_today)
+        return self._reader
+
     def current_filter(self) -> CaseFilter:
-        mine = self.ctx.services.actor.user_id.hex if self.mine and self.store_ready else None
+        mine = self.reader().subject.login if self.mine and self.store_ready else None
         return CaseFilter(
             text=self.query_one("#filter", Input).value,
             stages=self.stages,
             owner=self.side,
-            mine_user_id=mine,
+            mine_login=mine,
             timer=self.timer,
         )
 
@@ -118,23 +129,17 @@ class BoardScreen(WbtuiScreen):
     def _run_query(self, flt: CaseFilter) -> None:
         from wbtui.domain.errors import WbtuiError
 
-        ctx = self.ctx
-        con = ctx.connect()
         try:
-            rowids = ordered_rowids(con, flt, ctx.engine)
-            total = total_cases(con)
-        finally:
-            con.close()
-        try:
-            ctx.services.audit_list("fbw_case", len(rowids), search=flt.text or None)
-        except WbtuiError as exc:  # no audit entry, no list (fail closed)
+            board = self.reader().board(flt, self.ctx.engine)
+        except WbtuiError as exc:  # refused, or no audit entry: no list (fail closed)
             self.app.call_from_thread(self.say, describe(exc), error=True)
             return
-        self.app.call_from_thread(self._show, rowids, total)
+        self.app.call_from_thread(self._show, board.rowids, board.total, board.locked)
 
-    def _show(self, rowids: list[int], total: int) -> None:
+    def _show(self, rowids: list[int], total: int, locked: str | None = None) -> None:
         self.query_one(CaseList).set_rowids(rowids)
         self._total = total
+        self._locked = locked
         self._update_status(len(rowids), total)
 
     def _update_status(self, shown: int, total: int) -> None:
@@ -147,6 +152,8 @@ class BoardScreen(WbtuiScreen):
             parts.append(t("side." + self.side))
         if self.stages:
             parts.append(", ".join(t("stage." + s) for s in self.stages))
+        if self._locked:
+            parts.append(t("tui.board.locked"))
         self._status_text = " · ".join(parts)
         self.show_sync_line(self.host.sync_line)
 
@@ -166,6 +173,9 @@ class BoardScreen(WbtuiScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, _event: Input.Submitted) -> None:
+        if self._locked and not self.query_one(CaseList).rowids:
+            self.open_case(self._locked)  # outside the caseload: the case screen asks for a reason
+            return
         self.query_one(CaseList).focus()
 
     @on(CaseList.Opened)

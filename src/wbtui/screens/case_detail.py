@@ -379,12 +379,10 @@ class CaseDetailScreen(WbtuiScreen):
         def write(target: str) -> str:
             from pathlib import Path
 
-            from wbtui.services.documents import render
-            from wbtui.services.exchange import write_text
+            from wbtui.services.documents import save
 
-            path = Path(target).expanduser()
-            fmt = "md" if path.suffix.lower() == ".md" else "pdf"
-            return str(write_text(render(self.ctx.services, self._uuid(), kind=kind, fmt=fmt), path))
+            # registered when it lands in the documents folder: retention removes it with the case
+            return str(save(self.ctx.services, self._uuid(), kind=kind, target=Path(target)))
 
         def got(value: str | None) -> None:
             if value and value.strip():

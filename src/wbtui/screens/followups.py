@@ -7,7 +7,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
-from wbtui.data.queries import TaskFilter, days_since, list_tasks, overdue_cases
+from wbtui.data.queries import days_since
 from wbtui.i18n import lazy_t, t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
@@ -38,14 +38,17 @@ class FollowupScreen(TableScreen):
 
     @work(thread=True, exclusive=True, group="followups", exit_on_error=False)
     def reload(self) -> None:
+        from wbtui.domain.errors import WbtuiError
+        from wbtui.i18n import describe
+        from wbtui.services.reads import Reader
+
         ctx = self.ctx
-        con = ctx.connect()
-        try:
-            owner = None if self.team else self.config.user_login
-            tasks = list_tasks(con, TaskFilter(owner=owner), limit=300)
-            cases = overdue_cases(con, ctx.engine, limit=300)
-        finally:
-            con.close()
+        try:  # within the read policy, audited once per view (services/reads.py)
+            reader = Reader(ctx.store, ctx.config, channel="tui", today=ctx.fixed_today)
+            tasks, cases = reader.followups(ctx.engine, team=self.team, limit=300)
+        except WbtuiError as exc:
+            self.app.call_from_thread(self.say, describe(exc), error=True)
+            return
         self.app.call_from_thread(self._fill, tasks, cases)
 
     def _fill(self, tasks: list[dict], cases: list[dict]) -> None:

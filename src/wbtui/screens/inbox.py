@@ -17,22 +17,6 @@ from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import fill_table
 
-AGENTUR_SQL = """
-SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.sent_at, h.channel
-FROM handover h JOIN fbw_case c ON c.id = h.case_id JOIN person p ON p.id = c.person_id
-WHERE h.status = 'sent' AND c.stage = 'handed_over' ORDER BY h.sent_at LIMIT 500
-"""
-QUERIES_SQL = """
-SELECT c.id, p.family_name, p.given_names, p.kundennummer, h.acknowledged_at, h.query_text
-FROM handover h JOIN fbw_case c ON c.id = h.case_id JOIN person p ON p.id = c.person_id
-WHERE h.status = 'query' AND c.stage = 'ready_for_handover' ORDER BY h.acknowledged_at LIMIT 500
-"""
-FEEDBACK_SQL = """
-SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload
-FROM case_event e JOIN fbw_case c ON c.id = e.case_id JOIN person p ON p.id = c.person_id
-WHERE e.type IN ({types}) AND e.at >= ? ORDER BY e.at DESC LIMIT 300
-"""
-
 
 class InboxScreen(TableScreen):
     HELP = lazy_t("tui.help.inbox")
@@ -54,17 +38,17 @@ class InboxScreen(TableScreen):
     def reload(self) -> None:
         from datetime import timedelta
 
+        from wbtui.domain.errors import WbtuiError
+        from wbtui.i18n import describe
+        from wbtui.services.reads import Reader
+
         ctx = self.ctx
-        con = ctx.connect()
-        try:
-            received = con.execute(AGENTUR_SQL).fetchall()
-            queries = con.execute(QUERIES_SQL).fetchall()
-            since = (ctx.today - timedelta(days=14)).isoformat()
-            feedback = con.execute(
-                FEEDBACK_SQL.format(types=",".join("?" * len(FEEDBACK))), (*FEEDBACK, since)
-            ).fetchall()
-        finally:
-            con.close()
+        try:  # within the read policy, audited once per view (services/reads.py)
+            reader = Reader(ctx.store, ctx.config, channel="tui", today=ctx.fixed_today)
+            received, queries, feedback = reader.inbox(ctx.today - timedelta(days=14), FEEDBACK)
+        except WbtuiError as exc:
+            self.app.call_from_thread(self.say, describe(exc), error=True)
+            return
         self.app.call_from_thread(self._fill, received, queries, feedback)
 
     def _fill(self, received, queries, feedback) -> None:

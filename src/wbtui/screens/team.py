@@ -52,15 +52,10 @@ class TeamScreen(WbtuiScreen):
 
     @work(thread=True, exclusive=True, group="team", exit_on_error=False)
     def reload(self) -> None:
-        from wbtui.services import report
+        from wbtui.services.reads import Reader
 
-        ctx = self.ctx
-        con = ctx.connect()
-        try:
-            figures = report.compute(con, ctx.engine)
-            ctx.services.audit("report", "fbw_case", detail="tui")
-        finally:
-            con.close()
+        ctx = self.ctx  # the office's own cases, counts only (services/reads.py); audited
+        figures = Reader(ctx.store, ctx.config, channel="tui").steering(ctx.engine, channel_detail="tui")
         self.app.call_from_thread(self._show, figures)
 
     def _show(self, f: dict) -> None:

@@ -36,6 +36,10 @@ def create_app(
     app = FastAPI(title="wbtui sync", version=__version__, docs_url=None, redoc_url=None)
     app.state.server = ServerState(engine, pepper, SyncServer(engine), limiter or FailureLimiter())
     app.include_router(router)
+    from wbtui.server import anchor  # the devices' audit anchors (README "Audit trail")
+    from wbtui.server.deps import caller
+
+    anchor.register(app, engine, caller)
     app.add_exception_handler(NotAccepted, _not_accepted)
     app.add_exception_handler(Gone, _gone)
     app.add_exception_handler(Rejected, _rejected)

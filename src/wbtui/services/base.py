@@ -9,6 +9,7 @@ the TUI.
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -45,8 +46,10 @@ class ServiceBase:
     """All write operations for one store and one configured user."""
 
     def __init__(self, store, config, *, today: date | None = None, channel: str = "cli") -> None:
+        from wbtui.services.identity import effective
+
         self.store = store
-        self.config = config
+        self.config = effective(store, config)  # a login and role the server pinned outrank the file
         self.channel = channel
         self.catalog = config.catalog()
         self._today = today
@@ -71,6 +74,7 @@ class ServiceBase:
             if found is None:
                 with self.store.session(hooks=_session_hooks()) as s:  # first start, or the configuration changed
                     self._actor = self._actor_of(*self._ensure_home(s))
+                self._anchor()
         return self._actor
 
     def _actor_of(self, org, user) -> Actor:
@@ -108,10 +112,43 @@ class ServiceBase:
         actor = self.actor
         return Who(actor.login, actor.role, actor.org_id.hex if actor.org_id else None, self.channel)
 
+    @contextmanager
     def _tx(self):
-        """A write transaction; the actor is resolved first (it needs its own)."""
+        """A write transaction; the actor is resolved first (it needs its own). A refusal is audited once
+        the transaction has rolled back; after the commit the audit trail's newest entry is anchored."""
         _ = self.actor
-        return self.store.session(self.who, hooks=_session_hooks())
+        with self._refusals_audited():
+            with self.store.session(self.who, hooks=_session_hooks()) as s:
+                yield s
+        self._anchor()
+
+    @contextmanager
+    def _refusals_audited(self):
+        """Every access refusal (:class:`AccessDenied`) leaves an audit entry (README "Audit trail")."""
+        from wbtui.domain.access import AccessDenied
+
+        try:
+            yield
+        except AccessDenied as exc:
+            self.record_refusal(exc)
+            raise
+
+    def record_refusal(self, exc) -> None:
+        from wbtui.data.audit import record_refusal
+
+        record_refusal(self.store, self.who, exc)
+
+    def require(self, permission: str) -> None:
+        """The role has ``permission``, or a refusal is audited and raised."""
+        from wbtui.domain import access as policy
+
+        with self._refusals_audited():
+            policy.require(self.actor.role, permission)
+
+    def _anchor(self) -> None:
+        from wbtui.data.audit import anchor
+
+        anchor(self.store)
 
     def _check_write(
         self, entity: str, names, case, *, new_row: bool = False, art9_row: bool = False, stage_after=None
@@ -127,12 +164,18 @@ class ServiceBase:
                 stage_after=stage_after or stage, art9_row=art9_row,
             )  # fmt: skip
             if reason is not None:
-                raise AccessDenied("err.write_refused", field=f"field.{name}", reason=f"perm.{reason}")
+                from wbtui.data.access import refusal
 
+                exc = AccessDenied("err.write_refused", field=f"field.{name}", reason=f"perm.{reason}")
+                raise refusal(exc, case.id.hex, f"write:{entity}.{name}")
+
+    @contextmanager
     def _read(self):
         """A read-only snapshot (never the write lock): previews and checks."""
         _ = self.actor
-        return self.store.reader()
+        with self._refusals_audited():
+            with self.store.reader() as s:
+                yield s
 
     def _ensure_home(self, s):
         from sqlmodel import select
@@ -232,14 +275,30 @@ class ServiceBase:
         """The case as the detail views show it, after the access check and the audit entry.
 
         The audit entry is committed before anything is read: no entry, no data."""
-        from wbtui.data import access, audit
+        from wbtui.data import access
         from wbtui.data.detail import case_detail
         from wbtui.domain import access as policy
 
         subject, who = self.subject, self.who
         art9 = policy.has(subject.role, policy.ART9_READ)
-        if show_art9 and not art9:
-            raise policy.AccessDenied("err.no_permission_art9")
+        with self._refusals_audited():
+            if show_art9 and not art9:
+                raise access.refusal(policy.AccessDenied("err.no_permission_art9"), case_id.hex, policy.ART9_READ)
+            self._read_entry(case_id, subject, who, art9=art9, show_art9=show_art9, purpose=purpose)
+        self._anchor()
+        con = self.store.raw()
+        try:
+            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
+        finally:
+            con.close()
+        if not art9:
+            detail["case"]["health_limits_summary"] = None
+        return detail
+
+    def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:
+        from wbtui.data import access, audit
+        from wbtui.domain import access as policy
+
         with self.store.transaction() as con:
             access.check(con, subject, case_id.hex, policy.CASE_READ)
             groups = [
@@ -261,22 +320,17 @@ class ServiceBase:
                 audit.append(
                     con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose
                 )
-        con = self.store.raw()
-        try:
-            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
-        finally:
-            con.close()
-        if not art9:
-            detail["case"]["health_limits_summary"] = None
-        return detail
 
     def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
         """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
         from wbtui.data import access
 
         subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
-        with self.store.transaction() as con:
-            return access.open_break_glass(con, subject, case_id.hex, reason, who)
+        with self._refusals_audited():
+            with self.store.transaction() as con:
+                expires = access.open_break_glass(con, subject, case_id.hex, reason, who)
+        self._anchor()
+        return expires
 
     def audit(self, action: str, object_type: str, **kwargs) -> None:
         """Record a read-type action (list, search, export, print, copy, report) before it happens."""
@@ -295,9 +349,17 @@ class ServiceBase:
 
         con = self.store.raw()
         try:
-            access.check(con, self.subject, case_id.hex, policy.CASE_READ)
+            with self._refusals_audited():
+                access.check(con, self.subject, case_id.hex, policy.CASE_READ)
         finally:
             con.close()
+
+    @property
+    def reads(self):
+        """The list use cases (:mod:`wbtui.services.reads`) for this store and user."""
+        from wbtui.services.reads import Reader
+
+        return Reader(self.store, self.config, channel=self.channel, today=self._today)
 
     def facts(self, s, case: FbwCase, person: Person) -> CaseFacts:
         from sqlmodel import select

@@ -31,11 +31,12 @@ class CaseCommands(ServiceBase):
     # -- intake ----------------------------------------------------------------
     def create_case(self, values: dict[str, object]) -> uuid.UUID:
         """Intake (Erfassung): person and need in one step. ``values`` are raw field values."""
+        actor = self.actor
+        self._may_create()
         parsed = {name: parse_field(name, raw) for name, raw in values.items()}
         for name in ("kundennummer", "family_name", "given_names"):
             if not parsed.get(name):
                 raise WbtuiError("err.field_required", field=name)
-        actor = self.actor
         with self._tx() as s:
             from sqlmodel import select
 
@@ -56,6 +57,8 @@ class CaseCommands(ServiceBase):
                 person_id=person.id,
                 jobcenter_org_id=actor.org_id if actor.side == process.JC else None,
                 owner_user_id=actor.user_id,
+                owner_login=actor.login,  # the caseload travels with the case (domain/access.py)
+                owner_team=self.config.user_team,
                 stage_since=now,
                 created_at=now,
                 updated_at=now,
@@ -65,6 +68,16 @@ class CaseCommands(ServiceBase):
             s.flush()
             self._event(s, case, "case_created", to_stage=case.stage)
             return case.id
+
+    def _may_create(self) -> None:
+        """A case is opened by a Jobcenter role that writes cases (never the DSB or the administrator)."""
+        from wbtui.domain import access as policy
+
+        if not policy.has(self.actor.role, policy.CASE_WRITE) or self.actor.side != process.JC:
+            exc = policy.AccessDenied("err.create_refused", role=self.actor.role)
+            exc.permission = "case.create"  # type: ignore[attr-defined]
+            self.record_refusal(exc)
+            raise exc
 
     def _assert_no_open_case(self, s, person: Person) -> None:
         from sqlmodel import select

@@ -212,6 +212,7 @@ def generate(
         try:
             _flush(con, rows)
             con.execute(PACKAGE_SQL, (home_org[0],))
+            con.execute(OWNER_SQL)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -660,6 +661,15 @@ UPDATE handover SET package = (
     'jc_contact', json_object('name', handover.from_user, 'office', ?))
   FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE c.id = handover.case_id)
 WHERE package = '{{}}'
+"""
+
+
+# The caseload travels with the case (domain/access.py): the demo owner's login and team on the case row.
+OWNER_SQL = """
+UPDATE fbw_case SET
+  owner_login = (SELECT u.login FROM app_user u WHERE u.id = fbw_case.owner_user_id),
+  owner_team = (SELECT u.team FROM app_user u WHERE u.id = fbw_case.owner_user_id)
+WHERE owner_login IS NULL AND owner_user_id IS NOT NULL
 """
 
 

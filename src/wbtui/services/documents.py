@@ -434,3 +434,28 @@ def render(services, case_id: uuid.UUID, *, kind: str, fmt: str) -> str | bytes:
     if fmt == "pdf":
         return to_pdf(doc, find_font(services.config.document_font))
     return to_markdown(doc)
+
+
+def save(services, case_id: uuid.UUID, *, kind: str, target: Path, overwrite: bool = False) -> Path:
+    """Render a document and write it (0600; PDF, or Markdown for a ``.md`` name). A document written
+    into wbtui's documents folder is registered, so retention removes it with its case (README "Data
+    protection"); what a user saves elsewhere is theirs to keep or delete."""
+    from datetime import UTC, datetime
+
+    from wbtui.paths import documents_dir
+    from wbtui.services.exchange import write_text
+
+    target = Path(target).expanduser()
+    fmt = "md" if target.suffix.lower() == ".md" else "pdf"
+    path = write_text(render(services, case_id, kind=kind, fmt=fmt), target, overwrite=overwrite)
+    folder = documents_dir().resolve()
+    resolved = path.resolve()
+    if resolved.parent == folder or folder in resolved.parents:
+        with services.store.transaction() as con:
+            con.execute(
+                "INSERT INTO document_file (path, case_id, kind, written_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(path) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind,"
+                " written_at = excluded.written_at",
+                (str(resolved), case_id.hex, kind, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+    return path

@@ -1,7 +1,13 @@
 """Steering figures for the team lead: stages, funnel, step durations, dropouts, timers, by month.
 
-Computed from the append-only timeline, so every figure can be traced to events. Exports
-suppress counts below 3 (statistical confidentiality) and neutralise spreadsheet formulas.
+Computed from the append-only timeline, so every figure can be traced to events, over the cases of
+the user's own office (the read policy's organisation wall; counts only, no persons).
+
+Every output format (text, JSON, CSV, on screen or to a file) carries the protected figures
+(:func:`suppressed`): counts of 1 and 2 show as ``<3`` (primary suppression) and every other count is
+rounded to a multiple of 5, so that two exports differenced (before and after one person's step, or one
+suppressed cell against a total) reveal no one; durations, which are one person's value at the median,
+need 10 cases. CSV cells are neutralised against spreadsheet formulas.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from datetime import date, datetime
 FUNNEL = ("need_identified", "handed_over", "counselled", "voucher_issued", "in_training", "completed", "integrated")
 STEPS = (("handed_over", "counselled"), ("counselled", "voucher_issued"), ("voucher_issued", "in_training"))
 MIN_CELL = 3
+ROUND_TO = 5  # every shown count is a multiple of this (differencing two exports reveals no single case)
+MIN_DURATION_CASES = 10  # a median of fewer cases is close to one person's own duration
 
 
 def _day(text: str) -> date:
@@ -27,11 +35,20 @@ def nearest_rank(values: list[int], q: float) -> int | None:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def compute(con, engine) -> dict:
-    stages = dict(con.execute("SELECT stage, COUNT(*) FROM fbw_case GROUP BY stage").fetchall())
+def compute(con, engine, *, scope: tuple[str, list] | None = None) -> dict:
+    """The exact figures over the cases within ``scope`` (an SQL condition on ``fbw_case c``; None: all).
+
+    Exact counts are for the screen of the office's own steering; every export goes through :func:`suppressed`."""
+    where, params = scope if scope is not None else ("1", [])
+    stages = dict(
+        con.execute(f"SELECT c.stage, COUNT(*) FROM fbw_case c WHERE {where} GROUP BY c.stage", params).fetchall()
+    )
     first: dict[tuple[str, str], str] = {}
     for case_id, stage, at in con.execute(
-        "SELECT case_id, to_stage, MIN(at) FROM case_event WHERE type IN ('stage_changed', 'case_created') AND to_stage IS NOT NULL GROUP BY case_id, to_stage"
+        "SELECT e.case_id, e.to_stage, MIN(e.at) FROM case_event e JOIN fbw_case c ON c.id = e.case_id"
+        f" WHERE e.type IN ('stage_changed', 'case_created') AND e.to_stage IS NOT NULL AND {where}"
+        " GROUP BY e.case_id, e.to_stage",
+        params,
     ):
         first[(case_id, stage)] = at
     cases = {case_id for case_id, _ in first}
@@ -53,11 +70,13 @@ def compute(con, engine) -> dict:
     from wbtui.data.queries import overdue_cases
 
     overdue: dict[str, int] = {}
-    for row in overdue_cases(con, engine):
+    for row in overdue_cases(con, engine, scope=scope):
         overdue[row["rule"]] = overdue.get(row["rule"], 0) + 1
     offices = dict(
         con.execute(
-            "SELECT COALESCE(o.name, '–'), COUNT(*) FROM fbw_case c LEFT JOIN organisation o ON o.id = c.jobcenter_org_id GROUP BY 1"
+            "SELECT COALESCE(o.name, '–'), COUNT(*) FROM fbw_case c LEFT JOIN organisation o ON o.id = c.jobcenter_org_id"
+            f" WHERE {where} GROUP BY 1",
+            params,
         ).fetchall()
     )
     return {
@@ -75,51 +94,81 @@ def compute(con, engine) -> dict:
     }
 
 
+def protect(value):
+    """One count as it may leave the office: 0 stays 0, 1-2 become ``<3``, the rest the nearest multiple of 5."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return value
+    if value < MIN_CELL:
+        return "<3"
+    return max(ROUND_TO, int(ROUND_TO * math.floor(value / ROUND_TO + 0.5)))
+
+
 def suppressed(figures: dict) -> dict:
-    """Copy for export: counts of 1-2 become "<3"; durations from fewer than 3 cases are withheld."""
-
-    def cell(value):
-        return "<3" if isinstance(value, int) and 0 < value < MIN_CELL else value
-
+    """The figures as every output shows them: counts protected (:func:`protect`), durations only from
+    at least 10 cases, the dropout share from the protected counts."""
+    cell = protect
     out = {
         "stages": {k: cell(v) for k, v in figures["stages"].items()},
         "funnel": {k: cell(v) for k, v in figures["funnel"].items()},
         "durations_days": {
-            k: (v if v["n"] >= MIN_CELL else {"n": cell(v["n"]), "median": None, "p90": None})
+            k: (
+                {"n": cell(v["n"]), "median": v["median"], "p90": v["p90"]}
+                if v["n"] >= MIN_DURATION_CASES
+                else {"n": cell(v["n"]), "median": None, "p90": None}
+            )
             for k, v in figures["durations_days"].items()
         },
-        "dropout": dict(figures["dropout"]),
         "overdue_by_rule": {k: cell(v) for k, v in figures["overdue_by_rule"].items()},
         "by_month": {m: {k: cell(v) for k, v in row.items()} for m, row in figures["by_month"].items()},
         "cases_by_office": {k: cell(v) for k, v in figures["cases_by_office"].items()},
     }
-    d = out["dropout"]
-    if isinstance(d["started"], int) and (0 < d["started"] < MIN_CELL or 0 < d["dropped_out"] < MIN_CELL):
-        out["dropout"] = {"started": cell(d["started"]), "dropped_out": cell(d["dropped_out"]), "share": None}
+    started, dropped = cell(figures["dropout"]["started"]), cell(figures["dropout"]["dropped_out"])
+    share = round(dropped / started, 3) if isinstance(started, int) and isinstance(dropped, int) and started else None
+    out["dropout"] = {"started": started, "dropped_out": dropped, "share": share}
     return out
 
 
 def safe_cell(value) -> str:
     """Neutralise spreadsheet formulas (CSV injection, CWE-1236)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r", "\0"):
+    from wbtui.domain.text import clean
+
+    raw = "" if value is None else str(value)
+    if raw and raw[0] in ("=", "+", "-", "@", "\t", "\r", "\0"):
+        return "'" + clean(raw)
+    text = clean(raw)
+    if text and text[0] in ("=", "+", "-", "@"):
         return "'" + text
     return text
 
 
 def to_csv(figures: dict) -> str:
+    """CSV of the figures as given (pass :func:`suppressed` ones); every cell neutralised against formulas."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(["section", "key", "month", "value"])
+
+    def row(*cells) -> None:
+        writer.writerow([safe_cell(c) for c in cells])
+
+    row("section", "key", "month", "value")
     for section in ("stages", "funnel", "overdue_by_rule", "cases_by_office"):
         for key, value in figures[section].items():
-            writer.writerow([section, safe_cell(key), "", safe_cell(value)])
+            row(section, key, "", value)
     for key, spec in figures["durations_days"].items():
         for stat in ("n", "median", "p90"):
-            writer.writerow(["durations_days", f"{key}:{stat}", "", safe_cell(spec[stat])])
+            row("durations_days", f"{key}:{stat}", "", spec[stat])
     for key, value in figures["dropout"].items():
-        writer.writerow(["dropout", key, "", safe_cell(value)])
-    for month, row in figures["by_month"].items():
-        for key, value in row.items():
-            writer.writerow(["by_month", key, month, safe_cell(value)])
+        row("dropout", key, "", value)
+    for month, values in figures["by_month"].items():
+        for key, value in values.items():
+            row("by_month", key, month, value)
     return out.getvalue()
+
+
+def render(figures: dict, fmt: str) -> str:
+    """The report in ``fmt`` (text, json, csv): the protected figures in every format."""
+    import json
+
+    protected = suppressed(figures)
+    if fmt == "csv":
+        return to_csv(protected)
+    return json.dumps(protected, ensure_ascii=False, indent=2)

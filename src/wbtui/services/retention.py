@@ -5,7 +5,8 @@ once its retention period has passed (configurable, signed off by the DSB), unle
 is set. Deletion is physical: ``secure_delete`` overwrites the freed pages, then the WAL is
 checkpointed and truncated and the file vacuumed, so nothing of the case stays recoverable in
 ``wbtui.db``, ``-wal`` or ``-shm``. The audit trail keeps a content-free tombstone (case id,
-counts, job).
+counts, job); the free text of the case's audit entries, orphaned courses and the documents wbtui wrote
+for the case go with it (:func:`wbtui.data.erase.delete_case`).
 """
 
 from __future__ import annotations

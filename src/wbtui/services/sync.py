@@ -67,7 +67,7 @@ def open_client(store, config, *, timeout: float = 30.0, announce: Callable[[int
     """A client for ``[sync] url`` with the token, certificates checked against ``[sync] ca_file`` or the
     system CAs. Switches on change recording first; the first time, the whole store is queued and
     ``announce`` gets the number of records. Raises :class:`WbtuiError` without URL or token."""
-    from wbtui.sync.client import SyncClient, enable
+    from wbtui.sync.client import enable
 
     url = config.sync_url
     if not url:
@@ -78,7 +78,126 @@ def open_client(store, config, *, timeout: float = 30.0, announce: Callable[[int
     queued = enable(store)
     if queued and announce is not None:
         announce(queued)
-    return SyncClient(store, url, token, timeout=timeout, verify=config.sync_ca_file or True)
+    return _duty_client()(store, url, token, timeout=timeout, verify=config.sync_ca_file or True)
+
+
+_DUTY: list = []
+
+
+def _duty_client():
+    """The sync client with what every sync also does here, whichever front end runs it (README "Data
+    protection"): the server's word on who the token belongs to is pinned into the store
+    (:mod:`wbtui.services.identity`), and the audit trail's newest entry is anchored on the server."""
+    if _DUTY:
+        return _DUTY[0]
+    from wbtui.sync.client import SyncClient
+
+    class DutyClient(SyncClient):
+        def _hello(self) -> dict:
+            answer = super()._hello()
+            if answer.get("login") and answer.get("role"):
+                from wbtui.services import identity
+
+                identity.pin(self.store, answer)
+            return answer
+
+        def sync(self, progress=None):
+            summary = super().sync(progress)
+            anchor_on_server(self)
+            return summary
+
+    _DUTY.append(DutyClient)
+    return DutyClient
+
+
+def anchor_on_server(client) -> str:
+    """Report the audit trail's newest entry to the server (``checked``, ``unsupported`` or ``offline``)."""
+    import httpx
+
+    from wbtui.data import audit_key
+    from wbtui.domain.anchor import parse
+
+    head = audit_key.anchor_now(client.store)
+    con = client.store.raw()
+    try:
+        store_id = audit_key.store_id_of(con)
+    finally:
+        con.close()
+    if head is None or store_id is None:
+        return "checked"
+    try:
+        known = client._request("GET", "/sync/v1/anchor", params={"store_id": store_id})
+        if known.status_code in (404, 405):
+            return "unsupported"  # a server without the anchor route: the local anchor still holds
+        kept = parse((known.json() or {}).get("anchor")) if known.status_code < 400 else None
+        body = {"store_id": store_id, **head.as_dict()}
+        if kept is not None:  # what this chain holds at the entry the server saw: it checks continuity
+            con = client.store.raw()
+            try:
+                body["since"] = {"seq": kept.seq, "hash": audit_key.hash_at(con, kept.seq)}
+            finally:
+                con.close()
+        response = client._request("POST", "/sync/v1/anchor", json=body)
+    except (httpx.HTTPError, WbtuiError, ValueError):
+        return "offline"
+    return "checked" if response.status_code < 400 else "offline"
+
+
+def server_anchor(store, config):
+    """The head the server keeps for this store (``audit verify``): (head or None, status)."""
+    import httpx
+
+    from wbtui.data import audit_key
+    from wbtui.domain.anchor import parse
+
+    if not config.sync_url or not read_token():
+        return None, "not_configured"
+    con = store.raw()
+    try:
+        store_id = audit_key.store_id_of(con)
+    finally:
+        con.close()
+    client = _bare_client(config, store)
+    try:
+        response = client._request("GET", "/sync/v1/anchor", params={"store_id": store_id})
+    except (httpx.HTTPError, WbtuiError):
+        return None, "offline"
+    finally:
+        client.close()
+    if response.status_code in (404, 405):
+        return None, "unsupported"
+    if response.status_code >= 400:
+        return None, "offline"
+    try:
+        return parse((response.json() or {}).get("anchor")), "checked"
+    except ValueError:
+        return None, "offline"
+
+
+def login(store, config, token: str) -> tuple:
+    """``wbtui sync login``: keep the token, and with a server configured pin the login and role the
+    server names for it (:mod:`wbtui.services.identity`). Returns (token file, pin or None)."""
+    path = save_token(token)
+    if not config.sync_url:
+        return path, None
+    from wbtui.services import identity
+
+    client = _bare_client(config, store)
+    try:
+        answer = client._guard(client._hello)  # _guard: network trouble becomes a SyncError (one line)
+    finally:
+        client.close()
+    return path, identity.pin(store, answer)
+
+
+def _bare_client(config, store):
+    """A client for one request (no change recording switched on, no outbox queued)."""
+    from wbtui.sync.client import SyncClient
+
+    token = read_token()
+    if not config.sync_url or not token:
+        raise WbtuiError("err.sync_no_url" if not config.sync_url else "err.sync_no_token")
+    return SyncClient(store, config.sync_url, token, timeout=15, verify=config.sync_ca_file or True)
 
 
 def run(store, config, progress=None, *, announce: Callable[[int], None] | None = None) -> Summary:
@@ -155,18 +274,51 @@ _COLUMNS = "conflict_id, entity, row_id, field, kind, kept_value, lost_value, de
 
 
 def conflicts(services, *, limit: int = SHOWN) -> list[Conflict]:
-    """Open conflicts, oldest first. They show values, so the user needs case access and the list is audited."""
-    policy.require(services.actor.role, policy.CASE_READ)
+    """Open conflicts, oldest first. They show values, so they are listed only for cases the user may read
+    (the read policy, as every list) and the list is audited."""
+    from wbtui.data import access
+
+    services.require(policy.CASE_READ)
+    subject = services.subject
     con = services.store.raw()
     try:
         rows = con.execute(
             f"SELECT {_COLUMNS} FROM sync_conflict WHERE status = 'open' ORDER BY created_at, conflict_id LIMIT ?",
             (int(limit),),
         ).fetchall()
+        scope = access.scope_for(con, subject)
+        agentur = subject.role in policy.AGENTUR_ROLES
+        shown = []
+        for row in rows:
+            case_id = _case_of(con, row[1], row[2])
+            ref = access.case_ref(con, case_id, agentur) if case_id else None
+            if ref is None or policy.scope_allows(scope, case_id, ref):
+                shown.append(row)  # a case no longer here: the conflict holds this device's own write
     finally:
         con.close()
-    services.audit_list("sync_conflict", len(rows))
-    return [Conflict(*row) for row in rows]
+    services.audit_list("sync_conflict", len(shown))
+    return [Conflict(*row) for row in shown]
+
+
+def _case_of(con, entity: str | None, row_id: str | None) -> str | None:
+    """The case a conflict's row belongs to (None when the row is not on this device)."""
+    from wbtui.data.queries import case_id_for
+    from wbtui.sync.protocol import REGISTER_TABLES
+
+    if not entity or not row_id:
+        return None
+    if entity == "case":
+        return row_id if con.execute("SELECT 1 FROM fbw_case WHERE id = ?", (row_id,)).fetchone() else None
+    table = REGISTER_TABLES.get(entity) or ("case_event" if entity == "event" else None)
+    if table is None:
+        return None
+    column = "person_id" if entity in ("person", "consent") else "case_id"
+    if entity == "person":
+        return case_id_for(con, "person", row_id)
+    found = con.execute(f"SELECT {column} FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    if found is None:
+        return None
+    return case_id_for(con, "consent", row_id, person_id=found[0]) if entity == "consent" else found[0]
 
 
 def keep(services, ref: str) -> Conflict:
@@ -205,12 +357,21 @@ def _find(services, ref: str) -> Conflict:
         con.close()
     exact = [row for row in rows if row[0] == ref]
     if exact:
-        return Conflict(*exact[0])
-    if not rows:
+        found = Conflict(*exact[0])
+    elif not rows:
         raise NotFound("err.conflict_not_found", ref=ref[:16])
-    if len(rows) > 1:
+    elif len(rows) > 1:
         raise WbtuiError("err.ambiguous_ref", ref=ref[:16])
-    return Conflict(*rows[0])
+    else:
+        found = Conflict(*rows[0])
+    con = services.store.raw()
+    try:
+        case_id = _case_of(con, found.entity, found.row_id)
+    finally:
+        con.close()
+    if case_id is not None:
+        services.check_read(uuid.UUID(case_id))  # a conflict of a case outside the scope stays closed
+    return found
 
 
 def _resolve(services, conflict: Conflict, how: str) -> None:

@@ -1,0 +1,17 @@
+"""All use cases for one store and one configured user (``from wbtui.services import Services``)."""
+
+from __future__ import annotations
+
+from wbtui.services.base import ServiceBase
+from wbtui.services.cases import CaseCommands
+from wbtui.services.conference import ConferenceCommands
+from wbtui.services.consent import ConsentCommands
+from wbtui.services.handover import HandoverCommands
+from wbtui.services.obstacles import ObstacleCommands
+from wbtui.services.tasks import TaskCommands
+
+
+class Services(
+    CaseCommands, ObstacleCommands, ConsentCommands, HandoverCommands, ConferenceCommands, TaskCommands, ServiceBase
+):
+    """All use cases for one store and one configured user."""

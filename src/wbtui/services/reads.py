@@ -1,0 +1,205 @@
+"""The list use cases: every read that returns cases or persons, under the one read policy.
+
+Lists, the board and its search, overdue cases, follow-ups, the inbox, tasks and the steering figures
+all ask :func:`wbtui.domain.access.read_scope` which cases the user may read and filter in SQL by the
+same rule ``case show`` checks case by case (:func:`wbtui.data.access.predicate`). A role that reads
+no case content (``admin``; ``dsb`` without break-glass) is refused with one line (exit 5); each view
+is audited once, refusals too (README "Data protection").
+
+No SQLModel here: ``wbtui case list`` starts without the ORM (tests/arch/test_import_hygiene.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from wbtui.data import access, queries
+from wbtui.data.audit import Who, record, record_list, record_refusal
+from wbtui.data.queries import CaseFilter, TaskFilter
+from wbtui.domain import access as policy
+from wbtui.domain.entities import KUNDENNUMMER
+from wbtui.services.identity import effective
+
+CASE_GROUPS = ["stammdaten", "weiterbildung"]
+
+
+@dataclass
+class Board:
+    """The board's answer: the case rowids in list order, how many the user may see, and the case the
+    filter names exactly when it lies outside the caseload (Enter asks for a reason: break-glass)."""
+
+    rowids: list[int]
+    total: int
+    locked: str | None = None
+
+
+class Reader:
+    """The read use cases for one store and one configured user."""
+
+    def __init__(self, store, config, *, channel: str = "cli", today: date | None = None) -> None:
+        self.store = store
+        self.config = effective(store, config)
+        self.channel = channel
+        self.today = today
+        self._subject: policy.Subject | None = None
+
+    # -- who asks --------------------------------------------------------------------------------
+    @property
+    def subject(self) -> policy.Subject:
+        """The user as the policy sees them, looked up without the ORM (office and user as on record)."""
+        if self._subject is None:
+            cfg = self.config
+            con = self.store.raw()
+            try:
+                org = con.execute(
+                    "SELECT id FROM organisation WHERE name = ? AND kind = ?", (cfg.office_name, cfg.office_kind)
+                ).fetchone()
+                user = con.execute("SELECT id FROM app_user WHERE login = ?", (cfg.user_login,)).fetchone()
+            finally:
+                con.close()
+            self._subject = policy.Subject(
+                cfg.user_login, cfg.user_role, org[0] if org else None, user[0] if user else None, cfg.user_team
+            )
+        return self._subject
+
+    @property
+    def who(self) -> Who:
+        subject = self.subject
+        return Who(subject.login, subject.role, subject.org_id, self.channel)
+
+    def scope(self, con) -> tuple[str, list]:
+        """The read policy for this user now, as SQL; refused (audited) for roles that see no case content."""
+        scope = access.scope_for(con, self.subject)
+        if not policy.has(self.subject.role, policy.CASE_READ) and not scope.opened:
+            exc = policy.AccessDenied("err.no_case_content", role=self.subject.role)
+            exc.permission = policy.CASE_READ  # type: ignore[attr-defined]
+            exc.object_type = "list"  # type: ignore[attr-defined]
+            record_refusal(self.store, self.who, exc)
+            raise exc
+        return access.predicate(scope)
+
+    def _audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
+        record_list(self.store, self.who, what, count, search=search)  # anchored with it (audit.record)
+
+    # -- lists -------------------------------------------------------------------------------------
+    def cases(
+        self, flt: CaseFilter, engine, *, limit: int = 50, offset: int = 0, with_total: bool = True
+    ) -> tuple[list[dict], int]:
+        """One page of the case list and the number of cases the filter finds (``case list``)."""
+        con = self.store.raw()
+        try:
+            flt.scope = self.scope(con)
+            rows = queries.list_cases(con, flt, engine, limit=limit, offset=offset)
+            total = queries.count_cases(con, flt, engine) if with_total or len(rows) == limit or offset else len(rows)
+        finally:
+            con.close()
+        self._audit_list("fbw_case", len(rows), search=flt.text or None)
+        return rows, total
+
+    def board(self, flt: CaseFilter, engine) -> Board:
+        """Every matching case in list order (the board pages through them by rowid)."""
+        con = self.store.raw()
+        try:
+            flt.scope = self.scope(con)
+            rowids = queries.ordered_rowids(con, flt, engine)
+            total = queries.count_cases(con, CaseFilter(include_closed=True, scope=flt.scope), None)
+            locked = self._locked(con, flt.text) if not rowids and flt.text else None
+        finally:
+            con.close()
+        self._audit_list("fbw_case", len(rowids), search=flt.text or None)
+        return Board(rowids, total, locked)
+
+    def _locked(self, con, text: str) -> str | None:
+        """The case a full Kundennummer or case reference names, when only break-glass opens it (the same
+        answer ``case show`` gives for it); nothing for a case the user may not open at all."""
+        value = text.strip().upper().replace(" ", "")
+        hexref = text.strip().lower().replace("-", "")
+        if KUNDENNUMMER.match(value):
+            rows = con.execute(
+                "SELECT c.id FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE p.kundennummer = ?"
+                " ORDER BY c.stage = 'closed', c.created_at DESC LIMIT 1",
+                (value,),
+            ).fetchall()
+        elif len(hexref) >= 8 and all(ch in "0123456789abcdef" for ch in hexref):
+            rows = con.execute("SELECT id FROM fbw_case WHERE id LIKE ? LIMIT 2", (hexref + "%",)).fetchall()
+        else:
+            return None
+        if len(rows) != 1:
+            return None
+        subject = self.subject
+        ref = access.case_ref(con, rows[0][0], subject.role in policy.AGENTUR_ROLES)
+        if ref is None or policy.decide(subject, ref) != "break_glass":
+            return None
+        return rows[0][0]
+
+    def page(self, rowids: list[int]) -> dict[int, dict]:
+        """The rows of one board page (within the read policy, whatever rowids are asked for)."""
+        con = self.store.raw()
+        try:
+            return queries.rows_by_rowid(con, rowids, self.scope(con))
+        finally:
+            con.close()
+
+    def overdue(self, engine, *, kinds=("overdue", "warning", "stalled"), limit: int | None = None) -> list[dict]:
+        """The "nobody gets lost" list (``wbtui overdue``)."""
+        con = self.store.raw()
+        try:
+            rows = queries.overdue_cases(con, engine, kinds=kinds, limit=limit, scope=self.scope(con))
+        finally:
+            con.close()
+        self._audit_list("fbw_case", len(rows))
+        return rows
+
+    def tasks(self, flt: TaskFilter, *, limit: int = 200) -> list[dict]:
+        """Follow-ups (``wbtui task list``)."""
+        con = self.store.raw()
+        try:
+            rows = queries.list_tasks(con, flt, limit=limit, scope=self.scope(con))
+        finally:
+            con.close()
+        self._audit_list("task", len(rows))
+        return rows
+
+    def followups(self, engine, *, team: bool, limit: int = 300) -> tuple[list[dict], list[dict]]:
+        """The follow-up screen: my (or, ``team``, everyone's in scope) open tasks, and overdue cases."""
+        con = self.store.raw()
+        try:
+            scope = self.scope(con)
+            owner = None if team else self.subject.login
+            tasks = queries.list_tasks(con, TaskFilter(owner=owner), limit=limit, scope=scope)
+            cases = queries.overdue_cases(con, engine, limit=limit, scope=scope)
+        finally:
+            con.close()
+        self._audit_list("followups", len(tasks) + len(cases))
+        return tasks, cases
+
+    def inbox(self, since: date, feedback_types: tuple[str, ...]) -> tuple[list, list, list]:
+        """The inbox: handovers received, queries to answer, the other office's feedback since ``since``."""
+        con = self.store.raw()
+        try:
+            received, asked, feedback = queries.inbox(con, since.isoformat(), feedback_types, self.scope(con))
+        finally:
+            con.close()
+        self._audit_list("inbox", len(received) + len(asked) + len(feedback))
+        return received, asked, feedback
+
+    # -- aggregates --------------------------------------------------------------------------------
+    def steering(self, engine, *, channel_detail: str) -> dict:
+        """Steering figures over the office's cases (counts, no persons): every role with ``report``."""
+        from wbtui.services import report
+
+        subject = self.subject
+        try:
+            policy.require(subject.role, policy.REPORT)
+        except policy.AccessDenied as exc:
+            record_refusal(self.store, self.who, exc)
+            raise
+        scope = policy.ReadScope(subject.org_id, subject.role in policy.AGENTUR_ROLES, True, everything=True)
+        con = self.store.raw()
+        try:
+            figures = report.compute(con, engine, scope=access.predicate(scope))
+        finally:
+            con.close()
+        record(self.store, self.who, "report", "fbw_case", detail=channel_detail)
+        return figures

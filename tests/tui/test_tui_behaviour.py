@@ -142,10 +142,12 @@ def test_english_everywhere_though_imported_in_german(tmp_path):
             assert "g next step" in text and "Print protocol" in text and "g Step  e Intake" in text, text
             for german in ("Schritt", "Erfassung", "Drucken", "Hemmnisse", "Einwilligung", "offen", "Anpassung"):
                 assert german not in text, german
-            commands = {str(c.title): str(c.help) for c in app.get_system_commands(app.screen)}
+            from wbtui.screens.commands import collect
+
+            commands = {c.title: c.help for c in collect(app, app.screen)}
             assert commands["Keys"] == "Hide the keys and widget help panel"
-            assert commands["New case"] == "Intake and need assessment"
-            assert commands["Step"] == "g · case.move"
+            assert commands["New case"] == "Intake and need assessment · key n"
+            assert commands["Step"] == "Key: g"
             app.action_help_quit()
             await settle(pilot)
             assert any(n.message == "Press ^q to quit the app" for n in app._notifications)
@@ -423,6 +425,9 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
             assert "✓ Übergabe: Einwilligung oder § 69 SGB X liegt vor" in text and "gültig" in text
             app.screen.query_one("#consents").focus()
             await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "Einwilligung widerrufen?" in screen_text(app)  # asked first: it cannot be taken back
+            await pilot.press("j")
             await settle(pilot)
             assert "widerrufen" in screen_text(app) and "✗ Übergabe an die Agentur blockiert" in screen_text(app)
 

@@ -11,19 +11,36 @@ Imports of SQLModel, SQLAlchemy and Textual happen inside the commands that need
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
 
-from wbtui.cli import admin, cases, conference, consent, handover, obstacles, privacy, reports, server, sync, tasks
+from wbtui.cli import (
+    admin,
+    cases,
+    conference,
+    consent,
+    handover,
+    obstacles,
+    privacy,
+    reports,
+    server,
+    sync,
+    tasks,
+    usage,
+)
 from wbtui.cli.common import _STATE, EXIT_ENV, EXIT_INTERNAL, State, _fail, internal_error
 from wbtui.i18n import describe, t
 
+log = logging.getLogger("wbtui.cli")
+
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # wbtui --install-completion (README "CLI tour")
     no_args_is_help=False,
     help="wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur für Arbeit.",
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every subcommand
 )
 
 # Commands first, then groups: the order of `wbtui --help`.
@@ -49,15 +66,43 @@ app.add_typer(server.server_app, name="server")
 app.add_typer(admin.store_app, name="store")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("wbtui")
+        except PackageNotFoundError:  # running from a source tree
+            number = "?"
+        typer.echo(f"wbtui {number}")
+        raise typer.Exit(0)
+
+
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(None, "--db", help="Pfad zum Datenbestand (sonst WBTUI_DB oder Datenverzeichnis)."),
+    show_version: bool = typer.Option(
+        False, "--version", "-V", is_eager=True, callback=_version, help="Zeigt die Version und endet."
+    ),
 ) -> None:
     """Ohne Unterbefehl startet die Oberfläche (TUI)."""
     ctx.obj = _STATE["current"] = State(db)
+    _language_of(ctx.obj)
     if ctx.invoked_subcommand is None:
         _run_tui(ctx.obj)
+
+
+def _language_of(state: State) -> None:
+    """The configured language for everything after this point (help of a subcommand, usage errors);
+    a configuration that cannot be read is reported by the command that needs it, not here."""
+    from wbtui.domain.errors import WbtuiError
+
+    try:
+        _ = state.config
+    except WbtuiError:
+        return
+    usage.apply_language()
 
 
 def _run_tui(state: State) -> None:
@@ -77,8 +122,12 @@ def _run_tui(state: State) -> None:
         _fail(describe(exc), EXIT_ENV)
     from wbtui.app import run
 
+    notice = ""
+    if lock.taken_over_from is not None:  # the last session ended without cleaning up (killed, hung up)
+        notice = t("ux.lock_taken_over", pid=lock.taken_over_from)
+        log.info("session lock taken over from process %s", lock.taken_over_from)
     try:
-        code = run(config=config, db=state.db)
+        code = run(config=config, db=state.db, notice=notice)
     finally:
         lock.release()
     raise typer.Exit(code or 0)
@@ -92,7 +141,11 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
 
     logs.setup(paths.log_dir())
     try:
-        app(args=argv, prog_name=prog_name)
+        usage.install()
+        usage.apply_language()
+        command = typer.main.get_command(app)
+        usage.prepare(command, on_install=usage.install_completion)
+        command.main(args=argv, prog_name=prog_name or "wbtui")
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:  # output piped into head & co.

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import typer
 
-from wbtui.cli.common import State, _assignments, _clean, _date, _table, command, out_json, st
-from wbtui.i18n import t
+from wbtui.cli.common import (
+    State,
+    _assignments,
+    _choice,
+    _clean,
+    _d,
+    _date,
+    _datetime,
+    _dt,
+    _label,
+    _table,
+    command,
+    out_json,
+    st,
+)
+from wbtui.i18n import t, tn
 
 case_app = typer.Typer(help="Fälle anlegen, anzeigen, weiterführen, abschließen.", no_args_is_help=True)
 
@@ -25,10 +40,14 @@ def case_new(
     address: str | None = typer.Option(None, "--address"),
     target_kldb: str | None = typer.Option(None, "--target-kldb", help="Zielberuf, KldB 2010 (5 Ziffern)."),
     target_title: str | None = typer.Option(None, "--target-title"),
-    training_type: str | None = typer.Option(None, "--training-type"),
+    training_type: str | None = typer.Option(
+        None, "--training-type", help="Art der Weiterbildung, z. B. umschulung oder „Umschulung“."
+    ),
     schedule: str | None = typer.Option(None, "--schedule", help="vollzeit | teilzeit"),
     necessity_reason: str | None = typer.Option(
-        None, "--necessity", help="integration | avert_unemployment | missing_qualification"
+        None,
+        "--necessity",
+        help="integration | avert_unemployment | missing_qualification (oder ihre Bezeichnung, z. B. „fehlender Berufsabschluss“).",
     ),
     sets: list[str] | None = typer.Option(None, "--set", help="Weitere Felder als feld=wert."),
     as_json: bool = typer.Option(False, "--json"),
@@ -54,6 +73,7 @@ def case_new(
         if v is not None
     }
     values.update(_assignments(sets))
+    values = _coded(values)
     case_id = st().services.create_case(values)
     if as_json:
         out_json({"id": case_id.hex, "ref": case_id.hex[:8], "stage": "need_identified"})
@@ -77,11 +97,31 @@ def case_edit(
     """Ändert Angaben zu Person und Bedarf."""
     services = st().services
     case_id = services.resolve(case)
-    changed = services.update_fields(case_id, _assignments(sets))
+    changed = services.update_fields(case_id, _coded(_assignments(sets)))
     if changed:
-        typer.echo(t("cli.updated", ref=case_id.hex[:8], fields=", ".join(changed)))
+        typer.echo(t("cli.updated", ref=case_id.hex[:8], fields=", ".join(_field_label(f) for f in changed)))
     else:
         typer.echo(t("cli.nothing_changed", ref=case_id.hex[:8]))
+
+
+def _coded(values: dict) -> dict:
+    """Coded fields as their keys (a label in either language is taken too) and plausible dates
+    (widgets/labels.py: a birth date cannot lie ahead); the rest as typed, for the services to check."""
+    from wbtui.widgets import labels
+
+    out = dict(values)
+    for name, value in values.items():
+        vocabulary = labels.FIELD_VOCABULARY.get(name)
+        if vocabulary and isinstance(value, str) and value.strip():
+            out[name] = labels.parse(vocabulary, value, field=name)
+        labels.check_plausible(name, value if isinstance(value, str) else None)
+    return out
+
+
+def _field_label(name: str) -> str:
+    from wbtui.i18n import has
+
+    return t("field." + name) if has("field." + name) else name
 
 
 def _row_json(row: dict, engine, today: date) -> dict:
@@ -107,8 +147,10 @@ def _row_json(row: dict, engine, today: date) -> dict:
 @case_app.command("list")
 @command
 def case_list(
-    stage: list[str] | None = typer.Option(None, "--stage", "-s", help="Nur diese Stufe(n)."),
-    owner: str | None = typer.Option(None, "--owner", help="jobcenter | agentur: wer am Zug ist."),
+    stage: list[str] | None = typer.Option(
+        None, "--stage", "-s", help="Nur diese Stufe(n): Schlüssel, Code (S9) oder Bezeichnung."
+    ),
+    owner: str | None = typer.Option(None, "--owner", help="jobcenter | agentur (JC, AA): wer am Zug ist."),
     mine: bool = typer.Option(False, "--mine", help="Nur meine Fälle."),
     overdue: bool = typer.Option(False, "--overdue", help="Nur überfällige oder ablaufende."),
     stalled: bool = typer.Option(False, "--stalled", help="Nur ruhende Fälle."),
@@ -120,18 +162,10 @@ def case_list(
 ) -> None:
     """Listet Fälle mit Filtern."""
     from wbtui.data.queries import CaseFilter, count_cases, list_cases
-    from wbtui.domain.errors import WbtuiError
-    from wbtui.domain.process import Stage
 
     state = st()
-    stages = []
-    for s in stage or []:
-        try:
-            stages.append(Stage(s).value)
-        except ValueError:
-            raise WbtuiError("err.unknown_stage", stage=s, choices=", ".join(x.value for x in Stage)) from None
-    if owner is not None and owner not in ("jobcenter", "agentur"):
-        raise WbtuiError("err.bad_choice", field="--owner", value=owner, choices="jobcenter, agentur")
+    stages = [_stage(s) for s in stage or []]
+    owner = _choice("side", owner, "--owner")
     timer = "any" if overdue and stalled else "overdue" if overdue else "stalled" if stalled else None
     mine_id = state.services.actor.user_id.hex if mine else None
     engine = state.engine()
@@ -160,16 +194,18 @@ def case_list(
         typer.echo(t("cli.no_cases"))
         return
     items = [_row_json(r, engine, today) for r in rows]
+    # essential columns first (case, name, Kd-Nr., stage, timer); at 80 columns the name and the stage
+    # are cut and the less essential ones go (next follow-up, days, who acts)
     _table(
         [
             t("hdr.case"),
             t("hdr.name"),
             t("hdr.kundennummer"),
             t("hdr.stage"),
+            t("hdr.timer"),
             t("hdr.owner"),
             t("hdr.days"),
             t("hdr.next_due"),
-            t("hdr.timer"),
         ],
         [
             [
@@ -177,13 +213,16 @@ def case_list(
                 f"{i['family_name']}, {i['given_names']}",
                 i["kundennummer"],
                 f"{i['stage_code']} {t('stage.' + i['stage'])}",
-                t("side." + i["owner"]),
-                str(i["days_in_stage"] or 0),
-                i["next_due"] or "",
                 t("timer." + i["timer"]),
+                t("tui.side_short." + i["owner"]),
+                str(i["days_in_stage"] or 0),
+                _d(i["next_due"]),
             ]
             for i in items
         ],
+        flex=1,
+        optional=(7, 6, 5),
+        caps={3: 24},
     )
     typer.echo(t("cli.n_of_total", n=len(rows), total=total))
 
@@ -204,6 +243,7 @@ def case_show(
     purpose: str | None = typer.Option(
         None, "--purpose", help="Zweck des Zugriffs fürs Protokoll, z. B. Beratungstermin."
     ),
+    history: int = typer.Option(15, "--history", min=0, help="So viele Einträge des Verlaufs (0 = alle)."),
 ) -> None:
     """Zeigt einen Fall mit Verlauf (jeder Aufruf wird protokolliert)."""
     state = st()
@@ -215,13 +255,41 @@ def case_show(
     if as_json:
         out_json(detail)
         return
-    _print_detail(detail, state)
+    _print_detail(detail, state, history)
 
 
-def _print_detail(d: dict, state: State) -> None:
+# coded fields of person and case by vocabulary (widgets/labels.py); dates and times by kind
+CODED = {
+    "school_certificate": "school_certificate",
+    "german_level_cefr": "german_level_cefr",
+    "training_type": "training_type",
+    "schedule": "schedule",
+    "necessity_reason": "necessity_reason",
+    "legal_basis": "legal_basis",
+    "counselling_outcome": "counselling_outcome",
+    "close_reason": "close_reason",
+    "needs_interpreter": "bool",
+    "care_arranged": "bool",
+}
+DATES = ("birth_date", "earliest_start", "voucher_valid_until", "course_start", "course_planned_end")
+TIMES = ("appointment_at",)
+
+
+def _value(key: str, value) -> str:
+    if key in CODED:
+        return _label(CODED[key], value)
+    if key in DATES:
+        return _d(value)
+    if key in TIMES:
+        return _dt(value)
+    return _clean(value)
+
+
+def _print_detail(d: dict, state: State, history: int = 15) -> None:
+    """The case for people: labels for every code, dates TT.MM.JJJJ, times HH:MM (JSON keeps the codes)."""
+    from wbtui.i18n import get_language, tn
+
     catalog = state.services.catalog
-    from wbtui.i18n import get_language
-
     p, c = d["person"], d["case"]
     typer.echo(
         f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})"
@@ -240,11 +308,12 @@ def _print_detail(d: dict, state: State) -> None:
         "phone",
         "email",
         "preferred_language",
+        "needs_interpreter",
         "german_level_cefr",
         "school_certificate",
     ):
-        if p.get(key):
-            typer.echo(f"  {t('field.' + key)}: {_clean(p[key])}")
+        if p.get(key) not in (None, ""):
+            typer.echo(f"  {t('field.' + key)}: {_value(key, p[key])}")
     typer.echo(t("hdr.need"))
     for key in (
         "target_kldb",
@@ -253,6 +322,7 @@ def _print_detail(d: dict, state: State) -> None:
         "schedule",
         "earliest_start",
         "necessity_reason",
+        "care_arranged",
         "legal_basis",
         "counselling_outcome",
         "appointment_at",
@@ -262,65 +332,94 @@ def _print_detail(d: dict, state: State) -> None:
         "kursnet_id",
         "close_reason",
     ):
-        if c.get(key):
-            typer.echo(f"  {t('field.' + key)}: {_clean(c[key])}")
+        if c.get(key) not in (None, ""):
+            typer.echo(f"  {t('field.' + key)}: {_value(key, c[key])}")
     if d["obstacles"] or d["art9_hidden"]:
         typer.echo(t("hdr.obstacles"))
         for o in d["obstacles"]:
             typer.echo(
-                f"  {o['code']:<6} {_clean(catalog.label(o['code'], get_language()))} — {t('obst.' + o['status'])}"
+                f"  {o['code']:<6} {_clean(catalog.label(o['code'], get_language()))}"
+                f" — {_label('obstacle_status', o['status'])}"
             )
         if d["art9_hidden"]:
-            typer.echo("  " + t("hdr.art9_hidden", n=d["art9_hidden"]))
+            typer.echo("  " + tn("hdr.art9_hidden", d["art9_hidden"]))
     if d["consents"]:
         typer.echo(t("hdr.consents"))
         for cs in d["consents"]:
-            typer.echo(
-                f"  {cs['id'][:8]} {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {cs['given_on']}"
-                + (f" widerrufen {cs['revoked_on']}" if cs["revoked_on"] else "")
-            )
+            recipients = ", ".join(_label("consent_recipient", r) for r in cs["recipients"])
+            groups = ", ".join(_label("data_group", g) for g in cs["data_groups"])
+            line = f"  {cs['id'][:8]} {_label('consent_purpose', cs['purpose'])} → {recipients} [{groups}]"
+            line += " " + t("tui.consent.given", date=_d(cs["given_on"]))
+            if cs["revoked_on"]:
+                line += ", " + t("tui.consent.revoked", date=_d(cs["revoked_on"]))
+            typer.echo(line)
     if d["tasks"]:
         typer.echo(t("hdr.tasks"))
         for task in d["tasks"]:
+            title = _label("decision", task["title"]) if task["origin"] == "fallkonferenz" else task["title"]
             typer.echo(
-                f"  {task['id'][:8]} {task['due_on']} {_clean(task['owner'])}: {_clean(task['title'])} ({task['status']})"
+                f"  {task['id'][:8]} {_d(task['due_on'])} {_clean(task['owner'])}: {_clean(title)}"
+                f" ({_label('task_status', task['status'])})"
             )
     typer.echo(t("hdr.timeline"))
-    for ev in d["timeline"][-15:]:
-        move = f" {ev['from_stage'] or ''}→{ev['to_stage']}" if ev["to_stage"] else ""
-        typer.echo(f"  {ev['at'][:16]}  {ev['type']}{move}  {_clean(ev['actor'])}")
+    events = d["timeline"] if history == 0 else d["timeline"][-history:]
+    left_out = len(d["timeline"]) - len(events)
+    if left_out:
+        typer.echo("  " + tn("ux.cli.history_left_out", left_out))
+    for ev in events:
+        typer.echo(f"  {_dt(ev['at'])}  {_event_text(ev)}  {_clean(ev['actor'])}")
+
+
+def _event_text(ev: dict) -> str:
+    from wbtui.i18n import has
+
+    if ev["type"] == "stage_changed" or ev.get("to_stage"):
+        source = ev.get("from_stage")
+        moved = (t("stage." + source) + " → " if source else "") + t("stage." + ev["to_stage"])
+        return moved if ev["type"] == "stage_changed" else f"{_event_name(ev['type'])}: {moved}"
+    return _event_name(ev["type"]) if has("tui.event." + ev["type"]) else _clean(ev["type"])
+
+
+def _event_name(kind: str) -> str:
+    from wbtui.i18n import has
+
+    return t("tui.event." + kind) if has("tui.event." + kind) else _clean(kind)
+
+
+def _stage(value: str) -> str:
+    """A stage as typed: its key, its code (S9, s6e) or its label ("In Maßnahme")."""
+    return _choice("stage", value, "--stage")
 
 
 @case_app.command("move")
 @command
 def case_move(
     case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
-    stage: str = typer.Argument(..., help="Zielstufe (z. B. obstacles_in_clarification, counselled, voucher_issued)."),
+    stage: str = typer.Argument(
+        ..., help="Zielstufe: Schlüssel (counselled), Code (S6) oder Bezeichnung („Beratung erfolgt“)."
+    ),
     valid_until: str | None = typer.Option(
         None, "--valid-until", help="Bildungsgutschein gültig bis (höchstens 3 Monate)."
     ),
-    when: str | None = typer.Option(None, "--date", help="Datum/Uhrzeit des Beratungstermins."),
-    outcome: str | None = typer.Option(None, "--outcome", help="Beratungsergebnis."),
+    when: str | None = typer.Option(None, "--date", help="Datum und Uhrzeit des Beratungstermins (TT.MM.JJJJ HH:MM)."),
+    outcome: str | None = typer.Option(None, "--outcome", help="Beratungsergebnis, z. B. förderfähig."),
     start: str | None = typer.Option(None, "--start", help="Maßnahmebeginn."),
     end: str | None = typer.Option(None, "--end", help="Geplantes Maßnahmeende."),
-    reason: str | None = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss)."),
+    reason: str | None = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss), Schlüssel oder Bezeichnung."),
     note: str | None = typer.Option(None, "--note", help="Kurze Notiz."),
 ) -> None:
     """Führt einen Fall in die nächste Stufe (mit Prüfung der Prozessregeln)."""
-    from wbtui.domain.errors import WbtuiError
-    from wbtui.domain.fields import parse_datetime
     from wbtui.domain.process import Stage, TransitionInput
 
-    try:
-        target = Stage(stage)
-    except ValueError:
-        raise WbtuiError("err.unknown_stage", stage=stage, choices=", ".join(s.value for s in Stage)) from None
+    target = Stage(_stage(stage))
     services = st().services
     case_id = services.resolve(case)
+    if reason and target in (Stage.DROPPED_OUT, Stage.CLOSED):
+        reason = _choice("dropout_reason" if target == Stage.DROPPED_OUT else "close_reason", reason, "--reason")
     data = TransitionInput(
         valid_until=_date(valid_until, "--valid-until"),
-        appointment_at=parse_datetime(when, field="--date") if when else None,
-        outcome=outcome,
+        appointment_at=_datetime(when, "--date"),
+        outcome=_choice("counselling_outcome", outcome, "--outcome"),
         course_start=_date(start, "--start"),
         course_end=_date(end, "--end"),
         reason=reason,
@@ -335,28 +434,58 @@ def case_move(
 def case_close(
     case: str = typer.Argument(...),
     reason: str | None = typer.Option(
-        None, "--reason", help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other"
+        None,
+        "--reason",
+        help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other (oder die Bezeichnung, z. B. „umgezogen“)",
     ),
     note: str | None = typer.Option(None, "--note"),
+    tasks: str | None = typer.Option(
+        None,
+        "--tasks",
+        help="Offene Wiedervorlagen des Falls: erledigen (done) oder behalten (keep). Ohne Angabe: am Terminal wird gefragt, sonst bleiben sie offen.",
+    ),
 ) -> None:
-    """Schließt einen Fall mit Grund ab."""
-    services = st().services
+    """Schließt einen Fall mit Grund ab; fragt, was mit offenen Wiedervorlagen geschieht."""
+    from wbtui.data.queries import TaskFilter, list_tasks
+
+    state = st()
+    services = state.services
     case_id = services.resolve(case)
+    reason = _choice("close_reason", reason, "--reason")
+    what = _choice("close_tasks", tasks, "--tasks") if tasks else None
+    con = state.store.raw()
+    try:
+        open_tasks = list_tasks(con, TaskFilter(case_id=case_id.hex))
+    finally:
+        con.close()
+    if open_tasks and what is None and sys.stdin.isatty():
+        typer.echo(tn("ux.confirm.close.tasks", len(open_tasks)))
+        for task in open_tasks:
+            typer.echo(f"  {_d(task['due_on'])} {_clean(task['title'])}")
+        answer = typer.prompt(t("ux.cli.close_tasks_prompt"), default=t("ux.cli.close_tasks_default"))
+        what = _choice("close_tasks", answer, "--tasks")
     services.close(case_id, reason, note)
-    typer.echo(t("cli.closed", ref=case_id.hex[:8], reason=reason))
+    typer.echo(t("cli.closed", ref=case_id.hex[:8], reason=_label("close_reason", reason)))
+    if open_tasks and what == "done":
+        for task in open_tasks:
+            services.complete_task(task["id"])
+        typer.echo(tn("ux.cli.tasks_done", len(open_tasks)))
+    elif open_tasks:
+        typer.echo(tn("ux.cli.tasks_kept", len(open_tasks), ref=case_id.hex[:8]))
 
 
 @case_app.command("appointment")
 @command
-def case_appointment(case: str = typer.Argument(...), when: str = typer.Argument(..., help="JJJJ-MM-TT HH:MM")) -> None:
+def case_appointment(
+    case: str = typer.Argument(...),
+    when: str = typer.Argument(..., help="Datum und Uhrzeit: TT.MM.JJJJ HH:MM (oder JJJJ-MM-TT HH:MM)."),
+) -> None:
     """Vereinbart den Beratungstermin bei der Agentur."""
-    from wbtui.domain.fields import parse_datetime
-
     services = st().services
     case_id = services.resolve(case)
-    at = parse_datetime(when, field="when")
+    at = _datetime(when, t("field.appointment_at"))
     services.set_appointment(case_id, at)
-    typer.echo(t("cli.appointment_set", ref=case_id.hex[:8], at=at.strftime("%d.%m.%Y %H:%M")))
+    typer.echo(t("cli.appointment_set", ref=case_id.hex[:8], at=_dt(at)))
 
 
 @case_app.command("contact")

@@ -7,7 +7,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
@@ -15,6 +15,7 @@ from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.services.report import FUNNEL, STEPS
 from wbtui.widgets.charts import bar_chart
+from wbtui.widgets.keybar import KeyBar
 
 MONTHS_SHOWN = 12
 
@@ -33,7 +34,7 @@ class TeamScreen(WbtuiScreen):
         yield Label(t("tui.loading"), id="team-status", classes="status")
         with VerticalScroll(id="team-body"):
             yield Static("", id="team-charts")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#team-body").focus()

@@ -107,10 +107,14 @@ class CaseList(ScrollView, can_focus=True):
         self.refresh()
 
     def current_case_id(self) -> str | None:
+        row = self.current_row()
+        return row["id"] if row else None
+
+    def current_row(self) -> dict | None:
+        """The highlighted case's list row (None while its page loads)."""
         if not self.rowids:
             return None
-        row = self._row(self.cursor)
-        return row["id"] if row else None
+        return self._row(self.cursor)
 
     def _row(self, index: int) -> dict | None:
         page = self._pages.get(index // PAGE)

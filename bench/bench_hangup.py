@@ -84,6 +84,15 @@ def lock_is_free(db: Path) -> bool:
         os.close(fd)
 
 
+def _controlling_terminal() -> None:
+    """In the child: a new session whose controlling terminal is the pty on stdin, so that closing the
+    terminal's master side sends SIGHUP, as it does for a program started in a terminal window."""
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def _drain(master: int, stop: threading.Event) -> None:
     """Read what the app writes, as a terminal would (a full pty would block the app's writer)."""
     while not stop.is_set():
@@ -105,7 +114,7 @@ def one_run(db: Path, env: dict, delay: float, close_master: bool, grace: float 
         stdout=slave,
         stderr=slave,
         env=env,
-        start_new_session=True,  # its own session: the pty becomes its controlling terminal
+        preexec_fn=_controlling_terminal,  # its own session with the pty as controlling terminal, as in a shell
         close_fds=True,
     )
     os.close(slave)

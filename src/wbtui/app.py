@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -67,6 +68,11 @@ class WbtuiApp(App):
 
     # -- start-up --------------------------------------------------------------
     def on_mount(self) -> None:
+        if self.config.user_role == "dsb":  # the audit trail is the DSB's daily work: its key in the key bar
+            for key, bindings in self._bindings.key_to_bindings.items():
+                self._bindings.key_to_bindings[key] = [
+                    dataclasses.replace(b, show=True) if b.id == "app.audit" else b for b in bindings
+                ]
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
         from wbtui.screens.board import BoardScreen
@@ -253,6 +259,15 @@ class WbtuiApp(App):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(WbtuiPalette(placeholder=t("tui.cmd.placeholder"), id="--command-palette"))
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names as they are printed on a German keyboard: F1, Esc, Leertaste (Textual: f1, esc, space)."""
+        shown = super().get_key_display(binding)
+        if binding.key_display:
+            return shown
+        if shown in KEY_NAMES:
+            return str(KEY_NAMES[shown])
+        return shown.upper() if shown[:1] == "f" and shown[1:].isdigit() else shown
+
     def action_help_quit(self) -> None:
         # Textual's answer to ctrl+c ("Press ^q to quit the app"), in the user's language and without markup
         for active in self.active_bindings.values():
@@ -264,43 +279,11 @@ class WbtuiApp(App):
                 )
                 return
 
-    def _textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's system commands (App.get_system_commands) with titles and help from the catalog.
-
-        Not "Screenshot": it would write screen contents (Sozialdaten) to disk."""
-        yield SystemCommand(t("tui.cmd.theme"), t("tui.cmd.theme_help"), self.action_change_theme)
-        yield SystemCommand(
-            t("tui.cmd.quit"), t("ux.cmd.with_key", help=t("tui.cmd.quit_help"), key="ctrl+q"), self.action_quit
-        )
-        if screen.query("HelpPanel"):
-            yield SystemCommand(t("tui.cmd.keys"), t("tui.cmd.keys_hide_help"), self.action_hide_help_panel)
-        else:
-            yield SystemCommand(
-                t("tui.cmd.keys"),
-                t("ux.cmd.with_key", help=t("tui.cmd.keys_help"), key="F1"),
-                self.action_show_help_panel,
-            )
-        if screen.maximized is not None:
-            yield SystemCommand(t("tui.cmd.minimize"), t("tui.cmd.minimize_help"), screen.action_minimize)
-        elif screen.focused is not None and screen.focused.allow_maximize:
-            yield SystemCommand(t("tui.cmd.maximize"), t("tui.cmd.maximize_help"), screen.action_maximize)
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The app's commands (the palette adds the screen's keys: screens/commands.py), each with its key."""
-        yield from self._textual_commands(screen)
-        for name, action, key in (
-            ("board", self.action_board, "F2"),
-            ("followups", self.action_followups, "F3"),
-            ("inbox", self.action_inbox, "F4"),
-            ("team", self.action_team, "F7"),
-            ("audit", self.action_audit_log, "F8"),
-            ("new_case", self.action_new_case, "n"),
-            ("sync", self.action_sync_now, "F5"),
-            ("conflicts", self.action_conflicts, "F6"),
-        ):
-            yield SystemCommand(
-                t("tui.cmd." + name), t("ux.cmd.with_key", help=t(f"tui.cmd.{name}_help"), key=key), action
-            )
+        from wbtui.screens.commands import app_commands
+
+        yield from app_commands(self, screen)
 
     # -- background sync -------------------------------------------------------------
     def action_sync_now(self) -> None:
@@ -374,6 +357,9 @@ class WbtuiApp(App):
 
         self._exit_renderables.append(Text(t("err.internal", kind="TUI")))
         self._close_messages_no_wait()
+
+
+KEY_NAMES = {"esc": "Esc", "space": lazy_t("ux.keyname.space"), "tab": "Tab", "delete": lazy_t("ux.keyname.delete")}
 
 
 def run(config, db=None, notice: str = "") -> int:

@@ -46,7 +46,7 @@ def terminal_gone(fd: int | None = None) -> bool:
 class HangupGuard:
     """Watches for SIGHUP/SIGTERM and a lost terminal; see the module docstring."""
 
-    def __init__(self, on_hangup: Callable[[], None], *, grace: float = 0.6, watch_tty: bool = True) -> None:
+    def __init__(self, on_hangup: Callable[[], None], *, grace: float = 0.35, watch_tty: bool = True) -> None:
         self.on_hangup = on_hangup
         self.grace = grace
         self.watch_tty = watch_tty
@@ -54,9 +54,16 @@ class HangupGuard:
         self._read_fd: int | None = None
         self._previous: dict[int, object] = {}
         self._previous_wakeup = -1
+        self._terminal: list | None = None  # the terminal's settings before the app changed them
 
     def install(self) -> HangupGuard:
         """Call from the main thread before the app starts."""
+        try:
+            import termios
+
+            self._terminal = termios.tcgetattr(sys.stdin.fileno())
+        except (ValueError, OSError, ImportError, Exception):
+            self._terminal = None
         read_fd, write_fd = os.pipe()
         os.set_blocking(write_fd, False)
         self._read_fd = read_fd
@@ -96,7 +103,22 @@ class HangupGuard:
         deadline = time.monotonic() + self.grace
         while time.monotonic() < deadline:
             time.sleep(0.05)
+        self._restore_terminal()
         os._exit(EXIT_HANGUP)
+
+    def _restore_terminal(self) -> None:
+        """If the terminal is still there (SIGHUP or SIGTERM from elsewhere), leave it usable: normal
+        screen, cursor shown, its settings as before. A hung-up terminal refuses all of it: no matter."""
+        try:
+            import termios
+
+            fd = sys.stdout.fileno()
+            os.set_blocking(fd, False)
+            os.write(fd, b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1003l\x1b[?1006l\x1b[?2004l")
+            if self._terminal is not None:
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, self._terminal)
+        except Exception:
+            pass
 
     def uninstall(self) -> None:
         """Back to the previous handlers (the app has ended normally); the guard thread stays idle."""

@@ -130,6 +130,15 @@ def _run_tui(state: State) -> None:
         code = run(config=config, db=state.db, notice=notice)
     finally:
         lock.release()
+    from wbtui.hangup import EXIT_HANGUP
+
+    if code == EXIT_HANGUP:  # the terminal is gone: no waiting for a worker's query to finish (wbtui.hangup)
+        import os
+
+        from wbtui import logs
+
+        logs.shutdown()
+        os._exit(code)
     raise typer.Exit(code or 0)
 
 

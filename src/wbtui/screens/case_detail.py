@@ -18,6 +18,7 @@ from wbtui.messages import StoreReady
 from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets import labels
 from wbtui.widgets.errors import user_text
+from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.keybar import KeyBar
 from wbtui.widgets.safe import fmt_date, safe
 
@@ -168,10 +169,10 @@ class CaseDetailScreen(WbtuiScreen):
         for target, reasons in steps:
             code = STAGES[target].code
             if reasons:
-                out.append(f"  ✗ {code} {t('stage.' + target.value)}: ", "dim")
+                out.append(f"  {glyph('no')} {code} {t('stage.' + target.value)}: ", "dim")
                 out.append("; ".join(render_reason(k, p) for k, p in reasons) + "\n", "dim")
             else:
-                out.append(f"  ✓ {code} {t('stage.' + target.value)}\n", "green")
+                out.append(f"  {glyph('ok')} {code} {t('stage.' + target.value)}\n", "green")
         return out
 
     def _person_text(self, p: dict, c: dict) -> Text:
@@ -249,7 +250,7 @@ class CaseDetailScreen(WbtuiScreen):
             groups = ", ".join(code_label("tui.consent.group_short.", g) for g in cs["data_groups"])
             purpose = code_label("tui.consent.purpose_short.", cs["purpose"])
             out.append("  ")
-            out.append(safe(f"{purpose} → {recipients} [{groups}] {state}"))
+            out.append(safe(f"{purpose} {glyph('arrow')} {recipients} [{groups}] {state}"))
             out.append("\n")
         if not d["consents"]:
             out.append("  –\n")
@@ -287,7 +288,8 @@ class CaseDetailScreen(WbtuiScreen):
         for ev in reversed(d["timeline"][-60:]):
             out.append(f"  {labels.datetime_text(ev['at'])} ")
             if ev["type"] == "stage_changed":
-                out.append(f"{t('stage.' + (ev['from_stage'] or 'need_identified'))} → {t('stage.' + ev['to_stage'])}")
+                source = t("stage." + (ev["from_stage"] or "need_identified"))
+                out.append(f"{source} {glyph('arrow')} {t('stage.' + ev['to_stage'])}")
             else:
                 out.append(t("tui.event." + ev["type"]) if ev["type"] in EVENT_TYPES else safe(ev["type"]))
             out.append("  ")

@@ -8,10 +8,11 @@ current screen's key bindings; a binding that runs the same action as an app com
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.app import SystemCommand
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
 
 from wbtui.i18n import has, t
@@ -40,7 +41,8 @@ def collect(app, screen) -> list[Command]:
     seen_titles: set[str] = set()
     seen_actions: set[str] = set()
     for item in app.get_system_commands(screen):
-        out.append(Command(item.title, item.help, item.callback, getattr(item, "words", "")))
+        action = getattr(item.callback, "__name__", "").removeprefix("action_")
+        out.append(Command(item.title, item.help, item.callback, keywords("app." + action)))
         seen_titles.add(item.title.casefold())
     for action in getattr(app, "PALETTE_ACTIONS", ()):
         seen_actions.add(action)
@@ -96,3 +98,31 @@ class WbtuiPalette(CommandPalette):
 
     def on_mount(self) -> None:
         self.query_one(SearchIcon).icon = glyph("search")
+
+
+def app_commands(app, screen) -> Iterable[SystemCommand]:
+    """Textual's system commands with titles and help from the catalog, then wbtui's own, each with its key.
+
+    Not "Screenshot": it would write screen contents (Sozialdaten) to disk."""
+    yield SystemCommand(t("tui.cmd.theme"), t("tui.cmd.theme_help"), app.action_change_theme)
+    yield SystemCommand(t("tui.cmd.quit"), t("ux.cmd.with_key", help=t("tui.cmd.quit_help"), key="^q"), app.action_quit)
+    if screen.query("HelpPanel"):
+        yield SystemCommand(t("tui.cmd.keys"), t("tui.cmd.keys_hide_help"), app.action_hide_help_panel)
+    else:
+        help_text = t("ux.cmd.with_key", help=t("tui.cmd.keys_help"), key="F1")
+        yield SystemCommand(t("tui.cmd.keys"), help_text, app.action_show_help_panel)
+    if screen.maximized is not None:
+        yield SystemCommand(t("tui.cmd.minimize"), t("tui.cmd.minimize_help"), screen.action_minimize)
+    elif screen.focused is not None and screen.focused.allow_maximize:
+        yield SystemCommand(t("tui.cmd.maximize"), t("tui.cmd.maximize_help"), screen.action_maximize)
+    for name, action, key in (
+        ("board", app.action_board, "F2"),
+        ("followups", app.action_followups, "F3"),
+        ("inbox", app.action_inbox, "F4"),
+        ("team", app.action_team, "F7"),
+        ("audit", app.action_audit_log, "F8"),
+        ("new_case", app.action_new_case, "n"),
+        ("sync", app.action_sync_now, "F5"),
+        ("conflicts", app.action_conflicts, "F6"),
+    ):
+        yield SystemCommand(t("tui.cmd." + name), t("ux.cmd.with_key", help=t(f"tui.cmd.{name}_help"), key=key), action)

@@ -22,6 +22,7 @@ from wbtui.screens.base import WbtuiModal
 from wbtui.widgets import labels
 from wbtui.widgets.choice import ChoiceField
 from wbtui.widgets.errors import user_text
+from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.inputs import SafeInput
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class MoveScreen(WbtuiModal[bool]):
             options = []
             for target, reasons in self.steps:
                 label = Text(
-                    f"{'✓' if not reasons else '✗'} {STAGES[target].code} {t('stage.' + target.value)}",
+                    f"{glyph('ok') if not reasons else glyph('no')} {STAGES[target].code} {t('stage.' + target.value)}",
                     style="" if not reasons else "dim",
                 )
                 command = VIA_COMMAND.get((self.stage, target))

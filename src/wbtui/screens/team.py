@@ -15,6 +15,7 @@ from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.services.report import FUNNEL, STEPS
 from wbtui.widgets.charts import bar_chart
+from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.keybar import KeyBar
 
 MONTHS_SHOWN = 12
@@ -120,7 +121,7 @@ def render_figures(f: dict, width: int = 78) -> Text:
     rows = []
     for src, dst in STEPS:
         d = f["durations_days"][f"{src}->{dst}"]
-        label = f"{t('stage.' + src)} → {t('stage.' + dst)}"
+        label = f"{t('stage.' + src)} {glyph('arrow')} {t('stage.' + dst)}"
         shown = t("tui.team.median_p90", median=_num(d["median"]), p90=_num(d["p90"]), n=d["n"])
         rows.append((label, d["median"], shown))
     out.append(chart(rows, style="yellow"))

@@ -104,6 +104,16 @@ def _drain(master: int, stop: threading.Event) -> None:
             return
 
 
+def _drain_once(master: int) -> None:
+    """Read what is waiting on the terminal (a test that watches the app without a reader thread)."""
+    try:
+        while select.select([master], [], [], 0)[0]:
+            if not os.read(master, 65536):
+                return
+    except OSError:
+        return
+
+
 def one_run(db: Path, env: dict, delay: float, close_master: bool, grace: float = 1.0) -> tuple[bool, float, bool]:
     """Start wbtui, hang up after ``delay`` seconds; (gone in time, seconds to exit, lock free)."""
     master, slave = pty.openpty()

@@ -65,6 +65,10 @@ class WbtuiApp(App):
         # keys typed while a screen opens, held until its first field has the focus (README: no lost input)
         self._held: list[events.Event] | None = None
         self._holding_for: Screen | None = None
+        self._key_count = 0
+        self._key_order: dict[int, int] = {}
+        self._replaying: set[int] = set()
+        self._travel = 0
 
     # -- start-up --------------------------------------------------------------
     def on_mount(self) -> None:
@@ -101,23 +105,64 @@ class WbtuiApp(App):
             self.call_later(self._replay_keys)  # after the focus change queued by the screen's on_mount
 
     async def _replay_keys(self) -> None:
+        """Hand the held keys on one at a time: each travels to the focused widget and back up to the app
+        (its bindings: Tab moves the focus) before the next one goes, as if typed at human speed."""
         if self._holding_for is not None or self._held is None:
             return  # another screen opened meanwhile: its release replays everything, in order
-        held, self._held = self._held, None
-        for index, event in enumerate(held):
-            await super().on_event(event)
-            if self._held is not None:  # that key opened a screen: the rest waits for it
-                self._held.extend(held[index + 1 :])
-                return
+        if not self._held:
+            self._held = None
+            self._replaying.clear()
+            return
+        self._travel += 1
+        event = self._held.pop(0)
+        if isinstance(event, events.Key):  # possibly seen by the old screen already: a fresh copy
+            event = events.Key(event.key, event.character)
+        self._replaying.add(id(event))
+        target = self.focused or self.screen
+        await super().on_event(event)
+        if self._holding_for is None:  # the key opened no screen: the next one after it has travelled
+            travel = self._travel
+
+            def go_on():  # once per key: the marker or, should a widget on its way be removed, the timer
+                return self._replay_keys() if self._travel == travel else None
+
+            self._after_travel(target, go_on)
+            self.set_timer(0.5, go_on)
+
+    def _after_travel(self, node, then) -> None:
+        """Run ``then`` once everything already queued on the way from ``node`` up to the app has run."""
+        if node is None or node is self:
+            self.call_later(then)
+        else:
+            node.call_later(self._after_travel, node.parent, then)
+
+    def _hold(self, event: events.Event) -> None:
+        assert self._held is not None
+        self._held.append(event)
+        self._held.sort(key=lambda e: self._key_order.get(id(e), 0))
 
     # -- idle lock: a thin-client screen left alone shows no Sozialdaten ----------------
     async def on_event(self, event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.last_input = self.clock()
-        if self._held is not None and isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            self._held.append(event)
-            return
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self._key_count += 1
+            self._key_order[id(event)] = self._key_count  # typing order, for keys held at two places
+            if len(self._key_order) > 256:
+                self._key_order.pop(next(iter(self._key_order)))
+            if self._held is not None:
+                self._hold(event)
+                return
         await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A key no widget took comes back here for the bindings. One typed before the key that opens a
+        screen arrives here only after that screen was pushed: it is held for the new screen too."""
+        if id(event) in self._replaying:
+            self._replaying.discard(id(event))
+        elif self._held is not None:
+            event.prevent_default()  # not Textual's binding check for the screen being left
+            self._hold(event)
 
     def check_action(self, action: str, parameters) -> bool | None:
         from wbtui.screens.lock import LockScreen

@@ -135,7 +135,8 @@ class WbtuiScreen(Screen[ResultT]):
         from wbtui.screens.pickers import PickList
 
         field = message.field
-        self.app.push_screen(PickList(field.title, field.options, field.value, message.typed), field.choose)
+        picker = PickList(field.title, field.options, field.value, message.typed, words=field.words)
+        self.app.push_screen(picker, field.choose)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

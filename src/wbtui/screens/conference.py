@@ -49,6 +49,7 @@ class ConferenceScreen(WbtuiScreen):
                 yield ChoiceField(
                     labels.choices("conference_variant"),
                     "fallbesprechung",
+                    words=labels.search_words("conference_variant"),
                     title=t("tui.conf.variant"),
                     allow_blank=False,
                     id="variant",
@@ -59,14 +60,22 @@ class ConferenceScreen(WbtuiScreen):
                 with Horizontal(classes="conf-row"):
                     yield SafeInput(placeholder=t("ux.conf.name"), id=f"p-name-{i}", classes="wide")
                     yield ChoiceField(
-                        labels.choices("participant_role"), title=t("ux.conf.role"), id=f"p-role-{i}", classes="role"
+                        labels.choices("participant_role"),
+                        words=labels.search_words("participant_role"),
+                        title=t("ux.conf.role"),
+                        id=f"p-role-{i}",
+                        classes="role",
                     )
                     yield SafeInput(placeholder=t("ux.conf.org"), id=f"p-org-{i}", classes="wide")
             yield Label(t("ux.conf.decisions"), classes="section")
             for i in range(DECISION_ROWS):
                 with Horizontal(classes="conf-row"):
                     yield ChoiceField(
-                        labels.choices("decision"), title=t("ux.conf.decision"), id=f"d-code-{i}", classes="wide"
+                        labels.choices("decision"),
+                        words=labels.search_words("decision"),
+                        title=t("ux.conf.decision"),
+                        id=f"d-code-{i}",
+                        classes="wide",
                     )
                     yield SafeInput(placeholder=t("ux.conf.owner"), id=f"d-owner-{i}", classes="owner")
                     yield SafeInput(placeholder=t("tui.hint.date"), id=f"d-due-{i}", classes="due")

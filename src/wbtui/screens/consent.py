@@ -52,6 +52,7 @@ class ConsentScreen(WbtuiScreen):
                 yield ChoiceField(
                     labels.choices("consent_purpose"),
                     "fbw_uebergabe",
+                    words=labels.search_words("consent_purpose"),
                     title=t("tui.consent.purpose"),
                     allow_blank=False,
                     id="purpose",
@@ -68,6 +69,7 @@ class ConsentScreen(WbtuiScreen):
                 yield ChoiceField(
                     labels.choices("consent_form"),
                     "schriftlich",
+                    words=labels.search_words("consent_form"),
                     title=t("ux.consent.form"),
                     allow_blank=False,
                     id="form",

@@ -95,6 +95,7 @@ class IntakeScreen(WbtuiScreen):
                 yield ChoiceField(
                     labels.choices(vocabulary),
                     _code(vocabulary, self.initial.get(name)),
+                    words=labels.search_words(vocabulary),
                     title=t("field." + name),
                     id=f"f-{name}",
                     classes="form-input",

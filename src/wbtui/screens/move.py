@@ -119,7 +119,14 @@ class MoveScreen(WbtuiModal[bool]):
             await fields.mount(Label(t(label)))
             if str(hint).startswith("pick:"):
                 vocabulary = str(hint)[5:]
-                await fields.mount(ChoiceField(labels.choices(vocabulary), title=t(label), id=f"in-{key}"))
+                await fields.mount(
+                    ChoiceField(
+                        labels.choices(vocabulary),
+                        words=labels.search_words(vocabulary),
+                        title=t(label),
+                        id=f"in-{key}",
+                    )
+                )
             else:
                 await fields.mount(SafeInput(placeholder=str(hint), id=f"in-{key}"))
         fields.children[1].focus()

@@ -53,11 +53,18 @@ class PickList(WbtuiModal[str | None]):
     BINDINGS = [Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="pick.cancel")]
 
     def __init__(
-        self, title: str, options: Sequence[tuple[str, str]], current: str | None = None, typed: str = ""
+        self,
+        title: str,
+        options: Sequence[tuple[str, str]],
+        current: str | None = None,
+        typed: str = "",
+        *,
+        words: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.options = list(options)
+        self.words = words or {}
         self.current = current
         self.typed = typed
         self.searchable = bool(typed) or len(self.options) >= SEARCH_FROM
@@ -74,7 +81,8 @@ class PickList(WbtuiModal[str | None]):
         wanted = typed.casefold().strip()
         out = []
         for number, (code, shown) in enumerate(self.options, 1):
-            if wanted and wanted not in shown.casefold() and wanted not in code.casefold():
+            haystack = f"{shown} {code} {self.words.get(code, '')}".casefold()
+            if wanted and wanted not in haystack:
                 continue
             prefix = f"{number} " if not self.searchable and number < 10 else ""
             out.append(Option(Text(prefix + shown), id=code))

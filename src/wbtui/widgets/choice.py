@@ -64,6 +64,7 @@ class ChoiceField(Widget, can_focus=True):
         *,
         title: str = "",
         allow_blank: bool = True,
+        words: dict[str, str] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -71,6 +72,7 @@ class ChoiceField(Widget, can_focus=True):
         self.options = list(options)
         self.title = title
         self.allow_blank = allow_blank
+        self.words = words or {}  # extra search words per code (aliases, the other language)
         self.set_reactive(ChoiceField.value, value)
 
     def label_of(self, code: str | None) -> str:

@@ -100,6 +100,11 @@ def _words(vocabulary: str, code: str) -> set[str]:
     return words
 
 
+def search_words(vocabulary: str) -> dict[str, str]:
+    """Per code, every word that names it (for a pick list's search: "umgezogen" finds ``moved``)."""
+    return {code: " ".join(sorted(_words(vocabulary, code))) for code in codes(vocabulary)}
+
+
 def parse(vocabulary: str, text: str | None, *, field: str) -> str | None:
     """The code a user meant by ``text`` (key, label in either language, alias, stage code such as ``S9``);
     ``None`` for an empty text; refused with every choice named otherwise."""

@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
     logs.setup(paths.log_dir())
     try:
         usage.install()
+        _language_of(State(None))  # help pages and usage errors in the configured language
         usage.apply_language()
         command = typer.main.get_command(app)
         usage.prepare(command, on_install=usage.install_completion)

@@ -7,6 +7,7 @@ import typer
 
 from wbtui.cli.common import State, _clean, _d, _dt, _label
 from wbtui.i18n import t
+from wbtui.widgets.glyphs import glyph
 
 # coded fields of person and case by vocabulary (widgets/labels.py); dates and times by kind
 CODED = {
@@ -98,7 +99,9 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
         for cs in d["consents"]:
             recipients = ", ".join(_label("consent_recipient", r) for r in cs["recipients"])
             groups = ", ".join(_label("data_group", g) for g in cs["data_groups"])
-            line = f"  {cs['id'][:8]} {_label('consent_purpose', cs['purpose'])} → {recipients} [{groups}]"
+            line = (
+                f"  {cs['id'][:8]} {_label('consent_purpose', cs['purpose'])} {glyph('arrow')} {recipients} [{groups}]"
+            )
             line += " " + t("tui.consent.given", date=_d(cs["given_on"]))
             if cs["revoked_on"]:
                 line += ", " + t("tui.consent.revoked", date=_d(cs["revoked_on"]))
@@ -125,7 +128,7 @@ def _event_text(ev: dict) -> str:
 
     if ev["type"] == "stage_changed" or ev.get("to_stage"):
         source = ev.get("from_stage")
-        moved = (t("stage." + source) + " → " if source else "") + t("stage." + ev["to_stage"])
+        moved = (t("stage." + source) + f" {glyph('arrow')} " if source else "") + t("stage." + ev["to_stage"])
         return moved if ev["type"] == "stage_changed" else f"{_event_name(ev['type'])}: {moved}"
     return _event_name(ev["type"]) if has("tui.event." + ev["type"]) else _clean(ev["type"])
 

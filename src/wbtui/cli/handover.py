@@ -18,6 +18,7 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
     case_id = services.resolve(case)
     reasons = services.handover_check(case_id)
     from wbtui.i18n import render_reason
+    from wbtui.widgets.glyphs import glyph
 
     if as_json:
         out_json(
@@ -28,9 +29,9 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
         )
     else:
         for key, params in reasons:
-            typer.echo("✗ " + render_reason(key, params))
+            typer.echo(glyph("no") + " " + render_reason(key, params))
         if not reasons:
-            typer.echo("✓")
+            typer.echo(glyph("ok"))
     if reasons:
         raise typer.Exit(EXIT_RULE)
 
@@ -151,9 +152,15 @@ def handover_print(
 @command
 def handover_import(path: str = typer.Argument(..., help="Übergabedatei eines Jobcenters.")) -> None:
     """Liest eine Übergabedatei ein: erst alles prüfen, bei Fehlern nichts anlegen."""
+    import errno
+    import os
     from pathlib import Path
 
     from wbtui.services.exchange import import_file
 
+    if not Path(path).exists():  # README "Exit codes": a missing file is "not found" (3), not a bad file
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    if Path(path).is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     case_id, again = import_file(st().services, Path(path))
     typer.echo(t("cli.import_again" if again else "cli.imported", ref=case_id.hex[:8]))

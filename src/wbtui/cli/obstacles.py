@@ -58,6 +58,7 @@ def obstacle_set(
 def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
     """Zeigt den Hemmnis-Katalog (mit lokalen Codes)."""
     from wbtui.i18n import get_language
+    from wbtui.widgets.glyphs import glyph
 
     catalog = st().config.catalog()
     items = [
@@ -76,13 +77,13 @@ def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     lang = get_language()
     _table(
-        ["Code", t("hdr.title"), "4PM", "Art. 9"],
+        ["Code", t("tui.obst.label"), "4PM", "Art. 9"],
         [
             [
                 i["code"],
                 i["label_de"] if lang == "de" else i["label_en"],
                 t("group." + i["group"]),
-                "✓" if i["art9"] else "",
+                glyph("ok") if i["art9"] else "",
             ]
             for i in items
         ],

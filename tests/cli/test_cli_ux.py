@@ -239,6 +239,7 @@ def test_a_vt100_terminal_gets_plain_ascii_symbols(jc_env, monkeypatch):
 
     ref = new_case(jc_env, legal_basis="sgb_x_69")
     ok("case", "edit", ref, "--set", "legal_basis=sgb_x_69", env=jc_env)
+    ok("case", "move", ref, "S2", env=jc_env)
     monkeypatch.setenv("TERM", "vt100")
     glyphs.ascii_only.cache_clear()
     try:

@@ -88,11 +88,16 @@ class BoardScreen(WbtuiScreen):
     def _engine(self) -> TimerEngine:
         return self.ctx.engine
 
-    def _columns_text(self) -> Text:
-        return Text(CaseList.header(self.size.width or 80))
+    def _columns_text(self, width: int | None = None) -> Text:
+        return Text(CaseList.header(width or self.size.width or 80))
 
     def on_resize(self) -> None:
         self.query_one("#columns", Static).update(self._columns_text())
+
+    @on(CaseList.Resized)
+    def _list_resized(self, event: CaseList.Resized) -> None:
+        # the help panel (F1) narrows the list: the header follows the list's own width
+        self.query_one("#columns", Static).update(self._columns_text(event.width))
 
     def on_mount(self) -> None:
         self.query_one(CaseList).focus()

@@ -96,8 +96,10 @@ class InboxScreen(TableScreen):
             for row in rows:
                 detail = row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5])
                 row_key = f"{key}:{row[0]}"
+                # the Jobcenter sees its own handovers waiting for the Agentur's acknowledgement
+                what = t("ux.inbox.sent_waiting") if key == "tui.inbox.received" and side != "agentur" else t(key)
                 self.rows[row_key] = {
-                    "what": t(key),
+                    "what": what,
                     "name": f"{row[1]}, {row[2]}",
                     "kdnr": row[3],
                     "at": row[4],
@@ -106,7 +108,7 @@ class InboxScreen(TableScreen):
                 table_rows.append(
                     (
                         (
-                            Text(t(key)),
+                            Text(what),
                             safe(f"{row[1]}, {row[2]}"),
                             safe(row[3]),
                             Text(fmt_date(row[4])),
@@ -116,9 +118,9 @@ class InboxScreen(TableScreen):
                     )
                 )
         if side != "agentur":
-            for row in feedback:
+            for number, row in enumerate(feedback):
                 detail = " ".join(feedback_detail(json.loads(row[6] or "{}")))
-                row_key = f"fb:{row[0]}:{row[4]}"
+                row_key = f"fb:{row[0]}:{number}"  # one case can have several events at the same moment
                 what = t("tui.event." + row[5])
                 self.rows[row_key] = {
                     "what": what,
@@ -139,8 +141,9 @@ class InboxScreen(TableScreen):
             keep=keep,
             caps={0: 18, 1: 22},
         )
+        counts = "tui.inbox.counts" if side == "agentur" else "ux.inbox.counts_jc"
         self.query_one("#inbox-status", Label).update(
-            Text(t("tui.inbox.counts", received=len(received), queries=len(queries), feedback=len(feedback)))
+            Text(t(counts, received=len(received), queries=len(queries), feedback=len(feedback)))
         )
 
     def describe_row(self, key: str) -> Text:

@@ -56,7 +56,9 @@ class ObstacleScreen(WbtuiScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        fill_table(table, self._columns(), [], width=self.app.size.width, flex=LABEL, optional=OPTIONAL, caps=CAPS)
+        fill_table(
+            table, self._columns(), [], width=self.app.size.width, flex=LABEL, optional=OPTIONAL, caps=CAPS, min_flex=30
+        )
         table.focus()
         self.reload()
 
@@ -143,7 +145,15 @@ class ObstacleScreen(WbtuiScreen):
                     )
                 )
         fill_table(
-            table, self._columns(), rows, width=self.app.size.width, flex=LABEL, optional=OPTIONAL, caps=CAPS, keep=keep
+            table,
+            self._columns(),
+            rows,
+            width=self.app.size.width,
+            flex=LABEL,
+            optional=OPTIONAL,
+            caps=CAPS,
+            keep=keep,
+            min_flex=30,
         )
         open_count = sum(1 for o in detail["obstacles"] if o["status"] == "offen")
         note = tn("ux.obst.open", open_count) + " · "

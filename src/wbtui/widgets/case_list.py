@@ -72,6 +72,13 @@ class CaseList(ScrollView, can_focus=True):
             super().__init__()
             self.case_id = case_id
 
+    class Resized(Message):
+        """The list's width changed (the screen or a docked panel): headers drawn for it follow."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
+
     class Highlighted(Message):
         def __init__(self, index: int, total: int) -> None:
             super().__init__()
@@ -237,6 +244,9 @@ class CaseList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + event.y
         if 0 <= index < len(self.rowids):
             self.cursor = index
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized(self.size.width))
 
     def on_focus(self) -> None:
         self.refresh()

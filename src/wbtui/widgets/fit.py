@@ -11,7 +11,13 @@ MIN_FLEX = 16
 
 
 def fit(
-    widths: list[int], width: int, *, flex: int | None, optional: Sequence[int] = (), padding: int = 2
+    widths: list[int],
+    width: int,
+    *,
+    flex: int | None,
+    optional: Sequence[int] = (),
+    padding: int = 2,
+    min_flex: int = MIN_FLEX,
 ) -> tuple[list[int], list[int]]:
     """The columns to show and their widths within ``width`` cells (``padding`` per column for the
     cell padding); ``optional`` lists columns that may be left out, the first one first."""
@@ -23,7 +29,7 @@ def fit(
         total = sum(widths[i] + padding for i in shown)
         if total <= width or flex is None:
             return shown, widths
-        floor = min(natural, MIN_FLEX)
+        floor = min(natural, min_flex)
         if total - (widths[flex] - floor) <= width or not dropping:
             widths[flex] = max(floor, widths[flex] - (total - width))
             return shown, widths

@@ -21,7 +21,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
-from wbtui.widgets.fit import fit
+from wbtui.widgets.fit import MIN_FLEX, fit
 from wbtui.widgets.glyphs import glyph
 
 Column = str | tuple[str, str]  # a header label, or (label, column key)
@@ -62,6 +62,7 @@ def fill_table(
     optional: Sequence[int] = (),
     caps: dict[int, int] | None = None,
     keep: tuple[str | None, int] | None = None,
+    min_flex: int = MIN_FLEX,
 ) -> list[int]:
     """Replace all columns and rows of ``table``; returns the indices of the columns shown.
 
@@ -80,7 +81,7 @@ def fill_table(
                 widths[index] = min(widths[index], max(cap, text_width(_label(columns[index]))))
         else:
             caps = {}
-        shown, widths = fit(widths, room, flex=flex, optional=optional, padding=padding)
+        shown, widths = fit(widths, room, flex=flex, optional=optional, padding=padding, min_flex=min_flex)
     else:
         caps = {}
     table.clear(columns=True)

@@ -49,7 +49,7 @@ class InboxScreen(TableScreen):
     TITLE_KEY = "tui.inbox.title"
     TABLE_ID = "inbox"
     DETAIL = True
-    FLEX, OPTIONAL = 4, (2,)  # the detail text takes what is left; the Kundennummer goes first (detail line)
+    FLEX, OPTIONAL = 4, (2, 3)  # the detail text takes what is left; Kd-Nr. and date go first (detail line)
 
     def __init__(self) -> None:
         super().__init__()

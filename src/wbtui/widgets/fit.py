@@ -30,8 +30,11 @@ def fit(
         if total <= width or flex is None:
             return shown, widths
         floor = min(natural, min_flex)
-        if total - (widths[flex] - floor) <= width or not dropping:
+        if total - (widths[flex] - floor) <= width:
             widths[flex] = max(floor, widths[flex] - (total - width))
+            return shown, widths
+        if not dropping:  # nothing left to leave out: the flexible column takes what remains
+            widths[flex] = max(4, widths[flex] - (total - width))
             return shown, widths
         shown.remove(dropping.pop(0))  # even the narrowest flexible column would not fit: one column less
         widths[flex] = natural

@@ -376,3 +376,20 @@ def test_a_stale_session_lock_is_taken_over_with_a_note(tmp_path):
     again = SessionLock(db).acquire()
     assert again.taken_over_from is None
     again.release()
+
+
+def test_the_lock_taken_over_is_told_on_the_board(tmp_path):
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        from wbtui.app import WbtuiApp
+        from wbtui.i18n import t
+
+        notice = t("ux.lock_taken_over", pid=4242)
+        app = WbtuiApp(make_config(tmp_path, "jc"), db=db, today=TODAY, notice=notice)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            assert [n.message for n in app._notifications] == [notice]
+            assert "Prozess 4242" in notice
+
+    asyncio.run(run())

@@ -102,7 +102,6 @@ def _language_of(state: State) -> None:
         _ = state.config
     except WbtuiError:
         return
-    usage.apply_language()
 
 
 def _run_tui(state: State) -> None:
@@ -152,10 +151,9 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
     try:
         usage.install()
         _language_of(State(None))  # help pages and usage errors in the configured language
-        usage.apply_language()
         command = typer.main.get_command(app)
         usage.prepare(command, on_install=usage.install_completion)
-        command.main(args=argv, prog_name=prog_name or "wbtui")
+        sys.exit(usage.run(command, argv, prog_name or "wbtui"))
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:  # output piped into head & co.

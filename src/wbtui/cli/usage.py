@@ -93,9 +93,14 @@ def translate_error(message: str) -> str:
 
 
 def apply_language() -> None:
-    """Typer's help headings and notes in the current language (read by Typer whenever it draws help)."""
+    """Typer's help headings and notes in the current language (read by Typer whenever it draws help).
+
+    Called when help is drawn (``install`` wraps ``format_help``): Typer's ``rich_utils`` pulls in Rich's
+    Markdown and more, which a command like ``case list`` never needs (README: the list commands start fast)."""
     from typer import rich_utils
 
+    rich_utils.rich_format_error = _format_error
+    rich_utils.rich_abort_error = _abort
     rich_utils.OPTIONS_PANEL_TITLE = t("ux.cli.options")
     rich_utils.ARGUMENTS_PANEL_TITLE = t("ux.cli.arguments")
     rich_utils.COMMANDS_PANEL_TITLE = t("ux.cli.commands")
@@ -110,7 +115,7 @@ def apply_language() -> None:
 
 
 def _format_error(exc) -> None:
-    """Typer's error printer replaced: one line on stderr, in the user's language, with the way to help."""
+    """A usage error as one line on stderr, in the user's language, with the way to help."""
     from wbtui.domain.text import clean
 
     if exc.__class__.__name__ == "NoArgsIsHelpError":  # the help was shown instead: nothing to add
@@ -120,6 +125,25 @@ def _format_error(exc) -> None:
     if ctx is not None:
         text += " " + t("ux.cli.help_hint", command=f"{ctx.command_path} -h")
     print(clean(text), file=sys.stderr)
+
+
+def run(command, argv: list[str] | None, prog_name: str) -> int:
+    """Run the command tree; usage errors are printed here (one line, exit 2), not by Typer's printer."""
+    from typer._click.exceptions import ClickException
+    from typer.exceptions import Abort
+
+    try:
+        result = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except ClickException as exc:
+        if exc.__class__.__name__ == "NoArgsIsHelpError":  # "wbtui case": the group's help, as asked
+            print(exc.ctx.get_help() if getattr(exc, "ctx", None) else "")
+            return EXIT_USAGE
+        _format_error(exc)
+        return exc.exit_code
+    except Abort:
+        _abort()
+        return 1
+    return result if isinstance(result, int) else 0
 
 
 def _abort() -> None:
@@ -135,11 +159,11 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    from typer import core, rich_utils
+    from typer import core
     from typer._click import formatting
 
-    rich_utils.rich_format_error = _format_error
-    rich_utils.rich_abort_error = _abort
+    for cls in (core.TyperCommand, core.TyperGroup):
+        _help_in_language(cls)
     write_usage = formatting.HelpFormatter.write_usage
 
     def german_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
@@ -160,6 +184,16 @@ def install() -> None:
         return name + ("..." if self.nargs != 1 else "")
 
     core.TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+
+
+def _help_in_language(cls) -> None:
+    original = cls.format_help
+
+    def format_help(self, ctx, formatter):
+        apply_language()
+        return original(self, ctx, formatter)
+
+    cls.format_help = format_help
 
 
 def prepare(command, *, on_install: Callable | None = None) -> None:

@@ -217,7 +217,7 @@ def test_exits_when_terminal_goes_away(tmp_path):
         os.close(fd)
 
 
-def test_print_key_writes_handover_sheet_pdf_and_refuses_to_overwrite(tmp_path):
+def test_print_key_writes_handover_sheet_pdf_and_asks_before_replacing(tmp_path):
     import sqlite3
 
     db = build_store(tmp_path, cases=60)
@@ -247,9 +247,22 @@ def test_print_key_writes_handover_sheet_pdf_and_refuses_to_overwrite(tmp_path):
             await pilot.press("p")
             await settle(pilot)
             app.screen.query_one("#prompt").value = str(target)
+            target.write_bytes(b"old")
             await pilot.press("enter")
             await settle(pilot)
-            assert any("--force" in str(n.message) for n in app._notifications)  # refused, said why, no crash
+            assert "Die Datei gibt es schon – ersetzen?" in screen_text(app)  # asked, no CLI advice (--force)
+            await pilot.press("n")
+            await settle(pilot)
+            assert target.read_bytes() == b"old"
+            await pilot.press("p")
+            await settle(pilot)
+            app.screen.query_one("#prompt").value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot, 6)
+            assert target.read_bytes().startswith(b"%PDF-")
+            assert not any("--force" in str(n.message) for n in app._notifications)
 
     asyncio.run(run())
 

@@ -390,19 +390,34 @@ class CaseDetailScreen(WbtuiScreen):
         stem = "Uebergabebogen" if kind == "handover" else "Fallkonferenz"
         default = documents_dir() / f"{stem}-{ref}-{date.today():%Y%m%d}.pdf"
 
-        def write(target: str) -> str:
-            from pathlib import Path
+        from pathlib import Path
 
+        def write(target: Path, overwrite: bool) -> str:
             from wbtui.services.documents import render
             from wbtui.services.exchange import write_text
 
-            path = Path(target).expanduser()
-            fmt = "md" if path.suffix.lower() == ".md" else "pdf"
-            return str(write_text(render(self.ctx.services, self._uuid(), kind=kind, fmt=fmt), path))
+            fmt = "md" if target.suffix.lower() == ".md" else "pdf"
+            body = render(self.ctx.services, self._uuid(), kind=kind, fmt=fmt)
+            return str(write_text(body, target, overwrite=overwrite))
+
+        def written(path: str) -> None:
+            self.say(t("cli.document_written", path=path))
 
         def got(value: str | None) -> None:
-            if value and value.strip():
-                self.do(write, value.strip(), then=lambda path: self.say(t("cli.document_written", path=path)))
+            if not value or not value.strip():
+                return
+            target = Path(value.strip()).expanduser()
+            if not target.exists() or target.is_symlink():
+                self.do(write, target, False, then=written)
+                return
+            from wbtui.screens.pickers import confirm
+
+            def answered(answer: str | None) -> None:  # the TUI asks where the CLI takes --force
+                if answer == "yes":
+                    self.do(write, target, True, then=written)
+
+            body = Text(str(target), style="bold")
+            self.app.push_screen(confirm(t("ux.print.exists"), body, t("ux.print.replace")), answered)
 
         self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
 

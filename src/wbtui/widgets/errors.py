@@ -14,6 +14,7 @@ CLI_WORDED = (
     "err.pdf_needs_output",
     "guard.use_command",
     "err.bad_assignment",
+    "err.export_exists",
 )
 
 

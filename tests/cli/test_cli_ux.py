@@ -84,11 +84,20 @@ def test_install_completion_in_a_real_shell(tmp_path):
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "HOME": str(tmp_path), "SHELL": "/bin/bash", "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     res = subprocess.run(
-        ["bash", "--norc", "-c", "wbtui --install-completion"], env=env, capture_output=True, text=True, timeout=120
+        ["bash", "--norc", "-c", "wbtui --install-completion; exit $?"],  # bash stays the parent (no exec)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert res.returncode == 0, res.stderr
     assert "Tab-Vervollständigung für bash eingerichtet" in res.stdout
     assert "wbtui" in (tmp_path / ".bashrc").read_text(encoding="utf-8")
+    # started by something else than a shell (a wrapper, a scheduler): the login shell ($SHELL) is taken
+    direct = subprocess.run(
+        [str(bin_dir / "wbtui"), "--install-completion"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert direct.returncode == 0 and "bash" in direct.stdout, direct.stderr
 
 
 # -- exit codes ---------------------------------------------------------------------------------------

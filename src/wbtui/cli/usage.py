@@ -245,8 +245,18 @@ def install_completion(ctx, _param, value) -> None:
     """``--install-completion``: Typer's installer, with its report in the user's language."""
     if not value or ctx.resilient_parsing:
         return
-    from typer._completion_shared import install
+    import os
 
-    shell, path = install()
+    from typer._completion_shared import _get_shell_name, install
+
+    # the shell that started wbtui; failing that (a wrapper in between), the login shell ($SHELL)
+    shell = _get_shell_name() or os.path.basename(os.environ.get("SHELL", "")) or None
+    if shell not in SHELLS:
+        print(t("ux.cli.completion_unknown_shell", shell=shell or "?", shells=", ".join(SHELLS)), file=sys.stderr)
+        sys.exit(1)
+    shell, path = install(shell=shell)
     print(t("ux.cli.completion_installed", shell=shell, path=path))
     sys.exit(0)
+
+
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")

@@ -209,7 +209,7 @@ class BoardScreen(WbtuiScreen):
             return
         engine = self.ctx.engine
         state = engine.state(row)
-        out = Text()
+        out = Text(no_wrap=True, overflow="ellipsis")  # one line for the case, one for the legend
         out.append(TIMER_MARK[state].strip() + " " if state != "ok" else "", TIMER_STYLE[state])
         out.append(t("timer." + state), TIMER_STYLE[state])
         rules = [r for r in engine.evaluate(row) if r.kind == state]
@@ -219,7 +219,7 @@ class BoardScreen(WbtuiScreen):
         days = days_since(row["stage_since"], self._today())
         out.append(f" · {STAGES[stage].code} {t('stage.' + stage.value)}")
         if days is not None:
-            out.append(" · " + tn("ux.board.days_in_stage", days))
+            out.append(" · " + tn("ux.board.days_since", days))
         if row.get("next_due"):
             out.append(" · " + t("ux.board.next_due", date=labels.date_text(row["next_due"])))
         out.append("\n")

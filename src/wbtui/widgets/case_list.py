@@ -188,7 +188,7 @@ class CaseList(ScrollView, can_focus=True):
             + _fit(t("hdr.stage"), stage_w)
             + _fit(t("hdr.owner"), 7)
             + _fit(t("hdr.days"), 5)
-            + _fit(t("hdr.next_due"), 7)
+            + _fit(t("ux.hdr.next_due_short"), 7)
         )
 
     def _row_segments(self, row: dict, width: int, base: Style) -> list[Segment]:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from wbtui.i18n import describe, lazy_t, t, tn
+from wbtui.i18n import lazy_t, t, tn
 from wbtui.messages import OpenCase, StoreReady, SyncLineChanged
 from wbtui.screens.base import Context, WbtuiScreen
+from wbtui.screens.commands import WbtuiCommands
+from wbtui.widgets.errors import user_text
 
 if TYPE_CHECKING:
     from wbtui.config import Config
@@ -29,9 +31,15 @@ class WbtuiApp(App):
     # the app and all screens (reusable widgets keep DEFAULT_CSS); absolute, so subclasses elsewhere find it too
     CSS_PATH = Path(__file__).with_name("wbtui.tcss")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    COMMANDS = {WbtuiCommands}  # replaces Textual's English system commands (screens/commands.py)
+    # actions the palette lists as app commands, so a screen's binding for the same one is not listed twice
+    PALETTE_ACTIONS = frozenset(
+        {"board", "followups", "inbox", "team", "audit_log", "new_case", "sync_now", "conflicts", "toggle_help"}
+    )
     BINDINGS = [
         Binding("f1", "toggle_help", lazy_t("tui.key.help"), id="app.help"),
-        Binding("ctrl+q", "quit", lazy_t("tui.key.quit"), id="app.quit", priority=True),
+        Binding("ctrl+q", "quit", lazy_t("tui.key.quit"), id="app.quit", priority=True, show=False),
+        Binding("ctrl+p", "command_palette", lazy_t("ux.key.palette"), id="app.palette", priority=True),
         Binding("f2", "board", lazy_t("tui.key.board"), id="app.board", show=False),
         Binding("f3", "followups", lazy_t("tui.key.followups"), id="app.followups", show=False),
         Binding("f4", "inbox", lazy_t("tui.key.inbox"), id="app.inbox", show=False),
@@ -41,7 +49,9 @@ class WbtuiApp(App):
         Binding("f8", "audit_log", lazy_t("tui.key.audit"), id="app.audit", show=False),
     ]
 
-    def __init__(self, config: Config, *, db: str | Path | None = None, today: date | None = None) -> None:
+    def __init__(
+        self, config: Config, *, db: str | Path | None = None, today: date | None = None, notice: str = ""
+    ) -> None:
         super().__init__()
         self.config = config
         self.db = db
@@ -51,9 +61,22 @@ class WbtuiApp(App):
         self.sync_line = ""
         self.clock: Callable[[], float] = time.monotonic  # replaceable in tests (frozen clock)
         self.last_input = self.clock()
+        self.notice = notice  # shown once the board is up (e.g. a lock taken over from a dead session)
+        # keys typed while a screen opens, held until its first field has the focus (README: no lost input)
+        self._held: list[events.Event] | None = None
+        self._holding_for: Screen | None = None
+        self._key_count = 0
+        self._key_order: dict[int, int] = {}
+        self._replaying: set[int] = set()
+        self._travel = 0
 
     # -- start-up --------------------------------------------------------------
     def on_mount(self) -> None:
+        if self.config.user_role == "dsb":  # the audit trail is the DSB's daily work: its key in the key bar
+            for key, bindings in self._bindings.key_to_bindings.items():
+                self._bindings.key_to_bindings[key] = [
+                    dataclasses.replace(b, show=True) if b.id == "app.audit" else b for b in bindings
+                ]
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
         from wbtui.screens.board import BoardScreen
@@ -63,17 +86,83 @@ class WbtuiApp(App):
     def on_ready(self) -> None:
         # the first frame is on screen: only now open the store (and compete for the GIL)
         self._open_store()
-        if not self.is_headless:
-            self.set_interval(2.0, self._watch_terminal)
         self.set_interval(15.0, self.lock_if_idle)
+        if self.notice:
+            self.say(self.notice)
+
+    # -- keys typed ahead of a screen: held until it is ready, then handed on in order ------------
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        if isinstance(screen, WbtuiScreen):
+            self._holding_for = screen
+            if self._held is None:
+                self._held = []
+        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+
+    def release_keys(self, screen: Screen) -> None:
+        """``screen`` has mounted and put the focus on its first field (screens.base.WbtuiScreen.on_mount)."""
+        if screen is self._holding_for:
+            self._holding_for = None
+            self.call_later(self._replay_keys)  # after the focus change queued by the screen's on_mount
+
+    async def _replay_keys(self) -> None:
+        """Hand the held keys on one at a time: each travels to the focused widget and back up to the app
+        (its bindings: Tab moves the focus) before the next one goes, as if typed at human speed."""
+        if self._holding_for is not None or self._held is None:
+            return  # another screen opened meanwhile: its release replays everything, in order
+        if not self._held:
+            self._held = None
+            self._replaying.clear()
+            return
+        self._travel += 1
+        event = self._held.pop(0)
+        if isinstance(event, events.Key):  # possibly seen by the old screen already: a fresh copy
+            event = events.Key(event.key, event.character)
+        self._replaying.add(id(event))
+        target = self.focused or self.screen
+        await super().on_event(event)
+        if self._holding_for is None:  # the key opened no screen: the next one after it has travelled
+            travel = self._travel
+
+            def go_on():  # once per key: the marker or, should a widget on its way be removed, the timer
+                return self._replay_keys() if self._travel == travel else None
+
+            self._after_travel(target, go_on)
+            self.set_timer(0.5, go_on)
+
+    def _after_travel(self, node, then) -> None:
+        """Run ``then`` once everything already queued on the way from ``node`` up to the app has run."""
+        if node is None or node is self:
+            self.call_later(then)
+        else:
+            node.call_later(self._after_travel, node.parent, then)
+
+    def _hold(self, event: events.Event) -> None:
+        assert self._held is not None
+        self._held.append(event)
+        self._held.sort(key=lambda e: self._key_order.get(id(e), 0))
 
     # -- idle lock: a thin-client screen left alone shows no Sozialdaten ----------------
     async def on_event(self, event) -> None:
-        from textual import events
-
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.last_input = self.clock()
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self._key_count += 1
+            self._key_order[id(event)] = self._key_count  # typing order, for keys held at two places
+            if len(self._key_order) > 256:
+                self._key_order.pop(next(iter(self._key_order)))
+            if self._held is not None:
+                self._hold(event)
+                return
         await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A key no widget took comes back here for the bindings. One typed before the key that opens a
+        screen arrives here only after that screen was pushed: it is held for the new screen too."""
+        if id(event) in self._replaying:
+            self._replaying.discard(id(event))
+        elif self._held is not None:
+            event.prevent_default()  # not Textual's binding check for the screen being left
+            self._hold(event)
 
     def check_action(self, action: str, parameters) -> bool | None:
         from wbtui.screens.lock import LockScreen
@@ -89,11 +178,6 @@ class WbtuiApp(App):
         if minutes and self.clock() - self.last_input >= minutes * 60 and not isinstance(self.screen, LockScreen):
             self.push_screen(LockScreen(self.config.user_login))
 
-    def _watch_terminal(self) -> None:
-        """Exit cleanly when the SSH session or terminal is gone (no orphaned process on the host)."""
-        if terminal_gone():
-            self.exit(return_code=129)
-
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def _open_store(self) -> None:
         from wbtui.data.store import open_store
@@ -107,7 +191,7 @@ class WbtuiApp(App):
             ctx = Context(store, self.config, today, self.fixed_today, engine)
             self.call_from_thread(self._store_ready, ctx)
         except WbtuiError as exc:
-            self.call_from_thread(self.notify, describe(exc), severity="error", markup=False, timeout=30)
+            self.call_from_thread(self.notify, user_text(exc), severity="error", markup=False, timeout=30)
         except Exception as exc:
             self.call_from_thread(
                 self.notify, t("err.internal", kind=type(exc).__name__), severity="error", markup=False
@@ -142,7 +226,7 @@ class WbtuiApp(App):
             try:
                 result = fn(*args, **kwargs)
             except WbtuiError as exc:
-                self.call_from_thread(self.notify, describe(exc), severity="error", markup=False, timeout=10)
+                self.call_from_thread(self.say, user_text(exc), error=True)
                 if on_error:
                     self.call_from_thread(on_error, exc)
                 return
@@ -151,7 +235,7 @@ class WbtuiApp(App):
                     message = t("err.store_busy")
                 else:
                     message = t("err.internal", kind=type(exc).__name__)
-                self.call_from_thread(self.notify, message, severity="error", markup=False, timeout=10)
+                self.call_from_thread(self.say, message, error=True)
                 if on_error:
                     self.call_from_thread(on_error, exc)
                 return
@@ -161,7 +245,9 @@ class WbtuiApp(App):
         self.run_worker(job, thread=True, group=group, exit_on_error=False)
 
     def say(self, message: str, *, error: bool = False) -> None:
-        self.notify(message, severity="error" if error else "information", markup=False, timeout=8 if error else 4)
+        """One message at a time (a new one replaces the last): toasts never pile up over the work."""
+        self.clear_notifications()
+        self.notify(message, severity="error" if error else "information", markup=False, timeout=10 if error else 4)
 
     @on(OpenCase)
     def open_case(self, message: OpenCase) -> None:
@@ -212,9 +298,20 @@ class WbtuiApp(App):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
+        from wbtui.screens.commands import WbtuiPalette
+
         # Textual's own action, with the search field's placeholder in the user's language
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder=t("tui.cmd.placeholder"), id="--command-palette"))
+            self.push_screen(WbtuiPalette(placeholder=t("tui.cmd.placeholder"), id="--command-palette"))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names as they are printed on a German keyboard: F1, Esc, Leertaste (Textual: f1, esc, space)."""
+        shown = super().get_key_display(binding)
+        if binding.key_display:
+            return shown
+        if shown in KEY_NAMES:
+            return str(KEY_NAMES[shown])
+        return shown.upper() if shown[:1] == "f" and shown[1:].isdigit() else shown
 
     def action_help_quit(self) -> None:
         # Textual's answer to ctrl+c ("Press ^q to quit the app"), in the user's language and without markup
@@ -227,39 +324,11 @@ class WbtuiApp(App):
                 )
                 return
 
-    def _textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's system commands (App.get_system_commands) with titles and help from the catalog.
-
-        Not "Screenshot": it would write screen contents (Sozialdaten) to disk."""
-        yield SystemCommand(t("tui.cmd.theme"), t("tui.cmd.theme_help"), self.action_change_theme)
-        yield SystemCommand(t("tui.cmd.quit"), t("tui.cmd.quit_help"), self.action_quit)
-        if screen.query("HelpPanel"):
-            yield SystemCommand(t("tui.cmd.keys"), t("tui.cmd.keys_hide_help"), self.action_hide_help_panel)
-        else:
-            yield SystemCommand(t("tui.cmd.keys"), t("tui.cmd.keys_help"), self.action_show_help_panel)
-        if screen.maximized is not None:
-            yield SystemCommand(t("tui.cmd.minimize"), t("tui.cmd.minimize_help"), screen.action_minimize)
-        elif screen.focused is not None and screen.focused.allow_maximize:
-            yield SystemCommand(t("tui.cmd.maximize"), t("tui.cmd.maximize_help"), screen.action_maximize)
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from self._textual_commands(screen)
-        yield SystemCommand(t("tui.cmd.board"), t("tui.cmd.board_help"), self.action_board)
-        yield SystemCommand(t("tui.cmd.followups"), t("tui.cmd.followups_help"), self.action_followups)
-        yield SystemCommand(t("tui.cmd.inbox"), t("tui.cmd.inbox_help"), self.action_inbox)
-        yield SystemCommand(t("tui.cmd.team"), t("tui.cmd.team_help"), self.action_team)
-        yield SystemCommand(t("tui.cmd.audit"), t("tui.cmd.audit_help"), self.action_audit_log)
-        yield SystemCommand(t("tui.cmd.new_case"), t("tui.cmd.new_case_help"), self.action_new_case)
-        yield SystemCommand(t("tui.cmd.sync"), t("tui.cmd.sync_help"), self.action_sync_now)
-        yield SystemCommand(t("tui.cmd.conflicts"), t("tui.cmd.conflicts_help"), self.action_conflicts)
-        for binding in screen.active_bindings.values():
-            b = binding.binding
-            if b.id and b.description and not b.id.startswith("app.") and b.action not in ("quit",):
-                yield SystemCommand(
-                    str(b.description),
-                    f"{b.key} · {b.id}",
-                    lambda b=b, node=binding.node: self.call_later(self.run_action, b.action, node),
-                )
+        """The app's commands (the palette adds the screen's keys: screens/commands.py), each with its key."""
+        from wbtui.screens.commands import app_commands
+
+        yield from app_commands(self, screen)
 
     # -- background sync -------------------------------------------------------------
     def action_sync_now(self) -> None:
@@ -335,30 +404,28 @@ class WbtuiApp(App):
         self._close_messages_no_wait()
 
 
-def terminal_gone() -> bool:
-    """True when our controlling terminal disappeared: stdin closed or no tty, or we were orphaned."""
-    import sys
+KEY_NAMES = {"esc": "Esc", "space": lazy_t("ux.keyname.space"), "tab": "Tab", "delete": lazy_t("ux.keyname.delete")}
 
+
+def run(config, db=None, notice: str = "") -> int:
+    """Run the TUI in this terminal; a hang-up ends it within a second (wbtui.hangup)."""
+    from wbtui.hangup import EXIT_HANGUP, HangupGuard
+
+    app = WbtuiApp(config, db=db, notice=notice)
+
+    def leave() -> None:  # from the guard's thread: wake the event loop, leave the normal way if it can
+        loop = app._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(app.exit, None, EXIT_HANGUP)
+
+    guard = HangupGuard(leave)
     try:
-        if not os.isatty(sys.stdin.fileno()):
-            return True
-    except (ValueError, OSError):
-        return True
-    return os.getppid() == 1
-
-
-def run(config, db=None) -> int:
-    import signal
-
-    app = WbtuiApp(config, db=db)
-
-    def hangup(_signum, _frame) -> None:
-        # the terminal went away (SSH dropped): leave through the normal exit path
-        app.call_later(app.exit, None, 129)
-
+        guard.install()
+    except (ValueError, OSError, AttributeError):  # not the main thread / not POSIX: no guard
+        guard = None
     try:
-        signal.signal(signal.SIGHUP, hangup)
-    except (ValueError, AttributeError):  # not the main thread / not POSIX
-        pass
-    app.run()
+        app.run()
+    finally:
+        if guard is not None:
+            guard.uninstall()
     return app.return_code or 0

@@ -60,7 +60,8 @@ def test_csv_missing_file_is_a_clear_error_not_exit_70(tmp_path):
     env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
     make_store(tmp_path)
     res = run_cli("import-csv", str(tmp_path / "nope.csv"), "--dry-run", env=env)
-    assert res.returncode == 1 and "nope.csv" in res.stderr and "Traceback" not in res.stderr
+    # README "Exit codes": an input file that does not exist is "not found" (3)
+    assert res.returncode == 3 and "nope.csv" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_import_csv_json_echoes_control_and_bidi_characters__now_cleaned(tmp_path):

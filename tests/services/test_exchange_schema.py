@@ -246,13 +246,14 @@ def test_a_second_file_opened_yet_another_case__now_one_open_case_per_person_and
     assert count == 2
 
 
-def test_an_export_into_a_missing_directory_was_an_internal_error__now_exit_1(tmp_path, offices):
+def test_an_export_into_a_missing_directory_was_an_internal_error__now_exit_3(tmp_path, offices):
+    """README "Exit codes": an output folder that does not exist is "not found" (3), one clear line."""
     jc, _aa = offices
     case_id = handed_over(jc)
     res = run_cli("handover", "export", case_id[:8], "-o", str(tmp_path / "nope" / "x.json"), env=jc)
-    assert res.returncode == 1 and "nope" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 3 and "nope" in res.stderr and "Traceback" not in res.stderr
     report = run_cli("report", "--format", "csv", "-o", str(tmp_path / "nope" / "r.csv"), env=jc)
-    assert report.returncode == 1 and "nope" in report.stderr
+    assert report.returncode == 3 and "nope" in report.stderr
 
 
 def test_schema_problems_name_every_field():

@@ -1,5 +1,6 @@
-"""Snapshot tests: every screen at 80x24 (thin client over SSH) and 120x40, deterministic
-(fixed clock, seed and language). Update deliberately with ``pytest --snapshot-update``."""
+"""Snapshot tests: every screen at 80x24 (thin client over SSH) and 120x40, the board and the obstacle
+checklist also at 60x20; dialogs at 80x24; deterministic (fixed clock, seed and language). Update
+deliberately with ``pytest --snapshot-update`` and look at each SVG that changed."""
 
 from __future__ import annotations
 
@@ -100,6 +101,54 @@ class TestScreens:
 
     def test_help_panel(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("f1"))
+
+
+@pytest.mark.parametrize("screen", ["board", "obstacles"])
+def test_narrow_60x20(snap_compare, snapdir, screen):
+    keys = () if screen == "board" else ("enter", "h")
+    assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=(60, 20), run_before=scenario(*keys))
+
+
+class TestDialogsAt80x24:
+    """The dialogs a caseworker meets daily, at the thin client's size."""
+
+    def test_obstacle_status_pick_list(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "h", "down", "enter"))
+
+    def test_unsaved_changes(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("n", "1", "2", "escape"))
+
+    def test_follow_up_done_confirmation(self, snap_compare, snapdir):
+        async def first_task(pilot) -> None:
+            await scenario("w", "t")(pilot)
+            pilot.app.screen.query_one("DataTable").move_cursor(row=0)  # the team's first follow-up
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=first_task)
+
+    def test_acknowledge_confirmation(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), run_before=scenario("i", "a"))
+
+    def test_close_reason_pick_list(self, snap_compare, snapdir):
+        assert snap_compare(
+            make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "g", "end", "enter", "enter")
+        )
+
+    def test_inbox_jobcenter(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("i"))
+
+    def test_palette_search(self, snap_compare, snapdir):
+        async def palette(pilot) -> None:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            await pilot.press(*"hilfe")
+            await pilot.pause(0.6)
+            await settle(pilot)
+
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=palette)
 
 
 def test_board_english(snap_compare, snapdir):

@@ -142,10 +142,12 @@ def test_english_everywhere_though_imported_in_german(tmp_path):
             assert "g next step" in text and "Print protocol" in text and "g Step  e Intake" in text, text
             for german in ("Schritt", "Erfassung", "Drucken", "Hemmnisse", "Einwilligung", "offen", "Anpassung"):
                 assert german not in text, german
-            commands = {str(c.title): str(c.help) for c in app.get_system_commands(app.screen)}
+            from wbtui.screens.commands import collect
+
+            commands = {c.title: c.help for c in collect(app, app.screen)}
             assert commands["Keys"] == "Hide the keys and widget help panel"
-            assert commands["New case"] == "Intake and need assessment"
-            assert commands["Step"] == "g · case.move"
+            assert commands["New case"] == "Intake and need assessment · key n"
+            assert commands["Step"] == "Key: g"
             app.action_help_quit()
             await settle(pilot)
             assert any(n.message == "Press ^q to quit the app" for n in app._notifications)
@@ -215,7 +217,7 @@ def test_exits_when_terminal_goes_away(tmp_path):
         os.close(fd)
 
 
-def test_print_key_writes_handover_sheet_pdf_and_refuses_to_overwrite(tmp_path):
+def test_print_key_writes_handover_sheet_pdf_and_asks_before_replacing(tmp_path):
     import sqlite3
 
     db = build_store(tmp_path, cases=60)
@@ -245,9 +247,22 @@ def test_print_key_writes_handover_sheet_pdf_and_refuses_to_overwrite(tmp_path):
             await pilot.press("p")
             await settle(pilot)
             app.screen.query_one("#prompt").value = str(target)
+            target.write_bytes(b"old")
             await pilot.press("enter")
             await settle(pilot)
-            assert any("--force" in str(n.message) for n in app._notifications)  # refused, said why, no crash
+            assert "Die Datei gibt es schon – ersetzen?" in screen_text(app)  # asked, no CLI advice (--force)
+            await pilot.press("n")
+            await settle(pilot)
+            assert target.read_bytes() == b"old"
+            await pilot.press("p")
+            await settle(pilot)
+            app.screen.query_one("#prompt").value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot, 6)
+            assert target.read_bytes().startswith(b"%PDF-")
+            assert not any("--force" in str(n.message) for n in app._notifications)
 
     asyncio.run(run())
 
@@ -430,6 +445,9 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
             assert "✓ Übergabe: Einwilligung oder § 69 SGB X liegt vor" in text and "gültig" in text
             app.screen.query_one("#consents").focus()
             await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "Einwilligung widerrufen?" in screen_text(app)  # asked first: it cannot be taken back
+            await pilot.press("j")
             await settle(pilot)
             assert "widerrufen" in screen_text(app) and "✗ Übergabe an die Agentur blockiert" in screen_text(app)
 

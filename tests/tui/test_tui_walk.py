@@ -68,13 +68,38 @@ async def cursor_to(pilot, key: str) -> None:
     raise AssertionError(key)
 
 
-async def step(pilot, target: str, *values: str) -> None:
+async def fill(pilot, value: str) -> None:
+    """Type ``value`` into the focused field; a pick field opens its list on the first letter and takes
+    the match with Enter (widgets/choice.py), a text field is left with Tab."""
+    from wbtui.widgets.choice import ChoiceField
+
+    field = pilot.app.screen.focused
+    if isinstance(field, ChoiceField):
+        await type_text(pilot, value)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        if pilot.app.screen.focused is field:  # the same value again: no change, the focus stays
+            await pilot.press("tab")
+    else:
+        await type_text(pilot, value)
+        await pilot.press("tab")
+
+
+async def step(pilot, target: str, *values: str, answer: str = "j") -> None:
+    """The next step from the case: pick the target, fill its fields, carry it out (F10), and answer the
+    confirmation of a step that reaches the other office or cannot be undone."""
     await pilot.press("g")
     await settle(pilot)
     await pick_option(pilot, target)
-    for i, value in enumerate(values):
-        await type_text(pilot, value)
-        await pilot.press("enter" if i == len(values) - 1 else "tab")
+    for value in values:
+        await fill(pilot, value)
+    await settle(pilot)
+    if type(pilot.app.screen).__name__ == "MoveScreen" and values:
+        await pilot.press("f10")
+        await settle(pilot, 6)
+    if type(pilot.app.screen).__name__ == "Ask":
+        await pilot.press(answer)
     await settle(pilot, 6)
 
 
@@ -125,8 +150,9 @@ async def _walk(tmp_path):
         values = dict(INTAKE)
         for name in order:
             if name in values:
-                await type_text(pilot, values[name])
-            await pilot.press("tab")
+                await fill(pilot, values[name])
+            else:
+                await pilot.press("tab")
         await pilot.press("f10")
         await settle(pilot, 6)
         assert type(app.screen).__name__ == "CaseDetailScreen"
@@ -137,6 +163,8 @@ async def _walk(tmp_path):
         await pilot.press("h")
         await settle(pilot)
         await cursor_to(pilot, "R-KIN")
+        await pilot.press("enter")  # the status pick list, "offen" first
+        await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert "R-KIN" in screen_text(app) and "offen" in screen_text(app)
@@ -150,21 +178,28 @@ async def _walk(tmp_path):
         await pilot.press("h")
         await settle(pilot)
         await cursor_to(pilot, "R-KIN")
-        await pilot.press("space")  # offen -> in_bearbeitung
+        await pilot.press("space")  # the status pick list: 2 = in Bearbeitung
         await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert "in Bearbeitung" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
         # legal basis § 69 SGB X through the intake form
         await pilot.press("e")
         await settle(pilot)
         app.screen.query_one("#f-legal_basis").focus()
-        await type_text(pilot, "sgb_x_69")
+        await settle(pilot)
+        await fill(pilot, "69 SGB X")
         await pilot.press("f10")
         await settle(pilot, 6)
         await pilot.press("u")
         await settle(pilot)
         assert "Offene Hemmnisse" not in screen_text(app) and "✗" not in screen_text(app)
         await pilot.press("s")
+        await settle(pilot)
+        assert "Übergabe an die Agentur senden?" in screen_text(app)  # asked once more
+        await pilot.press("j")
         await settle(pilot, 6)
         assert stage_of(db, "123A456789") == "handed_over"
         await pilot.press("escape")
@@ -180,6 +215,9 @@ async def _walk(tmp_path):
         while "Tastatur" not in str(table.get_row_at(table.cursor_row)[1]):
             await pilot.press("down")
         await pilot.press("a")
+        await settle(pilot)
+        assert "Tastatur, Tina" in screen_text(app) and "Übergabe quittieren?" in screen_text(app)
+        await pilot.press("j")
         await settle(pilot, 6)
         assert stage_of(db, "123A456789") == "counselling_scheduled"
         await pilot.press("escape")
@@ -203,8 +241,19 @@ async def _walk(tmp_path):
         await open_by_search(pilot, "123A456789")
         await step(pilot, "completed")
         await step(pilot, "integrated")
-        await step(pilot, "closed", "integrated")
+        await pilot.press("w")  # a follow-up: what, then when (two fields)
+        await settle(pilot)
+        await type_text(pilot, "Nachbetreuung")
+        await pilot.press("enter")
+        await type_text(pilot, "15.12.2026")
+        await pilot.press("enter")
+        await settle(pilot, 6)
+        await step(pilot, "closed", "integriert", answer="e")  # close, and mark its follow-ups done
         assert stage_of(db, "123A456789") == "closed"
+        con = sqlite3.connect(db)
+        statuses = [r[0] for r in con.execute("SELECT t.status FROM task t WHERE t.title = 'Nachbetreuung'")]
+        con.close()
+        assert statuses == ["erledigt"]
 
 
 def test_move_dialog_runs_the_handover_steps_as_their_commands(tmp_path):

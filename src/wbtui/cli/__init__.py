@@ -11,6 +11,7 @@ Imports of SQLModel, SQLAlchemy and Textual happen inside the commands that need
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -28,15 +29,19 @@ from wbtui.cli import (
     server,
     sync,
     tasks,
+    usage,
 )
 from wbtui.cli.common import _STATE, EXIT_ENV, EXIT_INTERNAL, State, _fail, internal_error
 from wbtui.i18n import describe, t
 
+log = logging.getLogger("wbtui.cli")
+
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # wbtui --install-completion (README "CLI tour")
     no_args_is_help=False,
     help="wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur für Arbeit.",
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every subcommand
 )
 
 # Commands first, then groups: the order of `wbtui --help`.
@@ -63,15 +68,42 @@ app.add_typer(server.server_app, name="server")
 app.add_typer(admin.store_app, name="store")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("wbtui")
+        except PackageNotFoundError:  # running from a source tree
+            number = "?"
+        typer.echo(f"wbtui {number}")
+        raise typer.Exit(0)
+
+
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(None, "--db", help="Pfad zum Datenbestand (sonst WBTUI_DB oder Datenverzeichnis)."),
+    show_version: bool = typer.Option(
+        False, "--version", "-V", is_eager=True, callback=_version, help="Zeigt die Version und endet."
+    ),
 ) -> None:
     """Ohne Unterbefehl startet die Oberfläche (TUI)."""
     ctx.obj = _STATE["current"] = State(db)
+    _language_of(ctx.obj)
     if ctx.invoked_subcommand is None:
         _run_tui(ctx.obj)
+
+
+def _language_of(state: State) -> None:
+    """The configured language for everything after this point (help of a subcommand, usage errors);
+    a configuration that cannot be read is reported by the command that needs it, not here."""
+    from wbtui.domain.errors import WbtuiError
+
+    try:
+        _ = state.config
+    except WbtuiError:
+        return
 
 
 def _run_tui(state: State) -> None:
@@ -91,10 +123,23 @@ def _run_tui(state: State) -> None:
         _fail(describe(exc), EXIT_ENV)
     from wbtui.app import run
 
+    notice = ""
+    if lock.taken_over_from is not None:  # the last session ended without cleaning up (killed, hung up)
+        notice = t("ux.lock_taken_over", pid=lock.taken_over_from)
+        log.info("session lock taken over from process %s", lock.taken_over_from)
     try:
-        code = run(config=config, db=state.db)
+        code = run(config=config, db=state.db, notice=notice)
     finally:
         lock.release()
+    from wbtui.hangup import EXIT_HANGUP
+
+    if code == EXIT_HANGUP:  # the terminal is gone: no waiting for a worker's query to finish (wbtui.hangup)
+        import os
+
+        from wbtui import logs
+
+        logs.shutdown()
+        os._exit(code)
     raise typer.Exit(code or 0)
 
 
@@ -106,7 +151,11 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
 
     logs.setup(paths.log_dir())
     try:
-        app(args=argv, prog_name=prog_name)
+        usage.install()
+        _language_of(State(None))  # help pages and usage errors in the configured language
+        command = typer.main.get_command(app)
+        usage.prepare(command, on_install=usage.install_completion)
+        sys.exit(usage.run(command, argv, prog_name or "wbtui"))
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:  # output piped into head & co.

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import typer
 
-from wbtui.cli.common import State, _assignments, _clean, _date, _table, command, out_json, st
-from wbtui.i18n import t
+from wbtui.cli.common import (
+    _assignments,
+    _choice,
+    _clean,
+    _d,
+    _date,
+    _datetime,
+    _dt,
+    _label,
+    _table,
+    command,
+    out_json,
+    st,
+)
+from wbtui.i18n import t, tn
 
 case_app = typer.Typer(help="Fälle anlegen, anzeigen, weiterführen, abschließen.", no_args_is_help=True)
 
@@ -25,10 +39,14 @@ def case_new(
     address: str | None = typer.Option(None, "--address"),
     target_kldb: str | None = typer.Option(None, "--target-kldb", help="Zielberuf, KldB 2010 (5 Ziffern)."),
     target_title: str | None = typer.Option(None, "--target-title"),
-    training_type: str | None = typer.Option(None, "--training-type"),
+    training_type: str | None = typer.Option(
+        None, "--training-type", help="Art der Weiterbildung, z. B. umschulung oder „Umschulung“."
+    ),
     schedule: str | None = typer.Option(None, "--schedule", help="vollzeit | teilzeit"),
     necessity_reason: str | None = typer.Option(
-        None, "--necessity", help="integration | avert_unemployment | missing_qualification"
+        None,
+        "--necessity",
+        help="integration | avert_unemployment | missing_qualification (oder ihre Bezeichnung, z. B. „fehlender Berufsabschluss“).",
     ),
     sets: list[str] | None = typer.Option(None, "--set", help="Weitere Felder als feld=wert."),
     as_json: bool = typer.Option(False, "--json"),
@@ -54,6 +72,7 @@ def case_new(
         if v is not None
     }
     values.update(_assignments(sets))
+    values = _coded(values)
     state = st()
     state.may_create = True  # a missing store is made by the commands that create (README "Where things live")
     case_id = state.services.create_case(values)
@@ -79,11 +98,31 @@ def case_edit(
     """Ändert Angaben zu Person und Bedarf."""
     services = st().services
     case_id = services.resolve(case)
-    changed = services.update_fields(case_id, _assignments(sets))
+    changed = services.update_fields(case_id, _coded(_assignments(sets)))
     if changed:
-        typer.echo(t("cli.updated", ref=case_id.hex[:8], fields=", ".join(changed)))
+        typer.echo(t("cli.updated", ref=case_id.hex[:8], fields=", ".join(_field_label(f) for f in changed)))
     else:
         typer.echo(t("cli.nothing_changed", ref=case_id.hex[:8]))
+
+
+def _coded(values: dict) -> dict:
+    """Coded fields as their keys (a label in either language is taken too) and plausible dates
+    (widgets/labels.py: a birth date cannot lie ahead); the rest as typed, for the services to check."""
+    from wbtui.widgets import labels
+
+    out = dict(values)
+    for name, value in values.items():
+        vocabulary = labels.FIELD_VOCABULARY.get(name)
+        if vocabulary and isinstance(value, str) and value.strip():
+            out[name] = labels.parse(vocabulary, value, field=name)
+        labels.check_plausible(name, value if isinstance(value, str) else None)
+    return out
+
+
+def _field_label(name: str) -> str:
+    from wbtui.i18n import has
+
+    return t("field." + name) if has("field." + name) else name
 
 
 def _row_json(row: dict, engine, today: date) -> dict:
@@ -109,8 +148,10 @@ def _row_json(row: dict, engine, today: date) -> dict:
 @case_app.command("list")
 @command
 def case_list(
-    stage: list[str] | None = typer.Option(None, "--stage", "-s", help="Nur diese Stufe(n)."),
-    owner: str | None = typer.Option(None, "--owner", help="jobcenter | agentur: wer am Zug ist."),
+    stage: list[str] | None = typer.Option(
+        None, "--stage", "-s", help="Nur diese Stufe(n): Schlüssel, Code (S9) oder Bezeichnung."
+    ),
+    owner: str | None = typer.Option(None, "--owner", help="jobcenter | agentur (JC, AA): wer am Zug ist."),
     mine: bool = typer.Option(False, "--mine", help="Nur meine Fälle."),
     overdue: bool = typer.Option(False, "--overdue", help="Nur überfällige oder ablaufende."),
     stalled: bool = typer.Option(False, "--stalled", help="Nur ruhende Fälle."),
@@ -122,19 +163,11 @@ def case_list(
 ) -> None:
     """Listet Fälle mit Filtern."""
     from wbtui.data.queries import CaseFilter
-    from wbtui.domain.errors import WbtuiError
-    from wbtui.domain.process import Stage
     from wbtui.services.reads import Reader
 
     state = st()
-    stages = []
-    for s in stage or []:
-        try:
-            stages.append(Stage(s).value)
-        except ValueError:
-            raise WbtuiError("err.unknown_stage", stage=s, choices=", ".join(x.value for x in Stage)) from None
-    if owner is not None and owner not in ("jobcenter", "agentur"):
-        raise WbtuiError("err.bad_choice", field="--owner", value=owner, choices="jobcenter, agentur")
+    stages = [_stage(s) for s in stage or []]
+    owner = _choice("side", owner, "--owner")
     timer = "any" if overdue and stalled else "overdue" if overdue else "stalled" if stalled else None
     reader = Reader(state.store, state.config)
     engine = state.engine()
@@ -157,16 +190,18 @@ def case_list(
         typer.echo(t("cli.no_cases"))
         return
     items = [_row_json(r, engine, today) for r in rows]
+    # essential columns first (case, name, Kd-Nr., stage, timer); at 80 columns the name and the stage
+    # are cut and the less essential ones go (next follow-up, days, who acts)
     _table(
         [
             t("hdr.case"),
             t("hdr.name"),
             t("hdr.kundennummer"),
             t("hdr.stage"),
+            t("hdr.timer"),
             t("hdr.owner"),
             t("hdr.days"),
             t("hdr.next_due"),
-            t("hdr.timer"),
         ],
         [
             [
@@ -174,13 +209,16 @@ def case_list(
                 f"{i['family_name']}, {i['given_names']}",
                 i["kundennummer"],
                 f"{i['stage_code']} {t('stage.' + i['stage'])}",
-                t("side." + i["owner"]),
-                str(i["days_in_stage"] or 0),
-                i["next_due"] or "",
                 t("timer." + i["timer"]),
+                t("tui.side_short." + i["owner"]),
+                str(i["days_in_stage"] or 0),
+                _d(i["next_due"]),
             ]
             for i in items
         ],
+        flex=1,
+        optional=(7, 6, 5),
+        caps={3: 24},
     )
     typer.echo(t("cli.n_of_total", n=len(rows), total=total))
 
@@ -201,6 +239,7 @@ def case_show(
     purpose: str | None = typer.Option(
         None, "--purpose", help="Zweck des Zugriffs fürs Protokoll, z. B. Beratungstermin."
     ),
+    history: int = typer.Option(15, "--history", min=0, help="So viele Einträge des Verlaufs (0 = alle)."),
 ) -> None:
     """Zeigt einen Fall mit Verlauf (jeder Aufruf wird protokolliert)."""
     state = st()
@@ -212,112 +251,45 @@ def case_show(
     if as_json:
         out_json(detail)
         return
-    _print_detail(detail, state)
+    from wbtui.cli.case_text import print_detail
+
+    print_detail(detail, state, history)
 
 
-def _print_detail(d: dict, state: State) -> None:
-    catalog = state.services.catalog
-    from wbtui.i18n import get_language
-
-    p, c = d["person"], d["case"]
-    typer.echo(
-        f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})"
-    )
-    typer.echo(
-        f"{t('hdr.stage')}: {d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}"
-        f"  ·  {t('hdr.timer')}: {t('timer.' + d['timer']['state'])}"
-        + (f" ({', '.join(t('rule.' + r) for r in d['timer']['rules'])})" if d["timer"]["rules"] else "")
-    )
-    typer.echo("")
-    typer.echo(t("hdr.person"))
-    for key in (
-        "bg_nummer",
-        "birth_date",
-        "address",
-        "phone",
-        "email",
-        "preferred_language",
-        "german_level_cefr",
-        "school_certificate",
-    ):
-        if p.get(key):
-            typer.echo(f"  {t('field.' + key)}: {_clean(p[key])}")
-    typer.echo(t("hdr.need"))
-    for key in (
-        "target_kldb",
-        "target_title",
-        "training_type",
-        "schedule",
-        "earliest_start",
-        "necessity_reason",
-        "legal_basis",
-        "counselling_outcome",
-        "appointment_at",
-        "voucher_valid_until",
-        "course_start",
-        "course_planned_end",
-        "kursnet_id",
-        "close_reason",
-    ):
-        if c.get(key):
-            typer.echo(f"  {t('field.' + key)}: {_clean(c[key])}")
-    if d["obstacles"] or d["art9_hidden"]:
-        typer.echo(t("hdr.obstacles"))
-        for o in d["obstacles"]:
-            typer.echo(
-                f"  {o['code']:<6} {_clean(catalog.label(o['code'], get_language()))} — {t('obst.' + o['status'])}"
-            )
-        if d["art9_hidden"]:
-            typer.echo("  " + t("hdr.art9_hidden", n=d["art9_hidden"]))
-    if d["consents"]:
-        typer.echo(t("hdr.consents"))
-        for cs in d["consents"]:
-            typer.echo(
-                f"  {cs['id'][:8]} {cs['purpose']} → {', '.join(cs['recipients'])} [{', '.join(cs['data_groups'])}] {cs['given_on']}"
-                + (f" widerrufen {cs['revoked_on']}" if cs["revoked_on"] else "")
-            )
-    if d["tasks"]:
-        typer.echo(t("hdr.tasks"))
-        for task in d["tasks"]:
-            typer.echo(
-                f"  {task['id'][:8]} {task['due_on']} {_clean(task['owner'])}: {_clean(task['title'])} ({task['status']})"
-            )
-    typer.echo(t("hdr.timeline"))
-    for ev in d["timeline"][-15:]:
-        move = f" {ev['from_stage'] or ''}→{ev['to_stage']}" if ev["to_stage"] else ""
-        typer.echo(f"  {ev['at'][:16]}  {ev['type']}{move}  {_clean(ev['actor'])}")
+def _stage(value: str) -> str:
+    """A stage as typed: its key, its code (S9, s6e) or its label ("In Maßnahme")."""
+    return _choice("stage", value, "--stage")
 
 
 @case_app.command("move")
 @command
 def case_move(
     case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
-    stage: str = typer.Argument(..., help="Zielstufe (z. B. obstacles_in_clarification, counselled, voucher_issued)."),
+    stage: str = typer.Argument(
+        ..., help="Zielstufe: Schlüssel (counselled), Code (S6) oder Bezeichnung („Beratung erfolgt“)."
+    ),
     valid_until: str | None = typer.Option(
         None, "--valid-until", help="Bildungsgutschein gültig bis (höchstens 3 Monate)."
     ),
-    when: str | None = typer.Option(None, "--date", help="Datum/Uhrzeit des Beratungstermins."),
-    outcome: str | None = typer.Option(None, "--outcome", help="Beratungsergebnis."),
+    when: str | None = typer.Option(None, "--date", help="Datum und Uhrzeit des Beratungstermins (TT.MM.JJJJ HH:MM)."),
+    outcome: str | None = typer.Option(None, "--outcome", help="Beratungsergebnis, z. B. förderfähig."),
     start: str | None = typer.Option(None, "--start", help="Maßnahmebeginn."),
     end: str | None = typer.Option(None, "--end", help="Geplantes Maßnahmeende."),
-    reason: str | None = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss)."),
+    reason: str | None = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss), Schlüssel oder Bezeichnung."),
     note: str | None = typer.Option(None, "--note", help="Kurze Notiz."),
 ) -> None:
     """Führt einen Fall in die nächste Stufe (mit Prüfung der Prozessregeln)."""
-    from wbtui.domain.errors import WbtuiError
-    from wbtui.domain.fields import parse_datetime
     from wbtui.domain.process import Stage, TransitionInput
 
-    try:
-        target = Stage(stage)
-    except ValueError:
-        raise WbtuiError("err.unknown_stage", stage=stage, choices=", ".join(s.value for s in Stage)) from None
+    target = Stage(_stage(stage))
     services = st().services
     case_id = services.resolve(case)
+    if reason and target in (Stage.DROPPED_OUT, Stage.CLOSED):
+        reason = _choice("dropout_reason" if target == Stage.DROPPED_OUT else "close_reason", reason, "--reason")
     data = TransitionInput(
         valid_until=_date(valid_until, "--valid-until"),
-        appointment_at=parse_datetime(when, field="--date") if when else None,
-        outcome=outcome,
+        appointment_at=_datetime(when, "--date"),
+        outcome=_choice("counselling_outcome", outcome, "--outcome"),
         course_start=_date(start, "--start"),
         course_end=_date(end, "--end"),
         reason=reason,
@@ -332,28 +304,58 @@ def case_move(
 def case_close(
     case: str = typer.Argument(...),
     reason: str | None = typer.Option(
-        None, "--reason", help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other"
+        None,
+        "--reason",
+        help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other (oder die Bezeichnung, z. B. „umgezogen“)",
     ),
     note: str | None = typer.Option(None, "--note"),
+    tasks: str | None = typer.Option(
+        None,
+        "--tasks",
+        help="Offene Wiedervorlagen des Falls: erledigen (done) oder behalten (keep). Ohne Angabe: am Terminal wird gefragt, sonst bleiben sie offen.",
+    ),
 ) -> None:
-    """Schließt einen Fall mit Grund ab."""
-    services = st().services
+    """Schließt einen Fall mit Grund ab; fragt, was mit offenen Wiedervorlagen geschieht."""
+    from wbtui.data.queries import TaskFilter, list_tasks
+
+    state = st()
+    services = state.services
     case_id = services.resolve(case)
+    reason = _choice("close_reason", reason, "--reason")
+    what = _choice("close_tasks", tasks, "--tasks") if tasks else None
+    con = state.store.raw()
+    try:
+        open_tasks = list_tasks(con, TaskFilter(case_id=case_id.hex))
+    finally:
+        con.close()
+    if open_tasks and what is None and sys.stdin.isatty():
+        typer.echo(tn("ux.confirm.close.tasks", len(open_tasks)))
+        for task in open_tasks:
+            typer.echo(f"  {_d(task['due_on'])} {_clean(task['title'])}")
+        answer = typer.prompt(t("ux.cli.close_tasks_prompt"), default=t("ux.cli.close_tasks_default"))
+        what = _choice("close_tasks", answer, "--tasks")
     services.close(case_id, reason, note)
-    typer.echo(t("cli.closed", ref=case_id.hex[:8], reason=reason))
+    typer.echo(t("cli.closed", ref=case_id.hex[:8], reason=_label("close_reason", reason)))
+    if open_tasks and what == "done":
+        for task in open_tasks:
+            services.complete_task(task["id"])
+        typer.echo(tn("ux.cli.tasks_done", len(open_tasks)))
+    elif open_tasks:
+        typer.echo(tn("ux.cli.tasks_kept", len(open_tasks), ref=case_id.hex[:8]))
 
 
 @case_app.command("appointment")
 @command
-def case_appointment(case: str = typer.Argument(...), when: str = typer.Argument(..., help="JJJJ-MM-TT HH:MM")) -> None:
+def case_appointment(
+    case: str = typer.Argument(...),
+    when: str = typer.Argument(..., help="Datum und Uhrzeit: TT.MM.JJJJ HH:MM (oder JJJJ-MM-TT HH:MM)."),
+) -> None:
     """Vereinbart den Beratungstermin bei der Agentur."""
-    from wbtui.domain.fields import parse_datetime
-
     services = st().services
     case_id = services.resolve(case)
-    at = parse_datetime(when, field="when")
+    at = _datetime(when, t("field.appointment_at"))
     services.set_appointment(case_id, at)
-    typer.echo(t("cli.appointment_set", ref=case_id.hex[:8], at=at.strftime("%d.%m.%Y %H:%M")))
+    typer.echo(t("cli.appointment_set", ref=case_id.hex[:8], at=_dt(at)))
 
 
 @case_app.command("contact")

@@ -176,8 +176,16 @@ def command(fn):
             _refuse(where, exc, describe(exc), EXIT_ENV)
         except AccessDenied as exc:
             _refuse(where, exc, describe(exc), EXIT_DENIED)
-        except (RuleViolation, WbtuiError) as exc:
+        except RuleViolation as exc:
+            # README "Exit codes": a step that is the other office's to take is refused by the access
+            # policy (5); every other process rule refuses with 1
+            other_side = any(key in OTHER_SIDE for key, _params in exc.reasons)
+            _refuse(where, exc, describe(exc), EXIT_DENIED if other_side else EXIT_RULE)
+        except WbtuiError as exc:
             _refuse(where, exc, describe(exc), EXIT_RULE)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            message, code = file_problem(exc)
+            _refuse(where, exc, message, code)
         except Exception as exc:
             if _is_sync_error(exc):  # the server said no or is unreachable: a refusal, not a crash
                 _refuse(where, exc, t(exc.key, **exc.params), EXIT_RULE)
@@ -190,6 +198,30 @@ def command(fn):
                 state.close()
 
     return wrapper
+
+
+# process-rule refusals that say the other office must act (domain.process guards)
+OTHER_SIDE = frozenset({"guard.wrong_side", "guard.close_by_jobcenter"})
+
+
+def file_problem(exc: OSError) -> tuple[str, int]:
+    """A missing or unusable file or folder as one line and its exit code (README "Exit codes"):
+    missing file or folder 3, no permission 4, a folder where a file belongs (or the reverse) 1."""
+    from pathlib import Path
+
+    path = Path(str(exc.filename or "?"))
+    if isinstance(exc, FileNotFoundError):
+        if exc.filename and not path.parent.exists():
+            missing = path.parent
+            while not missing.parent.exists() and missing.parent != missing:
+                missing = missing.parent
+            return t("ux.cli.folder_missing", path=missing), EXIT_NOT_FOUND
+        return t("ux.cli.file_missing", path=path), EXIT_NOT_FOUND
+    if isinstance(exc, PermissionError):
+        return t("ux.cli.no_permission", path=path), EXIT_ENV
+    if isinstance(exc, IsADirectoryError):
+        return t("ux.cli.is_folder", path=path), EXIT_RULE
+    return t("ux.cli.not_folder", path=path), EXIT_RULE
 
 
 def _is_sync_error(exc: BaseException) -> bool:
@@ -214,14 +246,59 @@ def _clean(value) -> str:
     return clean("" if value is None else str(value))
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [len(h) for h in headers]
+def _table(
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    flex: int | None = None,
+    optional: tuple[int, ...] = (),
+    caps: dict[int, int] | None = None,
+) -> None:
+    """Columns as wide as their content; on a terminal fitted to its width (README: no wrapped rows at 80
+    columns): ``flex`` takes the room left and its cells end in "…", ``optional`` columns are left out
+    first. Piped output (scripts) keeps every column whole."""
+    from rich.cells import cell_len
+
     rows = [[_clean(c) for c in row] for row in rows]
+    widths = [cell_len(h) for h in headers]
     for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row)]
-    typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+        widths = [max(w, cell_len(c)) for w, c in zip(widths, row)]
+    shown = list(range(len(headers)))
+    if sys.stdout.isatty():
+        import shutil
+
+        from wbtui.widgets.fit import fit
+
+        room = shutil.get_terminal_size().columns + 2  # fit() counts 2 per column, we join with 2 between
+        if sum(w + 2 for w in widths) > room:
+            for index, cap in (caps or {}).items():
+                widths[index] = min(widths[index], max(cap, cell_len(headers[index])))
+        else:
+            caps = {}
+        shown, widths = fit(widths, room, flex=flex, optional=optional)
+    else:
+        caps = {}
+
+    def line(cells: list[str]) -> str:
+        parts = []
+        for i in shown:
+            cell = cells[i]
+            if (i == flex or i in (caps or {})) and cell_len(cell) > widths[i]:
+                cell = _cut(cell, widths[i])
+            parts.append(cell + " " * (widths[i] - cell_len(cell)))
+        return "  ".join(parts).rstrip()
+
+    typer.echo(line(headers))
     for row in rows:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        typer.echo(line(row))
+
+
+def _cut(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    while cell_len(text) > max(1, width - 1):
+        text = text[:-1]
+    return text + "…"
 
 
 def _emit(body: str, output: str | None) -> None:
@@ -240,6 +317,47 @@ def _date(value: str | None, field: str) -> date | None:
     from wbtui.domain.fields import parse_date
 
     return parse_date(value, field=field) if value else None
+
+
+def _datetime(value: str | None, field: str):
+    """A date and time as typed (TT.MM.JJJJ HH:MM or JJJJ-MM-TT HH:MM; a date alone means 9:00); the error
+    names the formats a time takes, not only a date's (README: dates TT.MM.JJJJ, times HH:MM)."""
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.domain.fields import parse_datetime
+
+    if not value:
+        return None
+    try:
+        return parse_datetime(value, field=field)
+    except WbtuiError:
+        raise WbtuiError("ux.err.bad_datetime", field=field, value=value) from None
+
+
+def _choice(vocabulary: str, value: str | None, option: str) -> str | None:
+    """The code for what was typed: a key, a label in either language or a stage code (S9)."""
+    from wbtui.widgets import labels
+
+    return labels.parse(vocabulary, value, field=option)
+
+
+def _label(vocabulary: str, code) -> str:
+    from wbtui.widgets import labels
+
+    return labels.label(vocabulary, code)
+
+
+def _d(value) -> str:
+    """A date for people: TT.MM.JJJJ."""
+    from wbtui.widgets.labels import date_text
+
+    return date_text(value)
+
+
+def _dt(value) -> str:
+    """A timestamp for people: TT.MM.JJJJ HH:MM in local time."""
+    from wbtui.widgets.labels import datetime_text
+
+    return datetime_text(value)
 
 
 def _assignments(items: list[str] | None) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wbtui.cli.common import _date, command, st
+from wbtui.cli.common import _choice, _date, command, st
 from wbtui.i18n import t
 
 conference_app = typer.Typer(help="Fallkonferenzen erfassen.", no_args_is_help=True)
@@ -15,8 +15,14 @@ conference_app = typer.Typer(help="Fallkonferenzen erfassen.", no_args_is_help=T
 def conference_add(
     case: str = typer.Argument(...),
     variant: str = typer.Option(..., "--variant", help="fallbesprechung | ohne_person | mit_person"),
-    participants: list[str] = typer.Option(..., "--participant", help="Name:Rolle[:Organisation] (mehrfach)."),
-    decisions: list[str] = typer.Option(..., "--decision", help="code:verantwortlich:JJJJ-MM-TT (mehrfach)."),
+    participants: list[str] = typer.Option(
+        ..., "--participant", help="Name:Rolle[:Organisation] (mehrfach; „;“ trennt ebenso)."
+    ),
+    decisions: list[str] = typer.Option(
+        ...,
+        "--decision",
+        help="Entscheidung:verantwortlich:Datum (mehrfach), z. B. continue_as_planned:ifk.ida:15.01.2027 oder „Weiter wie geplant:ifk.ida:15.01.2027“.",
+    ),
     held: str | None = typer.Option(None, "--date"),
     dissent: str | None = typer.Option(None, "--dissent", help="Abweichende Meinung, auch der Person."),
     next_review: str | None = typer.Option(None, "--next-review"),
@@ -24,18 +30,19 @@ def conference_add(
     """Erfasst eine Fallkonferenz; jede Entscheidung erzeugt eine Wiedervorlage."""
     from wbtui.domain.errors import WbtuiError
 
+    variant = _choice("conference_variant", variant, "--variant")
     parts = []
     for item in participants:
-        bits = item.split(":")
-        if len(bits) not in (2, 3) or not all(b.strip() for b in bits[:2]):
+        bits = [b.strip() for b in _fields(item)]
+        if len(bits) not in (2, 3) or not all(bits[:2]):
             raise WbtuiError("err.bad_participant", value=item)
-        parts.append((bits[0], bits[1], bits[2] if len(bits) == 3 else None))
+        parts.append((bits[0], _role(bits[1]), bits[2] if len(bits) == 3 else None))
     decs = []
     for item in decisions:
-        bits = item.split(":")
+        bits = [b.strip() for b in _fields(item)]
         if len(bits) != 3:
             raise WbtuiError("err.bad_decision", value=item)
-        decs.append((bits[0].strip(), bits[1].strip(), _date(bits[2], "--decision")))
+        decs.append((_choice("decision", bits[0], "--decision"), bits[1], _date(bits[2], "--decision")))
     services = st().services
     case_id = services.resolve(case)
     services.add_conference(
@@ -48,3 +55,20 @@ def conference_add(
         next_review=_date(next_review, "--next-review"),
     )
     typer.echo(t("cli.conference_added", ref=case_id.hex[:8], tasks=len(decs)))
+
+
+def _fields(item: str) -> list[str]:
+    """Fields of one --participant/--decision value: split at ":" (the TUI has separate fields; ";" works
+    here too). A date written with ":" is not possible, so the split is unambiguous."""
+    return item.split(";") if ";" in item and ":" not in item else item.split(":")
+
+
+def _role(text: str) -> str:
+    """A participant's role: a known role (key or label, e.g. „Integrationsfachkraft“) as its key, any other
+    text as written."""
+    from wbtui.domain.errors import WbtuiError
+
+    try:
+        return _choice("participant_role", text, "--participant") or text
+    except WbtuiError:
+        return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wbtui.cli.common import _clean, _date, command, st
+from wbtui.cli.common import _choice, _clean, _date, command, st
 from wbtui.i18n import t
 
 consent_app = typer.Typer(help="Einwilligungen erfassen und widerrufen.", no_args_is_help=True)
@@ -33,12 +33,12 @@ def consent_add(
     case_id = services.resolve(case)
     consent_id = services.add_consent(
         case_id,
-        purpose=purpose,
-        recipients=list(recipients),
-        data_groups=list(groups),
+        purpose=_choice("consent_purpose", purpose, "--purpose"),
+        recipients=[_choice("consent_recipient", r, "--recipient") for r in recipients],
+        data_groups=[_choice("data_group", g, "--group") for g in groups],
         given_on=_date(given, "--given"),
         valid_until=_date(valid_until, "--valid-until"),
-        form=form,
+        form=_choice("consent_form", form, "--form"),
         document_ref=document,
     )
     typer.echo(t("cli.consent_added", consent=consent_id.hex[:8], ref=case_id.hex[:8]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wbtui.cli.common import EXIT_RULE, command, out_json, st
+from wbtui.cli.common import EXIT_RULE, _choice, _datetime, command, out_json, st
 from wbtui.i18n import t
 
 handover_app = typer.Typer(help="Übergabe an die Agentur: senden, quittieren, Rückfrage.", no_args_is_help=True)
@@ -18,6 +18,7 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
     case_id = services.resolve(case)
     reasons = services.handover_check(case_id)
     from wbtui.i18n import render_reason
+    from wbtui.widgets.glyphs import glyph
 
     if as_json:
         out_json(
@@ -28,9 +29,9 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
         )
     else:
         for key, params in reasons:
-            typer.echo("✗ " + render_reason(key, params))
+            typer.echo(glyph("no") + " " + render_reason(key, params))
         if not reasons:
-            typer.echo("✓")
+            typer.echo(glyph("ok"))
     if reasons:
         raise typer.Exit(EXIT_RULE)
 
@@ -42,9 +43,20 @@ def handover_send(
     channel: str = typer.Option("shared_system", "--channel", help="shared_system | file_export | post | email"),
 ) -> None:
     """Übergibt den Fall an die Agentur für Arbeit."""
+    from wbtui.domain.errors import RuleViolation
+
     services = st().services
     case_id = services.resolve(case)
-    services.send_handover(case_id, channel=channel)
+    channel = _choice("channel", channel, "--channel")
+    try:
+        services.send_handover(case_id, channel=channel)
+    except RuleViolation as exc:
+        # "only from Übergabe vorbereitet" alone does not say what to do: add what is still missing
+        if [key for key, _ in exc.reasons] == ["guard.handover_needs_ready"]:
+            missing = services.handover_check(case_id)
+            if missing:
+                raise RuleViolation(missing + exc.reasons) from None
+        raise
     typer.echo(t("cli.handover_sent", ref=case_id.hex[:8]))
 
 
@@ -52,16 +64,14 @@ def handover_send(
 @command
 def handover_ack(
     case: str = typer.Argument(...),
-    appointment: str | None = typer.Option(None, "--appointment", help="Beratungstermin gleich mit vereinbaren."),
+    appointment: str | None = typer.Option(
+        None, "--appointment", help="Beratungstermin gleich mit vereinbaren (TT.MM.JJJJ HH:MM)."
+    ),
 ) -> None:
     """Quittiert eine erhaltene Übergabe (Agentur)."""
-    from wbtui.domain.fields import parse_datetime
-
     services = st().services
     case_id = services.resolve(case)
-    services.ack_handover(
-        case_id, appointment_at=parse_datetime(appointment, field="--appointment") if appointment else None
-    )
+    services.ack_handover(case_id, appointment_at=_datetime(appointment, "--appointment"))
     typer.echo(t("cli.handover_acked", ref=case_id.hex[:8]))
 
 
@@ -147,10 +157,16 @@ def handover_import(
     ),
 ) -> None:
     """Liest eine Übergabedatei ein: erst alles prüfen, bei Fehlern nichts anlegen."""
+    import errno
+    import os
     from pathlib import Path
 
     from wbtui.services.exchange import import_file
 
+    if not Path(path).exists():  # README "Exit codes": a missing file is "not found" (3), not a bad file
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    if Path(path).is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     state = st()
     state.may_create = True  # the receiving office's first file makes its store
     case_id, again = import_file(state.services, Path(path), update_person=update_person)

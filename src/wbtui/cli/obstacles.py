@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wbtui.cli.common import _date, _table, command, out_json, st
+from wbtui.cli.common import _choice, _date, _label, _table, command, out_json, st
 from wbtui.i18n import t
 
 obstacle_app = typer.Typer(help="Hemmnisse erfassen und fortschreiben.", no_args_is_help=True)
@@ -15,7 +15,9 @@ obstacle_app = typer.Typer(help="Hemmnisse erfassen und fortschreiben.", no_args
 def obstacle_add(
     case: str = typer.Argument(...),
     code: str = typer.Argument(..., help="Katalogcode, z. B. R-KIN."),
-    status: str = typer.Option("offen", "--status"),
+    status: str = typer.Option(
+        "offen", "--status", help="Status (Schlüssel oder Bezeichnung, z. B. „in Bearbeitung“)."
+    ),
     service: str | None = typer.Option(None, "--service", help="Zuständige Stelle."),
     review: str | None = typer.Option(None, "--review", help="Wiedervorlage-Datum."),
     note: str | None = typer.Option(None, "--note"),
@@ -23,6 +25,7 @@ def obstacle_add(
     """Erfasst ein Hemmnis aus dem Katalog."""
     services = st().services
     case_id = services.resolve(case)
+    status = _choice("obstacle_status", status, "--status") or "offen"
     services.add_obstacle(case_id, code, status=status, service=service, review_on=_date(review, "--review"), note=note)
     typer.echo(t("cli.obstacle_added", code=code.upper(), ref=case_id.hex[:8]))
 
@@ -33,7 +36,9 @@ def obstacle_set(
     case: str = typer.Argument(...),
     code: str = typer.Argument(...),
     status: str | None = typer.Option(
-        None, "--status", help="offen | in_bearbeitung | geloest | nicht_loesbar | nicht_relevant"
+        None,
+        "--status",
+        help="offen | in_bearbeitung | geloest | nicht_loesbar | nicht_relevant (oder die Bezeichnung, z. B. „gelöst“)",
     ),
     service: str | None = typer.Option(None, "--service"),
     review: str | None = typer.Option(None, "--review"),
@@ -42,8 +47,10 @@ def obstacle_set(
     """Ändert Status, Stelle oder Prüfdatum eines Hemmnisses."""
     services = st().services
     case_id = services.resolve(case)
+    status = _choice("obstacle_status", status, "--status")
     services.set_obstacle(case_id, code, status=status, service=service, review_on=_date(review, "--review"), note=note)
-    typer.echo(t("cli.obstacle_set", code=code.upper(), ref=case_id.hex[:8], status=status or "-"))
+    shown = _label("obstacle_status", status) if status else "-"
+    typer.echo(t("cli.obstacle_set", code=code.upper(), ref=case_id.hex[:8], status=shown))
 
 
 @obstacle_app.command("catalog")
@@ -51,6 +58,7 @@ def obstacle_set(
 def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
     """Zeigt den Hemmnis-Katalog (mit lokalen Codes)."""
     from wbtui.i18n import get_language
+    from wbtui.widgets.glyphs import glyph
 
     catalog = st().config.catalog()
     items = [
@@ -69,14 +77,16 @@ def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     lang = get_language()
     _table(
-        ["Code", t("hdr.title"), "4PM", "Art. 9"],
+        ["Code", t("tui.obst.label"), "4PM", "Art. 9"],
         [
             [
                 i["code"],
                 i["label_de"] if lang == "de" else i["label_en"],
                 t("group." + i["group"]),
-                "✓" if i["art9"] else "",
+                glyph("ok") if i["art9"] else "",
             ]
             for i in items
         ],
+        flex=1,
+        caps={2: 18},
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 import typer
 
 from wbtui.cli.common import EXIT_RULE, _clean, _emit, command, out_json, st
@@ -41,6 +44,10 @@ def import_csv(
 
     from wbtui.services.csv_import import run
 
+    if not Path(path).exists():  # README "Exit codes": a missing file is "not found" (3)
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    if Path(path).is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     state = st()
     if not dry_run:
         state.may_create = True

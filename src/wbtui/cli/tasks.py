@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 
-from wbtui.cli.common import _date, _table, command, out_json, st
+from wbtui.cli.common import _choice, _d, _date, _label, _table, command, out_json, st
 from wbtui.i18n import t
 
 task_app = typer.Typer(help="Wiedervorlagen.", no_args_is_help=True)
@@ -53,20 +53,25 @@ def task_list(
         typer.echo(t("cli.no_tasks"))
         return
     _table(
-        [t("hdr.task"), t("hdr.due"), "", t("hdr.case"), t("hdr.name"), "", t("hdr.title")],
+        [t("hdr.task"), t("hdr.due"), "", t("hdr.title"), t("hdr.name"), t("hdr.case"), t("ux.cli.owner")],
         [
             [
                 r["id"][:8],
-                r["due_on"],
+                _d(r["due_on"]),
                 "!" if r["status"] == "offen" and r["due_on"] < today else "",
-                r["case_id"][:8],
+                _label("decision", r["title"]) if r["origin"] == "fallkonferenz" else r["title"],
                 f"{r['family_name']}, {r['given_names']}",
+                r["case_id"][:8],
                 r["owner"],
-                r["title"],
             ]
             for r in rows
         ],
+        flex=3,
+        optional=(6, 5),
+        caps={4: 22},
     )
+    if any(r["status"] == "offen" and r["due_on"] < today for r in rows):
+        typer.echo(t("ux.cli.overdue_mark"))
 
 
 @task_app.command("add")
@@ -97,20 +102,17 @@ def task_done(task: str = typer.Argument(..., help="Kennung der Wiedervorlage.")
 
 @command
 def overdue(
-    kind: str = typer.Option("all", "--kind", help="overdue | stalled | all"),
+    kind: str = typer.Option("all", "--kind", help="overdue | stalled | all (überfällig, ruhend, alle)"),
     limit: int = typer.Option(0, "--limit", min=0, help="Höchstens so viele Zeilen (0 = alle)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """„Niemand geht verloren“: überfällige, ablaufende und ruhende Fälle."""
     from wbtui.data.queries import days_since
-    from wbtui.domain.errors import WbtuiError
     from wbtui.services.reads import Reader
 
-    kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}.get(
-        kind
-    )
-    if kinds is None:
-        raise WbtuiError("err.bad_choice", field="--kind", value=kind, choices="overdue, stalled, all")
+    kinds = {"overdue": ("overdue", "warning"), "stalled": ("stalled",), "all": ("overdue", "warning", "stalled")}[
+        _choice("overdue_kind", kind, "--kind") or "all"
+    ]
     state = st()
     rows = Reader(state.store, state.config).overdue(state.engine(), kinds=kinds, limit=limit or None)
     today = date.today()
@@ -145,22 +147,25 @@ def overdue(
         [
             t("hdr.case"),
             t("hdr.name"),
-            t("hdr.kundennummer"),
-            t("hdr.stage"),
-            t("hdr.days"),
             t("hdr.timer"),
             t("hdr.rule"),
+            t("hdr.stage"),
+            t("hdr.days"),
+            t("hdr.kundennummer"),
         ],
         [
             [
                 r["id"][:8],
                 f"{r['family_name']}, {r['given_names']}",
-                r["kundennummer"],
-                t("stage." + r["stage"]),
-                str(days_since(r["stage_since"], today) or 0),
                 t("timer." + r["kind"]),
                 t("rule." + r["rule"]),
+                _label("stage", r["stage"]),
+                str(days_since(r["stage_since"], today) or 0),
+                r["kundennummer"],
             ]
             for r in rows
         ],
+        flex=3,
+        optional=(6, 5, 4),
+        caps={1: 22, 4: 24},
     )

@@ -258,12 +258,17 @@ def _ensure_identity(store: Store) -> None:
 class SessionLock:
     """One interactive session per store: an exclusive ``flock`` on ``<db>.lock`` held while it runs.
 
-    A second session gets a clear refusal naming the process that holds the store; the lock
-    goes away with the process, also when it is killed."""
+    A second session gets a clear refusal naming the process that holds the store; the lock goes away
+    with the process, also when it is killed or its terminal hangs up (the kernel releases an ``flock``
+    when its holder ends, wbtui.hangup). The file names the holder's process id while a session runs and
+    is emptied when it ends normally; a process id still in it at the next start belongs to a session that
+    ended without cleaning up (killed, crashed, hung up): the lock is taken over and
+    :attr:`taken_over_from` says from whom, so the new session can tell the user."""
 
     def __init__(self, db: Path) -> None:
         self.path = Path(f"{db}.lock")
         self._fd: int | None = None
+        self.taken_over_from: int | None = None
 
     def acquire(self) -> SessionLock:
         import os
@@ -280,6 +285,10 @@ class SessionLock:
             holder = os.read(fd, 64).decode("ascii", "replace").strip() or "?"
             os.close(fd)
             raise StoreError("err.store_in_use", path=str(self.path.with_suffix("")), pid=holder) from None
+        previous = os.read(fd, 64).decode("ascii", "replace").strip()
+        if previous.isdigit() and int(previous) != os.getpid():
+            self.taken_over_from = int(previous)  # its holder ended without releasing it: a stale lock
+        os.lseek(fd, 0, os.SEEK_SET)
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode("ascii"))
         self._fd = fd
@@ -289,6 +298,10 @@ class SessionLock:
         import os
 
         if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)  # ended normally: nothing for the next session to take over
+            except OSError:
+                pass
             os.close(self._fd)
             self._fd = None
 

@@ -249,6 +249,8 @@ def render_reason(key: str, params: dict) -> str:
     shown = dict(params)
     if isinstance(shown.get("field"), str) and shown["field"].startswith("field."):
         shown["field"] = t(shown["field"])
+    elif isinstance(shown.get("field"), str) and has("field." + shown["field"]):
+        shown["field"] = t("field." + shown["field"])  # a bare field name (domain.fields) by its label
     if isinstance(shown.get("reason"), str) and shown["reason"].startswith("perm."):
         shown["reason"] = t(shown["reason"])
     if "owner" in shown:

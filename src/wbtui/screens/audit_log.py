@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Label
 from wbtui.i18n import describe, lazy_t, t
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import safe
-from wbtui.widgets.tables import fill_table
+from wbtui.widgets.tables import cursor_state, fill_table
 
 SHOWN = 500
 COLUMNS = ("at", "actor", "action", "object", "groups", "reason")
@@ -25,10 +25,17 @@ class AuditScreen(TableScreen):
     TITLE_KEY = "tui.audit.title"
     TABLE_ID = "audit"
     STATUS_KEY = "tui.loading"
+    DETAIL = True
+    FLEX, OPTIONAL = 5, (4,)  # the reason takes what is left; the data groups go first (detail line)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, dict] = {}
+        self.data: tuple | None = None
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        fill_table(table, self._columns(), [])  # the headers while the trail loads
+        fill_table(table, self._columns(), [], width=self.app.size.width, flex=self.FLEX)  # headers while loading
         table.focus()
         self.reload()
 
@@ -58,9 +65,27 @@ class AuditScreen(TableScreen):
         self.say(message, error=True)
         self.app.pop_screen()
 
+    def redraw(self) -> None:
+        if self.data is not None:
+            self._fill(*self.data)
+
+    def describe_row(self, key: str) -> Text:
+        item = self.items.get(key)
+        if item is None:
+            return Text("")
+        out = safe(f"{item['at'][:19].replace('T', ' ')} · {item['actor']} ({item['role']}) · {item['action']} ")
+        out.append(safe(f"{item['object_type']} {item['case_id'] or item['object_id'] or ''}"))
+        out.append("\n")
+        out.append(
+            safe(", ".join(item["data_groups"]) + " · " + (item["reason"] or item["purpose"] or item["detail"] or ""))
+        )
+        return out
+
     def _fill(self, result, items: list[dict]) -> None:
         from wbtui.services.privacy import verification_text
 
+        self.data = (result, items)
+        self.items = {str(item["seq"]): item for item in items}
         status = self.query_one("#audit-status", Label)
         status.update(Text(verification_text(result), style="green" if result.ok else "bold red"))
         rows = [
@@ -77,4 +102,4 @@ class AuditScreen(TableScreen):
             )
             for item in items
         ]
-        fill_table(self.query_one(DataTable), self._columns(), rows)
+        self.fill(self._columns(), rows, keep=cursor_state(self.query_one(DataTable)), caps={1: 22})

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
 
-from wbtui.i18n import LazyText
+from wbtui.i18n import LazyText, has, t
 from wbtui.messages import OpenCase
+from wbtui.widgets.choice import ChoiceField
 
 if TYPE_CHECKING:  # types only: the store and the ORM load in workers, after the first frame
     import sqlite3
@@ -78,6 +79,17 @@ class Host(Protocol):
 
     def say(self, message: str, *, error: bool = False) -> None: ...
 
+    def release_keys(self, screen: Screen) -> None: ...
+
+
+def textual_label(text: str) -> str:
+    """Textual's own English binding labels ("Scroll Left", "Cursor down" …) in the current language: the
+    key panel (F1) and the palette list them next to wbtui's (catalog keys ``ux.tx.*``)."""
+    import re
+
+    key = "ux.tx." + re.sub(r"[^a-z]+", "_", text.lower()).strip("_")
+    return t(key) if has(key) else text
+
 
 def in_current_language(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
     """The active bindings with their lazy labels turned into text of the current language.
@@ -91,6 +103,11 @@ def in_current_language(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveB
         if isinstance(binding.description, LazyText) or isinstance(binding.tooltip, LazyText):
             binding = dataclasses.replace(binding, description=str(binding.description), tooltip=str(binding.tooltip))
             active = active._replace(binding=binding)
+        elif binding.description and not str(binding.description).isspace():
+            shown = textual_label(str(binding.description))
+            if shown != binding.description:
+                binding = dataclasses.replace(binding, description=shown, tooltip=textual_label(binding.tooltip or ""))
+                active = active._replace(binding=binding)
         if isinstance(active.tooltip, LazyText):
             active = active._replace(tooltip=str(active.tooltip))
         out[key] = active
@@ -101,7 +118,25 @@ ResultT = TypeVar("ResultT")
 
 
 class WbtuiScreen(Screen[ResultT]):
-    """Base of every wbtui screen."""
+    """Base of every wbtui screen.
+
+    Keys typed while a screen opens are held by the app (``WbtuiApp.push_screen``) and handed on once the
+    screen's own ``on_mount`` (which puts the focus on its first field) has run: this base class's
+    ``on_mount`` runs after the subclass's (Textual calls the handlers of the whole MRO, most derived first).
+    """
+
+    def on_mount(self) -> None:
+        self.host.release_keys(self)
+
+    def on_unmount(self) -> None:
+        self.host.release_keys(self)  # never leave keys held for a screen that is gone
+
+    def on_choice_field_open(self, message: ChoiceField.Open) -> None:
+        from wbtui.screens.pickers import PickList
+
+        field = message.field
+        picker = PickList(field.title, field.options, field.value, message.typed, words=field.words)
+        self.app.push_screen(picker, field.choose)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

@@ -9,16 +9,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from wbtui.config import Config
-from wbtui.data.queries import CaseFilter
-from wbtui.domain.process import Stage
-from wbtui.i18n import describe, lazy_t, t
+from wbtui.data.queries import CaseFilter, days_since
+from wbtui.domain.process import STAGES, Stage
+from wbtui.i18n import describe, lazy_t, t, tn
 from wbtui.messages import StoreReady, SyncLineChanged
 from wbtui.screens.base import WbtuiScreen
-from wbtui.widgets.case_list import CaseList
+from wbtui.widgets import labels
+from wbtui.widgets.case_list import TIMER_MARK, TIMER_STYLE, CaseList
 from wbtui.widgets.inputs import SafeInput
+from wbtui.widgets.keybar import KeyBar
 from wbtui.widgets.safe import safe
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class BoardScreen(WbtuiScreen):
         Binding("w", "app.followups", lazy_t("tui.key.followups"), id="board.followups"),
         Binding("i", "app.inbox", lazy_t("tui.key.inbox"), id="board.inbox"),
         Binding("s", "app.team", lazy_t("tui.key.steering"), id="board.team"),
+        Binding("z", "toggle_closed", lazy_t("ux.key.closed"), id="board.closed", show=False),
         Binding("r", "reload", lazy_t("tui.key.reload"), id="board.reload", show=False),
         Binding("escape", "focus_list", show=False, id="board.list"),
     ]
@@ -55,6 +58,8 @@ class BoardScreen(WbtuiScreen):
         self.timer: str | None = None
         self.side: str | None = None
         self.stages: tuple[str, ...] = ()
+        self.include_closed = False
+        self.closed_matches = 0
         self._debounce = None
         self._locked: str | None = None  # a case the filter names exactly that only break-glass opens
         self._reader = None
@@ -69,7 +74,8 @@ class BoardScreen(WbtuiScreen):
         yield Static(t("tui.loading"), id="status")
         yield Static(self._columns_text(), id="columns")
         yield CaseList(self._connect, self._engine, today=self._today(), id="cases")
-        yield Footer()
+        yield Static("", id="board-detail", classes="detail")
+        yield KeyBar()
 
     # -- plumbing ------------------------------------------------------------------
     def _today(self):
@@ -83,11 +89,16 @@ class BoardScreen(WbtuiScreen):
     def _engine(self) -> TimerEngine:
         return self.ctx.engine
 
-    def _columns_text(self) -> Text:
-        return Text(CaseList.header(self.size.width or 80))
+    def _columns_text(self, width: int | None = None) -> Text:
+        return Text(CaseList.header(width or self.size.width or 80))
 
     def on_resize(self) -> None:
         self.query_one("#columns", Static).update(self._columns_text())
+
+    @on(CaseList.Resized)
+    def _list_resized(self, event: CaseList.Resized) -> None:
+        # the help panel (F1) narrows the list: the header follows the list's own width
+        self.query_one("#columns", Static).update(self._columns_text(event.width))
 
     def on_mount(self) -> None:
         self.query_one(CaseList).focus()
@@ -118,6 +129,7 @@ class BoardScreen(WbtuiScreen):
             owner=self.side,
             mine_login=mine,
             timer=self.timer,
+            include_closed=self.include_closed,
         )
 
     def refresh_cases(self) -> None:
@@ -134,13 +146,15 @@ class BoardScreen(WbtuiScreen):
         except WbtuiError as exc:  # refused, or no audit entry: no list (fail closed)
             self.app.call_from_thread(self.say, describe(exc), error=True)
             return
-        self.app.call_from_thread(self._show, board.rowids, board.total, board.locked)
+        self.app.call_from_thread(self._show, board.rowids, board.total, board.locked, board.closed)
 
-    def _show(self, rowids: list[int], total: int, locked: str | None = None) -> None:
+    def _show(self, rowids: list[int], total: int, locked: str | None = None, closed: int = 0) -> None:
+        self.closed_matches = closed
         self.query_one(CaseList).set_rowids(rowids)
         self._total = total
         self._locked = locked
         self._update_status(len(rowids), total)
+        self._show_detail()
 
     def _update_status(self, shown: int, total: int) -> None:
         parts = [t("tui.board.n_of_n", n=shown, total=total)]
@@ -154,6 +168,10 @@ class BoardScreen(WbtuiScreen):
             parts.append(", ".join(t("stage." + s) for s in self.stages))
         if self._locked:
             parts.append(t("tui.board.locked"))
+        if self.include_closed:
+            parts.append(t("ux.board.with_closed"))
+        elif self.closed_matches:
+            parts.append(tn("ux.board.closed_hidden", self.closed_matches))
         self._status_text = " · ".join(parts)
         self.show_sync_line(self.host.sync_line)
 
@@ -182,6 +200,37 @@ class BoardScreen(WbtuiScreen):
     def _open(self, event: CaseList.Opened) -> None:
         self.open_case(event.case_id)
 
+    @on(CaseList.Highlighted)
+    def _highlighted(self, _event: CaseList.Highlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted case in words: its timer and the rule behind it (the list shows only !!, !, ~),
+        stage, days in it, next follow-up; and what the symbols mean."""
+        detail = self.query_one("#board-detail", Static)
+        row = self.query_one(CaseList).current_row()
+        if row is None or not self.store_ready:
+            detail.update(Text(t("ux.board.legend"), style="dim"))
+            return
+        engine = self.ctx.engine
+        state = engine.state(row)
+        out = Text(no_wrap=True, overflow="ellipsis")  # one line for the case, one for the legend
+        out.append(TIMER_MARK[state].strip() + " " if state != "ok" else "", TIMER_STYLE[state])
+        out.append(t("timer." + state), TIMER_STYLE[state])
+        rules = [r for r in engine.evaluate(row) if r.kind == state]
+        if rules:
+            out.append(": " + ", ".join(t("rule." + r.id) for r in rules), TIMER_STYLE[state])
+        stage = Stage(row["stage"])
+        days = days_since(row["stage_since"], self._today())
+        out.append(f" · {STAGES[stage].code} {t('stage.' + stage.value)}")
+        if days is not None:
+            out.append(" · " + tn("ux.board.days_since", days))
+        if row.get("next_due"):
+            out.append(" · " + t("ux.board.next_due", date=labels.date_text(row["next_due"])))
+        out.append("\n")
+        out.append(t("ux.board.legend"), "dim")
+        detail.update(out)
+
     # -- actions -----------------------------------------------------------------------
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -209,6 +258,18 @@ class BoardScreen(WbtuiScreen):
             self.refresh_cases()
 
         self.app.push_screen(StagePicker([s.value for s in Stage]), chosen)
+
+    def action_toggle_closed(self) -> None:
+        self.include_closed = not self.include_closed
+        self.refresh_cases()
+
+    @property
+    def active_bindings(self):
+        # the key bar shows the steering key to those it is for (team leads); the key works for everyone
+        bindings = super().active_bindings
+        if self.config.user_role == "jc_teamlead":
+            return bindings
+        return {key: a for key, a in bindings.items() if a.binding.id != "board.team"}
 
     def action_reload(self) -> None:
         self.query_one(CaseList).invalidate_rows()

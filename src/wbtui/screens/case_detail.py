@@ -9,12 +9,17 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from wbtui.domain.process import STAGES, Stage
-from wbtui.i18n import code_label, describe, get_language, lazy_t, render_reason, t, tn
+from wbtui.domain.text import clean
+from wbtui.i18n import code_label, get_language, lazy_t, render_reason, t, tn
 from wbtui.messages import StoreReady
 from wbtui.screens.base import WbtuiScreen
+from wbtui.widgets import labels
+from wbtui.widgets.errors import user_text
+from wbtui.widgets.glyphs import glyph
+from wbtui.widgets.keybar import KeyBar
 from wbtui.widgets.safe import fmt_date, safe
 
 # coded fields and the catalog prefix of their labels ("value." is shared with the documents)
@@ -66,7 +71,7 @@ class CaseDetailScreen(WbtuiScreen):
             yield Static("", id="handovers")
             yield Static("", id="tasks")
             yield Static("", id="timeline")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#body").focus()
@@ -90,7 +95,7 @@ class CaseDetailScreen(WbtuiScreen):
             self.app.call_from_thread(self._denied, exc)
             return
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, user_text(exc), error=True)
             return
         steps = ctx.services.next_steps(uuid.UUID(self.case_id)) if detail["stage"] != "closed" else []
         self.app.call_from_thread(self._show_detail, detail, steps)
@@ -100,7 +105,7 @@ class CaseDetailScreen(WbtuiScreen):
         if self.awaiting_reason or not self.is_current:
             return  # one prompt at a time (a second load may report the same refusal)
         if not exc.break_glass:
-            self.say(describe(exc), error=True)
+            self.say(user_text(exc), error=True)
             self.app.pop_screen()
             return
         from wbtui.screens.pickers import Prompt
@@ -164,10 +169,10 @@ class CaseDetailScreen(WbtuiScreen):
         for target, reasons in steps:
             code = STAGES[target].code
             if reasons:
-                out.append(f"  ✗ {code} {t('stage.' + target.value)}: ", "dim")
+                out.append(f"  {glyph('no')} {code} {t('stage.' + target.value)}: ", "dim")
                 out.append("; ".join(render_reason(k, p) for k, p in reasons) + "\n", "dim")
             else:
-                out.append(f"  ✓ {code} {t('stage.' + target.value)}\n", "green")
+                out.append(f"  {glyph('ok')} {code} {t('stage.' + target.value)}\n", "green")
         return out
 
     def _person_text(self, p: dict, c: dict) -> Text:
@@ -206,13 +211,9 @@ class CaseDetailScreen(WbtuiScreen):
             "close_reason",
         ):
             if c.get(key) not in (None, ""):
-                if key in (
-                    "earliest_start",
-                    "voucher_valid_until",
-                    "course_start",
-                    "course_planned_end",
-                    "appointment_at",
-                ):
+                if key == "appointment_at":
+                    value = labels.datetime_text(c[key])
+                elif key in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end"):
                     value = fmt_date(c[key])
                 elif key in CODED_FIELDS:
                     value = code_label(CODED_FIELDS[key], c[key])
@@ -249,7 +250,7 @@ class CaseDetailScreen(WbtuiScreen):
             groups = ", ".join(code_label("tui.consent.group_short.", g) for g in cs["data_groups"])
             purpose = code_label("tui.consent.purpose_short.", cs["purpose"])
             out.append("  ")
-            out.append(safe(f"{purpose} → {recipients} [{groups}] {state}"))
+            out.append(safe(f"{purpose} {glyph('arrow')} {recipients} [{groups}] {state}"))
             out.append("\n")
         if not d["consents"]:
             out.append("  –\n")
@@ -285,9 +286,10 @@ class CaseDetailScreen(WbtuiScreen):
     def _timeline_text(self, d: dict) -> Text:
         out = self._section("hdr.timeline")
         for ev in reversed(d["timeline"][-60:]):
-            out.append(f"  {fmt_date(ev['at'])} ")
+            out.append(f"  {labels.datetime_text(ev['at'])} ")
             if ev["type"] == "stage_changed":
-                out.append(f"{t('stage.' + (ev['from_stage'] or 'need_identified'))} → {t('stage.' + ev['to_stage'])}")
+                source = t("stage." + (ev["from_stage"] or "need_identified"))
+                out.append(f"{source} {glyph('arrow')} {t('stage.' + ev['to_stage'])}")
             else:
                 out.append(t("tui.event." + ev["type"]) if ev["type"] in EVENT_TYPES else safe(ev["type"]))
             out.append("  ")
@@ -307,7 +309,17 @@ class CaseDetailScreen(WbtuiScreen):
             return
         from wbtui.screens.move import MoveScreen
 
-        self.app.push_screen(MoveScreen(self.case_id, Stage(self.detail["stage"]), self.steps))
+        p = self.detail["person"]
+        open_tasks = [task for task in self.detail["tasks"] if task["status"] == "offen"]
+        self.app.push_screen(
+            MoveScreen(
+                self.case_id,
+                Stage(self.detail["stage"]),
+                self.steps,
+                name=clean(f"{p['family_name']}, {p['given_names']} ({p['kundennummer']})"),
+                open_tasks=open_tasks,
+            )
+        )
 
     def action_edit(self) -> None:
         if self.detail is None:
@@ -337,30 +349,32 @@ class CaseDetailScreen(WbtuiScreen):
         self.app.push_screen(ConferenceScreen(self.case_id))
 
     def action_add_task(self) -> None:
-        from wbtui.screens.pickers import Prompt
+        from wbtui.screens.pickers import TaskPrompt
 
-        def got(value: str | None) -> None:
+        def got(value: tuple[str, str] | None) -> None:
             if not value:
                 return
             from wbtui.domain.errors import WbtuiError
             from wbtui.domain.fields import parse_date
 
-            title, _, due = value.rpartition(";")
+            title, due = value
             try:
                 due_on = parse_date(due.strip(), field=t("hdr.due"))
+                if due_on is None:
+                    raise WbtuiError("err.field_required", field=t("hdr.due"))
             except WbtuiError as exc:
-                self.say(describe(exc), error=True)
+                self.say(user_text(exc), error=True)
                 return
             self.do(
                 self.ctx.services.add_task,
                 self._uuid(),
-                title.strip() or due,
+                title.strip(),
                 None,
                 due_on,
                 then=lambda _r: (self.say(t("tui.task_added")), self.reload()),
             )
 
-        self.app.push_screen(Prompt(t("tui.task.prompt"), t("tui.task.placeholder")), got)
+        self.app.push_screen(TaskPrompt(), got)
 
     def action_print(self, kind: str) -> None:
         """Write the Übergabebogen (p) or the last Fallkonferenz protocol (P) as PDF, or Markdown for a .md name."""
@@ -376,17 +390,32 @@ class CaseDetailScreen(WbtuiScreen):
         stem = "Uebergabebogen" if kind == "handover" else "Fallkonferenz"
         default = documents_dir() / f"{stem}-{ref}-{date.today():%Y%m%d}.pdf"
 
-        def write(target: str) -> str:
-            from pathlib import Path
+        from pathlib import Path
 
+        def write(target: Path, overwrite: bool) -> str:
             from wbtui.services.documents import save
 
             # registered when it lands in the documents folder: retention removes it with the case
-            return str(save(self.ctx.services, self._uuid(), kind=kind, target=Path(target)))
+            return str(save(self.ctx.services, self._uuid(), kind=kind, target=target, overwrite=overwrite))
+
+        def written(path: str) -> None:
+            self.say(t("cli.document_written", path=path))
 
         def got(value: str | None) -> None:
-            if value and value.strip():
-                self.do(write, value.strip(), then=lambda path: self.say(t("cli.document_written", path=path)))
+            if not value or not value.strip():
+                return
+            target = Path(value.strip()).expanduser()
+            if not target.exists() or target.is_symlink():
+                self.do(write, target, False, then=written)
+                return
+            from wbtui.screens.pickers import confirm
+
+            def answered(answer: str | None) -> None:  # the TUI asks where the CLI takes --force
+                if answer == "yes":
+                    self.do(write, target, True, then=written)
+
+            body = Text(str(target), style="bold")
+            self.app.push_screen(confirm(t("ux.print.exists"), body, t("ux.print.replace")), answered)
 
         self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
 

@@ -8,18 +8,29 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Select, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Label, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.i18n import lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
-from wbtui.services import AGENDA_TEMPLATE, CONFERENCE_VARIANTS, DECISIONS
-from wbtui.widgets.inputs import SafeInput, SafeTextArea
+from wbtui.services import AGENDA_TEMPLATE
+from wbtui.widgets import labels
+from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.errors import user_text
+from wbtui.widgets.glyphs import glyph
+from wbtui.widgets.inputs import SafeInput
+from wbtui.widgets.keybar import KeyBar
+
+PARTICIPANT_ROWS = 4  # empty rows are left out; a conference has a handful of participants
+DECISION_ROWS = 3
 
 
 class ConferenceScreen(WbtuiScreen):
+    """A protocol form with fixed rows (no separators to remember): participants (name, role from a pick
+    list, organisation) and decisions (code from a pick list by its label, who, by when)."""
+
     HELP = lazy_t("tui.help.conference")
     BINDINGS = [
         Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="conf.save"),
@@ -33,39 +44,68 @@ class ConferenceScreen(WbtuiScreen):
     def compose(self) -> ComposeResult:
         yield Label(t("tui.conf.title"), classes="title")
         with VerticalScroll(id="cform"):
-            yield Label(t("tui.conf.variant"))
-            yield Select(
-                [(t("tui.conf.variant." + v), v) for v in CONFERENCE_VARIANTS],
-                value="fallbesprechung",
-                allow_blank=False,
-                id="variant",
-            )
+            with Horizontal(classes="form-row"):
+                yield Label(t("tui.conf.variant"), classes="form-label")
+                yield ChoiceField(
+                    labels.choices("conference_variant"),
+                    "fallbesprechung",
+                    words=labels.search_words("conference_variant"),
+                    title=t("tui.conf.variant"),
+                    allow_blank=False,
+                    id="variant",
+                )
             yield Static("", id="gate")
-            yield Label(t("tui.conf.participants"))
-            yield SafeTextArea(id="participants")
+            yield Label(t("ux.conf.participants"), classes="section")
+            for i in range(PARTICIPANT_ROWS):
+                with Horizontal(classes="conf-row"):
+                    yield SafeInput(placeholder=t("ux.conf.name"), id=f"p-name-{i}", classes="wide")
+                    yield ChoiceField(
+                        labels.choices("participant_role"),
+                        words=labels.search_words("participant_role"),
+                        title=t("ux.conf.role"),
+                        id=f"p-role-{i}",
+                        classes="role",
+                    )
+                    yield SafeInput(placeholder=t("ux.conf.org"), id=f"p-org-{i}", classes="wide")
+            yield Label(t("ux.conf.decisions"), classes="section")
+            for i in range(DECISION_ROWS):
+                with Horizontal(classes="conf-row"):
+                    yield ChoiceField(
+                        labels.choices("decision"),
+                        words=labels.search_words("decision"),
+                        title=t("ux.conf.decision"),
+                        id=f"d-code-{i}",
+                        classes="wide",
+                    )
+                    yield SafeInput(placeholder=t("ux.conf.owner"), id=f"d-owner-{i}", classes="owner")
+                    yield SafeInput(placeholder=t("tui.hint.date"), id=f"d-due-{i}", classes="due")
+            with Horizontal(classes="form-row"):
+                yield Label(t("ux.conf.dissent"), classes="form-label")
+                yield SafeInput(id="dissent")
+            with Horizontal(classes="form-row"):
+                yield Label(t("tui.conf.next_review"), classes="form-label")
+                yield SafeInput(placeholder=t("tui.hint.date"), id="review")
             yield Static(self._agenda(), id="agenda")
-            yield Label(t("tui.conf.decisions"))
-            yield Static(Text(t("tui.conf.decision_codes") + ", ".join(DECISIONS), style="dim"))
-            yield SafeTextArea(id="decisions")
-            yield Label(t("tui.conf.dissent"))
-            yield SafeInput(id="dissent")
-            yield Label(t("tui.conf.next_review"))
-            yield SafeInput(placeholder=t("tui.hint.date"), id="review")
-        yield Footer()
+        yield KeyBar()
 
     def _agenda(self) -> Text:
-        out = Text(t("tui.conf.agenda") + "\n", style="bold")
+        out = Text("\n" + t("tui.conf.agenda") + "\n", style="bold")
         for i, item in enumerate(AGENDA_TEMPLATE, 1):
-            out.append(f"  {i}. {t('tui.agenda.' + item)}\n")
+            out.append(f"  {i}. {t('tui.agenda.' + item)}\n", style="not bold")
         return out
 
     def on_mount(self) -> None:
-        self.query_one("#variant", Select).focus()
+        self.query_one("#p-name-0", SafeInput).focus()
+        self.initial = self._state()
         self.check_gate("fallbesprechung")
 
-    @on(Select.Changed, "#variant")
-    def _variant(self, event: Select.Changed) -> None:
-        self.check_gate(str(event.value))
+    def _state(self) -> tuple:
+        return tuple(getattr(w, "value", None) for w in self.query("#cform SafeInput, #cform ChoiceField").results())
+
+    @on(ChoiceField.Changed, "#variant")
+    def _variant(self, event: ChoiceField.Changed) -> None:
+        if event.value:
+            self.check_gate(event.value)
 
     @work(thread=True, exclusive=True, group="conf-gate", exit_on_error=False)
     def check_gate(self, variant: str) -> None:
@@ -74,37 +114,42 @@ class ConferenceScreen(WbtuiScreen):
 
     def _show_gate(self, variant: str, reasons: list) -> None:
         if reasons:
-            text = Text("✗ " + "; ".join(render_reason(k, p) for k, p in reasons), style="bold red")
+            text = Text(glyph("no") + " " + "; ".join(render_reason(k, p) for k, p in reasons), style="bold red")
         elif variant == "fallbesprechung":
-            text = Text("✓ " + t("tui.conf.gate_69"), style="green")
+            text = Text(glyph("ok") + " " + t("tui.conf.gate_69"), style="green")
         else:
-            text = Text("✓ " + t("tui.conf.gate_consent"), style="green")
+            text = Text(glyph("ok") + " " + t("tui.conf.gate_consent"), style="green")
         self.query_one("#gate", Static).update(text)
+
+    def _value(self, widget_id: str) -> str:
+        widget = self.query_one(f"#{widget_id}")
+        return (getattr(widget, "value", None) or "").strip()
 
     def action_save(self) -> None:
         try:
             participants = []
-            for line in self.query_one("#participants", SafeTextArea).text.splitlines():
-                if not line.strip():
+            for i in range(PARTICIPANT_ROWS):
+                name, role, org = (self._value(f"p-{part}-{i}") for part in ("name", "role", "org"))
+                if not (name or role or org):
                     continue
-                bits = [b.strip() for b in line.split(";")]
-                if len(bits) < 2 or not bits[0] or not bits[1]:
-                    raise WbtuiError("err.bad_participant", value=line)
-                participants.append((bits[0], bits[1], bits[2] if len(bits) > 2 else None))
+                if not name or not role:
+                    raise WbtuiError("ux.err.participant_row", row=i + 1)
+                participants.append((name, role, org or None))
             decisions = []
-            for line in self.query_one("#decisions", SafeTextArea).text.splitlines():
-                if not line.strip():
+            for i in range(DECISION_ROWS):
+                code, owner, due = (self._value(f"d-{part}-{i}") for part in ("code", "owner", "due"))
+                if not (code or owner or due):
                     continue
-                bits = [b.strip() for b in line.split(";")]
-                if len(bits) != 3:
-                    raise WbtuiError("err.bad_decision", value=line)
-                decisions.append((bits[0], bits[1], parse_date(bits[2], field=t("hdr.due"))))
-            review = parse_date(self.query_one("#review", SafeInput).value, field=t("tui.conf.next_review"))
+                day = parse_date(due, field=t("hdr.due"))
+                if not code or not owner or day is None:
+                    raise WbtuiError("ux.err.decision_row", row=i + 1)
+                decisions.append((code, owner, day))
+            review = parse_date(self._value("review"), field=t("tui.conf.next_review"))
         except WbtuiError as exc:
-            self.say(describe(exc), error=True)
+            self.say(user_text(exc), error=True)
             return
-        variant = str(self.query_one("#variant", Select).value)
-        dissent = self.query_one("#dissent", SafeInput).value
+        variant = self.query_one("#variant", ChoiceField).value or "fallbesprechung"
+        dissent = self._value("dissent")
         self.do(
             lambda: self.ctx.services.add_conference(
                 uuid.UUID(self.case_id),
@@ -122,4 +167,16 @@ class ConferenceScreen(WbtuiScreen):
         self.app.pop_screen()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Esc: leave at once when nothing was entered; otherwise ask (keep editing, discard, save)."""
+        if self._state() == self.initial:
+            self.app.pop_screen()
+            return
+        from wbtui.screens.pickers import ask_unsaved
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                self.app.pop_screen()
+            elif choice == "save":
+                self.action_save()
+
+        self.app.push_screen(ask_unsaved(), answered)

@@ -16,7 +16,7 @@ from wbtui.domain.fields import FIELDS
 from wbtui.i18n import describe, lazy_t, t, tn
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets.safe import cursor_key, safe
-from wbtui.widgets.tables import fill_table
+from wbtui.widgets.tables import cursor_state
 
 
 class ConflictScreen(TableScreen):
@@ -28,6 +28,14 @@ class ConflictScreen(TableScreen):
     ]
     TITLE_KEY = "tui.conflicts.title"
     TABLE_ID = "conflicts"
+    DETAIL = True
+    FLEX = 3  # the value that lost takes what is left; both values whole in the detail line
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict = {}
+        self.shown: dict[str, tuple[str, str, str]] = {}
+        self.data = None
 
     def on_screen_resume(self) -> None:
         self.query_one(DataTable).focus()
@@ -45,12 +53,30 @@ class ConflictScreen(TableScreen):
             return
         self.app.call_from_thread(self._fill, rows)
 
+    def redraw(self) -> None:
+        if self.data is not None:
+            self._fill(self.data)
+
+    def describe_row(self, key: str) -> Text:
+        label, kept, lost = self.shown.get(key, ("", "", ""))
+        out = Text()
+        out.append(safe(label, "bold"))
+        out.append(f" · {t('tui.conflicts.kept')}: ")
+        out.append(safe(kept))
+        out.append("\n" + t("tui.conflicts.lost") + ": ")
+        out.append(safe(lost))
+        return out
+
     def _fill(self, rows) -> None:
+        self.data = rows
         self.rows = {}
+        self.shown = {}
         table_rows = []
         for conflict_id, entity, row_id, field, kind, kept, lost, detail in rows:
             self.rows[conflict_id] = (entity, row_id, field, kind, lost)
             label = t("field." + field) if field and f"field.{field}" in FIELDS_KEYS else (field or entity or "")
+            lost_text = _show(lost) if kind != "rejected_write" else f"{detail}: {_show(lost)}"
+            self.shown[conflict_id] = (label, _show(kept), lost_text)
             table_rows.append(
                 (
                     (
@@ -62,10 +88,11 @@ class ConflictScreen(TableScreen):
                     conflict_id,
                 )
             )
-        fill_table(
-            self.query_one(DataTable),
+        self.fill(
             [t("tui.conflicts.kind"), t("tui.conflicts.field"), t("tui.conflicts.kept"), t("tui.conflicts.lost")],
             table_rows,
+            keep=cursor_state(self.query_one(DataTable)),
+            caps={1: 20, 2: 20},
         )
         self.query_one("#conflicts-status", Label).update(Text(tn("tui.conflicts.count", len(rows))))
 

@@ -10,17 +10,22 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
+from textual.widgets import DataTable, Label, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.i18n import lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.screens.handover import NO_BASIS
-from wbtui.services import CONSENT_PURPOSES, CONSENT_RECIPIENTS, DATA_GROUPS
+from wbtui.services import CONSENT_RECIPIENTS, DATA_GROUPS
+from wbtui.widgets import labels
+from wbtui.widgets.choice import CheckList, ChoiceField
+from wbtui.widgets.errors import user_text
+from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.inputs import SafeInput
+from wbtui.widgets.keybar import KeyBar
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
-from wbtui.widgets.tables import fill_table
+from wbtui.widgets.tables import cursor_state, fill_table
 
 
 class ConsentScreen(WbtuiScreen):
@@ -34,6 +39,7 @@ class ConsentScreen(WbtuiScreen):
     def __init__(self, case_id: str) -> None:
         super().__init__()
         self.case_id = case_id
+        self.consents: dict[str, dict] = {}
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.consent.title"), classes="title")
@@ -41,34 +47,45 @@ class ConsentScreen(WbtuiScreen):
         yield DataTable(id="consents", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="cbody"):
             yield Label(t("tui.consent.new"), classes="section")
-            yield Select(
-                [(t("tui.consent.purpose." + p), p) for p in CONSENT_PURPOSES],
-                value="fbw_uebergabe",
-                allow_blank=False,
-                id="purpose",
-            )
-            with Horizontal():
-                yield SelectionList(
+            with Horizontal(classes="form-row"):
+                yield Label(t("tui.consent.purpose"), classes="form-label")
+                yield ChoiceField(
+                    labels.choices("consent_purpose"),
+                    "fbw_uebergabe",
+                    words=labels.search_words("consent_purpose"),
+                    title=t("tui.consent.purpose"),
+                    allow_blank=False,
+                    id="purpose",
+                )
+            with Horizontal(classes="checks"):
+                yield CheckList(
                     *[(t("tui.consent.recipient." + r), r, r == "agentur") for r in CONSENT_RECIPIENTS], id="recipients"
                 )
-                yield SelectionList(
+                yield CheckList(
                     *[(t("tui.consent.group." + g), g, g != "gesundheit") for g in DATA_GROUPS], id="groups"
                 )
-            yield Select(
-                [(t("tui.consent.form." + f), f) for f in ("schriftlich", "elektronisch")],
-                value="schriftlich",
-                allow_blank=False,
-                id="form",
-            )
-            yield Label(t("tui.consent.given_on"))
-            yield SafeInput(placeholder=t("tui.hint.date"), id="given")
-            yield Label(t("tui.consent.valid_until"))
-            yield SafeInput(placeholder=t("tui.hint.date"), id="until")
-            yield Label(t("tui.consent.document"))
-            yield SafeInput(id="docref")
-        yield Footer()
+            with Horizontal(classes="form-row"):
+                yield Label(t("ux.consent.form"), classes="form-label")
+                yield ChoiceField(
+                    labels.choices("consent_form"),
+                    "schriftlich",
+                    words=labels.search_words("consent_form"),
+                    title=t("ux.consent.form"),
+                    allow_blank=False,
+                    id="form",
+                )
+            for key, widget_id, hint in (
+                ("tui.consent.given_on", "given", t("tui.hint.date")),
+                ("tui.consent.valid_until", "until", t("tui.hint.date")),
+                ("tui.consent.document", "docref", ""),
+            ):
+                with Horizontal(classes="form-row"):
+                    yield Label(t(key), classes="form-label")
+                    yield SafeInput(placeholder=hint, id=widget_id)
+        yield KeyBar()
 
     def on_mount(self) -> None:
+        self.initial_form = self._form_state()
         table = self.query_one(DataTable)
         fill_table(table, self._columns(), [])
         table.focus()
@@ -96,13 +113,16 @@ class ConsentScreen(WbtuiScreen):
             handover = ctx.services.handover_check(case_id)
             conference = ctx.services.conference_gate(case_id, "ohne_person")
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, user_text(exc), error=True)
             return
         self.app.call_from_thread(self._fill, detail, handover, conference)
 
     def _fill(self, detail: dict, handover: list, conference: list) -> None:
         today = self.ctx.today.isoformat()
         rows = []
+        table = self.query_one(DataTable)
+        keep = cursor_state(table)
+        self.consents = {c["id"]: c for c in detail["consents"]}
         for c in detail["consents"]:
             if c["revoked_on"]:
                 state = Text(t("tui.consent.revoked", date=fmt_date(c["revoked_on"])), style="dim")
@@ -122,7 +142,7 @@ class ConsentScreen(WbtuiScreen):
                     c["id"],
                 )
             )
-        fill_table(self.query_one(DataTable), self._columns(), rows)
+        fill_table(table, self._columns(), rows, width=self.app.size.width, flex=4, keep=keep)
         self.query_one("#effects", Static).update(self._effects(handover, conference))
 
     @staticmethod
@@ -131,7 +151,8 @@ class ConsentScreen(WbtuiScreen):
         consent_reasons = [(k, p) for k, p in handover if k == NO_BASIS]  # the one that consent can lift
         if consent_reasons:
             out.append(
-                "✗ "
+                glyph("no")
+                + " "
                 + t("tui.consent.effect.handover")
                 + ": "
                 + "; ".join(render_reason(k, p) for k, p in consent_reasons)
@@ -139,10 +160,11 @@ class ConsentScreen(WbtuiScreen):
                 "red",
             )
         else:
-            out.append("✓ " + t("tui.consent.effect.handover_ok") + "\n", "green")
+            out.append(glyph("ok") + " " + t("tui.consent.effect.handover_ok") + "\n", "green")
         if conference:
             out.append(
-                "✗ "
+                glyph("no")
+                + " "
                 + t("tui.consent.effect.conference")
                 + ": "
                 + "; ".join(render_reason(k, p) for k, p in conference)
@@ -150,7 +172,7 @@ class ConsentScreen(WbtuiScreen):
                 "red",
             )
         else:
-            out.append("✓ " + t("tui.consent.effect.conference_ok") + "\n", "green")
+            out.append(glyph("ok") + " " + t("tui.consent.effect.conference_ok") + "\n", "green")
         return out
 
     def action_save(self) -> None:
@@ -158,13 +180,13 @@ class ConsentScreen(WbtuiScreen):
             given = parse_date(self.query_one("#given", SafeInput).value, field=t("tui.consent.given_on"))
             until = parse_date(self.query_one("#until", SafeInput).value, field=t("tui.consent.valid_until"))
         except WbtuiError as exc:
-            self.say(describe(exc), error=True)
+            self.say(user_text(exc), error=True)
             return
         values = {
-            "purpose": str(self.query_one("#purpose", Select).value),
-            "recipients": list(self.query_one("#recipients", SelectionList).selected),
-            "data_groups": list(self.query_one("#groups", SelectionList).selected),
-            "form": str(self.query_one("#form", Select).value),
+            "purpose": str(self.query_one("#purpose", ChoiceField).value),
+            "recipients": list(self.query_one("#recipients", CheckList).selected),
+            "data_groups": list(self.query_one("#groups", CheckList).selected),
+            "form": str(self.query_one("#form", ChoiceField).value),
             "given_on": given,
             "valid_until": until,
             "document_ref": self.query_one("#docref", SafeInput).value or None,
@@ -177,15 +199,55 @@ class ConsentScreen(WbtuiScreen):
         )
 
     def action_revoke(self) -> None:
+        """Revoke the highlighted consent, after asking (it cannot be taken back)."""
         key = cursor_key(self.query_one(DataTable))
         if not key:
             return
-        self.do(
-            self.ctx.services.revoke_consent,
-            uuid.UUID(self.case_id),
-            key,
-            then=lambda _r: (self.say(t("tui.consent.revoked_now")), self.reload()),
+        from wbtui.screens.pickers import confirm
+
+        row = self.consents.get(key, {})
+        body = Text(
+            ", ".join(
+                [
+                    labels.label("consent_purpose", row.get("purpose")),
+                    ", ".join(labels.label("consent_recipient", r) for r in row.get("recipients", [])),
+                ]
+            ),
+            style="bold",
+        )
+        body.append("\n" + t("ux.confirm.revoke.body"))
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self.do(
+                    self.ctx.services.revoke_consent,
+                    uuid.UUID(self.case_id),
+                    key,
+                    then=lambda _r: (self.say(t("tui.consent.revoked_now")), self.reload()),
+                )
+
+        self.app.push_screen(confirm(t("ux.confirm.revoke.title"), body, t("ux.confirm.revoke.yes")), answered)
+
+    def _form_state(self) -> tuple:
+        return (
+            self.query_one("#purpose", ChoiceField).value,
+            tuple(sorted(self.query_one("#recipients", CheckList).selected)),
+            tuple(sorted(self.query_one("#groups", CheckList).selected)),
+            self.query_one("#form", ChoiceField).value,
+            *(self.query_one(f"#{name}", SafeInput).value for name in ("given", "until", "docref")),
         )
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Esc: leave at once when the new-consent form is untouched; otherwise ask (keep, discard, save)."""
+        if self._form_state() == self.initial_form:
+            self.app.pop_screen()
+            return
+        from wbtui.screens.pickers import ask_unsaved
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                self.app.pop_screen()
+            elif choice == "save":
+                self.action_save()
+
+        self.app.push_screen(ask_unsaved(), answered)

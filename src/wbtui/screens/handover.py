@@ -11,11 +11,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from wbtui.domain.process import CaseFacts, Stage, missing_handover_items
-from wbtui.i18n import code_label, describe, lazy_t, render_reason, t
+from wbtui.domain.text import clean
+from wbtui.i18n import code_label, lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
+from wbtui.widgets.errors import user_text
+from wbtui.widgets.glyphs import glyph
+from wbtui.widgets.keybar import KeyBar
 from wbtui.widgets.safe import fmt_date, safe
 
 # The minimum data set as domain.process defines it, in its order: everything it finds missing in a case
@@ -24,6 +28,7 @@ from wbtui.widgets.safe import fmt_date, safe
 CHECK_ITEMS = tuple(missing_handover_items(CaseFacts(Stage.NEED_IDENTIFIED, date.min)))
 MISSING_FIELD = "guard.missing_field"  # domain.process.handover_readiness: one per missing item
 NO_BASIS = "guard.no_consent"  # domain.process.handover_readiness: neither a consent nor § 69 SGB X
+OPEN_OBSTACLES = "guard.open_obstacles"  # domain.process.handover_readiness: obstacles still "offen"
 FEEDBACK = (
     "handover_received",
     "handover_query",
@@ -52,6 +57,8 @@ class HandoverScreen(WbtuiScreen):
         self.case_id = case_id
         self.stage: Stage | None = None
         self.ready = False
+        self.reasons: list = []
+        self.person_name = ""
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.handover.title"), classes="title")
@@ -59,7 +66,7 @@ class HandoverScreen(WbtuiScreen):
         with VerticalScroll(id="hbody"):
             yield Static(t("tui.loading"), id="check")
             yield Static("", id="feedback")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#hbody").focus()
@@ -73,7 +80,7 @@ class HandoverScreen(WbtuiScreen):
         try:
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, user_text(exc), error=True)
             return
         reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
         self.app.call_from_thread(self._show_detail, detail, reasons)
@@ -85,20 +92,30 @@ class HandoverScreen(WbtuiScreen):
         name = safe(f"{p['family_name']}, {p['given_names']}", "bold")
         name.append(f"  ·  {t('stage.' + d['stage'])}")
         self.query_one("#hname", Label).update(name)
+        self.reasons = reasons
+        self.person_name = clean(f"{p['family_name']}, {p['given_names']} ({p['kundennummer']})")
         missing = {params.get("field") for key, params in reasons if key == MISSING_FIELD}
+        yes, no = glyph("ok"), glyph("no")
         out = Text(t("tui.handover.dataset") + "\n", style="bold")
         for item in CHECK_ITEMS:
             ok = item not in missing
-            out.append(f"  {'✓' if ok else '✗'} {t(item)}\n", "green" if ok else "bold red")
-        other = [(k, p) for k, p in reasons if k != MISSING_FIELD]
-        out.append("\n" + t("tui.handover.basis") + "\n", style="bold")
-        if any(k == NO_BASIS for k, _ in other):
-            out.append("  ✗ " + t(NO_BASIS) + "\n", "bold red")
+            out.append(f"  {yes if ok else no} {t(item)}\n", "green" if ok else "bold red")
+        # each check under its own heading: the obstacles are not a matter of consent
+        out.append("\n" + t("hdr.obstacles") + "\n", style="bold")
+        open_obstacles = [(k, p) for k, p in reasons if k == OPEN_OBSTACLES]
+        if open_obstacles:
+            for key, params in open_obstacles:
+                out.append(f"  {no} " + render_reason(key, params) + "\n", "bold red")
         else:
-            out.append("  ✓ " + t("tui.handover.basis_ok") + "\n", "green")
-        for key, params in other:
-            if key != NO_BASIS:
-                out.append("  ✗ " + render_reason(key, params) + "\n", "bold red")
+            out.append(f"  {yes} " + t("ux.handover.no_open_obstacles") + "\n", "green")
+        out.append("\n" + t("tui.handover.basis") + "\n", style="bold")
+        if any(k == NO_BASIS for k, _ in reasons):
+            out.append(f"  {no} " + t(NO_BASIS) + "\n", "bold red")
+        else:
+            out.append(f"  {yes} " + t("tui.handover.basis_ok") + "\n", "green")
+        for key, params in reasons:
+            if key not in (MISSING_FIELD, NO_BASIS, OPEN_OBSTACLES):
+                out.append(f"  {no} " + render_reason(key, params) + "\n", "bold red")
         out.append("\n")
         if self.stage == Stage.READY and self.ready:
             out.append(t("tui.handover.can_send") + "\n", "bold green")
@@ -107,7 +124,7 @@ class HandoverScreen(WbtuiScreen):
         elif self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES) and self.ready:
             out.append(t("tui.handover.move_ready") + "\n")
         for h in d["handovers"]:
-            out.append(f"  {fmt_date(h['sent_at'])} → {t('tui.handover.status.' + h['status'])}")
+            out.append(f"  {fmt_date(h['sent_at'])} {glyph('arrow')} {t('tui.handover.status.' + h['status'])}")
             if h.get("query_text"):
                 out.append(": ")
                 out.append(safe(h["query_text"]))
@@ -129,31 +146,65 @@ class HandoverScreen(WbtuiScreen):
         self.say(t("tui.saved"))
         self.reload()
 
-    def action_send(self) -> None:
-        if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES) and self.ready:
-            # one keystroke: mark ready, then send
-            services = self.ctx.services
-            case_id = uuid.UUID(self.case_id)
+    def _confirm(self, kind: str, then) -> None:
+        """Ask once more before what reaches the other office (README: no one-key way of no return)."""
+        from wbtui.screens.pickers import confirm
 
-            def both():
+        body = Text(self.person_name, style="bold")
+        body.append("\n" + t(f"ux.confirm.{kind}.body"))
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                then()
+
+        self.app.push_screen(confirm(t(f"ux.confirm.{kind}.title"), body, t(f"ux.confirm.{kind}.yes")), answered)
+
+    def action_send(self) -> None:
+        if self.stage is None:
+            return
+        if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY) and not self.ready:
+            # refused: name what is missing (the open obstacles, the consent …), not the stage rule
+            self.say(
+                t("ux.handover.refused", reasons="; ".join(render_reason(k, p) for k, p in self.reasons)), error=True
+            )
+            return
+        if self.stage not in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY):
+            self.say(t("ux.handover.not_now", stage=t("stage." + self.stage.value)), error=True)
+            return
+        services = self.ctx.services
+        case_id = uuid.UUID(self.case_id)
+        if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES):
+
+            def send():  # one decision: mark ready, then send
                 services.move(case_id, Stage.READY)
                 return services.send_handover(case_id)
+        else:
 
-            self.do(both, then=self._after)
-            return
-        self.do(self.ctx.services.send_handover, uuid.UUID(self.case_id), then=self._after)
+            def send():
+                return services.send_handover(case_id)
+
+        self._confirm("send", lambda: self.do(send, then=self._after))
 
     def action_ack(self) -> None:
-        self.do(self.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after)
+        if self.stage != Stage.HANDED_OVER:
+            self.say(t("ux.handover.nothing_to_ack"), error=True)
+            return
+        self._confirm("ack", lambda: self.do(self.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after))
 
     def action_query(self) -> None:
+        if self.stage != Stage.HANDED_OVER:
+            self.say(t("ux.handover.nothing_to_ack"), error=True)
+            return
         from wbtui.screens.pickers import Prompt
 
         def got(text: str | None) -> None:
-            if text is not None:
+            if text is not None and text.strip():
                 self.do(self.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
 
-        self.app.push_screen(Prompt(t("tui.move.query_text")), got)
+        # the prompt is the confirmation: its title names the person and that the case goes back
+        self.app.push_screen(
+            Prompt(t("ux.confirm.query.prompt", name=self.person_name), hint=t("ux.confirm.query.hint")), got
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -11,14 +11,19 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
+from wbtui.domain.text import clean
 from wbtui.i18n import lazy_t, t
 from wbtui.screens.handover import FEEDBACK, feedback_detail
 from wbtui.screens.table_screen import TableScreen
+from wbtui.widgets import labels
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
-from wbtui.widgets.tables import fill_table
+from wbtui.widgets.tables import cursor_state
 
 
 class InboxScreen(TableScreen):
+    """Received handovers (Agentur), queries and feedback (Jobcenter). At 80 columns: what, name, since and
+    the detail (cut); the highlighted row in full under the table, the Rückfrage's text included."""
+
     HELP = lazy_t("tui.help.inbox")
     BINDINGS = [
         Binding("a", "ack", lazy_t("tui.key.ack"), id="inbox.ack"),
@@ -27,6 +32,13 @@ class InboxScreen(TableScreen):
     ]
     TITLE_KEY = "tui.inbox.title"
     TABLE_ID = "inbox"
+    DETAIL = True
+    FLEX, OPTIONAL = 4, (2, 3)  # the detail text takes what is left; Kd-Nr. and date go first (detail line)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, dict] = {}
+        self.data: tuple | None = None
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -51,51 +63,85 @@ class InboxScreen(TableScreen):
             return
         self.app.call_from_thread(self._fill, received, queries, feedback)
 
+    def redraw(self) -> None:
+        if self.data is not None:
+            self._fill(*self.data)
+
     def _fill(self, received, queries, feedback) -> None:
+        self.data = (received, queries, feedback)
+        table = self.query_one(DataTable)
+        keep = cursor_state(table)
         table_rows = []
+        self.rows = {}
         side = self.config.side
         sections = [("agentur", received, "tui.inbox.received"), ("jobcenter", queries, "tui.inbox.queries")]
-        if side == "agentur":
-            order = sections
-        else:
-            order = list(reversed(sections))
+        order = sections if side == "agentur" else list(reversed(sections))
         for _side, rows, key in order:
             for row in rows:
+                detail = row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5])
+                row_key = f"{key}:{row[0]}"
+                # the Jobcenter sees its own handovers waiting for the Agentur's acknowledgement
+                what = t("ux.inbox.sent_waiting") if key == "tui.inbox.received" and side != "agentur" else t(key)
+                self.rows[row_key] = {
+                    "what": what,
+                    "name": f"{row[1]}, {row[2]}",
+                    "kdnr": row[3],
+                    "at": row[4],
+                    "detail": detail,
+                }
                 table_rows.append(
                     (
                         (
-                            Text(t(key)),
-                            safe(f"{row[1]}, {row[2]}"),
-                            safe(row[3]),
-                            Text(fmt_date(row[4])),
-                            safe(row[5] if key == "tui.inbox.queries" else t("tui.channel." + row[5])),
-                        ),
-                        f"{key}:{row[0]}",
-                    )
-                )
-        if side != "agentur":
-            for row in feedback:
-                detail = " ".join(feedback_detail(json.loads(row[6] or "{}")))
-                table_rows.append(
-                    (
-                        (
-                            Text(t("tui.event." + row[5])),
+                            Text(what),
                             safe(f"{row[1]}, {row[2]}"),
                             safe(row[3]),
                             Text(fmt_date(row[4])),
                             safe(detail),
                         ),
-                        f"fb:{row[0]}:{row[4]}",
+                        row_key,
                     )
                 )
-        fill_table(
-            self.query_one(DataTable),
+        if side != "agentur":
+            for number, row in enumerate(feedback):
+                detail = " ".join(feedback_detail(json.loads(row[6] or "{}")))
+                row_key = f"fb:{row[0]}:{number}"  # one case can have several events at the same moment
+                what = t("tui.event." + row[5])
+                self.rows[row_key] = {
+                    "what": what,
+                    "name": f"{row[1]}, {row[2]}",
+                    "kdnr": row[3],
+                    "at": row[4],
+                    "detail": detail,
+                }
+                table_rows.append(
+                    (
+                        (Text(what), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])), safe(detail)),
+                        row_key,
+                    )
+                )
+        self.fill(
             [t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail")],
             table_rows,
+            keep=keep,
+            caps={0: 18, 1: 22},
         )
+        counts = "tui.inbox.counts" if side == "agentur" else "ux.inbox.counts_jc"
         self.query_one("#inbox-status", Label).update(
-            Text(t("tui.inbox.counts", received=len(received), queries=len(queries), feedback=len(feedback)))
+            Text(t(counts, received=len(received), queries=len(queries), feedback=len(feedback)))
         )
+
+    def describe_row(self, key: str) -> Text:
+        row = self.rows.get(key)
+        if row is None:
+            return Text("")
+        out = Text()
+        out.append(row["what"] + ": ", "bold")
+        out.append(safe(f"{row['name']} ({row['kdnr']})"))
+        out.append(" · " + labels.datetime_text(row["at"]))
+        if row["detail"]:
+            out.append("\n")
+            out.append(safe(row["detail"]))
+        return out
 
     def _selected_row(self) -> tuple[str, str] | None:
         key = cursor_key(self.query_one(DataTable))
@@ -103,6 +149,11 @@ class InboxScreen(TableScreen):
             return None
         kind, _, rest = key.partition(":")
         return kind, rest.split(":")[0]
+
+    def _person(self) -> str:
+        key = cursor_key(self.query_one(DataTable))
+        row = self.rows.get(key or "")
+        return clean(f"{row['name']} ({row['kdnr']})") if row else ""
 
     @on(DataTable.RowSelected)
     def _row_chosen(self, _event: DataTable.RowSelected) -> None:
@@ -115,21 +166,33 @@ class InboxScreen(TableScreen):
 
     def action_ack(self) -> None:
         sel = self._selected_row()
-        if sel and sel[0] == "tui.inbox.received":
-            self.do(
-                self.ctx.services.ack_handover,
-                uuid.UUID(sel[1]),
-                then=lambda _r: (self.say(t("tui.saved")), self.reload()),
-            )
+        if not sel or sel[0] != "tui.inbox.received":
+            self.say(t("ux.inbox.not_a_handover"), error=True)
+            return
+        from wbtui.screens.pickers import confirm
+
+        body = Text(self._person(), style="bold")
+        body.append("\n" + t("ux.confirm.ack.body"))
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self.do(
+                    self.ctx.services.ack_handover,
+                    uuid.UUID(sel[1]),
+                    then=lambda _r: (self.say(t("tui.saved")), self.reload()),
+                )
+
+        self.app.push_screen(confirm(t("ux.confirm.ack.title"), body, t("ux.confirm.ack.yes")), answered)
 
     def action_query(self) -> None:
         sel = self._selected_row()
         if not sel or sel[0] != "tui.inbox.received":
+            self.say(t("ux.inbox.not_a_handover"), error=True)
             return
         from wbtui.screens.pickers import Prompt
 
         def got(text: str | None) -> None:
-            if text is not None:
+            if text is not None and text.strip():
                 self.do(
                     self.ctx.services.query_handover,
                     uuid.UUID(sel[1]),
@@ -137,7 +200,9 @@ class InboxScreen(TableScreen):
                     then=lambda _r: (self.say(t("tui.saved")), self.reload()),
                 )
 
-        self.app.push_screen(Prompt(t("tui.move.query_text")), got)
+        self.app.push_screen(
+            Prompt(t("ux.confirm.query.prompt", name=self._person()), hint=t("ux.confirm.query.hint")), got
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,4 +1,5 @@
-"""Intake and need assessment (Erfassung, Bedarfsermittlung): validated as you type, nothing lost on error."""
+"""Intake and need assessment (Erfassung, Bedarfsermittlung): validated as you type, coded values from pick
+lists with their German labels, nothing lost on error or on Esc (a changed form asks first)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import FIELDS, parse_field
-from wbtui.i18n import describe, lazy_t, t
+from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiScreen
+from wbtui.widgets import labels
+from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.errors import user_text
 from wbtui.widgets.inputs import SafeInput
+from wbtui.widgets.keybar import KeyBar
 
 PERSON_FIELDS = (
     "kundennummer",
@@ -42,6 +47,15 @@ NEED_FIELDS = (
     "availability",
     "health_limits_summary",
 )
+# what a text field expects, shown in the empty field
+HINTS = {
+    "kundennummer": "123A456789",
+    "bg_nummer": "12345BG1234567",
+    "birth_date": lazy_t("tui.hint.date"),
+    "earliest_start": lazy_t("tui.hint.date"),
+    "target_kldb": lazy_t("ux.hint.kldb"),
+    "max_commute_km": "km",
+}
 
 
 class IntakeScreen(WbtuiScreen):
@@ -69,22 +83,38 @@ class IntakeScreen(WbtuiScreen):
             for name in NEED_FIELDS:
                 yield from self._row(name)
         yield Static("", id="form-status", classes="status")
-        yield Footer()
+        yield KeyBar()
 
     def _row(self, name: str):
         spec = FIELDS[name]
         label = t("field." + name) + (" *" if spec.required else "")
-        hint = " | ".join(spec.choices) if spec.choices else ""
-        value = _display(self.initial.get(name))
         with Horizontal(classes="form-row"):
             yield Label(Text(label), classes="form-label")
-            yield SafeInput(value=value, placeholder=hint, id=f"f-{name}", classes="form-input")
+            vocabulary = labels.FIELD_VOCABULARY.get(name)
+            if vocabulary:
+                yield ChoiceField(
+                    labels.choices(vocabulary),
+                    _code(vocabulary, self.initial.get(name)),
+                    words=labels.search_words(vocabulary),
+                    title=t("field." + name),
+                    id=f"f-{name}",
+                    classes="form-input",
+                )
+            else:
+                value = _display(self.initial.get(name))
+                yield SafeInput(value=value, placeholder=str(HINTS.get(name, "")), id=f"f-{name}", classes="form-input")
         error = Label("", id=f"e-{name}", classes="form-error")
         error.display = False
         yield error
 
     def on_mount(self) -> None:
         self.query_one(f"#f-{PERSON_FIELDS[0]}", Input).focus()
+
+    @on(ChoiceField.Changed)
+    def _picked(self, event: ChoiceField.Changed) -> None:
+        """A value taken from a pick list: on to the next field, as Enter would in a text field."""
+        if event.value is not None and event.field.has_focus_within or event.field is self.focused:
+            self.call_after_refresh(self.focus_next)
 
     @on(Input.Changed)
     def _validate(self, event: Input.Changed) -> None:
@@ -94,12 +124,13 @@ class IntakeScreen(WbtuiScreen):
 
     def _check(self, name: str, value: str) -> bool:
         error = self.query_one(f"#e-{name}", Label)
-        field = self.query_one(f"#f-{name}", Input)
+        field = self.query_one(f"#f-{name}")
         try:
             if value.strip() or FIELDS[name].required:
                 parse_field(name, value)
+                _plausible(name, value, self.ctx.today if self.store_ready else None)
         except WbtuiError as exc:
-            error.update(Text(describe(exc)))
+            error.update(Text(user_text(exc)))
             error.display = True
             field.add_class("-invalid")
             return False
@@ -108,22 +139,40 @@ class IntakeScreen(WbtuiScreen):
         field.remove_class("-invalid")
         return True
 
+    def _current(self, name: str) -> str:
+        """What the form holds for ``name``, as text ``parse_field`` reads (a code for pick fields)."""
+        widget = self.query_one(f"#f-{name}")
+        if isinstance(widget, ChoiceField):
+            return widget.value or ""
+        return widget.value  # type: ignore[attr-defined]
+
+    def _start(self, name: str) -> str:
+        vocabulary = labels.FIELD_VOCABULARY.get(name)
+        if vocabulary:
+            return _code(vocabulary, self.initial.get(name)) or ""
+        return _display(self.initial.get(name))
+
     def values(self) -> dict[str, str]:
+        """The fields to save: everything filled in (new case) or everything changed (edit)."""
         out = {}
         for name in PERSON_FIELDS + NEED_FIELDS:
-            value = self.query_one(f"#f-{name}", Input).value
+            value = self._current(name)
             if self.case_id is None and not value.strip():
                 continue
-            if self.case_id is not None and value == _display(self.initial.get(name)):
+            if self.case_id is not None and value == self._start(name):
                 continue
             out[name] = value
         return out
+
+    def changed(self) -> bool:
+        return any(self._current(name) != self._start(name) for name in PERSON_FIELDS + NEED_FIELDS)
 
     def action_save(self) -> None:
         values = self.values()
         bad = [name for name, value in values.items() if not self._check(name, value)]
         if bad:
             self.say(t("tui.intake.fix", fields=", ".join(t("field." + b) for b in bad)), error=True)
+            self.query_one(f"#f-{bad[0]}").focus()
             return
         services = self.ctx.services
         if self.case_id is None:
@@ -143,7 +192,27 @@ class IntakeScreen(WbtuiScreen):
         self.app.pop_screen()
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        """Esc: leave at once when nothing changed; otherwise ask (keep editing, discard, save)."""
+        if not self.changed():
+            self.app.pop_screen()
+            return
+        from wbtui.screens.pickers import ask_unsaved
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                self.app.pop_screen()
+            elif choice == "save":
+                self.action_save()
+
+        self.app.push_screen(ask_unsaved(), answered)
+
+
+def _code(vocabulary: str, value) -> str | None:
+    if value is None or value == "":
+        return None
+    if vocabulary == "bool":
+        return "ja" if value is True or value == "ja" else "nein"
+    return str(value)
 
 
 def _display(value) -> str:
@@ -153,4 +222,13 @@ def _display(value) -> str:
         return t("tui.intake.yes")  # parse_field takes ja/nein and yes/no alike
     if value is False:
         return t("tui.intake.no")
+    if hasattr(value, "strftime"):
+        return labels.date_text(value)
     return str(value)
+
+
+def _plausible(name: str, value: str, today) -> None:
+    """Checks the domain's field parser leaves to the front ends (README: a birth date cannot lie ahead)."""
+    from wbtui.widgets.labels import check_plausible
+
+    check_plausible(name, value, today)

@@ -14,12 +14,15 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from wbtui.domain import process
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date, parse_datetime
 from wbtui.domain.process import STAGES, VIA_COMMAND, Stage, TransitionInput
-from wbtui.i18n import describe, lazy_t, render_reason, t
+from wbtui.i18n import lazy_t, render_reason, t, tn
 from wbtui.screens.base import WbtuiModal
+from wbtui.widgets import labels
+from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.errors import user_text
+from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.inputs import SafeInput
 
 if TYPE_CHECKING:
@@ -39,10 +42,11 @@ def command_key(command: str) -> str:
     return "tui.move.via." + command.replace(" ", "_")
 
 
-# which inputs a target (or a VIA_COMMAND command) needs: (input id, catalog key of the label, hint)
+# which inputs a target (or a VIA_COMMAND command) needs: (input id, catalog key of the label, hint or
+# "pick:<vocabulary>" for a coded value chosen from a pick list by its label, widgets/labels.py)
 NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     Stage.COUNSELLED.value: (
-        ("outcome", "field.counselling_outcome", " | ".join(process.COUNSELLING_OUTCOMES)),
+        ("outcome", "field.counselling_outcome", "pick:counselling_outcome"),
         ("date", "field.appointment_at", lazy_t("tui.hint.datetime")),
     ),
     Stage.VOUCHER_ISSUED.value: (("valid_until", "field.voucher_valid_until", lazy_t("tui.hint.date")),),
@@ -51,13 +55,15 @@ NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("end", "field.course_planned_end", lazy_t("tui.hint.date")),
         ("note", "tui.move.course_title", ""),
     ),
-    Stage.DROPPED_OUT.value: (("reason", "tui.move.reason", " | ".join(process.DROPOUT_REASONS)),),
+    Stage.DROPPED_OUT.value: (("reason", "tui.move.reason", "pick:dropout_reason"),),
     Stage.CLOSED.value: (
-        ("reason", "field.close_reason", " | ".join(process.CLOSE_REASONS)),
+        ("reason", "field.close_reason", "pick:close_reason"),
         ("note", "tui.move.note", ""),
     ),
     "handover query": (("note", "tui.move.query_text", ""),),
 }
+# steps that reach the other office or cannot be undone: asked once more, naming the person (README)
+CONFIRM = {"handover send": "send", "handover ack": "ack", "handover query": "query", Stage.CLOSED.value: "close"}
 
 
 class MoveScreen(WbtuiModal[bool]):
@@ -69,11 +75,15 @@ class MoveScreen(WbtuiModal[bool]):
         Binding("ctrl+s,f10", "confirm", lazy_t("tui.key.save"), id="move.confirm"),
     ]
 
-    def __init__(self, case_id: str, stage: Stage, steps: list) -> None:
+    def __init__(
+        self, case_id: str, stage: Stage, steps: list, *, name: str = "", open_tasks: list[dict] | None = None
+    ) -> None:
         super().__init__()
         self.case_id = case_id
         self.stage = stage
         self.steps = steps
+        self.person_name = name
+        self.open_tasks = open_tasks or []
         self.target: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -82,7 +92,7 @@ class MoveScreen(WbtuiModal[bool]):
             options = []
             for target, reasons in self.steps:
                 label = Text(
-                    f"{'✓' if not reasons else '✗'} {STAGES[target].code} {t('stage.' + target.value)}",
+                    f"{glyph('ok') if not reasons else glyph('no')} {STAGES[target].code} {t('stage.' + target.value)}",
                     style="" if not reasons else "dim",
                 )
                 command = VIA_COMMAND.get((self.stage, target))
@@ -107,22 +117,47 @@ class MoveScreen(WbtuiModal[bool]):
             return
         for key, label, hint in needs:
             await fields.mount(Label(t(label)))
-            await fields.mount(SafeInput(placeholder=str(hint), id=f"in-{key}"))
-        fields.query(Input).first().focus()
+            if str(hint).startswith("pick:"):
+                vocabulary = str(hint)[5:]
+                await fields.mount(
+                    ChoiceField(
+                        labels.choices(vocabulary),
+                        words=labels.search_words(vocabulary),
+                        title=t(label),
+                        id=f"in-{key}",
+                    )
+                )
+            else:
+                await fields.mount(SafeInput(placeholder=str(hint), id=f"in-{key}"))
+        fields.children[1].focus()
 
     @on(Input.Submitted)
     def _submitted(self, _event: Input.Submitted) -> None:
         self.action_confirm()
 
+    @on(ChoiceField.Changed)
+    def _chosen(self, event: ChoiceField.Changed) -> None:
+        """A value picked: on to the next field (the last one carries the step out with Enter or F10)."""
+        inputs = [w for w in self.query_one("#fields", Vertical).children if isinstance(w, (Input, ChoiceField))]
+        if event.value is not None and event.field in inputs:
+            index = inputs.index(event.field)
+            if index + 1 < len(inputs):
+                self.call_after_refresh(inputs[index + 1].focus)
+            else:
+                self.call_after_refresh(self.action_confirm)
+
     def _field_value(self, key: str) -> str | None:
         found = self.query(f"#in-{key}")
-        return found.first(Input).value.strip() or None if found else None
+        if not found:
+            return None
+        widget = found.first()
+        if isinstance(widget, ChoiceField):
+            return widget.value
+        return widget.value.strip() or None  # type: ignore[attr-defined]
 
     def action_confirm(self) -> None:
         if self.target is None:
             return
-        services = self.ctx.services
-        case_id = uuid.UUID(self.case_id)
         try:
             data = TransitionInput(
                 valid_until=parse_date(self._field_value("valid_until"), field=t("field.voucher_valid_until")),
@@ -134,13 +169,55 @@ class MoveScreen(WbtuiModal[bool]):
                 note=self._field_value("note"),
             )
         except WbtuiError as exc:
-            self.say(describe(exc), error=True)
+            self.say(user_text(exc), error=True)
             return
         command = self._command()
+        kind = CONFIRM.get(command or self.target or "")
+        if kind is None:
+            self._run(command, data, "keep")
+            return
+        from wbtui.screens.pickers import Ask, confirm
+
+        title = t(f"ux.confirm.{kind}.title")
+        body = Text(self.person_name, style="bold")
+        body.append("\n" + t(f"ux.confirm.{kind}.body"))
+        if kind == "close" and self.open_tasks:
+            body.append("\n" + tn("ux.confirm.close.tasks", len(self.open_tasks)))
+            dialog = Ask(
+                title,
+                body,
+                [
+                    ("done", t("ux.confirm.close.tasks_done"), "e"),
+                    ("keep", t("ux.confirm.close.tasks_keep"), "o"),
+                    ("no", t("tui.key.cancel"), "n"),
+                ],
+                cancel_key="no",
+            )
+        else:
+            dialog = confirm(title, body, t(f"ux.confirm.{kind}.yes"))
+
+        def answered(answer: str | None) -> None:
+            if answer in ("yes", "done", "keep"):
+                self._run(command, data, "done" if answer == "done" else "keep")
+
+        self.app.push_screen(dialog, answered)
+
+    def _run(self, command: str | None, data: TransitionInput, tasks: str) -> None:
+        services = self.ctx.services
+        case_id = uuid.UUID(self.case_id)
         if command:
             self.do(COMMANDS[command], services, case_id, data, then=self._done)
-        else:
-            self.do(services.move, case_id, Stage(self.target), data, then=self._done)
+            return
+        target = Stage(self.target)
+        open_tasks = [task["id"] for task in self.open_tasks] if tasks == "done" else []
+
+        def move() -> int:
+            services.move(case_id, target, data)
+            for task_id in open_tasks:  # closing: the case's open follow-ups done too, as asked
+                services.complete_task(task_id)
+            return len(open_tasks)
+
+        self.do(move, then=self._done)
 
     def _command(self) -> str | None:
         """The VIA_COMMAND command that carries out the chosen step, if it needs one."""

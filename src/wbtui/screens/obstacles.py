@@ -1,4 +1,8 @@
-"""Obstacle checklist (Hemmnisse): the catalog by 4PM group, status per obstacle; Art. 9 hidden by default."""
+"""Obstacle checklist (Hemmnisse): the catalog by 4PM group, status per obstacle; Art. 9 hidden by default.
+
+At 80 (and 60) columns the status comes first and is always visible; the label takes the room that is
+left and the highlighted row is shown whole in a detail line under the table. A status is set from a
+pick list (never by cycling blind), and the cursor stays on the row."""
 
 from __future__ import annotations
 
@@ -8,22 +12,30 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
-from wbtui.i18n import describe, get_language, lazy_t, t, tn
+from wbtui.i18n import get_language, lazy_t, t, tn
 from wbtui.screens.base import WbtuiScreen
 from wbtui.services import OBSTACLE_STATUSES
+from wbtui.widgets import labels
+from wbtui.widgets.errors import user_text
+from wbtui.widgets.keybar import KeyBar
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
-from wbtui.widgets.tables import fill_table
+from wbtui.widgets.tables import cursor_state, fill_table
+
+STATUS_STYLE = {"offen": "bold red", "in_bearbeitung": "yellow", "geloest": "green"}
+LABEL, OPTIONAL = 2, (5, 4, 3)  # the flexible column; left out first: referred on, service, review date
+CAPS = {4: 16}  # the service's name is cut (the detail line has it whole)
 
 
 class ObstacleScreen(WbtuiScreen):
     HELP = lazy_t("tui.help.obstacles")
     BINDINGS = [
-        Binding("space", "cycle", lazy_t("tui.key.status"), id="obstacles.cycle"),
+        Binding("enter,space", "status", lazy_t("ux.key.set_status"), id="obstacles.cycle"),
         Binding("r", "review", lazy_t("tui.key.review"), id="obstacles.review"),
         Binding("v", "service", lazy_t("tui.key.service"), id="obstacles.service"),
         Binding("a", "toggle_art9", lazy_t("tui.key.art9"), id="obstacles.art9"),
+        Binding("a", "toggle_art9", lazy_t("ux.key.art9_hide"), id="obstacles.art9_hide"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="obstacles.back"),
     ]
 
@@ -33,28 +45,44 @@ class ObstacleScreen(WbtuiScreen):
         self.show_art9 = False
         self.current: dict[str, dict] = {}
         self.hidden = 0
+        self.detail: dict | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.obst.title"), classes="title")
         yield Static("", id="obst-status", classes="status")
         yield DataTable(id="obst-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Static("", id="obst-detail", classes="detail")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        fill_table(table, self._columns(), [])
+        fill_table(
+            table, self._columns(), [], width=self.app.size.width, flex=LABEL, optional=OPTIONAL, caps=CAPS, min_flex=30
+        )
         table.focus()
         self.reload()
+
+    def _art9_binding_shown(self, binding_id: str) -> bool:
+        return (binding_id == "obstacles.art9_hide") == self.show_art9
+
+    @property
+    def active_bindings(self):
+        # one key, two labels: "Art. 9 zeigen" while hidden, "Art. 9 ausblenden" while shown
+        return {
+            key: active
+            for key, active in super().active_bindings.items()
+            if not (active.binding.id or "").startswith("obstacles.art9") or self._art9_binding_shown(active.binding.id)
+        }
 
     @staticmethod
     def _columns() -> list[str]:
         return [
+            t("hdr.status"),
             t("tui.obst.code"),
             t("tui.obst.label"),
-            t("hdr.status"),
-            t("tui.obst.referred"),
             t("tui.obst.review"),
             t("tui.obst.service"),
+            t("tui.obst.referred"),
         ]
 
     @work(thread=True, exclusive=True, group="obstacles", exit_on_error=False)
@@ -66,93 +94,150 @@ class ObstacleScreen(WbtuiScreen):
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine, show_art9=self.show_art9)
         except WbtuiError as exc:
             self.show_art9 = False
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, user_text(exc), error=True)
             return
         self.app.call_from_thread(self._fill, detail)
 
+    def on_resize(self) -> None:
+        if self.detail is not None:
+            self._fill(self.detail)
+
     def _fill(self, detail: dict) -> None:
+        self.detail = detail
         table = self.query_one(DataTable)
-        keep = table.cursor_row
+        keep = cursor_state(table)
         rows = []
         self.current = {o["code"]: o for o in detail["obstacles"]}
         self.hidden = detail["art9_hidden"]
         catalog = self.ctx.services.catalog
         lang = get_language()
+        self.labels: dict[str, str] = {}
         for group, items in catalog.by_group().items():
             shown = [o for o in items if self.show_art9 or not o.art9]
             if not shown:
                 continue
+            blank = Text("")
             rows.append(
-                (
-                    (Text(t("group." + group), style="bold"), Text(""), Text(""), Text(""), Text(""), Text("")),
-                    f"group:{group}",
-                )
+                ((blank, blank, Text(t("group." + group), style="bold"), blank, blank, blank), f"group:{group}")
             )
             for item in shown:
                 rec = self.current.get(item.code)
                 status = (
-                    Text(t("obst." + rec["status"]), style="bold" if rec["status"] == "offen" else "")
+                    Text(labels.label("obstacle_status", rec["status"]), style=STATUS_STYLE.get(rec["status"], ""))
                     if rec
                     else Text("·", style="dim")
                 )
                 label = safe(item.label_de if lang == "de" else item.label_en)
                 if item.art9:
                     label.append(" (Art. 9)", style="italic")
+                self.labels[item.code] = label.plain
                 rows.append(
                     (
                         (
+                            status,
                             Text(item.code),
                             label,
-                            status,
-                            Text(fmt_date(rec["referred_on"]) if rec and rec["referred_on"] else ""),
                             Text(fmt_date(rec["review_on"]) if rec and rec["review_on"] else ""),
                             safe(rec["service"] if rec else ""),
+                            Text(fmt_date(rec["referred_on"]) if rec and rec["referred_on"] else ""),
                         ),
                         item.code,
                     )
                 )
-        fill_table(table, self._columns(), rows)
-        table.move_cursor(row=min(keep, table.row_count - 1))
-        note = (
+        fill_table(
+            table,
+            self._columns(),
+            rows,
+            width=self.app.size.width,
+            flex=LABEL,
+            optional=OPTIONAL,
+            caps=CAPS,
+            keep=keep,
+            min_flex=30,
+        )
+        open_count = sum(1 for o in detail["obstacles"] if o["status"] == "offen")
+        note = tn("ux.obst.open", open_count) + " · "
+        note += (
             t("tui.obst.art9_shown")
             if self.show_art9
             else tn("hdr.art9_hidden", self.hidden) + " · " + t("tui.obst.art9_hint")
         )
         self.query_one("#obst-status", Static).update(Text(note))
+        self._show_detail()
 
-    @on(DataTable.RowSelected)
-    def _row_chosen(self, _event: DataTable.RowSelected) -> None:
-        self.action_cycle()
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted obstacle in full: label, status, dates and service (cut or left out above)."""
+        code = self._code()
+        out = Text()
+        if code is not None:
+            rec = self.current.get(code)
+            out.append(f"{code} ", "bold")
+            out.append(safe(self.labels.get(code, "")))
+            out.append("\n")
+            if rec is None:
+                out.append(t("ux.obst.not_recorded"), "dim")
+            else:
+                out.append(t("hdr.status") + ": ")
+                out.append(labels.label("obstacle_status", rec["status"]), STATUS_STYLE.get(rec["status"], ""))
+                for key, value in (
+                    ("tui.obst.review", fmt_date(rec["review_on"])),
+                    ("tui.obst.service", rec["service"]),
+                    ("tui.obst.referred", fmt_date(rec["referred_on"])),
+                ):
+                    if value:
+                        out.append(f" · {t(key)}: ")
+                        out.append(safe(value))
+        else:
+            out.append(t("ux.obst.legend"), "dim")
+        self.query_one("#obst-detail", Static).update(out)
 
     def _code(self) -> str | None:
         key = cursor_key(self.query_one(DataTable))
         return None if key is None or key.startswith("group:") else key
 
-    def action_cycle(self) -> None:
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, _event: DataTable.RowSelected) -> None:
+        self.action_status()
+
+    def action_status(self) -> None:
+        """The status from a pick list with every status by its label; a new obstacle is recorded with it."""
         code = self._code()
         if code is None:
             return
-        services = self.ctx.services
-        case_id = uuid.UUID(self.case_id)
-        rec = self.current.get(code)
-        if rec is None:
-            self.do(services.add_obstacle, case_id, code, then=lambda _r: self.reload())
-        else:
-            nxt = OBSTACLE_STATUSES[(OBSTACLE_STATUSES.index(rec["status"]) + 1) % len(OBSTACLE_STATUSES)]
-            self.do(services.set_obstacle, case_id, code, status=nxt, then=lambda _r: self.reload())
+        from wbtui.screens.pickers import PickList
 
-    def _prompt_field(self, title: str, apply) -> None:
+        rec = self.current.get(code)
+        title = t("ux.obst.pick_title", code=code)
+
+        def chosen(status: str | None) -> None:
+            if status is None or (rec is not None and rec["status"] == status):
+                return
+            services = self.ctx.services
+            case_id = uuid.UUID(self.case_id)
+            if rec is None:
+                self.do(services.add_obstacle, case_id, code, status=status, then=lambda _r: self.reload())
+            else:
+                self.do(services.set_obstacle, case_id, code, status=status, then=lambda _r: self.reload())
+
+        options = [(s, labels.label("obstacle_status", s)) for s in OBSTACLE_STATUSES]
+        self.app.push_screen(PickList(title, options, rec["status"] if rec else "offen"), chosen)
+
+    def _prompt_field(self, title: str, apply, value: str = "") -> None:
         code = self._code()
         if code is None or code not in self.current:
             self.say(t("tui.obst.first_add"), error=True)
             return
         from wbtui.screens.pickers import Prompt
 
-        def got(value: str | None) -> None:
-            if value is not None:
-                apply(code, value)
+        def got(text: str | None) -> None:
+            if text is not None:
+                apply(code, text)
 
-        self.app.push_screen(Prompt(title), got)
+        self.app.push_screen(Prompt(title, value=value), got)
 
     def action_review(self) -> None:
         from wbtui.domain.errors import WbtuiError
@@ -162,7 +247,7 @@ class ObstacleScreen(WbtuiScreen):
             try:
                 day = parse_date(value, field=t("tui.obst.review"))
             except WbtuiError as exc:
-                self.say(describe(exc), error=True)
+                self.say(user_text(exc), error=True)
                 return
             self.do(
                 self.ctx.services.set_obstacle,
@@ -172,7 +257,8 @@ class ObstacleScreen(WbtuiScreen):
                 then=lambda _r: self.reload(),
             )
 
-        self._prompt_field(t("tui.obst.review_prompt"), apply)
+        rec = self.current.get(self._code() or "")
+        self._prompt_field(t("tui.obst.review_prompt"), apply, fmt_date(rec["review_on"]) if rec else "")
 
     def action_service(self) -> None:
         def apply(code: str, value: str) -> None:
@@ -184,12 +270,14 @@ class ObstacleScreen(WbtuiScreen):
                 then=lambda _r: self.reload(),
             )
 
-        self._prompt_field(t("tui.obst.service_prompt"), apply)
+        rec = self.current.get(self._code() or "")
+        self._prompt_field(t("tui.obst.service_prompt"), apply, (rec or {}).get("service") or "")
 
     def action_toggle_art9(self) -> None:
         self.show_art9 = not self.show_art9
         if self.show_art9:
             self.say(t("tui.obst.art9_shown"))
+        self.refresh_bindings()
         self.reload()
 
     def action_back(self) -> None:

@@ -7,7 +7,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
@@ -15,6 +15,8 @@ from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.services.report import FUNNEL, STEPS
 from wbtui.widgets.charts import bar_chart
+from wbtui.widgets.glyphs import glyph
+from wbtui.widgets.keybar import KeyBar
 
 MONTHS_SHOWN = 12
 
@@ -33,7 +35,7 @@ class TeamScreen(WbtuiScreen):
         yield Label(t("tui.loading"), id="team-status", classes="status")
         with VerticalScroll(id="team-body"):
             yield Static("", id="team-charts")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#team-body").focus()
@@ -114,7 +116,7 @@ def render_figures(f: dict, width: int = 78) -> Text:
     rows = []
     for src, dst in STEPS:
         d = f["durations_days"][f"{src}->{dst}"]
-        label = f"{t('stage.' + src)} → {t('stage.' + dst)}"
+        label = f"{t('stage.' + src)} {glyph('arrow')} {t('stage.' + dst)}"
         shown = t("tui.team.median_p90", median=_num(d["median"]), p90=_num(d["p90"]), n=d["n"])
         rows.append((label, d["median"], shown))
     out.append(chart(rows, style="yellow"))

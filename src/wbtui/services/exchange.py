@@ -21,7 +21,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from wbtui.domain.errors import WbtuiError
+from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.fields import FIELDS, parse_field
 from wbtui.domain.text import clean
 from wbtui.i18n import describe
@@ -149,14 +149,15 @@ def write(document: dict, target: Path, *, overwrite: bool = False) -> Path:
 
 def write_text(text: str | bytes, target: Path, *, overwrite: bool = False) -> Path:
     """Write an export (text or bytes) 0600; refuses to follow a symlink or to replace a file unless asked.
-    A missing or unwritable directory is a clear refusal (exit 1), never an internal error."""
+    A missing directory is "not found" (exit 3), an unwritable one a clear refusal, never an internal error
+    (README "Exit codes")."""
     import os
 
     target = Path(target)
     if target.is_symlink() or (target.exists() and not overwrite):
         raise WbtuiError("err.export_exists", path=str(target))
     if not target.parent.is_dir():
-        raise WbtuiError("err.export_dir_missing", path=str(target.parent))
+        raise NotFound("ux.cli.folder_missing", path=str(target.parent))
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(target, flags, 0o600)

@@ -11,7 +11,7 @@ No SQLModel here: ``wbtui case list`` starts without the ORM (tests/arch/test_im
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from wbtui.data import access, queries
@@ -32,6 +32,7 @@ class Board:
     rowids: list[int]
     total: int
     locked: str | None = None
+    closed: int = 0  # closed cases the search also finds while the list hides them (z shows them)
 
 
 class Reader:
@@ -105,10 +106,13 @@ class Reader:
             rowids = queries.ordered_rowids(con, flt, engine)
             total = queries.count_cases(con, CaseFilter(include_closed=True, scope=flt.scope), None)
             locked = self._locked(con, flt.text) if not rowids and flt.text else None
+            closed = 0
+            if flt.text.strip() and not flt.include_closed and not flt.stages:
+                closed = queries.count_cases(con, replace(flt, stages=("closed",)), engine)
         finally:
             con.close()
         self._audit_list("fbw_case", len(rowids), search=flt.text or None)
-        return Board(rowids, total, locked)
+        return Board(rowids, total, locked, closed)
 
     def _locked(self, con, text: str) -> str | None:
         """The case a full Kundennummer or case reference names, when only break-glass opens it (the same

@@ -72,6 +72,13 @@ class CaseList(ScrollView, can_focus=True):
             super().__init__()
             self.case_id = case_id
 
+    class Resized(Message):
+        """The list's width changed (the screen or a docked panel): headers drawn for it follow."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
+
     class Highlighted(Message):
         def __init__(self, index: int, total: int) -> None:
             super().__init__()
@@ -107,10 +114,14 @@ class CaseList(ScrollView, can_focus=True):
         self.refresh()
 
     def current_case_id(self) -> str | None:
+        row = self.current_row()
+        return row["id"] if row else None
+
+    def current_row(self) -> dict | None:
+        """The highlighted case's list row (None while its page loads)."""
         if not self.rowids:
             return None
-        row = self._row(self.cursor)
-        return row["id"] if row else None
+        return self._row(self.cursor)
 
     def _row(self, index: int) -> dict | None:
         page = self._pages.get(index // PAGE)
@@ -177,7 +188,7 @@ class CaseList(ScrollView, can_focus=True):
             + _fit(t("hdr.stage"), stage_w)
             + _fit(t("hdr.owner"), 7)
             + _fit(t("hdr.days"), 5)
-            + _fit(t("hdr.next_due"), 7)
+            + _fit(t("ux.hdr.next_due_short"), 7)
         )
 
     def _row_segments(self, row: dict, width: int, base: Style) -> list[Segment]:
@@ -233,6 +244,9 @@ class CaseList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + event.y
         if 0 <= index < len(self.rowids):
             self.cursor = index
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized(self.size.width))
 
     def on_focus(self) -> None:
         self.refresh()

@@ -1,0 +1,139 @@
+"""``wbtui case show`` for people: a label for every code, dates as TT.MM.JJJJ, times as HH:MM in local time,
+the history with a note of what was left out (README "CLI tour"; ``--json`` keeps the codes)."""
+
+from __future__ import annotations
+
+import typer
+
+from wbtui.cli.common import State, _clean, _d, _dt, _label
+from wbtui.i18n import t
+from wbtui.widgets.glyphs import glyph
+
+# coded fields of person and case by vocabulary (widgets/labels.py); dates and times by kind
+CODED = {
+    "school_certificate": "school_certificate",
+    "german_level_cefr": "german_level_cefr",
+    "training_type": "training_type",
+    "schedule": "schedule",
+    "necessity_reason": "necessity_reason",
+    "legal_basis": "legal_basis",
+    "counselling_outcome": "counselling_outcome",
+    "close_reason": "close_reason",
+    "needs_interpreter": "bool",
+    "care_arranged": "bool",
+}
+DATES = ("birth_date", "earliest_start", "voucher_valid_until", "course_start", "course_planned_end")
+TIMES = ("appointment_at",)
+
+
+def _value(key: str, value) -> str:
+    if key in CODED:
+        return _label(CODED[key], value)
+    if key in DATES:
+        return _d(value)
+    if key in TIMES:
+        return _dt(value)
+    return _clean(value)
+
+
+def print_detail(d: dict, state: State, history: int = 15) -> None:
+    """The case for people: labels for every code, dates TT.MM.JJJJ, times HH:MM (JSON keeps the codes)."""
+    from wbtui.i18n import get_language, tn
+
+    catalog = state.services.catalog
+    p, c = d["person"], d["case"]
+    typer.echo(
+        f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})"
+    )
+    typer.echo(
+        f"{t('hdr.stage')}: {d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}"
+        f"  ·  {t('hdr.timer')}: {t('timer.' + d['timer']['state'])}"
+        + (f" ({', '.join(t('rule.' + r) for r in d['timer']['rules'])})" if d["timer"]["rules"] else "")
+    )
+    typer.echo("")
+    typer.echo(t("hdr.person"))
+    for key in (
+        "bg_nummer",
+        "birth_date",
+        "address",
+        "phone",
+        "email",
+        "preferred_language",
+        "needs_interpreter",
+        "german_level_cefr",
+        "school_certificate",
+    ):
+        if p.get(key) not in (None, ""):
+            typer.echo(f"  {t('field.' + key)}: {_value(key, p[key])}")
+    typer.echo(t("hdr.need"))
+    for key in (
+        "target_kldb",
+        "target_title",
+        "training_type",
+        "schedule",
+        "earliest_start",
+        "necessity_reason",
+        "care_arranged",
+        "legal_basis",
+        "counselling_outcome",
+        "appointment_at",
+        "voucher_valid_until",
+        "course_start",
+        "course_planned_end",
+        "kursnet_id",
+        "close_reason",
+    ):
+        if c.get(key) not in (None, ""):
+            typer.echo(f"  {t('field.' + key)}: {_value(key, c[key])}")
+    if d["obstacles"] or d["art9_hidden"]:
+        typer.echo(t("hdr.obstacles"))
+        for o in d["obstacles"]:
+            typer.echo(
+                f"  {o['code']:<6} {_clean(catalog.label(o['code'], get_language()))}"
+                f" — {_label('obstacle_status', o['status'])}"
+            )
+        if d["art9_hidden"]:
+            typer.echo("  " + tn("hdr.art9_hidden", d["art9_hidden"]))
+    if d["consents"]:
+        typer.echo(t("hdr.consents"))
+        for cs in d["consents"]:
+            recipients = ", ".join(_label("consent_recipient", r) for r in cs["recipients"])
+            groups = ", ".join(_label("data_group", g) for g in cs["data_groups"])
+            line = (
+                f"  {cs['id'][:8]} {_label('consent_purpose', cs['purpose'])} {glyph('arrow')} {recipients} [{groups}]"
+            )
+            line += " " + t("tui.consent.given", date=_d(cs["given_on"]))
+            if cs["revoked_on"]:
+                line += ", " + t("tui.consent.revoked", date=_d(cs["revoked_on"]))
+            typer.echo(line)
+    if d["tasks"]:
+        typer.echo(t("hdr.tasks"))
+        for task in d["tasks"]:
+            title = _label("decision", task["title"]) if task["origin"] == "fallkonferenz" else task["title"]
+            typer.echo(
+                f"  {task['id'][:8]} {_d(task['due_on'])} {_clean(task['owner'])}: {_clean(title)}"
+                f" ({_label('task_status', task['status'])})"
+            )
+    typer.echo(t("hdr.timeline"))
+    events = d["timeline"] if history == 0 else d["timeline"][-history:]
+    left_out = len(d["timeline"]) - len(events)
+    if left_out:
+        typer.echo("  " + tn("ux.cli.history_left_out", left_out))
+    for ev in events:
+        typer.echo(f"  {_dt(ev['at'])}  {_event_text(ev)}  {_clean(ev['actor'])}")
+
+
+def _event_text(ev: dict) -> str:
+    from wbtui.i18n import has
+
+    if ev["type"] == "stage_changed" or ev.get("to_stage"):
+        source = ev.get("from_stage")
+        moved = (t("stage." + source) + f" {glyph('arrow')} " if source else "") + t("stage." + ev["to_stage"])
+        return moved if ev["type"] == "stage_changed" else f"{_event_name(ev['type'])}: {moved}"
+    return _event_name(ev["type"]) if has("tui.event." + ev["type"]) else _clean(ev["type"])
+
+
+def _event_name(kind: str) -> str:
+    from wbtui.i18n import has
+
+    return t("tui.event." + kind) if has("tui.event." + kind) else _clean(kind)

@@ -1,0 +1,262 @@
+"""The command line's own words in the user's language: help pages, usage errors, metavars.
+
+Typer (with its vendored copy of Click) writes its help headings, the help option's text, the usage line
+and its error messages in English. This module puts the catalog's words in their place (``ux.cli.*``):
+
+- help headings and notes: Typer's ``rich_utils`` constants, set once the language is known;
+- the usage line's "Usage:", "[OPTIONS]", "COMMAND [ARGS]..." and every parameter's metavar (``FALL``,
+  ``DATUM`` …; none for flags instead of ``<bool>``), set on the command tree before it runs;
+- usage errors: one line on stderr (README "Exit codes": 2), the English message matched and said again
+  in the user's language, then where to find help (``-h``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+
+from wbtui.i18n import t
+
+# parameter name -> metavar (catalog key ux.cli.metavar.<value>); by type otherwise
+ARGUMENT_METAVARS = {
+    "case": "case",
+    "stage": "stage",
+    "code": "code",
+    "task": "task",
+    "consent": "consent",
+    "when": "datetime",
+    "path": "file",
+    "case_id": "case",
+}
+OPTION_METAVARS = {
+    "birth_date": "date",
+    "due": "date",
+    "valid_until": "date",
+    "start": "date",
+    "end": "date",
+    "held": "date",
+    "review": "date",
+    "given": "date",
+    "next_review": "date",
+    "appointment": "datetime",
+    "output": "file",
+    "db": "file",
+    "limit": "number",
+    "offset": "number",
+    "days": "number",
+    "port": "number",
+    "workers": "number",
+}
+
+# English messages of the vendored Click -> (pattern, catalog key); named groups fill the placeholders
+ERRORS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"^Missing option (?P<name>.+?)\.?$"), "ux.cli.missing_option"),
+    (re.compile(r"^Missing argument (?P<name>.+?)\.?$"), "ux.cli.missing_argument"),
+    (re.compile(r"^Missing parameter: (?P<name>.+)$"), "ux.cli.missing_argument"),
+    (re.compile(r"^No such option: (?P<name>\S+)(?: Did you mean (?P<hint>.+?)\?)?.*$"), "ux.cli.no_such_option"),
+    (re.compile(r"^No such option '?(?P<name>[^'\s]+)'?\.?$"), "ux.cli.no_such_option"),
+    (re.compile(r"^No such command '?(?P<name>[^'\s]+)'?\.?$"), "ux.cli.no_such_command"),
+    (re.compile(r"^Missing command\.?$"), "ux.cli.missing_command"),
+    (re.compile(r"^Got unexpected extra arguments? \((?P<args>.*)\)$"), "ux.cli.extra_arguments"),
+    (re.compile(r"^Option '?(?P<name>[^'\s]+)'? requires .*$"), "ux.cli.needs_value"),
+    (re.compile(r"^Option '?(?P<name>[^'\s]+)'? does not take a value\.?$"), "ux.cli.no_value"),
+    (
+        re.compile(r"^Invalid value for '?(?P<name>[^':]+)'?: '?(?P<value>.*?)'? is not a valid (integer|int).*$"),
+        "ux.cli.not_a_number",
+    ),
+    (
+        re.compile(r"^Invalid value for '?(?P<name>[^':]+)'?: (?P<value>\S+) is not in the range (?P<range>.+?)\.?$"),
+        "ux.cli.out_of_range",
+    ),
+    (
+        re.compile(r"^Invalid value for '?(?P<name>[^':]+)'?: Input should be a valid (integer|number).*$"),
+        "ux.cli.not_a_whole_number",
+    ),
+    (re.compile(r"^Invalid value for '?(?P<name>[^':]+)'?: (?P<value>.+)$"), "ux.cli.invalid_value"),
+]
+EXIT_USAGE = 2
+
+
+def translate_error(message: str) -> str:
+    """A Click usage error in the user's language (the English text itself when no pattern knows it)."""
+    message = " ".join(message.split())
+    for pattern, key in ERRORS:
+        match = pattern.match(message)
+        if match:
+            params = {k: (v or "").replace("'", "") for k, v in match.groupdict().items()}
+            text = t(key, **params)
+            if params.get("hint"):
+                text += " " + t("ux.cli.did_you_mean", hint=params["hint"].strip("'"))
+            return text
+    return message
+
+
+def apply_language() -> None:
+    """Typer's help headings and notes in the current language (read by Typer whenever it draws help).
+
+    Called when help is drawn (``install`` wraps ``format_help``): Typer's ``rich_utils`` pulls in Rich's
+    Markdown and more, which a command like ``case list`` never needs (README: the list commands start fast)."""
+    from typer import rich_utils
+
+    rich_utils.rich_format_error = _format_error
+    rich_utils.rich_abort_error = _abort
+    rich_utils.OPTIONS_PANEL_TITLE = t("ux.cli.options")
+    rich_utils.ARGUMENTS_PANEL_TITLE = t("ux.cli.arguments")
+    rich_utils.COMMANDS_PANEL_TITLE = t("ux.cli.commands")
+    rich_utils.ERRORS_PANEL_TITLE = t("ux.cli.error")
+    rich_utils.REQUIRED_LONG_STRING = t("ux.cli.required")
+    # Typer fills these in later ("{}" and named fields): the catalog's text keeps the slots
+    rich_utils.DEFAULT_STRING = t("ux.cli.default", value="{}")
+    rich_utils.ENVVAR_STRING = t("ux.cli.envvar", value="{}")
+    rich_utils.DEPRECATED_STRING = t("ux.cli.deprecated")
+    rich_utils.ABORTED_TEXT = t("ux.cli.aborted")
+    rich_utils.RICH_HELP = t("ux.cli.try_help", command_path="{command_path}", help_option="{help_option}")
+
+
+def _format_error(exc) -> None:
+    """A usage error as one line on stderr, in the user's language, with the way to help."""
+    from wbtui.domain.text import clean
+
+    if exc.__class__.__name__ == "NoArgsIsHelpError":  # the help was shown instead: nothing to add
+        return
+    ctx = getattr(exc, "ctx", None)
+    text = translate_error(exc.format_message())
+    if ctx is not None:
+        text += " " + t("ux.cli.help_hint", command=f"{ctx.command_path} -h")
+    print(clean(text), file=sys.stderr)
+
+
+def run(command, argv: list[str] | None, prog_name: str) -> int:
+    """Run the command tree; usage errors are printed here (one line, exit 2), not by Typer's printer."""
+    from typer._click.exceptions import ClickException
+    from typer.exceptions import Abort
+
+    try:
+        result = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except ClickException as exc:
+        if exc.__class__.__name__ == "NoArgsIsHelpError":  # "wbtui case": the group's help, as asked
+            print(exc.ctx.get_help() if getattr(exc, "ctx", None) else "")
+            return EXIT_USAGE
+        _format_error(exc)
+        return exc.exit_code
+    except Abort:
+        _abort()
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _abort() -> None:
+    print(t("ux.cli.aborted"), file=sys.stderr)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Patch Typer's printers and Click's usage prefix once per process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    from typer import core
+    from typer._click import formatting
+
+    for cls in (core.TyperCommand, core.TyperGroup):
+        _help_in_language(cls)
+    write_usage = formatting.HelpFormatter.write_usage
+
+    def german_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        write_usage(self, prog, args, t("ux.cli.usage") + " " if prefix is None else prefix)
+
+    formatting.HelpFormatter.write_usage = german_usage  # type: ignore[method-assign]
+    display = core.TyperOption.display_type_rich
+
+    def no_type_for_flags(self, ctx):  # "--json" needs no "<bool>" beside it
+        return None if self.is_flag else display(self, ctx)
+
+    core.TyperOption.display_type_rich = no_type_for_flags  # type: ignore[method-assign]
+    # an argument is named by its metavar (FALL, STUFE); no type beside it, no braces around it
+    core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+    def usage_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    core.TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+
+
+def _help_in_language(cls) -> None:
+    original = cls.format_help
+
+    def format_help(self, ctx, formatter):
+        apply_language()
+        return original(self, ctx, formatter)
+
+    cls.format_help = format_help
+
+
+def prepare(command, *, on_install: Callable | None = None) -> None:
+    """The command tree's metavars and fixed texts in the current language (before it parses anything)."""
+    for cmd in _walk(command):
+        if hasattr(cmd, "options_metavar") and cmd.options_metavar:
+            cmd.options_metavar = t("ux.cli.options_metavar")
+        if getattr(cmd, "subcommand_metavar", None):
+            cmd.subcommand_metavar = t("ux.cli.subcommand_metavar")
+        _german_help_option(cmd)
+        for param in cmd.params:
+            name = param.name or ""
+            if param.param_type_name == "argument":
+                param.metavar = t("ux.cli.metavar." + ARGUMENT_METAVARS.get(name, "value"))
+            elif name in ("install_completion", "show_completion"):
+                param.help = t(f"ux.cli.{name}")
+                if name == "install_completion" and on_install is not None:
+                    param.callback = on_install
+            elif not getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = t("ux.cli.metavar." + _option_metavar(param))
+
+
+def _option_metavar(param) -> str:
+    if param.name in OPTION_METAVARS:
+        return OPTION_METAVARS[param.name]
+    annotation = str(getattr(getattr(param, "type_descriptor", None), "annotation", ""))
+    return "number" if "int" in annotation or "float" in annotation else "text"
+
+
+def _german_help_option(cmd) -> None:
+    original = cmd.get_help_option
+
+    def get_help_option(ctx):
+        option = original(ctx)
+        if option is not None:
+            option.help = t("ux.cli.help_option")
+        return option
+
+    cmd.get_help_option = get_help_option
+
+
+def _walk(command):
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _walk(sub)
+
+
+def install_completion(ctx, _param, value) -> None:
+    """``--install-completion``: Typer's installer, with its report in the user's language."""
+    if not value or ctx.resilient_parsing:
+        return
+    import os
+
+    from typer._completion_shared import _get_shell_name, install
+
+    # the shell that started wbtui; failing that (a wrapper in between), the login shell ($SHELL)
+    shell = _get_shell_name() or os.path.basename(os.environ.get("SHELL", "")) or None
+    if shell not in SHELLS:
+        print(t("ux.cli.completion_unknown_shell", shell=shell or "?", shells=", ".join(SHELLS)), file=sys.stderr)
+        sys.exit(1)
+    shell, path = install(shell=shell)
+    print(t("ux.cli.completion_installed", shell=shell, path=path))
+    sys.exit(0)
+
+
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")

@@ -1,0 +1,200 @@
+"""What a coded value reads as, and what a typed label means: one table for the TUI's pick lists and the
+CLI's human output and option parsing (README "CLI tour": keys, German labels and stage codes alike).
+
+Pure: no Textual, no Rich, no store. The CLI imports it too, so ``wbtui case list`` stays fast. The codes
+themselves are the domain's (:mod:`wbtui.domain.vocab`, :mod:`wbtui.domain.process`); their labels are the
+catalog's (``value.*``, ``choice.*`` …). Extra words a user may type for a code live in the catalog as
+``alias.<vocabulary>.<code>`` (comma-separated), so "umgezogen" finds the close reason ``moved``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, date, datetime
+
+from wbtui.domain import process, vocab
+from wbtui.domain.errors import WbtuiError
+from wbtui.domain.fields import FIELDS
+from wbtui.i18n import LANGUAGES, has, t, translate
+
+# vocabulary -> (codes in their order, catalog prefix of the labels; "" = the code is its own label)
+VOCABULARIES: dict[str, tuple[tuple[str, ...], str]] = {
+    "training_type": (vocab.TRAINING_TYPES, "value."),
+    "schedule": (vocab.SCHEDULES, "value."),
+    "necessity_reason": (vocab.NECESSITY_REASONS, "value."),
+    "legal_basis": (vocab.LEGAL_BASES, "choice.legal_basis."),
+    "school_certificate": (FIELDS["school_certificate"].choices, "choice.school_certificate."),
+    "german_level_cefr": (vocab.CEFR_LEVELS, ""),
+    "counselling_outcome": (vocab.COUNSELLING_OUTCOMES, "choice.counselling_outcome."),
+    "close_reason": (vocab.CLOSE_REASONS, "choice.close_reason."),
+    "dropout_reason": (vocab.DROPOUT_REASONS, "choice.dropout_reason."),
+    "decision": (vocab.DECISIONS, "tui.decision."),
+    "obstacle_status": (vocab.OBSTACLE_STATUSES, "obst."),
+    "role": (process.ROLES, "role."),
+    "participant_role": (process.ROLES + ("person", "third_party"), "ux.participant_role."),
+    "conference_variant": (vocab.CONFERENCE_VARIANTS, "tui.conf.variant."),
+    "consent_purpose": (vocab.CONSENT_PURPOSES, "tui.consent.purpose."),
+    "consent_recipient": (vocab.CONSENT_RECIPIENTS, "tui.consent.recipient."),
+    "data_group": (vocab.DATA_GROUPS, "tui.consent.group."),
+    "consent_form": (("schriftlich", "elektronisch"), "tui.consent.form."),
+    "channel": (("shared_system", "file_export", "post", "email"), "tui.channel."),
+    "side": ((process.JC, process.AA), "side."),
+    "task_status": (("offen", "erledigt"), "tui.task_status."),
+    "bool": (("ja", "nein"), "ux.bool."),
+    "stage": (tuple(s.value for s in process.Stage), "stage."),
+    "overdue_kind": (("overdue", "stalled", "all"), "ux.overdue_kind."),
+    "close_tasks": (("done", "keep"), "ux.close_tasks."),
+}
+
+# which vocabulary a field of the intake (domain.fields.FIELDS) draws from
+FIELD_VOCABULARY = {
+    name: ("bool" if spec.kind == "bool" else name) for name, spec in FIELDS.items() if spec.kind in ("choice", "bool")
+}
+
+
+def codes(vocabulary: str) -> tuple[str, ...]:
+    return VOCABULARIES[vocabulary][0]
+
+
+def label(vocabulary: str, code: object) -> str:
+    """The label of ``code`` in the current language (the code itself when the catalog has none)."""
+    if code is None or code == "":
+        return ""
+    prefix = VOCABULARIES[vocabulary][1]
+    text = str(code)
+    if vocabulary == "bool" and isinstance(code, bool):
+        text = "ja" if code else "nein"
+    if vocabulary == "stage" and text in process.Stage._value2member_map_:
+        return f"{process.STAGES[process.Stage(text)].code} {t('stage.' + text)}"
+    if vocabulary == "participant_role" and has("role." + text):
+        return t("role." + text)
+    return t(prefix + text) if prefix and has(prefix + text) else text
+
+
+def choices(vocabulary: str) -> list[tuple[str, str]]:
+    """``(code, label)`` for a pick list, in the vocabulary's order."""
+    return [(code, label(vocabulary, code)) for code in codes(vocabulary)]
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().strip()
+    return " ".join(text.replace("_", " ").split())
+
+
+def _words(vocabulary: str, code: str) -> set[str]:
+    """Everything that names ``code``: the code, its label in every language, aliases, the stage code."""
+    prefix = VOCABULARIES[vocabulary][1]
+    words = {_norm(code)}
+    if vocabulary == "participant_role" and has("role." + code):
+        prefix = "role."
+    for lang in LANGUAGES:
+        if prefix and has(prefix + code):
+            words.add(_norm(translate(lang, prefix + code, {})))
+        alias = f"alias.{vocabulary}.{code}"
+        if has(alias):
+            words |= {_norm(w) for w in translate(lang, alias, {}).split(",") if w.strip()}
+    if vocabulary == "stage":
+        info = process.STAGES[process.Stage(code)]
+        words.add(_norm(info.code))
+        words.add(_norm(f"{info.code} {translate('de', 'stage.' + code, {})}"))
+    return words
+
+
+def search_words(vocabulary: str) -> dict[str, str]:
+    """Per code, every word that names it (for a pick list's search: "umgezogen" finds ``moved``)."""
+    return {code: " ".join(sorted(_words(vocabulary, code))) for code in codes(vocabulary)}
+
+
+def parse(vocabulary: str, text: str | None, *, field: str) -> str | None:
+    """The code a user meant by ``text`` (key, label in either language, alias, stage code such as ``S9``);
+    ``None`` for an empty text; refused with every choice named otherwise."""
+    if text is None or not str(text).strip():
+        return None
+    wanted = _norm(str(text))
+    matches = [code for code in codes(vocabulary) if wanted in _words(vocabulary, code)]
+    if len(matches) == 1:
+        return matches[0]
+    # a unique beginning of a label also does ("Umschul", "förder"), never an ambiguous one
+    starts = [code for code in codes(vocabulary) if any(w.startswith(wanted) for w in _words(vocabulary, code))]
+    if len(wanted) >= 3 and len(starts) == 1:
+        return starts[0]
+    if vocabulary == "stage":
+        raise WbtuiError("err.unknown_stage", stage=str(text), choices=describe_choices(vocabulary))
+    raise WbtuiError("err.bad_choice", field=field, value=str(text), choices=describe_choices(vocabulary))
+
+
+def describe_choices(vocabulary: str) -> str:
+    """``Label (key), …`` for an error message: the words a person reads and the keys scripts use."""
+    parts = []
+    for code, shown in choices(vocabulary):
+        if vocabulary == "stage":
+            parts.append(f"{process.STAGES[process.Stage(code)].code} ({code})")
+        elif shown == code:
+            parts.append(code)
+        else:
+            parts.append(f"{shown} ({code})")
+    return ", ".join(parts)
+
+
+def parse_bool(text: str | None, *, field: str) -> bool | None:
+    code = parse("bool", text, field=field)
+    return None if code is None else code == "ja"
+
+
+# -- dates and times in human output (README: TT.MM.JJJJ and HH:MM) --------------------------------------
+
+
+def date_text(value: object) -> str:
+    """A stored date (``date``, ISO text, or the date part of a timestamp) as TT.MM.JJJJ."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return local_time(value).strftime("%d.%m.%Y")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    text = str(value)
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}.{text[5:7]}.{text[0:4]}"
+    return text
+
+
+def short_date(value: object) -> str:
+    """TT.MM. (lists where the year is this year's or next year's)."""
+    text = date_text(value)
+    return text[:6] if len(text) == 10 else text
+
+
+def local_time(value: datetime | str) -> datetime:
+    """A stored timestamp (UTC, naive or aware, as ``datetime`` or SQLite text) in the local time zone."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone()
+
+
+def datetime_text(value: object) -> str:
+    """A stored timestamp as TT.MM.JJJJ HH:MM in local time; a plain date as TT.MM.JJJJ."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return date_text(value)
+    if isinstance(value, str) and len(value.strip()) <= 10:
+        return date_text(value)
+    try:
+        return local_time(value).strftime("%d.%m.%Y %H:%M")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def check_plausible(name: str, value: str | None, today: date | None = None) -> None:
+    """What the domain's field parser leaves open but a person never means: a birth date in the future
+    or more than 120 years back. Used by the intake form and ``wbtui case new/edit`` alike."""
+    if name != "birth_date" or value is None or not str(value).strip():
+        return
+    from wbtui.domain.fields import parse_field
+
+    day = parse_field(name, value)
+    today = today or date.today()
+    if isinstance(day, date) and (day > today or day.year < today.year - 120):
+        raise WbtuiError("ux.err.birth_date", field="field.birth_date", value=date_text(day))

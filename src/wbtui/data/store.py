@@ -13,10 +13,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wbtui import paths
 from wbtui.data import migrations
 from wbtui.domain.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -106,8 +110,8 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._engine = None
-        self._read_engine = None
+        self._engine: Engine | None = None
+        self._read_engine: Engine | None = None
 
     # -- raw reads ---------------------------------------------------------
     def raw(self, *, readonly: bool = True) -> sqlite3.Connection:

@@ -7,6 +7,7 @@ Offices add local codes through the configuration file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 GROUPS = ("qualifikation", "leistungsfaehigkeit", "motivation", "rahmenbedingungen", "uebergreifend", "lokal")
@@ -199,7 +200,7 @@ class Catalog:
     def get(self, code: str) -> ObstacleType | None:
         return self._items.get(code.strip().upper())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ObstacleType]:
         return iter(self._items.values())
 
     def codes(self) -> list[str]:

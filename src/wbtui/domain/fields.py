@@ -53,6 +53,7 @@ def parse_datetime(text: str | datetime | None, *, field: str = "datetime") -> d
         except ValueError:
             pass
     day = parse_date(text, field=field)
+    assert day is not None  # text is not blank here, so parse_date returns a date or raises
     return _to_utc(datetime(day.year, day.month, day.day, 9, 0))
 
 
@@ -113,7 +114,7 @@ _TRUE = {"1", "true", "ja", "yes", "j", "y", "x"}
 _FALSE = {"0", "false", "nein", "no", "n", ""}
 
 
-def parse_field(name: str, raw) -> object:
+def parse_field(name: str, raw: object) -> object:
     """Parse a user-typed value for field ``name``; ``""`` clears optional fields."""
     spec = FIELDS.get(name)
     if spec is None:

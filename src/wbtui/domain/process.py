@@ -120,7 +120,7 @@ KUNDENNUMMER_RE = re.compile(r"^\d{3}[A-Z]\d{6}$")
 
 
 def is_valid_kldb(code: str | None) -> bool:
-    return bool(code) and bool(KLDB_RE.match(code))
+    return bool(code and KLDB_RE.match(code))
 
 
 def add_months(day: date, months: int) -> date:
@@ -308,7 +308,7 @@ def next_steps(facts: CaseFacts, *, side: str) -> list[tuple[Stage, list[Reason]
     return out
 
 
-def _d(value) -> str:
+def _d(value: date | None) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return value.strftime("%d.%m.%Y") if value else "-"

@@ -8,6 +8,7 @@ escape sequences), DEL, lone surrogates and bidi overrides.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 except TAB and LF, DEL, C1, lone surrogates, bidi embedding/override/isolate controls.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
@@ -45,7 +46,7 @@ def has_control(text: str) -> bool:
     return bool(_CONTROL.search(text))
 
 
-def clean_tree(value):
+def clean_tree(value: Any) -> Any:
     """A JSON-like value with every string (keys too) cleaned as multi-line text: what leaves wbtui as JSON
     carries no control or bidi characters, whatever a store written by an older version holds."""
     if isinstance(value, str):

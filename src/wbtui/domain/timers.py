@@ -73,7 +73,7 @@ class TimerRule:
         return bool(values) and max(values) < bound
 
 
-def _workdays_bound(attr: str):
+def _workdays_bound(attr: str) -> Callable[[date, Timers, WorkCalendar], date]:
     def bound(today: date, timers: Timers, cal: WorkCalendar) -> date:
         return cal.latest_start_for(today, getattr(timers, attr)) + timedelta(days=1)
 

@@ -19,7 +19,8 @@ def statements(sql: str) -> list[str]:
     """Split a script into complete statements (triggers keep their inner ';')."""
     import sqlite3
 
-    out, buf = [], []
+    out: list[str] = []
+    buf: list[str] = []
     for line in sql.splitlines():
         if not buf and (not line.strip() or line.lstrip().startswith("--")):
             continue

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TypeVar
 
 from wbtui.domain.consent import ConsentLike, consent_covers
 from wbtui.domain.process import AA, JC, ROLE_SIDE
@@ -27,6 +28,8 @@ PARTICIPANT_KINDS = (
 )  # fmt: skip
 STAFF = frozenset({"jobcenter", "agentur"})
 THE_PERSON = frozenset({"person", "vertrauensperson"})
+# the caller gets back the consent row it passed in (the store's rows carry an id)
+C = TypeVar("C", bound=ConsentLike)
 PURPOSES = ("fallkonferenz", "fbw_gesamt")
 
 Reason = tuple[str, dict]
@@ -44,8 +47,8 @@ def participant_kind(role: str | None) -> str | None:
 
 
 def refusals(
-    variant: str, participants: Iterable[tuple[str, str, str | None]], consents: Iterable[ConsentLike], held: date
-) -> tuple[list[Reason], ConsentLike | None]:
+    variant: str, participants: Iterable[tuple[str, str, str | None]], consents: Iterable[C], held: date
+) -> tuple[list[Reason], C | None]:
     """Why this conference may not be held with these participants (empty: it may), and the consent it rests on."""
     people = list(participants)
     reasons: list[Reason] = []
@@ -69,7 +72,7 @@ def refusals(
         return [("guard.conference_needs_consent", {})], None
     if variant == "mit_person" and people and not any(kind in THE_PERSON for _name, kind in kinds):
         reasons.append(("guard.conference_needs_person", {}))
-    best: ConsentLike | None = None
+    best: C | None = None
     best_missing: list[str] | None = None
     for consent in valid:
         recipients = set(consent.recipients or ())

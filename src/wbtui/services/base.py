@@ -75,6 +75,7 @@ class ServiceBase:
                 with self.store.session(hooks=_session_hooks()) as s:  # first start, or the configuration changed
                     self._actor = self._actor_of(*self._ensure_home(s))
                 self._anchor()
+        assert self._actor is not None  # set by the lookup or by the creation above
         return self._actor
 
     def _actor_of(self, org, user) -> Actor:

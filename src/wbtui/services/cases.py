@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from wbtui.data.models import (
     Appointment,
@@ -33,7 +34,8 @@ class CaseCommands(ServiceBase):
         """Intake (Erfassung): person and need in one step. ``values`` are raw field values."""
         actor = self.actor
         self._may_create()
-        parsed = {name: parse_field(name, raw) for name, raw in values.items()}
+        # values of many field types, each checked by parse_field; they feed the row constructors
+        parsed: dict[str, Any] = {name: parse_field(name, raw) for name, raw in values.items()}
         for name in ("kundennummer", "family_name", "given_names"):
             if not parsed.get(name):
                 raise WbtuiError("err.field_required", field=name)
@@ -131,7 +133,7 @@ class CaseCommands(ServiceBase):
             return target
 
     def _apply(self, s, case: FbwCase, src: Stage, target: Stage, data: TransitionInput) -> None:
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         now, today = self.now(), self.today()
         note = clean_opt(data.note, multiline=True)
@@ -140,6 +142,7 @@ class CaseCommands(ServiceBase):
             case.counselling_outcome = data.outcome or case.counselling_outcome
             if data.appointment_at:
                 case.appointment_at = data.appointment_at
+            assert case.appointment_at is not None  # check_transition refused it otherwise (guard.no_appointment)
             s.add(
                 Appointment(
                     case_id=case.id,
@@ -151,6 +154,7 @@ class CaseCommands(ServiceBase):
             )
             self._event(s, case, "counselling_result", outcome=case.counselling_outcome)
         elif target == Stage.VOUCHER_ISSUED:
+            assert data.valid_until is not None  # check_transition refused it otherwise (guard.voucher_needs_validity)
             voucher = Voucher(
                 case_id=case.id,
                 issued_on=data.issued_on or today,
@@ -182,7 +186,9 @@ class CaseCommands(ServiceBase):
             self._event(s, case, "enrolment_approved", start=case.course_start, planned_end=case.course_planned_end)
             note = None
         elif target == Stage.IN_TRAINING:
-            for enrol in s.exec(select(Enrolment).where(Enrolment.case_id == case.id, Enrolment.actual_end.is_(None))):
+            for enrol in s.exec(
+                select(Enrolment).where(Enrolment.case_id == case.id, col(Enrolment.actual_end).is_(None))
+            ):
                 enrol.entered_on = enrol.entered_on or case.course_start
             case.last_contact_at = now
             self._event(s, case, "course_started", start=case.course_start)
@@ -209,9 +215,9 @@ class CaseCommands(ServiceBase):
         self._event(s, case, "stage_changed", from_stage=src.value, to_stage=target.value, **details)
 
     def _end_enrolment(self, s, case: FbwCase, outcome: str | None) -> None:
-        from sqlmodel import select
+        from sqlmodel import col, select
 
-        for enrol in s.exec(select(Enrolment).where(Enrolment.case_id == case.id, Enrolment.actual_end.is_(None))):
+        for enrol in s.exec(select(Enrolment).where(Enrolment.case_id == case.id, col(Enrolment.actual_end).is_(None))):
             enrol.actual_end = self.today()
             enrol.outcome = outcome
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from wbtui.data.models import (
     Appointment,
@@ -20,6 +21,10 @@ from wbtui.services.base import ServiceBase, jsonable
 
 
 class HandoverCommands(ServiceBase):
+    if TYPE_CHECKING:
+        # the stage change itself lives in CaseCommands, which Services combines with this mixin
+        def _apply(self, s, case: FbwCase, src: Stage, target: Stage, data: TransitionInput) -> None: ...
+
     def handover_check(self, case_id: uuid.UUID) -> list:
         """What is missing before the handover can be sent (empty when complete); the check shows which
         personal data are there or not, so it is audited like a read."""
@@ -35,7 +40,7 @@ class HandoverCommands(ServiceBase):
         from sqlmodel import select
 
         obstacles = s.exec(select(Obstacle).where(Obstacle.case_id == case.id)).all()
-        package = {
+        package: dict[str, Any] = {
             "version": 1,
             "person": {
                 k: jsonable(getattr(person, k))
@@ -116,12 +121,12 @@ class HandoverCommands(ServiceBase):
             return handover.id
 
     def _open_handover(self, s, case: FbwCase) -> Handover:
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         handover = s.exec(
             select(Handover)
             .where(Handover.case_id == case.id, Handover.status == "sent")
-            .order_by(Handover.sent_at.desc())
+            .order_by(col(Handover.sent_at).desc())
         ).first()
         if handover is None or Stage(case.stage) != Stage.HANDED_OVER:
             raise RuleViolation([("guard.no_open_handover", {})])
@@ -171,15 +176,15 @@ class HandoverCommands(ServiceBase):
                 self._event(s, case, "appointment_set", at=appointment_at)
 
     def query_handover(self, case_id: uuid.UUID, text: str) -> None:
-        text = clean_opt(text, multiline=True)
-        if not text:
+        cleaned = clean_opt(text, multiline=True)
+        if not cleaned:
             raise WbtuiError("err.query_needs_text")
         with self._tx() as s:
             case, _ = self._load(s, case_id)
             handover = self._open_handover(s, case)
             handover.status = "query"
-            handover.query_text = text
+            handover.query_text = cleaned
             handover.acknowledged_by = self.actor.login
             handover.acknowledged_at = self.now()
             self._event(s, case, "handover_query")
-            self._apply(s, case, Stage.HANDED_OVER, Stage.READY, TransitionInput(note=text))
+            self._apply(s, case, Stage.HANDED_OVER, Stage.READY, TransitionInput(note=cleaned))

@@ -94,7 +94,7 @@ def parse(path: Path) -> tuple[list[str | None], list[dict[str, str]], list[str]
     for required in ("kundennummer", "family_name", "given_names"):
         if required not in columns:
             raise WbtuiError("err.csv_missing_column", column=required)
-    rows = []
+    rows: list[dict[str, str]] = []
     for values in reader:
         if not any(v.strip() for v in values):
             rows.append({})

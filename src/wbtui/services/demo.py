@@ -190,7 +190,7 @@ def generate(
     done = 0
     while done < cases:
         n = min(batch, cases - done)
-        rows = {
+        rows: dict[str, list[tuple]] = {
             k: []
             for k in (
                 "person",
@@ -432,9 +432,11 @@ def _one_case(rng, make_id, index, target, today, now, orgs, users, rows) -> Non
                 event(at, "appointment_set", {"at": appt.isoformat()}, org="agentur")
         elif dst == Stage.COUNSELLED:
             nxt = path[step + 1] if step + 1 < len(path) else None
-            outcome = {Stage.DECLINED_BY_AGENCY: "nicht_foerderfaehig", Stage.APTITUDE_CHECK: "eignung_pruefen"}.get(
-                nxt, "foerderfaehig"
-            )
+            outcomes: dict[Stage | None, str] = {
+                Stage.DECLINED_BY_AGENCY: "nicht_foerderfaehig",
+                Stage.APTITUDE_CHECK: "eignung_pruefen",
+            }
+            outcome = outcomes.get(nxt, "foerderfaehig")
             case["counselling_outcome"] = outcome
             event(at, "counselling_result", {"outcome": outcome}, org="agentur")
         elif dst == Stage.VOUCHER_ISSUED:

@@ -16,9 +16,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.text import clean
+
+if TYPE_CHECKING:
+    from fpdf.enums import XPos, YPos
 
 # Every Markdown markup character, except a dot between two digits (dates stay readable: 01.02.2026).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~]|(?<!\d)\.|\.(?!\d))")
@@ -33,10 +37,13 @@ class Table:
     label_column: bool = False  # first column is our own label text, not stored data
 
 
+Block = Table | str | list[str]  # a table, a paragraph or a numbered list
+
+
 @dataclass
 class Section:
     heading: str
-    blocks: list[object] = field(default_factory=list)  # Table | str (paragraph) | list[str] (numbered)
+    blocks: list[Block] = field(default_factory=list)
 
 
 @dataclass
@@ -113,7 +120,8 @@ _DATE_KEYS = {"birth_date", "earliest_start"}
 def _status(status: str) -> str:
     from wbtui.i18n import catalog
 
-    return catalog("de").get(f"obst.{status}", text(status))
+    found = catalog("de").get(f"obst.{status}")  # a flat entry (only plural entries are tables)
+    return found if isinstance(found, str) else text(status)
 
 
 def _letterhead(config, name: str | None = None) -> list[str]:
@@ -147,7 +155,7 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
         if key in doc["case"]:
             value = doc["case"][key]
             need.rows.append((label, text(_de_date(value) if key in _DATE_KEYS else _yes_no(value))))
-    obstacles: list[object]
+    obstacles: list[Block]
     if doc["obstacles"]:
         obstacles = [
             Table(
@@ -304,6 +312,13 @@ def _bold_variant(regular: Path) -> Path | None:
     return None
 
 
+class _NextLine(TypedDict):
+    """fpdf2's keywords that move to the start of the next line after a cell."""
+
+    new_x: XPos
+    new_y: YPos
+
+
 def to_pdf(doc: Document, font: Path | None) -> bytes:
     """Render A4 pages. Without a Unicode font only Windows-1252 text can be printed; anything else is
     refused with the config key to set, never printed wrongly."""
@@ -345,7 +360,7 @@ def to_pdf(doc: Document, font: Path | None) -> bytes:
     pdf.alias_nb_pages()
     pdf.add_page()
     width = pdf.epw
-    nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    nl: _NextLine = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
     pdf.set_font(family, "", 9)
     for line in doc.letterhead:

@@ -20,6 +20,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.fields import FIELDS, parse_field
@@ -70,7 +71,7 @@ def build(services, case_id: uuid.UUID, *, action: str = "export") -> dict:
 
     The Jobcenter writes the package it sent; an Agentur writes back the file it received (same office,
     contact and values), so a re-export validates against the schema as the original did."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from wbtui.data.models import FbwCase, Handover, Organisation
     from wbtui.domain.process import JC
@@ -87,7 +88,9 @@ def build(services, case_id: uuid.UUID, *, action: str = "export") -> dict:
         case = s.get(FbwCase, case_id)
         if case is None:
             raise WbtuiError("err.case_not_found", ref=case_id.hex[:8])
-        handover = s.exec(select(Handover).where(Handover.case_id == case.id).order_by(Handover.sent_at.desc())).first()
+        handover = s.exec(
+            select(Handover).where(Handover.case_id == case.id).order_by(col(Handover.sent_at).desc())
+        ).first()
         if handover is None:
             raise WbtuiError("err.export_needs_handover")
         package = handover.package or {}
@@ -173,7 +176,7 @@ def write_text(text: str | bytes, target: Path, *, overwrite: bool = False) -> P
     return target
 
 
-def validate(data: object, catalog) -> tuple[dict, dict, list[tuple[str, str]], list[tuple[str, str]]]:
+def validate(data: object, catalog) -> tuple[dict, dict, list[tuple[str, Any]], list[tuple[str, str]]]:
     """Check everything (the schema first, then what only wbtui knows: valid dates, KldB codes, the
     obstacle catalog); returns (person values, case values, obstacles, problems)."""
     from wbtui.i18n import t
@@ -182,7 +185,8 @@ def validate(data: object, catalog) -> tuple[dict, dict, list[tuple[str, str]], 
         return {}, {}, [], [("$", t("imp.type", type="object"))]
     problems = schema_problems(data)
     named = {where for where, _ in problems}
-    person, case = {}, {}
+    person: dict[str, object] = {}
+    case: dict[str, object] = {}
     for section, keys, target in (("person", PERSON_KEYS, person), ("case", CASE_KEYS, case)):
         block = data.get(section)
         if not isinstance(block, dict):
@@ -196,7 +200,7 @@ def validate(data: object, catalog) -> tuple[dict, dict, list[tuple[str, str]], 
                 target[key] = parse_field(key, raw)
             except WbtuiError as exc:
                 problems.append((where, describe(exc)))
-    obstacles = []
+    obstacles: list[tuple[str, Any]] = []  # the status as in the file: the schema checked it (problems)
     items = data.get("obstacles")
     for i, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, dict) or not isinstance(item.get("code"), str):
@@ -248,6 +252,7 @@ def import_file(services, path: Path, *, update_person: bool = False) -> tuple[u
     person_values, case_values, obstacles, problems = validate(data, services.catalog)
     if problems:
         raise ImportProblems(problems)
+    assert isinstance(data, dict)  # validate refuses anything else
     handover_id, case_id = uuid.UUID(data["handover_id"]), uuid.UUID(data["case_id"])
     changes = person_changes(services, data)
     actor = services.actor

@@ -184,8 +184,8 @@ def _strange(node, where: str, out: list[tuple[str, str]]) -> object:
     return node
 
 
-def read(path: Path) -> dict:
-    """The file as JSON, or every reason why it is not an exchange file we may read."""
+def read(path: Path) -> object:
+    """The file as JSON (any JSON value: :func:`validate` refuses what is not an object), or every reason why it is not an exchange file we may read."""
     from wbtui.i18n import t
 
     path = Path(path)

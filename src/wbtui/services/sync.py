@@ -292,7 +292,7 @@ def conflicts(services, *, limit: int = SHOWN) -> list[Conflict]:
         for row in rows:
             case_id = _case_of(con, row[1], row[2])
             ref = access.case_ref(con, case_id, agentur) if case_id else None
-            if ref is None or policy.scope_allows(scope, case_id, ref):
+            if case_id is None or ref is None or policy.scope_allows(scope, case_id, ref):
                 shown.append(row)  # a case no longer here: the conflict holds this device's own write
     finally:
         con.close()

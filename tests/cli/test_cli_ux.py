@@ -203,6 +203,28 @@ def test_participants_take_colons_or_semicolons_and_decisions_their_labels(jc_en
     assert "Weiter wie geplant" in tasks and "15.01.2027" in tasks
 
 
+def test_a_blank_stage_channel_variant_or_decision_is_refused_with_the_choices(jc_env):
+    """A required choice typed as "" is refused like an unknown one (found by mypy: it was passed on as None,
+    which crashed ``case move``, listed no cases for ``case list --stage ""`` and showed „None“ elsewhere)."""
+    ref = new_case(jc_env)
+    for args in (("case", "move", ref, ""), ("case", "move", ref, " "), ("case", "list", "--stage", "")):
+        line = one_line(run_cli(*args, env=jc_env), 1)
+        assert line.startswith("Unbekannte Stufe „") and "S9 (in_training)" in line, args
+    line = one_line(run_cli("handover", "send", ref, "--channel", "", env=jc_env), 1)
+    assert line.startswith("Ungültiger Wert für --channel: „“") and "Post (post)" in line
+    conference = ("conference", "add", ref, "--participant", "Ida Ifk;Integrationsfachkraft;Jobcenter")
+    line = one_line(
+        run_cli(*conference, "--variant", "", "--decision", "Weiter wie geplant:ifk.ida:15.01.2027", env=jc_env), 1
+    )
+    assert line.startswith("Ungültiger Wert für --variant: „“") and "(fallbesprechung)" in line
+    line = one_line(
+        run_cli(*conference, "--variant", "fallbesprechung", "--decision", ":ifk.ida:15.01.2027", env=jc_env), 1
+    )
+    assert line.startswith("Ungültiger Wert für --decision: „“") and "(continue_as_planned)" in line
+    assert "S1 Weiterbildungsbedarf erkannt" in ok("case", "list", env=jc_env)  # nothing moved
+    assert "Keine Wiedervorlagen." in ok("task", "list", env=jc_env)  # no conference recorded
+
+
 # -- output fitted to the terminal ---------------------------------------------------------------------
 
 

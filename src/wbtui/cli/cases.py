@@ -16,6 +16,7 @@ from wbtui.cli.common import (
     _datetime,
     _dt,
     _label,
+    _required_choice,
     _table,
     command,
     out_json,
@@ -258,7 +259,7 @@ def case_show(
 
 def _stage(value: str) -> str:
     """A stage as typed: its key, its code (S9, s6e) or its label ("In Maßnahme")."""
-    return _choice("stage", value, "--stage")
+    return _required_choice("stage", value, "--stage")
 
 
 @case_app.command("move")

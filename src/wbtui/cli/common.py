@@ -340,6 +340,20 @@ def _choice(vocabulary: str, value: str | None, option: str) -> str | None:
     return labels.parse(vocabulary, value, field=option)
 
 
+def _required_choice(vocabulary: str, value: str, option: str) -> str:
+    """As :func:`_choice` for a value that must be given: a blank one is refused as an unknown one is
+    (with every choice named), never passed on as ``None``."""
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.widgets import labels
+
+    code = labels.parse(vocabulary, value, field=option)
+    if code is not None:
+        return code
+    if vocabulary == "stage":
+        raise WbtuiError("err.unknown_stage", stage=value, choices=labels.describe_choices(vocabulary))
+    raise WbtuiError("err.bad_choice", field=option, value=value, choices=labels.describe_choices(vocabulary))
+
+
 def _label(vocabulary: str, code) -> str:
     from wbtui.widgets import labels
 

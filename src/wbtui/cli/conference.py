@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wbtui.cli.common import _choice, _date, command, st
+from wbtui.cli.common import _choice, _date, _required_choice, command, st
 from wbtui.i18n import t
 
 conference_app = typer.Typer(help="Fallkonferenzen erfassen.", no_args_is_help=True)
@@ -30,7 +30,7 @@ def conference_add(
     """Erfasst eine Fallkonferenz; jede Entscheidung erzeugt eine Wiedervorlage."""
     from wbtui.domain.errors import WbtuiError
 
-    variant = _choice("conference_variant", variant, "--variant")
+    variant = _required_choice("conference_variant", variant, "--variant")
     parts = []
     for item in participants:
         bits = [b.strip() for b in _fields(item)]
@@ -42,7 +42,7 @@ def conference_add(
         bits = [b.strip() for b in _fields(item)]
         if len(bits) != 3:
             raise WbtuiError("err.bad_decision", value=item)
-        decs.append((_choice("decision", bits[0], "--decision"), bits[1], _date(bits[2], "--decision")))
+        decs.append((_required_choice("decision", bits[0], "--decision"), bits[1], _date(bits[2], "--decision")))
     services = st().services
     case_id = services.resolve(case)
     services.add_conference(

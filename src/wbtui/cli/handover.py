@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from wbtui.cli.common import EXIT_RULE, _choice, _datetime, command, out_json, st
+from wbtui.cli.common import EXIT_RULE, _datetime, _required_choice, command, out_json, st
 from wbtui.i18n import t
 
 handover_app = typer.Typer(help="Übergabe an die Agentur: senden, quittieren, Rückfrage.", no_args_is_help=True)
@@ -47,7 +47,7 @@ def handover_send(
 
     services = st().services
     case_id = services.resolve(case)
-    channel = _choice("channel", channel, "--channel")
+    channel = _required_choice("channel", channel, "--channel")
     try:
         services.send_handover(case_id, channel=channel)
     except RuleViolation as exc:

@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from wbtui.i18n import t
+
+if TYPE_CHECKING:
+    from typer._click.exceptions import ClickException
 
 # parameter name -> metavar (catalog key ux.cli.metavar.<value>); by type otherwise
 ARGUMENT_METAVARS = {
@@ -114,14 +118,16 @@ def apply_language() -> None:
     rich_utils.RICH_HELP = t("ux.cli.try_help", command_path="{command_path}", help_option="{help_option}")
 
 
-def _format_error(exc) -> None:
-    """A usage error as one line on stderr, in the user's language, with the way to help."""
+def _format_error(self: ClickException) -> None:
+    """A usage error as one line on stderr, in the user's language, with the way to help.
+
+    It replaces Typer's ``rich_utils.rich_format_error`` and so takes its parameter, named as there."""
     from wbtui.domain.text import clean
 
-    if exc.__class__.__name__ == "NoArgsIsHelpError":  # the help was shown instead: nothing to add
+    if self.__class__.__name__ == "NoArgsIsHelpError":  # the help was shown instead: nothing to add
         return
-    ctx = getattr(exc, "ctx", None)
-    text = translate_error(exc.format_message())
+    ctx = getattr(self, "ctx", None)
+    text = translate_error(self.format_message())
     if ctx is not None:
         text += " " + t("ux.cli.help_hint", command=f"{ctx.command_path} -h")
     print(clean(text), file=sys.stderr)
@@ -136,7 +142,8 @@ def run(command, argv: list[str] | None, prog_name: str) -> int:
         result = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except ClickException as exc:
         if exc.__class__.__name__ == "NoArgsIsHelpError":  # "wbtui case": the group's help, as asked
-            print(exc.ctx.get_help() if getattr(exc, "ctx", None) else "")
+            ctx = getattr(exc, "ctx", None)
+            print(ctx.get_help() if ctx else "")
             return EXIT_USAGE
         _format_error(exc)
         return exc.exit_code

@@ -121,3 +121,38 @@ def test_background_sync_after_compaction_starts_again_and_says_so(tmp_path, mon
         con = sqlite3.connect(db)
         assert con.execute("SELECT target_title FROM fbw_case").fetchall() == [("Zwischenstand 3",)]
         con.close()
+
+
+def test_a_conflict_of_a_kind_this_version_does_not_know_is_listed_as_plain_text(tmp_path):
+    """The kind of a pulled conflict is the server's word (sync/merge.py): one this version has no label for is
+    shown as stored, never as markup (a bug found by mypy: the screen passed rich Text to Text() and showed nothing)."""
+    from wbtui.config import load
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
+
+    cfg_path = tmp_path / "jc.toml"
+    cfg_path.write_text(JC_CONFIG.format(lang="de"), encoding="utf-8")
+    db = tmp_path / "jc.db"
+    store = open_store(db)
+    Services(store, load(cfg_path), today=TODAY).create_case(COMPLETE_CASE)
+    store.close()
+    con = sqlite3.connect(db)
+    con.execute(
+        "INSERT INTO sync_conflict(conflict_id, entity, row_id, field, kind, kept_value, lost_value, created_at)"
+        " VALUES ('c1', 'case', 'x', 'availability', '[b]newer_kind', '\"vormittags\"', '\"nachmittags\"', '2026-11-25')"
+    )
+    con.commit()
+    con.close()
+
+    async def run() -> None:
+        from wbtui.app import WbtuiApp
+
+        app = WbtuiApp(load(cfg_path), db=db, today=TODAY)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("f6")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "[b]newer_kind" in text and "nachmittags" in text and "1 offener Konflikt" in text
+
+    asyncio.run(run())

@@ -80,7 +80,7 @@ class ConflictScreen(TableScreen):
             table_rows.append(
                 (
                     (
-                        Text(t("tui.conflicts.kind." + kind) if kind in KINDS else safe(kind)),
+                        Text(t("tui.conflicts.kind." + kind)) if kind in KINDS else safe(kind),
                         safe(label),
                         safe(_show(kept)),
                         safe(_show(lost) if kind != "rejected_write" else f"{detail}: {_show(lost)}"),

@@ -91,7 +91,7 @@ class WbtuiApp(App):
             self.say(self.notice)
 
     # -- keys typed ahead of a screen: held until it is ready, then handed on in order ------------
-    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):
         if isinstance(screen, WbtuiScreen):
             self._holding_for = screen
             if self._held is None:
@@ -340,11 +340,13 @@ class WbtuiApp(App):
         from wbtui.services.sync import open_client, read_token
         from wbtui.sync.client import SyncError
 
+        ctx = self.ctx
+        assert ctx is not None  # the sync workers start once the store is open (_store_ready)
         if not read_token():
             self.call_from_thread(self._set_sync_line, t("tui.sync.no_token"))
             return
         try:
-            client = open_client(self.ctx.store, self.config, timeout=15)
+            client = open_client(ctx.store, self.config, timeout=15)
             try:
                 summary = client.sync()
             finally:
@@ -375,7 +377,9 @@ class WbtuiApp(App):
         """Status line for the footer area (runs in a worker: it reads the store)."""
         from wbtui.sync.client import status
 
-        info = status(self.ctx.store)
+        ctx = self.ctx
+        assert ctx is not None  # the sync workers start once the store is open (_store_ready)
+        info = status(ctx.store)
         state = t("tui.sync.never") if online is None else t("tui.sync.online") if online else t("tui.sync.offline")
         last = (info["last_pull_at"] or "")[11:16] or "–"
         return t("tui.sync.line", state=state, pending=info["pending"], last=last, conflicts=info["conflicts"])
@@ -418,8 +422,9 @@ def run(config, db=None, notice: str = "") -> int:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(app.exit, None, EXIT_HANGUP)
 
-    guard = HangupGuard(leave)
+    guard: HangupGuard | None = None
     try:
+        guard = HangupGuard(leave)
         guard.install()
     except (ValueError, OSError, AttributeError):  # not the main thread / not POSIX: no guard
         guard = None

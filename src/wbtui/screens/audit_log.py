@@ -55,7 +55,7 @@ class AuditScreen(TableScreen):
         from wbtui.services.privacy import review_trail
 
         try:
-            result, items = review_trail(self.app.ctx.services, limit=SHOWN)
+            result, items = review_trail(self.ctx.services, limit=SHOWN)
         except WbtuiError as exc:
             self.app.call_from_thread(self._refused, describe(exc))
             return

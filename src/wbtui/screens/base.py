@@ -177,6 +177,15 @@ class WbtuiScreen(Screen[ResultT]):
     def say(self, message: str, *, error: bool = False) -> None:
         self.host.say(message, error=error)
 
+    def then_say(self, key: str, reload: Callable[[], object]) -> Callable[[object], None]:
+        """A ``then`` for :meth:`do`: once the action is done, say the catalog text ``key`` and ``reload``."""
+
+        def then(_result: object) -> None:
+            self.say(t(key))
+            reload()
+
+        return then
+
     def open_case(self, case_id: str) -> None:
         # posted to the app itself: the screen asking may be on its way off the stack
         self.app.post_message(OpenCase(case_id))

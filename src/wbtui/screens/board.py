@@ -26,6 +26,8 @@ from wbtui.widgets.safe import safe
 if TYPE_CHECKING:
     import sqlite3
 
+    from textual.timer import Timer
+
     from wbtui.domain.timers import TimerEngine
 
 TIMER_CYCLE = (None, "overdue", "stalled")
@@ -60,7 +62,7 @@ class BoardScreen(WbtuiScreen):
         self.stages: tuple[str, ...] = ()
         self.include_closed = False
         self.closed_matches = 0
-        self._debounce = None
+        self._debounce: Timer | None = None
         self._locked: str | None = None  # a case the filter names exactly that only break-glass opens
         self._reader = None
 

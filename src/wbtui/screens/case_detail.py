@@ -371,7 +371,7 @@ class CaseDetailScreen(WbtuiScreen):
                 title.strip(),
                 None,
                 due_on,
-                then=lambda _r: (self.say(t("tui.task_added")), self.reload()),
+                then=self.then_say("tui.task_added", self.reload),
             )
 
         self.app.push_screen(TaskPrompt(), got)
@@ -424,15 +424,16 @@ class CaseDetailScreen(WbtuiScreen):
             self.ctx.services.record_contact,
             self._uuid(),
             None,
-            then=lambda _r: (self.say(t("tui.contact_recorded")), self.reload()),
+            then=self.then_say("tui.contact_recorded", self.reload),
         )
 
     def action_copy_ref(self) -> None:
         if not self.detail:
             return
+        detail = self.detail
 
         def copied(_result) -> None:
-            self.app.copy_to_clipboard(self.detail["person"]["kundennummer"])
+            self.app.copy_to_clipboard(detail["person"]["kundennummer"])
             self.say(t("tui.copied"))
 
         self.do(

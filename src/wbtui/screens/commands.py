@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from rich.text import Text
 from textual.app import SystemCommand
@@ -60,7 +61,7 @@ def collect(app, screen) -> list[Command]:
             Command(
                 title,
                 t("ux.cmd.key", key=key),
-                lambda b=binding, node=active.node: app.call_later(app.run_action, b.action, node),
+                partial(app.call_later, app.run_action, binding.action, active.node),
                 keywords(binding.id),
             )
         )

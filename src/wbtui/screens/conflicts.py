@@ -47,9 +47,9 @@ class ConflictScreen(TableScreen):
         from wbtui.services.sync import conflicts
 
         try:
-            rows = [row[:8] for row in conflicts(self.app.ctx.services)]
+            rows = [row[:8] for row in conflicts(self.ctx.services)]
         except WbtuiError as exc:
-            self.app.call_from_thread(self.app.say, describe(exc), error=True)
+            self.app.call_from_thread(self.say, describe(exc), error=True)
             return
         self.app.call_from_thread(self._fill, rows)
 
@@ -104,21 +104,14 @@ class ConflictScreen(TableScreen):
 
         conflict_id = self._selected()
         if conflict_id:
-            self.app.do(
-                keep, self.app.ctx.services, conflict_id, then=lambda _r: (self.app.say(t("tui.saved")), self.reload())
-            )
+            self.do(keep, self.ctx.services, conflict_id, then=self.then_say("tui.saved", self.reload))
 
     def action_take_lost(self) -> None:
         from wbtui.services.sync import take_lost
 
         conflict_id = self._selected()
         if conflict_id:  # the service refuses what cannot be taken (err.conflict_only_keep)
-            self.app.do(
-                take_lost,
-                self.app.ctx.services,
-                conflict_id,
-                then=lambda _r: (self.app.say(t("tui.saved")), self.reload()),
-            )
+            self.do(take_lost, self.ctx.services, conflict_id, then=self.then_say("tui.saved", self.reload))
 
     def action_back(self) -> None:
         self.app.pop_screen()

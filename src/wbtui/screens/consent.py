@@ -4,6 +4,7 @@ record a new consent, revoke one, and see at once what it allows or blocks (hand
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -182,7 +183,7 @@ class ConsentScreen(WbtuiScreen):
         except WbtuiError as exc:
             self.say(user_text(exc), error=True)
             return
-        values = {
+        values: dict[str, Any] = {
             "purpose": str(self.query_one("#purpose", ChoiceField).value),
             "recipients": list(self.query_one("#recipients", CheckList).selected),
             "data_groups": list(self.query_one("#groups", CheckList).selected),
@@ -195,7 +196,7 @@ class ConsentScreen(WbtuiScreen):
             self.ctx.services.add_consent,
             uuid.UUID(self.case_id),
             **values,
-            then=lambda _id: (self.say(t("tui.consent.saved")), self.reload()),
+            then=self.then_say("tui.consent.saved", self.reload),
         )
 
     def action_revoke(self) -> None:
@@ -223,7 +224,7 @@ class ConsentScreen(WbtuiScreen):
                     self.ctx.services.revoke_consent,
                     uuid.UUID(self.case_id),
                     key,
-                    then=lambda _r: (self.say(t("tui.consent.revoked_now")), self.reload()),
+                    then=self.then_say("tui.consent.revoked_now", self.reload),
                 )
 
         self.app.push_screen(confirm(t("ux.confirm.revoke.title"), body, t("ux.confirm.revoke.yes")), answered)

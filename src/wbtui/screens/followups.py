@@ -179,7 +179,7 @@ class FollowupScreen(TableScreen):
                 self.do(
                     self.ctx.services.complete_task,
                     key[1],
-                    then=lambda _r: (self.say(t("tui.saved")), self.reload()),
+                    then=self.then_say("tui.saved", self.reload),
                 )
 
         self.app.push_screen(confirm(t("ux.confirm.done.title"), body, t("ux.confirm.done.yes")), answered)

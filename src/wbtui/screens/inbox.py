@@ -179,7 +179,7 @@ class InboxScreen(TableScreen):
                 self.do(
                     self.ctx.services.ack_handover,
                     uuid.UUID(sel[1]),
-                    then=lambda _r: (self.say(t("tui.saved")), self.reload()),
+                    then=self.then_say("tui.saved", self.reload),
                 )
 
         self.app.push_screen(confirm(t("ux.confirm.ack.title"), body, t("ux.confirm.ack.yes")), answered)
@@ -197,7 +197,7 @@ class InboxScreen(TableScreen):
                     self.ctx.services.query_handover,
                     uuid.UUID(sel[1]),
                     text,
-                    then=lambda _r: (self.say(t("tui.saved")), self.reload()),
+                    then=self.then_say("tui.saved", self.reload),
                 )
 
         self.app.push_screen(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
@@ -15,7 +18,7 @@ from wbtui.widgets.inputs import SafeInput
 class LockScreen(WbtuiModal[None]):
     """Opaque: the screens below are not drawn through it. Unlocks with the user's login; Ctrl+Q still quits."""
 
-    BINDINGS: list = []
+    BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(self, login: str) -> None:
         super().__init__()

@@ -208,6 +208,7 @@ class MoveScreen(WbtuiModal[bool]):
         if command:
             self.do(COMMANDS[command], services, case_id, data, then=self._done)
             return
+        assert self.target is not None  # _run follows action_confirm, which needs a target
         target = Stage(self.target)
         open_tasks = [task["id"] for task in self.open_tasks] if tasks == "done" else []
 

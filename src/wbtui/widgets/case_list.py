@@ -171,8 +171,9 @@ class CaseList(ScrollView, can_focus=True):
         return Strip(self._row_segments(row, width, base)).crop_extend(0, width, base)
 
     @staticmethod
-    def layout(width: int) -> tuple[int, int]:
-        """Widths of the flexible name and stage columns for a line of ``width`` cells."""
+    def column_widths(width: int) -> tuple[int, int]:
+        """Widths of the flexible name and stage columns for a line of ``width`` cells (not ``layout``: that
+        name is Textual's, the layout a widget arranges its children with)."""
         fixed = 3 + 12 + 7 + 5 + 7
         rest = max(20, width - fixed)
         name_w = max(10, rest * 2 // 5)
@@ -180,7 +181,7 @@ class CaseList(ScrollView, can_focus=True):
 
     @classmethod
     def header(cls, width: int) -> str:
-        name_w, stage_w = cls.layout(width)
+        name_w, stage_w = cls.column_widths(width)
         return (
             "   "
             + _fit(t("hdr.name"), name_w)
@@ -201,7 +202,7 @@ class CaseList(ScrollView, can_focus=True):
         stage_text = f"{info.code} {t('stage.' + stage.value)}"
         due = row.get("next_due") or ""
         due = f"{due[8:10]}.{due[5:7]}." if len(due) >= 10 else ""
-        name_w, stage_w = self.layout(width)
+        name_w, stage_w = self.column_widths(width)
         word = t("timer." + state) if state != "ok" else ""
         segments = [
             Segment(TIMER_MARK[state] + " ", base + TIMER_STYLE[state]),

@@ -12,12 +12,20 @@ from typing import Protocol
 
 
 class ConsentLike(Protocol):
-    purpose: str
-    recipients: list
-    data_groups: list
-    given_on: date
-    valid_until: date | None
-    revoked_on: date | None
+    """Read-only: the rule only reads, so a frozen record (the server's ``ConsentTerms``) fits as well."""
+
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def recipients(self) -> list: ...
+    @property
+    def data_groups(self) -> list: ...
+    @property
+    def given_on(self) -> date: ...
+    @property
+    def valid_until(self) -> date | None: ...
+    @property
+    def revoked_on(self) -> date | None: ...
 
 
 def consent_covers(

@@ -13,9 +13,6 @@ SENTINEL = "Zwetschgenbaum"
 def _log_text(tmp_path) -> str:
     return "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "logs").glob("*.log*"))
 
-    logs.setup(tmp_path / "logs")
-    monkeypatch.setattr("wbtui.logs.current_file", lambda: tmp_path / "logs" / "wbtui.log", raising=False)
-
 
 def test_an_action_that_fails_is_logged_with_its_traceback_and_named_in_one_line(tmp_path, monkeypatch):
     from wbtui import logs

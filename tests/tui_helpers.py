@@ -48,6 +48,17 @@ async def settle(pilot, rounds: int = 4) -> None:
     await pilot.pause()
 
 
+async def typed_out(pilot, rounds: int = 5000) -> None:
+    """Wait until every key posted so far has been handed on by the type-ahead gate (screens/typeahead.py)
+    and its effects have run: the app's queue holds no key still to be seen and the gate holds none."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        if not app._typed and app._message_queue.empty():
+            break
+    await settle(pilot)
+
+
 def screen_text(app) -> str:
     """Plain text of the current screen (what a user reads)."""
     import re

@@ -19,6 +19,7 @@ from wbtui.i18n import lazy_t, t, tn
 from wbtui.messages import OpenCase, StoreReady, SyncLineChanged
 from wbtui.screens.base import Context, WbtuiScreen
 from wbtui.screens.commands import WbtuiCommands
+from wbtui.screens.typeahead import TypeAheadMixin
 from wbtui.widgets.errors import user_text
 
 log = logging.getLogger(__name__)  # the log file (wbtui.logs): ids, codes and tracebacks, never Sozialdaten
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from wbtui.config import Config
 
 
-class WbtuiApp(App):
+class WbtuiApp(TypeAheadMixin, App):
     """wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur."""
 
     TITLE = "wbtui"
@@ -65,13 +66,7 @@ class WbtuiApp(App):
         self.clock: Callable[[], float] = time.monotonic  # replaceable in tests (frozen clock)
         self.last_input = self.clock()
         self.notice = notice  # shown once the board is up (e.g. a lock taken over from a dead session)
-        # keys typed while a screen opens, held until its first field has the focus (README: no lost input)
-        self._held: list[events.Event] | None = None
-        self._holding_for: Screen | None = None
-        self._key_count = 0
-        self._key_order: dict[int, int] = {}
-        self._replaying: set[int] = set()
-        self._travel = 0
+        self._init_typeahead()  # keys typed while a screen opens are held for it (README: no lost input)
 
     # -- start-up --------------------------------------------------------------
     def on_mount(self) -> None:
@@ -93,79 +88,13 @@ class WbtuiApp(App):
         if self.notice:
             self.say(self.notice)
 
-    # -- keys typed ahead of a screen: held until it is ready, then handed on in order ------------
-    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):
-        if isinstance(screen, WbtuiScreen):
-            self._holding_for = screen
-            if self._held is None:
-                self._held = []
-        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
-
-    def release_keys(self, screen: Screen) -> None:
-        """``screen`` has mounted and put the focus on its first field (screens.base.WbtuiScreen.on_mount)."""
-        if screen is self._holding_for:
-            self._holding_for = None
-            self.call_later(self._replay_keys)  # after the focus change queued by the screen's on_mount
-
-    async def _replay_keys(self) -> None:
-        """Hand the held keys on one at a time: each travels to the focused widget and back up to the app
-        (its bindings: Tab moves the focus) before the next one goes, as if typed at human speed."""
-        if self._holding_for is not None or self._held is None:
-            return  # another screen opened meanwhile: its release replays everything, in order
-        if not self._held:
-            self._held = None
-            self._replaying.clear()
-            return
-        self._travel += 1
-        event = self._held.pop(0)
-        if isinstance(event, events.Key):  # possibly seen by the old screen already: a fresh copy
-            event = events.Key(event.key, event.character)
-        self._replaying.add(id(event))
-        target = self.focused or self.screen
-        await super().on_event(event)
-        if self._holding_for is None:  # the key opened no screen: the next one after it has travelled
-            travel = self._travel
-
-            def go_on():  # once per key: the marker or, should a widget on its way be removed, the timer
-                return self._replay_keys() if self._travel == travel else None
-
-            self._after_travel(target, go_on)
-            self.set_timer(0.5, go_on)
-
-    def _after_travel(self, node, then) -> None:
-        """Run ``then`` once everything already queued on the way from ``node`` up to the app has run."""
-        if node is None or node is self:
-            self.call_later(then)
-        else:
-            node.call_later(self._after_travel, node.parent, then)
-
-    def _hold(self, event: events.Event) -> None:
-        assert self._held is not None
-        self._held.append(event)
-        self._held.sort(key=lambda e: self._key_order.get(id(e), 0))
-
     # -- idle lock: a thin-client screen left alone shows no Sozialdaten ----------------
     async def on_event(self, event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.last_input = self.clock()
-        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            self._key_count += 1
-            self._key_order[id(event)] = self._key_count  # typing order, for keys held at two places
-            if len(self._key_order) > 256:
-                self._key_order.pop(next(iter(self._key_order)))
-            if self._held is not None:
-                self._hold(event)
-                return
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and await self.gate_key(event):
+            return  # held or handed on by the type-ahead gate (screens/typeahead.py)
         await super().on_event(event)
-
-    async def _on_key(self, event: events.Key) -> None:
-        """A key no widget took comes back here for the bindings. One typed before the key that opens a
-        screen arrives here only after that screen was pushed: it is held for the new screen too."""
-        if id(event) in self._replaying:
-            self._replaying.discard(id(event))
-        elif self._held is not None:
-            event.prevent_default()  # not Textual's binding check for the screen being left
-            self._hold(event)
 
     def check_action(self, action: str, parameters) -> bool | None:
         from wbtui.screens.lock import LockScreen
@@ -195,8 +124,16 @@ class WbtuiApp(App):
             self.call_from_thread(self._store_ready, ctx)
         except WbtuiError as exc:
             self.call_from_thread(self.notify, user_text(exc), severity="error", markup=False, timeout=30)
+            self.call_from_thread(self._store_failed)
         except Exception as exc:
             self.call_from_thread(self.say, self._internal_error(exc, "opening the store"), error=True)
+            self.call_from_thread(self._store_failed)
+
+    def _store_failed(self) -> None:
+        """No store, nothing to load: the screens take keys again (F1, quitting) instead of holding them."""
+        for screen in self.screen_stack:
+            if isinstance(screen, WbtuiScreen):
+                screen.loaded()
 
     def _store_ready(self, ctx: Context) -> None:
         self.ctx = ctx

@@ -10,7 +10,7 @@ from textual import events
 from textual.widgets import DataTable
 
 from common import COMPLETE_CASE, TODAY
-from tui_helpers import build_store, make_app, make_config, screen_text, settle
+from tui_helpers import build_store, make_app, make_config, screen_text, settle, typed_out
 
 
 def services_for(db, tmp_path, side="jc"):
@@ -38,7 +38,7 @@ def test_keys_typed_while_the_intake_opens_reach_its_fields_in_order(tmp_path):
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             burst(app, "n123A456789\t12345BG1234567\tMuster")
-            await settle(pilot)
+            await typed_out(pilot)
             screen = app.screen
             assert type(screen).__name__ == "IntakeScreen"
             assert screen.query_one("#f-kundennummer").value == "123A456789"

@@ -17,6 +17,7 @@ COLUMNS = ("at", "actor", "action", "object", "groups", "reason")
 
 
 class AuditScreen(TableScreen):
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.audit")
     BINDINGS = [
         Binding("r", "reload", lazy_t("tui.key.reload"), id="audit.reload"),
@@ -62,6 +63,7 @@ class AuditScreen(TableScreen):
         self.app.call_from_thread(self._fill, result, items)
 
     def _refused(self, message: str) -> None:
+        self.loaded()
         self.say(message, error=True)
         self.app.pop_screen()
 
@@ -82,6 +84,7 @@ class AuditScreen(TableScreen):
         return out
 
     def _fill(self, result, items: list[dict]) -> None:
+        self.loaded()
         from wbtui.services.privacy import verification_text
 
         self.data = (result, items)

@@ -79,7 +79,7 @@ class Host(Protocol):
 
     def say(self, message: str, *, error: bool = False) -> None: ...
 
-    def release_keys(self, screen: Screen) -> None: ...
+    def release_keys(self, screen: object = None) -> None: ...
 
 
 def textual_label(text: str) -> str:
@@ -120,13 +120,34 @@ ResultT = TypeVar("ResultT")
 class WbtuiScreen(Screen[ResultT]):
     """Base of every wbtui screen.
 
-    Keys typed while a screen opens are held by the app (``WbtuiApp.push_screen``) and handed on once the
-    screen's own ``on_mount`` (which puts the focus on its first field) has run: this base class's
-    ``on_mount`` runs after the subclass's (Textual calls the handlers of the whole MRO, most derived first).
+    Keys typed while a screen opens are held by the app (screens/typeahead.py) until the screen is ready:
+    once its own ``on_mount`` (which puts the focus on its first field) has run — this base class's
+    ``on_mount`` runs after the subclass's (Textual calls the handlers of the whole MRO, most derived first) —
+    or, for a screen that fills itself from the store in a worker (``LOADS = True``), once it calls
+    :meth:`loaded` (its first fill is shown, or the load failed: :meth:`load_failed`).
     """
 
+    LOADS = False
+    _keys_ready = False
+
+    @property
+    def keys_ready(self) -> bool:
+        return self._keys_ready
+
+    def loaded(self) -> None:
+        """The screen shows what it loaded: keys typed ahead may reach it now."""
+        if not self._keys_ready:
+            self._keys_ready = True
+            self.host.release_keys(self)
+
+    def load_failed(self, message: str) -> None:
+        """The load was refused or failed: say why, and take keys again (Esc leaves)."""
+        self.say(message, error=True)
+        self.loaded()
+
     def on_mount(self) -> None:
-        self.host.release_keys(self)
+        if not self.LOADS:
+            self.loaded()
 
     def on_unmount(self) -> None:
         self.host.release_keys(self)  # never leave keys held for a screen that is gone

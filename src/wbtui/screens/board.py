@@ -37,6 +37,7 @@ SIDE_CYCLE = (None, "jobcenter", "agentur")
 class BoardScreen(WbtuiScreen):
     """The caseworker's board: one line per case."""
 
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.board")
 
     BINDINGS = [
@@ -146,11 +147,12 @@ class BoardScreen(WbtuiScreen):
         try:
             board = self.reader().board(flt, self.ctx.engine)
         except WbtuiError as exc:  # refused, or no audit entry: no list (fail closed)
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.load_failed, describe(exc))
             return
         self.app.call_from_thread(self._show, board.rowids, board.total, board.locked, board.closed)
 
     def _show(self, rowids: list[int], total: int, locked: str | None = None, closed: int = 0) -> None:
+        self.loaded()
         self.closed_matches = closed
         self.query_one(CaseList).set_rowids(rowids)
         self._total = total

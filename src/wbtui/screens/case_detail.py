@@ -38,6 +38,7 @@ TIMER_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim", "ok
 class CaseDetailScreen(WbtuiScreen):
     """Everything about one case; stage transitions start here."""
 
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.detail")
     BINDINGS = [
         Binding("g", "move", lazy_t("tui.key.move"), id="case.move"),
@@ -95,13 +96,14 @@ class CaseDetailScreen(WbtuiScreen):
             self.app.call_from_thread(self._denied, exc)
             return
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, user_text(exc), error=True)
+            self.app.call_from_thread(self.load_failed, user_text(exc))
             return
         steps = ctx.services.next_steps(uuid.UUID(self.case_id)) if detail["stage"] != "closed" else []
         self.app.call_from_thread(self._show_detail, detail, steps)
 
     def _denied(self, exc) -> None:
         """Outside the caseload: ask for the break-glass reason; another office's case: say no and go back."""
+        self.loaded()
         if self.awaiting_reason or not self.is_current:
             return  # one prompt at a time (a second load may report the same refusal)
         if not exc.break_glass:
@@ -132,6 +134,7 @@ class CaseDetailScreen(WbtuiScreen):
 
     # -- rendering ---------------------------------------------------------------------
     def _show_detail(self, d: dict, steps: list) -> None:
+        self.loaded()
         self.detail = d
         self.steps = steps
         p, c = d["person"], d["case"]

@@ -20,6 +20,7 @@ from wbtui.widgets.tables import cursor_state
 
 
 class ConflictScreen(TableScreen):
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.conflicts")
     BINDINGS = [
         Binding("k", "keep", lazy_t("tui.key.keep"), id="conflicts.keep"),
@@ -49,7 +50,7 @@ class ConflictScreen(TableScreen):
         try:
             rows = [row[:8] for row in conflicts(self.ctx.services)]
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.load_failed, describe(exc))
             return
         self.app.call_from_thread(self._fill, rows)
 
@@ -68,6 +69,7 @@ class ConflictScreen(TableScreen):
         return out
 
     def _fill(self, rows) -> None:
+        self.loaded()
         self.data = rows
         self.rows = {}
         self.shown = {}

@@ -30,6 +30,7 @@ from wbtui.widgets.tables import cursor_state, fill_table
 
 
 class ConsentScreen(WbtuiScreen):
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.consent")
     BINDINGS = [
         Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="consent.save"),
@@ -114,11 +115,12 @@ class ConsentScreen(WbtuiScreen):
             handover = ctx.services.handover_check(case_id)
             conference = ctx.services.conference_gate(case_id, "ohne_person")
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, user_text(exc), error=True)
+            self.app.call_from_thread(self.load_failed, user_text(exc))
             return
         self.app.call_from_thread(self._fill, detail, handover, conference)
 
     def _fill(self, detail: dict, handover: list, conference: list) -> None:
+        self.loaded()
         today = self.ctx.today.isoformat()
         rows = []
         table = self.query_one(DataTable)

@@ -22,6 +22,7 @@ class FollowupScreen(TableScreen):
     """At 80 columns: kind, due, name and the task or rule (cut); who or stage is left out first; the
     highlighted row in full under the table."""
 
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.followups")
     BINDINGS = [
         Binding("d", "done", lazy_t("tui.key.done"), id="fu.done"),
@@ -56,7 +57,7 @@ class FollowupScreen(TableScreen):
             reader = Reader(ctx.store, ctx.config, channel="tui", today=ctx.fixed_today)
             tasks, cases = reader.followups(ctx.engine, team=self.team, limit=300)
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.load_failed, describe(exc))
             return
         self.app.call_from_thread(self._fill, tasks, cases)
 
@@ -65,6 +66,7 @@ class FollowupScreen(TableScreen):
             self._fill(*self.data)
 
     def _fill(self, tasks: list[dict], cases: list[dict]) -> None:
+        self.loaded()
         self.data = (tasks, cases)
         table = self.query_one(DataTable)
         keep = cursor_state(table)

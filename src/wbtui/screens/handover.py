@@ -44,6 +44,7 @@ FEEDBACK = (
 
 
 class HandoverScreen(WbtuiScreen):
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.handover")
     BINDINGS = [
         Binding("s", "send", lazy_t("tui.key.send"), id="handover.send"),
@@ -80,12 +81,13 @@ class HandoverScreen(WbtuiScreen):
         try:
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine)
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, user_text(exc), error=True)
+            self.app.call_from_thread(self.load_failed, user_text(exc))
             return
         reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
         self.app.call_from_thread(self._show_detail, detail, reasons)
 
     def _show_detail(self, d: dict, reasons: list) -> None:
+        self.loaded()
         self.stage = Stage(d["stage"])
         self.ready = not reasons
         p = d["person"]

@@ -24,6 +24,7 @@ class InboxScreen(TableScreen):
     """Received handovers (Agentur), queries and feedback (Jobcenter). At 80 columns: what, name, since and
     the detail (cut); the highlighted row in full under the table, the Rückfrage's text included."""
 
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.inbox")
     BINDINGS = [
         Binding("a", "ack", lazy_t("tui.key.ack"), id="inbox.ack"),
@@ -59,7 +60,7 @@ class InboxScreen(TableScreen):
             reader = Reader(ctx.store, ctx.config, channel="tui", today=ctx.fixed_today)
             received, queries, feedback = reader.inbox(ctx.today - timedelta(days=14), FEEDBACK)
         except WbtuiError as exc:
-            self.app.call_from_thread(self.say, describe(exc), error=True)
+            self.app.call_from_thread(self.load_failed, describe(exc))
             return
         self.app.call_from_thread(self._fill, received, queries, feedback)
 
@@ -68,6 +69,7 @@ class InboxScreen(TableScreen):
             self._fill(*self.data)
 
     def _fill(self, received, queries, feedback) -> None:
+        self.loaded()
         self.data = (received, queries, feedback)
         table = self.query_one(DataTable)
         keep = cursor_state(table)

@@ -29,6 +29,7 @@ CAPS = {4: 16}  # the service's name is cut (the detail line has it whole)
 
 
 class ObstacleScreen(WbtuiScreen):
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.obstacles")
     BINDINGS = [
         Binding("enter,space", "status", lazy_t("ux.key.set_status"), id="obstacles.cycle"),
@@ -94,7 +95,7 @@ class ObstacleScreen(WbtuiScreen):
             detail = ctx.services.read_case(uuid.UUID(self.case_id), ctx.engine, show_art9=self.show_art9)
         except WbtuiError as exc:
             self.show_art9 = False
-            self.app.call_from_thread(self.say, user_text(exc), error=True)
+            self.app.call_from_thread(self.load_failed, user_text(exc))
             return
         self.app.call_from_thread(self._fill, detail)
 
@@ -103,6 +104,7 @@ class ObstacleScreen(WbtuiScreen):
             self._fill(self.detail)
 
     def _fill(self, detail: dict) -> None:
+        self.loaded()
         self.detail = detail
         table = self.query_one(DataTable)
         keep = cursor_state(table)

@@ -24,6 +24,7 @@ MONTHS_SHOWN = 12
 class TeamScreen(WbtuiScreen):
     """Steering figures from the timeline: stages, funnel, durations, dropouts, timers, months."""
 
+    LOADS = True  # keys typed ahead wait for the first fill (screens/typeahead.py)
     HELP = lazy_t("tui.help.team")
     BINDINGS = [
         Binding("r", "reload", lazy_t("tui.key.reload"), id="team.reload"),
@@ -61,6 +62,7 @@ class TeamScreen(WbtuiScreen):
         self.app.call_from_thread(self._show, figures)
 
     def _show(self, f: dict) -> None:
+        self.loaded()
         total = sum(f["stages"].values())
         self.query_one("#team-status", Label).update(
             t("tui.team.status", total=total, overdue=sum(f["overdue_by_rule"].values()))

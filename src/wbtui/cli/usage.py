@@ -54,6 +54,7 @@ OPTION_METAVARS = {
 }
 
 # English messages of the vendored Click -> (pattern, catalog key); named groups fill the placeholders
+_INVALID = r"^Invalid value for '?(?P<name>[^':]+)'?: "
 ERRORS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^Missing option (?P<name>.+?)\.?$"), "ux.cli.missing_option"),
     (re.compile(r"^Missing argument (?P<name>.+?)\.?$"), "ux.cli.missing_argument"),
@@ -62,7 +63,7 @@ ERRORS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^No such option '?(?P<name>[^'\s]+)'?\.?$"), "ux.cli.no_such_option"),
     (re.compile(r"^No such command '?(?P<name>[^'\s]+)'?\.?$"), "ux.cli.no_such_command"),
     (re.compile(r"^Missing command\.?$"), "ux.cli.missing_command"),
-    (re.compile(r"^Got unexpected extra arguments? \((?P<args>.*)\)$"), "ux.cli.extra_arguments"),
+    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)$"), "ux.cli.extra_arguments"),
     (re.compile(r"^Option '?(?P<name>[^'\s]+)'? requires .*$"), "ux.cli.needs_value"),
     (re.compile(r"^Option '?(?P<name>[^'\s]+)'? does not take a value\.?$"), "ux.cli.no_value"),
     (
@@ -77,6 +78,21 @@ ERRORS: list[tuple[re.Pattern, str]] = [
         re.compile(r"^Invalid value for '?(?P<name>[^':]+)'?: Input should be a valid (integer|number).*$"),
         "ux.cli.not_a_whole_number",
     ),
+    # Typer checks min/max, numbers, flags and choices with pydantic, whose messages are English too
+    (re.compile(_INVALID + r"Input should be greater than or equal to (?P<limit>\S+?)\.?$"), "ux.cli.at_least"),
+    (re.compile(_INVALID + r"Input should be less than or equal to (?P<limit>\S+?)\.?$"), "ux.cli.at_most"),
+    (re.compile(_INVALID + r"Input should be greater than (?P<limit>\S+?)\.?$"), "ux.cli.greater_than"),
+    (re.compile(_INVALID + r"Input should be less than (?P<limit>\S+?)\.?$"), "ux.cli.less_than"),
+    (re.compile(_INVALID + r"Input should be a valid (number|float|decimal).*$"), "ux.cli.not_a_decimal"),
+    (re.compile(_INVALID + r"Input should be a valid boolean.*$"), "ux.cli.not_a_flag"),
+    (re.compile(_INVALID + r"Input should be .*$"), "ux.cli.invalid_input"),
+    (re.compile(_INVALID + r"'?(?P<value>.*?)'? is not one of (?P<choices>.+?)\.?$"), "ux.cli.not_a_choice"),
+    (re.compile(_INVALID + r"Value '?(?P<value>.*?)'? is not a valid .*$"), "ux.cli.invalid_input"),
+    (re.compile(_INVALID + r"(File|Directory|Path) '?(?P<path>.*?)'? does not exist\.?$"), "ux.cli.file_missing"),
+    (re.compile(_INVALID + r"(File|Directory|Path) '?(?P<path>.*?)'? is a directory\.?$"), "ux.cli.is_folder"),
+    (re.compile(_INVALID + r"(File|Directory|Path) '?(?P<path>.*?)'? is not (readable|writable)\.?$"), "ux.cli.no_permission"),
+    (re.compile(_INVALID + r"Value must be an iterable\.?$"), "ux.cli.invalid_input"),
+    (re.compile(r"^Value '?(?P<value>.*?)'? is not a valid .*$"), "ux.cli.invalid_plain"),
     (re.compile(r"^Invalid value for '?(?P<name>[^':]+)'?: (?P<value>.+)$"), "ux.cli.invalid_value"),
 ]
 EXIT_USAGE = 2

@@ -47,3 +47,45 @@ def test_usage_errors_from_click_typer_and_pydantic_are_german(jc_env, args, exp
     line = one_line(run_cli(*args, env=jc_env), 2)
     assert line.startswith(expected), line
     assert not ENGLISH.search(line), line
+
+
+DSB_CONFIG = JC_CONFIG.replace('role = "jc_ifk"', 'role = "dsb"')
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "--format", "csv"),
+        ("person", "export", "123A456789", "--reason", "Auskunftsersuchen"),
+        ("audit", "export"),
+    ],
+)
+def test_o_on_an_existing_file_offers_a_force_that_exists_and_a_folder_is_named_a_folder(tmp_path, jc_env, command):
+    """`report -o r1.csv` twice said "(--force ersetzt sie)" and `--force` was "Unbekannte Option" (exit 2)."""
+    from common import COMPLETE_CASE
+
+    env = dict(jc_env)
+    args = [
+        "case",
+        "new",
+        "-k",
+        COMPLETE_CASE["kundennummer"],
+        "-n",
+        "Muster",
+        "-g",
+        "Max",
+        "--birth-date",
+        "01.02.1990",
+    ]
+    assert run_cli(*args, env=env).returncode == 0
+    if command[0] in ("audit", "person"):  # the DSB's work (Art. 15 and the audit trail)
+        env["WBTUI_CONFIG"] = str(write_config(tmp_path, DSB_CONFIG.format(lang="de"), "dsb.toml"))
+    target = tmp_path / "out.txt"
+    target.write_text("alt", encoding="utf-8")
+    refused = one_line(run_cli(*command, "-o", str(target), env=env), 1)
+    assert "--force" in refused and target.read_text(encoding="utf-8") == "alt"
+    res = run_cli(*command, "-o", str(target), "--force", env=env)
+    assert res.returncode == 0, res.stderr
+    assert target.read_text(encoding="utf-8") != "alt"
+    folder = one_line(run_cli(*command, "-o", str(tmp_path), "--force", env=env), 1)
+    assert "ist ein Ordner" in folder and "--force" not in folder

@@ -301,8 +301,9 @@ def _cut(text: str, width: int) -> str:
     return text + "…"
 
 
-def _emit(body: str, output: str | None) -> None:
-    """Print a document, or write it as a 0600 file (never following a symlink)."""
+def _emit(body: str, output: str | None, *, force: bool = False) -> None:
+    """Print a document, or write it as a 0600 file (never following a symlink; an existing file only with
+    ``--force``)."""
     if not output:
         typer.echo(body)
         return
@@ -310,7 +311,7 @@ def _emit(body: str, output: str | None) -> None:
 
     from wbtui.services.exchange import write_text
 
-    typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+    typer.echo(t("cli.report_written", path=write_text(body, Path(output), overwrite=force)))
 
 
 def _date(value: str | None, field: str) -> date | None:

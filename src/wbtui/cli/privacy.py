@@ -73,6 +73,7 @@ def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
 def audit_export(
     output: str = typer.Option(..., "--output", "-o"),
     since: str | None = typer.Option(None, "--since"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
     from pathlib import Path
 
@@ -82,7 +83,7 @@ def audit_export(
 
     items = privacy.export_trail(st().services, since=since)
     body = "".join(json.dumps(clean_tree(i), ensure_ascii=False) + "\n" for i in items)
-    typer.echo(t("cli.report_written", path=write_text(body, Path(output))))
+    typer.echo(t("cli.report_written", path=write_text(body, Path(output), overwrite=force)))
 
 
 @retention_app.command("run")
@@ -133,6 +134,7 @@ def person_export(
     ref: str = typer.Argument(...),
     output: str = typer.Option(..., "--output", "-o"),
     reason: str | None = typer.Option(None, "--reason"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
     from pathlib import Path
 
@@ -145,5 +147,5 @@ def person_export(
     from wbtui.domain.text import clean_tree
 
     data = clean_tree(json.loads(json.dumps(privacy.subject_access_export(services, ref), default=str)))
-    path = write_text(json.dumps(data, ensure_ascii=False, indent=2), Path(output))
+    path = write_text(json.dumps(data, ensure_ascii=False, indent=2), Path(output), overwrite=force)
     typer.echo(t("cli.report_written", path=path))

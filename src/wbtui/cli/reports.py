@@ -15,6 +15,7 @@ from wbtui.i18n import t
 def report(
     fmt: str = typer.Option("text", "--format"),
     output: str | None = typer.Option(None, "--output", "-o"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
     from wbtui.domain.errors import WbtuiError
     from wbtui.services import report as rep
@@ -24,7 +25,7 @@ def report(
         raise WbtuiError("err.bad_choice", field="--format", value=fmt, choices="text, json, csv")
     state = st()
     figures = Reader(state.store, state.config).steering(state.engine(), channel_detail=fmt)
-    _emit(rep.render(figures, fmt), output)  # small cells protected in every format (services/report.py)
+    _emit(rep.render(figures, fmt), output, force=force)  # small cells protected in every format (services/report.py)
 
 
 @command

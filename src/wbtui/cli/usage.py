@@ -90,7 +90,10 @@ ERRORS: list[tuple[re.Pattern, str]] = [
     (re.compile(_INVALID + r"Value '?(?P<value>.*?)'? is not a valid .*$"), "ux.cli.invalid_input"),
     (re.compile(_INVALID + r"(File|Directory|Path) '?(?P<path>.*?)'? does not exist\.?$"), "ux.cli.file_missing"),
     (re.compile(_INVALID + r"(File|Directory|Path) '?(?P<path>.*?)'? is a directory\.?$"), "ux.cli.is_folder"),
-    (re.compile(_INVALID + r"(File|Directory|Path) '?(?P<path>.*?)'? is not (readable|writable)\.?$"), "ux.cli.no_permission"),
+    (
+        re.compile(_INVALID + r"(File|Directory|Path) '?(?P<path>.*?)'? is not (readable|writable)\.?$"),
+        "ux.cli.no_permission",
+    ),
     (re.compile(_INVALID + r"Value must be an iterable\.?$"), "ux.cli.invalid_input"),
     (re.compile(r"^Value '?(?P<value>.*?)'? is not a valid .*$"), "ux.cli.invalid_plain"),
     (re.compile(r"^Invalid value for '?(?P<name>[^':]+)'?: (?P<value>.+)$"), "ux.cli.invalid_value"),

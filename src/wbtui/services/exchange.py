@@ -137,6 +137,8 @@ def write_text(text: str | bytes, target: Path, *, overwrite: bool = False) -> P
     import os
 
     target = Path(target)
+    if target.is_dir() and not target.is_symlink():  # README "Exit codes": a folder where a file belongs is 1
+        raise WbtuiError("ux.cli.is_folder", path=str(target))
     if target.is_symlink() or (target.exists() and not overwrite):
         raise WbtuiError("err.export_exists", path=str(target))
     if not target.parent.is_dir():

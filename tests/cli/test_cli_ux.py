@@ -138,7 +138,7 @@ def test_a_refused_send_names_what_is_missing(jc_env):
     ok("case", "move", ref, "S2", env=jc_env)
     ok("obstacle", "add", ref, "R-KIN", env=jc_env)
     line = one_line(run_cli("handover", "send", ref, env=jc_env), 1)
-    assert "Offene Hemmnisse: R-KIN" in line and "Einwilligung" in line
+    assert "Offene Hemmnisse: Kinderbetreuung nicht gesichert (R-KIN)" in line and "Einwilligung" in line
 
 
 # -- labels, stage codes, dates ------------------------------------------------------------------------

@@ -89,3 +89,40 @@ def test_o_on_an_existing_file_offers_a_force_that_exists_and_a_folder_is_named_
     assert target.read_text(encoding="utf-8") != "alt"
     folder = one_line(run_cli(*command, "-o", str(tmp_path), "--force", env=env), 1)
     assert "ist ein Ordner" in folder and "--force" not in folder
+
+
+def test_human_output_names_roles_permissions_obstacles_and_dates_not_codes(tmp_path, jc_env):
+    """`(subject.access)`, `(admin)`, `read/denied/fbw_case`, `actor=*`, ISO times, "vor 2026-10-29" and
+    "Offene Hemmnisse: R-KIN" were what the tester read; JSON keeps the codes."""
+    import json
+
+    from common import COMPLETE_CASE
+
+    ok = run_cli("case", "new", "-k", COMPLETE_CASE["kundennummer"], "-n", "Muster", "-g", "Max", env=jc_env)
+    assert ok.returncode == 0, ok.stderr
+    assert run_cli("case", "move", COMPLETE_CASE["kundennummer"], "S2", env=jc_env).returncode == 0
+    assert run_cli("obstacle", "add", COMPLETE_CASE["kundennummer"], "R-KIN", env=jc_env).returncode == 0
+    refused = run_cli("handover", "send", COMPLETE_CASE["kundennummer"], env=jc_env)
+    assert "Kinderbetreuung nicht gesichert (R-KIN)" in refused.stderr
+    closing = one_line(run_cli("case", "close", COMPLETE_CASE["kundennummer"], env=jc_env), 1)
+    assert "verzogen" in closing and "declined_by_person" not in closing
+
+    admin = {**jc_env, "WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.replace('"jc_ifk"', '"admin"').format(lang="de"), "a.toml"))}
+    line = one_line(run_cli("person", "export", COMPLETE_CASE["kundennummer"], "-o", str(tmp_path / "x"), env=admin), 5)
+    assert "„Administration“" in line and "Auskunft nach Art. 15 DSGVO" in line
+    assert "(admin)" not in line and "subject.access" not in line
+
+    dsb = {**jc_env, "WBTUI_CONFIG": str(write_config(tmp_path, DSB_CONFIG.format(lang="de"), "d.toml"))}
+    run_cli("case", "list", env=dsb)  # refused: on the record
+    trail = run_cli("audit", "list", env=dsb)
+    assert trail.returncode == 0, trail.stderr
+    assert "verweigert" in trail.stdout and "fehlende Berechtigung: Fälle lesen" in trail.stdout
+    assert "Integrationsfachkraft" in trail.stdout and "angelegt" in trail.stdout and "Fall " in trail.stdout
+    for code in ("(jc_ifk)", " read ", " denied ", "fbw_case", "actor=", "T1", "T0"):
+        assert code not in trail.stdout, code
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", trail.stdout)
+    as_json = json.loads(run_cli("audit", "list", "--json", env=dsb).stdout)
+    assert {"denied", "create"} <= {item["action"] for item in as_json}
+
+    plan = run_cli("retention", "run", env=dsb)
+    assert plan.returncode == 0 and re.search(r"vor \d\d\.\d\d\.\d{4}", plan.stdout), plan.stdout

@@ -36,7 +36,7 @@ def test_the_readme_tour_runs_as_written(tmp_path):
     )
     assert res.returncode == 0, (res.stdout[-3000:], res.stderr[-3000:])
     out = res.stdout
-    assert "Offene Hemmnisse: R-KIN" in res.stderr  # the refused send said why
+    assert "Offene Hemmnisse: Kinderbetreuung nicht gesichert (R-KIN)" in res.stderr  # the refused send said why
     assert "S8 Maßnahme bewilligt" in out and "Weiter wie geplant" in out
     assert "Übergabe als Fall" in out  # imported at the Agentur
     assert (tmp_path / "wbtui-tour" / "uebergabebogen.pdf").stat().st_size > 1000

@@ -25,6 +25,8 @@ def audit_list(
 ) -> None:
     from wbtui.services import privacy
 
+    from wbtui.widgets import labels
+
     items = privacy.read_trail(st().services, case=case, actor=actor, since=since, limit=limit)
     if as_json:
         out_json(items)
@@ -40,12 +42,12 @@ def audit_list(
         ],
         [
             [
-                i["at"][:19].replace("T", " "),
-                f"{i['actor']} ({i['role']})",
-                i["action"],
-                f"{i['object_type']} {(i['case_id'] or i['object_id'] or '')[:8]}",
-                ",".join(i["data_groups"]),
-                i["reason"] or i["purpose"] or i["detail"] or "",
+                labels.datetime_text(i["at"]),
+                labels.audit_actor(i),
+                labels.audit_action(i["action"]),
+                labels.audit_object(i),
+                labels.audit_groups(i),
+                labels.audit_detail(i),
             ]
             for i in items
         ],
@@ -100,7 +102,9 @@ def retention_run(
         return
     info = result.as_dict()
     if not apply:
-        typer.echo(t("cli.retention_plan", due=info["due"], held=info["held"], cutoff=info["cutoff"]))
+        from wbtui.widgets.labels import date_text
+
+        typer.echo(t("cli.retention_plan", due=info["due"], held=info["held"], cutoff=date_text(info["cutoff"])))
         return
     typer.echo(t("cli.retention_done", cases=info["deleted_cases"], persons=info["deleted_persons"], held=info["held"]))
     if result.checkpoint_busy:

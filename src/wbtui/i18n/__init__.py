@@ -258,7 +258,38 @@ def render_reason(key: str, params: dict) -> str:
     for name in ("src", "dst", "stage"):
         if name in shown and has(f"stage.{shown[name]}"):
             shown[name] = t(f"stage.{shown[name]}")
+    # codes a user should never read (issue 14): the role, the permission, obstacle codes, code lists
+    if isinstance(shown.get("role"), str) and has(f"role.{shown['role']}"):
+        shown["role"] = t(f"role.{shown['role']}")
+    if isinstance(shown.get("permission"), str) and has(f"permission.{shown['permission']}"):
+        shown["permission"] = t(f"permission.{shown['permission']}")
+    if isinstance(shown.get("codes"), str) and key == "guard.open_obstacles":
+        shown["codes"] = _obstacle_titles(shown["codes"])
+    prefix = CODE_LISTS.get(key)
+    if prefix and isinstance(shown.get("choices"), str):
+        shown["choices"] = ", ".join(_label(prefix, c.strip()) for c in shown["choices"].split(","))
     return t(key, **shown)
+
+
+# reasons whose ``choices`` are codes of one vocabulary (domain.process): shown by their labels
+CODE_LISTS = {"guard.close_needs_reason": "choice.close_reason."}
+
+
+def _label(prefix: str, code: str) -> str:
+    return t(prefix + code) if has(prefix + code) else code
+
+
+def _obstacle_titles(codes: str) -> str:
+    """Obstacle codes by their catalog titles ("Kinderbetreuung ungeklärt (R-KIN)"): the code stays in
+    brackets, it is what the checklist and the CLI take."""
+    from wbtui.domain.catalog import Catalog
+
+    catalog = Catalog()
+    out = []
+    for code in (c.strip() for c in codes.split(",")):
+        title = catalog.label(code, get_language())
+        out.append(f"{title} ({code})" if title != code else code)
+    return ", ".join(out)
 
 
 def describe(exc) -> str:

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Label
 
 from wbtui.i18n import describe, lazy_t, t
 from wbtui.screens.table_screen import TableScreen
+from wbtui.widgets import labels
 from wbtui.widgets.safe import safe
 from wbtui.widgets.tables import cursor_state, fill_table
 
@@ -75,12 +76,10 @@ class AuditScreen(TableScreen):
         item = self.items.get(key)
         if item is None:
             return Text("")
-        out = safe(f"{item['at'][:19].replace('T', ' ')} · {item['actor']} ({item['role']}) · {item['action']} ")
-        out.append(safe(f"{item['object_type']} {item['case_id'] or item['object_id'] or ''}"))
+        out = safe(f"{labels.datetime_text(item['at'])} · {labels.audit_actor(item)} · ")
+        out.append(safe(f"{labels.audit_action(item['action'])} · {labels.audit_object(item)}"))
         out.append("\n")
-        out.append(
-            safe(", ".join(item["data_groups"]) + " · " + (item["reason"] or item["purpose"] or item["detail"] or ""))
-        )
+        out.append(safe(" · ".join(part for part in (labels.audit_groups(item), labels.audit_detail(item)) if part)))
         return out
 
     def _fill(self, result, items: list[dict]) -> None:
@@ -94,12 +93,12 @@ class AuditScreen(TableScreen):
         rows = [
             (
                 (
-                    Text(item["at"][:19].replace("T", " ")),
-                    safe(f"{item['actor']} ({item['role']})"),
-                    safe(item["action"]),
-                    safe(f"{item['object_type']} {(item['case_id'] or item['object_id'] or '')[:8]}"),
-                    safe(",".join(item["data_groups"])),
-                    safe(item["reason"] or item["purpose"] or item["detail"] or ""),
+                    Text(labels.datetime_text(item["at"])),
+                    safe(labels.audit_actor(item)),
+                    safe(labels.audit_action(item["action"])),
+                    safe(labels.audit_object(item)),
+                    safe(labels.audit_groups(item)),
+                    safe(labels.audit_detail(item)),
                 ),
                 str(item["seq"]),
             )

@@ -198,3 +198,49 @@ def check_plausible(name: str, value: str | None, today: date | None = None) -> 
     today = today or date.today()
     if isinstance(day, date) and (day > today or day.year < today.year - 120):
         raise WbtuiError("ux.err.birth_date", field="field.birth_date", value=date_text(day))
+
+
+# -- the audit trail for people (README "Data protection": entries carry codes; the DSB reads labels) --------
+def audit_action(action: str) -> str:
+    return t(f"audit.action.{action}") if has(f"audit.action.{action}") else action
+
+
+def audit_object(item: dict) -> str:
+    """What an entry is about, by its German name, with the start of the case or record id."""
+    kind = item.get("object_type") or ""
+    name = t(f"audit.object.{kind}") if has(f"audit.object.{kind}") else kind
+    ref = (item.get("case_id") or item.get("object_id") or "")[:8]
+    return f"{name} {ref}".strip()
+
+
+def audit_actor(item: dict) -> str:
+    role = item.get("role") or ""
+    shown = t(f"role.{role}") if has(f"role.{role}") else role
+    return f"{item.get('actor') or ''} · {shown}" if shown else str(item.get("actor") or "")
+
+
+def audit_groups(item: dict) -> str:
+    return ", ".join(label("data_group", g) for g in item.get("data_groups") or [])
+
+
+def audit_detail(item: dict) -> str:
+    """The entry's reason, purpose or detail in words: a refusal names the permission, a list its size, a
+    filter on the trail whose entries were read (``actor=*``: everybody's)."""
+    text = item.get("reason") or item.get("purpose")
+    if text:
+        return str(text)
+    detail = str(item.get("detail") or "")
+    action = item.get("action")
+    if detail.startswith("actor="):
+        who = detail[len("actor=") :]
+        return t("audit.detail.actor_all") if who in ("*", "") else t("audit.detail.actor", actor=who)
+    if action == "denied":
+        permission = detail.split(";")[-1].strip() if ";" in detail else ""
+        if permission and has(f"permission.{permission}"):
+            return t("audit.detail.denied_permission", permission=t(f"permission.{permission}"))
+        return t("audit.detail.denied")
+    if action in ("list", "search"):
+        count = detail.split(";")[-1].strip()
+        if count.isdigit():
+            return t("audit.detail.count", count=count)
+    return detail

@@ -276,17 +276,19 @@ def case_move(
     outcome: str | None = typer.Option(None, "--outcome", help="Beratungsergebnis, z. B. förderfähig."),
     start: str | None = typer.Option(None, "--start", help="Maßnahmebeginn."),
     end: str | None = typer.Option(None, "--end", help="Geplantes Maßnahmeende."),
-    reason: str | None = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss), Schlüssel oder Bezeichnung."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Grund (Ablehnung, Abbruch, nicht integriert, Abschluss): Schlüssel oder Bezeichnung."
+    ),
     note: str | None = typer.Option(None, "--note", help="Kurze Notiz."),
 ) -> None:
     """Führt einen Fall in die nächste Stufe (mit Prüfung der Prozessregeln)."""
-    from wbtui.domain.process import Stage, TransitionInput
+    from wbtui.domain.process import REASON_FIELDS, Stage, TransitionInput
 
     target = Stage(_stage(stage))
     services = st().services
     case_id = services.resolve(case)
-    if reason and target in (Stage.DROPPED_OUT, Stage.CLOSED):
-        reason = _choice("dropout_reason" if target == Stage.DROPPED_OUT else "close_reason", reason, "--reason")
+    if reason and target in REASON_FIELDS:  # decline, dropout, not yet integrated, close: a coded reason
+        reason = _choice(REASON_FIELDS[target][0], reason, "--reason")
     data = TransitionInput(
         valid_until=_date(valid_until, "--valid-until"),
         appointment_at=_datetime(when, "--date"),

@@ -473,4 +473,7 @@ EVENT_TYPES = (
     "contact",
     "handover_imported",
     "handover_revoked",
+    "case_reassigned",
+    "task_reassigned",
+    "not_integrated",
 )

@@ -75,18 +75,23 @@ class ConferenceCommands(ServiceBase):
                         conference_id=conference.id, name=clean(name), role=clean(role), organisation=clean_opt(org)
                     )
                 )
-            for code, owner, due in decisions:
+            from wbtui.domain.assignment import TEAM_INBOX
+            from wbtui.services.assignment import route_in
+
+            for code, named, due in decisions:
+                receiver, _via = route_in(s, clean(named), self.today())  # an absent owner's deputy (README)
+                owner = receiver or TEAM_INBOX
                 s.add(
                     Task(
                         case_id=case.id,
                         origin="fallkonferenz",
                         title=code,
-                        owner=clean(owner),
+                        owner=owner,
                         due_on=due,
                         conference_id=conference.id,
                     )
                 )
-                self._event(s, case, "task_created", title=code, owner=clean(owner), due=due)
+                self._event(s, case, "task_created", title=code, owner=owner, due=due)
             self._touch(case)
             self._event(s, case, "conference_held", variant=variant, decisions=[c for c, _, _ in decisions])
             return conference.id

@@ -10,7 +10,7 @@ import typer
 from wbtui.cli.common import _d, _date, _label, _table, command, out_json, st
 from wbtui.i18n import t, tn
 
-team_app = typer.Typer(help="Vertretung, Umverteilung und Team-Eingang.", no_args_is_help=True)
+team_app = typer.Typer(no_args_is_help=True)
 
 
 def _receiver(login: str | None) -> str:
@@ -20,19 +20,14 @@ def _receiver(login: str | None) -> str:
 @team_app.command("assign")
 @command
 def team_assign(
-    cases: list[str] = typer.Argument(None, help="Fälle: Kennung (Anfang) oder Kundennummer, mehrere möglich."),
-    to: str | None = typer.Option(None, "--to", help="Kennung (Login) der Kollegin oder des Kollegen."),
-    inbox: bool = typer.Option(False, "--inbox", help="In den Team-Eingang statt an eine Person."),
-    from_owner: str | None = typer.Option(
-        None, "--from-owner", help="Alle offenen Fälle dieser Kennung (z. B. bei Ausscheiden)."
-    ),
-    team: str | None = typer.Option(None, "--team", help="Neues Team der Fälle (sonst bleibt es)."),
-    keep_tasks: bool = typer.Option(
-        False, "--keep-tasks", help="Wiedervorlagen bleiben bei der bisherigen Person (sonst wandern sie mit)."
-    ),
+    cases: list[str] = typer.Argument(None),
+    to: str | None = typer.Option(None, "--to"),
+    inbox: bool = typer.Option(False, "--inbox"),
+    from_owner: str | None = typer.Option(None, "--from-owner"),
+    team: str | None = typer.Option(None, "--team"),
+    keep_tasks: bool = typer.Option(False, "--keep-tasks"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Gibt Fälle (einzeln oder viele) mit ihren Wiedervorlagen an eine Kollegin oder in den Team-Eingang."""
     from wbtui.data.queries import CaseFilter
     from wbtui.domain.errors import WbtuiError
     from wbtui.services.reads import Reader
@@ -70,8 +65,7 @@ def team_assign(
 
 @team_app.command("take")
 @command
-def team_take(cases: list[str] = typer.Argument(..., help="Fälle aus dem Team-Eingang übernehmen.")) -> None:
-    """Übernimmt Fälle in den eigenen Bestand."""
+def team_take(cases: list[str] = typer.Argument(...)) -> None:
     services = st().services
     handed = services.take([services.resolve(ref) for ref in cases])
     typer.echo(tn("ux.team.assigned", len(handed), to=_receiver(handed[0].receiver), tasks=0))
@@ -80,11 +74,10 @@ def team_take(cases: list[str] = typer.Argument(..., help="Fälle aus dem Team-E
 @team_app.command("task")
 @command
 def team_task(
-    task: str = typer.Argument(..., help="Wiedervorlage (Kennung, Anfang)."),
-    to: str | None = typer.Option(None, "--to", help="Kennung (Login)."),
-    inbox: bool = typer.Option(False, "--inbox", help="In den Team-Eingang."),
+    task: str = typer.Argument(...),
+    to: str | None = typer.Option(None, "--to"),
+    inbox: bool = typer.Option(False, "--inbox"),
 ) -> None:
-    """Gibt eine Wiedervorlage an eine Kollegin oder in den Team-Eingang."""
     from wbtui.domain.assignment import TEAM_INBOX
     from wbtui.domain.errors import WbtuiError
 
@@ -97,7 +90,6 @@ def team_task(
 @team_app.command("inbox")
 @command
 def team_inbox(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Team-Eingang: Fälle ohne Bearbeiter:in und Wiedervorlagen des Teams."""
     from wbtui.services.reads import Reader
 
     state = st()
@@ -139,14 +131,11 @@ def team_inbox(as_json: bool = typer.Option(False, "--json")) -> None:
 @team_app.command("absent")
 @command
 def team_absent(
-    date_from: str = typer.Option(..., "--from", help="Erster Tag der Abwesenheit (TT.MM.JJJJ)."),
-    until: str = typer.Option(..., "--until", help="Letzter Tag der Abwesenheit."),
-    deputy: str | None = typer.Option(
-        None, "--deputy", help="Vertretung (Login); ohne: neue Arbeit in den Team-Eingang."
-    ),
-    login: str | None = typer.Option(None, "--login", help="Für eine Kollegin (nur Teamleitung); sonst die eigene."),
+    date_from: str = typer.Option(..., "--from"),
+    until: str = typer.Option(..., "--until"),
+    deputy: str | None = typer.Option(None, "--deputy"),
+    login: str | None = typer.Option(None, "--login"),
 ) -> None:
-    """Trägt eine Abwesenheit mit Vertretung ein: neue Arbeit geht an die Vertretung."""
     start = _date(date_from, "--from")
     end = _date(until, "--until")
     assert start is not None and end is not None  # required options
@@ -160,8 +149,7 @@ def team_absent(
 
 @team_app.command("back")
 @command
-def team_back(login: str | None = typer.Option(None, "--login", help="Für eine Kollegin (nur Teamleitung).")) -> None:
-    """Beendet eine Abwesenheit ab heute."""
+def team_back(login: str | None = typer.Option(None, "--login")) -> None:
     n = st().services.end_absence(login)
     typer.echo(tn("ux.team.back", n))
 
@@ -169,7 +157,6 @@ def team_back(login: str | None = typer.Option(None, "--login", help="Für eine 
 @team_app.command("absences")
 @command
 def team_absences(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Laufende und kommende Abwesenheiten mit Vertretung."""
     rows = st().services.absences()
     if as_json:
         out_json({"count": len(rows), "absences": rows})

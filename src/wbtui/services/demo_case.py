@@ -310,9 +310,9 @@ def one_case(rng, make_id, index, target, clock: OfficeClock, orgs, users, rows)
             course["course_actual_start"] = case["course_start"]
             if training_type in QUALIFYING and (today - case["course_start"]).days > 365:
                 course["interim_exam"] = "bestanden" if rng.random() < 0.85 else "nicht_bestanden"
-            case["last_contact_at"] = at + timedelta(days=rng.randint(0, 200))
-            if case["last_contact_at"] > now:
-                case["last_contact_at"] = now - timedelta(days=rng.randint(0, 90))
+            # the Jobcenter keeps in touch during the course: most contacts lie within the last eight weeks
+            contact_day = clock.workday_before(today - timedelta(days=rng.randint(0, 70)))
+            case["last_contact_at"] = max(at, clock.at(contact_day, rng))
             event(at, "course_started", org="agentur")
         elif dst == Stage.DROPPED_OUT:
             course["course_actual_end"] = at.date()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from wbtui.domain.catalog import BUILTIN
 from wbtui.domain.process import Stage, add_months
@@ -82,9 +83,8 @@ def one_case(rng, make_id, index, target, clock: OfficeClock, orgs, users, rows)
     # started over the past year (course starts spread over every month), a closed case may be long past
     slack = rng.randint(0, {Stage.CLOSED: 500, Stage.IN_TRAINING: 300}.get(path[-1], 20))
     stamps = clock.history(durations, slack, rng)
-    now = datetime(today.year, today.month, today.day, 8, 0)
     training_type = rng.choice(TRAINING_TYPES)
-    reasons = {
+    reasons: dict[str, str | None] = {
         "decline_reason": _weighted(rng, DECLINE_WEIGHTS) if Stage.DECLINED_BY_AGENCY in path else None,
         "dropout_reason": _weighted(rng, DROPOUT_WEIGHTS) if Stage.DROPPED_OUT in path else None,
         "non_integration_reason": (
@@ -119,7 +119,7 @@ def one_case(rng, make_id, index, target, clock: OfficeClock, orgs, users, rows)
             _dt(stamps[-1]),
         )
     )
-    case = {
+    case: dict[str, Any] = {
         "stage": path[-1].value,
         "stage_since": stamps[-1],
         "appointment_at": None,
@@ -248,7 +248,7 @@ def one_case(rng, make_id, index, target, clock: OfficeClock, orgs, users, rows)
             }
             outcome = outcomes.get(nxt, "foerderfaehig")
             case["counselling_outcome"] = outcome
-            payload = {"outcome": outcome}
+            payload: dict[str, str | None] = {"outcome": outcome}
             if nxt == Stage.DECLINED_BY_AGENCY:
                 payload["reason"] = reasons["decline_reason"]
             event(at, "counselling_result", payload, org="agentur")

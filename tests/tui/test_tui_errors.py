@@ -72,3 +72,41 @@ def test_a_crash_of_the_event_loop_is_logged_and_leaves_one_line(tmp_path, capfd
     captured = capfd.readouterr()
     printed = " ".join((captured.out + captured.err).split())  # the line as the terminal shows it (wrapped)
     assert "ValueError" in printed and "logs" in printed and SENTINEL not in printed
+
+
+def test_a_bug_in_the_sync_worker_is_logged_not_reported_as_offline_only(tmp_path, monkeypatch):
+    """Network trouble says "offline"; a programming error also says so on the line, but is logged with
+    its traceback and named once (it used to vanish behind "offline")."""
+    from common import JC_CONFIG
+    from wbtui import logs
+    from wbtui.app import WbtuiApp
+    from wbtui.config import load
+
+    logs.setup(tmp_path / "logs")
+    db = build_store(tmp_path, cases=5)
+    config = tmp_path / "jc-sync.toml"
+    config.write_text(JC_CONFIG.format(lang="de") + '\n[sync]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
+    monkeypatch.setenv("WBTUI_TOKEN", "not-a-real-token")
+
+    def broken_client(*_args, **_kwargs):
+        raise AttributeError(f"client set-up bug near {SENTINEL}")
+
+    monkeypatch.setattr("wbtui.services.sync.open_client", broken_client)
+    app = WbtuiApp(load(config), db=db)
+    shown: list[str] = []
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            monkeypatch.setattr(app, "say", lambda message, error=False: shown.append(message))
+            await pilot.press("f5")
+            await settle(pilot, rounds=8)
+
+    try:
+        asyncio.run(run())
+    finally:
+        logs.shutdown()
+    log = _log_text(tmp_path)
+    assert "AttributeError" in log and "in broken_client" in log and SENTINEL not in log
+    assert any("AttributeError" in line for line in shown)
+    assert "offline" in app.sync_line

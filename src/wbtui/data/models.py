@@ -273,6 +273,11 @@ class Conference(SQLModel, table=True):
     dissent: str | None = None
     next_review: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # the protocol (migration 0011): where and when, minutes per agenda item, who receives it
+    place: str | None = None
+    start_time: str | None = None  # HH:MM, local time
+    minutes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    distribution: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class ConferenceParticipant(SQLModel, table=True):

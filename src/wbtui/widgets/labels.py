@@ -33,6 +33,7 @@ VOCABULARIES: dict[str, tuple[tuple[str, ...], str]] = {
     "interim_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
     "final_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
     "decision": (vocab.DECISIONS, "tui.decision."),
+    "agenda_item": (vocab.AGENDA_TEMPLATE, "tui.agenda."),
     "obstacle_status": (vocab.OBSTACLE_STATUSES, "obst."),
     "role": (process.ROLES, "role."),
     "participant_role": (process.ROLES + ("person", "third_party"), "ux.participant_role."),

@@ -1,7 +1,8 @@
 -- 0011: how offices work (issue 15; sync schema version 4).
 -- Reason codes of a decline (S6r), a dropout (S9d) and a graduate not yet integrated (S12), next to the
 -- close reason (README "Reason codes"); the voucher and course details (README "Voucher and course
--- details"); absences with a deputy, which route new work (README "Vertretung").
+-- details"); absences with a deputy, which route new work (README "Vertretung"); the protocol's place,
+-- time, minutes and distribution list (README "Documents").
 
 ALTER TABLE fbw_case ADD COLUMN decline_reason VARCHAR;
 
@@ -36,6 +37,15 @@ UPDATE fbw_case SET dropout_reason = (
 	SELECT json_extract(e.payload, '$.reason') FROM case_event e
 	WHERE e.case_id = fbw_case.id AND e.type = 'dropout' ORDER BY e.at DESC LIMIT 1
 ) WHERE stage = 'dropped_out' OR id IN (SELECT case_id FROM case_event WHERE type = 'dropout');
+
+-- the Fallkonferenz protocol: place and time, minutes per agenda item, distribution list (README "Documents")
+ALTER TABLE conference ADD COLUMN place VARCHAR;
+
+ALTER TABLE conference ADD COLUMN start_time VARCHAR;
+
+ALTER TABLE conference ADD COLUMN minutes JSON NOT NULL DEFAULT '{}';
+
+ALTER TABLE conference ADD COLUMN distribution JSON NOT NULL DEFAULT '[]';
 
 CREATE TABLE absence (
 	id CHAR(32) NOT NULL,

@@ -67,6 +67,7 @@ ACTIONS = (
     "subject_access",
     "import",
     "sync_apply",
+    "lookup",  # a Kundennummer found on record (services/known_person.py)
 )
 
 

@@ -47,6 +47,8 @@ def case_new(
         "--necessity",
     ),
     sets: list[str] | None = typer.Option(None, "--set"),
+    update_person: bool = typer.Option(False, "--update-person"),
+    reason: str | None = typer.Option(None, "--reason"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     values = {
@@ -72,7 +74,7 @@ def case_new(
     values = _coded(values)
     state = st()
     state.may_create = True  # a missing store is made by the commands that create (README "Where things live")
-    case_id = state.services.create_case(values)
+    case_id = state.services.create_case(values, update_person=update_person, reason=reason)
     if as_json:
         out_json({"id": case_id.hex, "ref": case_id.hex[:8], "stage": "need_identified"})
         return

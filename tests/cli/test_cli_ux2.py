@@ -107,7 +107,12 @@ def test_human_output_names_roles_permissions_obstacles_and_dates_not_codes(tmp_
     closing = one_line(run_cli("case", "close", COMPLETE_CASE["kundennummer"], env=jc_env), 1)
     assert "verzogen" in closing and "declined_by_person" not in closing
 
-    admin = {**jc_env, "WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.replace('"jc_ifk"', '"admin"').format(lang="de"), "a.toml"))}
+    admin = {
+        **jc_env,
+        "WBTUI_CONFIG": str(
+            write_config(tmp_path, JC_CONFIG.replace('"jc_ifk"', '"admin"').format(lang="de"), "a.toml")
+        ),
+    }
     line = one_line(run_cli("person", "export", COMPLETE_CASE["kundennummer"], "-o", str(tmp_path / "x"), env=admin), 5)
     assert "„Administration“" in line and "Auskunft nach Art. 15 DSGVO" in line
     assert "(admin)" not in line and "subject.access" not in line

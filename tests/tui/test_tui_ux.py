@@ -116,7 +116,9 @@ def test_handover_send_asks_and_a_refusal_names_the_open_obstacles(tmp_path):
             await pilot.press("s")
             await settle(pilot)
             message = app._notifications.last if hasattr(app._notifications, "last") else list(app._notifications)[-1]
-            assert "Offene Hemmnisse: Kinderbetreuung nicht gesichert (R-KIN)" in message.message  # the reason, by title
+            assert (
+                "Offene Hemmnisse: Kinderbetreuung nicht gesichert (R-KIN)" in message.message
+            )  # the reason, by title
             assert "vorbereitet" not in message.message
             assert type(app.screen).__name__ == "HandoverScreen"
 

@@ -24,7 +24,6 @@ def audit_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     from wbtui.services import privacy
-
     from wbtui.widgets import labels
 
     items = privacy.read_trail(st().services, case=case, actor=actor, since=since, limit=limit)

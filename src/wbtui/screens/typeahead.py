@@ -100,7 +100,7 @@ class TypeAheadMixin(App):
         barrier = self._barrier
         everyone = self._screen_pumps()
         queued = [n for n in everyone if _queued(n)]
-        clean = self._message_queue.empty() and not queued
+        clean: bool = self._message_queue.empty() and not queued
         # where a key travels (the focused widget up to the screen) and whatever has work: a marker on each of
         # a hundred idle widgets would only slow typing down
         focused = self.focused

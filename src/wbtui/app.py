@@ -250,13 +250,17 @@ class WbtuiApp(TypeAheadMixin, App):
             self.push_screen(WbtuiPalette(placeholder=t("tui.cmd.placeholder"), id="--command-palette"))
 
     def get_key_display(self, binding: Binding) -> str:
-        """Key names as they are printed on a German keyboard: F1, Esc, Leertaste (Textual: f1, esc, space)."""
+        """Key names as they are printed on a German keyboard: F1, Esc, Leertaste, Pos1, Bild↑, Strg+…
+        (Textual: f1, esc, space, home, pgup, ^…); plain ASCII on a VT100-class terminal (widgets/glyphs)."""
+        from wbtui.widgets.glyphs import key_name
+
         shown = super().get_key_display(binding)
         if binding.key_display:
             return shown
-        if shown in KEY_NAMES:
-            return str(KEY_NAMES[shown])
-        return shown.upper() if shown[:1] == "f" and shown[1:].isdigit() else shown
+        ctrl = shown.startswith("^") and len(shown) > 1
+        parts = (shown[1:] if ctrl else shown).split("+")
+        names = [key_name(part) for part in parts[:-1]] + [key_name(parts[-1], last=True)]
+        return (key_name("ctrl") + "+" if ctrl and len(parts[-1]) > 1 else "^" if ctrl else "") + "+".join(names)
 
     def action_help_quit(self) -> None:
         # Textual's answer to ctrl+c ("Press ^q to quit the app"), in the user's language and without markup
@@ -377,11 +381,9 @@ class WbtuiApp(TypeAheadMixin, App):
         self._close_messages_no_wait()
 
 
-KEY_NAMES = {"esc": "Esc", "space": lazy_t("ux.keyname.space"), "tab": "Tab", "delete": lazy_t("ux.keyname.delete")}
-
-
-def run(config, db=None, notice: str = "") -> int:
-    """Run the TUI in this terminal; a hang-up ends it within a second (wbtui.hangup)."""
+def run(config, db=None, notice: str = "", release: Callable[[], None] | None = None) -> int:
+    """Run the TUI in this terminal; a hang-up ends it within a second (wbtui.hangup), calling ``release``
+    (the session lock's) on its way out."""
     from wbtui.hangup import EXIT_HANGUP, HangupGuard
 
     app = WbtuiApp(config, db=db, notice=notice)
@@ -394,6 +396,7 @@ def run(config, db=None, notice: str = "") -> int:
     guard: HangupGuard | None = None
     try:
         guard = HangupGuard(leave)
+        guard.before_exit = release
         guard.install()
     except (ValueError, OSError, AttributeError):  # not the main thread / not POSIX: no guard
         guard = None

@@ -55,6 +55,9 @@ class HangupGuard:
         self._previous: dict[int, object] = {}
         self._previous_wakeup = -1
         self._terminal: list | None = None  # the terminal's settings before the app changed them
+        # run just before os._exit: the session lock's file is emptied, so the next start does not report a
+        # session that "ended without cleaning up" after a plain hang-up (issue 14)
+        self.before_exit: Callable[[], None] | None = None
 
     def install(self) -> HangupGuard:
         """Call from the main thread before the app starts."""
@@ -104,6 +107,11 @@ class HangupGuard:
         while time.monotonic() < deadline:
             time.sleep(0.05)
         self._restore_terminal()
+        if self.before_exit is not None:
+            try:
+                self.before_exit()
+            except Exception:  # the process ends anyway; the kernel frees the flock with it
+                pass
         os._exit(EXIT_HANGUP)
 
     def _restore_terminal(self) -> None:

@@ -38,8 +38,9 @@ def test_hang_up_at_random_moments_ends_the_process_and_frees_the_lock(tmp_path)
     assert all(gone and free for _run, _delay, gone, _took, free in outcomes), outcomes
 
 
-def test_a_second_session_is_refused_while_the_first_runs_and_welcome_after_it_hung_up(tmp_path):
-    """The lock works while the session lives; after a hang-up the next start gets the store."""
+def test_a_second_session_is_refused_while_the_first_runs_and_welcome_without_a_stale_lock_after_a_hang_up(tmp_path):
+    """The lock works while the session lives; after a hang-up the next start gets the store, and the lock
+    file no longer names the hung-up process (issue 14: the next start said "nicht ordentlich beendet")."""
     import os
     import signal
     import subprocess
@@ -73,3 +74,4 @@ def test_a_second_session_is_refused_while_the_first_runs_and_welcome_after_it_h
         proc.wait(timeout=5)
         os.close(master)
     assert hangup.lock_is_free(db)
+    assert Path(f"{db}.lock").read_text().strip() == ""  # released on the hang-up path: no stale process id

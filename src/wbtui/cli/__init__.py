@@ -126,7 +126,7 @@ def _run_tui(state: State) -> None:
         notice = t("ux.lock_taken_over", pid=lock.taken_over_from)
         log.info("session lock taken over from process %s", lock.taken_over_from)
     try:
-        code = run(config=config, db=state.db, notice=notice)
+        code = run(config=config, db=state.db, notice=notice, release=lock.release)
     finally:
         lock.release()
     from wbtui.hangup import EXIT_HANGUP

@@ -72,6 +72,10 @@ def case_new(
     }
     values.update(_assignments(sets))
     values = _coded(values)
+    from wbtui.domain.fields import parse_field
+
+    for name, raw in values.items():  # checked before the store is made: a refused case leaves no file behind
+        parse_field(name, raw, today=date.today())
     state = st()
     state.may_create = True  # a missing store is made by the commands that create (README "Where things live")
     case_id = state.services.create_case(values, update_person=update_person, reason=reason)
@@ -143,6 +147,14 @@ def _row_json(row: dict, engine, today: date) -> dict:
     }
 
 
+def _closed_hint(closed: int) -> None:
+    """The search also finds closed cases, which the list leaves out (the board says the same, issue 14)."""
+    if closed:
+        from wbtui.i18n import tn
+
+        typer.echo(tn("ux.cli.closed_hidden", closed), err=True)
+
+
 @case_app.command("list")
 @command
 def case_list(
@@ -183,6 +195,7 @@ def case_list(
         return
     if not rows:
         typer.echo(t("cli.no_cases"))
+        _closed_hint(reader.closed_matches)
         return
     items = [_row_json(r, engine, today) for r in rows]
     # essential columns first (case, name, Kd-Nr., stage, timer); at 80 columns the name and the stage
@@ -216,6 +229,7 @@ def case_list(
         caps={3: 24},
     )
     typer.echo(t("cli.n_of_total", n=len(rows), total=total))
+    _closed_hint(reader.closed_matches)
 
 
 @case_app.command("show")

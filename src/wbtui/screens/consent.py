@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Label, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
+from wbtui.domain.text import clean
 from wbtui.i18n import lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.screens.handover import NO_BASIS
@@ -126,6 +127,10 @@ class ConsentScreen(WbtuiScreen):
         table = self.query_one(DataTable)
         keep = cursor_state(table)
         self.consents = {c["id"]: c for c in detail["consents"]}
+        person = detail.get("person") or {}
+        self.person_name = clean(
+            f"{person.get('family_name', '')}, {person.get('given_names', '')} ({person.get('kundennummer', '')})"
+        )
         for c in detail["consents"]:
             if c["revoked_on"]:
                 state = Text(t("tui.consent.revoked", date=fmt_date(c["revoked_on"])), style="dim")
@@ -209,7 +214,9 @@ class ConsentScreen(WbtuiScreen):
         from wbtui.screens.pickers import confirm
 
         row = self.consents.get(key, {})
-        body = Text(
+        body = Text(getattr(self, "person_name", ""), style="bold")  # whose consent: the person first
+        body.append("\n")
+        body.append(
             ", ".join(
                 [
                     labels.label("consent_purpose", row.get("purpose")),

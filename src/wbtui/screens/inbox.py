@@ -44,6 +44,13 @@ class InboxScreen(TableScreen):
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the Agentur acknowledges or queries a handover (README, permission table): the Jobcenter's
+        key bar does not offer them, and the keys do nothing there."""
+        if action in ("ack", "query") and self.config.side != "agentur":
+            return False
+        return True
+
     def on_screen_resume(self) -> None:
         self.reload()
 

@@ -6,6 +6,7 @@ pick list (never by cycling blind), and the cursor stays on the row."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from rich.text import Text
@@ -36,7 +37,6 @@ class ObstacleScreen(WbtuiScreen):
         Binding("r", "review", lazy_t("tui.key.review"), id="obstacles.review"),
         Binding("v", "service", lazy_t("tui.key.service"), id="obstacles.service"),
         Binding("a", "toggle_art9", lazy_t("tui.key.art9"), id="obstacles.art9"),
-        Binding("a", "toggle_art9", lazy_t("ux.key.art9_hide"), id="obstacles.art9_hide"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="obstacles.back"),
     ]
 
@@ -63,17 +63,15 @@ class ObstacleScreen(WbtuiScreen):
         table.focus()
         self.reload()
 
-    def _art9_binding_shown(self, binding_id: str) -> bool:
-        return (binding_id == "obstacles.art9_hide") == self.show_art9
-
     @property
     def active_bindings(self):
-        # one key, two labels: "Art. 9 zeigen" while hidden, "Art. 9 ausblenden" while shown
-        return {
-            key: active
-            for key, active in super().active_bindings.items()
-            if not (active.binding.id or "").startswith("obstacles.art9") or self._art9_binding_shown(active.binding.id)
-        }
+        # one key, two labels: "Art. 9 zeigen" while hidden, "Art. 9 ausblenden" while shown (the key stays)
+        out = super().active_bindings
+        for key, active in out.items():
+            if active.binding.id == "obstacles.art9" and self.show_art9:
+                binding = dataclasses.replace(active.binding, description=t("ux.key.art9_hide"))
+                out[key] = active._replace(binding=binding)
+        return out
 
     @staticmethod
     def _columns() -> list[str]:

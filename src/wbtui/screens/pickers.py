@@ -125,6 +125,21 @@ class PickList(WbtuiModal[str | None]):
             if 1 <= number <= len(self.options):
                 event.stop()
                 self.dismiss(self.options[number - 1][0])
+        elif not self.searchable and event.is_printable and event.character and not event.character.isspace():
+            event.stop()  # a letter in a short list: it gets the search field too, and narrows (issue 14)
+            self._start_search(event.character)
+
+    def _start_search(self, typed: str) -> None:
+        self.searchable = True
+        options = self.query_one(OptionList)
+        search = SafeInput(value=typed, placeholder=t("ux.pick.search"), id="pick-search")
+        self.query_one(".dialog").mount(search, before=options)
+        self.query_one(".hint", Label).update(t("ux.pick.hint_search"))
+        options.clear_options()
+        options.add_options(self._options(typed))
+        options.highlighted = 0 if options.option_count else None
+        search.focus()
+        search.cursor_position = len(typed)
 
     @on(OptionList.OptionSelected, "#pick-options")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -186,8 +201,9 @@ class Ask(WbtuiModal[str]):
 
 
 def confirm(title: str, body: Text | str, yes: str) -> Ask:
-    """Yes (key j/y) or cancel (n, Esc): for what reaches the other office or cannot be undone."""
-    return Ask(title, body, [("yes", yes, t("ux.key_yes")), ("no", t("tui.key.cancel"), t("ux.key_no"))])
+    """Yes (key j/y) or cancel (n, Esc): for what reaches the other office or cannot be undone. Enter alone
+    takes the safe answer (cancel): only the named key or a move to "yes" sends (issue 14)."""
+    return Ask(title, body, [("yes", yes, t("ux.key_yes")), ("no", t("tui.key.cancel"), t("ux.key_no"))], default="no")
 
 
 def leave_form(screen, changed: bool, save: Callable[[], None]) -> None:

@@ -11,7 +11,7 @@ No SQLModel here: ``wbtui case list`` starts without the ORM (tests/arch/test_im
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from wbtui.data import access, queries
@@ -39,6 +39,7 @@ class Reader:
     """The read use cases for one store and one configured user."""
 
     def __init__(self, store, config, *, channel: str = "cli", today: date | None = None) -> None:
+        self.closed_matches = 0  # closed cases the last search found besides the list (cases())
         self.store = store
         self.config = effective(store, config)
         self.channel = channel
@@ -93,6 +94,7 @@ class Reader:
             flt.scope = self.scope(con)
             rows = queries.list_cases(con, flt, engine, limit=limit, offset=offset)
             total = queries.count_cases(con, flt, engine) if with_total or len(rows) == limit or offset else len(rows)
+            self.closed_matches = self._closed_matches(con, flt)
         finally:
             con.close()
         self._audit_list("fbw_case", len(rows), search=flt.text or None)
@@ -106,13 +108,19 @@ class Reader:
             rowids = queries.ordered_rowids(con, flt, engine)
             total = queries.count_cases(con, CaseFilter(include_closed=True, scope=flt.scope), None)
             locked = self._locked(con, flt.text) if not rowids and flt.text else None
-            closed = 0
-            if flt.text.strip() and not flt.include_closed and not flt.stages:
-                closed = queries.count_cases(con, replace(flt, stages=("closed",)), engine)
+            closed = self._closed_matches(con, flt)
         finally:
             con.close()
         self._audit_list("fbw_case", len(rowids), search=flt.text or None)
         return Board(rowids, total, locked, closed)
+
+    @staticmethod
+    def _closed_matches(con, flt: CaseFilter) -> int:
+        """How many closed cases the search text finds (within the scope), whatever the other filters: "mine",
+        the side and the timers never match a closed case, so the hint must not depend on them (issue 14)."""
+        if not flt.text.strip() or flt.include_closed or flt.stages:
+            return 0
+        return queries.count_cases(con, CaseFilter(text=flt.text, scope=flt.scope, stages=("closed",)), None)
 
     def _locked(self, con, text: str) -> str | None:
         """The case a full Kundennummer or case reference names, when only break-glass opens it (the same

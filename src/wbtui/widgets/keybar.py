@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
+from wbtui.widgets.glyphs import ascii_only, plain
+
 
 class KeyBar(Static):
     COMPONENT_CLASSES = {"keybar--key"}
@@ -43,10 +45,10 @@ class KeyBar(Static):
             seen.add(binding.action)
             item = Text()
             item.append(self.app.get_key_display(binding), style=key_style if active.enabled else "dim")
-            item.append(" " + str(binding.description), style="" if active.enabled else "dim")
+            item.append(" " + plain(str(binding.description)), style="" if active.enabled else "dim")
             items.append(item)
         width = max(20, (self.size.width or self.app.size.width) - 2)
-        out = Text(no_wrap=True, overflow="ellipsis")
+        out = Text(no_wrap=True, overflow="crop" if ascii_only() else "ellipsis")
         line = 0
         for item in items:
             if line and line + 2 + item.cell_len > width:

@@ -78,8 +78,8 @@ def test_o_on_an_existing_file_offers_a_force_that_exists_and_a_folder_is_named_
         "01.02.1990",
     ]
     assert run_cli(*args, env=env).returncode == 0
-    if command[0] in ("audit", "person"):  # the DSB's work (Art. 15 and the audit trail)
-        env["WBTUI_CONFIG"] = str(write_config(tmp_path, DSB_CONFIG.format(lang="de"), "dsb.toml"))
+    # the DSB's work: Art. 15, the audit trail and steering figures (a caseworker may write none of them)
+    env["WBTUI_CONFIG"] = str(write_config(tmp_path, DSB_CONFIG.format(lang="de"), "dsb.toml"))
     target = tmp_path / "out.txt"
     target.write_text("alt", encoding="utf-8")
     refused = one_line(run_cli(*command, "-o", str(target), env=env), 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import insert, text
 
@@ -31,6 +32,10 @@ OWNER, REFERRAL = "owner", "referral"
 class Grant:
     access: str  # owner | referral
     groups: frozenset[str]  # for a referral: the data groups covered now
+    lapses_on: date | None = None  # the last day a consent behind ``groups`` covers (server.coverage)
+
+    def lapsed(self, today: date) -> bool:
+        return self.lapses_on is not None and today > self.lapses_on
 
 
 @dataclass

@@ -270,14 +270,16 @@ def test_the_same_kundennummer_taken_in_twice_offline_made_two_persons__now_one_
 def test_after_handover_revoke_a_pull_without_cursor_still_returned_the_snapshot__now_nothing_of_the_case(
     server, tmp_path
 ):
+    from wbtui.sync import protocol
+
     url, engine = server
     tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
     case_id = handed_over_case(jc, jc_store, aa_store, url, tokens, "Geheimname")
     jc.revoke_handover(case_id)
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
     assert sync(aa_store, url, tokens["aa.anton"]).dropped == 1
-    for cursor in (None, "", "0.0.0"):
-        entries = pull_all(url, tokens["aa.anton"], cursor or None)
+    for cursor in (None, protocol.encode_cursor(0, 0, 0), protocol.encode_cursor(0, 1, 0)):
+        entries = pull_all(url, tokens["aa.anton"], cursor)
         assert "Geheimname" not in json.dumps(entries)
         assert {e["kind"] for e in entries if e.get("case_id") == case_id.hex} <= {"revoke", "erased"}
     assert "Geheimname" not in feed_text(engine, org_id(engine, "Agentur für Arbeit Musterstadt"))
@@ -308,8 +310,7 @@ def test_a_consent_running_out_by_its_date_kept_health_data_flowing__now_the_ref
 
     url, engine = server
     tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
-    jc.add_consent  # noqa: B018 - the consent below lapses "yesterday" once the server's day is moved
-    case_id = _health_case(jc, groups=("stammdaten", "hemmnisse", "gesundheit"))
+    case_id = _health_case(jc, groups=("stammdaten", "hemmnisse", "gesundheit"), valid_until=TODAY + timedelta(days=300))
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
     sync(aa_store, url, tokens["aa.anton"])
     assert q(aa_store, "SELECT code FROM obstacle ORDER BY code") == [("L-GES",), ("R-KIN",)]
@@ -358,7 +359,8 @@ def test_a_purge_erased_an_open_case_and_a_person_another_case_still_uses__now_c
     from wbtui.sync.client import enable
 
     enable(fresh_store)
-    assert sync(fresh_store, url, tokens["ifk.ida"]).quarantined == 0  # a new device gets the person again
+    got = sync(fresh_store, url, tokens["ifk.ida"])
+    assert got.quarantined == 0, q(fresh_store, "SELECT kind, entity, reason FROM sync_quarantine")
     assert q(fresh_store, "SELECT family_name FROM person") == [("Beispiel",)]
     assert q(fresh_store, "SELECT id FROM fbw_case") == [(second,)]
 
@@ -390,11 +392,9 @@ def test_a_role_of_the_other_side_in_an_organisation_wrote_that_sides_data__now_
     except WbtuiError as exc:
         assert exc.key == "err.srv_role_org"
     add_user(engine, "aa.falsch", "Agentur für Arbeit Musterstadt", "aa_beratung")
+    jobcenter = org_id(engine, "Jobcenter Musterstadt")
     with engine.begin() as conn:  # as an older server's database may hold it
-        conn.execute(
-            text("UPDATE srv_user SET org_id = :org WHERE login = 'aa.falsch'"),
-            {"org": org_id(engine, "Jobcenter Musterstadt")},
-        )
+        conn.execute(text("UPDATE srv_user SET org_id = :org WHERE login = 'aa.falsch'"), {"org": jobcenter})
     token = issue_token(engine, PEPPER, "aa.falsch", ["read", "push"], 30)[1]
     case_id = jc.create_case(COMPLETE_CASE).hex
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0

@@ -127,10 +127,9 @@ def purge(s, batch, case_id: str, *, reason: str) -> int:
 
 def _hand_on_shared_rows(s, batch, case_id: str) -> None:
     """A person (and the person's consents) is filed under the first case taken in for it. When that
-    case is erased while another case of the person remains, the rows move to that case instead of
-    being erased, and its holders get them again (their old feed entries are erased with the case)."""
-    from wbtui.server.feed import project_set
-
+    case is erased while another case of the person remains, the rows and their feed entries move to
+    that case instead of being erased (a device reading the feed from the start still gets the person
+    before the case that refers to it)."""
     person_id = batch.field(("case", case_id), "person_id")
     if not isinstance(person_id, str):
         return
@@ -146,22 +145,15 @@ def _hand_on_shared_rows(s, batch, case_id: str) -> None:
     heir = others[0]
     shared = [row for row, meta in batch.rows.items() if meta.case_id == case_id and row[0] in ("person", "consent")]
     for entity, row_id in shared:
-        s.execute(
-            text("UPDATE srv_row_case SET case_id = :heir WHERE entity = :e AND row_id = :r"),
-            {"heir": heir, "e": entity, "r": row_id},
-        )
+        for table in ("srv_row_case", "srv_feed"):
+            s.execute(
+                text(f"UPDATE {table} SET case_id = :heir WHERE case_id = :case AND entity = :e AND row_id = :r"),
+                {"heir": heir, "case": case_id, "e": entity, "r": row_id},
+            )
         meta = batch.rows[(entity, row_id)]
         batch.case_rows.get(case_id, set()).discard((entity, row_id))
         batch.rows[(entity, row_id)] = type(meta)(heir, meta.org_id, meta.art9)
         batch.case_rows.setdefault(heir, set()).add((entity, row_id))
-        fields = {f: {"v": json.loads(r.value) if r.value else None, "hlc": r.hlc}
-                  for f, r in batch.regs.get((entity, row_id), {}).items()}  # fmt: skip
-        for org_id, grant in batch.grants.get(heir, {}).items():
-            cut = project_set(entity, fields, grant, batch.rows[(entity, row_id)], org_id)
-            if cut:
-                batch.emit("feed", feed_row(org_id, "set", entity, row_id, heir, {"fields": cut}))
-    # the rows now belong to the heir: forget_case must not drop them from the batch
-    batch.loaded_cases.add(heir)
 
 
 def _audit(push, kind: str, detail: dict) -> None:

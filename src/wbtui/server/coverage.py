@@ -140,7 +140,8 @@ def _retract(push, case_id: str, org_id: str, old: Grant, new: Grant) -> None:
         if before and not after:
             rows.append(list(key))
         else:
-            fields += [[key[0], key[1], name] for name in before if name not in after]
+            # a field no longer covered, or covered only in part now (the handover package, cut again)
+            fields += [[key[0], key[1], name] for name in before if name not in after or after[name] != before[name]]
     events = [[a["entity"], a["row_id"]] for a in snap["appends"] if a["data"] is not None]
     from wbtui.server.feed import project_append
 

@@ -70,6 +70,7 @@ def enable(store) -> int:
             return 0
         clock = load_clock(conn)
         count = 0
+        by_case: dict[str | None, list[tuple]] = {}  # each case's rows in entity order: one transaction
         for entity in protocol.ENTITY_ORDER:
             table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
             cur = conn.exec_driver_sql(f"SELECT * FROM {table}")
@@ -84,11 +85,17 @@ def enable(store) -> int:
                     if value is not None:
                         data[f] = value
                 case_id = case_id_for(conn, entity, rec["id"], rec.get("person_id"), rec.get("case_id"))
+                by_case.setdefault(case_id, []).append((entity, rec["id"], data))
+        for case_id, rows in by_case.items():
+            # a case with its person, consents and rows is taken or refused whole by the server (a person
+            # refused as taken in twice must not leave its case on the server without a person)
+            tx = uuid.uuid4().hex if case_id is not None else None
+            for entity, row_id, data in rows:
                 if entity == "event":
-                    enqueue(conn, clock, entity, rec["id"], case_id, "append", {"data": data}, origin="upload")
+                    enqueue(conn, clock, entity, row_id, case_id, "append", {"data": data}, tx=tx, origin="upload")
                 else:
                     payload = {f: {"v": v, "base": None} for f, v in data.items()}
-                    enqueue(conn, clock, entity, rec["id"], case_id, "set", payload, origin="upload")
+                    enqueue(conn, clock, entity, row_id, case_id, "set", payload, tx=tx, origin="upload")
                 count += 1
         handed = conn.exec_driver_sql(
             "SELECT DISTINCT c.id, o.name FROM fbw_case c JOIN handover h ON h.case_id = c.id"
@@ -459,16 +466,16 @@ class SyncClient:
             merger = Merger(con, self.schema_version, summary)
             for snap in snapshots:
                 before = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
+                held = {(r["entity"], r["row_id"]): r["fields"] for r in snap.get("rows", [])}
+                mine = [c for c in refused if c.get("case_id") == snap["case_id"] and c.get("op") == "set"]
+                for change in mine:  # first: a refused local row may block the server's (one obstacle per code)
+                    if (change.get("entity"), change.get("row_id")) not in held:
+                        _drop_unheld_row(con, change.get("entity"), change.get("row_id"))
                 merger.apply({**snap, "kind": "grant"}, force=force)
                 summary.grants -= 1  # a repair is not a new grant
-                held = {(r["entity"], r["row_id"]): r["fields"] for r in snap.get("rows", [])}
-                for change in refused:
+                for change in mine:  # fields the refused change set and the server never held go back to empty
                     row = (change.get("entity"), change.get("row_id"))
-                    if change.get("case_id") != snap["case_id"] or change.get("op") != "set":
-                        continue
-                    if row not in held:
-                        _drop_unheld_row(con, *row)
-                    else:  # fields the refused change set and the server never held go back to empty
+                    if row in held:
                         _clear_fields(con, *row, [f for f in change.get("fields") or {} if f not in held[row]])
                 after = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
                 changed += before != after

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from authz_helpers import append_change, command_change, feed_text, org_id, pull_all, push, server_value, set_change
 from authz_helpers import stamp as hlc_stamp
+
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import PEPPER, provision
 from sync_helpers import handed_over_case, office, q, sync
@@ -17,6 +18,7 @@ from sync_helpers import handed_over_case, office, q, sync
 SECOND_JC = JC_CONFIG.replace("ifk.ida", "ifk.ina")
 HEALTH_NOTE = "Bandscheibenvorfall 2024"
 SUMMARY = "Kein schweres Heben"
+NOW = "2026-11-25 12:00:00.000000"
 
 
 def _offices(tmp_path, url, engine, *extra_logins):
@@ -88,7 +90,10 @@ def test_the_agentur_wrote_stage_closed_and_a_new_family_name__now_both_rejected
     person_id = q(jc_store, "SELECT person_id FROM fbw_case")[0][0]
     closed = push(url, tokens["aa.anton"], [set_change("case", case_id, case_id, {"stage": "closed"})]).json()
     renamed = push(url, tokens["aa.anton"], [set_change("person", person_id, case_id, {"family_name": "Fremd"})]).json()
-    assert closed["results"][0]["status"] == "rejected" and closed["results"][0]["reason"] in ("transition", "permission")
+    assert closed["results"][0]["status"] == "rejected" and closed["results"][0]["reason"] in (
+        "transition",
+        "permission",
+    )
     assert renamed["results"][0] == {**renamed["results"][0], "status": "rejected", "reason": "permission"}
     assert server_value(engine, "case", case_id, "stage")[0] == "handed_over"
     assert server_value(engine, "person", person_id, "family_name")[0] == "Beispiel"
@@ -221,9 +226,7 @@ def test_a_rejection_vanished_when_its_response_was_lost__now_the_retry_gets_the
     assert server_value(engine, "case", case_id, "target_title")[0] == COMPLETE_CASE["target_title"]
 
 
-def test_a_handover_sent_before_the_first_sync_never_reached_the_agentur__now_sent_when_sync_starts(
-    server, tmp_path
-):
+def test_a_handover_sent_before_the_first_sync_never_reached_the_agentur__now_sent_when_sync_starts(server, tmp_path):
     from wbtui.config import load
     from wbtui.data.store import open_store
     from wbtui.services import Services
@@ -250,7 +253,12 @@ def test_the_same_kundennummer_taken_in_twice_offline_made_two_persons__now_one_
     two_store, two = office(tmp_path, "two", SECOND_JC, url)
     one.create_case(COMPLETE_CASE)
     two.create_case({**COMPLETE_CASE, "target_kldb": "51312", "target_title": "Lager"})
-    for store, login in ((one_store, "ifk.ida"), (two_store, "ifk.ina"), (one_store, "ifk.ida"), (two_store, "ifk.ina")):
+    for store, login in (
+        (one_store, "ifk.ida"),
+        (two_store, "ifk.ina"),
+        (one_store, "ifk.ida"),
+        (two_store, "ifk.ina"),
+    ):
         sync(store, url, tokens[login])
     for store in (one_store, two_store):
         assert q(store, "SELECT COUNT(*) FROM person WHERE kundennummer = '123A456789'") == [(1,)], store.path.name
@@ -310,7 +318,9 @@ def test_a_consent_running_out_by_its_date_kept_health_data_flowing__now_the_ref
 
     url, engine = server
     tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
-    case_id = _health_case(jc, groups=("stammdaten", "hemmnisse", "gesundheit"), valid_until=TODAY + timedelta(days=300))
+    case_id = _health_case(
+        jc, groups=("stammdaten", "hemmnisse", "gesundheit"), valid_until=TODAY + timedelta(days=300)
+    )
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
     sync(aa_store, url, tokens["aa.anton"])
     assert q(aa_store, "SELECT code FROM obstacle ORDER BY code") == [("L-GES",), ("R-KIN",)]
@@ -349,7 +359,8 @@ def test_a_purge_erased_an_open_case_and_a_person_another_case_still_uses__now_c
     person_id = q(jc_store, "SELECT person_id FROM fbw_case")[0][0]
     second = uuid.uuid4().hex  # the person comes back: a new case for the same person
     answers = push(url, tokens["ifk.ida"], [
-        set_change("case", second, second, {"person_id": person_id, "stage": "need_identified"}, tx="t1"),
+        set_change("case", second, second, {"person_id": person_id, "stage": "need_identified", "legacy_jc_funded": False,
+                                            "stage_since": NOW, "created_at": NOW, "updated_at": NOW}, tx="t1"),
     ]).json()["results"]  # fmt: skip
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0 and answers[0]["status"] == "applied"
     purged = push(url, tokens["ifk.ida"], [command_change("case.purge", first.hex, reason="retention")]).json()

@@ -132,7 +132,9 @@ def settle(push) -> None:
 def _retract(push, case_id: str, org_id: str, old: Grant, new: Grant) -> None:
     """Rows and fields the holder received under the old coverage and may not keep under the new one."""
     snap, metas = snapshot(push, case_id)
-    rows, fields = [], []
+    rows: list = []
+    fields: list = []
+    recut: list = []
     for row in snap["rows"]:
         key = (row["entity"], row["row_id"])
         before = project_set(row["entity"], row["fields"], old, metas.get(key), org_id) or {}
@@ -140,17 +142,18 @@ def _retract(push, case_id: str, org_id: str, old: Grant, new: Grant) -> None:
         if before and not after:
             rows.append(list(key))
         else:
-            # a field no longer covered, or covered only in part now (the handover package, cut again)
-            fields += [[key[0], key[1], name] for name in before if name not in after or after[name] != before[name]]
+            fields += [[key[0], key[1], name] for name in before if name not in after]
+            # a field covered only in part now (the handover package, cut again): its new cut replaces it
+            recut += [[key[0], key[1], name, after[name]["v"]] for name in before
+                      if name in after and after[name] != before[name]]  # fmt: skip
     events = [[a["entity"], a["row_id"]] for a in snap["appends"] if a["data"] is not None]
     from wbtui.server.feed import project_append
 
     gone_events = [e for e, a in zip(events, snap["appends"], strict=True)
                    if project_append(a["entity"], a["data"], old) is not None and project_append(a["entity"], a["data"], new) is None]  # fmt: skip
-    if rows or fields or gone_events:
-        push.batch.emit(
-            "feed", feed_row(org_id, "retract", None, None, case_id, {"rows": rows + gone_events, "fields": fields})
-        )
+    if rows or fields or gone_events or recut:
+        payload = {"rows": rows + gone_events, "fields": fields, "recut": recut}
+        push.batch.emit("feed", feed_row(org_id, "retract", None, None, case_id, payload))
 
 
 def _load(value):

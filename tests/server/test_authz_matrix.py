@@ -264,6 +264,18 @@ def _build(engine):
     return server, org_ids, cases, cells
 
 
+def _stages(engine) -> list:
+    """Every stage on SQLite. On PostgreSQL (the same check path, a slower store to run 100,000 cells
+    against) the stages where a rule of the table changes: before the handover, each of the Agentur's
+    stage lists' first and last stage, and closed — keeping the suite within its time budget."""
+    from wbtui.domain.process import Stage
+
+    if engine.dialect.name == "sqlite":
+        return list(Stage)
+    return [Stage.NEED_IDENTIFIED, Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED, Stage.COUNSELLED,
+            Stage.DECLINED_BY_AGENCY, Stage.VOUCHER_ISSUED, Stage.IN_TRAINING, Stage.CLOSED]  # fmt: skip
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
     from wbtui.server.store import make_engine
@@ -280,18 +292,17 @@ def engine(request, tmp_path):
 
 
 def test_the_server_applies_exactly_what_the_permission_table_allows_down_to_the_field(engine):
-    from wbtui.domain.process import Stage
 
     server, org_ids, cases, cells = _build(engine)
     total = 0
     for who in _principals(org_ids):
-        for stage in Stage:
+        for stage in _stages(engine):
             batch = _cells_for(who, stage, cases[stage], org_ids, cells)
             answers = server.push(who, [change for change, _, _ in batch])["results"]
             for (change, expected, label), answer in zip(batch, answers, strict=True):
                 _check(answer, expected, f"{who.org_kind}/{who.role}/{stage.value}: {label}", cells, change)
             total += len(batch)
-    assert total > 50_000 and cells.accepted and cells.rejected
+    assert total > 15_000 and cells.accepted and cells.rejected
     # nothing refused reached any feed; what was taken reached the owner's
     with engine.connect() as conn:
         feed = "\n".join(p for (p,) in conn.execute(text("SELECT payload FROM srv_feed")) if p)
@@ -302,7 +313,7 @@ def test_the_server_applies_exactly_what_the_permission_table_allows_down_to_the
 
 def test_a_sample_of_the_matrix_over_real_http_gets_the_same_answers(engine):
     """The same check path behind the routes: tokens decide the principal, 60 sampled cells."""
-    from wbtui.domain.process import ROLES, Stage
+    from wbtui.domain.process import ROLES
     from wbtui.server.admin import issue_token
     from wbtui.server.app import create_app
     from wbtui.server.auth import Principal
@@ -326,7 +337,7 @@ def test_a_sample_of_the_matrix_over_real_http_gets_the_same_answers(engine):
     with running_app(create_app(engine, PEPPER)) as (url, _srv), httpx.Client(timeout=60) as http:
         for _ in range(60):
             who: Principal = rng.choice(principals)
-            stage = rng.choice(list(Stage))
+            stage = rng.choice(_stages(engine))
             change, expected, label = rng.choice(_cells_for(who, stage, cases[stage], org_ids, cells))
             body = {"device_id": "m", "batch_id": uuid.uuid4().hex, "schema_version": 3, "changes": [change]}
             answer = http.post(

@@ -578,7 +578,7 @@ def _drop_unheld_row(con, entity: str, row_id: str) -> None:
         return
     table = protocol.REGISTER_TABLES.get(entity)
     if table is not None and entity != "person":
-        delete_row(con, table, row_id)
+        delete_row(con, table, row_id, keep_conflicts=True)
 
 
 def _clear_fields(con, entity: str, row_id: str, names: list[str]) -> None:

@@ -269,9 +269,9 @@ class SyncClient:
         self._hello()
         for _round in range(3):
             rejected = self._push(summary, progress)
-            self._pull(summary, progress)
-            if rejected:
+            if rejected:  # first: a refused local row must not block the server's rows the pull brings
                 self._repair(summary, rejected)
+            self._pull(summary, progress)
             if not self._has_pending():
                 return
 

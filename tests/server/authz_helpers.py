@@ -11,6 +11,8 @@ import uuid
 import httpx
 from sqlalchemy import text
 
+from wbtui.sync.protocol import SCHEMA_VERSION
+
 _counter = itertools.count()
 
 
@@ -65,7 +67,7 @@ def command_change(name: str, case_id: str, **args) -> dict:
 
 
 def push(url: str, token: str, changes: list[dict], *, client: httpx.Client | None = None) -> httpx.Response:
-    body = {"device_id": "raw", "batch_id": uuid.uuid4().hex, "schema_version": 3, "changes": changes}
+    body = {"device_id": "raw", "batch_id": uuid.uuid4().hex, "schema_version": SCHEMA_VERSION, "changes": changes}
     headers = {"Authorization": f"Bearer {token}"}
     if client is not None:
         return client.post(f"{url}/sync/v1/push", json=body, headers=headers)

@@ -25,6 +25,7 @@ from sqlalchemy import text
 
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import PEPPER, pg_database, running_server
+from wbtui.sync.protocol import SCHEMA_VERSION
 
 ESC = "\x1b]52;c;ZWNobyBoaQ==\x07"
 HOSTILE_VALUES = st.one_of(
@@ -177,7 +178,7 @@ class Adversary(RuleBasedStateMachine):
     def _attack(self, token_of: str, changes: list[dict]) -> None:
         import httpx
 
-        body = {"device_id": "evil", "batch_id": uuid.uuid4().hex, "schema_version": 3, "changes": changes}
+        body = {"device_id": "evil", "batch_id": uuid.uuid4().hex, "schema_version": SCHEMA_VERSION, "changes": changes}
         answer = httpx.post(f"{self.url}/sync/v1/push", json=body, timeout=60,
                             headers={"Authorization": f"Bearer {self.tokens[token_of]}"})  # fmt: skip
         assert answer.status_code in (200, 422), answer.text  # never a 500

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from server_helpers import PEPPER, pg_database, running_app
+from wbtui.sync.protocol import SCHEMA_VERSION
 
 ORGS = {  # name: kind; the Jobcenter owns every case, the Agentur holds it by referral
     "Jobcenter Musterstadt": "jobcenter_ge",
@@ -339,7 +340,12 @@ def test_a_sample_of_the_matrix_over_real_http_gets_the_same_answers(engine):
             who: Principal = rng.choice(principals)
             stage = rng.choice(_stages(engine))
             change, expected, label = rng.choice(_cells_for(who, stage, cases[stage], org_ids, cells))
-            body = {"device_id": "m", "batch_id": uuid.uuid4().hex, "schema_version": 3, "changes": [change]}
+            body = {
+                "device_id": "m",
+                "batch_id": uuid.uuid4().hex,
+                "schema_version": SCHEMA_VERSION,
+                "changes": [change],
+            }
             answer = http.post(
                 f"{url}/sync/v1/push", json=body, headers={"Authorization": f"Bearer {tokens[(who.org_id, who.role)]}"}
             )

@@ -308,8 +308,8 @@ def test_an_adversarial_device_next_to_honest_ones_breaks_nothing(backend, tmp_p
         run_state_machine_as_test(
             Adversary,
             settings=settings(
-                max_examples=3,
-                stateful_step_count=10,
+                max_examples=2,
+                stateful_step_count=8,
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
                 database=None,

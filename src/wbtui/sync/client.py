@@ -270,8 +270,10 @@ class SyncClient:
         for _round in range(3):
             rejected = self._push(summary, progress)
             if rejected:  # first: a refused local row must not block the server's rows the pull brings
-                self._repair(summary, rejected)
+                self._repair(summary, [c for c in rejected if not _twice_taken(c, rejected)])
             self._pull(summary, progress)
+            if any(_twice_taken(c, rejected) for c in rejected):  # the known person has arrived with the pull
+                self._repair(summary, [c for c in rejected if _twice_taken(c, rejected)])
             if not self._has_pending():
                 return
 
@@ -323,7 +325,8 @@ class SyncClient:
 
     # -- push -----------------------------------------------------------------------------------------
     def _outbox_batch(self) -> list[tuple]:
-        """Up to BATCH pending changes, extended so that no local transaction is split between pushes."""
+        """Up to BATCH pending changes, never splitting a local transaction between pushes: one that does not
+        fit is left whole for the next push (one larger than BATCH goes alone, extended)."""
         con = self.store.raw()
         try:
             # a store not yet migrated to sync schema 3 has no transaction column (every change its own)
@@ -335,6 +338,9 @@ class SyncClient:
                 (BATCH,),
             ).fetchall()
             if len(rows) == BATCH and rows[-1][7] is not None:
+                whole = [r for r in rows if r[7] != rows[-1][7]]
+                if whole and rows[0][7] != rows[-1][7]:
+                    return whole  # the last transaction goes whole in the next push (the server takes <= BATCH)
                 rows += con.execute(
                     f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
                     " WHERE state = 'pending' AND tx = ? AND local_seq > ? ORDER BY local_seq",
@@ -567,6 +573,12 @@ class SyncClient:
             from wbtui.data.erase import scrub
 
             scrub(self.store)  # what was dropped must not stay readable in the WAL
+
+
+def _twice_taken(change: dict, refused: list[dict]) -> bool:
+    """A change of a local transaction the server refused because its person is known already."""
+    txs = {c.get("tx") for c in refused if c.get("reason") == "duplicate_person" and c.get("tx") is not None}
+    return change.get("reason") == "duplicate_person" or (change.get("tx") is not None and change.get("tx") in txs)
 
 
 def _drop_unheld_row(con, entity: str, row_id: str) -> None:

@@ -117,7 +117,7 @@ def test_the_steering_figures_could_not_leave_the_team_lead_screen__now_x_export
     target = tmp_path / "steuerung.csv"
 
     async def run() -> None:
-        app = make_app(tmp_path, db)
+        app = make_app(tmp_path, db, "lead")  # the steering figures are the team lead's
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("s")

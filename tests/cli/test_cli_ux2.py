@@ -131,3 +131,23 @@ def test_human_output_names_roles_permissions_obstacles_and_dates_not_codes(tmp_
 
     plan = run_cli("retention", "run", env=dsb)
     assert plan.returncode == 0 and re.search(r"vor \d\d\.\d\d\.\d{4}", plan.stdout), plan.stdout
+
+
+def test_a_refused_case_new_leaves_no_store_file_behind(tmp_path, jc_env):
+    res = run_cli("case", "new", "-k", "123A456789", "-n", "Muster", "-g", "Max", "--phone", "abc", env=jc_env)
+    assert res.returncode == 1 and "Telefonnummer" in res.stderr
+    assert not list((tmp_path / "daten").glob("*.db")) if (tmp_path / "daten").exists() else True
+
+
+def test_case_list_search_says_when_closed_cases_match_too(jc_env):
+    from common import COMPLETE_CASE
+
+    args = ["case", "new", "-k", COMPLETE_CASE["kundennummer"], "-n", "Muster", "-g", "Max"]
+    assert run_cli(*args, env=jc_env).returncode == 0
+    closed = run_cli(
+        "case", "close", COMPLETE_CASE["kundennummer"], "--reason", "umgezogen", "--tasks", "erledigen", env=jc_env
+    )
+    assert closed.returncode == 0, closed.stderr
+    res = run_cli("case", "list", "--search", "muster", env=jc_env)
+    assert res.returncode == 0
+    assert "1 abgeschlossener Fall passt ebenfalls (--all zeigt abgeschlossene)." in res.stderr

@@ -1,0 +1,87 @@
+"""Smaller findings of the second 80x24 round (issue 14): safe defaults, short pick lists that narrow, a key
+that relabels instead of vanishing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from common import COMPLETE_CASE, TODAY
+from tui_helpers import build_store, make_app, make_config, screen_text, settle, typed_out
+
+
+def test_enter_on_a_confirmation_that_reaches_the_other_office_cancels(tmp_path):
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        from rich.text import Text
+
+        from wbtui.screens.pickers import confirm
+
+        app = make_app(tmp_path, db)
+        answers: list[str | None] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(confirm("Übergabe senden?", Text("Muster, Max"), "Senden"), answers.append)
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert answers == ["no"]  # Enter alone takes the safe answer
+            app.push_screen(confirm("Übergabe senden?", Text("Muster, Max"), "Senden"), answers.append)
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot)
+            assert answers == ["no", "yes"]  # only the named key sends
+
+    asyncio.run(run())
+
+
+def test_typing_narrows_a_short_pick_list_like_notwendigkeit(tmp_path):
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        from textual.widgets import OptionList
+
+        from wbtui.screens.pickers import PickList
+        from wbtui.widgets import labels
+
+        app = make_app(tmp_path, db)
+        chosen: list[str | None] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(PickList("Notwendigkeit", labels.choices("necessity_reason")), chosen.append)
+            await settle(pilot)
+            await pilot.press(*"beruf")
+            await typed_out(pilot)
+            options = app.screen.query_one(OptionList)
+            assert options.option_count == 1  # "fehlender Berufsabschluss" only
+            await pilot.press("enter")
+            await settle(pilot)
+            assert chosen == ["missing_qualification"]
+
+    asyncio.run(run())
+
+
+def test_the_art9_key_relabels_instead_of_vanishing_from_the_key_bar(tmp_path):
+    db = build_store(tmp_path, cases=5)
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
+
+    store = open_store(db)
+    case_id = Services(store, make_config(tmp_path, "jc"), today=TODAY).create_case(dict(COMPLETE_CASE))
+    store.close()
+
+    async def run() -> None:
+        from wbtui.screens.obstacles import ObstacleScreen
+
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(ObstacleScreen(case_id.hex))
+            await settle(pilot)
+            assert "a Art. 9 zeigen" in screen_text(app)
+            await pilot.press("a")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "a Art. 9 ausblenden" in text and "a Art. 9 zeigen" not in text
+
+    asyncio.run(run())

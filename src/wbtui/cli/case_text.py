@@ -40,7 +40,7 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
     """The case for people: labels for every code, dates TT.MM.JJJJ, times HH:MM (JSON keeps the codes)."""
     from wbtui.i18n import get_language, tn
 
-    catalog = state.services.catalog
+    catalog = state.config.catalog()  # the services hold the same; reading needs no ORM
     p, c = d["person"], d["case"]
     typer.echo(
         f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})"

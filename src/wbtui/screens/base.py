@@ -19,7 +19,6 @@ from textual.screen import ModalScreen, Screen
 
 from wbtui.i18n import LazyText, has, t
 from wbtui.messages import OpenCase
-from wbtui.widgets.choice import ChoiceField
 
 if TYPE_CHECKING:  # types only: the store and the ORM load in workers, after the first frame
     import sqlite3
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # types only: the store and the ORM load in workers, after th
     from wbtui.data.store import Store
     from wbtui.domain.timers import TimerEngine
     from wbtui.services import Services
+    from wbtui.widgets.choice import ChoiceField  # pick lists load with the forms that have them
 
 
 @dataclass

@@ -273,65 +273,18 @@ class ServiceBase:
 
     # -- reading (audited) -----------------------------------------------------------
     def read_case(self, case_id: uuid.UUID, engine, *, show_art9: bool = False, purpose: str | None = None) -> dict:
-        """The case as the detail views show it, after the access check and the audit entry.
-
-        The audit entry is committed before anything is read: no entry, no data."""
-        from wbtui.data import access
-        from wbtui.data.detail import case_detail
-        from wbtui.domain import access as policy
-
-        subject, who = self.subject, self.who
-        art9 = policy.has(subject.role, policy.ART9_READ)
-        with self._refusals_audited():
-            if show_art9 and not art9:
-                raise access.refusal(policy.AccessDenied("err.no_permission_art9"), case_id.hex, policy.ART9_READ)
-            self._read_entry(case_id, subject, who, art9=art9, show_art9=show_art9, purpose=purpose)
-        self._anchor()
-        con = self.store.raw()
-        try:
-            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
-        finally:
-            con.close()
-        if not art9:
-            detail["case"]["health_limits_summary"] = None
-        return detail
-
-    def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:
-        from wbtui.data import access, audit
-        from wbtui.domain import access as policy
-
-        with self.store.transaction() as con:
-            access.check(con, subject, case_id.hex, policy.CASE_READ)
-            groups = [
-                "stammdaten",
-                "qualifikation",
-                "weiterbildung",
-                "hemmnisse",
-                "einwilligung",
-                "uebergabe",
-                "beratung",
-                "fallkonferenz",
-                "wiedervorlage",
-                "verlauf",
-            ] + (["gesundheit"] if art9 else [])
-            audit.append(
-                con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose
-            )
-            if show_art9:
-                audit.append(
-                    con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose
-                )
+        """The case as the detail views show it, after the access check and the audit entry
+        (:meth:`wbtui.services.reads.Reader.read_case`, for this actor)."""
+        return self._reader().read_case(case_id, engine, show_art9=show_art9, purpose=purpose)
 
     def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
         """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
-        from wbtui.data import access
+        return self._reader().open_break_glass(case_id, reason)
 
-        subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
-        with self._refusals_audited():
-            with self.store.transaction() as con:
-                expires = access.open_break_glass(con, subject, case_id.hex, reason, who)
-        self._anchor()
-        return expires
+    def _reader(self):
+        from wbtui.services.reads import Reader
+
+        return Reader(self.store, self.config, channel=self.channel, today=self._today, subject=self.subject)
 
     def audit(self, action: str, object_type: str, **kwargs) -> None:
         """Record a read-type action (list, search, export, print, copy, report) before it happens."""

@@ -11,17 +11,33 @@ No SQLModel here: ``wbtui case list`` starts without the ORM (tests/arch/test_im
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from wbtui.data import access, queries
-from wbtui.data.audit import Who, record, record_list, record_refusal
+from wbtui.data.audit import Who, anchor, append, record, record_list, record_refusal
 from wbtui.data.queries import CaseFilter, TaskFilter
 from wbtui.domain import access as policy
 from wbtui.domain.entities import KUNDENNUMMER
 from wbtui.services.identity import effective
 
 CASE_GROUPS = ["stammdaten", "weiterbildung"]
+# what reading a whole case shows (its audit entry names them; "gesundheit" is added with art9.read)
+CASE_READ_GROUPS = [
+    "stammdaten",
+    "qualifikation",
+    "weiterbildung",
+    "hemmnisse",
+    "einwilligung",
+    "uebergabe",
+    "beratung",
+    "fallkonferenz",
+    "wiedervorlage",
+    "verlauf",
+]
 
 
 @dataclass
@@ -38,12 +54,14 @@ class Board:
 class Reader:
     """The read use cases for one store and one configured user."""
 
-    def __init__(self, store, config, *, channel: str = "cli", today: date | None = None) -> None:
+    def __init__(
+        self, store, config, *, channel: str = "cli", today: date | None = None, subject: policy.Subject | None = None
+    ) -> None:
         self.store = store
         self.config = effective(store, config)
         self.channel = channel
         self.today = today
-        self._subject: policy.Subject | None = None
+        self._subject: policy.Subject | None = subject  # the write services pass the actor they resolved
 
     # -- who asks --------------------------------------------------------------------------------
     @property
@@ -82,6 +100,64 @@ class Reader:
 
     def _audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
         record_list(self.store, self.who, what, count, search=search)  # anchored with it (audit.record)
+
+    @contextmanager
+    def _refusals_audited(self) -> Iterator[None]:
+        """Every access refusal (:class:`AccessDenied`) leaves an audit entry (README "Audit trail")."""
+        try:
+            yield
+        except policy.AccessDenied as exc:
+            record_refusal(self.store, self.who, exc)
+            raise
+
+    # -- one case ----------------------------------------------------------------------------------
+    def resolve(self, ref: str) -> uuid.UUID:
+        """Find a case by id prefix (>= 4 hex digits) or by Kundennummer."""
+        con = self.store.raw()
+        try:
+            return queries.resolve_case_ref(con, ref)
+        finally:
+            con.close()
+
+    def read_case(self, case_id: uuid.UUID, engine, *, show_art9: bool = False, purpose: str | None = None) -> dict:
+        """The case as the detail views show it (``case show``, the case screen), after the access check and
+        the audit entry. The audit entry is committed before anything is read: no entry, no data."""
+        from wbtui.data.detail import case_detail
+
+        subject, who = self.subject, self.who
+        art9 = policy.has(subject.role, policy.ART9_READ)
+        with self._refusals_audited():
+            if show_art9 and not art9:
+                raise access.refusal(policy.AccessDenied("err.no_permission_art9"), case_id.hex, policy.ART9_READ)
+            self._read_entry(case_id, subject, who, art9=art9, show_art9=show_art9, purpose=purpose)
+        anchor(self.store)
+        con = self.store.raw()
+        try:
+            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
+        finally:
+            con.close()
+        if not art9:
+            detail["case"]["health_limits_summary"] = None
+        return detail
+
+    def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:
+        with self.store.transaction() as con:
+            access.check(con, subject, case_id.hex, policy.CASE_READ)
+            groups = CASE_READ_GROUPS + (["gesundheit"] if art9 else [])
+            append(
+                con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose
+            )
+            if show_art9:
+                append(con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose)
+
+    def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
+        """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
+        subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
+        with self._refusals_audited():
+            with self.store.transaction() as con:
+                expires = access.open_break_glass(con, subject, case_id.hex, reason, who)
+        anchor(self.store)
+        return expires
 
     # -- lists -------------------------------------------------------------------------------------
     def cases(

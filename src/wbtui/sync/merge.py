@@ -168,9 +168,10 @@ class Merger:
             values[key] = protocol.to_sqlite(entity, key, value)
         cols = ", ".join(["id", *values])
         marks = ", ".join("?" * (len(values) + 1))
-        inserted = self.con.execute(
-            f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()]
-        ).rowcount
+        held = self.con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        # the timeline is a view (data/timeline.py): its row count says nothing, so look before and after
+        self.con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()])
+        inserted = not held and self.con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone()
         if inserted:  # an event this store already holds (e.g. its own, echoed by the feed) is not a new receipt
             audit_received(self.con, table, row_id, "create", list(values), {k: {"v": v} for k, v in data.items()})
         if isinstance(hlc, str):

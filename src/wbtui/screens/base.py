@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # types only: the store and the ORM load in workers, after th
     from wbtui.data.store import Store
     from wbtui.domain.timers import TimerEngine
     from wbtui.services import Services
-    from wbtui.widgets.choice import ChoiceField  # pick lists load with the forms that have them
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Issue #16, store size: the timeline moved into compact rows (migration 0011, wbtui.data.timeline).
+"""Issue #16, store size: the timeline moved into compact rows (migration 0012, wbtui.data.timeline).
 
 A store written before the migration keeps every event with every value; it still takes writes, refuses
 changes to the timeline, deletes a case without a trace, and syncs with the server afterwards."""
@@ -13,18 +13,19 @@ import pytest
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import provision
 from sync_helpers import q, sync
+from wbtui.data.store import COMPACTED_TIMELINE, latest_version
 
 EVENT_COLUMNS = "id, case_id, at, type, from_stage, to_stage, actor, org_id, payload"
 
 
 def _old_office(tmp_path, name: str, config: str, url: str | None = None):
-    """An office on a store of schema 10 (before the compaction), written through the services."""
+    """An office on a store of the schema before the compaction, written through the services."""
     from wbtui.config import load
-    from wbtui.data.store import Store, _ensure_identity, migrate
+    from wbtui.data.store import COMPACTED_TIMELINE, Store, _ensure_identity, migrate
     from wbtui.services import Services
 
     path = tmp_path / f"{name}.db"
-    assert migrate(path, target=10) == (0, 10)
+    assert migrate(path, target=COMPACTED_TIMELINE - 1) == (0, COMPACTED_TIMELINE - 1)
     store = Store(path)
     _ensure_identity(store)
     cfg = tmp_path / f"{name}.toml"
@@ -60,7 +61,7 @@ def test_migrating_an_old_store_keeps_every_event_and_value_and_shrinks_the_time
     store.close()
     assert len(before) >= 6 and {"case_created", "handover_sent"} <= {e[3] for e in before}
 
-    assert migrate(store.path) == (10, 11)
+    assert migrate(store.path) == (COMPACTED_TIMELINE - 1, latest_version())
 
     assert _events(store.path) == before  # every event, every value, in the same order (ties included)
     con = sqlite3.connect(store.path)
@@ -150,7 +151,7 @@ def test_an_old_store_syncs_its_timeline_after_the_migration(server, tmp_path):
     old, jc = _old_office(tmp_path, "jc", JC_CONFIG, url)
     case_id = _a_history(jc)
     old.close()
-    assert migrate(old.path) == (10, 11)
+    assert migrate(old.path) == (COMPACTED_TIMELINE - 1, latest_version())
     jc_store = open_store(old.path)
     jc = Services(jc_store, jc.config, today=TODAY)
     aa_dir = tmp_path / "aa"

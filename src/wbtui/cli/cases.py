@@ -265,13 +265,13 @@ def case_move(
     reason: str | None = typer.Option(None, "--reason"),
     note: str | None = typer.Option(None, "--note"),
 ) -> None:
-    from wbtui.domain.process import Stage, TransitionInput
+    from wbtui.domain.process import REASON_FIELDS, Stage, TransitionInput
 
     target = Stage(_stage(stage))
     services = st().services
     case_id = services.resolve(case)
-    if reason and target in (Stage.DROPPED_OUT, Stage.CLOSED):
-        reason = _choice("dropout_reason" if target == Stage.DROPPED_OUT else "close_reason", reason, "--reason")
+    if reason and target in REASON_FIELDS:  # decline, dropout, not yet integrated, close: a coded reason
+        reason = _choice(REASON_FIELDS[target][0], reason, "--reason")
     data = TransitionInput(
         valid_until=_date(valid_until, "--valid-until"),
         appointment_at=_datetime(when, "--date"),

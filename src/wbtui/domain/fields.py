@@ -107,6 +107,18 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("legal_basis", "case", "choice", vocab.LEGAL_BASES),
         FieldSpec("counselling_outcome", "case", "choice", vocab.COUNSELLING_OUTCOMES),
         FieldSpec("kursnet_id", "case", "kursnet"),
+        # voucher and course details (README "Voucher and course details"), the Agentur's
+        FieldSpec("voucher_number", "case", "text"),
+        FieldSpec("training_goal", "case", "text"),
+        FieldSpec("duration_months", "case", "int"),
+        FieldSpec("region", "case", "text"),
+        FieldSpec("provider_name", "case", "text"),
+        FieldSpec("course_title", "case", "text"),
+        FieldSpec("qualification_2y", "case", "bool"),
+        FieldSpec("course_actual_start", "case", "date"),
+        FieldSpec("course_actual_end", "case", "date"),
+        FieldSpec("interim_exam", "case", "choice", vocab.EXAM_RESULTS),
+        FieldSpec("final_exam", "case", "choice", vocab.EXAM_RESULTS),
     )
 }
 

@@ -178,10 +178,13 @@ class CaseCommands(ServiceBase):
             assert data.valid_until is not None  # check_transition refused it otherwise (guard.voucher_needs_validity)
             voucher = Voucher(
                 case_id=case.id,
+                number=case.voucher_number,
                 issued_on=data.issued_on or today,
                 valid_until=data.valid_until,
-                training_goal=case.target_title,
+                training_goal=case.training_goal or case.target_title,
                 kldb=case.target_kldb,
+                max_duration_months=case.duration_months,
+                regional_scope=case.region,
                 cost_items=["lehrgang"],
             )
             s.add(voucher)
@@ -195,9 +198,12 @@ class CaseCommands(ServiceBase):
             case.course_start = data.course_start or case.course_start
             case.course_planned_end = data.course_end or case.course_planned_end
             course = Course(
-                title=clean(data.note) or (case.target_title or "Maßnahme"),
+                title=case.course_title or clean(data.note) or (case.target_title or "Maßnahme"),
+                provider_name=case.provider_name,
+                kursnet_id=case.kursnet_id,
                 start=case.course_start,
                 planned_end=case.course_planned_end,
+                leads_to_qualification=bool(case.qualification_2y),
             )
             s.add(course)
             s.flush()
@@ -211,13 +217,17 @@ class CaseCommands(ServiceBase):
                 select(Enrolment).where(Enrolment.case_id == case.id, col(Enrolment.actual_end).is_(None))
             ):
                 enrol.entered_on = enrol.entered_on or case.course_start
+            case.course_actual_start = case.course_actual_start or case.course_start
             case.last_contact_at = now
             self._event(s, case, "course_started", start=case.course_start)
         elif target == Stage.DROPPED_OUT:
             self._end_enrolment(s, case, data.reason)
+            case.dropout_reason = data.reason
+            case.course_actual_end = case.course_actual_end or today
             self._event(s, case, "dropout", reason=data.reason)
         elif target == Stage.COMPLETED:
             self._end_enrolment(s, case, "regulaer")
+            case.course_actual_end = case.course_actual_end or today
             self._event(s, case, "course_completed")
         elif target == Stage.INTEGRATED:
             if src == Stage.IN_TRAINING:
@@ -228,7 +238,11 @@ class CaseCommands(ServiceBase):
             case.closed_at = now
             self._event(s, case, "case_closed", reason=data.reason)
         elif target == Stage.DECLINED_BY_AGENCY:
-            self._event(s, case, "counselling_result", outcome=case.counselling_outcome)
+            case.decline_reason = data.reason
+            self._event(s, case, "counselling_result", outcome=case.counselling_outcome, reason=data.reason)
+        elif target == Stage.NOT_YET_INTEGRATED:
+            case.non_integration_reason = data.reason
+            self._event(s, case, "not_integrated", reason=data.reason)
         case.stage = target.value
         case.stage_since = now
         self._touch(case)

@@ -138,6 +138,11 @@ class Reader:
             con.close()
         if not art9:
             detail["case"]["health_limits_summary"] = None
+        from dataclasses import asdict
+
+        from wbtui.domain.benefits import entitlements
+
+        detail["entitlements"] = asdict(entitlements(detail["case"]))  # § 87a SGB III (domain/benefits.py)
         return detail
 
     def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:
@@ -254,6 +259,20 @@ class Reader:
         self._audit_list("followups", len(tasks) + len(cases))
         return tasks, cases
 
+    def team_inbox(self, engine, *, limit: int = 500) -> tuple[list[dict], list[dict]]:
+        """The team inbox (README "Vertretung"): cases nobody holds and follow-ups of the team, in scope."""
+        from wbtui.domain.assignment import TEAM_INBOX
+
+        con = self.store.raw()
+        try:
+            scope = self.scope(con)
+            cases = queries.list_cases(con, CaseFilter(unassigned=True, scope=scope), engine, limit=limit)
+            tasks = queries.list_tasks(con, TaskFilter(owner=TEAM_INBOX), limit=limit, scope=scope)
+        finally:
+            con.close()
+        self._audit_list("team_inbox", len(cases) + len(tasks))
+        return cases, tasks
+
     def inbox(self, since: date, feedback_types: tuple[str, ...]) -> tuple[list, list, list]:
         """The inbox: handovers received, queries to answer, the other office's feedback since ``since``."""
         con = self.store.raw()
@@ -265,8 +284,19 @@ class Reader:
         return received, asked, feedback
 
     # -- aggregates --------------------------------------------------------------------------------
+    def may_steer(self) -> bool:
+        """Whether the user may see steering figures (domain/access.py: ``report``); a refusal is audited."""
+        try:
+            policy.require(self.subject.role, policy.REPORT)
+        except policy.AccessDenied as exc:
+            record_refusal(self.store, self.who, exc)
+            return False
+        return True
+
     def steering(self, engine, *, channel_detail: str) -> dict:
-        """Steering figures over the office's cases (counts, no persons): every role with ``report``."""
+        """Steering figures over the office's cases (counts, no persons) for the roles with ``report``,
+        protected (:func:`wbtui.services.report.suppressed`) for every format and screen alike: no caller
+        ever gets an exact small count."""
         from wbtui.services import report
 
         subject = self.subject
@@ -282,4 +312,10 @@ class Reader:
         finally:
             con.close()
         record(self.store, self.who, "report", "fbw_case", detail=channel_detail)
-        return figures
+        protected = report.suppressed(figures)
+        protected["totals"] = {
+            "cases": report.protect(sum(figures["stages"].values())),
+            "overdue": report.protect(sum(figures["overdue_by_rule"].values())),
+        }
+        protected[report.PROTECTED] = True
+        return protected

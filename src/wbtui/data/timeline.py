@@ -15,6 +15,8 @@ from collections.abc import Iterable
 STORE_TIME = re.compile(r"(19[7-9]\d|2\d\d\d)-([01]\d)-([0-3]\d) ([0-2]\d):([0-5]\d):([0-5]\d)\.(\d{6})\Z")
 
 COLUMNS = ("id", "case_id", "at", "type", "from_stage", "to_stage", "actor", "org_id", "payload")
+# the columns besides the id the view's insert trigger requires (a view declares no NOT NULL of its own)
+NOT_NULL = ("case_id", "at", "type", "payload")
 
 
 def compact_time(value):

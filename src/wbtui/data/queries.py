@@ -19,7 +19,7 @@ from datetime import date, datetime
 from wbtui.data.store import execute
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import AA, BOTH, JC, STAGES
-from wbtui.domain.timers import RULES, TimerEngine
+from wbtui.domain.timers import DERIVED, RULES, TimerEngine
 
 LIST_COLUMNS = (
     "c.id",
@@ -37,6 +37,7 @@ LIST_COLUMNS = (
     "c.owner_user_id",
     "c.target_kldb",
     "(SELECT MIN(t.due_on) FROM task t WHERE t.case_id = c.id AND t.status = 'offen') AS next_due",
+    *(f"{sql} AS {name}" for name, sql in DERIVED.items()),  # what the timers measure besides the case's columns
 )
 ROW_KEYS = tuple(col.split(".")[-1].split(" AS ")[-1] for col in LIST_COLUMNS)
 

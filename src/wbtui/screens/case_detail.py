@@ -473,4 +473,7 @@ EVENT_TYPES = (
     "contact",
     "handover_imported",
     "handover_revoked",
+    "appointment_updated",
+    "appointment_missed",
+    "feedback_imported",
 )

@@ -367,6 +367,9 @@ class ServiceBase:
 
         obstacles = s.exec(select(Obstacle).where(Obstacle.case_id == case.id)).all()
         consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+        from wbtui.data.models import Appointment
+
+        appointments = s.exec(select(Appointment).where(Appointment.case_id == case.id)).all()
         today = self.today()
         return CaseFacts(
             stage=Stage(case.stage),
@@ -382,6 +385,7 @@ class ServiceBase:
                 for c in consents
             ),
             enabled_optional=self.config.enabled_optional(),
+            appointments=[(a.kind, a.status, a.starts_at) for a in appointments],
         )
 
 

@@ -23,8 +23,9 @@ PROTOCOL = 1
 # ``sync_extra`` and moves them into their column once it is updated.
 # 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
 #    transaction as a whole.
-SCHEMA_VERSION = 3
-SCHEMA_RANGE = (1, 3)
+# 4: appointments as rows of their own (entity "appointment").
+SCHEMA_VERSION = 4
+SCHEMA_RANGE = (1, 4)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -95,7 +96,7 @@ def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
 # -- divergence check (sync-design 4.6): a digest of what a replica holds of one case -------------------
 # entities tied to the case by their own case_id (a person may belong to several cases, so person
 # and consent rows are left out: client and server may file them under different cases)
-VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "task")
+VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "appointment", "task")
 
 
 def case_digest(registers, appends) -> str:

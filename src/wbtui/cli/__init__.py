@@ -18,6 +18,7 @@ import typer
 
 from wbtui.cli import (
     admin,
+    appointments,
     cases,
     conference,
     consent,
@@ -59,6 +60,7 @@ app.add_typer(consent.consent_app, name="consent")
 app.add_typer(handover.handover_app, name="handover")
 app.add_typer(conference.conference_app, name="conference")
 app.add_typer(tasks.task_app, name="task")
+app.add_typer(appointments.appointment_app, name="appointment")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(sync.sync_app, name="sync")
 app.add_typer(privacy.audit_app, name="audit")

@@ -284,6 +284,40 @@ def inbox(
     return received, queries, feedback
 
 
+APPOINTMENT_KEYS = (
+    "id", "case_id", "kind", "starts_at", "duration_minutes", "location", "with_whom", "status", "status_reason",
+    "moved_from", "organiser", "created_at", "updated_at", "family_name", "given_names", "kundennummer", "stage",
+)  # fmt: skip
+
+
+def list_appointments(
+    con: sqlite3.Connection,
+    *,
+    scope: tuple[str, list],
+    case_id: str | None = None,
+    login: str | None = None,
+    include_done: bool = False,
+    limit: int = 2000,
+) -> list[dict]:
+    """Appointments in time order within ``scope``: of one case, or of one caseworker (organised by them or
+    of a case in their caseload); planned only unless ``include_done``."""
+    where, params = [scope[0]], list(scope[1])
+    if case_id:
+        where.append("a.case_id = ?")
+        params.append(case_id)
+    if login:
+        where.append("(a.organiser = ? OR c.owner_login = ?)")
+        params += [login, login]
+    if not include_done:
+        where.append("a.status = 'geplant'")
+    sql = (
+        "SELECT " + ", ".join(f"a.{k}" for k in APPOINTMENT_KEYS[:13]) + ", p.family_name, p.given_names,"
+        " p.kundennummer, c.stage FROM appointment a JOIN fbw_case c ON c.id = a.case_id"
+        " JOIN person p ON p.id = c.person_id WHERE " + " AND ".join(where) + " ORDER BY a.starts_at, a.id LIMIT ?"
+    )
+    return [dict(zip(APPOINTMENT_KEYS, row)) for row in con.execute(sql, params + [limit])]
+
+
 def case_timeline(con: sqlite3.Connection, case_id: str, *, limit: int = 500) -> list[dict]:
     keys = ("at", "type", "from_stage", "to_stage", "actor", "payload")
     rows = con.execute(

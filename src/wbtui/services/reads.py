@@ -188,6 +188,20 @@ class Reader:
         self._audit_list("inbox", len(received) + len(asked) + len(feedback))
         return received, asked, feedback
 
+    def appointments(
+        self, *, case_id: str | None = None, login: str | None = None, include_done: bool = False
+    ) -> list[dict]:
+        """Appointments (``appointment list``, the ICS export): of a case or a caseworker, in time order."""
+        con = self.store.raw()
+        try:
+            rows = queries.list_appointments(
+                con, scope=self.scope(con), case_id=case_id, login=login, include_done=include_done
+            )
+        finally:
+            con.close()
+        self._audit_list("appointment", len(rows))
+        return rows
+
     # -- aggregates --------------------------------------------------------------------------------
     def steering(self, engine, *, channel_detail: str) -> dict:
         """Steering figures over the office's cases (counts, no persons): every role with ``report``."""

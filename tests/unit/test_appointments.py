@@ -57,7 +57,7 @@ def test_kinds_belong_to_their_stages():
         ("geplant", "verschoben", date(2026, 12, 1), None, []),
         ("wahrgenommen", "abgesagt", date(2026, 11, 20), "x", ["guard.appt_final"]),  # a result is final
         ("abgesagt", "geplant", date(2026, 12, 1), None, ["guard.appt_final"]),
-        (None, "geplant", date(2026, 11, 24), None, ["guard.appt_in_past"]),
+        (None, "geplant", date(2026, 11, 24), None, []),  # entered late: the timer asks for its result
         (None, "wahrgenommen", date(2026, 11, 24), None, []),  # recorded after the fact
     ],
 )

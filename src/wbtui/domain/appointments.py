@@ -90,8 +90,6 @@ def appointment_refusals(
             reasons.append(("guard.appt_not_yet", {"date": _d(day)}))
         if status_after in NEEDS_REASON and not (reason or "").strip():
             reasons.append(("guard.appt_needs_reason", {}))
-        if status_before is None and status_after == PLANNED and day is not None and day < today:
-            reasons.append(("guard.appt_in_past", {"date": _d(day)}))
     return reasons
 
 

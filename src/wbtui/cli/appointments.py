@@ -145,3 +145,20 @@ def appointment_export(
     st().services.audit("export", "appointment", detail=f"ics; {len(rows)}")
     path = write_text(ical.calendar(rows), Path(output), overwrite=force)
     typer.echo(tn("cli.appt.exported", len(rows), path=path))
+
+
+@appointment_app.command("letter")
+@command
+def appointment_letter(
+    appointment: str = typer.Argument(..., help="Termin (Kennung, mind. 4 Zeichen)."),
+    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.pdf), wird 0600 angelegt."),
+    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+) -> None:
+    """Einladung zu einem geplanten Termin als PDF (Text anpassbar: einladung-*.txt im Konfigurationsordner)."""
+    from pathlib import Path
+
+    from wbtui.services.letters import save_invitation
+
+    services = st().services
+    path = save_invitation(services, services.resolve_appointment(appointment), Path(output), overwrite=force)
+    typer.echo(t("cli.document_written", path=path))

@@ -22,6 +22,7 @@ from wbtui.cli import (
     cases,
     conference,
     consent,
+    feedback,
     handover,
     kldb,
     obstacles,
@@ -61,6 +62,7 @@ app.add_typer(handover.handover_app, name="handover")
 app.add_typer(conference.conference_app, name="conference")
 app.add_typer(tasks.task_app, name="task")
 app.add_typer(appointments.appointment_app, name="appointment")
+app.add_typer(feedback.feedback_app, name="feedback")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(sync.sync_app, name="sync")
 app.add_typer(privacy.audit_app, name="audit")

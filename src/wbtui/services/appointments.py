@@ -145,8 +145,8 @@ class AppointmentCommands(ServiceBase):
             self._check_appt_write(case, appt.kind, new_row=False)
             self._follow(s, case)
             self._touch(case)
-            kind = "appointment_missed" if status == "nicht_erschienen" else "appointment_updated"
-            self._event(s, case, kind, kind_of=appt.kind, status=status, at=appt.starts_at, appointment=appt.id.hex)
+            event = "appointment_missed" if status == "nicht_erschienen" else "appointment_updated"
+            self._event(s, case, event, kind=appt.kind, status=status, at=appt.starts_at, appointment=appt.id.hex)
 
     # -- helpers -------------------------------------------------------------------------------------
     def _appointment(self, s, appointment_id: uuid.UUID) -> tuple[Appointment, FbwCase]:

@@ -24,6 +24,7 @@ from wbtui.cli import (
     consent,
     feedback,
     handover,
+    inbox,
     kldb,
     obstacles,
     privacy,
@@ -63,6 +64,7 @@ app.add_typer(conference.conference_app, name="conference")
 app.add_typer(tasks.task_app, name="task")
 app.add_typer(appointments.appointment_app, name="appointment")
 app.add_typer(feedback.feedback_app, name="feedback")
+app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(sync.sync_app, name="sync")
 app.add_typer(privacy.audit_app, name="audit")

@@ -17,6 +17,7 @@ from wbtui.domain.process import CaseFacts, Stage, missing_handover_items
 from wbtui.domain.text import clean
 from wbtui.i18n import code_label, lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
+from wbtui.widgets import labels
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.keybar import KeyBar
@@ -218,6 +219,9 @@ def feedback_detail(payload: dict) -> list[str]:
         ("valid_until", fmt_date),
         ("start", fmt_date),
         ("reason", lambda v: code_label("choice.dropout_reason.", v)),
+        ("kind", lambda v: code_label("choice.appt_kind.", v)),  # an appointment: kind, time, status
+        ("at", labels.datetime_text),
+        ("status", lambda v: code_label("choice.appt_status.", v)),
     ):
         value = payload.get(key)
         if value:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from wbtui.domain.text import clean
-from wbtui.i18n import lazy_t, t
+from wbtui.i18n import lazy_t, t, tn
 from wbtui.screens.handover import feedback_detail
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets import labels
@@ -30,6 +30,7 @@ class InboxScreen(TableScreen):
         Binding("a", "ack", lazy_t("tui.key.ack"), id="inbox.ack"),
         Binding("r", "query", lazy_t("tui.key.query"), id="inbox.query"),
         Binding("l", "read", lazy_t("tui.key.read"), id="inbox.read"),
+        Binding("d", "import_file", lazy_t("tui.key.import_file"), id="inbox.import"),
         Binding("L", "read_all", lazy_t("tui.key.read_all"), id="inbox.read_all", show=False),
         Binding("escape", "back", lazy_t("tui.key.back"), id="inbox.back"),
     ]
@@ -170,6 +171,29 @@ class InboxScreen(TableScreen):
             self._mark([self.event_ids.get(cursor_key(self.query_one(DataTable)) or "")])
             self.open_case(sel[1])
 
+    def action_import_file(self) -> None:
+        """Read a handover file (Agentur) or a feedback file (Jobcenter): checked whole, nothing on error."""
+        from pathlib import Path
+
+        from wbtui.screens.pickers import Prompt
+
+        def got(value: str | None) -> None:
+            if not value or not value.strip():
+                return
+            from wbtui.services.feedback import import_any
+
+            def done(result) -> None:
+                kind, (what, again) = result
+                if kind == "feedback":
+                    self.say(tn("cli.feedback.again" if again else "cli.feedback.imported", what))
+                else:
+                    self.say(t("cli.import_again" if again else "cli.imported", ref=what.hex[:8]))
+                self.reload()
+
+            self.do(import_any, self.ctx.services, Path(value.strip()).expanduser(), then=done)
+
+        self.app.push_screen(Prompt(t("ux.inbox.import_prompt"), hint=t("ux.inbox.import_hint")), got)
+
     def action_read(self) -> None:
         self._mark([self.event_ids.get(cursor_key(self.query_one(DataTable)) or "")], say=True)
 
@@ -177,7 +201,6 @@ class InboxScreen(TableScreen):
         self._mark(list(self.event_ids.values()), say=True)
 
     def _mark(self, ids: list, *, say: bool = False) -> None:
-        from wbtui.i18n import tn
         from wbtui.services.reads import Reader
 
         ids = [i for i in ids if i]

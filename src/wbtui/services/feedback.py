@@ -348,3 +348,17 @@ def _take_process(case, block: dict) -> bool:
         case.stage_since = max(moved) if moved else datetime.now(UTC)
         changed = True
     return changed
+
+
+def import_any(services, path: Path) -> tuple[str, object]:
+    """Import an exchange file of either kind by its ``format``: a handover file (at the Agentur) or a
+    feedback file (at the Jobcenter). Returns ("handover", (case id, again)) or ("feedback", (cases, again))."""
+    from wbtui.services import exchange
+
+    try:
+        data = read(path)
+    except ImportProblems:
+        data = None  # the importer names the problems
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        return "feedback", import_file(services, path)
+    return "handover", exchange.import_file(services, path)

@@ -136,7 +136,7 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     assert q(old, "SELECT kursnet_id FROM fbw_case") == [("2025-77",)]
 
 
-@pytest.mark.parametrize("version", [0, 4])
+@pytest.mark.parametrize("version", [0, 5])
 def test_a_client_outside_the_window_is_told_to_update_and_keeps_its_outbox(server, tmp_path, version):
     from wbtui.sync.client import SyncClient, SyncError, enable
 

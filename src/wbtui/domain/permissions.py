@@ -27,7 +27,8 @@ from wbtui.domain.appointments import KIND_STAGES, side_may_keep
 from wbtui.domain.process import AA, JC, ROLE_SIDE, Stage
 
 S = Stage
-_JC, _AA, _BOTH, _NONE = frozenset({JC}), frozenset({AA}), frozenset({JC, AA}), frozenset()
+_JC, _AA, _BOTH = frozenset({JC}), frozenset({AA}), frozenset({JC, AA})
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

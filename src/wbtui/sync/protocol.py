@@ -1,5 +1,5 @@
 """The sync protocol both sides speak: versions, which entities and fields travel, how values look on
-the wire, the pull cursor, and the per-case digest of the divergence check (sync-design 4.2-4.7).
+the wire, the pull cursor, and the per-case digest of the divergence check.
 
 Pure (no store, no network): the server (:mod:`wbtui.server`) and the device (:mod:`wbtui.sync.client`)
 import it alike, so both merge by the same rule. What a field may hold is :mod:`wbtui.domain.entities`.
@@ -12,13 +12,15 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from wbtui.domain.entities import ENTITIES, ORDER
 from wbtui.domain.entities import fields_of as _fields_of
 
 PROTOCOL = 1
-# Schema changes within a protocol are additive (new fields, entities, values; sync-design 4.7).
+# Schema changes within a protocol are additive (new fields, entities, values).
 # The server accepts clients from SCHEMA_RANGE; a client keeps fields it does not know yet in
 # ``sync_extra`` and moves them into their column once it is updated.
 # 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
@@ -29,7 +31,7 @@ SCHEMA_RANGE = (1, 4)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-def accepts(version) -> bool:
+def accepts(version: object) -> bool:
     """Whether a client speaking schema ``version`` may sync with this server."""
     lo, hi = SCHEMA_RANGE
     return isinstance(version, int) and not isinstance(version, bool) and lo <= version <= hi
@@ -49,7 +51,7 @@ def fields_of(entity: str, version: int = SCHEMA_VERSION) -> tuple[str, ...]:
     return _fields_of(entity, version)
 
 
-def to_wire(value):
+def to_wire(value: Any) -> Any:
     """Python value -> JSON value as stored in SQLite (so replicas store identical text)."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
@@ -62,7 +64,7 @@ def to_wire(value):
     return value
 
 
-def to_sqlite(entity: str, field: str, value):
+def to_sqlite(entity: str, field: str, value: Any) -> Any:
     """JSON value -> parameter for a raw sqlite3 statement."""
     if (entity, field) in JSON_FIELDS and value is not None and not isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
@@ -93,13 +95,13 @@ def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
         raise BadCursor(cursor) from None
 
 
-# -- divergence check (sync-design 4.6): a digest of what a replica holds of one case -------------------
+# -- divergence check a digest of what a replica holds of one case -------------------
 # entities tied to the case by their own case_id (a person may belong to several cases, so person
 # and consent rows are left out: client and server may file them under different cases)
 VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "appointment", "task")
 
 
-def case_digest(registers, appends) -> str:
+def case_digest(registers: Iterable[tuple[str, str, str, str]], appends: Iterable[str]) -> str:
     """SHA-256 over the sorted (entity, row, field, hlc) clocks and the appended event ids of a case."""
     h = hashlib.sha256()
     for entity, row_id, field, hlc in sorted(registers):

@@ -10,7 +10,7 @@ import pytest
 from common import COMPLETE_CASE, TODAY
 from wbtui.domain.errors import RuleViolation
 from wbtui.domain.process import Stage, TransitionInput
-from wbtui.domain.timers import Timers, TimerEngine
+from wbtui.domain.timers import TimerEngine, Timers
 from wbtui.domain.workdays import WorkCalendar
 
 
@@ -105,6 +105,7 @@ def test_a_planned_appointment_passed_without_result_is_overdue_in_any_stage(jc,
 
 def test_ics_export_round_trips_through_a_real_icalendar_parser(jc, aa):
     import icalendar  # the test extras hold it
+
     from wbtui.services import ics
 
     case_id = handed_over(jc)

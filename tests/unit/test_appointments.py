@@ -14,8 +14,8 @@ TODAY = date(2026, 11, 25)
 
 
 def refusals(**kw):
-    base = dict(kind="aa_beratung", side=AA, stage=Stage.COUNSELLING_SCHEDULED, status_before=None,
-                status_after="geplant", starts_at=date(2026, 12, 1), today=TODAY)  # fmt: skip
+    base = {"kind": "aa_beratung", "side": AA, "stage": Stage.COUNSELLING_SCHEDULED, "status_before": None,
+                "status_after": "geplant", "starts_at": date(2026, 12, 1), "today": TODAY}  # fmt: skip
     return [key for key, _ in appointment_refusals(**{**base, **kw})]
 
 
@@ -66,7 +66,7 @@ def test_status_changes(before, after, day, reason, expected):
 
 
 def test_permission_table_names_the_office_of_each_kind():
-    kw = dict(new_row=True, stage_before=Stage.COUNSELLING_SCHEDULED, stage_after=Stage.COUNSELLING_SCHEDULED)
+    kw = {"new_row": True, "stage_before": Stage.COUNSELLING_SCHEDULED, "stage_after": Stage.COUNSELLING_SCHEDULED}
     assert write_refusal("appointment", "starts_at", role="aa_beratung", appointment_kind="aa_beratung", **kw) is None
     assert write_refusal("appointment", "starts_at", role="jc_ifk", appointment_kind="aa_beratung", **kw) == "side"
     assert write_refusal("appointment", "kind", role="aa_beratung", appointment_kind="aa_beratung",

@@ -8,27 +8,20 @@ import typer
 from wbtui.cli.common import _datetime, _dt, _label, _required_choice, _table, command, out_json, st
 from wbtui.i18n import t, tn
 
-appointment_app = typer.Typer(
-    help="Termine (Beratung, ÄD/BPS, Absolventengespräch, Fallkonferenz).", no_args_is_help=True
-)
+appointment_app = typer.Typer(no_args_is_help=True)
 
 
 @appointment_app.command("add")
 @command
 def appointment_add(
-    case: str = typer.Argument(..., help="Fall (Kennung oder Kundennummer)."),
-    when: str = typer.Option(..., "--at", help="Beginn (TT.MM.JJJJ HH:MM)."),
-    kind: str = typer.Option(
-        "aa_beratung", "--kind", help="aa_beratung | aed_bps | absolventengespraech | fallkonferenz"
-    ),
-    place: str | None = typer.Option(None, "--place", help="Ort (z. B. Agentur, Raum 2.14)."),
-    with_whom: str | None = typer.Option(None, "--with", help="Mit wem (Beraterin, Dienst)."),
-    duration: int | None = typer.Option(None, "--minutes", help="Dauer in Minuten (Kalender; sonst 60)."),
-    result: str | None = typer.Option(
-        None, "--result", help="Vergangenen Termin nachtragen: held | no_show (wahrgenommen, nicht erschienen)."
-    ),
+    case: str = typer.Argument(...),
+    when: str = typer.Option(..., "--at"),
+    kind: str = typer.Option("aa_beratung", "--kind"),
+    place: str | None = typer.Option(None, "--place"),
+    with_whom: str | None = typer.Option(None, "--with"),
+    duration: int | None = typer.Option(None, "--minutes"),
+    result: str | None = typer.Option(None, "--result"),
 ) -> None:
-    """Legt einen Termin an; ein Beratungstermin nach der Quittung führt den Fall nach S5."""
     from wbtui.services.appointments import STATUS_WORDS
 
     services = st().services
@@ -45,12 +38,11 @@ def appointment_add(
 @appointment_app.command("move")
 @command
 def appointment_move(
-    appointment: str = typer.Argument(..., help="Termin (Kennung, mind. 4 Zeichen)."),
-    when: str = typer.Option(..., "--at", help="Neuer Beginn (TT.MM.JJJJ HH:MM)."),
-    reason: str | None = typer.Option(None, "--reason", help="Warum verschoben."),
-    place: str | None = typer.Option(None, "--place", help="Neuer Ort (sonst der bisherige)."),
+    appointment: str = typer.Argument(...),
+    when: str = typer.Option(..., "--at"),
+    reason: str | None = typer.Option(None, "--reason"),
+    place: str | None = typer.Option(None, "--place"),
 ) -> None:
-    """Verschiebt einen geplanten Termin: der alte wird „verschoben“, ein neuer geplant."""
     services = st().services
     at = _datetime(when, "--at")
     new_id = services.move_appointment(services.resolve_appointment(appointment), at, reason=reason, location=place)
@@ -60,13 +52,10 @@ def appointment_move(
 @appointment_app.command("done")
 @command
 def appointment_done(
-    appointment: str = typer.Argument(..., help="Termin (Kennung, mind. 4 Zeichen)."),
-    result: str = typer.Option(
-        "held", "--result", help="held | no_show | cancelled (wahrgenommen, nicht erschienen, abgesagt)."
-    ),
-    reason: str | None = typer.Option(None, "--reason", help="Grund (bei einer Absage nötig)."),
+    appointment: str = typer.Argument(...),
+    result: str = typer.Option("held", "--result"),
+    reason: str | None = typer.Option(None, "--reason"),
 ) -> None:
-    """Hält fest, was aus einem geplanten Termin wurde."""
     from wbtui.services.appointments import STATUS_WORDS
 
     services = st().services
@@ -89,13 +78,12 @@ def _rows(case: str | None, mine: bool, owner: str | None, include_done: bool) -
 @appointment_app.command("list")
 @command
 def appointment_list(
-    case: str | None = typer.Argument(None, help="Nur dieser Fall."),
-    mine: bool = typer.Option(False, "--mine", help="Meine Termine (von mir vereinbart oder aus meinem Bestand)."),
-    owner: str | None = typer.Option(None, "--owner", help="Termine dieser Fachkraft (Login)."),
-    include_done: bool = typer.Option(False, "--all", help="Auch vergangene, verschobene und abgesagte."),
+    case: str | None = typer.Argument(None),
+    mine: bool = typer.Option(False, "--mine"),
+    owner: str | None = typer.Option(None, "--owner"),
+    include_done: bool = typer.Option(False, "--all"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Listet Termine in zeitlicher Reihenfolge (ohne --all nur geplante)."""
     rows = _rows(case, mine, owner, include_done)
     if as_json:
         out_json(
@@ -125,17 +113,14 @@ def appointment_list(
 @appointment_app.command("export")
 @command
 def appointment_export(
-    case: str | None = typer.Argument(None, help="Nur dieser Fall."),
-    ics: bool = typer.Option(True, "--ics", help="iCalendar (RFC 5545) für den Bürokalender."),
-    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.ics), wird 0600 angelegt."),
-    mine: bool = typer.Option(False, "--mine", help="Meine Termine (von mir vereinbart oder aus meinem Bestand)."),
-    owner: str | None = typer.Option(None, "--owner", help="Termine dieser Fachkraft (Login)."),
-    include_done: bool = typer.Option(
-        False, "--all", help="Auch vergangene, verschobene und abgesagte (als abgesagt)."
-    ),
-    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+    case: str | None = typer.Argument(None),
+    ics: bool = typer.Option(True, "--ics"),
+    output: str = typer.Option(..., "--output", "-o"),
+    mine: bool = typer.Option(False, "--mine"),
+    owner: str | None = typer.Option(None, "--owner"),
+    include_done: bool = typer.Option(False, "--all"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
-    """Schreibt Termine als Kalenderdatei (.ics) je Fall oder je Fachkraft."""
     from pathlib import Path
 
     from wbtui.services import ics as ical
@@ -150,11 +135,10 @@ def appointment_export(
 @appointment_app.command("letter")
 @command
 def appointment_letter(
-    appointment: str = typer.Argument(..., help="Termin (Kennung, mind. 4 Zeichen)."),
-    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.pdf), wird 0600 angelegt."),
-    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+    appointment: str = typer.Argument(...),
+    output: str = typer.Option(..., "--output", "-o"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
-    """Einladung zu einem geplanten Termin als PDF (Text anpassbar: einladung-*.txt im Konfigurationsordner)."""
     from pathlib import Path
 
     from wbtui.services.letters import save_invitation

@@ -8,19 +8,16 @@ import typer
 from wbtui.cli.common import command, st
 from wbtui.i18n import tn
 
-feedback_app = typer.Typer(
-    help="Rückmeldedatei der Agentur an das Jobcenter (ohne gemeinsamen Server).", no_args_is_help=True
-)
+feedback_app = typer.Typer(no_args_is_help=True)
 
 
 @feedback_app.command("export")
 @command
 def feedback_export(
-    case: str | None = typer.Argument(None, help="Nur dieser Fall (sonst alle per Übergabedatei erhaltenen)."),
-    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.json), wird 0600 angelegt."),
-    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+    case: str | None = typer.Argument(None),
+    output: str = typer.Option(..., "--output", "-o"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
-    """Schreibt die Rückmeldedatei (Agentur; Schema: domain/schemas/feedback-v1.schema.json)."""
     from pathlib import Path
 
     from wbtui.services.feedback import build, write
@@ -33,8 +30,7 @@ def feedback_export(
 
 @feedback_app.command("import")
 @command
-def feedback_import(path: str = typer.Argument(..., help="Rückmeldedatei der Agentur.")) -> None:
-    """Liest eine Rückmeldedatei ein (Jobcenter): erst alles prüfen, bei Fehlern nichts übernehmen."""
+def feedback_import(path: str = typer.Argument(...)) -> None:
     import errno
     import os
     from pathlib import Path

@@ -8,17 +8,16 @@ import typer
 from wbtui.cli.common import _dt, _table, command, out_json, st
 from wbtui.i18n import t, tn
 
-inbox_app = typer.Typer(help="Eingang: Einträge der anderen Behörde, ungelesene zuerst.", invoke_without_command=True)
+inbox_app = typer.Typer(invoke_without_command=True)
 
 
 @inbox_app.callback()
 @command
 def inbox_list(
     ctx: typer.Context,
-    unread: bool = typer.Option(False, "--unread", help="Nur ungelesene."),
+    unread: bool = typer.Option(False, "--unread"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Listet die Einträge der anderen Behörde (ungelesene zuerst)."""
     if ctx.invoked_subcommand is not None:
         return
     import json
@@ -51,10 +50,9 @@ def inbox_list(
 @inbox_app.command("read")
 @command
 def inbox_read(
-    entries: list[str] = typer.Argument(None, help="Kennungen der Einträge (mind. 4 Zeichen)."),
-    everything: bool = typer.Option(False, "--all", help="Alle Einträge als gelesen markieren."),
+    entries: list[str] = typer.Argument(None),
+    everything: bool = typer.Option(False, "--all"),
 ) -> None:
-    """Markiert Einträge als gelesen."""
     from wbtui.services.reads import Reader
 
     state = st()

@@ -187,8 +187,12 @@ class HandoverScreen(WbtuiScreen):
                     services.move(case_id, Stage.READY)
                 return services.send_handover(case_id, channel=channel)
 
-            then = self._after if channel == "shared_system" else (lambda _r: (self._after(_r), self.action_export()))
-            self._confirm("send", lambda: self.do(send, then=then))
+            def sent(result) -> None:
+                self._after(result)
+                if channel == "file_export":  # the file is the handover: ask where to write it now
+                    self.action_export()
+
+            self._confirm("send", lambda: self.do(send, then=sent))
 
         # the channel: the shared system, or a handover file for an office without a common server (zkT)
         self.app.push_screen(

@@ -398,7 +398,7 @@ class Push:
             consent_for_agentur=any(consent_covers(c, today, "agentur", purposes) for c in consents),
             consent_health=any(consent_covers(c, today, "agentur", purposes, group="gesundheit") for c in consents),
             enabled_optional=frozenset(Stage),  # the office's choice; the device has checked it
-            appointments=[(v.get("kind"), v.get("status"), as_datetime(v.get("starts_at")))
+            appointments=[(str(v.get("kind")), str(v.get("status")), as_datetime(v.get("starts_at")))
                           for _, v in self.rows_of(case_id, "appointment")],
         )  # fmt: skip
 

@@ -217,6 +217,7 @@ class CaseCommands(ServiceBase):
             .order_by(col(Appointment.starts_at))
         ).first()
         now = self.now()
+        assert case.appointment_at is not None  # check_transition refused it otherwise (guard.no_appointment)
         if planned is None:
             planned = Appointment(case_id=case.id, kind="aa_beratung", starts_at=case.appointment_at,
                                   organiser=self.actor.login, created_at=now)  # fmt: skip

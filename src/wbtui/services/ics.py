@@ -32,7 +32,8 @@ def escape(text: str) -> str:
 
 def fold(line: str) -> list[str]:
     """One content line as physical lines of at most 75 octets (continuations start with a space)."""
-    out, current, size = [], "", 0
+    out: list[str] = []
+    current, size = "", 0
     for ch in line:
         width = len(ch.encode("utf-8"))
         limit = 75 if not out else 74  # a continuation line carries the leading space

@@ -203,7 +203,9 @@ def to_pdf(services, subject: str, body: list[str], address: list[str]) -> bytes
             raise WbtuiError("err.pdf_needs_font") from None
     pdf.add_page()
     width = pdf.epw
-    nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    from wbtui.services.documents import _NextLine
+
+    nl: _NextLine = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     pdf.set_font(family, "B", 11)
     head = _letterhead(services.config)
     pdf.cell(width, 5.5, head[0], align="R", **nl)

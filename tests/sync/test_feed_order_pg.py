@@ -106,3 +106,29 @@ def test_property_18_the_gated_feed_never_skips_a_late_commit():
             assert set(gated) == set(committed) | {fast, fast - 1}, "a committed row was skipped"
         finally:
             engine.dispose()
+
+
+def test_a_feed_writer_of_another_database_on_the_cluster_does_not_hold_the_feed_back():
+    """Advisory locks are per database: a server (or a test) writing the feed of another database on the same
+    cluster, however long its transaction, does not stop this database's readers (found with test suites of
+    several checkouts sharing one PostgreSQL)."""
+    from sqlalchemy import create_engine
+
+    from wbtui.server.feed import FEED_LOCK, feed_gate
+
+    with pg_database() as here_url, pg_database() as other_url:
+        here, other = create_engine(here_url), create_engine(other_url)
+        try:
+            with other.connect() as writer:
+                tx = writer.begin()
+                writer.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": FEED_LOCK})
+                stuck = int(writer.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar())
+                with here.begin() as conn:  # a transaction of this database, committed after the other began
+                    done = int(conn.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar())
+                assert done > stuck
+                with here.connect() as reader:
+                    assert feed_gate(reader) > done  # the other database's writer is not waited for
+                tx.rollback()
+        finally:
+            here.dispose()
+            other.dispose()

@@ -132,3 +132,38 @@ def test_only_the_agentur_writes_and_only_the_jobcenter_imports(tmp_path):
     ok("feedback", "export", "-o", str(tmp_path / "y.json"), env=aa)
     assert run_cli("feedback", "import", str(tmp_path / "y.json"), env=aa).returncode == 1
     assert run_cli("feedback", "import", str(tmp_path / "missing.json"), env=jc).returncode == 3
+
+
+def test_the_other_offices_entries_stay_in_the_inbox_until_read_in_both_directions(tmp_path):
+    jc, aa = offices(tmp_path)
+    case_id = handed_over_by_file(tmp_path, jc, aa)
+    ok("handover", "ack", case_id[:8], "--appointment", "2030-03-04 09:00", env=aa)
+    target = tmp_path / "r.json"
+    ok("feedback", "export", "-o", str(target), env=aa)
+    ok("feedback", "import", str(target), env=jc)
+    inbox = json.loads(ok("inbox", "--json", env=jc))
+    types = {i["type"] for i in inbox["items"]}
+    assert {"handover_received", "appointment_set"} <= types and "feedback_imported" not in types  # not its own
+    assert inbox["unread"] == inbox["count"] > 0
+    first = inbox["items"][0]["event_id"]
+    assert "1 Eintrag" in ok("inbox", "read", first[:8], env=jc)
+    again = json.loads(ok("inbox", "--json", env=jc))
+    assert again["unread"] == inbox["unread"] - 1 and again["items"][-1]["event_id"] == first  # read ones last
+    assert json.loads(ok("inbox", "--unread", "--json", env=jc))["count"] == again["unread"]
+    ok("inbox", "read", "--all", env=jc)
+    assert json.loads(ok("inbox", "--json", env=jc))["unread"] == 0
+    # the other direction: the Jobcenter's consent reaches the Agentur's inbox (here: one shared store)
+    shared = {**jc, "WBTUI_DB": str(tmp_path / "shared.db")}
+    shared_aa = {**aa, "WBTUI_DB": str(tmp_path / "shared.db")}
+    args = ["case", "new", "--json"]
+    for key, flag in (("kundennummer", "-k"), ("family_name", "-n"), ("given_names", "-g"), ("phone", "--phone"),
+                      ("birth_date", "--birth-date"), ("target_kldb", "--target-kldb"),
+                      ("training_type", "--training-type"), ("schedule", "--schedule"),
+                      ("necessity_reason", "--necessity")):  # fmt: skip
+        args += [flag, COMPLETE_CASE[key]]
+    ref = json.loads(ok(*args, env=shared))["ref"]
+    ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", env=shared)
+    ok("case", "move", ref, "S3", env=shared)
+    ok("handover", "send", ref, env=shared)  # now the Agentur holds the case
+    assert "consent_recorded" in {i["type"] for i in json.loads(ok("inbox", "--json", env=shared_aa))["items"]}
+    assert "consent_recorded" not in {i["type"] for i in json.loads(ok("inbox", "--json", env=shared))["items"]}

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)  # the log file (wbtui.logs): ids, codes and t
 
 if TYPE_CHECKING:
     from wbtui.config import Config
+    from wbtui.widgets.choice import ChoiceField
 
 
 class WbtuiApp(App):
@@ -291,6 +292,11 @@ class WbtuiApp(App):
 
         self._go(TeamScreen)
 
+    def action_team_inbox(self) -> None:
+        from wbtui.screens.team_inbox import TeamInboxScreen
+
+        self._go(TeamInboxScreen)
+
     def action_audit_log(self) -> None:
         from wbtui.screens.audit_log import AuditScreen
 
@@ -397,6 +403,15 @@ class WbtuiApp(App):
         from wbtui.screens.conflicts import ConflictScreen
 
         self._go(ConflictScreen)
+
+    def on_choice_field_open(self, message: ChoiceField.Open) -> None:
+        """A pick-list field on any screen asks for its list (the message bubbles up to the app, so the
+        screens' base class need not know the pick-list screen)."""
+        from wbtui.screens.pickers import PickList
+
+        field = message.field
+        picker = PickList(field.title, field.options, field.value, message.typed, words=field.words)
+        self.push_screen(picker, field.choose)
 
     def action_new_case(self) -> None:
         from wbtui.screens.intake import IntakeScreen

@@ -32,6 +32,7 @@ from wbtui.cli import (
     server,
     sync,
     tasks,
+    team,
     usage,
 )
 from wbtui.cli.common import _STATE, EXIT_ENV, EXIT_INTERNAL, State, _fail, internal_error
@@ -64,6 +65,7 @@ app.add_typer(tasks.task_app, name="task")
 app.add_typer(appointments.appointment_app, name="appointment")
 app.add_typer(feedback.feedback_app, name="feedback")
 app.add_typer(inbox.inbox_app, name="inbox")
+app.add_typer(team.team_app, name="team")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(sync.sync_app, name="sync")
 app.add_typer(privacy.audit_app, name="audit")

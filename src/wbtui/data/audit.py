@@ -16,13 +16,13 @@ which data group, for which purpose.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from wbtui.data.store import execute
+from wbtui.data.audit_chain import GENESIS, HASHED, entry_hash, next_seq
+from wbtui.data.sql import execute
 from wbtui.domain.errors import WbtuiError
 
 
@@ -30,25 +30,6 @@ class AuditFailed(WbtuiError):
     """The audit entry could not be written, so the action it describes did not happen."""
 
 
-GENESIS = "0" * 64
-HASHED = (
-    "id",
-    "at",
-    "actor",
-    "role",
-    "org",
-    "channel",
-    "action",
-    "object_type",
-    "object_id",
-    "case_id",
-    "data_groups",
-    "fields",
-    "purpose",
-    "reason",
-    "detail",
-    "outcome",
-)
 ACTIONS = (
     "read",
     "list",
@@ -67,6 +48,7 @@ ACTIONS = (
     "subject_access",
     "import",
     "sync_apply",
+    "lookup",  # a Kundennummer found on record (services/known_person.py)
 )
 
 
@@ -113,6 +95,7 @@ _TABLE_GROUPS = {
     "case_event": "verlauf",
     "organisation": "verwaltung",
     "app_user": "verwaltung",
+    "absence": "verwaltung",
 }
 _SKIP_FIELDS = {"id", "created_at", "updated_at"}
 
@@ -134,14 +117,6 @@ def _now() -> str:
 
 
 NOTE = "note"  # the purpose or reason column of an entry whose free text is kept in audit_note
-
-
-def entry_hash(prev_hash: str, entry: dict, key=None) -> str:
-    """The chain link: HMAC-SHA-256 with the store's audit key, plain SHA-256 without one (old entries)."""
-    canonical = json.dumps([entry[key_] for key_ in HASHED], ensure_ascii=False, separators=(",", ":"))
-    if key is not None:
-        return key.mac(prev_hash + canonical)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
 def append(
@@ -182,7 +157,7 @@ def _append(
     row = execute(conn, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     prev = row[1] if row else GENESIS
     store_id = store_id_of(conn)
-    key = (load(store_id) or load_or_create(conn, store_id, _next_seq(conn))) if store_id else None
+    key = (load(store_id) or load_or_create(conn, store_id, next_seq(conn))) if store_id else None
     entry_id = uuid.uuid4().hex
     entry = {
         "id": entry_id,
@@ -217,12 +192,6 @@ def _append(
                 (entry_id, field, case_id, text[:2000]),
             )
     return digest
-
-
-def _next_seq(conn) -> int:
-    """The sequence number the next entry gets (AUTOINCREMENT: never reused, also after deletions)."""
-    row = execute(conn, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
-    return (row[0] if row else 0) + 1
 
 
 def who_for(store, config, channel: str) -> Who:
@@ -379,7 +348,7 @@ def before_flush(session, _flush_context, _instances) -> None:
             fields = []
         row_id = obj.id.hex if isinstance(getattr(obj, "id", None), uuid.UUID) else str(getattr(obj, "id", ""))
         case_id = None
-        if table not in ("organisation", "app_user"):
+        if table not in ("organisation", "app_user", "absence"):
             person_id, direct = getattr(obj, "person_id", None), getattr(obj, "case_id", None)
             entity = {"fbw_case": "case", "person": "person", "consent": "consent"}.get(table, table)
             case_id = case_id_for(

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from wbtui.data.store import execute
+from wbtui.data.sql import execute
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import AA, BOTH, JC, STAGES
 from wbtui.domain.timers import DERIVED, RULES, TimerEngine
@@ -51,6 +51,7 @@ class CaseFilter:
     timer: str | None = None  # overdue | stalled | any
     include_closed: bool = False
     scope: tuple[str, list] | None = None  # the read policy (data.access.predicate)
+    unassigned: bool = False  # the team inbox: cases nobody holds (domain/assignment.py)
 
     def sql(self, engine: TimerEngine | None) -> tuple[str, list]:
         where, params = [], []
@@ -69,6 +70,8 @@ class CaseFilter:
         if self.mine_login:
             where.append("c.owner_login = ?")
             params.append(self.mine_login)
+        if self.unassigned:
+            where.append("c.owner_login IS NULL")
         if self.timer and engine is not None:
             kinds = {
                 "overdue": ("overdue", "warning"),

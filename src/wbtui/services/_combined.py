@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wbtui.services.appointments import AppointmentCommands
+from wbtui.services.assignment import AssignmentCommands
 from wbtui.services.base import ServiceBase
 from wbtui.services.cases import CaseCommands
 from wbtui.services.conference import ConferenceCommands
@@ -13,6 +14,7 @@ from wbtui.services.tasks import TaskCommands
 
 
 class Services(
+    AssignmentCommands,
     CaseCommands,
     ObstacleCommands,
     ConsentCommands,

@@ -25,7 +25,8 @@ PROTOCOL = 1
 # ``sync_extra`` and moves them into their column once it is updated.
 # 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
 #    transaction as a whole.
-# 4: appointments as rows of their own (entity "appointment").
+# 4: reason codes of decline, dropout and non-integration; voucher and course details (README "Reason codes",
+#    "Voucher and course details"); appointments as rows of their own (entity "appointment").
 SCHEMA_VERSION = 4
 SCHEMA_RANGE = (1, 4)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -1,4 +1,4 @@
--- 0011: appointments as objects, the inbox's read marks, feedback files imported (README "Appointments",
+-- 0012: appointments as objects, the inbox's read marks, feedback files imported (README "Appointments",
 -- "Return channel without a shared server").
 -- appointment: the rows existed (one per counselling appointment); they now carry length, who the
 -- person meets, the reason of a status (cancelled, moved), the appointment a moved one replaces, and

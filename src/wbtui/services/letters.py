@@ -111,16 +111,12 @@ def template_for(config, kind: str) -> str:
 
 
 def _local(value) -> datetime:
+    """A stored time (UTC) in the office's local time, as the CLI and the TUI show it."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    try:
-        from zoneinfo import ZoneInfo
-
-        return value.astimezone(ZoneInfo("Europe/Berlin"))  # the letter states the office's time
-    except Exception:  # pragma: no cover - no time zone data on the host
-        return value.astimezone()
+    return value.astimezone()
 
 
 def values_for(services, appt: dict, person: dict) -> dict[str, str]:
@@ -179,7 +175,8 @@ def to_pdf(services, subject: str, body: list[str], address: list[str]) -> bytes
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from wbtui.services.documents import _letterhead, find_font
+    from wbtui.services.documents import _letterhead
+    from wbtui.services.documents_pdf import _bold_variant, _NextLine, find_font
 
     font = find_font(services.config.document_font)
     pdf = FPDF(format="A4", unit="mm")
@@ -191,8 +188,6 @@ def to_pdf(services, subject: str, body: list[str], address: list[str]) -> bytes
     if font is not None:
         try:
             pdf.add_font("body", "", str(font))
-            from wbtui.services.documents import _bold_variant
-
             pdf.add_font("body", "B", str(_bold_variant(font) or font))
         except Exception:
             raise WbtuiError("err.pdf_font", path=str(font)) from None
@@ -203,8 +198,6 @@ def to_pdf(services, subject: str, body: list[str], address: list[str]) -> bytes
             raise WbtuiError("err.pdf_needs_font") from None
     pdf.add_page()
     width = pdf.epw
-    from wbtui.services.documents import _NextLine
-
     nl: _NextLine = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     pdf.set_font(family, "B", 11)
     head = _letterhead(services.config)
@@ -225,7 +218,7 @@ def to_pdf(services, subject: str, body: list[str], address: list[str]) -> bytes
     pdf.set_font(family, "", 11)
     for line in body:
         if line.strip():
-            pdf.multi_cell(width, 5.8, line, **nl)
+            pdf.multi_cell(width, 5.8, line, align="L", **nl)
         else:
             pdf.ln(3.5)
     return bytes(pdf.output())

@@ -270,13 +270,15 @@ INBOX_QUERIES = (
 )
 # the other office's timeline entries, unread first (read marks: inbox_read, per login); an entry is the
 # other office's when it was written there (org_id) or arrived by sync (no org_id); appointment entries
-# only for the kinds the other office keeps
+# only for the kinds the other office keeps (entries from before appointments were objects name none:
+# they were the Agentur's counselling appointments)
 INBOX_FEEDBACK = (
     "SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload, e.id,"
     " EXISTS(SELECT 1 FROM inbox_read r WHERE r.event_id = e.id AND r.login = ?) AS seen FROM case_event e"
     " JOIN fbw_case c ON c.id = e.case_id JOIN person p ON p.id = c.person_id"
     " WHERE e.type IN ({types}) AND e.at >= ? AND (e.org_id IS NULL OR e.org_id != ?)"
-    " AND (e.type NOT LIKE 'appointment%' OR json_extract(e.payload, '$.kind') IN ({kinds})) AND {scope}"
+    " AND (e.type NOT LIKE 'appointment%' OR json_extract(e.payload, '$.kind') IS NULL"
+    " OR json_extract(e.payload, '$.kind') IN ({kinds})) AND {scope}"
     " ORDER BY seen, e.at DESC LIMIT 300"
 )
 

@@ -108,27 +108,27 @@ def test_property_18_the_gated_feed_never_skips_a_late_commit():
             engine.dispose()
 
 
-def test_a_feed_writer_of_another_database_on_the_cluster_does_not_hold_the_feed_back():
-    """Advisory locks are per database: a server (or a test) writing the feed of another database on the same
-    cluster, however long its transaction, does not stop this database's readers (found with test suites of
-    several checkouts sharing one PostgreSQL)."""
-    from sqlalchemy import create_engine
-
-    from wbtui.server.feed import FEED_LOCK, feed_gate
+def test_a_feed_writer_in_another_database_of_the_cluster_held_every_pull_back__now_the_gate_is_per_database():
+    """Advisory locks are cluster-wide: a long push on another wbtui database (another region, a test)
+    made this server's pulls return nothing until it ended."""
+    from wbtui.server.feed import FEED_LOCK
+    from wbtui.server.feed import page as feed_page
+    from wbtui.server.models import SrvFeed
+    from wbtui.server.store import init_schema, make_engine
 
     with pg_database() as here_url, pg_database() as other_url:
-        here, other = create_engine(here_url), create_engine(other_url)
+        here, other = make_engine(here_url), make_engine(other_url)
         try:
-            with other.connect() as writer:
-                tx = writer.begin()
-                writer.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": FEED_LOCK})
-                stuck = int(writer.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar())
-                with here.begin() as conn:  # a transaction of this database, committed after the other began
-                    done = int(conn.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar())
-                assert done > stuck
-                with here.connect() as reader:
-                    assert feed_gate(reader) > done  # the other database's writer is not waited for
-                tx.rollback()
+            init_schema(here)
+            with other.connect() as busy:  # a feed writer over there, still running
+                busy.execute(text("BEGIN"))
+                busy.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": FEED_LOCK})
+                busy.execute(text("SELECT pg_current_xact_id()"))
+                with here.begin() as conn:
+                    conn.execute(insert(SrvFeed.__table__).values(org_id=ORG, kind="set", payload="{}"))
+                with here.connect() as conn:
+                    assert len(feed_page(conn, "postgresql", ORG, 0, 0, 10)) == 1
+                busy.execute(text("ROLLBACK"))
         finally:
             here.dispose()
             other.dispose()

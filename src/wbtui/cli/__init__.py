@@ -24,6 +24,7 @@ from wbtui.cli import (
     consent,
     feedback,
     handover,
+    history,  # noqa: F401 - registers "case qualification" and "case work" on the case group
     inbox,
     kldb,
     obstacles,

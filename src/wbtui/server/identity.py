@@ -9,6 +9,7 @@ A second open case of one person is accepted but flagged: every device of the of
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -22,6 +23,10 @@ def person_with_kundennummer(push, kundennummer, *, exclude: str) -> str | None:
     if not isinstance(kundennummer, str):
         return None
     batch = push.batch
+    if batch.dialect == "postgresql":
+        # two pushes taking in the same person for different cases lock different cases: without this
+        # lock both read "no such person" and both insert (held until the push commits)
+        push.s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(push.who.org_id, kundennummer)})
     found = {
         r for (r,) in push.s.execute(
             text("SELECT row_id FROM srv_field WHERE entity = 'person' AND field = 'kundennummer' AND value = :v"),
@@ -36,6 +41,12 @@ def person_with_kundennummer(push, kundennummer, *, exclude: str) -> str | None:
             if grant is not None and grant.access == OWNER:
                 return person_id
     return None
+
+
+def _lock_key(org_id: str, kundennummer: str) -> int:
+    """A signed 64-bit advisory lock key for one Kundennummer in one office."""
+    digest = hashlib.sha256(f"kdnr:{org_id}:{kundennummer}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def cases_of_person(push, person_id: str) -> list[str]:

@@ -19,7 +19,7 @@ from wbtui.data.audit import Who, record, record_list, record_refusal
 from wbtui.data.queries import CaseFilter, TaskFilter
 from wbtui.domain import access as policy
 from wbtui.domain.entities import KUNDENNUMMER
-from wbtui.services.identity import effective
+from wbtui.services.identity import effective, home_org_id
 
 CASE_GROUPS = ["stammdaten", "weiterbildung"]
 
@@ -53,15 +53,14 @@ class Reader:
             cfg = self.config
             con = self.store.raw()
             try:
-                org = con.execute(
-                    "SELECT id FROM organisation WHERE name = ? AND kind = ?", (cfg.office_name, cfg.office_kind)
-                ).fetchone()
+                org = home_org_id(con, cfg)  # the server's office id once pinned (services/identity.py)
                 user = con.execute("SELECT id FROM app_user WHERE login = ?", (cfg.user_login,)).fetchone()
             finally:
                 con.close()
             self._subject = policy.Subject(
-                cfg.user_login, cfg.user_role, org[0] if org else None, user[0] if user else None, cfg.user_team
-            )
+                cfg.user_login, cfg.user_role, org, user[0] if user else None, cfg.user_team,
+                solo=cfg.team_pinned and cfg.user_team is None,
+            )  # fmt: skip
         return self._subject
 
     @property

@@ -1,9 +1,9 @@
 """Store size of the demo data (issue #16, goal: at most 400 MB at 100,000 cases), next to its baseline from
-the same run: the same data with the timeline in the layout before migration 0012 (one text row per event
+the same run: the same data with the timeline in the layout before migration 0013 (one text row per event
 with its two indexes), rebuilt from the store just generated. Both are measured compacted (VACUUM INTO),
 so free pages count for neither; the size as generated is printed too. Per table and index in MB.
 
-Optionally (--old-store) the migration of a store written before 0012: its duration and the size after.
+Optionally (--old-store) the migration of a store written before 0013: its duration and the size after.
 
 Usage:  python bench/bench_store.py [--cases 100000 10000] [--store-dir DIR] [--old-store PATH]
 """
@@ -42,7 +42,7 @@ def per_table(path: Path) -> dict[str, float]:
 
 
 def old_layout(store: Path, out: Path) -> None:
-    """The same data with the timeline stored as before 0012 (the baseline), compacted."""
+    """The same data with the timeline stored as before 0013 (the baseline), compacted."""
     plain = out.with_suffix(".plain.db")
     for path in (out, plain):
         path.unlink(missing_ok=True)
@@ -66,7 +66,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, nargs="+", default=[100_000, 10_000])
     ap.add_argument("--store-dir", type=Path, default=Path(tempfile.gettempdir()) / "wbtui-bench")
-    ap.add_argument("--old-store", type=Path, default=None, help="a store written before 0012, copied and migrated")
+    ap.add_argument("--old-store", type=Path, default=None, help="a store written before 0013, copied and migrated")
     args = ap.parse_args()
     workdir = args.store_dir
     workdir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Issue #16, store size: the timeline moved into compact rows (migration 0012, wbtui.data.timeline).
+"""Issue #16, store size: the timeline moved into compact rows (migration 0013, wbtui.data.timeline).
 
 A store written before the migration keeps every event with every value; it still takes writes, refuses
 changes to the timeline, deletes a case without a trace, and syncs with the server afterwards."""

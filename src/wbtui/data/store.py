@@ -102,7 +102,7 @@ def migrate(path: Path, *, target: int | None = None) -> tuple[int, int]:
 
 
 # the migration that moved the timeline into compact rows (data/timeline.py); the file shrinks after it
-COMPACTED_TIMELINE = 12
+COMPACTED_TIMELINE = 13
 
 
 def _shrink(con) -> None:

@@ -1,6 +1,6 @@
-"""The timeline's storage (migration 0012): compact rows in ``event_log`` behind the ``case_event`` view.
+"""The timeline's storage (migration 0013): compact rows in ``event_log`` behind the ``case_event`` view.
 
-Readers and single writes use the view, whose triggers translate (migrations/0012_compact_timeline.sql).
+Readers and single writes use the view, whose triggers translate (migrations/0013_compact_timeline.sql).
 Bulk writers (the demo generator, a sync bootstrap) use :func:`insert_events`, which writes the compact
 rows directly: the same values, without a trigger per row.
 """

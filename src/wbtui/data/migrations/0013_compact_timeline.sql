@@ -1,4 +1,4 @@
--- 0012: the timeline, compacted (issue #16: events with text ids were half of the store).
+-- 0013: the timeline, compacted (issue #16: events with text ids were half of the store).
 -- The rows live in event_log: the case and the office as small integer keys (timeline_ref, whose keys an
 -- INTEGER PRIMARY KEY keeps stable through VACUUM), type, stages and actor as words (timeline_word), the
 -- time in microseconds since 1970 (text only for a value not in the store's own format), no payload for

@@ -180,12 +180,14 @@ def feed_gate(conn) -> int:
 
     First the next transaction id to be handed out (``xmax``), then the ids of the running feed
     writers: a writer not yet holding an id when the second query runs will get one at or above
-    ``xmax``. Unrelated transactions elsewhere on the cluster do not hold the feed back."""
+    ``xmax``. Unrelated transactions elsewhere on the cluster do not hold the feed back, nor do feed
+    writers of another database on the same cluster (advisory locks are per database)."""
     xmax = int(conn.execute(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar())
     rows = conn.execute(
         text(
             "SELECT a.backend_xid::text::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = :key AND l.objsubid = 1"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND a.backend_xid IS NOT NULL AND l.pid <> pg_backend_pid()"
         ),
         {"key": FEED_LOCK},

@@ -11,6 +11,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Iterator
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -130,6 +131,19 @@ class SyncServer:
             "cursor": protocol.encode_cursor(tx, seq, generation),
             "has_more": len(rows) == limit,
         }
+
+    # -- snapshot bootstrap -----------------------------------------------------------------------------
+    def snapshot(self, who: Principal, after: str | None, limit: int) -> Iterator[bytes]:
+        """One page of what the caller's organisation may see, read now, as NDJSON (server.snapshot).
+        Read in full before the first byte is sent, so a failed read is an error answer, not a cut stream."""
+        from wbtui.server import snapshot
+
+        if "read" not in who.scopes or who.role not in CASE_ROLES:
+            raise Rejected("forbidden")
+        if after is not None and not HEX32.match(after):
+            raise Rejected("validation")
+        cursor, cases, more = snapshot.read_page(self.engine, who.org_id, after, limit)
+        return snapshot.encode_page(cursor, cases, more, after)
 
     # -- divergence check --------------------------------------------------------------------------------
     def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:

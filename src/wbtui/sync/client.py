@@ -51,6 +51,7 @@ class Summary:
     retracted: int = 0
     repaired: int = 0
     relinked: int = 0
+    snapshot: int = 0  # cases loaded from the server's snapshot (a device without a cursor)
     reset: bool = False
     reasons: list[str] = field(default_factory=list)
 
@@ -179,9 +180,11 @@ class SyncClient:
         verify=True,
         schema_version: int = protocol.SCHEMA_VERSION,
         sleep=time.sleep,
+        snapshot: bool = True,
     ) -> None:
         """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off.
-        ``schema_version`` is this client's data schema (an older store speaks an older one)."""
+        ``schema_version`` is this client's data schema (an older store speaks an older one). ``snapshot``
+        False: a device without a cursor replays the whole feed instead (the reference the tests compare with)."""
         import httpx
 
         if verify is False:
@@ -191,6 +194,7 @@ class SyncClient:
         self.store = store
         self.schema_version = schema_version
         self.sleep = sleep
+        self.snapshot = snapshot
         self.waited = 0.0
         self.http = httpx.Client(
             base_url=url.rstrip("/"),
@@ -226,6 +230,14 @@ class SyncClient:
         return self._check(self._request("POST", path, json=body))
 
     def _check(self, response) -> dict:
+        self._ok(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise SyncError("err.sync_bad_response") from None
+
+    def _ok(self, response):
+        """The response if it is a success; the matching SyncError otherwise."""
         if response.status_code == 401:
             raise SyncError("err.sync_auth")
         if response.status_code == 403:
@@ -234,10 +246,7 @@ class SyncClient:
             raise SyncError("err.sync_upgrade")
         if response.status_code >= 400:
             raise SyncError("err.sync_http", status=response.status_code)
-        try:
-            return response.json()
-        except ValueError:
-            raise SyncError("err.sync_bad_response") from None
+        return response
 
     def _guard(self, work):
         import httpx
@@ -477,6 +486,8 @@ class SyncClient:
 
     # -- pull -----------------------------------------------------------------------------------------
     def _pull(self, summary: Summary, progress) -> None:
+        from wbtui.sync import bootstrap
+
         resets = 0
         while True:
             con = self.store.raw()
@@ -484,6 +495,8 @@ class SyncClient:
                 cursor = meta(con, "cursor")
             finally:
                 con.close()
+            if not cursor and self.snapshot and bootstrap.load(self, summary, progress):
+                continue  # the snapshot stored the cursor it stands on: the feed goes on from there
             params: dict = {"limit": 500}
             if cursor:
                 params["cursor"] = cursor
@@ -508,7 +521,9 @@ class SyncClient:
         reading the feed again harmless. Cases met on the way are noted; the rest goes at the end."""
         summary.reset = True
         with self.store.transaction() as con:
-            con.execute("DELETE FROM sync_meta WHERE key = 'cursor'")
+            con.execute(
+                "DELETE FROM sync_meta WHERE key IN ('cursor', 'snapshot_after', 'snapshot_cursor', 'snapshot_fresh')"
+            )
             con.execute("DELETE FROM sync_reset_seen")
             meta_set(con, "reset", "1")
 

@@ -1,4 +1,4 @@
-"""The layer contracts (import-linter, pyproject.toml) and the style rules (ruff) hold on every run."""
+"""The layer contracts (import-linter), the style rules (ruff) and the type checker (mypy) hold on every run."""
 
 from __future__ import annotations
 
@@ -24,3 +24,9 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout[-4000:]
     formatted = _run(str(BIN / "ruff"), "format", "--check", "src", "tests", "bench")
     assert formatted.returncode == 0, formatted.stdout[-4000:]
+
+
+def test_the_type_checker_finds_nothing():
+    """mypy as configured in pyproject.toml (strict for the domain, the protocol and the clocks)."""
+    result = _run(str(BIN / "mypy"), "--no-incremental")
+    assert result.returncode == 0, result.stdout[-4000:]

@@ -39,7 +39,6 @@ log = logging.getLogger("wbtui.cli")
 app = typer.Typer(
     add_completion=True,  # wbtui --install-completion (README "CLI tour")
     no_args_is_help=False,
-    help="wbtui: Förderung der beruflichen Weiterbildung zwischen Jobcenter und Agentur für Arbeit.",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every subcommand
 )
@@ -83,12 +82,9 @@ def _version(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
-    db: str | None = typer.Option(None, "--db", help="Pfad zum Datenbestand (sonst WBTUI_DB oder Datenverzeichnis)."),
-    show_version: bool = typer.Option(
-        False, "--version", "-V", is_eager=True, callback=_version, help="Zeigt die Version und endet."
-    ),
+    db: str | None = typer.Option(None, "--db"),
+    show_version: bool = typer.Option(False, "--version", "-V", is_eager=True, callback=_version),
 ) -> None:
-    """Ohne Unterbefehl startet die Oberfläche (TUI)."""
     ctx.obj = _STATE["current"] = State(db)
     _language_of(ctx.obj)
     if ctx.invoked_subcommand is None:

@@ -9,14 +9,13 @@ import typer
 from wbtui.cli.common import EXIT_RULE, _ask_new_key, _fail, command, out_json, st
 from wbtui.i18n import t
 
-config_app = typer.Typer(help="Lokale Konfiguration.", no_args_is_help=True)
-store_app = typer.Typer(help="Lokaler Datenbestand.", no_args_is_help=True)
+config_app = typer.Typer(no_args_is_help=True)
+store_app = typer.Typer(no_args_is_help=True)
 
 
 @config_app.command("init")
 @command
 def config_init() -> None:
-    """Schreibt eine kommentierte Beispielkonfiguration (0600)."""
     from wbtui import paths
     from wbtui.config import EXAMPLE
 
@@ -32,7 +31,6 @@ def config_init() -> None:
 @config_app.command("check")
 @command
 def config_check() -> None:
-    """Prüft die Konfigurationsdatei."""
     cfg = st().config
     typer.echo(t("cli.config_ok", path=cfg.source) if cfg.source else t("cli.config_default"))
 
@@ -40,7 +38,6 @@ def config_check() -> None:
 @store_app.command("encrypt")
 @command
 def store_encrypt() -> None:
-    """Verschlüsselt einen bestehenden Datenbestand mit SQLCipher (Schlüssel aus WBTUI_DB_KEY, key_file oder Abfrage)."""
     from wbtui import paths
     from wbtui.data import encryption
     from wbtui.data.store import SessionLock
@@ -58,8 +55,7 @@ def store_encrypt() -> None:
 
 
 @command
-def locate(as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON.")) -> None:
-    """Zeigt, wo Konfiguration, Daten und Protokolle liegen."""
+def locate(as_json: bool = typer.Option(False, "--json")) -> None:
     from wbtui import paths
 
     places = {
@@ -85,7 +81,6 @@ def locate(as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON.
 
 @command
 def migrate() -> None:
-    """Bringt den Datenbestand auf das aktuelle Schema."""
     from wbtui import paths
     from wbtui.data.store import migrate as do_migrate
 
@@ -100,17 +95,12 @@ def migrate() -> None:
 
 @command
 def demo(
-    cases: int = typer.Option(
-        600, "--cases", min=1, max=200_000, help="Anzahl der Fälle (Bürotest 600, Region 6.000, Last 100.000)."
-    ),
-    seed: int = typer.Option(1, "--seed", help="Startwert für reproduzierbare Daten."),
-    force: bool = typer.Option(False, "--force", help="Auch in einen Bestand mit Fällen schreiben."),
-    if_empty: bool = typer.Option(
-        False, "--if-empty", help="Nur, wenn der Bestand noch keine Fälle hat (sonst nichts tun)."
-    ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Keine Fortschrittsanzeige."),
+    cases: int = typer.Option(600, "--cases", min=1, max=200_000),
+    seed: int = typer.Option(1, "--seed"),
+    force: bool = typer.Option(False, "--force"),
+    if_empty: bool = typer.Option(False, "--if-empty"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
-    """Erzeugt realistische synthetische Fälle über alle Stufen."""
     import time
 
     from wbtui.domain.errors import WbtuiError

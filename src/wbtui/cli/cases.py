@@ -24,35 +24,31 @@ from wbtui.cli.common import (
 )
 from wbtui.i18n import t, tn
 
-case_app = typer.Typer(help="Fälle anlegen, anzeigen, weiterführen, abschließen.", no_args_is_help=True)
+case_app = typer.Typer(no_args_is_help=True)
 
 
 @case_app.command("new")
 @command
 def case_new(
-    kundennummer: str = typer.Option(..., "--kundennummer", "-k", help="Kundennummer (123A456789)."),
-    family_name: str = typer.Option(..., "--family-name", "-n", help="Nachname."),
-    given_names: str = typer.Option(..., "--given-names", "-g", help="Vorname(n)."),
-    birth_date: str | None = typer.Option(None, "--birth-date", help="Geburtsdatum."),
-    bg_nummer: str | None = typer.Option(None, "--bg-nummer", help="BG-Nummer."),
+    kundennummer: str = typer.Option(..., "--kundennummer", "-k"),
+    family_name: str = typer.Option(..., "--family-name", "-n"),
+    given_names: str = typer.Option(..., "--given-names", "-g"),
+    birth_date: str | None = typer.Option(None, "--birth-date"),
+    bg_nummer: str | None = typer.Option(None, "--bg-nummer"),
     phone: str | None = typer.Option(None, "--phone"),
     email: str | None = typer.Option(None, "--email"),
     address: str | None = typer.Option(None, "--address"),
-    target_kldb: str | None = typer.Option(None, "--target-kldb", help="Zielberuf, KldB 2010 (5 Ziffern)."),
+    target_kldb: str | None = typer.Option(None, "--target-kldb"),
     target_title: str | None = typer.Option(None, "--target-title"),
-    training_type: str | None = typer.Option(
-        None, "--training-type", help="Art der Weiterbildung, z. B. umschulung oder „Umschulung“."
-    ),
-    schedule: str | None = typer.Option(None, "--schedule", help="vollzeit | teilzeit"),
+    training_type: str | None = typer.Option(None, "--training-type"),
+    schedule: str | None = typer.Option(None, "--schedule"),
     necessity_reason: str | None = typer.Option(
         None,
         "--necessity",
-        help="integration | avert_unemployment | missing_qualification (oder ihre Bezeichnung, z. B. „fehlender Berufsabschluss“).",
     ),
-    sets: list[str] | None = typer.Option(None, "--set", help="Weitere Felder als feld=wert."),
+    sets: list[str] | None = typer.Option(None, "--set"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Legt einen Fall an (Erfassung und Bedarf)."""
     values = {
         k: v
         for k, v in {
@@ -93,10 +89,9 @@ def case_new(
 @case_app.command("edit")
 @command
 def case_edit(
-    case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
-    sets: list[str] = typer.Option(..., "--set", help="feld=wert (mehrfach); leerer Wert löscht."),
+    case: str = typer.Argument(...),
+    sets: list[str] = typer.Option(..., "--set"),
 ) -> None:
-    """Ändert Angaben zu Person und Bedarf."""
     services = st().services
     case_id = services.resolve(case)
     changed = services.update_fields(case_id, _coded(_assignments(sets)))
@@ -149,20 +144,17 @@ def _row_json(row: dict, engine, today: date) -> dict:
 @case_app.command("list")
 @command
 def case_list(
-    stage: list[str] | None = typer.Option(
-        None, "--stage", "-s", help="Nur diese Stufe(n): Schlüssel, Code (S9) oder Bezeichnung."
-    ),
-    owner: str | None = typer.Option(None, "--owner", help="jobcenter | agentur (JC, AA): wer am Zug ist."),
-    mine: bool = typer.Option(False, "--mine", help="Nur meine Fälle."),
-    overdue: bool = typer.Option(False, "--overdue", help="Nur überfällige oder ablaufende."),
-    stalled: bool = typer.Option(False, "--stalled", help="Nur ruhende Fälle."),
-    search: str | None = typer.Option(None, "--search", "-q", help="Name, Kundennummer oder BG-Nummer."),
-    include_closed: bool = typer.Option(False, "--all", help="Auch abgeschlossene Fälle."),
+    stage: list[str] | None = typer.Option(None, "--stage", "-s"),
+    owner: str | None = typer.Option(None, "--owner"),
+    mine: bool = typer.Option(False, "--mine"),
+    overdue: bool = typer.Option(False, "--overdue"),
+    stalled: bool = typer.Option(False, "--stalled"),
+    search: str | None = typer.Option(None, "--search", "-q"),
+    include_closed: bool = typer.Option(False, "--all"),
     limit: int = typer.Option(50, "--limit", min=1, max=100_000),
     offset: int = typer.Option(0, "--offset", min=0),
-    as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON."),
+    as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Listet Fälle mit Filtern."""
     from wbtui.data.queries import CaseFilter
     from wbtui.services.reads import Reader
 
@@ -227,22 +219,16 @@ def case_list(
 @case_app.command("show")
 @command
 def case_show(
-    case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
+    case: str = typer.Argument(...),
     as_json: bool = typer.Option(False, "--json"),
-    art9: bool = typer.Option(
-        False, "--art9", help="Besonders geschützte Hemmnisse (Art. 9 DSGVO) einblenden (wird protokolliert)."
-    ),
+    art9: bool = typer.Option(False, "--art9"),
     reason: str | None = typer.Option(
         None,
         "--reason",
-        help="Grund für einen Zugriff außerhalb des eigenen Fallbestands (Break-glass, protokolliert).",
     ),
-    purpose: str | None = typer.Option(
-        None, "--purpose", help="Zweck des Zugriffs fürs Protokoll, z. B. Beratungstermin."
-    ),
-    history: int = typer.Option(15, "--history", min=0, help="So viele Einträge des Verlaufs (0 = alle)."),
+    purpose: str | None = typer.Option(None, "--purpose"),
+    history: int = typer.Option(15, "--history", min=0),
 ) -> None:
-    """Zeigt einen Fall mit Verlauf (jeder Aufruf wird protokolliert)."""
     state = st()
     services = state.services
     case_id = services.resolve(case)
@@ -265,21 +251,16 @@ def _stage(value: str) -> str:
 @case_app.command("move")
 @command
 def case_move(
-    case: str = typer.Argument(..., help="Fall: Kennung (Anfang) oder Kundennummer."),
-    stage: str = typer.Argument(
-        ..., help="Zielstufe: Schlüssel (counselled), Code (S6) oder Bezeichnung („Beratung erfolgt“)."
-    ),
-    valid_until: str | None = typer.Option(
-        None, "--valid-until", help="Bildungsgutschein gültig bis (höchstens 3 Monate)."
-    ),
-    when: str | None = typer.Option(None, "--date", help="Datum und Uhrzeit des Beratungstermins (TT.MM.JJJJ HH:MM)."),
-    outcome: str | None = typer.Option(None, "--outcome", help="Beratungsergebnis, z. B. förderfähig."),
-    start: str | None = typer.Option(None, "--start", help="Maßnahmebeginn."),
-    end: str | None = typer.Option(None, "--end", help="Geplantes Maßnahmeende."),
-    reason: str | None = typer.Option(None, "--reason", help="Grund (Abbruch, Abschluss), Schlüssel oder Bezeichnung."),
-    note: str | None = typer.Option(None, "--note", help="Kurze Notiz."),
+    case: str = typer.Argument(...),
+    stage: str = typer.Argument(...),
+    valid_until: str | None = typer.Option(None, "--valid-until"),
+    when: str | None = typer.Option(None, "--date"),
+    outcome: str | None = typer.Option(None, "--outcome"),
+    start: str | None = typer.Option(None, "--start"),
+    end: str | None = typer.Option(None, "--end"),
+    reason: str | None = typer.Option(None, "--reason"),
+    note: str | None = typer.Option(None, "--note"),
 ) -> None:
-    """Führt einen Fall in die nächste Stufe (mit Prüfung der Prozessregeln)."""
     from wbtui.domain.process import Stage, TransitionInput
 
     target = Stage(_stage(stage))
@@ -307,16 +288,13 @@ def case_close(
     reason: str | None = typer.Option(
         None,
         "--reason",
-        help="integrated | declined_by_person | moved | no_longer_in_need | rehab | other (oder die Bezeichnung, z. B. „umgezogen“)",
     ),
     note: str | None = typer.Option(None, "--note"),
     tasks: str | None = typer.Option(
         None,
         "--tasks",
-        help="Offene Wiedervorlagen des Falls: erledigen (done) oder behalten (keep). Ohne Angabe: am Terminal wird gefragt, sonst bleiben sie offen.",
     ),
 ) -> None:
-    """Schließt einen Fall mit Grund ab; fragt, was mit offenen Wiedervorlagen geschieht."""
     from wbtui.data.queries import TaskFilter, list_tasks
 
     state = st()
@@ -349,9 +327,8 @@ def case_close(
 @command
 def case_appointment(
     case: str = typer.Argument(...),
-    when: str = typer.Argument(..., help="Datum und Uhrzeit: TT.MM.JJJJ HH:MM (oder JJJJ-MM-TT HH:MM)."),
+    when: str = typer.Argument(...),
 ) -> None:
-    """Vereinbart den Beratungstermin bei der Agentur."""
     services = st().services
     case_id = services.resolve(case)
     at = _datetime(when, t("field.appointment_at"))
@@ -362,7 +339,6 @@ def case_appointment(
 @case_app.command("contact")
 @command
 def case_contact(case: str = typer.Argument(...), note: str | None = typer.Option(None, "--note")) -> None:
-    """Vermerkt einen Kontakt (Lebenszeichen während oder nach der Maßnahme)."""
     services = st().services
     case_id = services.resolve(case)
     services.record_contact(case_id, note)

@@ -7,27 +7,23 @@ import typer
 from wbtui.cli.common import _choice, _date, _required_choice, command, st
 from wbtui.i18n import t
 
-conference_app = typer.Typer(help="Fallkonferenzen erfassen.", no_args_is_help=True)
+conference_app = typer.Typer(no_args_is_help=True)
 
 
 @conference_app.command("add")
 @command
 def conference_add(
     case: str = typer.Argument(...),
-    variant: str = typer.Option(..., "--variant", help="fallbesprechung | ohne_person | mit_person"),
-    participants: list[str] = typer.Option(
-        ..., "--participant", help="Name:Rolle[:Organisation] (mehrfach; „;“ trennt ebenso)."
-    ),
+    variant: str = typer.Option(..., "--variant"),
+    participants: list[str] = typer.Option(..., "--participant"),
     decisions: list[str] = typer.Option(
         ...,
         "--decision",
-        help="Entscheidung:verantwortlich:Datum (mehrfach), z. B. continue_as_planned:ifk.ida:15.01.2027 oder „Weiter wie geplant:ifk.ida:15.01.2027“.",
     ),
     held: str | None = typer.Option(None, "--date"),
-    dissent: str | None = typer.Option(None, "--dissent", help="Abweichende Meinung, auch der Person."),
+    dissent: str | None = typer.Option(None, "--dissent"),
     next_review: str | None = typer.Option(None, "--next-review"),
 ) -> None:
-    """Erfasst eine Fallkonferenz; jede Entscheidung erzeugt eine Wiedervorlage."""
     from wbtui.domain.errors import WbtuiError
 
     variant = _required_choice("conference_variant", variant, "--variant")

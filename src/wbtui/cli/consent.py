@@ -7,28 +7,24 @@ import typer
 from wbtui.cli.common import _choice, _clean, _date, command, st
 from wbtui.i18n import t
 
-consent_app = typer.Typer(help="Einwilligungen erfassen und widerrufen.", no_args_is_help=True)
+consent_app = typer.Typer(no_args_is_help=True)
 
 
 @consent_app.command("add")
 @command
 def consent_add(
     case: str = typer.Argument(...),
-    purpose: str = typer.Option("fbw_uebergabe", "--purpose", help="fbw_uebergabe | fallkonferenz | fbw_gesamt"),
-    recipients: list[str] = typer.Option(
-        ["agentur"], "--recipient", help="agentur | bildungstraeger | kommunaler_dienst | jugendamt | reha_traeger"
-    ),
+    purpose: str = typer.Option("fbw_uebergabe", "--purpose"),
+    recipients: list[str] = typer.Option(["agentur"], "--recipient"),
     groups: list[str] = typer.Option(
         ["stammdaten", "qualifikation", "hemmnisse"],
         "--group",
-        help="stammdaten | qualifikation | hemmnisse | gesundheit",
     ),
-    given: str | None = typer.Option(None, "--given", help="Datum der Einwilligung (Standard: heute)."),
+    given: str | None = typer.Option(None, "--given"),
     valid_until: str | None = typer.Option(None, "--valid-until"),
     form: str = typer.Option("schriftlich", "--form"),
-    document: str | None = typer.Option(None, "--document", help="Aktenzeichen des Dokuments."),
+    document: str | None = typer.Option(None, "--document"),
 ) -> None:
-    """Erfasst eine Einwilligung (Empfänger, Datengruppen, Zweck)."""
     services = st().services
     case_id = services.resolve(case)
     consent_id = services.add_consent(
@@ -46,10 +42,7 @@ def consent_add(
 
 @consent_app.command("revoke")
 @command
-def consent_revoke(
-    case: str = typer.Argument(...), consent: str = typer.Argument(..., help="Kennung der Einwilligung.")
-) -> None:
-    """Widerruft eine Einwilligung."""
+def consent_revoke(case: str = typer.Argument(...), consent: str = typer.Argument(...)) -> None:
     services = st().services
     case_id = services.resolve(case)
     services.revoke_consent(case_id, consent)

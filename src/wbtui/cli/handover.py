@@ -7,13 +7,12 @@ import typer
 from wbtui.cli.common import EXIT_RULE, _datetime, _required_choice, command, out_json, st
 from wbtui.i18n import t
 
-handover_app = typer.Typer(help="Übergabe an die Agentur: senden, quittieren, Rückfrage.", no_args_is_help=True)
+handover_app = typer.Typer(no_args_is_help=True)
 
 
 @handover_app.command("check")
 @command
 def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
-    """Prüft Mindestdatensatz und Einwilligung vor der Übergabe."""
     services = st().services
     case_id = services.resolve(case)
     reasons = services.handover_check(case_id)
@@ -40,9 +39,8 @@ def handover_check(case: str = typer.Argument(...), as_json: bool = typer.Option
 @command
 def handover_send(
     case: str = typer.Argument(...),
-    channel: str = typer.Option("shared_system", "--channel", help="shared_system | file_export | post | email"),
+    channel: str = typer.Option("shared_system", "--channel"),
 ) -> None:
-    """Übergibt den Fall an die Agentur für Arbeit."""
     from wbtui.domain.errors import RuleViolation
 
     services = st().services
@@ -64,11 +62,8 @@ def handover_send(
 @command
 def handover_ack(
     case: str = typer.Argument(...),
-    appointment: str | None = typer.Option(
-        None, "--appointment", help="Beratungstermin gleich mit vereinbaren (TT.MM.JJJJ HH:MM)."
-    ),
+    appointment: str | None = typer.Option(None, "--appointment"),
 ) -> None:
-    """Quittiert eine erhaltene Übergabe (Agentur)."""
     services = st().services
     case_id = services.resolve(case)
     services.ack_handover(case_id, appointment_at=_datetime(appointment, "--appointment"))
@@ -77,10 +72,7 @@ def handover_ack(
 
 @handover_app.command("query")
 @command
-def handover_query(
-    case: str = typer.Argument(...), text: str = typer.Option(..., "--text", help="Was fehlt oder unklar ist.")
-) -> None:
-    """Stellt eine Rückfrage zur Übergabe; der Fall geht zurück ans Jobcenter."""
+def handover_query(case: str = typer.Argument(...), text: str = typer.Option(..., "--text")) -> None:
     services = st().services
     case_id = services.resolve(case)
     services.query_handover(case_id, text)
@@ -92,7 +84,6 @@ def handover_query(
 def handover_revoke(
     case: str = typer.Argument(...), reason: str = typer.Option("handover_revoked", "--reason")
 ) -> None:
-    """Entzieht der Agentur den Zugriff (z. B. nach Maßnahmeende); ihre Geräte löschen den Fall beim nächsten Abgleich."""
     services = st().services
     case_id = services.resolve(case)
     services.revoke_handover(case_id, reason)
@@ -103,10 +94,9 @@ def handover_revoke(
 @command
 def handover_export(
     case: str = typer.Argument(...),
-    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (.json), wird 0600 angelegt."),
-    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+    output: str = typer.Option(..., "--output", "-o"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
-    """Schreibt die Übergabedatei (JSON, Schema: domain/schemas/handover-v1.schema.json)."""
     from pathlib import Path
 
     from wbtui.services.exchange import build, write
@@ -121,14 +111,11 @@ def handover_export(
 @command
 def handover_print(
     case: str = typer.Argument(...),
-    fmt: str = typer.Option("md", "--format", help="md | pdf (pdf braucht -o)"),
-    output: str | None = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
-    protocol: bool = typer.Option(
-        False, "--conference", help="Protokoll der letzten Fallkonferenz statt Übergabebogen."
-    ),
-    force: bool = typer.Option(False, "--force", help="Vorhandene Datei ersetzen."),
+    fmt: str = typer.Option("md", "--format"),
+    output: str | None = typer.Option(None, "--output", "-o"),
+    protocol: bool = typer.Option(False, "--conference"),
+    force: bool = typer.Option(False, "--force"),
 ) -> None:
-    """Übergabebogen (oder Fallkonferenz-Protokoll) als Markdown oder PDF, nur mit den erlaubten Datengruppen."""
     from pathlib import Path
 
     from wbtui.domain.errors import WbtuiError
@@ -151,12 +138,9 @@ def handover_print(
 @handover_app.command("import")
 @command
 def handover_import(
-    path: str = typer.Argument(..., help="Übergabedatei eines Jobcenters."),
-    update_person: bool = typer.Option(
-        False, "--update-person", help="Eine schon bekannte Person mit den Angaben der Datei aktualisieren."
-    ),
+    path: str = typer.Argument(...),
+    update_person: bool = typer.Option(False, "--update-person"),
 ) -> None:
-    """Liest eine Übergabedatei ein: erst alles prüfen, bei Fehlern nichts anlegen."""
     import errno
     import os
     from pathlib import Path

@@ -10,11 +10,10 @@ from wbtui.i18n import t
 
 @command
 def kldb(
-    text: str = typer.Argument(..., help="Wörter der Berufsbezeichnung oder die ersten Ziffern des Codes."),
+    text: str = typer.Argument(...),
     limit: int = typer.Option(20, "--limit", min=1, max=200),
-    as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON."),
+    as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Zielberuf suchen: KldB-2010-Code und Bezeichnung."""
     from wbtui.domain import kldb as classification
 
     _ = st().config  # the configured language

@@ -7,22 +7,19 @@ import typer
 from wbtui.cli.common import _choice, _date, _label, _table, command, out_json, st
 from wbtui.i18n import t
 
-obstacle_app = typer.Typer(help="Hemmnisse erfassen und fortschreiben.", no_args_is_help=True)
+obstacle_app = typer.Typer(no_args_is_help=True)
 
 
 @obstacle_app.command("add")
 @command
 def obstacle_add(
     case: str = typer.Argument(...),
-    code: str = typer.Argument(..., help="Katalogcode, z. B. R-KIN."),
-    status: str = typer.Option(
-        "offen", "--status", help="Status (Schlüssel oder Bezeichnung, z. B. „in Bearbeitung“)."
-    ),
-    service: str | None = typer.Option(None, "--service", help="Zuständige Stelle."),
-    review: str | None = typer.Option(None, "--review", help="Wiedervorlage-Datum."),
+    code: str = typer.Argument(...),
+    status: str = typer.Option("offen", "--status"),
+    service: str | None = typer.Option(None, "--service"),
+    review: str | None = typer.Option(None, "--review"),
     note: str | None = typer.Option(None, "--note"),
 ) -> None:
-    """Erfasst ein Hemmnis aus dem Katalog."""
     services = st().services
     case_id = services.resolve(case)
     status = _choice("obstacle_status", status, "--status") or "offen"
@@ -38,13 +35,11 @@ def obstacle_set(
     status: str | None = typer.Option(
         None,
         "--status",
-        help="offen | in_bearbeitung | geloest | nicht_loesbar | nicht_relevant (oder die Bezeichnung, z. B. „gelöst“)",
     ),
     service: str | None = typer.Option(None, "--service"),
     review: str | None = typer.Option(None, "--review"),
     note: str | None = typer.Option(None, "--note"),
 ) -> None:
-    """Ändert Status, Stelle oder Prüfdatum eines Hemmnisses."""
     services = st().services
     case_id = services.resolve(case)
     status = _choice("obstacle_status", status, "--status")
@@ -56,7 +51,6 @@ def obstacle_set(
 @obstacle_app.command("catalog")
 @command
 def obstacle_catalog(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Zeigt den Hemmnis-Katalog (mit lokalen Codes)."""
     from wbtui.i18n import get_language
     from wbtui.widgets.glyphs import glyph
 

@@ -9,21 +9,20 @@ import typer
 from wbtui.cli.common import EXIT_RULE, _table, command, out_json, st
 from wbtui.i18n import t
 
-audit_app = typer.Typer(help="Protokoll der Zugriffe (nur Datenschutzbeauftragte).", no_args_is_help=True)
-retention_app = typer.Typer(help="Aufbewahrung und Löschung abgeschlossener Fälle.", no_args_is_help=True)
-person_app = typer.Typer(help="Auskunft nach Art. 15 DSGVO.", no_args_is_help=True)
+audit_app = typer.Typer(no_args_is_help=True)
+retention_app = typer.Typer(no_args_is_help=True)
+person_app = typer.Typer(no_args_is_help=True)
 
 
 @audit_app.command("list")
 @command
 def audit_list(
-    case: str | None = typer.Option(None, "--case", help="Nur Einträge zu diesem Fall."),
-    actor: str | None = typer.Option(None, "--actor", help="Nur Einträge dieser Kennung."),
-    since: str | None = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+    case: str | None = typer.Option(None, "--case"),
+    actor: str | None = typer.Option(None, "--actor"),
+    since: str | None = typer.Option(None, "--since"),
     limit: int = typer.Option(50, "--limit", min=1, max=100000),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Zeigt das Zugriffsprotokoll (neueste zuerst); das Lesen wird selbst protokolliert."""
     from wbtui.services import privacy
 
     items = privacy.read_trail(st().services, case=case, actor=actor, since=since, limit=limit)
@@ -56,7 +55,6 @@ def audit_list(
 @audit_app.command("verify")
 @command
 def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Prüft die Hash-Kette des Protokolls; Exit-Code 1, wenn ein Eintrag verändert oder entfernt wurde."""
     from wbtui.services import privacy
 
     result = privacy.verify_trail(st().services)
@@ -73,10 +71,9 @@ def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
 @audit_app.command("export")
 @command
 def audit_export(
-    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON Lines, 0600)."),
-    since: str | None = typer.Option(None, "--since", help="Ab Datum (JJJJ-MM-TT)."),
+    output: str = typer.Option(..., "--output", "-o"),
+    since: str | None = typer.Option(None, "--since"),
 ) -> None:
-    """Schreibt das Protokoll mit Hash-Kette als JSON Lines (zur Prüfung außerhalb von wbtui)."""
     from pathlib import Path
 
     from wbtui.domain.text import clean_tree
@@ -91,10 +88,9 @@ def audit_export(
 @retention_app.command("run")
 @command
 def retention_run(
-    apply: bool = typer.Option(False, "--apply", help="Wirklich löschen (ohne: nur anzeigen, was fällig ist)."),
+    apply: bool = typer.Option(False, "--apply"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Löscht abgeschlossene Fälle nach Ablauf der Aufbewahrungsfrist ([retention] closed_case_days); zuerst ohne --apply prüfen."""
     from wbtui.services import privacy
 
     result = privacy.run_retention(st().services, apply=apply)
@@ -114,9 +110,8 @@ def retention_run(
 @command
 def retention_hold(
     case: str = typer.Argument(...),
-    reason: str = typer.Option(..., "--reason", help="z. B. laufendes Widerspruchsverfahren"),
+    reason: str = typer.Option(..., "--reason"),
 ) -> None:
-    """Setzt eine Löschsperre (z. B. wegen eines Rechtsstreits)."""
     from wbtui.services import privacy
 
     case_id = privacy.hold(st().services, case, reason)
@@ -126,7 +121,6 @@ def retention_hold(
 @retention_app.command("release")
 @command
 def retention_release(case: str = typer.Argument(...)) -> None:
-    """Hebt eine Löschsperre auf."""
     from wbtui.services import privacy
 
     case_id = privacy.release(st().services, case)
@@ -136,13 +130,10 @@ def retention_release(case: str = typer.Argument(...)) -> None:
 @person_app.command("export")
 @command
 def person_export(
-    ref: str = typer.Argument(..., help="Kundennummer oder Fallkennung."),
-    output: str = typer.Option(..., "--output", "-o", help="Zieldatei (JSON, 0600)."),
-    reason: str | None = typer.Option(
-        None, "--reason", help="Grund für den Zugriff außerhalb des eigenen Bereichs (Break-glass, protokolliert)."
-    ),
+    ref: str = typer.Argument(...),
+    output: str = typer.Option(..., "--output", "-o"),
+    reason: str | None = typer.Option(None, "--reason"),
 ) -> None:
-    """Auskunft nach Art. 15 DSGVO: alle gespeicherten Daten der Person, Empfänger und Zugriffe (protokolliert)."""
     from pathlib import Path
 
     from wbtui.services import privacy

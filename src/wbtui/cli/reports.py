@@ -13,10 +13,9 @@ from wbtui.i18n import t
 
 @command
 def report(
-    fmt: str = typer.Option("text", "--format", help="text | json | csv (json/csv: Fallzahlen unter 3 unterdrückt)"),
-    output: str | None = typer.Option(None, "--output", "-o", help="Datei (0600) statt Standardausgabe."),
+    fmt: str = typer.Option("text", "--format"),
+    output: str | None = typer.Option(None, "--output", "-o"),
 ) -> None:
-    """Steuerungszahlen: Stufen, Trichter, Dauern (Median/p90), Abbrüche, Timer, nach Monat."""
     from wbtui.domain.errors import WbtuiError
     from wbtui.services import report as rep
     from wbtui.services.reads import Reader
@@ -30,16 +29,11 @@ def report(
 
 @command
 def import_csv(
-    path: str = typer.Argument(
-        ..., help="CSV aus dem Fachverfahren: Kundennummer;BG-Nummer;Nachname;Vorname;Geburtsdatum;Ziel-KldB"
-    ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Nur prüfen, nichts anlegen."),
-    update_person: bool = typer.Option(
-        False, "--update-person", help="Bekannte Personen mit den Angaben der Datei aktualisieren (sonst übersprungen)."
-    ),
+    path: str = typer.Argument(...),
+    dry_run: bool = typer.Option(False, "--dry-run"),
+    update_person: bool = typer.Option(False, "--update-person"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Übernimmt Schlüsselfelder (Kundennummer, BG-Nummer, Name, Geburtsdatum, Ziel-KldB) ohne Abtippen."""
     from pathlib import Path
 
     from wbtui.services.csv_import import run

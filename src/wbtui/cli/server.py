@@ -7,14 +7,10 @@ import typer
 from wbtui.cli.common import command, out_json, st
 from wbtui.i18n import t
 
-server_app = typer.Typer(
-    help="Verwaltung des zentralen Servers (Organisationen, Nutzer, Tokens).", no_args_is_help=True
-)
-server_org_app = typer.Typer(help="Organisationen.", no_args_is_help=True)
-server_user_app = typer.Typer(help="Nutzerinnen und Nutzer.", no_args_is_help=True)
-server_token_app = typer.Typer(
-    help="API-Tokens (zufällig, gehasht gespeichert, befristet, widerrufbar).", no_args_is_help=True
-)
+server_app = typer.Typer(no_args_is_help=True)
+server_org_app = typer.Typer(no_args_is_help=True)
+server_user_app = typer.Typer(no_args_is_help=True)
+server_token_app = typer.Typer(no_args_is_help=True)
 server_app.add_typer(server_org_app, name="org")
 server_app.add_typer(server_user_app, name="user")
 server_app.add_typer(server_token_app, name="token")
@@ -24,11 +20,10 @@ server_app.add_typer(server_token_app, name="token")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8765, "--port", min=1, max=65535),
-    ssl_certfile: str | None = typer.Option(None, "--ssl-certfile", help="TLS-Zertifikat (PEM)."),
-    ssl_keyfile: str | None = typer.Option(None, "--ssl-keyfile", help="TLS-Schlüssel (PEM)."),
-    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Prozesse (PostgreSQL empfohlen ab 2)."),
+    ssl_certfile: str | None = typer.Option(None, "--ssl-certfile"),
+    ssl_keyfile: str | None = typer.Option(None, "--ssl-keyfile"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64),
 ) -> None:
-    """Startet den zentralen Sync-Server (Datenbank aus WBTUI_SERVER_DB, sonst SQLite)."""
     from wbtui.server.transport import serve as run
 
     engine = st().server_engine()  # creates the schema once, before any worker starts
@@ -38,7 +33,6 @@ def serve(
 @server_org_app.command("add")
 @command
 def server_org_add(name: str = typer.Argument(...), kind: str = typer.Option(..., "--kind")) -> None:
-    """Legt eine Organisation an (Jobcenter oder Agentur)."""
     from wbtui.server.admin import add_org
 
     org_id = add_org(st().server_engine(), name, kind)
@@ -50,7 +44,6 @@ def server_org_add(name: str = typer.Argument(...), kind: str = typer.Option(...
 def server_user_add(
     login: str = typer.Argument(...), org: str = typer.Option(..., "--org"), role: str = typer.Option(..., "--role")
 ) -> None:
-    """Legt eine Nutzerin / einen Nutzer in einer Organisation an."""
     from wbtui.server.admin import add_user
 
     user_id = add_user(st().server_engine(), login, org, role)
@@ -60,10 +53,9 @@ def server_user_add(
 @server_app.command("revoke-access")
 @command
 def server_revoke_access(
-    case_id: str = typer.Argument(..., help="Fallkennung (32 Hex-Zeichen)."),
-    org: str = typer.Option(..., "--org", help="Organisation, die den Zugriff verliert."),
+    case_id: str = typer.Argument(...),
+    org: str = typer.Option(..., "--org"),
 ) -> None:
-    """Entzieht einer Organisation den Zugriff auf einen Fall; ihre Geräte löschen ihn beim nächsten Abgleich."""
     from wbtui.server.admin import revoke_case_access
 
     revoke_case_access(st().server_engine(), case_id.lower(), org)
@@ -78,11 +70,9 @@ def server_compact(
         "--keep-days",
         min=0,
         max=3650,
-        help="Einträge der letzten N Tage bleiben unverändert; Geräte, die länger nicht abgeglichen haben, gleichen neu ab.",
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Verdichtet die Änderungsfeeds: überschriebene Feldstände und entzogene Fälle fallen weg."""
     from wbtui.server.compaction import compact
 
     engine = st().server_engine()
@@ -116,7 +106,6 @@ def server_token_issue(
     scopes: list[str] = typer.Option(["read", "push"], "--scope"),
     days: int = typer.Option(30, "--days"),
 ) -> None:
-    """Stellt ein Token aus; es wird genau einmal angezeigt."""
     from wbtui.server.admin import issue_token, pepper
 
     token_id, token = issue_token(st().server_engine(), pepper(), login, list(scopes), days)
@@ -127,7 +116,6 @@ def server_token_issue(
 @server_token_app.command("revoke")
 @command
 def server_token_revoke(token_id: str = typer.Argument(...)) -> None:
-    """Widerruft ein Token sofort."""
     from wbtui.server.admin import revoke_token
 
     revoke_token(st().server_engine(), token_id)

@@ -9,7 +9,7 @@ import typer
 from wbtui.cli.common import _table, command, out_json, st
 from wbtui.i18n import t
 
-sync_app = typer.Typer(help="Abgleich mit dem zentralen Server.", invoke_without_command=True)
+sync_app = typer.Typer(invoke_without_command=True)
 
 
 @sync_app.callback(invoke_without_command=True)
@@ -19,7 +19,6 @@ def sync_run(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Gleicht den lokalen Bestand mit dem Server ab (senden, dann empfangen)."""
     if ctx.invoked_subcommand is not None:
         return
     from wbtui.services import sync as sync_service
@@ -55,8 +54,6 @@ def sync_run(
 @sync_app.command("login")
 @command
 def sync_login() -> None:
-    """Liest das API-Token von der Standardeingabe und legt es 0600 ab (nie auf der Kommandozeile); mit Server
-    übernimmt wbtui Kennung und Rolle, die der Server zum Token nennt (die Konfigurationsdatei hebt sie nicht)."""
     from wbtui.services.sync import login, save_token
 
     state = st()
@@ -74,7 +71,6 @@ def sync_login() -> None:
 @sync_app.command("verify")
 @command
 def sync_verify(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Prüft Fall für Fall, ob dieses Gerät denselben Stand hat wie der Server; Abweichungen werden vom Server übernommen."""
     from wbtui.services import sync as sync_service
 
     state = st()
@@ -88,7 +84,6 @@ def sync_verify(as_json: bool = typer.Option(False, "--json")) -> None:
 @sync_app.command("status")
 @command
 def sync_status(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Zeigt ausstehende Änderungen, letzte Synchronisierung und Konflikte."""
     from wbtui.services.sync import status
 
     data = status(st().store)
@@ -100,8 +95,7 @@ def sync_status(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @sync_app.command("conflicts")
 @command
-def sync_conflicts(as_json: bool = typer.Option(False, "--json", help="Ausgabe als JSON.")) -> None:
-    """Zeigt offene Konflikte aus dem Abgleich mit beibehaltenem und unterlegenem Wert (wird protokolliert)."""
+def sync_conflicts(as_json: bool = typer.Option(False, "--json")) -> None:
     from wbtui.domain.fields import FIELDS
     from wbtui.services.sync import CONFLICT_KINDS, conflicts
 
@@ -141,14 +135,12 @@ def sync_conflicts(as_json: bool = typer.Option(False, "--json", help="Ausgabe a
 @sync_app.command("resolve")
 @command
 def sync_resolve(
-    conflict: str = typer.Argument(..., help="Kennung des Konflikts (Anfang genügt, mind. 4 Zeichen)."),
+    conflict: str = typer.Argument(...),
     take_lost: bool = typer.Option(
         ...,
         "--take-lost/--keep",
-        help="Den unterlegenen Wert übernehmen (neuer Schreibvorgang) oder den aktuellen Wert behalten.",
     ),
 ) -> None:
-    """Erledigt einen Konflikt: aktuellen Wert behalten oder den unterlegenen übernehmen (wird protokolliert)."""
     from wbtui.services import sync as sync_service
 
     services = st().services

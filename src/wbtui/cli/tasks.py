@@ -9,7 +9,7 @@ import typer
 from wbtui.cli.common import _choice, _d, _date, _label, _table, command, out_json, st
 from wbtui.i18n import t
 
-task_app = typer.Typer(help="Wiedervorlagen.", no_args_is_help=True)
+task_app = typer.Typer(no_args_is_help=True)
 
 
 @task_app.command("list")
@@ -22,7 +22,6 @@ def task_list(
     limit: int = typer.Option(200, "--limit", min=1, max=100_000),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Listet Wiedervorlagen, überfällige zuerst."""
     from wbtui.data.queries import TaskFilter
     from wbtui.services.reads import Reader
 
@@ -82,7 +81,6 @@ def task_add(
     due: str = typer.Option(..., "--due"),
     owner: str | None = typer.Option(None, "--owner"),
 ) -> None:
-    """Legt eine Wiedervorlage an."""
     services = st().services
     case_id = services.resolve(case)
     task_id = services.add_task(case_id, title, owner, _date(due, "--due"))
@@ -91,8 +89,7 @@ def task_add(
 
 @task_app.command("done")
 @command
-def task_done(task: str = typer.Argument(..., help="Kennung der Wiedervorlage.")) -> None:
-    """Markiert eine Wiedervorlage als erledigt."""
+def task_done(task: str = typer.Argument(...)) -> None:
     task_id = st().services.complete_task(task)
     typer.echo(t("cli.task_done", task=task_id.hex[:8]))
 
@@ -102,11 +99,10 @@ def task_done(task: str = typer.Argument(..., help="Kennung der Wiedervorlage.")
 
 @command
 def overdue(
-    kind: str = typer.Option("all", "--kind", help="overdue | stalled | all (überfällig, ruhend, alle)"),
-    limit: int = typer.Option(0, "--limit", min=0, help="Höchstens so viele Zeilen (0 = alle)."),
+    kind: str = typer.Option("all", "--kind"),
+    limit: int = typer.Option(0, "--limit", min=0),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """„Niemand geht verloren“: überfällige, ablaufende und ruhende Fälle."""
     from wbtui.data.queries import days_since
     from wbtui.services.reads import Reader
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from wbtui.i18n import t
+from wbtui.i18n import CATALOG, t
 
 if TYPE_CHECKING:
     from typer._click.exceptions import ClickException
@@ -203,9 +203,27 @@ def _help_in_language(cls) -> None:
     cls.format_help = format_help
 
 
+def help_key(path: tuple[str, ...], param: str | None = None) -> str:
+    """The catalog key of a command's help (``cli.case.new.help``) or of one of its parameters."""
+    return ".".join(("cli", *(path or ("wbtui",)), param or "help"))
+
+
+def param_help(path: tuple[str, ...], name: str) -> str | None:
+    """A parameter's help: its command's own entry, else the shared ``cli.param.<name>`` (``--json`` …)."""
+    for key in (help_key(path, name), f"cli.param.{name}"):
+        if key in CATALOG["de"]:
+            return t(key)
+    return None
+
+
 def prepare(command, *, on_install: Callable | None = None) -> None:
-    """The command tree's metavars and fixed texts in the current language (before it parses anything)."""
-    for cmd in _walk(command):
+    """The command tree's metavars and texts in the current language (before it parses anything).
+
+    Help texts live in the catalogs only (``cli.<command path>.help``, ``cli.<path>.<parameter>``,
+    ``cli.param.<parameter>``); tests/cli/test_help_catalog.py fails on a command or option without one."""
+    for path, cmd in _walk_paths(command, ()):
+        cmd.help = t(help_key(path)) if help_key(path) in CATALOG["de"] else cmd.help
+        cmd.short_help = None
         if hasattr(cmd, "options_metavar") and cmd.options_metavar:
             cmd.options_metavar = t("ux.cli.options_metavar")
         if getattr(cmd, "subcommand_metavar", None):
@@ -213,6 +231,9 @@ def prepare(command, *, on_install: Callable | None = None) -> None:
         _german_help_option(cmd)
         for param in cmd.params:
             name = param.name or ""
+            text = param_help(path, name)
+            if text is not None:
+                param.help = text
             if param.param_type_name == "argument":
                 param.metavar = t("ux.cli.metavar." + ARGUMENT_METAVARS.get(name, "value"))
             elif name in ("install_completion", "show_completion"):
@@ -242,10 +263,11 @@ def _german_help_option(cmd) -> None:
     cmd.get_help_option = get_help_option
 
 
-def _walk(command):
-    yield command
-    for sub in getattr(command, "commands", {}).values():
-        yield from _walk(sub)
+def _walk_paths(command, path: tuple[str, ...]):
+    """Every command of the tree with its path of names (``("case", "new")``; the root is ``()``)."""
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _walk_paths(sub, (*path, name))
 
 
 def install_completion(ctx, _param, value) -> None:

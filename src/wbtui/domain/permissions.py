@@ -26,7 +26,8 @@ from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has
 from wbtui.domain.process import AA, JC, ROLE_SIDE, Stage
 
 S = Stage
-_JC, _AA, _BOTH, _NONE = frozenset({JC}), frozenset({AA}), frozenset({JC, AA}), frozenset()
+_JC, _AA, _BOTH = frozenset({JC}), frozenset({AA}), frozenset({JC, AA})
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

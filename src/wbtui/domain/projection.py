@@ -91,7 +91,8 @@ def visible_fields(entity: str, fields: Iterable[str], groups: frozenset[str]) -
 
 def project_event(data: dict, groups: frozenset[str], art9_codes: frozenset[str]) -> dict | None:
     """A timeline entry as a referral office sees it (None: not at all)."""
-    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    raw = data.get("payload")
+    payload: dict = raw if isinstance(raw, dict) else {}
     if data.get("type") in OBSTACLE_EVENTS:
         code = payload.get("code")
         needed = "gesundheit" if code in art9_codes or payload.get("art9") else "hemmnisse"

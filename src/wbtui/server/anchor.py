@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, in
 from sqlalchemy.exc import IntegrityError
 
 from wbtui.domain.anchor import Head, advance, parse
-from wbtui.server.models import SrvAudit
+from wbtui.server.models import SrvAudit, table_of
 
 metadata = MetaData()
 ANCHORS = Table(
@@ -84,7 +84,7 @@ def report(engine, who, store_id: str, head: Head, since: tuple[int, str | None]
                     )
                 if regression:
                     conn.execute(
-                        insert(SrvAudit.__table__).values(
+                        insert(table_of(SrvAudit)).values(
                             at=now,
                             org_id=who.org_id,
                             user_id=who.user_id,

@@ -19,7 +19,17 @@ from sqlalchemy import bindparam, insert, text, update
 
 from wbtui.domain.entities import ART9_CODES
 from wbtui.server.feed import OWNER, Grant, RowMeta, decode_groups, encode_groups
-from wbtui.server.models import SrvAppend, SrvApplied, SrvAudit, SrvConflict, SrvFeed, SrvField, SrvGrant, SrvRowCase
+from wbtui.server.models import (
+    SrvAppend,
+    SrvApplied,
+    SrvAudit,
+    SrvConflict,
+    SrvFeed,
+    SrvField,
+    SrvGrant,
+    SrvRowCase,
+    table_of,
+)
 
 Key = tuple[str, str, str]  # entity, row id, field
 Row = tuple[str, str]  # entity, row id
@@ -48,7 +58,7 @@ class Batch:
         self.loaded_cases: set[str] = set()
         self.applied: dict[str, dict] = {}
         self.out: dict[str, list] = {"feed": [], "applied": [], "conflicts": [], "audit": []}
-        self._undo: list[Callable[[], None]] = []
+        self._undo: list[Callable[[], object]] = []
 
     # -- undo log: a refused transaction is taken back whole -------------------------------------------
     def mark(self) -> int:
@@ -110,12 +120,10 @@ class Batch:
 
     def load(self, changes: Iterable[dict]) -> None:
         """Everything the changes of a batch will look at, in a few queries."""
-        rows = {(c.get("entity"), c.get("row_id")) for c in changes if isinstance(c.get("row_id"), str)}
-        cases = {c.get("case_id") for c in changes if isinstance(c.get("case_id"), str)}
+        rows = {(str(c.get("entity")), c["row_id"]) for c in changes if isinstance(c.get("row_id"), str)}
+        cases: set[str] = {c["case_id"] for c in changes if isinstance(c.get("case_id"), str)}
         cases |= {
-            (c.get("args") or {}).get("case_id")
-            for c in changes
-            if isinstance((c.get("args") or {}).get("case_id"), str)
+            (c.get("args") or {})["case_id"] for c in changes if isinstance((c.get("args") or {}).get("case_id"), str)
         }
         cases |= {case_id for (case_id,) in self._by_rows("case_id", rows)}
         self.load_cases(cases)
@@ -126,7 +134,7 @@ class Batch:
                     "srv_applied",
                     "change_id, org_id, result",
                     "change_id",
-                    [c.get("change_id") for c in changes if isinstance(c.get("change_id"), str)],
+                    [c["change_id"] for c in changes if isinstance(c.get("change_id"), str)],
                 )
             }
         )
@@ -217,10 +225,10 @@ class Batch:
                 sql += " OF t"
             return self.s.execute(text(sql), {"ids": list(ids), "entity": entity}).fetchall()
         also = " AND entity = :entity" if entity is not None else ""
-        sql = text(f"SELECT {columns} FROM {table} WHERE {key} IN :ids{also}").bindparams(
+        expanding = text(f"SELECT {columns} FROM {table} WHERE {key} IN :ids{also}").bindparams(
             bindparam("ids", expanding=True)
         )
-        return self.s.execute(sql, {"ids": list(ids), "entity": entity}).fetchall()
+        return self.s.execute(expanding, {"ids": list(ids), "entity": entity}).fetchall()
 
     def forget_case(self, case_id: str) -> None:
         """A purged case: nothing of it is written back (its rows are gone from the database already)."""
@@ -228,8 +236,8 @@ class Batch:
             self.regs.pop(row, None)
             self.rows.pop(row, None)
             self.rows_loaded.discard(row)
-            for key in [k for k in self.loaded if (k[0], k[1]) == row]:
-                del self.loaded[key]
+            for loaded in [k for k in self.loaded if (k[0], k[1]) == row]:
+                del self.loaded[loaded]
         for row in [r for r, item in self.appends.items() if item.get("case_id") == case_id]:
             del self.appends[row]
         self.grants.pop(case_id, None)
@@ -272,10 +280,10 @@ class Batch:
             if (e, r) not in self.appends_loaded
         ]
         self._grants_back()
-        bulk_insert(self.s, SrvRowCase.__table__, new_rows)
-        bulk_insert(self.s, SrvField.__table__, new_regs)
+        bulk_insert(self.s, table_of(SrvRowCase), new_rows)
+        bulk_insert(self.s, table_of(SrvField), new_regs)
         if changed:
-            table = SrvField.__table__
+            table = table_of(SrvField)
             self.s.execute(
                 update(table)
                 .where(
@@ -286,15 +294,15 @@ class Batch:
                 .values(value=bindparam("value"), hlc=bindparam("hlc"), origin=bindparam("origin")),
                 changed,
             )
-        bulk_insert(self.s, SrvAppend.__table__, new_appends)
-        bulk_insert(self.s, SrvConflict.__table__, self.out["conflicts"])
-        bulk_insert(self.s, SrvFeed.__table__, self.out["feed"])
-        bulk_insert(self.s, SrvApplied.__table__, self.out["applied"])
+        bulk_insert(self.s, table_of(SrvAppend), new_appends)
+        bulk_insert(self.s, table_of(SrvConflict), self.out["conflicts"])
+        bulk_insert(self.s, table_of(SrvFeed), self.out["feed"])
+        bulk_insert(self.s, table_of(SrvApplied), self.out["applied"])
         if self.out["audit"]:
-            self.s.execute(insert(SrvAudit.__table__), self.out["audit"])
+            self.s.execute(insert(table_of(SrvAudit)), self.out["audit"])
 
     def _grants_back(self) -> None:
-        table = SrvGrant.__table__
+        table = table_of(SrvGrant)
         current = {(c, o): g for c, holders in self.grants.items() for o, g in holders.items()}
         for key in self.grants_loaded.keys() - current.keys():
             self.s.execute(table.delete().where(table.c.case_id == key[0], table.c.org_id == key[1]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select, text
+from sqlmodel import col
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
@@ -45,7 +46,7 @@ def _handover_send(push, unit, case_id: str, args: dict) -> None:
     from wbtui.server.push import Rejected
 
     target = (
-        push.s.execute(select(SrvOrg).where(SrvOrg.name == args.get("to_org"), SrvOrg.kind == "agentur"))
+        push.s.execute(select(SrvOrg).where(col(SrvOrg.name) == args.get("to_org"), col(SrvOrg.kind) == "agentur"))
         .scalars()
         .first()
     )

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, text
 
-from wbtui.server.models import SrvCompaction, SrvOrg
+from wbtui.server.models import SrvCompaction, SrvOrg, table_of
 
 CHUNK = 1000
 
@@ -62,14 +62,15 @@ def horizon(conn, org_id: str) -> tuple[int, int, int] | None:
 def _find_horizon(conn, dialect: str, org_id: str, cutoff: datetime) -> tuple[int, int] | None:
     gate = " AND tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)" if dialect == "postgresql" else ""
     order = "tx_id DESC, seq DESC" if dialect == "postgresql" else "seq DESC"
+    bound: datetime | str = cutoff
     if dialect != "postgresql":  # SQLite keeps CURRENT_TIMESTAMP as UTC text
-        cutoff = cutoff.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        bound = cutoff.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     row = conn.execute(
         text(
             f"SELECT tx_id, seq FROM srv_feed WHERE org_id = :org AND (created_at IS NULL OR created_at <= :cutoff)"
             f"{gate} ORDER BY {order} LIMIT 1"
         ),
-        {"org": org_id, "cutoff": cutoff},
+        {"org": org_id, "cutoff": bound},
     ).fetchone()
     return (int(row[0]), int(row[1])) if row else None
 
@@ -132,7 +133,7 @@ def compact_org(engine, org_id: str, cutoff: datetime, *, at: tuple[int, int] | 
         )
         delete: list[int] = []
         rewrite: list[tuple[int, str]] = []
-        current, entries = None, []
+        current, entries = None, []  # type: tuple[str | None, list[tuple]]
         for case_id, row_seq, kind, entity, row_id, payload in rows:
             if case_id != current and entries:
                 d, r = _plan_case(entries)
@@ -155,7 +156,7 @@ def compact_org(engine, org_id: str, cutoff: datetime, *, at: tuple[int, int] | 
                 text("UPDATE srv_feed SET payload = :payload WHERE seq = :seq"),
                 [{"seq": s, "payload": p} for s, p in rewrite],
             )
-        table = SrvCompaction.__table__
+        table = table_of(SrvCompaction)
         conn.execute(table.delete().where(table.c.org_id == org_id))
         conn.execute(
             table.insert().values(

@@ -22,7 +22,7 @@ from sqlalchemy import insert, text
 
 from wbtui.domain.entities import ART9_CODES
 from wbtui.domain.projection import project_event, project_package, row_visible, visible_fields
-from wbtui.server.models import SrvFeed
+from wbtui.server.models import SrvFeed, table_of
 
 OWNER, REFERRAL = "owner", "referral"
 
@@ -108,8 +108,8 @@ def project_entry(entry: dict, grant: Grant | None, metas: dict[tuple[str, str],
     if kind == "grant":
         return project_snapshot(entry, grant, metas, org_id)
     if kind == "conflict":
-        entity, field = entry.get("entity"), entry.get("field")
-        meta = metas.get((entity, entry.get("row_id")))
+        entity, field = str(entry.get("entity")), str(entry.get("field"))
+        meta = metas.get((entity, str(entry.get("row_id"))))
         if project_set(entity, {field: entry.get("kept")}, grant, meta, org_id) is None:
             return None
         return entry
@@ -134,7 +134,7 @@ def feed_row(
 
 def insert_now(s, row: dict) -> None:
     """Outside a push (administration): one entry; on PostgreSQL the column default stamps the transaction."""
-    s.execute(insert(SrvFeed.__table__).values(**row))
+    s.execute(insert(table_of(SrvFeed)).values(**row))
 
 
 # -- reading -----------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Table, Text, func
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +16,11 @@ def now() -> datetime:
 
 class ServerModel(SQLModel, registry=registry()):
     pass
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a model (SQLModel sets ``__table__`` at class creation, untyped)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 class SrvOrg(ServerModel, table=True):

@@ -24,7 +24,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
@@ -38,6 +38,7 @@ from wbtui.server.models import now
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock, ClockDriftError, decode
 
+OFFICE_TZ: tzinfo
 try:  # the office's calendar day decides date guards (an action at 00:30 belongs to that day)
     from zoneinfo import ZoneInfo
 
@@ -226,7 +227,7 @@ class Push:
             review = name in ENTITIES[entity].review
             unseen = current is not None and spec.get("base") != current.hlc and current.value != value
             if current is None or stamp > current.hlc:
-                if review and unseen:
+                if review and unseen and current is not None:
                     unit.conflicts.append(
                         _conflict(case_id, entity, row_id, name, kept=(value, stamp), lost=(current.value, current.hlc))
                     )
@@ -365,7 +366,9 @@ class Push:
         purposes = ("fbw_uebergabe", "fbw_gesamt")
         return process.CaseFacts(
             stage=stage, today=today, person=person, case=case,
-            obstacles=[(v.get("code"), v.get("status"), bool(v.get("art9"))) for _, v in self.rows_of(case_id, "obstacle")],
+            obstacles=[
+                (v.get("code") or "", v.get("status") or "", bool(v.get("art9"))) for _, v in self.rows_of(case_id, "obstacle")
+            ],
             consent_for_agentur=any(consent_covers(c, today, "agentur", purposes) for c in consents),
             consent_health=any(consent_covers(c, today, "agentur", purposes, group="gesundheit") for c in consents),
             enabled_optional=frozenset(Stage),  # the office's choice; the device has checked it

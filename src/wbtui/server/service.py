@@ -123,7 +123,7 @@ class SyncServer:
             grants, metas = _holdings(conn, who.org_id, entries)
         changes = []
         for entry in entries:
-            cut = project_entry(entry, grants.get(entry.get("case_id")), metas, who.org_id)
+            cut = project_entry(entry, grants.get(str(entry.get("case_id"))), metas, who.org_id)
             if cut is not None:
                 changes.append(cut)
         return {

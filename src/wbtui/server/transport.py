@@ -18,7 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 
 class NoDelayH11Protocol(H11Protocol):
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         set_nodelay(transport.get_extra_info("socket"))
         super().connection_made(transport)
 

@@ -12,7 +12,9 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from wbtui.domain.entities import ENTITIES, ORDER
 from wbtui.domain.entities import fields_of as _fields_of
@@ -28,7 +30,7 @@ SCHEMA_RANGE = (1, 3)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-def accepts(version) -> bool:
+def accepts(version: object) -> bool:
     """Whether a client speaking schema ``version`` may sync with this server."""
     lo, hi = SCHEMA_RANGE
     return isinstance(version, int) and not isinstance(version, bool) and lo <= version <= hi
@@ -48,7 +50,7 @@ def fields_of(entity: str, version: int = SCHEMA_VERSION) -> tuple[str, ...]:
     return _fields_of(entity, version)
 
 
-def to_wire(value):
+def to_wire(value: Any) -> Any:
     """Python value -> JSON value as stored in SQLite (so replicas store identical text)."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
@@ -61,7 +63,7 @@ def to_wire(value):
     return value
 
 
-def to_sqlite(entity: str, field: str, value):
+def to_sqlite(entity: str, field: str, value: Any) -> Any:
     """JSON value -> parameter for a raw sqlite3 statement."""
     if (entity, field) in JSON_FIELDS and value is not None and not isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
@@ -98,7 +100,7 @@ def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
 VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "task")
 
 
-def case_digest(registers, appends) -> str:
+def case_digest(registers: Iterable[tuple[str, str, str, str]], appends: Iterable[str]) -> str:
     """SHA-256 over the sorted (entity, row, field, hlc) clocks and the appended event ids of a case."""
     h = hashlib.sha256()
     for entity, row_id, field, hlc in sorted(registers):

@@ -62,10 +62,13 @@ def snapshot(push, case_id: str) -> tuple[dict, dict]:
     rows = set(batch.case_rows.get(case_id, ()))
     if isinstance(person_id, str):
         rows.add(("person", person_id))
-    rows |= {row for row in batch.rows if row[0] == "consent" and batch.field(row, "person_id") == person_id}
+    if isinstance(person_id, str):
+        rows |= set(batch.rows_where("consent", "person_id", person_id))
     regs = {row: {f: (r.value, r.hlc) for f, r in batch.regs.get(row, {}).items()} for row in rows}
     appends = [
-        (e, r, item["data"], item["hlc"]) for (e, r), item in batch.appends.items() if item["case_id"] == case_id
+        (e, r, item["data"], item["hlc"])
+        for e, r in batch.case_rows.get(case_id, ())
+        if (item := batch.appends.get((e, r))) is not None and item["case_id"] == case_id
     ]
     return case_snapshot(case_id, rows, regs, batch.rows, appends)
 

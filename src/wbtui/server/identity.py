@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from wbtui.server.feed import OWNER, feed_row
 
@@ -22,13 +22,8 @@ def person_with_kundennummer(push, kundennummer, *, exclude: str) -> str | None:
     if not isinstance(kundennummer, str):
         return None
     batch = push.batch
-    found = {
-        r for (r,) in push.s.execute(
-            text("SELECT row_id FROM srv_field WHERE entity = 'person' AND field = 'kundennummer' AND value = :v"),
-            {"v": json.dumps(kundennummer)},
-        )
-    }  # fmt: skip
-    found |= {row[1] for row in batch.rows if row[0] == "person" and batch.field(row, "kundennummer") == kundennummer}
+    found = set(_in_database(push, "person", "kundennummer", kundennummer))
+    found |= {row[1] for row in batch.rows_where("person", "kundennummer", kundennummer)}
     found.discard(exclude)
     for person_id in sorted(found):
         for case_id in cases_of_person(push, person_id):
@@ -40,15 +35,59 @@ def person_with_kundennummer(push, kundennummer, *, exclude: str) -> str | None:
 
 def cases_of_person(push, person_id: str) -> list[str]:
     batch = push.batch
-    rows = push.s.execute(
-        text("SELECT row_id FROM srv_field WHERE entity = 'case' AND field = 'person_id' AND value = :v"),
-        {"v": json.dumps(person_id)},
-    ).fetchall()
-    cases = {r for (r,) in rows} | {
-        row[1] for row in batch.rows if row[0] == "case" and batch.field(row, "person_id") == person_id
-    }
+    cases = set(_in_database(push, "case", "person_id", person_id))
+    cases |= {row[1] for row in batch.rows_where("case", "person_id", person_id)}
     batch.load_cases(cases)
     return sorted(c for c in cases if c not in batch.purged and batch.field(("case", c), "person_id") == person_id)
+
+
+def prefetch(push, changes: list[dict]) -> None:
+    """The database lookups the identity rules of a batch will make, in two queries instead of one per row:
+    the persons with each Kundennummer the batch names, and the cases of each person it names."""
+    numbers, persons = set(), set()
+    for change in changes:
+        fields = change.get("fields") if isinstance(change, dict) else None
+        if not isinstance(fields, dict):
+            continue
+        if change.get("entity") == "person":
+            if isinstance(change.get("row_id"), str):
+                persons.add(change["row_id"])
+            spec = fields.get("kundennummer")
+            if isinstance(spec, dict) and isinstance(spec.get("v"), str):
+                numbers.add(spec["v"])
+        spec = fields.get("person_id")
+        if isinstance(spec, dict) and isinstance(spec.get("v"), str):
+            persons.add(spec["v"])
+    _fill(push, "person", "kundennummer", numbers)
+    _fill(push, "case", "person_id", persons)
+
+
+def _fill(push, entity: str, name: str, values: set[str]) -> None:
+    cache = push.batch.db_cache
+    todo = sorted(v for v in values if (f"{entity}.{name}", v) not in cache)
+    if not todo:
+        return
+    for value in todo:
+        cache[(f"{entity}.{name}", value)] = set()
+    texts = [json.dumps(v) for v in todo]
+    for start in range(0, len(texts), 1000):
+        chunk = texts[start : start + 1000]
+        rows = push.s.execute(
+            text(f"SELECT row_id, value FROM srv_field WHERE entity = '{entity}' AND field = '{name}' AND value IN :v")
+            .bindparams(bindparam("v", expanding=True)),
+            {"v": chunk},
+        ).fetchall()  # fmt: skip
+        for row_id, value in rows:
+            cache[(f"{entity}.{name}", json.loads(value))].add(row_id)
+
+
+def _in_database(push, entity: str, name: str, value: str) -> set[str]:
+    """Rows of ``entity`` whose ``name`` holds ``value`` in the database (cached for the push: what this
+    push writes itself is looked up in the batch)."""
+    key = (f"{entity}.{name}", value)
+    if key not in push.batch.db_cache:
+        _fill(push, entity, name, {value})
+    return push.batch.db_cache[key]
 
 
 def flag_second_open_case(push, unit, case_id: str, values: dict) -> None:

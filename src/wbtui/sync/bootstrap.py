@@ -142,7 +142,9 @@ class Page:
                         wanted.append((entity, row_id))
         held = self._present(wanted) if wanted else {}
         inserts: dict[tuple[str, tuple[str, ...]], list] = {}
-        clocks, events, entries = [], {}, []
+        clocks: list[tuple] = []
+        events: dict[tuple[str, tuple[str, ...]], list] = {}
+        entries: list[dict] = []
         newest = ""
         done: set[tuple[str, str]] = set()
         for case, rows, appends in fast:

@@ -15,7 +15,6 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from wbtui.domain.errors import WbtuiError
@@ -29,8 +28,10 @@ from wbtui.sync.merge import (
     pending_cases,
     promote_extras,
 )
+from wbtui.sync.upload import enable
 
-BATCH = 500
+BATCH = 500  # changes per push unless the server's hello names more (a first upload fills large pushes)
+GZIP_FROM = 32_768  # bytes of JSON from which a push travels gzip-compressed, if the server takes it
 MAX_RESETS = 3  # starts from the beginning within one sync (the server compacting meanwhile)
 MAX_WAIT = 30.0  # seconds of Retry-After the client honours in one sync before it gives up
 __all__ = ["SyncClient", "SyncError", "Summary", "enable", "local_digests", "status", "tls_context"]
@@ -55,99 +56,6 @@ class Summary:
     snapshot: int = 0  # cases loaded from the server's snapshot (a device without a cursor)
     reset: bool = False
     reasons: list[str] = field(default_factory=list)
-
-
-def enable(store) -> int:
-    """Switch on change recording; the first time, queue the whole store as an initial upload.
-
-    The upload is marked as such: for cases no other office holds yet, the server takes it as this
-    office's own record (README "The server is the authority"). A handover sent while sync was off is
-    queued too, so the Agentur gets the case at the first sync. The rows are queued case by case (a
-    case's person, the case, its consents, obstacles … and events together, so a push touches few
-    cases) and written in bulk: one ``executemany`` for the clocks and one for the outbox."""
-    from wbtui.sync.recorder import load_clock, meta_get, save_clock
-    from wbtui.sync.recorder import meta_set as set_meta
-
-    with store.engine.begin() as conn:
-        if meta_get(conn, "enabled") == "1":
-            return 0
-        clock = load_clock(conn)
-        # the case a person (and the person's consents) is filed under: the newest open case, as
-        # data.queries.case_id_for decides it row by row (the last one per person in this order)
-        person_case: dict[str, str] = {}
-        for person_id, case_id in conn.exec_driver_sql(
-            "SELECT person_id, id FROM fbw_case ORDER BY stage = 'closed' DESC, created_at ASC"
-        ):
-            person_case[person_id] = case_id
-        queued: list[tuple[str, int, str, Any, str, dict]] = []
-        for rank, entity in enumerate(protocol.ENTITY_ORDER):
-            table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
-            names = protocol.fields_of(entity)
-            cur = conn.exec_driver_sql(f"SELECT * FROM {table}")
-            cols = [d[0] for d in cur.cursor.description]
-            for row in cur.fetchall():
-                rec = dict(zip(cols, row))
-                data = {}
-                for f in names:
-                    value = rec.get(f)
-                    if (entity, f) in protocol.JSON_FIELDS and isinstance(value, str):
-                        value = json.loads(value)
-                    if value is not None:
-                        data[f] = value
-                if entity == "case":
-                    case_id = rec["id"]
-                elif entity in ("person", "consent"):
-                    case_id = person_case.get(rec["id"] if entity == "person" else rec.get("person_id") or "")
-                else:
-                    case_id = rec.get("case_id")
-                queued.append((case_id or "~", rank, rec["id"], case_id, entity, data))
-        queued.sort(key=lambda item: (item[0], item[1]))
-        clocks: list[tuple] = []
-        outbox: list[tuple] = []
-        payload: dict[str, Any]
-        for _key, _rank, row_id, case_id, entity, data in queued:
-            stamp = clock.now()
-            if entity == "event":
-                op, payload = "append", {"data": data}
-            else:
-                op, payload = "set", {f: {"v": v, "base": None, "hlc": stamp} for f, v in data.items()}
-                clocks += [(entity, row_id, f, stamp) for f in data]
-            body = json.dumps(payload, ensure_ascii=False, default=str)
-            outbox.append((uuid.uuid4().hex, entity, row_id, case_id, op, body, stamp, None, "upload"))
-        handed = conn.exec_driver_sql(
-            "SELECT DISTINCT c.id, o.name FROM fbw_case c JOIN handover h ON h.case_id = c.id"
-            " JOIN organisation o ON o.id = c.agentur_org_id WHERE c.stage != 'closed' ORDER BY c.id"
-        ).fetchall()
-        for case_id, agentur in handed:
-            payload = {"name": "handover.send", "args": {"case_id": case_id, "to_org": agentur}}
-            outbox.append(
-                (
-                    uuid.uuid4().hex,
-                    "command",
-                    uuid.uuid4().hex,
-                    case_id,
-                    "command",
-                    json.dumps(payload, ensure_ascii=False),
-                    clock.now(),
-                    None,
-                    None,
-                )
-            )
-        raw = conn.connection.driver_connection
-        raw.executemany(
-            "INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
-            clocks,
-        )
-        raw.executemany(
-            "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, tx, origin, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-            outbox,
-        )
-        set_meta(conn, "enabled", "1")
-        set_meta(conn, "device_id", uuid.uuid4().hex)
-        save_clock(conn, clock)
-        return len(queued)
 
 
 def _certificate_problem(exc: BaseException) -> bool:
@@ -239,6 +147,7 @@ class SyncClient:
         self.schema_version = schema_version
         self.sleep = sleep
         self.snapshot = snapshot
+        self.batch, self.gzip = BATCH, False  # until the server's hello names its limits
         self.waited = 0.0
         self.http = httpx.Client(
             base_url=url.rstrip("/"),
@@ -331,6 +240,11 @@ class SyncClient:
         finally:
             con.close()
         hello = self._post("/sync/v1/hello", body)
+        limits = hello.get("limits")
+        limits = limits if isinstance(limits, dict) else {}
+        changes = limits.get("push_changes")
+        self.batch = max(BATCH, min(changes, 20_000)) if isinstance(changes, int) else BATCH
+        self.gzip = limits.get("push_gzip") == 1
         if hello.get("action") != "ok":
             raise SyncError("err.sync_upgrade")
         return hello
@@ -369,7 +283,7 @@ class SyncClient:
 
     # -- push -----------------------------------------------------------------------------------------
     def _outbox_batch(self) -> list[tuple]:
-        """Up to BATCH pending changes, extended so that no local transaction is split between pushes."""
+        """Up to ``self.batch`` pending changes, extended so that no local transaction is split between pushes."""
         con = self.store.raw()
         try:
             # a store not yet migrated to sync schema 3 has no transaction column (every change its own)
@@ -378,9 +292,9 @@ class SyncClient:
             rows = con.execute(
                 f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
                 " WHERE state = 'pending' ORDER BY local_seq LIMIT ?",
-                (BATCH,),
+                (self.batch,),
             ).fetchall()
-            if len(rows) == BATCH and rows[-1][7] is not None:
+            if len(rows) == self.batch and rows[-1][7] is not None:
                 rows += con.execute(
                     f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
                     " WHERE state = 'pending' AND tx = ? AND local_seq > ? ORDER BY local_seq",
@@ -426,17 +340,12 @@ class SyncClient:
                 else:
                     change["name"], change["args"] = body["name"], body["args"]
                 changes.append(change)
-            result = self._post(
-                "/sync/v1/push",
-                {
-                    "device_id": device,
-                    "batch_id": uuid.uuid4().hex,
-                    "schema_version": self.schema_version,
-                    "changes": changes,
-                },
-            )
+            body = {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": self.schema_version,
+                    "changes": changes}  # fmt: skip
+            result = self._push_request(body)
             by_id = {r.get("change_id"): r for r in result.get("results", [])}
             answered = 0
+            sent: list[tuple[str]] = []
             with self.store.transaction() as con:
                 for change in changes:
                     r = by_id.get(change["change_id"])
@@ -448,15 +357,24 @@ class SyncClient:
                         refused.append({**change, "reason": r.get("reason"), "detail": r.get("detail") or {}})
                     else:
                         summary.pushed += 1
-                        con.execute(
-                            "UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?",
-                            (change["change_id"],),
-                        )
+                        sent.append((change["change_id"],))
+                con.executemany("UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?", sent)
                 meta_set(con, "last_push_at", _now())
             if progress:
                 progress("push", summary.pushed)
             if not answered:
                 raise SyncError("err.sync_bad_response")
+
+    def _push_request(self, body: dict) -> dict:
+        """One push; a large one gzip-compressed when the server takes that (server.inflate)."""
+        data = json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.gzip and len(data) >= GZIP_FROM:
+            import gzip
+
+            data = gzip.compress(data, compresslevel=1)
+            headers["Content-Encoding"] = "gzip"
+        return self._check(self._request("POST", "/sync/v1/push", content=data, headers=headers))
 
     @staticmethod
     def _refused(con, change: dict, r: dict, summary: Summary) -> None:

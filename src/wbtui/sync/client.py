@@ -147,7 +147,8 @@ class SyncClient:
         self.schema_version = schema_version
         self.sleep = sleep
         self.snapshot = snapshot
-        self.batch, self.gzip = BATCH, False  # until the server's hello names its limits
+        # until the server's hello names its limits: changes per push, and bytes on the wire
+        self.batch, self.limit, self.max_bytes, self.gzip = BATCH, BATCH, 1_048_576, False
         self.waited = 0.0
         self.http = httpx.Client(
             base_url=url.rstrip("/"),
@@ -242,8 +243,10 @@ class SyncClient:
         hello = self._post("/sync/v1/hello", body)
         limits = hello.get("limits")
         limits = limits if isinstance(limits, dict) else {}
-        changes = limits.get("push_changes")
-        self.batch = max(BATCH, min(changes, 20_000)) if isinstance(changes, int) else BATCH
+        changes, size = limits.get("push_changes"), limits.get("push_bytes")
+        self.limit = max(BATCH, min(changes, 20_000)) if isinstance(changes, int) else BATCH
+        self.batch = self.limit - self.limit // 10  # room for the last local transaction to go in whole
+        self.max_bytes = size if isinstance(size, int) and size > 0 else 1_048_576
         self.gzip = limits.get("push_gzip") == 1
         if hello.get("action") != "ok":
             raise SyncError("err.sync_upgrade")
@@ -295,11 +298,14 @@ class SyncClient:
                 (self.batch,),
             ).fetchall()
             if len(rows) == self.batch and rows[-1][7] is not None:
-                rows += con.execute(
+                rest = con.execute(
                     f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
                     " WHERE state = 'pending' AND tx = ? AND local_seq > ? ORDER BY local_seq",
                     (rows[-1][7], rows[-1][9]),
                 ).fetchall()
+                whole = [r for r in rows if r[7] != rows[-1][7]]
+                # the last transaction goes whole into this push, or (past the server's limit) into the next
+                rows = whole if rest and len(rows) + len(rest) > self.limit and whole else rows + rest
             return rows
         finally:
             con.close()
@@ -343,6 +349,9 @@ class SyncClient:
             body = {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": self.schema_version,
                     "changes": changes}  # fmt: skip
             result = self._push_request(body)
+            if result is None:  # larger than the server takes on the wire: half as many changes per push
+                self.batch = max(1, len(changes) // 2)
+                continue
             by_id = {r.get("change_id"): r for r in result.get("results", [])}
             answered = 0
             sent: list[tuple[str]] = []
@@ -365,8 +374,9 @@ class SyncClient:
             if not answered:
                 raise SyncError("err.sync_bad_response")
 
-    def _push_request(self, body: dict) -> dict:
-        """One push; a large one gzip-compressed when the server takes that (server.inflate)."""
+    def _push_request(self, body: dict) -> dict | None:
+        """One push; a large one gzip-compressed when the server takes that (server.inflate). None: the body
+        is larger than the server accepts on the wire (the caller sends fewer changes at once)."""
         data = json.dumps(body, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"}
         if self.gzip and len(data) >= GZIP_FROM:
@@ -374,6 +384,8 @@ class SyncClient:
 
             data = gzip.compress(data, compresslevel=1)
             headers["Content-Encoding"] = "gzip"
+        if len(data) > self.max_bytes and len(body["changes"]) > 1:
+            return None
         return self._check(self._request("POST", "/sync/v1/push", content=data, headers=headers))
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -20,8 +21,11 @@ from wbtui.screens.base import Context, WbtuiScreen
 from wbtui.screens.commands import WbtuiCommands
 from wbtui.widgets.errors import user_text
 
+log = logging.getLogger(__name__)  # the log file (wbtui.logs): ids, codes and tracebacks, never Sozialdaten
+
 if TYPE_CHECKING:
     from wbtui.config import Config
+    from wbtui.widgets.choice import ChoiceField
 
 
 class WbtuiApp(App):
@@ -193,9 +197,7 @@ class WbtuiApp(App):
         except WbtuiError as exc:
             self.call_from_thread(self.notify, user_text(exc), severity="error", markup=False, timeout=30)
         except Exception as exc:
-            self.call_from_thread(
-                self.notify, t("err.internal", kind=type(exc).__name__), severity="error", markup=False
-            )
+            self.call_from_thread(self.say, self._internal_error(exc, "opening the store"), error=True)
 
     def _store_ready(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -232,9 +234,10 @@ class WbtuiApp(App):
                 return
             except Exception as exc:
                 if "locked" in str(exc):
+                    log.info("store busy in %s", getattr(fn, "__qualname__", "an action"))
                     message = t("err.store_busy")
                 else:
-                    message = t("err.internal", kind=type(exc).__name__)
+                    message = self._internal_error(exc, getattr(fn, "__qualname__", "an action"))
                 self.call_from_thread(self.say, message, error=True)
                 if on_error:
                     self.call_from_thread(on_error, exc)
@@ -351,7 +354,11 @@ class WbtuiApp(App):
                 summary = client.sync()
             finally:
                 client.close()
-        except (SyncError, Exception):
+        except SyncError as exc:  # offline, refused, server trouble: the line says offline, the log why
+            log.warning("sync failed: %s", getattr(exc, "key", type(exc).__name__))
+            online = False
+        except Exception as exc:  # a bug, not the network: logged with its traceback, shown once
+            self.call_from_thread(self.say, self._internal_error(exc, "sync"), error=True)
             online = False
         else:
             online = True
@@ -362,8 +369,6 @@ class WbtuiApp(App):
             if summary.pulled or summary.dropped:
                 self.call_from_thread(self._refresh_screens)
         self.call_from_thread(self._set_sync_line, self._sync_text(online))
-        if not online:
-            self.log.warning("sync failed")  # no Sozialdaten in logs: only that it failed
 
     @work(thread=True, exclusive=True, group="sync-line", exit_on_error=False)
     def _sync_line_worker(self) -> None:
@@ -394,17 +399,39 @@ class WbtuiApp(App):
 
         self._go(ConflictScreen)
 
+    def on_choice_field_open(self, message: ChoiceField.Open) -> None:
+        """A pick-list field on any screen asks for its list (the message bubbles up to the app, so the
+        screens' base class need not know the pick-list screen)."""
+        from wbtui.screens.pickers import PickList
+
+        field = message.field
+        picker = PickList(field.title, field.options, field.value, message.typed, words=field.words)
+        self.push_screen(picker, field.choose)
+
     def action_new_case(self) -> None:
         from wbtui.screens.intake import IntakeScreen
 
         self.push_screen(IntakeScreen(None))
 
+    @staticmethod
+    def _internal_error(exc: BaseException, where: str) -> str:
+        """Log an unexpected error with its traceback (wbtui.logs keeps values out); the line for the user."""
+        from wbtui import logs
+
+        log.error("internal error in the TUI (%s)", where, exc_info=exc)
+        path = logs.current_file()
+        kind = type(exc).__name__
+        return t("err.internal_logged", kind=kind, log=path) if path else t("err.internal", kind=kind)
+
     def _fatal_error(self) -> None:
-        """Exit after an unexpected error without printing locals (they may hold Sozialdaten or tokens)."""
+        """Exit after an unexpected error: the traceback goes to the log file, the screen shows one line
+        with the log's path (Textual's own report would print locals: Sozialdaten, tokens)."""
         self.bell()
         from rich.text import Text
 
-        self._exit_renderables.append(Text(t("err.internal", kind="TUI")))
+        error = self._exception
+        line = self._internal_error(error, "event loop") if error is not None else t("err.internal", kind="TUI")
+        self._exit_renderables.append(Text(line))
         self._close_messages_no_wait()
 
 

@@ -195,7 +195,7 @@ DOMAIN_TABLES = (
 
 
 def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_env, aa_env):
-    """security.md 4.4: every case write and read of an end-to-end run has exactly one audit entry;
+    """Every case write and read of an end-to-end run has exactly one audit entry;
     no file the run created is readable by group or others."""
     import os
     import sqlite3

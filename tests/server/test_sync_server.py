@@ -538,7 +538,7 @@ def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(
 
 
 def test_divergence_check_finds_and_repairs_a_case_that_differs(server, tmp_path):
-    """sync-design.md 4.6: digests per case; a device whose copy drifted (here: a lost apply, made by
+    """The divergence check: digests per case; a device whose copy drifted (here: a lost apply, made by
     hand) gets the server's snapshot of that case and matches again."""
     from wbtui.sync.client import SyncClient, local_digests
 

@@ -1,6 +1,6 @@
 """Sozialdatenschutz: audit trail, roles and scopes, break-glass, retention, subject access.
 
-Tests carry the threat or requirement they prove in their name (security.md: T…, R…).
+Tests carry the threat or requirement they prove in their name (T… threats, R… requirements of the data-protection review).
 """
 
 from __future__ import annotations

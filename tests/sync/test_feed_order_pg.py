@@ -1,4 +1,4 @@
-"""Property 18 (sync-design.md 4.4): on PostgreSQL a sequence number is taken at insert, not at
+"""On PostgreSQL a sequence number is taken at insert, not at
 commit, so feed rows can commit out of order. A reader that pages by seq alone skips a row that
 commits late; the server's reader (cursor (tx, seq), only transactions below the oldest running
 feed writer) never does. Both are shown here: the gate-less reader loses a row in a fixed interleaving,

@@ -1,4 +1,4 @@
-"""Feed compaction (sync-design.md 4.9, property 20): for a cursor at or above the compaction
+"""Feed compaction: for a cursor at or above the compaction
 horizon, and for a new device, the state read after compaction equals the state read without it;
 a cursor inside the compacted part gets 410 and the device starts again, ending in the same state.
 

@@ -1,4 +1,4 @@
-"""Hypothesis state machine over the real client and server code (sync-design.md 4.12):
+"""Hypothesis state machine over the real client and server code:
 convergence, no lost update, exactly-once append and crash safety with lost, duplicated and
 failed messages. The server app runs in-process behind a fault-injecting transport."""
 

@@ -1,4 +1,4 @@
-"""Schema versions (sync-design.md 4.7, property 19): a client at schema n-1 and one at n share a
+"""Schema versions: a client at schema n-1 and one at n share a
 case; fields the old client does not know survive its round trips, it keeps them with their
 clocks, and after its update they are in their column. Outside the server's window a client is
 told to update and keeps its outbox.

@@ -1,4 +1,4 @@
-"""Hypothesis state machine with three organisations (sync-design.md 4.12 properties 14-15):
+"""Hypothesis state machine with three organisations:
 two Jobcenters and an Agentur, handovers and their withdrawal, edits and faults in any order.
 
 Invariants: a device never holds a case its organisation had no grant for at its last pull

@@ -1,4 +1,4 @@
-"""Stored text never acts as markup or terminal control on any screen (security.md F1-F4, T1-T3).
+"""Stored text never acts as markup or terminal control on any screen (threats F1-F4, T1-T3).
 
 The hostile values are written straight into the store, as a sync or import bug would,
 so these tests exercise the render-time defences, not only input cleaning."""

@@ -118,7 +118,7 @@ INTAKE = [
 
 def test_full_process_by_keyboard(tmp_path):
     asyncio.run(_walk(tmp_path))
-    # audit completeness over the walk (security.md 4.4): every row the two offices wrote has its entry,
+    # audit completeness over the walk: every row the two offices wrote has its entry,
     # every case the walk opened has read entries, by the person who did it
     con = sqlite3.connect(tmp_path / "tui.db")
     case_id = con.execute(

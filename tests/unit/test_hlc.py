@@ -1,4 +1,4 @@
-"""HLC properties (sync-design.md 4.12, tests 1-4)."""
+"""HLC properties."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from wbtui.data.store import execute
+from wbtui.data.sql import execute
 from wbtui.domain.access import (
     AGENTUR_ROLES,
     BREAK_GLASS_HOURS,

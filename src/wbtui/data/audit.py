@@ -16,13 +16,13 @@ which data group, for which purpose.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from wbtui.data.store import execute
+from wbtui.data.audit_chain import GENESIS, HASHED, entry_hash, next_seq
+from wbtui.data.sql import execute
 from wbtui.domain.errors import WbtuiError
 
 
@@ -30,25 +30,6 @@ class AuditFailed(WbtuiError):
     """The audit entry could not be written, so the action it describes did not happen."""
 
 
-GENESIS = "0" * 64
-HASHED = (
-    "id",
-    "at",
-    "actor",
-    "role",
-    "org",
-    "channel",
-    "action",
-    "object_type",
-    "object_id",
-    "case_id",
-    "data_groups",
-    "fields",
-    "purpose",
-    "reason",
-    "detail",
-    "outcome",
-)
 ACTIONS = (
     "read",
     "list",
@@ -136,14 +117,6 @@ def _now() -> str:
 NOTE = "note"  # the purpose or reason column of an entry whose free text is kept in audit_note
 
 
-def entry_hash(prev_hash: str, entry: dict, key=None) -> str:
-    """The chain link: HMAC-SHA-256 with the store's audit key, plain SHA-256 without one (old entries)."""
-    canonical = json.dumps([entry[key_] for key_ in HASHED], ensure_ascii=False, separators=(",", ":"))
-    if key is not None:
-        return key.mac(prev_hash + canonical)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
-
-
 def append(
     conn,
     who: Who,
@@ -182,7 +155,7 @@ def _append(
     row = execute(conn, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     prev = row[1] if row else GENESIS
     store_id = store_id_of(conn)
-    key = (load(store_id) or load_or_create(conn, store_id, _next_seq(conn))) if store_id else None
+    key = (load(store_id) or load_or_create(conn, store_id, next_seq(conn))) if store_id else None
     entry_id = uuid.uuid4().hex
     entry = {
         "id": entry_id,
@@ -233,7 +206,7 @@ def append_many(conn, who: Who, action: str, object_type: str, items: list[dict]
         row = execute(conn, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         prev = row[1] if row else GENESIS
         store_id = store_id_of(conn)
-        key = (load(store_id) or load_or_create(conn, store_id, _next_seq(conn))) if store_id else None
+        key = (load(store_id) or load_or_create(conn, store_id, next_seq(conn))) if store_id else None
         params = []
         for item in items:
             entry = {
@@ -255,12 +228,6 @@ def append_many(conn, who: Who, action: str, object_type: str, items: list[dict]
         raise
     except Exception:
         raise AuditFailed("err.audit_failed") from None
-
-
-def _next_seq(conn) -> int:
-    """The sequence number the next entry gets (AUTOINCREMENT: never reused, also after deletions)."""
-    row = execute(conn, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
-    return (row[0] if row else 0) + 1
 
 
 def who_for(store, config, channel: str) -> Who:

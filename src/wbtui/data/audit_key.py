@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wbtui import paths
-from wbtui.data.store import execute
+from wbtui.data.sql import execute
 from wbtui.domain.anchor import Head
 
 _LOCK = threading.Lock()

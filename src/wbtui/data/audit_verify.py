@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wbtui.data.audit import GENESIS, HASHED, _next_seq, entry_hash
+from wbtui.data.audit_chain import GENESIS, HASHED, entry_hash, next_seq
 
 
 @dataclass
@@ -82,7 +82,7 @@ def verify(con) -> Verification:
     if problem is not None:
         return _broken(result, problem, None)
     if head is None:
-        appended = _next_seq(con) > key.from_seq  # entries were written since keying began
+        appended = next_seq(con) > key.from_seq  # entries were written since keying began
         return _broken(result, "anchor_missing", None) if appended else result
     result.anchored_seq = head.seq
     return check_anchor(con, result, head, "local")

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from wbtui.data.store import execute
+from wbtui.data.sql import execute
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import AA, BOTH, JC, STAGES
 from wbtui.domain.timers import RULES, TimerEngine

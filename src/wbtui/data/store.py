@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from wbtui import paths
 from wbtui.data import migrations
+from wbtui.data.sql import execute  # noqa: F401 - part of this module's API for older callers
 from wbtui.domain.errors import StoreError
 
 if TYPE_CHECKING:
@@ -42,13 +43,6 @@ def apply_pragmas(con) -> None:
         cur.execute(pragma)
     cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
-
-
-def execute(conn, sql: str, params: tuple = ()):
-    """Run SQL on a sqlite3 connection or a SQLAlchemy connection alike (audit and access use both)."""
-    if hasattr(conn, "exec_driver_sql"):
-        return conn.exec_driver_sql(sql, params)
-    return conn.execute(sql, params)
 
 
 def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:

@@ -179,3 +179,35 @@ def parse_field(name: str, raw: object) -> object:
     if len(text) > 500 and not spec.multiline:
         raise WbtuiError("err.too_long", field=name)
     return text
+
+
+# The minimum data set a handover carries (README "The process in short"), in the order of the
+# exchange file's schema; the Art. 9 health summary only with a consent for ``gesundheit``.
+HANDOVER_PERSON_FIELDS = (
+    "kundennummer",
+    "bg_nummer",
+    "family_name",
+    "given_names",
+    "birth_date",
+    "address",
+    "phone",
+    "email",
+    "preferred_language",
+    "needs_interpreter",
+    "german_level_cefr",
+    "school_certificate",
+)
+HANDOVER_CASE_FIELDS = (
+    "target_kldb",
+    "target_title",
+    "training_type",
+    "schedule",
+    "earliest_start",
+    "max_commute_km",
+    "necessity_reason",
+    "care_arranged",
+    "availability",
+    "legacy_jc_funded",
+    "legal_basis",
+)
+HEALTH_SUMMARY_FIELD = "health_limits_summary"

@@ -19,7 +19,6 @@ from textual.screen import ModalScreen, Screen
 
 from wbtui.i18n import LazyText, has, t
 from wbtui.messages import OpenCase
-from wbtui.widgets.choice import ChoiceField
 
 if TYPE_CHECKING:  # types only: the store and the ORM load in workers, after the first frame
     import sqlite3
@@ -130,13 +129,6 @@ class WbtuiScreen(Screen[ResultT]):
 
     def on_unmount(self) -> None:
         self.host.release_keys(self)  # never leave keys held for a screen that is gone
-
-    def on_choice_field_open(self, message: ChoiceField.Open) -> None:
-        from wbtui.screens.pickers import PickList
-
-        field = message.field
-        picker = PickList(field.title, field.options, field.value, message.typed, words=field.words)
-        self.app.push_screen(picker, field.choose)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

@@ -168,15 +168,6 @@ class ConferenceScreen(WbtuiScreen):
 
     def action_back(self) -> None:
         """Esc: leave at once when nothing was entered; otherwise ask (keep editing, discard, save)."""
-        if self._state() == self.initial:
-            self.app.pop_screen()
-            return
-        from wbtui.screens.pickers import ask_unsaved
+        from wbtui.screens.pickers import leave_form
 
-        def answered(choice: str | None) -> None:
-            if choice == "discard":
-                self.app.pop_screen()
-            elif choice == "save":
-                self.action_save()
-
-        self.app.push_screen(ask_unsaved(), answered)
+        leave_form(self, self._state() != self.initial, self.action_save)

@@ -240,15 +240,6 @@ class ConsentScreen(WbtuiScreen):
 
     def action_back(self) -> None:
         """Esc: leave at once when the new-consent form is untouched; otherwise ask (keep, discard, save)."""
-        if self._form_state() == self.initial_form:
-            self.app.pop_screen()
-            return
-        from wbtui.screens.pickers import ask_unsaved
+        from wbtui.screens.pickers import leave_form
 
-        def answered(choice: str | None) -> None:
-            if choice == "discard":
-                self.app.pop_screen()
-            elif choice == "save":
-                self.action_save()
-
-        self.app.push_screen(ask_unsaved(), answered)
+        leave_form(self, self._form_state() != self.initial_form, self.action_save)

@@ -193,18 +193,9 @@ class IntakeScreen(WbtuiScreen):
 
     def action_close(self) -> None:
         """Esc: leave at once when nothing changed; otherwise ask (keep editing, discard, save)."""
-        if not self.changed():
-            self.app.pop_screen()
-            return
-        from wbtui.screens.pickers import ask_unsaved
+        from wbtui.screens.pickers import leave_form
 
-        def answered(choice: str | None) -> None:
-            if choice == "discard":
-                self.app.pop_screen()
-            elif choice == "save":
-                self.action_save()
-
-        self.app.push_screen(ask_unsaved(), answered)
+        leave_form(self, self.changed(), self.action_save)
 
 
 def _code(vocabulary: str, value) -> str | None:

@@ -3,7 +3,7 @@ searchable), questions with named answers (confirmations, "keep / discard / save
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import events, on
@@ -188,6 +188,21 @@ class Ask(WbtuiModal[str]):
 def confirm(title: str, body: Text | str, yes: str) -> Ask:
     """Yes (key j/y) or cancel (n, Esc): for what reaches the other office or cannot be undone."""
     return Ask(title, body, [("yes", yes, t("ux.key_yes")), ("no", t("tui.key.cancel"), t("ux.key_no"))])
+
+
+def leave_form(screen, changed: bool, save: Callable[[], None]) -> None:
+    """Esc on a form: leave at once when nothing changed; otherwise ask (keep editing, discard, save)."""
+    if not changed:
+        screen.app.pop_screen()
+        return
+
+    def answered(choice: str | None) -> None:
+        if choice == "discard":
+            screen.app.pop_screen()
+        elif choice == "save":
+            save()
+
+    screen.app.push_screen(ask_unsaved(), answered)
 
 
 def ask_unsaved() -> Ask:

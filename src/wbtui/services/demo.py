@@ -1,4 +1,4 @@
-"""Realistic synthetic demo data (domain.md 10.2), written in bulk.
+"""Realistic synthetic demo data (the README's data sizes), written in bulk.
 
 Every case walks the stage model from intake to its target stage along
 :data:`wbtui.domain.process.TRANSITIONS`, so histories are legal: each step writes

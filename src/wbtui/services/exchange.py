@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from wbtui.domain.errors import NotFound, WbtuiError
-from wbtui.domain.fields import FIELDS, parse_field
+from wbtui.domain.fields import (
+    FIELDS,
+    HANDOVER_CASE_FIELDS,
+    HANDOVER_PERSON_FIELDS,
+    HEALTH_SUMMARY_FIELD,
+    parse_field,
+)
 from wbtui.domain.text import clean
 from wbtui.i18n import describe
 from wbtui.services.exchange_check import (  # noqa: F401 - read, schema_path: part of this module's API
@@ -36,34 +42,8 @@ from wbtui.services.exchange_check import (  # noqa: F401 - read, schema_path: p
 )
 
 FORMAT, VERSION = "wbtui-uebergabe", 1
-PERSON_KEYS = (
-    "kundennummer",
-    "bg_nummer",
-    "family_name",
-    "given_names",
-    "birth_date",
-    "address",
-    "phone",
-    "email",
-    "preferred_language",
-    "needs_interpreter",
-    "german_level_cefr",
-    "school_certificate",
-)
-CASE_KEYS = (
-    "target_kldb",
-    "target_title",
-    "training_type",
-    "schedule",
-    "earliest_start",
-    "max_commute_km",
-    "necessity_reason",
-    "care_arranged",
-    "availability",
-    "legacy_jc_funded",
-    "legal_basis",
-    "health_limits_summary",
-)
+PERSON_KEYS = HANDOVER_PERSON_FIELDS
+CASE_KEYS = (*HANDOVER_CASE_FIELDS, HEALTH_SUMMARY_FIELD)
 
 
 def build(services, case_id: uuid.UUID, *, action: str = "export") -> dict:

@@ -15,6 +15,7 @@ from wbtui.data.models import (
 )
 from wbtui.domain import process
 from wbtui.domain.errors import RuleViolation, WbtuiError
+from wbtui.domain.fields import HANDOVER_CASE_FIELDS, HANDOVER_PERSON_FIELDS, HEALTH_SUMMARY_FIELD
 from wbtui.domain.process import CaseFacts, Stage, TransitionInput
 from wbtui.domain.text import clean, clean_opt
 from wbtui.services.base import ServiceBase, jsonable
@@ -42,46 +43,15 @@ class HandoverCommands(ServiceBase):
         obstacles = s.exec(select(Obstacle).where(Obstacle.case_id == case.id)).all()
         package: dict[str, Any] = {
             "version": 1,
-            "person": {
-                k: jsonable(getattr(person, k))
-                for k in (
-                    "kundennummer",
-                    "bg_nummer",
-                    "family_name",
-                    "given_names",
-                    "birth_date",
-                    "address",
-                    "phone",
-                    "email",
-                    "preferred_language",
-                    "needs_interpreter",
-                    "german_level_cefr",
-                    "school_certificate",
-                )
-            },
-            "case": {
-                k: jsonable(getattr(case, k))
-                for k in (
-                    "target_kldb",
-                    "target_title",
-                    "training_type",
-                    "schedule",
-                    "earliest_start",
-                    "max_commute_km",
-                    "necessity_reason",
-                    "care_arranged",
-                    "availability",
-                    "legacy_jc_funded",
-                    "legal_basis",
-                )
-            },
+            "person": {k: jsonable(getattr(person, k)) for k in HANDOVER_PERSON_FIELDS},
+            "case": {k: jsonable(getattr(case, k)) for k in HANDOVER_CASE_FIELDS},
             "obstacles": [
                 {"code": o.code, "status": o.status} for o in obstacles if not o.art9 or facts.consent_health
             ],
             "jc_contact": {"name": self.actor.name, "office": self.config.office_name},
         }
         if facts.consent_health and case.health_limits_summary:
-            package["case"]["health_limits_summary"] = case.health_limits_summary
+            package["case"][HEALTH_SUMMARY_FIELD] = case.health_limits_summary
         return package
 
     def send_handover(self, case_id: uuid.UUID, *, channel: str = "shared_system") -> uuid.UUID:

@@ -1,1 +1,1 @@
-"""Client side of the sync protocol (sync-design.md 4). Never imports Textual."""
+"""Client side of the sync protocol. Never imports Textual."""

@@ -1,7 +1,7 @@
 """Sync client: hello, push the outbox in order, pull the organisation feed and merge by HLC.
 
 Every pulled page is applied together with the new cursor and clock in one SQLite transaction, so a
-sync interrupted at any point resumes without losing or duplicating anything (sync-design 4.6).
+sync interrupted at any point resumes without losing or duplicating anything.
 Nothing pushed is dropped: a change the server refuses becomes a conflict record holding the local
 value (F6, ``wbtui sync conflicts``), and the case is repaired to the server's version so that every
 device ends in the same state. Only one sync runs on a store at a time.
@@ -260,7 +260,7 @@ class SyncClient:
             con.close()
 
     def verify(self) -> dict:
-        """Divergence check (sync-design 4.6): send a digest per case, merge the server's snapshot of each
+        """Divergence check (``sync verify``): send a digest per case, merge the server's snapshot of each
         case that differs. Cases with unsent changes are skipped (they differ by design). Counts as
         repaired only what the snapshot actually changed here."""
         report = {"checked": 0, "mismatched": 0, "repaired": 0, "not_held": 0}

@@ -1,4 +1,4 @@
-"""Hybrid logical clock (Kulkarni et al. 2014) with the guards of sync-design.md 3.3.
+"""Hybrid logical clock (Kulkarni et al. 2014) with its guards (drift window, monotonic counter).
 
 Stamps are strings ``"%016d-%04x-%s" % (ms, counter, node)`` whose string order is
 their total order ``(ms, counter, node)``. The clock state is persisted by the caller in

@@ -297,7 +297,7 @@ def audit_received(con, table: str, row_id: str, action: str, fields: list[str],
 
 def drop_case(con, case_id: str | None, kind: str) -> bool:
     """Access withdrawn (revoke) or case erased (purge): delete it here. Changes not yet accepted by the
-    server are kept as ``access_lost`` conflicts, never silently lost (sync-design 4, SORMAS #403)."""
+    server are kept as ``access_lost`` conflicts, never silently lost."""
     from wbtui.data import audit
     from wbtui.data.erase import delete_case
 

@@ -1,5 +1,5 @@
 """The sync protocol both sides speak: versions, which entities and fields travel, how values look on
-the wire, the pull cursor, and the per-case digest of the divergence check (sync-design 4.2-4.7).
+the wire, the pull cursor, and the per-case digest of the divergence check.
 
 Pure (no store, no network): the server (:mod:`wbtui.server`) and the device (:mod:`wbtui.sync.client`)
 import it alike, so both merge by the same rule. What a field may hold is :mod:`wbtui.domain.entities`.
@@ -20,7 +20,7 @@ from wbtui.domain.entities import ENTITIES, ORDER
 from wbtui.domain.entities import fields_of as _fields_of
 
 PROTOCOL = 1
-# Schema changes within a protocol are additive (new fields, entities, values; sync-design 4.7).
+# Schema changes within a protocol are additive (new fields, entities, values).
 # The server accepts clients from SCHEMA_RANGE; a client keeps fields it does not know yet in
 # ``sync_extra`` and moves them into their column once it is updated.
 # 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
@@ -94,7 +94,7 @@ def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
         raise BadCursor(cursor) from None
 
 
-# -- divergence check (sync-design 4.6): a digest of what a replica holds of one case -------------------
+# -- divergence check a digest of what a replica holds of one case -------------------
 # entities tied to the case by their own case_id (a person may belong to several cases, so person
 # and consent rows are left out: client and server may file them under different cases)
 VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "task")

@@ -2,7 +2,7 @@
 
 Installed on the store's SQLAlchemy sessions; active once sync is enabled for the
 store (``sync_meta.enabled``). The domain row, its field clocks, the outbox row and
-the persisted HLC commit or roll back together (sync-design.md 4.6).
+the persisted HLC commit or roll back together.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def main() -> None:
     import httpx
 
     from demo_cache import demo_store
-    from server_helpers import PEPPER, pg_database, provision, serve_process
+    from server_helpers import PEPPER, pg_database, provision, serve_process, wait_healthy
     from wbtui.data.store import open_store
     from wbtui.server.admin import add_user, issue_token
     from wbtui.server.store import init_schema, make_engine
@@ -55,6 +55,7 @@ def main() -> None:
             add_user(engine, "ifk.two", "Jobcenter Musterstadt", "jc_ifk")
             second = issue_token(engine, PEPPER, "ifk.two", ["read", "push"], 30)[1]
             with serve_process(db_url, "--workers", str(args.workers)) as url:
+                assert wait_healthy(url, 300), "server did not start"
                 with httpx.Client(base_url=url) as http:
                     health = []
                     for _ in range(50):

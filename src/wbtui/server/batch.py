@@ -348,13 +348,16 @@ class Batch:
         current = {(c, o): g for c, holders in self.grants.items() for o, g in holders.items()}
         for key in self.grants_loaded.keys() - current.keys():
             self.s.execute(table.delete().where(table.c.case_id == key[0], table.c.org_id == key[1]))
+        new = []
         for (case_id, org_id), grant in current.items():
             before = self.grants_loaded.get((case_id, org_id))
             row = {"access": grant.access, "groups": encode_groups(grant.groups) if grant.access != OWNER else ""}
             if before is None:
-                self.s.execute(insert(table).values(case_id=case_id, org_id=org_id, **row))
+                new.append({"case_id": case_id, "org_id": org_id, **row})
             elif before != grant:
                 self.s.execute(table.update().where(table.c.case_id == case_id, table.c.org_id == org_id).values(**row))
+        if new:  # a first upload creates thousands: one statement
+            self.s.execute(insert(table), new)
 
 
 def bulk_insert(s, table, rows: list[dict]) -> None:

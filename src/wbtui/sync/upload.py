@@ -101,11 +101,18 @@ def enable(store) -> int:
             " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
             clocks,
         )
-        raw.executemany(
-            "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, tx, origin, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-            outbox,
-        )
+        if any(row[1] == "tx" for row in raw.execute("PRAGMA table_info(outbox)")):
+            raw.executemany(
+                "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, tx, origin, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+                outbox,
+            )
+        else:  # a store of a release before sync schema 3: no transaction, no origin (recorder.enqueue)
+            raw.executemany(
+                "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+                [item[:7] for item in outbox],
+            )
         set_meta(conn, "enabled", "1")
         set_meta(conn, "device_id", uuid.uuid4().hex)
         save_clock(conn, clock)

@@ -292,6 +292,11 @@ class WbtuiApp(App):
 
         self._go(TeamScreen)
 
+    def action_team_inbox(self) -> None:
+        from wbtui.screens.team_inbox import TeamInboxScreen
+
+        self._go(TeamInboxScreen)
+
     def action_audit_log(self) -> None:
         from wbtui.screens.audit_log import AuditScreen
 

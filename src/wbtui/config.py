@@ -36,6 +36,8 @@ class Config:
     office_kind: str = "jobcenter_ge"
     office_number: str | None = None
     office_address: str | None = None
+    office_phone: str | None = None  # the contact phone on documents (Übergabebogen, letterhead)
+    office_mailbox: str | None = None  # the office's function mailbox on documents
     office_bundesland: str | None = None  # ISO code of the Land: its public holidays count (domain/workdays.py)
     partner_agentur: str = "Agentur für Arbeit Musterstadt"
     user_name: str = "Sachbearbeitung"
@@ -96,6 +98,8 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
         "kind": (str,),
         "number": (str,),
         "address": (str,),
+        "phone": (str,),
+        "mailbox": (str,),
         "partner_agentur": (str,),
         "bundesland": (str,),
     },
@@ -226,6 +230,8 @@ def load(path: Path | None = None) -> Config:
         ("kind", "office_kind"),
         ("number", "office_number"),
         ("address", "office_address"),
+        ("phone", "office_phone"),
+        ("mailbox", "office_mailbox"),
         ("partner_agentur", "partner_agentur"),
     ):
         if key in office:
@@ -330,6 +336,8 @@ name = "Jobcenter Musterstadt"
 kind = "jobcenter_ge"      # jobcenter_ge | jobcenter_zkt | agentur | ...
 number = "12345"           # Trägernummer
 address = "Musterstraße 1, 12345 Musterstadt"   # letterhead of printed documents
+phone = "0611 12345-0"     # contact phone on the Übergabebogen
+mailbox = "Jobcenter-Musterstadt.FbW@jobcenter-ge.de"   # function mailbox on the Übergabebogen
 partner_agentur = "Agentur für Arbeit Musterstadt"
 bundesland = "HE"          # the Land's public holidays count as non-working days (BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH)
 

@@ -26,12 +26,10 @@ def test_handover_sheet_contains_only_allowed_groups_and_escapes_text(store, jc)
 
     sheet = handover_sheet(jc, case_id)
     assert sheet.startswith("# Übergabebogen FbW – Jobcenter Musterstadt")
-    assert "123A456789" in sheet and "R\\-KIN" in sheet and "Kinderbetreuung" in sheet
-    assert (
-        "L-GES" not in sheet and "L\\-GES" not in sheet and "Heben" not in sheet
-    )  # no health consent: not on paper either
-    assert "\\[Klick\\]\\(https://phish\\.example\\) \\# Titel" in sheet  # literal, never a link or heading
-    assert "Rechtsgrundlage: Einwilligung \\(§ 67b SGB X\\)" in sheet
+    assert "123A456789" in sheet and "R-KIN" in sheet and "Kinderbetreuung" in sheet
+    assert "L-GES" not in sheet and "Heben" not in sheet  # no health consent: not on paper either
+    assert "\\[Klick\\](https://phish.example) # Titel" in sheet  # literal, never a link or heading
+    assert "Rechtsgrundlage: Einwilligung (§ 67b SGB X)" in sheet
 
 
 def test_conference_protocol(store, jc):
@@ -107,8 +105,9 @@ def test_handover_sheet_pdf_renders_as_a4_page_with_the_allowed_content(store, j
     data = render(jc, case_id, kind="handover", fmt="pdf")
     assert data.startswith(b"%PDF-")
     pages = _pdf_pages(data, tmp_path)
-    assert len(pages) == 1 and pages[0]["size_mm"] == (210, 297)
-    text = pages[0]["text"]
+    # the sheet now also carries the consent, qualifications and signature lines: at most two A4 pages
+    assert len(pages) <= 2 and all(page["size_mm"] == (210, 297) for page in pages)
+    text = "\n".join(page["text"] for page in pages)
     for expected in (
         "Übergabebogen FbW – Jobcenter Musterstadt",
         "An: Agentur für Arbeit Musterstadt",
@@ -118,8 +117,8 @@ def test_handover_sheet_pdf_renders_as_a4_page_with_the_allowed_content(store, j
         "Łukasiewicz-Öztürk",
         "Ğül [b]x[/b]",
         "Kinderbetreuung",
-        "Quittung der Agentur",
-        "Seite 1/1",
+        "Quittiert: Agentur für Arbeit Musterstadt",
+        f"Seite {len(pages)}/{len(pages)}",
     ):
         assert expected in text, expected
     assert "L-GES" not in text and "Heben" not in text  # no health consent: not on paper either

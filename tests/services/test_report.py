@@ -213,5 +213,7 @@ def test_report_cli_json_and_csv(tmp_path):
     assert data["funnel"]["need_identified"] == 200
     out = tmp_path / "steuerung.csv"
     res = run_cli("report", "--format", "csv", "-o", str(out), env=env)
-    assert res.returncode == 0 and out.read_text(encoding="utf-8").startswith("section;key;month;value")
+    assert res.returncode == 0 and out.read_text(encoding="utf-8").startswith(
+        "Bereich;Schlüssel;Monat;Wert;Bezeichnung"
+    )
     assert (out.stat().st_mode & 0o077) == 0

@@ -19,7 +19,7 @@ from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG
 from server_helpers import provision
 from sync_helpers import handed_over_case, office, q, sync, synced_state, to_voucher
 from wbtui.sync.client import enable
-from wbtui.sync.protocol import SCHEMA_VERSION
+from wbtui.sync.protocol import SCHEMA_RANGE, SCHEMA_VERSION
 
 OLD_SCHEMA, OLD_MIGRATION = 1, 7  # schema 2 arrived with migration 8 (fbw_case.kursnet_id)
 
@@ -136,7 +136,7 @@ def test_property_19_fields_unknown_to_an_older_client_survive_its_round_trips(s
     assert q(old, "SELECT kursnet_id FROM fbw_case") == [("2025-77",)]
 
 
-@pytest.mark.parametrize("version", [0, 4])
+@pytest.mark.parametrize("version", [0, SCHEMA_RANGE[1] + 1])
 def test_a_client_outside_the_window_is_told_to_update_and_keeps_its_outbox(server, tmp_path, version):
     from wbtui.sync.client import SyncClient, SyncError, enable
 

@@ -292,7 +292,7 @@ def test_team_screen_charts_match_the_report_figures(tmp_path):
             text = screen_text(app)
             total = sum(figures["stages"].values())
             assert f"{total} Fälle" in text and "Fälle je Stufe" in text and "█" in text
-            step = figures["durations_days"]["handed_over->counselled"]
+            step = figures["durations_workdays"]["handed_over->counselled"]
             assert f"Median {step['median']} · p90 {step['p90']} · n={step['n']}" in text
             funnel = figures["funnel"]
             assert (

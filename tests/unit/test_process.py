@@ -47,6 +47,8 @@ GOOD_INPUT = {
     Stage.VOUCHER_ISSUED: TransitionInput(valid_until=date(2027, 2, 1)),
     Stage.ENROLMENT_APPROVED: TransitionInput(course_start=date(2026, 12, 1)),
     Stage.DROPPED_OUT: TransitionInput(reason="abbruch_motivation"),
+    Stage.DECLINED_BY_AGENCY: TransitionInput(reason="haushaltsmittel"),
+    Stage.NOT_YET_INTEGRATED: TransitionInput(reason="keine_passende_stelle"),
 }
 GOOD_CASE = {
     Stage.VOUCHER_ISSUED: {"counselling_outcome": "foerderfaehig"},

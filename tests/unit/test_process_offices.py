@@ -28,10 +28,16 @@ def test_an_alternative_recommendation_is_not_a_refusal():
     alternative = facts(Stage.COUNSELLED, counselling_outcome="alternative_empfohlen")
     assert check_transition(alternative, Stage.NEED_IDENTIFIED, TransitionInput(), side="agentur") == []
     assert [
-        k for k, _ in check_transition(alternative, Stage.DECLINED_BY_AGENCY, TransitionInput(), side="agentur")
+        k
+        for k, _ in check_transition(
+            alternative, Stage.DECLINED_BY_AGENCY, TransitionInput(reason="eignung_fehlt"), side="agentur"
+        )
     ] == ["guard.decline_needs_outcome"]
     refused = facts(Stage.COUNSELLED, counselling_outcome="nicht_foerderfaehig")
-    assert check_transition(refused, Stage.DECLINED_BY_AGENCY, TransitionInput(), side="agentur") == []
+    assert (
+        check_transition(refused, Stage.DECLINED_BY_AGENCY, TransitionInput(reason="eignung_fehlt"), side="agentur")
+        == []
+    )
     assert [k for k, _ in check_transition(refused, Stage.NEED_IDENTIFIED, TransitionInput(), side="agentur")] == [
         "guard.return_needs_alternative"
     ]

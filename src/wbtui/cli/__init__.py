@@ -29,6 +29,7 @@ from wbtui.cli import (
     server,
     sync,
     tasks,
+    team,
     usage,
 )
 from wbtui.cli.common import _STATE, EXIT_ENV, EXIT_INTERNAL, State, _fail, internal_error
@@ -58,6 +59,7 @@ app.add_typer(consent.consent_app, name="consent")
 app.add_typer(handover.handover_app, name="handover")
 app.add_typer(conference.conference_app, name="conference")
 app.add_typer(tasks.task_app, name="task")
+app.add_typer(team.team_app, name="team")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(sync.sync_app, name="sync")
 app.add_typer(privacy.audit_app, name="audit")

@@ -78,13 +78,22 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
         "counselling_outcome",
         "appointment_at",
         "voucher_valid_until",
-        "course_start",
-        "course_planned_end",
-        "kursnet_id",
-        "close_reason",
     ):
         if c.get(key) not in (None, ""):
             typer.echo(f"  {t('field.' + key)}: {_value(key, c[key])}")
+    if c.get("owner_login") or c.get("owner_team"):
+        from wbtui.domain.assignment import TEAM_INBOX
+
+        who = c.get("owner_login") or t("ux.team.inbox_name")
+        typer.echo(f"  {t('hdr.assigned')}: {_clean(who if who != TEAM_INBOX else t('ux.team.inbox_name'))}"
+                   + (f" ({_clean(c['owner_team'])})" if c.get("owner_team") else ""))  # fmt: skip
+    from wbtui.widgets.course_text import course_lines, reason_lines
+
+    for header, lines in (("hdr.course", course_lines(c)), ("hdr.reasons", reason_lines(c))):
+        if lines:
+            typer.echo(t(header))
+            for label, text in lines:
+                typer.echo(f"  {label}: {_clean(text)}")
     if d["obstacles"] or d["art9_hidden"]:
         typer.echo(t("hdr.obstacles"))
         for o in d["obstacles"]:

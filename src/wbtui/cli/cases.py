@@ -47,6 +47,8 @@ def case_new(
         "--necessity",
     ),
     sets: list[str] | None = typer.Option(None, "--set"),
+    update_person: bool = typer.Option(False, "--update-person"),
+    reason: str | None = typer.Option(None, "--reason"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     values = {
@@ -72,7 +74,7 @@ def case_new(
     values = _coded(values)
     state = st()
     state.may_create = True  # a missing store is made by the commands that create (README "Where things live")
-    case_id = state.services.create_case(values)
+    case_id = state.services.create_case(values, update_person=update_person, reason=reason)
     if as_json:
         out_json({"id": case_id.hex, "ref": case_id.hex[:8], "stage": "need_identified"})
         return
@@ -261,13 +263,13 @@ def case_move(
     reason: str | None = typer.Option(None, "--reason"),
     note: str | None = typer.Option(None, "--note"),
 ) -> None:
-    from wbtui.domain.process import Stage, TransitionInput
+    from wbtui.domain.process import REASON_FIELDS, Stage, TransitionInput
 
     target = Stage(_stage(stage))
     services = st().services
     case_id = services.resolve(case)
-    if reason and target in (Stage.DROPPED_OUT, Stage.CLOSED):
-        reason = _choice("dropout_reason" if target == Stage.DROPPED_OUT else "close_reason", reason, "--reason")
+    if reason and target in REASON_FIELDS:  # decline, dropout, not yet integrated, close: a coded reason
+        reason = _choice(REASON_FIELDS[target][0], reason, "--reason")
     data = TransitionInput(
         valid_until=_date(valid_until, "--valid-until"),
         appointment_at=_datetime(when, "--date"),

@@ -23,6 +23,10 @@ def conference_add(
     held: str | None = typer.Option(None, "--date"),
     dissent: str | None = typer.Option(None, "--dissent"),
     next_review: str | None = typer.Option(None, "--next-review"),
+    place: str | None = typer.Option(None, "--place"),
+    start_time: str | None = typer.Option(None, "--time"),
+    minutes: list[str] | None = typer.Option(None, "--minutes"),
+    distribution: list[str] | None = typer.Option(None, "--to"),
 ) -> None:
     from wbtui.domain.errors import WbtuiError
 
@@ -49,8 +53,25 @@ def conference_add(
         held_on=_date(held, "--date"),
         dissent=dissent,
         next_review=_date(next_review, "--next-review"),
+        place=place,
+        start_time=start_time,
+        minutes=_minutes(minutes),
+        distribution=distribution,
     )
     typer.echo(t("cli.conference_added", ref=case_id.hex[:8], tasks=len(decs)))
+
+
+def _minutes(items: list[str] | None) -> dict[str, str]:
+    """``--minutes status="Kurs läuft gut"``: the agenda item (key or label) and what was said on it."""
+    from wbtui.domain.errors import WbtuiError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise WbtuiError("err.bad_assignment", value=item)
+        key, text = item.split("=", 1)
+        out[_required_choice("agenda_item", key.strip(), "--minutes")] = text
+    return out
 
 
 def _fields(item: str) -> list[str]:

@@ -32,6 +32,7 @@ def import_csv(
     path: str = typer.Argument(...),
     dry_run: bool = typer.Option(False, "--dry-run"),
     update_person: bool = typer.Option(False, "--update-person"),
+    reason: str | None = typer.Option(None, "--reason"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     from pathlib import Path
@@ -45,7 +46,7 @@ def import_csv(
     state = st()
     if not dry_run:
         state.may_create = True
-    report = run(state.services, Path(path), dry_run=dry_run, update_person=update_person)
+    report = run(state.services, Path(path), dry_run=dry_run, update_person=update_person, reason=reason)
     results = report.rows
     counts = {k: sum(1 for r in results if r.status == k) for k in ("created", "valid", "skipped", "error")}
     if as_json:

@@ -17,6 +17,7 @@ from wbtui.domain.access import (
     ReadScope,
     Subject,
     decide,
+    decide_person,
     read_scope,
 )
 
@@ -32,6 +33,28 @@ def case_ref(conn, case_id: str, agentur_side: bool = False) -> CaseRef | None:
         (case_id,),
     ).fetchone()
     return CaseRef(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5])) if row else None
+
+
+def person_verdict(conn, subject: Subject, person_id: str, person_org: str | None) -> tuple[str, str | None]:
+    """:func:`wbtui.domain.access.decide_person` for a stored person, and the case a break-glass would open
+    (the newest one the subject's office holds). A person without a case is judged like an ownerless case."""
+    rows = execute(
+        conn, "SELECT id FROM fbw_case WHERE person_id = ? ORDER BY created_at DESC, id", (person_id,)
+    ).fetchall()
+    agentur = subject.role in AGENTUR_ROLES
+    verdicts: list[str] = []
+    target = None
+    for (case_id,) in rows:
+        ref = case_ref(conn, case_id, agentur)
+        if ref is None:
+            continue
+        verdict = decide(subject, ref, CASE_READ, break_glass_active=break_glass_active(conn, subject.login, case_id))
+        verdicts.append(verdict)
+        if verdict == "break_glass" and target is None:
+            target = case_id
+    if not rows:
+        verdicts.append(decide(subject, CaseRef(person_org, None, None, None)))
+    return decide_person(verdicts), target
 
 
 def opened_cases(conn, login: str, now: datetime | None = None) -> frozenset[str]:

@@ -48,6 +48,7 @@ ACTIONS = (
     "subject_access",
     "import",
     "sync_apply",
+    "lookup",  # a Kundennummer found on record (services/known_person.py)
 )
 
 
@@ -94,6 +95,7 @@ _TABLE_GROUPS = {
     "case_event": "verlauf",
     "organisation": "verwaltung",
     "app_user": "verwaltung",
+    "absence": "verwaltung",
 }
 _SKIP_FIELDS = {"id", "created_at", "updated_at"}
 
@@ -384,7 +386,7 @@ def before_flush(session, _flush_context, _instances) -> None:
             fields = []
         row_id = obj.id.hex if isinstance(getattr(obj, "id", None), uuid.UUID) else str(getattr(obj, "id", ""))
         case_id = None
-        if table not in ("organisation", "app_user"):
+        if table not in ("organisation", "app_user", "absence"):
             person_id, direct = getattr(obj, "person_id", None), getattr(obj, "case_id", None)
             entity = {"fbw_case": "case", "person": "person", "consent": "consent"}.get(table, table)
             case_id = case_id_for(

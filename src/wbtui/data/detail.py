@@ -39,7 +39,7 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
     cases = _rows(con, "SELECT * FROM fbw_case WHERE id = ?", (case_id,))
     if not cases:
         raise NotFound("err.case_not_found", ref=case_id[:8])
-    case = _bools(cases[0], "legacy_jc_funded", "care_arranged")
+    case = _bools(cases[0], "legacy_jc_funded", "care_arranged", "qualification_2y")
     person = _bools(_rows(con, "SELECT * FROM person WHERE id = ?", (case["person_id"],))[0], "needs_interpreter")
     obstacles = _bools_all(_rows(con, "SELECT * FROM obstacle WHERE case_id = ? ORDER BY code", (case_id,)), "art9")
     hidden = 0

@@ -125,6 +125,22 @@ class FbwCase(SQLModel, table=True):
     last_contact_at: datetime | None = None
     close_reason: str | None = None
     closed_at: datetime | None = None
+    # reason codes (migration 0011; domain/process.py REASON_FIELDS)
+    decline_reason: str | None = None
+    dropout_reason: str | None = None
+    non_integration_reason: str | None = None
+    # voucher and course details (migration 0011; § 87a SGB III in domain/benefits.py)
+    voucher_number: str | None = None
+    training_goal: str | None = None  # Bildungsziel
+    duration_months: int | None = None
+    region: str | None = None
+    provider_name: str | None = None
+    course_title: str | None = None
+    qualification_2y: bool | None = None  # leads to a recognised Ausbildungsberuf of >= 2 years
+    course_actual_start: date | None = None
+    course_actual_end: date | None = None
+    interim_exam: str | None = None
+    final_exam: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     # maintained by database triggers (migration 0004) for the board's order and search
@@ -257,6 +273,11 @@ class Conference(SQLModel, table=True):
     dissent: str | None = None
     next_review: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # the protocol (migration 0011): where and when, minutes per agenda item, who receives it
+    place: str | None = None
+    start_time: str | None = None  # HH:MM, local time
+    minutes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    distribution: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class ConferenceParticipant(SQLModel, table=True):
@@ -282,6 +303,20 @@ class Task(SQLModel, table=True):
     status: str = "offen"  # offen | erledigt | verworfen
     done_at: datetime | None = None
     conference_id: uuid.UUID | None = Field(default=None, foreign_key="conference.id")
+
+
+class Absence(SQLModel, table=True):
+    """A colleague's absence and deputy (README "Vertretung"): new work for them goes to the deputy, or to
+    the team inbox when none is named (domain/assignment.py). Kept in the office's store (migration 0011)."""
+
+    __tablename__ = "absence"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    login: str = Field(index=True)
+    deputy: str | None = None
+    date_from: date
+    date_until: date
+    created_by: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class CaseEvent(SQLModel, table=True):

@@ -50,6 +50,7 @@ class CaseFilter:
     timer: str | None = None  # overdue | stalled | any
     include_closed: bool = False
     scope: tuple[str, list] | None = None  # the read policy (data.access.predicate)
+    unassigned: bool = False  # the team inbox: cases nobody holds (domain/assignment.py)
 
     def sql(self, engine: TimerEngine | None) -> tuple[str, list]:
         where, params = [], []
@@ -68,6 +69,8 @@ class CaseFilter:
         if self.mine_login:
             where.append("c.owner_login = ?")
             params.append(self.mine_login)
+        if self.unassigned:
+            where.append("c.owner_login IS NULL")
         if self.timer and engine is not None:
             kinds = {
                 "overdue": ("overdue", "warning"),

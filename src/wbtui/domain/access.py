@@ -117,6 +117,16 @@ def decide(subject: Subject, case: CaseRef, permission: str = CASE_READ, *, brea
     return "break_glass"
 
 
+def decide_person(verdicts: list[str]) -> str:
+    """A person is read through their cases: ``"allow"`` when the subject may read one of them, else
+    ``"break_glass"`` when a reason would open one, else ``"deny"``. A known person's stored data (what an
+    import or a new case would change) is shown and changed under this verdict (README "Data protection")."""
+    for verdict in ("allow", "break_glass"):
+        if verdict in verdicts:
+            return verdict
+    return "deny"
+
+
 def _in_scope(scope: str, subject: Subject, owner_login: str | None, owner_team: str | None) -> bool:
     if scope == "org" or subject.team is None:
         return True  # an Agentur works on everything handed over to it; without teams the office is the team

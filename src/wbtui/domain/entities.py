@@ -37,11 +37,11 @@ MAX_JSON_ITEMS = 200
 MAX_JSON_TEXT = 65_536  # characters of one JSON value, all strings and keys together
 
 EVENT_TYPES = (
-    "appointment_set", "case_closed", "case_created", "conference_held", "consent_recorded", "consent_revoked",
-    "contact", "counselling_result", "course_completed", "course_started", "demo", "dropout", "enrolment_approved",
-    "handover_imported", "handover_query", "handover_received", "handover_revoked", "handover_sent", "integration",
-    "intake_updated", "obstacle_added", "obstacle_updated", "stage_changed", "task_created", "task_done",
-    "voucher_expired", "voucher_issued",
+    "appointment_set", "case_closed", "case_created", "case_reassigned", "conference_held", "consent_recorded",
+    "consent_revoked", "contact", "counselling_result", "course_completed", "course_started", "demo", "dropout",
+    "enrolment_approved", "handover_imported", "handover_query", "handover_received", "handover_revoked",
+    "handover_sent", "integration", "intake_updated", "not_integrated", "obstacle_added", "obstacle_updated",
+    "stage_changed", "task_created", "task_done", "task_reassigned", "voucher_expired", "voucher_issued",
 )  # fmt: skip
 
 
@@ -146,6 +146,21 @@ ENTITIES: dict[str, Entity] = {
                 "updated_at": DATETIME_COL,
                 "owner_login": Col("text", max_len=100, since=3),  # caseload: travels within the office only
                 "owner_team": Col("text", max_len=100, since=3),  # (domain/projection.py), see domain/access.py
+                # schema 4: reason codes (domain/process.py REASON_FIELDS) and voucher and course details
+                "decline_reason": Col("choice", choices=vocab.DECLINE_REASONS, since=4),
+                "dropout_reason": Col("choice", choices=vocab.DROPOUT_REASONS, since=4),
+                "non_integration_reason": Col("choice", choices=vocab.NON_INTEGRATION_REASONS, since=4),
+                "voucher_number": Col("text", max_len=40, since=4),
+                "training_goal": Col("text", since=4),
+                "duration_months": Col("int", hi=60, since=4),
+                "region": Col("text", since=4),
+                "provider_name": Col("text", since=4),
+                "course_title": Col("text", since=4),
+                "qualification_2y": Col("bool", since=4),
+                "course_actual_start": Col("date", since=4),
+                "course_actual_end": Col("date", since=4),
+                "interim_exam": Col("choice", choices=vocab.EXAM_RESULTS, since=4),
+                "final_exam": Col("choice", choices=vocab.EXAM_RESULTS, since=4),
             },
             review=frozenset({"health_limits_summary", "availability"}),
         ),

@@ -107,6 +107,18 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("legal_basis", "case", "choice", vocab.LEGAL_BASES),
         FieldSpec("counselling_outcome", "case", "choice", vocab.COUNSELLING_OUTCOMES),
         FieldSpec("kursnet_id", "case", "kursnet"),
+        # voucher and course details (README "Voucher and course details"), the Agentur's
+        FieldSpec("voucher_number", "case", "text"),
+        FieldSpec("training_goal", "case", "text"),
+        FieldSpec("duration_months", "case", "int"),
+        FieldSpec("region", "case", "text"),
+        FieldSpec("provider_name", "case", "text"),
+        FieldSpec("course_title", "case", "text"),
+        FieldSpec("qualification_2y", "case", "bool"),
+        FieldSpec("course_actual_start", "case", "date"),
+        FieldSpec("course_actual_end", "case", "date"),
+        FieldSpec("interim_exam", "case", "choice", vocab.EXAM_RESULTS),
+        FieldSpec("final_exam", "case", "choice", vocab.EXAM_RESULTS),
     )
 }
 
@@ -114,8 +126,11 @@ _TRUE = {"1", "true", "ja", "yes", "j", "y", "x"}
 _FALSE = {"0", "false", "nein", "no", "n", ""}
 
 
-def parse_field(name: str, raw: object) -> object:
-    """Parse a user-typed value for field ``name``; ``""`` clears optional fields."""
+def parse_field(name: str, raw: object, *, today: date | None = None) -> object:
+    """Parse a user-typed value for field ``name``; ``""`` clears optional fields.
+
+    The one field rule of every entry path (forms, ``case new/edit``, CSV and handover imports):
+    a birth date lies neither ahead of ``today`` nor more than 120 years back (:func:`plausible`)."""
     spec = FIELDS.get(name)
     if spec is None:
         raise WbtuiError("err.unknown_field", field=name, choices=", ".join(FIELDS))
@@ -124,11 +139,11 @@ def parse_field(name: str, raw: object) -> object:
             raise WbtuiError("err.field_required", field=name)
         return None
     if not isinstance(raw, str):
-        return raw
+        return plausible(name, raw, today)
     text = clean_opt(raw, multiline=spec.multiline) or ""
     kind = spec.kind
     if kind == "date":
-        return parse_date(text, field=name)
+        return plausible(name, parse_date(text, field=name), today)
     if kind == "bool":
         low = text.lower()
         if low in _TRUE:
@@ -179,6 +194,17 @@ def parse_field(name: str, raw: object) -> object:
     if len(text) > 500 and not spec.multiline:
         raise WbtuiError("err.too_long", field=name)
     return text
+
+
+def plausible(name: str, value: object, today: date | None = None) -> object:
+    """``value`` unless a person never means it: a birth date in the future or more than 120 years back."""
+    if name != "birth_date" or not isinstance(value, date):
+        return value
+    today = today or date.today()
+    day = value.date() if isinstance(value, datetime) else value
+    if day > today or day.year < today.year - 120:
+        raise WbtuiError("ux.err.birth_date", field="field.birth_date", value=day.strftime("%d.%m.%Y"))
+    return value
 
 
 # The minimum data set a handover carries (README "The process in short"), in the order of the

@@ -70,6 +70,40 @@ TABLE: dict[str, dict[str, Rule]] = {
         "course_start": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
         "course_planned_end": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
         "kursnet_id": _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
+        # reasons are set by their transition (domain/process.py REASON_FIELDS), by the side whose step it is
+        "decline_reason": Rule(_AA, _AA, frozenset({S.COUNSELLED, S.DECLINED_BY_AGENCY}), process=True),
+        "dropout_reason": Rule(
+            _BOTH, _BOTH, frozenset({S.ENROLMENT_APPROVED, S.IN_TRAINING, S.DROPPED_OUT}), process=True
+        ),
+        "non_integration_reason": Rule(_JC, _JC, frozenset({S.COMPLETED, S.NOT_YET_INTEGRATED}), process=True),
+        # voucher details while the voucher is issued; course details until the course has begun
+        **dict.fromkeys(
+            ("voucher_number", "training_goal", "duration_months", "region"),
+            _aa(S.COUNSELLED, S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED),
+        ),
+        **dict.fromkeys(
+            ("provider_name", "course_title", "qualification_2y"),
+            _aa(S.VOUCHER_ISSUED, S.ENROLMENT_APPROVED, S.IN_TRAINING),
+        ),
+        # the course as it ran and its exams: the Agentur hears them from the provider, the Jobcenter from the
+        # person in its Absolventenmanagement, so both record them while the course runs and after it
+        **dict.fromkeys(
+            ("course_actual_start", "course_actual_end", "interim_exam", "final_exam"),
+            Rule(
+                _BOTH,
+                _BOTH,
+                frozenset(
+                    {
+                        S.ENROLMENT_APPROVED,
+                        S.IN_TRAINING,
+                        S.DROPPED_OUT,
+                        S.COMPLETED,
+                        S.INTEGRATED,
+                        S.NOT_YET_INTEGRATED,
+                    }
+                ),
+            ),
+        ),  # fmt: skip
         "owner_login": JC_DATA,  # the caseload is the Jobcenter's own organisation (domain/access.py)
         "owner_team": JC_DATA,
     },

@@ -16,7 +16,9 @@ from enum import StrEnum
 from wbtui.domain.vocab import (  # the process refers to these vocabularies
     CLOSE_REASONS,
     COUNSELLING_OUTCOMES,
+    DECLINE_REASONS,
     DROPOUT_REASONS,
+    NON_INTEGRATION_REASONS,
 )
 
 
@@ -103,6 +105,15 @@ TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
 }
 
 VOUCHER_MAX_MONTHS = 3
+
+# The transitions that stop or turn a case carry a reason code (README "Reason codes"): the case field
+# that keeps it and the vocabulary it comes from. The steering figures count them (services/report.py).
+REASON_FIELDS: dict[Stage, tuple[str, tuple[str, ...]]] = {
+    Stage.DECLINED_BY_AGENCY: ("decline_reason", DECLINE_REASONS),
+    Stage.DROPPED_OUT: ("dropout_reason", DROPOUT_REASONS),
+    Stage.NOT_YET_INTEGRATED: ("non_integration_reason", NON_INTEGRATION_REASONS),
+    Stage.CLOSED: ("close_reason", CLOSE_REASONS),
+}
 
 ROLE_SIDE = {
     "jc_ifk": JC,
@@ -255,6 +266,11 @@ def check_transition(facts: CaseFacts, target: Stage, data: TransitionInput, *, 
     elif target == Stage.DECLINED_BY_AGENCY:
         if facts.case.get("counselling_outcome") != "nicht_foerderfaehig":
             reasons.append(("guard.decline_needs_outcome", {}))
+        if data.reason not in DECLINE_REASONS:
+            reasons.append(("guard.needs_decline_reason", {"choices": ", ".join(DECLINE_REASONS)}))
+    elif target == Stage.NOT_YET_INTEGRATED:
+        if data.reason not in NON_INTEGRATION_REASONS:
+            reasons.append(("guard.needs_non_integration_reason", {"choices": ", ".join(NON_INTEGRATION_REASONS)}))
     elif target == Stage.NEED_IDENTIFIED and src == Stage.COUNSELLED:
         if facts.case.get("counselling_outcome") != "alternative_empfohlen":
             reasons.append(("guard.return_needs_alternative", {}))

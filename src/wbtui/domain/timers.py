@@ -154,6 +154,7 @@ class TimerEngine:
 
     def __init__(self, today: date, timers: Timers, calendar: WorkCalendar) -> None:
         self.today = today
+        self.calendar = calendar  # the office's working days (steering durations, services/report.py)
         self.bounds = {r.id: r.bound(today, timers, calendar).isoformat() for r in RULES}
 
     def evaluate(self, row: dict) -> list[TimerRule]:

@@ -44,5 +44,30 @@ DROPOUT_REASONS = (
     "ausschluss",
     "sonstiges",
 )
+# Why a case stops (README "Reason codes"): chosen from pick lists, counted in the steering figures.
+# Decline (S6r, the Agentur): why the counselling found no funding; "budget" is listed on purpose — a
+# sensible training refused for lack of funds must show up in the figures, not disappear as "other".
+DECLINE_REASONS = (
+    "eignung_fehlt",
+    "notwendigkeit_fehlt",
+    "kein_zugelassenes_angebot",
+    "arbeitsmarkt_ungeeignet",
+    "vorrangige_leistung",
+    "haushaltsmittel",
+    "person_verzichtet",
+    "sonstiges",
+)
+# Not yet integrated after the course (S12, the Jobcenter's Absolventenmanagement).
+NON_INTEGRATION_REASONS = (
+    "pruefung_nicht_bestanden",
+    "keine_passende_stelle",
+    "mobilitaet",
+    "kinderbetreuung_pflege",
+    "sprache",
+    "weitere_qualifizierung",
+    "persoenliche_gruende",
+    "sonstiges",
+)
+EXAM_RESULTS = ("ausstehend", "bestanden", "nicht_bestanden", "entfaellt")
 LEGAL_BASES = ("consent", "sgb_x_69")
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")

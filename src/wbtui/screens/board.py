@@ -49,6 +49,7 @@ class BoardScreen(WbtuiScreen):
         Binding("w", "app.followups", lazy_t("tui.key.followups"), id="board.followups"),
         Binding("i", "app.inbox", lazy_t("tui.key.inbox"), id="board.inbox"),
         Binding("s", "app.team", lazy_t("tui.key.steering"), id="board.team"),
+        Binding("e", "app.team_inbox", lazy_t("ux.key.team_inbox"), id="board.team_inbox", show=False),
         Binding("z", "toggle_closed", lazy_t("ux.key.closed"), id="board.closed", show=False),
         Binding("r", "reload", lazy_t("tui.key.reload"), id="board.reload", show=False),
         Binding("escape", "focus_list", show=False, id="board.list"),

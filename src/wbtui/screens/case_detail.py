@@ -51,6 +51,8 @@ class CaseDetailScreen(WbtuiScreen):
         Binding("P", "print('conference')", lazy_t("tui.key.print_protocol"), id="case.print_protocol", show=False),
         Binding("c", "contact", lazy_t("tui.key.contact"), id="case.contact", show=False),
         Binding("y", "copy_ref", lazy_t("tui.key.copy"), id="case.copy", show=False),
+        Binding("b", "course", lazy_t("ux.key.course"), id="case.course", show=False),
+        Binding("v", "hand_on", lazy_t("ux.key.hand_on"), id="case.hand_on", show=False),
         Binding("escape", "back", lazy_t("tui.key.back"), id="case.back"),
     ]
 
@@ -207,8 +209,6 @@ class CaseDetailScreen(WbtuiScreen):
             "voucher_valid_until",
             "course_start",
             "course_planned_end",
-            "kursnet_id",
-            "close_reason",
         ):
             if c.get(key) not in (None, ""):
                 if key == "appointment_at":
@@ -222,6 +222,23 @@ class CaseDetailScreen(WbtuiScreen):
                 out.append(f"  {t('field.' + key)}: ")
                 out.append(safe(value))
                 out.append("\n")
+        if c.get("owner_login") or c.get("owner_team"):
+            out.append(f"  {t('hdr.assigned')}: ")
+            out.append(safe(c.get("owner_login") or t("ux.team.inbox_name")))
+            if c.get("owner_team"):
+                out.append(" (")
+                out.append(safe(c["owner_team"]))
+                out.append(")")
+            out.append("\n")
+        from wbtui.widgets.course_text import course_lines, reason_lines
+
+        for header, lines in (("hdr.course", course_lines(c)), ("hdr.reasons", reason_lines(c))):
+            if lines:
+                out.append(Text(t(header) + "\n", style="bold"))
+                for label, text in lines:
+                    out.append(f"  {label}: ")
+                    out.append(safe(text))
+                    out.append("\n")
         return out
 
     def _obstacles_text(self, d: dict) -> Text:
@@ -327,6 +344,23 @@ class CaseDetailScreen(WbtuiScreen):
         from wbtui.screens.intake import IntakeScreen
 
         self.app.push_screen(IntakeScreen(self.case_id, {**self.detail["person"], **self.detail["case"]}))
+
+    def action_course(self) -> None:
+        """The voucher and course details (the Agentur's; README "Voucher and course details")."""
+        if self.detail is None:
+            return
+        from wbtui.screens.intake import COURSE_FIELDS, IntakeScreen
+
+        self.app.push_screen(
+            IntakeScreen(self.case_id, dict(self.detail["case"]), sections=(("hdr.course", COURSE_FIELDS),),
+                         title=t("hdr.course"))
+        )  # fmt: skip
+
+    def action_hand_on(self) -> None:
+        """Hand the case to a colleague or the team inbox (README "Vertretung and reassignment")."""
+        from wbtui.screens.team_inbox import hand_on
+
+        hand_on(self, [self.case_id], then=lambda _r: self.reload())
 
     def action_obstacles(self) -> None:
         from wbtui.screens.obstacles import ObstacleScreen
@@ -473,4 +507,7 @@ EVENT_TYPES = (
     "contact",
     "handover_imported",
     "handover_revoked",
+    "case_reassigned",
+    "task_reassigned",
+    "not_integrated",
 )

@@ -85,6 +85,12 @@ class ConferenceScreen(WbtuiScreen):
             with Horizontal(classes="form-row"):
                 yield Label(t("tui.conf.next_review"), classes="form-label")
                 yield SafeInput(placeholder=t("tui.hint.date"), id="review")
+            with Horizontal(classes="form-row"):  # place and time go on the protocol (README "Documents")
+                yield Label(t("ux.conf.place"), classes="form-label")
+                yield SafeInput(placeholder=t("ux.conf.place_hint"), id="place")
+            with Horizontal(classes="form-row"):
+                yield Label(t("ux.conf.time"), classes="form-label")
+                yield SafeInput(placeholder="HH:MM", id="start-time")
             yield Static(self._agenda(), id="agenda")
         yield KeyBar()
 
@@ -150,6 +156,7 @@ class ConferenceScreen(WbtuiScreen):
             return
         variant = self.query_one("#variant", ChoiceField).value or "fallbesprechung"
         dissent = self._value("dissent")
+        place, start_time = self._value("place"), self._value("start-time")
         self.do(
             lambda: self.ctx.services.add_conference(
                 uuid.UUID(self.case_id),
@@ -158,6 +165,8 @@ class ConferenceScreen(WbtuiScreen):
                 decisions=decisions,
                 dissent=dissent,
                 next_review=review,
+                place=place or None,
+                start_time=start_time or None,
             ),
             then=self._saved,
         )

@@ -58,8 +58,26 @@ HINTS = {
 }
 
 
+# the Agentur's form (key "b" in a case): voucher and course details (README "Voucher and course details")
+COURSE_FIELDS = (
+    "voucher_number", "training_goal", "duration_months", "region", "provider_name", "course_title",
+    "kursnet_id", "qualification_2y", "course_actual_start", "course_actual_end", "interim_exam", "final_exam",
+)  # fmt: skip
+HINTS.update({"course_actual_start": lazy_t("tui.hint.date"), "course_actual_end": lazy_t("tui.hint.date")})
+
+
+def kldb_options() -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The 1,301 occupations of the KldB 2010 as a pick list: "52122 Berufskraftfahrer/in …", searched
+    by words of the title or the start of the code (domain/kldb.py)."""
+    from wbtui.domain import kldb
+
+    occupations = [o for code, o in kldb._table().items() if len(code) == 5]
+    return [(o.code, f"{o.code} {o.title}") for o in occupations], {o.code: o.short for o in occupations}
+
+
 class IntakeScreen(WbtuiScreen):
-    """Create a case (``case_id is None``) or edit person and need of an existing one."""
+    """Create a case (``case_id is None``) or edit person and need of an existing one; with ``sections``
+    another group of fields of the case (the voucher and course details)."""
 
     HELP = lazy_t("tui.help.intake")
     BINDINGS = [
@@ -67,21 +85,29 @@ class IntakeScreen(WbtuiScreen):
         Binding("escape", "close", lazy_t("tui.key.back"), id="form.back"),
     ]
 
-    def __init__(self, case_id: str | None, values: dict | None = None) -> None:
+    def __init__(
+        self,
+        case_id: str | None,
+        values: dict | None = None,
+        *,
+        sections: tuple[tuple[str, tuple[str, ...]], ...] | None = None,
+        title: str | None = None,
+    ) -> None:
         super().__init__()
         self.case_id = case_id
         self.initial = dict(values or {})
+        self.sections = sections or (("hdr.person", PERSON_FIELDS), ("hdr.need", NEED_FIELDS))
+        self.names = tuple(name for _, names in self.sections for name in names)
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
-        title = t("tui.intake.new") if self.case_id is None else t("tui.intake.edit")
+        title = self.title_text or (t("tui.intake.new") if self.case_id is None else t("tui.intake.edit"))
         yield Label(title, classes="title")
         with VerticalScroll(id="form"):
-            yield Label(t("hdr.person"), classes="section")
-            for name in PERSON_FIELDS:
-                yield from self._row(name)
-            yield Label(t("hdr.need"), classes="section")
-            for name in NEED_FIELDS:
-                yield from self._row(name)
+            for header, names in self.sections:
+                yield Label(t(header), classes="section")
+                for name in names:
+                    yield from self._row(name)
         yield Static("", id="form-status", classes="status")
         yield KeyBar()
 
@@ -91,7 +117,17 @@ class IntakeScreen(WbtuiScreen):
         with Horizontal(classes="form-row"):
             yield Label(Text(label), classes="form-label")
             vocabulary = labels.FIELD_VOCABULARY.get(name)
-            if vocabulary:
+            if name == "target_kldb":  # the target occupation by name: type words, pick from the list
+                options, words = kldb_options()
+                yield ChoiceField(
+                    options,
+                    _display(self.initial.get(name)) or None,
+                    words=words,
+                    title=t("ux.kldb.pick"),
+                    id=f"f-{name}",
+                    classes="form-input",
+                )
+            elif vocabulary:
                 yield ChoiceField(
                     labels.choices(vocabulary),
                     _code(vocabulary, self.initial.get(name)),
@@ -108,11 +144,19 @@ class IntakeScreen(WbtuiScreen):
         yield error
 
     def on_mount(self) -> None:
-        self.query_one(f"#f-{PERSON_FIELDS[0]}", Input).focus()
+        self.query_one(f"#f-{self.names[0]}").focus()
 
     @on(ChoiceField.Changed)
     def _picked(self, event: ChoiceField.Changed) -> None:
-        """A value taken from a pick list: on to the next field, as Enter would in a text field."""
+        """A value taken from a pick list: on to the next field, as Enter would in a text field. A target
+        occupation picked fills in its official title (kept when the caseworker typed one of their own)."""
+        if event.field.id == "f-target_kldb" and event.value and "target_title" in self.names:
+            from wbtui.domain import kldb
+
+            occupation = kldb.lookup(event.value)
+            title = self.query_one("#f-target_title", Input)
+            if occupation is not None and (not title.value.strip() or kldb_title(title.value)):
+                title.value = occupation.title
         if event.value is not None and event.field.has_focus_within or event.field is self.focused:
             self.call_after_refresh(self.focus_next)
 
@@ -147,6 +191,8 @@ class IntakeScreen(WbtuiScreen):
         return widget.value  # type: ignore[attr-defined]
 
     def _start(self, name: str) -> str:
+        if name == "target_kldb":
+            return _display(self.initial.get(name))
         vocabulary = labels.FIELD_VOCABULARY.get(name)
         if vocabulary:
             return _code(vocabulary, self.initial.get(name)) or ""
@@ -155,7 +201,7 @@ class IntakeScreen(WbtuiScreen):
     def values(self) -> dict[str, str]:
         """The fields to save: everything filled in (new case) or everything changed (edit)."""
         out = {}
-        for name in PERSON_FIELDS + NEED_FIELDS:
+        for name in self.names:
             value = self._current(name)
             if self.case_id is None and not value.strip():
                 continue
@@ -165,7 +211,7 @@ class IntakeScreen(WbtuiScreen):
         return out
 
     def changed(self) -> bool:
-        return any(self._current(name) != self._start(name) for name in PERSON_FIELDS + NEED_FIELDS)
+        return any(self._current(name) != self._start(name) for name in self.names)
 
     def action_save(self) -> None:
         values = self.values()
@@ -196,6 +242,14 @@ class IntakeScreen(WbtuiScreen):
         from wbtui.screens.pickers import leave_form
 
         leave_form(self, self.changed(), self.action_save)
+
+
+def kldb_title(text: str) -> bool:
+    """Whether ``text`` is an official occupation title (then a new pick may replace it)."""
+    from wbtui.domain import kldb
+
+    wanted = text.strip()
+    return any(o.title == wanted for o in kldb._table().values())
 
 
 def _code(vocabulary: str, value) -> str | None:

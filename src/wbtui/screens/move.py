@@ -56,6 +56,8 @@ NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("note", "tui.move.course_title", ""),
     ),
     Stage.DROPPED_OUT.value: (("reason", "tui.move.reason", "pick:dropout_reason"),),
+    Stage.DECLINED_BY_AGENCY.value: (("reason", "field.decline_reason", "pick:decline_reason"),),
+    Stage.NOT_YET_INTEGRATED.value: (("reason", "field.non_integration_reason", "pick:non_integration_reason"),),
     Stage.CLOSED.value: (
         ("reason", "field.close_reason", "pick:close_reason"),
         ("note", "tui.move.note", ""),

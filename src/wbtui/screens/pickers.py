@@ -82,7 +82,7 @@ class PickList(WbtuiModal[str | None]):
         out = []
         for number, (code, shown) in enumerate(self.options, 1):
             haystack = f"{shown} {code} {self.words.get(code, '')}".casefold()
-            if wanted and wanted not in haystack:
+            if wanted and not all(word in haystack for word in wanted.split()):  # every word typed, any order
                 continue
             prefix = f"{number} " if not self.searchable and number < 10 else ""
             out.append(Option(Text(prefix + shown), id=code))

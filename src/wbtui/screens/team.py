@@ -27,6 +27,7 @@ class TeamScreen(WbtuiScreen):
     HELP = lazy_t("tui.help.team")
     BINDINGS = [
         Binding("r", "reload", lazy_t("tui.key.reload"), id="team.reload"),
+        Binding("x", "export", lazy_t("ux.key.export"), id="team.export"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="team.back"),
     ]
 
@@ -51,6 +52,48 @@ class TeamScreen(WbtuiScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_export(self) -> None:
+        """Write the steering figures (protected as every export is, services/report.py) to a file: CSV with
+        German column names, a text table (.txt) or JSON (.json), chosen by the name's ending."""
+        from datetime import date
+        from pathlib import Path
+
+        from wbtui.paths import documents_dir
+        from wbtui.screens.pickers import Prompt
+
+        default = documents_dir() / f"Steuerung-{date.today():%Y%m%d}.csv"
+
+        def write(target: Path, overwrite: bool) -> str:
+            from wbtui.services import report
+            from wbtui.services.exchange import write_text
+            from wbtui.services.reads import Reader
+
+            fmt = {".txt": "text", ".json": "json"}.get(target.suffix.lower(), "csv")
+            ctx = self.ctx
+            figures = Reader(ctx.store, ctx.config, channel="tui").steering(ctx.engine, channel_detail=fmt)
+            return str(write_text(report.render(figures, fmt), target, overwrite=overwrite))
+
+        def written(path: str) -> None:
+            self.say(t("cli.report_written", path=path))
+
+        def got(value: str | None) -> None:
+            if not value or not value.strip():
+                return
+            target = Path(value.strip()).expanduser()
+            if not target.exists() or target.is_symlink():
+                self.do(write, target, False, then=written)
+                return
+            from wbtui.screens.pickers import confirm
+
+            def answered(answer: str | None) -> None:
+                if answer == "yes":
+                    self.do(write, target, True, then=written)
+
+            self.app.push_screen(confirm(t("ux.print.exists"), Text(str(target), style="bold"), t("ux.print.replace")),
+                                 answered)  # fmt: skip
+
+        self.app.push_screen(Prompt(t("ux.team.export_prompt"), value=str(default)), got)
 
     @work(thread=True, exclusive=True, group="team", exit_on_error=False)
     def reload(self) -> None:
@@ -112,10 +155,11 @@ def render_figures(f: dict, width: int = 78) -> Text:
             style="green",
         )
     )
-    out.append(_section("tui.team.durations"))
+    out.append(_section("ux.team.durations_workdays"))
     rows = []
+    durations = f.get("durations_workdays") or f["durations_days"]
     for src, dst in STEPS:
-        d = f["durations_days"][f"{src}->{dst}"]
+        d = durations[f"{src}->{dst}"]
         label = f"{t('stage.' + src)} {glyph('arrow')} {t('stage.' + dst)}"
         shown = t("tui.team.median_p90", median=_num(d["median"]), p90=_num(d["p90"]), n=d["n"])
         rows.append((label, d["median"], shown))
@@ -136,6 +180,22 @@ def render_figures(f: dict, width: int = 78) -> Text:
             maximum=1,
         )
     )
+    out.append(_section("ux.team.reasons"))
+    reason_rows = [
+        (f"{t('report.reason.' + kind)}: {_reason_label(kind, code)}", n, str(n))
+        for kind, counts in f.get("reasons", {}).items()
+        for code, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    ]
+    out.append(chart(reason_rows, style="magenta") if reason_rows else Text("  –\n"))
+    for key, section in (("by_team", "ux.team.by_team"), ("by_caseworker", "ux.team.by_caseworker")):
+        rows_by = [
+            ((name or t("ux.team.inbox_name" if key == "by_caseworker" else "report.no_team")), c["open"],
+             t("ux.team.by_line", open=c["open"], overdue=c["overdue"], closed=c["closed"]))
+            for name, c in f.get(key, {}).items()
+        ]  # fmt: skip
+        if rows_by:
+            out.append(_section(section))
+            out.append(chart(rows_by, style="blue"))
     out.append(_section("tui.team.overdue"))
     if f["overdue_by_rule"]:
         out.append(
@@ -173,6 +233,14 @@ def render_figures(f: dict, width: int = 78) -> Text:
         )
     )
     return out
+
+
+def _reason_label(kind: str, code: str) -> str:
+    from wbtui.i18n import has
+    from wbtui.services.report_format import REASON_PREFIX
+
+    key = REASON_PREFIX[kind] + code
+    return t(key) if has(key) else clean(code)
 
 
 def _percent(share: float) -> str:

@@ -385,10 +385,11 @@ class Push:
         for row in unit.new_rows:
             if row[0] == "voucher" and self.batch.rows[row].case_id == case_id:
                 issued = as_date(self.batch.field(row, "issued_on"))
-        reason = case.get("close_reason") if target == Stage.CLOSED else None
-        for event_case, data in unit.events:
+        # the reason the transition carries is kept in its case field (domain/process.py REASON_FIELDS)
+        reason = case.get(process.REASON_FIELDS[target][0]) if target in process.REASON_FIELDS else None
+        for event_case, data in unit.events:  # clients before schema 4 name the dropout reason only in the event
             if event_case == case_id and data.get("type") == "dropout" and isinstance(data.get("payload"), dict):
-                reason = data["payload"].get("reason")
+                reason = reason or data["payload"].get("reason")
         return process.TransitionInput(
             valid_until=as_date(case.get("voucher_valid_until")), issued_on=issued,
             appointment_at=as_datetime(case.get("appointment_at")), course_start=as_date(case.get("course_start")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wbtui.services.assignment import AssignmentCommands
 from wbtui.services.base import ServiceBase
 from wbtui.services.cases import CaseCommands
 from wbtui.services.conference import ConferenceCommands
@@ -12,6 +13,13 @@ from wbtui.services.tasks import TaskCommands
 
 
 class Services(
-    CaseCommands, ObstacleCommands, ConsentCommands, HandoverCommands, ConferenceCommands, TaskCommands, ServiceBase
+    AssignmentCommands,
+    CaseCommands,
+    ObstacleCommands,
+    ConsentCommands,
+    HandoverCommands,
+    ConferenceCommands,
+    TaskCommands,
+    ServiceBase,
 ):
     """All use cases for one store and one configured user."""

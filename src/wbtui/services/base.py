@@ -294,6 +294,11 @@ class ServiceBase:
             con.close()
         if not art9:
             detail["case"]["health_limits_summary"] = None
+        from dataclasses import asdict
+
+        from wbtui.domain.benefits import entitlements
+
+        detail["entitlements"] = asdict(entitlements(detail["case"]))  # § 87a SGB III (domain/benefits.py)
         return detail
 
     def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:

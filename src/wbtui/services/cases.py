@@ -30,15 +30,31 @@ class CaseCommands(ServiceBase):
             return process.next_steps(self.facts(s, case, person), side=self.actor.side)
 
     # -- intake ----------------------------------------------------------------
-    def create_case(self, values: dict[str, object]) -> uuid.UUID:
-        """Intake (Erfassung): person and need in one step. ``values`` are raw field values."""
+    def create_case(
+        self, values: dict[str, object], *, update_person: bool = False, reason: str | None = None
+    ) -> uuid.UUID:
+        """Intake (Erfassung): person and need in one step. ``values`` are raw field values.
+
+        For a Kundennummer on record (services/known_person.py): the lookup is audited, a second open
+        case is refused, the person must lie within the caseload (or ``reason`` opens it by break-glass),
+        and changing their stored data needs ``update_person``."""
+        from wbtui.services import known_person
+
         actor = self.actor
         self._may_create()
         # values of many field types, each checked by parse_field; they feed the row constructors
-        parsed: dict[str, Any] = {name: parse_field(name, raw) for name, raw in values.items()}
+        parsed: dict[str, Any] = {name: parse_field(name, raw, today=self.today()) for name, raw in values.items()}
         for name in ("kundennummer", "family_name", "given_names"):
             if not parsed.get(name):
                 raise WbtuiError("err.field_required", field=name)
+        known = known_person.look_up(self, [parsed["kundennummer"]]).get(parsed["kundennummer"])
+        if known is not None:
+            if known.open_case is not None:
+                raise WbtuiError("err.open_case_exists", kundennummer=known.kundennummer, ref=known.open_case[:8])
+            known_person.admit(self, known, reason)
+            changes = known.changes(parsed)
+            if changes and not update_person:
+                raise WbtuiError("err.person_differs", changes=known_person.changes_text(changes))
         with self._tx() as s:
             from sqlmodel import select
 
@@ -49,11 +65,16 @@ class CaseCommands(ServiceBase):
                 s.add(person)
                 s.flush()
             else:
+                if known is None or known.person_id != person.id.hex:
+                    raise WbtuiError("err.store_busy")  # another process took the person in meanwhile
                 self._assert_no_open_case(s, person)
+                changed = False
                 for k, v in parsed.items():
-                    if FIELDS[k].entity == "person" and v is not None:
+                    if FIELDS[k].entity == "person" and v is not None and getattr(person, k) != v:
                         setattr(person, k, v)
-                person.updated_at = self.now()
+                        changed = True
+                if changed:
+                    person.updated_at = self.now()
             now = self.now()
             case = FbwCase(
                 person_id=person.id,
@@ -92,7 +113,7 @@ class CaseCommands(ServiceBase):
 
     def update_fields(self, case_id: uuid.UUID, values: dict[str, object]) -> list[str]:
         """Change intake / need-assessment fields; returns the names changed."""
-        parsed = {name: parse_field(name, raw) for name, raw in values.items()}
+        parsed = {name: parse_field(name, raw, today=self.today()) for name, raw in values.items()}
         with self._tx() as s:
             case, person = self._load(s, case_id)
             if case.stage == Stage.CLOSED:
@@ -157,10 +178,13 @@ class CaseCommands(ServiceBase):
             assert data.valid_until is not None  # check_transition refused it otherwise (guard.voucher_needs_validity)
             voucher = Voucher(
                 case_id=case.id,
+                number=case.voucher_number,
                 issued_on=data.issued_on or today,
                 valid_until=data.valid_until,
-                training_goal=case.target_title,
+                training_goal=case.training_goal or case.target_title,
                 kldb=case.target_kldb,
+                max_duration_months=case.duration_months,
+                regional_scope=case.region,
                 cost_items=["lehrgang"],
             )
             s.add(voucher)
@@ -174,9 +198,12 @@ class CaseCommands(ServiceBase):
             case.course_start = data.course_start or case.course_start
             case.course_planned_end = data.course_end or case.course_planned_end
             course = Course(
-                title=clean(data.note) or (case.target_title or "Maßnahme"),
+                title=case.course_title or clean(data.note) or (case.target_title or "Maßnahme"),
+                provider_name=case.provider_name,
+                kursnet_id=case.kursnet_id,
                 start=case.course_start,
                 planned_end=case.course_planned_end,
+                leads_to_qualification=bool(case.qualification_2y),
             )
             s.add(course)
             s.flush()
@@ -190,13 +217,17 @@ class CaseCommands(ServiceBase):
                 select(Enrolment).where(Enrolment.case_id == case.id, col(Enrolment.actual_end).is_(None))
             ):
                 enrol.entered_on = enrol.entered_on or case.course_start
+            case.course_actual_start = case.course_actual_start or case.course_start
             case.last_contact_at = now
             self._event(s, case, "course_started", start=case.course_start)
         elif target == Stage.DROPPED_OUT:
             self._end_enrolment(s, case, data.reason)
+            case.dropout_reason = data.reason
+            case.course_actual_end = case.course_actual_end or today
             self._event(s, case, "dropout", reason=data.reason)
         elif target == Stage.COMPLETED:
             self._end_enrolment(s, case, "regulaer")
+            case.course_actual_end = case.course_actual_end or today
             self._event(s, case, "course_completed")
         elif target == Stage.INTEGRATED:
             if src == Stage.IN_TRAINING:
@@ -207,7 +238,11 @@ class CaseCommands(ServiceBase):
             case.closed_at = now
             self._event(s, case, "case_closed", reason=data.reason)
         elif target == Stage.DECLINED_BY_AGENCY:
-            self._event(s, case, "counselling_result", outcome=case.counselling_outcome)
+            case.decline_reason = data.reason
+            self._event(s, case, "counselling_result", outcome=case.counselling_outcome, reason=data.reason)
+        elif target == Stage.NOT_YET_INTEGRATED:
+            case.non_integration_reason = data.reason
+            self._event(s, case, "not_integrated", reason=data.reason)
         case.stage = target.value
         case.stage_since = now
         self._touch(case)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 
@@ -36,6 +37,10 @@ class ConferenceCommands(ServiceBase):
         agenda: list[str] | None = None,
         dissent: str | None = None,
         next_review: date | None = None,
+        place: str | None = None,
+        start_time: str | None = None,
+        minutes: dict[str, str] | None = None,
+        distribution: list[str] | None = None,
     ) -> uuid.UUID:
         """Record a Fallkonferenz. ``decisions`` are ``(code, task_owner, due_on)``; each creates a task."""
         if variant not in CONFERENCE_VARIANTS:
@@ -50,6 +55,11 @@ class ConferenceCommands(ServiceBase):
             if not clean(owner):
                 raise WbtuiError("err.task_owner")
         held = held_on or self.today()
+        if start_time is not None and not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", start_time.strip()):
+            raise WbtuiError("err.bad_time", value=start_time)
+        for item in minutes or {}:
+            if item not in AGENDA_TEMPLATE:
+                raise WbtuiError("err.bad_choice", field="--minutes", value=item, choices=", ".join(AGENDA_TEMPLATE))
         with self._tx() as s:
             case, person = self._load(s, case_id)
             if case.stage == Stage.CLOSED:
@@ -66,6 +76,10 @@ class ConferenceCommands(ServiceBase):
                 decisions=[code for code, _, _ in decisions],
                 dissent=clean_opt(dissent, multiline=True),
                 next_review=next_review,
+                place=clean_opt(place),
+                start_time=start_time.strip() if start_time else None,
+                minutes={item: clean(text, multiline=True) for item, text in (minutes or {}).items() if clean(text)},
+                distribution=[clean(d) for d in distribution or [] if clean(d)],
             )
             s.add(conference)
             s.flush()
@@ -75,18 +89,23 @@ class ConferenceCommands(ServiceBase):
                         conference_id=conference.id, name=clean(name), role=clean(role), organisation=clean_opt(org)
                     )
                 )
-            for code, owner, due in decisions:
+            from wbtui.domain.assignment import TEAM_INBOX
+            from wbtui.services.assignment import route_in
+
+            for code, named, due in decisions:
+                receiver, _via = route_in(s, clean(named), self.today())  # an absent owner's deputy (README)
+                owner = receiver or TEAM_INBOX
                 s.add(
                     Task(
                         case_id=case.id,
                         origin="fallkonferenz",
                         title=code,
-                        owner=clean(owner),
+                        owner=owner,
                         due_on=due,
                         conference_id=conference.id,
                     )
                 )
-                self._event(s, case, "task_created", title=code, owner=clean(owner), due=due)
+                self._event(s, case, "task_created", title=code, owner=owner, due=due)
             self._touch(case)
             self._event(s, case, "conference_held", variant=variant, decisions=[c for c, _, _ in decisions])
             return conference.id

@@ -6,8 +6,9 @@ Kundennummer, BG-Nummer, Nachname, Vorname, Geburtsdatum, Ziel-KldB. Other colum
 rules as the forms; ``dry_run`` checks without writing.
 
 * At most one open case per person (the office's own rule, :meth:`CaseCommands.create_case`).
-* A row for a person already on record whose name, birth date or BG number differ is skipped with what
-  would change, unless ``update_person`` says to take the file's values.
+* A row for a person already on record is compared with the stored data only within the user's caseload
+  or by break-glass (``reason``); if it differs it is skipped with what would change, unless
+  ``update_person`` says to take the file's values (services/known_person.py, the rule of ``case new``).
 * Whether a case exists for a Kundennummer is itself information: the run (dry or not) is audited,
   and only a role that may open cases may run it.
 * Everything reported back (Kundennummer, messages) is cleaned of control and bidi characters.
@@ -103,69 +104,54 @@ def parse(path: Path) -> tuple[list[str | None], list[dict[str, str]], list[str]
     return columns, rows, ignored
 
 
-def _known_people(services) -> tuple[set[str], dict[str, dict]]:
-    """Kundennummern with an open case, and the stored key fields of every person on record."""
-    con = services.store.raw()
-    try:
-        open_kdnr = {
-            r[0]
-            for r in con.execute(
-                "SELECT p.kundennummer FROM person p JOIN fbw_case c ON c.person_id = p.id WHERE c.stage != 'closed'"
-            )
-        }
-        people = {
-            r[0]: dict(zip(PERSON_FIELDS, r[1:]))
-            for r in con.execute(f"SELECT kundennummer, {', '.join(PERSON_FIELDS)} FROM person")
-        }
-    finally:
-        con.close()
-    return open_kdnr, people
+def run(services, path: Path, *, dry_run: bool, update_person: bool = False, reason: str | None = None) -> ImportReport:
+    """Check (``dry_run``) or import the rows; a known person is compared and changed only within the
+    caseload or by break-glass with ``reason`` (services/known_person.py), every lookup audited."""
+    from wbtui.services import known_person
 
-
-def _changes(stored: dict, values: dict) -> list[str]:
-    """What a row would change on a person on record (field: old → new)."""
-    out = []
-    for name in PERSON_FIELDS:
-        if name not in values:
-            continue
-        new = parse_field(name, values[name])
-        new_text = new.isoformat() if hasattr(new, "isoformat") else new
-        if new_text is not None and new_text != stored.get(name):
-            out.append(f"{t('field.' + name)}: {clean(stored.get(name) or '–')} → {clean(str(new_text))}")
-    return out
-
-
-def run(services, path: Path, *, dry_run: bool, update_person: bool = False) -> ImportReport:
     services._may_create()  # only who may open cases learns which Kundennummern have one
+    today = services.today()
     _columns, rows, ignored = parse(path)
-    open_kdnr, people = _known_people(services)
-    results, seen = [], set()
+    checked: list[tuple[RowResult, dict, dict]] = []
     for line, row in enumerate(rows, start=2):
         if not row:
             continue
         result = RowResult(line, clean(row.get("kundennummer") or ""), "valid")
-        values = {}
+        values: dict[str, object] = {}
+        parsed: dict[str, object] = {}
         for name, raw in row.items():
             try:
-                value = parse_field(name, raw)
+                value = parse_field(name, raw, today=today)  # the one field rule (domain/fields.py)
             except WbtuiError as exc:
                 result.messages.append(clean(describe(exc)))
                 continue
             if value is not None:
-                values[name] = raw
-        kdnr = str(values.get("kundennummer", "")).upper().replace(" ", "")
-        changes = _changes(people[kdnr], values) if kdnr in people and not result.messages else []
-        if not result.messages and (kdnr in open_kdnr or kdnr in seen):
+                values[name], parsed[name] = raw, value
+        checked.append((result, values, parsed))
+    known = known_person.look_up(services, [str(p.get("kundennummer")) for r, _v, p in checked if not r.messages])
+    results, seen = [], set()
+    for result, values, parsed in checked:
+        kdnr = str(parsed.get("kundennummer") or "")
+        person = known.get(kdnr) if kdnr else None
+        if result.messages:
+            result.status = "error"
+        elif kdnr in seen or (person is not None and person.open_case is not None):
             result.status = "skipped"
             result.messages.append(t("cli.csv_open_case", kundennummer=clean(kdnr)))
-        elif result.messages:
-            result.status = "error"
-        elif changes and not update_person:
-            result.status = "skipped"
-            result.messages.append(t("cli.csv_person_differs", changes="; ".join(changes)))
-        elif not dry_run:
-            case_id = services.create_case(values)
-            result.status, result.case_ref = "created", case_id.hex[:8]
+        elif person is not None and person.verdict != "allow" and not (reason and person.verdict == "break_glass"):
+            result.status = "skipped"  # nothing of the stored data is shown outside the caseload
+            key = "cli.csv_person_out_of_scope" if person.verdict == "break_glass" else "cli.csv_person_foreign"
+            result.messages.append(t(key))
+        else:
+            if person is not None:
+                known_person.admit(services, person, reason)  # break-glass with the reason (audited)
+            changes = person.changes(parsed) if person is not None else []
+            if changes and not update_person:
+                result.status = "skipped"
+                result.messages.append(t("cli.csv_person_differs", changes=known_person.changes_text(changes)))
+            elif not dry_run:
+                case_id = services.create_case(values, update_person=update_person, reason=reason)
+                result.status, result.case_ref = "created", case_id.hex[:8]
         seen.add(kdnr)
         results.append(result)
     services.audit(

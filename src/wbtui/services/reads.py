@@ -178,6 +178,20 @@ class Reader:
         self._audit_list("followups", len(tasks) + len(cases))
         return tasks, cases
 
+    def team_inbox(self, engine, *, limit: int = 500) -> tuple[list[dict], list[dict]]:
+        """The team inbox (README "Vertretung"): cases nobody holds and follow-ups of the team, in scope."""
+        from wbtui.domain.assignment import TEAM_INBOX
+
+        con = self.store.raw()
+        try:
+            scope = self.scope(con)
+            cases = queries.list_cases(con, CaseFilter(unassigned=True, scope=scope), engine, limit=limit)
+            tasks = queries.list_tasks(con, TaskFilter(owner=TEAM_INBOX), limit=limit, scope=scope)
+        finally:
+            con.close()
+        self._audit_list("team_inbox", len(cases) + len(tasks))
+        return cases, tasks
+
     def inbox(self, since: date, feedback_types: tuple[str, ...]) -> tuple[list, list, list]:
         """The inbox: handovers received, queries to answer, the other office's feedback since ``since``."""
         con = self.store.raw()

@@ -1,4 +1,5 @@
-"""Steering figures for the team lead: stages, funnel, step durations, dropouts, timers, by month.
+"""Steering figures for the team lead: stages, funnel, step durations (calendar and working days),
+dropouts, reason codes, timers, by month, by team and by caseworker.
 
 Computed from the append-only timeline, so every figure can be traced to events, over the cases of
 the user's own office (the read policy's organisation wall; counts only, no persons).
@@ -12,8 +13,6 @@ need 10 cases. CSV cells are neutralised against spreadsheet formulas.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from datetime import date, datetime
 
@@ -53,14 +52,17 @@ def compute(con, engine, *, scope: tuple[str, list] | None = None) -> dict:
         first[(case_id, stage)] = at
     cases = {case_id for case_id, _ in first}
     funnel = {stage: sum(1 for c in cases if (c, stage) in first) for stage in FUNNEL}
-    durations = {}
+    durations, workdays = {}, {}
+    calendar = getattr(engine, "calendar", None)
     for src, dst in STEPS:
-        days = [
-            (_day(first[(c, dst)]) - _day(first[(c, src)])).days
-            for c in cases
-            if (c, src) in first and (c, dst) in first
+        pairs = [
+            (_day(first[(c, src)]), _day(first[(c, dst)])) for c in cases if (c, src) in first and (c, dst) in first
         ]
+        days = [(b - a).days for a, b in pairs]
         durations[f"{src}->{dst}"] = {"n": len(days), "median": nearest_rank(days, 0.5), "p90": nearest_rank(days, 0.9)}
+        # working days (README "Timers": weekends, the Land's and the office's holidays left out)
+        work = [calendar.between(a, b) for a, b in pairs] if calendar is not None else days
+        workdays[f"{src}->{dst}"] = {"n": len(work), "median": nearest_rank(work, 0.5), "p90": nearest_rank(work, 0.9)}
     started = funnel["in_training"]
     dropped = sum(1 for c in cases if (c, "dropped_out") in first)
     months: dict[str, dict[str, int]] = {}
@@ -79,10 +81,23 @@ def compute(con, engine, *, scope: tuple[str, list] | None = None) -> dict:
             params,
         ).fetchall()
     )
+    reasons: dict[str, dict[str, int]] = {}
+    for kind, column in REASON_COLUMNS.items():
+        reasons[kind] = dict(
+            con.execute(
+                f"SELECT c.{column}, COUNT(*) FROM fbw_case c WHERE c.{column} IS NOT NULL AND {where}"
+                f" GROUP BY c.{column} ORDER BY 2 DESC, 1",
+                params,
+            ).fetchall()
+        )
     return {
         "stages": stages,
         "funnel": funnel,
         "durations_days": durations,
+        "durations_workdays": workdays,
+        "reasons": reasons,
+        "by_team": _breakdown(con, "COALESCE(c.owner_team, '')", where, params, engine),
+        "by_caseworker": _breakdown(con, "COALESCE(c.owner_login, '')", where, params, engine),
         "dropout": {
             "started": started,
             "dropped_out": dropped,
@@ -92,6 +107,41 @@ def compute(con, engine, *, scope: tuple[str, list] | None = None) -> dict:
         "by_month": dict(sorted(months.items())),
         "cases_by_office": offices,
     }
+
+
+REASON_COLUMNS = {  # steering kind -> case column (domain/process.py REASON_FIELDS)
+    "decline": "decline_reason",
+    "dropout": "dropout_reason",
+    "non_integration": "non_integration_reason",
+    "close": "close_reason",
+}
+BREAKDOWN = ("open", "overdue", "dropped_out", "integrated", "closed")
+
+
+def _breakdown(con, key: str, where: str, params: list, engine) -> dict[str, dict[str, int]]:
+    """Per team or caseworker (``key``; '' = nobody, the team inbox): open, overdue, dropped out, integrated
+    and closed cases. Counts of cases, never persons; protected like every other count on export."""
+    out: dict[str, dict[str, int]] = {}
+    for name, stage, n in con.execute(
+        f"SELECT {key}, c.stage, COUNT(*) FROM fbw_case c WHERE {where} GROUP BY 1, 2", params
+    ).fetchall():
+        row = out.setdefault(name, dict.fromkeys(BREAKDOWN, 0))
+        if stage == "closed":
+            row["closed"] += n
+        else:
+            row["open"] += n
+        if stage == "dropped_out":
+            row["dropped_out"] += n
+        if stage == "integrated":
+            row["integrated"] += n
+    if engine is not None and out:
+        pred, pparams = engine.predicate(("overdue",))
+        for name, n in con.execute(
+            f"SELECT {key}, COUNT(*) FROM fbw_case c WHERE {where} AND c.stage != 'closed' AND ({pred}) GROUP BY 1",
+            list(params) + list(pparams),
+        ).fetchall():
+            out.setdefault(name, dict.fromkeys(BREAKDOWN, 0))["overdue"] = n
+    return dict(sorted(out.items()))
 
 
 def protect(value):
@@ -118,6 +168,19 @@ def suppressed(figures: dict) -> dict:
             )
             for k, v in figures["durations_days"].items()
         },
+        "durations_workdays": {
+            k: (
+                {"n": cell(v["n"]), "median": v["median"], "p90": v["p90"]}
+                if v["n"] >= MIN_DURATION_CASES
+                else {"n": cell(v["n"]), "median": None, "p90": None}
+            )
+            for k, v in figures.get("durations_workdays", {}).items()
+        },
+        "reasons": {kind: {k: cell(v) for k, v in row.items()} for kind, row in figures.get("reasons", {}).items()},
+        "by_team": {n: {k: cell(v) for k, v in row.items()} for n, row in figures.get("by_team", {}).items()},
+        "by_caseworker": {
+            n: {k: cell(v) for k, v in row.items()} for n, row in figures.get("by_caseworker", {}).items()
+        },
         "overdue_by_rule": {k: cell(v) for k, v in figures["overdue_by_rule"].items()},
         "by_month": {m: {k: cell(v) for k, v in row.items()} for m, row in figures["by_month"].items()},
         "cases_by_office": {k: cell(v) for k, v in figures["cases_by_office"].items()},
@@ -142,26 +205,11 @@ def safe_cell(value) -> str:
 
 
 def to_csv(figures: dict) -> str:
-    """CSV of the figures as given (pass :func:`suppressed` ones); every cell neutralised against formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    """CSV of the figures as given (pass :func:`suppressed` ones): German column names and labels
+    (services/report_format.py); every cell neutralised against formulas."""
+    from wbtui.services.report_format import to_csv as csv_of
 
-    def row(*cells) -> None:
-        writer.writerow([safe_cell(c) for c in cells])
-
-    row("section", "key", "month", "value")
-    for section in ("stages", "funnel", "overdue_by_rule", "cases_by_office"):
-        for key, value in figures[section].items():
-            row(section, key, "", value)
-    for key, spec in figures["durations_days"].items():
-        for stat in ("n", "median", "p90"):
-            row("durations_days", f"{key}:{stat}", "", spec[stat])
-    for key, value in figures["dropout"].items():
-        row("dropout", key, "", value)
-    for month, values in figures["by_month"].items():
-        for key, value in values.items():
-            row("by_month", key, month, value)
-    return out.getvalue()
+    return csv_of(figures)
 
 
 def render(figures: dict, fmt: str) -> str:
@@ -171,4 +219,8 @@ def render(figures: dict, fmt: str) -> str:
     protected = suppressed(figures)
     if fmt == "csv":
         return to_csv(protected)
+    if fmt == "text":
+        from wbtui.services.report_format import to_text
+
+        return to_text(protected)
     return json.dumps(protected, ensure_ascii=False, indent=2)

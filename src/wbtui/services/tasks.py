@@ -22,7 +22,12 @@ class TaskCommands(ServiceBase):
         with self._tx() as s:
             case, _ = self._load(s, case_id)
             self._check_write("task", ["title", "owner", "due_on"], case, new_row=True)
-            task = Task(case_id=case.id, title=title, owner=clean(owner) or self.actor.login, due_on=due_on)
+            from wbtui.domain.assignment import TEAM_INBOX
+            from wbtui.services.assignment import route_in
+
+            # an absent colleague's new work goes to the deputy or the team inbox (README "Vertretung")
+            receiver, _via = route_in(s, clean(owner or "") or self.actor.login, self.today())
+            task = Task(case_id=case.id, title=title, owner=receiver or TEAM_INBOX, due_on=due_on)
             s.add(task)
             self._touch(case)
             self._event(s, case, "task_created", title=title, owner=task.owner, due=due_on)

@@ -25,8 +25,10 @@ PROTOCOL = 1
 # ``sync_extra`` and moves them into their column once it is updated.
 # 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
 #    transaction as a whole.
-SCHEMA_VERSION = 3
-SCHEMA_RANGE = (1, 3)
+# 4: reason codes of decline, dropout and non-integration; voucher and course details (README "Reason codes",
+#    "Voucher and course details").
+SCHEMA_VERSION = 4
+SCHEMA_RANGE = (1, 4)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 

@@ -9,6 +9,8 @@ from wbtui.i18n import describe, has, render_reason
 CLI_WORDED = (
     "err.export_needs_handover",
     "err.break_glass_needed",
+    "err.person_differs",
+    "err.person_out_of_scope",
     "err.sync_no_token",
     "err.store_not_encrypted",
     "err.pdf_needs_output",

@@ -28,7 +28,12 @@ VOCABULARIES: dict[str, tuple[tuple[str, ...], str]] = {
     "counselling_outcome": (vocab.COUNSELLING_OUTCOMES, "choice.counselling_outcome."),
     "close_reason": (vocab.CLOSE_REASONS, "choice.close_reason."),
     "dropout_reason": (vocab.DROPOUT_REASONS, "choice.dropout_reason."),
+    "decline_reason": (vocab.DECLINE_REASONS, "choice.decline_reason."),
+    "non_integration_reason": (vocab.NON_INTEGRATION_REASONS, "choice.non_integration_reason."),
+    "interim_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
+    "final_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
     "decision": (vocab.DECISIONS, "tui.decision."),
+    "agenda_item": (vocab.AGENDA_TEMPLATE, "tui.agenda."),
     "obstacle_status": (vocab.OBSTACLE_STATUSES, "obst."),
     "role": (process.ROLES, "role."),
     "participant_role": (process.ROLES + ("person", "third_party"), "ux.participant_role."),
@@ -188,13 +193,9 @@ def datetime_text(value: object) -> str:
 
 
 def check_plausible(name: str, value: str | None, today: date | None = None) -> None:
-    """What the domain's field parser leaves open but a person never means: a birth date in the future
-    or more than 120 years back. Used by the intake form and ``wbtui case new/edit`` alike."""
+    """A birth date that cannot be (the rule is :func:`wbtui.domain.fields.plausible`), checked while typing."""
     if name != "birth_date" or value is None or not str(value).strip():
         return
     from wbtui.domain.fields import parse_field
 
-    day = parse_field(name, value)
-    today = today or date.today()
-    if isinstance(day, date) and (day > today or day.year < today.year - 120):
-        raise WbtuiError("ux.err.birth_date", field="field.birth_date", value=date_text(day))
+    parse_field(name, value, today=today)

@@ -57,10 +57,14 @@ def test_first_upload_travels_in_few_compressed_pushes_and_a_bad_case_is_refused
     # the device as a conflict — while every other case is taken
     own = q(store, "SELECT COUNT(*) FROM outbox WHERE case_id = ?", bad)[0][0]
     assert summary.rejected == own > 1 and summary.pushed == changes - own
-    assert {r.split(":", 1)[0] for r in summary.reasons} == {"invalid"}
-    assert {json.loads(r.split(":", 1)[1])["field"] for r in summary.reasons} == {"case.target_kldb"}
-    assert q(store, "SELECT COUNT(*) FROM sync_conflict WHERE kind = 'rejected_write'")[0][0] == own
-    assert q(store, "SELECT COUNT(*) FROM outbox WHERE state = 'rejected'")[0][0] == own
+    refused = q(store, "SELECT DISTINCT case_id, entity = 'command', last_error FROM outbox WHERE state = 'rejected'")
+    # its rows as invalid; a handover queued for it, if any, as forbidden (the server does not hold the case)
+    assert set(refused) <= {(bad, 0, "invalid"), (bad, 1, "forbidden")} and (bad, 0, "invalid") in refused
+    invalid = [json.loads(r.split(":", 1)[1]) for r in summary.reasons if r.startswith("invalid:")]
+    assert {d["field"] for d in invalid} == {"case.target_kldb"} and len(invalid) == own - refused.count(
+        (bad, 1, "forbidden")
+    )
+    assert q(store, "SELECT COUNT(*) FROM sync_conflict WHERE kind IN ('rejected_write', 'access_lost')")[0][0] == own
     # a new device of the office receives every other case as the store holds it
     fresh, _ = office(tmp_path, "fresh", JC_CONFIG, url)
     enable(fresh)

@@ -75,21 +75,32 @@ class Page:
         referred = [c["case_id"] for c in cases if c.get("referral")]
         for start in range(0, len(referred), CHUNK):  # a case handed over to this office, new here: a grant
             chunk = referred[start : start + CHUNK]
-            held = self.con.execute(f"SELECT COUNT(*) FROM fbw_case WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            self.summary.grants += len(chunk) - held.fetchone()[0]
+            known = self.con.execute(f"SELECT COUNT(*) FROM fbw_case WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            self.summary.grants += len(chunk) - known.fetchone()[0]
+        held = self._present(cases)
         fast, slow = [], []
         for case in cases:
-            rows = [(r.get("entity"), r.get("row_id"), self._row(r.get("entity"), r.get("row_id"), r.get("fields")), r.get("fields"))
-                    for r in case.get("rows") or []]  # fmt: skip
-            appends = [(a.get("entity"), a.get("row_id"), self._append(a.get("entity"), a.get("row_id"), a.get("data")), a.get("hlc"))
-                       for a in case.get("appends") or []]  # fmt: skip
-            if all(r[2] is not None for r in rows) and all(a[2] is not None for a in appends):
+            rows, appends, whole = [], [], True
+            for r in case.get("rows") or []:
+                entity, row_id, fields = r.get("entity"), r.get("row_id"), r.get("fields")
+                if _not_newer(held.get((entity, row_id)), fields):
+                    continue  # held here with every clock as new: nothing to write, nothing to check
+                checked = self._row(entity, row_id, fields)
+                whole = whole and checked is not None
+                rows.append((entity, row_id, checked, fields))
+            for a in case.get("appends") or []:
+                if (a.get("entity"), a.get("row_id")) in held:
+                    continue  # an event is never changed: held is held
+                checked = self._append(a.get("entity"), a.get("row_id"), a.get("data"))
+                whole = whole and checked is not None
+                appends.append((a.get("entity"), a.get("row_id"), checked, a.get("hlc")))
+            if whole:
                 fast.append((case, rows, appends))
             else:
                 slow.append(case)
         self.con.execute("SAVEPOINT snapshot_page")
         try:
-            self._write(fast, merger)
+            self._write(fast, merger, held)
             self.con.execute("RELEASE snapshot_page")
         except sqlite3.IntegrityError:
             # a local rule the bulk insert broke (one obstacle per code …): the Merger quarantines the row
@@ -106,19 +117,29 @@ class Page:
         merger.finish()
 
     # -- writing ---------------------------------------------------------------------------------------
-    def _present(self, rows: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, str]]:
-        """The rows of this page the store holds already, with their field clocks."""
+    def _present(self, cases: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
+        """The rows and events of this page the store holds already, with their field clocks. A fresh store
+        holds none of them; only a person (and the person's consents) may come again with a second case."""
         by_table: dict[str, list[str]] = {}
-        for entity, row_id in rows:
-            by_table.setdefault(entity, []).append(row_id)
+        for case in cases:
+            for item in (case.get("rows") or []) + (case.get("appends") or []):
+                entity, row_id = item.get("entity"), item.get("row_id")
+                table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES.get(entity)
+                if table is None or not isinstance(row_id, str):
+                    continue
+                if not self.fresh or entity in ("person", "consent"):
+                    by_table.setdefault(entity, []).append(row_id)
         held: dict[tuple[str, str], dict[str, str]] = {}
         for entity, ids in by_table.items():
-            table = protocol.REGISTER_TABLES[entity]
+            table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
+            ids = sorted(set(ids))
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
                 marks = ",".join("?" * len(chunk))
                 for (row_id,) in self.con.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk):
                     held[(entity, row_id)] = {}
+                if entity not in protocol.REGISTER_TABLES:
+                    continue
                 for row_id, name, hlc in self.con.execute(
                     f"SELECT row_id, field, hlc FROM field_clock WHERE entity = ? AND row_id IN ({marks})",
                     [entity, *chunk],
@@ -127,20 +148,9 @@ class Page:
                         held[(entity, row_id)][name] = hlc
         return held
 
-    def _write(self, fast: list, merger: Merger) -> None:
+    def _write(self, fast: list, merger: Merger, held: dict) -> None:
         from wbtui.data import audit
 
-        seen: set[tuple[str, str]] = set()
-        wanted = []
-        for _case, rows, _appends in fast:
-            for entity, row_id, _checked, _fields in rows:
-                if (entity, row_id) not in seen:
-                    seen.add((entity, row_id))
-                    # a fresh store holds none of these rows; only a person (and the person's consents)
-                    # may come again with a second case on a later page
-                    if not self.fresh or entity in ("person", "consent"):
-                        wanted.append((entity, row_id))
-        held = self._present(wanted) if wanted else {}
         inserts: dict[tuple[str, tuple[str, ...]], list] = {}
         clocks: list[tuple] = []
         events: dict[tuple[str, tuple[str, ...]], list] = {}
@@ -173,10 +183,11 @@ class Page:
                 if isinstance(hlc, str):
                     newest = max(newest, hlc)
                 groups.add(audit.data_groups(table, [])[0])
-            entries.append(
-                {"object_id": case["case_id"], "case_id": case["case_id"], "groups": groups, "fields": names,
-                 "detail": "snapshot"}
-            )  # fmt: skip
+            if groups or names:  # a case of which nothing was new here is not a receipt
+                entries.append(
+                    {"object_id": case["case_id"], "case_id": case["case_id"], "groups": groups, "fields": names,
+                     "detail": "snapshot"}
+                )  # fmt: skip
         for (table, cols), params in inserts.items():
             self.con.executemany(
                 f"INSERT INTO {table} (id, {', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 1))})", params
@@ -195,6 +206,17 @@ class Page:
                 merger.clock.observe(newest)
             except Exception:
                 pass  # a clock far ahead is not taken over (as in the Merger)
+
+
+def _not_newer(local: dict[str, str] | None, fields) -> bool:
+    """A row held here whose every field clock is at least the snapshot's (the store's own upload echoed)."""
+    if local is None or not isinstance(fields, dict):
+        return False
+    for name, spec in fields.items():
+        hlc = spec.get("hlc") if isinstance(spec, dict) else None
+        if not isinstance(hlc, str) or local.get(name, "") < hlc:
+            return False
+    return True
 
 
 def fresh_store(con) -> bool:

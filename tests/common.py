@@ -24,6 +24,12 @@ login = "ifk.ida"
 role = "jc_ifk"
 """
 
+# the team lead of the same office (steering figures are the team lead's: domain/access.py)
+LEAD_CONFIG = JC_CONFIG.replace(
+    'name = "Ida Ifk"\nlogin = "ifk.ida"\nrole = "jc_ifk"',
+    'name = "Tina Lead"\nlogin = "tl.tina"\nrole = "jc_teamlead"',
+)
+
 AA_CONFIG = """\
 language = "{lang}"
 [office]

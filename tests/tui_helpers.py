@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import AA_CONFIG, JC_CONFIG, TODAY
+from common import AA_CONFIG, JC_CONFIG, LEAD_CONFIG, TODAY
 
 EVIL_NAME = "[@click=app.quit]Klick[/]"
 EVIL_GIVEN = "Max\x1b]52;c;ZXZpbA==\x07 [link='https://phish.example']Akte[/link] [red]"
@@ -13,7 +13,7 @@ EVIL_GIVEN = "Max\x1b]52;c;ZXZpbA==\x07 [link='https://phish.example']Akte[/link
 def make_config(tmp_path: Path, side: str = "jc", lang: str = "de"):
     from wbtui.config import load
 
-    text = (JC_CONFIG if side == "jc" else AA_CONFIG).format(lang=lang)
+    text = {"jc": JC_CONFIG, "aa": AA_CONFIG, "lead": LEAD_CONFIG}[side].format(lang=lang)
     path = tmp_path / f"{side}-{lang}.toml"
     path.write_text(text, encoding="utf-8")
     return load(path)

@@ -288,8 +288,15 @@ class WbtuiApp(App):
         self._go(InboxScreen)
 
     def action_team(self) -> None:
+        """The steering screen, only for roles with steering figures (domain/access.py; refusals audited)."""
         from wbtui.screens.team import TeamScreen
+        from wbtui.services.reads import Reader
 
+        if self.ctx is None:
+            return
+        if not Reader(self.ctx.store, self.ctx.config, channel="tui").may_steer():
+            self.say(t("ux.tui.err.no_steering"), error=True)
+            return
         self._go(TeamScreen)
 
     def action_team_inbox(self) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from common import AA_CONFIG, JC_CONFIG, make_store, run_cli, write_config
+from common import AA_CONFIG, JC_CONFIG, LEAD_CONFIG, make_store, run_cli, write_config
 
 
 @pytest.fixture
@@ -253,7 +253,14 @@ def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_e
     ok("overdue", env=jc_env)
     ok("handover", "print", ref, "--format", "pdf", "-o", str(tmp_path / "bogen.pdf"), env=jc_env)
     ok("handover", "export", ref, "-o", str(tmp_path / "uebergabe.json"), env=jc_env)
-    ok("report", "--format", "csv", "-o", str(tmp_path / "steuerung.csv"), env=jc_env)
+    ok(
+        "report",
+        "--format",
+        "csv",
+        "-o",
+        str(tmp_path / "steuerung.csv"),
+        env={"WBTUI_CONFIG": str(write_config(tmp_path, LEAD_CONFIG.format(lang="de"), "lead.toml"))},
+    )
 
     con = sqlite3.connect(tmp_path / "data" / "wbtui.db")
     audited = {(o, a) for o, a in con.execute("SELECT object_id, action FROM audit_log")}

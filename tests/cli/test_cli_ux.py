@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, make_store, run_cli, write_config
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, LEAD_CONFIG, make_store, run_cli, write_config
 
 
 @pytest.fixture
@@ -108,7 +108,8 @@ def test_missing_files_and_folders_exit_3_a_folder_for_a_file_exits_1(tmp_path, 
     assert "verbis.csv gibt es nicht" in one_line(run_cli("import-csv", str(tmp_path / "verbis.csv"), env=jc_env), 3)
     missing = one_line(run_cli("handover", "import", str(tmp_path / "uebergabe.json"), env=jc_env), 3)
     assert "uebergabe.json" in missing
-    folder = one_line(run_cli("report", "--format", "csv", "-o", str(tmp_path / "nirgends" / "x.csv"), env=jc_env), 3)
+    lead = {"WBTUI_CONFIG": str(write_config(tmp_path, LEAD_CONFIG.format(lang="de"), "lead.toml"))}
+    folder = one_line(run_cli("report", "--format", "csv", "-o", str(tmp_path / "nirgends" / "x.csv"), env=lead), 3)
     assert f"Ordner {tmp_path / 'nirgends'} gibt es nicht" in folder
     assert "ist ein Ordner" in one_line(run_cli("import-csv", str(tmp_path), env=jc_env), 1)
 

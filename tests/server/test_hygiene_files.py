@@ -153,6 +153,7 @@ def test_a_purged_persons_name_is_nowhere_in_the_servers_files_or_rows(db_url, t
         jc.record_contact(case_id, f"Telefonat mit Frau {SENTINEL}")
         jc.update_fields(case_id, {"availability": f"{SENTINEL}: vormittags"})
         jc.update_fields(case_id, {"availability": f"{SENTINEL}: nachmittags"})  # an overwritten value, too
+        jc.close(case_id, "moved")  # retention erases closed cases only
         assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
         scrub(engine)  # SQLite: into the database file, as the automatic checkpoint of a busy server does
         assert _traces(engine, SENTINEL) > 0

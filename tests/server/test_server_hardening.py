@@ -279,6 +279,7 @@ def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
                             "type": "contact",
                             "at": "2026-11-25T10:00:00+00:00",
                             "actor": "ifk.ida",
+                            "payload": {},
                         },
                     }
                     r = http.post(

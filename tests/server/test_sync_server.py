@@ -515,7 +515,9 @@ def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(
     assert sync(aa_store, url, tokens["aa.anton"]).dropped == 1
     assert q(aa_store, "SELECT COUNT(*) FROM fbw_case") == [(0,)]
 
-    con = sqlite3.connect(jc_store.path)
+    jc.close(case_id, "moved")  # closed on the server too: retention erases closed cases only
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    con = sqlite3.connect(jc_store.path)  # ... and long ago
     con.execute("UPDATE fbw_case SET stage = 'closed', closed_at = '2024-01-01 10:00:00' WHERE id = ?", (case_id.hex,))
     con.commit()
     con.close()
@@ -616,7 +618,9 @@ def test_property_17_a_purged_case_is_not_brought_back_by_a_late_write(server, t
     sync(jc2_store, url, tokens["ifk.ida"])
     jc2.update_fields(case_id, {"target_title": "Nachtrag offline"})  # not yet pushed
 
-    con = sqlite3.connect(jc_store.path)
+    jc.close(case_id, "moved")  # closed on the server too: retention erases closed cases only
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    con = sqlite3.connect(jc_store.path)  # ... and long ago
     con.execute("UPDATE fbw_case SET stage = 'closed', closed_at = '2024-01-01 10:00:00' WHERE id = ?", (case_id.hex,))
     con.commit()
     con.close()

@@ -56,16 +56,9 @@ def _sent(jc, *, health: bool = False):
     return case_id
 
 
-def _qualification(store, case_id) -> None:
-    from wbtui.data.models import FbwCase, VocationalQualification, WorkEpisode
-
-    with store.session() as s:
-        person_id = s.get(FbwCase, case_id).person_id
-        s.add(VocationalQualification(person_id=person_id, title="Verkäuferin", kldb_code="62102", year=2004,
-                                      recognition_status="full"))  # fmt: skip
-        s.add(
-            WorkEpisode(person_id=person_id, title="Kassiererin", date_from=date(2005, 3, 1), date_to=date(2019, 6, 30))
-        )
+def _qualification(services, case_id) -> None:
+    services.add_qualification(case_id, "Verkäuferin", kldb_code="62102", recognition="full", year=2004)
+    services.add_work_episode(case_id, "Kassiererin", date_from=date(2005, 3, 1), date_to=date(2019, 6, 30))
 
 
 def test_the_handover_sheet_lacked_what_the_agentur_needs__now_send_date_contact_title_consent_and_history(
@@ -74,7 +67,7 @@ def test_the_handover_sheet_lacked_what_the_agentur_needs__now_send_date_contact
     from wbtui.services.documents import render
 
     case_id = _sent(office)
-    _qualification(store, case_id)
+    _qualification(office, case_id)
     text = "\n".join(_pages(render(office, case_id, kind="handover", fmt="pdf"), tmp_path, "uebergabebogen"))
     for expected in (
         "Übergeben am: 25.11.2026",  # the day it was sent

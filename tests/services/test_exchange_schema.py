@@ -11,7 +11,7 @@ import sqlite3
 import jsonschema
 import pytest
 
-from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli, write_config
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, LEAD_CONFIG, run_cli, write_config
 
 SCHEMA = None
 
@@ -252,7 +252,8 @@ def test_an_export_into_a_missing_directory_was_an_internal_error__now_exit_3(tm
     case_id = handed_over(jc)
     res = run_cli("handover", "export", case_id[:8], "-o", str(tmp_path / "nope" / "x.json"), env=jc)
     assert res.returncode == 3 and "nope" in res.stderr and "Traceback" not in res.stderr
-    report = run_cli("report", "--format", "csv", "-o", str(tmp_path / "nope" / "r.csv"), env=jc)
+    lead = {**jc, "WBTUI_CONFIG": str(write_config(tmp_path, LEAD_CONFIG.format(lang="de"), "lead.toml"))}
+    report = run_cli("report", "--format", "csv", "-o", str(tmp_path / "nope" / "r.csv"), env=lead)
     assert report.returncode == 3 and "nope" in report.stderr
 
 

@@ -138,9 +138,9 @@ def test_protect_rounds_every_count_and_suppresses_small_ones():
 def test_report_o_file_in_text_format_writes_exact_counts_of_1__now_protected(tmp_path, store, jc):
     jc.create_case(COMPLETE_CASE)
     store.close()
-    from common import JC_CONFIG, write_config
+    from common import LEAD_CONFIG, write_config
 
-    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, LEAD_CONFIG.format(lang="de")))}
     for fmt in ("text", "json", "csv"):
         out = tmp_path / f"r.{fmt}"
         assert run_cli("report", "--format", fmt, "-o", str(out), env=env).returncode == 0
@@ -205,10 +205,11 @@ def test_csv_month_column_is_not_protected_against_formulas__now_every_cell_is()
 
 
 def test_report_cli_json_and_csv(tmp_path):
-    from common import JC_CONFIG, write_config
+    from common import JC_CONFIG, LEAD_CONFIG, write_config
 
     env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de")))}
     assert run_cli("demo", "--cases", "200", "-q", env=env).returncode == 0
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, LEAD_CONFIG.format(lang="de"), "lead.toml"))}
     data = json.loads(run_cli("report", "--format", "json", env=env).stdout)
     assert data["funnel"]["need_identified"] == 200
     out = tmp_path / "steuerung.csv"

@@ -22,6 +22,24 @@ def test_every_synced_entity_matches_its_local_table():
         assert set(entity.cols) == columns, name
 
 
+def test_a_pushed_row_without_a_not_null_column_was_quarantined_on_every_device__now_the_server_requires_it(store):
+    """The server's rule for a new row names every column a device's table declares NOT NULL without a
+    default: a row the server accepted is a row every device can store."""
+    import sqlite3
+
+    from wbtui.domain.entities import PRESENT
+
+    con = sqlite3.connect(store.path)
+    try:
+        for name, entity in ENTITIES.items():
+            info = con.execute(f"PRAGMA table_info({entity.table})").fetchall()
+            not_null = {r[1] for r in info if r[3] and r[4] is None and not r[5]} - LOCAL_ONLY
+            needed = {n for n, col in entity.cols.items() if col.required} | PRESENT.get(name, frozenset())
+            assert not_null == needed, name
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize(
     ("entity", "name", "value", "reason"),
     [
@@ -57,7 +75,10 @@ def test_a_new_row_needs_its_required_fields_and_a_health_obstacle_stays_art9():
     assert check_row("person", {"family_name": "X"}, new=True) == {
         "kundennummer": "required",
         "given_names": "required",
+        "needs_interpreter": "required",
+        "created_at": "required",
+        "updated_at": "required",
     }
     assert check_row(
-        "obstacle", {"case_id": "a" * 32, "code": "L-GES", "status": "offen", "art9": False}, new=True
+        "obstacle", {"case_id": "a" * 32, "code": "L-GES", "status": "offen", "art9": False}, new=False
     ) == {"art9": "art9_flag"}

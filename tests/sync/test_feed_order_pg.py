@@ -106,3 +106,29 @@ def test_property_18_the_gated_feed_never_skips_a_late_commit():
             assert set(gated) == set(committed) | {fast, fast - 1}, "a committed row was skipped"
         finally:
             engine.dispose()
+
+
+def test_a_feed_writer_in_another_database_of_the_cluster_held_every_pull_back__now_the_gate_is_per_database():
+    """Advisory locks are cluster-wide: a long push on another wbtui database (another region, a test)
+    made this server's pulls return nothing until it ended."""
+    from wbtui.server.feed import FEED_LOCK
+    from wbtui.server.feed import page as feed_page
+    from wbtui.server.models import SrvFeed
+    from wbtui.server.store import init_schema, make_engine
+
+    with pg_database() as here_url, pg_database() as other_url:
+        here, other = make_engine(here_url), make_engine(other_url)
+        try:
+            init_schema(here)
+            with other.connect() as busy:  # a feed writer over there, still running
+                busy.execute(text("BEGIN"))
+                busy.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": FEED_LOCK})
+                busy.execute(text("SELECT pg_current_xact_id()"))
+                with here.begin() as conn:
+                    conn.execute(insert(SrvFeed.__table__).values(org_id=ORG, kind="set", payload="{}"))
+                with here.connect() as conn:
+                    assert len(feed_page(conn, "postgresql", ORG, 0, 0, 10)) == 1
+                busy.execute(text("ROLLBACK"))
+        finally:
+            here.dispose()
+            other.dispose()

@@ -39,7 +39,10 @@ def value_for(field: str, value: str, mark: bool) -> str:
 
 def new_case_fields() -> dict:
     """A valid new case (the Agentur's fields may be written in this stage once it holds the case)."""
-    return {"person_id": {"v": uuid.uuid4().hex, "base": None}, "stage": {"v": "counselling_scheduled", "base": None}}
+    now = "2026-11-25 10:00:00.000000"
+    values = {"person_id": uuid.uuid4().hex, "stage": "counselling_scheduled", "stage_since": now,
+              "legacy_jc_funded": False, "created_at": now, "updated_at": now}  # fmt: skip
+    return {name: {"v": value, "base": None} for name, value in values.items()}
 
 
 def _principals(engine):
@@ -192,7 +195,7 @@ def test_property_20_compaction_keeps_the_state_for_every_cursor(ops, pick):
                     "row_id": uuid.uuid4().hex,
                     "case_id": case,
                     "op": "append",
-                    "data": {"case_id": case, "type": "contact", "at": "2026-11-26 10:00:00.000000"},
+                    "data": {"case_id": case, "type": "contact", "at": "2026-11-26 10:00:00.000000", "payload": {}},
                 },
             )
         else:

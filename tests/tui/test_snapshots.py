@@ -78,7 +78,8 @@ class TestScreens:
         )
 
     def test_team_steering(self, snap_compare, snapdir, size):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("s"))
+        lead = make_app(snapdir, snapdir / "tui.db", side="lead")  # steering figures are the team lead's
+        assert snap_compare(lead, terminal_size=size, run_before=scenario("s"))
 
     def test_followups(self, snap_compare, snapdir, size):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), terminal_size=size, run_before=scenario("w"))

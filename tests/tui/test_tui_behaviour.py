@@ -278,22 +278,23 @@ def test_team_screen_charts_match_the_report_figures(tmp_path):
     store = open_store(db)
     con = store.raw()
     config = make_config(tmp_path)
-    figures = report.compute(con, TimerEngine(TODAY, config.timers, config.calendar()))
+    exact = report.compute(con, TimerEngine(TODAY, config.timers, config.calendar()))
+    figures = report.suppressed(exact)  # the screen shows what every export shows
     con.close()
     store.close()
 
     async def run() -> None:
-        app = make_app(tmp_path, db, "jc")
+        app = make_app(tmp_path, db, "lead")
         async with app.run_test(size=(100, 60)) as pilot:
             await settle(pilot)
             await pilot.press("s")
             await settle(pilot)
             assert type(app.screen).__name__ == "TeamScreen"
             text = screen_text(app)
-            total = sum(figures["stages"].values())
+            total = report.protect(sum(exact["stages"].values()))
             assert f"{total} Fälle" in text and "Fälle je Stufe" in text and "█" in text
             step = figures["durations_workdays"]["handed_over->counselled"]
-            assert f"Median {step['median']} · p90 {step['p90']} · n={step['n']}" in text
+            assert f"Median {step['median'] or '–'} · p90 {step['p90'] or '–'} · n={step['n']}" in text
             funnel = figures["funnel"]
             assert (
                 f"{funnel['handed_over']}  ({round(funnel['handed_over'] / funnel['need_identified'] * 100)} %)" in text
@@ -303,6 +304,37 @@ def test_team_screen_charts_match_the_report_figures(tmp_path):
             assert type(app.screen).__name__ == "BoardScreen"
 
     asyncio.run(run())
+
+
+def test_steering_screen_showed_exact_small_counts_and_opened_for_jc_ifk__now_protected_and_team_lead_only(tmp_path):
+    """One S2 case: the screen says <3 where it said 1, as ``report --format csv`` does; jc_ifk is refused."""
+    from common import COMPLETE_CASE, TODAY
+    from tui_helpers import make_config
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
+
+    db = tmp_path / "one.db"
+    store = open_store(db)
+    ifk = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    ifk.move(ifk.create_case(COMPLETE_CASE), "obstacles_in_clarification")
+    store.close()
+
+    async def run(side: str) -> str:
+        app = make_app(tmp_path, db, side)
+        async with app.run_test(size=(100, 60), notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            said = " ".join(str(n.message) for n in app._notifications)
+            return type(app.screen).__name__ + "\n" + screen_text(app) + "\n" + said
+
+    refused = asyncio.run(run("jc"))
+    assert not refused.startswith("TeamScreen") and "Teamleitung" in refused
+    shown = asyncio.run(run("lead"))
+    assert shown.startswith("TeamScreen")
+    s2_line = next(line for line in shown.splitlines() if "S2 " in line)
+    assert "<3" in s2_line and not s2_line.rstrip().endswith(" 1")
+    assert "<3 Fälle" in shown
 
 
 def test_bar_chart_scales_to_the_largest_value_in_eighths():

@@ -110,3 +110,26 @@ def test_voucher_and_course_details_had_no_form__now_the_agentur_fills_them_in_t
     con.close()
     store.close()
     assert saved == ("BGS-1", "Bildungswerk Muster")
+
+
+def test_the_steering_figures_could_not_leave_the_team_lead_screen__now_x_exports_them(tmp_path):
+    db = build_store(tmp_path, cases=40)
+    target = tmp_path / "steuerung.csv"
+
+    async def run() -> None:
+        app = make_app(tmp_path, db, "lead")  # the steering figures are the team lead's
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            await pilot.press("x")
+            await settle(pilot)
+            app.screen.query_one("#prompt").value = str(target)
+            await pilot.press("enter")
+            await settle(pilot, 6)
+
+    asyncio.run(run())
+    body = target.read_text(encoding="utf-8")
+    assert body.startswith("Bereich;Schlüssel;Monat;Wert;Bezeichnung")
+    assert "Nach Bearbeiter:in" in body and "Dauern in Arbeitstagen" in body
+    assert (target.stat().st_mode & 0o777) == 0o600

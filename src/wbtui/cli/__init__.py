@@ -22,6 +22,7 @@ from wbtui.cli import (
     conference,
     consent,
     handover,
+    history,  # noqa: F401 - registers "case qualification" and "case work" on the case group
     kldb,
     obstacles,
     privacy,

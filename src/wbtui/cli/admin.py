@@ -133,6 +133,7 @@ def demo(
             home_login=cfg.user_login,
             progress=progress,
             batch=max(500, min(5000, cases // 20 or 500)),
+            calendar=cfg.calendar(),  # the office's working days: its Land's holidays and its own
         )
         con.execute("PRAGMA optimize")
     finally:

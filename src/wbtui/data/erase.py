@@ -131,7 +131,8 @@ def scrub(store) -> bool:
     return bool(busy)
 
 
-def delete_row(con, table: str, row_id: str) -> None:
-    """One row this office may no longer hold (coverage narrowed), with its sync traces."""
+def delete_row(con, table: str, row_id: str, *, keep_conflicts: bool = False) -> None:
+    """One row this office may no longer hold (coverage narrowed), with its sync traces; a row the server
+    refused keeps its conflict records (they hold the local values for review)."""
     con.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
-    _delete_sync_traces(con, [row_id], None)
+    _delete_sync_traces(con, [row_id], None, keep_conflicts=keep_conflicts)

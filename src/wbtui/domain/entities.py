@@ -265,6 +265,19 @@ ENTITIES: dict[str, Entity] = {
     )
 }
 ORDER = tuple(ENTITIES)  # parents first: rows are applied in this order
+# Columns every device's table declares NOT NULL without a default: a new row must carry them (they may
+# be empty where the kind allows it), or every device that holds the case fails to store it
+# (tests/sync/test_entities.py keeps this equal to the local tables).
+PRESENT: dict[str, frozenset[str]] = {
+    "person": frozenset({"needs_interpreter", "created_at", "updated_at"}),
+    "case": frozenset({"stage_since", "legacy_jc_funded", "created_at", "updated_at"}),
+    "obstacle": frozenset({"art9", "created_at", "updated_at"}),
+    "consent": frozenset({"form", "explained_consequences"}),
+    "handover": frozenset({"channel", "payload_version", "legal_basis"}),
+    "voucher": frozenset({"cost_items"}),
+    "task": frozenset({"origin"}),
+    "event": frozenset({"payload"}),
+}
 ART9_CODES = frozenset(o.code for o in BUILTIN if o.art9)
 BUILTIN_CODES = frozenset(o.code for o in BUILTIN)
 
@@ -361,7 +374,8 @@ def check_row(entity: str, values: dict[str, object], *, new: bool) -> dict[str,
     problems = {name: reason for name, value in values.items() if (reason := check_value(entity, name, value))}
     if new:
         for name, col in ENTITIES[entity].cols.items():
-            if col.required and values.get(name) is None and name not in problems:
+            needed = col.required or name in PRESENT.get(entity, ())
+            if needed and values.get(name) is None and name not in problems:
                 problems[name] = "required"
     art9_missing = values.get("art9") in (False, 0) or (new and values.get("art9") is None)
     if entity == "obstacle" and values.get("code") in ART9_CODES and art9_missing:

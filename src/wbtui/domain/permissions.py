@@ -143,6 +143,18 @@ EVENT_SIDES: dict[str, frozenset[str]] = {
 }  # fmt: skip
 
 
+# Which side an organisation of each kind is (wbtui.server.admin.ORG_KINDS): a role acts only for an
+# organisation of its own side, so a Jobcenter role in an Agentur (or in a Bildungsträger) writes nothing.
+KIND_SIDE = {"jobcenter_ge": JC, "jobcenter_zkt": JC, "agentur": AA}
+
+
+def role_fits_org(org_kind: str | None, role: str) -> bool:
+    """Whether ``role`` may act for an organisation of ``org_kind`` (roles without a side fit anywhere:
+    the DSB and the administrator write no case data, see :func:`write_refusal`)."""
+    side = side_of(role)
+    return side not in (JC, AA) or KIND_SIDE.get(org_kind or "") == side
+
+
 def rule_for(entity: str, field: str) -> Rule:
     table = TABLE[entity]
     return table.get(field) or table["*"]
@@ -189,10 +201,13 @@ def write_refusal(
     return None
 
 
-def event_refusal(event_type: str, *, role: str) -> str | None:
-    """Why ``role`` may not append a timeline entry of ``event_type`` (or None)."""
+def event_refusal(event_type: str, *, role: str, stage: Stage | None = None) -> str | None:
+    """Why ``role`` may not append a timeline entry of ``event_type`` (or None). ``stage``: the case's
+    stage before the transaction that appends it (a closed case takes no writes, its timeline included)."""
     side = side_of(role)
     if side not in (JC, AA) or not has(role, CASE_WRITE):
         return "role"
+    if stage == S.CLOSED:
+        return "closed"
     allowed = EVENT_SIDES.get(event_type, _BOTH)
     return None if side in allowed else "side"

@@ -21,7 +21,7 @@ grant snapshot and every feed entry (:mod:`wbtui.server.feed`), so the file and 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from wbtui.domain.consent import ConsentLike, consent_covers
 
@@ -60,6 +60,28 @@ def covered_groups(
             if consent_covers(consent, on, recipient, HANDOVER_PURPOSES, group="gesundheit"):
                 groups.add("gesundheit")
     return frozenset(groups)
+
+
+def coverage_lapses_on(
+    legal_basis: str | None, consents: Iterable[ConsentLike], on: date, recipient: str = "agentur"
+) -> date | None:
+    """The last day on which :func:`covered_groups` stays as it is on ``on`` by the consents' own dates
+    (a consent's ``valid_until`` or a revocation dated ahead); None: it does not lapse by a date."""
+    groups = covered_groups(legal_basis, consents, on, recipient)
+    ends = []
+    for consent in consents:
+        if consent_covers(consent, on, recipient, HANDOVER_PURPOSES):
+            if consent.valid_until is not None:
+                ends.append(consent.valid_until)
+            if consent.revoked_on is not None:
+                ends.append(consent.revoked_on - timedelta(days=1))
+    ends = [end for end in ends if end >= on]
+    while ends:  # the first end after which the cut really narrows (another consent may cover the rest)
+        first = min(ends)
+        if covered_groups(legal_basis, consents, first + timedelta(days=1), recipient) != groups:
+            return first
+        ends = [end for end in ends if end > first]
+    return None
 
 
 def row_visible(entity: str, groups: frozenset[str], *, art9_row: bool = False, own_row: bool = False) -> bool:

@@ -13,7 +13,7 @@ from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
 from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiScreen
-from wbtui.services.report import FUNNEL, STEPS
+from wbtui.services.report import FUNNEL, STEPS, amount
 from wbtui.widgets.charts import bar_chart
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.keybar import KeyBar
@@ -96,7 +96,7 @@ class TeamScreen(WbtuiScreen):
         self.app.push_screen(Prompt(t("ux.team.export_prompt"), value=str(default)), got)
 
     @work(thread=True, exclusive=True, group="team", exit_on_error=False)
-    def reload(self) -> None:
+    def reload(self) -> None:  # the figures come protected (small cells <3, rounded to 5) as in every export
         from wbtui.services.reads import Reader
 
         ctx = self.ctx  # the office's own cases, counts only (services/reads.py); audited
@@ -104,9 +104,9 @@ class TeamScreen(WbtuiScreen):
         self.app.call_from_thread(self._show, figures)
 
     def _show(self, f: dict) -> None:
-        total = sum(f["stages"].values())
+        totals = f["totals"]  # protected like every figure (services/reads.py: Reader.steering)
         self.query_one("#team-status", Label).update(
-            t("tui.team.status", total=total, overdue=sum(f["overdue_by_rule"].values()))
+            t("tui.team.status_protected", total=str(totals["cases"]), overdue=totals["overdue"])
         )
         self.figures = f
         self._draw_charts()
@@ -149,7 +149,7 @@ def render_figures(f: dict, width: int = 78) -> Text:
     out.append(
         chart(
             [
-                (t("stage." + stage), n, f"{n}  ({round(n / first * 100)} %)" if first else str(n))
+                (t("stage." + stage), n, f"{n}  ({round(n / first * 100)} %)" if _exact(first, n) else str(n))
                 for stage, n in ((s, f["funnel"].get(s, 0)) for s in FUNNEL)
             ],
             style="green",
@@ -184,7 +184,7 @@ def render_figures(f: dict, width: int = 78) -> Text:
     reason_rows = [
         (f"{t('report.reason.' + kind)}: {_reason_label(kind, code)}", n, str(n))
         for kind, counts in f.get("reasons", {}).items()
-        for code, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        for code, n in sorted(counts.items(), key=lambda kv: -amount(kv[1]))
     ]
     out.append(chart(reason_rows, style="magenta") if reason_rows else Text("  –\n"))
     for key, section in (("by_team", "ux.team.by_team"), ("by_caseworker", "ux.team.by_caseworker")):
@@ -202,7 +202,7 @@ def render_figures(f: dict, width: int = 78) -> Text:
             chart(
                 [
                     (t("rule." + rule), n, str(n))
-                    for rule, n in sorted(f["overdue_by_rule"].items(), key=lambda kv: -kv[1])
+                    for rule, n in sorted(f["overdue_by_rule"].items(), key=lambda kv: -amount(kv[1]))
                 ],
                 style="red",
             )
@@ -228,11 +228,16 @@ def render_figures(f: dict, width: int = 78) -> Text:
         chart(
             [
                 (clean(str(name), multiline=False), n, str(n))
-                for name, n in sorted(f["cases_by_office"].items(), key=lambda kv: -kv[1])
+                for name, n in sorted(f["cases_by_office"].items(), key=lambda kv: -amount(kv[1]))
             ]
         )
     )
     return out
+
+
+def _exact(first, n) -> bool:
+    """A share is shown only between two published counts (a ``<3`` cell has no share)."""
+    return isinstance(first, int) and isinstance(n, int) and first > 0
 
 
 def _reason_label(kind: str, code: str) -> str:

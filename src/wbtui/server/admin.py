@@ -56,6 +56,7 @@ def add_org(engine, name: str, kind: str) -> str:
 
 
 def add_user(engine, login: str, org_name: str, role: str) -> str:
+    from wbtui.domain.permissions import role_fits_org
     from wbtui.domain.process import ROLES
 
     if role not in ROLES:
@@ -64,6 +65,8 @@ def add_user(engine, login: str, org_name: str, role: str) -> str:
         org = s.exec(select(SrvOrg).where(SrvOrg.name == org_name)).first()
         if org is None:
             raise WbtuiError("err.srv_unknown", what=org_name)
+        if not role_fits_org(org.kind, role):  # a Jobcenter role in an Agentur would act for the wrong side
+            raise WbtuiError("err.srv_role_org", role=role, kind=org.kind)
         if s.exec(select(SrvUser).where(SrvUser.login == login)).first():
             raise WbtuiError("err.srv_exists", what=login)
         user = SrvUser(id=uuid.uuid4().hex, org_id=org.id, login=login, role=role)

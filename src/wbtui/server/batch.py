@@ -55,6 +55,7 @@ class Batch:
         # (entity, field) -> stored JSON text -> rows: the references and keys the identity rules look up
         self.index: dict[tuple[str, str], dict[str | None, set[Row]]] = {key: {} for key in INDEXED}
         self.db_cache: dict[tuple[str, str], set[str]] = {}  # (lookup, value) -> row ids in the database (identity)
+        self.locked: set[str] = set()  # Kundennummern this push holds the advisory lock of (PostgreSQL, identity)
         self.grants: dict[str, dict[str, Grant]] = {}
         self.grants_loaded: dict[tuple[str, str], Grant] = {}
         self.appends: dict[Row, dict] = {}
@@ -180,10 +181,10 @@ class Batch:
             return
         self.loaded_cases.update(todo)
         lock = " ORDER BY case_id, org_id FOR UPDATE" if self.dialect == "postgresql" else ""
-        for case_id, org_id, access, groups in self._lookup(
-            "srv_grant", "case_id, org_id, access, groups", "case_id", todo, suffix=lock
+        for case_id, org_id, access, groups, lapses_on in self._lookup(
+            "srv_grant", "case_id, org_id, access, groups, lapses_on", "case_id", todo, suffix=lock
         ):
-            grant = Grant(access, decode_groups(groups))
+            grant = Grant(access, decode_groups(groups), as_date(lapses_on))
             self.grants.setdefault(case_id, {})[org_id] = grant
             self.grants_loaded[(case_id, org_id)] = grant
         for case_id in todo:
@@ -351,7 +352,11 @@ class Batch:
         new = []
         for (case_id, org_id), grant in current.items():
             before = self.grants_loaded.get((case_id, org_id))
-            row = {"access": grant.access, "groups": encode_groups(grant.groups) if grant.access != OWNER else ""}
+            row = {
+                "access": grant.access,
+                "groups": encode_groups(grant.groups) if grant.access != OWNER else "",
+                "lapses_on": grant.lapses_on.isoformat() if grant.lapses_on else None,
+            }
             if before is None:
                 new.append({"case_id": case_id, "org_id": org_id, **row})
             elif before != grant:
@@ -368,11 +373,20 @@ def bulk_insert(s, table, rows: list[dict]) -> None:
     if s.get_bind().dialect.name != "postgresql":
         s.execute(insert(table), rows)
         return
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
     columns = list(rows[0])
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     raw = s.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+    except psycopg.Error as exc:
+        # the driver's own error, raised past SQLAlchemy: wrapped like every other statement's, so the
+        # push's retry (service.SyncServer.push) sees a key collision of two first writes, not an HTTP 500
+        raise DBAPIError(statement, None, exc, hide_parameters=True) from exc
 
 
 def as_date(value) -> date | None:

@@ -19,7 +19,7 @@ from sqlmodel import col
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
 from wbtui.domain.permissions import side_of
-from wbtui.server.feed import OWNER, REFERRAL, Grant, feed_row
+from wbtui.server.feed import OWNER, REFERRAL, feed_row
 from wbtui.server.models import SrvOrg, now
 
 PURGE_ROLES = CASE_ROLES | {"dsb"}
@@ -60,7 +60,7 @@ def _handover_send(push, unit, case_id: str, args: dict) -> None:
     holders = push.batch.grants.setdefault(case_id, {})
     if target.id in holders:
         return
-    grant = Grant(REFERRAL, coverage.groups_for(push, case_id, push.today(unit)))
+    grant = coverage.referral_for(push, case_id, push.today(unit))
     push.batch.set_grant(case_id, target.id, grant)
     coverage.send_snapshot(push, case_id, target.id, grant)
     _audit(push, "grant", {"case": case_id, "to": target.id})
@@ -78,6 +78,10 @@ def _handover_revoke(push, unit, case_id: str, args: dict) -> None:
 
 
 def _case_purge(push, unit, case_id: str, args: dict) -> None:
+    from wbtui.server.push import Rejected
+
+    if push.batch.field(("case", case_id), "stage") != process.Stage.CLOSED.value:
+        raise Rejected("transition", guard="guard.purge_open_case")  # retention erases closed cases only
     reason = str(args.get("reason") or "retention")[:40]
     holders = purge(push.s, push.batch, case_id, reason=reason)
     _audit(push, "purge", {"case": case_id, "orgs": holders, "reason": reason})
@@ -101,6 +105,7 @@ def revoke(s, batch, case_id: str, org_id: str, *, reason: str) -> None:
 def purge(s, batch, case_id: str, *, reason: str) -> int:
     """Erase a case on the server (values, history, old feed entries) and tell every holder."""
     holders = sorted(batch.grants.get(case_id, {}))
+    _hand_on_shared_rows(s, batch, case_id)
     for table in ("srv_field",):
         s.execute(
             text(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM srv_row_case r WHERE r.entity = {table}.entity"
@@ -119,6 +124,37 @@ def purge(s, batch, case_id: str, *, reason: str) -> int:
     for org_id in holders:
         batch.emit("feed", feed_row(org_id, "purge", None, None, case_id, {"reason": reason}))
     return len(holders)
+
+
+def _hand_on_shared_rows(s, batch, case_id: str) -> None:
+    """A person (and the person's consents) is filed under the first case taken in for it. When that
+    case is erased while another case of the person remains, the rows and their feed entries move to
+    that case instead of being erased (a device reading the feed from the start still gets the person
+    before the case that refers to it)."""
+    person_id = batch.field(("case", case_id), "person_id")
+    if not isinstance(person_id, str):
+        return
+    rows = s.execute(
+        text("SELECT row_id FROM srv_field WHERE entity = 'case' AND field = 'person_id' AND value = :v"),
+        {"v": json.dumps(person_id)},
+    ).fetchall()
+    others = sorted(r for (r,) in rows if r != case_id)
+    batch.load_cases(others)
+    others = [c for c in others if c not in batch.purged and ("case", c) in batch.rows]
+    if not others:
+        return
+    heir = others[0]
+    shared = [row for row, meta in batch.rows.items() if meta.case_id == case_id and row[0] in ("person", "consent")]
+    for entity, row_id in shared:
+        for table in ("srv_row_case", "srv_feed"):
+            s.execute(
+                text(f"UPDATE {table} SET case_id = :heir WHERE case_id = :case AND entity = :e AND row_id = :r"),
+                {"heir": heir, "case": case_id, "e": entity, "r": row_id},
+            )
+        meta = batch.rows[(entity, row_id)]
+        batch.case_rows.get(case_id, set()).discard((entity, row_id))
+        batch.rows[(entity, row_id)] = type(meta)(heir, meta.org_id, meta.art9)
+        batch.case_rows.setdefault(heir, set()).add((entity, row_id))
 
 
 def _audit(push, kind: str, detail: dict) -> None:
@@ -161,7 +197,7 @@ def grant_referral(s, case_id: str, org_id: str) -> bool:
     holders = push.batch.grants.get(case_id, {})
     if not holders or org_id in holders:
         return False
-    grant = Grant(REFERRAL, coverage.groups_for(push, case_id, push.today(None)))
+    grant = coverage.referral_for(push, case_id, push.today(None))
     push.batch.set_grant(case_id, org_id, grant)
     coverage.send_snapshot(push, case_id, org_id, grant)
     push.batch.write()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from wbtui.domain.projection import covered_groups
+from wbtui.domain.projection import coverage_lapses_on, covered_groups
 from wbtui.server.batch import as_date
 from wbtui.server.feed import REFERRAL, Grant, feed_row, project_set, project_snapshot
 
@@ -51,6 +51,28 @@ def groups_for(push, case_id: str, day: date) -> frozenset[str]:
     return covered_groups(legal_basis, consent_terms(push.consents_of(case_id)), day)
 
 
+def referral_for(push, case_id: str, day: date) -> Grant:
+    """A referral grant as the case's basis and consents cover it on ``day``, with the day it lapses."""
+    legal_basis = push.batch.field(("case", case_id), "legal_basis")
+    terms = consent_terms(push.consents_of(case_id))
+    return Grant(REFERRAL, covered_groups(legal_basis, terms, day), coverage_lapses_on(legal_basis, terms, day))
+
+
+def office_today() -> date:
+    """The office's calendar day now (the day a consent's dates are read against)."""
+    from datetime import UTC, datetime
+
+    from wbtui.server.push import OFFICE_TZ
+
+    return datetime.now(UTC).astimezone(OFFICE_TZ).date()
+
+
+def lapsed_cases(push) -> set[str]:
+    """Cases of this push holding a referral grant whose consent ran out by its date since it was cut."""
+    day = push.today(None)
+    return {c for c, holders in push.batch.grants.items() if any(g.access == REFERRAL and g.lapsed(day) for g in holders.values())}  # fmt: skip
+
+
 def snapshot(push, case_id: str) -> tuple[dict, dict]:
     """The whole case as the server holds it now: rows with their clocks, the appended events; and the
     row metadata the projection needs (built by :func:`wbtui.server.snapshot.case_snapshot`, which the
@@ -81,14 +103,14 @@ def send_snapshot(push, case_id: str, org_id: str, grant: Grant, kind: str = "gr
 def settle(push) -> None:
     """Bring every referral grant of the cases whose basis or consents changed in this push up to date."""
     batch = push.batch
-    for case_id in sorted(push.coverage_dirty):
+    for case_id in sorted(push.coverage_dirty | lapsed_cases(push)):
         day = push.today(None)
-        new_groups = groups_for(push, case_id, day)
+        new_grant = referral_for(push, case_id, day)
+        new_groups = new_grant.groups
         for org_id, grant in list(batch.grants.get(case_id, {}).items()):
-            if grant.access != REFERRAL or grant.groups == new_groups:
+            if grant.access != REFERRAL or grant == new_grant:
                 continue
             widened, narrowed = new_groups - grant.groups, grant.groups - new_groups
-            new_grant = Grant(REFERRAL, new_groups)
             batch.set_grant(case_id, org_id, new_grant)
             if narrowed:
                 _retract(push, case_id, org_id, grant, new_grant)
@@ -99,7 +121,9 @@ def settle(push) -> None:
 def _retract(push, case_id: str, org_id: str, old: Grant, new: Grant) -> None:
     """Rows and fields the holder received under the old coverage and may not keep under the new one."""
     snap, metas = snapshot(push, case_id)
-    rows, fields = [], []
+    rows: list = []
+    fields: list = []
+    recut: list = []
     for row in snap["rows"]:
         key = (row["entity"], row["row_id"])
         before = project_set(row["entity"], row["fields"], old, metas.get(key), org_id) or {}
@@ -108,12 +132,20 @@ def _retract(push, case_id: str, org_id: str, old: Grant, new: Grant) -> None:
             rows.append(list(key))
         else:
             fields += [[key[0], key[1], name] for name in before if name not in after]
+            # a field covered only in part now (the handover package, cut again): its new cut replaces it
+            recut += [[key[0], key[1], name, after[name]["v"]] for name in before
+                      if name in after and after[name] != before[name]]  # fmt: skip
     events = [[a["entity"], a["row_id"]] for a in snap["appends"] if a["data"] is not None]
     from wbtui.server.feed import project_append
 
     gone_events = [e for e, a in zip(events, snap["appends"], strict=True)
                    if project_append(a["entity"], a["data"], old) is not None and project_append(a["entity"], a["data"], new) is None]  # fmt: skip
-    if rows or fields or gone_events:
-        push.batch.emit(
-            "feed", feed_row(org_id, "retract", None, None, case_id, {"rows": rows + gone_events, "fields": fields})
-        )
+    if rows or fields or gone_events or recut:
+        payload = {"rows": rows + gone_events, "fields": fields, "recut": recut}
+        push.batch.emit("feed", feed_row(org_id, "retract", None, None, case_id, payload))
+
+
+def _load(value):
+    import json
+
+    return json.loads(value) if value else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import insert, text
 
@@ -31,6 +32,10 @@ OWNER, REFERRAL = "owner", "referral"
 class Grant:
     access: str  # owner | referral
     groups: frozenset[str]  # for a referral: the data groups covered now
+    lapses_on: date | None = None  # the last day a consent behind ``groups`` covers (server.coverage)
+
+    def lapsed(self, today: date) -> bool:
+        return self.lapses_on is not None and today > self.lapses_on
 
 
 @dataclass
@@ -180,8 +185,8 @@ def feed_gate(conn) -> int:
 
     First the next transaction id to be handed out (``xmax``), then the ids of the running feed
     writers: a writer not yet holding an id when the second query runs will get one at or above
-    ``xmax``. Unrelated transactions elsewhere on the cluster do not hold the feed back, nor do feed
-    writers of another database on the same cluster (advisory locks are per database)."""
+    ``xmax``. Unrelated transactions elsewhere on the cluster do not hold the feed back, nor do the feed
+    writers of another database on the same cluster (advisory locks are cluster-wide: filtered by database)."""
     xmax = int(conn.execute(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar())
     rows = conn.execute(
         text(

@@ -9,6 +9,7 @@ A second open case of one person is accepted but flagged: every device of the of
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -22,6 +23,13 @@ def person_with_kundennummer(push, kundennummer, *, exclude: str) -> str | None:
     if not isinstance(kundennummer, str):
         return None
     batch = push.batch
+    if batch.dialect == "postgresql" and kundennummer not in batch.locked:
+        # two pushes taking in the same person for different cases lock different cases: without this
+        # lock both read "no such person" and both insert (held until the push commits); what was looked
+        # up before the lock is read again under it
+        push.s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(push.who.org_id, kundennummer)})
+        batch.locked.add(kundennummer)
+        batch.db_cache.pop(("person.kundennummer", kundennummer), None)
     found = set(_in_database(push, "person", "kundennummer", kundennummer))
     found |= {row[1] for row in batch.rows_where("person", "kundennummer", kundennummer)}
     found.discard(exclude)
@@ -31,6 +39,12 @@ def person_with_kundennummer(push, kundennummer, *, exclude: str) -> str | None:
             if grant is not None and grant.access == OWNER:
                 return person_id
     return None
+
+
+def _lock_key(org_id: str, kundennummer: str) -> int:
+    """A signed 64-bit advisory lock key for one Kundennummer in one office."""
+    digest = hashlib.sha256(f"kdnr:{org_id}:{kundennummer}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def cases_of_person(push, person_id: str) -> list[str]:
@@ -58,6 +72,15 @@ def prefetch(push, changes: list[dict]) -> None:
         spec = fields.get("person_id")
         if isinstance(spec, dict) and isinstance(spec.get("v"), str):
             persons.add(spec["v"])
+    batch = push.batch
+    if batch.dialect == "postgresql" and numbers - batch.locked:
+        # the same locks person_with_kundennummer takes, all at once and in key order (no deadlock between
+        # two pushes), before the lookup: what it finds stays true until this push commits
+        keys = sorted({_lock_key(push.who.org_id, n) for n in numbers - batch.locked})
+        push.s.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"), {"keys": keys}
+        )
+        batch.locked |= numbers
     _fill(push, "person", "kundennummer", numbers)
     _fill(push, "case", "person_id", persons)
 

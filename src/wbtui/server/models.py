@@ -56,6 +56,7 @@ class SrvGrant(ServerModel, table=True):
     org_id: str = Field(primary_key=True, foreign_key="srv_org.id")
     access: str  # owner | referral
     groups: str = ""  # referral: the data groups covered now, comma-separated (server.coverage)
+    lapses_on: str | None = None  # referral: the last day of the narrowest consent behind ``groups``
 
 
 class SrvRowCase(ServerModel, table=True):

@@ -267,7 +267,11 @@ class Push:
             raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
         if data.get("case_id") != case_id:
             raise Rejected("forbidden", field="case_id")
-        refusal = None if self._own_upload(change, case_id) else event_refusal(data["type"], role=self.who.role)
+        refusal = (
+            None
+            if self._own_upload(change, case_id)
+            else event_refusal(data["type"], role=self.who.role, stage=unit.stage_before.get(case_id))
+        )
         if refusal:
             raise Rejected("permission", field=f"event.{data['type']}", problem=refusal)
         row = (entity, row_id)

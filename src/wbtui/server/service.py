@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from wbtui.domain.access import CASE_ROLES
 from wbtui.domain.entities import HEX32
+from wbtui.domain.permissions import role_fits_org
 from wbtui.server.auth import Principal
 from wbtui.server.feed import Grant, RowMeta, announce_writer, decode_groups, page, project_entry, project_snapshot
 from wbtui.server.push import Push, Rejected
@@ -70,7 +71,7 @@ class SyncServer:
 
         if not protocol.accepts(schema_version):
             raise UpgradeRequired()
-        if who.role not in DUTY_ROLES:
+        if who.role not in DUTY_ROLES or not role_fits_org(who.org_kind, who.role):
             results = [{"change_id": c.get("change_id"), "status": "rejected", "reason": "forbidden"} for c in changes]
             return {"results": results, "server_hlc": self.stamp()}
         for attempt in range(6):
@@ -94,7 +95,7 @@ class SyncServer:
 
     # -- pull ------------------------------------------------------------------------------------------
     def pull(self, who: Principal, cursor: str | None, limit: int) -> dict:
-        if "read" not in who.scopes or who.role not in CASE_ROLES:
+        if "read" not in who.scopes or who.role not in CASE_ROLES or not role_fits_org(who.org_kind, who.role):
             raise Rejected("forbidden")
         from wbtui.server.compaction import horizon
 
@@ -103,6 +104,7 @@ class SyncServer:
         except protocol.BadCursor:
             raise Rejected("validation") from None
         limit = max(1, min(limit, LIMITS["pull_page"]))
+        self._settle_lapsed(who.org_id)
         with self.engine.connect() as conn:
             compacted = horizon(conn, who.org_id)
             if compacted is not None:
@@ -144,6 +146,7 @@ class SyncServer:
             raise Rejected("forbidden")
         if after is not None and not HEX32.match(after):
             raise Rejected("validation")
+        self._settle_lapsed(who.org_id)  # as a pull does: a consent that ran out no longer covers anything
         cursor, cases, more = snapshot.read_page(self.engine, who.org_id, after, limit)
         return snapshot.encode_page(cursor, cases, more, after)
 
@@ -154,7 +157,7 @@ class SyncServer:
         what it may see — the digest is taken over that same projection."""
         if not protocol.accepts(version):
             raise UpgradeRequired()
-        if "read" not in who.scopes or who.role not in CASE_ROLES:
+        if "read" not in who.scopes or who.role not in CASE_ROLES or not role_fits_org(who.org_kind, who.role):
             raise Rejected("forbidden")
         from wbtui.server import coverage
 
@@ -180,6 +183,28 @@ class SyncServer:
             "not_held": sorted(set(ids) - set(held)),
             "snapshots": snapshots,
         }
+
+    def _settle_lapsed(self, org_id: str) -> None:
+        """Referral grants of this organisation whose consent ran out by its date (no push changed it):
+        cut down before anything is read, with a ``retract`` for the devices (README "Consent projection")."""
+        from wbtui.server import coverage
+        from wbtui.server.commands import system_push
+
+        today = coverage.office_today()
+        with self.engine.connect() as conn:
+            lapsed = [c for (c,) in conn.execute(
+                text("SELECT case_id FROM srv_grant WHERE org_id = :org AND access = 'referral'"
+                     " AND lapses_on IS NOT NULL AND lapses_on < :day"),
+                {"org": org_id, "day": today.isoformat()},
+            )]  # fmt: skip
+        if not lapsed:
+            return
+        with Session(self.engine, autoflush=False) as s:
+            push = system_push(s)
+            push.batch.load_cases(lapsed)
+            coverage.settle(push)
+            push.batch.write()
+            s.commit()
 
     def _position(self, tx: int, seq: int) -> tuple[int, int]:
         """Feed order: (transaction, seq) on PostgreSQL, seq alone on SQLite."""

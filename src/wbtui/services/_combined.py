@@ -8,12 +8,14 @@ from wbtui.services.cases import CaseCommands
 from wbtui.services.conference import ConferenceCommands
 from wbtui.services.consent import ConsentCommands
 from wbtui.services.handover import HandoverCommands
+from wbtui.services.history import HistoryCommands
 from wbtui.services.obstacles import ObstacleCommands
 from wbtui.services.tasks import TaskCommands
 
 
 class Services(
     AssignmentCommands,
+    HistoryCommands,
     CaseCommands,
     ObstacleCommands,
     ConsentCommands,

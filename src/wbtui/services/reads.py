@@ -203,8 +203,19 @@ class Reader:
         return received, asked, feedback
 
     # -- aggregates --------------------------------------------------------------------------------
+    def may_steer(self) -> bool:
+        """Whether the user may see steering figures (domain/access.py: ``report``); a refusal is audited."""
+        try:
+            policy.require(self.subject.role, policy.REPORT)
+        except policy.AccessDenied as exc:
+            record_refusal(self.store, self.who, exc)
+            return False
+        return True
+
     def steering(self, engine, *, channel_detail: str) -> dict:
-        """Steering figures over the office's cases (counts, no persons): every role with ``report``."""
+        """Steering figures over the office's cases (counts, no persons) for the roles with ``report``,
+        protected (:func:`wbtui.services.report.suppressed`) for every format and screen alike: no caller
+        ever gets an exact small count."""
         from wbtui.services import report
 
         subject = self.subject
@@ -220,4 +231,10 @@ class Reader:
         finally:
             con.close()
         record(self.store, self.who, "report", "fbw_case", detail=channel_detail)
-        return figures
+        protected = report.suppressed(figures)
+        protected["totals"] = {
+            "cases": report.protect(sum(figures["stages"].values())),
+            "overdue": report.protect(sum(figures["overdue_by_rule"].values())),
+        }
+        protected[report.PROTECTED] = True
+        return protected

@@ -20,6 +20,7 @@ FUNNEL = ("need_identified", "handed_over", "counselled", "voucher_issued", "in_
 STEPS = (("handed_over", "counselled"), ("counselled", "voucher_issued"), ("voucher_issued", "in_training"))
 MIN_CELL = 3
 ROUND_TO = 5  # every shown count is a multiple of this (differencing two exports reveals no single case)
+PROTECTED = "protected"  # set on figures that went through suppressed() (every caller gets only those)
 MIN_DURATION_CASES = 10  # a median of fewer cases is close to one person's own duration
 
 
@@ -109,6 +110,13 @@ def compute(con, engine, *, scope: tuple[str, list] | None = None) -> dict:
     }
 
 
+def amount(value) -> float:
+    """A protected count as a number for bars and ordering (``<3`` counts as 1), never shown as such."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return 1 if value else 0
+
+
 REASON_COLUMNS = {  # steering kind -> case column (domain/process.py REASON_FIELDS)
     "decline": "decline_reason",
     "dropout": "dropout_reason",
@@ -155,7 +163,10 @@ def protect(value):
 
 def suppressed(figures: dict) -> dict:
     """The figures as every output shows them: counts protected (:func:`protect`), durations only from
-    at least 10 cases, the dropout share from the protected counts."""
+    at least 10 cases, the dropout share from the protected counts. Figures already protected (as
+    :meth:`wbtui.services.reads.Reader.steering` returns them) are returned as they are."""
+    if figures.get(PROTECTED):
+        return figures
     cell = protect
     out = {
         "stages": {k: cell(v) for k, v in figures["stages"].items()},

@@ -225,9 +225,11 @@ class SyncClient:
         self._hello()
         for _round in range(3):
             rejected = self._push(summary, progress)
+            if rejected:  # first: a refused local row must not block the server's rows the pull brings
+                self._repair(summary, [c for c in rejected if not _twice_taken(c, rejected)])
             self._pull(summary, progress)
-            if rejected:
-                self._repair(summary, rejected)
+            if any(_twice_taken(c, rejected) for c in rejected):  # the known person has arrived with the pull
+                self._repair(summary, [c for c in rejected if _twice_taken(c, rejected)])
             if not self._has_pending():
                 return
 
@@ -286,7 +288,8 @@ class SyncClient:
 
     # -- push -----------------------------------------------------------------------------------------
     def _outbox_batch(self) -> list[tuple]:
-        """Up to ``self.batch`` pending changes, extended so that no local transaction is split between pushes."""
+        """Up to ``self.batch`` pending changes, never splitting a local transaction between pushes: one that
+        does not fit under the server's limit is left whole for the next push (one larger goes alone, extended)."""
         con = self.store.raw()
         try:
             # a store not yet migrated to sync schema 3 has no transaction column (every change its own)
@@ -442,16 +445,16 @@ class SyncClient:
             merger = Merger(con, self.schema_version, summary)
             for snap in snapshots:
                 before = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
+                held = {(r["entity"], r["row_id"]): r["fields"] for r in snap.get("rows", [])}
+                mine = [c for c in refused if c.get("case_id") == snap["case_id"] and c.get("op") == "set"]
+                for change in mine:  # first: a refused local row may block the server's (one obstacle per code)
+                    if (change.get("entity"), change.get("row_id")) not in held:
+                        _drop_unheld_row(con, change.get("entity"), change.get("row_id"))
                 merger.apply({**snap, "kind": "grant"}, force=force)
                 summary.grants -= 1  # a repair is not a new grant
-                held = {(r["entity"], r["row_id"]): r["fields"] for r in snap.get("rows", [])}
-                for change in refused:
+                for change in mine:  # fields the refused change set and the server never held go back to empty
                     row = (change.get("entity"), change.get("row_id"))
-                    if change.get("case_id") != snap["case_id"] or change.get("op") != "set":
-                        continue
-                    if row not in held:
-                        _drop_unheld_row(con, *row)
-                    else:  # fields the refused change set and the server never held go back to empty
+                    if row in held:
                         _clear_fields(con, *row, [f for f in change.get("fields") or {} if f not in held[row]])
                 after = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
                 changed += before != after
@@ -551,6 +554,12 @@ class SyncClient:
             scrub(self.store)  # what was dropped must not stay readable in the WAL
 
 
+def _twice_taken(change: dict, refused: list[dict]) -> bool:
+    """A change of a local transaction the server refused because its person is known already."""
+    txs = {c.get("tx") for c in refused if c.get("reason") == "duplicate_person" and c.get("tx") is not None}
+    return change.get("reason") == "duplicate_person" or (change.get("tx") is not None and change.get("tx") in txs)
+
+
 def _drop_unheld_row(con, entity: str, row_id: str) -> None:
     """A row this device created and the server refused: it goes here too (its content is in the conflict record)."""
     from wbtui.data.erase import delete_case, delete_row
@@ -560,7 +569,7 @@ def _drop_unheld_row(con, entity: str, row_id: str) -> None:
         return
     table = protocol.REGISTER_TABLES.get(entity)
     if table is not None and entity != "person":
-        delete_row(con, table, row_id)
+        delete_row(con, table, row_id, keep_conflicts=True)
 
 
 def _clear_fields(con, entity: str, row_id: str, names: list[str]) -> None:

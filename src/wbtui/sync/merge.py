@@ -196,6 +196,13 @@ class Merger:
             self.con.execute(
                 "DELETE FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)
             )
+        for entity, row_id, name, value in change.get("recut") or []:
+            table = protocol.REGISTER_TABLES.get(entity)
+            if table is None or name not in ENTITIES[entity].cols or check_value(entity, name, value) is not None:
+                continue
+            value = clean_json(value)  # a smaller cut of what is held (the handover package): it replaces it
+            stored = json.dumps(value, ensure_ascii=False) if (entity, name) in protocol.JSON_FIELDS else value
+            self.con.execute(f"UPDATE {table} SET {name} = ? WHERE id = ?", (stored, str(row_id)))
         audit.append(self.con, audit.SYNC, "delete", "fbw_case", case_id=change.get("case_id"), detail="retract")
         self.summary.retracted += 1
 

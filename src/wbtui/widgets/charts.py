@@ -16,8 +16,14 @@ def bar(value: float, maximum: float, width: int) -> str:
     return "█" * full + (_EIGHTHS[rest] if rest else "")
 
 
+def _number(value: float | str | None) -> float | None:
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    return 1 if value else 0
+
+
 def bar_chart(
-    rows: list[tuple[str, float | None, str]],
+    rows: list[tuple[str, float | str | None, str]],
     *,
     total: int = 78,
     label_width: int = 26,
@@ -26,13 +32,15 @@ def bar_chart(
 ) -> Text:
     """One line per row: label, bar, shown value, fitted into ``total`` cells.
 
-    Bars scale to the largest value (or ``maximum``); ``None`` values print without a bar."""
+    Bars scale to the largest value (or ``maximum``); ``None`` values print without a bar; a protected
+    count (``<3``, services/report.py) draws the bar of 1."""
+    numeric = [(label, _number(value), shown) for label, value, shown in rows]
     out = Text()
-    shown_width = max((len(shown) for _, _, shown in rows), default=0)
+    shown_width = max((len(shown) for _, _, shown in numeric), default=0)
     width = max(8, total - 2 - label_width - 2 - shown_width)
     if maximum is None:
-        maximum = max((value for _, value, _ in rows if value is not None), default=0)
-    for label, value, shown in rows:
+        maximum = max((value for _, value, _ in numeric if value is not None), default=0)
+    for label, value, shown in numeric:
         name = label if len(label) <= label_width else label[: label_width - 1] + "…"
         out.append(f"  {name:<{label_width}} ")
         drawn = bar(value or 0, maximum, width)

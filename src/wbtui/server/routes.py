@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from wbtui.server.deps import Caller, Pusher, SyncDep
@@ -91,9 +91,10 @@ def snapshot(
     sync: SyncDep,
     after: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
-) -> StreamingResponse:
+) -> Response:
     """A page of the organisation's snapshot for a device without a cursor (server.snapshot)."""
-    return StreamingResponse(sync.snapshot(who, after, limit), media_type="application/x-ndjson")
+    # one page, read whole before the answer starts, sent with its length (proxies that expect one pass it)
+    return Response(b"".join(sync.snapshot(who, after, limit)), media_type="application/x-ndjson")
 
 
 @router.post("/sync/v1/verify")

@@ -241,10 +241,8 @@ def main() -> None:
     args = ap.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-concbench-"))
-    # no configuration of the user's: the default place lies inside tmp (a WBTUI_CONFIG naming a missing
-    # file is an error, and `wbtui serve` would not start)
-    os.environ.pop("WBTUI_CONFIG", None)
-    os.environ.update(WBTUI_DATA_DIR=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"))
+    (tmp / "none.toml").write_text("", encoding="utf-8")  # a WBTUI_CONFIG naming a missing file is an error
+    os.environ.update(WBTUI_DATA_DIR=str(tmp), WBTUI_CONFIG=str(tmp / "none.toml"))
 
     from common import JC_CONFIG, TODAY
     from server_helpers import pg_database, provision, serve_process

@@ -18,11 +18,14 @@ import typer
 
 from wbtui.cli import (
     admin,
+    appointments,
     cases,
     conference,
     consent,
+    feedback,
     handover,
     history,  # noqa: F401 - registers "case qualification" and "case work" on the case group
+    inbox,
     kldb,
     obstacles,
     privacy,
@@ -60,6 +63,9 @@ app.add_typer(consent.consent_app, name="consent")
 app.add_typer(handover.handover_app, name="handover")
 app.add_typer(conference.conference_app, name="conference")
 app.add_typer(tasks.task_app, name="task")
+app.add_typer(appointments.appointment_app, name="appointment")
+app.add_typer(feedback.feedback_app, name="feedback")
+app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(team.team_app, name="team")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(sync.sync_app, name="sync")

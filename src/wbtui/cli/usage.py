@@ -32,6 +32,7 @@ ARGUMENT_METAVARS = {
     "when": "datetime",
     "path": "file",
     "case_id": "case",
+    "appointment": "appointment",
 }
 OPTION_METAVARS = {
     "birth_date": "date",
@@ -44,6 +45,8 @@ OPTION_METAVARS = {
     "given": "date",
     "next_review": "date",
     "appointment": "datetime",
+    "when": "datetime",
+    "duration": "number",
     "output": "file",
     "db": "file",
     "limit": "number",

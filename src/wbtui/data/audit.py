@@ -234,14 +234,14 @@ def append_many(conn, who: Who, action: str, object_type: str, items: list[dict]
 
 def who_for(store, config, channel: str) -> Who:
     """The configured user as an audit identity, looked up without the ORM (fast read paths)."""
+    from wbtui.data.access import home_org_id
+
     con = store.raw()
     try:
-        row = con.execute(
-            "SELECT id FROM organisation WHERE name = ? AND kind = ?", (config.office_name, config.office_kind)
-        ).fetchone()
+        org = home_org_id(con, config)
     finally:
         con.close()
-    return Who(config.user_login, config.user_role, row[0] if row else None, channel)
+    return Who(config.user_login, config.user_role, org, channel)
 
 
 def record_list(store, who: Who, what: str, count: int, *, search: str | None = None) -> None:

@@ -255,6 +255,9 @@ def render_reason(key: str, params: dict) -> str:
         shown["reason"] = t(shown["reason"])
     if "owner" in shown:
         shown["owner"] = t(f"side.{shown['owner']}")
+    for name, prefix in (("kind", "choice.appt_kind."), ("status", "choice.appt_status.")):
+        if isinstance(shown.get(name), str) and has(prefix + shown[name]):
+            shown[name] = t(prefix + shown[name])
     for name in ("src", "dst", "stage"):
         if name in shown and has(f"stage.{shown[name]}"):
             shown[name] = t(f"stage.{shown[name]}")

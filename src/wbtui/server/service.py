@@ -58,8 +58,8 @@ class SyncServer:
         ok = protocol.accepts(body.get("schema_version")) and body.get("protocol") == protocol.PROTOCOL
         return {
             "protocol": protocol.PROTOCOL, "schema": {"min": lo, "max": hi}, "action": "ok" if ok else "upgrade_required",
-            "server_hlc": self.stamp(), "org_id": who.org_id, "org_kind": who.org_kind, "role": who.role,
-            "login": who.login, "limits": LIMITS,
+            "server_hlc": self.stamp(), "org_id": who.org_id, "org_kind": who.org_kind, "org_name": who.org_name,
+            "role": who.role, "login": who.login, "team": who.team, "limits": LIMITS,
         }  # fmt: skip
 
     # -- push ------------------------------------------------------------------------------------------

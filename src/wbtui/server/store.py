@@ -102,6 +102,7 @@ def init_schema(engine) -> None:
         "srv_feed": {"created_at": stamp},
         "srv_row_case": {"org_id": "VARCHAR", "art9": boolean},
         "srv_grant": {"groups": "VARCHAR NOT NULL DEFAULT ''", "lapses_on": "VARCHAR"},
+        "srv_user": {"team": "VARCHAR"},
     }
     for table, wanted in additions.items():
         present = {c["name"] for c in inspector.get_columns(table)}

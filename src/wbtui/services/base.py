@@ -78,6 +78,13 @@ class ServiceBase:
         assert self._actor is not None  # set by the lookup or by the creation above
         return self._actor
 
+    def _home_org(self, s):
+        """The office's organisation row: the server's (pinned, services/identity.py) or the configured one."""
+        from wbtui.data.access import home_org_id
+
+        org_id = home_org_id(s.connection(), self.config)
+        return s.get(Organisation, uuid.UUID(org_id)) if org_id else None
+
     def _actor_of(self, org, user) -> Actor:
         return Actor(user.login, user.display_name, user.role, self.config.side, org.id, user.id)
 
@@ -86,9 +93,7 @@ class ServiceBase:
         from sqlmodel import select
 
         cfg = self.config
-        org = s.exec(
-            select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)
-        ).first()
+        org = self._home_org(s)
         user = s.exec(select(AppUser).where(AppUser.login == cfg.user_login)).first()
         if org is None or user is None:
             return None
@@ -182,9 +187,7 @@ class ServiceBase:
         from sqlmodel import select
 
         cfg = self.config
-        org = s.exec(
-            select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)
-        ).first()
+        org = self._home_org(s)
         if org is None:
             org = Organisation(kind=cfg.office_kind, name=cfg.office_name, traeger_nummer=cfg.office_number)
             s.add(org)
@@ -269,6 +272,7 @@ class ServiceBase:
             actor.org_id.hex if actor.org_id else None,
             actor.user_id.hex if actor.user_id else None,
             self.config.user_team,
+            solo=self.config.team_pinned and self.config.user_team is None,
         )
 
     # -- reading (audited) -----------------------------------------------------------
@@ -372,6 +376,9 @@ class ServiceBase:
 
         obstacles = s.exec(select(Obstacle).where(Obstacle.case_id == case.id)).all()
         consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+        from wbtui.data.models import Appointment
+
+        appointments = s.exec(select(Appointment).where(Appointment.case_id == case.id)).all()
         today = self.today()
         return CaseFacts(
             stage=Stage(case.stage),
@@ -387,6 +394,7 @@ class ServiceBase:
                 for c in consents
             ),
             enabled_optional=self.config.enabled_optional(),
+            appointments=[(a.kind, a.status, a.starts_at) for a in appointments],
         )
 
 

@@ -19,9 +19,21 @@ from wbtui.data.audit import Who, record, record_list, record_refusal
 from wbtui.data.queries import CaseFilter, TaskFilter
 from wbtui.domain import access as policy
 from wbtui.domain.entities import KUNDENNUMMER
-from wbtui.services.identity import effective
+from wbtui.services.identity import effective, home_org_id
 
 CASE_GROUPS = ["stammdaten", "weiterbildung"]
+
+# what reaches each office's inbox from the other one (the timeline entries the other office writes)
+_FROM_AGENTUR = (
+    "handover_received", "handover_query", "appointment_set", "appointment_updated", "appointment_missed",
+    "counselling_result", "voucher_issued", "voucher_expired", "enrolment_approved", "course_started", "dropout",
+    "course_completed",
+)  # fmt: skip
+_FROM_JOBCENTER = (
+    "appointment_set", "appointment_updated", "appointment_missed", "consent_recorded", "consent_revoked",
+    "handover_revoked", "dropout", "course_completed", "integration", "case_closed",
+)  # fmt: skip
+INBOX_TYPES = {"jobcenter": _FROM_AGENTUR, "agentur": _FROM_JOBCENTER}
 
 
 @dataclass
@@ -53,15 +65,14 @@ class Reader:
             cfg = self.config
             con = self.store.raw()
             try:
-                org = con.execute(
-                    "SELECT id FROM organisation WHERE name = ? AND kind = ?", (cfg.office_name, cfg.office_kind)
-                ).fetchone()
+                org = home_org_id(con, cfg)  # the server's office id once pinned (services/identity.py)
                 user = con.execute("SELECT id FROM app_user WHERE login = ?", (cfg.user_login,)).fetchone()
             finally:
                 con.close()
             self._subject = policy.Subject(
-                cfg.user_login, cfg.user_role, org[0] if org else None, user[0] if user else None, cfg.user_team
-            )
+                cfg.user_login, cfg.user_role, org, user[0] if user else None, cfg.user_team,
+                solo=cfg.team_pinned and cfg.user_team is None,
+            )  # fmt: skip
         return self._subject
 
     @property
@@ -192,15 +203,50 @@ class Reader:
         self._audit_list("team_inbox", len(cases) + len(tasks))
         return cases, tasks
 
-    def inbox(self, since: date, feedback_types: tuple[str, ...]) -> tuple[list, list, list]:
-        """The inbox: handovers received, queries to answer, the other office's feedback since ``since``."""
+    def inbox(self, since: date | None, feedback_types: tuple[str, ...] | None = None) -> tuple[list, list, list]:
+        """The inbox: handovers received, queries to answer, the other office's entries (since ``since``;
+        None: all, unread first) with their read marks. Without ``feedback_types``: what the other office
+        writes (:data:`INBOX_TYPES`)."""
+        from wbtui.domain.appointments import side_may_keep
+        from wbtui.domain.process import AA, JC, ROLE_SIDE
+        from wbtui.domain.vocab import APPOINTMENT_KINDS
+
+        subject = self.subject
+        side = ROLE_SIDE.get(subject.role, "none")
+        other = AA if side == JC else JC
+        types = feedback_types or INBOX_TYPES.get(side, ())
+        kinds = tuple(k for k in APPOINTMENT_KINDS if side_may_keep(other, k))
         con = self.store.raw()
         try:
-            received, asked, feedback = queries.inbox(con, since.isoformat(), feedback_types, self.scope(con))
+            received, asked, feedback = queries.inbox(
+                con, since.isoformat() if since else "", types, self.scope(con), login=subject.login,
+                own_org=subject.org_id, appointment_kinds=kinds,
+            )  # fmt: skip
         finally:
             con.close()
         self._audit_list("inbox", len(received) + len(asked) + len(feedback))
         return received, asked, feedback
+
+    def mark_read(self, event_ids: list[str]) -> int:
+        """Mark the other office's entries read for this user (``inbox read``, the inbox screen)."""
+        from datetime import UTC, datetime
+
+        with self.store.transaction() as con:
+            return queries.mark_read(con, self.subject.login, event_ids, datetime.now(UTC).isoformat(" "))
+
+    def appointments(
+        self, *, case_id: str | None = None, login: str | None = None, include_done: bool = False
+    ) -> list[dict]:
+        """Appointments (``appointment list``, the ICS export): of a case or a caseworker, in time order."""
+        con = self.store.raw()
+        try:
+            rows = queries.list_appointments(
+                con, scope=self.scope(con), case_id=case_id, login=login, include_done=include_done
+            )
+        finally:
+            con.close()
+        self._audit_list("appointment", len(rows))
+        return rows
 
     # -- aggregates --------------------------------------------------------------------------------
     def may_steer(self) -> bool:

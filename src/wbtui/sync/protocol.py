@@ -26,7 +26,7 @@ PROTOCOL = 1
 # 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
 #    transaction as a whole.
 # 4: reason codes of decline, dropout and non-integration; voucher and course details (README "Reason codes",
-#    "Voucher and course details").
+#    "Voucher and course details"); appointments as rows of their own (entity "appointment").
 SCHEMA_VERSION = 4
 SCHEMA_RANGE = (1, 4)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -99,7 +99,7 @@ def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
 # -- divergence check a digest of what a replica holds of one case -------------------
 # entities tied to the case by their own case_id (a person may belong to several cases, so person
 # and consent rows are left out: client and server may file them under different cases)
-VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "task")
+VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "appointment", "task")
 
 
 def case_digest(registers: Iterable[tuple[str, str, str, str]], appends: Iterable[str]) -> str:

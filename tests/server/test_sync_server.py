@@ -258,7 +258,8 @@ def test_openapi_document_matches_the_routes(tmp_path):
     with running_server(f"sqlite:///{tmp_path / 'server.db'}") as (url, _engine):
         spec = httpx.get(f"{url}/openapi.json").json()
     assert set(spec["paths"]) == {
-        "/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull", "/sync/v1/verify", "/sync/v1/anchor",
+        "/health", "/sync/v1/hello", "/sync/v1/push", "/sync/v1/pull", "/sync/v1/snapshot", "/sync/v1/verify",
+        "/sync/v1/anchor",
     }  # fmt: skip
     assert (
         "410" in spec["paths"]["/sync/v1/pull"]["get"]["responses"]

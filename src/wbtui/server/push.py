@@ -84,9 +84,13 @@ class Push:
         self.commands, self.coverage = commands, coverage
         self.entity_order, self.register_entities = protocol.ENTITY_ORDER, protocol.REGISTER_TABLES
         self.coverage_dirty: set[str] = set()  # cases whose legal basis or consents changed
+        self.agencies: dict | None = None  # Agenturen by name, read once per push (server.commands)
 
     def run(self, changes: list[dict]) -> list[dict]:
+        from wbtui.server import identity
+
         self.batch.load(changes)
+        identity.prefetch(self, changes)
         results: list[dict] = []
         for group in _groups(changes):
             results += self._unit(group)
@@ -378,8 +382,9 @@ class Push:
 
     def consents_of(self, case_id: str) -> list[dict]:
         person_id, _ = self.person_of(case_id)
-        return [self.batch.values(row) for row, meta in self.batch.rows.items() if row[0] == "consent"
-                and self.batch.field(row, "person_id") == person_id]  # fmt: skip
+        if not isinstance(person_id, str):
+            return []
+        return [self.batch.values(row) for row in sorted(self.batch.rows_where("consent", "person_id", person_id))]
 
     def facts(self, case_id: str, unit: Unit | None, *, stage: Stage) -> process.CaseFacts:
         from wbtui.server.coverage import consent_terms

@@ -241,6 +241,7 @@ def main() -> None:
     args = ap.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-concbench-"))
+    (tmp / "none.toml").write_text("", encoding="utf-8")  # a WBTUI_CONFIG naming a missing file is an error
     os.environ.update(WBTUI_DATA_DIR=str(tmp), WBTUI_CONFIG=str(tmp / "none.toml"))
 
     from common import JC_CONFIG, TODAY

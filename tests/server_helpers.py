@@ -131,7 +131,10 @@ def serve_process(
     )
     url = f"{scheme}://127.0.0.1:{port}"
     try:
-        wait_healthy(url, 30, verify=verify)
+        # up to 3 minutes on a busy machine (several workers import the app each), less if the process ends
+        deadline = time.time() + 180
+        while time.time() < deadline and proc.poll() is None and not wait_healthy(url, 1, verify=verify):
+            pass
         yield url
     finally:
         proc.terminate()

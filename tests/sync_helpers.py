@@ -116,7 +116,8 @@ def handed_over_case(jc, jc_store, aa_store, url, tokens, name: str):
     )
     jc.move(case_id, "ready_for_handover")
     jc.send_handover(case_id)
-    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    summary = sync(jc_store, url, tokens["ifk.ida"])
+    assert summary.rejected == 0, summary.reasons
     assert sync(aa_store, url, tokens["aa.anton"]).grants == 1
     assert q(aa_store, "SELECT family_name FROM person") == [(name,)]
     return case_id

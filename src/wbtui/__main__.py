@@ -1,3 +1,3 @@
-from wbtui.cli import main
+from wbtui.launch import main
 
 main()

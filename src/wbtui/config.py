@@ -44,6 +44,7 @@ class Config:
     user_login: str = "local"
     user_role: str = "jc_ifk"
     user_team: str | None = None
+    team_pinned: bool = False  # the team is the server's (services/identity.py): None then means no team
     timers: Timers = field(default_factory=Timers)
     aptitude_check: bool = True
     rehab_track: bool = True

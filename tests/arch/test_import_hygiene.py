@@ -1,11 +1,15 @@
-"""The headless core never imports Textual; ``wbtui --help`` imports neither SQLModel nor Textual."""
+"""The headless core never imports Textual; ``wbtui --help`` imports neither SQLModel nor Textual; the hot read
+commands import neither Pydantic nor SQLAlchemy (issue #16)."""
 
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "wbtui"
 HEAVY = ("textual", "sqlmodel", "sqlalchemy")
@@ -47,17 +51,58 @@ def test_help_does_not_import_heavy_modules():
         assert mod not in loaded, mod
 
 
-def test_list_path_does_not_import_orm_or_textual(tmp_path):
-    from wbtui.data.store import open_store
+HOT_READS = (
+    ["case", "list", "--limit", "20"],
+    ["case", "list", "--limit", "20", "--json", "--search", "muster"],
+    ["case", "show", "123A456789"],
+    ["case", "show", "123A456789", "--json", "--history", "3"],
+    ["overdue", "--limit", "50"],
+    ["task", "list", "--mine"],
+)
 
-    open_store(tmp_path / "d" / "wbtui.db").close()  # a store to list (reading never creates one)
-    env_code = (
-        "import os, sys; os.environ['WBTUI_DATA_DIR'] = {!r}\n"
-        "sys.argv = ['wbtui', 'case', 'list']\nfrom wbtui.cli import app\ntry:\n    app()\n"
-        "except SystemExit as done:\n    assert not done.code, done.code  # the list really ran"
-    ).format(str(tmp_path / "d"))
-    loaded = _modules_after(env_code)
-    assert "textual" not in loaded and "sqlmodel" not in loaded and "sqlalchemy" not in loaded
+
+@pytest.fixture(scope="module")
+def store_with_a_case(tmp_path_factory):
+    """A store holding one case, made through the CLI as a user would (so the hot reads have rows to show)."""
+    home = tmp_path_factory.mktemp("hot")
+    env = dict(
+        os.environ,
+        WBTUI_DATA_DIR=str(home / "d"),
+        WBTUI_LOG_DIR=str(home / "logs"),
+        WBTUI_KEY_DIR=str(home / "keys"),
+        XDG_CONFIG_HOME=str(home / "c"),
+    )
+    env.pop("WBTUI_CONFIG", None)
+    new_case = ["case", "new", "-k", "123A456789", "-n", "Muster", "-g", "Max", "--birth-date", "01.02.1990"]
+    subprocess.run([sys.executable, "-m", "wbtui", *new_case], env=env, check=True, capture_output=True)
+    return env
+
+
+@pytest.mark.parametrize("argv", HOT_READS, ids=" ".join)
+def test_hot_read_commands_import_neither_pydantic_nor_sqlalchemy(store_with_a_case, argv):
+    """Issue #16: Typer converts option values with Pydantic and `case show` went through the ORM services;
+    the hot read commands now run without Pydantic, SQLAlchemy, SQLModel and Textual, and still succeed."""
+    code = (
+        f"import sys\nsys.argv = ['wbtui', *{argv!r}]\nfrom wbtui.cli import main\ntry:\n    main()\n"
+        "except SystemExit as done:\n    assert not done.code, done.code  # the command really ran\n"
+        "print(' '.join(sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=store_with_a_case, capture_output=True, text=True, check=True
+    )
+    loaded = {m.split(".")[0] for m in out.stdout.split()}
+    assert not loaded & {"pydantic", "sqlalchemy", "sqlmodel", "textual"}, sorted(
+        loaded & set(HEAVY) | loaded & {"pydantic"}
+    )
+
+
+def test_a_bad_number_still_gets_typers_own_message(store_with_a_case):
+    """Values the plain conversion does not take (wbtui.cli.coerce) go through Typer's: same message, exit 2."""
+    run = [sys.executable, "-m", "wbtui", "case", "list", "--limit"]
+    bad = subprocess.run([*run, "abc"], env=store_with_a_case, capture_output=True, text=True)
+    low = subprocess.run([*run, "0"], env=store_with_a_case, capture_output=True, text=True)
+    assert bad.returncode == 2 and "--limit" in bad.stderr and "ganze Zahl" in bad.stderr
+    assert low.returncode == 2 and "--limit" in low.stderr and "1" in low.stderr
 
 
 def test_data_layer_runs_without_textual():

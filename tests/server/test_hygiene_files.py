@@ -77,7 +77,9 @@ def test_hello_reveals_nothing_about_other_organisations(server):
     answer = httpx.post(f"{url}/sync/v1/hello", json=body, headers={"Authorization": f"Bearer {tokens['ifk.ida']}"})
     assert answer.status_code == 200
     hello = answer.json()
-    assert set(hello) == {"protocol", "schema", "action", "server_hlc", "org_id", "org_kind", "role", "login", "limits"}
+    assert set(hello) == {
+        "protocol", "schema", "action", "server_hlc", "org_id", "org_kind", "org_name", "role", "login", "team", "limits"
+    }  # fmt: skip
     with Session(engine) as s:
         orgs = {o.name: o.id for o in s.exec(select(SrvOrg))}
         logins = {u.login for u in s.exec(select(SrvUser))}

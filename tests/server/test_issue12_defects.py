@@ -376,13 +376,23 @@ def test_a_purge_erased_an_open_case_and_a_person_another_case_still_uses__now_c
     assert q(fresh_store, "SELECT id FROM fbw_case") == [(second,)]
 
 
-def test_a_push_of_more_than_500_changes_is_refused_whole_and_applies_nothing(server, tmp_path):
+def test_a_push_of_more_changes_than_the_limit_is_refused_whole_and_applies_nothing(server, tmp_path):
+    import gzip
+
+    import httpx
+
+    from wbtui.server.service import LIMITS
+
     url, engine = server
     tokens, (jc_store, jc), _ = _offices(tmp_path, url, engine)
     case_id = jc.create_case(COMPLETE_CASE).hex
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
-    many = [set_change("case", case_id, case_id, {"availability": f"v{i}"}) for i in range(501)]
-    answer = push(url, tokens["ifk.ida"], many)
+    many = [set_change("case", case_id, case_id, {"availability": f"v{i}"}) for i in range(LIMITS["push_changes"] + 1)]
+    body = {"device_id": "d", "batch_id": uuid.uuid4().hex, "schema_version": 3, "changes": many}
+    answer = httpx.post(  # compressed, so the body passes the size limit on the wire and meets the count limit
+        f"{url}/sync/v1/push", content=gzip.compress(json.dumps(body).encode()), timeout=120,
+        headers={"Authorization": f"Bearer {tokens['ifk.ida']}", "Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )  # fmt: skip
     assert answer.status_code == 422 and "Traceback" not in answer.text
     assert server_value(engine, "case", case_id, "availability")[0] is None
 

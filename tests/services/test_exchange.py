@@ -82,7 +82,7 @@ def test_export_import_round_trip(tmp_path, offices):
     assert sqlite3.connect(tmp_path / "aa.db").execute("SELECT code, status FROM obstacle").fetchall() == [
         ("R-MOB", "in_bearbeitung")
     ]
-    ok("handover", "ack", case_id[:8], env=aa)  # the Agentur carries on as with a shared system
+    ok("handover", "ack", case_id[:8], "--appointment", "01.12.2026 09:00", env=aa)  # as with a shared system
     assert json.loads(ok("case", "show", case_id[:8], "--json", env=aa))["stage"] == "counselling_scheduled"
 
 

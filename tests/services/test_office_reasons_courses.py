@@ -154,7 +154,7 @@ def test_cli_move_takes_a_reason_by_its_german_label(tmp_path):
                    env=jc_env).returncode == 0  # fmt: skip
     for step in (("case", "move", "123A456789", "S3"), ("handover", "send", "123A456789")):
         assert run_cli(*step, env=jc_env).returncode == 0
-    assert run_cli("handover", "ack", "123A456789", env=aa_env).returncode == 0
+    assert run_cli("handover", "ack", "123A456789", "--appointment", "20.11.2026 09:00", env=aa_env).returncode == 0
     result = run_cli("case", "move", "123A456789", "S6", "--outcome", "nicht förderfähig", "--date",
                      "20.11.2026 09:00", env=aa_env)  # fmt: skip
     assert result.returncode == 0, result.stderr

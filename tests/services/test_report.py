@@ -43,7 +43,7 @@ def walk(
     )
     jc(handover).move(case_id, "ready_for_handover")
     jc(handover).send_handover(case_id)
-    aa(handover).ack_handover(case_id)
+    aa(handover).ack_handover(case_id, appointment_at=datetime.fromisoformat(counselled + "T09:00").replace(tzinfo=UTC))
     day_before = datetime.fromisoformat(counselled + "T09:00").replace(tzinfo=UTC)
     aa(counselled).move(case_id, "counselled", TransitionInput(outcome="foerderfaehig", appointment_at=day_before))
     aa(voucher).move(

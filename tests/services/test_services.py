@@ -67,7 +67,9 @@ def test_full_process_from_intake_to_closure(store, jc, aa):
     assert stage_of(store, case_id) == "handed_over"
     # Agentur: acknowledge, appointment, counselling, voucher, enrolment, start
     aa.ack_handover(case_id)
+    assert stage_of(store, case_id) == "handed_over"  # acknowledged: S5 waits for the appointment (issue 15)
     aa.set_appointment(case_id, datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert stage_of(store, case_id) == "counselling_scheduled"
     aa.move(case_id, Stage.COUNSELLED, TransitionInput(outcome="foerderfaehig"))
     aa.move(case_id, Stage.VOUCHER_ISSUED, TransitionInput(valid_until=date(2027, 2, 20)))
     aa.move(
@@ -143,7 +145,7 @@ def test_query_returns_case_to_jobcenter(store, jc, aa):
     with pytest.raises(RuleViolation):
         aa.ack_handover(case_id)  # nothing open any more
     jc.send_handover(case_id)
-    aa.ack_handover(case_id)
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     assert stage_of(store, case_id) == "counselling_scheduled"
 
 

@@ -133,3 +133,43 @@ def test_the_steering_figures_could_not_leave_the_team_lead_screen__now_x_export
     assert body.startswith("Bereich;Schlüssel;Monat;Wert;Bezeichnung")
     assert "Nach Bearbeiter:in" in body and "Dauern in Arbeitstagen" in body
     assert (target.stat().st_mode & 0o777) == 0o600
+
+
+def test_the_conference_form_had_no_place_time_or_minutes__now_they_reach_the_protocol(tmp_path):
+    db = build_store(tmp_path, cases=5)
+    store, jc = services_for(db, tmp_path)
+    case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000009", "family_name": "Protokoll"})
+    store.close()
+
+    async def run() -> None:
+        from wbtui.messages import OpenCase
+
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.post_message(OpenCase(case_id.hex))
+            await settle(pilot)
+            await pilot.press("k")
+            await settle(pilot)
+            form = app.screen
+            form.query_one("#p-name-0").value = "Ida Ifk"
+            form.query_one("#p-role-0").value = "jc_ifk"
+            form.query_one("#p-org-0").value = "Jobcenter Musterstadt"
+            form.query_one("#d-code-0").value = "continue_as_planned"
+            form.query_one("#d-owner-0").value = "ifk.ida"
+            form.query_one("#d-due-0").value = "10.12.2026"
+            form.query_one("#place").value = "Raum 2.14"
+            form.query_one("#start-time").value = "10:30"
+            form.query_one("#m-status").value = "Kurs läuft"
+            form.query_one("#distribution").value = "Agentur für Arbeit; Akte"
+            await pilot.press("ctrl+s")
+            await settle(pilot, 6)
+
+    asyncio.run(run())
+    store, jc = services_for(db, tmp_path)
+    from wbtui.services.documents import conference_protocol
+
+    text = conference_protocol(jc, case_id)
+    store.close()
+    assert "Ort: Raum 2.14" in text and "Uhrzeit: 10:30 Uhr" in text and "Kurs läuft" in text
+    assert "1. Agentur für Arbeit" in text and "2. Akte" in text

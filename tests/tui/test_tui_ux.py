@@ -137,6 +137,9 @@ def test_handover_send_asks_and_a_refusal_names_the_open_obstacles(tmp_path):
             await settle(pilot)
             await pilot.press("s")
             await settle(pilot)
+            assert "Wie geht die Übergabe an die Agentur?" in screen_text(app)  # the channel first
+            await pilot.press("g")
+            await settle(pilot)
             text = screen_text(app)
             assert "Übergabe an die Agentur senden?" in text and "Beispiel, Berta (123A456789)" in text
             await pilot.press(answer)
@@ -171,6 +174,13 @@ def test_acknowledge_asks_names_the_person_and_keeps_the_cursor_in_place(tmp_pat
         finally:
             con.close()
 
+    def handover_status(case_hex: str) -> str:
+        con = sqlite3.connect(db)
+        try:
+            return con.execute("SELECT status FROM handover WHERE case_id = ?", (case_hex,)).fetchone()[0]
+        finally:
+            con.close()
+
     async def run() -> None:
         app = make_app(tmp_path, db, "aa")
         async with app.run_test(size=(80, 24)) as pilot:
@@ -190,7 +200,7 @@ def test_acknowledge_asks_names_the_person_and_keeps_the_cursor_in_place(tmp_pat
             assert stage(ids[1]) == "handed_over"
             await pilot.press("j")
             await settle(pilot, 6)
-            assert stage(ids[1]) == "counselling_scheduled"
+            assert handover_status(ids[1]) == "accepted" and stage(ids[1]) == "handed_over"  # S5 needs a date
             assert table.cursor_row == bert  # the row that took Bert's place, not the first row
             assert table.coordinate_to_cell_key((bert, 0)).row_key.value.endswith(ids[2])
             assert stage(ids[0]) == "handed_over"

@@ -198,6 +198,9 @@ async def _walk(tmp_path):
         assert "Offene Hemmnisse" not in screen_text(app) and "✗" not in screen_text(app)
         await pilot.press("s")
         await settle(pilot)
+        assert "Wie geht die Übergabe an die Agentur?" in screen_text(app)  # the channel first
+        await pilot.press("g")  # the shared system
+        await settle(pilot)
         assert "Übergabe an die Agentur senden?" in screen_text(app)  # asked once more
         await pilot.press("j")
         await settle(pilot, 6)
@@ -219,10 +222,25 @@ async def _walk(tmp_path):
         assert "Tastatur, Tina" in screen_text(app) and "Übergabe quittieren?" in screen_text(app)
         await pilot.press("j")
         await settle(pilot, 6)
-        assert stage_of(db, "123A456789") == "counselling_scheduled"
+        assert stage_of(db, "123A456789") == "handed_over"  # acknowledged: S5 waits for the appointment
         await pilot.press("escape")
         await settle(pilot)
         await open_by_search(pilot, "123A456789")
+        # the appointments screen: a new counselling appointment (kind first, then time, place) moves it to S5
+        await pilot.press("t")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AppointmentsScreen"
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("tab")  # the kind: Beratungsgespräch is preselected
+        await fill(pilot, "24.11.2026 09:00")
+        await fill(pilot, "Agentur, Raum 2.14")
+        await pilot.press("f10")
+        await settle(pilot, 6)
+        assert stage_of(db, "123A456789") == "counselling_scheduled"
+        assert "Agentur, Raum 2.14" in screen_text(app) and "geplant" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
         await step(pilot, "counselled", "foerderfaehig", "24.11.2026 09:00")
         assert stage_of(db, "123A456789") == "counselled"
         await step(pilot, "voucher_issued", "01.06.2027")  # more than 3 months: refused, form keeps content
@@ -286,7 +304,7 @@ def test_move_dialog_runs_the_handover_steps_as_their_commands(tmp_path):
     asyncio.run(walk("aa", "ready_for_handover", "Zielberuf unklar"))  # handover query, with its text
     assert stage_of(db, "123A999998") == "ready_for_handover"
     asyncio.run(walk("jc", "handed_over"))
-    asyncio.run(walk("aa", "counselling_scheduled"))  # handover ack
+    asyncio.run(walk("aa", "counselling_scheduled", "02.12.2026 09:00"))  # acknowledged with its appointment
     assert stage_of(db, "123A999998") == "counselling_scheduled"
     con = sqlite3.connect(db)
     statuses = [

@@ -162,3 +162,19 @@ def test_lazy_text_follows_the_language():
     assert str(binding.description) == "Help" and binding.description == "Help"
     assert label.upper() == "HELP" and "el" in label and bool(label)
     assert label == lazy_t("tui.key.help") and label != lazy_t("tui.key.quit")
+
+
+def test_a_changed_catalog_is_never_answered_from_the_parse_kept_in_pycache(tmp_path):
+    """Issue #16: catalogs are parsed once and kept in __pycache__ (keyed by a hash of the text)."""
+    from wbtui.i18n import _load
+
+    path = tmp_path / "xx.toml"
+    path.write_text('"a.key" = "eins"\n', encoding="utf-8")
+    assert _load(path) == {"a.key": "eins"}
+    assert _load(path) == {"a.key": "eins"}  # now from the kept parse
+    assert len(list((tmp_path / "__pycache__").glob("xx.*.catalog"))) == 1
+    path.write_text('"a.key" = "zwei"\n', encoding="utf-8")
+    assert _load(path) == {"a.key": "zwei"}
+    for kept in (tmp_path / "__pycache__").glob("xx.*.catalog"):
+        kept.write_bytes(b"garbage")  # a damaged copy is ignored, not trusted
+    assert _load(path) == {"a.key": "zwei"}

@@ -66,6 +66,8 @@ ALL_PAIRS = [(a, b) for a in Stage for b in Stage if b != Stage.CLOSED]
 @pytest.mark.parametrize("src,dst", [(a, b) for a in Stage for b in process.TRANSITIONS[a]], ids=lambda s: s.value)
 def test_every_allowed_transition_passes_with_good_data(src, dst):
     f = facts(src, **GOOD_CASE.get(dst, {}))
+    if dst == Stage.COUNSELLING_SCHEDULED:  # S5 needs a planned counselling appointment
+        f.appointments = [("aa_beratung", "geplant", datetime(2026, 11, 30, 9, tzinfo=UTC))]
     assert check_transition(f, dst, GOOD_INPUT.get(dst, TransitionInput()), side=side_for(src)) == []
 
 

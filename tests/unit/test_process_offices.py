@@ -49,7 +49,10 @@ def test_reha_and_a_passed_appointment_are_watched():
     assert [r.id for r in engine.evaluate(rehab)] == ["rehab_no_contact"] and engine.state(rehab) == "overdue"
     recent = {**rehab, "last_contact_at": "2026-11-20 10:00:00.000000"}
     assert engine.state(recent) == "ok"
-    passed = {"stage": "counselling_scheduled", "appointment_at": datetime(2026, 11, 18, 9).isoformat(" ")}
+    # the earliest appointment object still planned (timers.DERIVED), of any kind and in any open stage
+    passed = {"stage": "counselling_scheduled", "planned_appointment_at": datetime(2026, 11, 18, 9).isoformat(" ")}
     assert "appointment_without_result" in [r.id for r in engine.evaluate(passed)]
-    upcoming = {"stage": "counselling_scheduled", "appointment_at": "2026-11-30 09:00:00"}
+    graduate = {"stage": "completed", "planned_appointment_at": datetime(2026, 11, 18, 9).isoformat(" ")}
+    assert "appointment_without_result" in [r.id for r in engine.evaluate(graduate)]
+    upcoming = {"stage": "counselling_scheduled", "planned_appointment_at": "2026-11-30 09:00:00"}
     assert "appointment_without_result" not in [r.id for r in engine.evaluate(upcoming)]

@@ -72,8 +72,17 @@ def test_no_appointment_only_without_date():
     since = "2026-11-10 10:00:00.000000"  # 11 working days
     assert fires("no_appointment", row("counselling_scheduled", stage_since=since))
     assert not fires(
-        "no_appointment", row("counselling_scheduled", stage_since=since, appointment_at="2026-12-01 09:00:00.000000")
+        "no_appointment",
+        row("counselling_scheduled", stage_since=since, planned_appointment_at="2026-12-01 09:00:00.000000"),
     )
+
+
+def test_an_acknowledged_handover_waits_for_its_appointment_not_for_its_acknowledgement():
+    acked = row("handed_over", stage_since="2026-11-02 15:00:00.000000", handover_acked_at="2026-11-03 10:00:00")
+    assert not fires("handover_unacknowledged", acked)
+    assert fires("no_appointment_after_ack", acked)  # acknowledged 16 working days ago, still no appointment
+    assert not fires("no_appointment_after_ack", {**acked, "handover_acked_at": "2026-11-20 10:00:00"})
+    assert not fires("no_appointment_after_ack", row("handed_over", stage_since="2026-11-02 15:00:00.000000"))
 
 
 def test_voucher_expiry_warning_14_days():

@@ -18,11 +18,14 @@ import typer
 
 from wbtui.cli import (
     admin,
+    appointments,
     cases,
     conference,
     consent,
+    feedback,
     handover,
     history,  # noqa: F401 - registers "case qualification" and "case work" on the case group
+    inbox,
     kldb,
     obstacles,
     privacy,
@@ -31,6 +34,7 @@ from wbtui.cli import (
     sync,
     tasks,
     team,
+    tree,
     usage,
 )
 from wbtui.cli.common import _STATE, EXIT_ENV, EXIT_INTERNAL, State, _fail, internal_error
@@ -60,6 +64,9 @@ app.add_typer(consent.consent_app, name="consent")
 app.add_typer(handover.handover_app, name="handover")
 app.add_typer(conference.conference_app, name="conference")
 app.add_typer(tasks.task_app, name="task")
+app.add_typer(appointments.appointment_app, name="appointment")
+app.add_typer(feedback.feedback_app, name="feedback")
+app.add_typer(inbox.inbox_app, name="inbox")
 app.add_typer(team.team_app, name="team")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(sync.sync_app, name="sync")
@@ -106,40 +113,20 @@ def _language_of(state: State) -> None:
 
 
 def _run_tui(state: State) -> None:
+    """The TUI when the command line starts it (an encrypted store; see wbtui.launch for the usual start)."""
+    from wbtui import launch
     from wbtui.domain.errors import WbtuiError
 
     try:
         config = state.config
     except WbtuiError as exc:
         _fail(describe(exc), EXIT_ENV)
-    from wbtui import paths
-    from wbtui.data.store import SessionLock
-
     try:
-        lock = SessionLock(paths.db_path(state.db)).acquire()
-        state.unlock()  # an encrypted store asks for its key before the screen takes over the terminal
+        # an encrypted store asks for its key before the screen takes over the terminal
+        lock = launch.acquire(state.db, unlock=state.unlock)
     except WbtuiError as exc:
         _fail(describe(exc), EXIT_ENV)
-    from wbtui.app import run
-
-    notice = ""
-    if lock.taken_over_from is not None:  # the last session ended without cleaning up (killed, hung up)
-        notice = t("ux.lock_taken_over", pid=lock.taken_over_from)
-        log.info("session lock taken over from process %s", lock.taken_over_from)
-    try:
-        code = run(config=config, db=state.db, notice=notice, release=lock.release)
-    finally:
-        lock.release()
-    from wbtui.hangup import EXIT_HANGUP
-
-    if code == EXIT_HANGUP:  # the terminal is gone: no waiting for a worker's query to finish (wbtui.hangup)
-        import os
-
-        from wbtui import logs
-
-        logs.shutdown()
-        os._exit(code)
-    raise typer.Exit(code or 0)
+    raise typer.Exit(launch.run_locked(config, state.db, lock))
 
 
 def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
@@ -152,7 +139,7 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
     try:
         usage.install()
         _language_of(State(None))  # help pages and usage errors in the configured language
-        command = typer.main.get_command(app)
+        command = tree.command_for(app, sys.argv[1:] if argv is None else list(argv))
         usage.prepare(command, on_install=usage.install_completion)
         sys.exit(usage.run(command, argv, prog_name or "wbtui"))
     except KeyboardInterrupt:

@@ -40,7 +40,7 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
     """The case for people: labels for every code, dates TT.MM.JJJJ, times HH:MM (JSON keeps the codes)."""
     from wbtui.i18n import get_language, tn
 
-    catalog = state.services.catalog
+    catalog = state.config.catalog()  # the services hold the same; reading needs no ORM
     p, c = d["person"], d["case"]
     typer.echo(
         f"{t('hdr.case')} {d['ref']}  {_clean(p['family_name'])}, {_clean(p['given_names'])}  ({_clean(p['kundennummer'])})"
@@ -115,6 +115,14 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
             if cs["revoked_on"]:
                 line += ", " + t("tui.consent.revoked", date=_d(cs["revoked_on"]))
             typer.echo(line)
+    if d.get("appointments"):
+        typer.echo(t("tui.appt.title"))
+        for a in d["appointments"]:
+            place = f" · {_clean(a['location'])}" if a.get("location") else ""
+            typer.echo(
+                f"  {a['id'][:8]} {_dt(a['starts_at'])} {_label('appt_kind', a['kind'])}"
+                f" ({_label('appt_status', a['status'])}){place}"
+            )
     if d["tasks"]:
         typer.echo(t("hdr.tasks"))
         for task in d["tasks"]:

@@ -245,12 +245,14 @@ def case_show(
     purpose: str | None = typer.Option(None, "--purpose"),
     history: int = typer.Option(15, "--history", min=0),
 ) -> None:
+    from wbtui.services.reads import Reader
+
     state = st()
-    services = state.services
-    case_id = services.resolve(case)
+    reader = Reader(state.store, state.config)  # a read: no ORM (README: the read commands start fast)
+    case_id = reader.resolve(case)
     if reason:
-        services.open_break_glass(case_id, reason)
-    detail = services.read_case(case_id, state.engine(), show_art9=art9, purpose=purpose)
+        reader.open_break_glass(case_id, reason)
+    detail = reader.read_case(case_id, state.engine(), show_art9=art9, purpose=purpose)
     if as_json:
         out_json(detail)
         return

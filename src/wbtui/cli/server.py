@@ -42,11 +42,14 @@ def server_org_add(name: str = typer.Argument(...), kind: str = typer.Option(...
 @server_user_app.command("add")
 @command
 def server_user_add(
-    login: str = typer.Argument(...), org: str = typer.Option(..., "--org"), role: str = typer.Option(..., "--role")
+    login: str = typer.Argument(...),
+    org: str = typer.Option(..., "--org"),
+    role: str = typer.Option(..., "--role"),
+    team: str | None = typer.Option(None, "--team"),
 ) -> None:
     from wbtui.server.admin import add_user
 
-    user_id = add_user(st().server_engine(), login, org, role)
+    user_id = add_user(st().server_engine(), login, org, role, team)
     typer.echo(t("cli.srv_created", what=login, id=user_id))
 
 

@@ -32,6 +32,7 @@ ARGUMENT_METAVARS = {
     "when": "datetime",
     "path": "file",
     "case_id": "case",
+    "appointment": "appointment",
 }
 OPTION_METAVARS = {
     "birth_date": "date",
@@ -44,6 +45,8 @@ OPTION_METAVARS = {
     "given": "date",
     "next_review": "date",
     "appointment": "datetime",
+    "when": "datetime",
+    "duration": "number",
     "output": "file",
     "db": "file",
     "limit": "number",
@@ -120,8 +123,7 @@ def apply_language() -> None:
 
     Called when help is drawn (``install`` wraps ``format_help``): Typer's ``rich_utils`` pulls in Rich's
     Markdown and more, which a command like ``case list`` never needs (README: the list commands start fast)."""
-    from typer import rich_utils
-
+    rich_utils = _rich_utils()
     rich_utils.rich_format_error = _format_error
     rich_utils.rich_abort_error = _abort
     rich_utils.OPTIONS_PANEL_TITLE = t("ux.cli.options")
@@ -135,6 +137,51 @@ def apply_language() -> None:
     rich_utils.DEPRECATED_STRING = t("ux.cli.deprecated")
     rich_utils.ABORTED_TEXT = t("ux.cli.aborted")
     rich_utils.RICH_HELP = t("ux.cli.try_help", command_path="{command_path}", help_option="{help_option}")
+
+
+def _rich_utils():
+    """Typer's help printer, loaded without Rich's Markdown parser and traceback renderer.
+
+    ``typer.rich_utils`` imports both at the top, but wbtui's help uses neither (the help text is Rich markup,
+    not Markdown; pretty exceptions are off): together they were a third of ``wbtui --help``'s time. While
+    it loads, stand-ins take their place; each imports the real class the moment it is used."""
+    loaded = sys.modules.get("typer.rich_utils")
+    if loaded is not None:
+        return loaded
+    import types
+
+    stand_ins = {}
+    for module, name, real in (("rich.markdown", "Markdown", _markdown), ("rich.traceback", "Traceback", _traceback)):
+        if module not in sys.modules:
+            stand_in = types.ModuleType(module)
+            setattr(stand_in, name, real)
+            sys.modules[module] = stand_ins[module] = stand_in
+    try:
+        from typer import rich_utils
+    finally:
+        for module, stand_in in stand_ins.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]  # the next import of it loads Rich's own module
+    return rich_utils
+
+
+class _markdown:
+    """Stands in for ``rich.markdown.Markdown`` in Typer's help printer until it is really used."""
+
+    def __new__(cls, *args, **kwargs):
+        from rich.markdown import Markdown
+
+        return Markdown(*args, **kwargs)
+
+
+class _traceback:
+    """Stands in for ``rich.traceback.Traceback`` in Typer's help printer until it is really used."""
+
+    @staticmethod
+    def from_exception(*args, **kwargs):
+        from rich.traceback import Traceback
+
+        return Traceback.from_exception(*args, **kwargs)
 
 
 def _format_error(self: ClickException) -> None:
@@ -187,6 +234,10 @@ def install() -> None:
     _installed = True
     from typer import core
     from typer._click import formatting
+
+    from wbtui.cli import coerce
+
+    coerce.install()  # plain option values without Pydantic (the hot read commands never import it)
 
     for cls in (core.TyperCommand, core.TyperGroup):
         _help_in_language(cls)

@@ -57,6 +57,19 @@ def person_verdict(conn, subject: Subject, person_id: str, person_org: str | Non
     return decide_person(verdicts), target
 
 
+def home_org_id(con, config) -> str | None:
+    """The id of this office's organisation row: the pinned one (the server's id) when a server was used,
+    else the row named like the configured office (created by the first write, services/base.py);
+    pinned by ``wbtui sync login``: services/identity.py."""
+    row = execute(con, "SELECT value FROM store_meta WHERE key = 'pinned_org_id'").fetchone()
+    if row and row[0] and execute(con, "SELECT 1 FROM organisation WHERE id = ?", (row[0],)).fetchone():
+        return row[0]
+    found = execute(
+        con, "SELECT id FROM organisation WHERE name = ? AND kind = ?", (config.office_name, config.office_kind)
+    ).fetchone()
+    return found[0] if found else None
+
+
 def opened_cases(conn, login: str, now: datetime | None = None) -> frozenset[str]:
     """The cases ``login`` holds an active break-glass for (they join the lists for its two hours)."""
     now = now or datetime.now(UTC)

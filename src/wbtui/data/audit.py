@@ -194,16 +194,54 @@ def _append(
     return digest
 
 
+def append_many(conn, who: Who, action: str, object_type: str, items: list[dict]) -> None:
+    """Many entries at once inside the caller's write transaction (a snapshot page received: one entry
+    per case). Each item holds ``object_id``, ``case_id``, ``groups``, ``fields`` and ``detail``; the
+    entries are chained exactly as :func:`append` chains them, with the key and the newest hash read once."""
+    if action not in ACTIONS:
+        raise ValueError(action)
+    if not items:
+        return
+    try:
+        from wbtui.data.audit_key import load, load_or_create, store_id_of
+
+        row = execute(conn, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        prev = row[1] if row else GENESIS
+        store_id = store_id_of(conn)
+        key = (load(store_id) or load_or_create(conn, store_id, next_seq(conn))) if store_id else None
+        params = []
+        for item in items:
+            entry = {
+                "id": uuid.uuid4().hex, "at": _now(), "actor": who.login, "role": who.role, "org": who.org,
+                "channel": who.channel, "action": action, "object_type": object_type,
+                "object_id": item.get("object_id"), "case_id": item.get("case_id"),
+                "data_groups": json.dumps(sorted(set(item.get("groups") or ()))),
+                "fields": json.dumps(sorted(set(item.get("fields") or ()))),
+                "purpose": None, "reason": None, "detail": item.get("detail"), "outcome": "ok",
+            }  # fmt: skip
+            digest = entry_hash(prev, entry, key)
+            params.append(tuple(entry[name] for name in HASHED) + (prev, digest))
+            prev = digest
+        conn.executemany(
+            f"INSERT INTO audit_log ({', '.join(HASHED)}, prev_hash, hash) VALUES ({', '.join('?' * (len(HASHED) + 2))})",
+            params,
+        )
+    except AuditFailed:
+        raise
+    except Exception:
+        raise AuditFailed("err.audit_failed") from None
+
+
 def who_for(store, config, channel: str) -> Who:
     """The configured user as an audit identity, looked up without the ORM (fast read paths)."""
+    from wbtui.data.access import home_org_id
+
     con = store.raw()
     try:
-        row = con.execute(
-            "SELECT id FROM organisation WHERE name = ? AND kind = ?", (config.office_name, config.office_kind)
-        ).fetchone()
+        org = home_org_id(con, config)
     finally:
         con.close()
-    return Who(config.user_login, config.user_role, row[0] if row else None, channel)
+    return Who(config.user_login, config.user_role, org, channel)
 
 
 def record_list(store, who: Who, what: str, count: int, *, search: str | None = None) -> None:

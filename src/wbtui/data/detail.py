@@ -8,7 +8,7 @@ import sqlite3
 from wbtui.domain import process
 from wbtui.domain.errors import NotFound
 from wbtui.domain.process import Stage
-from wbtui.domain.timers import TimerEngine
+from wbtui.domain.timers import DERIVED, TimerEngine
 
 
 def _rows(con: sqlite3.Connection, sql: str, params=()) -> list[dict]:
@@ -36,7 +36,8 @@ def _bools(row: dict, *cols: str) -> dict:
 
 
 def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, show_art9: bool = False) -> dict:
-    cases = _rows(con, "SELECT * FROM fbw_case WHERE id = ?", (case_id,))
+    derived = "".join(f", {sql} AS {name}" for name, sql in DERIVED.items())  # what the timers measure
+    cases = _rows(con, f"SELECT c.*{derived} FROM fbw_case c WHERE c.id = ?", (case_id,))
     if not cases:
         raise NotFound("err.case_not_found", ref=case_id[:8])
     case = _bools(cases[0], "legacy_jc_funded", "care_arranged", "qualification_2y")
@@ -68,6 +69,7 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
             con, "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?", (conf["id"],)
         )
     tasks = _rows(con, "SELECT * FROM task WHERE case_id = ? ORDER BY status != 'offen', due_on", (case_id,))
+    appointments = _rows(con, "SELECT * FROM appointment WHERE case_id = ? ORDER BY starts_at, rowid", (case_id,))
     timeline = _json_cols(
         _rows(
             con,
@@ -77,13 +79,16 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "payload",
     )
     rules = engine.evaluate(case)
+    state = engine.state(case)
+    for name in DERIVED:
+        case.pop(name, None)  # measured by the timers only; the appointments are listed below
     return {
         "id": case_id,
         "ref": case_id[:8],
         "stage": case["stage"],
         "stage_code": process.STAGES[Stage(case["stage"])].code,
         "owner": process.STAGES[Stage(case["stage"])].owner,
-        "timer": {"state": engine.state(case), "rules": [r.id for r in rules]},
+        "timer": {"state": state, "rules": [r.id for r in rules]},
         "person": person,
         "case": case,
         "obstacles": obstacles,
@@ -93,6 +98,7 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "vouchers": vouchers,
         "conferences": conferences,
         "tasks": tasks,
+        "appointments": appointments,
         "timeline": timeline,
     }
 

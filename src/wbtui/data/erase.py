@@ -36,7 +36,10 @@ def delete_case(con, case_id: str, counts: dict[str, int] | None = None, *, keep
             con.execute("DELETE FROM conference_participant WHERE conference_id = ?", (conference,)).rowcount,
         )
     for table in CASE_CHILDREN:  # tasks before the conferences they point at
-        _count(counts, table, con.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,)).rowcount)
+        _count(counts, table, _delete_where(con, table, "case_id", case_id))
+    from wbtui.data.timeline import forget_case
+
+    forget_case(con, case_id)
     for course in courses:  # a course no other enrolment refers to: its title may be a caseworker's note
         _count(
             counts,
@@ -129,6 +132,16 @@ def scrub(store) -> bool:
     finally:
         con.close()
     return bool(busy)
+
+
+def _delete_where(con, table: str, column: str, value: str) -> int:
+    """Delete and count; the timeline is a view whose row count is always 0 (data/timeline.py), so it
+    is counted first."""
+    if table == "case_event":
+        found = con.execute(f"SELECT count(*) FROM case_event WHERE {column} = ?", (value,)).fetchone()[0]
+        con.execute(f"DELETE FROM case_event WHERE {column} = ?", (value,))
+        return found
+    return con.execute(f"DELETE FROM {table} WHERE {column} = ?", (value,)).rowcount
 
 
 def delete_row(con, table: str, row_id: str, *, keep_conflicts: bool = False) -> None:

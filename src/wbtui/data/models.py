@@ -199,14 +199,22 @@ class Handover(SQLModel, table=True):
 
 
 class Appointment(SQLModel, table=True):
+    """Termin: kinds, statuses and who keeps which kind in domain/appointments.py."""
+
     __tablename__ = "appointment"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="fbw_case.id", index=True)
-    kind: str  # aa_beratung | aerztlicher_dienst | bps | jc_gespraech | fallkonferenz | absolventengespraech
+    kind: str  # aa_beratung | aed_bps | absolventengespraech | fallkonferenz (domain.vocab.APPOINTMENT_KINDS)
     starts_at: datetime
+    duration_minutes: int | None = None
     location: str | None = None
-    status: str = "geplant"  # geplant | wahrgenommen | nicht_erschienen | abgesagt | verschoben
+    with_whom: str | None = None
+    status: str = "geplant"  # geplant | wahrgenommen | nicht_erschienen | verschoben | abgesagt
+    status_reason: str | None = None
+    moved_from: str | None = None  # hex id of the appointment this one replaces (status verschoben)
     organiser: str | None = None
+    created_at: datetime | None = Field(default_factory=utcnow)
+    updated_at: datetime | None = Field(default_factory=utcnow)
 
 
 class Voucher(SQLModel, table=True):

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from wbtui.data.sql import execute
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import AA, BOTH, JC, STAGES
-from wbtui.domain.timers import RULES, TimerEngine
+from wbtui.domain.timers import DERIVED, RULES, TimerEngine
 
 LIST_COLUMNS = (
     "c.id",
@@ -37,6 +37,7 @@ LIST_COLUMNS = (
     "c.owner_user_id",
     "c.target_kldb",
     "(SELECT MIN(t.due_on) FROM task t WHERE t.case_id = c.id AND t.status = 'offen') AS next_due",
+    *(f"{sql} AS {name}" for name, sql in DERIVED.items()),  # what the timers measure besides the case's columns
 )
 ROW_KEYS = tuple(col.split(".")[-1].split(" AS ")[-1] for col in LIST_COLUMNS)
 
@@ -267,23 +268,86 @@ INBOX_QUERIES = (
     " JOIN fbw_case c ON c.id = h.case_id JOIN person p ON p.id = c.person_id"
     " WHERE h.status = 'query' AND c.stage = 'ready_for_handover' AND {scope} ORDER BY h.acknowledged_at LIMIT 500"
 )
+# the other office's timeline entries, unread first (read marks: inbox_read, per login); an entry is the
+# other office's when it was written there (org_id) or arrived by sync (no org_id); appointment entries
+# only for the kinds the other office keeps (entries from before appointments were objects name none:
+# they were the Agentur's counselling appointments)
 INBOX_FEEDBACK = (
-    "SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload FROM case_event e"
+    "SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload, e.id,"
+    " EXISTS(SELECT 1 FROM inbox_read r WHERE r.event_id = e.id AND r.login = ?) AS seen FROM case_event e"
     " JOIN fbw_case c ON c.id = e.case_id JOIN person p ON p.id = c.person_id"
-    " WHERE e.type IN ({types}) AND e.at >= ? AND {scope} ORDER BY e.at DESC LIMIT 300"
+    " WHERE e.type IN ({types}) AND e.at >= ? AND (e.org_id IS NULL OR e.org_id != ?)"
+    " AND (e.type NOT LIKE 'appointment%' OR json_extract(e.payload, '$.kind') IS NULL"
+    " OR json_extract(e.payload, '$.kind') IN ({kinds})) AND {scope}"
+    " ORDER BY seen, e.at DESC LIMIT 300"
 )
 
 
 def inbox(
-    con: sqlite3.Connection, since: str, feedback_types: tuple[str, ...], scope: tuple[str, list]
+    con: sqlite3.Connection,
+    since: str,
+    feedback_types: tuple[str, ...],
+    scope: tuple[str, list],
+    *,
+    login: str = "",
+    own_org: str | None = None,
+    appointment_kinds: tuple[str, ...] = ("aa_beratung", "aed_bps", "fallkonferenz"),
 ) -> tuple[list, list, list]:
-    """(received handovers, queries, feedback since ``since``) within ``scope``, as row tuples."""
+    """(received handovers, queries, the other office's entries since ``since``) within ``scope``, as row
+    tuples; an entry's row ends with its id and whether ``login`` has read it."""
     where, params = scope
     received = con.execute(INBOX_RECEIVED.format(scope=where), params).fetchall()
     queries = con.execute(INBOX_QUERIES.format(scope=where), params).fetchall()
-    sql = INBOX_FEEDBACK.format(types=",".join("?" * len(feedback_types)), scope=where)
-    feedback = con.execute(sql, (*feedback_types, since, *params)).fetchall()
+    kinds = appointment_kinds or ("-",)
+    sql = INBOX_FEEDBACK.format(
+        types=",".join("?" * len(feedback_types)), kinds=",".join("?" * len(kinds)), scope=where
+    )
+    feedback = con.execute(sql, (login, *feedback_types, since, own_org or "", *kinds, *params)).fetchall()
     return received, queries, feedback
+
+
+def mark_read(con: sqlite3.Connection, login: str, event_ids: list[str], at: str) -> int:
+    """Mark timeline entries read for ``login`` (the inbox's own marks, kept on this device)."""
+    before = con.total_changes
+    con.executemany(
+        "INSERT OR IGNORE INTO inbox_read (event_id, login, read_at) VALUES (?, ?, ?)",
+        [(event_id, login, at) for event_id in event_ids],
+    )
+    return con.total_changes - before
+
+
+APPOINTMENT_KEYS = (
+    "id", "case_id", "kind", "starts_at", "duration_minutes", "location", "with_whom", "status", "status_reason",
+    "moved_from", "organiser", "created_at", "updated_at", "family_name", "given_names", "kundennummer", "stage",
+)  # fmt: skip
+
+
+def list_appointments(
+    con: sqlite3.Connection,
+    *,
+    scope: tuple[str, list],
+    case_id: str | None = None,
+    login: str | None = None,
+    include_done: bool = False,
+    limit: int = 2000,
+) -> list[dict]:
+    """Appointments in time order within ``scope``: of one case, or of one caseworker (organised by them or
+    of a case in their caseload); planned only unless ``include_done``."""
+    where, params = [scope[0]], list(scope[1])
+    if case_id:
+        where.append("a.case_id = ?")
+        params.append(case_id)
+    if login:
+        where.append("(a.organiser = ? OR c.owner_login = ?)")
+        params += [login, login]
+    if not include_done:
+        where.append("a.status = 'geplant'")
+    sql = (
+        "SELECT " + ", ".join(f"a.{k}" for k in APPOINTMENT_KEYS[:13]) + ", p.family_name, p.given_names,"
+        " p.kundennummer, c.stage FROM appointment a JOIN fbw_case c ON c.id = a.case_id"
+        " JOIN person p ON p.id = c.person_id WHERE " + " AND ".join(where) + " ORDER BY a.starts_at, a.id LIMIT ?"
+    )
+    return [dict(zip(APPOINTMENT_KEYS, row)) for row in con.execute(sql, params + [limit])]
 
 
 def case_timeline(con: sqlite3.Connection, case_id: str, *, limit: int = 500) -> list[dict]:

@@ -92,11 +92,26 @@ def migrate(path: Path, *, target: int | None = None) -> tuple[int, int]:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        if before < COMPACTED_TIMELINE <= after:
+            _shrink(con)
         return before, after
     except sqlite3.DatabaseError as exc:
         raise StoreError("err.store_unreadable", path=str(path), detail=str(exc)) from exc
     finally:
         con.close()
+
+
+# the migration that moved the timeline into compact rows (data/timeline.py); the file shrinks after it
+COMPACTED_TIMELINE = 13
+
+
+def _shrink(con) -> None:
+    """Give the pages the old timeline left free back to the file system, once (a VACUUM: the store is
+    rewritten, which takes a while on a large store), when they are a good part of the file."""
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    free = con.execute("PRAGMA freelist_count").fetchone()[0]
+    if pages and free * 4 >= pages:
+        con.execute("VACUUM")
 
 
 class Store:

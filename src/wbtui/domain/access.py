@@ -69,13 +69,19 @@ def require(role: str, permission: str) -> None:
 
 @dataclass(frozen=True)
 class Subject:
-    """The user asking: login, role, organisation, own user id, team (None: no teams configured)."""
+    """The user asking: login, role, organisation, own user id, team (None: no teams configured, so the office
+    is the team; with ``solo`` — the server's user record has no team — no team scope: own cases only)."""
 
     login: str
     role: str
     org_id: str | None
     user_id: str | None
     team: str | None
+    solo: bool = False
+
+    @property
+    def office_is_team(self) -> bool:
+        return self.team is None and not self.solo
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ def decide_person(verdicts: list[str]) -> str:
 
 
 def _in_scope(scope: str, subject: Subject, owner_login: str | None, owner_team: str | None) -> bool:
-    if scope == "org" or subject.team is None:
+    if scope == "org" or subject.office_is_team:
         return True  # an Agentur works on everything handed over to it; without teams the office is the team
     if scope == "own":
         return (owner_login is not None and owner_login == subject.login) or (
@@ -171,7 +177,7 @@ def read_scope(subject: Subject, opened: frozenset[str] = frozenset()) -> ReadSc
     if not has(role, CASE_READ):
         return ReadScope(subject.org_id, agentur, False, opened=opened if role in BREAK_GLASS_ROLES else frozenset())
     scope = SCOPES[role]
-    if scope == "org" or subject.team is None:
+    if scope == "org" or subject.office_is_team:
         return ReadScope(subject.org_id, agentur, True, everything=True, opened=opened)
     if scope == "own":
         return ReadScope(subject.org_id, agentur, True, owner_login=subject.login, team=subject.team, opened=opened)

@@ -37,10 +37,11 @@ MAX_JSON_ITEMS = 200
 MAX_JSON_TEXT = 65_536  # characters of one JSON value, all strings and keys together
 
 EVENT_TYPES = (
-    "appointment_set", "case_closed", "case_created", "case_reassigned", "conference_held", "consent_recorded",
-    "consent_revoked", "contact", "counselling_result", "course_completed", "course_started", "demo", "dropout",
-    "enrolment_approved", "handover_imported", "handover_query", "handover_received", "handover_revoked",
-    "handover_sent", "integration", "intake_updated", "not_integrated", "obstacle_added", "obstacle_updated",
+    "appointment_missed", "appointment_set", "appointment_updated", "case_closed", "case_created",
+    "case_reassigned", "conference_held", "consent_recorded", "consent_revoked", "contact",
+    "counselling_result", "course_completed", "course_started", "demo", "dropout", "enrolment_approved",
+    "feedback_imported", "handover_imported", "handover_query", "handover_received", "handover_revoked",
+    "handover_sent", "intake_updated", "integration", "not_integrated", "obstacle_added", "obstacle_updated",
     "stage_changed", "task_created", "task_done", "task_reassigned", "voucher_expired", "voucher_issued",
 )  # fmt: skip
 
@@ -233,6 +234,24 @@ ENTITIES: dict[str, Entity] = {
                 "status": choice(("ausgegeben", "eingeloest", "verfallen", "zurueckgegeben"), required=True),
             },
             json=frozenset({"cost_items"}),
+        ),
+        Entity(
+            "appointment",
+            "appointment",
+            {
+                "case_id": Col("ref", required=True, since=4),
+                "kind": Col("choice", choices=vocab.APPOINTMENT_KINDS, required=True, since=4),
+                "starts_at": Col("datetime", required=True, since=4),
+                "duration_minutes": Col("int", lo=5, hi=600, since=4),
+                "location": Col("text", max_len=200, since=4),
+                "with_whom": Col("text", max_len=200, since=4),
+                "status": Col("choice", choices=vocab.APPOINTMENT_STATUSES, required=True, since=4),
+                "status_reason": Col("text", max_len=500, since=4),
+                "moved_from": Col("pattern", pattern=HEX32, since=4),
+                "organiser": Col("text", max_len=100, since=4),
+                "created_at": Col("datetime", since=4),
+                "updated_at": Col("datetime", since=4),
+            },
         ),
         Entity(
             "task",

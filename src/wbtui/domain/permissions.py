@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has
+from wbtui.domain.appointments import KIND_STAGES, side_may_keep
 from wbtui.domain.process import AA, JC, ROLE_SIDE, Stage
 
 S = Stage
@@ -124,6 +125,8 @@ TABLE: dict[str, dict[str, Rule]] = {
         "acknowledged_at": Rule(_NONE, _AA),
     },
     "voucher": {"*": AA_DATA, "case_id": FIXED},
+    # who keeps which kind of appointment, and in which stages: domain/appointments.py (KIND_SIDE, KIND_STAGES)
+    "appointment": {"*": SHARED, "case_id": FIXED, "kind": FIXED, "created_at": FIXED, "moved_from": FIXED},
     "task": {"*": SHARED, "case_id": FIXED},
     "event": {"*": Rule(_BOTH, _NONE)},  # the timeline is append-only
 }
@@ -136,7 +139,7 @@ EVENT_SIDES: dict[str, frozenset[str]] = {
         _JC,
     ),
     **dict.fromkeys(
-        ("handover_received", "handover_query", "appointment_set", "counselling_result", "voucher_issued",
+        ("handover_received", "handover_query", "counselling_result", "voucher_issued",
          "enrolment_approved", "handover_imported"),
         _AA,
     ),
@@ -174,13 +177,15 @@ def write_refusal(
     stage_after: Stage | None,
     art9_row: bool = False,
     own_row: bool = True,
+    appointment_kind: str | None = None,
 ) -> str | None:
     """Why ``role`` may not write ``entity.field`` here (a reason code), or None when it may.
 
     ``stage_before``/``stage_after``: the case's stage before and after the write (equal without a
     transition; None for a row of a case not yet known). ``art9_row``: the row itself is health data
     (a health obstacle). ``own_row``: the writer's office created the row (follow-ups are edited by
-    the office that owns them)."""
+    the office that owns them). ``appointment_kind``: the kind of the appointment row written (each kind
+    is kept by one office, in its stages: :mod:`wbtui.domain.appointments`)."""
     side = side_of(role)
     if side not in (JC, AA) or not has(role, CASE_WRITE):
         return "role"
@@ -196,6 +201,12 @@ def write_refusal(
         return "immutable" if not sides else "side"
     if entity == "task" and not new_row and not own_row:
         return "not_own_row"
+    if entity == "appointment":
+        if not side_may_keep(side, appointment_kind or ""):
+            return "side"
+        stages = KIND_STAGES.get(appointment_kind or "")
+        if stages is not None and not ({stage_before, stage_after} & stages):
+            return "stage"
     if rule.stages is not None and not ({stage_before, stage_after} & rule.stages):
         return "stage"
     return None

@@ -77,7 +77,7 @@ STAGES: dict[Stage, StageInfo] = {
 # Transitions that need their own command because they carry data of their own.
 VIA_COMMAND = {
     (Stage.READY, Stage.HANDED_OVER): "handover send",
-    (Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED): "handover ack",
+    (Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED): "appointment add",
     (Stage.HANDED_OVER, Stage.READY): "handover query",
 }
 
@@ -155,6 +155,7 @@ class CaseFacts:
     consent_for_agentur: bool = False
     consent_health: bool = False
     enabled_optional: frozenset[Stage] = frozenset({Stage.APTITUDE_CHECK, Stage.REHAB_TRACK})
+    appointments: list[tuple[str, str, datetime | None]] = field(default_factory=list)  # (kind, status, starts_at)
 
 
 @dataclass
@@ -172,6 +173,13 @@ class TransitionInput:
 
 
 Reason = tuple[str, dict]
+
+
+def planned_counselling(appointments: list[tuple[str, str, datetime | None]]) -> datetime | None:
+    """The earliest planned counselling appointment among ``(kind, status, starts_at)``, or None
+    (the rules of appointments themselves: :mod:`wbtui.domain.appointments`)."""
+    times = [at for kind, status, at in appointments if kind == "aa_beratung" and status == "geplant" and at]
+    return min(times) if times else None
 
 
 def missing_handover_items(facts: CaseFacts) -> list[str]:
@@ -235,6 +243,10 @@ def check_transition(facts: CaseFacts, target: Stage, data: TransitionInput, *, 
     today = facts.today
     if target == Stage.READY or target == Stage.HANDED_OVER:
         reasons += handover_readiness(facts)
+    elif target == Stage.COUNSELLING_SCHEDULED:
+        # "Beratungstermin vereinbart" means what it says: a planned counselling appointment exists
+        if planned_counselling(facts.appointments) is None:
+            reasons.append(("guard.s5_needs_appointment", {}))
     elif target == Stage.COUNSELLED and src == Stage.COUNSELLING_SCHEDULED:
         when = data.appointment_at or facts.case.get("appointment_at")
         if when is None:

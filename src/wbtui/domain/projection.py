@@ -5,7 +5,7 @@ Art. 9 DSGVO).
 The office that owns a case sees all of it. An office holding a case by referral (the Agentur after
 the handover) sees only the data groups covered *now*:
 
-* ``weiterbildung`` (the need and the process: stage, appointment, voucher, course) and
+* ``weiterbildung`` (the need and the process: stage, appointments, voucher, course) and
   ``stammdaten`` (identity and contact: the minimum data set without which no counselling can
   happen) and the consent records themselves — for every referral;
 * ``qualifikation`` and ``hemmnisse`` (obstacles: code, status, service, dates) — with the statutory
@@ -90,7 +90,7 @@ def row_visible(entity: str, groups: frozenset[str], *, art9_row: bool = False, 
         return own_row  # follow-ups stay with the office that keeps them
     if entity == "obstacle":
         return "gesundheit" in groups if art9_row else "hemmnisse" in groups
-    return entity in ("person", "case", "consent", "handover", "voucher", "event")
+    return entity in ("person", "case", "consent", "handover", "voucher", "appointment", "event")
 
 
 def visible_fields(entity: str, fields: Iterable[str], groups: frozenset[str]) -> list[str]:

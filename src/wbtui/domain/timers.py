@@ -33,6 +33,20 @@ class Timers:
 
 OPEN_STAGES = tuple(s.value for s in Stage if s not in (Stage.CLOSED, Stage.REHAB_TRACK))
 
+# Values a rule measures that are not columns of the case but read from its rows (alias ``c``): the
+# earliest appointment still planned (README "Appointments") and when the handover was acknowledged.
+# Row queries select them under these names (data/queries.py), so rows and SQL agree.
+DERIVED = {
+    "planned_appointment_at": "(SELECT MIN(a.starts_at) FROM appointment a WHERE a.case_id = c.id AND a.status = 'geplant')",
+    "handover_acked_at": "(SELECT MAX(h.acknowledged_at) FROM handover h WHERE h.case_id = c.id AND h.status = 'accepted')",
+}
+
+
+def column(name: str) -> str:
+    """The SQL of a measured value: a case column or a derived value."""
+    return DERIVED.get(name, f"c.{name}")
+
+
 # severity: higher wins when a case trips several rules
 SEVERITY = {"ok": 0, "stalled": 1, "warning": 2, "overdue": 3}
 
@@ -49,7 +63,7 @@ class TimerRule:
     def sql(self) -> str:
         stages = ",".join(f"'{s}'" for s in self.stages)
         if len(self.fields) == 1:
-            value = f"c.{self.fields[0]}"
+            value = column(self.fields[0])
         else:  # latest non-null: MAX() of each column coalesced with the others
             value = (
                 "MAX("
@@ -61,7 +75,7 @@ class TimerRule:
             )
         cond = f"c.stage IN ({stages}) AND {value} < ?"
         if self.require_null:
-            cond += f" AND c.{self.require_null} IS NULL"
+            cond += f" AND {column(self.require_null)} IS NULL"
         return cond
 
     def matches(self, row: dict, bound: str) -> bool:
@@ -87,20 +101,28 @@ RULES: tuple[TimerRule, ...] = (
         (Stage.HANDED_OVER.value,),
         ("stage_since",),
         _workdays_bound("handover_ack_workdays"),
+        require_null="handover_acked_at",
     ),
-    TimerRule(
+    TimerRule(  # acknowledged, but no counselling appointment agreed yet (the case stays in S4)
+        "no_appointment_after_ack",
+        "overdue",
+        (Stage.HANDED_OVER.value,),
+        ("handover_acked_at",),
+        _workdays_bound("appointment_workdays"),
+    ),
+    TimerRule(  # S5 whose appointment was cancelled or missed and none agreed since
         "no_appointment",
         "overdue",
         (Stage.COUNSELLING_SCHEDULED.value,),
         ("stage_since",),
         _workdays_bound("appointment_workdays"),
-        require_null="appointment_at",
+        require_null="planned_appointment_at",
     ),
-    TimerRule(
+    TimerRule(  # any appointment object still "planned" two working days after its time
         "appointment_without_result",
         "overdue",
-        (Stage.COUNSELLING_SCHEDULED.value,),
-        ("appointment_at",),
+        OPEN_STAGES + (Stage.REHAB_TRACK.value,),
+        ("planned_appointment_at",),
         _workdays_bound("appointment_result_workdays"),
     ),
     TimerRule(

@@ -71,3 +71,6 @@ NON_INTEGRATION_REASONS = (
 EXAM_RESULTS = ("ausstehend", "bestanden", "nicht_bestanden", "entfaellt")
 LEGAL_BASES = ("consent", "sgb_x_69")
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+# Appointments (Termine, README "Appointments"): kinds and statuses of an appointment object
+APPOINTMENT_KINDS = ("aa_beratung", "aed_bps", "absolventengespraech", "fallkonferenz")
+APPOINTMENT_STATUSES = ("geplant", "wahrgenommen", "nicht_erschienen", "verschoben", "abgesagt")

@@ -47,9 +47,35 @@ class CatalogError(LookupError):
 def catalog(lang: str) -> dict[str, Entry]:
     """The whole catalog of one language (loaded once per process); plural entries are dicts of forms."""
     if lang not in _catalogs:
-        with open(_DIR / f"{lang}.toml", "rb") as handle:
-            _catalogs[lang] = tomllib.load(handle)
+        _catalogs[lang] = _load(_DIR / f"{lang}.toml")
     return _catalogs[lang]
+
+
+def _load(path: Path) -> dict[str, Entry]:
+    """Parse a catalog, or take the parse of the very same text from ``__pycache__``, as Python does with
+    modules: parsing the TOML was a good part of every command's start (issue #16). The copy is named by
+    a hash of the text, so an edited catalog is never answered from an old copy; a copy that cannot be
+    read or written is simply not used."""
+    import hashlib
+    import marshal
+
+    data = path.read_bytes()
+    cached = path.parent / "__pycache__" / f"{path.stem}.{hashlib.sha256(data).hexdigest()[:20]}.catalog"
+    try:
+        loaded = marshal.loads(cached.read_bytes())
+        if isinstance(loaded, dict):
+            return loaded
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    parsed = tomllib.loads(data.decode("utf-8"))
+    try:
+        cached.parent.mkdir(exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(parsed))
+        partial.replace(cached)  # whole or not at all, also with two processes at once
+    except OSError:
+        pass
+    return parsed
 
 
 class _Catalogs:
@@ -255,6 +281,9 @@ def render_reason(key: str, params: dict) -> str:
         shown["reason"] = t(shown["reason"])
     if "owner" in shown:
         shown["owner"] = t(f"side.{shown['owner']}")
+    for name, prefix in (("kind", "choice.appt_kind."), ("status", "choice.appt_status.")):
+        if isinstance(shown.get(name), str) and has(prefix + shown[name]):
+            shown[name] = t(prefix + shown[name])
     for name in ("src", "dst", "stage"):
         if name in shown and has(f"stage.{shown[name]}"):
             shown[name] = t(f"stage.{shown[name]}")
@@ -265,9 +294,9 @@ def render_reason(key: str, params: dict) -> str:
         shown["permission"] = t(f"permission.{shown['permission']}")
     if isinstance(shown.get("codes"), str) and key == "guard.open_obstacles":
         shown["codes"] = _obstacle_titles(shown["codes"])
-    prefix = CODE_LISTS.get(key)
-    if prefix and isinstance(shown.get("choices"), str):
-        shown["choices"] = ", ".join(_label(prefix, c.strip()) for c in shown["choices"].split(","))
+    code_prefix = CODE_LISTS.get(key)
+    if code_prefix and isinstance(shown.get("choices"), str):
+        shown["choices"] = ", ".join(_label(code_prefix, c.strip()) for c in shown["choices"].split(","))
     return t(key, **shown)
 
 

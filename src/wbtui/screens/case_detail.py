@@ -50,6 +50,7 @@ class CaseDetailScreen(WbtuiScreen):
         Binding("w", "add_task", lazy_t("tui.key.task"), id="case.task"),
         Binding("p", "print('handover')", lazy_t("tui.key.print"), id="case.print"),
         Binding("P", "print('conference')", lazy_t("tui.key.print_protocol"), id="case.print_protocol", show=False),
+        Binding("t", "appointments", lazy_t("tui.key.appointments"), id="case.appointments"),
         Binding("c", "contact", lazy_t("tui.key.contact"), id="case.contact", show=False),
         Binding("y", "copy_ref", lazy_t("tui.key.copy"), id="case.copy", show=False),
         Binding("b", "course", lazy_t("ux.key.course"), id="case.course", show=False),
@@ -72,6 +73,7 @@ class CaseDetailScreen(WbtuiScreen):
             yield Static("", id="obstacles")
             yield Static("", id="consents")
             yield Static("", id="handovers")
+            yield Static("", id="appointments")
             yield Static("", id="tasks")
             yield Static("", id="timeline")
         yield KeyBar()
@@ -161,6 +163,7 @@ class CaseDetailScreen(WbtuiScreen):
         self.query_one("#obstacles", Static).update(self._obstacles_text(d))
         self.query_one("#consents", Static).update(self._consents_text(d))
         self.query_one("#handovers", Static).update(self._handovers_text(d))
+        self.query_one("#appointments", Static).update(self._appointments_text(d))
         self.query_one("#tasks", Static).update(self._tasks_text(d))
         self.query_one("#timeline", Static).update(self._timeline_text(d))
 
@@ -242,6 +245,19 @@ class CaseDetailScreen(WbtuiScreen):
                     out.append(f"  {label}: ")
                     out.append(safe(text))
                     out.append("\n")
+        return out
+
+    def _appointments_text(self, d: dict) -> Text:
+        out = Text("\n" + t("tui.appt.title") + "  (t)\n", style="bold")
+        for a in d.get("appointments") or ():
+            out.append(f"  {labels.datetime_text(a['starts_at'])}  {labels.label('appt_kind', a['kind'])}"
+                       f" ({labels.label('appt_status', a['status'])})")  # fmt: skip
+            if a.get("location"):
+                out.append(" · ")
+                out.append(safe(a["location"]))
+            out.append("\n")
+        if not d.get("appointments"):
+            out.append("  –\n")
         return out
 
     def _obstacles_text(self, d: dict) -> Text:
@@ -385,6 +401,11 @@ class CaseDetailScreen(WbtuiScreen):
 
         self.app.push_screen(ConferenceScreen(self.case_id))
 
+    def action_appointments(self) -> None:
+        from wbtui.screens.appointments import AppointmentsScreen
+
+        self.app.push_screen(AppointmentsScreen(self.case_id))
+
     def action_add_task(self) -> None:
         from wbtui.screens.pickers import TaskPrompt
 
@@ -510,6 +531,9 @@ EVENT_TYPES = (
     "contact",
     "handover_imported",
     "handover_revoked",
+    "appointment_updated",
+    "appointment_missed",
+    "feedback_imported",
     "case_reassigned",
     "task_reassigned",
     "not_integrated",

@@ -91,14 +91,15 @@ class ConferenceScreen(WbtuiScreen):
             with Horizontal(classes="form-row"):
                 yield Label(t("ux.conf.time"), classes="form-label")
                 yield SafeInput(placeholder="HH:MM", id="start-time")
-            yield Static(self._agenda(), id="agenda")
+            # the agenda with a line of minutes for each item, and who receives the protocol (README "Documents")
+            yield Label(t("tui.conf.agenda"), classes="section")
+            for i, item in enumerate(AGENDA_TEMPLATE, 1):
+                yield Label(Text(f"{i}. {t('tui.agenda.' + item)}"))
+                yield SafeInput(placeholder=t("ux.conf.minutes_hint"), id=f"m-{item}", classes="wide")
+            with Horizontal(classes="form-row"):
+                yield Label(t("ux.conf.distribution"), classes="form-label")
+                yield SafeInput(placeholder=t("ux.conf.distribution_hint"), id="distribution")
         yield KeyBar()
-
-    def _agenda(self) -> Text:
-        out = Text("\n" + t("tui.conf.agenda") + "\n", style="bold")
-        for i, item in enumerate(AGENDA_TEMPLATE, 1):
-            out.append(f"  {i}. {t('tui.agenda.' + item)}\n", style="not bold")
-        return out
 
     def on_mount(self) -> None:
         self.query_one("#p-name-0", SafeInput).focus()
@@ -157,6 +158,8 @@ class ConferenceScreen(WbtuiScreen):
         variant = self.query_one("#variant", ChoiceField).value or "fallbesprechung"
         dissent = self._value("dissent")
         place, start_time = self._value("place"), self._value("start-time")
+        minutes = {item: self._value(f"m-{item}") for item in AGENDA_TEMPLATE if self._value(f"m-{item}")}
+        distribution = [d.strip() for d in self._value("distribution").split(";") if d.strip()]
         self.do(
             lambda: self.ctx.services.add_conference(
                 uuid.UUID(self.case_id),
@@ -167,6 +170,8 @@ class ConferenceScreen(WbtuiScreen):
                 next_review=review,
                 place=place or None,
                 start_time=start_time or None,
+                minutes=minutes,
+                distribution=distribution,
             ),
             then=self._saved,
         )

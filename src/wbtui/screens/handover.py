@@ -17,6 +17,7 @@ from wbtui.domain.process import CaseFacts, Stage, missing_handover_items
 from wbtui.domain.text import clean
 from wbtui.i18n import code_label, lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
+from wbtui.widgets import labels
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.keybar import KeyBar
@@ -50,6 +51,8 @@ class HandoverScreen(WbtuiScreen):
         Binding("s", "send", lazy_t("tui.key.send"), id="handover.send"),
         Binding("a", "ack", lazy_t("tui.key.ack"), id="handover.ack"),
         Binding("r", "query", lazy_t("tui.key.query"), id="handover.query"),
+        Binding("x", "export", lazy_t("tui.key.export_handover"), id="handover.export"),
+        Binding("f", "export_feedback", lazy_t("tui.key.export_feedback"), id="handover.export_feedback"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="handover.back"),
     ]
 
@@ -175,17 +178,68 @@ class HandoverScreen(WbtuiScreen):
             return
         services = self.ctx.services
         case_id = uuid.UUID(self.case_id)
-        if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES):
+        from wbtui.screens.pickers import Ask
 
-            def send():  # one decision: mark ready, then send
-                services.move(case_id, Stage.READY)
-                return services.send_handover(case_id)
-        else:
+        def chosen(channel: str | None) -> None:
+            if channel not in ("shared_system", "file_export"):
+                return
 
-            def send():
-                return services.send_handover(case_id)
+            def send():  # one decision: (mark ready,) send by the chosen channel
+                if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES):
+                    services.move(case_id, Stage.READY)
+                return services.send_handover(case_id, channel=channel)
 
-        self._confirm("send", lambda: self.do(send, then=self._after))
+            def sent(result) -> None:
+                self._after(result)
+                if channel == "file_export":  # the file is the handover: ask where to write it now
+                    self.action_export()
+
+            self._confirm("send", lambda: self.do(send, then=sent))
+
+        # the channel: the shared system, or a handover file for an office without a common server (zkT)
+        self.app.push_screen(
+            Ask(
+                t("ux.handover.channel"),
+                Text(self.person_name, style="bold"),
+                [
+                    ("shared_system", t("tui.channel.shared_system"), "g"),
+                    ("file_export", t("tui.channel.file_export"), "d"),
+                    ("cancel", t("tui.key.cancel"), "n"),
+                ],
+            ),  # fmt: skip
+            chosen,
+        )
+
+    def _save_file(self, stem: str, write) -> None:
+        """Ask where to write an exchange file (default: the documents folder), then write it 0600."""
+        from datetime import date
+        from pathlib import Path
+
+        from wbtui.paths import documents_dir
+        from wbtui.screens.pickers import Prompt
+
+        default = documents_dir() / f"{stem}-{self.case_id[:8]}-{date.today():%Y%m%d}.json"
+
+        def got(value: str | None) -> None:
+            if value and value.strip():
+                target = Path(value.strip()).expanduser()
+                self.do(write, target, then=lambda path: self.say(t("ux.file_written", path=str(path))))
+
+        self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
+
+    def action_export(self) -> None:
+        """The handover file (Übergabedatei) of the case's latest handover."""
+        from wbtui.services import exchange
+
+        services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+        self._save_file("Uebergabe", lambda target: exchange.write(exchange.build(services, case_id), target))
+
+    def action_export_feedback(self) -> None:
+        """The Agentur's feedback file (Rückmeldedatei) on this case, for the Jobcenter."""
+        from wbtui.services import feedback
+
+        services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+        self._save_file("Rueckmeldung", lambda target: feedback.write(feedback.build(services, case_id), target))
 
     def action_ack(self) -> None:
         if self.stage != Stage.HANDED_OVER:
@@ -220,6 +274,9 @@ def feedback_detail(payload: dict) -> list[str]:
         ("valid_until", fmt_date),
         ("start", fmt_date),
         ("reason", lambda v: code_label("choice.dropout_reason.", v)),
+        ("kind", lambda v: code_label("choice.appt_kind.", v)),  # an appointment: kind, time, status
+        ("at", labels.datetime_text),
+        ("status", lambda v: code_label("choice.appt_status.", v)),
     ):
         value = payload.get(key)
         if value:

@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from wbtui.domain.text import clean
-from wbtui.i18n import lazy_t, t
-from wbtui.screens.handover import FEEDBACK, feedback_detail
+from wbtui.i18n import lazy_t, t, tn
+from wbtui.screens.handover import feedback_detail
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets import labels
+from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import cursor_state
 
@@ -29,6 +30,9 @@ class InboxScreen(TableScreen):
     BINDINGS = [
         Binding("a", "ack", lazy_t("tui.key.ack"), id="inbox.ack"),
         Binding("r", "query", lazy_t("tui.key.query"), id="inbox.query"),
+        Binding("l", "read", lazy_t("tui.key.read"), id="inbox.read"),
+        Binding("d", "import_file", lazy_t("tui.key.import_file"), id="inbox.import"),
+        Binding("L", "read_all", lazy_t("tui.key.read_all"), id="inbox.read_all", show=False),
         Binding("escape", "back", lazy_t("tui.key.back"), id="inbox.back"),
     ]
     TITLE_KEY = "tui.inbox.title"
@@ -40,6 +44,7 @@ class InboxScreen(TableScreen):
         super().__init__()
         self.rows: dict[str, dict] = {}
         self.data: tuple | None = None
+        self.event_ids: dict[str, str] = {}  # table row -> timeline entry (read marks)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -56,8 +61,6 @@ class InboxScreen(TableScreen):
 
     @work(thread=True, exclusive=True, group="inbox", exit_on_error=False)
     def reload(self) -> None:
-        from datetime import timedelta
-
         from wbtui.domain.errors import WbtuiError
         from wbtui.i18n import describe
         from wbtui.services.reads import Reader
@@ -65,7 +68,7 @@ class InboxScreen(TableScreen):
         ctx = self.ctx
         try:  # within the read policy, audited once per view (services/reads.py)
             reader = Reader(ctx.store, ctx.config, channel="tui", today=ctx.fixed_today)
-            received, queries, feedback = reader.inbox(ctx.today - timedelta(days=14), FEEDBACK)
+            received, queries, feedback = reader.inbox(None)  # until read, not only for 14 days
         except WbtuiError as exc:
             self.app.call_from_thread(self.load_failed, describe(exc))
             return
@@ -110,24 +113,26 @@ class InboxScreen(TableScreen):
                         row_key,
                     )
                 )
-        if side != "agentur":
-            for number, row in enumerate(feedback):
-                detail = " ".join(feedback_detail(json.loads(row[6] or "{}")))
-                row_key = f"fb:{row[0]}:{number}"  # one case can have several events at the same moment
-                what = t("tui.event." + row[5])
-                self.rows[row_key] = {
-                    "what": what,
-                    "name": f"{row[1]}, {row[2]}",
-                    "kdnr": row[3],
-                    "at": row[4],
-                    "detail": detail,
-                }
-                table_rows.append(
-                    (
-                        (Text(what), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])), safe(detail)),
-                        row_key,
-                    )
+        self.event_ids = {}
+        # the other office's entries reach both offices, unread first
+        for number, row in enumerate(feedback):
+            detail = " ".join(feedback_detail(json.loads(row[6] or "{}")))
+            row_key = f"fb:{row[0]}:{number}"  # one case can have several events at the same moment
+            self.event_ids[row_key] = row[7]
+            what = ("" if row[8] else glyph("unread") + " ") + t("tui.event." + row[5])
+            self.rows[row_key] = {
+                "what": what,
+                "name": f"{row[1]}, {row[2]}",
+                "kdnr": row[3],
+                "at": row[4],
+                "detail": detail,
+            }
+            table_rows.append(
+                (
+                    (Text(what), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])), safe(detail)),
+                    row_key,
                 )
+            )
         self.fill(
             [t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail")],
             table_rows,
@@ -135,8 +140,9 @@ class InboxScreen(TableScreen):
             caps={0: 18, 1: 22},
         )
         counts = "tui.inbox.counts" if side == "agentur" else "ux.inbox.counts_jc"
+        unread = sum(1 for row in feedback if not row[8])
         self.query_one("#inbox-status", Label).update(
-            Text(t(counts, received=len(received), queries=len(queries), feedback=len(feedback)))
+            Text(t(counts, received=len(received), queries=len(queries), feedback=len(feedback), unread=unread))
         )
 
     def describe_row(self, key: str) -> Text:
@@ -171,7 +177,53 @@ class InboxScreen(TableScreen):
     def action_open(self) -> None:
         sel = self._selected_row()
         if sel:
+            self._mark([self.event_ids.get(cursor_key(self.query_one(DataTable)) or "")])
             self.open_case(sel[1])
+
+    def action_import_file(self) -> None:
+        """Read a handover file (Agentur) or a feedback file (Jobcenter): checked whole, nothing on error."""
+        from pathlib import Path
+
+        from wbtui.screens.pickers import Prompt
+
+        def got(value: str | None) -> None:
+            if not value or not value.strip():
+                return
+            from wbtui.services.feedback import import_any
+
+            def done(result) -> None:
+                kind, (what, again) = result
+                if kind == "feedback":
+                    self.say(tn("cli.feedback.again" if again else "cli.feedback.imported", what))
+                else:
+                    self.say(t("cli.import_again" if again else "cli.imported", ref=what.hex[:8]))
+                self.reload()
+
+            self.do(import_any, self.ctx.services, Path(value.strip()).expanduser(), then=done)
+
+        self.app.push_screen(Prompt(t("ux.inbox.import_prompt"), hint=t("ux.inbox.import_hint")), got)
+
+    def action_read(self) -> None:
+        self._mark([self.event_ids.get(cursor_key(self.query_one(DataTable)) or "")], say=True)
+
+    def action_read_all(self) -> None:
+        self._mark(list(self.event_ids.values()), say=True)
+
+    def _mark(self, ids: list, *, say: bool = False) -> None:
+        from wbtui.services.reads import Reader
+
+        ids = [i for i in ids if i]
+        if not ids:
+            return
+        ctx = self.ctx
+        reader = Reader(ctx.store, ctx.config, channel="tui", today=ctx.fixed_today)
+
+        def done(count: int) -> None:
+            if say:
+                self.say(tn("ux.inbox.marked", count))
+            self.reload()
+
+        self.do(reader.mark_read, ids, then=done)
 
     def action_ack(self) -> None:
         sel = self._selected_row()

@@ -210,6 +210,21 @@ class IntakeScreen(WbtuiScreen):
             out[name] = value
         return out
 
+    def _known(self, exc: Exception, values: dict) -> None:
+        """A known person whose stored data the form would change (services/known_person.py): ask before
+        taking the form's values, as ``--update-person`` does on the command line."""
+        if getattr(exc, "key", None) != "err.person_differs":
+            return
+        from wbtui.screens.pickers import confirm
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self.do(self.ctx.services.create_case, values, update_person=True, then=self._created)
+
+        changes = str(getattr(exc, "params", {}).get("changes", ""))
+        self.app.push_screen(confirm(t("ux.intake.update_person"), Text(changes), t("ux.intake.update_person_yes")),
+                             answered)  # fmt: skip
+
     def changed(self) -> bool:
         return any(self._current(name) != self._start(name) for name in self.names)
 
@@ -222,7 +237,7 @@ class IntakeScreen(WbtuiScreen):
             return
         services = self.ctx.services
         if self.case_id is None:
-            self.do(services.create_case, values, then=self._created)
+            self.do(services.create_case, values, then=self._created, on_error=lambda exc: self._known(exc, values))
         else:
             import uuid
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # their own (they carry data of their own); every other transition is Services.move.
 COMMANDS: dict[str, Callable[[Services, uuid.UUID, TransitionInput], object]] = {
     "handover send": lambda services, case_id, data: services.send_handover(case_id),
-    "handover ack": lambda services, case_id, data: services.ack_handover(case_id, appointment_at=data.appointment_at),
+    "appointment add": lambda services, case_id, data: services.agree_counselling(case_id, data.appointment_at),
     "handover query": lambda services, case_id, data: services.query_handover(case_id, data.note or ""),
 }
 
@@ -63,9 +63,10 @@ NEEDS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("note", "tui.move.note", ""),
     ),
     "handover query": (("note", "tui.move.query_text", ""),),
+    "appointment add": (("date", "field.appointment_at", lazy_t("tui.hint.datetime")),),
 }
 # steps that reach the other office or cannot be undone: asked once more, naming the person (README)
-CONFIRM = {"handover send": "send", "handover ack": "ack", "handover query": "query", Stage.CLOSED.value: "close"}
+CONFIRM = {"handover send": "send", "appointment add": "agree", "handover query": "query", Stage.CLOSED.value: "close"}
 
 
 class MoveScreen(WbtuiModal[bool]):

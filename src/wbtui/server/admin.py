@@ -55,7 +55,7 @@ def add_org(engine, name: str, kind: str) -> str:
         return org.id
 
 
-def add_user(engine, login: str, org_name: str, role: str) -> str:
+def add_user(engine, login: str, org_name: str, role: str, team: str | None = None) -> str:
     from wbtui.domain.permissions import role_fits_org
     from wbtui.domain.process import ROLES
 
@@ -69,7 +69,10 @@ def add_user(engine, login: str, org_name: str, role: str) -> str:
             raise WbtuiError("err.srv_role_org", role=role, kind=org.kind)
         if s.exec(select(SrvUser).where(SrvUser.login == login)).first():
             raise WbtuiError("err.srv_exists", what=login)
-        user = SrvUser(id=uuid.uuid4().hex, org_id=org.id, login=login, role=role)
+        from wbtui.domain.text import clean
+
+        team = clean(team).strip()[:100] if team else None
+        user = SrvUser(id=uuid.uuid4().hex, org_id=org.id, login=login, role=role, team=team or None)
         s.add(user)
         s.commit()
         return user.id

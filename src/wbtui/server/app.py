@@ -7,7 +7,8 @@ Around the routes (:mod:`wbtui.server.routes`), from the outside in:
   SQLite's, with the parameters hidden by the engine), never a PostgreSQL driver's ``DETAIL``;
 * :class:`Admission` — ``/health`` passes untouched (a probe never gets 429 under load); a body over
   1 MiB gets 413, by its ``Content-Length`` or, chunked, by counting the bytes as they arrive; more
-  requests in flight than the process is sized for get 429 ``Retry-After: 1`` instead of queueing.
+  requests in flight than the process is sized for get 429 ``Retry-After: 1`` instead of queueing;
+* :class:`wbtui.server.inflate.Inflate` — a gzip-compressed body is inflated (bounded) before the routes.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def create_app(
     app.add_exception_handler(NotAccepted, _not_accepted)
     app.add_exception_handler(Gone, _gone)
     app.add_exception_handler(Rejected, _rejected)
+    from wbtui.server.inflate import Inflate
+
+    app.add_middleware(Inflate)  # inside the admission check: the 1 MiB limit counts the compressed bytes
     app.add_middleware(Admission, in_flight=InFlight(max_in_flight), max_body=LIMITS["push_bytes"])
     app.add_middleware(Shield)  # added last: the outermost
     return app

@@ -22,6 +22,8 @@ class Principal:
     role: str
     scopes: frozenset[str]
     token_id: str
+    team: str | None = None  # the user's team (pinned on the device at sync login: services/identity.py)
+    org_name: str = ""
 
 
 def hash_secret(pepper: bytes, secret: str) -> str:
@@ -70,7 +72,10 @@ def authenticate(session, pepper: bytes, header: str | None) -> Principal | None
     expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
     if token.revoked_at is not None or expires < datetime.now(UTC) or not user.active:
         return None
-    return Principal(user.id, user.login, org.id, org.kind, user.role, frozenset(token.scopes.split()), token.id)
+    return Principal(
+        user.id, user.login, org.id, org.kind, user.role, frozenset(token.scopes.split()), token.id,
+        user.team or None, org.name,
+    )  # fmt: skip
 
 
 def expiry(days: int) -> datetime:

@@ -32,6 +32,7 @@ from wbtui.server.models import (
 )
 
 Key = tuple[str, str, str]  # entity, row id, field
+INDEXED = (("consent", "person_id"), ("case", "person_id"), ("person", "kundennummer"))
 Row = tuple[str, str]  # entity, row id
 
 
@@ -50,6 +51,11 @@ class Batch:
         self.rows: dict[Row, RowMeta] = {}
         self.rows_loaded: set[Row] = set()
         self.case_rows: dict[str, set[Row]] = {}
+        self.entity_rows: dict[str, set[Row]] = {}  # entity -> its rows held here (persons, consents, cases …)
+        # (entity, field) -> stored JSON text -> rows: the references and keys the identity rules look up
+        self.index: dict[tuple[str, str], dict[str | None, set[Row]]] = {key: {} for key in INDEXED}
+        self.db_cache: dict[tuple[str, str], set[str]] = {}  # (lookup, value) -> row ids in the database (identity)
+        self.locked: set[str] = set()  # Kundennummern this push holds the advisory lock of (PostgreSQL, identity)
         self.grants: dict[str, dict[str, Grant]] = {}
         self.grants_loaded: dict[tuple[str, str], Grant] = {}
         self.appends: dict[Row, dict] = {}
@@ -89,7 +95,19 @@ class Batch:
         if row not in self.regs:
             self.regs[row] = {}
             self._undo.append(lambda: self.regs.pop(row, None))
+        index = self.index.get((key[0], key[2]))
+        if index is not None:
+            old = self.regs[row].get(key[2])
+            self._reindex(index, row, old.value if old else None, value)
+            self._undo.append(lambda: self._reindex(index, row, value, old.value if old else None))
         self._put(self.regs[row], key[2], Register(value, hlc, origin))
+
+    @staticmethod
+    def _reindex(index: dict[str | None, set[Row]], row: Row, before: str | None, after: str | None) -> None:
+        if before is not None:
+            index.get(before, set()).discard(row)
+        if after is not None:
+            index.setdefault(after, set()).add(row)
 
     def bind(self, row: Row, meta: RowMeta) -> None:
         self._put(self.rows, row, meta)
@@ -97,6 +115,23 @@ class Batch:
         if row not in rows:
             rows.add(row)
             self._undo.append(lambda: rows.discard(row))
+        of_entity = self.entity_rows.setdefault(row[0], set())
+        if row not in of_entity:
+            of_entity.add(row)
+            self._undo.append(lambda: of_entity.discard(row))
+
+    def rows_where(self, entity: str, name: str, value) -> list[Row]:
+        """Rows of ``entity`` held here whose field ``name`` holds ``value`` (compared as stored JSON text)."""
+        want = json.dumps(value)
+        index = self.index.get((entity, name))
+        if index is not None:
+            return [row for row in index.get(want, ()) if row in self.rows]
+        out = []
+        for row in self.entity_rows.get(entity, ()):
+            reg = self.regs.get(row, {}).get(name)
+            if reg is not None and reg.value == want:
+                out.append(row)
+        return out
 
     def set_grant(self, case_id: str, org_id: str, grant: Grant | None) -> None:
         holders = self.grants.setdefault(case_id, {})
@@ -187,6 +222,7 @@ class Batch:
             self.rows_loaded.add(row)
             self.rows[row] = RowMeta(case_id, org_id, bool(art9))
             self.case_rows.setdefault(case_id, set()).add(row)
+            self.entity_rows.setdefault(entity, set()).add(row)
             rows.append(row)
         by_entity: dict[str, list[str]] = {}
         for entity, row_id in rows:
@@ -197,6 +233,9 @@ class Batch:
             ):
                 self.regs.setdefault((entity, row_id), {})[name] = Register(value, hlc)
                 self.loaded[(entity, row_id, name)] = (value, hlc)
+                index = self.index.get((entity, name))
+                if index is not None and value is not None:
+                    index.setdefault(value, set()).add((entity, row_id))
 
     def _by_rows(self, columns: str, rows: Iterable[Row]):
         by_entity: dict[str, list[str]] = {}
@@ -233,6 +272,10 @@ class Batch:
     def forget_case(self, case_id: str) -> None:
         """A purged case: nothing of it is written back (its rows are gone from the database already)."""
         for row in self.case_rows.pop(case_id, set()):
+            self.entity_rows.get(row[0], set()).discard(row)
+            for name, reg in self.regs.get(row, {}).items():
+                if (row[0], name) in self.index and reg.value is not None:
+                    self.index[(row[0], name)].get(reg.value, set()).discard(row)
             self.regs.pop(row, None)
             self.rows.pop(row, None)
             self.rows_loaded.discard(row)
@@ -306,6 +349,7 @@ class Batch:
         current = {(c, o): g for c, holders in self.grants.items() for o, g in holders.items()}
         for key in self.grants_loaded.keys() - current.keys():
             self.s.execute(table.delete().where(table.c.case_id == key[0], table.c.org_id == key[1]))
+        new = []
         for (case_id, org_id), grant in current.items():
             before = self.grants_loaded.get((case_id, org_id))
             row = {
@@ -314,9 +358,11 @@ class Batch:
                 "lapses_on": grant.lapses_on.isoformat() if grant.lapses_on else None,
             }
             if before is None:
-                self.s.execute(insert(table).values(case_id=case_id, org_id=org_id, **row))
+                new.append({"case_id": case_id, "org_id": org_id, **row})
             elif before != grant:
                 self.s.execute(table.update().where(table.c.case_id == case_id, table.c.org_id == org_id).values(**row))
+        if new:  # a first upload creates thousands: one statement
+            self.s.execute(insert(table), new)
 
 
 def bulk_insert(s, table, rows: list[dict]) -> None:

@@ -45,11 +45,11 @@ def _handover_send(push, unit, case_id: str, args: dict) -> None:
     from wbtui.server import coverage
     from wbtui.server.push import Rejected
 
-    target = (
-        push.s.execute(select(SrvOrg).where(col(SrvOrg.name) == args.get("to_org"), col(SrvOrg.kind) == "agentur"))
-        .scalars()
-        .first()
-    )
+    if push.agencies is None:  # once per push: the Agenturen by name (a first upload sends many handovers)
+        found = push.s.execute(select(SrvOrg).where(col(SrvOrg.kind) == "agentur")).scalars().all()
+        push.agencies = {org.name: org for org in found}
+    agencies = push.agencies
+    target = agencies.get(args.get("to_org")) if isinstance(args.get("to_org"), str) else None
     if target is None:
         raise Rejected("validation", field="to_org")
     stage = push.batch.field(("case", case_id), "stage")

@@ -75,35 +75,24 @@ def lapsed_cases(push) -> set[str]:
 
 def snapshot(push, case_id: str) -> tuple[dict, dict]:
     """The whole case as the server holds it now: rows with their clocks, the appended events; and the
-    row metadata the projection needs."""
+    row metadata the projection needs (built by :func:`wbtui.server.snapshot.case_snapshot`, which the
+    bootstrap snapshot shares)."""
+    from wbtui.server.snapshot import case_snapshot
+
     batch = push.batch
     person_id, _ = push.person_of(case_id)
     rows = set(batch.case_rows.get(case_id, ()))
     if isinstance(person_id, str):
         rows.add(("person", person_id))
-    rows |= {row for row in batch.rows if row[0] == "consent" and batch.field(row, "person_id") == person_id}
-    order = push.entity_order
-    out_rows, metas = [], {}
-    for entity, row_id in sorted(rows, key=lambda r: (order.index(r[0]), r[1])):
-        if entity not in push.register_entities:
-            continue
-        regs = batch.regs.get((entity, row_id), {})
-        if not regs:
-            continue
-        out_rows.append(
-            {
-                "entity": entity,
-                "row_id": row_id,
-                "fields": {f: {"v": _load(r.value), "hlc": r.hlc} for f, r in regs.items()},
-            }
-        )
-        metas[(entity, row_id)] = batch.rows[(entity, row_id)]
+    if isinstance(person_id, str):
+        rows |= set(batch.rows_where("consent", "person_id", person_id))
+    regs = {row: {f: (r.value, r.hlc) for f, r in batch.regs.get(row, {}).items()} for row in rows}
     appends = [
-        {"entity": e, "row_id": r, "data": item["data"], "hlc": item["hlc"]}
-        for (e, r), item in sorted(batch.appends.items(), key=lambda kv: kv[1]["hlc"])
-        if item["case_id"] == case_id
+        (e, r, item["data"], item["hlc"])
+        for e, r in batch.case_rows.get(case_id, ())
+        if (item := batch.appends.get((e, r))) is not None and item["case_id"] == case_id
     ]
-    return {"case_id": case_id, "rows": out_rows, "appends": appends}, metas
+    return case_snapshot(case_id, rows, regs, batch.rows, appends)
 
 
 def send_snapshot(push, case_id: str, org_id: str, grant: Grant, kind: str = "grant") -> None:

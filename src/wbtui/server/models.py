@@ -36,6 +36,7 @@ class SrvUser(ServerModel, table=True):
     org_id: str = Field(foreign_key="srv_org.id", index=True)
     login: str = Field(unique=True)
     role: str
+    team: str | None = None  # the device pins it at sync login: the read scope never comes from the TOML
     active: bool = True
 
 

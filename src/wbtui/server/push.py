@@ -69,6 +69,7 @@ class Unit:
     commands: list[tuple[str, str, dict]] = field(default_factory=list)  # name, case, args
     conflicts: list[dict] = field(default_factory=list)
     max_hlc: str = ""
+    appointments: dict[str, str | None] = field(default_factory=dict)  # appointment row -> status before the unit
 
 
 class Push:
@@ -83,9 +84,13 @@ class Push:
         self.commands, self.coverage = commands, coverage
         self.entity_order, self.register_entities = protocol.ENTITY_ORDER, protocol.REGISTER_TABLES
         self.coverage_dirty: set[str] = set()  # cases whose legal basis or consents changed
+        self.agencies: dict | None = None  # Agenturen by name, read once per push (server.commands)
 
     def run(self, changes: list[dict]) -> list[dict]:
+        from wbtui.server import identity
+
         self.batch.load(changes)
+        identity.prefetch(self, changes)
         results: list[dict] = []
         for group in _groups(changes):
             results += self._unit(group)
@@ -224,6 +229,9 @@ class Push:
             unit.writes.append((entity, row_id, name, case_id, self._own_upload(change, case_id)))
             value = json.dumps(spec["v"])
             current = batch.register((entity, row_id, name))
+            if entity == "appointment" and not self._own_upload(change, case_id):
+                before = json.loads(current.value) if current is not None and current.value else None
+                unit.appointments.setdefault(row_id, before if name == "status" else batch.field(row, "status"))
             review = name in ENTITIES[entity].review
             unseen = current is not None and spec.get("base") != current.hlc and current.value != value
             if current is None or stamp > current.hlc:
@@ -298,6 +306,7 @@ class Push:
             refusal = write_refusal(
                 entity, name, role=role, new_row=row in unit.new_rows, stage_before=before, stage_after=after,
                 art9_row=is_art9(entity, batch.values(row)), own_row=bool(meta and meta.org_id == self.who.org_id),
+                appointment_kind=batch.field(row, "kind") if entity == "appointment" else None,
             )  # fmt: skip
             if refusal:
                 raise Rejected("permission", field=f"{entity}.{name}", problem=refusal)
@@ -314,6 +323,7 @@ class Push:
             if is_art9(entity, values) and not meta.art9:
                 batch.bind(row, RowMeta(meta.case_id, meta.org_id, True))
             self._unique(unit, row, values)
+        self._check_appointments(unit)
         for case_id, before in unit.stage_before.items():
             after = _stage(batch.field(("case", case_id), "stage"))
             if before is None or after is None or after == before or ("case", case_id) in unit.new_rows:
@@ -322,6 +332,26 @@ class Push:
                                                side=side_of(self.who.role))  # fmt: skip
             if reasons:
                 raise Rejected("transition", guard=reasons[0][0], stage=after.value)
+
+    def _check_appointments(self, unit: Unit) -> None:
+        """The rules of appointments (domain/appointments.py) on every appointment the unit wrote: who keeps
+        the kind, in which stages, which status may follow which, a result only once the day has come."""
+        from wbtui.domain.appointments import appointment_refusals
+
+        for row_id, before in unit.appointments.items():
+            values = self.batch.values(("appointment", row_id))
+            case_id = self.batch.rows[("appointment", row_id)].case_id
+            starts = as_datetime(values.get("starts_at"))
+            if starts is not None and starts.tzinfo is None:
+                starts = starts.replace(tzinfo=UTC)
+            reasons = appointment_refusals(
+                kind=values.get("kind"), side=side_of(self.who.role),
+                stage=_stage(self.batch.field(("case", case_id), "stage")), status_before=before,
+                status_after=values.get("status"), starts_at=starts.astimezone(OFFICE_TZ).date() if starts else None,
+                today=self.today(unit), reason=values.get("status_reason"),
+            )  # fmt: skip
+            if reasons:
+                raise Rejected("transition", guard=reasons[0][0], field="appointment.status")
 
     def _unique(self, unit: Unit, row: tuple[str, str], values: dict) -> None:
         batch = self.batch
@@ -352,8 +382,9 @@ class Push:
 
     def consents_of(self, case_id: str) -> list[dict]:
         person_id, _ = self.person_of(case_id)
-        return [self.batch.values(row) for row, meta in self.batch.rows.items() if row[0] == "consent"
-                and self.batch.field(row, "person_id") == person_id]  # fmt: skip
+        if not isinstance(person_id, str):
+            return []
+        return [self.batch.values(row) for row in sorted(self.batch.rows_where("consent", "person_id", person_id))]
 
     def facts(self, case_id: str, unit: Unit | None, *, stage: Stage) -> process.CaseFacts:
         from wbtui.server.coverage import consent_terms
@@ -376,6 +407,8 @@ class Push:
             consent_for_agentur=any(consent_covers(c, today, "agentur", purposes) for c in consents),
             consent_health=any(consent_covers(c, today, "agentur", purposes, group="gesundheit") for c in consents),
             enabled_optional=frozenset(Stage),  # the office's choice; the device has checked it
+            appointments=[(str(v.get("kind")), str(v.get("status")), as_datetime(v.get("starts_at")))
+                          for _, v in self.rows_of(case_id, "appointment")],
         )  # fmt: skip
 
     def transition_input(self, case_id: str, unit: Unit, target: Stage) -> process.TransitionInput:

@@ -1,4 +1,4 @@
-"""The HTTP routes of the sync server: hello, push, pull, verify, health — each one call into the service.
+"""The HTTP routes of the sync server: hello, push, pull, snapshot, verify, health — each one call into the service.
 
 Bodies refuse unknown fields (``extra="forbid"``: no mass assignment); the caller comes from its token
 (:mod:`wbtui.server.deps`); what a service error means over HTTP is decided in :mod:`wbtui.server.app`.
@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from wbtui.server.deps import Caller, Pusher, SyncDep
 from wbtui.server.service import LIMITS, UpgradeRequired
+from wbtui.server.snapshot import PAGE_DEFAULT, PAGE_MAX
 
 
 class HelloBody(BaseModel):
@@ -81,6 +83,18 @@ def pull(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict:
     return sync.pull(who, cursor, limit)
+
+
+@router.get("/sync/v1/snapshot")
+def snapshot(
+    who: Caller,
+    sync: SyncDep,
+    after: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
+) -> Response:
+    """A page of the organisation's snapshot for a device without a cursor (server.snapshot)."""
+    # one page, read whole before the answer starts, sent with its length (proxies that expect one pass it)
+    return Response(b"".join(sync.snapshot(who, after, limit)), media_type="application/x-ndjson")
 
 
 @router.post("/sync/v1/verify")

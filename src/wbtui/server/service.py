@@ -11,6 +11,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Iterator
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -25,7 +26,9 @@ from wbtui.server.store import scrub_after_purge
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
 
-LIMITS = {"push_changes": 500, "push_bytes": 1_048_576, "pull_page": 1000}
+# push_changes: changes per push (a first upload fills it); push_bytes: on the wire, where a push may be
+# gzip-compressed (push_gzip, server.inflate) to at most 16 MiB inflated
+LIMITS = {"push_changes": 5000, "push_bytes": 1_048_576, "pull_page": 1000, "push_gzip": 1}
 DUTY_ROLES = CASE_ROLES | {"dsb"}  # the DSB's device pushes exactly one thing: the retention purge
 
 
@@ -55,8 +58,8 @@ class SyncServer:
         ok = protocol.accepts(body.get("schema_version")) and body.get("protocol") == protocol.PROTOCOL
         return {
             "protocol": protocol.PROTOCOL, "schema": {"min": lo, "max": hi}, "action": "ok" if ok else "upgrade_required",
-            "server_hlc": self.stamp(), "org_id": who.org_id, "org_kind": who.org_kind, "role": who.role,
-            "login": who.login, "limits": LIMITS,
+            "server_hlc": self.stamp(), "org_id": who.org_id, "org_kind": who.org_kind, "org_name": who.org_name,
+            "role": who.role, "login": who.login, "team": who.team, "limits": LIMITS,
         }  # fmt: skip
 
     # -- push ------------------------------------------------------------------------------------------
@@ -132,6 +135,20 @@ class SyncServer:
             "cursor": protocol.encode_cursor(tx, seq, generation),
             "has_more": len(rows) == limit,
         }
+
+    # -- snapshot bootstrap -----------------------------------------------------------------------------
+    def snapshot(self, who: Principal, after: str | None, limit: int) -> Iterator[bytes]:
+        """One page of what the caller's organisation may see, read now, as NDJSON (server.snapshot).
+        Read in full before the first byte is sent, so a failed read is an error answer, not a cut stream."""
+        from wbtui.server import snapshot
+
+        if "read" not in who.scopes or who.role not in CASE_ROLES:
+            raise Rejected("forbidden")
+        if after is not None and not HEX32.match(after):
+            raise Rejected("validation")
+        self._settle_lapsed(who.org_id)  # as a pull does: a consent that ran out no longer covers anything
+        cursor, cases, more = snapshot.read_page(self.engine, who.org_id, after, limit)
+        return snapshot.encode_page(cursor, cases, more, after)
 
     # -- divergence check --------------------------------------------------------------------------------
     def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:

@@ -102,6 +102,7 @@ def init_schema(engine) -> None:
         "srv_feed": {"created_at": stamp},
         "srv_row_case": {"org_id": "VARCHAR", "art9": boolean},
         "srv_grant": {"groups": "VARCHAR NOT NULL DEFAULT ''", "lapses_on": "VARCHAR"},
+        "srv_user": {"team": "VARCHAR"},
     }
     for table, wanted in additions.items():
         present = {c["name"] for c in inspector.get_columns(table)}
@@ -113,6 +114,9 @@ def init_schema(engine) -> None:
         # lookups by reference (a person's cases and consents, a Kundennummer) without a table scan
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_field_ref ON srv_field (entity, field, value)"
                           " WHERE field IN ('person_id', 'kundennummer')"))  # fmt: skip
+        # a snapshot page reads the conflict entries of its cases (server.snapshot); they are few
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_feed_conflict ON srv_feed (org_id, case_id)"
+                          " WHERE kind = 'conflict'"))  # fmt: skip
         # referral grants from before coverage was kept: the minimum every referral carries
         conn.execute(text("UPDATE srv_grant SET groups = 'einwilligung,stammdaten,weiterbildung'"
                           " WHERE access = 'referral' AND (groups IS NULL OR groups = '')"))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wbtui.services.appointments import AppointmentCommands
 from wbtui.services.assignment import AssignmentCommands
 from wbtui.services.base import ServiceBase
 from wbtui.services.cases import CaseCommands
@@ -22,6 +23,7 @@ class Services(
     HandoverCommands,
     ConferenceCommands,
     TaskCommands,
+    AppointmentCommands,
     ServiceBase,
 ):
     """All use cases for one store and one configured user."""

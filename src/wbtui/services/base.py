@@ -78,6 +78,13 @@ class ServiceBase:
         assert self._actor is not None  # set by the lookup or by the creation above
         return self._actor
 
+    def _home_org(self, s):
+        """The office's organisation row: the server's (pinned, services/identity.py) or the configured one."""
+        from wbtui.data.access import home_org_id
+
+        org_id = home_org_id(s.connection(), self.config)
+        return s.get(Organisation, uuid.UUID(org_id)) if org_id else None
+
     def _actor_of(self, org, user) -> Actor:
         return Actor(user.login, user.display_name, user.role, self.config.side, org.id, user.id)
 
@@ -86,9 +93,7 @@ class ServiceBase:
         from sqlmodel import select
 
         cfg = self.config
-        org = s.exec(
-            select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)
-        ).first()
+        org = self._home_org(s)
         user = s.exec(select(AppUser).where(AppUser.login == cfg.user_login)).first()
         if org is None or user is None:
             return None
@@ -182,9 +187,7 @@ class ServiceBase:
         from sqlmodel import select
 
         cfg = self.config
-        org = s.exec(
-            select(Organisation).where(Organisation.name == cfg.office_name, Organisation.kind == cfg.office_kind)
-        ).first()
+        org = self._home_org(s)
         if org is None:
             org = Organisation(kind=cfg.office_kind, name=cfg.office_name, traeger_nummer=cfg.office_number)
             s.add(org)
@@ -269,74 +272,23 @@ class ServiceBase:
             actor.org_id.hex if actor.org_id else None,
             actor.user_id.hex if actor.user_id else None,
             self.config.user_team,
+            solo=self.config.team_pinned and self.config.user_team is None,
         )
 
     # -- reading (audited) -----------------------------------------------------------
     def read_case(self, case_id: uuid.UUID, engine, *, show_art9: bool = False, purpose: str | None = None) -> dict:
-        """The case as the detail views show it, after the access check and the audit entry.
-
-        The audit entry is committed before anything is read: no entry, no data."""
-        from wbtui.data import access
-        from wbtui.data.detail import case_detail
-        from wbtui.domain import access as policy
-
-        subject, who = self.subject, self.who
-        art9 = policy.has(subject.role, policy.ART9_READ)
-        with self._refusals_audited():
-            if show_art9 and not art9:
-                raise access.refusal(policy.AccessDenied("err.no_permission_art9"), case_id.hex, policy.ART9_READ)
-            self._read_entry(case_id, subject, who, art9=art9, show_art9=show_art9, purpose=purpose)
-        self._anchor()
-        con = self.store.raw()
-        try:
-            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
-        finally:
-            con.close()
-        if not art9:
-            detail["case"]["health_limits_summary"] = None
-        from dataclasses import asdict
-
-        from wbtui.domain.benefits import entitlements
-
-        detail["entitlements"] = asdict(entitlements(detail["case"]))  # § 87a SGB III (domain/benefits.py)
-        return detail
-
-    def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:
-        from wbtui.data import access, audit
-        from wbtui.domain import access as policy
-
-        with self.store.transaction() as con:
-            access.check(con, subject, case_id.hex, policy.CASE_READ)
-            groups = [
-                "stammdaten",
-                "qualifikation",
-                "weiterbildung",
-                "hemmnisse",
-                "einwilligung",
-                "uebergabe",
-                "beratung",
-                "fallkonferenz",
-                "wiedervorlage",
-                "verlauf",
-            ] + (["gesundheit"] if art9 else [])
-            audit.append(
-                con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose
-            )
-            if show_art9:
-                audit.append(
-                    con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose
-                )
+        """The case as the detail views show it, after the access check and the audit entry
+        (:meth:`wbtui.services.reads.Reader.read_case`, for this actor)."""
+        return self._reader().read_case(case_id, engine, show_art9=show_art9, purpose=purpose)
 
     def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
         """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
-        from wbtui.data import access
+        return self._reader().open_break_glass(case_id, reason)
 
-        subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
-        with self._refusals_audited():
-            with self.store.transaction() as con:
-                expires = access.open_break_glass(con, subject, case_id.hex, reason, who)
-        self._anchor()
-        return expires
+    def _reader(self):
+        from wbtui.services.reads import Reader
+
+        return Reader(self.store, self.config, channel=self.channel, today=self._today, subject=self.subject)
 
     def audit(self, action: str, object_type: str, **kwargs) -> None:
         """Record a read-type action (list, search, export, print, copy, report) before it happens."""
@@ -372,6 +324,9 @@ class ServiceBase:
 
         obstacles = s.exec(select(Obstacle).where(Obstacle.case_id == case.id)).all()
         consents = s.exec(select(Consent).where(Consent.person_id == person.id)).all()
+        from wbtui.data.models import Appointment
+
+        appointments = s.exec(select(Appointment).where(Appointment.case_id == case.id)).all()
         today = self.today()
         return CaseFacts(
             stage=Stage(case.stage),
@@ -387,6 +342,7 @@ class ServiceBase:
                 for c in consents
             ),
             enabled_optional=self.config.enabled_optional(),
+            appointments=[(a.kind, a.status, a.starts_at) for a in appointments],
         )
 
 

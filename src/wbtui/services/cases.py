@@ -164,15 +164,7 @@ class CaseCommands(ServiceBase):
             if data.appointment_at:
                 case.appointment_at = data.appointment_at
             assert case.appointment_at is not None  # check_transition refused it otherwise (guard.no_appointment)
-            s.add(
-                Appointment(
-                    case_id=case.id,
-                    kind="aa_beratung",
-                    starts_at=case.appointment_at,
-                    status="wahrgenommen",
-                    organiser=self.actor.login,
-                )
-            )
+            self._counselling_held(s, case)
             self._event(s, case, "counselling_result", outcome=case.counselling_outcome)
         elif target == Stage.VOUCHER_ISSUED:
             assert data.valid_until is not None  # check_transition refused it otherwise (guard.voucher_needs_validity)
@@ -249,6 +241,25 @@ class CaseCommands(ServiceBase):
         details["note"] = note
         self._event(s, case, "stage_changed", from_stage=src.value, to_stage=target.value, **details)
 
+    def _counselling_held(self, s, case: FbwCase) -> None:
+        """The counselling took place: the planned counselling appointment (the earliest) is held, at the
+        time given with the result; without one, the appointment is recorded as held."""
+        from sqlmodel import col, select
+
+        planned = s.exec(
+            select(Appointment)
+            .where(Appointment.case_id == case.id, Appointment.kind == "aa_beratung", Appointment.status == "geplant")
+            .order_by(col(Appointment.starts_at))
+        ).first()
+        now = self.now()
+        assert case.appointment_at is not None  # check_transition refused it otherwise (guard.no_appointment)
+        if planned is None:
+            planned = Appointment(case_id=case.id, kind="aa_beratung", starts_at=case.appointment_at,
+                                  organiser=self.actor.login, created_at=now)  # fmt: skip
+            s.add(planned)
+        planned.starts_at = case.appointment_at
+        planned.status, planned.updated_at = "wahrgenommen", now
+
     def _end_enrolment(self, s, case: FbwCase, outcome: str | None) -> None:
         from sqlmodel import col, select
 
@@ -259,18 +270,9 @@ class CaseCommands(ServiceBase):
     def close(self, case_id: uuid.UUID, reason: str | None, note: str | None = None) -> None:
         self.move(case_id, Stage.CLOSED, TransitionInput(reason=reason, note=note))
 
-    def set_appointment(self, case_id: uuid.UUID, when: datetime, kind: str = "aa_beratung") -> None:
-        with self._tx() as s:
-            case, _person = self._load(s, case_id)
-            if case.stage != Stage.COUNSELLING_SCHEDULED:
-                raise RuleViolation([("guard.appointment_stage", {})])
-            if not process.side_may_act(self.actor.side, Stage(case.stage)):
-                raise RuleViolation([("guard.wrong_side", {"owner": process.STAGES[Stage(case.stage)].owner})])
-            self._check_write("case", ["appointment_at"], case)
-            case.appointment_at = when
-            s.add(Appointment(case_id=case.id, kind=kind, starts_at=when, organiser=self.actor.login))
-            self._touch(case)
-            self._event(s, case, "appointment_set", at=when)
+    def set_appointment(self, case_id: uuid.UUID, when: datetime, kind: str = "aa_beratung") -> uuid.UUID:
+        """``case appointment``: a planned appointment (services/appointments.py holds the rules' use)."""
+        return self.add_appointment(case_id, kind, when)  # type: ignore[attr-defined]
 
     def record_contact(self, case_id: uuid.UUID, note: str | None = None) -> None:
         """A sign of life (contact during the course or after it)."""

@@ -67,6 +67,10 @@ WHERE owner_login IS NULL AND owner_user_id IS NOT NULL
 
 
 def _flush(con, rows) -> None:
+    from wbtui.data.timeline import insert_events
+
     for key in ORDER:
-        if rows[key]:
+        if rows[key] and key == "event":
+            insert_events(con, rows[key])  # the compact rows directly, no trigger per event
+        elif rows[key]:
             con.executemany(INSERTS[key], rows[key])

@@ -35,30 +35,31 @@ class ExportProblems(ImportProblems):
     KEY = "err.export_invalid"
 
 
-def schema_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "domain" / "schemas" / "handover-v1.schema.json"
+def schema_path(name: str = "handover-v1") -> Path:
+    """A published exchange schema: ``handover-v1`` (Übergabe) or ``feedback-v1`` (Rückmeldung)."""
+    return Path(__file__).resolve().parent.parent / "domain" / "schemas" / f"{name}.schema.json"
 
 
-_VALIDATOR: list = []
+_VALIDATOR: dict = {}
 
 
-def _validator():
+def _validator(name: str = "handover-v1"):
     """The published schema as a validator (formats checked: dates, times)."""
-    if not _VALIDATOR:
+    if name not in _VALIDATOR:
         from jsonschema import Draft202012Validator
 
-        schema = json.loads(schema_path().read_text(encoding="utf-8"))
-        _VALIDATOR.append(Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
-    return _VALIDATOR[0]
+        schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+        _VALIDATOR[name] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _VALIDATOR[name]
 
 
-def schema_problems(document: object) -> list[tuple[str, str]]:
+def schema_problems(document: object, schema: str = "handover-v1") -> list[tuple[str, str]]:
     """Everything the published schema refuses in ``document``, by field path, in the user's language."""
     from wbtui.i18n import t
 
     problems = []
     for error in sorted(
-        _validator().iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
+        _validator(schema).iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
     ):
         where = _path(error.absolute_path)
         kind, value, instance = error.validator, error.validator_value, error.instance
@@ -71,7 +72,7 @@ def schema_problems(document: object) -> list[tuple[str, str]]:
             problems.append((where, t("imp.too_long", max=value)))
         elif kind == "minLength":
             problems.append((where, t("imp.required")))
-        elif kind == "maxItems":
+        elif kind in ("maxItems", "maxProperties"):
             problems.append((where, t("imp.too_many", max=value)))
         elif kind in ("minimum", "maximum"):
             problems.append((where, t("imp.range")))

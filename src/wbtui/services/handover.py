@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from wbtui.data.models import (
-    Appointment,
     FbwCase,
     Handover,
     Obstacle,
@@ -127,7 +126,11 @@ class HandoverCommands(ServiceBase):
             self._touch(case)
             self._event(s, case, "handover_revoked", reason=reason)
 
-    def ack_handover(self, case_id: uuid.UUID, *, appointment_at: datetime | None = None) -> None:
+    def ack_handover(
+        self, case_id: uuid.UUID, *, appointment_at: datetime | None = None, location: str | None = None
+    ) -> None:
+        if appointment_at is not None:  # checked before anything is written
+            self._refuse("aa_beratung", Stage.HANDED_OVER, None, "geplant", appointment_at)  # type: ignore[attr-defined]
         with self._tx() as s:
             case, _ = self._load(s, case_id)
             handover = self._open_handover(s, case)
@@ -135,15 +138,10 @@ class HandoverCommands(ServiceBase):
             handover.acknowledged_by = self.actor.login
             handover.acknowledged_at = self.now()
             self._event(s, case, "handover_received")
-            self._apply(s, case, Stage.HANDED_OVER, Stage.COUNSELLING_SCHEDULED, TransitionInput())
-            if appointment_at is not None:
-                case.appointment_at = appointment_at
-                s.add(
-                    Appointment(
-                        case_id=case.id, kind="aa_beratung", starts_at=appointment_at, organiser=self.actor.login
-                    )
-                )
-                self._event(s, case, "appointment_set", at=appointment_at)
+        # acknowledged, the case stays in S4 until a counselling appointment is agreed (domain/process.py);
+        # given with the acknowledgement, it is agreed at once (its own transaction: the rules of appointments)
+        if appointment_at is not None:
+            self.add_appointment(case_id, "aa_beratung", appointment_at, location=location)  # type: ignore[attr-defined]
 
     def query_handover(self, case_id: uuid.UUID, text: str) -> None:
         cleaned = clean_opt(text, multiline=True)

@@ -11,17 +11,45 @@ No SQLModel here: ``wbtui case list`` starts without the ORM (tests/arch/test_im
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from wbtui.data import access, queries
-from wbtui.data.audit import Who, record, record_list, record_refusal
+from wbtui.data.audit import Who, anchor, append, record, record_list, record_refusal
 from wbtui.data.queries import CaseFilter, TaskFilter
 from wbtui.domain import access as policy
 from wbtui.domain.entities import KUNDENNUMMER
-from wbtui.services.identity import effective
+from wbtui.services.identity import effective, home_org_id
 
 CASE_GROUPS = ["stammdaten", "weiterbildung"]
+# what reading a whole case shows (its audit entry names them; "gesundheit" is added with art9.read)
+CASE_READ_GROUPS = [
+    "stammdaten",
+    "qualifikation",
+    "weiterbildung",
+    "hemmnisse",
+    "einwilligung",
+    "uebergabe",
+    "beratung",
+    "fallkonferenz",
+    "wiedervorlage",
+    "verlauf",
+]
+
+# what reaches each office's inbox from the other one (the timeline entries the other office writes)
+_FROM_AGENTUR = (
+    "handover_received", "handover_query", "appointment_set", "appointment_updated", "appointment_missed",
+    "counselling_result", "voucher_issued", "voucher_expired", "enrolment_approved", "course_started", "dropout",
+    "course_completed",
+)  # fmt: skip
+_FROM_JOBCENTER = (
+    "appointment_set", "appointment_updated", "appointment_missed", "consent_recorded", "consent_revoked",
+    "handover_revoked", "dropout", "course_completed", "integration", "case_closed",
+)  # fmt: skip
+INBOX_TYPES = {"jobcenter": _FROM_AGENTUR, "agentur": _FROM_JOBCENTER}
 
 
 @dataclass
@@ -38,13 +66,15 @@ class Board:
 class Reader:
     """The read use cases for one store and one configured user."""
 
-    def __init__(self, store, config, *, channel: str = "cli", today: date | None = None) -> None:
+    def __init__(
+        self, store, config, *, channel: str = "cli", today: date | None = None, subject: policy.Subject | None = None
+    ) -> None:
         self.closed_matches = 0  # closed cases the last search found besides the list (cases())
         self.store = store
         self.config = effective(store, config)
         self.channel = channel
         self.today = today
-        self._subject: policy.Subject | None = None
+        self._subject: policy.Subject | None = subject  # the write services pass the actor they resolved
 
     # -- who asks --------------------------------------------------------------------------------
     @property
@@ -54,15 +84,14 @@ class Reader:
             cfg = self.config
             con = self.store.raw()
             try:
-                org = con.execute(
-                    "SELECT id FROM organisation WHERE name = ? AND kind = ?", (cfg.office_name, cfg.office_kind)
-                ).fetchone()
+                org = home_org_id(con, cfg)  # the server's office id once pinned (services/identity.py)
                 user = con.execute("SELECT id FROM app_user WHERE login = ?", (cfg.user_login,)).fetchone()
             finally:
                 con.close()
             self._subject = policy.Subject(
-                cfg.user_login, cfg.user_role, org[0] if org else None, user[0] if user else None, cfg.user_team
-            )
+                cfg.user_login, cfg.user_role, org, user[0] if user else None, cfg.user_team,
+                solo=cfg.team_pinned and cfg.user_team is None,
+            )  # fmt: skip
         return self._subject
 
     @property
@@ -83,6 +112,69 @@ class Reader:
 
     def _audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
         record_list(self.store, self.who, what, count, search=search)  # anchored with it (audit.record)
+
+    @contextmanager
+    def _refusals_audited(self) -> Iterator[None]:
+        """Every access refusal (:class:`AccessDenied`) leaves an audit entry (README "Audit trail")."""
+        try:
+            yield
+        except policy.AccessDenied as exc:
+            record_refusal(self.store, self.who, exc)
+            raise
+
+    # -- one case ----------------------------------------------------------------------------------
+    def resolve(self, ref: str) -> uuid.UUID:
+        """Find a case by id prefix (>= 4 hex digits) or by Kundennummer."""
+        con = self.store.raw()
+        try:
+            return queries.resolve_case_ref(con, ref)
+        finally:
+            con.close()
+
+    def read_case(self, case_id: uuid.UUID, engine, *, show_art9: bool = False, purpose: str | None = None) -> dict:
+        """The case as the detail views show it (``case show``, the case screen), after the access check and
+        the audit entry. The audit entry is committed before anything is read: no entry, no data."""
+        from wbtui.data.detail import case_detail
+
+        subject, who = self.subject, self.who
+        art9 = policy.has(subject.role, policy.ART9_READ)
+        with self._refusals_audited():
+            if show_art9 and not art9:
+                raise access.refusal(policy.AccessDenied("err.no_permission_art9"), case_id.hex, policy.ART9_READ)
+            self._read_entry(case_id, subject, who, art9=art9, show_art9=show_art9, purpose=purpose)
+        anchor(self.store)
+        con = self.store.raw()
+        try:
+            detail = case_detail(con, case_id.hex, engine, show_art9=show_art9)
+        finally:
+            con.close()
+        if not art9:
+            detail["case"]["health_limits_summary"] = None
+        from dataclasses import asdict
+
+        from wbtui.domain.benefits import entitlements
+
+        detail["entitlements"] = asdict(entitlements(detail["case"]))  # § 87a SGB III (domain/benefits.py)
+        return detail
+
+    def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:
+        with self.store.transaction() as con:
+            access.check(con, subject, case_id.hex, policy.CASE_READ)
+            groups = CASE_READ_GROUPS + (["gesundheit"] if art9 else [])
+            append(
+                con, who, "read", "fbw_case", object_id=case_id.hex, case_id=case_id.hex, groups=groups, purpose=purpose
+            )
+            if show_art9:
+                append(con, who, "reveal_art9", "obstacle", case_id=case_id.hex, groups=["gesundheit"], purpose=purpose)
+
+    def open_break_glass(self, case_id: uuid.UUID, reason: str) -> datetime:
+        """Access outside the own caseload: recorded with the reason, audited, valid two hours."""
+        subject, who = self.subject, self.who  # resolved before the write transaction (they may need their own)
+        with self._refusals_audited():
+            with self.store.transaction() as con:
+                expires = access.open_break_glass(con, subject, case_id.hex, reason, who)
+        anchor(self.store)
+        return expires
 
     # -- lists -------------------------------------------------------------------------------------
     def cases(
@@ -200,15 +292,50 @@ class Reader:
         self._audit_list("team_inbox", len(cases) + len(tasks))
         return cases, tasks
 
-    def inbox(self, since: date, feedback_types: tuple[str, ...]) -> tuple[list, list, list]:
-        """The inbox: handovers received, queries to answer, the other office's feedback since ``since``."""
+    def inbox(self, since: date | None, feedback_types: tuple[str, ...] | None = None) -> tuple[list, list, list]:
+        """The inbox: handovers received, queries to answer, the other office's entries (since ``since``;
+        None: all, unread first) with their read marks. Without ``feedback_types``: what the other office
+        writes (:data:`INBOX_TYPES`)."""
+        from wbtui.domain.appointments import side_may_keep
+        from wbtui.domain.process import AA, JC, ROLE_SIDE
+        from wbtui.domain.vocab import APPOINTMENT_KINDS
+
+        subject = self.subject
+        side = ROLE_SIDE.get(subject.role, "none")
+        other = AA if side == JC else JC
+        types = feedback_types or INBOX_TYPES.get(side, ())
+        kinds = tuple(k for k in APPOINTMENT_KINDS if side_may_keep(other, k))
         con = self.store.raw()
         try:
-            received, asked, feedback = queries.inbox(con, since.isoformat(), feedback_types, self.scope(con))
+            received, asked, feedback = queries.inbox(
+                con, since.isoformat() if since else "", types, self.scope(con), login=subject.login,
+                own_org=subject.org_id, appointment_kinds=kinds,
+            )  # fmt: skip
         finally:
             con.close()
         self._audit_list("inbox", len(received) + len(asked) + len(feedback))
         return received, asked, feedback
+
+    def mark_read(self, event_ids: list[str]) -> int:
+        """Mark the other office's entries read for this user (``inbox read``, the inbox screen)."""
+        from datetime import UTC, datetime
+
+        with self.store.transaction() as con:
+            return queries.mark_read(con, self.subject.login, event_ids, datetime.now(UTC).isoformat(" "))
+
+    def appointments(
+        self, *, case_id: str | None = None, login: str | None = None, include_done: bool = False
+    ) -> list[dict]:
+        """Appointments (``appointment list``, the ICS export): of a case or a caseworker, in time order."""
+        con = self.store.raw()
+        try:
+            rows = queries.list_appointments(
+                con, scope=self.scope(con), case_id=case_id, login=login, include_done=include_done
+            )
+        finally:
+            con.close()
+        self._audit_list("appointment", len(rows))
+        return rows
 
     # -- aggregates --------------------------------------------------------------------------------
     def may_steer(self) -> bool:

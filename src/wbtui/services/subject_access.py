@@ -57,6 +57,8 @@ def collect(con, person_id: str, *, readable=lambda case_id: True, art9: bool = 
             case.pop(column, None)  # derived columns, and who in the office holds the case (staff data)
         for table in CASE_TABLES:
             case[table] = _rows(con, f"SELECT * FROM {table} WHERE case_id = ?", (case["id"],))
+        for event in case["case_event"]:
+            event.pop("rowid", None)  # the timeline view's insertion order (data/timeline.py), not data
         if not art9:
             art9_withheld += _without_art9(case)
         for conference in case["conference"]:

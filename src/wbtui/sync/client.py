@@ -28,8 +28,10 @@ from wbtui.sync.merge import (
     pending_cases,
     promote_extras,
 )
+from wbtui.sync.upload import enable
 
-BATCH = 500
+BATCH = 500  # changes per push unless the server's hello names more (a first upload fills large pushes)
+GZIP_FROM = 32_768  # bytes of JSON from which a push travels gzip-compressed, if the server takes it
 MAX_RESETS = 3  # starts from the beginning within one sync (the server compacting meanwhile)
 MAX_WAIT = 30.0  # seconds of Retry-After the client honours in one sync before it gives up
 __all__ = ["SyncClient", "SyncError", "Summary", "enable", "local_digests", "status", "tls_context"]
@@ -51,65 +53,9 @@ class Summary:
     retracted: int = 0
     repaired: int = 0
     relinked: int = 0
+    snapshot: int = 0  # cases loaded from the server's snapshot (a device without a cursor)
     reset: bool = False
     reasons: list[str] = field(default_factory=list)
-
-
-def enable(store) -> int:
-    """Switch on change recording; the first time, queue the whole store as an initial upload.
-
-    The upload is marked as such: for cases no other office holds yet, the server takes it as this
-    office's own record (README "The server is the authority"). A handover sent while sync was off is
-    queued too, so the Agentur gets the case at the first sync."""
-    from wbtui.data.queries import case_id_for
-    from wbtui.sync.recorder import enqueue, load_clock, meta_get, save_clock
-    from wbtui.sync.recorder import meta_set as set_meta
-
-    with store.engine.begin() as conn:
-        if meta_get(conn, "enabled") == "1":
-            return 0
-        clock = load_clock(conn)
-        count = 0
-        by_case: dict[str | None, list[tuple]] = {}  # each case's rows in entity order: one transaction
-        for entity in protocol.ENTITY_ORDER:
-            table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
-            cur = conn.exec_driver_sql(f"SELECT * FROM {table}")
-            cols = [d[0] for d in cur.cursor.description]
-            for row in cur.fetchall():
-                rec = dict(zip(cols, row))
-                data = {}
-                for f in protocol.fields_of(entity):
-                    value = rec.get(f)
-                    if (entity, f) in protocol.JSON_FIELDS and isinstance(value, str):
-                        value = json.loads(value)
-                    if value is not None:
-                        data[f] = value
-                case_id = case_id_for(conn, entity, rec["id"], rec.get("person_id"), rec.get("case_id"))
-                by_case.setdefault(case_id, []).append((entity, rec["id"], data))
-        for case_id, rows in by_case.items():
-            # a case with its person, consents and rows is taken or refused whole by the server (a person
-            # refused as taken in twice must not leave its case on the server without a person)
-            tx = uuid.uuid4().hex if case_id is not None else None
-            for entity, row_id, data in rows:
-                if entity == "event":
-                    enqueue(conn, clock, entity, row_id, case_id, "append", {"data": data}, tx=tx, origin="upload")
-                else:
-                    payload = {f: {"v": v, "base": None} for f, v in data.items()}
-                    enqueue(conn, clock, entity, row_id, case_id, "set", payload, tx=tx, origin="upload")
-                count += 1
-        handed = conn.exec_driver_sql(
-            "SELECT DISTINCT c.id, o.name FROM fbw_case c JOIN handover h ON h.case_id = c.id"
-            " JOIN organisation o ON o.id = c.agentur_org_id WHERE c.stage != 'closed'"
-        ).fetchall()
-        for case_id, agentur in handed:
-            args = {"case_id": case_id, "to_org": agentur}
-            enqueue(
-                conn, clock, "command", uuid.uuid4().hex, case_id, "command", {"name": "handover.send", "args": args}
-            )
-        set_meta(conn, "enabled", "1")
-        set_meta(conn, "device_id", uuid.uuid4().hex)
-        save_clock(conn, clock)
-        return count
 
 
 def _certificate_problem(exc: BaseException) -> bool:
@@ -186,9 +132,11 @@ class SyncClient:
         verify=True,
         schema_version: int = protocol.SCHEMA_VERSION,
         sleep=time.sleep,
+        snapshot: bool = True,
     ) -> None:
         """``verify`` is True (system CAs) or a CA bundle path; there is deliberately no way to switch TLS checks off.
-        ``schema_version`` is this client's data schema (an older store speaks an older one)."""
+        ``schema_version`` is this client's data schema (an older store speaks an older one). ``snapshot``
+        False: a device without a cursor replays the whole feed instead (the reference the tests compare with)."""
         import httpx
 
         if verify is False:
@@ -198,6 +146,9 @@ class SyncClient:
         self.store = store
         self.schema_version = schema_version
         self.sleep = sleep
+        self.snapshot = snapshot
+        # until the server's hello names its limits: changes per push, and bytes on the wire
+        self.batch, self.limit, self.max_bytes, self.gzip = BATCH, BATCH, 1_048_576, False
         self.waited = 0.0
         self.http = httpx.Client(
             base_url=url.rstrip("/"),
@@ -233,6 +184,14 @@ class SyncClient:
         return self._check(self._request("POST", path, json=body))
 
     def _check(self, response) -> dict:
+        self._ok(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise SyncError("err.sync_bad_response") from None
+
+    def _ok(self, response):
+        """The response if it is a success; the matching SyncError otherwise."""
         if response.status_code == 401:
             raise SyncError("err.sync_auth")
         if response.status_code == 403:
@@ -241,10 +200,7 @@ class SyncClient:
             raise SyncError("err.sync_upgrade")
         if response.status_code >= 400:
             raise SyncError("err.sync_http", status=response.status_code)
-        try:
-            return response.json()
-        except ValueError:
-            raise SyncError("err.sync_bad_response") from None
+        return response
 
     def _guard(self, work):
         import httpx
@@ -287,6 +243,13 @@ class SyncClient:
         finally:
             con.close()
         hello = self._post("/sync/v1/hello", body)
+        limits = hello.get("limits")
+        limits = limits if isinstance(limits, dict) else {}
+        changes, size = limits.get("push_changes"), limits.get("push_bytes")
+        self.limit = max(BATCH, min(changes, 20_000)) if isinstance(changes, int) else BATCH
+        self.batch = self.limit - self.limit // 10  # room for the last local transaction to go in whole
+        self.max_bytes = size if isinstance(size, int) and size > 0 else 1_048_576
+        self.gzip = limits.get("push_gzip") == 1
         if hello.get("action") != "ok":
             raise SyncError("err.sync_upgrade")
         return hello
@@ -325,8 +288,8 @@ class SyncClient:
 
     # -- push -----------------------------------------------------------------------------------------
     def _outbox_batch(self) -> list[tuple]:
-        """Up to BATCH pending changes, never splitting a local transaction between pushes: one that does not
-        fit is left whole for the next push (one larger than BATCH goes alone, extended)."""
+        """Up to ``self.batch`` pending changes, never splitting a local transaction between pushes: one that
+        does not fit under the server's limit is left whole for the next push (one larger goes alone, extended)."""
         con = self.store.raw()
         try:
             # a store not yet migrated to sync schema 3 has no transaction column (every change its own)
@@ -335,17 +298,17 @@ class SyncClient:
             rows = con.execute(
                 f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
                 " WHERE state = 'pending' ORDER BY local_seq LIMIT ?",
-                (BATCH,),
+                (self.batch,),
             ).fetchall()
-            if len(rows) == BATCH and rows[-1][7] is not None:
-                whole = [r for r in rows if r[7] != rows[-1][7]]
-                if whole and rows[0][7] != rows[-1][7]:
-                    return whole  # the last transaction goes whole in the next push (the server takes <= BATCH)
-                rows += con.execute(
+            if len(rows) == self.batch and rows[-1][7] is not None:
+                rest = con.execute(
                     f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
                     " WHERE state = 'pending' AND tx = ? AND local_seq > ? ORDER BY local_seq",
                     (rows[-1][7], rows[-1][9]),
                 ).fetchall()
+                whole = [r for r in rows if r[7] != rows[-1][7]]
+                # the last transaction goes whole into this push, or (past the server's limit) into the next
+                rows = whole if rest and len(rows) + len(rest) > self.limit and whole else rows + rest
             return rows
         finally:
             con.close()
@@ -386,17 +349,15 @@ class SyncClient:
                 else:
                     change["name"], change["args"] = body["name"], body["args"]
                 changes.append(change)
-            result = self._post(
-                "/sync/v1/push",
-                {
-                    "device_id": device,
-                    "batch_id": uuid.uuid4().hex,
-                    "schema_version": self.schema_version,
-                    "changes": changes,
-                },
-            )
+            body = {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": self.schema_version,
+                    "changes": changes}  # fmt: skip
+            result = self._push_request(body)
+            if result is None:  # larger than the server takes on the wire: half as many changes per push
+                self.batch = max(1, len(changes) // 2)
+                continue
             by_id = {r.get("change_id"): r for r in result.get("results", [])}
             answered = 0
+            sent: list[tuple[str]] = []
             with self.store.transaction() as con:
                 for change in changes:
                     r = by_id.get(change["change_id"])
@@ -408,15 +369,27 @@ class SyncClient:
                         refused.append({**change, "reason": r.get("reason"), "detail": r.get("detail") or {}})
                     else:
                         summary.pushed += 1
-                        con.execute(
-                            "UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?",
-                            (change["change_id"],),
-                        )
+                        sent.append((change["change_id"],))
+                con.executemany("UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?", sent)
                 meta_set(con, "last_push_at", _now())
             if progress:
                 progress("push", summary.pushed)
             if not answered:
                 raise SyncError("err.sync_bad_response")
+
+    def _push_request(self, body: dict) -> dict | None:
+        """One push; a large one gzip-compressed when the server takes that (server.inflate). None: the body
+        is larger than the server accepts on the wire (the caller sends fewer changes at once)."""
+        data = json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.gzip and len(data) >= GZIP_FROM:
+            import gzip
+
+            data = gzip.compress(data, compresslevel=1)
+            headers["Content-Encoding"] = "gzip"
+        if len(data) > self.max_bytes and len(body["changes"]) > 1:
+            return None
+        return self._check(self._request("POST", "/sync/v1/push", content=data, headers=headers))
 
     @staticmethod
     def _refused(con, change: dict, r: dict, summary: Summary) -> None:
@@ -490,6 +463,8 @@ class SyncClient:
 
     # -- pull -----------------------------------------------------------------------------------------
     def _pull(self, summary: Summary, progress) -> None:
+        from wbtui.sync import bootstrap
+
         resets = 0
         while True:
             con = self.store.raw()
@@ -497,6 +472,8 @@ class SyncClient:
                 cursor = meta(con, "cursor")
             finally:
                 con.close()
+            if not cursor and self.snapshot and bootstrap.load(self, summary, progress):
+                continue  # the snapshot stored the cursor it stands on: the feed goes on from there
             params: dict = {"limit": 500}
             if cursor:
                 params["cursor"] = cursor
@@ -521,7 +498,9 @@ class SyncClient:
         reading the feed again harmless. Cases met on the way are noted; the rest goes at the end."""
         summary.reset = True
         with self.store.transaction() as con:
-            con.execute("DELETE FROM sync_meta WHERE key = 'cursor'")
+            con.execute(
+                "DELETE FROM sync_meta WHERE key IN ('cursor', 'snapshot_after', 'snapshot_cursor', 'snapshot_fresh')"
+            )
             con.execute("DELETE FROM sync_reset_seen")
             meta_set(con, "reset", "1")
 

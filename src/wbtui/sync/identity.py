@@ -14,7 +14,13 @@ import uuid
 from wbtui.sync import protocol
 
 PERSON_REFS = ("fbw_case", "consent", "vocational_qualification", "work_episode")
-CASE_CHILDREN = (("obstacle", "obstacle"), ("handover", "handover"), ("voucher", "voucher"), ("task", "task"))
+CASE_CHILDREN = (
+    ("obstacle", "obstacle"),
+    ("handover", "handover"),
+    ("voucher", "voucher"),
+    ("appointment", "appointment"),
+    ("task", "task"),
+)
 
 
 class _Driver:

@@ -168,9 +168,10 @@ class Merger:
             values[key] = protocol.to_sqlite(entity, key, value)
         cols = ", ".join(["id", *values])
         marks = ", ".join("?" * (len(values) + 1))
-        inserted = self.con.execute(
-            f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()]
-        ).rowcount
+        held = self.con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        # the timeline is a view (data/timeline.py): its row count says nothing, so look before and after
+        self.con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", [row_id, *values.values()])
+        inserted = not held and self.con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone()
         if inserted:  # an event this store already holds (e.g. its own, echoed by the feed) is not a new receipt
             audit_received(self.con, table, row_id, "create", list(values), {k: {"v": v} for k, v in data.items()})
         if isinstance(hlc, str):
@@ -244,6 +245,7 @@ def promote_extras(con, version: int = protocol.SCHEMA_VERSION) -> int:
         if table is None or name not in protocol.fields_of(entity, version):
             continue
         if con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is None:
+            moved += _create_from_extras(con, entity, table, row_id, version)
             continue
         local = con.execute(
             "SELECT hlc FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name)
@@ -258,6 +260,32 @@ def promote_extras(con, version: int = protocol.SCHEMA_VERSION) -> int:
             moved += 1
         con.execute("DELETE FROM sync_extra WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
     return moved
+
+
+def _create_from_extras(con, entity: str, table: str, row_id: str, version: int) -> int:
+    """A row of an entity the store did not know before its update (its fields all waited in
+    ``sync_extra``): created once every field a new row needs is there."""
+    from wbtui.domain.entities import check_row
+
+    known = protocol.fields_of(entity, version)
+    kept = con.execute(
+        "SELECT field, value, hlc FROM sync_extra WHERE entity = ? AND row_id = ?", (entity, row_id)
+    ).fetchall()
+    values = {name: json.loads(value) for name, value, _ in kept if name in known}
+    if not values or check_row(entity, values, new=True):
+        return 0
+    cols = ", ".join(["id", *values])
+    marks = ", ".join("?" * (len(values) + 1))
+    con.execute(
+        f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+        [row_id] + [protocol.to_sqlite(entity, name, value) for name, value in values.items()],
+    )
+    for name, _value, hlc in kept:
+        if name in values:
+            set_clock(con, entity, row_id, name, hlc)
+            con.execute("DELETE FROM sync_extra WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
+    audit_received(con, table, row_id, "create", list(values), {})
+    return len(values)
 
 
 def pending_cases(con) -> set[str]:

@@ -26,7 +26,7 @@ PROTOCOL = 1
 # 3: changes carry the local transaction they were made in ("tx"); the server accepts or refuses a
 #    transaction as a whole.
 # 4: reason codes of decline, dropout and non-integration; voucher and course details (README "Reason codes",
-#    "Voucher and course details").
+#    "Voucher and course details"); appointments as rows of their own (entity "appointment").
 SCHEMA_VERSION = 4
 SCHEMA_RANGE = (1, 4)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -99,7 +99,7 @@ def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
 # -- divergence check a digest of what a replica holds of one case -------------------
 # entities tied to the case by their own case_id (a person may belong to several cases, so person
 # and consent rows are left out: client and server may file them under different cases)
-VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "task")
+VERIFY_ENTITIES = ("case", "obstacle", "handover", "voucher", "appointment", "task")
 
 
 def case_digest(registers: Iterable[tuple[str, str, str, str]], appends: Iterable[str]) -> str:
@@ -111,3 +111,22 @@ def case_digest(registers: Iterable[tuple[str, str, str, str]], appends: Iterabl
     for row_id in sorted(appends):
         h.update(f"{row_id}\n".encode())
     return h.hexdigest()
+
+
+# -- snapshot bootstrap (server.snapshot writes it, sync.bootstrap reads it) ------------------------------
+
+
+def decode_snapshot_case(line: dict) -> dict:
+    """A snapshot case line back into the shape of a ``grant`` entry: rows ``[entity, row_id, hlc, values,
+    other clocks]`` (a field's clock is the row's unless named among the others), events ``[entity, row_id,
+    hlc, data]``, the case's conflict entries, and whether it is held by referral (a handover received). ValueError if the line is not of that form."""
+    if not isinstance(line, dict) or not isinstance(line.get("case_id"), str):
+        raise ValueError("snapshot case without an id")
+    rows = []
+    for entity, row_id, main, values, others in line.get("rows") or []:
+        fields = {n: {"v": v, "hlc": others.get(n, main)} for n, v in values.items()}
+        rows.append({"entity": entity, "row_id": row_id, "fields": fields})
+    appends = [{"entity": e, "row_id": r, "hlc": h, "data": d} for e, r, h, d in line.get("appends") or []]
+    conflicts = line.get("conflicts") if isinstance(line.get("conflicts"), list) else []
+    return {"case_id": line["case_id"], "rows": rows, "appends": appends, "conflicts": conflicts,
+            "referral": line.get("referral") is True}  # fmt: skip

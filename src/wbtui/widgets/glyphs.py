@@ -18,6 +18,7 @@ UNICODE = {
     "search": "🔎",
     "ellipsis": "…",
     "dot": "·",
+    "unread": "•",
 }
 ASCII = {
     "ok": "+",
@@ -28,6 +29,7 @@ ASCII = {
     "search": ">",
     "ellipsis": "...",
     "dot": "-",
+    "unread": "*",
 }
 PLAIN_TERMS = ("vt50", "vt52", "vt100", "vt102", "vt220", "vt320", "dumb", "ansi")
 

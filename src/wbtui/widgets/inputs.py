@@ -1,11 +1,27 @@
-"""Input widgets that never hold control characters, whether typed, pasted or set in code."""
+"""Input widgets that never hold control characters, whether typed, pasted or set in code.
+
+``SafeTextArea`` lives in :mod:`wbtui.widgets.text_area` and is found here too, loaded when first asked for:
+Textual's ``TextArea`` is a heavy import the board (which needs only ``SafeInput``) should not pay for
+before its first frame (issue #16)."""
 
 from __future__ import annotations
 
-from textual import events
-from textual.widgets import Input, TextArea
+from typing import TYPE_CHECKING
 
-from wbtui.domain.text import clean, strip_controls
+from textual.widgets import Input
+
+from wbtui.domain.text import strip_controls
+
+if TYPE_CHECKING:
+    from wbtui.widgets.text_area import SafeTextArea
+
+
+def __getattr__(name: str):
+    if name == "SafeTextArea":
+        from wbtui.widgets.text_area import SafeTextArea
+
+        return SafeTextArea
+    raise AttributeError(name)
 
 
 class SafeInput(Input):
@@ -23,14 +39,4 @@ class SafeInput(Input):
         return strip_controls(value) if value else value
 
 
-class SafeTextArea(TextArea):
-    """A ``TextArea`` that strips control characters from pasted text."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("soft_wrap", True)
-        super().__init__(*args, **kwargs)
-        self.cursor_blink = False
-
-    async def _on_paste(self, event: events.Paste) -> None:
-        event.text = clean(event.text, multiline=True)
-        await super()._on_paste(event)
+__all__ = ["SafeInput", "SafeTextArea"]

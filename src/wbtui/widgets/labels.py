@@ -49,6 +49,9 @@ VOCABULARIES: dict[str, tuple[tuple[str, ...], str]] = {
     "stage": (tuple(s.value for s in process.Stage), "stage."),
     "overdue_kind": (("overdue", "stalled", "all"), "ux.overdue_kind."),
     "close_tasks": (("done", "keep"), "ux.close_tasks."),
+    "appt_kind": (vocab.APPOINTMENT_KINDS, "choice.appt_kind."),
+    "appt_status": (vocab.APPOINTMENT_STATUSES, "choice.appt_status."),
+    "appt_result": (("held", "no_show", "cancelled"), "choice.appt_result."),
 }
 
 # which vocabulary a field of the intake (domain.fields.FIELDS) draws from

@@ -1,0 +1,119 @@
+"""First upload, push throughput and a new device's initial sync at office scale (issue 16), PostgreSQL.
+
+Usage:  python bench/bench_bootstrap.py [--cases 10000,100000] [--replay-up-to 10000] [--workers 2]
+
+For each store size (a cached demo store, see bench/demo_cache.py; the first run generates it and says how
+long that took), against `wbtui serve` in its own process:
+1. first upload when sync is switched on for an existing store: queueing (enable), the push of every row
+   with every server check (field operations per second), and the pull that follows (the store's own
+   snapshot, nothing to write);
+2. a new device of the same office: initial sync through the snapshot bootstrap; up to --replay-up-to
+   cases also the same device replaying the whole feed (what a new device did before), for the ratio.
+Baseline in the same run: GET /health round trip (median of 50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", default="10000,100000")
+    ap.add_argument("--replay-up-to", type=int, default=10000)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="wbtui-bootbench-"))
+    os.environ.update(WBTUI_DATA_DIR=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"))
+
+    import httpx
+
+    from demo_cache import demo_store
+    from server_helpers import PEPPER, pg_database, provision, serve_process, wait_healthy
+    from wbtui.data.store import open_store
+    from wbtui.server.admin import add_user, issue_token
+    from wbtui.server.store import init_schema, make_engine
+    from wbtui.sync.client import Summary, SyncClient, enable
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; server: PostgreSQL,"
+          f" `wbtui serve --workers {args.workers}`")  # fmt: skip
+    for n in [int(c) for c in args.cases.split(",")]:
+        with pg_database() as db_url:
+            engine = make_engine(db_url)
+            init_schema(engine)
+            tokens = provision(engine)
+            add_user(engine, "ifk.two", "Jobcenter Musterstadt", "jc_ifk")
+            second = issue_token(engine, PEPPER, "ifk.two", ["read", "push"], 30)[1]
+            with serve_process(db_url, "--workers", str(args.workers)) as url:
+                assert wait_healthy(url, 300), "server did not start"
+                with httpx.Client(base_url=url) as http:
+                    health = []
+                    for _ in range(50):
+                        t0 = time.perf_counter()
+                        http.get("/health")
+                        health.append(time.perf_counter() - t0)
+                base = statistics.median(health)
+                print(f"\n{n} cases — baseline GET /health median {base * 1000:.2f} ms")
+
+                path = demo_store(n, tmp / f"dev-{n}")
+                store = open_store(path)
+                t0 = time.perf_counter()
+                queued = enable(store)
+                enable_s = time.perf_counter() - t0
+                con = store.raw()
+                changes = con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+                ops = sum(
+                    len(json.loads(p)) if op == "set" else 1 for op, p in con.execute("SELECT op, payload FROM outbox")
+                )
+                con.close()
+                client = SyncClient(store, url, tokens["ifk.ida"], timeout=900)
+                summary = Summary()
+                t0 = time.perf_counter()
+                client._guard(lambda c=client, s=summary: (c._hello(), c._push(s, None)))
+                push_s = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                client._guard(lambda c=client, s=summary: c._pull(s, None))
+                pull_s = time.perf_counter() - t0
+                client.close()
+                store.close()
+                total = enable_s + push_s + pull_s
+                print(f"1. first upload: {queued} rows queued in {enable_s:6.1f} s; push {changes} changes / {ops} field ops"
+                      f" in {push_s:6.1f} s = {ops / push_s:7.0f} field ops/s (rejected {summary.rejected});"
+                      f" pull-back {pull_s:5.1f} s; total {total:6.1f} s")  # fmt: skip
+
+                def new_device(name: str, snapshot: bool, url=url, n=n, second=second) -> tuple[float, int]:
+                    fresh = open_store(tmp / f"{name}-{n}.db")
+                    enable(fresh)
+                    c = SyncClient(fresh, url, second, timeout=900, snapshot=snapshot)
+                    t0 = time.perf_counter()
+                    c.sync()
+                    seconds = time.perf_counter() - t0
+                    c.close()
+                    con = fresh.raw()
+                    got = con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]
+                    con.close()
+                    fresh.close()
+                    return seconds, got
+
+                snap_s, got = new_device("snap", True)
+                print(f"2. new device, snapshot bootstrap: {got} cases in {snap_s:6.1f} s"
+                      f" = {snap_s / base:,.0f} x /health")  # fmt: skip
+                if n <= args.replay_up_to:
+                    replay_s, got2 = new_device("replay", False)
+                    print(f"   the same device replaying the whole feed: {got2} cases in {replay_s:6.1f} s"
+                          f" (snapshot {replay_s / snap_s:4.1f}x faster)")  # fmt: skip
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

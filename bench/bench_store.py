@@ -1,0 +1,117 @@
+"""Store size of the demo data (issue #16, goal: at most 400 MB at 100,000 cases), next to its baseline from
+the same run: the same data with the timeline in the layout before migration 0013 (one text row per event
+with its two indexes), rebuilt from the store just generated. Both are measured compacted (VACUUM INTO),
+so free pages count for neither; the size as generated is printed too. Per table and index in MB.
+
+Optionally (--old-store) the migration of a store written before 0013: its duration and the size after.
+
+Usage:  python bench/bench_store.py [--cases 100000 10000] [--store-dir DIR] [--old-store PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OLD_TIMELINE = """
+CREATE TABLE case_event (
+    id CHAR(32) NOT NULL, case_id CHAR(32) NOT NULL, at DATETIME NOT NULL, type VARCHAR NOT NULL,
+    from_stage VARCHAR, to_stage VARCHAR, actor VARCHAR, org_id CHAR(32), payload JSON NOT NULL,
+    PRIMARY KEY (id));
+INSERT INTO case_event SELECT id, case_id, at, type, from_stage, to_stage, actor, org_id, payload
+    FROM event_copy ORDER BY seq;
+CREATE INDEX ix_event_case_at ON case_event (case_id, at);
+DROP TABLE event_copy;
+"""
+
+
+def per_table(path: Path) -> dict[str, float]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+    finally:
+        con.close()
+    return {name: size / 1e6 for name, size in rows}
+
+
+def old_layout(store: Path, out: Path) -> None:
+    """The same data with the timeline stored as before 0013 (the baseline), compacted."""
+    plain = out.with_suffix(".plain.db")
+    for path in (out, plain):
+        path.unlink(missing_ok=True)
+    con = sqlite3.connect(store)
+    con.execute("VACUUM INTO ?", (str(plain),))
+    con.close()
+    con = sqlite3.connect(plain, isolation_level=None)
+    con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("CREATE TABLE event_copy AS SELECT rowid AS seq, * FROM case_event")
+    con.execute("DROP TRIGGER IF EXISTS fbw_case_keeps_timeline")
+    con.execute("DROP VIEW case_event")
+    for table in ("event_log", "timeline_ref", "timeline_word"):
+        con.execute(f"DROP TABLE {table}")
+    con.executescript(OLD_TIMELINE)
+    con.execute("VACUUM INTO ?", (str(out),))
+    con.close()
+    plain.unlink()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, nargs="+", default=[100_000, 10_000])
+    ap.add_argument("--store-dir", type=Path, default=Path(tempfile.gettempdir()) / "wbtui-bench")
+    ap.add_argument("--old-store", type=Path, default=None, help="a store written before 0013, copied and migrated")
+    args = ap.parse_args()
+    workdir = args.store_dir
+    workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env = dict(
+        os.environ,
+        XDG_CONFIG_HOME=str(workdir / "config"),
+        WBTUI_DATA_DIR=str(workdir / "data"),
+        WBTUI_KEY_DIR=str(workdir / "keys"),
+        WBTUI_LOG_DIR=str(workdir / "logs"),
+    )
+    wbtui = [sys.executable, "-m", "wbtui"]
+    for cases in args.cases:
+        store = workdir / f"size-{cases}.db"
+        if not store.exists():
+            began = time.perf_counter()
+            subprocess.run(wbtui + ["--db", str(store), "demo", "--cases", str(cases), "-q"], env=env, check=True)
+            print(f"\n{cases} demo cases generated in {time.perf_counter() - began:.1f} s")
+        generated = store.stat().st_size / 1e6
+        ours, baseline = workdir / f"size-{cases}.vacuumed.db", workdir / f"size-{cases}.old-layout.db"
+        ours.unlink(missing_ok=True)
+        con = sqlite3.connect(store)
+        con.execute("VACUUM INTO ?", (str(ours),))
+        con.close()
+        old_layout(store, baseline)
+        o, b = ours.stat().st_size / 1e6, baseline.stat().st_size / 1e6
+        print(
+            f"{cases} cases: as generated {generated:.0f} MB; compacted {o:.0f} MB vs the old timeline layout {b:.0f} MB"
+            f" = {o / b:.2f}x   ({o * 1e3 / cases:.1f} KB per case; goal at 100,000 cases <= 400 MB)"
+        )
+        mine, theirs = per_table(ours), per_table(baseline)
+        print(f"  {'table or index':<36} {'now MB':>8} {'old layout MB':>14}")
+        for name in sorted(set(mine) | set(theirs), key=lambda n: -max(mine.get(n, 0), theirs.get(n, 0)))[:16]:
+            print(f"  {name:<36} {mine.get(name, 0):8.1f} {theirs.get(name, 0):14.1f}")
+        ours.unlink()
+        baseline.unlink()
+    if args.old_store:
+        copy = workdir / "migrate-old.db"
+        shutil.copyfile(args.old_store, copy)
+        before = copy.stat().st_size / 1e6
+        began = time.perf_counter()
+        subprocess.run(wbtui + ["--db", str(copy), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+        took = time.perf_counter() - began
+        print(f"\nmigrating {args.old_store}: {before:.0f} MB -> {copy.stat().st_size / 1e6:.0f} MB in {took:.1f} s")
+        copy.unlink()
+
+
+if __name__ == "__main__":
+    main()

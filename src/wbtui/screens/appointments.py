@@ -1,0 +1,270 @@
+"""The appointments of one case (``t`` in the case detail): list, new, move, result, invitation letter.
+
+The rules are the domain's (:mod:`wbtui.domain.appointments`) as the services apply them; this screen
+only collects the input. Stored text (place, with whom) is shown as text, never as markup."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input, Label
+
+from wbtui.i18n import lazy_t, t
+from wbtui.screens.base import WbtuiModal
+from wbtui.screens.table_screen import TableScreen
+from wbtui.widgets import labels
+from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.errors import user_text
+from wbtui.widgets.inputs import SafeInput
+from wbtui.widgets.safe import cursor_key, safe
+from wbtui.widgets.tables import cursor_state
+
+# the form's fields per purpose: (input id, label key, hint or "pick:<vocabulary>")
+FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "new": (
+        ("kind", "field.appt_kind", "pick:appt_kind"),
+        ("when", "field.appt_starts_at", "tui.hint.datetime"),
+        ("place", "field.appt_location", ""),
+        ("with", "field.appt_with_whom", ""),
+    ),
+    "move": (
+        ("when", "field.appt_starts_at", "tui.hint.datetime"),
+        ("reason", "field.appt_reason", ""),
+    ),
+    "result": (
+        ("result", "field.appt_status", "pick:appt_result"),
+        ("reason", "field.appt_reason", ""),
+    ),
+}
+TITLES = {"new": "tui.appt.new", "move": "tui.appt.move", "result": "tui.appt.result"}
+
+
+class AppointmentForm(WbtuiModal[dict | None]):
+    """A few fields in a dialog; Enter moves on, Enter in the last field (or F10) saves."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="appt.cancel"),
+        Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="appt.save"),
+    ]
+
+    def __init__(self, purpose: str, kinds: list[str] | None = None) -> None:
+        super().__init__()
+        self.purpose = purpose
+        self.kinds = kinds
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t(TITLES[self.purpose]), classes="title")
+            for key, label, hint in FORMS[self.purpose]:
+                yield Label(t(label))
+                if hint.startswith("pick:"):
+                    vocabulary = hint[5:]
+                    options = labels.choices(vocabulary)
+                    if vocabulary == "appt_kind" and self.kinds is not None:
+                        options = [(code, text) for code, text in options if code in self.kinds]
+                    yield ChoiceField(options, value=options[0][0] if options else None, title=t(label),
+                                      words=labels.search_words(vocabulary), id=f"in-{key}")  # fmt: skip
+                else:
+                    yield SafeInput(placeholder=t(hint) if hint else "", id=f"in-{key}")
+
+    def on_mount(self) -> None:
+        self._inputs()[0].focus()
+
+    def _inputs(self) -> list:
+        return list(self.query("ChoiceField, Input"))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        inputs = self._inputs()
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.action_save()
+
+    @on(ChoiceField.Changed)
+    def _chosen(self, event: ChoiceField.Changed) -> None:
+        inputs = self._inputs()
+        if event.field in inputs and inputs.index(event.field) + 1 < len(inputs):
+            self.call_after_refresh(inputs[inputs.index(event.field) + 1].focus)
+
+    def action_save(self) -> None:
+        values = {}
+        for widget in self._inputs():
+            key = (widget.id or "")[3:]
+            values[key] = widget.value if isinstance(widget, ChoiceField) else (widget.value.strip() or None)
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AppointmentsScreen(TableScreen):
+    """The case's appointments in time order, planned and past."""
+
+    HELP = lazy_t("tui.help.appointments")
+    BINDINGS = [
+        Binding("n", "new", lazy_t("tui.key.appt_new"), id="appt.new"),
+        Binding("v", "move", lazy_t("tui.key.appt_move"), id="appt.move"),
+        Binding("e", "result", lazy_t("tui.key.appt_result"), id="appt.result"),
+        Binding("b", "letter", lazy_t("tui.key.letter"), id="appt.letter"),
+        Binding("escape", "back", lazy_t("tui.key.back"), id="appt.back"),
+    ]
+    TITLE_KEY = "tui.appt.title"
+    TABLE_ID = "appointments"
+    DETAIL = True
+    FLEX, OPTIONAL = 3, (4,)
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.rows: dict[str, dict] = {}
+        self.data: list[dict] | None = None
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="appointments", exit_on_error=False)
+    def reload(self) -> None:
+        from wbtui.domain.errors import WbtuiError
+
+        ctx = self.ctx
+        try:
+            rows = ctx.services.reads.appointments(case_id=self.case_id, include_done=True)
+        except WbtuiError as exc:
+            self.app.call_from_thread(self.say, user_text(exc), error=True)
+            return
+        self.app.call_from_thread(self._fill, rows)
+
+    def redraw(self) -> None:
+        if self.data is not None:
+            self._fill(self.data)
+
+    def _fill(self, rows: list[dict]) -> None:
+        self.data = rows
+        table = self.query_one(DataTable)
+        keep = cursor_state(table)
+        self.rows = {r["id"]: r for r in rows}
+        self.fill(
+            [t("field.appt_starts_at"), t("field.appt_kind"), t("field.appt_status"), t("field.appt_location"),
+             t("field.appt_with_whom")],
+            [((Text(labels.datetime_text(r["starts_at"])), Text(labels.label("appt_kind", r["kind"])),
+               Text(labels.label("appt_status", r["status"])), safe(r["location"] or ""), safe(r["with_whom"] or "")),
+              r["id"]) for r in rows],
+            keep=keep,
+        )  # fmt: skip
+        self.query_one("#appointments-status", Label).update(Text(t("tui.appt.none")) if not rows else Text(""))
+
+    def describe_row(self, key: str) -> Text:
+        row = self.rows.get(key)
+        if row is None:
+            return Text("")
+        out = Text()
+        out.append(labels.label("appt_kind", row["kind"]) + " · ", "bold")
+        out.append(labels.datetime_text(row["starts_at"]) + " · " + labels.label("appt_status", row["status"]))
+        for value in (row["location"], row["with_whom"], row["status_reason"]):
+            if value:
+                out.append(" · ")
+                out.append(safe(value))
+        return out
+
+    def _selected(self) -> str | None:
+        return cursor_key(self.query_one(DataTable))
+
+    def action_new(self) -> None:
+        from wbtui.domain.appointments import side_may_keep
+        from wbtui.domain.vocab import APPOINTMENT_KINDS
+
+        kinds = [k for k in APPOINTMENT_KINDS if side_may_keep(self.config.side, k)]
+
+        def got(values: dict | None) -> None:
+            if not values:
+                return
+            when = self._when(values.get("when"))
+            if when is None:
+                return
+
+            def add() -> object:
+                services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+                if values["kind"] == "aa_beratung":  # S4: acknowledges an open handover too
+                    return services.agree_counselling(case_id, when, location=values.get("place"))
+                return services.add_appointment(case_id, values["kind"] or "", when, location=values.get("place"),
+                                                with_whom=values.get("with"))  # fmt: skip
+
+            self.do(add, then=self.then_say("tui.appt.saved", self.reload))
+
+        self.app.push_screen(AppointmentForm("new", kinds), got)
+
+    def action_move(self) -> None:
+        selected = self._selected()
+        if not selected:
+            return
+
+        def got(values: dict | None) -> None:
+            when = self._when(values.get("when")) if values else None
+            if values is None or when is None:
+                return
+            self.do(self.ctx.services.move_appointment, uuid.UUID(selected), when, reason=values.get("reason"),
+                    then=self.then_say("tui.appt.saved", self.reload))  # fmt: skip
+
+        self.app.push_screen(AppointmentForm("move"), got)
+
+    def action_result(self) -> None:
+        selected = self._selected()
+        if not selected:
+            return
+
+        def got(values: dict | None) -> None:
+            if not values or not values.get("result"):
+                return
+            self.do(self.ctx.services.set_appointment_status, uuid.UUID(selected), values["result"],
+                    reason=values.get("reason"), then=self.then_say("tui.appt.saved", self.reload))  # fmt: skip
+
+        self.app.push_screen(AppointmentForm("result"), got)
+
+    def action_letter(self) -> None:
+        selected = self._selected()
+        if not selected:
+            return
+        from datetime import date
+        from pathlib import Path
+
+        from wbtui.paths import documents_dir
+        from wbtui.screens.pickers import Prompt
+
+        default = documents_dir() / f"Einladung-{selected[:8]}-{date.today():%Y%m%d}.pdf"
+
+        def got(value: str | None) -> None:
+            if not value or not value.strip():
+                return
+            from wbtui.services.letters import save_invitation
+
+            target = Path(value.strip()).expanduser()
+            self.do(save_invitation, self.ctx.services, uuid.UUID(selected), target,
+                    then=lambda path: self.say(t("cli.document_written", path=str(path))))  # fmt: skip
+
+        self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
+
+    def _when(self, text: str | None):
+        from wbtui.domain.errors import WbtuiError
+        from wbtui.domain.fields import parse_datetime
+
+        try:
+            when = parse_datetime(text, field=t("field.appt_starts_at"))
+            if when is None:
+                raise WbtuiError("err.field_required", field=t("field.appt_starts_at"))
+            return when
+        except WbtuiError as exc:
+            self.say(user_text(exc), error=True)
+            return None
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,289 @@
+"""Snapshot bootstrap on the device (README "Snapshot bootstrap"): a device without a cursor loads what its
+organisation may see page by page from ``/sync/v1/snapshot`` instead of replaying the whole feed, then pulls
+the feed from the snapshot's cursor.
+
+Each page is applied in one SQLite transaction together with the position reached (``snapshot_after``)
+and, on the first page, the cursor it stands on (``snapshot_cursor``): an interrupted bootstrap resumes
+after the last case it stored, and the feed read afterwards from that cursor brings every change made
+meanwhile (registers merge by HLC, events by id).
+
+Loading: every received value is checked and cleaned exactly as :class:`wbtui.sync.merge.Merger` checks it
+(the server is trusted no more than a device). Rows this store does not hold yet are written with one
+``executemany`` per table and field set; rows it already holds (a reset, or the echo of the store's own
+first upload) are merged field by field by the Merger, and only where the snapshot's clock is newer. A
+case with anything the fast path does not handle (a value that fails its check, a field of a newer
+schema) and a page that breaks a local rule go through the Merger, which quarantines what it cannot take.
+The audit trail gets one ``sync_apply`` entry per case received, naming its tables' fields and data groups.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from wbtui.domain.entities import ENTITIES, check_value
+from wbtui.sync import protocol
+from wbtui.sync.merge import Merger, clean_json, meta, meta_set
+from wbtui.sync.protocol import decode_snapshot_case
+
+PAGE = 1000
+CHUNK = 900  # ids per IN list (below SQLite's parameter limit)
+
+
+class Page:
+    """One snapshot page being applied inside the caller's write transaction."""
+
+    def __init__(self, con: sqlite3.Connection, version: int, summary, *, fresh: bool) -> None:
+        self.con, self.version, self.summary, self.fresh = con, version, summary, fresh
+        self.allowed = {e: frozenset(protocol.fields_of(e, version)) for e in ENTITIES}
+
+    # -- checking a case -----------------------------------------------------------------------------
+    def _row(self, entity, row_id, fields) -> tuple[str, dict] | None:
+        """(table, {field: (sqlite value, hlc)}) of a register row, or None if the Merger must handle it."""
+        table = protocol.REGISTER_TABLES.get(entity)
+        if table is None or not isinstance(row_id, str) or not isinstance(fields, dict) or not fields:
+            return None
+        allowed = self.allowed[entity]
+        out = {}
+        for name, spec in fields.items():
+            if name not in allowed or not isinstance(spec, dict) or not isinstance(spec.get("hlc"), str):
+                return None
+            value = clean_json(spec.get("v"))
+            if check_value(entity, name, value) is not None:
+                return None
+            out[name] = (protocol.to_sqlite(entity, name, value), spec["hlc"])
+        return table, out
+
+    def _append(self, entity, row_id, data) -> tuple[str, dict] | None:
+        table = protocol.APPEND_TABLES.get(entity)
+        if table is None or not isinstance(row_id, str) or not isinstance(data, dict):
+            return None
+        allowed = self.allowed[entity]
+        values = {}
+        for key, value in data.items():
+            if key not in allowed:
+                continue  # as the Merger: a field of a newer schema is left out of an event
+            value = clean_json(value)
+            if check_value(entity, key, value) is not None:
+                return None
+            values[key] = protocol.to_sqlite(entity, key, value)
+        return table, values
+
+    def apply(self, cases: list[dict]) -> None:
+        """Store the cases of one page (each in the shape of a ``grant`` entry, with its conflicts)."""
+        merger = Merger(self.con, self.version, self.summary)
+        referred = [c["case_id"] for c in cases if c.get("referral")]
+        for start in range(0, len(referred), CHUNK):  # a case handed over to this office, new here: a grant
+            chunk = referred[start : start + CHUNK]
+            known = self.con.execute(f"SELECT COUNT(*) FROM fbw_case WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            self.summary.grants += len(chunk) - known.fetchone()[0]
+        held = self._present(cases)
+        fast, slow = [], []
+        for case in cases:
+            rows, appends, whole = [], [], True
+            for r in case.get("rows") or []:
+                entity, row_id, fields = r.get("entity"), r.get("row_id"), r.get("fields")
+                if _not_newer(held.get((entity, row_id)), fields):
+                    continue  # held here with every clock as new: nothing to write, nothing to check
+                checked = self._row(entity, row_id, fields)
+                whole = whole and checked is not None
+                rows.append((entity, row_id, checked, fields))
+            for a in case.get("appends") or []:
+                if (a.get("entity"), a.get("row_id")) in held:
+                    continue  # an event is never changed: held is held
+                checked = self._append(a.get("entity"), a.get("row_id"), a.get("data"))
+                whole = whole and checked is not None
+                appends.append((a.get("entity"), a.get("row_id"), checked, a.get("hlc")))
+            if whole:
+                fast.append((case, rows, appends))
+            else:
+                slow.append(case)
+        self.con.execute("SAVEPOINT snapshot_page")
+        try:
+            self._write(fast, merger, held)
+            self.con.execute("RELEASE snapshot_page")
+        except sqlite3.IntegrityError:
+            # a local rule the bulk insert broke (one obstacle per code …): the Merger quarantines the row
+            self.con.execute("ROLLBACK TO snapshot_page")
+            self.con.execute("RELEASE snapshot_page")
+            slow = [case for case, _r, _a in fast] + slow
+        for case in slow:
+            merger.apply({**case, "kind": "grant"})
+            self.summary.grants -= 1  # a snapshot is not a new grant
+        for case in cases:
+            for entry in case.get("conflicts") or []:
+                if isinstance(entry, dict) and entry.get("kind") == "conflict":
+                    merger.apply(entry)
+        merger.finish()
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def _present(self, cases: list[dict]) -> dict[tuple[str, str], dict[str, str]]:
+        """The rows and events of this page the store holds already, with their field clocks. A fresh store
+        holds none of them; only a person (and the person's consents) may come again with a second case."""
+        by_table: dict[str, list[str]] = {}
+        for case in cases:
+            for item in (case.get("rows") or []) + (case.get("appends") or []):
+                entity, row_id = item.get("entity"), item.get("row_id")
+                table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES.get(entity)
+                if table is None or not isinstance(row_id, str):
+                    continue
+                if not self.fresh or entity in ("person", "consent"):
+                    by_table.setdefault(entity, []).append(row_id)
+        held: dict[tuple[str, str], dict[str, str]] = {}
+        for entity, ids in by_table.items():
+            table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
+            ids = sorted(set(ids))
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for (row_id,) in self.con.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk):
+                    held[(entity, row_id)] = {}
+                if entity not in protocol.REGISTER_TABLES:
+                    continue
+                for row_id, name, hlc in self.con.execute(
+                    f"SELECT row_id, field, hlc FROM field_clock WHERE entity = ? AND row_id IN ({marks})",
+                    [entity, *chunk],
+                ):
+                    if (entity, row_id) in held:
+                        held[(entity, row_id)][name] = hlc
+        return held
+
+    def _write(self, fast: list, merger: Merger, held: dict) -> None:
+        from wbtui.data import audit
+
+        inserts: dict[tuple[str, tuple[str, ...]], list] = {}
+        clocks: list[tuple] = []
+        events: dict[tuple[str, tuple[str, ...]], list] = {}
+        entries: list[dict] = []
+        newest = ""
+        done: set[tuple[str, str]] = set()
+        for case, rows, appends in fast:
+            groups: set[str] = set()
+            names: set[str] = set()
+            for entity, row_id, checked, fields in rows:
+                if (entity, row_id) in done:
+                    continue
+                done.add((entity, row_id))
+                table, values = checked
+                local = held.get((entity, row_id))
+                if local is not None:
+                    if any(local.get(name, "") < hlc for name, (_v, hlc) in values.items()):
+                        merger.merge_row(entity, row_id, fields)  # newer fields than held: merged by HLC
+                    continue
+                cols = tuple(values)
+                inserts.setdefault((table, cols), []).append((row_id, *(v for v, _h in values.values())))
+                for name, (_v, hlc) in values.items():
+                    clocks.append((entity, row_id, name, hlc))
+                    newest = max(newest, hlc)
+                art9 = bool(values.get("art9", (None,))[0]) if entity == "obstacle" else False
+                groups.update(audit.data_groups(table, list(cols), art9=art9))
+                names.update(cols)
+            for _entity, row_id, (table, values), hlc in appends:
+                events.setdefault((table, tuple(values)), []).append((row_id, *values.values()))
+                if isinstance(hlc, str):
+                    newest = max(newest, hlc)
+                groups.add(audit.data_groups(table, [])[0])
+            if groups or names:  # a case of which nothing was new here is not a receipt
+                entries.append(
+                    {"object_id": case["case_id"], "case_id": case["case_id"], "groups": groups, "fields": names,
+                     "detail": "snapshot"}
+                )  # fmt: skip
+        for (table, cols), params in inserts.items():
+            self.con.executemany(
+                f"INSERT INTO {table} (id, {', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 1))})", params
+            )
+        self.con.executemany(
+            "INSERT OR REPLACE INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)", clocks
+        )
+        for (table, cols), params in events.items():
+            self.con.executemany(
+                f"INSERT OR IGNORE INTO {table} (id, {', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 1))})",
+                params,
+            )
+        audit.append_many(self.con, audit.SYNC, "sync_apply", "fbw_case", entries)
+        if newest:
+            try:
+                merger.clock.observe(newest)
+            except Exception:
+                pass  # a clock far ahead is not taken over (as in the Merger)
+
+
+def _not_newer(local: dict[str, str] | None, fields) -> bool:
+    """A row held here whose every field clock is at least the snapshot's (the store's own upload echoed)."""
+    if local is None or not isinstance(fields, dict):
+        return False
+    for name, spec in fields.items():
+        hlc = spec.get("hlc") if isinstance(spec, dict) else None
+        if not isinstance(hlc, str) or local.get(name, "") < hlc:
+            return False
+    return True
+
+
+def fresh_store(con) -> bool:
+    """No synced row yet: the bulk path need not look for rows it holds (only for a person seen twice)."""
+    return (
+        con.execute("SELECT 1 FROM field_clock LIMIT 1").fetchone() is None
+        and con.execute("SELECT 1 FROM fbw_case LIMIT 1").fetchone() is None
+    )
+
+
+def load(client, summary, progress=None) -> bool:  # client: wbtui.sync.client.SyncClient
+    """Bootstrap from the server's snapshot; False if the server has none (an older server: replay the feed)."""
+    from wbtui.sync.client import SyncError
+
+    store = client.store
+    with store.transaction() as con:
+        after = meta(con, "snapshot_after")
+        if meta(con, "snapshot_cursor") is None:
+            meta_set(con, "snapshot_fresh", "1" if fresh_store(con) else "0")
+    while True:
+        params: dict = {"limit": PAGE}
+        if after:
+            params["after"] = after
+        response = client._request("GET", "/sync/v1/snapshot", params=params)
+        if response.status_code == 404:
+            return False
+        try:
+            header, cases, end = read_page(client._ok(response).content)
+        except (ValueError, TypeError, AttributeError):
+            raise SyncError("err.sync_bad_response") from None
+        with store.transaction() as con:
+            con.execute("PRAGMA defer_foreign_keys = ON")
+            if header.get("cursor") and not after:
+                meta_set(con, "snapshot_cursor", str(header["cursor"]))
+            if meta(con, "snapshot_cursor") is None:
+                raise SyncError("err.sync_bad_response")  # a first page names the cursor it stands on
+            resetting = meta(con, "reset") == "1"
+            page = Page(con, client.schema_version, summary, fresh=meta(con, "snapshot_fresh") == "1")
+            if resetting:
+                con.executemany(
+                    "INSERT OR IGNORE INTO sync_reset_seen(case_id) VALUES (?)", [(c["case_id"],) for c in cases]
+                )
+            page.apply(cases)
+            summary.snapshot += len(cases)
+            summary.pulled += len(cases)  # what a sync received: here one case per line
+            if end.get("has_more"):
+                after = str(end.get("next") or "")
+                meta_set(con, "snapshot_after", after)
+            else:
+                meta_set(con, "cursor", meta(con, "snapshot_cursor") or "")
+                for key in ("snapshot_after", "snapshot_cursor", "snapshot_fresh"):
+                    con.execute("DELETE FROM sync_meta WHERE key = ?", (key,))
+        if progress:
+            progress("snapshot", summary.snapshot)
+        if not end.get("has_more"):
+            return True
+
+
+def read_page(body: bytes) -> tuple[dict, list[dict], dict]:
+    """(header, cases, end line) of one NDJSON page; ValueError unless it arrived whole."""
+    lines = body.splitlines()
+    if len(lines) < 2:
+        raise ValueError("snapshot page cut short")
+    header, end = json.loads(lines[0]), json.loads(lines[-1])
+    if header.get("snapshot") != 1 or end.get("end") is not True:
+        raise ValueError("snapshot page cut short")
+    cases = [decode_snapshot_case(json.loads(line)) for line in lines[1:-1]]
+    if len(cases) != end.get("cases"):
+        raise ValueError("snapshot page cut short")
+    return header, cases, end

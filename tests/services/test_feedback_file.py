@@ -1,0 +1,169 @@
+"""The return channel without a shared server (issue 15, item 2): the Agentur's feedback file, exported
+from its own store and imported into the Jobcenter's, checked against the published schema; a second
+import is recognised; a bad file is refused whole with the field named (exit 1) and changes nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import jsonschema
+
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli, write_config
+
+
+def ok(*args, env):
+    res = run_cli(*args, env=env)
+    assert res.returncode == 0, (args, res.stdout, res.stderr)
+    return res.stdout
+
+
+def offices(tmp_path):
+    jc = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml")),
+          "WBTUI_DB": str(tmp_path / "jc.db")}  # fmt: skip
+    aa = {"WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml")),
+          "WBTUI_DB": str(tmp_path / "aa.db")}  # fmt: skip
+    return jc, aa
+
+
+def handed_over_by_file(tmp_path, jc, aa) -> str:
+    args = ["case", "new", "--json"]
+    for key, flag in (("kundennummer", "-k"), ("family_name", "-n"), ("given_names", "-g"), ("birth_date", "--birth-date"),
+                      ("phone", "--phone"), ("target_kldb", "--target-kldb"), ("training_type", "--training-type"),
+                      ("schedule", "--schedule"), ("necessity_reason", "--necessity")):  # fmt: skip
+        args += [flag, COMPLETE_CASE[key]]
+    case_id = json.loads(ok(*args, env=jc))["id"]
+    ok("consent", "add", case_id[:8], "--recipient", "agentur", "--group", "stammdaten", env=jc)
+    ok("case", "move", case_id[:8], "S3", env=jc)
+    ok("handover", "send", case_id[:8], "--channel", "file_export", env=jc)
+    ok("handover", "export", case_id[:8], "-o", str(tmp_path / "uebergabe.json"), env=jc)
+    ok("handover", "import", str(tmp_path / "uebergabe.json"), env=aa)
+    return case_id
+
+
+def jc_rows(tmp_path, sql: str):
+    con = sqlite3.connect(tmp_path / "jc.db")
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_feedback_file_export_import_between_two_stores(tmp_path):
+    from wbtui.services.exchange import schema_path
+
+    jc, aa = offices(tmp_path)
+    case_id = handed_over_by_file(tmp_path, jc, aa)
+    ref = case_id[:8]
+    ok("handover", "ack", ref, env=aa)
+    ok("appointment", "add", ref, "--at", "2030-03-04 09:00", "--place", "Agentur, Raum 2.14", env=aa)
+    appt = json.loads(ok("appointment", "list", ref, "--json", env=aa))["appointments"][0]["ref"]
+    ok("appointment", "move", appt, "--at", "2030-03-05 10:00", "--reason", "verhindert", env=aa)
+    target = tmp_path / "rueckmeldung.json"
+    ok("feedback", "export", "-o", str(target), env=aa)
+    document = json.loads(target.read_text(encoding="utf-8"))
+    jsonschema.validate(document, json.loads(schema_path("feedback-v1").read_text(encoding="utf-8")))
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert [c["case_id"] for c in document["cases"]] == [case_id]
+
+    assert "eingelesen" in ok("feedback", "import", str(target), env=jc)
+    assert jc_rows(tmp_path, "SELECT stage FROM fbw_case") == [("counselling_scheduled",)]
+    assert sorted(jc_rows(tmp_path, "SELECT status, location FROM appointment")) == [
+        ("geplant", "Agentur, Raum 2.14"),
+        ("verschoben", "Agentur, Raum 2.14"),
+    ]
+    assert jc_rows(tmp_path, "SELECT status FROM handover") == [("accepted",)]
+    types = [r[0] for r in jc_rows(tmp_path, "SELECT type FROM case_event ORDER BY at, rowid")]
+    assert {"handover_received", "appointment_set", "appointment_updated", "feedback_imported"} <= set(types)
+    before = jc_rows(tmp_path, "SELECT COUNT(*) FROM case_event")
+
+    # the same file again: recognised, nothing added
+    assert "schon eingelesen" in ok("feedback", "import", str(target), env=jc)
+    assert jc_rows(tmp_path, "SELECT COUNT(*) FROM case_event") == before
+    # a newer file overlapping the first adds only what is new (ids are kept)
+    second = tmp_path / "rueckmeldung2.json"
+    ok("appointment", "done", json.loads(ok("appointment", "list", ref, "--json", env=aa))["appointments"][0]["ref"],
+       "--result", "cancelled", "--reason", "Person krank", env=aa)  # fmt: skip
+    ok("feedback", "export", "-o", str(second), env=aa)
+    ok("feedback", "import", str(second), env=jc)
+    assert sorted(r[0] for r in jc_rows(tmp_path, "SELECT status FROM appointment")) == ["abgesagt", "verschoben"]
+    ids = jc_rows(tmp_path, "SELECT COUNT(*), COUNT(DISTINCT id) FROM case_event")[0]
+    assert ids[0] == ids[1]
+
+
+def test_a_bad_feedback_file_is_refused_whole_naming_the_field(tmp_path):
+    jc, aa = offices(tmp_path)
+    case_id = handed_over_by_file(tmp_path, jc, aa)
+    ok("handover", "ack", case_id[:8], "--appointment", "2030-03-04 09:00", env=aa)
+    target = tmp_path / "r.json"
+    ok("feedback", "export", "-o", str(target), env=aa)
+    good = json.loads(target.read_text(encoding="utf-8"))
+    before = jc_rows(tmp_path, "SELECT COUNT(*) FROM case_event")
+
+    def refused(text: str, *fields: str) -> None:
+        bad = tmp_path / "bad.json"
+        bad.write_text(text, encoding="utf-8")
+        res = run_cli("feedback", "import", str(bad), env=jc)
+        assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+        assert "Rückmeldedatei abgelehnt" in res.stderr
+        for field in fields:
+            assert field in res.stderr, (field, res.stderr)
+
+    wrong_person = json.loads(json.dumps(good))
+    wrong_person["cases"][0]["kundennummer"] = "999X000000"
+    refused(json.dumps(wrong_person), "cases[0].kundennummer")
+    unknown = json.loads(json.dumps(good))
+    unknown["cases"][0]["case_id"] = "0" * 32
+    refused(json.dumps(unknown), "cases[0].case_id")
+    bad_status = json.loads(json.dumps(good))
+    bad_status["cases"][0]["appointments"][0]["status"] = "erfunden"
+    refused(json.dumps(bad_status), "cases[0].appointments[0].status")
+    refused(json.dumps(good).replace('"version": 1', '"version": 1, "version": 2', 1), "version")  # duplicate key
+    refused(json.dumps(good).replace('"version": 1', '"version": 1' + "0" * 30, 1), "version")  # number size
+    refused('{"format": ' + "[" * 50 + "]" * 50 + "}")  # nesting
+    assert jc_rows(tmp_path, "SELECT COUNT(*) FROM case_event") == before
+    assert jc_rows(tmp_path, "SELECT COUNT(*) FROM appointment") == [(0,)]
+
+
+def test_only_the_agentur_writes_and_only_the_jobcenter_imports(tmp_path):
+    jc, aa = offices(tmp_path)
+    handed_over_by_file(tmp_path, jc, aa)
+    assert run_cli("feedback", "export", "-o", str(tmp_path / "x.json"), env=jc).returncode == 1
+    ok("feedback", "export", "-o", str(tmp_path / "y.json"), env=aa)
+    assert run_cli("feedback", "import", str(tmp_path / "y.json"), env=aa).returncode == 1
+    assert run_cli("feedback", "import", str(tmp_path / "missing.json"), env=jc).returncode == 3
+
+
+def test_the_other_offices_entries_stay_in_the_inbox_until_read_in_both_directions(tmp_path):
+    jc, aa = offices(tmp_path)
+    case_id = handed_over_by_file(tmp_path, jc, aa)
+    ok("handover", "ack", case_id[:8], "--appointment", "2030-03-04 09:00", env=aa)
+    target = tmp_path / "r.json"
+    ok("feedback", "export", "-o", str(target), env=aa)
+    ok("feedback", "import", str(target), env=jc)
+    inbox = json.loads(ok("inbox", "--json", env=jc))
+    types = {i["type"] for i in inbox["items"]}
+    assert {"handover_received", "appointment_set"} <= types and "feedback_imported" not in types  # not its own
+    assert inbox["unread"] == inbox["count"] > 0
+    first = inbox["items"][0]["event_id"]
+    assert "1 Eintrag" in ok("inbox", "read", first[:8], env=jc)
+    again = json.loads(ok("inbox", "--json", env=jc))
+    assert again["unread"] == inbox["unread"] - 1 and again["items"][-1]["event_id"] == first  # read ones last
+    assert json.loads(ok("inbox", "--unread", "--json", env=jc))["count"] == again["unread"]
+    ok("inbox", "read", "--all", env=jc)
+    assert json.loads(ok("inbox", "--json", env=jc))["unread"] == 0
+    # the other direction: the Jobcenter's consent reaches the Agentur's inbox (here: one shared store)
+    shared = {**jc, "WBTUI_DB": str(tmp_path / "shared.db")}
+    shared_aa = {**aa, "WBTUI_DB": str(tmp_path / "shared.db")}
+    args = ["case", "new", "--json"]
+    for key, flag in (("kundennummer", "-k"), ("family_name", "-n"), ("given_names", "-g"), ("phone", "--phone"),
+                      ("birth_date", "--birth-date"), ("target_kldb", "--target-kldb"),
+                      ("training_type", "--training-type"), ("schedule", "--schedule"),
+                      ("necessity_reason", "--necessity")):  # fmt: skip
+        args += [flag, COMPLETE_CASE[key]]
+    ref = json.loads(ok(*args, env=shared))["ref"]
+    ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", env=shared)
+    ok("case", "move", ref, "S3", env=shared)
+    ok("handover", "send", ref, env=shared)  # now the Agentur holds the case
+    assert "consent_recorded" in {i["type"] for i in json.loads(ok("inbox", "--json", env=shared_aa))["items"]}
+    assert "consent_recorded" not in {i["type"] for i in json.loads(ok("inbox", "--json", env=shared))["items"]}

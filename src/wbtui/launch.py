@@ -93,6 +93,18 @@ def acquire(db: str | None, unlock=None):
 
 def run_locked(config, db: str | None, lock) -> int:
     """Run the TUI holding ``lock`` and release it; the exit code. A hang-up ends the process right here."""
+    import signal
+
+    from wbtui.hangup import EXIT_HANGUP
+
+    def hung_up_while_starting(_signum, _frame) -> None:  # before the app's own guard is installed
+        lock.release()
+        os._exit(EXIT_HANGUP)
+
+    try:
+        signal.signal(signal.SIGHUP, hung_up_while_starting)
+    except (ValueError, AttributeError):  # not the main thread / not POSIX
+        pass
     from wbtui.app import run
     from wbtui.i18n import t
 
@@ -104,8 +116,6 @@ def run_locked(config, db: str | None, lock) -> int:
         code = run(config=config, db=db, notice=notice, release=lock.release)
     finally:
         lock.release()
-    from wbtui.hangup import EXIT_HANGUP
-
     if code == EXIT_HANGUP:  # the terminal is gone: no waiting for a worker's query to finish (wbtui.hangup)
         from wbtui import logs
 

@@ -1,4 +1,7 @@
-"""The Textual application: paints first, opens the store in a worker, then shows the board."""
+"""The Textual application: paints first, opens the store in a worker, then shows the board.
+
+Size: just over ~400 lines: the app, its typed context, the worker helpers and the type-ahead queue's wiring; screens live in screens/.
+"""
 
 from __future__ import annotations
 

@@ -138,10 +138,10 @@ OPS = st.lists(
 def test_property_20_compaction_keeps_the_state_for_every_cursor(ops, pick):
     from sqlmodel import Session
 
-    from wbtui.server.commands import grant_referral, purge_case, revoke_grant
     from wbtui.server.compaction import compact_org
     from wbtui.server.service import Gone, SyncServer
     from wbtui.server.store import init_schema, make_engine
+    from wbtui.server.system import grant_referral, purge_case, revoke_grant
     from wbtui.sync.hlc import Clock
 
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-compact-"))

@@ -1,4 +1,7 @@
-"""Case detail: stage, next steps with the guards' reasons, sections and the timeline."""
+"""Case detail: stage, next steps with the guards' reasons, sections and the timeline.
+
+Size: over ~400 lines because the detail view renders every section of a case (person, need, obstacles, appointments, course, timeline) from one read; the next cut moves the section renderers to widgets/.
+"""
 
 from __future__ import annotations
 

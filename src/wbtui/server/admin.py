@@ -116,7 +116,7 @@ def revoke_token(engine, token_id: str) -> None:
 
 def revoke_case_access(engine, case_id: str, org_name: str) -> None:
     """Administration: withdraw an organisation's access to a case (its devices delete it at the next sync)."""
-    from wbtui.server.commands import revoke_grant
+    from wbtui.server.system import revoke_grant
 
     with Session(engine) as s:
         org = s.exec(select(SrvOrg).where(SrvOrg.name == org_name)).first()

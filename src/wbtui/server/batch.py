@@ -6,6 +6,8 @@ On PostgreSQL the grant rows of every case the batch touches are locked (``FOR U
 order) before anything is read: two pushes to the same case are serialised, so last-writer-wins is
 decided on the value the database holds, never on a stale copy (no acknowledged value is replaced by
 an older one, however many workers run). On SQLite every push is one ``BEGIN IMMEDIATE`` transaction.
+
+Size: just over ~400 lines: the batch's loads and its set-based write-back belong together (one transaction).
 """
 
 from __future__ import annotations

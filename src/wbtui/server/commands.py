@@ -26,7 +26,7 @@ PURGE_ROLES = CASE_ROLES | {"dsb"}
 
 
 def run(push, unit) -> None:
-    from wbtui.server.push import Rejected
+    from wbtui.server.rejection import Rejected
 
     for name, case_id, args in unit.commands:
         handler = HANDLERS.get(name)
@@ -43,7 +43,7 @@ def run(push, unit) -> None:
 
 def _handover_send(push, unit, case_id: str, args: dict) -> None:
     from wbtui.server import coverage
-    from wbtui.server.push import Rejected
+    from wbtui.server.rejection import Rejected
 
     if push.agencies is None:  # once per push: the Agenturen by name (a first upload sends many handovers)
         found = push.s.execute(select(SrvOrg).where(col(SrvOrg.kind) == "agentur")).scalars().all()
@@ -78,7 +78,7 @@ def _handover_revoke(push, unit, case_id: str, args: dict) -> None:
 
 
 def _case_purge(push, unit, case_id: str, args: dict) -> None:
-    from wbtui.server.push import Rejected
+    from wbtui.server.rejection import Rejected
 
     if push.batch.field(("case", case_id), "stage") != process.Stage.CLOSED.value:
         raise Rejected("transition", guard="guard.purge_open_case")  # retention erases closed cases only
@@ -168,60 +168,3 @@ def _audit(push, kind: str, detail: dict) -> None:
             "detail": json.dumps(detail),
         },
     )
-
-
-# -- the same changes outside a push (administration, tests) ------------------------------------------
-
-
-def system_push(s):
-    """A push context for administrative changes (no device): the server's view of cases, writable."""
-    import threading
-
-    from wbtui.server.auth import Principal
-    from wbtui.server.feed import announce_writer
-    from wbtui.server.push import Push
-    from wbtui.sync import protocol
-    from wbtui.sync.hlc import Clock
-
-    announce_writer(s)
-    who = Principal("system", "system", "", "", "admin", frozenset(), "")
-    return Push(s, who, protocol.SCHEMA_VERSION, Clock("server-admin"), threading.Lock())
-
-
-def grant_referral(s, case_id: str, org_id: str) -> bool:
-    """Give an organisation referral access with a snapshot cut to the current coverage."""
-    from wbtui.server import coverage
-
-    push = system_push(s)
-    push.batch.load_cases([case_id])
-    holders = push.batch.grants.get(case_id, {})
-    if not holders or org_id in holders:
-        return False
-    grant = coverage.referral_for(push, case_id, push.today(None))
-    push.batch.set_grant(case_id, org_id, grant)
-    coverage.send_snapshot(push, case_id, org_id, grant)
-    push.batch.write()
-    return True
-
-
-def revoke_grant(s, case_id: str, org_id: str, *, reason: str) -> bool:
-    push = system_push(s)
-    push.batch.load_cases([case_id])
-    grant = push.batch.grants.get(case_id, {}).get(org_id)
-    if grant is None or grant.access != REFERRAL:
-        return False
-    revoke(s, push.batch, case_id, org_id, reason=reason)
-    push.batch.emit("audit", {"org_id": None, "user_id": None, "kind": "revoke", "at": now(),
-                              "detail": json.dumps({"case": case_id, "org": org_id, "reason": reason})})  # fmt: skip
-    push.batch.write()
-    return True
-
-
-def purge_case(s, case_id: str, *, reason: str) -> int:
-    push = system_push(s)
-    push.batch.load_cases([case_id])
-    holders = purge(s, push.batch, case_id, reason=reason)
-    push.batch.emit("audit", {"org_id": None, "user_id": None, "kind": "purge", "at": now(),
-                              "detail": json.dumps({"case": case_id, "orgs": holders, "reason": reason})})  # fmt: skip
-    push.batch.write()
-    return holders

@@ -58,15 +58,6 @@ def referral_for(push, case_id: str, day: date) -> Grant:
     return Grant(REFERRAL, covered_groups(legal_basis, terms, day), coverage_lapses_on(legal_basis, terms, day))
 
 
-def office_today() -> date:
-    """The office's calendar day now (the day a consent's dates are read against)."""
-    from datetime import UTC, datetime
-
-    from wbtui.server.push import OFFICE_TZ
-
-    return datetime.now(UTC).astimezone(OFFICE_TZ).date()
-
-
 def lapsed_cases(push) -> set[str]:
     """Cases of this push holding a referral grant whose consent ran out by its date since it was cut."""
     day = push.today(None)

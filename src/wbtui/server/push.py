@@ -16,6 +16,8 @@ the fields and rows it sets). The server accepts or refuses a transaction as a w
 
 A refused transaction leaves nothing: no register, no feed entry. Its changes are answered
 ``rejected`` with a reason code; the answer is kept, so a retry after a lost response gets the same one.
+
+Size: over ~400 lines because every check of one local transaction (field permission, transition, row validity, clocks) runs in one pass over the batch; the next cut moves the transition checks to a module of their own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
@@ -35,25 +37,12 @@ from wbtui.server.auth import Principal
 from wbtui.server.batch import Batch, as_date, as_datetime, is_art9
 from wbtui.server.feed import OWNER, RowMeta, feed_row, project_append, project_set
 from wbtui.server.models import now
+from wbtui.server.office_time import OFFICE_TZ
+from wbtui.server.rejection import Rejected
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock, ClockDriftError, decode
 
-OFFICE_TZ: tzinfo
-try:  # the office's calendar day decides date guards (an action at 00:30 belongs to that day)
-    from zoneinfo import ZoneInfo
-
-    OFFICE_TZ = ZoneInfo("Europe/Berlin")
-except Exception:  # pragma: no cover - no time zone data on the host
-    OFFICE_TZ = UTC
-
 HLC_TEXT = re.compile(r"^\d{16}-[0-9a-f]{4}-[A-Za-z0-9_-]{1,40}$")
-
-
-class Rejected(Exception):
-    def __init__(self, reason: str, **detail: object) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass

@@ -188,9 +188,10 @@ class SyncServer:
         """Referral grants of this organisation whose consent ran out by its date (no push changed it):
         cut down before anything is read, with a ``retract`` for the devices (README "Consent projection")."""
         from wbtui.server import coverage
-        from wbtui.server.commands import system_push
+        from wbtui.server.office_time import office_today
+        from wbtui.server.system import system_push
 
-        today = coverage.office_today()
+        today = office_today()
         with self.engine.connect() as conn:
             lapsed = [c for (c,) in conn.execute(
                 text("SELECT case_id FROM srv_grant WHERE org_id = :org AND access = 'referral'"

@@ -3,6 +3,8 @@ in office hours, its appointments, voucher and course, its reasons, as rows for 
 
 Every path follows :data:`wbtui.domain.process.TRANSITIONS`, so histories are legal: each step writes its
 timeline event, vouchers respect the three months, handovers carry consent.
+
+Size: over ~400 lines because one demo case walks the whole process (S1 to closing) in one function per stage, kept together so the walk reads in order.
 """
 
 from __future__ import annotations

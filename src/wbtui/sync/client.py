@@ -5,6 +5,8 @@ sync interrupted at any point resumes without losing or duplicating anything.
 Nothing pushed is dropped: a change the server refuses becomes a conflict record holding the local
 value (F6, ``wbtui sync conflicts``), and the case is repaired to the server's version so that every
 device ends in the same state. Only one sync runs on a store at a time.
+
+Size: over the ~400 lines of the README's rule because push, pull, repair and verify share one session and its retry state; the next cut moves verify and repair into modules of their own.
 """
 
 from __future__ import annotations

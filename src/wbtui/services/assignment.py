@@ -126,20 +126,11 @@ class AssignmentCommands(ServiceBase):
 
     def reassign_task(self, task_ref: str, to: str | None) -> tuple[uuid.UUID, str]:
         """Hand one follow-up to a colleague (or the team inbox); returns the task id and its new owner."""
-        from wbtui.data.queries import resolve_task_ref
-
         self._may_assign()
         wanted = self._login(to)
-        con = self.store.raw()
-        try:
-            task_id = resolve_task_ref(con, task_ref)
-        finally:
-            con.close()
+        task_id = self._task_id(task_ref)
         with self._tx() as s:
-            task = s.get(Task, task_id)
-            if task.status != "offen":
-                raise WbtuiError("err.task_not_open", ref=task.id.hex[:8])
-            case, _ = self._load(s, task.case_id)
+            task, case = self._open_task(s, task_id)
             self._check_write("task", ["owner"], case)
             receiver, via = self.route_owner(s, wanted)
             previous = task.owner

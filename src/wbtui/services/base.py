@@ -21,10 +21,11 @@ from wbtui.data.models import (
     Obstacle,
     Organisation,
     Person,
+    Task,
     utcnow,
 )
 from wbtui.domain.consent import consent_covers
-from wbtui.domain.errors import NotFound
+from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import CaseFacts, Stage
 
 
@@ -259,6 +260,24 @@ class ServiceBase:
         access.check(s.connection(), self.subject, case.id.hex, permission)
         person = s.get(Person, case.person_id)
         return case, person
+
+    def _task_id(self, task_ref: str) -> uuid.UUID:
+        """A follow-up named by its id or an id prefix (read outside the write transaction)."""
+        from wbtui.data.queries import resolve_task_ref
+
+        con = self.store.raw()
+        try:
+            return resolve_task_ref(con, task_ref)
+        finally:
+            con.close()
+
+    def _open_task(self, s, task_id: uuid.UUID) -> tuple[Task, FbwCase]:
+        """The follow-up, still open, and its case (loaded with the write check of :meth:`_load`)."""
+        task = s.get(Task, task_id)
+        if task.status != "offen":
+            raise WbtuiError("err.task_not_open", ref=task.id.hex[:8])
+        case, _ = self._load(s, task.case_id)
+        return task, case
 
     @property
     def subject(self):

@@ -34,18 +34,9 @@ class TaskCommands(ServiceBase):
             return task.id
 
     def complete_task(self, task_ref: str) -> uuid.UUID:
-        from wbtui.data.queries import resolve_task_ref
-
-        con = self.store.raw()
-        try:
-            task_id = resolve_task_ref(con, task_ref)
-        finally:
-            con.close()
+        task_id = self._task_id(task_ref)
         with self._tx() as s:
-            task = s.get(Task, task_id)
-            if task.status != "offen":
-                raise WbtuiError("err.task_not_open", ref=task.id.hex[:8])
-            case, _ = self._load(s, task.case_id)
+            task, case = self._open_task(s, task_id)
             task.status = "erledigt"
             task.done_at = self.now()
             self._touch(case)

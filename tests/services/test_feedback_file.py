@@ -218,7 +218,7 @@ def test_feedback_file_carries_reasons_and_voucher_and_course_details(tmp_path):
     assert "schon eingelesen" in ok("feedback", "import", str(target), env=jc)
 
     # a file of version 1 (without the new blocks) is still read
-    old = {k: v for k, v in document.items()}
+    old = dict(document)
     old["version"], old["file_id"] = 1, "f" * 32
     old["cases"] = [{k: v for k, v in block.items() if k not in ("reasons", "voucher", "course")}]
     jsonschema.validate(old, json.loads(schema_path("feedback-v1").read_text(encoding="utf-8")))

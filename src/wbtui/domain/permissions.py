@@ -116,6 +116,9 @@ TABLE: dict[str, dict[str, Rule]] = {
         "created_at": FIXED,
     },
     "consent": {"*": JC_DATA, "person_id": FIXED},
+    # the person's vocational qualifications and work history (data group "qualifikation"): the Jobcenter's
+    "qualification": {"*": JC_DATA, "person_id": FIXED},
+    "work_episode": {"*": JC_DATA, "person_id": FIXED},
     "handover": {
         "*": Rule(_JC, _NONE),  # the package as sent stays as sent
         "case_id": FIXED,

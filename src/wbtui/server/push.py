@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
-from wbtui.domain.entities import ENTITIES, HEX32, check_row, check_value
+from wbtui.domain.entities import ENTITIES, HEX32, PERSON_CHILDREN, check_row, check_value
 from wbtui.domain.permissions import event_refusal, side_of, write_refusal
 from wbtui.domain.process import Stage
 from wbtui.server.auth import Principal
@@ -170,8 +170,10 @@ class Push:
             raise Rejected("validation", field="row_id")
         row = (entity, row_id)
         bound = batch.rows.get(row)
-        if bound is not None and entity in ("person", "consent"):
-            case_id = bound.case_id  # a person (and the person's consents) stays filed under its first case
+        if bound is not None and (entity == "person" or entity in PERSON_CHILDREN):
+            case_id = (
+                bound.case_id
+            )  # a person (and the person's consents, qualifications …) stays filed under its first case
         elif bound is not None and bound.case_id != case_id:
             raise Rejected("forbidden", field="case_id")
         batch.load_cases([case_id])

@@ -27,8 +27,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
+from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.server.feed import OWNER, Grant, RowMeta, decode_groups, feed_gate, project_entry, project_snapshot
 from wbtui.sync import protocol
+
+# the entities filed under a person (domain/entities.py), as an SQL list of constants
+_CHILDREN = ", ".join(f"'{e}'" for e in PERSON_CHILDREN)
 
 Row = tuple[str, str]
 PAGE_DEFAULT, PAGE_MAX = 1000, 2000
@@ -177,20 +181,21 @@ class Page:
         persons = sorted({p for c in case_ids if isinstance(p := self.field(("case", c), "person_id"), str)})
         extra = [("person", p) for p in persons if ("person", p) not in self.metas]
         if persons:
-            consents = _lookup(
+            children = _lookup(
                 self.conn, self.dialect,
-                "SELECT f.row_id FROM unnest(CAST(:ids AS varchar[])) AS u(id) JOIN srv_field f"
-                " ON f.entity = 'consent' AND f.field = 'person_id' AND f.value = u.id",
-                "SELECT row_id FROM srv_field WHERE entity = 'consent' AND field = 'person_id' AND value IN :ids",
+                "SELECT f.entity, f.row_id FROM unnest(CAST(:ids AS varchar[])) AS u(id) JOIN srv_field f"
+                f" ON f.entity IN ({_CHILDREN}) AND f.field = 'person_id' AND f.value = u.id",
+                f"SELECT entity, row_id FROM srv_field WHERE entity IN ({_CHILDREN}) AND field = 'person_id'"
+                " AND value IN :ids",
                 [json.dumps(p) for p in persons],
             )  # fmt: skip
-            extra += [("consent", r) for (r,) in consents if ("consent", r) not in self.metas]
-        for entity in ("person", "consent"):
+            extra += [(e, r) for (e, r) in children if (e, r) not in self.metas]
+        for entity in ("person", *PERSON_CHILDREN):
             ids = sorted({r for e, r in extra if e == entity})
             self._fields(self._take(self._rows("row_id", ids, entity)))
-        self.consents: dict[str, set[Row]] = {}  # person -> the person's consent rows
+        self.consents: dict[str, set[Row]] = {}  # person -> the person's consent, qualification … rows
         for row in self.metas:
-            if row[0] == "consent" and isinstance(p := self.field(row, "person_id"), str):
+            if row[0] in PERSON_CHILDREN and isinstance(p := self.field(row, "person_id"), str):
                 self.consents.setdefault(p, set()).add(row)
         self.appends: dict[str, list] = {}
         for entity, row_id, case_id, data, hlc in _lookup(

@@ -131,6 +131,8 @@ TABLE: dict[str, dict[str, Rule]] = {
     # who keeps which kind of appointment, and in which stages: domain/appointments.py (KIND_SIDE, KIND_STAGES)
     "appointment": {"*": SHARED, "case_id": FIXED, "kind": FIXED, "created_at": FIXED, "moved_from": FIXED},
     "task": {"*": SHARED, "case_id": FIXED},
+    # an absence and its deputy (Vertretung): the Jobcenter's own office only; see office_refusal
+    "absence": {"*": JC_DATA, "created_by": FIXED, "created_at": FIXED},
     "event": {"*": Rule(_BOTH, _NONE)},  # the timeline is append-only
 }
 
@@ -213,6 +215,29 @@ def write_refusal(
     if rule.stages is not None and not ({stage_before, stage_after} & rule.stages):
         return "stage"
     return None
+
+
+# who records anyone's absence; everyone else who writes cases records only their own (README "Vertretung")
+ABSENCE_FOR_OTHERS = frozenset({"jc_teamlead", "admin"})
+
+
+def office_refusal(entity: str, field: str, *, role: str, org_kind: str | None, new_row: bool, own: bool) -> str | None:
+    """Why ``role`` may not write ``field`` of an office's own row (an absence, no case), or None when it may.
+
+    Only a Jobcenter keeps absences (the Agentur has no caseload to route); the team lead and the
+    administrator record anyone's, every other Jobcenter role that writes cases only its own (``own``: the
+    row's login is the writer's, before and after the write). Rows never leave the writer's office (the
+    server files them under it)."""
+    if KIND_SIDE.get(org_kind or "") != JC:
+        return "side"
+    rule = rule_for(entity, field)
+    if role not in ABSENCE_FOR_OTHERS:
+        if side_of(role) != JC or not has(role, CASE_WRITE):
+            return "role"
+        if not own:
+            return "not_own_row"
+    sides = rule.create if new_row else rule.update
+    return None if JC in sides else ("immutable" if not sides else "side")
 
 
 def event_refusal(event_type: str, *, role: str, stage: Stage | None = None) -> str | None:

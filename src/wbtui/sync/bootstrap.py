@@ -251,6 +251,13 @@ def load(client, summary, progress=None) -> bool:  # client: wbtui.sync.client.S
             con.execute("PRAGMA defer_foreign_keys = ON")
             if header.get("cursor") and not after:
                 meta_set(con, "snapshot_cursor", str(header["cursor"]))
+                office = header.get("office")
+                if isinstance(office, list) and office:  # the office's own rows (absences), merged like feed entries
+                    merger = Merger(con, client.schema_version, summary)
+                    for row in office:
+                        if isinstance(row, dict):
+                            merger.apply({**row, "kind": "set"})
+                    merger.finish()
             if meta(con, "snapshot_cursor") is None:
                 raise SyncError("err.sync_bad_response")  # a first page names the cursor it stands on
             resetting = meta(con, "reset") == "1"

@@ -117,11 +117,11 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
             typer.echo(line)
     from wbtui.widgets.history_text import history_lines
 
-    for header, lines in zip(("hdr.qualifications", "hdr.work_history"), history_lines(d), strict=True):
-        if lines:
-            typer.echo(t(header))
-            for line in lines:
-                typer.echo(f"  {_clean(line)}")
+    for history_header, shown in zip(("hdr.qualifications", "hdr.work_history"), history_lines(d), strict=True):
+        if shown:
+            typer.echo(t(history_header))
+            for entry in shown:
+                typer.echo(f"  {_clean(entry)}")
     if d.get("appointments"):
         typer.echo(t("tui.appt.title"))
         for a in d["appointments"]:

@@ -9,6 +9,7 @@ Stored text is shown as text, never as markup."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -177,7 +178,7 @@ class HistoryScreen(TableScreen):
                     args: dict = {"kldb_code": values.get("kldb"), "country": values.get("country"),
                                   "recognition": values.get("recognition") or "n/a",
                                   "year": int(year) if year else None}  # fmt: skip
-                    fn = self.ctx.services.add_qualification
+                    fn: Callable[..., object] = self.ctx.services.add_qualification
                 else:
                     args = {"kldb_code": values.get("kldb"),
                             "date_from": parse_date(values.get("from"), field=t("ux.history.from")),

@@ -471,7 +471,9 @@ class Push:
                 continue  # the case was erased by a command of this transaction
             if meta.case_id.startswith(OFFICE_SCOPE):  # the office's own row: to its own devices only
                 if "__append__" not in fields:
-                    batch.emit("feed", feed_row(meta.org_id, "set", entity, row_id, meta.case_id, {"fields": fields}))
+                    batch.emit(
+                        "feed", feed_row(self.who.org_id, "set", entity, row_id, meta.case_id, {"fields": fields})
+                    )
                 continue
             if entity == "consent" or (entity == "case" and "legal_basis" in fields):
                 from wbtui.server.identity import cases_of_person

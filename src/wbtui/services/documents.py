@@ -110,17 +110,22 @@ def render(services, case_id: uuid.UUID, *, kind: str, fmt: str) -> str | bytes:
 
 
 def save(services, case_id: uuid.UUID, *, kind: str, target: Path, overwrite: bool = False) -> Path:
-    """Render a document and write it (0600; PDF, or Markdown for a ``.md`` name). A document written
-    into wbtui's documents folder is registered, so retention removes it with its case (README "Data
-    protection"); what a user saves elsewhere is theirs to keep or delete."""
+    """Render a document and write it (0600; PDF, or Markdown for a ``.md`` name; :func:`write`)."""
+    target = Path(target).expanduser()
+    fmt = "md" if target.suffix.lower() == ".md" else "pdf"
+    return write(services, render(services, case_id, kind=kind, fmt=fmt), target, case_id.hex, kind, overwrite)
+
+
+def write(services, content: str | bytes, target: Path, case_id: str, kind: str, overwrite: bool = False) -> Path:
+    """Write a document of the case ``case_id`` (hex) to ``target`` (0600). One written into wbtui's
+    documents folder is registered, so retention removes it with its case (README "Data protection");
+    what a user saves elsewhere is theirs to keep or delete."""
     from datetime import UTC, datetime
 
     from wbtui.paths import documents_dir
     from wbtui.services.exchange import write_text
 
-    target = Path(target).expanduser()
-    fmt = "md" if target.suffix.lower() == ".md" else "pdf"
-    path = write_text(render(services, case_id, kind=kind, fmt=fmt), target, overwrite=overwrite)
+    path = write_text(content, Path(target).expanduser(), overwrite=overwrite)
     folder = documents_dir().resolve()
     resolved = path.resolve()
     if resolved.parent == folder or folder in resolved.parents:
@@ -129,6 +134,6 @@ def save(services, case_id: uuid.UUID, *, kind: str, target: Path, overwrite: bo
                 "INSERT INTO document_file (path, case_id, kind, written_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(path) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind,"
                 " written_at = excluded.written_at",
-                (str(resolved), case_id.hex, kind, datetime.now(UTC).isoformat(timespec="seconds")),
+                (str(resolved), case_id, kind, datetime.now(UTC).isoformat(timespec="seconds")),
             )
     return path

@@ -223,25 +223,14 @@ def render_invitation(services, appointment_id: uuid.UUID) -> bytes:
 
 
 def save_invitation(services, appointment_id: uuid.UUID, target: Path, *, overwrite: bool = False) -> Path:
-    """Write the invitation PDF (0600); in wbtui's documents folder it is registered for retention."""
-    from wbtui.paths import documents_dir
-    from wbtui.services.exchange import write_text
+    """Write the invitation PDF (0600); in wbtui's documents folder it is registered for retention
+    (:func:`wbtui.services.documents.write`)."""
+    from wbtui.services.documents import write
 
     pdf = render_invitation(services, appointment_id)
-    path = write_text(pdf, Path(target).expanduser(), overwrite=overwrite)
-    folder = documents_dir().resolve()
-    resolved = path.resolve()
-    if resolved.parent == folder or folder in resolved.parents:
-        con = services.store.raw()
-        try:
-            case_id = con.execute("SELECT case_id FROM appointment WHERE id = ?", (appointment_id.hex,)).fetchone()[0]
-        finally:
-            con.close()
-        with services.store.transaction() as tx:
-            tx.execute(
-                "INSERT INTO document_file (path, case_id, kind, written_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(path) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind,"
-                " written_at = excluded.written_at",
-                (str(resolved), case_id, "invitation", datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-    return path
+    con = services.store.raw()
+    try:
+        case_id = con.execute("SELECT case_id FROM appointment WHERE id = ?", (appointment_id.hex,)).fetchone()[0]
+    finally:
+        con.close()
+    return write(services, pdf, target, case_id, "invitation", overwrite)

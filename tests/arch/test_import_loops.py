@@ -45,7 +45,6 @@ def _loops(graph) -> list[list[str]]:
 KNOWN = [
     ["wbtui.cli", "wbtui.launch"],
     ["wbtui.data.access", "wbtui.data.audit"],
-    ["wbtui.server.app", "wbtui.server.inflate"],
     ["wbtui.services.documents", "wbtui.services.documents_handover", "wbtui.services.documents_pdf",
      "wbtui.services.documents_protocol"],
     ["wbtui.services.report", "wbtui.services.report_format"],

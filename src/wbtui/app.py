@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)  # the log file (wbtui.logs): ids, codes and t
 
 if TYPE_CHECKING:
     from wbtui.config import Config
+    from wbtui.hangup import HangupGuard
     from wbtui.widgets.choice import ChoiceField
 
 
@@ -391,10 +392,11 @@ class WbtuiApp(TypeAheadMixin, App):
         self._close_messages_no_wait()
 
 
-def run(config, db=None, notice: str = "", release: Callable[[], None] | None = None) -> int:
-    """Run the TUI in this terminal; a hang-up ends it within a second (wbtui.hangup), calling ``release``
-    (the session lock's) on its way out."""
-    from wbtui.hangup import EXIT_HANGUP, HangupGuard
+def run(config, db=None, notice: str = "", guard: HangupGuard | None = None) -> int:
+    """Run the TUI in this terminal. ``guard`` is the session's hang-up guard, installed by
+    :func:`wbtui.launch.run_locked` before this module was imported; the app only tells it how to leave the
+    normal way (a hang-up then ends the process within a second, wbtui.hangup)."""
+    from wbtui.hangup import EXIT_HANGUP
 
     app = WbtuiApp(config, db=db, notice=notice)
 
@@ -403,16 +405,11 @@ def run(config, db=None, notice: str = "", release: Callable[[], None] | None = 
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(app.exit, None, EXIT_HANGUP)
 
-    guard: HangupGuard | None = None
-    try:
-        guard = HangupGuard(leave)
-        guard.before_exit = release
-        guard.install()
-    except (ValueError, OSError, AttributeError):  # not the main thread / not POSIX: no guard
-        guard = None
+    if guard is not None:
+        guard.on_hangup = leave
     try:
         app.run()
     finally:
         if guard is not None:
-            guard.uninstall()
+            guard.on_hangup = None  # the app is gone: a late hang-up just ends the process
     return app.return_code or 0

@@ -10,7 +10,8 @@ from ending. So a hang-up is handled by a guard thread of its own, independent o
   handler the moment the signal arrives, whatever the main thread is doing), and the thread also checks
   every quarter second whether the terminal still answers (``tcgetattr``), for a loss without a signal;
 - it asks the app to exit the normal way (``on_hangup``) and, if the process is still there after
-  ``grace`` seconds, ends it with ``os._exit``. Nothing is lost by that: every write is one SQLite
+  ``grace`` seconds, ends it with ``os._exit``; before the app has set ``on_hangup`` (the guard is installed
+  by :func:`wbtui.launch.run_locked` before the app is even imported) it ends the process at once. Nothing is lost by that: every write is one SQLite
   transaction (an interrupted one is rolled back at the next open) and the store's session lock is an
   ``flock`` the kernel releases with the process.
 """
@@ -46,7 +47,10 @@ def terminal_gone(fd: int | None = None) -> bool:
 class HangupGuard:
     """Watches for SIGHUP/SIGTERM and a lost terminal; see the module docstring."""
 
-    def __init__(self, on_hangup: Callable[[], None], *, grace: float = 0.35, watch_tty: bool = True) -> None:
+    def __init__(
+        self, on_hangup: Callable[[], None] | None = None, *, grace: float = 0.35, watch_tty: bool = True
+    ) -> None:
+        # set by the app once it runs (wbtui.app.run); None while starting: nothing to end the normal way
         self.on_hangup = on_hangup
         self.grace = grace
         self.watch_tty = watch_tty
@@ -99,13 +103,15 @@ class HangupGuard:
             return
         self.triggered.set()
         log.info("terminal gone (%s): ending the session", why)
-        try:
-            self.on_hangup()
-        except Exception:  # the event loop may already be gone: the deadline below still holds
-            pass
-        deadline = time.monotonic() + self.grace
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
+        on_hangup = self.on_hangup
+        if on_hangup is not None:
+            try:
+                on_hangup()
+            except Exception:  # the event loop may already be gone: the deadline below still holds
+                pass
+            deadline = time.monotonic() + self.grace
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
         self._restore_terminal()
         if self.before_exit is not None:
             try:

@@ -92,29 +92,32 @@ def acquire(db: str | None, unlock=None):
 
 
 def run_locked(config, db: str | None, lock) -> int:
-    """Run the TUI holding ``lock`` and release it; the exit code. A hang-up ends the process right here."""
-    import signal
+    """Run the TUI holding ``lock`` and release it; the exit code. A hang-up ends the process right here.
 
-    from wbtui.hangup import EXIT_HANGUP
+    The hang-up guard (wbtui.hangup) is the one mechanism for the whole session: it is installed here,
+    before the app is imported, so a hang-up while starting ends the process and empties the lock too;
+    the app only tells it how to leave the normal way once it runs (``on_hangup``)."""
+    from wbtui.hangup import EXIT_HANGUP, HangupGuard
 
-    def hung_up_while_starting(_signum, _frame) -> None:  # before the app's own guard is installed
-        lock.release()
-        os._exit(EXIT_HANGUP)
-
+    guard: HangupGuard | None
     try:
-        signal.signal(signal.SIGHUP, hung_up_while_starting)
-    except (ValueError, AttributeError):  # not the main thread / not POSIX
-        pass
-    from wbtui.app import run
-    from wbtui.i18n import t
-
-    notice = ""
-    if lock.taken_over_from is not None:  # the last session ended without cleaning up (killed, hung up)
-        notice = t("ux.lock_taken_over", pid=lock.taken_over_from)
-        log.info("session lock taken over from process %s", lock.taken_over_from)
+        guard = HangupGuard()
+        guard.before_exit = lock.release  # the lock file is emptied: no "stale session" note at the next start
+        guard.install()
+    except (ValueError, OSError, AttributeError):  # not the main thread / not POSIX: no guard
+        guard = None
     try:
-        code = run(config=config, db=db, notice=notice, release=lock.release)
+        from wbtui.app import run
+        from wbtui.i18n import t
+
+        notice = ""
+        if lock.taken_over_from is not None:  # the last session ended without cleaning up (killed, hung up)
+            notice = t("ux.lock_taken_over", pid=lock.taken_over_from)
+            log.info("session lock taken over from process %s", lock.taken_over_from)
+        code = run(config=config, db=db, notice=notice, guard=guard)
     finally:
+        if guard is not None:
+            guard.uninstall()
         lock.release()
     if code == EXIT_HANGUP:  # the terminal is gone: no waiting for a worker's query to finish (wbtui.hangup)
         from wbtui import logs

@@ -62,7 +62,7 @@ def test_feedback_file_export_import_between_two_stores(tmp_path):
     target = tmp_path / "rueckmeldung.json"
     ok("feedback", "export", "-o", str(target), env=aa)
     document = json.loads(target.read_text(encoding="utf-8"))
-    jsonschema.validate(document, json.loads(schema_path("feedback-v1").read_text(encoding="utf-8")))
+    jsonschema.validate(document, json.loads(schema_path("feedback-v2").read_text(encoding="utf-8")))
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert [c["case_id"] for c in document["cases"]] == [case_id]
 
@@ -118,8 +118,8 @@ def test_a_bad_feedback_file_is_refused_whole_naming_the_field(tmp_path):
     bad_status = json.loads(json.dumps(good))
     bad_status["cases"][0]["appointments"][0]["status"] = "erfunden"
     refused(json.dumps(bad_status), "cases[0].appointments[0].status")
-    refused(json.dumps(good).replace('"version": 1', '"version": 1, "version": 2', 1), "version")  # duplicate key
-    refused(json.dumps(good).replace('"version": 1', '"version": 1' + "0" * 30, 1), "version")  # number size
+    refused(json.dumps(good).replace('"version": 2', '"version": 2, "version": 2', 1), "version")  # duplicate key
+    refused(json.dumps(good).replace('"version": 2', '"version": 2' + "0" * 30, 1), "version")  # number size
     refused('{"format": ' + "[" * 50 + "]" * 50 + "}")  # nesting
     assert jc_rows(tmp_path, "SELECT COUNT(*) FROM case_event") == before
     assert jc_rows(tmp_path, "SELECT COUNT(*) FROM appointment") == [(0,)]
@@ -167,3 +167,60 @@ def test_the_other_offices_entries_stay_in_the_inbox_until_read_in_both_directio
     ok("handover", "send", ref, env=shared)  # now the Agentur holds the case
     assert "consent_recorded" in {i["type"] for i in json.loads(ok("inbox", "--json", env=shared_aa))["items"]}
     assert "consent_recorded" not in {i["type"] for i in json.loads(ok("inbox", "--json", env=shared))["items"]}
+
+
+def test_feedback_file_carries_reasons_and_voucher_and_course_details(tmp_path):
+    """Version 2: a dropout with its reason (code and German label) and the voucher and course details reach
+    the Jobcenter's copy; the file validates against feedback-v2, a second import is recognised and a file of
+    version 1 is still accepted."""
+    from datetime import date, timedelta
+
+    from wbtui.services.exchange import schema_path
+
+    jc, aa = offices(tmp_path)
+    ref = handed_over_by_file(tmp_path, jc, aa)[:8]
+    day = (date.today() - timedelta(days=1)).strftime("%d.%m.%Y")
+    ok("handover", "ack", ref, "--appointment", f"{day} 09:00", env=aa)
+    ok("case", "move", ref, "S6", "--outcome", "förderfähig", "--date", f"{day} 09:00", env=aa)
+    valid = (date.today() + timedelta(days=60)).strftime("%d.%m.%Y")
+    ok("case", "move", ref, "S7", "--valid-until", valid, env=aa)
+    ok("case", "edit", ref, "--set", "voucher_number=BGS-2026-0042", "--set", "training_goal=Berufskraftfahrer",
+       "--set", "duration_months=9", "--set", "region=Tagespendelbereich", "--set", "provider_name=Bildungswerk Nord",
+       "--set", "course_title=Umschulung Berufskraftfahrer", "--set", "kursnet_id=278-1234", env=aa)  # fmt: skip
+    start, end = date.today() - timedelta(days=0), date.today() + timedelta(days=270)
+    ok("case", "move", ref, "S8", "--start", start.strftime("%d.%m.%Y"), "--end", end.strftime("%d.%m.%Y"), env=aa)
+    ok("case", "move", ref, "S9", env=aa)
+    ok("case", "edit", ref, "--set", "interim_exam=bestanden", env=aa)
+    ok("case", "move", ref, "S9d", "--reason", "Arbeitsaufnahme", env=aa)
+    target = tmp_path / "r2.json"
+    ok("feedback", "export", "-o", str(target), env=aa)
+    document = json.loads(target.read_text(encoding="utf-8"))
+    jsonschema.validate(document, json.loads(schema_path("feedback-v2").read_text(encoding="utf-8")))
+    block = document["cases"][0]
+    assert document["version"] == 2
+    assert block["reasons"]["dropout_reason"] == {"code": "abbruch_arbeitsaufnahme", "label": "Arbeitsaufnahme"}
+    assert block["voucher"]["number"] == "BGS-2026-0042" and block["voucher"]["duration_months"] == 9
+    course = block["course"]
+    assert (course["provider_name"], course["kursnet_id"], course["planned_start"]) == (
+        "Bildungswerk Nord", "278-1234", start.isoformat())  # fmt: skip
+    assert course["interim_exam"] == {"code": "bestanden", "label": "bestanden"}
+
+    ok("feedback", "import", str(target), env=jc)
+    shown = json.loads(ok("case", "show", ref, "--json", env=jc))["case"]
+    assert shown["stage"] == "dropped_out" and shown["dropout_reason"] == "abbruch_arbeitsaufnahme"
+    assert (shown["voucher_number"], shown["training_goal"], shown["region"], shown["duration_months"]) == (
+        "BGS-2026-0042", "Berufskraftfahrer", "Tagespendelbereich", 9)  # fmt: skip
+    assert (shown["provider_name"], shown["course_title"], shown["kursnet_id"], shown["interim_exam"]) == (
+        "Bildungswerk Nord", "Umschulung Berufskraftfahrer", "278-1234", "bestanden")  # fmt: skip
+    assert shown["course_start"] == start.isoformat() and shown["course_planned_end"] == end.isoformat()
+    text = ok("case", "show", ref, env=jc)
+    assert "Bildungswerk Nord" in text and "Arbeitsaufnahme" in text
+    assert "schon eingelesen" in ok("feedback", "import", str(target), env=jc)
+
+    # a file of version 1 (without the new blocks) is still read
+    old = dict(document)
+    old["version"], old["file_id"] = 1, "f" * 32
+    old["cases"] = [{k: v for k, v in block.items() if k not in ("reasons", "voucher", "course")}]
+    jsonschema.validate(old, json.loads(schema_path("feedback-v1").read_text(encoding="utf-8")))
+    (tmp_path / "v1.json").write_text(json.dumps(old), encoding="utf-8")
+    assert "eingelesen" in ok("feedback", "import", str(tmp_path / "v1.json"), env=jc)

@@ -85,3 +85,46 @@ def test_the_art9_key_relabels_instead_of_vanishing_from_the_key_bar(tmp_path):
             assert "a Art. 9 ausblenden" in text and "a Art. 9 zeigen" not in text
 
     asyncio.run(run())
+
+
+def test_the_edit_form_shows_the_birth_date_as_typed_at_intake_and_takes_it_back(tmp_path):
+    """Issue 14: the edit form showed the birth date as ISO (1985-04-12); it reads TT.MM.JJJJ, as at intake,
+    an unchanged form saves nothing and a date typed the same way is stored."""
+    db = build_store(tmp_path, cases=5)
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
+
+    config = make_config(tmp_path, "jc")
+    store = open_store(db)
+    case_id = Services(store, config, today=TODAY).create_case(dict(COMPLETE_CASE))
+    store.close()
+
+    async def run() -> None:
+        from wbtui.screens.case_detail import CaseDetailScreen
+
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(CaseDetailScreen(case_id.hex))
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            field = app.screen.query_one("#f-birth_date")
+            assert field.value == "12.04.1985"
+            assert app.screen.values() == {}  # nothing changed: nothing to save
+            field.value = "13.04.1985"
+            await settle(pilot)
+            assert app.screen.query_one("#e-birth_date").display is False  # accepted as typed
+            await pilot.press("f10")
+            await settle(pilot, 8)
+            assert type(app.screen).__name__ == "CaseDetailScreen"
+
+    asyncio.run(run())
+    store = open_store(db)
+    con = store.raw()
+    stored = con.execute(
+        "SELECT p.birth_date FROM person p JOIN fbw_case c ON c.person_id = p.id WHERE c.id = ?", (case_id.hex,)
+    ).fetchone()
+    con.close()
+    store.close()
+    assert str(stored[0]).startswith("1985-04-13")

@@ -18,7 +18,7 @@ from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiModal
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets import labels
-from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.choice import ChoiceField, pick
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, safe
@@ -67,8 +67,8 @@ class AppointmentForm(WbtuiModal[dict | None]):
                     options = labels.choices(vocabulary)
                     if vocabulary == "appt_kind" and self.kinds is not None:
                         options = [(code, text) for code, text in options if code in self.kinds]
-                    yield ChoiceField(options, value=options[0][0] if options else None, title=t(label),
-                                      words=labels.search_words(vocabulary), id=f"in-{key}")  # fmt: skip
+                    first = options[0][0] if options else None
+                    yield pick(vocabulary, first, title=t(label), options=options, id=f"in-{key}")
                 else:
                     yield SafeInput(placeholder=t(hint) if hint else "", id=f"in-{key}")
 

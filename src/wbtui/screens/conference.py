@@ -16,8 +16,7 @@ from wbtui.domain.fields import parse_date
 from wbtui.i18n import lazy_t, render_reason, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.services import AGENDA_TEMPLATE
-from wbtui.widgets import labels
-from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.choice import ChoiceField, choice_row, pick
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.inputs import SafeInput
@@ -44,39 +43,20 @@ class ConferenceScreen(WbtuiScreen):
     def compose(self) -> ComposeResult:
         yield Label(t("tui.conf.title"), classes="title")
         with VerticalScroll(id="cform"):
-            with Horizontal(classes="form-row"):
-                yield Label(t("tui.conf.variant"), classes="form-label")
-                yield ChoiceField(
-                    labels.choices("conference_variant"),
-                    "fallbesprechung",
-                    words=labels.search_words("conference_variant"),
-                    title=t("tui.conf.variant"),
-                    allow_blank=False,
-                    id="variant",
-                )
+            yield from choice_row(
+                t("tui.conf.variant"), "conference_variant", "fallbesprechung", allow_blank=False, id="variant"
+            )
             yield Static("", id="gate")
             yield Label(t("ux.conf.participants"), classes="section")
             for i in range(PARTICIPANT_ROWS):
                 with Horizontal(classes="conf-row"):
                     yield SafeInput(placeholder=t("ux.conf.name"), id=f"p-name-{i}", classes="wide")
-                    yield ChoiceField(
-                        labels.choices("participant_role"),
-                        words=labels.search_words("participant_role"),
-                        title=t("ux.conf.role"),
-                        id=f"p-role-{i}",
-                        classes="role",
-                    )
+                    yield pick("participant_role", title=t("ux.conf.role"), id=f"p-role-{i}", classes="role")
                     yield SafeInput(placeholder=t("ux.conf.org"), id=f"p-org-{i}", classes="wide")
             yield Label(t("ux.conf.decisions"), classes="section")
             for i in range(DECISION_ROWS):
                 with Horizontal(classes="conf-row"):
-                    yield ChoiceField(
-                        labels.choices("decision"),
-                        words=labels.search_words("decision"),
-                        title=t("ux.conf.decision"),
-                        id=f"d-code-{i}",
-                        classes="wide",
-                    )
+                    yield pick("decision", title=t("ux.conf.decision"), id=f"d-code-{i}", classes="wide")
                     yield SafeInput(placeholder=t("ux.conf.owner"), id=f"d-owner-{i}", classes="owner")
                     yield SafeInput(placeholder=t("tui.hint.date"), id=f"d-due-{i}", classes="due")
             with Horizontal(classes="form-row"):

@@ -21,7 +21,7 @@ from wbtui.screens.base import WbtuiScreen
 from wbtui.screens.handover import NO_BASIS
 from wbtui.services import CONSENT_RECIPIENTS, DATA_GROUPS
 from wbtui.widgets import labels
-from wbtui.widgets.choice import CheckList, ChoiceField
+from wbtui.widgets.choice import CheckList, ChoiceField, choice_row
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.inputs import SafeInput
@@ -50,16 +50,9 @@ class ConsentScreen(WbtuiScreen):
         yield DataTable(id="consents", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="cbody"):
             yield Label(t("tui.consent.new"), classes="section")
-            with Horizontal(classes="form-row"):
-                yield Label(t("tui.consent.purpose"), classes="form-label")
-                yield ChoiceField(
-                    labels.choices("consent_purpose"),
-                    "fbw_uebergabe",
-                    words=labels.search_words("consent_purpose"),
-                    title=t("tui.consent.purpose"),
-                    allow_blank=False,
-                    id="purpose",
-                )
+            yield from choice_row(
+                t("tui.consent.purpose"), "consent_purpose", "fbw_uebergabe", allow_blank=False, id="purpose"
+            )
             with Horizontal(classes="checks"):
                 yield CheckList(
                     *[(t("tui.consent.recipient." + r), r, r == "agentur") for r in CONSENT_RECIPIENTS], id="recipients"
@@ -67,16 +60,7 @@ class ConsentScreen(WbtuiScreen):
                 yield CheckList(
                     *[(t("tui.consent.group." + g), g, g != "gesundheit") for g in DATA_GROUPS], id="groups"
                 )
-            with Horizontal(classes="form-row"):
-                yield Label(t("ux.consent.form"), classes="form-label")
-                yield ChoiceField(
-                    labels.choices("consent_form"),
-                    "schriftlich",
-                    words=labels.search_words("consent_form"),
-                    title=t("ux.consent.form"),
-                    allow_blank=False,
-                    id="form",
-                )
+            yield from choice_row(t("ux.consent.form"), "consent_form", "schriftlich", allow_blank=False, id="form")
             for key, widget_id, hint in (
                 ("tui.consent.given_on", "given", t("tui.hint.date")),
                 ("tui.consent.valid_until", "until", t("tui.hint.date")),
@@ -155,32 +139,19 @@ class ConsentScreen(WbtuiScreen):
 
     @staticmethod
     def _effects(handover: list, conference: list) -> Text:
+        """What the consents allow: the handover (only the refusal a consent can lift) and the case
+        conference, each a red line with its reasons or a green one."""
         out = Text()
         consent_reasons = [(k, p) for k, p in handover if k == NO_BASIS]  # the one that consent can lift
-        if consent_reasons:
-            out.append(
-                glyph("no")
-                + " "
-                + t("tui.consent.effect.handover")
-                + ": "
-                + "; ".join(render_reason(k, p) for k, p in consent_reasons)
-                + "\n",
-                "red",
-            )
-        else:
-            out.append(glyph("ok") + " " + t("tui.consent.effect.handover_ok") + "\n", "green")
-        if conference:
-            out.append(
-                glyph("no")
-                + " "
-                + t("tui.consent.effect.conference")
-                + ": "
-                + "; ".join(render_reason(k, p) for k, p in conference)
-                + "\n",
-                "red",
-            )
-        else:
-            out.append(glyph("ok") + " " + t("tui.consent.effect.conference_ok") + "\n", "green")
+        for reasons, blocked, allowed in (
+            (consent_reasons, "tui.consent.effect.handover", "tui.consent.effect.handover_ok"),
+            (conference, "tui.consent.effect.conference", "tui.consent.effect.conference_ok"),
+        ):
+            if reasons:
+                why = "; ".join(render_reason(k, p) for k, p in reasons)
+                out.append(f"{glyph('no')} {t(blocked)}: {why}\n", "red")
+            else:
+                out.append(f"{glyph('ok')} {t(allowed)}\n", "green")
         return out
 
     def action_save(self) -> None:

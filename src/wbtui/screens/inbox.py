@@ -94,25 +94,7 @@ class InboxScreen(TableScreen):
                 row_key = f"{key}:{row[0]}"
                 # the Jobcenter sees its own handovers waiting for the Agentur's acknowledgement
                 what = t("ux.inbox.sent_waiting") if key == "tui.inbox.received" and side != "agentur" else t(key)
-                self.rows[row_key] = {
-                    "what": what,
-                    "name": f"{row[1]}, {row[2]}",
-                    "kdnr": row[3],
-                    "at": row[4],
-                    "detail": detail,
-                }
-                table_rows.append(
-                    (
-                        (
-                            Text(what),
-                            safe(f"{row[1]}, {row[2]}"),
-                            safe(row[3]),
-                            Text(fmt_date(row[4])),
-                            safe(detail),
-                        ),
-                        row_key,
-                    )
-                )
+                table_rows.append(self._entry(row_key, what, row, detail))
         self.event_ids = {}
         # the other office's entries reach both offices, unread first
         for number, row in enumerate(feedback):
@@ -120,19 +102,7 @@ class InboxScreen(TableScreen):
             row_key = f"fb:{row[0]}:{number}"  # one case can have several events at the same moment
             self.event_ids[row_key] = row[7]
             what = ("" if row[8] else glyph("unread") + " ") + t("tui.event." + row[5])
-            self.rows[row_key] = {
-                "what": what,
-                "name": f"{row[1]}, {row[2]}",
-                "kdnr": row[3],
-                "at": row[4],
-                "detail": detail,
-            }
-            table_rows.append(
-                (
-                    (Text(what), safe(f"{row[1]}, {row[2]}"), safe(row[3]), Text(fmt_date(row[4])), safe(detail)),
-                    row_key,
-                )
-            )
+            table_rows.append(self._entry(row_key, what, row, detail))
         self.fill(
             [t("tui.inbox.what"), t("hdr.name"), t("hdr.kundennummer"), t("hdr.since"), t("tui.inbox.detail")],
             table_rows,
@@ -144,6 +114,13 @@ class InboxScreen(TableScreen):
         self.query_one("#inbox-status", Label).update(
             Text(t(counts, received=len(received), queries=len(queries), feedback=len(feedback), unread=unread))
         )
+
+    def _entry(self, row_key: str, what: str, row, detail: str) -> tuple[tuple, str]:
+        """One table row (and its detail line's data) from a read row: id, family and given names,
+        Kundennummer, time first (services/reads.py ``inbox``)."""
+        name = f"{row[1]}, {row[2]}"
+        self.rows[row_key] = {"what": what, "name": name, "kdnr": row[3], "at": row[4], "detail": detail}
+        return (Text(what), safe(name), safe(row[3]), Text(fmt_date(row[4])), safe(detail)), row_key
 
     def describe_row(self, key: str) -> Text:
         row = self.rows.get(key)
@@ -225,10 +202,17 @@ class InboxScreen(TableScreen):
 
         self.do(reader.mark_read, ids, then=done)
 
-    def action_ack(self) -> None:
+    def _received(self) -> str | None:
+        """The highlighted received handover's case id; otherwise None, and the user is told why."""
         sel = self._selected_row()
         if not sel or sel[0] != "tui.inbox.received":
             self.say(t("ux.inbox.not_a_handover"), error=True)
+            return None
+        return sel[1]
+
+    def action_ack(self) -> None:
+        case_id = self._received()
+        if case_id is None:
             return
         from wbtui.screens.pickers import confirm
 
@@ -237,33 +221,27 @@ class InboxScreen(TableScreen):
 
         def answered(answer: str | None) -> None:
             if answer == "yes":
-                self.do(
-                    self.ctx.services.ack_handover,
-                    uuid.UUID(sel[1]),
-                    then=self.then_say("tui.saved", self.reload),
-                )
+                self._answer(self.ctx.services.ack_handover, case_id)
 
         self.app.push_screen(confirm(t("ux.confirm.ack.title"), body, t("ux.confirm.ack.yes")), answered)
 
     def action_query(self) -> None:
-        sel = self._selected_row()
-        if not sel or sel[0] != "tui.inbox.received":
-            self.say(t("ux.inbox.not_a_handover"), error=True)
+        case_id = self._received()
+        if case_id is None:
             return
         from wbtui.screens.pickers import Prompt
 
         def got(text: str | None) -> None:
             if text is not None and text.strip():
-                self.do(
-                    self.ctx.services.query_handover,
-                    uuid.UUID(sel[1]),
-                    text,
-                    then=self.then_say("tui.saved", self.reload),
-                )
+                self._answer(self.ctx.services.query_handover, case_id, text)
 
         self.app.push_screen(
             Prompt(t("ux.confirm.query.prompt", name=self._person()), hint=t("ux.confirm.query.hint")), got
         )
+
+    def _answer(self, action, case_id: str, *args) -> None:
+        """Acknowledge or query the handover of ``case_id``; the list is read again (cursor kept)."""
+        self.do(action, uuid.UUID(case_id), *args, then=self.then_say("tui.saved", self.reload))
 
     def action_back(self) -> None:
         self.app.pop_screen()

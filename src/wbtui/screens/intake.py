@@ -11,42 +11,25 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from wbtui.domain.errors import WbtuiError
-from wbtui.domain.fields import FIELDS, parse_field
+from wbtui.domain.fields import (
+    FIELDS,
+    HANDOVER_CASE_FIELDS,
+    HANDOVER_PERSON_FIELDS,
+    HEALTH_SUMMARY_FIELD,
+    parse_field,
+)
 from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets import labels
-from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.choice import ChoiceField, pick
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.keybar import KeyBar
 
-PERSON_FIELDS = (
-    "kundennummer",
-    "bg_nummer",
-    "family_name",
-    "given_names",
-    "birth_date",
-    "phone",
-    "email",
-    "address",
-    "preferred_language",
-    "needs_interpreter",
-    "german_level_cefr",
-    "school_certificate",
-)
-NEED_FIELDS = (
-    "target_kldb",
-    "target_title",
-    "training_type",
-    "schedule",
-    "earliest_start",
-    "max_commute_km",
-    "necessity_reason",
-    "care_arranged",
-    "legal_basis",
-    "availability",
-    "health_limits_summary",
-)
+# the form's fields are the minimum data set's (domain/fields.py, README "The process in short"): the
+# person's, then the need's; the Altfall flag is not typed at intake, the Art. 9 health summary is
+PERSON_FIELDS = HANDOVER_PERSON_FIELDS
+NEED_FIELDS = tuple(name for name in HANDOVER_CASE_FIELDS if name != "legacy_jc_funded") + (HEALTH_SUMMARY_FIELD,)
 # what a text field expects, shown in the empty field
 HINTS = {
     "kundennummer": "123A456789",
@@ -121,23 +104,17 @@ class IntakeScreen(WbtuiScreen):
                 options, words = kldb_options()
                 yield ChoiceField(
                     options,
-                    _display(self.initial.get(name)) or None,
+                    _display(name, self.initial.get(name)) or None,
                     words=words,
                     title=t("ux.kldb.pick"),
                     id=f"f-{name}",
                     classes="form-input",
                 )
             elif vocabulary:
-                yield ChoiceField(
-                    labels.choices(vocabulary),
-                    _code(vocabulary, self.initial.get(name)),
-                    words=labels.search_words(vocabulary),
-                    title=t("field." + name),
-                    id=f"f-{name}",
-                    classes="form-input",
-                )
+                value = _code(vocabulary, self.initial.get(name))
+                yield pick(vocabulary, value, title=t("field." + name), id=f"f-{name}", classes="form-input")
             else:
-                value = _display(self.initial.get(name))
+                value = _display(name, self.initial.get(name))
                 yield SafeInput(value=value, placeholder=str(HINTS.get(name, "")), id=f"f-{name}", classes="form-input")
         error = Label("", id=f"e-{name}", classes="form-error")
         error.display = False
@@ -192,11 +169,11 @@ class IntakeScreen(WbtuiScreen):
 
     def _start(self, name: str) -> str:
         if name == "target_kldb":
-            return _display(self.initial.get(name))
+            return _display(name, self.initial.get(name))
         vocabulary = labels.FIELD_VOCABULARY.get(name)
         if vocabulary:
             return _code(vocabulary, self.initial.get(name)) or ""
-        return _display(self.initial.get(name))
+        return _display(name, self.initial.get(name))
 
     def values(self) -> dict[str, str]:
         """The fields to save: everything filled in (new case) or everything changed (edit)."""
@@ -275,14 +252,16 @@ def _code(vocabulary: str, value) -> str | None:
     return str(value)
 
 
-def _display(value) -> str:
+def _display(name: str, value) -> str:
+    """A stored value as the form shows it, and reads back: dates as TT.MM.JJJJ (as typed at intake; the
+    store and the case detail give them as ``date`` or ISO text), yes/no in the user's language."""
     if value is None:
         return ""
     if value is True:
         return t("tui.intake.yes")  # parse_field takes ja/nein and yes/no alike
     if value is False:
         return t("tui.intake.no")
-    if hasattr(value, "strftime"):
+    if FIELDS[name].kind == "date" or hasattr(value, "strftime"):
         return labels.date_text(value)
     return str(value)
 

@@ -19,8 +19,7 @@ from wbtui.domain.fields import parse_date, parse_datetime
 from wbtui.domain.process import STAGES, VIA_COMMAND, Stage, TransitionInput
 from wbtui.i18n import lazy_t, render_reason, t, tn
 from wbtui.screens.base import WbtuiModal
-from wbtui.widgets import labels
-from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.choice import ChoiceField, pick
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.inputs import SafeInput
@@ -122,14 +121,7 @@ class MoveScreen(WbtuiModal[bool]):
             await fields.mount(Label(t(label)))
             if str(hint).startswith("pick:"):
                 vocabulary = str(hint)[5:]
-                await fields.mount(
-                    ChoiceField(
-                        labels.choices(vocabulary),
-                        words=labels.search_words(vocabulary),
-                        title=t(label),
-                        id=f"in-{key}",
-                    )
-                )
+                await fields.mount(pick(vocabulary, title=t(label), id=f"in-{key}"))
             else:
                 await fields.mount(SafeInput(placeholder=str(hint), id=f"in-{key}"))
         fields.children[1].focus()

@@ -36,7 +36,7 @@ class ExportProblems(ImportProblems):
 
 
 def schema_path(name: str = "handover-v1") -> Path:
-    """A published exchange schema: ``handover-v1`` (Übergabe) or ``feedback-v1`` (Rückmeldung)."""
+    """A published exchange schema: ``handover-v1`` (Übergabe) or ``feedback-v1``/``feedback-v2`` (Rückmeldung)."""
     return Path(__file__).resolve().parent.parent / "domain" / "schemas" / f"{name}.schema.json"
 
 

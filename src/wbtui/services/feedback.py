@@ -5,7 +5,7 @@ happened to them — appointments, the counselling result, the voucher, course s
 in one versioned JSON file; the Jobcenter imports it into its own store. The same rigour as the handover
 file: the file is read refusing duplicate keys, excessive nesting and oversized numbers (each named by
 its field), then checked whole against its published JSON Schema
-(``domain/schemas/feedback-v1.schema.json``) and against the store (the case, its Kundennummer and its
+(``domain/schemas/feedback-v2.schema.json``; version 1 files are still accepted) and against the store (the case, its Kundennummer and its
 handover must be the Jobcenter's own); any problem refuses the whole file and nothing is written. A file
 imported twice is recognised by its ``file_id``; each appointment and timeline entry keeps its id, so
 overlapping files add nothing twice.
@@ -26,9 +26,13 @@ from typing import Any
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.process import AA, JC, Stage
 from wbtui.domain.text import clean
+from wbtui.services import feedback_course
 from wbtui.services.exchange_check import ExportProblems, ImportProblems, read, schema_problems
 
-FORMAT, VERSION, SCHEMA = "wbtui-rueckmeldung", 1, "feedback-v1"
+FORMAT, VERSION, SCHEMA = "wbtui-rueckmeldung", 2, "feedback-v2"
+# every version an import accepts, by its schema (version 2 added reasons and voucher and course details:
+# services/feedback_course.py); a file of version 1 is still read
+SCHEMAS = {1: "feedback-v1", 2: "feedback-v2"}
 EVENT_TYPES = (
     "handover_received", "appointment_set", "appointment_updated", "appointment_missed", "counselling_result",
     "voucher_issued", "voucher_expired", "enrolment_approved", "course_started", "dropout", "course_completed",
@@ -142,6 +146,7 @@ def _case_block(services, case_id: str) -> dict:
             " AND (org_id = ? OR org_id IS NULL) ORDER BY at, rowid",
             (case_id, *EVENT_TYPES, own),
         ).fetchall()
+        details = feedback_course.blocks(con, case_id)
     finally:
         con.close()
     for appt in appointments:
@@ -157,6 +162,7 @@ def _case_block(services, case_id: str) -> dict:
         "voucher_valid_until": case[2],
         "course_start": case[3],
         "course_planned_end": case[4],
+        **details,
         "appointments": appointments,
         "events": [
             {
@@ -187,7 +193,7 @@ def validate(services, data: object) -> list[tuple[str, str]]:
 
     if not isinstance(data, dict):
         return [("$", t("imp.type", type="object"))]
-    problems = schema_problems(data, SCHEMA)
+    problems = schema_problems(data, SCHEMAS.get(data.get("version"), SCHEMA))  # type: ignore[arg-type]
     if problems:
         return problems
     con = services.store.raw()
@@ -273,6 +279,7 @@ def import_file(services, path: Path) -> tuple[int, bool]:
                                     org_id=agentur.id, payload=_payload(item.get("payload"))))  # fmt: skip
                     new += 1
             changed = _take_process(case, block)
+            changed = feedback_course.apply(case, block) or changed
             if any(e["type"] == "handover_received" for e in block["events"]):
                 handover = s.get(Handover, uuid.UUID(block["handover_id"]))
                 if handover is not None and handover.status == "sent":

@@ -3,20 +3,22 @@ whose state reads as text ("[x]"/"[ ]"), not only as colour (NO_COLOR, monochrom
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import SelectionList
+from textual.widgets import Label, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
 
 from wbtui.i18n import lazy_t, t
+from wbtui.widgets import labels
 from wbtui.widgets.glyphs import glyph
 
 
@@ -115,6 +117,27 @@ class ChoiceField(Widget, can_focus=True):
     def on_click(self, _event: events.Click) -> None:
         self.focus()
         self._open()
+
+
+def pick(
+    vocabulary: str,
+    value: str | None = None,
+    *,
+    title: str,
+    options: Sequence[tuple[str, str]] | None = None,
+    **kwargs,
+) -> ChoiceField:
+    """A pick field for a coded value of ``vocabulary`` (widgets/labels.py): its German labels and search
+    words; ``options`` narrows the list (e.g. the appointment kinds an office keeps)."""
+    shown = labels.choices(vocabulary) if options is None else options
+    return ChoiceField(shown, value, title=title, words=labels.search_words(vocabulary), **kwargs)
+
+
+def choice_row(label: str, vocabulary: str, value: str | None = None, **kwargs) -> Iterator[Widget]:
+    """A form row: the label, then the pick field titled like it (use with ``yield from`` in compose)."""
+    with Horizontal(classes="form-row"):
+        yield Label(Text(label), classes="form-label")
+        yield pick(vocabulary, value, title=label, **kwargs)
 
 
 class CheckList(SelectionList):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,6 +47,11 @@ def write_config(tmp_path: Path, text: str, name: str = "config.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def config_env(tmp_path: Path, text: str, name: str, lang: str = "de") -> dict:
+    """The environment of a CLI run as one office: its configuration file (``text`` with ``{lang}``)."""
+    return {"WBTUI_CONFIG": str(write_config(tmp_path, text.format(lang=lang), name))}
 
 
 def make_store(tmp_path: Path) -> Path:
@@ -117,6 +123,40 @@ def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> Cl
         keys.clear()
         keys.update(saved_keys)
     return CliResult(tuple(args), code, stdout, stderr)
+
+
+def cli_ok(*args: str, env: dict | None = None) -> str:
+    """The output of a CLI run that must succeed."""
+    res = run_cli(*args, env=env)
+    assert res.returncode == 0, (args, res.stdout, res.stderr)
+    return res.stdout
+
+
+def cli_new_case(env: dict, **extra: str) -> str:
+    """``wbtui case new`` of :data:`COMPLETE_CASE` (``extra`` overrides values as typed); the new case's ref."""
+    values = {**COMPLETE_CASE, **extra}
+    args = ["case", "new", "-k", values["kundennummer"], "-n", values["family_name"], "-g", values["given_names"]]
+    for option, key in (
+        ("--birth-date", "birth_date"),
+        ("--phone", "phone"),
+        ("--target-kldb", "target_kldb"),
+        ("--training-type", "training_type"),
+        ("--schedule", "schedule"),
+        ("--necessity", "necessity_reason"),
+    ):
+        args += [option, values[key]]
+    return json.loads(cli_ok(*args, "--json", env=env))["ref"]
+
+
+def one_error_line(res, code: int | None = None) -> str:
+    """The one line an error leaves on stderr, never a traceback (README "Exit codes"); ``code``: the exit
+    code the run must end with."""
+    if code is not None:
+        assert res.returncode == code, (res.args, res.returncode, res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    return lines[0]
 
 
 def _store_keys() -> dict:

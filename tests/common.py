@@ -54,6 +54,13 @@ def config_env(tmp_path: Path, text: str, name: str, lang: str = "de") -> dict:
     return {"WBTUI_CONFIG": str(write_config(tmp_path, text.format(lang=lang), name))}
 
 
+def two_offices(tmp_path: Path) -> tuple[dict, dict]:
+    """The environments of a Jobcenter and an Agentur with stores of their own (an exchange by file)."""
+    jc = {**config_env(tmp_path, JC_CONFIG, "jc.toml"), "WBTUI_DB": str(tmp_path / "jc.db")}
+    aa = {**config_env(tmp_path, AA_CONFIG, "aa.toml"), "WBTUI_DB": str(tmp_path / "aa.db")}
+    return jc, aa
+
+
 def make_store(tmp_path: Path) -> Path:
     """Create the test's default store (``WBTUI_DATA_DIR``/wbtui.db): only creating commands make a missing one."""
     from wbtui.data.store import open_store
@@ -146,6 +153,26 @@ def cli_new_case(env: dict, **extra: str) -> str:
     ):
         args += [option, values[key]]
     return json.loads(cli_ok(*args, "--json", env=env))["ref"]
+
+
+def cli_handed_over(jc: dict, kundennummer: str = "123A456789", **extra: str) -> str:
+    """A case of :data:`COMPLETE_CASE` (``extra`` overrides values) made and handed over for a file export
+    on the command line as the Jobcenter ``jc``; its id."""
+    values = {**COMPLETE_CASE, "kundennummer": kundennummer, **extra}
+    sets = [
+        a
+        for k, v in values.items()
+        if k not in ("kundennummer", "family_name", "given_names")
+        for a in ("--set", f"{k}={v}")
+    ]
+    args = ["case", "new", "-k", kundennummer, "-n", values["family_name"], "-g", values["given_names"], *sets]
+    out = json.loads(cli_ok(*args, "--json", env=jc))
+    ref = out["ref"]
+    cli_ok("obstacle", "add", ref, "R-MOB", "--status", "in_bearbeitung", env=jc)
+    cli_ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc)
+    cli_ok("case", "move", ref, "ready_for_handover", env=jc)
+    cli_ok("handover", "send", ref, "--channel", "file_export", env=jc)
+    return out["id"]
 
 
 def one_error_line(res, code: int | None = None) -> str:

@@ -229,7 +229,7 @@ def fresh_store(con) -> bool:
 
 def load(client, summary, progress=None) -> bool:  # client: wbtui.sync.client.SyncClient
     """Bootstrap from the server's snapshot; False if the server has none (an older server: replay the feed)."""
-    from wbtui.sync.client import SyncError
+    from wbtui.sync.transport import SyncError
 
     store = client.store
     with store.transaction() as con:

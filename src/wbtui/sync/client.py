@@ -63,7 +63,8 @@ class SyncClient(Repair):
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=transport,
-            verify=tls_context(None if verify is True else str(verify)),
+            # a given transport (tests, the fault proxy's in-process app) carries its own TLS settings
+            verify=True if transport is not None else tls_context(None if verify is True else str(verify)),
         )
 
     def close(self) -> None:

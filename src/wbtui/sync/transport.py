@@ -52,7 +52,22 @@ def _certificate_problem(exc: BaseException) -> bool:
 
 
 def tls_context(ca_file: str | None):
-    """Certificate checks always on (system CAs or the organisation's bundle), TLS 1.2 at least (BSI TR-02102-2)."""
+    """Certificate checks always on (system CAs or the organisation's bundle), TLS 1.2 at least (BSI TR-02102-2).
+
+    Loading the system's CAs costs ~60 ms; the TUI syncs every few minutes, so a context is kept for as long as
+    its bundle file is unchanged (a renewed bundle is read again)."""
+    stamp = os.stat(ca_file).st_mtime_ns if ca_file else None
+    key = (ca_file, stamp)
+    if key not in _TLS_CONTEXTS:
+        _TLS_CONTEXTS.clear()
+        _TLS_CONTEXTS[key] = _new_tls_context(ca_file)
+    return _TLS_CONTEXTS[key]
+
+
+_TLS_CONTEXTS: dict = {}
+
+
+def _new_tls_context(ca_file: str | None):
     import ssl
 
     context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()

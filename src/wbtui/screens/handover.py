@@ -15,7 +15,7 @@ from textual.widgets import Label, Static
 
 from wbtui.domain.process import CaseFacts, Stage, missing_handover_items
 from wbtui.domain.text import clean
-from wbtui.i18n import code_label, lazy_t, render_reason, t
+from wbtui.i18n import code_label, lazy_t, render_reason, render_reasons, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets import labels
 from wbtui.widgets.errors import user_text
@@ -169,9 +169,7 @@ class HandoverScreen(WbtuiScreen):
             return
         if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY) and not self.ready:
             # refused: name what is missing (the open obstacles, the consent …), not the stage rule
-            self.say(
-                t("ux.handover.refused", reasons="; ".join(render_reason(k, p) for k, p in self.reasons)), error=True
-            )
+            self.say(t("ux.handover.refused", reasons=render_reasons(self.reasons)), error=True)
             return
         if self.stage not in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY):
             self.say(t("ux.handover.not_now", stage=t("stage." + self.stage.value)), error=True)

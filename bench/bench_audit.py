@@ -35,7 +35,7 @@ def main() -> None:
 
     os.environ["WBTUI_DATA_DIR"] = str(tmp)
     from tui_helpers import TODAY, build_store, make_config
-    from wbtui.data import audit, detail
+    from wbtui.data import audit, audit_hook, detail
     from wbtui.data.store import open_store
     from wbtui.domain.timers import TimerEngine
     from wbtui.services import Services
@@ -68,12 +68,12 @@ def main() -> None:
     base_read = per_op(bare_read)
     audited_read = per_op(lambda case_id: services.read_case(case_id, engine))
     audited_write = per_op(lambda case_id: services.record_contact(case_id, "Bench"))
-    real_hook = audit.before_flush
-    audit.before_flush = lambda *a, **k: None  # the same write without the audit trail
+    real_hook = audit_hook.before_flush
+    audit_hook.before_flush = lambda *a, **k: None  # the same write without the audit trail
     try:
         bare_write = per_op(lambda case_id: services.record_contact(case_id, "Bench"))
     finally:
-        audit.before_flush = real_hook
+        audit_hook.before_flush = real_hook
     con = store.raw()
     start = time.perf_counter()
     result = audit.verify(con)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,6 +47,18 @@ def write_config(tmp_path: Path, text: str, name: str = "config.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def config_env(tmp_path: Path, text: str, name: str, lang: str = "de") -> dict:
+    """The environment of a CLI run as one office: its configuration file (``text`` with ``{lang}``)."""
+    return {"WBTUI_CONFIG": str(write_config(tmp_path, text.format(lang=lang), name))}
+
+
+def two_offices(tmp_path: Path) -> tuple[dict, dict]:
+    """The environments of a Jobcenter and an Agentur with stores of their own (an exchange by file)."""
+    jc = {**config_env(tmp_path, JC_CONFIG, "jc.toml"), "WBTUI_DB": str(tmp_path / "jc.db")}
+    aa = {**config_env(tmp_path, AA_CONFIG, "aa.toml"), "WBTUI_DB": str(tmp_path / "aa.db")}
+    return jc, aa
 
 
 def make_store(tmp_path: Path) -> Path:
@@ -117,6 +130,60 @@ def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> Cl
         keys.clear()
         keys.update(saved_keys)
     return CliResult(tuple(args), code, stdout, stderr)
+
+
+def cli_ok(*args: str, env: dict | None = None) -> str:
+    """The output of a CLI run that must succeed."""
+    res = run_cli(*args, env=env)
+    assert res.returncode == 0, (args, res.stdout, res.stderr)
+    return res.stdout
+
+
+def cli_new_case(env: dict, **extra: str) -> str:
+    """``wbtui case new`` of :data:`COMPLETE_CASE` (``extra`` overrides values as typed); the new case's ref."""
+    values = {**COMPLETE_CASE, **extra}
+    args = ["case", "new", "-k", values["kundennummer"], "-n", values["family_name"], "-g", values["given_names"]]
+    for option, key in (
+        ("--birth-date", "birth_date"),
+        ("--phone", "phone"),
+        ("--target-kldb", "target_kldb"),
+        ("--training-type", "training_type"),
+        ("--schedule", "schedule"),
+        ("--necessity", "necessity_reason"),
+    ):
+        args += [option, values[key]]
+    return json.loads(cli_ok(*args, "--json", env=env))["ref"]
+
+
+def cli_handed_over(jc: dict, kundennummer: str = "123A456789", **extra: str) -> str:
+    """A case of :data:`COMPLETE_CASE` (``extra`` overrides values) made and handed over for a file export
+    on the command line as the Jobcenter ``jc``; its id."""
+    values = {**COMPLETE_CASE, "kundennummer": kundennummer, **extra}
+    sets = [
+        a
+        for k, v in values.items()
+        if k not in ("kundennummer", "family_name", "given_names")
+        for a in ("--set", f"{k}={v}")
+    ]
+    args = ["case", "new", "-k", kundennummer, "-n", values["family_name"], "-g", values["given_names"], *sets]
+    out = json.loads(cli_ok(*args, "--json", env=jc))
+    ref = out["ref"]
+    cli_ok("obstacle", "add", ref, "R-MOB", "--status", "in_bearbeitung", env=jc)
+    cli_ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc)
+    cli_ok("case", "move", ref, "ready_for_handover", env=jc)
+    cli_ok("handover", "send", ref, "--channel", "file_export", env=jc)
+    return out["id"]
+
+
+def one_error_line(res, code: int | None = None) -> str:
+    """The one line an error leaves on stderr, never a traceback (README "Exit codes"); ``code``: the exit
+    code the run must end with."""
+    if code is not None:
+        assert res.returncode == code, (res.args, res.returncode, res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    return lines[0]
 
 
 def _store_keys() -> dict:

@@ -12,6 +12,38 @@ os.environ["WBTUI_I18N_STRICT"] = "1"
 
 from common import AA_CONFIG, JC_CONFIG, TODAY, write_config
 
+# The longest tests, longest first (seconds on an idle 2-core machine in brackets). They start first, one per
+# worker in turn (xdist hands out the first quarter of the run round-robin in collection order), so none of them
+# begins near the end and holds the whole parallel run back; they are also marked ``slow``.
+LONGEST = (
+    "tests/sync/test_sync_scope_model.py::",  # (40) Hypothesis machine, three devices
+    "tests/tui/test_tui_walk.py::test_full_process_by_keyboard",  # (50) the whole process by keyboard
+    "tests/cli/test_tour.py::",  # (25) the README tour as subprocesses
+    "tests/tui/test_hangup.py::",  # (20) SIGHUP at random moments in a pty
+    "tests/tui/test_tui_walk.py::",  # (20)
+    "tests/sync/test_snapshot_bootstrap.py::",  # (10-18 each)
+    "tests/sync/test_sync_model.py::",
+    "tests/arch/test_contracts.py::",  # mypy over the package
+    "tests/sync/test_sync_compaction.py::",
+    "tests/server/test_authz_matrix.py::",
+    "tests/server/test_concurrency_workers_pg.py::",
+    "tests/server/test_adversarial_model.py::",
+)
+
+
+def _rank(nodeid: str) -> int:
+    for rank, prefix in enumerate(LONGEST):
+        if nodeid.startswith(prefix):
+            return rank
+    return len(LONGEST)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: the rest keeps its order
+    for item in items:
+        if _rank(item.nodeid) < len(LONGEST):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):

@@ -69,7 +69,7 @@ def synced_state(store) -> dict:
 
 class FaultyTransport(httpx.BaseTransport):
     """Wraps the in-process ASGI app: can fail before sending, lose the answer after the
-    server committed, answer 500, or truncate the body."""
+    server committed, answer 503 (the client retries it at once: ``Retry-After: 0``), or truncate the body."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
@@ -80,7 +80,7 @@ class FaultyTransport(httpx.BaseTransport):
         if mode == "timeout":
             raise httpx.ReadTimeout("injected timeout", request=request)
         if mode == "5xx":
-            return httpx.Response(503, json={"detail": "injected"}, request=request)
+            return httpx.Response(503, json={"detail": "injected"}, headers={"Retry-After": "0"}, request=request)
         response = self.inner.handle_request(request)
         response.read()
         if mode == "lost_ack":

@@ -11,7 +11,7 @@ from ending. So a hang-up is handled by a guard thread of its own, independent o
   every quarter second whether the terminal still answers (``tcgetattr``), for a loss without a signal;
 - it asks the app to exit the normal way (``on_hangup``) and, if the process is still there after
   ``grace`` seconds, ends it with ``os._exit``; before the app has set ``on_hangup`` (the guard is installed
-  by :func:`wbtui.launch.run_locked` before the app is even imported) it ends the process at once. Nothing is lost by that: every write is one SQLite
+  by :func:`wbtui.tui_session.run_locked` before the app is even imported) it ends the process at once. Nothing is lost by that: every write is one SQLite
   transaction (an interrupted one is rolled back at the next open) and the store's session lock is an
   ``flock`` the kernel releases with the process.
 """

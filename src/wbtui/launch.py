@@ -6,17 +6,15 @@ board's first frame (issue #16); the TUI needs none of it. Everything else (ever
 ``--version``, completion), and a start this module does not take on itself (an encrypted store, whose key
 may have to be asked for; a configuration that cannot be read, which the command line reports), goes to
 :func:`wbtui.cli.main` as before. The steps of a TUI session (the store's session lock, the run, the
-hang-up exit) are :func:`acquire` and :func:`run_locked`, which the command line's own start uses too.
+hang-up exit) are :mod:`wbtui.tui_session`, which the command line's own start uses too.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
 EXIT_ENV = 4
-log = logging.getLogger("wbtui.cli")
 
 
 def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
@@ -45,7 +43,7 @@ def tui_start(args: list[str]) -> tuple[bool, str | None]:
 def _start(db: str | None) -> int | None:
     """Run the TUI on a plain store; None when the command line has to take this start."""
     from wbtui import config as config_mod
-    from wbtui import logs, paths
+    from wbtui import logs, paths, tui_session
     from wbtui.domain.errors import WbtuiError
     from wbtui.domain.text import clean
     from wbtui.i18n import describe, set_language
@@ -60,11 +58,11 @@ def _start(db: str | None) -> int | None:
     logs.setup(paths.log_dir())
     try:
         try:
-            lock = acquire(db)
+            lock = tui_session.acquire(db)
         except WbtuiError as exc:
             print(clean(describe(exc)), file=sys.stderr)
             return EXIT_ENV
-        return run_locked(config, db, lock)
+        return tui_session.run_locked(config, db, lock)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # logged with its traceback, one line for the user, exit 70 (README "Exit codes")
@@ -77,51 +75,3 @@ def _start(db: str | None) -> int | None:
         return 70
     finally:
         logs.shutdown()
-
-
-def acquire(db: str | None, unlock=None):
-    """The store's session lock (README: one interactive session per store); ``unlock`` then derives an
-    encrypted store's key before the screen takes over the terminal. Raises WbtuiError (exit 4)."""
-    from wbtui import paths
-    from wbtui.data.store import SessionLock
-
-    lock = SessionLock(paths.db_path(db)).acquire()
-    if unlock is not None:
-        unlock()
-    return lock
-
-
-def run_locked(config, db: str | None, lock) -> int:
-    """Run the TUI holding ``lock`` and release it; the exit code. A hang-up ends the process right here.
-
-    The hang-up guard (wbtui.hangup) is the one mechanism for the whole session: it is installed here,
-    before the app is imported, so a hang-up while starting ends the process and empties the lock too;
-    the app only tells it how to leave the normal way once it runs (``on_hangup``)."""
-    from wbtui.hangup import EXIT_HANGUP, HangupGuard
-
-    guard: HangupGuard | None
-    try:
-        guard = HangupGuard()
-        guard.before_exit = lock.release  # the lock file is emptied: no "stale session" note at the next start
-        guard.install()
-    except (ValueError, OSError, AttributeError):  # not the main thread / not POSIX: no guard
-        guard = None
-    try:
-        from wbtui.app import run
-        from wbtui.i18n import t
-
-        notice = ""
-        if lock.taken_over_from is not None:  # the last session ended without cleaning up (killed, hung up)
-            notice = t("ux.lock_taken_over", pid=lock.taken_over_from)
-            log.info("session lock taken over from process %s", lock.taken_over_from)
-        code = run(config=config, db=db, notice=notice, guard=guard)
-    finally:
-        if guard is not None:
-            guard.uninstall()
-        lock.release()
-    if code == EXIT_HANGUP:  # the terminal is gone: no waiting for a worker's query to finish (wbtui.hangup)
-        from wbtui import logs
-
-        logs.shutdown()
-        os._exit(code)
-    return code or 0

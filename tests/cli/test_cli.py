@@ -6,62 +6,17 @@ import json
 
 import pytest
 
-from common import AA_CONFIG, JC_CONFIG, LEAD_CONFIG, make_store, run_cli, write_config
-
-
-@pytest.fixture
-def jc_env(tmp_path):
-    return {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
-
-
-@pytest.fixture
-def aa_env(tmp_path):
-    return {"WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml"))}
-
-
-def ok(*args, env=None) -> str:
-    res = run_cli(*args, env=env)
-    assert res.returncode == 0, (args, res.stdout, res.stderr)
-    return res.stdout
+from common import JC_CONFIG, LEAD_CONFIG, config_env, make_store, one_error_line, run_cli, write_config
+from common import cli_new_case as new_case
+from common import cli_ok as ok
 
 
 def refused(*args, env=None, code=1) -> str:
-    res = run_cli(*args, env=env)
-    assert res.returncode == code, (args, res.returncode, res.stdout, res.stderr)
-    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
-    lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, res.stderr
-    return lines[0]
+    return one_error_line(run_cli(*args, env=env), code)
 
 
 def test_full_process_through_cli(jc_env, aa_env):
-    out = json.loads(
-        ok(
-            "case",
-            "new",
-            "-k",
-            "123A456789",
-            "-n",
-            "Beispiel",
-            "-g",
-            "Berta",
-            "--birth-date",
-            "12.04.1985",
-            "--phone",
-            "0151 1234567",
-            "--target-kldb",
-            "52122",
-            "--training-type",
-            "umschulung",
-            "--schedule",
-            "vollzeit",
-            "--necessity",
-            "missing_qualification",
-            "--json",
-            env=jc_env,
-        )
-    )
-    ref = out["ref"]
+    ref = new_case(jc_env, birth_date="12.04.1985")  # German dates are typed as such
     ok("case", "move", ref, "obstacles_in_clarification", env=jc_env)
     ok("obstacle", "add", ref, "R-KIN", env=jc_env)
     assert "R-KIN" in refused("case", "move", ref, "ready_for_handover", env=jc_env)
@@ -148,7 +103,7 @@ def test_bad_input_gives_one_clear_line(jc_env, args, code, fragment):
 
 
 def test_english_messages(tmp_path):
-    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="en"), "en.toml"))}
+    env = config_env(tmp_path, JC_CONFIG, "en.toml", lang="en")
     assert "No store at" in refused("case", "show", "abcdef12", env=env, code=4)  # never created by reading
     make_store(tmp_path)
     assert "Case not found" in refused("case", "show", "abcdef12", env=env, code=3)
@@ -201,32 +156,7 @@ def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_e
     import sqlite3
     import stat
 
-    ref = json.loads(
-        ok(
-            "case",
-            "new",
-            "-k",
-            "123A456789",
-            "-n",
-            "Beispiel",
-            "-g",
-            "Berta",
-            "--birth-date",
-            "12.04.1985",
-            "--phone",
-            "0151 1234567",
-            "--target-kldb",
-            "52122",
-            "--training-type",
-            "umschulung",
-            "--schedule",
-            "vollzeit",
-            "--necessity",
-            "missing_qualification",
-            "--json",
-            env=jc_env,
-        )
-    )["ref"]
+    ref = new_case(jc_env, birth_date="12.04.1985")
     ok("case", "move", ref, "obstacles_in_clarification", env=jc_env)
     ok("obstacle", "add", ref, "R-KIN", "--status", "in_bearbeitung", env=jc_env)
     ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc_env)
@@ -259,7 +189,7 @@ def test_audit_completeness_and_file_modes_over_an_end_to_end_run(tmp_path, jc_e
         "csv",
         "-o",
         str(tmp_path / "steuerung.csv"),
-        env={"WBTUI_CONFIG": str(write_config(tmp_path, LEAD_CONFIG.format(lang="de"), "lead.toml"))},
+        env=config_env(tmp_path, LEAD_CONFIG, "lead.toml"),
     )
 
     con = sqlite3.connect(tmp_path / "data" / "wbtui.db")

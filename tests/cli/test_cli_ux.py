@@ -10,49 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, LEAD_CONFIG, make_store, run_cli, write_config
-
-
-@pytest.fixture
-def jc_env(tmp_path):
-    return {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
-
-
-@pytest.fixture
-def aa_env(tmp_path):
-    return {"WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml"))}
-
-
-def ok(*args, env=None) -> str:
-    res = run_cli(*args, env=env)
-    assert res.returncode == 0, (args, res.stdout, res.stderr)
-    return res.stdout
-
-
-def one_line(res, code: int) -> str:
-    assert res.returncode == code, (res.args, res.returncode, res.stdout, res.stderr)
-    assert "Traceback" not in res.stderr
-    lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, res.stderr
-    return lines[0]
-
-
-def new_case(env, **extra) -> str:
-    values = {**COMPLETE_CASE, **extra}
-    args = ["case", "new", "-k", values["kundennummer"], "-n", values["family_name"], "-g", values["given_names"]]
-    for option, key in (
-        ("--birth-date", "birth_date"),
-        ("--phone", "phone"),
-        ("--target-kldb", "target_kldb"),
-        ("--training-type", "training_type"),
-        ("--schedule", "schedule"),
-        ("--necessity", "necessity_reason"),
-    ):
-        args += [option, values[key]]
-    return json.loads(ok(*args, "--json", env=env))["ref"]
-
+from common import JC_CONFIG, LEAD_CONFIG, config_env, make_store, run_cli
+from common import cli_new_case as new_case
+from common import cli_ok as ok
+from common import one_error_line as one_line
 
 # -- --version, -h, completion ----------------------------------------------------------------------
 
@@ -108,7 +69,7 @@ def test_missing_files_and_folders_exit_3_a_folder_for_a_file_exits_1(tmp_path, 
     assert "verbis.csv gibt es nicht" in one_line(run_cli("import-csv", str(tmp_path / "verbis.csv"), env=jc_env), 3)
     missing = one_line(run_cli("handover", "import", str(tmp_path / "uebergabe.json"), env=jc_env), 3)
     assert "uebergabe.json" in missing
-    lead = {"WBTUI_CONFIG": str(write_config(tmp_path, LEAD_CONFIG.format(lang="de"), "lead.toml"))}
+    lead = config_env(tmp_path, LEAD_CONFIG, "lead.toml")
     folder = one_line(run_cli("report", "--format", "csv", "-o", str(tmp_path / "nirgends" / "x.csv"), env=lead), 3)
     assert f"Ordner {tmp_path / 'nirgends'} gibt es nicht" in folder
     assert "ist ein Ordner" in one_line(run_cli("import-csv", str(tmp_path), env=jc_env), 1)
@@ -260,11 +221,10 @@ def test_list_rows_fit_an_80_column_terminal_and_pipes_get_everything(tmp_path, 
 
 
 def test_english_usage_when_configured(tmp_path):
-    env = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="en"), "en.toml"))}
+    env = config_env(tmp_path, JC_CONFIG, "en.toml", lang="en")
     out = ok("case", "move", "-h", env=env)
     assert "Usage:" in out and "CASE STAGE" in out and "Show this help and exit." in out
     assert "Missing option: --kundennummer" in one_line(run_cli("case", "new", env=env), 2)
-    _ = AA_CONFIG
 
 
 def test_a_vt100_terminal_gets_plain_ascii_symbols(jc_env, monkeypatch):

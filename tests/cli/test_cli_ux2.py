@@ -8,24 +8,14 @@ import re
 import pytest
 
 from common import JC_CONFIG, run_cli, write_config
+from common import one_error_line as one_line
 
 ENGLISH = re.compile(r"\b(Got|unexpected|Input should|Invalid|is not|Missing|No such|requires|does not|Value|Error)\b")
 
 
 @pytest.fixture
-def jc_env(tmp_path):
-    return {
-        "WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml")),
-        "WBTUI_DATA_DIR": str(tmp_path / "daten"),
-    }
-
-
-def one_line(res, code: int) -> str:
-    assert res.returncode == code, (res.args, res.returncode, res.stdout, res.stderr)
-    assert "Traceback" not in res.stderr
-    lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, res.stderr
-    return lines[0]
+def jc_env(jc_env, tmp_path):
+    return {**jc_env, "WBTUI_DATA_DIR": str(tmp_path / "daten")}
 
 
 @pytest.mark.parametrize(

@@ -8,15 +8,10 @@ import sqlite3
 
 import pytest
 
-from common import JC_CONFIG, run_cli, write_config
+from common import run_cli, write_config
 
 EDIT = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 REFUSED = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
-
-
-@pytest.fixture
-def jc_env(tmp_path):
-    return {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
 
 
 @pytest.fixture

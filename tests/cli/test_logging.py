@@ -8,15 +8,9 @@ import stat
 
 import pytest
 
-from common import JC_CONFIG, make_store, run_cli, write_config
+from common import run_cli
 
 SENTINEL = "Zwetschgenbaum"  # a family name stored in the case, looked for in the log
-
-
-@pytest.fixture
-def jc_env(tmp_path):
-    make_store(tmp_path)  # commands that do not create need a store (README "Where things live")
-    return {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
 
 
 def _name_from_the_store() -> str:
@@ -45,12 +39,14 @@ def _bug_quoting_the_name(*_args, **_kwargs):
 
 
 @pytest.mark.parametrize("failure", [_orm_write_with_the_name, _bug_quoting_the_name])
-def test_internal_error_is_logged_with_traceback_and_without_personal_data(tmp_path, jc_env, monkeypatch, failure):
-    made = run_cli("case", "new", "-k", "123A456789", "-n", SENTINEL, "-g", "Berta", "--json", env=jc_env)
+def test_internal_error_is_logged_with_traceback_and_without_personal_data(
+    tmp_path, jc_store_env, monkeypatch, failure
+):
+    made = run_cli("case", "new", "-k", "123A456789", "-n", SENTINEL, "-g", "Berta", "--json", env=jc_store_env)
     assert made.returncode == 0, made.stderr
     monkeypatch.setattr("wbtui.data.queries.list_cases", failure)
 
-    res = run_cli("case", "list", env=jc_env)
+    res = run_cli("case", "list", env=jc_store_env)
 
     log = tmp_path / "logs" / "wbtui.log"
     assert res.returncode == 70
@@ -61,19 +57,19 @@ def test_internal_error_is_logged_with_traceback_and_without_personal_data(tmp_p
     assert SENTINEL not in text
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
-    shown = json.loads(run_cli("case", "show", "123A456789", "--json", env=jc_env).stdout)
+    shown = json.loads(run_cli("case", "show", "123A456789", "--json", env=jc_store_env).stdout)
     assert shown["person"]["family_name"] == SENTINEL  # the name was there to leak
 
 
-def test_refusals_are_logged_by_command_and_key_only(tmp_path, jc_env):
+def test_refusals_are_logged_by_command_and_key_only(tmp_path, jc_store_env):
     res = run_cli(
-        "case", "new", "-k", "123A456789", "-n", SENTINEL, "-g", "Berta", "--birth-date", "31.02.1990", env=jc_env
+        "case", "new", "-k", "123A456789", "-n", SENTINEL, "-g", "Berta", "--birth-date", "31.02.1990", env=jc_store_env
     )
     assert res.returncode == 1
     text = (tmp_path / "logs" / "wbtui.log").read_text(encoding="utf-8")
     assert "case_new refused: err." in text and SENTINEL not in text and "31.02.1990" not in text
 
 
-def test_nothing_is_logged_and_no_log_file_created_by_a_successful_command(tmp_path, jc_env):
-    assert run_cli("case", "list", env=jc_env).returncode == 0
+def test_nothing_is_logged_and_no_log_file_created_by_a_successful_command(tmp_path, jc_store_env):
+    assert run_cli("case", "list", env=jc_store_env).returncode == 0
     assert not (tmp_path / "logs").exists()

@@ -10,20 +10,8 @@ import sys
 
 import pytest
 
-from common import JC_CONFIG, make_store, run_cli_process, write_config
-
-
-@pytest.fixture
-def jc_env(tmp_path):
-    make_store(tmp_path)  # commands that do not create need a store (README "Where things live")
-    return {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml"))}
-
-
-def one_line(res) -> str:
-    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
-    lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, res.stderr
-    return lines[0]
+from common import one_error_line as one_line
+from common import run_cli_process, write_config
 
 
 def test_starts_and_shows_help():
@@ -43,20 +31,20 @@ def test_starts_and_shows_help():
         (("audit", "list"), None, 5, "Berechtigung"),
     ],
 )
-def test_documented_exit_codes_with_one_line(tmp_path, jc_env, args, config, code, fragment):
-    env = {"WBTUI_CONFIG": str(write_config(tmp_path, config, "bad.toml"))} if config else jc_env
+def test_documented_exit_codes_with_one_line(tmp_path, jc_store_env, args, config, code, fragment):
+    env = {"WBTUI_CONFIG": str(write_config(tmp_path, config, "bad.toml"))} if config else jc_store_env
     res = run_cli_process(*args, env=env)
     assert res.returncode == code, (res.returncode, res.stderr)
     assert fragment in one_line(res)
 
 
-def test_internal_error_is_one_line_naming_the_log_file(tmp_path, jc_env):
-    assert run_cli_process("task", "list", env=jc_env).returncode == 0
+def test_internal_error_is_one_line_naming_the_log_file(tmp_path, jc_store_env):
+    assert run_cli_process("task", "list", env=jc_store_env).returncode == 0
     con = sqlite3.connect(tmp_path / "data" / "wbtui.db")
     con.execute("DROP TABLE task")  # a broken store: no rule covers it, so it is an internal error
     con.commit()
     con.close()
-    res = run_cli_process("task", "list", env=jc_env)
+    res = run_cli_process("task", "list", env=jc_store_env)
     assert res.returncode == 70
     log = tmp_path / "logs" / "wbtui.log"
     assert str(log) in one_line(res)

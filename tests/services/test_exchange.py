@@ -8,62 +8,15 @@ import sqlite3
 import stat
 
 import jsonschema
-import pytest
 
-from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli, write_config
-
-
-@pytest.fixture
-def offices(tmp_path):
-    jc = {
-        "WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml")),
-        "WBTUI_DB": str(tmp_path / "jc.db"),
-    }
-    aa = {
-        "WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml")),
-        "WBTUI_DB": str(tmp_path / "aa.db"),
-    }
-    return jc, aa
-
-
-def ok(*args, env):
-    res = run_cli(*args, env=env)
-    assert res.returncode == 0, (args, res.stdout, res.stderr)
-    return res.stdout
-
-
-def prepared_case(jc) -> str:
-    out = json.loads(
-        ok(
-            "case",
-            "new",
-            "-k",
-            COMPLETE_CASE["kundennummer"],
-            "-n",
-            COMPLETE_CASE["family_name"],
-            "-g",
-            COMPLETE_CASE["given_names"],
-            *[
-                a
-                for k, v in COMPLETE_CASE.items()
-                if k not in ("kundennummer", "family_name", "given_names")
-                for a in ("--set", f"{k}={v}")
-            ],
-            "--json",
-            env=jc,
-        )
-    )
-    ref = out["ref"]
-    ok("obstacle", "add", ref, "R-MOB", "--status", "in_bearbeitung", env=jc)
-    ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc)
-    ok("case", "move", ref, "ready_for_handover", env=jc)
-    ok("handover", "send", ref, "--channel", "file_export", env=jc)
-    return out["id"]
+from common import cli_handed_over as handed_over
+from common import cli_ok as ok
+from common import run_cli
 
 
 def test_export_import_round_trip(tmp_path, offices):
     jc, aa = offices
-    case_id = prepared_case(jc)
+    case_id = handed_over(jc)
     target = tmp_path / "uebergabe.json"
     ok("handover", "export", case_id[:8], "-o", str(target), env=jc)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -88,7 +41,7 @@ def test_export_import_round_trip(tmp_path, offices):
 
 def test_T3_bad_file_lists_every_problem_and_creates_nothing(tmp_path, offices):
     jc, aa = offices
-    case_id = prepared_case(jc)
+    case_id = handed_over(jc)
     target = tmp_path / "u.json"
     ok("handover", "export", case_id[:8], "-o", str(target), env=jc)
     document = json.loads(target.read_text(encoding="utf-8"))
@@ -115,7 +68,7 @@ def test_T3_bad_file_lists_every_problem_and_creates_nothing(tmp_path, offices):
 
 def test_T6_export_refuses_to_overwrite_or_follow_links(tmp_path, offices):
     jc, _aa = offices
-    case_id = prepared_case(jc)
+    case_id = handed_over(jc)
     victim = tmp_path / "victim.txt"
     victim.write_text("keep", encoding="utf-8")
     link = tmp_path / "link.json"

@@ -11,7 +11,9 @@ import sqlite3
 import jsonschema
 import pytest
 
-from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, LEAD_CONFIG, run_cli, write_config
+from common import LEAD_CONFIG, run_cli, write_config
+from common import cli_handed_over as handed_over
+from common import cli_ok as ok
 
 SCHEMA = None
 
@@ -23,56 +25,6 @@ def schema() -> dict:
 
         SCHEMA = json.loads(schema_path().read_text(encoding="utf-8"))
     return SCHEMA
-
-
-@pytest.fixture
-def offices(tmp_path):
-    jc = {
-        "WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml")),
-        "WBTUI_DB": str(tmp_path / "jc.db"),
-    }
-    aa = {
-        "WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml")),
-        "WBTUI_DB": str(tmp_path / "aa.db"),
-    }
-    return jc, aa
-
-
-def ok(*args, env) -> str:
-    res = run_cli(*args, env=env)
-    assert res.returncode == 0, (args, res.stdout, res.stderr)
-    return res.stdout
-
-
-def handed_over(jc, kundennummer="123A456789", **extra) -> str:
-    values = {**COMPLETE_CASE, "kundennummer": kundennummer, **extra}
-    sets = [
-        a
-        for k, v in values.items()
-        if k not in ("kundennummer", "family_name", "given_names")
-        for a in ("--set", f"{k}={v}")
-    ]
-    out = json.loads(
-        ok(
-            "case",
-            "new",
-            "-k",
-            kundennummer,
-            "-n",
-            values["family_name"],
-            "-g",
-            values["given_names"],
-            *sets,
-            "--json",
-            env=jc,
-        )
-    )
-    ref = out["ref"]
-    ok("obstacle", "add", ref, "R-MOB", "--status", "in_bearbeitung", env=jc)
-    ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc)
-    ok("case", "move", ref, "ready_for_handover", env=jc)
-    ok("handover", "send", ref, "--channel", "file_export", env=jc)
-    return out["id"]
 
 
 def hand_made(**changes) -> dict:

@@ -9,21 +9,8 @@ import sqlite3
 
 import jsonschema
 
-from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli, write_config
-
-
-def ok(*args, env):
-    res = run_cli(*args, env=env)
-    assert res.returncode == 0, (args, res.stdout, res.stderr)
-    return res.stdout
-
-
-def offices(tmp_path):
-    jc = {"WBTUI_CONFIG": str(write_config(tmp_path, JC_CONFIG.format(lang="de"), "jc.toml")),
-          "WBTUI_DB": str(tmp_path / "jc.db")}  # fmt: skip
-    aa = {"WBTUI_CONFIG": str(write_config(tmp_path, AA_CONFIG.format(lang="de"), "aa.toml")),
-          "WBTUI_DB": str(tmp_path / "aa.db")}  # fmt: skip
-    return jc, aa
+from common import COMPLETE_CASE, run_cli, two_offices
+from common import cli_ok as ok
 
 
 def handed_over_by_file(tmp_path, jc, aa) -> str:
@@ -52,7 +39,7 @@ def jc_rows(tmp_path, sql: str):
 def test_feedback_file_export_import_between_two_stores(tmp_path):
     from wbtui.services.exchange import schema_path
 
-    jc, aa = offices(tmp_path)
+    jc, aa = two_offices(tmp_path)
     case_id = handed_over_by_file(tmp_path, jc, aa)
     ref = case_id[:8]
     ok("handover", "ack", ref, env=aa)
@@ -92,7 +79,7 @@ def test_feedback_file_export_import_between_two_stores(tmp_path):
 
 
 def test_a_bad_feedback_file_is_refused_whole_naming_the_field(tmp_path):
-    jc, aa = offices(tmp_path)
+    jc, aa = two_offices(tmp_path)
     case_id = handed_over_by_file(tmp_path, jc, aa)
     ok("handover", "ack", case_id[:8], "--appointment", "2030-03-04 09:00", env=aa)
     target = tmp_path / "r.json"
@@ -126,7 +113,7 @@ def test_a_bad_feedback_file_is_refused_whole_naming_the_field(tmp_path):
 
 
 def test_only_the_agentur_writes_and_only_the_jobcenter_imports(tmp_path):
-    jc, aa = offices(tmp_path)
+    jc, aa = two_offices(tmp_path)
     handed_over_by_file(tmp_path, jc, aa)
     assert run_cli("feedback", "export", "-o", str(tmp_path / "x.json"), env=jc).returncode == 1
     ok("feedback", "export", "-o", str(tmp_path / "y.json"), env=aa)
@@ -135,7 +122,7 @@ def test_only_the_agentur_writes_and_only_the_jobcenter_imports(tmp_path):
 
 
 def test_the_other_offices_entries_stay_in_the_inbox_until_read_in_both_directions(tmp_path):
-    jc, aa = offices(tmp_path)
+    jc, aa = two_offices(tmp_path)
     case_id = handed_over_by_file(tmp_path, jc, aa)
     ok("handover", "ack", case_id[:8], "--appointment", "2030-03-04 09:00", env=aa)
     target = tmp_path / "r.json"
@@ -177,7 +164,7 @@ def test_feedback_file_carries_reasons_and_voucher_and_course_details(tmp_path):
 
     from wbtui.services.exchange import schema_path
 
-    jc, aa = offices(tmp_path)
+    jc, aa = two_offices(tmp_path)
     ref = handed_over_by_file(tmp_path, jc, aa)[:8]
     day = (date.today() - timedelta(days=1)).strftime("%d.%m.%Y")
     ok("handover", "ack", ref, "--appointment", f"{day} 09:00", env=aa)

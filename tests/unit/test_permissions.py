@@ -46,7 +46,9 @@ def test_the_agentur_cannot_touch_the_jobcenters_data(role):
         assert refusal("person", field, role, S.COUNSELLED) == "side"
     for field in ("target_kldb", "necessity_reason", "legal_basis", "availability"):
         assert refusal("case", field, role, S.COUNSELLED) == "side"
-    assert refusal("case", "stage", role, S.COUNSELLED) is None  # allowed as a field; the transition is checked
+    # a stage is written only as a transition (whose rules domain/process.py checks), never alone
+    assert refusal("case", "stage", role, S.COUNSELLED, S.VOUCHER_ISSUED) is None
+    assert refusal("case", "stage", role, S.COUNSELLED) == "process"
     assert refusal("obstacle", "status", role, S.COUNSELLED) == "side"
     assert refusal("obstacle", "code", role, S.COUNSELLED, new=True) == "side"
     assert refusal("consent", "revoked_on", role, S.COUNSELLED) == "side"
@@ -83,6 +85,30 @@ def test_closed_cases_take_no_writes_and_fixed_fields_never_change():
     assert refusal("case", "person_id", "jc_ifk") == "immutable"
     assert refusal("obstacle", "art9", "jc_ifk") == "immutable"
     assert refusal("event", "type", "jc_ifk") == "immutable"
+
+
+def test_process_fields_are_written_only_with_the_transition_that_sets_them():
+    # alone (the stage stays): refused for every side that could otherwise write them
+    for field in ("stage", "stage_since", "close_reason", "closed_at"):
+        assert refusal("case", field, "jc_ifk", S.IN_TRAINING) == "process", field
+    assert refusal("case", "stage_since", "aa_beratung", S.COUNSELLED) == "process"
+    assert refusal("case", "decline_reason", "aa_beratung", S.DECLINED_BY_AGENCY) == "process"
+    assert refusal("case", "dropout_reason", "aa_beratung", S.DROPPED_OUT) == "process"
+    assert refusal("case", "non_integration_reason", "jc_ifk", S.NOT_YET_INTEGRATED) == "process"
+    # with their transition: taken
+    assert refusal("case", "stage_since", "aa_beratung", S.HANDED_OVER, S.COUNSELLING_SCHEDULED) is None
+    assert refusal("case", "close_reason", "jc_ifk", S.COMPLETED, S.CLOSED) is None
+    assert refusal("case", "closed_at", "jc_ifk", S.COMPLETED, S.CLOSED) is None
+    assert refusal("case", "decline_reason", "aa_beratung", S.COUNSELLED, S.DECLINED_BY_AGENCY) is None
+    assert refusal("case", "dropout_reason", "jc_ifk", S.IN_TRAINING, S.DROPPED_OUT) is None
+    assert refusal("case", "non_integration_reason", "jc_ifk", S.COMPLETED, S.NOT_YET_INTEGRATED) is None
+    # with another transition: a reason belongs to the stage it explains
+    assert refusal("case", "close_reason", "jc_ifk", S.NEED_IDENTIFIED, S.OBSTACLES) == "process"
+    assert refusal("case", "dropout_reason", "jc_ifk", S.ENROLMENT_APPROVED, S.IN_TRAINING) == "process"
+    # a new row carries them (a case taken in, an exchange file imported)
+    assert refusal("case", "stage_since", "jc_ifk", new=True) is None
+    # the side still decides first
+    assert refusal("case", "close_reason", "aa_beratung", S.IN_TRAINING) == "side"
 
 
 def test_follow_ups_are_edited_by_their_own_office_only():

@@ -114,7 +114,7 @@ def _language_of(state: State) -> None:
 
 def _run_tui(state: State) -> None:
     """The TUI when the command line starts it (an encrypted store; see wbtui.launch for the usual start)."""
-    from wbtui import launch
+    from wbtui import tui_session
     from wbtui.domain.errors import WbtuiError
 
     try:
@@ -123,10 +123,10 @@ def _run_tui(state: State) -> None:
         _fail(describe(exc), EXIT_ENV)
     try:
         # an encrypted store asks for its key before the screen takes over the terminal
-        lock = launch.acquire(state.db, unlock=state.unlock)
+        lock = tui_session.acquire(state.db, unlock=state.unlock)
     except WbtuiError as exc:
         _fail(describe(exc), EXIT_ENV)
-    raise typer.Exit(launch.run_locked(config, state.db, lock))
+    raise typer.Exit(tui_session.run_locked(config, state.db, lock))
 
 
 def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:

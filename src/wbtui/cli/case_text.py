@@ -6,34 +6,20 @@ from __future__ import annotations
 import typer
 
 from wbtui.cli.common import State, _clean, _d, _dt, _label
+from wbtui.domain.fields import DETAIL_CASE_FIELDS, DETAIL_PERSON_FIELDS
 from wbtui.i18n import t
 from wbtui.widgets.glyphs import glyph
 
-# coded fields of person and case by vocabulary (widgets/labels.py); dates and times by kind
-CODED = {
-    "school_certificate": "school_certificate",
-    "german_level_cefr": "german_level_cefr",
-    "training_type": "training_type",
-    "schedule": "schedule",
-    "necessity_reason": "necessity_reason",
-    "legal_basis": "legal_basis",
-    "counselling_outcome": "counselling_outcome",
-    "close_reason": "close_reason",
-    "needs_interpreter": "bool",
-    "care_arranged": "bool",
-}
-DATES = ("birth_date", "earliest_start", "voucher_valid_until", "course_start", "course_planned_end")
-TIMES = ("appointment_at",)
 
-
-def _value(key: str, value) -> str:
-    if key in CODED:
-        return _label(CODED[key], value)
-    if key in DATES:
+def _value(kind: str, value) -> str:
+    """A detail field as people read it (the kinds of :data:`wbtui.domain.fields.DETAIL_CASE_FIELDS`)."""
+    if kind == "date":
         return _d(value)
-    if key in TIMES:
+    if kind == "datetime":
         return _dt(value)
-    return _clean(value)
+    if kind == "text":
+        return _clean(value)
+    return _label(kind, value)
 
 
 def print_detail(d: dict, state: State, history: int = 15) -> None:
@@ -52,35 +38,13 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
     )
     typer.echo("")
     typer.echo(t("hdr.person"))
-    for key in (
-        "bg_nummer",
-        "birth_date",
-        "address",
-        "phone",
-        "email",
-        "preferred_language",
-        "needs_interpreter",
-        "german_level_cefr",
-        "school_certificate",
-    ):
+    for key, kind in DETAIL_PERSON_FIELDS:
         if p.get(key) not in (None, ""):
-            typer.echo(f"  {t('field.' + key)}: {_value(key, p[key])}")
+            typer.echo(f"  {t('field.' + key)}: {_value(kind, p[key])}")
     typer.echo(t("hdr.need"))
-    for key in (
-        "target_kldb",
-        "target_title",
-        "training_type",
-        "schedule",
-        "earliest_start",
-        "necessity_reason",
-        "care_arranged",
-        "legal_basis",
-        "counselling_outcome",
-        "appointment_at",
-        "voucher_valid_until",
-    ):
+    for key, kind in DETAIL_CASE_FIELDS:
         if c.get(key) not in (None, ""):
-            typer.echo(f"  {t('field.' + key)}: {_value(key, c[key])}")
+            typer.echo(f"  {t('field.' + key)}: {_value(kind, c[key])}")
     if c.get("owner_login") or c.get("owner_team"):
         from wbtui.domain.assignment import TEAM_INBOX
 
@@ -115,6 +79,13 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
             if cs["revoked_on"]:
                 line += ", " + t("tui.consent.revoked", date=_d(cs["revoked_on"]))
             typer.echo(line)
+    from wbtui.widgets.history_text import history_lines
+
+    for history_header, shown in zip(("hdr.qualifications", "hdr.work_history"), history_lines(d), strict=True):
+        if shown:
+            typer.echo(t(history_header))
+            for entry in shown:
+                typer.echo(f"  {_clean(entry)}")
     if d.get("appointments"):
         typer.echo(t("tui.appt.title"))
         for a in d["appointments"]:

@@ -110,7 +110,8 @@ class State:
 
     def audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
         """Audit a list view without loading the ORM (``case list`` stays fast)."""
-        from wbtui.data.audit import record_list, who_for
+        from wbtui.data.access import who_for
+        from wbtui.data.audit import record_list
 
         record_list(self.store, who_for(self.store, self.config, "cli"), what, count, search=search)
 
@@ -225,8 +226,8 @@ def file_problem(exc: OSError) -> tuple[str, int]:
 
 
 def _is_sync_error(exc: BaseException) -> bool:
-    # sync.client is imported only when it was used: a SyncError cannot exist otherwise
-    module = sys.modules.get("wbtui.sync.client")
+    # sync.transport is imported only when sync was used: a SyncError cannot exist otherwise
+    module = sys.modules.get("wbtui.sync.transport")
     return module is not None and isinstance(exc, module.SyncError)
 
 

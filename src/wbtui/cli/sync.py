@@ -97,7 +97,7 @@ def sync_status(as_json: bool = typer.Option(False, "--json")) -> None:
 @command
 def sync_conflicts(as_json: bool = typer.Option(False, "--json")) -> None:
     from wbtui.domain.fields import FIELDS
-    from wbtui.services.sync import CONFLICT_KINDS, conflicts
+    from wbtui.services.conflicts import CONFLICT_KINDS, conflicts
 
     items = conflicts(st().services)
     if as_json:
@@ -141,12 +141,12 @@ def sync_resolve(
         "--take-lost/--keep",
     ),
 ) -> None:
-    from wbtui.services import sync as sync_service
+    from wbtui.services import conflicts as review
 
     services = st().services
     if take_lost:
-        done = sync_service.take_lost(services, conflict)
+        done = review.take_lost(services, conflict)
         typer.echo(t("cli.conflict_taken", ref=done.conflict_id[:8]))
     else:
-        done = sync_service.keep(services, conflict)
+        done = review.keep(services, conflict)
         typer.echo(t("cli.conflict_kept", ref=done.conflict_id[:8]))

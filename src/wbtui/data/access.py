@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from wbtui.data import audit
+from wbtui.data.audit import Who
 from wbtui.data.sql import execute
 from wbtui.domain.access import (
     AGENTUR_ROLES,
@@ -68,6 +70,16 @@ def home_org_id(con, config) -> str | None:
         con, "SELECT id FROM organisation WHERE name = ? AND kind = ?", (config.office_name, config.office_kind)
     ).fetchone()
     return found[0] if found else None
+
+
+def who_for(store, config, channel: str) -> Who:
+    """The configured user as an audit identity, looked up without the ORM (fast read paths)."""
+    con = store.raw()
+    try:
+        org = home_org_id(con, config)
+    finally:
+        con.close()
+    return Who(config.user_login, config.user_role, org, channel)
 
 
 def opened_cases(conn, login: str, now: datetime | None = None) -> frozenset[str]:
@@ -153,7 +165,6 @@ def refusal(exc: AccessDenied, case_id: str | None, permission: str) -> AccessDe
 
 def open_break_glass(conn, subject: Subject, case_id: str, reason: str, who, now: datetime | None = None) -> datetime:
     """Record a break-glass access (inside the caller's write transaction) and audit it; returns the expiry."""
-    from wbtui.data import audit
     from wbtui.domain.text import clean
 
     reason = clean(reason).strip()

@@ -7,8 +7,8 @@ which data group, for which purpose.
   entry is anchored outside the store (a signed side file, and the server at each sync), so deleting
   the newest entries or emptying the table is detectable too. Triggers refuse UPDATE and DELETE.
 * Writes are recorded in the same transaction as the change (a ``before_flush`` hook on every
-  ORM session), reads in a write transaction of their own *before* the data is returned: if the
-  audit entry cannot be written, the action fails (fail closed).
+  ORM session, :mod:`wbtui.data.audit_hook`), reads in a write transaction of their own *before* the
+  data is returned: if the audit entry cannot be written, the action fails (fail closed).
 * Entries hold field *names* and data groups, never values: no health content, no names. Free
   text a user gives (a purpose, a break-glass or hold reason) is not part of the entry: the entry says
   ``note`` and the text waits in ``audit_note``, which is deleted with the case (retention).
@@ -97,7 +97,6 @@ _TABLE_GROUPS = {
     "app_user": "verwaltung",
     "absence": "verwaltung",
 }
-_SKIP_FIELDS = {"id", "created_at", "updated_at"}
 
 
 def data_groups(table: str, fields: list[str], *, art9: bool = False) -> list[str]:
@@ -232,18 +231,6 @@ def append_many(conn, who: Who, action: str, object_type: str, items: list[dict]
         raise AuditFailed("err.audit_failed") from None
 
 
-def who_for(store, config, channel: str) -> Who:
-    """The configured user as an audit identity, looked up without the ORM (fast read paths)."""
-    from wbtui.data.access import home_org_id
-
-    con = store.raw()
-    try:
-        org = home_org_id(con, config)
-    finally:
-        con.close()
-    return Who(config.user_login, config.user_role, org, channel)
-
-
 def record_list(store, who: Who, what: str, count: int, *, search: str | None = None) -> None:
     """A list view over ``count`` records; a search records its kind and hit count, never the text."""
     from wbtui.data.queries import search_kind
@@ -348,57 +335,3 @@ def _attach_notes(con, items: list[dict]) -> None:
             item[f"{field}_code"] = item[field]
             if item[field] == NOTE:
                 item[field] = notes.get((item["id"], field), NOTE)
-
-
-# -- ORM hook -------------------------------------------------------------------------------------
-
-
-def before_flush(session, _flush_context, _instances) -> None:
-    """Record every insert, update and delete of the flush with field names and data groups."""
-    from sqlalchemy import inspect
-
-    from wbtui.data.queries import case_id_for
-
-    who: Who = session.info.get("audit_who") or SYSTEM
-    conn = session.connection()
-    changes = (
-        [("create", obj) for obj in session.new]
-        + [("update", obj) for obj in session.dirty]
-        + [("delete", obj) for obj in session.deleted]
-    )
-    for action, obj in changes:
-        table = getattr(obj, "__tablename__", None)
-        if table is None:
-            continue
-        state = inspect(obj)
-        if action == "update":
-            fields = [a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()]
-            fields = [f for f in fields if f not in _SKIP_FIELDS]
-            if not fields:
-                continue
-        elif action == "create":
-            fields = [
-                a.key
-                for a in state.mapper.column_attrs
-                if getattr(obj, a.key) is not None and a.key not in _SKIP_FIELDS
-            ]
-        else:
-            fields = []
-        row_id = obj.id.hex if isinstance(getattr(obj, "id", None), uuid.UUID) else str(getattr(obj, "id", ""))
-        case_id = None
-        if table not in ("organisation", "app_user", "absence"):
-            person_id, direct = getattr(obj, "person_id", None), getattr(obj, "case_id", None)
-            entity = {"fbw_case": "case", "person": "person", "consent": "consent"}.get(table, table)
-            case_id = case_id_for(
-                conn, entity, row_id, person_id.hex if person_id else None, direct.hex if direct else None
-            )
-        append(
-            conn,
-            who,
-            action,
-            table,
-            object_id=row_id,
-            case_id=case_id,
-            groups=data_groups(table, fields, art9=bool(getattr(obj, "art9", False))),
-            fields=fields,
-        )

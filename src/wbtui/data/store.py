@@ -173,7 +173,7 @@ class Store:
         recorder (:mod:`wbtui.sync.recorder`), which writes the outbox in the same transaction."""
         from sqlmodel import Session
 
-        from wbtui.data.audit import before_flush as audit_flush
+        from wbtui.data.audit_hook import before_flush as audit_flush
 
         with Session(self.engine, expire_on_commit=False) as session:
             from sqlalchemy import event

@@ -237,3 +237,32 @@ HANDOVER_CASE_FIELDS = (
     "legal_basis",
 )
 HEALTH_SUMMARY_FIELD = "health_limits_summary"
+
+# The person and case fields a case's detail shows, in this order (``wbtui case show``; the detail screen
+# follows), each with how it reads: "date" (TT.MM.JJJJ), "datetime" (local time), "text" as stored, or
+# the vocabulary of its coded values (their labels: widgets/labels.py). Name, Kundennummer, stage and
+# owner head the detail; the course details and reasons are widgets/course_text.py.
+DETAIL_PERSON_FIELDS: tuple[tuple[str, str], ...] = (
+    ("bg_nummer", "text"),
+    ("birth_date", "date"),
+    ("address", "text"),
+    ("phone", "text"),
+    ("email", "text"),
+    ("preferred_language", "text"),
+    ("needs_interpreter", "bool"),
+    ("german_level_cefr", "german_level_cefr"),
+    ("school_certificate", "school_certificate"),
+)
+DETAIL_CASE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("target_kldb", "text"),
+    ("target_title", "text"),
+    ("training_type", "training_type"),
+    ("schedule", "schedule"),
+    ("earliest_start", "date"),
+    ("necessity_reason", "necessity_reason"),
+    ("care_arranged", "bool"),
+    ("legal_basis", "legal_basis"),
+    ("counselling_outcome", "counselling_outcome"),
+    ("appointment_at", "datetime"),
+    ("voucher_valid_until", "date"),
+)

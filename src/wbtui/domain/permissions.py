@@ -12,7 +12,9 @@ The rules, in short:
   the voucher, the approved course — each only in the stages where the Agentur works on it.
 * **Both**: contacts, follow-ups (each side edits only its own), the timeline (append-only).
 * **The stage is never a plain field**: it changes only by a transition of :mod:`wbtui.domain.process`,
-  checked with the writer's side; fields a transition sets (close reason, ...) likewise.
+  checked with the writer's side; the fields a transition sets (:data:`TRANSITION_FIELDS`: the time the
+  stage was entered, the close reason and time, the decline, dropout and non-integration reasons) are
+  written only together with that transition (the stage before and after the write differ), or on a new row.
 * A closed case takes no writes. A row's parent reference and creation time never change.
 * A new case (and the person and consents created with it) belongs to the office that creates it;
   the table governs every later write and every row added to an existing case.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has
 from wbtui.domain.appointments import KIND_STAGES, side_may_keep
-from wbtui.domain.process import AA, JC, ROLE_SIDE, Stage
+from wbtui.domain.process import AA, JC, REASON_FIELDS, ROLE_SIDE, Stage
 
 S = Stage
 _JC, _AA, _BOTH = frozenset({JC}), frozenset({AA}), frozenset({JC, AA})
@@ -116,6 +118,9 @@ TABLE: dict[str, dict[str, Rule]] = {
         "created_at": FIXED,
     },
     "consent": {"*": JC_DATA, "person_id": FIXED},
+    # the person's vocational qualifications and work history (data group "qualifikation"): the Jobcenter's
+    "qualification": {"*": JC_DATA, "person_id": FIXED},
+    "work_episode": {"*": JC_DATA, "person_id": FIXED},
     "handover": {
         "*": Rule(_JC, _NONE),  # the package as sent stays as sent
         "case_id": FIXED,
@@ -128,7 +133,20 @@ TABLE: dict[str, dict[str, Rule]] = {
     # who keeps which kind of appointment, and in which stages: domain/appointments.py (KIND_SIDE, KIND_STAGES)
     "appointment": {"*": SHARED, "case_id": FIXED, "kind": FIXED, "created_at": FIXED, "moved_from": FIXED},
     "task": {"*": SHARED, "case_id": FIXED},
+    # an absence and its deputy (Vertretung): the Jobcenter's own office only; see office_refusal
+    "absence": {"*": JC_DATA, "created_by": FIXED, "created_at": FIXED},
     "event": {"*": Rule(_BOTH, _NONE)},  # the timeline is append-only
+}
+
+# The fields a transition sets (Rule.process), and the stage it sets them with (None: every transition):
+# the time a stage was entered with any transition, a reason (domain/process.py REASON_FIELDS) and the
+# closing time only with the transition into the stage they explain. Written alone they would rewrite the
+# process after the fact (a close reason on a case that was never closed, an older stage_since).
+TRANSITION_FIELDS: dict[str, Stage | None] = {
+    "stage": None,
+    "stage_since": None,
+    "closed_at": S.CLOSED,
+    **{name: stage for stage, (name, _codes) in REASON_FIELDS.items()},
 }
 
 # Timeline entries only the side that does the step writes (the rest: either side).
@@ -209,7 +227,46 @@ def write_refusal(
             return "stage"
     if rule.stages is not None and not ({stage_before, stage_after} & rule.stages):
         return "stage"
+    if rule.process and not new_row and not _with_its_transition(field, stage_before, stage_after):
+        return "process"
     return None
+
+
+# who records anyone's absence; everyone else who writes cases records only their own (README "Vertretung")
+ABSENCE_FOR_OTHERS = frozenset({"jc_teamlead", "admin"})
+
+
+def office_refusal(entity: str, field: str, *, role: str, org_kind: str | None, new_row: bool, own: bool) -> str | None:
+    """Why ``role`` may not write ``field`` of an office's own row (an absence, no case), or None when it may.
+
+    Only a Jobcenter keeps absences (the Agentur has no caseload to route); the team lead and the
+    administrator record anyone's, every other Jobcenter role that writes cases only its own (``own``: the
+    row's login is the writer's, before and after the write). Rows never leave the writer's office (the
+    server files them under it)."""
+    if KIND_SIDE.get(org_kind or "") != JC:
+        return "side"
+    rule = rule_for(entity, field)
+    if role not in ABSENCE_FOR_OTHERS:
+        if side_of(role) != JC or not has(role, CASE_WRITE):
+            return "role"
+        if not own:
+            return "not_own_row"
+    sides = rule.create if new_row else rule.update
+    return None if JC in sides else ("immutable" if not sides else "side")
+
+
+def transition_fields(target: Stage) -> list[str]:
+    """The process fields a transition into ``target`` sets (the device checks them with the transition)."""
+    return [name for name, stage in TRANSITION_FIELDS.items() if stage is None or stage == target]
+
+
+def _with_its_transition(field: str, stage_before: Stage | None, stage_after: Stage | None) -> bool:
+    """A process field is written by the transition that sets it: the stage changes in the same write,
+    into the stage the field belongs to (:data:`TRANSITION_FIELDS`)."""
+    if stage_before == stage_after:
+        return False
+    target = TRANSITION_FIELDS.get(field)
+    return target is None or stage_after == target
 
 
 def event_refusal(event_type: str, *, role: str, stage: Stage | None = None) -> str | None:

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from wbtui import __version__
 from wbtui.logs import SafeFormatter
 from wbtui.server.deps import ServerState
-from wbtui.server.guard import FailureLimiter, InFlight
+from wbtui.server.guard import FailureLimiter, InFlight, send_json
 from wbtui.server.push import Rejected
 from wbtui.server.routes import NotAccepted, router
 from wbtui.server.service import LIMITS, Gone, SyncServer
@@ -77,12 +77,6 @@ async def _rejected(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": reason}, status_code=403 if reason == "forbidden" else 400)
 
 
-async def _send_json(send, status: int, body: bytes, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
-    start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
-    await send({"type": "http.response.start", "status": status, "headers": start})
-    await send({"type": "http.response.body", "body": body})
-
-
 class TooLarge(HTTPException):
     """Raised from ``receive`` while a body streams in; FastAPI answers it like any HTTPException."""
 
@@ -102,10 +96,10 @@ class Admission:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await _send_json(send, 413, b'{"detail":"request too large"}')
+            await send_json(send, 413, b'{"detail":"request too large"}')
             return
         if not self.in_flight.enter():
-            await _send_json(send, 429, b'{"detail":"server busy, retry"}', ((b"retry-after", b"1"),))
+            await send_json(send, 429, b'{"detail":"server busy, retry"}', ((b"retry-after", b"1"),))
             return
         received = 0
         started = False
@@ -129,7 +123,7 @@ class Admission:
         except TooLarge:  # read outside a route's body parsing: answered here
             if started:
                 raise
-            await _send_json(send, 413, b'{"detail":"request too large"}')
+            await send_json(send, 413, b'{"detail":"request too large"}')
         finally:
             self.in_flight.leave()
 
@@ -159,7 +153,7 @@ class Shield:
             trace = SafeFormatter().formatException((type(exc), exc, exc.__traceback__))
             log.error("internal error in %s %s%s\n%s", scope.get("method"), scope.get("path"), _codes(exc), trace)
             if not started:
-                await _send_json(send, 500, b'{"detail":"internal server error"}')
+                await send_json(send, 500, b'{"detail":"internal server error"}')
 
 
 def _codes(exc: BaseException) -> str:

@@ -82,3 +82,10 @@ class InFlight:
     def leave(self) -> None:
         with self._mutex:
             self.count -= 1
+
+
+async def send_json(send, status: int, body: bytes, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    """A guard's answer (413, 415, 429, 500) sent on the raw ASGI channel, before any route runs."""
+    start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send({"type": "http.response.body", "body": body})

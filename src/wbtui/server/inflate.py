@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import zlib
 
+from wbtui.server.guard import send_json
+
 MAX_INFLATED = 16 * 1_048_576
 
 
@@ -23,10 +25,8 @@ class Inflate:
         if encoding is None:
             await self.app(scope, receive, send)
             return
-        from wbtui.server.app import _send_json
-
         if encoding.strip().lower() != b"gzip":
-            await _send_json(send, 415, b'{"detail":"only gzip bodies are accepted"}')
+            await send_json(send, 415, b'{"detail":"only gzip bodies are accepted"}')
             return
         chunks, more = [], True
         while more:
@@ -39,13 +39,13 @@ class Inflate:
         try:
             body = inflater.decompress(b"".join(chunks), self.max_inflated + 1)
         except zlib.error:
-            await _send_json(send, 400, b'{"detail":"broken gzip body"}')
+            await send_json(send, 400, b'{"detail":"broken gzip body"}')
             return
         if len(body) > self.max_inflated or inflater.unconsumed_tail:
-            await _send_json(send, 413, b'{"detail":"request too large"}')
+            await send_json(send, 413, b'{"detail":"request too large"}')
             return
         if not inflater.eof:
-            await _send_json(send, 400, b'{"detail":"broken gzip body"}')
+            await send_json(send, 400, b'{"detail":"broken gzip body"}')
             return
         headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-encoding", b"content-length")]
         headers.append((b"content-length", str(len(body)).encode()))

@@ -113,7 +113,7 @@ class ServiceBase:
         from wbtui.data.audit import Who
 
         if self._actor is None:  # read-only paths stay free of the ORM
-            from wbtui.data.audit import who_for
+            from wbtui.data.access import who_for
 
             return who_for(self.store, self.config, self.channel)
         actor = self.actor

@@ -156,6 +156,11 @@ class CaseCommands(ServiceBase):
     def _apply(self, s, case: FbwCase, src: Stage, target: Stage, data: TransitionInput) -> None:
         from sqlmodel import col, select
 
+        from wbtui.domain.permissions import transition_fields
+
+        # what the transition sets (stage, its time, its reason) is checked with it against the one table the
+        # server enforces too (domain/permissions.py): e.g. only the Jobcenter writes a close reason
+        self._check_write("case", transition_fields(target), case, stage_after=target)
         now, today = self.now(), self.today()
         note = clean_opt(data.note, multiline=True)
         details: dict = {}

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from wbtui.domain.workdays import WorkCalendar
-from wbtui.services.demo_case import _dt, one_case
+from wbtui.services.demo_case import one_case
 from wbtui.services.demo_data import AA_USERS, JC_ROLES_USERS, TARGET_WEIGHTS
 from wbtui.services.demo_office import OfficeClock
 from wbtui.services.demo_sql import OWNER_SQL, PACKAGE_SQL, _flush
+from wbtui.services.demo_steps import dt
 
 __all__ = ["generate"]
 
@@ -107,7 +108,7 @@ def _orgs(con, make_id, home_org, partner, now) -> dict:
         if row is None:
             oid = make_id()
             con.execute(
-                "INSERT INTO organisation (id, kind, name, created_at) VALUES (?,?,?,?)", (oid, kind, name, _dt(now))
+                "INSERT INTO organisation (id, kind, name, created_at) VALUES (?,?,?,?)", (oid, kind, name, dt(now))
             )
             out[key] = oid
         else:

@@ -1,6 +1,6 @@
 """Printable documents in German: Übergabebogen (handover sheet) and Fallkonferenz protocol.
 
-A document is first built as a neutral ``Document`` (title, letterhead, sections of tables,
+A document is first built as a neutral ``Document`` (:mod:`wbtui.services.documents_model`: title, letterhead, sections of tables,
 paragraphs and numbered lists, signature lines) — the Übergabebogen by
 :mod:`wbtui.services.documents_handover` from what the handover package holds (already restricted to
 the data groups the consent or the statute allows), the protocol by
@@ -14,97 +14,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from wbtui.domain.text import clean
+from wbtui.services.documents_model import DASH, Document, Table
 
 # Markdown: characters that make markup anywhere in a line (emphasis, code, links, HTML, tables) ...
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 # ... and what makes a heading, a quote, a list or a rule only at the start of a line
 _MD_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)](?=\s|$))", re.M)
-DASH = "–"
-
-
-@dataclass
-class Table:
-    headers: tuple[str, ...]
-    rows: list[tuple[str, ...]]
-    widths: tuple[float, ...]  # relative column widths for the PDF
-    label_column: bool = False  # first column is our own label text, not stored data
-
-
-Block = Table | str | list[str]  # a table, a paragraph or a numbered list
-
-
-@dataclass
-class Section:
-    heading: str
-    blocks: list[Block] = field(default_factory=list)
-
-
-@dataclass
-class Document:
-    kind: str  # our own words, e.g. "Übergabebogen FbW"
-    subject: str  # stored text, e.g. the office name
-    letterhead: list[str]
-    meta: list[tuple[str, str]]  # (our label, stored value)
-    sections: list[Section]
-    signatures: list[str] = field(default_factory=list)  # one signature line for each, named under it
-
-    @property
-    def title(self) -> str:
-        return f"{self.kind} – {self.subject}"
-
-
-def text(value) -> str:
-    """Plain text of a stored value: control characters removed, empty shown as a dash."""
-    if value is None or value == "":
-        return DASH
-    return clean(str(value)) or DASH
-
-
-def _de_date(value) -> str:
-    raw = str(value or "")
-    if re.match(r"^\d{4}-\d{2}-\d{2}", raw):
-        return f"{raw[8:10]}.{raw[5:7]}.{raw[0:4]}"
-    return raw or DASH
-
-
-def _yes_no(value):
-    """Booleans and coded values in German (documents are German whatever the UI language)."""
-    from wbtui.i18n import catalog
-
-    if value is True:
-        return "ja"
-    if value is False:
-        return "nein"
-    if isinstance(value, str):
-        return catalog("de").get(f"value.{value}", value)
-    return value
-
-
-def _de_datetime(value) -> str:
-    """A stored timestamp (UTC) as TT.MM.JJJJ HH:MM Uhr in the office's local time."""
-    from datetime import UTC, datetime
-
-    if not isinstance(value, datetime):
-        return _de_date(value)
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone()
-    return local.strftime("%d.%m.%Y %H:%M Uhr")
-
-
-def _letterhead(config, name: str | None = None) -> list[str]:
-    lines = [text(name or config.office_name)]
-    if config.office_address:
-        lines.append(text(config.office_address))
-    if config.office_phone:
-        lines.append(f"Telefon {text(config.office_phone)}")
-    if config.office_mailbox:
-        lines.append(text(config.office_mailbox))
-    if config.office_number:
-        lines.append(f"Trägernummer {text(config.office_number)}")
-    return lines
 
 
 # --- Markdown ----------------------------------------------------------------------------------
@@ -193,17 +110,22 @@ def render(services, case_id: uuid.UUID, *, kind: str, fmt: str) -> str | bytes:
 
 
 def save(services, case_id: uuid.UUID, *, kind: str, target: Path, overwrite: bool = False) -> Path:
-    """Render a document and write it (0600; PDF, or Markdown for a ``.md`` name). A document written
-    into wbtui's documents folder is registered, so retention removes it with its case (README "Data
-    protection"); what a user saves elsewhere is theirs to keep or delete."""
+    """Render a document and write it (0600; PDF, or Markdown for a ``.md`` name; :func:`write`)."""
+    target = Path(target).expanduser()
+    fmt = "md" if target.suffix.lower() == ".md" else "pdf"
+    return write(services, render(services, case_id, kind=kind, fmt=fmt), target, case_id.hex, kind, overwrite)
+
+
+def write(services, content: str | bytes, target: Path, case_id: str, kind: str, overwrite: bool = False) -> Path:
+    """Write a document of the case ``case_id`` (hex) to ``target`` (0600). One written into wbtui's
+    documents folder is registered, so retention removes it with its case (README "Data protection");
+    what a user saves elsewhere is theirs to keep or delete."""
     from datetime import UTC, datetime
 
     from wbtui.paths import documents_dir
     from wbtui.services.exchange import write_text
 
-    target = Path(target).expanduser()
-    fmt = "md" if target.suffix.lower() == ".md" else "pdf"
-    path = write_text(render(services, case_id, kind=kind, fmt=fmt), target, overwrite=overwrite)
+    path = write_text(content, Path(target).expanduser(), overwrite=overwrite)
     folder = documents_dir().resolve()
     resolved = path.resolve()
     if resolved.parent == folder or folder in resolved.parents:
@@ -212,6 +134,6 @@ def save(services, case_id: uuid.UUID, *, kind: str, target: Path, overwrite: bo
                 "INSERT INTO document_file (path, case_id, kind, written_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(path) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind,"
                 " written_at = excluded.written_at",
-                (str(resolved), case_id.hex, kind, datetime.now(UTC).isoformat(timespec="seconds")),
+                (str(resolved), case_id, kind, datetime.now(UTC).isoformat(timespec="seconds")),
             )
     return path

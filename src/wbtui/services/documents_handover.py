@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import uuid
 
-from wbtui.services.documents import (
+from wbtui.services.documents_model import (
     DASH,
     Block,
     Document,
     Section,
     Table,
-    _de_date,
-    _de_datetime,
-    _letterhead,
-    _yes_no,
+    de_date,
+    de_datetime,
+    letterhead,
     text,
+    yes_no,
 )
 
 PERSON_ROWS = (
@@ -82,12 +82,12 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
     person = Table(("Angabe", "Wert"), [], (1, 2), label_column=True)
     for key, label in PERSON_ROWS:
         value = doc["person"].get(key)
-        person.rows.append((label, text(_de_date(value) if key in _DATE_KEYS else _yes_no(value))))
+        person.rows.append((label, text(de_date(value) if key in _DATE_KEYS else yes_no(value))))
     need = Table(("Angabe", "Wert"), [], (1, 2), label_column=True)
     for key, label in CASE_ROWS:
         if key in doc["case"]:
             value = doc["case"][key]
-            need.rows.append((label, text(_de_date(value) if key in _DATE_KEYS else _yes_no(value))))
+            need.rows.append((label, text(de_date(value) if key in _DATE_KEYS else yes_no(value))))
             if key == "target_kldb":
                 occupation = kldb.lookup(str(value or ""))
                 need.rows.append(("Zielberuf (Bezeichnung KldB 2010)", text(occupation.title if occupation else None)))
@@ -113,7 +113,7 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
     return Document(
         kind="Übergabebogen FbW",
         subject=text(office["name"]),
-        letterhead=_letterhead(config, office["name"]),
+        letterhead=letterhead(config, office["name"]),
         meta=meta,
         sections=[
             Section("Person", [person]),
@@ -170,7 +170,7 @@ def _on_record(services, case_id: uuid.UUID, doc: dict) -> dict:
     if "qualifikation" not in groups:
         history = ["Nicht übermittelt (keine Einwilligung für die Datengruppe Qualifikation)."]
     return {
-        "sent": _de_datetime(sent_at) if sent_at else DASH,
+        "sent": de_datetime(sent_at) if sent_at else DASH,
         "art9_withheld": withheld,
         "history": history,
         "consent": consent,
@@ -202,7 +202,7 @@ def _history(quals: list, work: list) -> list[Block]:
                                    text(q.year)) for q in quals], (3, 1, 1, 1.3, 0.8)))  # fmt: skip
         if work:
             history.append(Table(("Tätigkeit", "KldB", "von", "bis"),
-                                 [(text(w.title), text(w.kldb_code), _de_date(w.date_from), _de_date(w.date_to))
+                                 [(text(w.title), text(w.kldb_code), de_date(w.date_from), de_date(w.date_to))
                                   for w in work], (3, 1, 1, 1)))  # fmt: skip
     return history
 
@@ -218,12 +218,12 @@ def _consent_block(used) -> Block:
         consent = Table(
             ("Angabe", "Wert"),
             [
-                ("Erteilt am", _de_date(used.given_on.isoformat())),
+                ("Erteilt am", de_date(used.given_on.isoformat())),
                 ("Zweck", PURPOSES_DE.get(used.purpose, text(used.purpose))),
                 ("Umfang (Datengruppen)", ", ".join(GROUPS_DE[g] for g in GROUPS_DE if g in used.data_groups) or DASH),
                 (
                     "Gültig bis",
-                    _de_date(used.valid_until.isoformat()) if used.valid_until else "unbefristet (widerruflich)",
+                    de_date(used.valid_until.isoformat()) if used.valid_until else "unbefristet (widerruflich)",
                 ),
                 ("Form", text(used.form)),
                 ("Aktenzeichen/Referenz", text(used.document_ref)),

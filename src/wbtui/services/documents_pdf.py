@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from wbtui.domain.errors import WbtuiError
-from wbtui.services.documents import Document, Section, Table
+from wbtui.services.documents_model import Document, Section, Table
 
 if TYPE_CHECKING:
     from fpdf.enums import XPos, YPos
@@ -42,35 +42,37 @@ def _bold_variant(regular: Path) -> Path | None:
     return None
 
 
-class _NextLine(TypedDict):
+class NextLine(TypedDict):
     """fpdf2's keywords that move to the start of the next line after a cell."""
 
     new_x: XPos
     new_y: YPos
 
 
-def to_pdf(doc: Document, font: Path | None) -> bytes:
-    """Render A4 pages. Without a Unicode font only Windows-1252 text can be printed; anything else is
-    refused with the config key to set, never printed wrongly."""
+def new_pdf(title: str, font: Path | None, everything: str, *, left: float, top: float, footer: str | None = None):
+    """An A4 PDF set up for wbtui's documents and letters: margins (``left``, ``top`` = bottom, 20 mm right),
+    the Unicode TrueType ``font`` in regular and bold, ``footer`` with page numbers on every page. Returns it
+    with the font family to use. Without a Unicode font only Windows-1252 text can be printed: ``everything``
+    (all text the PDF will hold) outside it is refused with the config key to set, never printed wrongly."""
     from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
 
-    footer_title = doc.title
     family = "body" if font is not None else "helvetica"
 
     class _Pdf(FPDF):
         def footer(self):
+            if footer is None:
+                return
             self.set_y(-13)
             self.set_font(family, "", 8)
             self.set_text_color(90, 90, 90)
-            self.cell(0, 5, f"{footer_title} · Seite {self.page_no()}/{{nb}}", align="C")
+            self.cell(0, 5, f"{footer} · Seite {self.page_no()}/{{nb}}", align="C")
             self.set_text_color(0, 0, 0)
 
     pdf = _Pdf(format="A4", unit="mm")
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(True, margin=18)
+    pdf.set_margins(left, top, 20)
+    pdf.set_auto_page_break(True, margin=top)
     pdf.set_creator("wbtui")
-    pdf.set_title(doc.title)
+    pdf.set_title(title)
     if font is not None:
         try:
             pdf.add_font("body", "", str(font))
@@ -79,18 +81,26 @@ def to_pdf(doc: Document, font: Path | None) -> bytes:
             raise WbtuiError("err.pdf_font", path=str(font)) from None
     else:
         pdf.core_fonts_encoding = "windows-1252"
-        everything = "\n".join(
-            [doc.title, *doc.letterhead, *(f"{k}: {v}" for k, v in doc.meta), *doc.signatures]
-            + [_section_text(s) for s in doc.sections]
-        )
         try:
             everything.encode("cp1252")
         except UnicodeEncodeError:
             raise WbtuiError("err.pdf_needs_font") from None
+    return pdf, family
+
+
+def to_pdf(doc: Document, font: Path | None) -> bytes:
+    """Render A4 pages with the document's title and page numbers in the footer (:func:`new_pdf`)."""
+    from fpdf.enums import XPos, YPos
+
+    everything = "\n".join(
+        [doc.title, *doc.letterhead, *(f"{k}: {v}" for k, v in doc.meta), *doc.signatures]
+        + [_section_text(s) for s in doc.sections]
+    )
+    pdf, family = new_pdf(doc.title, font, everything, left=20, top=18, footer=doc.title)
     pdf.alias_nb_pages()
     pdf.add_page()
     width = pdf.epw
-    nl: _NextLine = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    nl: NextLine = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
     pdf.set_font(family, "", 9)
     for line in doc.letterhead:

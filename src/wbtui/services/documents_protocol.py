@@ -9,7 +9,7 @@ import json
 import uuid
 
 from wbtui.domain.errors import WbtuiError
-from wbtui.services.documents import DASH, Document, Section, Table, _de_date, _letterhead, text
+from wbtui.services.documents_model import DASH, Document, Section, Table, de_date, letterhead, text
 
 VARIANTS = {
     "fallbesprechung": "Fallbesprechung Jobcenter – Agentur für Arbeit (ohne die Person, § 69 SGB X)",
@@ -80,7 +80,7 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
         items.rows.append((f"{number}. {heading if isinstance(heading, str) else text(item)}", text(minutes.get(item))))
     decisions = Table(
         ("Entscheidung", "verantwortlich", "fällig"),
-        [(text(labels.get("tui.decision." + title, title)), who(owner), _de_date(due)) for title, owner, due in tasks],
+        [(text(labels.get("tui.decision." + title, title)), who(owner), de_date(due)) for title, owner, due in tasks],
         (3, 2, 1),
     )
     distribution = json.loads(row[12] or "[]") or sorted(
@@ -93,9 +93,9 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
     return Document(
         kind="Protokoll Fallkonferenz",
         subject=text(services.config.office_name),
-        letterhead=_letterhead(services.config),
+        letterhead=letterhead(services.config),
         meta=[
-            ("Datum", _de_date(row[1])),
+            ("Datum", de_date(row[1])),
             ("Uhrzeit", time),
             ("Ort", text(row[9])),
             ("Art", VARIANTS.get(row[2], text(row[2]))),
@@ -116,7 +116,7 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
             Section("Tagesordnung und Ergebnisse", [items]),
             Section("Entscheidungen und Wiedervorlagen", [decisions]),
             Section("Abweichende Meinungen", [text(row[7])]),
-            Section("Nächster Prüftermin", [_de_date(row[8])]),
+            Section("Nächster Prüftermin", [de_date(row[8])]),
             Section("Verteiler", [[text(d) for d in distribution]]),
         ],
         signatures=signatures,

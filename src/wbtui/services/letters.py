@@ -172,35 +172,18 @@ def invitation(services, appointment_id: uuid.UUID) -> tuple[str, list[str], str
 
 def to_pdf(services, subject: str, body: list[str], address: list[str]) -> bytes:
     """A4 letter: the office's letterhead on the right, the person's address window on the left."""
-    from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from wbtui.services.documents import _letterhead
-    from wbtui.services.documents_pdf import _bold_variant, _NextLine, find_font
+    from wbtui.services.documents_model import letterhead
+    from wbtui.services.documents_pdf import NextLine, find_font, new_pdf
 
-    font = find_font(services.config.document_font)
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_margins(25, 20, 20)
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.set_creator("wbtui")
-    pdf.set_title(subject)
-    family = "body" if font is not None else "helvetica"
-    if font is not None:
-        try:
-            pdf.add_font("body", "", str(font))
-            pdf.add_font("body", "B", str(_bold_variant(font) or font))
-        except Exception:
-            raise WbtuiError("err.pdf_font", path=str(font)) from None
-    else:
-        try:
-            "\n".join([subject, *body, *address]).encode("cp1252")
-        except UnicodeEncodeError:
-            raise WbtuiError("err.pdf_needs_font") from None
+    head = letterhead(services.config)
+    everything = "\n".join([subject, *body, *address, *head])
+    pdf, family = new_pdf(subject, find_font(services.config.document_font), everything, left=25, top=20)
     pdf.add_page()
     width = pdf.epw
-    nl: _NextLine = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    nl: NextLine = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     pdf.set_font(family, "B", 11)
-    head = _letterhead(services.config)
     pdf.cell(width, 5.5, head[0], align="R", **nl)
     pdf.set_font(family, "", 9)
     for line in head[1:]:
@@ -240,25 +223,14 @@ def render_invitation(services, appointment_id: uuid.UUID) -> bytes:
 
 
 def save_invitation(services, appointment_id: uuid.UUID, target: Path, *, overwrite: bool = False) -> Path:
-    """Write the invitation PDF (0600); in wbtui's documents folder it is registered for retention."""
-    from wbtui.paths import documents_dir
-    from wbtui.services.exchange import write_text
+    """Write the invitation PDF (0600); in wbtui's documents folder it is registered for retention
+    (:func:`wbtui.services.documents.write`)."""
+    from wbtui.services.documents import write
 
     pdf = render_invitation(services, appointment_id)
-    path = write_text(pdf, Path(target).expanduser(), overwrite=overwrite)
-    folder = documents_dir().resolve()
-    resolved = path.resolve()
-    if resolved.parent == folder or folder in resolved.parents:
-        con = services.store.raw()
-        try:
-            case_id = con.execute("SELECT case_id FROM appointment WHERE id = ?", (appointment_id.hex,)).fetchone()[0]
-        finally:
-            con.close()
-        with services.store.transaction() as tx:
-            tx.execute(
-                "INSERT INTO document_file (path, case_id, kind, written_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(path) DO UPDATE SET case_id = excluded.case_id, kind = excluded.kind,"
-                " written_at = excluded.written_at",
-                (str(resolved), case_id, "invitation", datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-    return path
+    con = services.store.raw()
+    try:
+        case_id = con.execute("SELECT case_id FROM appointment WHERE id = ?", (appointment_id.hex,)).fetchone()[0]
+    finally:
+        con.close()
+    return write(services, pdf, target, case_id, "invitation", overwrite)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from wbtui.services import report_format
+
 FUNNEL = ("need_identified", "handed_over", "counselled", "voucher_issued", "in_training", "completed", "integrated")
 STEPS = (("handed_over", "counselled"), ("counselled", "voucher_issued"), ("voucher_issued", "in_training"))
 MIN_CELL = 3
@@ -202,25 +204,10 @@ def suppressed(figures: dict) -> dict:
     return out
 
 
-def safe_cell(value) -> str:
-    """Neutralise spreadsheet formulas (CSV injection, CWE-1236)."""
-    from wbtui.domain.text import clean
-
-    raw = "" if value is None else str(value)
-    if raw and raw[0] in ("=", "+", "-", "@", "\t", "\r", "\0"):
-        return "'" + clean(raw)
-    text = clean(raw)
-    if text and text[0] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
-
-
 def to_csv(figures: dict) -> str:
     """CSV of the figures as given (pass :func:`suppressed` ones): German column names and labels
     (services/report_format.py); every cell neutralised against formulas."""
-    from wbtui.services.report_format import to_csv as csv_of
-
-    return csv_of(figures)
+    return report_format.to_csv(figures)
 
 
 def render(figures: dict, fmt: str) -> str:
@@ -231,7 +218,5 @@ def render(figures: dict, fmt: str) -> str:
     if fmt == "csv":
         return to_csv(protected)
     if fmt == "text":
-        from wbtui.services.report_format import to_text
-
-        return to_text(protected)
+        return report_format.to_text(protected)
     return json.dumps(protected, ensure_ascii=False, indent=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from wbtui.domain.text import clean
 from wbtui.i18n import has, t
 
 SECTIONS = (
@@ -89,10 +90,19 @@ def rows(figures: dict) -> list[tuple[str, str, str, str, str]]:
     return out
 
 
+def safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection, CWE-1236)."""
+    raw = "" if value is None else str(value)
+    if raw and raw[0] in ("=", "+", "-", "@", "\t", "\r", "\0"):
+        return "'" + clean(raw)
+    text = clean(raw)
+    if text and text[0] in ("=", "+", "-", "@"):
+        return "'" + text
+    return text
+
+
 def to_csv(figures: dict) -> str:
     """CSV (``;``, CRLF) with column names in the user's language; every cell neutralised against formulas."""
-    from wbtui.services.report import safe_cell
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([safe_cell(t("report.csv." + c)) for c in ("section", "key", "month", "value", "label")])

@@ -6,123 +6,29 @@ Nothing pushed is dropped: a change the server refuses becomes a conflict record
 value (F6, ``wbtui sync conflicts``), and the case is repaired to the server's version so that every
 device ends in the same state. Only one sync runs on a store at a time.
 
-Size: over the ~400 lines of the README's rule because push, pull, repair and verify share one session and its retry state; the next cut moves verify and repair into modules of their own.
+Requests, TLS and the sync lock are :mod:`wbtui.sync.transport`; repairing after a refusal and ``sync
+verify`` are :mod:`wbtui.sync.repair`; loading a snapshot is :mod:`wbtui.sync.bootstrap`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import os
 import time
 import uuid
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from wbtui.domain.errors import WbtuiError
 from wbtui.sync import protocol
-from wbtui.sync.merge import (
-    Merger,
-    drop_case,
-    local_digests,
-    meta,
-    meta_set,
-    pending_cases,
-    promote_extras,
-)
+from wbtui.sync.merge import Merger, drop_case, local_digests, meta, meta_set, pending_cases, promote_extras
+from wbtui.sync.repair import Repair, twice_taken
+from wbtui.sync.transport import Summary, SyncError, check_url, tls_context
 from wbtui.sync.upload import enable
 
 BATCH = 500  # changes per push unless the server's hello names more (a first upload fills large pushes)
 GZIP_FROM = 32_768  # bytes of JSON from which a push travels gzip-compressed, if the server takes it
 MAX_RESETS = 3  # starts from the beginning within one sync (the server compacting meanwhile)
-MAX_WAIT = 30.0  # seconds of Retry-After the client honours in one sync before it gives up
 __all__ = ["SyncClient", "SyncError", "Summary", "enable", "local_digests", "status", "tls_context"]
 
 
-class SyncError(WbtuiError):
-    """Sync could not complete; nothing local is lost (the outbox stays)."""
-
-
-@dataclass
-class Summary:
-    pushed: int = 0
-    rejected: int = 0
-    pulled: int = 0
-    conflicts: int = 0
-    grants: int = 0
-    dropped: int = 0
-    quarantined: int = 0
-    retracted: int = 0
-    repaired: int = 0
-    relinked: int = 0
-    snapshot: int = 0  # cases loaded from the server's snapshot (a device without a cursor)
-    reset: bool = False
-    reasons: list[str] = field(default_factory=list)
-
-
-def _certificate_problem(exc: BaseException) -> bool:
-    import ssl
-
-    seen: BaseException | None = exc
-    for _ in range(6):
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__ if seen is not None else None
-        if seen is None:
-            return False
-    return False
-
-
-def tls_context(ca_file: str | None):
-    """Certificate checks always on (system CAs or the organisation's bundle), TLS 1.2 at least (BSI TR-02102-2)."""
-    import ssl
-
-    context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
-
-
-def check_url(url: str) -> None:
-    """Sozialdaten and the token travel only over TLS; plain HTTP only to this machine (tests, a local proxy)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return
-    host = parts.hostname or ""
-    loopback = host == "localhost"
-    try:
-        loopback = loopback or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    if parts.scheme != "http" or not loopback:
-        raise SyncError("err.sync_insecure", url=f"{parts.scheme}://{host}")
-
-
-class SyncLock:
-    """One sync per store at a time (the TUI's background sync and a ``wbtui sync`` in a shell)."""
-
-    def __init__(self, db) -> None:
-        self.path = f"{db}.sync.lock"
-        self.fd: int | None = None
-
-    def __enter__(self) -> SyncLock:
-        import fcntl
-
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(self.fd)
-            self.fd = None
-            raise SyncError("err.sync_running") from None
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
-class SyncClient:
+class SyncClient(Repair):
     def __init__(
         self,
         store,
@@ -157,63 +63,12 @@ class SyncClient:
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=transport,
-            verify=tls_context(None if verify is True else str(verify)),
+            # a given transport (tests, the fault proxy's in-process app) carries its own TLS settings
+            verify=True if transport is not None else tls_context(None if verify is True else str(verify)),
         )
 
     def close(self) -> None:
         self.http.close()
-
-    # -- transport ----------------------------------------------------------------------------------
-    def _request(self, method: str, path: str, **kwargs):
-        """One request; 429 and 503 are waited out as the server asks (``Retry-After``), with backoff."""
-        attempt = 0
-        while True:
-            response = self.http.request(method, path, **kwargs)
-            if response.status_code not in (429, 503):
-                return response
-            try:
-                wait = float(response.headers.get("Retry-After", "1"))
-            except ValueError:
-                wait = 1.0
-            wait = min(max(wait, 0.05) * (1.5**attempt), 10.0)
-            if self.waited + wait > MAX_WAIT:
-                raise SyncError("err.sync_busy")
-            self.waited += wait
-            attempt += 1
-            self.sleep(wait)
-
-    def _post(self, path: str, body: dict) -> dict:
-        return self._check(self._request("POST", path, json=body))
-
-    def _check(self, response) -> dict:
-        self._ok(response)
-        try:
-            return response.json()
-        except ValueError:
-            raise SyncError("err.sync_bad_response") from None
-
-    def _ok(self, response):
-        """The response if it is a success; the matching SyncError otherwise."""
-        if response.status_code == 401:
-            raise SyncError("err.sync_auth")
-        if response.status_code == 403:
-            raise SyncError("err.sync_forbidden")
-        if response.status_code == 426:
-            raise SyncError("err.sync_upgrade")
-        if response.status_code >= 400:
-            raise SyncError("err.sync_http", status=response.status_code)
-        return response
-
-    def _guard(self, work):
-        import httpx
-
-        try:
-            with SyncLock(self.store.path):
-                return work()
-        except httpx.HTTPError as exc:
-            if _certificate_problem(exc):
-                raise SyncError("err.sync_certificate") from exc
-            raise SyncError("err.sync_offline", detail=type(exc).__name__) from exc
 
     # -- sync ---------------------------------------------------------------------------------------
     def sync(self, progress=None) -> Summary:
@@ -228,10 +83,10 @@ class SyncClient:
         for _round in range(3):
             rejected = self._push(summary, progress)
             if rejected:  # first: a refused local row must not block the server's rows the pull brings
-                self._repair(summary, [c for c in rejected if not _twice_taken(c, rejected)])
+                self._repair(summary, [c for c in rejected if not twice_taken(c, rejected)])
             self._pull(summary, progress)
-            if any(_twice_taken(c, rejected) for c in rejected):  # the known person has arrived with the pull
-                self._repair(summary, [c for c in rejected if _twice_taken(c, rejected)])
+            if any(twice_taken(c, rejected) for c in rejected):  # the known person has arrived with the pull
+                self._repair(summary, [c for c in rejected if twice_taken(c, rejected)])
             if not self._has_pending():
                 return
 
@@ -262,31 +117,6 @@ class SyncClient:
             return con.execute("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").fetchone() is not None
         finally:
             con.close()
-
-    def verify(self) -> dict:
-        """Divergence check (``sync verify``): send a digest per case, merge the server's snapshot of each
-        case that differs. Cases with unsent changes are skipped (they differ by design). Counts as
-        repaired only what the snapshot actually changed here."""
-        report = {"checked": 0, "mismatched": 0, "repaired": 0, "not_held": 0}
-
-        def work():
-            self._sync(Summary(), None)  # first catch up: a digest compares settled states
-            con = self.store.raw()
-            try:
-                digests = local_digests(con, self.schema_version)
-            finally:
-                con.close()
-            ids = sorted(digests)
-            for start in range(0, len(ids), 500):
-                chunk = {c: digests[c] for c in ids[start : start + 500]}
-                answer = self._post("/sync/v1/verify", {"schema_version": self.schema_version, "cases": chunk})
-                report["checked"] += answer.get("checked", 0)
-                report["not_held"] += len(answer.get("not_held", []))
-                report["mismatched"] += len(answer.get("mismatched", []))
-                report["repaired"] += self._apply_snapshots(answer.get("snapshots") or [], Summary())
-
-        self._guard(work)
-        return report
 
     # -- push -----------------------------------------------------------------------------------------
     def _outbox_batch(self) -> list[tuple]:
@@ -414,55 +244,6 @@ class SyncClient:
             ),
         )  # fmt: skip
 
-    # -- repair after a refusal ------------------------------------------------------------------------
-    def _repair(self, summary: Summary, refused: list[dict]) -> None:
-        """Bring every case a refused change touched back to the server's version (the local values live
-        on in the conflict records), and file a case taken in twice under the person already known."""
-        from wbtui.sync.identity import relink_duplicate_person
-
-        relinked = set()
-        for change in refused:
-            if change.get("reason") == "duplicate_person" and change.get("entity") == "person":
-                existing = (change.get("detail") or {}).get("existing")
-                if isinstance(existing, str) and relink_duplicate_person(self.store, change["row_id"], existing):
-                    relinked.add(change.get("tx"))
-                    summary.relinked += 1
-        cases = sorted(
-            {c["case_id"] for c in refused if c.get("case_id") and (c.get("tx") is None or c.get("tx") not in relinked)}
-        )
-        rows = frozenset((c["entity"], c["row_id"]) for c in refused if c.get("op") == "set")
-        for start in range(0, len(cases), 500):
-            chunk = dict.fromkeys(cases[start : start + 500], "repair")
-            answer = self._post("/sync/v1/verify", {"schema_version": self.schema_version, "cases": chunk})
-            summary.repaired += self._apply_snapshots(
-                answer.get("snapshots") or [], summary, force=rows, refused=refused
-            )
-
-    def _apply_snapshots(self, snapshots: list[dict], summary: Summary, *, force=frozenset(), refused=()) -> int:
-        """Merge snapshots of whole cases; rows a refused change created and the server does not hold go.
-        Returns how many cases changed here."""
-        changed = 0
-        with self.store.transaction() as con:
-            con.execute("PRAGMA defer_foreign_keys = ON")
-            merger = Merger(con, self.schema_version, summary)
-            for snap in snapshots:
-                before = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
-                held = {(r["entity"], r["row_id"]): r["fields"] for r in snap.get("rows", [])}
-                mine = [c for c in refused if c.get("case_id") == snap["case_id"] and c.get("op") == "set"]
-                for change in mine:  # first: a refused local row may block the server's (one obstacle per code)
-                    if (change.get("entity"), change.get("row_id")) not in held:
-                        _drop_unheld_row(con, change.get("entity"), change.get("row_id"))
-                merger.apply({**snap, "kind": "grant"}, force=force)
-                summary.grants -= 1  # a repair is not a new grant
-                for change in mine:  # fields the refused change set and the server never held go back to empty
-                    row = (change.get("entity"), change.get("row_id"))
-                    if row in held:
-                        _clear_fields(con, *row, [f for f in change.get("fields") or {} if f not in held[row]])
-                after = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
-                changed += before != after
-            merger.finish()
-        return changed
-
     # -- pull -----------------------------------------------------------------------------------------
     def _pull(self, summary: Summary, progress) -> None:
         from wbtui.sync import bootstrap
@@ -554,36 +335,6 @@ class SyncClient:
             from wbtui.data.erase import scrub
 
             scrub(self.store)  # what was dropped must not stay readable in the WAL
-
-
-def _twice_taken(change: dict, refused: list[dict]) -> bool:
-    """A change of a local transaction the server refused because its person is known already."""
-    txs = {c.get("tx") for c in refused if c.get("reason") == "duplicate_person" and c.get("tx") is not None}
-    return change.get("reason") == "duplicate_person" or (change.get("tx") is not None and change.get("tx") in txs)
-
-
-def _drop_unheld_row(con, entity: str, row_id: str) -> None:
-    """A row this device created and the server refused: it goes here too (its content is in the conflict record)."""
-    from wbtui.data.erase import delete_case, delete_row
-
-    if entity == "case":
-        delete_case(con, row_id, keep_conflicts=True)
-        return
-    table = protocol.REGISTER_TABLES.get(entity)
-    if table is not None and entity != "person":
-        delete_row(con, table, row_id, keep_conflicts=True)
-
-
-def _clear_fields(con, entity: str, row_id: str, names: list[str]) -> None:
-    from wbtui.domain.entities import ENTITIES
-
-    table = protocol.REGISTER_TABLES.get(entity)
-    for name in names:
-        col = ENTITIES[entity].cols.get(name)
-        if table is None or col is None or col.required:
-            continue
-        con.execute(f"UPDATE {table} SET {name} = NULL WHERE id = ?", (row_id,))
-        con.execute("DELETE FROM field_clock WHERE entity = ? AND row_id = ? AND field = ?", (entity, row_id, name))
 
 
 def status(store) -> dict:

@@ -1,14 +1,17 @@
 """Issue 12: acknowledged updates were lost under concurrency. Eight devices (real stores, the real
-sync client) edit the same fields and sync at the same moment against `wbtui serve --workers 4` on
-PostgreSQL, in several bursts: no HTTP 500, the server ends with the value of the highest clock it
-acknowledged, and every device converges on it."""
+sync client) edit the same fields and sync at the same moment against `wbtui serve --workers 4`, on
+PostgreSQL and on SQLite (four worker processes on one database file: writers serialise on
+``BEGIN IMMEDIATE``), in several bursts: no HTTP 500, the server ends with the value of the highest clock
+it acknowledged, and every device converges on it."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import text
 
 from common import COMPLETE_CASE, JC_CONFIG
@@ -31,14 +34,24 @@ def _clock_of(store, case_id: str, name: str) -> str | None:
         con.close()
 
 
+@contextmanager
+def _database(backend: str, tmp_path):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'server' / 'server.db'}"
+    else:
+        with pg_database() as url:
+            yield url
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_acknowledged_values_were_replaced_by_older_ones_under_concurrent_pushes__now_the_highest_clock_wins(
-    tmp_path,
+    backend, tmp_path
 ):
     from wbtui.server.admin import add_user, issue_token
     from wbtui.server.store import init_schema, make_engine
     from wbtui.sync.client import SyncClient, SyncError, enable
 
-    with pg_database() as url:
+    with _database(backend, tmp_path) as url:
         engine = make_engine(url)
         init_schema(engine)
         tokens = provision(engine)

@@ -318,7 +318,7 @@ class Push:
             meta = batch.rows.get(row)
             refusal = write_refusal(
                 entity, name, role=role, new_row=row in unit.new_rows, stage_before=before, stage_after=after,
-                art9_row=is_art9(entity, batch.values(row)), own_row=bool(meta and meta.org_id == self.who.org_id),
+                art9_row=entity == "obstacle" and is_art9(entity, {"code": batch.field(row, "code"), "art9": batch.field(row, "art9")}), own_row=bool(meta and meta.org_id == self.who.org_id),
                 appointment_kind=batch.field(row, "kind") if entity == "appointment" else None,
             )  # fmt: skip
             if refusal:

@@ -43,7 +43,12 @@ def main() -> None:
     ap.add_argument("--sort", default="tottime")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--skip-upload-profile", action="store_true")
+    ap.add_argument("--no-gc", action="store_true", help="cyclic GC off in this process (what it costs)")
     args = ap.parse_args()
+    if args.no_gc:
+        import gc
+
+        gc.disable()
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-profsync-"))
     os.environ.update(WBTUI_DATA_DIR=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"))
 

@@ -7,13 +7,11 @@ pull returns is cut by :mod:`wbtui.server.feed` to what the caller's organisatio
 
 from __future__ import annotations
 
-import gc
 import json
 import random
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -78,7 +76,7 @@ class SyncServer:
             return {"results": results, "server_hlc": self.stamp()}
         for attempt in range(6):
             try:
-                with gc_paused(), Session(self.engine, autoflush=False) as s:
+                with protocol.gc_paused(), Session(self.engine, autoflush=False) as s:
                     announce_writer(s)
                     push = Push(s, who, schema_version, self.clock, self._clock_lock)
                     results = push.run(changes)
@@ -150,7 +148,8 @@ class SyncServer:
         if after is not None and not HEX32.match(after):
             raise Rejected("validation")
         self._settle_lapsed(who.org_id)  # as a pull does: a consent that ran out no longer covers anything
-        cursor, cases, more = snapshot.read_page(self.engine, who.org_id, after, limit)
+        with protocol.gc_paused():  # thousands of rows read into short-lived objects (protocol.gc_paused)
+            cursor, cases, more = snapshot.read_page(self.engine, who.org_id, after, limit)
         return snapshot.encode_page(cursor, cases, more, after)
 
     # -- divergence check --------------------------------------------------------------------------------
@@ -213,30 +212,6 @@ class SyncServer:
     def _position(self, tx: int, seq: int) -> tuple[int, int]:
         """Feed order: (transaction, seq) on PostgreSQL, seq alone on SQLite."""
         return (tx, seq) if self.dialect == "postgresql" else (0, seq)
-
-
-_gc = {"lock": threading.Lock(), "pushes": 0, "was_on": True}
-
-
-@contextmanager
-def gc_paused():
-    """Cyclic garbage collection held off while pushes run. A push of thousands of changes allocates
-    hundreds of thousands of small objects that all live until its end; the collector scanned them over
-    and over, a third of a first upload's CPU time (bench/profile_push.py). A push leaves no cycles behind
-    (``Batch.done`` drops its undo log), so reference counting frees it; the collector runs again as soon
-    as no push is running."""
-    with _gc["lock"]:
-        if _gc["pushes"] == 0:
-            _gc["was_on"] = gc.isenabled()
-            gc.disable()
-        _gc["pushes"] += 1
-    try:
-        yield
-    finally:
-        with _gc["lock"]:
-            _gc["pushes"] -= 1
-            if _gc["pushes"] == 0 and _gc["was_on"]:
-                gc.enable()
 
 
 def snapshot_digest(snapshot: dict, version: int) -> str:

@@ -24,7 +24,6 @@ LONGEST = (
     "tests/sync/test_snapshot_bootstrap.py::",  # (10-18 each)
     "tests/sync/test_sync_model.py::",
     "tests/arch/test_contracts.py::",  # mypy over the package
-    "tests/unit/test_read_scope.py::",
     "tests/sync/test_sync_compaction.py::",
     "tests/server/test_authz_matrix.py::",
     "tests/server/test_concurrency_workers_pg.py::",

@@ -72,6 +72,12 @@ class WbtuiApp(TypeAheadMixin, App):
         self.last_input = self.clock()
         self.notice = notice  # shown once the board is up (e.g. a lock taken over from a dead session)
         self._init_typeahead()  # keys typed while a screen opens are held for it (README: no lost input)
+        from wbtui.widgets.glyphs import ascii_only
+
+        if ascii_only():  # a VT100-class terminal: every line sent in ASCII, Textual's drawing included
+            from wbtui.widgets.ascii import AsciiFilter
+
+            self._filters.append(AsciiFilter())
 
     # -- start-up --------------------------------------------------------------
     def on_mount(self) -> None:

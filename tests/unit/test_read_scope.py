@@ -5,39 +5,26 @@ tests/services/test_read_policy.py."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import itertools
 
 from wbtui.domain import access as policy
 
-ORGS = st.sampled_from(["jc1", "jc2", "aa1", None])
-PEOPLE = st.sampled_from(["ida", "ole", "tina", None])
-TEAMS = st.sampled_from(["Nord", "Süd", None])
+ORGS = ["jc1", "jc2", "aa1", None]
+PEOPLE = ["ida", "ole", "tina", None]
+TEAMS = ["Nord", "Süd", None]
 
 
-@st.composite
-def subjects(draw):
-    return policy.Subject(
-        draw(PEOPLE.filter(bool)),
-        draw(st.sampled_from(sorted(policy.PERMISSIONS) + ["nobody"])),
-        draw(ORGS),
-        "u",
-        draw(TEAMS),
-    )
-
-
-@st.composite
-def cases(draw):
-    return policy.CaseRef(draw(ORGS), draw(ORGS), draw(PEOPLE), draw(TEAMS), draw(st.booleans()), draw(st.booleans()))
-
-
-@settings(max_examples=3000, deadline=None)
-@given(subject=subjects(), case=cases(), opened=st.booleans())
-def test_scope_allows_exactly_what_decide_allows(subject, case, opened):
-    scope = policy.read_scope(subject, frozenset({"c1"}) if opened else frozenset())
-    assert policy.scope_allows(scope, "c1", case) == (
-        policy.decide(subject, case, policy.CASE_READ, break_glass_active=opened) == "allow"
-    )
+def test_scope_allows_exactly_what_decide_allows():
+    """Every combination (about 440,000, in under a second where 3,000 random ones took 14 s): subject × case ×
+    break-glass."""
+    roles = [*sorted(policy.PERMISSIONS), "nobody"]
+    subjects = [policy.Subject(p, r, o, "u", t) for p, r, o, t in itertools.product(PEOPLE[:3], roles, ORGS, TEAMS)]
+    cases = [policy.CaseRef(*c) for c in itertools.product(ORGS, ORGS, PEOPLE, TEAMS, (True, False), (True, False))]
+    for subject, opened in itertools.product(subjects, (True, False)):
+        scope = policy.read_scope(subject, frozenset({"c1"}) if opened else frozenset())
+        for case in cases:
+            expected = policy.decide(subject, case, policy.CASE_READ, break_glass_active=opened) == "allow"
+            assert policy.scope_allows(scope, "c1", case) == expected, (subject, case, opened)
 
 
 def test_an_ownerless_case_counts_as_in_scope_for_everyone__now_only_the_team_lead():

@@ -43,6 +43,8 @@ def test_the_readme_permission_table_says_what_domain_permissions_enforces():
         ("case", ["target_kldb", "training_type", "schedule", "necessity_reason", "legal_basis", "availability"]),
         ("obstacle", ["status", "service", "note"]),
         ("consent", ["purpose", "recipients", "data_groups", "revoked_on"]),
+        ("qualification", ["title", "kldb_code", "country", "recognition_status", "year"]),
+        ("work_episode", ["title", "kldb_code", "date_from", "date_to"]),
     ):
         for field in fields:
             assert _may("jc_ifk", entity, field), (entity, field)

@@ -79,6 +79,13 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
             if cs["revoked_on"]:
                 line += ", " + t("tui.consent.revoked", date=_d(cs["revoked_on"]))
             typer.echo(line)
+    from wbtui.widgets.history_text import history_lines
+
+    for history_header, shown in zip(("hdr.qualifications", "hdr.work_history"), history_lines(d), strict=True):
+        if shown:
+            typer.echo(t(history_header))
+            for entry in shown:
+                typer.echo(f"  {_clean(entry)}")
     if d.get("appointments"):
         typer.echo(t("tui.appt.title"))
         for a in d["appointments"]:

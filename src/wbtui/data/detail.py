@@ -53,6 +53,12 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "recipients",
         "data_groups",
     )
+    qualifications = _rows(
+        con, "SELECT * FROM vocational_qualification WHERE person_id = ? ORDER BY year, title", (case["person_id"],)
+    )
+    work_history = _rows(
+        con, "SELECT * FROM work_episode WHERE person_id = ? ORDER BY date_from, title", (case["person_id"],)
+    )
     handovers = _json_cols(
         _rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,)), "package"
     )
@@ -94,6 +100,8 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "obstacles": obstacles,
         "art9_hidden": hidden,
         "consents": consents,
+        "qualifications": qualifications,
+        "work_history": work_history,
         "handovers": handovers,
         "vouchers": vouchers,
         "conferences": conferences,

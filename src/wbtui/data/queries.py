@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from wbtui.data.sql import execute
+from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import AA, BOTH, JC, STAGES
 from wbtui.domain.timers import DERIVED, RULES, TimerEngine
@@ -385,7 +386,7 @@ def case_id_for(conn, entity: str, row_id: str, person_id: str | None = None, ca
     """The case a synced row belongs to (the server ties every row to a case); hex ids."""
     if entity == "case":
         return row_id
-    if entity in ("person", "consent"):
+    if entity == "person" or entity in PERSON_CHILDREN:
         person = row_id if entity == "person" else person_id
         row = execute(
             conn,

@@ -61,6 +61,7 @@ class Entity:
     append_only: bool = False
     review: frozenset[str] = field(default_factory=frozenset)  # free text: an unseen overwrite is a conflict
     json: frozenset[str] = field(default_factory=frozenset)
+    office: bool = False  # a row of the office, not of a case (an absence): travels to the office's devices only
 
 
 ENTITIES: dict[str, Entity] = {
@@ -171,6 +172,31 @@ ENTITIES: dict[str, Entity] = {
             },
             json=frozenset({"recipients", "data_groups"}),
         ),
+        # schema 5: the person's vocational qualifications and work history (README "Documents"; data group
+        # "qualifikation", domain/projection.py), filed like consents under the person (PERSON_CHILDREN)
+        Entity(
+            "qualification",
+            "vocational_qualification",
+            {
+                "person_id": Col("ref", required=True, since=5),
+                "title": Col("text", required=True, since=5),
+                "kldb_code": Col("pattern", pattern=KLDB, since=5),
+                "country": Col("text", max_len=100, since=5),
+                "recognition_status": Col("choice", choices=vocab.QUALIFICATION_RECOGNITION, since=5),
+                "year": Col("int", lo=1900, hi=2200, since=5),
+            },
+        ),
+        Entity(
+            "work_episode",
+            "work_episode",
+            {
+                "person_id": Col("ref", required=True, since=5),
+                "title": Col("text", required=True, since=5),
+                "kldb_code": Col("pattern", pattern=KLDB, since=5),
+                "date_from": Col("date", since=5),
+                "date_to": Col("date", since=5),
+            },
+        ),
         Entity(
             "handover",
             "handover",
@@ -253,6 +279,21 @@ ENTITIES: dict[str, Entity] = {
             append_only=True,
             json=frozenset({"payload"}),
         ),
+        # schema 5: a colleague's absence and deputy (README "Vertretung and reassignment"), the office's own
+        # row: it routes new work on every device of the office and never reaches another office
+        Entity(
+            "absence",
+            "absence",
+            {
+                "login": Col("text", max_len=100, required=True, since=5),
+                "deputy": Col("text", max_len=100, since=5),
+                "date_from": Col("date", required=True, since=5),
+                "date_until": Col("date", required=True, since=5),
+                "created_by": Col("text", max_len=100, since=5),
+                "created_at": Col("datetime", since=5),
+            },
+            office=True,
+        ),
     )
 }
 ORDER = tuple(ENTITIES)  # parents first: rows are applied in this order
@@ -264,11 +305,18 @@ PRESENT: dict[str, frozenset[str]] = {
     "case": frozenset({"stage_since", "legacy_jc_funded", "created_at", "updated_at"}),
     "obstacle": frozenset({"art9", "created_at", "updated_at"}),
     "consent": frozenset({"form", "explained_consequences"}),
+    "qualification": frozenset({"recognition_status"}),
     "handover": frozenset({"channel", "payload_version", "legal_basis"}),
     "voucher": frozenset({"cost_items"}),
     "task": frozenset({"origin"}),
+    "absence": frozenset({"created_at"}),
     "event": frozenset({"payload"}),
 }
+OFFICE_ENTITIES = frozenset(name for name, e in ENTITIES.items() if e.office)
+OFFICE_SCOPE = "office:"  # + the organisation's id: where the server files an office's own rows (no case)
+# rows of a person rather than a case: filed under the person's first case on the server and delivered with
+# every case of the person (server/batch.py, server/snapshot.py), like the person row itself
+PERSON_CHILDREN = ("consent", "qualification", "work_episode")
 ART9_CODES = frozenset(o.code for o in BUILTIN if o.art9)
 BUILTIN_CODES = frozenset(o.code for o in BUILTIN)
 

@@ -118,6 +118,9 @@ TABLE: dict[str, dict[str, Rule]] = {
         "created_at": FIXED,
     },
     "consent": {"*": JC_DATA, "person_id": FIXED},
+    # the person's vocational qualifications and work history (data group "qualifikation"): the Jobcenter's
+    "qualification": {"*": JC_DATA, "person_id": FIXED},
+    "work_episode": {"*": JC_DATA, "person_id": FIXED},
     "handover": {
         "*": Rule(_JC, _NONE),  # the package as sent stays as sent
         "case_id": FIXED,
@@ -130,6 +133,8 @@ TABLE: dict[str, dict[str, Rule]] = {
     # who keeps which kind of appointment, and in which stages: domain/appointments.py (KIND_SIDE, KIND_STAGES)
     "appointment": {"*": SHARED, "case_id": FIXED, "kind": FIXED, "created_at": FIXED, "moved_from": FIXED},
     "task": {"*": SHARED, "case_id": FIXED},
+    # an absence and its deputy (Vertretung): the Jobcenter's own office only; see office_refusal
+    "absence": {"*": JC_DATA, "created_by": FIXED, "created_at": FIXED},
     "event": {"*": Rule(_BOTH, _NONE)},  # the timeline is append-only
 }
 
@@ -225,6 +230,29 @@ def write_refusal(
     if rule.process and not new_row and not _with_its_transition(field, stage_before, stage_after):
         return "process"
     return None
+
+
+# who records anyone's absence; everyone else who writes cases records only their own (README "Vertretung")
+ABSENCE_FOR_OTHERS = frozenset({"jc_teamlead", "admin"})
+
+
+def office_refusal(entity: str, field: str, *, role: str, org_kind: str | None, new_row: bool, own: bool) -> str | None:
+    """Why ``role`` may not write ``field`` of an office's own row (an absence, no case), or None when it may.
+
+    Only a Jobcenter keeps absences (the Agentur has no caseload to route); the team lead and the
+    administrator record anyone's, every other Jobcenter role that writes cases only its own (``own``: the
+    row's login is the writer's, before and after the write). Rows never leave the writer's office (the
+    server files them under it)."""
+    if KIND_SIDE.get(org_kind or "") != JC:
+        return "side"
+    rule = rule_for(entity, field)
+    if role not in ABSENCE_FOR_OTHERS:
+        if side_of(role) != JC or not has(role, CASE_WRITE):
+            return "role"
+        if not own:
+            return "not_own_row"
+    sides = rule.create if new_row else rule.update
+    return None if JC in sides else ("immutable" if not sides else "side")
 
 
 def transition_fields(target: Stage) -> list[str]:

@@ -8,7 +8,8 @@ the handover) sees only the data groups covered *now*:
 * ``weiterbildung`` (the need and the process: stage, appointments, voucher, course) and
   ``stammdaten`` (identity and contact: the minimum data set without which no counselling can
   happen) and the consent records themselves — for every referral;
-* ``qualifikation`` and ``hemmnisse`` (obstacles: code, status, service, dates) — with the statutory
+* ``qualifikation`` (school certificate, German level, vocational qualifications, work history) and
+  ``hemmnisse`` (obstacles: code, status, service, dates) — with the statutory
   basis (§ 69 SGB X) or a consent naming them;
 * ``gesundheit`` (the functional health summary, health obstacles and their timeline entries) —
   only with a valid consent for the Agentur that names ``gesundheit``; never by statute (§ 76 SGB X).
@@ -90,6 +91,8 @@ def row_visible(entity: str, groups: frozenset[str], *, art9_row: bool = False, 
         return own_row  # follow-ups stay with the office that keeps them
     if entity == "obstacle":
         return "gesundheit" in groups if art9_row else "hemmnisse" in groups
+    if entity in ("qualification", "work_episode"):
+        return "qualifikation" in groups  # by statute (§ 69 SGB X / § 50 SGB II) or a consent naming it
     return entity in ("person", "case", "consent", "handover", "voucher", "appointment", "event")
 
 

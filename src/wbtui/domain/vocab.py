@@ -68,6 +68,8 @@ NON_INTEGRATION_REASONS = (
     "persoenliche_gruende",
     "sonstiges",
 )
+# how far a foreign vocational qualification is recognised (Anerkennung); n/a: a German one
+QUALIFICATION_RECOGNITION = ("n/a", "pending", "full", "partial", "none")
 EXAM_RESULTS = ("ausstehend", "bestanden", "nicht_bestanden", "entfaellt")
 LEGAL_BASES = ("consent", "sgb_x_69")
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")

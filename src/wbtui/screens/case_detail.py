@@ -16,7 +16,7 @@ from textual.widgets import Label, Static
 
 from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
-from wbtui.i18n import code_label, get_language, lazy_t, render_reason, t, tn
+from wbtui.i18n import code_label, get_language, lazy_t, render_reasons, t, tn
 from wbtui.messages import StoreReady
 from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets import labels
@@ -58,6 +58,7 @@ class CaseDetailScreen(WbtuiScreen):
         Binding("y", "copy_ref", lazy_t("tui.key.copy"), id="case.copy", show=False),
         Binding("b", "course", lazy_t("ux.key.course"), id="case.course", show=False),
         Binding("v", "hand_on", lazy_t("ux.key.hand_on"), id="case.hand_on", show=False),
+        Binding("q", "history", lazy_t("tui.key.history"), id="case.history", show=False),
         Binding("escape", "back", lazy_t("tui.key.back"), id="case.back"),
     ]
 
@@ -181,7 +182,7 @@ class CaseDetailScreen(WbtuiScreen):
             code = STAGES[target].code
             if reasons:
                 out.append(f"  {glyph('no')} {code} {t('stage.' + target.value)}: ", "dim")
-                out.append("; ".join(render_reason(k, p) for k, p in reasons) + "\n", "dim")
+                out.append(render_reasons(reasons) + "\n", "dim")
             else:
                 out.append(f"  {glyph('ok')} {code} {t('stage.' + target.value)}\n", "green")
         return out
@@ -408,6 +409,12 @@ class CaseDetailScreen(WbtuiScreen):
         from wbtui.screens.appointments import AppointmentsScreen
 
         self.app.push_screen(AppointmentsScreen(self.case_id))
+
+    def action_history(self) -> None:
+        """The person's qualifications and work history (README "Documents")."""
+        from wbtui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.case_id))
 
     def action_add_task(self) -> None:
         from wbtui.screens.pickers import TaskPrompt

@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, text, update
 
-from wbtui.domain.entities import ART9_CODES
+from wbtui.domain.entities import ART9_CODES, PERSON_CHILDREN
 from wbtui.server.feed import OWNER, Grant, RowMeta, decode_groups, encode_groups
 from wbtui.server.models import (
     SrvAppend,
@@ -33,7 +33,7 @@ from wbtui.server.models import (
 )
 
 Key = tuple[str, str, str]  # entity, row id, field
-INDEXED = (("consent", "person_id"), ("case", "person_id"), ("person", "kundennummer"))
+INDEXED = (*((e, "person_id") for e in PERSON_CHILDREN), ("case", "person_id"), ("person", "kundennummer"))
 Row = tuple[str, str]  # entity, row id
 
 
@@ -219,18 +219,19 @@ class Batch:
         ):
             self.appends[(entity, row_id)] = {"case_id": case_id, "data": json.loads(data), "hlc": hlc}
             self.appends_loaded.add((entity, row_id))
-        # the person of each case and the person's consents (they may be filed under another case)
+        # the person of each case and the person's consents, qualifications and work history (they may be
+        # filed under another case of the person: domain/entities.py PERSON_CHILDREN)
         persons = {p for c in todo if isinstance(p := self.field(("case", c), "person_id"), str)}
         extra: set[Row] = {("person", p) for p in persons}
         if persons:
             values = [json.dumps(p) for p in sorted(persons)]
             rows = self.s.execute(
                 text(
-                    "SELECT row_id FROM srv_field WHERE entity = 'consent' AND field = 'person_id' AND value IN :v"
-                ).bindparams(bindparam("v", expanding=True)),
-                {"v": values},
+                    "SELECT entity, row_id FROM srv_field WHERE entity IN :e AND field = 'person_id' AND value IN :v"
+                ).bindparams(bindparam("v", expanding=True), bindparam("e", expanding=True)),
+                {"v": values, "e": list(PERSON_CHILDREN)},
             ).fetchall()
-            extra |= {("consent", r) for (r,) in rows}
+            extra |= {(e, r) for (e, r) in rows}
         extra -= self.rows_loaded
         if extra:
             self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))

@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
+from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.domain.permissions import side_of
 from wbtui.server.feed import OWNER, REFERRAL, feed_row
 from wbtui.server.models import SrvOrg, now
@@ -144,7 +145,9 @@ def _hand_on_shared_rows(s, batch, case_id: str) -> None:
     if not others:
         return
     heir = others[0]
-    shared = [row for row, meta in batch.rows.items() if meta.case_id == case_id and row[0] in ("person", "consent")]
+    shared = [
+        row for row, meta in batch.rows.items() if meta.case_id == case_id and row[0] in ("person", *PERSON_CHILDREN)
+    ]
     for entity, row_id in shared:
         for table in ("srv_row_case", "srv_feed"):
             s.execute(

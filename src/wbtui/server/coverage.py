@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.domain.projection import coverage_lapses_on, covered_groups
 from wbtui.server.batch import as_date
 from wbtui.server.feed import REFERRAL, Grant, feed_row, project_set, project_snapshot
@@ -76,7 +77,8 @@ def snapshot(push, case_id: str) -> tuple[dict, dict]:
     if isinstance(person_id, str):
         rows.add(("person", person_id))
     if isinstance(person_id, str):
-        rows |= set(batch.rows_where("consent", "person_id", person_id))
+        for entity in PERSON_CHILDREN:  # the person's consents, qualifications and work history
+            rows |= set(batch.rows_where(entity, "person_id", person_id))
     regs = {row: {f: (r.value, r.hlc) for f, r in batch.regs.get(row, {}).items()} for row in rows}
     appends = [
         (e, r, item["data"], item["hlc"])

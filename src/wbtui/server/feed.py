@@ -21,7 +21,7 @@ from datetime import date
 
 from sqlalchemy import insert, text
 
-from wbtui.domain.entities import ART9_CODES
+from wbtui.domain.entities import ART9_CODES, OFFICE_SCOPE
 from wbtui.domain.projection import project_event, project_package, row_visible, visible_fields
 from wbtui.server.models import SrvFeed, table_of
 
@@ -98,6 +98,8 @@ def project_entry(entry: dict, grant: Grant | None, metas: dict[tuple[str, str],
     kind = entry["kind"]
     if kind in ("revoke", "purge", "erased"):
         return entry  # content-free: a device must still learn that the case is gone
+    if str(entry.get("case_id") or "").startswith(OFFICE_SCOPE):
+        return entry  # the office's own row (an absence): only ever written to that office's feed
     if grant is None:
         return None  # the grant was withdrawn: nothing of the case, whatever the cursor
     if grant.access == OWNER:

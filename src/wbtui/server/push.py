@@ -31,8 +31,8 @@ from functools import cache
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
-from wbtui.domain.entities import ENTITIES, HEX32, check_row, check_value
-from wbtui.domain.permissions import event_refusal, side_of, write_refusal
+from wbtui.domain.entities import ENTITIES, HEX32, OFFICE_SCOPE, PERSON_CHILDREN, check_row, check_value
+from wbtui.domain.permissions import event_refusal, office_refusal, side_of, write_refusal
 from wbtui.domain.process import Stage
 from wbtui.server.auth import Principal
 from wbtui.server.batch import Batch, as_date, as_datetime, is_art9
@@ -166,13 +166,17 @@ class Push:
             raise Rejected("forbidden", reason_detail="role")
         if op not in ("set", "append") or entity not in ENTITIES:
             raise Rejected("schema")
+        if ENTITIES[entity].office:
+            return self._office_change(unit, change, entity, stamp)
         case_id, row_id = change.get("case_id"), change.get("row_id")
         if not (isinstance(case_id, str) and HEX32.match(case_id) and isinstance(row_id, str) and HEX32.match(row_id)):
             raise Rejected("validation", field="row_id")
         row = (entity, row_id)
         bound = batch.rows.get(row)
-        if bound is not None and entity in ("person", "consent"):
-            case_id = bound.case_id  # a person (and the person's consents) stays filed under its first case
+        if bound is not None and (entity == "person" or entity in PERSON_CHILDREN):
+            case_id = (
+                bound.case_id
+            )  # a person (and the person's consents, qualifications …) stays filed under its first case
         elif bound is not None and bound.case_id != case_id:
             raise Rejected("forbidden", field="case_id")
         batch.load_cases([case_id])
@@ -190,6 +194,23 @@ class Push:
         if op == "append":
             return self._append(unit, change, entity, row_id, case_id, stamp)
         return self._set(unit, change, entity, row_id, case_id, stamp)
+
+    def _office_change(self, unit: Unit, change: dict, entity: str, stamp: str) -> dict:
+        """A row of the office itself (an absence): filed under the writer's organisation, never a case's, so
+        it reaches that organisation's devices only (README "Vertretung and reassignment")."""
+        row_id, batch = change.get("row_id"), self.batch
+        if not (isinstance(row_id, str) and HEX32.match(row_id)) or change.get("op") != "set":
+            raise Rejected("validation", field="row_id")
+        scope = OFFICE_SCOPE + self.who.org_id
+        batch.load_cases([scope])  # the office's rows and their registers (no grant, no stage)
+        row = (entity, row_id)
+        bound = batch.rows.get(row)
+        if bound is None:
+            batch.bind(row, RowMeta(scope, self.who.org_id, False))
+            unit.new_rows.add(row)
+        elif bound.case_id != scope:
+            raise Rejected("forbidden", field="row_id")  # another office's row
+        return self._set(unit, change, entity, row_id, scope, stamp)
 
     def _begin_case(self, unit: Unit, case_id: str) -> None:
         if case_id not in unit.stage_before:
@@ -284,6 +305,9 @@ class Push:
     def _check_unit(self, unit: Unit) -> None:
         batch, role = self.batch, self.who.role
         for entity, row_id, name, case_id, upload in unit.writes:
+            if case_id.startswith(OFFICE_SCOPE):
+                self._check_office_write(unit, entity, row_id, name)
+                continue
             if upload:
                 continue  # an existing store's first upload of a case nobody else holds: its own record
             before = unit.stage_before.get(case_id)
@@ -295,7 +319,7 @@ class Push:
             meta = batch.rows.get(row)
             refusal = write_refusal(
                 entity, name, role=role, new_row=row in unit.new_rows, stage_before=before, stage_after=after,
-                art9_row=is_art9(entity, batch.values(row)), own_row=bool(meta and meta.org_id == self.who.org_id),
+                art9_row=entity == "obstacle" and is_art9(entity, {"code": batch.field(row, "code"), "art9": batch.field(row, "art9")}), own_row=bool(meta and meta.org_id == self.who.org_id),
                 appointment_kind=batch.field(row, "kind") if entity == "appointment" else None,
             )  # fmt: skip
             if refusal:
@@ -322,6 +346,18 @@ class Push:
                                                side=side_of(self.who.role))  # fmt: skip
             if reasons:
                 raise Rejected("transition", guard=reasons[0][0], stage=after.value)
+
+    def _check_office_write(self, unit: Unit, entity: str, row_id: str, name: str) -> None:
+        """The permission table's rule for the office's own rows (domain/permissions.py office_refusal)."""
+        row = (entity, row_id)
+        before = self.batch.loaded.get((entity, row_id, "login"))
+        logins = {self.batch.field(row, "login")} | ({json.loads(before[0])} if before and before[0] else set())
+        refusal = office_refusal(
+            entity, name, role=self.who.role, org_kind=self.who.org_kind, new_row=row in unit.new_rows,
+            own=logins == {self.who.login},
+        )  # fmt: skip
+        if refusal:
+            raise Rejected("permission", field=f"{entity}.{name}", problem=refusal)
 
     def _check_appointments(self, unit: Unit) -> None:
         """The rules of appointments (domain/appointments.py) on every appointment the unit wrote: who keeps
@@ -434,6 +470,12 @@ class Push:
             meta = batch.rows.get((entity, row_id))
             if meta is None:
                 continue  # the case was erased by a command of this transaction
+            if meta.case_id.startswith(OFFICE_SCOPE):  # the office's own row: to its own devices only
+                if "__append__" not in fields:
+                    batch.emit(
+                        "feed", feed_row(self.who.org_id, "set", entity, row_id, meta.case_id, {"fields": fields})
+                    )
+                continue
             if entity == "consent" or (entity == "case" and "legal_basis" in fields):
                 from wbtui.server.identity import cases_of_person
 

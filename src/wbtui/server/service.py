@@ -149,8 +149,8 @@ class SyncServer:
             raise Rejected("validation")
         self._settle_lapsed(who.org_id)  # as a pull does: a consent that ran out no longer covers anything
         with protocol.gc_paused():  # thousands of rows read into short-lived objects (protocol.gc_paused)
-            cursor, cases, more = snapshot.read_page(self.engine, who.org_id, after, limit)
-        return snapshot.encode_page(cursor, cases, more, after)
+            cursor, cases, more, office = snapshot.read_page(self.engine, who.org_id, after, limit)
+        return snapshot.encode_page(cursor, cases, more, after, office)
 
     # -- divergence check --------------------------------------------------------------------------------
     def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:

@@ -27,8 +27,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
+from wbtui.domain.entities import OFFICE_SCOPE, PERSON_CHILDREN
 from wbtui.server.feed import OWNER, Grant, RowMeta, decode_groups, feed_gate, project_entry, project_snapshot
 from wbtui.sync import protocol
+
+# the entities filed under a person (domain/entities.py), as an SQL list of constants
+_CHILDREN = ", ".join(f"'{e}'" for e in PERSON_CHILDREN)
 
 Row = tuple[str, str]
 PAGE_DEFAULT, PAGE_MAX = 1000, 2000
@@ -177,20 +181,21 @@ class Page:
         persons = sorted({p for c in case_ids if isinstance(p := self.field(("case", c), "person_id"), str)})
         extra = [("person", p) for p in persons if ("person", p) not in self.metas]
         if persons:
-            consents = _lookup(
+            children = _lookup(
                 self.conn, self.dialect,
-                "SELECT f.row_id FROM unnest(CAST(:ids AS varchar[])) AS u(id) JOIN srv_field f"
-                " ON f.entity = 'consent' AND f.field = 'person_id' AND f.value = u.id",
-                "SELECT row_id FROM srv_field WHERE entity = 'consent' AND field = 'person_id' AND value IN :ids",
+                "SELECT f.entity, f.row_id FROM unnest(CAST(:ids AS varchar[])) AS u(id) JOIN srv_field f"
+                f" ON f.entity IN ({_CHILDREN}) AND f.field = 'person_id' AND f.value = u.id",
+                f"SELECT entity, row_id FROM srv_field WHERE entity IN ({_CHILDREN}) AND field = 'person_id'"
+                " AND value IN :ids",
                 [json.dumps(p) for p in persons],
             )  # fmt: skip
-            extra += [("consent", r) for (r,) in consents if ("consent", r) not in self.metas]
-        for entity in ("person", "consent"):
+            extra += [(e, r) for (e, r) in children if (e, r) not in self.metas]
+        for entity in ("person", *PERSON_CHILDREN):
             ids = sorted({r for e, r in extra if e == entity})
             self._fields(self._take(self._rows("row_id", ids, entity)))
-        self.consents: dict[str, set[Row]] = {}  # person -> the person's consent rows
+        self.consents: dict[str, set[Row]] = {}  # person -> the person's consent, qualification … rows
         for row in self.metas:
-            if row[0] == "consent" and isinstance(p := self.field(row, "person_id"), str):
+            if row[0] in PERSON_CHILDREN and isinstance(p := self.field(row, "person_id"), str):
                 self.consents.setdefault(p, set()).add(row)
         self.appends: dict[str, list] = {}
         for entity, row_id, case_id, data, hlc in _lookup(
@@ -238,8 +243,11 @@ class Page:
         return {**cut, "conflicts": conflicts, "referral": not owner}
 
 
-def read_page(engine, org_id: str, after: str | None, limit: int) -> tuple[str | None, list[tuple[str, dict]], bool]:
-    """(cursor on the first page, [(case id, case)], more pages follow) — one consistent read."""
+def read_page(
+    engine, org_id: str, after: str | None, limit: int
+) -> tuple[str | None, list[tuple[str, dict]], bool, list[dict]]:
+    """(cursor on the first page, [(case id, case)], more pages follow, the office's own rows on the first
+    page) — one consistent read."""
     dialect = engine.dialect.name
     limit = max(1, min(limit, PAGE_MAX))
     conn_ = engine.connect()
@@ -253,8 +261,23 @@ def read_page(engine, org_id: str, after: str | None, limit: int) -> tuple[str |
         held = held[:limit]
         page.load([c for c, _ in held])
         cases = [(case_id, page.case(case_id, grant)) for case_id, grant in held]
+        office = office_rows(conn, org_id) if not after else []
         conn.rollback()
-    return cursor, cases, more
+    return cursor, cases, more, office
+
+
+def office_rows(conn, org_id: str) -> list[dict]:
+    """The office's own rows (absences: domain/entities.py OFFICE_ENTITIES) with their clocks, as ``set`` entries
+    carry them: a new device gets them with the snapshot, then the feed from the snapshot's cursor on."""
+    rows: dict[tuple[str, str], dict] = {}
+    for entity, row_id, name, value, hlc in conn.execute(
+        text("SELECT r.entity, r.row_id, f.field, f.value, f.hlc FROM srv_row_case r JOIN srv_field f"
+             " ON f.entity = r.entity AND f.row_id = r.row_id WHERE r.case_id = :scope ORDER BY r.row_id, f.field"),
+        {"scope": OFFICE_SCOPE + org_id},
+    ):  # fmt: skip
+        fields = rows.setdefault((entity, row_id), {})
+        fields[name] = {"v": json.loads(value) if value else None, "hlc": hlc}
+    return [{"entity": e, "row_id": r, "fields": f} for (e, r), f in rows.items()]
 
 
 # -- the wire form ----------------------------------------------------------------------------------
@@ -287,9 +310,15 @@ def encode_case(case: dict) -> str:
     return f'{{"case_id":{json.dumps(case["case_id"])},"rows":[{",".join(rows)}],"appends":[{appends}],"conflicts":{conflicts}{referral}}}'
 
 
-def encode_page(cursor: str | None, cases: list[tuple[str, dict]], more: bool, after: str | None) -> Iterator[bytes]:
-    """A page read by :func:`read_page` as NDJSON: header (the cursor on the first page), cases, end line."""
-    yield (json.dumps({"snapshot": 1, "cursor": cursor}) + "\n").encode()
+def encode_page(
+    cursor: str | None, cases: list[tuple[str, dict]], more: bool, after: str | None, office: list[dict] | None = None
+) -> Iterator[bytes]:
+    """A page read by :func:`read_page` as NDJSON: header (the cursor and the office's own rows on the first
+    page), cases, end line."""
+    head: dict = {"snapshot": 1, "cursor": cursor}
+    if office:
+        head["office"] = office
+    yield (json.dumps(head, ensure_ascii=False) + "\n").encode()
     for start in range(0, len(cases), 100):
         yield ("".join(encode_case(case) + "\n" for _c, case in cases[start : start + 100])).encode()
     last = cases[-1][0] if cases else after

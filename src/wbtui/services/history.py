@@ -9,9 +9,8 @@ from datetime import date
 from wbtui.data.models import VocationalQualification, WorkEpisode
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.text import clean, clean_opt
+from wbtui.domain.vocab import QUALIFICATION_RECOGNITION as RECOGNITION
 from wbtui.services.base import ServiceBase
-
-RECOGNITION = ("n/a", "pending", "full", "partial", "none")
 
 
 class HistoryCommands(ServiceBase):
@@ -36,7 +35,9 @@ class HistoryCommands(ServiceBase):
         code = self._kldb(kldb_code)
         with self._tx() as s:
             case, person = self._load(s, case_id)
-            self._check_write("person", ["qualification"], case)  # the Jobcenter's (README "Permission table")
+            # the Jobcenter's (README "Permission table"), synced as a row of the person (schema 5)
+            self._check_write("qualification", ["title", "kldb_code", "country", "recognition_status", "year"], case,
+                              new_row=True)  # fmt: skip
             row = VocationalQualification(person_id=person.id, title=title, kldb_code=code,
                                           country=clean_opt(country), recognition_status=recognition, year=year)  # fmt: skip
             s.add(row)
@@ -62,7 +63,7 @@ class HistoryCommands(ServiceBase):
         code = self._kldb(kldb_code)
         with self._tx() as s:
             case, person = self._load(s, case_id)
-            self._check_write("person", ["work_history"], case)
+            self._check_write("work_episode", ["title", "kldb_code", "date_from", "date_to"], case, new_row=True)
             row = WorkEpisode(person_id=person.id, title=title, kldb_code=code, date_from=date_from, date_to=date_to)
             s.add(row)
             self._touch(case)

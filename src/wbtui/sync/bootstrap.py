@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from wbtui.domain.entities import ENTITIES, check_value
+from wbtui.domain.entities import ENTITIES, PERSON_CHILDREN, check_value
 from wbtui.sync import protocol
 from wbtui.sync.merge import Merger, clean_json, meta, meta_set
 from wbtui.sync.protocol import decode_snapshot_case
@@ -127,7 +127,7 @@ class Page:
                 table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES.get(entity)
                 if table is None or not isinstance(row_id, str):
                     continue
-                if not self.fresh or entity in ("person", "consent"):
+                if not self.fresh or entity == "person" or entity in PERSON_CHILDREN:
                     by_table.setdefault(entity, []).append(row_id)
         held: dict[tuple[str, str], dict[str, str]] = {}
         for entity, ids in by_table.items():
@@ -262,6 +262,13 @@ def _take_page(client, response, summary, *, first: bool) -> dict:
         con.execute("PRAGMA defer_foreign_keys = ON")
         if header.get("cursor") and first:
             meta_set(con, "snapshot_cursor", str(header["cursor"]))
+            office = header.get("office")
+            if isinstance(office, list) and office:  # the office's own rows (absences), merged like feed entries
+                merger = Merger(con, client.schema_version, summary)
+                for row in office:
+                    if isinstance(row, dict):
+                        merger.apply({**row, "kind": "set"})
+                merger.finish()
         if meta(con, "snapshot_cursor") is None:
             raise SyncError("err.sync_bad_response")  # a first page names the cursor it stands on
         resetting = meta(con, "reset") == "1"

@@ -54,7 +54,12 @@ def relink_duplicate_person(store, local_person: str, existing: str) -> bool:
              json.dumps({"reason": "duplicate_person", "merged": local_person})),
         )  # fmt: skip
         cases = [r[0] for r in con.execute("SELECT id FROM fbw_case WHERE person_id = ?", (local_person,))]
-        consents = [r[0] for r in con.execute("SELECT id FROM consent WHERE person_id = ?", (local_person,))]
+        consents = [  # the person's own rows: consents, qualifications, work history (entities.PERSON_CHILDREN)
+            (entity, table, r[0])
+            for entity, table in (("consent", "consent"), ("qualification", "vocational_qualification"),
+                                  ("work_episode", "work_episode"))
+            for r in con.execute(f"SELECT id FROM {table} WHERE person_id = ?", (local_person,))
+        ]  # fmt: skip
         for table in PERSON_REFS:
             con.execute(f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (existing, local_person))
         delete_row(con, "person", local_person)
@@ -68,8 +73,8 @@ def relink_duplicate_person(store, local_person: str, existing: str) -> bool:
         tx = uuid.uuid4().hex
         for case_id in cases:
             _requeue(con, driver, clock, tx, "case", "fbw_case", case_id, case_id)
-            for consent_id in consents:
-                _requeue(con, driver, clock, tx, "consent", "consent", consent_id, case_id)
+            for entity, table, row_id in consents:
+                _requeue(con, driver, clock, tx, entity, table, row_id, case_id)
             consents = []  # the person's own consents travel once, with the first moved case
             for entity, table in CASE_CHILDREN:
                 for (row_id,) in con.execute(f"SELECT id FROM {table} WHERE case_id = ?", (case_id,)).fetchall():

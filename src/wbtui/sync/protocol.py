@@ -30,8 +30,9 @@ PROTOCOL = 1
 #    transaction as a whole.
 # 4: reason codes of decline, dropout and non-integration; voucher and course details (README "Reason codes",
 #    "Voucher and course details"); appointments as rows of their own (entity "appointment").
-SCHEMA_VERSION = 4
-SCHEMA_RANGE = (1, 4)
+# 5: the person's vocational qualifications and work history (entities "qualification", "work_episode").
+SCHEMA_VERSION = 5
+SCHEMA_RANGE = (1, 5)
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 

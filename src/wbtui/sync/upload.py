@@ -15,6 +15,7 @@ from operator import itemgetter
 from secrets import token_hex
 from typing import Any
 
+from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.sync import protocol
 
 
@@ -58,7 +59,7 @@ def enable(store) -> int:
                         data[f] = value
                 if entity == "case":
                     case_id = rec["id"]
-                elif entity in ("person", "consent"):
+                elif entity == "person" or entity in PERSON_CHILDREN:
                     case_id = person_case.get(rec["id"] if entity == "person" else rec.get("person_id") or "")
                 else:
                     case_id = rec.get("case_id")

@@ -31,6 +31,7 @@ VOCABULARIES: dict[str, tuple[tuple[str, ...], str]] = {
     "decline_reason": (vocab.DECLINE_REASONS, "choice.decline_reason."),
     "non_integration_reason": (vocab.NON_INTEGRATION_REASONS, "choice.non_integration_reason."),
     "interim_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
+    "recognition": (vocab.QUALIFICATION_RECOGNITION, "choice.recognition."),
     "final_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
     "decision": (vocab.DECISIONS, "tui.decision."),
     "agenda_item": (vocab.AGENDA_TEMPLATE, "tui.agenda."),

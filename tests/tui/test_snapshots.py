@@ -152,5 +152,32 @@ class TestDialogsAt80x24:
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=palette)
 
 
+class TestEveryOtherScreenAt80x24:
+    """The screens not in TestScreens, at the thin client's size only (issue 14: every screen at 80x24
+    with its essential columns). The DSB's audit trail holds the times of the run itself: its 80x24 check
+    is tests/tui/test_tui_80x24.py."""
+
+    def test_overdue(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("o"))
+
+    def test_case_detail_agentur(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), run_before=scenario("enter"))
+
+    def test_edit_form(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "e"))
+
+    def test_course_form_agentur(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), run_before=scenario("enter", "b"))
+
+    def test_appointments(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "t"))
+
+    def test_team_inbox(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("e"))
+
+    def test_conflicts(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("f6"))
+
+
 def test_board_english(snap_compare, snapdir):
     assert snap_compare(make_app(snapdir, snapdir / "tui.db", lang="en"), terminal_size=(80, 24), run_before=scenario())

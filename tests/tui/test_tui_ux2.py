@@ -128,3 +128,65 @@ def test_the_edit_form_shows_the_birth_date_as_typed_at_intake_and_takes_it_back
     con.close()
     store.close()
     assert str(stored[0]).startswith("1985-04-13")
+
+
+def test_the_handover_screen_offers_each_office_only_its_own_keys(tmp_path):
+    """The Jobcenter's handover screen offered "a Quittieren", "r Rückfrage" and the feedback file, the
+    Agentur's "s Senden": one key, the wrong office (README, permission table)."""
+    db = build_store(tmp_path, cases=5)
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
+
+    store = open_store(db)
+    case_id = Services(store, make_config(tmp_path, "jc"), today=TODAY).create_case(dict(COMPLETE_CASE))
+    store.close()
+    keys = {}
+
+    async def run(side: str) -> None:
+        from wbtui.screens.handover import HandoverScreen
+
+        app = make_app(tmp_path, db, side)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(HandoverScreen(case_id.hex))
+            await settle(pilot)
+            keys[side] = screen_text(app).splitlines()[-3:]
+
+    asyncio.run(run("jc"))
+    jc = " ".join(keys["jc"])
+    assert "s Senden" in jc and "x Übergabedatei" in jc
+    assert "Quittieren" not in jc and "Rückfrage" not in jc and "Rückmeldedatei" not in jc
+
+
+def test_the_inbox_names_a_closed_case_s_reason_by_its_label():
+    """Walk of issue 14 at the Agentur: the inbox read "Fall abgeschlossen … integrated"."""
+    from wbtui.i18n import set_language
+    from wbtui.screens.handover import feedback_detail
+
+    set_language("de")
+    assert feedback_detail({"reason": "integrated"}) == ["in Arbeit oder Ausbildung integriert"]
+    assert feedback_detail({"reason": "abbruch_krankheit"}) == ["Krankheit"]
+
+
+def test_the_agentur_is_not_offered_a_new_case_it_could_not_save(tmp_path):
+    """Walk of issue 14 as the Agentur: "n Neuer Fall" was in its key bar; the form opened and only saving
+    it was refused (all typed input lost). Now the key is not offered and pressing it says why at once."""
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        from wbtui.screens.commands import collect
+
+        app = make_app(tmp_path, db, "aa")
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            assert "Neuer Fall" not in screen_text(app)
+            assert "Neuer Fall" not in {c.title for c in collect(app, app.screen)}
+            await pilot.press("n")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "BoardScreen"
+            app.action_new_case()
+            await settle(pilot)
+            assert type(app.screen).__name__ == "BoardScreen"
+            assert any("legt keine Fälle an" in str(n.message) for n in app._notifications)
+
+    asyncio.run(run())

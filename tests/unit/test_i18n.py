@@ -183,3 +183,35 @@ def test_a_changed_catalog_is_never_answered_from_the_parse_kept_in_pycache(tmp_
     for kept in (tmp_path / "__pycache__").glob("xx.*.catalog"):
         kept.write_bytes(b"garbage")  # a damaged copy is ignored, not trusted
     assert _load(path) == {"a.key": "zwei"}
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_missing_reason_lists_the_reasons_by_their_labels_not_their_codes(lang):
+    """Issue 14 (codes instead of German): the next-step line of a case in training read "Abbruchgrund
+    fehlt (abbruch_krankheit, abbruch_arbeitsaufnahme, …)"."""
+    from wbtui.domain import vocab
+    from wbtui.i18n import render_reason
+
+    set_language(lang)
+    try:
+        for key, codes in (
+            ("guard.needs_dropout_reason", vocab.DROPOUT_REASONS),
+            ("guard.needs_decline_reason", vocab.DECLINE_REASONS),
+            ("guard.needs_non_integration_reason", vocab.NON_INTEGRATION_REASONS),
+            ("guard.close_needs_reason", vocab.CLOSE_REASONS),
+        ):
+            shown = render_reason(key, {"choices": ", ".join(codes)})
+            assert not [code for code in codes if "_" in code and code in shown], shown
+    finally:
+        set_language("de")
+
+
+def test_several_reasons_read_as_sentences_without_a_semicolon_after_a_full_stop():
+    """Issue 14 walk: "… liegt in der Zukunft.; Beratungsergebnis fehlt." in the case's next steps."""
+    from wbtui.i18n import render_reasons
+
+    set_language("de")
+    shown = render_reasons(
+        [("guard.needs_dropout_reason", {"choices": "ausschluss"}), ("guard.close_needs_reason", {"choices": "moved"})]
+    )
+    assert ".;" not in shown and shown.count(".") >= 2

@@ -1,4 +1,5 @@
-"""``wbtui conference add``: a Fallkonferenz with participants and decisions (each decision a follow-up)."""
+"""``wbtui conference add|list|print``: a Fallkonferenz with participants and decisions (each decision a
+follow-up), the case's conferences, and the protocol of the latest as Markdown or PDF."""
 
 from __future__ import annotations
 
@@ -89,3 +90,43 @@ def _role(text: str) -> str:
         return _choice("participant_role", text, "--participant") or text
     except WbtuiError:
         return text
+
+
+@conference_app.command("list")
+@command
+def conference_list(case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    # the case's Fallkonferenzen (README "Documents"): date, variant, place, participants, decisions
+    from wbtui.cli.common import _clean, _d, _label, _table, out_json
+    from wbtui.services.reads import Reader
+
+    state = st()
+    reader = Reader(state.store, state.config)
+    rows = reader.read_case(reader.resolve(case), state.engine())["conferences"]
+    if as_json:
+        out_json({"count": len(rows), "conferences": [{**c, "ref": str(c["id"])[:8]} for c in rows]})
+        return
+    if not rows:
+        typer.echo(t("cli.conference.none"))
+        return
+    _table(
+        [t("cli.conference.hdr.ref"), t("cli.conference.hdr.date"), t("cli.conference.hdr.variant"),
+         t("cli.conference.hdr.place"), t("cli.conference.hdr.participants")],
+        [[str(c["id"])[:8], _d(c["held_on"]), _label("conference_variant", c["variant"]), _clean(c.get("place") or ""),
+          ", ".join(_clean(p["name"]) for p in c["participants"])] for c in rows],
+        flex=4,
+        optional=(3,),
+    )  # fmt: skip
+
+
+@conference_app.command("print")
+@command
+def conference_print(
+    case: str = typer.Argument(...),
+    fmt: str = typer.Option("md", "--format"),
+    output: str | None = typer.Option(None, "--output", "-o"),
+    force: bool = typer.Option(False, "--force"),
+) -> None:
+    # the protocol of the case's latest Fallkonferenz (as ``handover print --conference``)
+    from wbtui.cli.handover import print_document
+
+    print_document(case, fmt, output, protocol=True, force=force)

@@ -116,6 +116,11 @@ def handover_print(
     protocol: bool = typer.Option(False, "--conference"),
     force: bool = typer.Option(False, "--force"),
 ) -> None:
+    print_document(case, fmt, output, protocol=protocol, force=force)
+
+
+def print_document(case: str, fmt: str, output: str | None, *, protocol: bool, force: bool) -> None:
+    """The Übergabebogen or the Fallkonferenz protocol (``conference print``) as Markdown or PDF."""
     from pathlib import Path
 
     from wbtui.domain.errors import WbtuiError

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from wbtui.cli.cases import case_app
-from wbtui.cli.common import _date, command, st
+from wbtui.cli.common import _date, _required_choice, command, st
 from wbtui.i18n import t
 
 
@@ -22,6 +22,7 @@ def case_qualification(
 ) -> None:
     services = st().services
     case_id = services.resolve(case)
+    recognition = _required_choice("recognition", recognition, "--recognition")  # key or German label
     services.add_qualification(case_id, title, kldb_code=kldb, country=country, recognition=recognition, year=year)
     typer.echo(t("cli.history_added", ref=case_id.hex[:8]))
 

@@ -300,8 +300,25 @@ def render_reason(key: str, params: dict) -> str:
     return t(key, **shown)
 
 
+def render_reasons(reasons) -> str:
+    """Several reasons in one line: sentences (ending in ".") one after the other, short reasons with "; "
+    between them (never "….; …")."""
+    out = ""
+    for key, params in reasons:
+        text = render_reason(key, params)
+        if out:
+            out += " " if out.endswith((".", "!", "?")) else "; "
+        out += text
+    return out
+
+
 # reasons whose ``choices`` are codes of one vocabulary (domain.process): shown by their labels
-CODE_LISTS = {"guard.close_needs_reason": "choice.close_reason."}
+CODE_LISTS = {
+    "guard.close_needs_reason": "choice.close_reason.",
+    "guard.needs_dropout_reason": "choice.dropout_reason.",
+    "guard.needs_decline_reason": "choice.decline_reason.",
+    "guard.needs_non_integration_reason": "choice.non_integration_reason.",
+}
 
 
 def _label(prefix: str, code: str) -> str:
@@ -325,7 +342,7 @@ def describe(exc) -> str:
     """The user-facing text of a :class:`~wbtui.domain.errors.WbtuiError` in the current language."""
     reasons = getattr(exc, "reasons", None)
     if reasons:
-        return "; ".join(render_reason(key, params) for key, params in reasons)
+        return render_reasons(reasons)
     text = render_reason(exc.key, exc.params)
     problems = getattr(exc, "problems", None)  # (field path, message) pairs of a refused file
     if problems:

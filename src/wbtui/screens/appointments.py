@@ -160,6 +160,7 @@ class AppointmentsScreen(TableScreen):
                Text(labels.label("appt_status", r["status"])), safe(r["location"] or ""), safe(r["with_whom"] or "")),
               r["id"]) for r in rows],
             keep=keep,
+            caps={1: 22},  # the kind's long labels end in "…" at 60 columns (whole in the detail line)
         )  # fmt: skip
         self.query_one("#appointments-status", Label).update(Text(t("tui.appt.none")) if not rows else Text(""))
 

@@ -28,7 +28,8 @@ class AuditScreen(TableScreen):
     TABLE_ID = "audit"
     STATUS_KEY = "tui.loading"
     DETAIL = True
-    FLEX, OPTIONAL = 5, (4,)  # the reason takes what is left; the data groups go first (detail line)
+    # at 80 columns: time, who, what and about what; the data groups and the reason are in the detail line
+    FLEX, OPTIONAL = 3, (4, 5)
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,8 +77,10 @@ class AuditScreen(TableScreen):
         item = self.items.get(key)
         if item is None:
             return Text("")
-        out = safe(f"{labels.datetime_text(item['at'])} · {labels.audit_actor(item)} · ")
-        out.append(safe(f"{labels.audit_action(item['action'])} · {labels.audit_object(item)}"))
+        out = safe(
+            f"{labels.datetime_text(item['at'])} · {labels.audit_actor(item)} · "
+            f"{labels.audit_action(item['action'])} · {labels.audit_object(item)}"
+        )
         out.append("\n")
         out.append(safe(" · ".join(part for part in (labels.audit_groups(item), labels.audit_detail(item)) if part)))
         return out

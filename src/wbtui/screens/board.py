@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 from wbtui.config import Config
 from wbtui.data.queries import CaseFilter, days_since
 from wbtui.domain.process import STAGES, Stage
+from wbtui.domain.text import clean
 from wbtui.i18n import describe, lazy_t, t, tn
 from wbtui.messages import StoreReady, SyncLineChanged
 from wbtui.screens.base import WbtuiScreen
@@ -210,16 +211,20 @@ class BoardScreen(WbtuiScreen):
         self._show_detail()
 
     def _show_detail(self) -> None:
-        """The highlighted case in words: its timer and the rule behind it (the list shows only !!, !, ~),
-        stage, days in it, next follow-up; and what the symbols mean."""
+        """The highlighted case in words, under the list whose columns cut names and stages at 80 and 60
+        cells: its full name and timer with the rule behind it (the list shows only !!, !, ~); its stage,
+        days in it and next follow-up; then what the symbols mean (shorter below 80 cells)."""
         detail = self.query_one("#board-detail", Static)
+        legend = t("ux.board.legend" if self.size.width >= 80 else "ux.board.legend_short")
         row = self.query_one(CaseList).current_row()
         if row is None or not self.store_ready:
-            detail.update(Text(t("ux.board.legend"), style="dim"))
+            detail.update(Text(legend, style="dim", no_wrap=True, overflow="ellipsis"))
             return
         engine = self.ctx.engine
         state = engine.state(row)
-        out = Text(no_wrap=True, overflow="ellipsis")  # one line for the case, one for the legend
+        out = Text(no_wrap=True, overflow="ellipsis")  # each line cut on its own: the essential first
+        out.append(clean(f"{row['family_name']}, {row['given_names']}"), "bold")
+        out.append(" · ")
         out.append(TIMER_MARK[state].strip() + " " if state != "ok" else "", TIMER_STYLE[state])
         out.append(t("timer." + state), TIMER_STYLE[state])
         rules = [r for r in engine.evaluate(row) if r.kind == state]
@@ -227,13 +232,13 @@ class BoardScreen(WbtuiScreen):
             out.append(": " + ", ".join(t("rule." + r.id) for r in rules), TIMER_STYLE[state])
         stage = Stage(row["stage"])
         days = days_since(row["stage_since"], self._today())
-        out.append(f" · {STAGES[stage].code} {t('stage.' + stage.value)}")
+        out.append(f"\n{STAGES[stage].code} {t('stage.' + stage.value)}")
         if days is not None:
             out.append(" · " + tn("ux.board.days_since", days))
         if row.get("next_due"):
             out.append(" · " + t("ux.board.next_due", date=labels.date_text(row["next_due"])))
         out.append("\n")
-        out.append(t("ux.board.legend"), "dim")
+        out.append(legend, "dim")
         detail.update(out)
 
     # -- actions -----------------------------------------------------------------------

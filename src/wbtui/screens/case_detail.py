@@ -16,7 +16,7 @@ from textual.widgets import Label, Static
 
 from wbtui.domain.process import STAGES, Stage
 from wbtui.domain.text import clean
-from wbtui.i18n import code_label, get_language, lazy_t, render_reason, t, tn
+from wbtui.i18n import code_label, get_language, lazy_t, render_reasons, t, tn
 from wbtui.messages import StoreReady
 from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets import labels
@@ -182,7 +182,7 @@ class CaseDetailScreen(WbtuiScreen):
             code = STAGES[target].code
             if reasons:
                 out.append(f"  {glyph('no')} {code} {t('stage.' + target.value)}: ", "dim")
-                out.append("; ".join(render_reason(k, p) for k, p in reasons) + "\n", "dim")
+                out.append(render_reasons(reasons) + "\n", "dim")
             else:
                 out.append(f"  {glyph('ok')} {code} {t('stage.' + target.value)}\n", "green")
         return out

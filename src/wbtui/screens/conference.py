@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
-from wbtui.i18n import lazy_t, render_reason, t
+from wbtui.i18n import lazy_t, render_reasons, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.services import AGENDA_TEMPLATE
 from wbtui.widgets.choice import ChoiceField, choice_row, pick
@@ -101,7 +101,7 @@ class ConferenceScreen(WbtuiScreen):
 
     def _show_gate(self, variant: str, reasons: list) -> None:
         if reasons:
-            text = Text(glyph("no") + " " + "; ".join(render_reason(k, p) for k, p in reasons), style="bold red")
+            text = Text(glyph("no") + " " + render_reasons(reasons), style="bold red")
         elif variant == "fallbesprechung":
             text = Text(glyph("ok") + " " + t("tui.conf.gate_69"), style="green")
         else:

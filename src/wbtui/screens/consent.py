@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Label, Static
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date
 from wbtui.domain.text import clean
-from wbtui.i18n import lazy_t, render_reason, t
+from wbtui.i18n import lazy_t, render_reasons, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.screens.handover import NO_BASIS
 from wbtui.services import CONSENT_RECIPIENTS, DATA_GROUPS
@@ -148,7 +148,7 @@ class ConsentScreen(WbtuiScreen):
             (conference, "tui.consent.effect.conference", "tui.consent.effect.conference_ok"),
         ):
             if reasons:
-                why = "; ".join(render_reason(k, p) for k, p in reasons)
+                why = render_reasons(reasons)
                 out.append(f"{glyph('no')} {t(blocked)}: {why}\n", "red")
             else:
                 out.append(f"{glyph('ok')} {t(allowed)}\n", "green")

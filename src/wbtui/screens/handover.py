@@ -15,7 +15,7 @@ from textual.widgets import Label, Static
 
 from wbtui.domain.process import CaseFacts, Stage, missing_handover_items
 from wbtui.domain.text import clean
-from wbtui.i18n import code_label, lazy_t, render_reason, t
+from wbtui.i18n import code_label, has, lazy_t, render_reason, render_reasons, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.widgets import labels
 from wbtui.widgets.errors import user_text
@@ -63,6 +63,17 @@ class HandoverScreen(WbtuiScreen):
         self.ready = False
         self.reasons: list = []
         self.person_name = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each office's keys only (README, permission table): the Jobcenter sends and writes the handover
+        file, the Agentur acknowledges, queries and writes the feedback file; the other keys are neither
+        in the key bar nor do anything."""
+        agentur = self.config.side == "agentur"
+        if action in ("ack", "query", "export_feedback") and not agentur:
+            return False
+        if action in ("send", "export") and agentur:
+            return False
+        return True
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.handover.title"), classes="title")
@@ -169,9 +180,7 @@ class HandoverScreen(WbtuiScreen):
             return
         if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY) and not self.ready:
             # refused: name what is missing (the open obstacles, the consent …), not the stage rule
-            self.say(
-                t("ux.handover.refused", reasons="; ".join(render_reason(k, p) for k, p in self.reasons)), error=True
-            )
+            self.say(t("ux.handover.refused", reasons=render_reasons(self.reasons)), error=True)
             return
         if self.stage not in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY):
             self.say(t("ux.handover.not_now", stage=t("stage." + self.stage.value)), error=True)
@@ -273,7 +282,7 @@ def feedback_detail(payload: dict) -> list[str]:
         ("outcome", lambda v: code_label("choice.counselling_outcome.", v)),
         ("valid_until", fmt_date),
         ("start", fmt_date),
-        ("reason", lambda v: code_label("choice.dropout_reason.", v)),
+        ("reason", _reason_label),
         ("kind", lambda v: code_label("choice.appt_kind.", v)),  # an appointment: kind, time, status
         ("at", labels.datetime_text),
         ("status", lambda v: code_label("choice.appt_status.", v)),
@@ -282,3 +291,20 @@ def feedback_detail(payload: dict) -> list[str]:
         if value:
             parts.append(shown(str(value)))
     return parts
+
+
+# the reasons an event can carry: a dropout, a closed case, a refusal, no integration yet (domain/vocab.py)
+REASON_PREFIXES = (
+    "choice.dropout_reason.",
+    "choice.close_reason.",
+    "choice.decline_reason.",
+    "choice.non_integration_reason.",
+)
+
+
+def _reason_label(code: str) -> str:
+    """A reason by its label, whichever of the reason vocabularies it comes from (issue 14: "integrated")."""
+    for prefix in REASON_PREFIXES:
+        if has(prefix + code):
+            return t(prefix + code)
+    return code

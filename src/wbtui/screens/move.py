@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import parse_date, parse_datetime
 from wbtui.domain.process import STAGES, VIA_COMMAND, Stage, TransitionInput
-from wbtui.i18n import lazy_t, render_reason, t, tn
+from wbtui.i18n import lazy_t, render_reasons, t, tn
 from wbtui.screens.base import WbtuiModal
 from wbtui.widgets.choice import ChoiceField, pick
 from wbtui.widgets.errors import user_text
@@ -101,7 +101,7 @@ class MoveScreen(WbtuiModal[bool]):
                 if command:
                     label.append(f" · {t(command_key(command))}")
                 if reasons:
-                    label.append("\n    " + "; ".join(render_reason(k, p) for k, p in reasons), style="dim")
+                    label.append("\n    " + render_reasons(reasons), style="dim")
                 options.append(Option(label, id=target.value))
             options.append(Option(Text(f"  X {t('stage.closed')}"), id="closed"))
             yield OptionList(*options, id="targets")

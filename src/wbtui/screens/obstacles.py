@@ -156,12 +156,9 @@ class ObstacleScreen(WbtuiScreen):
             min_flex=30,
         )
         open_count = sum(1 for o in detail["obstacles"] if o["status"] == "offen")
+        # one line at 80 (and 60) cells: the key to show or hide Art. 9 is in the key bar
         note = tn("ux.obst.open", open_count) + " · "
-        note += (
-            t("tui.obst.art9_shown")
-            if self.show_art9
-            else tn("hdr.art9_hidden", self.hidden) + " · " + t("tui.obst.art9_hint")
-        )
+        note += t("ux.obst.art9_shown_short") if self.show_art9 else tn("ux.obst.art9_hidden", self.hidden)
         self.query_one("#obst-status", Static).update(Text(note))
         self._show_detail()
 

@@ -60,7 +60,7 @@ class TeamInboxScreen(TableScreen):
     TITLE_KEY = "ux.team.inbox_title"
     TABLE_ID = "ti"
     DETAIL = True
-    FLEX, OPTIONAL = 2, (3,)
+    FLEX, OPTIONAL = 3, ()  # the stage or the follow-up (due date first) takes what the name leaves
 
     def __init__(self) -> None:
         super().__init__()

@@ -16,7 +16,8 @@ whose cursor lies strictly inside the compacted part is told to start again (410
 new device (no cursor) simply reads the compacted feed, which is shorter.
 
 The horizon is the newest entry older than ``keep_days``; on PostgreSQL it also lies below the
-oldest running transaction, so no entry can still appear beneath it.
+feed's gate (:func:`wbtui.server.feed.feed_gate`: no feed writer of this database still running beneath
+it), so no entry can still appear beneath it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, text
 
+from wbtui.server.feed import feed_gate
 from wbtui.server.models import SrvCompaction, SrvOrg, table_of
 
 CHUNK = 1000
@@ -60,7 +62,12 @@ def horizon(conn, org_id: str) -> tuple[int, int, int] | None:
 
 
 def _find_horizon(conn, dialect: str, org_id: str, cutoff: datetime) -> tuple[int, int] | None:
-    gate = " AND tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)" if dialect == "postgresql" else ""
+    # only final entries (server.feed.feed_gate): a transaction in another database of the cluster does not
+    # hold the horizon back, as the cluster-wide snapshot xmin would
+    params: dict = {"org": org_id}
+    gate = ""
+    if dialect == "postgresql":
+        gate, params["gate"] = " AND tx_id < :gate", feed_gate(conn)
     order = "tx_id DESC, seq DESC" if dialect == "postgresql" else "seq DESC"
     bound: datetime | str = cutoff
     if dialect != "postgresql":  # SQLite keeps CURRENT_TIMESTAMP as UTC text
@@ -70,7 +77,7 @@ def _find_horizon(conn, dialect: str, org_id: str, cutoff: datetime) -> tuple[in
             f"SELECT tx_id, seq FROM srv_feed WHERE org_id = :org AND (created_at IS NULL OR created_at <= :cutoff)"
             f"{gate} ORDER BY {order} LIMIT 1"
         ),
-        {"org": org_id, "cutoff": bound},
+        {**params, "cutoff": bound},
     ).fetchone()
     return (int(row[0]), int(row[1])) if row else None
 

@@ -31,6 +31,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC
+from functools import cache
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
@@ -226,7 +227,7 @@ class Push(CaseView):
         if ENTITIES[entity].append_only:
             raise Rejected("schema")
         fields = change.get("fields") or change.get("payload")
-        allowed = set(protocol.fields_of(entity, self.version))
+        allowed = _allowed(entity, self.version)
         if not isinstance(fields, dict) or not fields:
             raise Rejected("schema")
         unknown = set(fields) - allowed
@@ -278,7 +279,7 @@ class Push(CaseView):
         if not ENTITIES[entity].append_only:
             raise Rejected("schema")
         data = change.get("data") or (change.get("payload") or {}).get("data")
-        allowed = set(protocol.fields_of(entity, self.version))
+        allowed = _allowed(entity, self.version)
         if not isinstance(data, dict) or set(data) - allowed:
             raise Rejected("schema")
         problems = check_row(entity, data, new=True)
@@ -402,6 +403,12 @@ class Push(CaseView):
             from wbtui.server import identity
 
             identity.flag_second_open_case(self, unit, row_id, values)
+
+
+@cache
+def _allowed(entity: str, version: int) -> frozenset[str]:
+    """The fields a change of ``entity`` may name at sync schema ``version`` (asked once per change)."""
+    return frozenset(protocol.fields_of(entity, version))
 
 
 def _owner():

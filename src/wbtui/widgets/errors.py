@@ -3,7 +3,7 @@ in the TUI the same refusal names the key to press instead (README: no CLI advic
 
 from __future__ import annotations
 
-from wbtui.i18n import describe, has, render_reason
+from wbtui.i18n import describe, has, render_reason, render_reasons
 
 # catalog keys whose CLI wording names a command or an option; "ux.tui.<key>" says it for the TUI
 CLI_WORDED = (
@@ -28,7 +28,7 @@ def user_text(exc: BaseException) -> str:
     """What the TUI says about ``exc`` (a WbtuiError): its reasons, worded for the TUI."""
     reasons = getattr(exc, "reasons", None)
     if reasons:
-        return "; ".join(render_reason(tui_key(key), params) for key, params in reasons)
+        return render_reasons([(tui_key(key), params) for key, params in reasons])
     key = getattr(exc, "key", None)
     if key is not None and tui_key(key) != key:
         return render_reason(tui_key(key), getattr(exc, "params", {}))

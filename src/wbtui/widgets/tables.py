@@ -25,6 +25,7 @@ from wbtui.widgets.fit import MIN_FLEX, fit
 from wbtui.widgets.glyphs import glyph
 
 Column = str | tuple[str, str]  # a header label, or (label, column key)
+MIN_CAPPED = 10  # the narrowest a capped column gets (a name's start, a kind's first word)
 Row = tuple[Sequence[Text], str]  # the cells and the row key
 
 
@@ -82,6 +83,7 @@ def fill_table(
         else:
             caps = {}
         shown, widths = fit(widths, room, flex=flex, optional=optional, padding=padding, min_flex=min_flex)
+        _narrow_capped(widths, shown, caps, room - sum(widths[i] + padding for i in shown))
     else:
         caps = {}
     table.clear(columns=True)
@@ -94,6 +96,18 @@ def fill_table(
     if keep is not None:
         restore_cursor(table, *keep)
     return shown
+
+
+def _narrow_capped(widths: list[int], shown: list[int], caps: dict[int, int], room_left: int) -> None:
+    """When even the fitted columns are too wide (60 cells), the capped ones give up more, down to
+    ``MIN_CAPPED`` each: they end in "…" anyway, and the row is whole in the detail line."""
+    for index in caps:
+        if room_left >= 0:
+            return
+        if index in shown:
+            give = min(-room_left, max(0, widths[index] - MIN_CAPPED))
+            widths[index] -= give
+            room_left += give
 
 
 def _label(column: Column) -> str:

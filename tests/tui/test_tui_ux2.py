@@ -190,3 +190,35 @@ def test_the_agentur_is_not_offered_a_new_case_it_could_not_save(tmp_path):
             assert any("legt keine Fälle an" in str(n.message) for n in app._notifications)
 
     asyncio.run(run())
+
+
+def test_the_agentur_is_not_offered_the_intake_form_it_could_not_save(tmp_path):
+    """Walk of issue 14 as the Agentur: "e Erfassung" opened the Jobcenter's form; saving said "Telefon:
+    gehört der anderen Behörde" and everything typed was lost. The Jobcenter keeps the key."""
+    db = build_store(tmp_path, cases=40)
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    case_id = con.execute(
+        "SELECT id FROM fbw_case WHERE stage IN ('handed_over', 'counselling_scheduled') ORDER BY id LIMIT 1"
+    ).fetchone()[0]
+    con.close()
+    bars = {}
+
+    async def run(side: str) -> None:
+        from wbtui.screens.case_detail import CaseDetailScreen
+
+        app = make_app(tmp_path, db, side)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(CaseDetailScreen(case_id))
+            await settle(pilot)
+            bars[side] = screen_text(app)
+            await pilot.press("e")
+            await settle(pilot)
+            bars[side + " after e"] = type(app.screen).__name__
+
+    asyncio.run(run("aa"))
+    asyncio.run(run("jc"))
+    assert "Erfassung" not in bars["aa"] and bars["aa after e"] == "CaseDetailScreen"
+    assert "e Erfassung" in bars["jc"] and bars["jc after e"] == "IntakeScreen"

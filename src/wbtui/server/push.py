@@ -256,7 +256,7 @@ class Push(CaseView):
                     unit.conflicts.append(
                         _conflict(case_id, entity, row_id, name, kept=(value, stamp), lost=(current.value, current.hlc))
                     )
-                batch.set_register((entity, row_id, name), value, stamp, change["change_id"])
+                batch.set_register((entity, row_id, name), value, stamp, change["change_id"], decoded=spec["v"])
                 unit.won.setdefault(row, {})[name] = {"v": spec["v"], "hlc": stamp}
                 per_field[name] = "applied"
             elif review and spec.get("base") != current.hlc and current.value != value:
@@ -335,7 +335,8 @@ class Push(CaseView):
             if ENTITIES[entity].append_only:
                 continue
             values = batch.values(row)
-            problems = check_row(entity, values, new=True)
+            # every value of a new row came with this transaction and passed check_value in _set
+            problems = check_row(entity, values, new=True, values_checked=True)
             if problems:
                 name, problem = sorted(problems.items())[0]
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)

@@ -12,6 +12,7 @@ What one field may hold (the kinds of value and the check of one value as it tra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from wbtui.domain import vocab
 from wbtui.domain.catalog import BUILTIN
@@ -321,8 +322,9 @@ ART9_CODES = frozenset(o.code for o in BUILTIN if o.art9)
 BUILTIN_CODES = frozenset(o.code for o in BUILTIN)
 
 
+@cache
 def fields_of(entity: str, version: int) -> tuple[str, ...]:
-    """The synced fields of an entity as known at sync schema ``version``."""
+    """The synced fields of an entity as known at sync schema ``version`` (kept: a push asks per change)."""
     return tuple(name for name, col in ENTITIES[entity].cols.items() if col.since <= version)
 
 

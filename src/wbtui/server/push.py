@@ -27,6 +27,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
@@ -220,7 +221,7 @@ class Push:
         if ENTITIES[entity].append_only:
             raise Rejected("schema")
         fields = change.get("fields") or change.get("payload")
-        allowed = set(protocol.fields_of(entity, self.version))
+        allowed = _allowed(entity, self.version)
         if not isinstance(fields, dict) or not fields:
             raise Rejected("schema")
         unknown = set(fields) - allowed
@@ -272,7 +273,7 @@ class Push:
         if not ENTITIES[entity].append_only:
             raise Rejected("schema")
         data = change.get("data") or (change.get("payload") or {}).get("data")
-        allowed = set(protocol.fields_of(entity, self.version))
+        allowed = _allowed(entity, self.version)
         if not isinstance(data, dict) or set(data) - allowed:
             raise Rejected("schema")
         problems = check_row(entity, data, new=True)
@@ -510,6 +511,12 @@ class Push:
                             org_id, "conflict", conflict["entity"], conflict["row_id"], meta.case_id, conflict["entry"]
                         ),
                     )
+
+
+@cache
+def _allowed(entity: str, version: int) -> frozenset[str]:
+    """The fields a change of ``entity`` may name at sync schema ``version`` (asked once per change)."""
+    return frozenset(protocol.fields_of(entity, version))
 
 
 def _owner():

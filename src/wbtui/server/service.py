@@ -76,11 +76,12 @@ class SyncServer:
             return {"results": results, "server_hlc": self.stamp()}
         for attempt in range(6):
             try:
-                with Session(self.engine, autoflush=False) as s:
+                with protocol.gc_paused(), Session(self.engine, autoflush=False) as s:
                     announce_writer(s)
                     push = Push(s, who, schema_version, self.clock, self._clock_lock)
                     results = push.run(changes)
                     s.commit()
+                    push.batch.done()
                 scrub_after_purge(self.engine, push.batch)  # an erased case leaves the files too (store.scrub)
                 return {"results": results, "server_hlc": self.stamp()}
             except DBAPIError as exc:  # IntegrityError, deadlock, serialisation failure: run again
@@ -147,7 +148,8 @@ class SyncServer:
         if after is not None and not HEX32.match(after):
             raise Rejected("validation")
         self._settle_lapsed(who.org_id)  # as a pull does: a consent that ran out no longer covers anything
-        cursor, cases, more, office = snapshot.read_page(self.engine, who.org_id, after, limit)
+        with protocol.gc_paused():  # thousands of rows read into short-lived objects (protocol.gc_paused)
+            cursor, cases, more, office = snapshot.read_page(self.engine, who.org_id, after, limit)
         return snapshot.encode_page(cursor, cases, more, after, office)
 
     # -- divergence check --------------------------------------------------------------------------------

@@ -102,8 +102,8 @@ def main() -> None:
         def server_side() -> None:
             after = None
             while True:
-                cursor, cases, more = snapshot.read_page(engine, who.org_id, after, 1000)
-                body = b"".join(snapshot.encode_page(cursor, cases, more, after))
+                cursor, cases, more, office = snapshot.read_page(engine, who.org_id, after, 1000)
+                body = b"".join(snapshot.encode_page(cursor, cases, more, after, office))
                 if not more:
                     return
                 after = cases[-1][0]

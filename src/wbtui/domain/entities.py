@@ -334,9 +334,15 @@ def check_value(entity: str, name: str, value: object) -> str | None:
     return "unknown_field" if col is None else check(col, value)
 
 
-def check_row(entity: str, values: dict[str, object], *, new: bool) -> dict[str, str]:
-    """Every problem of a pushed row, by field; a new row must carry its required fields."""
-    problems = {name: reason for name, value in values.items() if (reason := check_value(entity, name, value))}
+def check_row(entity: str, values: dict[str, object], *, new: bool, values_checked: bool = False) -> dict[str, str]:
+    """Every problem of a pushed row, by field; a new row must carry its required fields. ``values_checked``:
+    each value has passed :func:`check_value` already (the server checks each field as it arrives), so
+    only what concerns the row as a whole is left to check."""
+    problems = (
+        {}
+        if values_checked
+        else {name: reason for name, value in values.items() if (reason := check_value(entity, name, value))}
+    )
     if new:
         for name, col in ENTITIES[entity].cols.items():
             needed = col.required or name in PRESENT.get(entity, ())

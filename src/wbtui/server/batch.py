@@ -47,9 +47,9 @@ class Register:
 
     __slots__ = ("value", "hlc", "origin", "_decoded")
 
-    def __init__(self, value: str | None, hlc: str, origin: str | None = None) -> None:
+    def __init__(self, value: str | None, hlc: str, origin: str | None = None, decoded=_UNREAD) -> None:
         self.value, self.hlc, self.origin = value, hlc, origin  # value: JSON text
-        self._decoded = _UNREAD
+        self._decoded = decoded if not isinstance(decoded, list | dict) else _UNREAD
 
     def decoded(self):
         if self._decoded is not _UNREAD:
@@ -112,7 +112,8 @@ class Batch:
         fields = self.regs.get((key[0], key[1]))
         return fields.get(key[2]) if fields else None
 
-    def set_register(self, key: Key, value: str | None, hlc: str, origin: str | None) -> None:
+    def set_register(self, key: Key, value: str | None, hlc: str, origin: str | None, decoded=_UNREAD) -> None:
+        """``decoded``: the value ``value`` is the JSON text of, when the caller has it (no decoding again)."""
         row = (key[0], key[1])
         if row not in self.regs:
             self.regs[row] = {}
@@ -122,7 +123,7 @@ class Batch:
             old = self.regs[row].get(key[2])
             self._reindex(index, row, old.value if old else None, value)
             self._undo.append(lambda: self._reindex(index, row, value, old.value if old else None))
-        self._put(self.regs[row], key[2], Register(value, hlc, origin))
+        self._put(self.regs[row], key[2], Register(value, hlc, origin, decoded))
 
     @staticmethod
     def _reindex(index: dict[str | None, set[Row]], row: Row, before: str | None, after: str | None) -> None:

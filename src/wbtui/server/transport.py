@@ -5,6 +5,8 @@
   protocol is ``IPPROTO_TCP``, so every keep-alive response waited for the client's delayed ACK (Nagle):
   ~40 ms a request. :class:`NoDelayH11Protocol` sets the option on each accepted connection itself, with
   one worker or many.
+* **Keep-alive** for a device's whole sync (:data:`KEEP_ALIVE_SECONDS`), and a listen backlog for many
+  devices connecting at once.
 * **Logging without Sozialdaten**: no access log (paths carry case ids, clients carry addresses), warnings
   and errors only, through :class:`wbtui.logs.SafeFormatter` (a traceback's frames and types, a message
   only where it cannot carry values) — also for records of libraries (the database pool).
@@ -27,6 +29,12 @@ def set_nodelay(sock) -> None:
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+
+# A device keeps its connection for a whole sync (hello, pushes, pulls). uvicorn's default of 5 s closed
+# connections that had waited longer under load, and a request sent as the close crossed it failed
+# (ReadError, RemoteProtocolError at 200 clients: bench/bench_concurrency.py).
+KEEP_ALIVE_SECONDS = 75
+BACKLOG = 2048  # connections waiting to be accepted per listening socket (the kernel caps it at somaxconn)
 
 LOG_CONFIG = {
     "version": 1,
@@ -59,6 +67,8 @@ def options(host: str, port: int, certfile: str | None, keyfile: str | None) -> 
         "log_level": "warning",
         "access_log": False,
         "server_header": False,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "backlog": BACKLOG,
     }
 
 

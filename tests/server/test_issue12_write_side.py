@@ -85,7 +85,8 @@ def test_F2_a_row_whose_case_id_or_person_id_names_another_case__refused_and_bot
         ("rejected", "invalid", "parent")
     ]
     consent = {"person_id": uuid.uuid4().hex, "purpose": "fbw_uebergabe", "recipients": ["agentur"],
-               "data_groups": ["stammdaten"], "given_on": "2026-11-25"}  # fmt: skip
+               "data_groups": ["stammdaten"], "given_on": "2026-11-25", "form": "schriftlich",
+               "explained_consequences": True}  # fmt: skip
     assert _answers(url, tokens["ifk.ida"], [set_change("consent", uuid.uuid4().hex, case_id, consent)]) == [
         ("rejected", "invalid", "parent")
     ]
@@ -187,7 +188,7 @@ def test_F5_the_upload_mark_on_a_case_the_server_holds__changes_nothing_and_a_ne
         set_change("case", new, new, _case_fields(person_id, "closed"), tx="v", origin="upload"),
         set_change("obstacle", uuid.uuid4().hex, new, unflagged, tx="v", origin="upload"),
     ]
-    assert _answers(url, tokens["ifk.ida"], hidden) == [("rejected", "invalid", "art9_code")] * 2
+    assert _answers(url, tokens["ifk.ida"], hidden) == [("rejected", "invalid", "art9_flag")] * 2
     assert server_value(engine, "obstacle", obstacle_id, "code")[0] == "M-ERW"
     assert server_value(engine, "case", case_id, "close_reason")[0] is None
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has
+from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has, may_create_cases
 from wbtui.domain.appointments import KIND_STAGES, side_may_keep
 from wbtui.domain.assignment import TEAM_INBOX
 from wbtui.domain.process import AA, JC, REASON_FIELDS, ROLE_SIDE, Stage
@@ -285,10 +285,8 @@ FIRST_STAGE = S.NEED_IDENTIFIED
 def case_creation_refusal(role: str, stage: Stage | None) -> str | None:
     """Why ``role`` may not open a case in ``stage`` (or None): a Jobcenter role that writes cases opens it,
     in :data:`FIRST_STAGE`; the Agentur never opens a case (it receives the Jobcenter's by the handover)."""
-    if not has(role, CASE_WRITE):
-        return "role"
-    if side_of(role) != JC:
-        return "side"
+    if not may_create_cases(role, side_of(role)):  # the rule the device's services apply (domain/access.py)
+        return "role" if not has(role, CASE_WRITE) else "side"
     return None if stage == FIRST_STAGE else "stage"
 
 

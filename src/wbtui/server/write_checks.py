@@ -22,16 +22,16 @@ from wbtui.domain.permissions import (
     step_event_refusal,
     task_owner_refusal,
 )
+from wbtui.domain.process import Stage
 from wbtui.server.batch import as_datetime
 from wbtui.server.feed import OWNER, RowMeta
 from wbtui.server.rejection import Rejected
 from wbtui.sync.hlc import MAX_DRIFT_MS, decode
 
 
-def _stage(push, case_id: str):
-    from wbtui.server.push import _stage as stage_of
-
-    return stage_of(push.batch.field(("case", case_id), "stage"))
+def _stage(push, case_id: str) -> Stage | None:
+    value = push.batch.field(("case", case_id), "stage")
+    return Stage(value) if isinstance(value, str) and value in Stage.__members__.values() else None
 
 
 def _marked(unit, entity: str, row_id: str) -> bool:
@@ -117,7 +117,7 @@ def _check_obstacles(push, unit) -> None:
             continue
         code, flag = batch.field(row, "code"), batch.field(row, "art9")
         if code in ART9_CODES and not flag:
-            raise Rejected("invalid", field="obstacle.art9", problem="art9_code")
+            raise Rejected("invalid", field="obstacle.art9", problem="art9_flag")  # as domain/entities.py check_row
         meta = batch.rows[row]
         if (code in ART9_CODES or bool(flag)) and not meta.art9:
             batch.bind(row, RowMeta(meta.case_id, meta.org_id, True))

@@ -36,10 +36,6 @@ class Page:
     def __init__(self, con: sqlite3.Connection, version: int, summary, *, fresh: bool) -> None:
         self.con, self.version, self.summary, self.fresh = con, version, summary, fresh
         self.allowed = {e: frozenset(protocol.fields_of(e, version)) for e in ENTITIES}
-        # (entity, field, type, value) -> the value as stored, or None when it fails its check: codes, dates,
-        # flags and stages repeat across a page's thousand cases, so each distinct value is cleaned and
-        # checked once (the type is part of the key: True and 1 are equal to Python, not to a check)
-        self.seen: dict[tuple, tuple[bool, object]] = {}
 
     # -- checking a case -----------------------------------------------------------------------------
     def _row(self, entity, row_id, fields) -> tuple[str, dict] | None:
@@ -52,28 +48,11 @@ class Page:
         for name, spec in fields.items():
             if name not in allowed or not isinstance(spec, dict) or not isinstance(spec.get("hlc"), str):
                 return None
-            ok, stored = self._value(entity, name, spec.get("v"))
-            if not ok:
+            value = clean_json(spec.get("v"))
+            if check_value(entity, name, value) is not None:
                 return None
-            out[name] = (stored, spec["hlc"])
+            out[name] = (protocol.to_sqlite(entity, name, value), spec["hlc"])
         return table, out
-
-    def _value(self, entity: str, name: str, raw) -> tuple[bool, object]:
-        """(passes its check, the value as stored) of one received value, cleaned as the Merger cleans it."""
-        key = (entity, name, type(raw), raw) if raw is None or isinstance(raw, str | int | float) else None
-        if key is not None:
-            known = self.seen.get(key)
-            if known is not None:
-                return known
-        value = clean_json(raw)
-        result = (
-            (False, None)
-            if check_value(entity, name, value) is not None
-            else (True, protocol.to_sqlite(entity, name, value))
-        )
-        if key is not None:
-            self.seen[key] = result
-        return result
 
     def _append(self, entity, row_id, data) -> tuple[str, dict] | None:
         table = protocol.APPEND_TABLES.get(entity)
@@ -84,10 +63,10 @@ class Page:
         for key, value in data.items():
             if key not in allowed:
                 continue  # as the Merger: a field of a newer schema is left out of an event
-            ok, stored = self._value(entity, key, value)
-            if not ok:
+            value = clean_json(value)
+            if check_value(entity, key, value) is not None:
                 return None
-            values[key] = stored
+            values[key] = protocol.to_sqlite(entity, key, value)
         return table, values
 
     def apply(self, cases: list[dict]) -> None:

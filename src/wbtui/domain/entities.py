@@ -100,6 +100,7 @@ ENTITIES: dict[str, Entity] = {
                 "training_type": choice(vocab.TRAINING_TYPES),
                 "schedule": choice(vocab.SCHEDULES),
                 "earliest_start": DATE,
+                "kooperationsplan_on": Col("date", since=5),  # § 15 SGB II (README "Documents")
                 "max_commute_km": Col("int", hi=1000),
                 "necessity_reason": choice(vocab.NECESSITY_REASONS),
                 "legacy_jc_funded": BOOL,

@@ -228,6 +228,7 @@ class CaseDetailScreen(WbtuiScreen):
             "training_type",
             "schedule",
             "earliest_start",
+            "kooperationsplan_on",
             "necessity_reason",
             "legal_basis",
             "counselling_outcome",
@@ -239,7 +240,8 @@ class CaseDetailScreen(WbtuiScreen):
             if c.get(key) not in (None, ""):
                 if key == "appointment_at":
                     value = labels.datetime_text(c[key])
-                elif key in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end"):
+                elif key in ("earliest_start", "kooperationsplan_on", "voucher_valid_until", "course_start",
+                             "course_planned_end"):  # fmt: skip
                     value = fmt_date(c[key])
                 elif key in CODED_FIELDS:
                     value = code_label(CODED_FIELDS[key], c[key])

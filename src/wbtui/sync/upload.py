@@ -43,8 +43,13 @@ def enable(store) -> int:
         ):
             person_case[person_id] = case_id
         queued: list[tuple[str, int, str, Any, str, dict]] = []
+        present = {
+            row[0] for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+        }
         for rank, entity in enumerate(protocol.ENTITY_ORDER):
             table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
+            if table not in present:
+                continue  # a store of an older release that has no such rows yet (it migrates when opened)
             names = protocol.fields_of(entity)
             cur = conn.exec_driver_sql(f"SELECT * FROM {table}")
             cols = [d[0] for d in cur.cursor.description]

@@ -184,7 +184,7 @@ class TeamInboxScreen(TableScreen):
         from wbtui.domain.permissions import ABSENCE_FOR_OTHERS
         from wbtui.screens.pickers import Prompt
 
-        keys = ("ux.team.absence_from", "ux.team.absence_until", "ux.team.absence_deputy")
+        keys: tuple[str, ...] = ("ux.team.absence_from", "ux.team.absence_until", "ux.team.absence_deputy")
         if self.ctx.services.actor.role in ABSENCE_FOR_OTHERS:
             keys = ("ux.team.absence_login", *keys)
         answers: list[str] = []

@@ -93,7 +93,7 @@ class Batch:
 
     def done(self) -> None:
         """The push is committed: nothing is taken back any more. Dropping the undo log breaks the cycles
-        its closures form with this batch, so the batch is freed at once (service.gc_paused)."""
+        its closures form with this batch, so the batch is freed at once (sync.protocol.gc_paused)."""
         self._undo.clear()
 
     def _put(self, mapping: dict, key, value) -> None:

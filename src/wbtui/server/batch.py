@@ -237,6 +237,12 @@ class Batch:
         if extra:
             self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
 
+    def load_rows(self, rows: Iterable[Row]) -> None:
+        """These rows' metadata and registers, when not held yet (a row named by a reference)."""
+        extra = set(rows) - self.rows_loaded
+        if extra:
+            self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
+
     def _take_rows(self, found) -> None:
         rows = []
         for entity, row_id, case_id, org_id, art9 in found:

@@ -331,6 +331,17 @@ def check_value(entity: str, name: str, value: object) -> str | None:
     return "unknown_field" if col is None else check(col, value)
 
 
+def clean_value(entity: str, name: str, value: object) -> object:
+    """A received value cleaned as its field is shown (:mod:`wbtui.domain.text`): a single-line text without
+    TAB or line breaks, every JSON key and string without control, bidi or invisible characters."""
+    from wbtui.domain.text import clean, clean_tree, has_control
+
+    col = ENTITIES[entity].cols.get(name)
+    if col is not None and col.kind == "text" and isinstance(value, str) and has_control(value, multiline=False):
+        return clean(value)
+    return clean_tree(value)
+
+
 def check_row(entity: str, values: dict[str, object], *, new: bool) -> dict[str, str]:
     """Every problem of a pushed row, by field; a new row must carry its required fields."""
     problems = {name: reason for name, value in values.items() if (reason := check_value(entity, name, value))}

@@ -1,0 +1,157 @@
+"""Issue 12, the independent attacker's findings on what a device reads and what the server takes in
+(F2 device half, F7, F9, F10, F11): real server over HTTP on loopback, on SQLite and on PostgreSQL (the
+``server`` fixture), real device stores; the attacker pushes raw JSON (tests/server/authz_helpers.py).
+A row "that got in before the fix" is planted in the server's tables directly (:func:`plant`)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from authz_helpers import org_id, push, set_change, stamp
+from sqlalchemy import insert
+
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli
+from server_helpers import provision
+from sync_helpers import handed_over_case, office, q, sync
+
+JC, AA = "Jobcenter Musterstadt", "Agentur für Arbeit Musterstadt"
+
+
+def _offices(tmp_path, url, engine):
+    tokens = provision(engine)
+    jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
+    aa_store, aa = office(tmp_path, "aa", AA_CONFIG, url)
+    return tokens, (jc_store, jc), (aa_store, aa)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def plant(engine, entity: str, row_id: str, case_id: str, values: dict, *, creator: str, feeds: list[str]) -> None:
+    """A row on the server as an older server took it in unchecked: its fields, the case it is filed under
+    (``creator``: the office that wrote it) and a feed entry for each organisation in ``feeds``."""
+    from wbtui.server.feed import feed_row, insert_now
+    from wbtui.server.models import SrvField, SrvRowCase, table_of
+
+    hlc = stamp("planted")
+    fields = {name: {"v": value, "hlc": hlc} for name, value in values.items()}
+    with engine.begin() as conn:
+        conn.execute(
+            insert(table_of(SrvRowCase)).values(
+                entity=entity, row_id=row_id, case_id=case_id, org_id=creator, art9=False
+            )
+        )
+        conn.execute(
+            insert(table_of(SrvField)),
+            [{"entity": entity, "row_id": row_id, "field": n, "value": json.dumps(v), "hlc": hlc, "origin": None}
+             for n, v in values.items()],
+        )  # fmt: skip
+        for org in feeds:
+            insert_now(conn, feed_row(org, "set", entity, row_id, case_id, {"fields": fields}))
+
+
+def _task(case_ref: str, title: str = "Bitte anrufen", owner: str = "ifk.ida") -> dict:
+    return {"case_id": case_ref, "origin": "manual", "title": title, "owner": owner, "due_on": "2026-12-01",
+            "status": "offen"}  # fmt: skip
+
+
+def _event(case_id: str, payload: dict) -> dict:
+    return {
+        "change_id": uuid.uuid4().hex, "entity": "event", "row_id": uuid.uuid4().hex, "case_id": case_id,
+        "op": "append", "hlc": stamp(),
+        "data": {"case_id": case_id, "at": _now(), "type": "contact", "actor": "ifk.ida", "payload": payload},
+    }  # fmt: skip
+
+
+# -- F2 (device half) -------------------------------------------------------------------------------------
+
+
+def test_F2_a_row_naming_a_case_that_does_not_exist_stopped_every_sync__now_quarantined_and_sync_goes_on(
+    server, tmp_path
+):
+    url, engine = server
+    tokens, (jc_store, jc), (aa_store, aa) = _offices(tmp_path, url, engine)
+    case = handed_over_case(jc, jc_store, aa_store, url, tokens, "Beispiel")
+    case_id, bad = case.hex, uuid.uuid4().hex
+    agentur = org_id(engine, AA)
+    plant(engine, "task", bad, case_id, _task(uuid.uuid4().hex, owner="aa.anton"), creator=agentur,
+          feeds=[org_id(engine, JC), agentur])  # fmt: skip
+    jc.update_fields(case, {"availability": "vormittags"})  # on the same page as the bad row, for the Agentur
+    first = sync(jc_store, url, tokens["ifk.ida"])
+    assert first.quarantined == 1 and first.rejected == 0
+    second = sync(aa_store, url, tokens["aa.anton"])
+    assert second.quarantined == 1
+    assert q(aa_store, "SELECT availability FROM fbw_case") == [("vormittags",)]  # the rest of the page is there
+    for store in (jc_store, aa_store):
+        assert q(store, "SELECT id FROM task WHERE id = ?", bad) == []
+        assert q(store, "SELECT kind, entity, row_id, reason FROM sync_quarantine") == [
+            ("set", "task", bad, "task.case_id: foreign_key")
+        ]
+    # the cursor moved on: the next sync is clean, and a later change still arrives
+    jc.update_fields(case, {"availability": "nachmittags"})
+    assert sync(jc_store, url, tokens["ifk.ida"]).quarantined == 0
+    assert sync(aa_store, url, tokens["aa.anton"]).quarantined == 0
+    assert q(aa_store, "SELECT availability FROM fbw_case") == [("nachmittags",)]
+    # a new device of the office loads the snapshot: the same row is quarantined there, the case arrives whole
+    fresh_store, _fresh = office(tmp_path, "jc2", JC_CONFIG, url)
+    done = run_cli(
+        "--db", str(fresh_store.path), "sync",
+        env={"WBTUI_CONFIG": str(tmp_path / "jc2.toml"), "WBTUI_TOKEN": tokens["ifk.ida"]},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert q(fresh_store, "SELECT id FROM fbw_case") == [(case_id,)]
+    assert q(fresh_store, "SELECT row_id, reason FROM sync_quarantine") == [(bad, "task.case_id: foreign_key")]
+    again = run_cli(
+        "--db",
+        str(jc_store.path),
+        "sync",
+        env={"WBTUI_CONFIG": str(tmp_path / "jc.toml"), "WBTUI_TOKEN": tokens["ifk.ida"]},
+    )
+    assert again.returncode == 0, again.stderr
+
+
+# -- F9 ---------------------------------------------------------------------------------------------------
+
+HOSTILE = ["\u200f", "\u061c", "\u200b", "\u2028", "\ufeff", "\u202e", "\u2066", "\u00ad", "\U000e0041"]
+
+
+def test_F9_bidi_and_invisible_characters_and_tab_passed_in_titles_and_event_payloads__now_refused(server, tmp_path):
+    url, engine = server
+    tokens, (jc_store, jc), _ = _offices(tmp_path, url, engine)
+    case_id = jc.create_case(COMPLETE_CASE).hex
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    changes = []
+    for char in [*HOSTILE, "\t"]:
+        changes.append(
+            set_change("task", uuid.uuid4().hex, case_id, _task(case_id, f"Rück{char}ruf"), tx=uuid.uuid4().hex)
+        )
+        changes.append(_event(case_id, {"note": f"Anruf{char}", "by": "x"}) | {"tx": uuid.uuid4().hex})
+    for char in HOSTILE:
+        changes.append(_event(case_id, {f"no{char}te": "x"}) | {"tx": uuid.uuid4().hex})
+    answers = push(url, tokens["ifk.ida"], changes).json()["results"]
+    refused = [(a["status"], a.get("reason")) for a in answers]
+    # TAB stays allowed in a multi-line value (an event's note), never in a single-line title or a key
+    tab_note = 2 * len(HOSTILE) + 1
+    assert refused[tab_note] == ("applied", None)
+    assert {r for i, r in enumerate(refused) if i != tab_note} == {("rejected", "invalid")}
+    honest = [
+        set_change("task", uuid.uuid4().hex, case_id, _task(case_id, "Rückruf")),
+        _event(case_id, {"note": "Anruf"}),
+    ]
+    assert [a["status"] for a in push(url, tokens["ifk.ida"], honest).json()["results"]] == ["applied", "applied"]
+
+
+def test_F9_a_device_cleans_what_an_older_server_still_holds(server, tmp_path):
+    url, engine = server
+    tokens, (jc_store, jc), _ = _offices(tmp_path, url, engine)
+    case_id = jc.create_case(COMPLETE_CASE).hex
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    task_id = uuid.uuid4().hex
+    jobcenter = org_id(engine, JC)
+    plant(engine, "task", task_id, case_id, _task(case_id, "R\u200fück\u2028ruf\tbitte\u00ad"), creator=jobcenter,
+          feeds=[jobcenter])  # fmt: skip
+    assert sync(jc_store, url, tokens["ifk.ida"]).quarantined == 0
+    assert q(jc_store, "SELECT title FROM task WHERE id = ?", task_id) == [("Rück ruf bitte",)]

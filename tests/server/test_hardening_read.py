@@ -9,7 +9,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from authz_helpers import org_id, push, set_change, stamp
+from authz_helpers import command_change, org_id, push, set_change, stamp
 from sqlalchemy import insert
 
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, run_cli
@@ -155,3 +155,87 @@ def test_F9_a_device_cleans_what_an_older_server_still_holds(server, tmp_path):
           feeds=[jobcenter])  # fmt: skip
     assert sync(jc_store, url, tokens["ifk.ida"]).quarantined == 0
     assert q(jc_store, "SELECT title FROM task WHERE id = ?", task_id) == [("Rück ruf bitte",)]
+
+
+# -- F10 --------------------------------------------------------------------------------------------------
+
+
+def _cursor(body) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode((body if isinstance(body, str) else json.dumps(body)).encode()).decode()
+
+
+BAD_CURSORS = [
+    _cursor('{"v": 1, "tx": 1e400, "seq": 0}'),
+    _cursor({"v": 1, "tx": 0, "seq": 10**23}),
+    _cursor({"v": 1, "tx": 2**63, "seq": 0}),
+    _cursor({"v": 1, "tx": 1.5, "seq": 0}),
+    _cursor({"v": 1, "tx": -1, "seq": 0}),
+    _cursor({"v": 1, "tx": True, "seq": 0}),
+    _cursor({"v": 1, "tx": "1", "seq": [0]}),
+    _cursor({"v": 1, "tx": 0, "seq": 0, "g": {"x": 1}}),
+    _cursor([1, 2]),
+    _cursor('{"tx": 1' + "0" * 5000 + ', "seq": 0}'),
+    _cursor("\x00"),
+    "%%%not-base64",
+]
+BAD_ARGS = [{"x": 1}, ["Agentur für Arbeit Musterstadt"], "Agentur\x00", 10**30, 1.5, True, "x" * 201, "a\u202eb"]
+
+
+def test_F10_malformed_cursors_and_command_args_answered_500__now_400_or_rejected_as_validation(server, tmp_path):
+    import httpx
+
+    url, engine = server
+    tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
+    case_id = handed_over_case(jc, jc_store, aa_store, url, tokens, "Beispiel").hex
+    auth = {"Authorization": f"Bearer {tokens['aa.anton']}"}
+    with httpx.Client(timeout=60) as client:
+        for cursor in BAD_CURSORS:
+            answer = client.get(f"{url}/sync/v1/pull", params={"cursor": cursor[:200]}, headers=auth)
+            assert (answer.status_code, answer.json()) == (400, {"detail": "validation"}), cursor
+        changes = []
+        for value in BAD_ARGS:
+            changes.append(command_change("handover.revoke", case_id, to_org=value) | {"tx": uuid.uuid4().hex})
+            changes.append(command_change("handover.revoke", case_id, reason=value) | {"tx": uuid.uuid4().hex})
+            changes.append(command_change("handover.send", case_id, to_org=value) | {"tx": uuid.uuid4().hex})
+            changes.append(command_change("case.purge", case_id, reason=value) | {"tx": uuid.uuid4().hex})
+        answer = push(url, tokens["ifk.ida"], changes, client=client)
+        assert answer.status_code == 200, answer.text
+        assert {(a["status"], a.get("reason")) for a in answer.json()["results"]} == {("rejected", "validation")}
+        # nothing happened: the Agentur still holds the case, and a proper revoke still works
+        assert sync(aa_store, url, tokens["aa.anton"]).dropped == 0
+        proper = push(url, tokens["ifk.ida"], [command_change("handover.revoke", case_id, reason="kurs_beendet")])
+        assert proper.json()["results"][0]["status"] == "applied"
+
+
+MALFORMED = [{"a": 1}, [1], "x\x00y", 10**30, 1e300, -1, True, None, ""]
+
+
+def test_F10_a_change_of_the_wrong_shape_anywhere_is_never_a_500(server, tmp_path):
+    """Every key of a change (and of a set's field spec) replaced by a value of the wrong kind."""
+    import httpx
+
+    url, engine = server
+    tokens, (jc_store, jc), _ = _offices(tmp_path, url, engine)
+    case_id = jc.create_case(COMPLETE_CASE).hex
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    honest = [
+        set_change("case", case_id, case_id, {"availability": "vormittags"}),
+        set_change("task", uuid.uuid4().hex, case_id, _task(case_id)),
+        _event(case_id, {"note": "Anruf"}),
+        command_change("handover.revoke", case_id, reason="x"),
+    ]
+    changes = []
+    for change in honest:
+        for key in [k for k in change if k != "change_id"] + ["tx", "origin"]:
+            for value in MALFORMED:
+                changes.append({**change, "change_id": uuid.uuid4().hex, key: value})
+    spec = honest[0]["fields"]["availability"]
+    for value in MALFORMED:
+        changes.append({**honest[0], "change_id": uuid.uuid4().hex, "fields": {"availability": value}})
+        changes.append({**honest[0], "change_id": uuid.uuid4().hex, "fields": {"availability": {**spec, "hlc": value}}})
+    with httpx.Client(timeout=120) as client:
+        for start in range(0, len(changes), 100):
+            answer = push(url, tokens["ifk.ida"], changes[start : start + 100], client=client)
+            assert answer.status_code in (200, 400, 422), answer.text

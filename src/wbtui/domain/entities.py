@@ -295,6 +295,10 @@ ENTITIES: dict[str, Entity] = {
         ),
     )
 }
+# the data of one timeline entry, serialised as UTF-8 JSON: a note of 2,000 characters (the longest free text an
+# entry carries, as domain/columns.note) in any script with its other keys (server/screen.py refuses more)
+EVENT_BYTES = 8192
+EVENT_NOTE_CHARS = 2000
 ORDER = tuple(ENTITIES)  # parents first: rows are applied in this order
 # Columns every device's table declares NOT NULL without a default: a new row must carry them (they may
 # be empty where the kind allows it), or every device that holds the case fails to store it

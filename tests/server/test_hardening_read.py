@@ -239,3 +239,29 @@ def test_F10_a_change_of_the_wrong_shape_anywhere_is_never_a_500(server, tmp_pat
         for start in range(0, len(changes), 100):
             answer = push(url, tokens["ifk.ida"], changes[start : start + 100], client=client)
             assert answer.status_code in (200, 400, 422), answer.text
+
+
+# -- F11 --------------------------------------------------------------------------------------------------
+
+
+def _field_events(store) -> list:
+    rows = q(store, "SELECT payload FROM case_event WHERE type = 'intake_updated' ORDER BY at")
+    return [json.loads(p)["fields"] for (p,) in rows]
+
+
+def test_F11_the_agentur_learnt_that_health_data_changed__now_field_names_are_cut_like_the_fields(server, tmp_path):
+    from authz_helpers import pull_all
+
+    url, engine = server
+    tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
+    case = handed_over_case(jc, jc_store, aa_store, url, tokens, "Beispiel")  # stammdaten + hemmnisse only
+    jc.update_fields(case, {"health_limits_summary": "Kein schweres Heben", "address": "Hauptstr. 1, 12345 Ort"})
+    jc.update_fields(case, {"health_limits_summary": "Kein Heben über 5 kg"})
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert _field_events(jc_store) == [["address", "health_limits_summary"], ["health_limits_summary"]]
+    sync(aa_store, url, tokens["aa.anton"])
+    assert _field_events(aa_store) == [["address"]]  # the entry naming only the health summary is not sent
+    fresh_store, _fresh = office(tmp_path, "aa2", AA_CONFIG, url)  # a new device loads the snapshot
+    sync(fresh_store, url, tokens["aa.anton"])
+    assert _field_events(fresh_store) == [["address"]]
+    assert "health_limits_summary" not in json.dumps(pull_all(url, tokens["aa.anton"]))

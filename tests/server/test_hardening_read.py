@@ -265,3 +265,49 @@ def test_F11_the_agentur_learnt_that_health_data_changed__now_field_names_are_cu
     sync(fresh_store, url, tokens["aa.anton"])
     assert _field_events(fresh_store) == [["address"]]
     assert "health_limits_summary" not in json.dumps(pull_all(url, tokens["aa.anton"]))
+
+
+# -- F7 ---------------------------------------------------------------------------------------------------
+
+
+def test_F7_one_push_flooded_every_timeline_with_megabytes__now_entries_and_pushes_are_bounded(
+    server, tmp_path, monkeypatch
+):
+    import pytest
+
+    from wbtui.domain.entities import EVENT_BYTES
+    from wbtui.domain.errors import WbtuiError
+    from wbtui.server import screen
+
+    url, engine = server
+    tokens, (jc_store, jc), _ = _offices(tmp_path, url, engine)
+    case = jc.create_case(COMPLETE_CASE)
+    other = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A456780"})
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    case_id, other_id = case.hex, other.hex
+    # one entry: the longest honest note (2,000 characters, three bytes each) passes, one byte more of data does not
+    honest = _event(case_id, {"note": "€" * 2000})
+    flood = _event(case_id, {"note": "x" * EVENT_BYTES})
+    answers = push(url, tokens["ifk.ida"], [honest, flood]).json()["results"]
+    assert [(a["status"], a.get("reason")) for a in answers] == [("applied", None), ("rejected", "too_large")]
+    # per case and per push in all (the limits made small here; README "Server hygiene" names the real ones)
+    monkeypatch.setattr(screen, "EVENTS_PER_CASE", 3)
+    monkeypatch.setattr(screen, "APPEND_BYTES", 3500)
+    batch = [_event(case_id, {"note": "a" * 900}) for _ in range(4)] + [_event(other_id, {"note": "b" * 900})]
+    same_tx = [
+        _event(other_id, {"note": "c"}) | {"tx": "t1"},
+        set_change("case", other_id, other_id, {"availability": "ab Mai"}) | {"tx": "t1"},
+    ]
+    answers = push(url, tokens["ifk.ida"], batch + same_tx).json()["results"]
+    assert [(a["status"], a.get("reason")) for a in answers] == [
+        ("applied", None), ("applied", None), ("applied", None), ("rejected", "too_large"),  # 4th entry of one case
+        ("rejected", "too_large"),  # the push's 3,500 bytes are used up
+        ("rejected", "too_large"), ("rejected", "too_large"),  # its local transaction goes whole
+    ]  # fmt: skip
+    sync(jc_store, url, tokens["ifk.ida"])
+    assert q(jc_store, "SELECT count(*) FROM case_event WHERE payload LIKE '%aaaa%'") == [(3,)]
+    assert q(jc_store, "SELECT availability FROM fbw_case WHERE id = ?", other_id) != [("ab Mai",)]
+    # a device never writes what the server refuses
+    with pytest.raises(WbtuiError) as refused:
+        jc.record_contact(case, "z" * 2001)
+    assert refused.value.key == "err.too_long"

@@ -112,7 +112,14 @@ class WbtuiApp(TypeAheadMixin, App):
 
         if isinstance(self.screen, LockScreen) and action != "quit":
             return False  # nothing but quitting gets past the lock (no palette, no screen keys)
+        if action == "new_case" and not self.may_create_cases():
+            return False  # the Agentur, the DSB: no key for a form whose saving would be refused
         return super().check_action(action, parameters)
+
+    def may_create_cases(self) -> bool:
+        from wbtui.domain.access import may_create_cases
+
+        return may_create_cases(self.config.user_role, self.config.side)
 
     def lock_if_idle(self) -> None:
         from wbtui.screens.lock import LockScreen
@@ -374,6 +381,11 @@ class WbtuiApp(TypeAheadMixin, App):
     def action_new_case(self) -> None:
         from wbtui.screens.intake import IntakeScreen
 
+        if not self.may_create_cases():  # said before the form is filled in, not when it is saved
+            from wbtui.i18n import render_reason
+
+            self.say(render_reason("err.create_refused", {"role": self.config.user_role}), error=True)
+            return
         self.push_screen(IntakeScreen(None))
 
     @staticmethod

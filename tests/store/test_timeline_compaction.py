@@ -26,11 +26,29 @@ def _old_office(tmp_path, name: str, config: str, url: str | None = None):
 
     path = tmp_path / f"{name}.db"
     assert migrate(path, target=COMPACTED_TIMELINE - 1) == (0, COMPACTED_TIMELINE - 1)
+    _later_columns(path)
     store = Store(path)
     _ensure_identity(store)
     cfg = tmp_path / f"{name}.toml"
     cfg.write_text(config.format(lang="de") + (f'\n[sync]\nurl = "{url}"\n' if url else ""), encoding="utf-8")
     return store, Services(store, load(cfg), today=TODAY)
+
+
+def _later_columns(path) -> None:
+    """The columns later migrations add (after the compaction): this release's services write them. The
+    migration runner adds a column only once, so migrating the store afterwards still works."""
+    from wbtui.data import migrations
+
+    con = sqlite3.connect(path)
+    try:
+        for version, _name, sql in migrations.available():
+            if version > COMPACTED_TIMELINE:
+                for statement in migrations.statements(sql):
+                    if " ADD COLUMN " in statement.upper():
+                        con.execute(statement)
+        con.commit()
+    finally:
+        con.close()
 
 
 def _events(path) -> list[tuple]:

@@ -172,6 +172,9 @@ class TestEveryOtherScreenAt80x24:
     def test_appointments(self, snap_compare, snapdir):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "t"))
 
+    def test_qualifications_and_work_history(self, snap_compare, snapdir):
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "q"))
+
     def test_team_inbox(self, snap_compare, snapdir):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("e"))
 

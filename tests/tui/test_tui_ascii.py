@@ -38,13 +38,12 @@ def test_every_screen_is_plain_ascii_on_a_vt100(tmp_path, monkeypatch):
         app = make_app(tmp_path, db)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
+            # a screen of each kind of drawing: wbtui's symbols (✓ ✗ → …), catalog quotes and dashes, Textual's
+            # borders, scroll bars, the key bar's Enter sign, the palette's search sign and half blocks
             walk = [
-                ("board", ()), ("case", ("enter",)), ("obstacles", ("h",)), ("status pick list", ("down", "enter")),
-                ("handover", ("escape", "escape", "u")), ("conference", ("escape", "k")),
-                ("consents", ("escape", "i")), ("appointments", ("escape", "t")), ("edit form", ("escape", "e")),
-                ("follow-ups", ("escape", "escape", "w")), ("inbox", ("escape", "i")), ("help", ("f1",)),
-                ("palette", ("f1", "ctrl+p")), ("new case", ("escape", "escape", "n")),
-                ("unsaved changes", ("1", "escape")),
+                ("board", ()), ("case", ("enter",)), ("status pick list", ("h", "down", "enter")),
+                ("handover", ("escape", "escape", "u")), ("follow-ups", ("escape", "escape", "w")),
+                ("help", ("f1",)), ("palette", ("f1", "ctrl+p")), ("unsaved changes", ("escape", "escape", "n", "1", "escape")),
             ]  # fmt: skip
             for name, keys in walk:
                 for key in keys:

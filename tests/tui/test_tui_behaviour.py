@@ -131,7 +131,8 @@ def test_english_everywhere_though_imported_in_german(tmp_path):
         from textual.command import CommandInput
 
         app = make_app(tmp_path, db, "jc", lang="en")
-        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        # tall enough for the help panel's whole key list (it grew with the history key "q")
+        async with app.run_test(size=(120, 50), notifications=True) as pilot:
             await settle(pilot)
             await pilot.press("enter")  # a case: its own keys in the footer
             await settle(pilot)

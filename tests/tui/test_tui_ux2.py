@@ -166,3 +166,59 @@ def test_the_inbox_names_a_closed_case_s_reason_by_its_label():
     set_language("de")
     assert feedback_detail({"reason": "integrated"}) == ["in Arbeit oder Ausbildung integriert"]
     assert feedback_detail({"reason": "abbruch_krankheit"}) == ["Krankheit"]
+
+
+def test_the_agentur_is_not_offered_a_new_case_it_could_not_save(tmp_path):
+    """Walk of issue 14 as the Agentur: "n Neuer Fall" was in its key bar; the form opened and only saving
+    it was refused (all typed input lost). Now the key is not offered and pressing it says why at once."""
+    db = build_store(tmp_path, cases=5)
+
+    async def run() -> None:
+        from wbtui.screens.commands import collect
+
+        app = make_app(tmp_path, db, "aa")
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            assert "Neuer Fall" not in screen_text(app)
+            assert "Neuer Fall" not in {c.title for c in collect(app, app.screen)}
+            await pilot.press("n")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "BoardScreen"
+            app.action_new_case()
+            await settle(pilot)
+            assert type(app.screen).__name__ == "BoardScreen"
+            assert any("legt keine Fälle an" in str(n.message) for n in app._notifications)
+
+    asyncio.run(run())
+
+
+def test_the_agentur_is_not_offered_the_intake_form_it_could_not_save(tmp_path):
+    """Walk of issue 14 as the Agentur: "e Erfassung" opened the Jobcenter's form; saving said "Telefon:
+    gehört der anderen Behörde" and everything typed was lost. The Jobcenter keeps the key."""
+    db = build_store(tmp_path, cases=40)
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    case_id = con.execute(
+        "SELECT id FROM fbw_case WHERE stage IN ('handed_over', 'counselling_scheduled') ORDER BY id LIMIT 1"
+    ).fetchone()[0]
+    con.close()
+    bars = {}
+
+    async def run(side: str) -> None:
+        from wbtui.screens.case_detail import CaseDetailScreen
+
+        app = make_app(tmp_path, db, side)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(CaseDetailScreen(case_id))
+            await settle(pilot)
+            bars[side] = screen_text(app)
+            await pilot.press("e")
+            await settle(pilot)
+            bars[side + " after e"] = type(app.screen).__name__
+
+    asyncio.run(run("aa"))
+    asyncio.run(run("jc"))
+    assert "Erfassung" not in bars["aa"] and bars["aa after e"] == "CaseDetailScreen"
+    assert "e Erfassung" in bars["jc"] and bars["jc after e"] == "IntakeScreen"

@@ -71,4 +71,13 @@ def test_the_readme_permission_table_says_what_domain_permissions_enforces():
     assert TABLE["event"]["*"].update == frozenset()
     # stage and close reason: only by a transition; roles without case work write nothing
     assert rule_for("case", "stage").process and rule_for("case", "close_reason").process
+    # ... and only with it: alone they are refused, with their transition they are taken
+    for field in ("stage", "stage_since", "close_reason", "closed_at"):
+        assert not _may("jc_ifk", "case", field, stage=Stage.COMPLETED), field
+    S = Stage
+    assert write_refusal("case", "close_reason", role="jc_ifk", new_row=False, stage_before=S.COMPLETED,
+                         stage_after=S.CLOSED) is None  # fmt: skip
+    assert write_refusal("case", "decline_reason", role="aa_beratung", new_row=False, stage_before=S.COUNSELLED,
+                         stage_after=S.DECLINED_BY_AGENCY) is None  # fmt: skip
+    assert not _may("aa_beratung", "case", "decline_reason", stage=Stage.DECLINED_BY_AGENCY)
     assert not _may("dsb", "case", "availability") and not _may("admin", "case", "availability")

@@ -109,6 +109,7 @@ class FbwCase(SQLModel, table=True):
     training_type: str | None = None
     schedule: str | None = None  # vollzeit | teilzeit
     earliest_start: date | None = None
+    kooperationsplan_on: date | None = None  # the Kooperationsplan (§ 15 SGB II) agreed or updated on
     max_commute_km: int | None = None
     necessity_reason: str | None = None
     legacy_jc_funded: bool = False

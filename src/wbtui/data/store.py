@@ -8,6 +8,7 @@ the same pragmas, so the CLI does not pay for importing SQLAlchemy.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -85,7 +86,8 @@ def migrate(path: Path, *, target: int | None = None) -> tuple[int, int]:
             for version, _name, sql in migrations.available():
                 if before < version <= goal:
                     for statement in migrations.statements(sql):
-                        con.execute(statement)
+                        if not _column_there(con, statement):
+                            con.execute(statement)
                     con.execute(f"PRAGMA user_version={version}")
             after = con.execute("PRAGMA user_version").fetchone()[0]
             con.execute("COMMIT")
@@ -99,6 +101,19 @@ def migrate(path: Path, *, target: int | None = None) -> tuple[int, int]:
         raise StoreError("err.store_unreadable", path=str(path), detail=str(exc)) from exc
     finally:
         con.close()
+
+
+_ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)\b", re.IGNORECASE)
+
+
+def _column_there(con, statement: str) -> bool:
+    """An ``ALTER TABLE … ADD COLUMN`` whose column the table has already: adding a column is done once,
+    however the store came by it (a column is never added twice, which SQLite refuses)."""
+    found = _ADD_COLUMN.match(statement)
+    if found is None:
+        return False
+    table, column = found.groups()
+    return any(row[1] == column for row in con.execute(f"PRAGMA table_info({table})"))
 
 
 # the migration that moved the timeline into compact rows (data/timeline.py); the file shrinks after it

@@ -62,6 +62,12 @@ def has(role: str, permission: str) -> bool:
     return permission in PERMISSIONS.get(role, frozenset())
 
 
+def may_create_cases(role: str, side: str) -> bool:
+    """A case is opened by a Jobcenter role that writes cases (never the Agentur, the DSB or the
+    administrator): the services refuse the rest, the TUI does not offer them the key."""
+    return has(role, CASE_WRITE) and side == "jobcenter"
+
+
 def require(role: str, permission: str) -> None:
     if not has(role, permission):
         raise AccessDenied("err.no_permission", permission=permission, role=role)

@@ -12,6 +12,7 @@ What one field may hold (the kinds of value and the check of one value as it tra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from wbtui.domain import vocab
 from wbtui.domain.catalog import BUILTIN
@@ -99,6 +100,7 @@ ENTITIES: dict[str, Entity] = {
                 "training_type": choice(vocab.TRAINING_TYPES),
                 "schedule": choice(vocab.SCHEDULES),
                 "earliest_start": DATE,
+                "kooperationsplan_on": Col("date", since=5),  # § 15 SGB II (README "Documents")
                 "max_commute_km": Col("int", hi=1000),
                 "necessity_reason": choice(vocab.NECESSITY_REASONS),
                 "legacy_jc_funded": BOOL,
@@ -324,8 +326,9 @@ ART9_CODES = frozenset(o.code for o in BUILTIN if o.art9)
 BUILTIN_CODES = frozenset(o.code for o in BUILTIN)
 
 
+@cache
 def fields_of(entity: str, version: int) -> tuple[str, ...]:
-    """The synced fields of an entity as known at sync schema ``version``."""
+    """The synced fields of an entity as known at sync schema ``version`` (kept: a push asks per change)."""
     return tuple(name for name, col in ENTITIES[entity].cols.items() if col.since <= version)
 
 
@@ -346,9 +349,15 @@ def clean_value(entity: str, name: str, value: object) -> object:
     return clean_tree(value)
 
 
-def check_row(entity: str, values: dict[str, object], *, new: bool) -> dict[str, str]:
-    """Every problem of a pushed row, by field; a new row must carry its required fields."""
-    problems = {name: reason for name, value in values.items() if (reason := check_value(entity, name, value))}
+def check_row(entity: str, values: dict[str, object], *, new: bool, values_checked: bool = False) -> dict[str, str]:
+    """Every problem of a pushed row, by field; a new row must carry its required fields. ``values_checked``:
+    each value has passed :func:`check_value` already (the server checks each field as it arrives), so
+    only what concerns the row as a whole is left to check."""
+    problems = (
+        {}
+        if values_checked
+        else {name: reason for name, value in values.items() if (reason := check_value(entity, name, value))}
+    )
     if new:
         for name, col in ENTITIES[entity].cols.items():
             needed = col.required or name in PRESENT.get(entity, ())

@@ -68,6 +68,21 @@ class CaseDetailScreen(WbtuiScreen):
         self.detail: dict | None = None
         self.awaiting_reason = False  # the break-glass prompt is open
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The intake form only for an office that may change person or need in this stage (the Agentur
+        may not: its saving would be refused, everything typed lost; domain/permissions.py)."""
+        if action == "edit" and self.detail is not None:
+            from wbtui.domain.permissions import write_refusal
+            from wbtui.domain.process import Stage
+
+            stage = Stage(self.detail["stage"])
+            role = self.config.user_role
+            return any(
+                write_refusal(entity, field, role=role, new_row=False, stage_before=stage, stage_after=stage) is None
+                for entity, field in (("person", "phone"), ("case", "target_title"))
+            )
+        return True
+
     def compose(self) -> ComposeResult:
         yield Label(t("tui.loading"), id="head1")
         yield Label("", id="head2")
@@ -145,6 +160,7 @@ class CaseDetailScreen(WbtuiScreen):
         self.loaded()
         self.detail = d
         self.steps = steps
+        self.refresh_bindings()  # the keys follow the office and the stage (check_action)
         p, c = d["person"], d["case"]
         head = Text()
         head.append(safe(f"{p['family_name']}, {p['given_names']}", "bold"))
@@ -212,6 +228,7 @@ class CaseDetailScreen(WbtuiScreen):
             "training_type",
             "schedule",
             "earliest_start",
+            "kooperationsplan_on",
             "necessity_reason",
             "legal_basis",
             "counselling_outcome",
@@ -223,7 +240,8 @@ class CaseDetailScreen(WbtuiScreen):
             if c.get(key) not in (None, ""):
                 if key == "appointment_at":
                     value = labels.datetime_text(c[key])
-                elif key in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end"):
+                elif key in ("earliest_start", "kooperationsplan_on", "voucher_valid_until", "course_start",
+                             "course_planned_end"):  # fmt: skip
                     value = fmt_date(c[key])
                 elif key in CODED_FIELDS:
                     value = code_label(CODED_FIELDS[key], c[key])

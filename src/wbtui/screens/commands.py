@@ -126,4 +126,6 @@ def app_commands(app, screen) -> Iterable[SystemCommand]:
         ("sync", app.action_sync_now, "F5"),
         ("conflicts", app.action_conflicts, "F6"),
     ):
+        if name == "new_case" and not app.may_create_cases():
+            continue  # the Agentur does not open cases (domain/access.py)
         yield SystemCommand(t("tui.cmd." + name), t("ux.cmd.with_key", help=t(f"tui.cmd.{name}_help"), key=key), action)

@@ -43,6 +43,7 @@ class ConsentScreen(WbtuiScreen):
         super().__init__()
         self.case_id = case_id
         self.consents: dict[str, dict] = {}
+        self.data: tuple | None = None  # the last load, for a refit on resize
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.consent.title"), classes="title")
@@ -104,8 +105,13 @@ class ConsentScreen(WbtuiScreen):
             return
         self.app.call_from_thread(self._fill, detail, handover, conference)
 
+    def on_resize(self) -> None:
+        if self.data is not None:  # the table refits to the new width (widgets/tables.py)
+            self._fill(*self.data)
+
     def _fill(self, detail: dict, handover: list, conference: list) -> None:
         self.loaded()
+        self.data = (detail, handover, conference)
         today = self.ctx.today.isoformat()
         rows = []
         table = self.query_one(DataTable)

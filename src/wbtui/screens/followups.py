@@ -37,6 +37,7 @@ class FollowupScreen(TableScreen):
     def __init__(self) -> None:
         super().__init__()
         self.team = False
+        self.from_top = False
         self.rows: dict[str, dict] = {}
         self.data: tuple | None = None
 
@@ -69,7 +70,8 @@ class FollowupScreen(TableScreen):
         self.loaded()
         self.data = (tasks, cases)
         table = self.query_one(DataTable)
-        keep = cursor_state(table)
+        keep = (None, 0) if self.from_top else cursor_state(table)
+        self.from_top = False
         rows = []
         self.rows = {}
         today = self.ctx.today
@@ -188,6 +190,7 @@ class FollowupScreen(TableScreen):
 
     def action_toggle_team(self) -> None:
         self.team = not self.team
+        self.from_top = True  # another list: it starts at its first (most overdue) row
         self.reload()
 
     def action_back(self) -> None:

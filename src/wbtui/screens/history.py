@@ -22,7 +22,7 @@ from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiModal
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets import labels
-from wbtui.widgets.choice import ChoiceField
+from wbtui.widgets.choice import ChoiceField, pick
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.history_text import qualification_line, work_line
 from wbtui.widgets.inputs import SafeInput
@@ -71,8 +71,7 @@ class HistoryForm(WbtuiModal[dict | None]):
                     yield ChoiceField(options, None, words=words, title=t("ux.kldb.pick"), id=f"in-{key}")
                 elif hint.startswith("pick:"):
                     vocabulary = hint[5:]
-                    yield ChoiceField(labels.choices(vocabulary), labels.codes(vocabulary)[0], title=t(label),
-                                      words=labels.search_words(vocabulary), id=f"in-{key}")  # fmt: skip
+                    yield pick(vocabulary, labels.codes(vocabulary)[0], title=t(label), id=f"in-{key}")
                 else:
                     yield SafeInput(placeholder=t(hint) if hint else "", id=f"in-{key}")
 

@@ -29,13 +29,17 @@ from wbtui.widgets.keybar import KeyBar
 # the form's fields are the minimum data set's (domain/fields.py, README "The process in short"): the
 # person's, then the need's; the Altfall flag is not typed at intake, the Art. 9 health summary is
 PERSON_FIELDS = HANDOVER_PERSON_FIELDS
-NEED_FIELDS = tuple(name for name in HANDOVER_CASE_FIELDS if name != "legacy_jc_funded") + (HEALTH_SUMMARY_FIELD,)
+NEED_FIELDS = tuple(name for name in HANDOVER_CASE_FIELDS if name != "legacy_jc_funded") + (
+    "kooperationsplan_on",  # § 15 SGB II: on the case and the Übergabebogen, not in the exchange file's schema 1
+    HEALTH_SUMMARY_FIELD,
+)
 # what a text field expects, shown in the empty field
 HINTS = {
     "kundennummer": "123A456789",
     "bg_nummer": "12345BG1234567",
     "birth_date": lazy_t("tui.hint.date"),
     "earliest_start": lazy_t("tui.hint.date"),
+    "kooperationsplan_on": lazy_t("tui.hint.date"),
     "target_kldb": lazy_t("ux.hint.kldb"),
     "max_commute_km": "km",
 }

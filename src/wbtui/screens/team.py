@@ -136,7 +136,7 @@ def render_figures(f: dict, width: int = 78) -> Text:
     """All charts as one Text (pure: the figures in, lines out), so tests can read it."""
     from functools import partial
 
-    chart = partial(bar_chart, total=width, label_width=26 if width < 100 else 36)
+    chart = partial(bar_chart, total=width)  # labels whole as long as the bars keep room (widgets/charts.py)
     out = Text()
     out.append(_section("tui.team.stages"))
     out.append(

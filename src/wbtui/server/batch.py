@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, text, update
@@ -38,11 +37,27 @@ INDEXED = (*((e, "person_id") for e in PERSON_CHILDREN), ("case", "person_id"), 
 Row = tuple[str, str]  # entity, row id
 
 
-@dataclass
+_UNREAD = object()
+
+
 class Register:
-    value: str | None  # JSON text
-    hlc: str
-    origin: str | None = None
+    """One field as the server holds it: its JSON text, clock and the change that wrote it. The decoded
+    value is kept once read when it is a scalar (the checks of a push read the same fields many times);
+    a list or object is decoded afresh each time, so no caller can change what another one reads."""
+
+    __slots__ = ("value", "hlc", "origin", "_decoded")
+
+    def __init__(self, value: str | None, hlc: str, origin: str | None = None, decoded=_UNREAD) -> None:
+        self.value, self.hlc, self.origin = value, hlc, origin  # value: JSON text
+        self._decoded = decoded if not isinstance(decoded, list | dict) else _UNREAD
+
+    def decoded(self):
+        if self._decoded is not _UNREAD:
+            return self._decoded
+        value = json.loads(self.value) if self.value else None
+        if not isinstance(value, list | dict):
+            self._decoded = value
+        return value
 
 
 class Batch:
@@ -76,6 +91,11 @@ class Batch:
         while len(self._undo) > mark:
             self._undo.pop()()
 
+    def done(self) -> None:
+        """The push is committed: nothing is taken back any more. Dropping the undo log breaks the cycles
+        its closures form with this batch, so the batch is freed at once (service.gc_paused)."""
+        self._undo.clear()
+
     def _put(self, mapping: dict, key, value) -> None:
         missing = key not in mapping
         old = mapping.get(key)
@@ -92,7 +112,8 @@ class Batch:
         fields = self.regs.get((key[0], key[1]))
         return fields.get(key[2]) if fields else None
 
-    def set_register(self, key: Key, value: str | None, hlc: str, origin: str | None) -> None:
+    def set_register(self, key: Key, value: str | None, hlc: str, origin: str | None, decoded=_UNREAD) -> None:
+        """``decoded``: the value ``value`` is the JSON text of, when the caller has it (no decoding again)."""
         row = (key[0], key[1])
         if row not in self.regs:
             self.regs[row] = {}
@@ -102,7 +123,7 @@ class Batch:
             old = self.regs[row].get(key[2])
             self._reindex(index, row, old.value if old else None, value)
             self._undo.append(lambda: self._reindex(index, row, value, old.value if old else None))
-        self._put(self.regs[row], key[2], Register(value, hlc, origin))
+        self._put(self.regs[row], key[2], Register(value, hlc, origin, decoded))
 
     @staticmethod
     def _reindex(index: dict[str | None, set[Row]], row: Row, before: str | None, after: str | None) -> None:
@@ -149,11 +170,11 @@ class Batch:
 
     def values(self, row: Row) -> dict:
         """The current field values of a row (decoded JSON)."""
-        return {f: json.loads(reg.value) if reg.value else None for f, reg in self.regs.get(row, {}).items()}
+        return {f: reg.decoded() for f, reg in self.regs.get(row, {}).items()}
 
     def field(self, row: Row, name: str):
         reg = self.regs.get(row, {}).get(name)
-        return json.loads(reg.value) if reg and reg.value else None
+        return reg.decoded() if reg is not None else None
 
     def load(self, changes: Iterable[dict]) -> None:
         """Everything the changes of a batch will look at, in a few queries."""

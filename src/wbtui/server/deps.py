@@ -34,14 +34,16 @@ class ServerState:
     limiter: FailureLimiter
 
 
-def server_state(request: Request) -> ServerState:
+# The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in its thread pool,
+# and under load every such hop waits for a thread and the event loop again (bench/bench_concurrency.py).
+async def server_state(request: Request) -> ServerState:
     return request.app.state.server
 
 
 StateDep = Annotated[ServerState, Depends(server_state)]
 
 
-def sync_service(state: StateDep) -> SyncServer:
+async def sync_service(state: StateDep) -> SyncServer:
     return state.sync
 
 
@@ -80,7 +82,7 @@ def caller(request: Request, state: StateDep, authorization: Annotated[str | Non
 Caller = Annotated[Principal, Depends(caller)]
 
 
-def pusher(who: Caller) -> Principal:
+async def pusher(who: Caller) -> Principal:
     """A caller whose token carries the ``push`` scope (403 otherwise)."""
     if "push" not in who.scopes:
         raise HTTPException(status_code=403, detail="token lacks the push scope")

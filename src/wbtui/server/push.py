@@ -17,7 +17,11 @@ the fields and rows it sets). The server accepts or refuses a transaction as a w
 A refused transaction leaves nothing: no register, no feed entry. Its changes are answered
 ``rejected`` with a reason code; the answer is kept, so a retry after a lost response gets the same one.
 
-Size: over ~400 lines because every check of one local transaction (field permission, transition, row validity, clocks) runs in one pass over the batch; the next cut moves the transition checks to a module of their own.
+The server's view of a case for the transition rules is :mod:`wbtui.server.case_view`; what a checked
+transaction publishes to the feeds is :mod:`wbtui.server.publish`.
+
+Size: over ~400 lines because every check of one local transaction (field permission, transition, row
+validity, clocks, appointments, uniqueness) runs in one pass over the batch.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC
+from functools import cache
 
 from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
@@ -34,10 +39,12 @@ from wbtui.domain.entities import ENTITIES, HEX32, OFFICE_SCOPE, PERSON_CHILDREN
 from wbtui.domain.permissions import event_refusal, office_refusal, side_of, write_refusal
 from wbtui.domain.process import Stage
 from wbtui.server.auth import Principal
-from wbtui.server.batch import Batch, as_date, as_datetime, is_art9
-from wbtui.server.feed import OWNER, RowMeta, feed_row, project_append, project_set
+from wbtui.server.batch import Batch, as_datetime, is_art9
+from wbtui.server.case_view import CaseView
+from wbtui.server.feed import OWNER, RowMeta
 from wbtui.server.models import now
 from wbtui.server.office_time import OFFICE_TZ
+from wbtui.server.publish import publish
 from wbtui.server.rejection import Rejected
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock, ClockDriftError, decode
@@ -61,7 +68,7 @@ class Unit:
     appointments: dict[str, str | None] = field(default_factory=dict)  # appointment row -> status before the unit
 
 
-class Push:
+class Push(CaseView):
     """One push request: a transaction on the server database, committed by the caller."""
 
     def __init__(self, s, who: Principal, version: int, clock: Clock, clock_lock) -> None:
@@ -114,7 +121,7 @@ class Push:
                     answers[i] = self._change(unit, change)
                 self._check_unit(unit)
                 self.commands.run(self, unit)
-                self._publish(unit)
+                publish(self, unit)
             except Rejected as exc:
                 batch.rollback(mark)
                 detail = {k: v for k, v in exc.detail.items() if isinstance(v, str | int | list)}
@@ -220,7 +227,7 @@ class Push:
         if ENTITIES[entity].append_only:
             raise Rejected("schema")
         fields = change.get("fields") or change.get("payload")
-        allowed = set(protocol.fields_of(entity, self.version))
+        allowed = _allowed(entity, self.version)
         if not isinstance(fields, dict) or not fields:
             raise Rejected("schema")
         unknown = set(fields) - allowed
@@ -249,7 +256,7 @@ class Push:
                     unit.conflicts.append(
                         _conflict(case_id, entity, row_id, name, kept=(value, stamp), lost=(current.value, current.hlc))
                     )
-                batch.set_register((entity, row_id, name), value, stamp, change["change_id"])
+                batch.set_register((entity, row_id, name), value, stamp, change["change_id"], decoded=spec["v"])
                 unit.won.setdefault(row, {})[name] = {"v": spec["v"], "hlc": stamp}
                 per_field[name] = "applied"
             elif review and spec.get("base") != current.hlc and current.value != value:
@@ -272,7 +279,7 @@ class Push:
         if not ENTITIES[entity].append_only:
             raise Rejected("schema")
         data = change.get("data") or (change.get("payload") or {}).get("data")
-        allowed = set(protocol.fields_of(entity, self.version))
+        allowed = _allowed(entity, self.version)
         if not isinstance(data, dict) or set(data) - allowed:
             raise Rejected("schema")
         problems = check_row(entity, data, new=True)
@@ -328,7 +335,8 @@ class Push:
             if ENTITIES[entity].append_only:
                 continue
             values = batch.values(row)
-            problems = check_row(entity, values, new=True)
+            # every value of a new row came with this transaction and passed check_value in _set
+            problems = check_row(entity, values, new=True, values_checked=True)
             if problems:
                 name, problem = sorted(problems.items())[0]
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
@@ -397,119 +405,11 @@ class Push:
 
             identity.flag_second_open_case(self, unit, row_id, values)
 
-    # -- the server's view of a case, for the process rules ----------------------------------------------
-    def rows_of(self, case_id: str, entity: str) -> list[tuple[str, dict]]:
-        return [(r, self.batch.values((e, r))) for e, r in sorted(self.batch.case_rows.get(case_id, ())) if e == entity]
 
-    def person_of(self, case_id: str) -> tuple[str | None, dict]:
-        person_id = self.batch.field(("case", case_id), "person_id")
-        return person_id, (self.batch.values(("person", person_id)) if isinstance(person_id, str) else {})
-
-    def consents_of(self, case_id: str) -> list[dict]:
-        person_id, _ = self.person_of(case_id)
-        if not isinstance(person_id, str):
-            return []
-        return [self.batch.values(row) for row in sorted(self.batch.rows_where("consent", "person_id", person_id))]
-
-    def facts(self, case_id: str, unit: Unit | None, *, stage: Stage) -> process.CaseFacts:
-        from wbtui.server.coverage import consent_terms
-
-        case = self.batch.values(("case", case_id))
-        for name in ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end"):
-            case[name] = as_date(case.get(name))
-        case["appointment_at"] = as_datetime(case.get("appointment_at"))
-        _, person = self.person_of(case_id)
-        today = self.today(unit)
-        consents = consent_terms(self.consents_of(case_id))
-        from wbtui.domain.consent import consent_covers
-
-        purposes = ("fbw_uebergabe", "fbw_gesamt")
-        return process.CaseFacts(
-            stage=stage, today=today, person=person, case=case,
-            obstacles=[
-                (v.get("code") or "", v.get("status") or "", bool(v.get("art9"))) for _, v in self.rows_of(case_id, "obstacle")
-            ],
-            consent_for_agentur=any(consent_covers(c, today, "agentur", purposes) for c in consents),
-            consent_health=any(consent_covers(c, today, "agentur", purposes, group="gesundheit") for c in consents),
-            enabled_optional=frozenset(Stage),  # the office's choice; the device has checked it
-            appointments=[(str(v.get("kind")), str(v.get("status")), as_datetime(v.get("starts_at")))
-                          for _, v in self.rows_of(case_id, "appointment")],
-        )  # fmt: skip
-
-    def transition_input(self, case_id: str, unit: Unit, target: Stage) -> process.TransitionInput:
-        case = self.batch.values(("case", case_id))
-        issued = None
-        for row in unit.new_rows:
-            if row[0] == "voucher" and self.batch.rows[row].case_id == case_id:
-                issued = as_date(self.batch.field(row, "issued_on"))
-        # the reason the transition carries is kept in its case field (domain/process.py REASON_FIELDS)
-        reason = case.get(process.REASON_FIELDS[target][0]) if target in process.REASON_FIELDS else None
-        for event_case, data in unit.events:  # clients before schema 4 name the dropout reason only in the event
-            if event_case == case_id and data.get("type") == "dropout" and isinstance(data.get("payload"), dict):
-                reason = reason or data["payload"].get("reason")
-        return process.TransitionInput(
-            valid_until=as_date(case.get("voucher_valid_until")), issued_on=issued,
-            appointment_at=as_datetime(case.get("appointment_at")), course_start=as_date(case.get("course_start")),
-            course_end=as_date(case.get("course_planned_end")), outcome=case.get("counselling_outcome"), reason=reason,
-        )  # fmt: skip
-
-    def today(self, unit: Unit | None) -> date:
-        """The day the action was taken (its clock, never ahead of the server's), in the office's time."""
-        server = datetime.now(UTC)
-        if unit is not None and unit.max_hlc:
-            ms, _, _ = decode(unit.max_hlc)
-            server = min(server, datetime.fromtimestamp(ms / 1000, UTC))
-        return server.astimezone(OFFICE_TZ).date()
-
-    # -- publishing -------------------------------------------------------------------------------------
-    def _publish(self, unit: Unit) -> None:
-        """Feed entries for every holder of each case, cut to what each may receive."""
-        batch = self.batch
-        for (entity, row_id), fields in unit.won.items():
-            meta = batch.rows.get((entity, row_id))
-            if meta is None:
-                continue  # the case was erased by a command of this transaction
-            if meta.case_id.startswith(OFFICE_SCOPE):  # the office's own row: to its own devices only
-                if "__append__" not in fields:
-                    batch.emit(
-                        "feed", feed_row(self.who.org_id, "set", entity, row_id, meta.case_id, {"fields": fields})
-                    )
-                continue
-            if entity == "consent" or (entity == "case" and "legal_basis" in fields):
-                from wbtui.server.identity import cases_of_person
-
-                person_id = batch.field((entity, row_id), "person_id")
-                self.coverage_dirty.update(
-                    cases_of_person(self, person_id) if isinstance(person_id, str) else [meta.case_id]
-                )
-            for org_id, grant in batch.grants.get(meta.case_id, {}).items():
-                if "__append__" in fields:
-                    item = fields["__append__"]
-                    data = project_append(entity, item["data"], grant)
-                    if data is not None:
-                        batch.emit(
-                            "feed",
-                            feed_row(
-                                org_id, "append", entity, row_id, meta.case_id, {"data": data, "hlc": item["hlc"]}
-                            ),
-                        )
-                    continue
-                cut = project_set(entity, fields, grant, meta, org_id)
-                if cut:
-                    batch.emit("feed", feed_row(org_id, "set", entity, row_id, meta.case_id, {"fields": cut}))
-        for conflict in unit.conflicts:
-            meta = batch.rows.get((conflict["entity"], conflict["row_id"]))
-            if meta is None:
-                continue
-            batch.emit("conflicts", conflict["row"])
-            for org_id, grant in batch.grants.get(meta.case_id, {}).items():
-                if project_set(conflict["entity"], {conflict["field"]: {}}, grant, meta, org_id) is not None:
-                    batch.emit(
-                        "feed",
-                        feed_row(
-                            org_id, "conflict", conflict["entity"], conflict["row_id"], meta.case_id, conflict["entry"]
-                        ),
-                    )
+@cache
+def _allowed(entity: str, version: int) -> frozenset[str]:
+    """The fields a change of ``entity`` may name at sync schema ``version`` (asked once per change)."""
+    return frozenset(protocol.fields_of(entity, version))
 
 
 def _owner():

@@ -79,11 +79,12 @@ class SyncServer:
         todo = [change for i, change in enumerate(changes) if i not in refused]
         for attempt in range(6):
             try:
-                with Session(self.engine, autoflush=False) as s:
+                with protocol.gc_paused(), Session(self.engine, autoflush=False) as s:
                     announce_writer(s)
                     push = Push(s, who, schema_version, self.clock, self._clock_lock)
                     answers = iter(push.run(todo))
                     s.commit()
+                    push.batch.done()
                 scrub_after_purge(self.engine, push.batch)  # an erased case leaves the files too (store.scrub)
                 results = [refused[i] if i in refused else next(answers) for i in range(len(changes))]
                 return {"results": results, "server_hlc": self.stamp()}
@@ -108,8 +109,11 @@ class SyncServer:
         except protocol.BadCursor:
             raise Rejected("validation") from None
         limit = max(1, min(limit, LIMITS["pull_page"]))
-        self._settle_lapsed(who.org_id)
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn:  # one connection for the whole pull (each checkout costs a ping)
+            lapsed = _lapsed(conn, who.org_id)
+            if lapsed:  # rare: settled in a transaction of its own before anything is read
+                conn.rollback()
+                self._settle(lapsed)
             compacted = horizon(conn, who.org_id)
             if compacted is not None:
                 # a cursor read before the latest compaction and pointing below its horizon has lost entries
@@ -151,7 +155,8 @@ class SyncServer:
         if after is not None and not HEX32.match(after):
             raise Rejected("validation")
         self._settle_lapsed(who.org_id)  # as a pull does: a consent that ran out no longer covers anything
-        cursor, cases, more, office = snapshot.read_page(self.engine, who.org_id, after, limit)
+        with protocol.gc_paused():  # thousands of rows read into short-lived objects (protocol.gc_paused)
+            cursor, cases, more, office = snapshot.read_page(self.engine, who.org_id, after, limit)
         return snapshot.encode_page(cursor, cases, more, after, office)
 
     # -- divergence check --------------------------------------------------------------------------------
@@ -191,19 +196,15 @@ class SyncServer:
     def _settle_lapsed(self, org_id: str) -> None:
         """Referral grants of this organisation whose consent ran out by its date (no push changed it):
         cut down before anything is read, with a ``retract`` for the devices (README "Consent projection")."""
+        with self.engine.connect() as conn:
+            lapsed = _lapsed(conn, org_id)
+        if lapsed:
+            self._settle(lapsed)
+
+    def _settle(self, lapsed: list[str]) -> None:
         from wbtui.server import coverage
-        from wbtui.server.office_time import office_today
         from wbtui.server.system import system_push
 
-        today = office_today()
-        with self.engine.connect() as conn:
-            lapsed = [c for (c,) in conn.execute(
-                text("SELECT case_id FROM srv_grant WHERE org_id = :org AND access = 'referral'"
-                     " AND lapses_on IS NOT NULL AND lapses_on < :day"),
-                {"org": org_id, "day": today.isoformat()},
-            )]  # fmt: skip
-        if not lapsed:
-            return
         with Session(self.engine, autoflush=False) as s:
             push = system_push(s)
             push.batch.load_cases(lapsed)
@@ -226,6 +227,17 @@ def snapshot_digest(snapshot: dict, version: int) -> str:
     ]  # fmt: skip
     appends = [a["row_id"] for a in snapshot["appends"]]
     return protocol.case_digest(registers, appends)
+
+
+def _lapsed(conn, org_id: str) -> list[str]:
+    """The organisation's referral grants whose consent ran out before today (office time)."""
+    from wbtui.server.office_time import office_today
+
+    return [c for (c,) in conn.execute(
+        text("SELECT case_id FROM srv_grant WHERE org_id = :org AND access = 'referral'"
+             " AND lapses_on IS NOT NULL AND lapses_on < :day"),
+        {"org": org_id, "day": office_today().isoformat()},
+    )]  # fmt: skip
 
 
 def _holdings(conn, org_id: str, entries: list[dict]) -> tuple[dict[str, Grant], dict]:

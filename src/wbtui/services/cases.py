@@ -96,7 +96,7 @@ class CaseCommands(ServiceBase):
         """A case is opened by a Jobcenter role that writes cases (never the DSB or the administrator)."""
         from wbtui.domain import access as policy
 
-        if not policy.has(self.actor.role, policy.CASE_WRITE) or self.actor.side != process.JC:
+        if not policy.may_create_cases(self.actor.role, self.actor.side):
             exc = policy.AccessDenied("err.create_refused", role=self.actor.role)
             exc.permission = "case.create"  # type: ignore[attr-defined]
             self.record_refusal(exc)

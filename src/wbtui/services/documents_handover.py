@@ -78,6 +78,7 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
         ("Funktionspostfach", text(config.office_mailbox)),
         ("Übergabe-Kennung", doc["handover_id"][:8]),
         ("Rechtsgrundlage", basis),
+        ("Kooperationsplan (§ 15 SGB II)", extra["kooperationsplan"]),
     ]
     person = Table(("Angabe", "Wert"), [], (1, 2), label_column=True)
     for key, label in PERSON_ROWS:
@@ -158,6 +159,7 @@ def _on_record(services, case_id: uuid.UUID, doc: dict) -> dict:
         work = s.exec(select(WorkEpisode).where(WorkEpisode.person_id == case.person_id))
         quals, work = list(quals), list(work)
         health_summary = bool(case.health_limits_summary)
+        plan_on = case.kooperationsplan_on
         sent_at = handover.sent_at if handover else None
         art9_codes = [o.code for o in art9]
         consent = _consent_block(used)
@@ -174,6 +176,7 @@ def _on_record(services, case_id: uuid.UUID, doc: dict) -> dict:
         "art9_withheld": withheld,
         "history": history,
         "consent": consent,
+        "kooperationsplan": f"vom {de_date(plan_on)}" if plan_on else "nicht erfasst",
     }
 
 

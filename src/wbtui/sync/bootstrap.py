@@ -230,8 +230,6 @@ def fresh_store(con) -> bool:
 
 def load(client, summary, progress=None) -> bool:  # client: wbtui.sync.client.SyncClient
     """Bootstrap from the server's snapshot; False if the server has none (an older server: replay the feed)."""
-    from wbtui.sync.transport import SyncError
-
     store = client.store
     with store.transaction() as con:
         after = meta(con, "snapshot_after")
@@ -244,44 +242,53 @@ def load(client, summary, progress=None) -> bool:  # client: wbtui.sync.client.S
         response = client._request("GET", "/sync/v1/snapshot", params=params)
         if response.status_code == 404:
             return False
-        try:
-            header, cases, end = read_page(client._ok(response).content)
-        except (ValueError, TypeError, AttributeError):
-            raise SyncError("err.sync_bad_response") from None
-        with store.transaction() as con:
-            con.execute("PRAGMA defer_foreign_keys = ON")
-            if header.get("cursor") and not after:
-                meta_set(con, "snapshot_cursor", str(header["cursor"]))
-                office = header.get("office")
-                if isinstance(office, list) and office:  # the office's own rows (absences), merged like feed entries
-                    merger = Merger(con, client.schema_version, summary)
-                    for row in office:
-                        if isinstance(row, dict):
-                            merger.apply({**row, "kind": "set"})
-                    merger.finish()
-            if meta(con, "snapshot_cursor") is None:
-                raise SyncError("err.sync_bad_response")  # a first page names the cursor it stands on
-            resetting = meta(con, "reset") == "1"
-            page = Page(con, client.schema_version, summary, fresh=meta(con, "snapshot_fresh") == "1")
-            if resetting:
-                con.executemany(
-                    "INSERT OR IGNORE INTO sync_reset_seen(case_id) VALUES (?)", [(c["case_id"],) for c in cases]
-                )
-            page.apply(cases)
-            summary.snapshot += len(cases)
-            summary.pulled += len(cases)  # what a sync received: here one case per line
-            if end.get("has_more"):
-                after = str(end.get("next") or "")
-                meta_set(con, "snapshot_after", after)
-            else:
-                meta_set(con, "cursor", meta(con, "snapshot_cursor") or "")
-                for key in ("snapshot_after", "snapshot_cursor", "snapshot_fresh"):
-                    con.execute("DELETE FROM sync_meta WHERE key = ?", (key,))
-            commit_page(con, summary)  # a row whose parent never came is quarantined, the page goes on
+        with protocol.gc_paused():  # a page is hundreds of thousands of short-lived objects
+            end = _take_page(client, response, summary, first=not after)
         if progress:
             progress("snapshot", summary.snapshot)
         if not end.get("has_more"):
             return True
+        after = str(end.get("next") or "")
+
+
+def _take_page(client, response, summary, *, first: bool) -> dict:
+    """Read one snapshot page and store it with the position reached, in one transaction; its end line."""
+    from wbtui.sync.transport import SyncError
+
+    try:
+        header, cases, end = read_page(client._ok(response).content)
+    except (ValueError, TypeError, AttributeError):
+        raise SyncError("err.sync_bad_response") from None
+    with client.store.transaction() as con:
+        con.execute("PRAGMA defer_foreign_keys = ON")
+        if header.get("cursor") and first:
+            meta_set(con, "snapshot_cursor", str(header["cursor"]))
+            office = header.get("office")
+            if isinstance(office, list) and office:  # the office's own rows (absences), merged like feed entries
+                merger = Merger(con, client.schema_version, summary)
+                for row in office:
+                    if isinstance(row, dict):
+                        merger.apply({**row, "kind": "set"})
+                merger.finish()
+        if meta(con, "snapshot_cursor") is None:
+            raise SyncError("err.sync_bad_response")  # a first page names the cursor it stands on
+        resetting = meta(con, "reset") == "1"
+        page = Page(con, client.schema_version, summary, fresh=meta(con, "snapshot_fresh") == "1")
+        if resetting:
+            con.executemany(
+                "INSERT OR IGNORE INTO sync_reset_seen(case_id) VALUES (?)", [(c["case_id"],) for c in cases]
+            )
+        page.apply(cases)
+        summary.snapshot += len(cases)
+        summary.pulled += len(cases)  # what a sync received: here one case per line
+        if end.get("has_more"):
+            meta_set(con, "snapshot_after", str(end.get("next") or ""))
+        else:
+            meta_set(con, "cursor", meta(con, "snapshot_cursor") or "")
+            for key in ("snapshot_after", "snapshot_cursor", "snapshot_fresh"):
+                con.execute("DELETE FROM sync_meta WHERE key = ?", (key,))
+        commit_page(con, summary)  # a row whose parent never came is quarantined, the page goes on
+    return end
 
 
 def read_page(body: bytes) -> tuple[dict, list[dict], dict]:

@@ -8,11 +8,14 @@ import it alike, so both merge by the same rule. What a field may hold is :mod:`
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import re
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -135,3 +138,28 @@ def decode_snapshot_case(line: dict) -> dict:
     conflicts = line.get("conflicts") if isinstance(line.get("conflicts"), list) else []
     return {"case_id": line["case_id"], "rows": rows, "appends": appends, "conflicts": conflicts,
             "referral": line.get("referral") is True}  # fmt: skip
+
+
+_gc: dict[str, Any] = {"lock": threading.Lock(), "users": 0, "was_on": True}
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection held off while a large batch of the protocol is handled (a push on the
+    server, a snapshot page on either side). Such a batch allocates hundreds of thousands of small objects
+    that all live until its end, and the collector scanned them over and over: a third of a first upload's
+    server CPU (bench/profile_push.py). What a batch leaves is freed by reference counting (the server's
+    ``Batch.done`` drops its undo log, the only cycles it makes); the collector runs again as soon as no
+    batch is being handled (counted: several threads of a server may handle one each)."""
+    with _gc["lock"]:
+        if _gc["users"] == 0:
+            _gc["was_on"] = gc.isenabled()
+            gc.disable()
+        _gc["users"] += 1
+    try:
+        yield
+    finally:
+        with _gc["lock"]:
+            _gc["users"] -= 1
+            if _gc["users"] == 0 and _gc["was_on"]:
+                gc.enable()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from operator import itemgetter
+from secrets import token_hex
 from typing import Any
 
 from wbtui.domain.entities import PERSON_CHILDREN
@@ -41,8 +43,13 @@ def enable(store) -> int:
         ):
             person_case[person_id] = case_id
         queued: list[tuple[str, int, str, Any, str, dict]] = []
+        present = {
+            row[0] for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+        }
         for rank, entity in enumerate(protocol.ENTITY_ORDER):
             table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
+            if table not in present:
+                continue  # a store of an older release that has no such rows yet (it migrates when opened)
             names = protocol.fields_of(entity)
             cur = conn.exec_driver_sql(f"SELECT * FROM {table}")
             cols = [d[0] for d in cur.cursor.description]
@@ -62,7 +69,7 @@ def enable(store) -> int:
                 else:
                     case_id = rec.get("case_id")
                 queued.append((case_id or "~", rank, rec["id"], case_id, entity, data))
-        queued.sort(key=lambda item: (item[0], item[1]))
+        queued.sort(key=itemgetter(0, 1))
         txs: dict[str, str] = {}  # one local transaction per case: the server takes a case's upload whole
         clocks: list[tuple] = []
         outbox: list[tuple] = []
@@ -75,8 +82,13 @@ def enable(store) -> int:
                 op, payload = "set", {f: {"v": v, "base": None, "hlc": stamp} for f, v in data.items()}
                 clocks += [(entity, row_id, f, stamp) for f in data]
             body = json.dumps(payload, ensure_ascii=False, default=str)
-            tx = txs.setdefault(case_id, uuid.uuid4().hex) if case_id else None
-            outbox.append((uuid.uuid4().hex, entity, row_id, case_id, op, body, stamp, tx, "upload"))
+            tx = None
+            if case_id:
+                tx = txs.get(case_id)
+                if tx is None:
+                    tx = txs[case_id] = token_hex(16)
+            # a random 128-bit id as uuid4 gives, at a twentieth of its cost (millions at 100,000 cases)
+            outbox.append((token_hex(16), entity, row_id, case_id, op, body, stamp, tx, "upload"))
         handed = conn.exec_driver_sql(
             "SELECT DISTINCT c.id, o.name FROM fbw_case c JOIN handover h ON h.case_id = c.id"
             " JOIN organisation o ON o.id = c.agentur_org_id WHERE c.stage != 'closed' ORDER BY c.id"

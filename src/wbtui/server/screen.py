@@ -87,7 +87,11 @@ def _first(changes: list, refused: dict[int, dict], tx) -> int:
 
 def _answer(change, reason: str, field: str | None) -> dict:
     change_id = change.get("change_id") if isinstance(change, dict) else None
-    answer = {"change_id": change_id if isinstance(change_id, str) else None, "status": "rejected", "reason": reason}
+    answer: dict[str, object] = {
+        "change_id": change_id if isinstance(change_id, str) else None,
+        "status": "rejected",
+        "reason": reason,
+    }
     if field:
         answer["detail"] = {"field": field}
     return answer

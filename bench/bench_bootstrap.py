@@ -9,7 +9,9 @@ long that took), against `wbtui serve` in its own process:
    snapshot, nothing to write);
 2. a new device of the same office: initial sync through the snapshot bootstrap; up to --replay-up-to
    cases also the same device replaying the whole feed (what a new device did before), for the ratio.
-Baseline in the same run: GET /health round trip (median of 50).
+Baseline in the same run: GET /health round trip (median of 50). The machine is shared, so next to each
+wall time the CPU seconds it took are printed: this process (the device), the server's processes and the
+run's PostgreSQL backends (read from /proc) — figures that do not depend on what else the machine runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,38 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def cpu_seconds(*needles: str) -> float:
+    """CPU seconds (user + system) of the running processes whose command line holds one of ``needles``,
+    and of their children (the server's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, str, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        procs[int(entry)] = (int(fields[1]), cmd, (int(fields[11]) + int(fields[12])) / tick)
+    chosen = {pid for pid, (_pp, cmd, _c) in procs.items() if any(n in cmd for n in needles)}
+    chosen |= {pid for pid, (ppid, _cmd, _c) in procs.items() if ppid in chosen}
+    return sum(procs[pid][2] for pid in chosen)
+
+
+class Cpu:
+    """CPU seconds of the device (this process), the server and its database between two points."""
+
+    def __init__(self, port: str, database: str) -> None:
+        self.needles = (f"--port {port}", f" {database} ")
+        self.t0, self.c0, self.s0 = time.perf_counter(), time.process_time(), cpu_seconds(*self.needles)
+
+    def text(self) -> str:
+        device, server = time.process_time() - self.c0, cpu_seconds(*self.needles) - self.s0
+        return f"CPU: device {device:.1f} s, server + PostgreSQL {server:.1f} s"
 
 
 def main() -> None:
@@ -67,9 +101,12 @@ def main() -> None:
 
                 path = demo_store(n, tmp / f"dev-{n}")
                 store = open_store(path)
+                port, database = url.rsplit(":", 1)[1], db_url.rsplit("/", 1)[1]
+                cpu = Cpu(port, database)
                 t0 = time.perf_counter()
                 queued = enable(store)
                 enable_s = time.perf_counter() - t0
+                enable_cpu = cpu.text()
                 con = store.raw()
                 changes = con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
                 ops = sum(
@@ -78,9 +115,11 @@ def main() -> None:
                 con.close()
                 client = SyncClient(store, url, tokens["ifk.ida"], timeout=900)
                 summary = Summary()
+                cpu = Cpu(port, database)
                 t0 = time.perf_counter()
                 client._guard(lambda c=client, s=summary: (c._hello(), c._push(s, None)))
                 push_s = time.perf_counter() - t0
+                push_cpu = cpu.text()
                 t0 = time.perf_counter()
                 client._guard(lambda c=client, s=summary: c._pull(s, None))
                 pull_s = time.perf_counter() - t0
@@ -89,7 +128,8 @@ def main() -> None:
                 total = enable_s + push_s + pull_s
                 print(f"1. first upload: {queued} rows queued in {enable_s:6.1f} s; push {changes} changes / {ops} field ops"
                       f" in {push_s:6.1f} s = {ops / push_s:7.0f} field ops/s (rejected {summary.rejected});"
-                      f" pull-back {pull_s:5.1f} s; total {total:6.1f} s")  # fmt: skip
+                      f" pull-back {pull_s:5.1f} s; total {total:6.1f} s; load {os.getloadavg()[0]:.1f}\n"
+                      f"   queueing {enable_cpu}; push {push_cpu}")  # fmt: skip
 
                 def new_device(name: str, snapshot: bool, url=url, n=n, second=second) -> tuple[float, int]:
                     fresh = open_store(tmp / f"{name}-{n}.db")
@@ -105,9 +145,10 @@ def main() -> None:
                     fresh.close()
                     return seconds, got
 
+                cpu = Cpu(port, database)
                 snap_s, got = new_device("snap", True)
                 print(f"2. new device, snapshot bootstrap: {got} cases in {snap_s:6.1f} s"
-                      f" = {snap_s / base:,.0f} x /health")  # fmt: skip
+                      f" = {snap_s / base:,.0f} x /health; {cpu.text()}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
                 if n <= args.replay_up_to:
                     replay_s, got2 = new_device("replay", False)
                     print(f"   the same device replaying the whole feed: {got2} cases in {replay_s:6.1f} s"

@@ -138,4 +138,6 @@ def serve_process(
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        # workers finish what they serve first; on a loaded machine that, and the supervisor's pending
+        # health check (server/transport.py), takes longer than an idle one's two seconds
+        proc.wait(timeout=90)

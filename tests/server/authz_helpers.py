@@ -107,3 +107,16 @@ def feed_text(engine, org_id: str | None = None) -> str:
 def org_id(engine, name: str) -> str:
     with engine.connect() as conn:
         return conn.execute(text("SELECT id FROM srv_org WHERE name = :n"), {"n": name}).scalar_one()
+
+
+def new_case_changes(
+    case_id: str, *, kundennummer: str = "123A456789", when: str = "2026-11-25 12:00:00.000000"
+) -> list[dict]:
+    """A new person and the case opened for them, as one local transaction of a Jobcenter device (the server
+    holds a row only with its case: a raw push opens the case first)."""
+    person_id, tx = uuid.uuid4().hex, uuid.uuid4().hex
+    person = {"kundennummer": kundennummer, "family_name": "Roh", "given_names": "Rita", "needs_interpreter": False,
+              "created_at": when, "updated_at": when}  # fmt: skip
+    case = {"person_id": person_id, "stage": "need_identified", "legacy_jc_funded": False, "stage_since": when,
+            "created_at": when, "updated_at": when}  # fmt: skip
+    return [set_change("person", person_id, case_id, person, tx=tx), set_change("case", case_id, case_id, case, tx=tx)]

@@ -178,8 +178,19 @@ def _wholesale(who, holders: set[str]) -> str | None:
 def _cells_for(who, stage, case: dict, org_ids: dict, cells: Cells) -> list[tuple[dict, str | None, str]]:
     """(change, expected reason or None for accepted, label) for every cell of one principal in one stage."""
     from wbtui.domain.entities import ART9_CODES, ENTITIES, EVENT_TYPES
-    from wbtui.domain.permissions import event_refusal, write_refusal
+    from wbtui.domain.permissions import (
+        HANDOVER_STEP_FIELDS,
+        event_refusal,
+        handover_step_refusal,
+        step_event_refusal,
+        task_owner_refusal,
+        write_refusal,
+    )
     from wbtui.domain.process import TRANSITIONS, Stage
+
+    def owner_refusal(owner) -> str | None:  # follow-ups go to the writer's own office (no login here is known)
+        none: frozenset[str] = frozenset()
+        return task_owner_refusal(owner, own_logins=none, other_logins=none, owner_of_case=who.org_id == org_ids[OWNER])
 
     case_id = case["case_id"]
     wholesale = _wholesale(who, {org_ids[OWNER], org_ids[REFERRAL]})
@@ -204,6 +215,14 @@ def _cells_for(who, stage, case: dict, org_ids: dict, cells: Cells) -> list[tupl
                 value = _value(entity, name, col, values, cells, update=True)
                 refusal = write_refusal(entity, name, role=who.role, new_row=False, stage_before=stage,
                                         stage_after=stage, art9_row=art9_row, own_row=own)  # fmt: skip
+                if entity == "handover" and name in HANDOVER_STEP_FIELDS:  # only the acknowledgement or query step
+                    after = {**values, name: value}
+                    refusal = refusal or handover_step_refusal(values.get("status"), after.get("status"),
+                                                               stage_before=stage, stage_after=stage,
+                                                               acknowledged_by=after.get("acknowledged_by"),
+                                                               login=who.login)  # fmt: skip
+                if entity == "task" and name == "owner":
+                    refusal = refusal or owner_refusal(value)
                 expected = wholesale or ("permission" if refusal else None)
             change = _set(entity, row_id, case_id, {name: value}, stamp())
             out.append((change, expected, f"update {entity}.{name}"))
@@ -223,12 +242,16 @@ def _cells_for(who, stage, case: dict, org_ids: dict, cells: Cells) -> list[tupl
                               art9_row=art9_row, own_row=True)
                 for f in row
             ]  # fmt: skip
+            if entity == "task":
+                refusals.append(owner_refusal(row.get("owner")))
             expected = wholesale or ("permission" if any(refusals) else None)
             change = _set(entity, uuid.uuid4().hex, case_id, row, stamp())
             out.append((change, expected, f"create {entity} with {name}"))
     # append: every kind of timeline entry
     for event_type in EVENT_TYPES:
-        refusal = event_refusal(event_type, role=who.role, stage=stage)
+        refusal = event_refusal(event_type, role=who.role, stage=stage) or step_event_refusal(
+            event_type, None, None, stage_before=stage, stage_after=stage
+        )  # a step of the process only with its transition (none here)
         expected = wholesale or ("permission" if refusal else None)
         change = {"change_id": uuid.uuid4().hex, "entity": "event", "row_id": uuid.uuid4().hex, "case_id": case_id,
                   "op": "append", "hlc": stamp(), "data": {"case_id": case_id, "at": NOW, "type": event_type,

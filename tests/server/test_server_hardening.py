@@ -259,7 +259,11 @@ def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
     init_schema(engine)
     tokens = provision(engine)
     with serve_process(db_url, "--workers", "2") as url:
+        from authz_helpers import new_case_changes, push
+
         case_id = uuid.uuid4().hex
+        opened = push(url, tokens["ifk.ida"], new_case_changes(case_id)).json()["results"]
+        assert {r["status"] for r in opened} == {"applied"}  # the case first: the server holds rows with their case
         statuses, lock = [], threading.Lock()
 
         def client(i: int) -> None:

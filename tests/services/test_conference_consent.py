@@ -68,3 +68,26 @@ def test_with_the_person_the_person_is_at_the_table(jc, case_id):
 def test_the_gate_preview_names_the_same_reasons(jc, case_id):
     assert jc.conference_gate(case_id, "fallbesprechung", [IDA, DEBT])[0][0] == "guard.conference_only_staff"
     assert jc.conference_gate(case_id, "ohne_person")[0][0] == "guard.conference_needs_consent"
+
+
+def test_a_person_bound_by_professional_secrecy_needs_a_release_by_name(jc, case_id):
+    """Item 9: a consent names institutions and, where a release from confidentiality requires it, persons."""
+    doctor = ("Dr. Eva Maier", "berufsgeheimnistraeger", "Praxis Maier")
+    consent(jc, case_id, ["kommunaler_dienst"])  # names the institution only
+    with pytest.raises(RuleViolation) as refused:
+        jc.add_conference(case_id, variant="ohne_person", participants=[IDA, DEBT, doctor], decisions=DECISION)
+    assert keys(refused.value) == ["guard.conference_not_covered"]
+    assert refused.value.reasons[0][1]["names"] == "Dr. Eva Maier"
+    jc.add_consent(
+        case_id,
+        purpose="fallkonferenz",
+        recipients=["kommunaler_dienst"],
+        data_groups=["hemmnisse"],
+        given_on=TODAY,
+        persons=["dr. eva  MAIER"],
+    )  # fmt: skip  (case and spacing do not matter)
+    assert jc.add_conference(case_id, variant="ohne_person", participants=[IDA, DEBT, doctor], decisions=DECISION)
+    from wbtui.domain.timers import TimerEngine
+
+    shown = jc.read_case(case_id, TimerEngine(TODAY, jc.config.timers, jc.config.calendar()))["consents"]
+    assert [len(c["persons"]) for c in shown] == [0, 1]

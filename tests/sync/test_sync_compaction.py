@@ -9,6 +9,7 @@ records; a revoke or purge removes the case."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import tempfile
 import uuid
@@ -37,12 +38,24 @@ def value_for(field: str, value: str, mark: bool) -> str:
     return value + ("!" if mark else "")
 
 
-def new_case_fields() -> dict:
-    """A valid new case (the Agentur's fields may be written in this stage once it holds the case)."""
-    now = "2026-11-25 10:00:00.000000"
-    values = {"person_id": uuid.uuid4().hex, "stage": "counselling_scheduled", "stage_since": now,
-              "legacy_jc_funded": False, "created_at": now, "updated_at": now}  # fmt: skip
-    return {name: {"v": value, "base": None} for name, value in values.items()}
+_numbers = itertools.count(1)
+
+
+def new_case_changes(case: str, clock, **extra) -> list[dict]:
+    """A valid new case with its person (the Agentur's fields may be written in this stage once it holds the
+    case), as a Jobcenter store's first upload brings it: the server takes a new case in a later stage than
+    the first only so, and a case only for a person of its own office."""
+    now, n = "2026-11-25 10:00:00.000000", next(_numbers)
+    person_id, tx = uuid.uuid4().hex, uuid.uuid4().hex
+    person = {"kundennummer": f"{n % 1000:03d}K{n:06d}", "family_name": "Roh", "given_names": "Rita",
+              "needs_interpreter": False, "created_at": now, "updated_at": now}  # fmt: skip
+    values = {"person_id": person_id, "stage": "counselling_scheduled", "stage_since": now,
+              "legacy_jc_funded": False, "created_at": now, "updated_at": now, **extra}  # fmt: skip
+    return [
+        {"change_id": uuid.uuid4().hex, "hlc": clock.now(), "entity": entity, "row_id": row_id, "case_id": case,
+         "op": "set", "tx": tx, "origin": "upload", "fields": {k: {"v": v, "base": None} for k, v in fields.items()}}
+        for entity, row_id, fields in (("person", person_id, person), ("case", case, values))
+    ]  # fmt: skip
 
 
 def _principals(engine):
@@ -167,11 +180,8 @@ def test_property_20_compaction_keeps_the_state_for_every_cursor(ops, pick):
             continue
         if case not in created:
             created.add(case)
-            push(
-                jc,
-                clocks["jc"],
-                {"entity": "case", "row_id": case, "case_id": case, "op": "set", "fields": new_case_fields()},
-            )
+            opened = service.push(jc, new_case_changes(case, clocks["jc"]))["results"]
+            assert {r["status"] for r in opened} == {"applied"}, opened
         if kind in ("set", "aa_set"):
             who, clock = (jc, clocks["jc"]) if kind == "set" else (aa, clocks["aa"])
             field = op[2] if kind == "set" else "counselling_outcome"
@@ -259,7 +269,8 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
     init_schema(engine)
     jc, _aa = _principals(engine)
     service, clock, case = SyncServer(engine), Clock("n1"), uuid.uuid4().hex
-    for i in range(50):
+    service.push(jc, new_case_changes(case, clock, target_title="Titel 0", schedule="vollzeit"))
+    for i in range(1, 50):
         service.push(
             jc,
             [
@@ -271,15 +282,14 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
                     "case_id": case,
                     "op": "set",
                     "fields": {
-                        **(new_case_fields() if i == 0 else {}),
                         "target_title": {"v": f"Titel {i}", "base": None},
                         "schedule": {"v": "vollzeit", "base": None},
                     },
                 }
             ],
         )
-    full = service.pull(jc, None, 1000)["changes"]
-    assert len(full) == 50
+    full = [c for c in service.pull(jc, None, 1000)["changes"] if c["entity"] == "case"]
+    assert len(full) == 50  # and the person's entry
     (result,) = [
         r
         for r in compact(
@@ -290,8 +300,8 @@ def test_compaction_shortens_the_feed_and_a_new_device_reads_less(tmp_path):
         )
         if r.org == jc.org_id
     ]
-    assert result.before == 50 and result.removed == 49 and result.rewritten == 1
-    short = service.pull(jc, None, 1000)["changes"]
+    assert result.before == 51 and result.removed == 49 and result.rewritten == 1
+    short = [c for c in service.pull(jc, None, 1000)["changes"] if c["entity"] == "case"]
     assert len(short) == 1 and short[0]["fields"]["target_title"] == full[-1]["fields"]["target_title"]
     assert short[0]["fields"]["schedule"] == full[-1]["fields"]["schedule"]
     assert short[0]["fields"]["stage"] == full[0]["fields"]["stage"]
@@ -383,7 +393,8 @@ def test_server_compact_command(tmp_path):
     init_schema(engine)
     jc, _aa = _principals(engine)
     service, clock, case = SyncServer(engine), Clock("n1"), uuid.uuid4().hex
-    for i in range(5):
+    service.push(jc, new_case_changes(case, clock, target_title="T0"))
+    for i in range(1, 5):
         service.push(
             jc,
             [
@@ -394,7 +405,7 @@ def test_server_compact_command(tmp_path):
                     "row_id": case,
                     "case_id": case,
                     "op": "set",
-                    "fields": {**(new_case_fields() if i == 0 else {}), "target_title": {"v": f"T{i}", "base": None}},
+                    "fields": {"target_title": {"v": f"T{i}", "base": None}},
                 }
             ],
         )
@@ -405,7 +416,7 @@ def test_server_compact_command(tmp_path):
     assert [r["removed"] for r in json.loads(kept.stdout)] == [0, 0]
     done = run_cli("server", "compact", "--keep-days", "0", env=env)
     assert done.returncode == 0, done.stderr
-    assert "Jobcenter Musterstadt: 5 Einträge, 4 entfernt" in done.stdout
+    assert "Jobcenter Musterstadt: 6 Einträge, 4 entfernt" in done.stdout  # the person's entry stays
     bad = run_cli("server", "compact", "--keep-days", "-1", env=env)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from datetime import UTC, datetime
 
 from common import COMPLETE_CASE, TODAY
 from tui_helpers import make_app, make_config, screen_text, settle
@@ -74,7 +73,7 @@ def test_handover_and_feedback_files_travel_through_the_tui_between_two_stores(t
     assert oct(handover_file.stat().st_mode & 0o777) == "0o600"
     assert json.loads(handover_file.read_text(encoding="utf-8"))["format"] != "wbtui-rueckmeldung"
 
-    async def agentur_imports() -> None:
+    async def agentur_imports_acknowledges_and_reports() -> None:
         app = make_app(tmp_path, aa_db, "aa")
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -82,27 +81,19 @@ def test_handover_and_feedback_files_travel_through_the_tui_between_two_stores(t
             await settle(pilot)
             await _answer_prompt(pilot, handover_file)
             assert "1 Übergabe zu quittieren" in screen_text(app)  # the case waits in the inbox
-
-    asyncio.run(agentur_imports())
-    assert _rows(aa_db, "SELECT stage FROM fbw_case WHERE id = ?", case_id.hex) == [("handed_over",)]
-    aa_store = open_store(aa_db)
-    Services(aa_store, make_config(tmp_path, "aa"), today=TODAY).ack_handover(
-        case_id, appointment_at=datetime(2026, 12, 3, 9, tzinfo=UTC)
-    )
-    aa_store.close()
-
-    async def agentur_reports() -> None:
-        app = make_app(tmp_path, aa_db, "aa")
-        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("a")  # acknowledged from the inbox, after the confirmation naming the person
             await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot, 6)
+            assert _rows(aa_db, "SELECT status FROM handover") == [("accepted",)]
             app.post_message(OpenCase(case_id.hex))
             await settle(pilot)
-            await pilot.press("u", "f")
+            await pilot.press("u", "f")  # the feedback file from the case's handover screen
             await settle(pilot)
             await _answer_prompt(pilot, feedback_file)
             assert feedback_file.exists()
 
-    asyncio.run(agentur_reports())
+    asyncio.run(agentur_imports_acknowledges_and_reports())
     assert json.loads(feedback_file.read_text(encoding="utf-8"))["format"] == "wbtui-rueckmeldung"
 
     async def jobcenter_reads_feedback() -> None:
@@ -116,8 +107,7 @@ def test_handover_and_feedback_files_travel_through_the_tui_between_two_stores(t
             # the Agentur's entries are listed in the inbox, unread (•)
             lines = [line for line in text.splitlines() if "Datei, Berta" in line]
             assert any(line.lstrip().startswith("• Übergabe quitti") for line in lines), text
-            assert any(line.lstrip().startswith("• Termin vereinba") for line in lines), text
 
     asyncio.run(jobcenter_reads_feedback())
-    assert _rows(jc_db, "SELECT stage FROM fbw_case WHERE id = ?", case_id.hex) == [("counselling_scheduled",)]
+    assert _rows(jc_db, "SELECT stage FROM fbw_case WHERE id = ?", case_id.hex) == [("handed_over",)]
     assert _rows(jc_db, "SELECT status FROM handover WHERE case_id = ?", case_id.hex) == [("accepted",)]

@@ -36,11 +36,11 @@ def test_qualifications_and_work_history_are_entered_in_the_tui(tmp_path):
             await settle(pilot)
             await pilot.press(*"Verkäuferin", "enter")  # the title, then the occupation by words of its title
             await settle(pilot)
-            await pilot.press(*"verkauf lebensmittel")
+            await pilot.press(*"62102")  # the start of the code narrows the list as words of the title do
             await settle(pilot)
             await pilot.press("enter")
             await settle(pilot)
-            assert app.screen.query_one("#in-kldb").value.startswith("6")
+            assert app.screen.query_one("#in-kldb").value == "62102"
             app.screen.query_one("#in-year").value = "2008"
             await pilot.press("ctrl+s")
             await settle(pilot, 6)
@@ -63,5 +63,5 @@ def test_qualifications_and_work_history_are_entered_in_the_tui(tmp_path):
     work = con.execute("SELECT title, date_from, date_to FROM work_episode").fetchall()
     con.close()
     store.close()
-    assert quals[0][0] == "Verkäuferin" and quals[0][1].startswith("6") and quals[0][2] == 2008
+    assert quals == [("Verkäuferin", "62102", 2008)]
     assert work == [("Lagerhelferin", "2015-03-01", "2019-06-30")]

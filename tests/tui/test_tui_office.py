@@ -173,3 +173,33 @@ def test_the_conference_form_had_no_place_time_or_minutes__now_they_reach_the_pr
     store.close()
     assert "Ort: Raum 2.14" in text and "Uhrzeit: 10:30 Uhr" in text and "Kurs läuft" in text
     assert "1. Agentur für Arbeit" in text and "2. Akte" in text
+
+
+def test_the_team_lead_could_set_a_colleagues_absence_only_on_the_command_line__now_in_the_team_inbox(tmp_path):
+    """``a`` in the team inbox: the team lead is asked for whom first; the absence then routes new work."""
+    from wbtui.data.store import open_store
+
+    db = build_store(tmp_path, cases=3)
+
+    async def run() -> None:
+        app = make_app(tmp_path, db, "lead")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            for value in ("ifk.ole", "01.12.2026", "12.12.2026", "ifk.max"):
+                assert type(app.screen).__name__ == "Prompt"
+                app.screen.query_one("#prompt").value = value
+                await pilot.press("enter")
+                await settle(pilot)
+            await settle(pilot, 6)
+
+    asyncio.run(run())
+    store = open_store(db)
+    con = store.raw()
+    rows = con.execute("SELECT login, deputy, date_from, date_until, created_by FROM absence").fetchall()
+    con.close()
+    store.close()
+    assert rows == [("ifk.ole", "ifk.max", "2026-12-01", "2026-12-12", "tl.tina")]

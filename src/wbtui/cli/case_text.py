@@ -75,6 +75,8 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
             line = (
                 f"  {cs['id'][:8]} {_label('consent_purpose', cs['purpose'])} {glyph('arrow')} {recipients} [{groups}]"
             )
+            if cs.get("persons"):  # released from confidentiality by name (domain/conference.py)
+                line += f" · {t('ux.consent.persons')}: {', '.join(_clean(p) for p in cs['persons'])}"
             line += " " + t("tui.consent.given", date=_d(cs["given_on"]))
             if cs["revoked_on"]:
                 line += ", " + t("tui.consent.revoked", date=_d(cs["revoked_on"]))

@@ -24,6 +24,7 @@ def consent_add(
     valid_until: str | None = typer.Option(None, "--valid-until"),
     form: str = typer.Option("schriftlich", "--form"),
     document: str | None = typer.Option(None, "--document"),
+    persons: list[str] | None = typer.Option(None, "--person"),
 ) -> None:
     services = st().services
     case_id = services.resolve(case)
@@ -36,6 +37,7 @@ def consent_add(
         valid_until=_date(valid_until, "--valid-until"),
         form=_choice("consent_form", form, "--form"),
         document_ref=document,
+        persons=persons or [],
     )
     typer.echo(t("cli.consent_added", consent=consent_id.hex[:8], ref=case_id.hex[:8]))
 

@@ -52,6 +52,7 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         _rows(con, "SELECT * FROM consent WHERE person_id = ? ORDER BY given_on", (case["person_id"],)),
         "recipients",
         "data_groups",
+        "persons",
     )
     qualifications = _rows(
         con, "SELECT * FROM vocational_qualification WHERE person_id = ? ORDER BY year, title", (case["person_id"],)

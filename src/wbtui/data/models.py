@@ -178,6 +178,8 @@ class Consent(SQLModel, table=True):
     revoked_on: date | None = None
     document_ref: str | None = None
     explained_consequences: bool = True
+    # persons released from confidentiality by name (migration 0015; domain/conference.py)
+    persons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class Handover(SQLModel, table=True):

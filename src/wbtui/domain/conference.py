@@ -24,8 +24,11 @@ from wbtui.domain.process import AA, JC, ROLE_SIDE
 
 PARTICIPANT_KINDS = (
     "jobcenter", "agentur", "person", "vertrauensperson",
-    "bildungstraeger", "kommunaler_dienst", "jugendamt", "reha_traeger",
+    "bildungstraeger", "kommunaler_dienst", "jugendamt", "reha_traeger", "berufsgeheimnistraeger",
 )  # fmt: skip
+# bound by professional secrecy (§ 203 StGB: a doctor, a psychologist, an addiction counsellor): the consent must
+# release this person by name (its ``persons``), an institution named among the recipients is not enough
+CONFIDANT = "berufsgeheimnistraeger"
 STAFF = frozenset({"jobcenter", "agentur"})
 THE_PERSON = frozenset({"person", "vertrauensperson"})
 # the caller gets back the consent row it passed in (the store's rows carry an id)
@@ -76,10 +79,21 @@ def refusals(
     best_missing: list[str] | None = None
     for consent in valid:
         recipients = set(consent.recipients or ())
-        # Jobcenter and Agentur staff rest on § 69 SGB X; every other institution must be named
-        missing = [name for name, kind in kinds if kind not in THE_PERSON | STAFF and kind not in recipients]
+        released = {_name_key(p) for p in getattr(consent, "persons", None) or () if isinstance(p, str)}
+        # Jobcenter and Agentur staff rest on § 69 SGB X; every other institution must be named, and a person
+        # bound by professional secrecy must be released by name
+        missing = [
+            name for name, kind in kinds
+            if (kind == CONFIDANT and _name_key(name) not in released)
+            or (kind != CONFIDANT and kind not in THE_PERSON | STAFF and kind not in recipients)
+        ]  # fmt: skip
         if best_missing is None or len(missing) < len(best_missing):
             best, best_missing = consent, missing
     if best_missing:
         reasons.append(("guard.conference_not_covered", {"names": ", ".join(best_missing)}))
     return reasons, best
+
+
+def _name_key(name: str) -> str:
+    """A person's name as compared with a consent's release: case and spacing do not matter."""
+    return " ".join(name.casefold().split())

@@ -170,8 +170,9 @@ ENTITIES: dict[str, Entity] = {
                 "revoked_on": DATE,
                 "document_ref": text(100),
                 "explained_consequences": BOOL,
+                "persons": Col("json", since=5),  # released from confidentiality by name (domain/conference.py)
             },
-            json=frozenset({"recipients", "data_groups"}),
+            json=frozenset({"recipients", "data_groups", "persons"}),
         ),
         # schema 5: the person's vocational qualifications and work history (README "Documents"; data group
         # "qualifikation", domain/projection.py), filed like consents under the person (PERSON_CHILDREN)

@@ -16,16 +16,25 @@ The rules, in short:
   stage was entered, the close reason and time, the decline, dropout and non-integration reasons) are
   written only together with that transition (the stage before and after the write differ), or on a new row.
 * A closed case takes no writes. A row's parent reference and creation time never change.
-* A new case (and the person and consents created with it) belongs to the office that creates it;
-  the table governs every later write and every row added to an existing case.
+* A new case is opened only by a Jobcenter role that writes cases, in the first stage
+  (:func:`case_creation_refusal`); every field of it and of the rows created with it (the person, the
+  consents …) goes through the table as a new row (``art9.write`` included). It belongs to the office
+  that creates it. Only the first upload of a store that worked without sync may bring a case in
+  another stage (the server decides that from its own state, never from the device's word).
+* The timeline tells what happened: an entry naming a step (:data:`STEP_EVENTS`: a stage change, a
+  voucher issued, a case closed …) only with that very transition (:func:`step_event_refusal`).
+* The handover's status and acknowledgement change only by the Agentur's acknowledgement or query of a
+  sent handover (:func:`handover_step_refusal`), never by a plain write.
+* A follow-up is given to the writer's own office: a login of it or its team inbox (:func:`task_owner_refusal`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has
+from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has, may_create_cases
 from wbtui.domain.appointments import KIND_STAGES, side_may_keep
+from wbtui.domain.assignment import TEAM_INBOX
 from wbtui.domain.process import AA, JC, REASON_FIELDS, ROLE_SIDE, Stage
 
 S = Stage
@@ -267,6 +276,102 @@ def _with_its_transition(field: str, stage_before: Stage | None, stage_after: St
         return False
     target = TRANSITION_FIELDS.get(field)
     return target is None or stage_after == target
+
+
+# The stage a case is opened in (services/cases.py create_case): every later stage is reached by a transition.
+FIRST_STAGE = S.NEED_IDENTIFIED
+
+
+def case_creation_refusal(role: str, stage: Stage | None) -> str | None:
+    """Why ``role`` may not open a case in ``stage`` (or None): a Jobcenter role that writes cases opens it,
+    in :data:`FIRST_STAGE`; the Agentur never opens a case (it receives the Jobcenter's by the handover)."""
+    if not may_create_cases(role, side_of(role)):  # the rule the device's services apply (domain/access.py)
+        return "role" if not has(role, CASE_WRITE) else "side"
+    return None if stage == FIRST_STAGE else "stage"
+
+
+# Timeline entries that record a step of the process: the stages the step leads into (services/cases.py
+# _apply appends them with the transition). "stage_changed" and "case_created" carry the stages themselves.
+STEP_EVENTS: dict[str, frozenset[Stage]] = {
+    "counselling_result": frozenset({S.COUNSELLED, S.DECLINED_BY_AGENCY}),
+    "voucher_issued": frozenset({S.VOUCHER_ISSUED}),
+    "voucher_expired": frozenset({S.VOUCHER_EXPIRED}),
+    "enrolment_approved": frozenset({S.ENROLMENT_APPROVED}),
+    "course_started": frozenset({S.IN_TRAINING}),
+    "dropout": frozenset({S.DROPPED_OUT}),
+    "course_completed": frozenset({S.COMPLETED}),
+    "integration": frozenset({S.INTEGRATED}),
+    "not_integrated": frozenset({S.NOT_YET_INTEGRATED}),
+    "case_closed": frozenset({S.CLOSED}),
+}
+
+
+def step_event_refusal(
+    event_type: str,
+    from_stage: str | None,
+    to_stage: str | None,
+    *,
+    stage_before: Stage | None,
+    stage_after: Stage | None,
+    new_case: bool = False,
+) -> str | None:
+    """Why a timeline entry may not be appended with this write (or None). ``stage_before``/``stage_after``:
+    the case's stage before and after the write as the server holds it; ``new_case``: the write opens the case.
+
+    An entry naming stages names the transition of this very write; a step entry (:data:`STEP_EVENTS`)
+    comes only with the transition into its stage. Other entries name no stage."""
+    if event_type == "case_created":
+        ok = new_case and from_stage is None and to_stage == (stage_after.value if stage_after else None)
+        return None if ok else "step"
+    moved = stage_before is not None and stage_after is not None and stage_before != stage_after
+    if event_type == "stage_changed":
+        ok = moved and from_stage == stage_before.value and to_stage == stage_after.value  # type: ignore[union-attr]
+        return None if ok else "step"
+    if from_stage is not None or to_stage is not None:
+        return "step"
+    targets = STEP_EVENTS.get(event_type)
+    if targets is not None and not (moved and stage_after in targets):
+        return "step"
+    return None
+
+
+# The handover's acknowledgement and query (services/handover.py): the Agentur answers a sent handover
+# while the case is with it (S4); the query sends the case back to the Jobcenter (S4 -> S3).
+HANDOVER_STEP_FIELDS = frozenset({"status", "query_text", "acknowledged_by", "acknowledged_at"})
+HANDOVER_STEPS: dict[str, tuple[Stage, Stage]] = {
+    "accepted": (S.HANDED_OVER, S.HANDED_OVER),
+    "query": (S.HANDED_OVER, S.READY),
+}
+
+
+def handover_step_refusal(
+    status_before: str | None,
+    status_after: str | None,
+    *,
+    stage_before: Stage | None,
+    stage_after: Stage | None,
+    acknowledged_by: str | None,
+    login: str,
+) -> str | None:
+    """Why a write of the handover's status or acknowledgement (:data:`HANDOVER_STEP_FIELDS`) of a handover
+    already sent is refused (or None): only the acknowledgement or the query of a sent handover, with
+    its stage step, acknowledged by the writer's own login."""
+    step = HANDOVER_STEPS.get(status_after or "")
+    if status_before != "sent" or step is None or (stage_before, stage_after) != step:
+        return "process"
+    return None if acknowledged_by == login else "acknowledged_by"
+
+
+def task_owner_refusal(owner: object, *, own_logins: frozenset[str], other_logins: frozenset[str],
+                       owner_of_case: bool) -> str | None:  # fmt: skip
+    """Why a follow-up may not be given to ``owner`` (or None). ``own_logins``/``other_logins``: the logins the
+    server knows of the writer's office and of every other office; ``owner_of_case``: the writer's office
+    owns the case (its devices may name a colleague the server has not met yet). Never another office's."""
+    if owner in (None, "", TEAM_INBOX) or owner in own_logins:
+        return None
+    if owner in other_logins or not owner_of_case:
+        return "owner"
+    return None
 
 
 def event_refusal(event_type: str, *, role: str, stage: Stage | None = None) -> str | None:

@@ -66,6 +66,7 @@ class ConsentScreen(WbtuiScreen):
                 ("tui.consent.given_on", "given", t("tui.hint.date")),
                 ("tui.consent.valid_until", "until", t("tui.hint.date")),
                 ("tui.consent.document", "docref", ""),
+                ("ux.consent.persons", "persons", t("ux.consent.persons_hint")),
             ):
                 with Horizontal(classes="form-row"):
                     yield Label(t(key), classes="form-label")
@@ -175,6 +176,8 @@ class ConsentScreen(WbtuiScreen):
             "given_on": given,
             "valid_until": until,
             "document_ref": self.query_one("#docref", SafeInput).value or None,
+            # released from confidentiality by name (a Fallkonferenz participant bound by professional secrecy)
+            "persons": [p.strip() for p in self.query_one("#persons", SafeInput).value.split(";") if p.strip()],
         }
         self.do(
             self.ctx.services.add_consent,
@@ -221,7 +224,7 @@ class ConsentScreen(WbtuiScreen):
             tuple(sorted(self.query_one("#recipients", CheckList).selected)),
             tuple(sorted(self.query_one("#groups", CheckList).selected)),
             self.query_one("#form", ChoiceField).value,
-            *(self.query_one(f"#{name}", SafeInput).value for name in ("given", "until", "docref")),
+            *(self.query_one(f"#{name}", SafeInput).value for name in ("given", "until", "docref", "persons")),
         )
 
     def action_back(self) -> None:

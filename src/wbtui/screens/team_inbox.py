@@ -2,7 +2,7 @@
 
 Space marks rows; ``t`` takes the marked (or the highlighted) cases into the own caseload, ``v`` hands
 them to a colleague or back to the inbox — many at once, all or none (services/assignment.py);
-``a`` records the own absence with a deputy, so new work goes there.
+``a`` records an absence with a deputy (the own; the team lead's for anyone), so new work goes there.
 """
 
 from __future__ import annotations
@@ -178,27 +178,33 @@ class TeamInboxScreen(TableScreen):
         self.app.push_screen(Prompt(tn("ux.team.hand_on_title", 1), t("ux.team.login_hint")), answered)
 
     def action_absence(self) -> None:
-        """The own absence: from, until, deputy (one line each, asked in turn)."""
+        """An absence: from, until, deputy (one line each, asked in turn); the team lead (who records anyone's,
+        domain/permissions.py office_refusal) is first asked for whom (empty: the own)."""
         from wbtui.domain.fields import parse_date
+        from wbtui.domain.permissions import ABSENCE_FOR_OTHERS
         from wbtui.screens.pickers import Prompt
 
+        keys: tuple[str, ...] = ("ux.team.absence_from", "ux.team.absence_until", "ux.team.absence_deputy")
+        if self.ctx.services.actor.role in ABSENCE_FOR_OTHERS:
+            keys = ("ux.team.absence_login", *keys)
         answers: list[str] = []
 
         def ask(index: int) -> None:
-            keys = ("ux.team.absence_from", "ux.team.absence_until", "ux.team.absence_deputy")
-            hint = t("tui.hint.date") if index < 2 else t("ux.team.login_hint")
+            dates = index < len(keys) - 1 and keys[index] != "ux.team.absence_login"
+            hint = t("tui.hint.date") if dates else t("ux.team.login_hint")
             self.app.push_screen(Prompt(t(keys[index]), hint), lambda value: got(index, value))
 
         def got(index: int, value: str | None) -> None:
             if value is None:
                 return
             answers.append(value)
-            if index < 2:
+            if index < len(keys) - 1:
                 ask(index + 1)
                 return
             from wbtui.domain.errors import WbtuiError
             from wbtui.widgets.errors import user_text
 
+            login = answers.pop(0).strip() or None if len(keys) == 4 else None
             try:
                 start, end = parse_date(answers[0], field="from"), parse_date(answers[1], field="until")
             except WbtuiError as exc:  # a typing error: said, nothing stored
@@ -207,7 +213,7 @@ class TeamInboxScreen(TableScreen):
             if start is None or end is None:
                 self.say(t("ux.team.absence_dates"), error=True)
                 return
-            self.do(self.ctx.services.set_absence, None, start, end, answers[2].strip() or None,
+            self.do(self.ctx.services.set_absence, login, start, end, answers[2].strip() or None,
                     then=self.then_say("ux.team.absence_saved", self.reload))  # fmt: skip
 
         ask(0)

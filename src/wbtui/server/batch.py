@@ -93,7 +93,7 @@ class Batch:
 
     def done(self) -> None:
         """The push is committed: nothing is taken back any more. Dropping the undo log breaks the cycles
-        its closures form with this batch, so the batch is freed at once (service.gc_paused)."""
+        its closures form with this batch, so the batch is freed at once (sync.protocol.gc_paused)."""
         self._undo.clear()
 
     def _put(self, mapping: dict, key, value) -> None:
@@ -234,6 +234,12 @@ class Batch:
             ).fetchall()
             extra |= {(e, r) for (e, r) in rows}
         extra -= self.rows_loaded
+        if extra:
+            self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
+
+    def load_rows(self, rows: Iterable[Row]) -> None:
+        """These rows' metadata and registers, when not held yet (a row named by a reference)."""
+        extra = set(rows) - self.rows_loaded
         if extra:
             self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
 

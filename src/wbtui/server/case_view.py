@@ -31,10 +31,16 @@ class CaseView:
         return person_id, (self.batch.values(("person", person_id)) if isinstance(person_id, str) else {})
 
     def consents_of(self, case_id: str) -> list[dict]:
+        """The consents that count for the case: the person's, recorded by the office that owns the case (a
+        consent another office wrote never widens what the owner's case shares, F1)."""
+        from wbtui.server.feed import OWNER
+
         person_id, _ = self.person_of(case_id)
         if not isinstance(person_id, str):
             return []
-        return [self.batch.values(row) for row in sorted(self.batch.rows_where("consent", "person_id", person_id))]
+        owners = {org for org, grant in self.batch.grants.get(case_id, {}).items() if grant.access == OWNER}
+        rows = sorted(self.batch.rows_where("consent", "person_id", person_id))
+        return [self.batch.values(row) for row in rows if self.batch.rows[row].org_id in owners]
 
     def facts(self, case_id: str, unit: Any, *, stage: Stage) -> process.CaseFacts:
         from wbtui.server.coverage import consent_terms

@@ -148,7 +148,10 @@ def _hand_on_shared_rows(s, batch, case_id: str) -> None:
     ).fetchall()
     others = sorted(r for (r,) in rows if r != case_id)
     batch.load_cases(others)
-    others = [c for c in others if c not in batch.purged and ("case", c) in batch.rows]
+    # only a case of the same owning office inherits (a case another office filed for the person never does)
+    owners = {org for org, g in batch.grants.get(case_id, {}).items() if g.access == OWNER}
+    others = [c for c in others if c not in batch.purged and ("case", c) in batch.rows
+              and owners & {org for org, g in batch.grants.get(c, {}).items() if g.access == OWNER}]  # fmt: skip
     if not others:
         return
     heir = others[0]

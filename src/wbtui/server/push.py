@@ -34,9 +34,9 @@ from datetime import UTC
 from functools import cache
 
 from wbtui.domain import process
-from wbtui.domain.access import CASE_ROLES
+from wbtui.domain.access import ART9_WRITE, CASE_ROLES, CASE_WRITE, has
 from wbtui.domain.entities import ENTITIES, HEX32, OFFICE_SCOPE, PERSON_CHILDREN, check_row, check_value
-from wbtui.domain.permissions import event_refusal, office_refusal, side_of, write_refusal
+from wbtui.domain.permissions import office_refusal, rule_for, side_of, write_refusal
 from wbtui.domain.process import Stage
 from wbtui.server.auth import Principal
 from wbtui.server.batch import Batch, as_datetime, is_art9
@@ -62,6 +62,7 @@ class Unit:
     writes: list[tuple[str, str, str, str, bool]] = field(default_factory=list)  # entity, row, field, case, upload
     won: dict[tuple[str, str], dict] = field(default_factory=dict)  # row -> {field: {"v", "hlc"}} that won
     events: list[tuple[str, dict]] = field(default_factory=list)  # case, event data
+    appended: list[tuple[str, dict, bool]] = field(default_factory=list)  # case, event data, marked upload
     commands: list[tuple[str, str, dict]] = field(default_factory=list)  # name, case, args
     conflicts: list[dict] = field(default_factory=list)
     max_hlc: str = ""
@@ -243,10 +244,10 @@ class Push(CaseView):
             reason = check_value(entity, name, spec["v"])
             if reason is not None:
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=reason)
-            unit.writes.append((entity, row_id, name, case_id, self._own_upload(change, case_id)))
+            unit.writes.append((entity, row_id, name, case_id, change.get("origin") == "upload"))
             value = json.dumps(spec["v"])
             current = batch.register((entity, row_id, name))
-            if entity == "appointment" and not self._own_upload(change, case_id):
+            if entity == "appointment":
                 before = json.loads(current.value) if current is not None and current.value else None
                 unit.appointments.setdefault(row_id, before if name == "status" else batch.field(row, "status"))
             review = name in ENTITIES[entity].review
@@ -287,45 +288,55 @@ class Push(CaseView):
             name, problem = sorted(problems.items())[0]
             raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
         if data.get("case_id") != case_id:
-            raise Rejected("forbidden", field="case_id")
-        refusal = (
-            None
-            if self._own_upload(change, case_id)
-            else event_refusal(data["type"], role=self.who.role, stage=unit.stage_before.get(case_id))
-        )
-        if refusal:
-            raise Rejected("permission", field=f"event.{data['type']}", problem=refusal)
+            raise Rejected("invalid", field="event.case_id", problem="parent")
         row = (entity, row_id)
         if row not in self.batch.appends:
+            # who wrote it is the login the token names, whatever the device says (F3); a first upload
+            # keeps the history of its own store as it was recorded
+            data = {**data, "actor": data.get("actor") if change.get("origin") == "upload" else self.who.login}
+            unit.appended.append((case_id, data, change.get("origin") == "upload"))
             self.batch.add_append(row, {"case_id": case_id, "data": data, "hlc": stamp})
             unit.events.append((case_id, data))
             unit.won.setdefault(row, {})["__append__"] = {"data": data, "hlc": stamp}
         return {"change_id": change["change_id"], "status": "applied"}
 
-    def _own_upload(self, change: dict, case_id: str) -> bool:
-        """The first upload of a store that worked without sync, for a case no other office holds yet."""
-        holders = self.batch.grants.get(case_id, {})
-        return change.get("origin") == "upload" and set(holders) == {self.who.org_id}
+    def upload_honoured(self, unit: Unit, case_id: str, marked: bool) -> bool:
+        """The first upload of a store that worked without sync (README "The server is the authority"): taken
+        as the office's own record only for a case this very transaction brings to the server, by a Jobcenter
+        role that writes cases. Decided from the server's state; on any case it holds, the mark changes nothing."""
+        return (
+            marked
+            and ("case", case_id) in unit.new_rows
+            and side_of(self.who.role) == process.JC
+            and has(self.who.role, CASE_WRITE)
+        )
 
     # -- the checks at the end of a transaction ---------------------------------------------------------
     def _check_unit(self, unit: Unit) -> None:
+        from wbtui.server import write_checks
+
         batch, role = self.batch, self.who.role
-        for entity, row_id, name, case_id, upload in unit.writes:
+        write_checks.check_cases(self, unit)
+        for entity, row_id, name, case_id, marked in unit.writes:
             if case_id.startswith(OFFICE_SCOPE):
                 self._check_office_write(unit, entity, row_id, name)
                 continue
-            if upload:
-                continue  # an existing store's first upload of a case nobody else holds: its own record
             before = unit.stage_before.get(case_id)
             after = _stage(batch.field(("case", case_id), "stage")) or before
             row = (entity, row_id)
-            new_case = ("case", case_id) in unit.new_rows
-            if new_case:
-                continue  # a new case with its person and consents is its creator's (README)
             meta = batch.rows.get(row)
+            art9_row = entity == "obstacle" and is_art9(entity, {"code": batch.field(row, "code"), "art9": batch.field(row, "art9")})  # fmt: skip
+            if self.upload_honoured(unit, case_id, marked):
+                # an existing store's first upload of a case new to the server: its own record, in any stage;
+                # health data still needs art9.write (domain/permissions.py)
+                if (rule_for(entity, name).art9 or art9_row) and not has(role, ART9_WRITE):
+                    raise Rejected("permission", field=f"{entity}.{name}", problem="art9")
+                continue
+            if row in unit.new_rows and batch.field(row, name) is None:
+                continue  # a new row's empty field writes nothing
             refusal = write_refusal(
                 entity, name, role=role, new_row=row in unit.new_rows, stage_before=before, stage_after=after,
-                art9_row=entity == "obstacle" and is_art9(entity, {"code": batch.field(row, "code"), "art9": batch.field(row, "art9")}), own_row=bool(meta and meta.org_id == self.who.org_id),
+                art9_row=art9_row, own_row=bool(meta and meta.org_id == self.who.org_id),
                 appointment_kind=batch.field(row, "kind") if entity == "appointment" else None,
             )  # fmt: skip
             if refusal:
@@ -340,10 +351,8 @@ class Push(CaseView):
             if problems:
                 name, problem = sorted(problems.items())[0]
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
-            meta = batch.rows[row]
-            if is_art9(entity, values) and not meta.art9:
-                batch.bind(row, RowMeta(meta.case_id, meta.org_id, True))
             self._unique(unit, row, values)
+        write_checks.check_rows(self, unit)
         self._check_appointments(unit)
         for case_id, before in unit.stage_before.items():
             after = _stage(batch.field(("case", case_id), "stage"))
@@ -374,6 +383,10 @@ class Push(CaseView):
         for row_id, before in unit.appointments.items():
             values = self.batch.values(("appointment", row_id))
             case_id = self.batch.rows[("appointment", row_id)].case_id
+            if self.upload_honoured(unit, case_id, True) and all(
+                w[4] for w in unit.writes if w[0] == "appointment" and w[1] == row_id
+            ):
+                continue  # an uploaded store's appointments as they were kept (the case is new to the server)
             starts = as_datetime(values.get("starts_at"))
             if starts is not None and starts.tzinfo is None:
                 starts = starts.replace(tzinfo=UTC)

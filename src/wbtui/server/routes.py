@@ -6,6 +6,7 @@ Bodies refuse unknown fields (``extra="forbid"``: no mass assignment); the calle
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -67,10 +68,16 @@ def hello(body: HelloBody, who: Caller, sync: SyncDep) -> dict:
     return sync.hello(who, body.model_dump())
 
 
+def answer(result: dict) -> Response:
+    """A push or pull answer (thousands of entries of plain JSON values) encoded once: FastAPI's generic
+    encoder and response check walked every entry in Python, a tenth of a first upload's server time."""
+    return Response(json.dumps(result).encode(), media_type="application/json")
+
+
 @router.post("/sync/v1/push", responses=UPGRADE)
-def push(body: PushBody, who: Pusher, sync: SyncDep) -> dict:
+def push(body: PushBody, who: Pusher, sync: SyncDep) -> Response:
     try:
-        return sync.push(who, body.changes, body.schema_version)
+        return answer(sync.push(who, body.changes, body.schema_version))
     except UpgradeRequired:
         raise NotAccepted(body.schema_version) from None
 
@@ -81,8 +88,8 @@ def pull(
     sync: SyncDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-) -> dict:
-    return sync.pull(who, cursor, limit)
+) -> Response:
+    return answer(sync.pull(who, cursor, limit))
 
 
 @router.get("/sync/v1/snapshot")

@@ -40,8 +40,8 @@ BACKLOG = 2048  # connections waiting to be accepted per listening socket (the k
 # this time (5 s by default). Under load a worker's answering thread waits for the interpreter lock
 # behind its busy request threads: killed at 5 s, every request and connection it held was cut
 # (ReadError and RemoteProtocolError at 200 clients, bench/bench_concurrency.py). A hung worker is
-# still replaced, after a minute.
-WORKER_HEALTHCHECK_SECONDS = 60
+# still replaced, after half a minute (the supervisor also handles a stop signal only between two pings).
+WORKER_HEALTHCHECK_SECONDS = 30
 
 LOG_CONFIG = {
     "version": 1,

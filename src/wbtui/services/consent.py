@@ -31,7 +31,10 @@ class ConsentCommands(ServiceBase):
         valid_until: date | None = None,
         form: str = "schriftlich",
         document_ref: str | None = None,
+        persons: list[str] | None = None,
     ) -> uuid.UUID:
+        """A consent; ``persons``: those it releases from confidentiality by name (a Fallkonferenz
+        participant bound by professional secrecy, domain/conference.py)."""
         if purpose not in CONSENT_PURPOSES:
             raise WbtuiError("err.bad_choice", field="purpose", value=purpose, choices=", ".join(CONSENT_PURPOSES))
         for r in recipients:
@@ -44,6 +47,9 @@ class ConsentCommands(ServiceBase):
             raise WbtuiError("err.consent_scope")
         if form not in ("schriftlich", "elektronisch"):
             raise WbtuiError("err.bad_choice", field="form", value=form, choices="schriftlich, elektronisch")
+        named = sorted({clean_opt(p) or "" for p in persons or ()} - {""})
+        if len(named) > 20 or any(len(p) > 100 for p in named):
+            raise WbtuiError("err.consent_persons")
         given = given_on or self.today()
         if given > self.today():
             raise WbtuiError("err.consent_future")
@@ -61,6 +67,7 @@ class ConsentCommands(ServiceBase):
                 given_on=given,
                 valid_until=valid_until,
                 document_ref=clean_opt(document_ref),
+                persons=named,
             )
             s.add(consent)
             s.flush()

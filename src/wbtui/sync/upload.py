@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from operator import itemgetter
 from secrets import token_hex
 from typing import Any
 
@@ -69,7 +68,15 @@ def enable(store) -> int:
                 else:
                     case_id = rec.get("case_id")
                 queued.append((case_id or "~", rank, rec["id"], case_id, entity, data))
-        queued.sort(key=itemgetter(0, 1))
+        # a case of a person filed under another case goes after that case: the server takes a case only for
+        # a person it already holds (or one created with it)
+        case_person = dict(conn.exec_driver_sql("SELECT id, person_id FROM fbw_case").fetchall())
+
+        def order(item):
+            filing = person_case.get(case_person.get(item[0], ""), item[0])
+            return (filing, item[0] != filing, item[0], item[1])
+
+        queued.sort(key=order)
         txs: dict[str, str] = {}  # one local transaction per case: the server takes a case's upload whole
         clocks: list[tuple] = []
         outbox: list[tuple] = []

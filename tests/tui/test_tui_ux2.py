@@ -112,9 +112,20 @@ def test_the_edit_form_shows_the_birth_date_as_typed_at_intake_and_takes_it_back
             field = app.screen.query_one("#f-birth_date")
             assert field.value == "12.04.1985"
             assert app.screen.values() == {}  # nothing changed: nothing to save
+            await pilot.press("escape")  # unchanged: Esc leaves at once
+            await settle(pilot)
+            assert type(app.screen).__name__ == "CaseDetailScreen"
+            await pilot.press("e")
+            await settle(pilot)
+            field = app.screen.query_one("#f-birth_date")
             field.value = "13.04.1985"
             await settle(pilot)
             assert app.screen.query_one("#e-birth_date").display is False  # accepted as typed
+            await pilot.press("escape")  # changed: Esc asks (issue 14, point 2, the edit form too)
+            await settle(pilot)
+            assert type(app.screen).__name__ == "Ask"
+            await pilot.press("w")
+            await settle(pilot)
             await pilot.press("f10")
             await settle(pilot, 8)
             assert type(app.screen).__name__ == "CaseDetailScreen"

@@ -142,7 +142,7 @@ class AppointmentsScreen(TableScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self.say, user_text(exc), error=True)
             return
-        self.app.call_from_thread(self._fill, rows)
+        self.show_loaded(self._fill, rows)
 
     def redraw(self) -> None:
         if self.data is not None:

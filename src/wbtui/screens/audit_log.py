@@ -62,7 +62,7 @@ class AuditScreen(TableScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self._refused, describe(exc))
             return
-        self.app.call_from_thread(self._fill, result, items)
+        self.show_loaded(self._fill, result, items)
 
     def _refused(self, message: str) -> None:
         self.loaded()

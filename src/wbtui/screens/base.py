@@ -190,6 +190,20 @@ class WbtuiScreen(Screen[ResultT]):
     def say(self, message: str, *, error: bool = False) -> None:
         self.host.say(message, error=error)
 
+    def show_loaded(self, fill: Callable[..., object], *args: Any) -> None:
+        """From a reload worker: ``fill(*args)`` on the event loop, unless a newer reload replaced this one
+        by then. An exclusive thread worker runs on after it is cancelled, so an older read (started as the
+        screen came back, before a write was committed) could otherwise paint over the newer one."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+
+        def fill_if_current() -> None:
+            if not worker.is_cancelled:
+                fill(*args)
+
+        self.app.call_from_thread(fill_if_current)
+
     def then_say(self, key: str, reload: Callable[[], object]) -> Callable[[object], None]:
         """A ``then`` for :meth:`do`: once the action is done, say the catalog text ``key`` and ``reload``."""
 

@@ -151,7 +151,7 @@ class BoardScreen(WbtuiScreen):
         except WbtuiError as exc:  # refused, or no audit entry: no list (fail closed)
             self.app.call_from_thread(self.load_failed, describe(exc))
             return
-        self.app.call_from_thread(self._show, board.rowids, board.total, board.locked, board.closed)
+        self.show_loaded(self._show, board.rowids, board.total, board.locked, board.closed)
 
     def _show(self, rowids: list[int], total: int, locked: str | None = None, closed: int = 0) -> None:
         self.loaded()

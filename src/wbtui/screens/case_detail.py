@@ -122,7 +122,7 @@ class CaseDetailScreen(WbtuiScreen):
             self.app.call_from_thread(self.load_failed, user_text(exc))
             return
         steps = ctx.services.next_steps(uuid.UUID(self.case_id)) if detail["stage"] != "closed" else []
-        self.app.call_from_thread(self._show_detail, detail, steps)
+        self.show_loaded(self._show_detail, detail, steps)
 
     def _denied(self, exc) -> None:
         """Outside the caseload: ask for the break-glass reason; another office's case: say no and go back."""

@@ -97,7 +97,7 @@ class ConferenceScreen(WbtuiScreen):
     @work(thread=True, exclusive=True, group="conf-gate", exit_on_error=False)
     def check_gate(self, variant: str) -> None:
         reasons = self.ctx.services.conference_gate(uuid.UUID(self.case_id), variant)
-        self.app.call_from_thread(self._show_gate, variant, reasons)
+        self.show_loaded(self._show_gate, variant, reasons)
 
     def _show_gate(self, variant: str, reasons: list) -> None:
         if reasons:

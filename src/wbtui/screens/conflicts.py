@@ -52,7 +52,7 @@ class ConflictScreen(TableScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self.load_failed, describe(exc))
             return
-        self.app.call_from_thread(self._fill, rows)
+        self.show_loaded(self._fill, rows)
 
     def redraw(self) -> None:
         if self.data is not None:

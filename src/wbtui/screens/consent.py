@@ -104,7 +104,7 @@ class ConsentScreen(WbtuiScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self.load_failed, user_text(exc))
             return
-        self.app.call_from_thread(self._fill, detail, handover, conference)
+        self.show_loaded(self._fill, detail, handover, conference)
 
     def on_resize(self) -> None:
         if self.data is not None:  # the table refits to the new width (widgets/tables.py)

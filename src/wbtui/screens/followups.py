@@ -60,7 +60,7 @@ class FollowupScreen(TableScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self.load_failed, describe(exc))
             return
-        self.app.call_from_thread(self._fill, tasks, cases)
+        self.show_loaded(self._fill, tasks, cases)
 
     def redraw(self) -> None:
         if self.data is not None:

@@ -98,7 +98,7 @@ class HandoverScreen(WbtuiScreen):
             self.app.call_from_thread(self.load_failed, user_text(exc))
             return
         reasons = ctx.services.handover_check(uuid.UUID(self.case_id))
-        self.app.call_from_thread(self._show_detail, detail, reasons)
+        self.show_loaded(self._show_detail, detail, reasons)
 
     def _show_detail(self, d: dict, reasons: list) -> None:
         self.loaded()

@@ -141,7 +141,7 @@ class HistoryScreen(TableScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self.say, user_text(exc), error=True)
             return
-        self.app.call_from_thread(self._fill, detail)
+        self.show_loaded(self._fill, detail)
 
     def redraw(self) -> None:
         if self.data is not None:

@@ -72,7 +72,7 @@ class InboxScreen(TableScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self.load_failed, describe(exc))
             return
-        self.app.call_from_thread(self._fill, received, queries, feedback)
+        self.show_loaded(self._fill, received, queries, feedback)
 
     def redraw(self) -> None:
         if self.data is not None:

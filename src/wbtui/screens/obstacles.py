@@ -95,7 +95,7 @@ class ObstacleScreen(WbtuiScreen):
             self.show_art9 = False
             self.app.call_from_thread(self.load_failed, user_text(exc))
             return
-        self.app.call_from_thread(self._fill, detail)
+        self.show_loaded(self._fill, detail)
 
     def on_resize(self) -> None:
         if self.detail is not None:

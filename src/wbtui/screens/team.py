@@ -108,7 +108,7 @@ class TeamScreen(WbtuiScreen):
         except WbtuiError as exc:  # refused: said, and keys typed ahead are not held for ever
             self.app.call_from_thread(self.load_failed, describe(exc))
             return
-        self.app.call_from_thread(self._show, figures)
+        self.show_loaded(self._show, figures)
 
     def _show(self, f: dict) -> None:
         self.loaded()

@@ -87,7 +87,7 @@ class TeamInboxScreen(TableScreen):
         except WbtuiError as exc:
             self.app.call_from_thread(self.say, describe(exc), error=True)
             return
-        self.app.call_from_thread(self._fill, cases, tasks)
+        self.show_loaded(self._fill, cases, tasks)
 
     def redraw(self) -> None:
         if self.data is not None:

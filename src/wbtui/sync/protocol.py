@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -140,7 +141,8 @@ def decode_snapshot_case(line: dict) -> dict:
             "referral": line.get("referral") is True}  # fmt: skip
 
 
-_gc: dict[str, Any] = {"lock": threading.Lock(), "users": 0, "was_on": True}
+_gc: dict[str, Any] = {"lock": threading.Lock(), "users": 0, "was_on": True, "since": 0.0}
+GC_AT_MOST_OFF = 5.0  # seconds: a server never without a collection for longer, however busy
 
 
 @contextmanager
@@ -150,16 +152,25 @@ def gc_paused() -> Iterator[None]:
     that all live until its end, and the collector scanned them over and over: a third of a first upload's
     server CPU (bench/profile_push.py). What a batch leaves is freed by reference counting (the server's
     ``Batch.done`` drops its undo log, the only cycles it makes); the collector runs again as soon as no
-    batch is being handled (counted: several threads of a server may handle one each)."""
+    batch is being handled (counted: several threads of a server may handle one each). On a server that is
+    never idle, a batch ending after the collector has been off for ``GC_AT_MOST_OFF`` seconds collects once,
+    so cycles made meanwhile elsewhere (requests, sessions) cannot pile up."""
     with _gc["lock"]:
         if _gc["users"] == 0:
             _gc["was_on"] = gc.isenabled()
+            _gc["since"] = time.monotonic()
             gc.disable()
         _gc["users"] += 1
     try:
         yield
     finally:
+        collect = False
         with _gc["lock"]:
             _gc["users"] -= 1
             if _gc["users"] == 0 and _gc["was_on"]:
                 gc.enable()
+            elif _gc["was_on"] and time.monotonic() - _gc["since"] > GC_AT_MOST_OFF:
+                _gc["since"] = time.monotonic()
+                collect = True
+        if collect:
+            gc.collect()

@@ -9,11 +9,11 @@ import uuid
 
 from authz_helpers import append_change, feed_text, pull_all, push, server_value, set_change
 from sqlalchemy import text
-from test_issue12_defects import HEALTH_NOTE, NOW, SUMMARY, _health_case, _offices
+from test_issue12_defects import HEALTH_NOTE, NOW, SECOND_JC, SUMMARY, _health_case, _offices
 
 from common import COMPLETE_CASE
 from server_helpers import PEPPER
-from sync_helpers import handed_over_case, q, sync
+from sync_helpers import handed_over_case, office, q, sync
 
 
 def _case_fields(person_id: str, stage: str = "need_identified", **extra) -> dict:
@@ -229,6 +229,28 @@ def test_F6_a_new_case_in_a_late_stage_by_the_agentur_or_with_health_data_by_a_r
     assert cases == 1
 
 
+def test_F6_a_case_taken_in_twice_offline_and_moved_on__lands_in_its_stage_under_the_known_person(server, tmp_path):
+    """The honest side of F6: the relinked case is the office's own record of a case new to the server (sent
+    again marked as an upload), so it keeps the stage it reached offline, with no refusal left to review."""
+    from wbtui.sync.client import enable
+
+    url, engine = server
+    tokens, (one_store, one), _ = _offices(tmp_path, url, engine, "ifk.ina")
+    two_store, two = office(tmp_path, "two", SECOND_JC, url)
+    enable(two_store)
+    one.create_case(COMPLETE_CASE)
+    moved = two.create_case({**COMPLETE_CASE, "target_kldb": "51312", "target_title": "Lager"})
+    two.add_obstacle(moved, "M-ERW", status="in_bearbeitung")
+    two.move(moved, "obstacles_in_clarification")
+    for store, login in ((one_store, "ifk.ida"), (two_store, "ifk.ina"), (two_store, "ifk.ina")):
+        sync(store, url, tokens[login])
+    assert server_value(engine, "case", moved.hex, "stage")[0] == "obstacles_in_clarification"
+    assert q(two_store, "SELECT COUNT(*) FROM person") == [(1,)]
+    assert q(two_store, "SELECT COUNT(*) FROM sync_conflict WHERE status = 'open' AND kind = 'rejected_write'") == [
+        (0,)
+    ]
+
+
 def test_F8_the_agentur_gave_a_follow_up_to_a_jobcenter_caseworker__refused_its_own_follow_ups_pass(server, tmp_path):
     url, engine = server
     tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
@@ -241,6 +263,7 @@ def test_F8_the_agentur_gave_a_follow_up_to_a_jobcenter_caseworker__refused_its_
 
     assert _answers(url, tokens["aa.anton"], [task("ifk.ida")]) == [("rejected", "permission", "owner")]
     assert _answers(url, tokens["aa.anton"], [task("ifk.unbekannt")]) == [("rejected", "permission", "owner")]
+    assert _answers(url, tokens["aa.anton"], [task("@team")]) == [("rejected", "permission", "owner")]
     assert _answers(url, tokens["aa.anton"], [task("aa.anton")])[0][0] == "applied"
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
     assert q(jc_store, "SELECT owner FROM task") == [("aa.anton",)]

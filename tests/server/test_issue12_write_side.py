@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 
 from authz_helpers import append_change, feed_text, pull_all, push, server_value, set_change
 from sqlalchemy import text
-from test_issue12_defects import HEALTH_NOTE, NOW, SUMMARY, _health_case, _offices
+from test_issue12_defects import HEALTH_NOTE, NOW, SECOND_JC, SUMMARY, _health_case, _offices
 
 from common import COMPLETE_CASE
 from server_helpers import PEPPER
-from sync_helpers import handed_over_case, q, sync
+from sync_helpers import handed_over_case, office, q, sync
 
 
 def _case_fields(person_id: str, stage: str = "need_identified", **extra) -> dict:
@@ -70,6 +71,41 @@ def test_F1_a_forged_consent_of_the_agentur_in_a_case_of_its_own_for_the_jobcent
     assert SUMMARY not in everything and HEALTH_NOTE not in everything and "L-GES" not in everything
     assert "gesundheit" not in feed_text(engine)
     sync(aa_store, url, tokens["aa.anton"])
+    assert q(aa_store, "SELECT code FROM obstacle") == [("R-KIN",)]
+
+
+def test_F1_a_forged_consent_already_in_the_server_database__never_widens_the_agenturs_grant(server, tmp_path):
+    """As an older server accepted it: the Agentur's consent for the Jobcenter's person, covering gesundheit.
+    When the coverage is computed again (the Jobcenter records a consent), only the owner's consents count."""
+    from authz_helpers import org_id, stamp
+
+    url, engine = server
+    tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
+    case_id = _health_case(jc)
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    person_id = q(jc_store, "SELECT person_id FROM fbw_case")[0][0]
+    forged, agentur = uuid.uuid4().hex, org_id(engine, "Agentur für Arbeit Musterstadt")
+    values = {"person_id": person_id, "purpose": "fbw_uebergabe", "recipients": ["agentur"], "given_on": "2026-11-20",
+              "data_groups": ["stammdaten", "hemmnisse", "gesundheit"], "form": "schriftlich",
+              "explained_consequences": True}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO srv_row_case (entity, row_id, case_id, org_id, art9) VALUES ('consent', :r, :c, :o, :f)"),
+            {"r": forged, "c": case_id.hex, "o": agentur, "f": False},
+        )
+        conn.execute(
+            text("INSERT INTO srv_field (entity, row_id, field, value, hlc) VALUES ('consent', :r, :f, :v, :h)"),
+            [{"r": forged, "f": k, "v": json.dumps(v), "h": stamp()} for k, v in values.items()],
+        )
+    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"],
+                   given_on=date(2026, 11, 25))  # fmt: skip
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    with engine.connect() as conn:
+        groups = conn.execute(text("SELECT groups FROM srv_grant WHERE access = 'referral'")).scalar()
+    assert "gesundheit" not in groups
+    sync(aa_store, url, tokens["aa.anton"])
+    everything = json.dumps(pull_all(url, tokens["aa.anton"]), ensure_ascii=False)
+    assert SUMMARY not in everything and HEALTH_NOTE not in everything and "L-GES" not in everything
     assert q(aa_store, "SELECT code FROM obstacle") == [("R-KIN",)]
 
 
@@ -229,6 +265,28 @@ def test_F6_a_new_case_in_a_late_stage_by_the_agentur_or_with_health_data_by_a_r
     assert cases == 1
 
 
+def test_F6_a_case_taken_in_twice_offline_and_moved_on__lands_in_its_stage_under_the_known_person(server, tmp_path):
+    """The honest side of F6: the relinked case is the office's own record of a case new to the server (sent
+    again marked as an upload), so it keeps the stage it reached offline, with no refusal left to review."""
+    from wbtui.sync.client import enable
+
+    url, engine = server
+    tokens, (one_store, one), _ = _offices(tmp_path, url, engine, "ifk.ina")
+    two_store, two = office(tmp_path, "two", SECOND_JC, url)
+    enable(two_store)
+    one.create_case(COMPLETE_CASE)
+    moved = two.create_case({**COMPLETE_CASE, "target_kldb": "51312", "target_title": "Lager"})
+    two.add_obstacle(moved, "M-ERW", status="in_bearbeitung")
+    two.move(moved, "obstacles_in_clarification")
+    for store, login in ((one_store, "ifk.ida"), (two_store, "ifk.ina"), (two_store, "ifk.ina")):
+        sync(store, url, tokens[login])
+    assert server_value(engine, "case", moved.hex, "stage")[0] == "obstacles_in_clarification"
+    assert q(two_store, "SELECT COUNT(*) FROM person") == [(1,)]
+    assert q(two_store, "SELECT COUNT(*) FROM sync_conflict WHERE status = 'open' AND kind = 'rejected_write'") == [
+        (0,)
+    ]
+
+
 def test_F8_the_agentur_gave_a_follow_up_to_a_jobcenter_caseworker__refused_its_own_follow_ups_pass(server, tmp_path):
     url, engine = server
     tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
@@ -241,6 +299,7 @@ def test_F8_the_agentur_gave_a_follow_up_to_a_jobcenter_caseworker__refused_its_
 
     assert _answers(url, tokens["aa.anton"], [task("ifk.ida")]) == [("rejected", "permission", "owner")]
     assert _answers(url, tokens["aa.anton"], [task("ifk.unbekannt")]) == [("rejected", "permission", "owner")]
+    assert _answers(url, tokens["aa.anton"], [task("@team")]) == [("rejected", "permission", "owner")]
     assert _answers(url, tokens["aa.anton"], [task("aa.anton")])[0][0] == "applied"
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
     assert q(jc_store, "SELECT owner FROM task") == [("aa.anton",)]

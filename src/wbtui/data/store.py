@@ -153,7 +153,8 @@ class Store:
         try:
             con.execute("BEGIN IMMEDIATE")
             yield con
-            con.execute("COMMIT")
+            if con.in_transaction:  # a sync page commits itself (sync/orphans.py: rows quarantined at COMMIT)
+                con.execute("COMMIT")
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")

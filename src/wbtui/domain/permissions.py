@@ -25,7 +25,8 @@ The rules, in short:
   voucher issued, a case closed …) only with that very transition (:func:`step_event_refusal`).
 * The handover's status and acknowledgement change only by the Agentur's acknowledgement or query of a
   sent handover (:func:`handover_step_refusal`), never by a plain write.
-* A follow-up is given to the writer's own office: a login of it or its team inbox (:func:`task_owner_refusal`).
+* A follow-up is given to the writer's own office: a login of it, or (the office owning the case) its team
+  inbox (:func:`task_owner_refusal`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from dataclasses import dataclass
 
 from wbtui.domain.access import ART9_WRITE, CASE_WRITE, has, may_create_cases
 from wbtui.domain.appointments import KIND_STAGES, side_may_keep
-from wbtui.domain.assignment import TEAM_INBOX
 from wbtui.domain.process import AA, JC, REASON_FIELDS, ROLE_SIDE, Stage
 
 S = Stage
@@ -366,8 +366,9 @@ def task_owner_refusal(owner: object, *, own_logins: frozenset[str], other_login
                        owner_of_case: bool) -> str | None:  # fmt: skip
     """Why a follow-up may not be given to ``owner`` (or None). ``own_logins``/``other_logins``: the logins the
     server knows of the writer's office and of every other office; ``owner_of_case``: the writer's office
-    owns the case (its devices may name a colleague the server has not met yet). Never another office's."""
-    if owner in (None, "", TEAM_INBOX) or owner in own_logins:
+    owns the case (its devices may name a colleague the server has not met yet, and its team inbox is the
+    case's team's). Never another office's login, and never into the owning office's team inbox from outside."""
+    if owner in own_logins:
         return None
     if owner in other_logins or not owner_of_case:
         return "owner"

@@ -68,6 +68,13 @@ def relink_duplicate_person(store, local_person: str, existing: str) -> bool:
             "UPDATE sync_conflict SET status = 'resolved' WHERE kind = 'rejected_write' AND conflict_id IN"
             " (SELECT change_id FROM outbox WHERE state = 'rejected' AND last_error = 'duplicate_person')"
         )
+        # so are the later changes of the moved cases the server refused meanwhile (it held no such case yet)
+        for case_id in cases:
+            con.execute(
+                "UPDATE sync_conflict SET status = 'resolved' WHERE kind = 'rejected_write' AND conflict_id IN"
+                " (SELECT change_id FROM outbox WHERE state = 'rejected' AND case_id = ?)",
+                (case_id,),
+            )
         driver = _Driver(con)
         clock = load_clock(driver)
         tx = uuid.uuid4().hex
@@ -83,7 +90,7 @@ def relink_duplicate_person(store, local_person: str, existing: str) -> bool:
                 cur = con.execute("SELECT * FROM case_event WHERE id = ?", (row_id,))
                 rec = dict(zip([d[0] for d in cur.description], cur.fetchone()))
                 data = {f: _json(rec, "event", f) for f in protocol.fields_of("event") if rec.get(f) is not None}
-                enqueue(driver, clock, "event", row_id, case_id, "append", {"data": data}, tx=tx)
+                enqueue(driver, clock, "event", row_id, case_id, "append", {"data": data}, tx=tx, origin="upload")
         save_clock(driver, clock)
         audit.append(con, audit.SYNC, "update", "person", object_id=existing, detail=f"relinked {len(cases)} case(s)")
     return True
@@ -100,7 +107,9 @@ def _requeue(con, driver, clock, tx: str, entity: str, table: str, row_id: str, 
     payload = {
         f: {"v": _json(rec, entity, f), "base": None} for f in protocol.fields_of(entity) if rec.get(f) is not None
     }
-    enqueue(driver, clock, entity, row_id, case_id, "set", payload, tx=tx)
+    # marked as an upload: the store's own record of a case new to the server, in whatever stage it has reached
+    # offline (the server honours the mark only for a case this transaction brings, server/push.py)
+    enqueue(driver, clock, entity, row_id, case_id, "set", payload, tx=tx, origin="upload")
 
 
 def _json(rec: dict, entity: str, name: str):

@@ -3,8 +3,8 @@ allowed values and limits, and the check of one value as it travels.
 
 Values are checked as they travel (JSON): dates ``JJJJ-MM-TT``, times ``JJJJ-MM-TT HH:MM:SS[.ffffff]``,
 booleans ``true``/``false`` (or 0/1 from stores that predate typed values), ids 32 hex digits.
-Text is checked for length and for control and bidi characters (:mod:`wbtui.domain.text`), in JSON
-keys as well as values, at any depth.
+Text is checked for length and for control, bidi and invisible format characters (:mod:`wbtui.domain.text`),
+in JSON keys (single-line) as well as values, at any depth; single-line text holds no TAB or line break.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def check(col: Col, value: object) -> str | None:
             return "type"
         if len(value) > col.max_len:
             return "too_long"
-        if has_control(value.replace("\n", "") if kind == "note" else value) or (kind == "text" and "\n" in value):
+        if has_control(value, multiline=kind == "note"):  # a single-line text holds no TAB or line break either
             return "control_characters"
         if col.required and not value.strip():
             return "required"
@@ -108,14 +108,14 @@ def check_json(value: object) -> str | None:
     characters in any key or string value (they would reach a caseworker's terminal)."""
     budget = [MAX_JSON_TEXT]
 
-    def walk(node: object, depth: int) -> str | None:
+    def walk(node: object, depth: int, *, key: bool = False) -> str | None:
         if depth > MAX_JSON_DEPTH:
             return "too_deep"
         if isinstance(node, str):
             budget[0] -= len(node)
             if budget[0] < 0:
                 return "too_long"
-            return "control_characters" if has_control(node.replace("\n", "")) else None
+            return "control_characters" if has_control(node, multiline=not key) else None  # a key is one line
         if isinstance(node, bool) or node is None:
             return None
         if isinstance(node, int):
@@ -132,7 +132,7 @@ def check_json(value: object) -> str | None:
             for key, item in node.items():
                 if not isinstance(key, str):
                     return "type"
-                if reason := walk(key, depth + 1):
+                if reason := walk(key, depth + 1, key=True):
                     return reason
                 if reason := walk(item, depth + 1):
                     return reason

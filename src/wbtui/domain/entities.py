@@ -298,6 +298,10 @@ ENTITIES: dict[str, Entity] = {
         ),
     )
 }
+# the data of one timeline entry, serialised as UTF-8 JSON: a note of 2,000 characters (the longest free text an
+# entry carries, as domain/columns.note) in any script with its other keys (server/screen.py refuses more)
+EVENT_BYTES = 8192
+EVENT_NOTE_CHARS = 2000
 ORDER = tuple(ENTITIES)  # parents first: rows are applied in this order
 # Columns every device's table declares NOT NULL without a default: a new row must carry them (they may
 # be empty where the kind allows it), or every device that holds the case fails to store it
@@ -333,6 +337,17 @@ def check_value(entity: str, name: str, value: object) -> str | None:
     """Why ``value`` cannot be stored in ``entity.name`` (a reason code), or None when it can."""
     col = ENTITIES[entity].cols.get(name)
     return "unknown_field" if col is None else check(col, value)
+
+
+def clean_value(entity: str, name: str, value: object) -> object:
+    """A received value cleaned as its field is shown (:mod:`wbtui.domain.text`): a single-line text without
+    TAB or line breaks, every JSON key and string without control, bidi or invisible characters."""
+    from wbtui.domain.text import clean, clean_tree, has_control
+
+    col = ENTITIES[entity].cols.get(name)
+    if col is not None and col.kind == "text" and isinstance(value, str) and has_control(value, multiline=False):
+        return clean(value)
+    return clean_tree(value)
 
 
 def check_row(entity: str, values: dict[str, object], *, new: bool, values_checked: bool = False) -> dict[str, str]:

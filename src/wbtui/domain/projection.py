@@ -54,6 +54,8 @@ EVENT_PRIVATE_PAYLOAD = frozenset({"note"})  # free text of the office that wrot
 OBSTACLE_EVENTS = frozenset({"obstacle_added", "obstacle_updated"})
 # the owning office's internal work on the timeline: its follow-ups and who holds the case
 OFFICE_EVENTS = frozenset({"task_created", "task_done", "task_reassigned", "case_reassigned"})
+FIELD_EVENTS = frozenset({"intake_updated"})  # entries whose payload names the fields that changed
+HISTORY_NAMES = frozenset({"qualification", "work_history"})  # services/history.py: the person's rows of schema 5
 
 
 def covered_groups(
@@ -137,8 +139,30 @@ def project_event(
         if needed not in groups:
             return None
     if EVENT_PRIVATE_PAYLOAD & payload.keys():
-        data = {**data, "payload": {k: v for k, v in payload.items() if k not in EVENT_PRIVATE_PAYLOAD}}
+        payload = {k: v for k, v in payload.items() if k not in EVENT_PRIVATE_PAYLOAD}
+        data = {**data, "payload": payload}
+    named = payload.get("fields")
+    if data.get("type") in FIELD_EVENTS and isinstance(named, list):
+        # the names of changed fields are cut like the row they changed: that the health summary changed is
+        # itself health data (issue 12 F11); an entry left naming nothing is not sent at all
+        kept = [name for name in named if isinstance(name, str) and field_name_visible(name, groups)]
+        if named and not kept:
+            return None
+        if len(kept) != len(named):
+            data = {**data, "payload": {**payload, "fields": kept}}
     return data
+
+
+def field_name_visible(name: str, groups: frozenset[str]) -> bool:
+    """Whether a referral office may learn that the case or person field ``name`` changed: exactly when it
+    would receive the field itself (:func:`visible_fields`)."""
+    if name in CASE_HEALTH:
+        return "gesundheit" in groups
+    if name in CASE_OFFICE:
+        return False
+    if name in HISTORY_NAMES:
+        return "qualifikation" in groups
+    return PERSON_GROUPS.get(name, "stammdaten") in groups if name in PERSON_GROUPS else True
 
 
 def project_package(package: dict, groups: frozenset[str], art9_codes: frozenset[str]) -> dict:

@@ -20,10 +20,12 @@ from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
 from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.domain.permissions import side_of
+from wbtui.domain.text import has_control
 from wbtui.server.feed import OWNER, REFERRAL, feed_row
 from wbtui.server.models import SrvOrg, now
 
 PURGE_ROLES = CASE_ROLES | {"dsb"}
+MAX_ARG = 200  # characters of one command argument (an organisation's name is at most this long)
 
 
 def run(push, unit) -> None:
@@ -33,6 +35,11 @@ def run(push, unit) -> None:
         handler = HANDLERS.get(name)
         if handler is None:
             raise Rejected("schema", field="command")
+        for key, value in args.items():  # names of offices, reasons: one line of text each, or nothing
+            if value is not None and (
+                not isinstance(value, str) or len(value) > MAX_ARG or has_control(value, multiline=False)
+            ):
+                raise Rejected("validation", field=str(key)[:40])
         roles = PURGE_ROLES if name == "case.purge" else CASE_ROLES
         grant = push.batch.grants.get(case_id, {}).get(push.who.org_id)
         if push.who.role not in roles or grant is None or grant.access != OWNER:

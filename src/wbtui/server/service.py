@@ -22,6 +22,7 @@ from wbtui.domain.permissions import role_fits_org
 from wbtui.server.auth import Principal
 from wbtui.server.feed import Grant, RowMeta, announce_writer, decode_groups, page, project_entry, project_snapshot
 from wbtui.server.push import Push, Rejected
+from wbtui.server.screen import screen
 from wbtui.server.store import scrub_after_purge
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
@@ -74,15 +75,18 @@ class SyncServer:
         if who.role not in DUTY_ROLES or not role_fits_org(who.org_kind, who.role):
             results = [{"change_id": c.get("change_id"), "status": "rejected", "reason": "forbidden"} for c in changes]
             return {"results": results, "server_hlc": self.stamp()}
+        refused = screen(changes)  # the wrong shape, or more than may be appended (server.screen)
+        todo = [change for i, change in enumerate(changes) if i not in refused]
         for attempt in range(6):
             try:
                 with protocol.gc_paused(), Session(self.engine, autoflush=False) as s:
                     announce_writer(s)
                     push = Push(s, who, schema_version, self.clock, self._clock_lock)
-                    results = push.run(changes)
+                    answers = iter(push.run(todo))
                     s.commit()
                     push.batch.done()
                 scrub_after_purge(self.engine, push.batch)  # an erased case leaves the files too (store.scrub)
+                results = [refused[i] if i in refused else next(answers) for i in range(len(changes))]
                 return {"results": results, "server_hlc": self.stamp()}
             except DBAPIError as exc:  # IntegrityError, deadlock, serialisation failure: run again
                 message = str(getattr(exc, "orig", exc)).lower()

@@ -8,6 +8,7 @@ the TUI.
 
 from __future__ import annotations
 
+import json
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from wbtui.data.models import (
     utcnow,
 )
 from wbtui.domain.consent import consent_covers
+from wbtui.domain.entities import EVENT_BYTES, EVENT_NOTE_CHARS
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import CaseFacts, Stage
 
@@ -224,6 +226,12 @@ class ServiceBase:
         return org
 
     def _event(self, s, case: FbwCase, type_: str, *, from_stage=None, to_stage=None, **payload) -> None:
+        payload = {k: jsonable(v) for k, v in payload.items() if v is not None}
+        note = payload.get("note")
+        if isinstance(note, str) and len(note) > EVENT_NOTE_CHARS:
+            raise WbtuiError("err.too_long", field="note")  # the server refuses more (domain/entities.py EVENT_BYTES)
+        if len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()) > EVENT_BYTES:
+            raise WbtuiError("err.too_long", field="note")
         s.add(
             CaseEvent(
                 case_id=case.id,
@@ -233,7 +241,7 @@ class ServiceBase:
                 to_stage=to_stage,
                 actor=self.actor.login,
                 org_id=self.actor.org_id,
-                payload={k: jsonable(v) for k, v in payload.items() if v is not None},
+                payload=payload,
             )
         )
 

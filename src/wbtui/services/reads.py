@@ -82,7 +82,9 @@ class Reader:
     # -- who asks --------------------------------------------------------------------------------
     @property
     def subject(self) -> policy.Subject:
-        """The user as the policy sees them, looked up without the ORM (office and user as on record)."""
+        """The user as the policy sees them, looked up without the ORM (office and user as on record).
+        Kept only once office and user are on record: in a new store the first write (e.g. a handover file
+        read in the inbox) creates them, and a long-lived reader (the board) must see its cases then."""
         if self._subject is None:
             cfg = self.config
             con = self.store.raw()
@@ -91,10 +93,13 @@ class Reader:
                 user = con.execute("SELECT id FROM app_user WHERE login = ?", (cfg.user_login,)).fetchone()
             finally:
                 con.close()
-            self._subject = policy.Subject(
+            subject = policy.Subject(
                 cfg.user_login, cfg.user_role, org, user[0] if user else None, cfg.user_team,
                 solo=cfg.team_pinned and cfg.user_team is None,
             )  # fmt: skip
+            if org is None or user is None:
+                return subject
+            self._subject = subject
         return self._subject
 
     @property

@@ -21,9 +21,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from wbtui.domain.entities import ENTITIES, PERSON_CHILDREN, check_value
+from wbtui.data.store import BULK_CACHE
+from wbtui.domain.entities import ENTITIES, PERSON_CHILDREN, check_value, clean_value
 from wbtui.sync import protocol
-from wbtui.sync.merge import Merger, clean_json, meta, meta_set
+from wbtui.sync.merge import Merger, meta, meta_set
+from wbtui.sync.orphans import commit_page
 from wbtui.sync.protocol import decode_snapshot_case
 
 PAGE = 1000
@@ -48,7 +50,7 @@ class Page:
         for name, spec in fields.items():
             if name not in allowed or not isinstance(spec, dict) or not isinstance(spec.get("hlc"), str):
                 return None
-            value = clean_json(spec.get("v"))
+            value = clean_value(entity, name, spec.get("v"))
             if check_value(entity, name, value) is not None:
                 return None
             out[name] = (protocol.to_sqlite(entity, name, value), spec["hlc"])
@@ -63,7 +65,7 @@ class Page:
         for key, value in data.items():
             if key not in allowed:
                 continue  # as the Merger: a field of a newer schema is left out of an event
-            value = clean_json(value)
+            value = clean_value(entity, key, value)
             if check_value(entity, key, value) is not None:
                 return None
             values[key] = protocol.to_sqlite(entity, key, value)
@@ -260,6 +262,7 @@ def _take_page(client, response, summary, *, first: bool) -> dict:
         raise SyncError("err.sync_bad_response") from None
     with client.store.transaction() as con:
         con.execute("PRAGMA defer_foreign_keys = ON")
+        con.execute(BULK_CACHE)  # this connection only: it is closed with the page's transaction
         if header.get("cursor") and first:
             meta_set(con, "snapshot_cursor", str(header["cursor"]))
             office = header.get("office")
@@ -286,6 +289,7 @@ def _take_page(client, response, summary, *, first: bool) -> dict:
             meta_set(con, "cursor", meta(con, "snapshot_cursor") or "")
             for key in ("snapshot_after", "snapshot_cursor", "snapshot_fresh"):
                 con.execute("DELETE FROM sync_meta WHERE key = ?", (key,))
+        commit_page(con, summary)  # a row whose parent never came is quarantined, the page goes on
     return end
 
 

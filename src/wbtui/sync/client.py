@@ -18,6 +18,7 @@ import uuid
 
 from wbtui.sync import protocol
 from wbtui.sync.merge import Merger, drop_case, local_digests, meta, meta_set, pending_cases, promote_extras
+from wbtui.sync.orphans import commit_page
 from wbtui.sync.repair import Repair, twice_taken
 from wbtui.sync.transport import Summary, SyncError, check_url, tls_context
 from wbtui.sync.upload import enable
@@ -331,6 +332,7 @@ class SyncClient(Repair):
             merger.finish()
             meta_set(con, "last_pull_at", _now())
             summary.dropped += merger.dropped
+            commit_page(con, summary)  # a row whose parent never came is quarantined, the page goes on
         if merger.dropped or summary.retracted:
             from wbtui.data.erase import scrub
 

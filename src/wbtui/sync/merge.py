@@ -12,8 +12,8 @@ import json
 import sqlite3
 import uuid
 
-from wbtui.domain.entities import ENTITIES, check_value
-from wbtui.domain.text import clean
+from wbtui.domain.entities import ENTITIES, check_value, clean_value
+from wbtui.domain.text import clean, clean_tree
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
 
@@ -30,15 +30,7 @@ def meta_set(con, key: str, value: str) -> None:
     )
 
 
-def clean_json(value):
-    """Control and bidi characters out of every key and string of a JSON value, at any depth."""
-    if isinstance(value, str):
-        return clean(value, multiline=True)
-    if isinstance(value, list):
-        return [clean_json(v) for v in value]
-    if isinstance(value, dict):
-        return {clean(str(k)): clean_json(v) for k, v in value.items()}
-    return value
+clean_json = clean_tree  # control, bidi and invisible characters out of every key and string, at any depth
 
 
 class Merger:
@@ -127,7 +119,7 @@ class Merger:
             ).fetchone()
             if local is not None and local[0] >= hlc and not forced:
                 continue
-            value = clean_json(spec.get("v"))
+            value = clean_value(entity, name, spec.get("v"))
             problem = check_value(entity, name, value)
             if problem is not None:
                 raise Invalid(f"{entity}.{name}: {problem}")
@@ -161,7 +153,7 @@ class Merger:
         for key, value in data.items():
             if key not in allowed:
                 continue
-            value = clean_json(value)
+            value = clean_value(entity, key, value)
             problem = check_value(entity, key, value)
             if problem is not None:
                 raise Invalid(f"{entity}.{key}: {problem}")

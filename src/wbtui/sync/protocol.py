@@ -96,9 +96,13 @@ def decode_cursor(cursor: str | None) -> tuple[int, int, int]:
         return 0, 0, 0
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(data["tx"]), int(data["seq"]), int(data.get("g", 0))
+        values = (data["tx"], data["seq"], data.get("g", 0))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise BadCursor(cursor) from None
+    # whole numbers a database column holds: no float (1e400 is infinity), no bool, nothing negative or past BIGINT
+    if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**63 for v in values):
+        raise BadCursor(cursor)
+    return values
 
 
 # -- divergence check a digest of what a replica holds of one case -------------------

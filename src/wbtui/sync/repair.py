@@ -9,6 +9,7 @@ from typing import Any
 
 from wbtui.sync import protocol
 from wbtui.sync.merge import Merger, local_digests
+from wbtui.sync.orphans import commit_page
 from wbtui.sync.transport import Summary, Transport
 
 
@@ -88,6 +89,7 @@ class Repair(Transport):
                 after = local_digests(con, self.schema_version, [snap["case_id"]]).get(snap["case_id"])
                 changed += before != after
             merger.finish()
+            commit_page(con, summary)  # a row whose parent never came is quarantined (sync/orphans.py)
         return changed
 
 

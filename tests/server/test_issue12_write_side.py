@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 
 from authz_helpers import append_change, feed_text, pull_all, push, server_value, set_change
 from sqlalchemy import text
@@ -70,6 +71,41 @@ def test_F1_a_forged_consent_of_the_agentur_in_a_case_of_its_own_for_the_jobcent
     assert SUMMARY not in everything and HEALTH_NOTE not in everything and "L-GES" not in everything
     assert "gesundheit" not in feed_text(engine)
     sync(aa_store, url, tokens["aa.anton"])
+    assert q(aa_store, "SELECT code FROM obstacle") == [("R-KIN",)]
+
+
+def test_F1_a_forged_consent_already_in_the_server_database__never_widens_the_agenturs_grant(server, tmp_path):
+    """As an older server accepted it: the Agentur's consent for the Jobcenter's person, covering gesundheit.
+    When the coverage is computed again (the Jobcenter records a consent), only the owner's consents count."""
+    from authz_helpers import org_id, stamp
+
+    url, engine = server
+    tokens, (jc_store, jc), (aa_store, _aa) = _offices(tmp_path, url, engine)
+    case_id = _health_case(jc)
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    person_id = q(jc_store, "SELECT person_id FROM fbw_case")[0][0]
+    forged, agentur = uuid.uuid4().hex, org_id(engine, "Agentur für Arbeit Musterstadt")
+    values = {"person_id": person_id, "purpose": "fbw_uebergabe", "recipients": ["agentur"], "given_on": "2026-11-20",
+              "data_groups": ["stammdaten", "hemmnisse", "gesundheit"], "form": "schriftlich",
+              "explained_consequences": True}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO srv_row_case (entity, row_id, case_id, org_id, art9) VALUES ('consent', :r, :c, :o, :f)"),
+            {"r": forged, "c": case_id.hex, "o": agentur, "f": False},
+        )
+        conn.execute(
+            text("INSERT INTO srv_field (entity, row_id, field, value, hlc) VALUES ('consent', :r, :f, :v, :h)"),
+            [{"r": forged, "f": k, "v": json.dumps(v), "h": stamp()} for k, v in values.items()],
+        )
+    jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"],
+                   given_on=date(2026, 11, 25))  # fmt: skip
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    with engine.connect() as conn:
+        groups = conn.execute(text("SELECT groups FROM srv_grant WHERE access = 'referral'")).scalar()
+    assert "gesundheit" not in groups
+    sync(aa_store, url, tokens["aa.anton"])
+    everything = json.dumps(pull_all(url, tokens["aa.anton"]), ensure_ascii=False)
+    assert SUMMARY not in everything and HEALTH_NOTE not in everything and "L-GES" not in everything
     assert q(aa_store, "SELECT code FROM obstacle") == [("R-KIN",)]
 
 

@@ -103,6 +103,11 @@ def world(store, tmp_path):
     ole_.send_handover(handed)
     con = store.raw(readonly=False)
     con.execute("UPDATE fbw_case SET owner_login = NULL, owner_team = NULL WHERE id = ?", (cases["ownerless"][0].hex,))
+    # the Agentur sees only its own follow-ups (README "Consent projection"): one of its own on the handed case
+    con.execute(
+        "INSERT INTO task (id, case_id, origin, title, owner, due_on, status) VALUES (?, ?, 'manual', ?, ?, ?, 'offen')",
+        ("a" * 32, handed.hex, "Beratung vorbereiten", "aa.anton", (TODAY - timedelta(days=3)).isoformat()),
+    )
     for name, (case_id, _maker) in cases.items():  # a stalled timer, feedback in the inbox, a sync conflict
         con.execute(
             "UPDATE fbw_case SET updated_at = '2020-01-01 09:00:00', stage_since = '2020-01-01 09:00:00' WHERE id = ?",

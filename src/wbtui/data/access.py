@@ -22,6 +22,8 @@ from wbtui.domain.access import (
     decide_person,
     read_scope,
 )
+from wbtui.domain.assignment import TEAM_INBOX
+from wbtui.domain.projection import referral_reader
 
 
 def case_ref(conn, case_id: str, agentur_side: bool = False) -> CaseRef | None:
@@ -130,6 +132,41 @@ def predicate(scope: ReadScope, alias: str = "c") -> tuple[str, list]:
         ways.append(f"{c}.id IN ({','.join('?' * len(scope.opened))})")
         params += sorted(scope.opened)
     return f"({wall} AND ({' OR '.join(ways) or '0'}))", params
+
+
+# the timeline entries naming logins of the office that wrote them: a follow-up's or a case's owner (and the
+# previous one); their follow-ups move along with a case (services/assignment.py)
+OFFICE_TASK_EVENTS = ("task_created", "task_reassigned", "case_reassigned")
+
+
+def task_predicate(subject: Subject, alias: str = "t") -> tuple[str, list]:
+    """The follow-ups ``subject`` may see, as an SQL condition on ``task`` (alias ``t``): all of them for the
+    office owning the case; for a referral office (the Agentur) only its own — never the owning office's
+    team inbox or a follow-up of one of its logins (its users, and the logins it named as owners on the
+    case's timeline): :func:`wbtui.domain.projection.hides_task`, compiled for every list (issue 15, H2)."""
+    if not referral_reader(subject.role):
+        return "1", []
+    t = alias
+    return (
+        f"({t}.owner != ? AND {t}.owner NOT IN (SELECT u.login FROM app_user u WHERE u.org_id IS NOT ?)"
+        f" AND NOT EXISTS (SELECT 1 FROM case_event e WHERE e.case_id = {t}.case_id AND e.org_id IS NOT NULL"
+        f" AND e.org_id IS NOT ? AND e.type IN ({','.join('?' * len(OFFICE_TASK_EVENTS))})"
+        f" AND {t}.owner IN (json_extract(e.payload, '$.owner'), json_extract(e.payload, '$.previous'))))",
+        [TEAM_INBOX, subject.org_id, subject.org_id, *OFFICE_TASK_EVENTS],
+    )
+
+
+def owning_office_logins(conn, subject: Subject, case_id: str) -> frozenset[str]:
+    """The logins of the office owning ``case_id`` as this store knows them, seen from ``subject``'s office:
+    users of other organisations, and the owners other offices named on the case's timeline."""
+    rows = execute(
+        conn,
+        "SELECT login FROM app_user WHERE org_id IS NOT ? UNION SELECT j.value FROM case_event e, json_each(json_array("
+        "json_extract(e.payload, '$.owner'), json_extract(e.payload, '$.previous'))) j WHERE e.case_id = ?"
+        f" AND e.org_id IS NOT NULL AND e.org_id IS NOT ? AND e.type IN ({','.join('?' * len(OFFICE_TASK_EVENTS))})",
+        (subject.org_id, case_id, subject.org_id, *OFFICE_TASK_EVENTS),
+    ).fetchall()
+    return frozenset(r[0] for r in rows if r[0])
 
 
 def break_glass_active(conn, login: str, case_id: str, now: datetime | None = None) -> bool:

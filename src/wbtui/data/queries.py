@@ -7,6 +7,8 @@ and so that the board can page through the store from a worker thread.
 Every query that returns cases or persons takes a ``scope``: the read policy as an SQL condition on
 the case (alias ``c``, :func:`wbtui.data.access.predicate`). The use cases (:mod:`wbtui.services.reads`)
 always pass it; ``None`` (the whole store) is for the store's own housekeeping only.
+
+Size: just over 400 lines: the list queries share their columns and filters, so they stay in one module.
 """
 
 from __future__ import annotations
@@ -37,10 +39,16 @@ LIST_COLUMNS = (
     "c.last_contact_at",
     "c.owner_user_id",
     "c.target_kldb",
-    "(SELECT MIN(t.due_on) FROM task t WHERE t.case_id = c.id AND t.status = 'offen') AS next_due",
+    # the next follow-up the reader may see ({tasks}: data.access.task_predicate)
+    "(SELECT MIN(t.due_on) FROM task t WHERE t.case_id = c.id AND t.status = 'offen' AND {tasks}) AS next_due",
     *(f"{sql} AS {name}" for name, sql in DERIVED.items()),  # what the timers measure besides the case's columns
 )
 ROW_KEYS = tuple(col.split(".")[-1].split(" AS ")[-1] for col in LIST_COLUMNS)
+ALL_TASKS: tuple[str, list] = ("1", [])  # the office owning the case sees every follow-up
+
+
+def _columns(tasks: tuple[str, list]) -> str:
+    return ", ".join(LIST_COLUMNS).replace("{tasks}", tasks[0])
 
 
 @dataclass
@@ -53,6 +61,7 @@ class CaseFilter:
     include_closed: bool = False
     scope: tuple[str, list] | None = None  # the read policy (data.access.predicate)
     unassigned: bool = False  # the team inbox: cases nobody holds (domain/assignment.py)
+    tasks: tuple[str, list] = ALL_TASKS  # the follow-ups the reader may see (data.access.task_predicate)
 
     def sql(self, engine: TimerEngine | None) -> tuple[str, list]:
         where, params = [], []
@@ -110,8 +119,8 @@ def list_cases(
     name index; per-row look-ups (next due follow-up) run only for that page."""
     where, params = flt.sql(engine)
     inner = "SELECT c.rowid FROM fbw_case c" + where + ORDER + " LIMIT ? OFFSET ?"
-    sql = "SELECT " + ", ".join(LIST_COLUMNS) + FROM + " WHERE c.rowid IN (" + inner + ")" + ORDER
-    rows = con.execute(sql, params + [limit, offset]).fetchall()
+    sql = "SELECT " + _columns(flt.tasks) + FROM + " WHERE c.rowid IN (" + inner + ")" + ORDER
+    rows = con.execute(sql, list(flt.tasks[1]) + params + [limit, offset]).fetchall()
     return [dict(zip(ROW_KEYS, row)) for row in rows]
 
 
@@ -121,13 +130,19 @@ def ordered_rowids(con: sqlite3.Connection, flt: CaseFilter, engine: TimerEngine
     return [r[0] for r in con.execute("SELECT c.rowid FROM fbw_case c" + where + ORDER, params)]
 
 
-def rows_by_rowid(con: sqlite3.Connection, rowids: list[int], scope: tuple[str, list] | None = None) -> dict[int, dict]:
-    """List rows for the given rowids (one page of the board)."""
+def rows_by_rowid(
+    con: sqlite3.Connection,
+    rowids: list[int],
+    scope: tuple[str, list] | None = None,
+    tasks: tuple[str, list] | None = None,
+) -> dict[int, dict]:
+    """List rows for the given rowids (one page of the board); ``tasks``: the follow-ups the reader may see."""
     if not rowids:
         return {}
+    tasks = tasks or ALL_TASKS
     marks = ",".join("?" * len(rowids))
-    sql = "SELECT c.rowid, " + ", ".join(LIST_COLUMNS) + FROM + f" WHERE c.rowid IN ({marks})"
-    params = list(rowids)
+    sql = "SELECT c.rowid, " + _columns(tasks) + FROM + f" WHERE c.rowid IN ({marks})"
+    params = list(tasks[1]) + list(rowids)
     if scope is not None:
         sql += f" AND {scope[0]}"
         params += list(scope[1])
@@ -220,12 +235,21 @@ class TaskFilter:
 
 
 def list_tasks(
-    con: sqlite3.Connection, flt: TaskFilter, *, limit: int = 200, scope: tuple[str, list] | None = None
+    con: sqlite3.Connection,
+    flt: TaskFilter,
+    *,
+    limit: int = 200,
+    scope: tuple[str, list] | None = None,
+    tasks: tuple[str, list] | None = None,
 ) -> list[dict]:
+    """Follow-ups of the cases in ``scope``; ``tasks``: which follow-ups the reader may see."""
     where, params = [], []
     if scope is not None:
         where.append(scope[0])
         params += list(scope[1])
+    if tasks is not None:
+        where.append(tasks[0])
+        params += list(tasks[1])
     if not flt.include_done:
         where.append("t.status = 'offen'")
     if flt.owner:

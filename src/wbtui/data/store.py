@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 BUSY_TIMEOUT_MS = 15_000
+# A bulk load (a snapshot page, the queueing of a first upload) inserts tens of thousands of rows under
+# random-id keys: with SQLite's default 2 MB page cache each insert reads index pages anew, so a page of
+# 1,000 cases cost 3x more CPU by the tenth page (bench/profile_sync.py); 64 MB for that connection only.
+BULK_CACHE = "PRAGMA cache_size = -65536"
+DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 
 PRAGMAS = (
     "PRAGMA foreign_keys=ON",

@@ -14,16 +14,22 @@ the handover) sees only the data groups covered *now*:
 * ``gesundheit`` (the functional health summary, health obstacles and their timeline entries) —
   only with a valid consent for the Agentur that names ``gesundheit``; never by statute (§ 76 SGB X).
 
-Never to another office: the Jobcenter's free-text notes on obstacles and steps, and its follow-ups.
+Never to another office: the Jobcenter's free-text notes on obstacles and steps, its follow-ups and
+who in the office holds the case (owner and team, and the timeline entries of that internal work).
 The same function cuts the handover exchange file (:mod:`wbtui.services.exchange`), the server's
-grant snapshot and every feed entry (:mod:`wbtui.server.feed`), so the file and the server agree.
+grant snapshot and every feed entry (:mod:`wbtui.server.feed`), so the file and the server agree — and
+every read of the Agentur on a store that holds more (a store shared with the Jobcenter, as in the
+README's trial setup): :func:`project_case_view` and :func:`hides_task` (services/reads.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from wbtui.domain.access import AGENTUR_ROLES
+from wbtui.domain.assignment import TEAM_INBOX
 from wbtui.domain.consent import ConsentLike, consent_covers
 
 HANDOVER_PURPOSES = ("fbw_uebergabe", "fbw_gesamt")
@@ -46,6 +52,8 @@ OBSTACLE_VISIBLE = frozenset(
 )
 EVENT_PRIVATE_PAYLOAD = frozenset({"note"})  # free text of the office that wrote the step
 OBSTACLE_EVENTS = frozenset({"obstacle_added", "obstacle_updated"})
+# the owning office's internal work on the timeline: its follow-ups and who holds the case
+OFFICE_EVENTS = frozenset({"task_created", "task_done", "task_reassigned", "case_reassigned"})
 FIELD_EVENTS = frozenset({"intake_updated"})  # entries whose payload names the fields that changed
 HISTORY_NAMES = frozenset({"qualification", "work_history"})  # services/history.py: the person's rows of schema 5
 
@@ -116,10 +124,15 @@ def visible_fields(entity: str, fields: Iterable[str], groups: frozenset[str]) -
     return out
 
 
-def project_event(data: dict, groups: frozenset[str], art9_codes: frozenset[str]) -> dict | None:
-    """A timeline entry as a referral office sees it (None: not at all)."""
+def project_event(
+    data: dict, groups: frozenset[str], art9_codes: frozenset[str], *, own_row: bool = True
+) -> dict | None:
+    """A timeline entry as a referral office sees it (None: not at all). ``own_row``: the reading office
+    wrote it (the owning office's follow-ups and reassignments stay with it)."""
     raw = data.get("payload")
     payload: dict = raw if isinstance(raw, dict) else {}
+    if data.get("type") in OFFICE_EVENTS and not own_row:
+        return None
     if data.get("type") in OBSTACLE_EVENTS:
         code = payload.get("code")
         needed = "gesundheit" if code in art9_codes or payload.get("art9") else "hemmnisse"
@@ -169,4 +182,96 @@ def project_package(package: dict, groups: frozenset[str], art9_codes: frozenset
             if ("gesundheit" if health else "hemmnisse") in groups:
                 kept.append({k: v for k, v in item.items() if k in OBSTACLE_VISIBLE})
         out["obstacles"] = kept
+    return out
+
+
+# -- reads of a referral office on a store that holds more ------------------------------------------------
+
+
+def referral_reader(role: str) -> bool:
+    """Whether ``role`` reads the Jobcenter's cases by referral (the Agentur): its every read is cut to
+    the consent projection, on any store (README "Consent projection")."""
+    return role in AGENTUR_ROLES
+
+
+def hides_task(owner: str | None, owning_office_logins: frozenset[str]) -> bool:
+    """Whether a referral office must not see a follow-up: it belongs to the owning office — its team
+    inbox or one of its logins (its users, and the logins it named as owners on the timeline)."""
+    return owner == TEAM_INBOX or owner in owning_office_logins
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A consent as the coverage rule reads it (from a stored row)."""
+
+    purpose: str
+    recipients: list
+    data_groups: list
+    given_on: date
+    valid_until: date | None
+    revoked_on: date | None
+
+
+def terms_of(rows: Iterable[dict]) -> list[Terms]:
+    """The consents of a case as stored rows (dates as ISO text) in the shape :func:`covered_groups` reads."""
+
+    def day(value: object) -> date | None:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value)[:10]) if value else None
+        except ValueError:
+            return None
+
+    out = []
+    for row in rows:
+        given = day(row.get("given_on"))
+        if given is not None and isinstance(row.get("purpose"), str):
+            out.append(
+                Terms(
+                    row["purpose"], list(row.get("recipients") or []), list(row.get("data_groups") or []), given,
+                    day(row.get("valid_until")), day(row.get("revoked_on")),
+                )
+            )  # fmt: skip
+    return out
+
+
+CASE_LOCAL_OFFICE = frozenset({"owner_user_id"})  # the store's own link to the holder: never shown to another
+
+
+def project_case_view(
+    detail: dict, groups: frozenset[str], art9_codes: frozenset[str], own_event: Iterable[bool],
+    owning_office_logins: frozenset[str],
+) -> dict:  # fmt: skip
+    """A whole case (``case show``, the case screen) as a referral office receives it: the same cut as the
+    handover file and every pull. ``own_event``: per timeline entry, whether the reading office wrote it.
+    Fields left out are emptied (None), rows left out are dropped, so every front end shows what it would
+    show on a store that only ever received the projection."""
+    out = dict(detail)
+    case = {**detail["case"]}
+    for name in CASE_OFFICE | CASE_LOCAL_OFFICE | (frozenset() if "gesundheit" in groups else CASE_HEALTH):
+        if name in case:
+            case[name] = None
+    out["case"] = case
+    out["person"] = {
+        k: (v if PERSON_GROUPS.get(k, "stammdaten") in groups or k not in PERSON_GROUPS else None)
+        for k, v in detail["person"].items()
+    }
+    obstacles = []
+    for item in detail["obstacles"]:
+        health = item.get("code") in art9_codes or bool(item.get("art9"))
+        if ("gesundheit" if health else "hemmnisse") in groups:
+            obstacles.append({k: (v if k in OBSTACLE_VISIBLE or k == "id" else None) for k, v in item.items()})
+    out["obstacles"] = obstacles
+    if "gesundheit" not in groups:
+        out["art9_hidden"] = 0  # nothing of the health data reaches the office, not even their number
+    if "qualifikation" not in groups:
+        out["qualifications"], out["work_history"] = [], []
+    out["tasks"] = [task for task in detail["tasks"] if not hides_task(task.get("owner"), owning_office_logins)]
+    timeline = []
+    for entry, own in zip(detail["timeline"], own_event, strict=True):
+        projected = project_event(entry, groups, art9_codes, own_row=own)
+        if projected is not None:
+            timeline.append(projected)
+    out["timeline"] = timeline
     return out

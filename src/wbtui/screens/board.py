@@ -78,7 +78,7 @@ class BoardScreen(WbtuiScreen):
             yield SafeInput(placeholder=t("tui.board.search_hint"), id="filter")
         yield Static(t("tui.loading"), id="status")
         yield Static(self._columns_text(), id="columns")
-        yield CaseList(self._connect, self._engine, today=self._today(), id="cases")
+        yield CaseList(self._connect, self._engine, today=self._today(), id="cases", tasks=self._task_condition)
         yield Static("", id="board-detail", classes="detail")
         yield KeyBar()
 
@@ -90,6 +90,9 @@ class BoardScreen(WbtuiScreen):
 
     def _connect(self) -> sqlite3.Connection:
         return self.ctx.connect()
+
+    def _task_condition(self) -> tuple[str, list]:
+        return self.reader().task_condition()  # the Agentur never sees the Jobcenter's follow-ups
 
     def _engine(self) -> TimerEngine:
         return self.ctx.engine

@@ -38,7 +38,8 @@ class CaseView:
         person_id, _ = self.person_of(case_id)
         if not isinstance(person_id, str):
             return []
-        owners = {org for org, grant in self.batch.grants.get(case_id, {}).items() if grant.access == OWNER}
+        owners: set[str | None] = {org for org, g in self.batch.grants.get(case_id, {}).items() if g.access == OWNER}
+        owners.add(None)  # a row from before the server kept who wrote it (server/store.py init_schema)
         rows = sorted(self.batch.rows_where("consent", "person_id", person_id))
         return [self.batch.values(row) for row in rows if self.batch.rows[row].org_id in owners]
 

@@ -7,6 +7,8 @@ no case content (``admin``; ``dsb`` without break-glass) is refused with one lin
 is audited once, refusals too (README "Data protection").
 
 No SQLModel here: ``wbtui case list`` starts without the ORM (tests/arch/test_import_hygiene.py).
+
+Size: just over 400 lines, kept whole so every read path stays next to the one policy it applies.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from wbtui.data import access, queries
 from wbtui.data.audit import Who, anchor, append, record, record_list, record_refusal
 from wbtui.data.queries import CaseFilter, TaskFilter
 from wbtui.domain import access as policy
+from wbtui.domain import projection
 from wbtui.domain.entities import KUNDENNUMMER
 from wbtui.services.identity import effective, home_org_id
 
@@ -115,6 +118,11 @@ class Reader:
             raise exc
         return access.predicate(scope)
 
+    def task_condition(self) -> tuple[str, list]:
+        """The follow-ups this user may see, as SQL on ``task`` (alias ``t``): the Agentur never sees the
+        Jobcenter's (README "Consent projection"; :func:`wbtui.domain.projection.hides_task`)."""
+        return access.task_predicate(self.subject)
+
     def _audit_list(self, what: str, count: int, *, search: str | None = None) -> None:
         record_list(self.store, self.who, what, count, search=search)  # anchored with it (audit.record)
 
@@ -155,12 +163,33 @@ class Reader:
             con.close()
         if not art9:
             detail["case"]["health_limits_summary"] = None
+        if projection.referral_reader(subject.role):
+            detail = self._referral_view(case_id.hex, detail)
         from dataclasses import asdict
 
         from wbtui.domain.benefits import entitlements
 
         detail["entitlements"] = asdict(entitlements(detail["case"]))  # § 87a SGB III (domain/benefits.py)
         return detail
+
+    def _referral_view(self, case_id: str, detail: dict) -> dict:
+        """The case cut to the consent projection, as the Agentur would receive it by a pull or a handover
+        file — also on a store it shares with the Jobcenter (README "Consent projection", issue 15 H2)."""
+        from wbtui.domain.entities import ART9_CODES
+
+        subject = self.subject
+        con = self.store.raw()
+        try:
+            writers = dict(con.execute("SELECT id, org_id FROM case_event WHERE case_id = ?", (case_id,)).fetchall())
+            logins = access.owning_office_logins(con, subject, case_id)
+        finally:
+            con.close()
+        today = self.today or date.today()
+        groups = projection.covered_groups(
+            detail["case"].get("legal_basis"), projection.terms_of(detail["consents"]), today
+        )
+        own = [subject.org_id is not None and writers.get(e["id"]) == subject.org_id for e in detail["timeline"]]
+        return projection.project_case_view(detail, groups, ART9_CODES, own, logins)
 
     def _read_entry(self, case_id: uuid.UUID, subject, who, *, art9: bool, show_art9: bool, purpose) -> None:
         with self.store.transaction() as con:
@@ -189,6 +218,7 @@ class Reader:
         con = self.store.raw()
         try:
             flt.scope = self.scope(con)
+            flt.tasks = self.task_condition()
             rows = queries.list_cases(con, flt, engine, limit=limit, offset=offset)
             total = queries.count_cases(con, flt, engine) if with_total or len(rows) == limit or offset else len(rows)
             self.closed_matches = self._closed_matches(con, flt)
@@ -246,7 +276,7 @@ class Reader:
         """The rows of one board page (within the read policy, whatever rowids are asked for)."""
         con = self.store.raw()
         try:
-            return queries.rows_by_rowid(con, rowids, self.scope(con))
+            return queries.rows_by_rowid(con, rowids, self.scope(con), self.task_condition())
         finally:
             con.close()
 
@@ -264,7 +294,7 @@ class Reader:
         """Follow-ups (``wbtui task list``)."""
         con = self.store.raw()
         try:
-            rows = queries.list_tasks(con, flt, limit=limit, scope=self.scope(con))
+            rows = queries.list_tasks(con, flt, limit=limit, scope=self.scope(con), tasks=self.task_condition())
         finally:
             con.close()
         self._audit_list("task", len(rows))
@@ -276,7 +306,9 @@ class Reader:
         try:
             scope = self.scope(con)
             owner = None if team else self.subject.login
-            tasks = queries.list_tasks(con, TaskFilter(owner=owner), limit=limit, scope=scope)
+            tasks = queries.list_tasks(
+                con, TaskFilter(owner=owner), limit=limit, scope=scope, tasks=self.task_condition()
+            )
             cases = queries.overdue_cases(con, engine, limit=limit, scope=scope)
         finally:
             con.close()
@@ -290,8 +322,9 @@ class Reader:
         con = self.store.raw()
         try:
             scope = self.scope(con)
-            cases = queries.list_cases(con, CaseFilter(unassigned=True, scope=scope), engine, limit=limit)
-            tasks = queries.list_tasks(con, TaskFilter(owner=TEAM_INBOX), limit=limit, scope=scope)
+            flt = CaseFilter(unassigned=True, scope=scope, tasks=self.task_condition())
+            cases = queries.list_cases(con, flt, engine, limit=limit)
+            tasks = queries.list_tasks(con, TaskFilter(owner=TEAM_INBOX), limit=limit, scope=scope, tasks=flt.tasks)
         finally:
             con.close()
         self._audit_list("team_inbox", len(cases) + len(tasks))

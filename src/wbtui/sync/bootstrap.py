@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from wbtui.data.store import BULK_CACHE
 from wbtui.domain.entities import ENTITIES, PERSON_CHILDREN, check_value, clean_value
 from wbtui.sync import protocol
 from wbtui.sync.merge import Merger, meta, meta_set
@@ -261,6 +262,7 @@ def _take_page(client, response, summary, *, first: bool) -> dict:
         raise SyncError("err.sync_bad_response") from None
     with client.store.transaction() as con:
         con.execute("PRAGMA defer_foreign_keys = ON")
+        con.execute(BULK_CACHE)  # this connection only: it is closed with the page's transaction
         if header.get("cursor") and first:
             meta_set(con, "snapshot_cursor", str(header["cursor"]))
             office = header.get("office")

@@ -85,9 +85,18 @@ class CaseList(ScrollView, can_focus=True):
             self.index = index
             self.total = total
 
-    def __init__(self, connect: Callable, engine_factory: Callable, *, today: date, id: str | None = None) -> None:
+    def __init__(
+        self,
+        connect: Callable,
+        engine_factory: Callable,
+        *,
+        today: date,
+        id: str | None = None,
+        tasks: Callable[[], tuple[str, list]] | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._connect = connect
+        self._tasks = tasks  # the follow-ups the reader may see (the "WV am" column; services/reads.py)
         self._engine_factory = engine_factory
         self.today = today
         self.rowids: list[int] = []
@@ -140,7 +149,7 @@ class CaseList(ScrollView, can_focus=True):
     def _fetch(self, page: int, ids: list[int], generation: int) -> None:
         con = self._connect()
         try:
-            rows = rows_by_rowid(con, ids)
+            rows = rows_by_rowid(con, ids, tasks=self._tasks() if self._tasks else None)
         finally:
             con.close()
         self.app.call_from_thread(self._page_loaded, page, rows, generation)

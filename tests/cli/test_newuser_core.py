@@ -1,0 +1,57 @@
+"""Findings of an independent new-user tester (issues 13–15), checked as that user did: with the README's
+commands on the command line, in process (tests/common.py: run_cli)."""
+
+from __future__ import annotations
+
+import json
+
+from common import cli_ok
+
+
+def _handed_over_in_shared_store(jc: dict, aa: dict) -> str:
+    """The README's trial setup: the Jobcenter and the Agentur on one store; a case handed over and
+    acknowledged, the Jobcenter's follow-up on it and the case held by a caseworker of its team."""
+    ref = json.loads(
+        cli_ok(
+            "case", "new", "-k", "123A456789", "-n", "Beispiel", "-g", "Berta", "--birth-date", "12.04.1985",
+            "--phone", "0151 1234567", "--target-kldb", "52122", "--training-type", "Umschulung",
+            "--schedule", "Vollzeit", "--necessity", "fehlender Berufsabschluss", "--json", env=jc,
+        )
+    )["ref"]  # fmt: skip
+    cli_ok("case", "move", ref, "S2", env=jc)
+    cli_ok("consent", "add", ref, "--recipient", "agentur", "--group", "stammdaten", "--group", "hemmnisse", env=jc)
+    cli_ok("case", "move", ref, "S3", env=jc)
+    cli_ok("task", "add", ref, "--title", "Intern: Rückruf Teamleitung", "--due", "01.12.2026", env=jc)
+    cli_ok("team", "assign", ref, "--to", "ifk.schulz", env=jc)
+    cli_ok("handover", "send", ref, env=jc)
+    cli_ok("handover", "ack", ref, env=aa)
+    return ref
+
+
+def test_h2_agentur_never_sees_jobcenter_followups_or_who_holds_the_case(jc_store_env, aa_env):
+    jc, aa = jc_store_env, aa_env
+    ref = _handed_over_in_shared_store(jc, aa)
+    cli_ok("task", "add", ref, "--title", "Beratung vorbereiten", "--due", "02.12.2026", env=aa)
+
+    tasks = cli_ok("task", "list", env=aa)
+    assert "Beratung vorbereiten" in tasks and "Rückruf Teamleitung" not in tasks and "ifk." not in tasks
+    listed = json.loads(cli_ok("task", "list", "--json", env=aa))["tasks"]
+    assert [t["title"] for t in listed] == ["Beratung vorbereiten"]
+
+    shown = cli_ok("case", "show", ref, env=aa)
+    assert "Bearbeitung" not in shown and "ifk.schulz" not in shown and "Rückruf Teamleitung" not in shown
+    detail = json.loads(cli_ok("case", "show", ref, "--json", env=aa))
+    assert detail["case"]["owner_login"] is None and detail["case"]["owner_team"] is None
+    assert [t["title"] for t in detail["tasks"]] == ["Beratung vorbereiten"]
+    assert not {"task_reassigned", "case_reassigned"} & {e["type"] for e in detail["timeline"]}
+    assert "Rückruf Teamleitung" not in json.dumps(detail["timeline"], ensure_ascii=False)
+
+    # the board's "WV am" column reads the same list query: the Agentur's own follow-up only
+    cases = json.loads(cli_ok("case", "list", "--json", env=aa))["cases"]
+    assert [c["next_due"] for c in cases] == ["2026-12-02"]
+
+    # the Jobcenter still sees everything of its case
+    mine = json.loads(cli_ok("case", "show", ref, "--json", env=jc))
+    assert mine["case"]["owner_login"] == "ifk.schulz"
+    assert {t["title"] for t in mine["tasks"]} == {"Intern: Rückruf Teamleitung", "Beratung vorbereiten"}
+    assert json.loads(cli_ok("case", "list", "--json", env=jc))["cases"][0]["next_due"] == "2026-12-01"

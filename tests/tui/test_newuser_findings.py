@@ -106,3 +106,51 @@ def test_h3_handover_file_asks_path_first_and_esc_sends_nothing(tmp_path):
             assert any("Übergabe gesendet" in str(n.message) for n in app._notifications)
 
     asyncio.run(send_twice())
+
+
+def test_m3_m1_small_forms_start_on_date_fit_80x24_and_keep_focus_after_a_pick(tmp_path):
+    from wbtui.messages import OpenCase
+    from wbtui.widgets.choice import ChoiceField
+
+    db, store, _jc, case_id = _jc_case(tmp_path)
+    store.close()
+
+    async def pick_here(pilot) -> None:
+        """Open the focused pick list and take its highlighted entry: focus stays on the pick field."""
+        app = pilot.app
+        field = app.focused
+        assert isinstance(field, ChoiceField), field
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is field, app.focused
+
+    async def walk() -> None:
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.post_message(OpenCase(case_id.hex))
+            await settle(pilot)
+            await pilot.press("t", "n")
+            await settle(pilot)
+            await pilot.press(*"01.12.2026 10:00")  # typed at once: lands in the date, not in a pick list
+            await settle(pilot)
+            assert app.focused.id == "in-when" and app.focused.value == "01.12.2026 10:00"
+            text = screen_text(app)
+            assert "Gesprächspartner" in text and "Strg+S oder F10: speichern" in text, text
+            await pilot.press("tab")
+            await pick_here(pilot)
+            await pilot.press("tab")
+            assert app.focused.id == "in-place"
+            await pilot.press("escape", "escape")
+            await settle(pilot)
+            for key, last in (("a", "Anerkennung"), ("n", "bis")):
+                await pilot.press("q", key)
+                await settle(pilot)
+                text = screen_text(app)
+                assert last in text and "Strg+S oder F10: speichern" in text, text
+                await pilot.press("escape", "escape")
+                await settle(pilot)
+
+    asyncio.run(walk())

@@ -61,3 +61,48 @@ def test_h1_board_shows_case_read_from_handover_file_at_once(tmp_path):
             assert "Datei, Berta" in text, text
 
     asyncio.run(agentur_reads_the_file())
+
+
+def test_h3_handover_file_asks_path_first_and_esc_sends_nothing(tmp_path):
+    import sqlite3
+
+    from wbtui.messages import OpenCase
+
+    db, store, _jc, case_id = _jc_case(tmp_path)
+    store.close()
+    target = tmp_path / "uebergabe.json"
+
+    def stage() -> str:
+        con = sqlite3.connect(db)
+        try:
+            return con.execute("SELECT stage FROM fbw_case WHERE id = ?", (case_id.hex,)).fetchone()[0]
+        finally:
+            con.close()
+
+    async def send_twice() -> None:
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            app.post_message(OpenCase(case_id.hex))
+            await settle(pilot)
+            await pilot.press("u", "s")
+            await settle(pilot)
+            assert "Übergabedatei" in screen_text(app)  # the channel dialog names the file as the key bar does
+            await pilot.press("d")
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "Übergabedatei speichern unter (.json" in text, text
+            await pilot.press("escape")  # cancelled: nothing sent, no file
+            await settle(pilot)
+            assert stage() == "ready_for_handover" and not target.exists()
+            await pilot.press("s", "d")
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot)
+            await _answer_prompt(pilot, str(target))
+            assert stage() == "handed_over" and target.exists()
+            assert any("Übergabe gesendet" in str(n.message) for n in app._notifications)
+
+    asyncio.run(send_twice())

@@ -193,17 +193,32 @@ class HandoverScreen(WbtuiScreen):
             if channel not in ("shared_system", "file_export"):
                 return
 
-            def send():  # one decision: (mark ready,) send by the chosen channel
+            def send(target=None):  # one decision: (mark ready,) send by the chosen channel
                 if self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES):
                     services.move(case_id, Stage.READY)
-                return services.send_handover(case_id, channel=channel)
+                if target is None:
+                    return services.send_handover(case_id, channel=channel)
+                from wbtui.services import exchange
+
+                # the file is the handover: the case moves to S4 only once it is written
+                return exchange.send_as_file(services, case_id, target)
 
             def sent(result) -> None:
-                self._after(result)
-                if channel == "file_export":  # the file is the handover: ask where to write it now
-                    self.action_export()
+                if channel == "file_export":
+                    self.say(t("ux.handover.sent_file", path=str(result)))
+                else:
+                    self.say(t("ux.handover.sent"))
+                self.reload()
 
-            self._confirm("send", lambda: self.do(send, then=sent))
+            if channel == "file_export":  # where the file goes first; Esc there sends nothing
+                self._confirm(
+                    "send",
+                    lambda: self._ask_path(
+                        "Uebergabe", "ux.handover.file_prompt", lambda target: self.do(send, target, then=sent)
+                    ),
+                )
+            else:
+                self._confirm("send", lambda: self.do(send, then=sent))
 
         # the channel: the shared system, or a handover file for an office without a common server (zkT)
         self.app.push_screen(
@@ -219,8 +234,8 @@ class HandoverScreen(WbtuiScreen):
             chosen,
         )
 
-    def _save_file(self, stem: str, write) -> None:
-        """Ask where to write an exchange file (default: the documents folder), then write it 0600."""
+    def _ask_path(self, stem: str, prompt_key: str, then) -> None:
+        """Ask where an exchange file (JSON) goes (default: the documents folder); Esc or an empty path: nothing."""
         from datetime import date
         from pathlib import Path
 
@@ -231,30 +246,52 @@ class HandoverScreen(WbtuiScreen):
 
         def got(value: str | None) -> None:
             if value and value.strip():
-                target = Path(value.strip()).expanduser()
-                self.do(write, target, then=lambda path: self.say(t("ux.file_written", path=str(path))))
+                then(Path(value.strip()).expanduser())
 
-        self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
+        self.app.push_screen(Prompt(t(prompt_key), value=str(default)), got)
+
+    def _save_file(self, stem: str, prompt_key: str, write) -> None:
+        """Ask where to write an exchange file, then write it 0600."""
+        self._ask_path(
+            stem,
+            prompt_key,
+            lambda target: self.do(write, target, then=lambda path: self.say(t("ux.file_written", path=str(path)))),
+        )
 
     def action_export(self) -> None:
         """The handover file (Übergabedatei) of the case's latest handover."""
         from wbtui.services import exchange
 
         services, case_id = self.ctx.services, uuid.UUID(self.case_id)
-        self._save_file("Uebergabe", lambda target: exchange.write(exchange.build(services, case_id), target))
+        self._save_file(
+            "Uebergabe",
+            "ux.handover.file_prompt",
+            lambda target: exchange.write(exchange.build(services, case_id), target),
+        )
 
     def action_export_feedback(self) -> None:
         """The Agentur's feedback file (Rückmeldedatei) on this case, for the Jobcenter."""
         from wbtui.services import feedback
 
         services, case_id = self.ctx.services, uuid.UUID(self.case_id)
-        self._save_file("Rueckmeldung", lambda target: feedback.write(feedback.build(services, case_id), target))
+        self._save_file(
+            "Rueckmeldung",
+            "ux.feedback.file_prompt",
+            lambda target: feedback.write(feedback.build(services, case_id), target),
+        )
 
     def action_ack(self) -> None:
         if self.stage != Stage.HANDED_OVER:
             self.say(t("ux.handover.nothing_to_ack"), error=True)
             return
-        self._confirm("ack", lambda: self.do(self.ctx.services.ack_handover, uuid.UUID(self.case_id), then=self._after))
+        self._confirm(
+            "ack",
+            lambda: self.do(
+                self.ctx.services.ack_handover,
+                uuid.UUID(self.case_id),
+                then=self.then_say("ux.handover.acked", self.reload),
+            ),
+        )
 
     def action_query(self) -> None:
         if self.stage != Stage.HANDED_OVER:

@@ -221,7 +221,7 @@ class InboxScreen(TableScreen):
 
         def answered(answer: str | None) -> None:
             if answer == "yes":
-                self._answer(self.ctx.services.ack_handover, case_id)
+                self._answer(self.ctx.services.ack_handover, case_id, said="ux.handover.acked")
 
         self.app.push_screen(confirm(t("ux.confirm.ack.title"), body, t("ux.confirm.ack.yes")), answered)
 
@@ -239,9 +239,9 @@ class InboxScreen(TableScreen):
             Prompt(t("ux.confirm.query.prompt", name=self._person()), hint=t("ux.confirm.query.hint")), got
         )
 
-    def _answer(self, action, case_id: str, *args) -> None:
+    def _answer(self, action, case_id: str, *args, said: str = "tui.saved") -> None:
         """Acknowledge or query the handover of ``case_id``; the list is read again (cursor kept)."""
-        self.do(action, uuid.UUID(case_id), *args, then=self.then_say("tui.saved", self.reload))
+        self.do(action, uuid.UUID(case_id), *args, then=self.then_say(said, self.reload))
 
     def action_back(self) -> None:
         self.app.pop_screen()

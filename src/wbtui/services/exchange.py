@@ -126,6 +126,20 @@ def _jc_kind(kind: str) -> str:
     return kind if kind in ("jobcenter_ge", "jobcenter_zkt") else "jobcenter_ge"
 
 
+def send_as_file(services, case_id: uuid.UUID, target: Path) -> Path:
+    """Send the handover as a file (channel ``file_export``): the file is the handover, so the target is
+    claimed first (an existing file or a missing folder refuses before anything is sent), then the case
+    moves to S4 with its handover, then the file is written. Nothing is sent when the file cannot be."""
+    target = Path(target)
+    write_text("", target)  # claimed 0600: the checks of write_text run before the case moves
+    try:
+        services.send_handover(case_id, channel="file_export")
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return write(build(services, case_id), target, overwrite=True)
+
+
 def write(document: dict, target: Path, *, overwrite: bool = False) -> Path:
     return write_text(json.dumps(document, ensure_ascii=False, indent=2), target, overwrite=overwrite)
 

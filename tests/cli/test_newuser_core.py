@@ -84,3 +84,24 @@ def test_m2_vertretung_refuses_an_unknown_login_and_the_protocol_keeps_the_respo
     cli_ok("team", "assign", ref, "--to", "ifk.schulz", env=jc)  # a configured colleague
     after = cli_ok("conference", "print", ref, "--format", "md", env=jc)
     assert after == before  # a signed protocol does not change when the case is handed on
+
+
+def test_m4_cli_refusals_on_a_closed_case_and_broken_json_read_as_plain_german(jc_store_env, tmp_path):
+    jc = jc_store_env
+    ref = json.loads(cli_ok("case", "new", "-k", "123A456789", "-n", "Beispiel", "-g", "Berta", "--json", env=jc))[
+        "ref"
+    ]
+    cli_ok("obstacle", "add", ref, "R-MOB", env=jc)
+    cli_ok("case", "close", ref, "--reason", "umgezogen", "--tasks", "erledigen", env=jc)
+    # a closed case takes no writes: a process rule (exit 1), said without field codes
+    added = one_error_line(run_cli("obstacle", "add", ref, "R-KIN", env=jc), 1)
+    assert added == "Der Fall ist abgeschlossen."
+    changed = one_error_line(run_cli("obstacle", "set", ref, "R-MOB", "--status", "in Bearbeitung", env=jc), 1)
+    assert changed == "Der Fall ist abgeschlossen."
+
+    broken = tmp_path / "kaputt.json"
+    broken.write_text('{\n  "format": "wbtui-handover",\n  x\n}\n', encoding="utf-8")
+    res = run_cli("handover", "import", str(broken), env=jc)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "kein gültiges JSON (Zeile 3, Spalte 3)" in res.stderr
+    assert "Expecting" not in res.stderr and "$:" not in res.stderr

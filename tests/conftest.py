@@ -26,7 +26,9 @@ LONGEST = (
     "tests/arch/test_contracts.py::",  # mypy over the package
     "tests/sync/test_sync_compaction.py::",
     "tests/server/test_authz_matrix.py::",
-    "tests/server/test_concurrency_workers_pg.py::",
+    "tests/server/test_concurrency_workers.py::",  # serve --workers 4, both databases
+    "tests/tui/test_tui_file_channel.py::",
+    "tests/server/test_sync_server.py::test_T16",
     "tests/server/test_adversarial_model.py::",
 )
 

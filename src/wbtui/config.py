@@ -40,6 +40,7 @@ class Config:
     office_mailbox: str | None = None  # the office's function mailbox on documents
     office_bundesland: str | None = None  # ISO code of the Land: its public holidays count (domain/workdays.py)
     partner_agentur: str = "Agentur für Arbeit Musterstadt"
+    office_colleagues: tuple[str, ...] = ()  # logins a case may be handed to (README "Vertretung")
     user_name: str = "Sachbearbeitung"
     user_login: str = "local"
     user_role: str = "jc_ifk"
@@ -103,6 +104,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
         "mailbox": (str,),
         "partner_agentur": (str,),
         "bundesland": (str,),
+        "colleagues": (list,),
     },
     "user": {"name": (str,), "login": (str,), "role": (str,), "team": (str,)},
     "timers": dict.fromkeys(Timers.__dataclass_fields__, (int,)),
@@ -238,6 +240,9 @@ def load(path: Path | None = None) -> Config:
         if key in office:
             kwargs[attr] = office[key].strip()
 
+    if "colleagues" in office:
+        kwargs["office_colleagues"] = tuple(str(login).strip() for login in office["colleagues"] if str(login).strip())
+
     user = data.get("user", {})
     from wbtui.domain.process import ROLES
 
@@ -341,6 +346,7 @@ phone = "0611 12345-0"     # contact phone on the Übergabebogen
 mailbox = "Jobcenter-Musterstadt.FbW@jobcenter-ge.de"   # function mailbox on the Übergabebogen
 partner_agentur = "Agentur für Arbeit Musterstadt"
 bundesland = "HE"          # the Land's public holidays count as non-working days (BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH)
+# colleagues = ["ifk.ole", "tl.tina"]   # logins a case may be handed to besides those the office already knows
 
 [user]
 name = "A. Beispiel"

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from common import cli_ok
+from common import JC_CONFIG, cli_ok, config_env, one_error_line, run_cli
+
+# the office's colleagues a case may be handed to (README "Vertretung"): [office] colleagues
+JC_COLLEAGUES = JC_CONFIG.replace("partner_agentur", 'colleagues = ["ifk.schulz"]\npartner_agentur')
 
 
 def _handed_over_in_shared_store(jc: dict, aa: dict) -> str:
@@ -28,8 +31,8 @@ def _handed_over_in_shared_store(jc: dict, aa: dict) -> str:
     return ref
 
 
-def test_h2_agentur_never_sees_jobcenter_followups_or_who_holds_the_case(jc_store_env, aa_env):
-    jc, aa = jc_store_env, aa_env
+def test_h2_agentur_never_sees_jobcenter_followups_or_who_holds_the_case(jc_store_env, aa_env, tmp_path):
+    jc, aa = config_env(tmp_path, JC_COLLEAGUES, "jc-team.toml"), aa_env
     ref = _handed_over_in_shared_store(jc, aa)
     cli_ok("task", "add", ref, "--title", "Beratung vorbereiten", "--due", "02.12.2026", env=aa)
 
@@ -55,3 +58,50 @@ def test_h2_agentur_never_sees_jobcenter_followups_or_who_holds_the_case(jc_stor
     assert mine["case"]["owner_login"] == "ifk.schulz"
     assert {t["title"] for t in mine["tasks"]} == {"Intern: Rückruf Teamleitung", "Beratung vorbereiten"}
     assert json.loads(cli_ok("case", "list", "--json", env=jc))["cases"][0]["next_due"] == "2026-12-01"
+
+
+def test_m2_vertretung_refuses_an_unknown_login_and_the_protocol_keeps_the_responsible_by_name(jc_store_env, tmp_path):
+    jc = config_env(tmp_path, JC_COLLEAGUES, "jc-team.toml")
+    ref = json.loads(
+        cli_ok(
+            "case", "new", "-k", "123A456789", "-n", "Beispiel", "-g", "Berta", "--target-kldb", "52122",
+            "--json", env=jc,
+        )
+    )["ref"]  # fmt: skip
+    cli_ok(
+        "conference", "add", ref, "--variant", "fallbesprechung",
+        "--participant", "Ida Ifk:Integrationsfachkraft:Jobcenter",
+        "--decision", "Weiter wie geplant:ifk.ida:15.12.2026", env=jc,
+    )  # fmt: skip
+    before = cli_ok("conference", "print", ref, "--format", "md", env=jc)
+    assert "Ida Ifk (Integrationsfachkraft)" in before and "ifk.ida" not in before
+
+    typo = run_cli("team", "assign", ref, "--to", "ifk.xyz", env=jc)
+    line = one_error_line(typo, 1)
+    assert "ifk.xyz" in line and "nicht bekannt" in line and "ifk.schulz" in line  # names who is known
+    assert json.loads(cli_ok("case", "show", ref, "--json", env=jc))["case"]["owner_login"] == "ifk.ida"
+
+    cli_ok("team", "assign", ref, "--to", "ifk.schulz", env=jc)  # a configured colleague
+    after = cli_ok("conference", "print", ref, "--format", "md", env=jc)
+    assert after == before  # a signed protocol does not change when the case is handed on
+
+
+def test_m4_cli_refusals_on_a_closed_case_and_broken_json_read_as_plain_german(jc_store_env, tmp_path):
+    jc = jc_store_env
+    ref = json.loads(cli_ok("case", "new", "-k", "123A456789", "-n", "Beispiel", "-g", "Berta", "--json", env=jc))[
+        "ref"
+    ]
+    cli_ok("obstacle", "add", ref, "R-MOB", env=jc)
+    cli_ok("case", "close", ref, "--reason", "umgezogen", "--tasks", "erledigen", env=jc)
+    # a closed case takes no writes: a process rule (exit 1), said without field codes
+    added = one_error_line(run_cli("obstacle", "add", ref, "R-KIN", env=jc), 1)
+    assert added == "Der Fall ist abgeschlossen."
+    changed = one_error_line(run_cli("obstacle", "set", ref, "R-MOB", "--status", "in Bearbeitung", env=jc), 1)
+    assert changed == "Der Fall ist abgeschlossen."
+
+    broken = tmp_path / "kaputt.json"
+    broken.write_text('{\n  "format": "wbtui-handover",\n  x\n}\n', encoding="utf-8")
+    res = run_cli("handover", "import", str(broken), env=jc)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "kein gültiges JSON (Zeile 3, Spalte 3)" in res.stderr
+    assert "Expecting" not in res.stderr and "$:" not in res.stderr

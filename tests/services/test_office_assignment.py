@@ -15,7 +15,9 @@ NORD = 'team = "Team Nord"\n'
 
 
 def _jc(login="ifk.ida", role="jc_ifk", name="Ida Ifk") -> str:
-    return JC_CONFIG.format(lang="de").replace("ifk.ida", login).replace("jc_ifk", role).replace("Ida Ifk", name) + NORD
+    text = JC_CONFIG.format(lang="de").replace("ifk.ida", login).replace("jc_ifk", role).replace("Ida Ifk", name)
+    # the colleagues work may go to (README "Vertretung": an unknown login is refused)
+    return text.replace("partner_agentur", 'colleagues = ["ifk.ole", "ifk.max", "tl.tina"]\npartner_agentur') + NORD
 
 
 def _services(store, tmp_path, text: str, name: str):

@@ -289,6 +289,8 @@ class Conference(SQLModel, table=True):
     start_time: str | None = None  # HH:MM, local time
     minutes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     distribution: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # who answers for each decision, by name and role as at the conference (migration 0016; never a login)
+    responsible: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class ConferenceParticipant(SQLModel, table=True):

@@ -70,3 +70,10 @@ def route(login: str | None, absences: Iterable[AbsenceSpan], day: date) -> tupl
 def check_login(login: str) -> bool:
     """A login as typed for a colleague: no blanks, no control characters, at most 100 characters."""
     return bool(login) and len(login) <= LOGIN_MAX and login.isprintable() and not any(ch.isspace() for ch in login)
+
+
+def unknown_colleague(login: str | None, known: Iterable[str]) -> bool:
+    """Whether work may not go to ``login``: a case or follow-up goes only to a colleague the office knows
+    (its users, ``[office] colleagues``, logins on its cases and absences) or to the team inbox (None) — a
+    mistyped login would leave the person with nobody (README "Vertretung")."""
+    return login is not None and login != TEAM_INBOX and login not in set(known)

@@ -346,5 +346,6 @@ def describe(exc) -> str:
     text = render_reason(exc.key, exc.params)
     problems = getattr(exc, "problems", None)  # (field path, message) pairs of a refused file
     if problems:
-        text += "\n" + "\n".join(f"  {path}: {msg}" for path, msg in problems)
+        # "$" is the file as a whole: its problem needs no field path in front
+        text += "\n" + "\n".join(f"  {msg}" if path == "$" else f"  {path}: {msg}" for path, msg in problems)
     return text

@@ -132,7 +132,8 @@ def _retract(push, case_id: str, org_id: str, old: Grant, new: Grant) -> None:
     from wbtui.server.feed import project_append
 
     gone_events = [e for e, a in zip(events, snap["appends"], strict=True)
-                   if project_append(a["entity"], a["data"], old) is not None and project_append(a["entity"], a["data"], new) is None]  # fmt: skip
+                   if project_append(a["entity"], a["data"], old, metas.get((a["entity"], a["row_id"])), org_id) is not None
+                   and project_append(a["entity"], a["data"], new, metas.get((a["entity"], a["row_id"])), org_id) is None]  # fmt: skip
     if rows or fields or gone_events or recut:
         payload = {"rows": rows + gone_events, "fields": fields, "recut": recut}
         push.batch.emit("feed", feed_row(org_id, "retract", None, None, case_id, payload))

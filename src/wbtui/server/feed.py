@@ -73,10 +73,15 @@ def project_set(entity: str, fields: dict, grant: Grant, meta: RowMeta | None, o
     return out or None
 
 
-def project_append(entity: str, data: dict, grant: Grant) -> dict | None:
+def project_append(
+    entity: str, data: dict, grant: Grant, meta: RowMeta | None = None, org_id: str | None = None
+) -> dict | None:
+    """An appended entry as ``org_id`` may read it; ``meta``: the entry's row, naming the office that wrote it
+    (the owning office's follow-ups and reassignments stay with it: domain/projection.OFFICE_EVENTS)."""
     if grant.access == OWNER or entity != "event":
         return data
-    return project_event(data, grant.groups, ART9_CODES)
+    own = meta is not None and org_id is not None and meta.org_id == org_id
+    return project_event(data, grant.groups, ART9_CODES, own_row=own)
 
 
 def project_snapshot(snapshot: dict, grant: Grant, metas: dict[tuple[str, str], RowMeta], org_id: str) -> dict:
@@ -87,7 +92,7 @@ def project_snapshot(snapshot: dict, grant: Grant, metas: dict[tuple[str, str], 
             rows.append({**row, "fields": fields})
     appends = []
     for item in snapshot["appends"]:
-        data = project_append(item["entity"], item["data"], grant)
+        data = project_append(item["entity"], item["data"], grant, metas.get((item["entity"], item["row_id"])), org_id)
         if data is not None:
             appends.append({**item, "data": data})
     return {**snapshot, "rows": rows, "appends": appends}
@@ -110,7 +115,8 @@ def project_entry(entry: dict, grant: Grant | None, metas: dict[tuple[str, str],
         )
         return {**entry, "fields": fields} if fields else None
     if kind == "append":
-        data = project_append(entry["entity"], entry.get("data") or {}, grant)
+        meta = metas.get((str(entry.get("entity")), str(entry.get("row_id"))))
+        data = project_append(entry["entity"], entry.get("data") or {}, grant, meta, org_id)
         return {**entry, "data": data} if data is not None else None
     if kind == "grant":
         return project_snapshot(entry, grant, metas, org_id)

@@ -32,7 +32,7 @@ def publish(push, unit) -> None:
         for org_id, grant in batch.grants.get(meta.case_id, {}).items():
             if "__append__" in fields:
                 item = fields["__append__"]
-                data = project_append(entity, item["data"], grant)
+                data = project_append(entity, item["data"], grant, meta, org_id)
                 if data is not None:
                     batch.emit(
                         "feed",

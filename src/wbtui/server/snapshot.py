@@ -69,6 +69,9 @@ def case_snapshot(
     out_appends = [
         {"entity": e, "row_id": r, "data": data, "hlc": hlc} for e, r, data, hlc in sorted(appends, key=lambda a: a[3])
     ]
+    for item in out_appends:  # who wrote each entry: an office's own entries stay with it (domain/projection.py)
+        if (item["entity"], item["row_id"]) in metas:
+            out_metas[(item["entity"], item["row_id"])] = metas[(item["entity"], item["row_id"])]
     return {"case_id": case_id, "rows": out_rows, "appends": out_appends}, out_metas
 
 

@@ -61,6 +61,39 @@ class AssignmentCommands(ServiceBase):
             raise WbtuiError("err.bad_login", value=text)
         return text
 
+    def known_colleagues(self) -> list[str]:
+        """The logins of the office a case or follow-up may go to, sorted: its users on record,
+        ``[office] colleagues``, the owners of its cases and follow-ups, its absences and the authors of its
+        timeline entries (so a colleague the office has worked with needs no configuration)."""
+        with self._read() as s:
+            return sorted(self._known(s))
+
+    def _known(self, s) -> set[str]:
+        from sqlalchemy import text
+
+        org = self._org_id(s)
+        rows = s.execute(
+            text(
+                "SELECT login FROM app_user WHERE org_id = :org"
+                " UNION SELECT owner_login FROM fbw_case WHERE jobcenter_org_id IS NULL OR jobcenter_org_id = :org"
+                " UNION SELECT t.owner FROM task t JOIN fbw_case c ON c.id = t.case_id"
+                " WHERE c.jobcenter_org_id IS NULL OR c.jobcenter_org_id = :org"
+                " UNION SELECT login FROM absence UNION SELECT deputy FROM absence"
+                " UNION SELECT actor FROM case_event WHERE org_id = :org"
+            ),
+            {"org": org},
+        ).all()
+        known = {r[0] for r in rows if r[0]} | set(self.config.office_colleagues) | {self.actor.login}
+        return known - {assignment.TEAM_INBOX}
+
+    def _org_id(self, s) -> str | None:
+        return self.actor.org_id.hex if self.actor.org_id else None
+
+    def _check_known(self, s, login: str | None) -> None:
+        known = self._known(s)
+        if assignment.unknown_colleague(login, known):
+            raise WbtuiError("err.unknown_colleague", login=login, known=", ".join(sorted(known)) or "–")
+
     def route_owner(self, s, login: str | None) -> tuple[str | None, list[str]]:
         """Who receives work addressed to ``login`` today (absences and deputies followed)."""
         return route_in(s, login, self.today())
@@ -76,6 +109,7 @@ class AssignmentCommands(ServiceBase):
         team = clean(team or "") or None
         out: list[Handed] = []
         with self._tx() as s:
+            self._check_known(s, wanted)
             receiver, via = self.route_owner(s, wanted)
             for case_id in case_ids:
                 case, _ = self._load(s, case_id)
@@ -132,6 +166,7 @@ class AssignmentCommands(ServiceBase):
         with self._tx() as s:
             task, case = self._open_task(s, task_id)
             self._check_write("task", ["owner"], case)
+            self._check_known(s, wanted)
             receiver, via = self.route_owner(s, wanted)
             previous = task.owner
             task.owner = receiver or assignment.TEAM_INBOX

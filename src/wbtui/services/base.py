@@ -172,6 +172,11 @@ class ServiceBase:
                 entity, name, role=self.actor.role, new_row=new_row, stage_before=stage,
                 stage_after=stage_after or stage, art9_row=art9_row,
             )  # fmt: skip
+            if reason == "closed":
+                # a closed case takes no writes: a rule of the process, not of who asks (README "Exit codes": 1)
+                from wbtui.domain.errors import RuleViolation
+
+                raise RuleViolation([("guard.case_closed", {})])
             if reason is not None:
                 from wbtui.data.access import refusal
 

@@ -95,6 +95,7 @@ class ConferenceCommands(ServiceBase):
             for code, named, due in decisions:
                 receiver, _via = route_in(s, clean(named), self.today())  # an absent owner's deputy (README)
                 owner = receiver or TEAM_INBOX
+                conference.responsible = [*conference.responsible, self._responsible(s, owner)]
                 s.add(
                     Task(
                         case_id=case.id,
@@ -109,6 +110,23 @@ class ConferenceCommands(ServiceBase):
             self._touch(case)
             self._event(s, case, "conference_held", variant=variant, decisions=[c for c, _, _ in decisions])
             return conference.id
+
+    def _responsible(self, s, login: str) -> str:
+        """Who answers for a decision, as the protocol prints it ever after: name and role, never a login
+        (README "Documents"); a login the office has no name for is named by the office."""
+        from sqlmodel import select
+
+        from wbtui.data.models import AppUser
+        from wbtui.domain.assignment import TEAM_INBOX
+        from wbtui.i18n import catalog
+
+        if login == TEAM_INBOX:
+            return "Team-Eingang"
+        user = s.exec(select(AppUser).where(AppUser.login == login)).first()
+        if user is None:
+            return f"Sachbearbeitung {self.config.office_name}"
+        role = catalog("de").get("role." + user.role)
+        return f"{user.display_name} ({role})" if isinstance(role, str) else user.display_name
 
     def _conference_consent(self, s, person: Person, variant: str, held: date, participants) -> uuid.UUID | None:
         """The gate of domain/conference.py: who may sit at the table, and the consent it rests on."""

@@ -39,7 +39,7 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
     try:
         row = con.execute(
             "SELECT id, held_on, variant, with_person, organiser, agenda, decisions, dissent, next_review, place,"
-            " start_time, minutes, distribution FROM conference"
+            " start_time, minutes, distribution, responsible FROM conference"
             " WHERE case_id = ? ORDER BY held_on DESC, created_at DESC LIMIT 1",
             (case_id.hex,),
         ).fetchone()
@@ -49,7 +49,7 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
             "SELECT name, role, organisation FROM conference_participant WHERE conference_id = ?", (row[0],)
         ).fetchall()
         tasks = con.execute(
-            "SELECT title, owner, due_on FROM task WHERE conference_id = ? ORDER BY due_on", (row[0],)
+            "SELECT title, owner, due_on FROM task WHERE conference_id = ? ORDER BY rowid", (row[0],)
         ).fetchall()
         person = con.execute(
             "SELECT p.kundennummer, p.family_name, p.given_names FROM fbw_case c JOIN person p ON p.id = c.person_id"
@@ -70,7 +70,11 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
         if login == "@team":
             return "Team-Eingang"
         name = users.get(login)
-        return f"{text(name)} ({_role(roles.get(login))})" if name else text(login)
+        return (
+            f"{text(name)} ({_role(roles.get(login))})"
+            if name
+            else f"Sachbearbeitung {text(services.config.office_name)}"
+        )
 
     agenda = [item for item in json.loads(row[5] or "[]") if item != "inform_person" or not with_person]
     minutes = json.loads(row[11] or "{}")
@@ -78,9 +82,18 @@ def conference_document(services, case_id: uuid.UUID) -> Document:
     for number, item in enumerate(agenda, 1):
         heading = labels.get("tui.agenda." + item)
         items.rows.append((f"{number}. {heading if isinstance(heading, str) else text(item)}", text(minutes.get(item))))
+    # who answers for each decision as recorded at the conference (migration 0016): a later reassignment
+    # of the follow-up does not change a signed protocol; older conferences fall back to the follow-up's owner
+    recorded = json.loads(row[13] or "[]")
+    codes = json.loads(row[6] or "[]")
+    if len(recorded) == len(codes) == len(tasks):
+        rows = [(code, text(name), due) for code, name, (_t, _o, due) in zip(codes, recorded, tasks, strict=True)]
+    else:
+        rows = [(title, who(owner), due) for title, owner, due in tasks]
+    rows.sort(key=lambda r: str(r[2]))  # by when, as the follow-ups fall due
     decisions = Table(
         ("Entscheidung", "verantwortlich", "fällig"),
-        [(text(labels.get("tui.decision." + title, title)), who(owner), de_date(due)) for title, owner, due in tasks],
+        [(text(labels.get("tui.decision." + code, code)), name, de_date(due)) for code, name, due in rows],
         (3, 2, 1),
     )
     distribution = json.loads(row[12] or "[]") or sorted(

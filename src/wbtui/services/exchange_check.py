@@ -215,7 +215,8 @@ def read(path: Path) -> object:
     try:
         data = json.loads(text, object_pairs_hook=_object, parse_int=_int, parse_float=_float, parse_constant=_Big)
     except json.JSONDecodeError as exc:
-        raise ImportProblems([("$", t("imp.json", line=exc.lineno, detail=exc.msg))]) from None
+        # line and column only: the parser's own message is English and technical (issue 15 M4)
+        raise ImportProblems([("$", t("imp.json", line=exc.lineno, column=exc.colno))]) from None
     problems: list[tuple[str, str]] = []
     data = _strange(data, "$", problems)
     if problems:

@@ -212,3 +212,62 @@ def test_low_review_date_invalid_keeps_the_prompt_with_the_typed_date(tmp_path):
             assert any(n.severity == "error" for n in app._notifications)
 
     asyncio.run(review())
+
+
+def test_low_closed_case_is_not_im_plan_and_qualification_kldb_picker_title(tmp_path):
+    from wbtui.data.store import open_store
+    from wbtui.messages import OpenCase
+    from wbtui.services import Services
+
+    db = tmp_path / "jc.db"
+    store = open_store(db)
+    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000044", "family_name": "Zu"})
+    jc.close(case_id, "moved")
+    store.close()
+
+    async def look() -> None:
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.post_message(OpenCase(case_id.hex))
+            await settle(pilot)
+            text = screen_text(app)
+            assert "Abgeschlossen" in text and "im Plan" not in text, text
+            await pilot.press("q", "a")
+            await settle(pilot)
+            await pilot.press("tab", "enter")  # the occupation's pick list
+            await settle(pilot)
+            text = screen_text(app)
+            assert "Beruf (KldB 2010)" in text and "Zielberuf" not in text, text
+
+    asyncio.run(look())
+
+
+def test_low_obstacle_group_headings_are_no_cursor_stops(tmp_path):
+    from textual.widgets import DataTable
+
+    from wbtui.messages import OpenCase
+    from wbtui.widgets.safe import cursor_key
+
+    db, store, _jc, case_id = _jc_case(tmp_path)
+    store.close()
+
+    async def walk_down_and_up() -> None:
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.post_message(OpenCase(case_id.hex))
+            await settle(pilot)
+            await pilot.press("h")
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            seen = [cursor_key(table)]
+            for key in ["down"] * 12 + ["up"] * 12:
+                await pilot.press(key)
+                await settle(pilot, 1)
+                seen.append(cursor_key(table))
+            assert not [k for k in seen if k and k.startswith("group:")], seen
+            assert len(set(seen)) > 8  # the cursor did move over the groups' boundaries
+
+    asyncio.run(walk_down_and_up())

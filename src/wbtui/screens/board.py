@@ -227,10 +227,11 @@ class BoardScreen(WbtuiScreen):
         state = engine.state(row)
         out = Text(no_wrap=True, overflow="ellipsis")  # each line cut on its own: the essential first
         out.append(clean(f"{row['family_name']}, {row['given_names']}"), "bold")
-        out.append(" · ")
-        out.append(TIMER_MARK[state].strip() + " " if state != "ok" else "", TIMER_STYLE[state])
-        out.append(t("timer." + state), TIMER_STYLE[state])
-        rules = [r for r in engine.evaluate(row) if r.kind == state]
+        if row["stage"] != "closed":  # a closed case runs no timer: never "im Plan" (its stage follows below)
+            out.append(" · ")
+            out.append(TIMER_MARK[state].strip() + " " if state != "ok" else "", TIMER_STYLE[state])
+            out.append(t("timer." + state), TIMER_STYLE[state])
+        rules = [r for r in engine.evaluate(row) if r.kind == state] if row["stage"] != "closed" else []
         if rules:
             out.append(": " + ", ".join(t("rule." + r.id) for r in rules), TIMER_STYLE[state])
         stage = Stage(row["stage"])

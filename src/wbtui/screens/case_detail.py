@@ -171,11 +171,11 @@ class CaseDetailScreen(WbtuiScreen):
             head.append(safe(p["bg_nummer"]))
         self.query_one("#head1", Label).update(head)
         timer = d["timer"]["state"]
-        line2 = Text(
-            f"{d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}  ·  "
-        )
-        line2.append(t("timer." + timer), TIMER_STYLE[timer])
-        if d["timer"]["rules"]:
+        line2 = Text(f"{d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}")
+        if d["stage"] != "closed":  # a closed case runs no timer: never "im Plan"
+            line2.append("  ·  ")
+            line2.append(t("timer." + timer), TIMER_STYLE[timer])
+        if d["stage"] != "closed" and d["timer"]["rules"]:
             line2.append(" (" + ", ".join(t("rule." + r) for r in d["timer"]["rules"]) + ")", TIMER_STYLE[timer])
         self.query_one("#head2", Label).update(line2)
         self.query_one("#steps", Static).update(self._steps_text(steps))

@@ -68,7 +68,7 @@ class HistoryForm(WbtuiModal[dict | None]):
                 yield Label(t(label))
                 if hint == "pick:kldb":
                     options, words = kldb_options()
-                    yield ChoiceField(options, None, words=words, title=t("ux.kldb.pick"), id=f"in-{key}")
+                    yield ChoiceField(options, None, words=words, title=t("ux.kldb.pick_history"), id=f"in-{key}")
                 elif hint.startswith("pick:"):
                     vocabulary = hint[5:]
                     yield pick(vocabulary, labels.codes(vocabulary)[0], title=t(label), id=f"in-{key}")

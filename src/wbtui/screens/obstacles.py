@@ -73,6 +73,8 @@ class ObstacleScreen(WbtuiScreen):
                 out[key] = active._replace(binding=binding)
         return out
 
+    _last_row = 0  # the row the cursor left (a group heading is skipped in the direction of travel)
+
     @staticmethod
     def _columns() -> list[str]:
         return [
@@ -164,6 +166,17 @@ class ObstacleScreen(WbtuiScreen):
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        """A group heading is no cursor stop (Enter does nothing there): the cursor goes on to the next
+        obstacle in the direction it came from (new-user finding, LOW)."""
+        table = self.query_one(DataTable)
+        key, row = cursor_key(table), table.cursor_row
+        if key is not None and key.startswith("group:"):
+            step = -1 if row < self._last_row else 1
+            for target in (row + step, row - step):
+                if 0 <= target < table.row_count:
+                    table.move_cursor(row=target)
+                    return
+        self._last_row = row
         self._show_detail()
 
     def _show_detail(self) -> None:

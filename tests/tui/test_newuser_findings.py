@@ -106,3 +106,109 @@ def test_h3_handover_file_asks_path_first_and_esc_sends_nothing(tmp_path):
             assert any("Übergabe gesendet" in str(n.message) for n in app._notifications)
 
     asyncio.run(send_twice())
+
+
+def test_m3_m1_small_forms_start_on_date_fit_80x24_and_keep_focus_after_a_pick(tmp_path):
+    from wbtui.messages import OpenCase
+    from wbtui.widgets.choice import ChoiceField
+
+    db, store, _jc, case_id = _jc_case(tmp_path)
+    store.close()
+
+    async def pick_here(pilot) -> None:
+        """Open the focused pick list and take its highlighted entry: focus stays on the pick field."""
+        app = pilot.app
+        field = app.focused
+        assert isinstance(field, ChoiceField), field
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is field, app.focused
+
+    async def walk() -> None:
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.post_message(OpenCase(case_id.hex))
+            await settle(pilot)
+            await pilot.press("t", "n")
+            await settle(pilot)
+            await pilot.press(*"01.12.2026 10:00")  # typed at once: lands in the date, not in a pick list
+            await settle(pilot)
+            assert app.focused.id == "in-when" and app.focused.value == "01.12.2026 10:00"
+            text = screen_text(app)
+            assert "Gesprächspartner" in text and "Strg+S oder F10: speichern" in text, text
+            await pilot.press("tab")
+            await pick_here(pilot)
+            await pilot.press("tab")
+            assert app.focused.id == "in-place"
+            await pilot.press("escape", "escape")
+            await settle(pilot)
+            for key, last in (("a", "Anerkennung"), ("n", "bis")):
+                await pilot.press("q", key)
+                await settle(pilot)
+                text = screen_text(app)
+                assert last in text and "Strg+S oder F10: speichern" in text, text
+                await pilot.press("escape", "escape")
+                await settle(pilot)
+
+    asyncio.run(walk())
+
+
+def test_m4_tui_inbox_wrong_path_says_why_in_german_and_keeps_the_path(tmp_path):
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
+
+    db = tmp_path / "aa.db"
+    store = open_store(db)
+    Services(store, make_config(tmp_path, "aa"), today=TODAY).actor  # noqa: B018 - the Agentur's own office
+    store.close()
+    typed = str(tmp_path / "fehlt.json")
+
+    async def wrong_path() -> None:
+        app = make_app(tmp_path, db, "aa")
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("i", "d")
+            await settle(pilot)
+            await _answer_prompt(pilot, typed)
+            messages = " ".join(str(n.message) for n in app._notifications)
+            assert "die Datei gibt es nicht" in messages and "Error" not in messages, messages
+            assert type(app.screen).__name__ == "Prompt" and app.screen.query_one("#prompt").value == typed
+
+    asyncio.run(wrong_path())
+
+
+def test_low_review_date_invalid_keeps_the_prompt_with_the_typed_date(tmp_path):
+    from wbtui.data.store import open_store
+    from wbtui.messages import OpenCase
+    from wbtui.services import Services
+
+    db = tmp_path / "jc.db"
+    store = open_store(db)
+    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000043", "family_name": "Hemmnis"})
+    code = next(iter(jc.catalog.by_group().values()))[0].code  # the checklist's first obstacle
+    jc.add_obstacle(case_id, code)
+    store.close()
+
+    async def review() -> None:
+        from textual.widgets import DataTable
+
+        app = make_app(tmp_path, db)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            app.post_message(OpenCase(case_id.hex))
+            await settle(pilot)
+            await pilot.press("h")
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            table.move_cursor(row=table.get_row_index(code))
+            await pilot.press("r")
+            await settle(pilot)
+            await _answer_prompt(pilot, "31.02.2026")
+            assert type(app.screen).__name__ == "Prompt" and app.screen.query_one("#prompt").value == "31.02.2026"
+            assert any(n.severity == "error" for n in app._notifications)
+
+    asyncio.run(review())

@@ -226,14 +226,14 @@ async def _walk(tmp_path):
         await pilot.press("escape")
         await settle(pilot)
         await open_by_search(pilot, "123A456789")
-        # the appointments screen: a new counselling appointment (kind first, then time, place) moves it to S5
+        # the appointments screen: a new counselling appointment (time first, then kind, place) moves it to S5
         await pilot.press("t")
         await settle(pilot)
         assert type(app.screen).__name__ == "AppointmentsScreen"
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press("tab")  # the kind: Beratungsgespräch is preselected
         await fill(pilot, "24.11.2026 09:00")
+        await pilot.press("tab")  # the kind: Beratungsgespräch is preselected
         await fill(pilot, "Agentur, Raum 2.14")
         await pilot.press("f10")
         await settle(pilot, 6)

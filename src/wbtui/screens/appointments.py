@@ -26,9 +26,9 @@ from wbtui.widgets.tables import cursor_state
 
 # the form's fields per purpose: (input id, label key, hint or "pick:<vocabulary>")
 FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "new": (
-        ("kind", "field.appt_kind", "pick:appt_kind"),
+    "new": (  # the date first: typed text never opens the kind's pick list (new-user finding M3)
         ("when", "field.appt_starts_at", "tui.hint.datetime"),
+        ("kind", "field.appt_kind", "pick:appt_kind"),
         ("place", "field.appt_location", ""),
         ("with", "field.appt_with_whom", ""),
     ),
@@ -71,6 +71,7 @@ class AppointmentForm(WbtuiModal[dict | None]):
                     yield pick(vocabulary, first, title=t(label), options=options, id=f"in-{key}")
                 else:
                     yield SafeInput(placeholder=t(hint) if hint else "", id=f"in-{key}")
+            yield Label(t("ux.form.save_hint"), classes="hint")
 
     def on_mount(self) -> None:
         self._inputs()[0].focus()
@@ -86,12 +87,6 @@ class AppointmentForm(WbtuiModal[dict | None]):
             inputs[index + 1].focus()
         else:
             self.action_save()
-
-    @on(ChoiceField.Changed)
-    def _chosen(self, event: ChoiceField.Changed) -> None:
-        inputs = self._inputs()
-        if event.field in inputs and inputs.index(event.field) + 1 < len(inputs):
-            self.call_after_refresh(inputs[inputs.index(event.field) + 1].focus)
 
     def action_save(self) -> None:
         values = {}

@@ -74,6 +74,7 @@ class HistoryForm(WbtuiModal[dict | None]):
                     yield pick(vocabulary, labels.codes(vocabulary)[0], title=t(label), id=f"in-{key}")
                 else:
                     yield SafeInput(placeholder=t(hint) if hint else "", id=f"in-{key}")
+            yield Label(t("ux.form.save_hint"), classes="hint")
 
     def on_mount(self) -> None:
         self._inputs()[0].focus()
@@ -89,12 +90,6 @@ class HistoryForm(WbtuiModal[dict | None]):
             inputs[index + 1].focus()
         else:
             self.action_save()
-
-    @on(ChoiceField.Changed)
-    def _chosen(self, event: ChoiceField.Changed) -> None:
-        inputs = self._inputs()
-        if event.field in inputs and inputs.index(event.field) + 1 < len(inputs):
-            self.call_after_refresh(inputs[inputs.index(event.field) + 1].focus)
 
     def action_save(self) -> None:
         values = {}

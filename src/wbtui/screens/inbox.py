@@ -157,8 +157,9 @@ class InboxScreen(TableScreen):
             self._mark([self.event_ids.get(cursor_key(self.query_one(DataTable)) or "")])
             self.open_case(sel[1])
 
-    def action_import_file(self) -> None:
-        """Read a handover file (Agentur) or a feedback file (Jobcenter): checked whole, nothing on error."""
+    def action_import_file(self, typed: str = "") -> None:
+        """Read a handover file (Agentur) or a feedback file (Jobcenter): checked whole, nothing on error.
+        On an error the prompt comes back with the typed path (new-user finding M4)."""
         from pathlib import Path
 
         from wbtui.screens.pickers import Prompt
@@ -176,9 +177,15 @@ class InboxScreen(TableScreen):
                     self.say(t("cli.import_again" if again else "cli.imported", ref=what.hex[:8]))
                 self.reload()
 
-            self.do(import_any, self.ctx.services, Path(value.strip()).expanduser(), then=done)
+            self.do(
+                import_any,
+                self.ctx.services,
+                Path(value.strip()).expanduser(),
+                then=done,
+                on_error=lambda _exc: self.action_import_file(value),
+            )
 
-        self.app.push_screen(Prompt(t("ux.inbox.import_prompt"), hint=t("ux.inbox.import_hint")), got)
+        self.app.push_screen(Prompt(t("ux.inbox.import_prompt"), value=typed, hint=t("ux.inbox.import_hint")), got)
 
     def action_read(self) -> None:
         self._mark([self.event_ids.get(cursor_key(self.query_one(DataTable)) or "")], say=True)

@@ -129,8 +129,8 @@ class IntakeScreen(WbtuiScreen):
 
     @on(ChoiceField.Changed)
     def _picked(self, event: ChoiceField.Changed) -> None:
-        """A value taken from a pick list: on to the next field, as Enter would in a text field. A target
-        occupation picked fills in its official title (kept when the caseworker typed one of their own)."""
+        """A target occupation picked fills in its official title (kept when the caseworker typed one of their
+        own). Focus stays on the pick field, as in every form (Tab moves on: widgets/choice.py)."""
         if event.field.id == "f-target_kldb" and event.value and "target_title" in self.names:
             from wbtui.domain import kldb
 
@@ -138,8 +138,6 @@ class IntakeScreen(WbtuiScreen):
             title = self.query_one("#f-target_title", Input)
             if occupation is not None and (not title.value.strip() or kldb_title(title.value)):
                 title.value = occupation.title
-        if event.value is not None and event.field.has_focus_within or event.field is self.focused:
-            self.call_after_refresh(self.focus_next)
 
     @on(Input.Changed)
     def _validate(self, event: Input.Changed) -> None:

@@ -241,10 +241,12 @@ class ObstacleScreen(WbtuiScreen):
         from wbtui.domain.fields import parse_date
 
         def apply(code: str, value: str) -> None:
+            again = lambda *_a: self._prompt_field(t("tui.obst.review_prompt"), apply, value)  # noqa: E731
             try:
                 day = parse_date(value, field=t("tui.obst.review"))
-            except WbtuiError as exc:
+            except WbtuiError as exc:  # the prompt comes back with what was typed
                 self.say(user_text(exc), error=True)
+                again()
                 return
             self.do(
                 self.ctx.services.set_obstacle,
@@ -252,6 +254,7 @@ class ObstacleScreen(WbtuiScreen):
                 code,
                 review_on=day,
                 then=lambda _r: self.reload(),
+                on_error=again,
             )
 
         rec = self.current.get(self._code() or "")

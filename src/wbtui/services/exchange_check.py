@@ -190,6 +190,19 @@ def _strange(node, where: str, out: list[tuple[str, str]]) -> object:
     return node
 
 
+def _why_unreadable(exc: Exception) -> str:
+    """The catalog key saying in plain words why a file could not be read (no exception names for users)."""
+    if isinstance(exc, FileNotFoundError):
+        return "err.unreadable.missing"
+    if isinstance(exc, IsADirectoryError):
+        return "err.unreadable.folder"
+    if isinstance(exc, PermissionError):
+        return "err.unreadable.denied"
+    if isinstance(exc, UnicodeDecodeError):
+        return "err.unreadable.encoding"
+    return "err.unreadable.other"
+
+
 def read(path: Path) -> object:
     """The file as JSON (any JSON value: :func:`validate` refuses what is not an object), or every reason why it is not an exchange file we may read."""
     from wbtui.i18n import t
@@ -200,7 +213,7 @@ def read(path: Path) -> object:
             raise ImportProblems([("$", t("imp.file_too_large"))])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise WbtuiError("err.import_unreadable", path=str(path), detail=type(exc).__name__) from None
+        raise WbtuiError("err.import_unreadable", path=str(path), detail=t(_why_unreadable(exc))) from None
     deep = too_deep(text)
     if deep is not None:
         raise ImportProblems([(deep, t("imp.too_deep", max=MAX_DEPTH))])

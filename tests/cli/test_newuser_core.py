@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from common import JC_CONFIG, cli_ok, config_env, one_error_line, run_cli
+from common import JC_CONFIG, cli_handed_over, cli_ok, config_env, one_error_line, run_cli
 
 # the office's colleagues a case may be handed to (README "Vertretung"): [office] colleagues
 JC_COLLEAGUES = JC_CONFIG.replace("partner_agentur", 'colleagues = ["ifk.schulz"]\npartner_agentur')
@@ -105,3 +105,61 @@ def test_m4_cli_refusals_on_a_closed_case_and_broken_json_read_as_plain_german(j
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "kein gültiges JSON (Zeile 3, Spalte 3)" in res.stderr
     assert "Expecting" not in res.stderr and "$:" not in res.stderr
+
+
+def test_low_an_exchange_file_of_the_other_kind_names_the_command_that_reads_it(tmp_path):
+    from common import cli_handed_over, two_offices
+
+    jc, aa = two_offices(tmp_path)
+    case_id = cli_handed_over(jc)
+    handover, feedback = tmp_path / "uebergabe.json", tmp_path / "rueckmeldung.json"
+    cli_ok("handover", "export", case_id[:8], "-o", str(handover), env=jc)
+    cli_ok("handover", "import", str(handover), env=aa)
+    cli_ok("feedback", "export", "-o", str(feedback), env=aa)
+
+    wrong = one_error_line(run_cli("feedback", "import", str(handover), env=jc), 1)
+    assert "Übergabedatei" in wrong and "wbtui handover import" in wrong
+    wrong = one_error_line(run_cli("handover", "import", str(feedback), env=aa), 1)
+    assert "Rückmeldedatei" in wrong and "wbtui feedback import" in wrong
+
+
+def _pdf_pages(path) -> list[list[str]]:
+    """The text lines of every page of a PDF, as a reader sees them."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(path.read_bytes())
+    pages = []
+    for index in range(len(pdf)):
+        text = pdf[index].get_textpage().get_text_range()
+        pages.append([line.strip() for line in text.splitlines() if line.strip()])
+    return pages
+
+
+def test_low_documents_keep_headings_with_their_text_and_name_codes_and_the_conference_in_german(
+    jc_store_env, tmp_path
+):
+    jc = jc_store_env
+    case_id = cli_handed_over(jc, school_certificate="mittlerer", german_level_cefr="B1")
+    sheet = tmp_path / "uebergabebogen.pdf"
+    cli_ok("handover", "print", case_id[:8], "--format", "pdf", "-o", str(sheet), env=jc)
+    headings = {
+        line[3:].strip()
+        for line in cli_ok("handover", "print", case_id[:8], "--format", "md", env=jc).splitlines()
+        if line.startswith("## ")
+    }
+    pages = _pdf_pages(sheet)
+    assert len(pages) > 1
+    assert any("mittlerer Schulabschluss" in line for page in pages for line in page)
+    for page in pages[:-1]:
+        tail = [line for line in page if not line.startswith(("Seite", "Übergabebogen"))]  # the page's footer
+        assert tail[-1] not in headings, tail[-3:]  # a heading never ends a page
+
+    cli_ok(
+        "appointment", "add", case_id[:8], "--kind", "fallkonferenz", "--at", "01.12.2026 10:00",
+        "--place", "Jobcenter, Raum 1.02", "--with", "Ida Ifk", env=jc,
+    )  # fmt: skip
+    appointment = json.loads(cli_ok("appointment", "list", case_id[:8], "--json", env=jc))["appointments"][0]
+    letter = tmp_path / "einladung.pdf"
+    cli_ok("appointment", "letter", appointment["id"][:8], "-o", str(letter), env=jc)
+    text = "\n".join(line for page in _pdf_pages(letter) for line in page)
+    assert "Einladung zur Fallkonferenz" in text and "Fallbesprechung" not in text

@@ -58,6 +58,17 @@ GROUPS_DE = {"stammdaten": "Stammdaten", "qualifikation": "Qualifikation", "hemm
 PURPOSES_DE = {"fbw_uebergabe": "Übergabe FbW", "fallkonferenz": "Fallkonferenz", "fbw_gesamt": "FbW insgesamt"}
 
 
+def _shown(key: str, value) -> str:
+    """A value as printed: dates as TT.MM.JJJJ, coded values by their full German label ("mittlerer
+    Schulabschluss", never the code), yes/no in words."""
+    from wbtui.i18n import catalog
+
+    if key in _DATE_KEYS:
+        return text(de_date(value))
+    label = catalog("de").get(f"choice.{key}.{value}") if isinstance(value, str) else None
+    return text(label if isinstance(label, str) else yes_no(value))
+
+
 def handover_document(services, case_id: uuid.UUID) -> Document:
     from wbtui.domain import kldb
     from wbtui.services.exchange import build
@@ -82,13 +93,12 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
     ]
     person = Table(("Angabe", "Wert"), [], (1, 2), label_column=True)
     for key, label in PERSON_ROWS:
-        value = doc["person"].get(key)
-        person.rows.append((label, text(de_date(value) if key in _DATE_KEYS else yes_no(value))))
+        person.rows.append((label, _shown(key, doc["person"].get(key))))
     need = Table(("Angabe", "Wert"), [], (1, 2), label_column=True)
     for key, label in CASE_ROWS:
         if key in doc["case"]:
             value = doc["case"][key]
-            need.rows.append((label, text(de_date(value) if key in _DATE_KEYS else yes_no(value))))
+            need.rows.append((label, _shown(key, value)))
             if key == "target_kldb":
                 occupation = kldb.lookup(str(value or ""))
                 need.rows.append(("Zielberuf (Bezeichnung KldB 2010)", text(occupation.title if occupation else None)))

@@ -114,6 +114,8 @@ def to_pdf(doc: Document, font: Path | None) -> bytes:
         pdf.multi_cell(width, 5, f"{label}: {value}", **nl)
     for section in doc.sections:
         pdf.ln(4)
+        if pdf.get_y() > pdf.h - pdf.b_margin - KEEP_WITH_NEXT:
+            pdf.add_page()  # a heading never stands alone at the bottom of a page: it goes with its first lines
         pdf.set_font(family, "B", 11.5)
         pdf.multi_cell(width, 6, section.heading, **nl)
         pdf.set_font(family, "", 9.5)
@@ -134,6 +136,9 @@ def to_pdf(doc: Document, font: Path | None) -> bytes:
         pdf.set_font(family, "", 8.5)
         pdf.multi_cell(width, 4.5, f"Ort, Datum, Unterschrift – {signer}", **nl)
     return bytes(pdf.output())
+
+
+KEEP_WITH_NEXT = 30  # mm: a heading, a table's header row and its first rows
 
 
 def _section_text(section: Section) -> str:

@@ -33,6 +33,8 @@ from wbtui.domain.fields import (
 from wbtui.domain.text import clean
 from wbtui.i18n import describe
 from wbtui.services.exchange_check import (  # noqa: F401 - read, schema_path: part of this module's API
+    FEEDBACK_FORMAT,
+    HANDOVER_FORMAT,
     MAX_BYTES,
     ExportProblems,
     ImportProblems,
@@ -41,7 +43,7 @@ from wbtui.services.exchange_check import (  # noqa: F401 - read, schema_path: p
     schema_problems,
 )
 
-FORMAT, VERSION = "wbtui-uebergabe", 1
+FORMAT, VERSION = HANDOVER_FORMAT, 1
 PERSON_KEYS = HANDOVER_PERSON_FIELDS
 CASE_KEYS = (*HANDOVER_CASE_FIELDS, HEALTH_SUMMARY_FIELD)
 
@@ -245,6 +247,8 @@ def import_file(services, path: Path, *, update_person: bool = False) -> tuple[u
     from wbtui.services.base import jsonable
 
     data = read(path)
+    if isinstance(data, dict) and data.get("format") == FEEDBACK_FORMAT:
+        raise WbtuiError("err.file_is_feedback")  # one line naming the command that reads it (issue 15)
     person_values, case_values, obstacles, problems = validate(data, services.catalog)
     if problems:
         raise ImportProblems(problems)

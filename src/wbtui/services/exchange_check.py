@@ -19,6 +19,11 @@ MAX_DEPTH = 8  # the format nests three levels; anything far deeper is refused b
 MAX_NUMBER = 10**15
 
 
+# the ``format`` of each exchange file (services/exchange.py, services/feedback.py): an import of one
+# kind recognises a file of the other and names the command that reads it
+HANDOVER_FORMAT, FEEDBACK_FORMAT = "wbtui-uebergabe", "wbtui-rueckmeldung"
+
+
 class ImportProblems(WbtuiError):
     """Every problem of a refused file, each ``(field path, message)``."""
 

@@ -27,9 +27,16 @@ from wbtui.domain.errors import WbtuiError
 from wbtui.domain.process import AA, JC, Stage
 from wbtui.domain.text import clean
 from wbtui.services import feedback_course
-from wbtui.services.exchange_check import ExportProblems, ImportProblems, read, schema_problems
+from wbtui.services.exchange_check import (
+    FEEDBACK_FORMAT,
+    HANDOVER_FORMAT,
+    ExportProblems,
+    ImportProblems,
+    read,
+    schema_problems,
+)
 
-FORMAT, VERSION, SCHEMA = "wbtui-rueckmeldung", 2, "feedback-v2"
+FORMAT, VERSION, SCHEMA = FEEDBACK_FORMAT, 2, "feedback-v2"
 # every version an import accepts, by its schema (version 2 added reasons and voucher and course details:
 # services/feedback_course.py); a file of version 1 is still read
 SCHEMAS = {1: "feedback-v1", 2: "feedback-v2"}
@@ -242,6 +249,8 @@ def import_file(services, path: Path) -> tuple[int, bool]:
         data = read(path)
     except ImportProblems as exc:
         raise FeedbackProblems(exc.problems) from None
+    if isinstance(data, dict) and data.get("format") == HANDOVER_FORMAT:
+        raise WbtuiError("err.file_is_handover")  # one line naming the command that reads it (issue 15)
     problems = validate(services, data)
     if problems:
         raise FeedbackProblems(problems)

@@ -55,7 +55,7 @@ Mit freundlichen Grüßen
 $absender
 $dienststelle"""
 
-_KONFERENZ = """Einladung zur Fallbesprechung
+_KONFERENZ = """Einladung zur Fallkonferenz
 $anrede
 
 wir laden Sie zu einem gemeinsamen Gespräch ein. Dabei sind Fachleute, die Sie auf Ihrem Weg in eine Weiterbildung unterstützen.

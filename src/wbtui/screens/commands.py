@@ -14,7 +14,7 @@ from functools import partial
 
 from rich.text import Text
 from textual.app import SystemCommand
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
+from textual.command import CommandInput, CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
 
 from wbtui.i18n import has, t
 from wbtui.widgets.glyphs import glyph
@@ -95,10 +95,12 @@ class WbtuiCommands(Provider):
 
 
 class WbtuiPalette(CommandPalette):
-    """Textual's palette with a plain search sign on terminals that cannot show the emoji."""
+    """Textual's palette with a plain search sign on terminals that cannot show the emoji, and a cursor that
+    does not blink (as every input of wbtui: widgets/inputs.py — on thin clients each blink is a repaint)."""
 
     def on_mount(self) -> None:
         self.query_one(SearchIcon).icon = glyph("search")
+        self.query_one(CommandInput).cursor_blink = False
 
 
 def app_commands(app, screen) -> Iterable[SystemCommand]:

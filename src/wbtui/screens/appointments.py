@@ -8,17 +8,17 @@ from __future__ import annotations
 import uuid
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Label
 
 from wbtui.i18n import lazy_t, t
-from wbtui.screens.base import WbtuiModal
+from wbtui.screens.fields_form import FieldsForm
 from wbtui.screens.table_screen import TableScreen
 from wbtui.widgets import labels
-from wbtui.widgets.choice import ChoiceField, pick
+from wbtui.widgets.choice import pick
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, safe
@@ -44,7 +44,7 @@ FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
 TITLES = {"new": "tui.appt.new", "move": "tui.appt.move", "result": "tui.appt.result"}
 
 
-class AppointmentForm(WbtuiModal[dict | None]):
+class AppointmentForm(FieldsForm):
     """A few fields in a dialog; Enter moves on, Enter in the last field (or F10) saves."""
 
     BINDINGS = [
@@ -72,31 +72,6 @@ class AppointmentForm(WbtuiModal[dict | None]):
                 else:
                     yield SafeInput(placeholder=t(hint) if hint else "", id=f"in-{key}")
             yield Label(t("ux.form.save_hint"), classes="hint")
-
-    def on_mount(self) -> None:
-        self._inputs()[0].focus()
-
-    def _inputs(self) -> list:
-        return list(self.query("ChoiceField, Input"))
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        inputs = self._inputs()
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
-            self.action_save()
-
-    def action_save(self) -> None:
-        values = {}
-        for widget in self._inputs():
-            key = (widget.id or "")[3:]
-            values[key] = widget.value if isinstance(widget, ChoiceField) else (widget.value.strip() or None)
-        self.dismiss(values)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class AppointmentsScreen(TableScreen):

@@ -16,9 +16,17 @@ from wbtui.domain.text import clean
 from wbtui.i18n import lazy_t, t
 from wbtui.messages import StoreReady
 from wbtui.screens.base import WbtuiScreen
+from wbtui.screens.intake import COURSE_FIELDS
 from wbtui.widgets.case_sections import CaseBody, head_lines
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.keybar import KeyBar
+
+# the forms behind a key and the fields they write: the key is offered when any of them may be written
+WRITES: dict[str, tuple[tuple[str, str], ...]] = {
+    "edit": (("person", "phone"), ("case", "target_title")),
+    "course": tuple(("case", field) for field in COURSE_FIELDS),
+    "hand_on": (("case", "owner_login"),),
+}
 
 
 class CaseDetailScreen(WbtuiScreen):
@@ -35,13 +43,13 @@ class CaseDetailScreen(WbtuiScreen):
         Binding("i", "consents", lazy_t("tui.key.consents"), id="case.consents"),
         Binding("w", "add_task", lazy_t("tui.key.task"), id="case.task"),
         Binding("p", "print('handover')", lazy_t("tui.key.print"), id="case.print"),
-        Binding("P", "print('conference')", lazy_t("tui.key.print_protocol"), id="case.print_protocol", show=False),
+        Binding("P", "print('conference')", lazy_t("tui.key.print_protocol"), id="case.print_protocol"),
         Binding("t", "appointments", lazy_t("tui.key.appointments"), id="case.appointments"),
         Binding("c", "contact", lazy_t("tui.key.contact"), id="case.contact", show=False),
         Binding("y", "copy_ref", lazy_t("tui.key.copy"), id="case.copy", show=False),
-        Binding("b", "course", lazy_t("ux.key.course"), id="case.course", show=False),
-        Binding("v", "hand_on", lazy_t("ux.key.hand_on"), id="case.hand_on", show=False),
-        Binding("q", "history", lazy_t("tui.key.history"), id="case.history", show=False),
+        Binding("b", "course", lazy_t("ux.key.course"), id="case.course"),
+        Binding("v", "hand_on", lazy_t("ux.key.hand_on"), id="case.hand_on"),
+        Binding("q", "history", lazy_t("tui.key.history"), id="case.history"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="case.back"),
     ]
 
@@ -52,19 +60,22 @@ class CaseDetailScreen(WbtuiScreen):
         self.awaiting_reason = False  # the break-glass prompt is open
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The intake form only for an office that may change person or need in this stage (the Agentur
-        may not: its saving would be refused, everything typed lost; domain/permissions.py)."""
-        if action == "edit" and self.detail is not None:
-            from wbtui.domain.permissions import write_refusal
-            from wbtui.domain.process import Stage
+        """A form's key only for an office that may write some of its fields in this stage (the Agentur may
+        not change person or need: its saving would be refused, everything typed lost; domain/permissions.py);
+        handing on only where the role assigns cases (domain/assignment.py). A hidden key leaves the key bar."""
+        if self.detail is None or action not in WRITES:
+            return True
+        from wbtui.domain.assignment import may_assign
+        from wbtui.domain.permissions import write_refusal
 
-            stage = Stage(self.detail["stage"])
-            role = self.config.user_role
-            return any(
-                write_refusal(entity, field, role=role, new_row=False, stage_before=stage, stage_after=stage) is None
-                for entity, field in (("person", "phone"), ("case", "target_title"))
-            )
-        return True
+        stage = Stage(self.detail["stage"])
+        role = self.config.user_role
+        if action == "hand_on" and (not may_assign(role) or stage == Stage.CLOSED):
+            return False
+        return any(
+            write_refusal(entity, field, role=role, new_row=False, stage_before=stage, stage_after=stage) is None
+            for entity, field in WRITES[action]
+        )
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.loading"), id="head1")
@@ -176,7 +187,7 @@ class CaseDetailScreen(WbtuiScreen):
         """The voucher and course details (the Agentur's; README "Voucher and course details")."""
         if self.detail is None:
             return
-        from wbtui.screens.intake import COURSE_FIELDS, IntakeScreen
+        from wbtui.screens.intake import IntakeScreen
 
         self.app.push_screen(
             IntakeScreen(self.case_id, dict(self.detail["case"]), sections=(("hdr.course", COURSE_FIELDS),),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import sys
 from difflib import get_close_matches
 
 import typer
@@ -114,9 +115,17 @@ class LazyGroup(TyperGroup):
             raise
 
     def format_help(self, ctx, formatter) -> None:
+        from typer.core import HAS_RICH
+
+        from wbtui.cli import toplevel_help
+
         self._listing = True
         try:
-            super().format_help(ctx, formatter)
+            page = toplevel_help.render(self, ctx) if HAS_RICH and self.rich_markup_mode == "rich" else None
+            if page is None:
+                super().format_help(ctx, formatter)
+            else:  # where Typer's Rich printer writes it
+                sys.stdout.write(page)
         finally:
             self._listing = False
 

@@ -128,18 +128,9 @@ class MoveScreen(WbtuiModal[bool]):
 
     @on(Input.Submitted)
     def _submitted(self, _event: Input.Submitted) -> None:
+        # a picked value keeps the focus on its field as in every form (widgets/choice.py: Tab moves on);
+        # Enter in a text field or F10 carries the step out
         self.action_confirm()
-
-    @on(ChoiceField.Changed)
-    def _chosen(self, event: ChoiceField.Changed) -> None:
-        """A value picked: on to the next field (the last one carries the step out with Enter or F10)."""
-        inputs = [w for w in self.query_one("#fields", Vertical).children if isinstance(w, (Input, ChoiceField))]
-        if event.value is not None and event.field in inputs:
-            index = inputs.index(event.field)
-            if index + 1 < len(inputs):
-                self.call_after_refresh(inputs[index + 1].focus)
-            else:
-                self.call_after_refresh(self.action_confirm)
 
     def _field_value(self, key: str) -> str | None:
         found = self.query(f"#in-{key}")
@@ -220,7 +211,14 @@ class MoveScreen(WbtuiModal[bool]):
         return VIA_COMMAND.get((self.stage, Stage(self.target))) if self.target else None
 
     def _done(self, _result) -> None:
-        self.say(t("tui.moved"))
+        """The toast names the step carried out (its stage, and the command that carried it out)."""
+        assert self.target is not None  # _done follows _run, which needs a target
+        target = Stage(self.target)
+        step = f"{STAGES[target].code} {t('stage.' + target.value)}"
+        command = self._command()
+        if command:
+            step = f"{t(command_key(command))} ({step})"
+        self.say(t("tui.moved", step=step))
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -54,7 +54,7 @@ def old_layout(store: Path, out: Path) -> None:
     con.execute("CREATE TABLE event_copy AS SELECT rowid AS seq, * FROM case_event")
     con.execute("DROP TRIGGER IF EXISTS fbw_case_keeps_timeline")
     con.execute("DROP VIEW case_event")
-    for table in ("event_log", "timeline_ref", "timeline_word"):
+    for table in ("event_log", "timeline_ref", "timeline_word", "timeline_seq"):
         con.execute(f"DROP TABLE {table}")
     con.executescript(OLD_TIMELINE)
     con.execute("VACUUM INTO ?", (str(out),))

@@ -99,7 +99,7 @@ def migrate(path: Path, *, target: int | None = None) -> tuple[int, int]:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        if before < COMPACTED_TIMELINE <= after:
+        if any(before < version <= after for version in REBUILT):
             _shrink(con)
         return before, after
     except sqlite3.DatabaseError as exc:
@@ -123,6 +123,9 @@ def _column_there(con, statement: str) -> bool:
 
 # the migration that moved the timeline into compact rows (data/timeline.py); the file shrinks after it
 COMPACTED_TIMELINE = 13
+# the migrations that rebuild a large table (13; 17: the timeline keyed by event id): the pages they leave
+# free are given back once, after the migration
+REBUILT = (COMPACTED_TIMELINE, 17)
 
 
 def _shrink(con) -> None:

@@ -123,7 +123,7 @@ def _column_there(con, statement: str) -> bool:
 
 # the migration that moved the timeline into compact rows (data/timeline.py); the file shrinks after it
 COMPACTED_TIMELINE = 13
-# the migrations that rebuild a large table (13; 17: the timeline keyed by event id): the pages they leave
+# the migrations that rebuild a large table (13; 17: the timeline stored by case): the pages they leave
 # free are given back once, after the migration
 REBUILT = (COMPACTED_TIMELINE, 17)
 

@@ -1,5 +1,5 @@
-"""Issue #16, store size: migration 0017 keys the timeline's rows by their event id (WITHOUT ROWID, one
-index fewer) and drops indexes that another index's first column already serves.
+"""Issue #16, store size: migration 0017 stores the timeline's rows by case (WITHOUT ROWID, one index
+fewer) and drops indexes that another index's first column already serves.
 
 A store written by the release before (schema 16) keeps every row of every table and every event with its
 values and its insertion order (the view's rowid, the tie-breaker of events of the same time)."""
@@ -65,10 +65,12 @@ def test_a_store_of_schema_16_keeps_every_row_and_event_through_0017(tmp_path):
     con = sqlite3.connect(store.path, isolation_level=None)
     try:
         schema = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
-        assert "WITHOUT ROWID" in schema["event_log"] and "ux_event_log_id" not in schema
+        assert "WITHOUT ROWID" in schema["event_log"] and "ix_event_log_case" not in schema
         assert not {"ix_obstacle_case_id", "ix_appointment_case_id", "ix_task_case_id"} & set(schema)
         plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN SELECT case_id FROM case_event WHERE id = 'x'"))
-        assert "PRIMARY KEY (id=?)" in plan  # a lookup by event id (sync, feedback) stays a key lookup
+        assert "ux_event_log_id (id=?)" in plan  # a lookup by event id (sync, feedback) stays an index lookup
+        plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN SELECT * FROM case_event WHERE case_id = 'x'"))
+        assert "PRIMARY KEY (case_key=?)" in plan  # a case's timeline is a range of the table
         last = before["case_event"][-1][0]
         # new events come after the old ones, through the view (services) and in bulk (demo, bootstrap)
         con.execute(

@@ -130,10 +130,12 @@ REBUILT = (COMPACTED_TIMELINE, 17)
 
 def _shrink(con) -> None:
     """Give the pages the old timeline left free back to the file system, once (a VACUUM: the store is
-    rewritten, which takes a while on a large store), when they are a good part of the file."""
+    rewritten, which takes a while on a large store), when they are a tenth of the file or more: 0017 frees
+    a fifth, and a migration meant to shrink the store should not leave it larger on disk (at 100,000 demo
+    cases 610 MB grew to 715 MB without it; the VACUUM took 4 s CPU, 43 s wall on the loaded test machine)."""
     pages = con.execute("PRAGMA page_count").fetchone()[0]
     free = con.execute("PRAGMA freelist_count").fetchone()[0]
-    if pages and free * 4 >= pages:
+    if pages and free * 10 >= pages:
         con.execute("VACUUM")
 
 

@@ -1,5 +1,6 @@
 """The case's keys at 80x24 (third round): every key the office may use is in the key bar, a pick in the
-next-step dialog keeps the focus on its field, and the step's toast names the step."""
+next-step dialog keeps the focus on its field, the step's toast names the step, an appointment on a day off
+is saved with a warning naming the day."""
 
 from __future__ import annotations
 
@@ -39,6 +40,19 @@ def test_the_key_bar_lists_every_key_the_office_may_use_and_a_step_keeps_focus_a
             assert "b Gutschein/Maßnahme" in keys and "Erfassung" not in keys and "Übergeben" not in keys, keys
             app.config = jobcenter
             detail.reload()
+            await settle(pilot)
+
+            await pilot.press("t", "n")  # an appointment on a Saturday: saved, with a warning naming the day
+            await settle(pilot)
+            await pilot.press(*"28.11.2026 10:00", "tab", *"fallk")
+            await settle(pilot)
+            await pilot.press("enter", "ctrl+s")
+            await settle(pilot, 6)
+            toasts = [(str(n.message), n.severity) for n in app._notifications]
+            assert toasts == [("Termin gespeichert. Achtung: Der 28.11.2026 ist ein Samstag, kein Arbeitstag.",
+                               "warning")], toasts  # fmt: skip
+            assert "28.11.2026 10:00" in screen_text(app)
+            await pilot.press("escape")
             await settle(pilot)
 
             await pilot.press("g")

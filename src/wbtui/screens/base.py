@@ -192,6 +192,11 @@ class WbtuiScreen(Screen[ResultT]):
     def say(self, message: str, *, error: bool = False) -> None:
         self.host.say(message, error=error)
 
+    def warn(self, message: str) -> None:
+        """Done, but look: a warning that stays as long as an error (one message at a time, as ``say``)."""
+        self.app.clear_notifications()
+        self.app.notify(message, severity="warning", markup=False, timeout=10)
+
     def show_loaded(self, fill: Callable[..., object], *args: Any) -> None:
         """From a reload worker: ``fill(*args)`` on the event loop, unless a newer reload replaced this one
         by then. An exclusive thread worker runs on after it is cancelled, so an older read (started as the

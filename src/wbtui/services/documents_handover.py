@@ -203,6 +203,14 @@ RECOGNITION_DE = {"full": "voll anerkannt", "partial": "teilweise anerkannt", "n
                   "pending": "in Prüfung", "n/a": "nicht nötig"}  # fmt: skip
 
 
+def country_de(value: str | None) -> str:
+    """The German name of a country stored as its ISO code (domain/countries.py); a typed name as typed."""
+    from wbtui.domain.countries import COUNTRIES
+    from wbtui.i18n import translate
+
+    return translate("de", "country." + value, {}) if value in COUNTRIES else text(value)
+
+
 def _history(quals: list, work: list) -> list[Block]:
     """Qualifications and work history as tables (read while the rows are bound to their session)."""
     history: list[Block] = []
@@ -211,7 +219,7 @@ def _history(quals: list, work: list) -> list[Block]:
     else:
         if quals:
             history.append(Table(("Abschluss", "KldB", "Land", "Anerkennung", "Jahr"),
-                                 [(text(q.title), text(q.kldb_code), text(q.country), RECOGNITION_DE.get(q.recognition_status, text(q.recognition_status)),
+                                 [(text(q.title), text(q.kldb_code), country_de(q.country), RECOGNITION_DE.get(q.recognition_status, text(q.recognition_status)),
                                    text(q.year)) for q in quals], (3, 1, 1, 1.3, 0.8)))  # fmt: skip
         if work:
             history.append(Table(("Tätigkeit", "KldB", "von", "bis"),

@@ -146,6 +146,8 @@ def _startup(store: Path, env: dict, runs: int, base_python: str | None) -> None
     variants = {"wbtui": [sys.executable, "-m", "wbtui", "--db", str(store)]}
     if base_python:
         variants = {"base": [base_python, "-m", "wbtui", "--db", str(store)], **variants}
+    for cmd in variants.values():
+        byte_compile(cmd[0])
     bare: list[dict] = []
     rows: dict[str, list[dict]] = {label: [] for label in variants}
     for i in range(runs):
@@ -172,6 +174,17 @@ def _startup(store: Path, env: dict, runs: int, base_python: str | None) -> None
             if any(key in r for r in ours)
         )  # fmt: skip
         print(f"    RSS MB (goal <= 60): {rss}")
+
+
+def byte_compile(python: str) -> None:
+    """wbtui's modules compiled as an installed copy has them (pip compiles at install; an editable install
+    writes them at its first start): with PYTHONDONTWRITEBYTECODE set, every start would compile wbtui from
+    source while Textual's compiled files were there, and wbtui would look slower than it starts for a user."""
+    where = subprocess.run(
+        [python, "-c", "import os, wbtui; print(os.path.dirname(wbtui.__file__))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    subprocess.run([python, "-m", "compileall", "-q", where], check=True, stdout=subprocess.DEVNULL)
 
 
 def med(rows: list[dict], key: str) -> float:

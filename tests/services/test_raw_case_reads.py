@@ -15,14 +15,6 @@ from common import TODAY
 ORM = ("sqlalchemy", "sqlmodel", "wbtui.data.models", "wbtui.services._combined", "wbtui.services.base")
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    """60 demo cases (seed 7): every stage of the process, with obstacles, consents and appointments."""
-    from tui_helpers import build_store
-
-    return build_store(tmp_path_factory.mktemp("raw"), cases=60, seed=7)
-
-
 def _block_orm(monkeypatch) -> None:
     """Any import of the ORM from here on fails (also one already loaded by an earlier test)."""
     import wbtui.services
@@ -32,14 +24,16 @@ def _block_orm(monkeypatch) -> None:
     monkeypatch.delattr(wbtui.services, "Services", raising=False)  # the package caches what it loaded
 
 
-def test_raw_facts_decide_as_the_orm_facts_in_every_stage(demo_db, jc_config):
+def test_raw_facts_decide_as_the_orm_facts_in_every_stage(tmp_path, jc_config):
+    """60 demo cases (seed 7): every stage of the process, with obstacles, consents and appointments."""
+    from tui_helpers import build_store
     from wbtui.data.detail import case_facts
     from wbtui.data.store import open_store
     from wbtui.domain import process
     from wbtui.domain.errors import RuleViolation
     from wbtui.services import Services
 
-    store = open_store(demo_db)
+    store = open_store(build_store(tmp_path, cases=60, seed=7))
     jc = Services(store, jc_config, today=TODAY)
     con = store.raw()
     stages = set()
@@ -58,7 +52,7 @@ def test_raw_facts_decide_as_the_orm_facts_in_every_stage(demo_db, jc_config):
                     orm.obstacles, orm.consent_for_agentur, orm.consent_health,
                 )  # fmt: skip
                 assert sorted(raw.appointments, key=str) == sorted(orm.appointments, key=str)
-                for variant in ("fallbesprechung", "ohne_person", "mit_person"):
+                for variant in ("ohne_person", "mit_person"):  # the variants that rest on a consent
                     gate = jc.conference_gate(uuid.UUID(case_id), variant, [("Frau Ring", "jugendamt", None)])
                     try:
                         jc._conference_consent(s, person, variant, TODAY, [("Frau Ring", "jugendamt", None)])
@@ -71,16 +65,18 @@ def test_raw_facts_decide_as_the_orm_facts_in_every_stage(demo_db, jc_config):
         store.close()
 
 
-def test_opening_a_case_loads_no_orm(demo_db, jc_config, monkeypatch):
+def test_opening_a_case_loads_no_orm(tmp_path, jc_config, monkeypatch):
     """The TUI's services (services/lazy.py) read a case, its next steps, the handover check and the conference
     gate, and audit, without importing the ORM — the ORM side is made only for a write."""
+    from tui_helpers import store_with_case
     from wbtui.data.store import open_store
     from wbtui.domain.timers import TimerEngine
     from wbtui.services.lazy import LazyServices
 
-    store = open_store(demo_db)  # a store object of its own: no engine made by an earlier use
+    db, made = store_with_case(tmp_path, cases=0)
+    store = open_store(db)  # a store object of its own: no engine made by an earlier use
+    case_id = made.hex
     con = store.raw()
-    case_id = con.execute("SELECT id FROM fbw_case WHERE stage = 'need_identified' LIMIT 1").fetchone()[0]
     audited = con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     con.close()
     engine = TimerEngine(TODAY, jc_config.timers, jc_config.calendar())

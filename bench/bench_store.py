@@ -3,9 +3,10 @@ the same run: the same data with the timeline in the layout before migration 001
 with its two indexes), rebuilt from the store just generated. Both are measured compacted (VACUUM INTO),
 so free pages count for neither; the size as generated is printed too. Per table and index in MB.
 
-Optionally (--old-store) the migration of a store written before 0013: its duration and the size after.
+Optionally (--old-store) the migration of a store written by an earlier release (e.g. a cached demo store of
+bench/demo_cache.py): its duration (wall and CPU), and the size before and after, compacted, per table.
 
-Usage:  python bench/bench_store.py [--cases 100000 10000] [--store-dir DIR] [--old-store PATH]
+Usage:  python bench/bench_store.py [--cases [100000 10000]] [--store-dir DIR] [--old-store PATH]
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def old_layout(store: Path, out: Path) -> None:
     con.execute("CREATE TABLE event_copy AS SELECT rowid AS seq, * FROM case_event")
     con.execute("DROP TRIGGER IF EXISTS fbw_case_keeps_timeline")
     con.execute("DROP VIEW case_event")
-    for table in ("event_log", "timeline_ref", "timeline_word"):
+    for table in ("event_log", "timeline_ref", "timeline_word", "timeline_seq"):
         con.execute(f"DROP TABLE {table}")
     con.executescript(OLD_TIMELINE)
     con.execute("VACUUM INTO ?", (str(out),))
@@ -64,9 +65,9 @@ def old_layout(store: Path, out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, nargs="+", default=[100_000, 10_000])
+    ap.add_argument("--cases", type=int, nargs="*", default=[100_000, 10_000])
     ap.add_argument("--store-dir", type=Path, default=Path(tempfile.gettempdir()) / "wbtui-bench")
-    ap.add_argument("--old-store", type=Path, default=None, help="a store written before 0013, copied and migrated")
+    ap.add_argument("--old-store", type=Path, default=None, help="a store of an earlier release, copied and migrated")
     args = ap.parse_args()
     workdir = args.store_dir
     workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -103,14 +104,47 @@ def main() -> None:
         ours.unlink()
         baseline.unlink()
     if args.old_store:
-        copy = workdir / "migrate-old.db"
-        shutil.copyfile(args.old_store, copy)
-        before = copy.stat().st_size / 1e6
-        began = time.perf_counter()
-        subprocess.run(wbtui + ["--db", str(copy), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-        took = time.perf_counter() - began
-        print(f"\nmigrating {args.old_store}: {before:.0f} MB -> {copy.stat().st_size / 1e6:.0f} MB in {took:.1f} s")
-        copy.unlink()
+        migrate_old(args.old_store, workdir, wbtui, env)
+
+
+def compacted(store: Path, out: Path) -> tuple[float, dict[str, float]]:
+    out.unlink(missing_ok=True)
+    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    con.execute("VACUUM INTO ?", (str(out),))
+    con.close()
+    size, tables = out.stat().st_size / 1e6, per_table(out)
+    out.unlink()
+    return size, tables
+
+
+def migrate_old(old: Path, workdir: Path, wbtui: list[str], env: dict) -> None:
+    """A store written by an earlier release, copied and migrated: the migration's time (wall and CPU of the
+    process), the file before and after, and both compacted, per table and index."""
+    import resource
+
+    copy = workdir / "migrate-old.db"
+    shutil.copyfile(old, copy)
+    before = copy.stat().st_size / 1e6
+    old_size, old_tables = compacted(copy, workdir / "migrate-old.vacuumed.db")
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    subprocess.run(wbtui + ["--db", str(copy), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    took = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
+    print(
+        f"\nmigrating {old}: {before:.0f} MB -> {copy.stat().st_size / 1e6:.0f} MB in {took:.1f} s wall, {used:.1f} s CPU"
+    )
+    new_size, new_tables = compacted(copy, workdir / "migrate-new.vacuumed.db")
+    print(f"  compacted: {old_size:.1f} MB before, {new_size:.1f} MB after = {new_size / old_size:.2f}x")
+    print(f"  {'table or index':<36} {'before MB':>10} {'after MB':>9}")
+    for name in sorted(
+        set(old_tables) | set(new_tables), key=lambda n: -max(old_tables.get(n, 0), new_tables.get(n, 0))
+    )[:20]:
+        print(f"  {name:<36} {old_tables.get(name, 0):10.2f} {new_tables.get(name, 0):9.2f}")
+    copy.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 
 import pytest
 import typer
 
 from wbtui import cli, i18n
 from wbtui.cli import toplevel_help, usage
+
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
 
 @pytest.fixture(params=["de", "en"])
@@ -49,6 +52,32 @@ def test_the_page_is_richs_page(root, monkeypatch):
         page = _by_us(group, ctx)
         assert page is not None, width
         assert page == _by_rich(group, ctx), width
+
+
+def _seen(page: str) -> list[list[tuple[str, frozenset]]]:
+    """What a terminal shows: each character with its display attributes (a space shows none of them)."""
+    lines = []
+    for text in page.split("\n"):
+        shown, codes, at = [], frozenset(), 0
+        for match in SGR.finditer(text):
+            shown += [(c, codes if c != " " else frozenset()) for c in text[at : match.start()]]
+            params = set(match.group(1).split(";")) - {""}
+            codes = frozenset() if params <= {"0"} else codes | params
+            at = match.end()
+        lines.append(shown + [(c, codes if c != " " else frozenset()) for c in text[at:]])
+    return lines
+
+
+def test_on_a_terminal_the_page_has_richs_colours(root, monkeypatch):
+    group, ctx = root
+    for width in (80, 132):
+        monkeypatch.setattr(toplevel_help, "_layout", lambda width=width: (width, True))
+        page = _by_us(group, ctx)
+        assert page is not None and "\x1b[" in page
+        monkeypatch.setenv("COLUMNS", str(width))
+        monkeypatch.setenv("FORCE_COLOR", "1")  # Rich's colours into the test's stream
+        assert _seen(page) == _seen(_by_rich(group, ctx)), width
+        monkeypatch.delenv("FORCE_COLOR")
 
 
 def test_rich_draws_what_it_alone_can(root, monkeypatch):

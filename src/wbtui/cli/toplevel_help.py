@@ -4,10 +4,10 @@ Loading Typer's help printer (Rich's console, tables, panels) and laying the pag
 ``import typer`` itself (issue #16, bench/PROFILES.md §5), for a page whose layout is fixed: the usage line,
 the help text, a panel of the root's options and a panel of the commands, each command with its one-line
 help from the catalog. :func:`render` lays that page out with Rich's own rules (its word wrap, its column
-widths for these two tables, its panel borders) when the page is that simple and goes to a plain stream; for
-anything else (a terminal, which gets Rich's colours; a narrow one; text with Rich markup; non-UTF-8 output)
-it returns None and the caller lets Typer's printer draw the page. tests/cli/test_toplevel_help.py compares
-the two at several widths in both languages.
+widths for these two tables, its panel borders, Typer's highlighting of options) and, on a terminal, in
+Typer's colours. For anything else (a width at which Rich shrinks several columns, text with Rich markup,
+non-UTF-8 output, colours forced or switched off by the environment) it returns None and the caller lets
+Typer's printer draw the page. tests/cli/test_toplevel_help.py compares the two, in both languages.
 """
 
 from __future__ import annotations
@@ -21,36 +21,86 @@ import unicodedata
 from wbtui.i18n import t
 
 _WORD = re.compile(r"\s*\S+\s*")
-# what Rich would read as markup or an emoji code, or lay out by a width other than one cell per character
-_NOT_PLAIN = re.compile(r"\[|:\S*?:")
-# environment variables that make Rich treat the output as a terminal (colours) or size it otherwise
-_RICH_ENV = ("FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS", "TTY_COMPATIBLE", "JUPYTER_COLUMNS")
+# what Rich would read as markup or an emoji code
+_MARKUP = re.compile(r"\[|:\S*?:")
+# environment variables that make Rich decide on colours or the width otherwise
+_RICH_ENV = ("FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS", "TTY_COMPATIBLE", "JUPYTER_COLUMNS", "NO_COLOR")
 
-
-def render(group, ctx) -> str | None:
-    """The top-level help page of ``group`` (a Typer group in Rich markup mode), or None (see the module)."""
-    width = _plain_width()
-    if width is None or width < 40:
-        return None
-    try:
-        lines = [*_usage(group, ctx, width), *_help_text(group, width), *_options(group, ctx, width)]
-        lines += _commands(group, ctx, width)
-    except _NeedsRich:
-        return None
-    return "".join(line + "\n" for line in lines)
+# a character's style: (bold, dim, SGR colour code); Typer's styles (typer.rich_utils.STYLE_*)
+PLAIN = (False, False, "")
+BOLD = (True, False, "")
+DIM = (False, True, "")
+OPTION = (True, False, "36")  # bold cyan
+SWITCH = (True, False, "32")  # bold green
+TYPES = (True, False, "33")  # bold yellow
+USAGE = (False, False, "33")  # yellow
+# typer.rich_utils.OptionHighlighter and TypesHighlighter: (pattern, the group styled, its style)
+_OPTIONS = (
+    (re.compile(r"(^|\W)(?P<switch>\-\w+)(?![a-zA-Z0-9])"), "switch", SWITCH),
+    (re.compile(r"(^|\W)(?P<option>\-\-[\w\-]+)(?![a-zA-Z0-9])"), "option", OPTION),
+    (re.compile(r"(?P<types>\<[^\>]+\>)"), "types", TYPES),
+    (re.compile(r"(?P<usage>Usage: )"), "usage", USAGE),
+)
+_TYPES = (
+    (re.compile(r"^(?P<types_sep>(\[|<))"), "types_sep", DIM),
+    (re.compile(r"(?P<types_sep>\|)"), "types_sep", DIM),
+    (re.compile(r"(?P<types_sep>(\]|>))(\.\.\.)?$"), "types_sep", DIM),
+)
 
 
 class _NeedsRich(Exception):
     """The page holds something only Typer's Rich printer lays out."""
 
 
-def _plain_width() -> int | None:
-    """The width Rich would lay the page out in, when it would write no colours; else None."""
-    env = os.environ
-    if os.environ.get("_TYPER_FORCE_DISABLE_TERMINAL"):
-        terminal = False
-    elif any(name in env for name in _RICH_ENV) or "IPython" in sys.modules:
+class Line:
+    """One line of the page: its characters and each one's style."""
+
+    __slots__ = ("text", "styles")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.styles: list[tuple] = []
+
+    def add(self, text: str, style: tuple = PLAIN, styles: list | None = None) -> Line:
+        self.text += text
+        self.styles += [style] * len(text) if styles is None else styles
+        return self
+
+    def sgr(self) -> str:
+        """The line with its styles as terminal escape codes (a run of one style at a time)."""
+        out, start = [], 0
+        for i in range(1, len(self.text) + 1):
+            if i == len(self.text) or self.styles[i] != self.styles[start]:
+                bold, dim, colour = self.styles[start]
+                codes = ";".join(c for c in ("1" if bold else "", "2" if dim else "", colour) if c)
+                run = self.text[start:i]
+                out.append(f"\x1b[{codes}m{run}\x1b[0m" if codes else run)
+                start = i
+        return "".join(out)
+
+
+def render(group, ctx) -> str | None:
+    """The top-level help page of ``group`` (a Typer group in Rich markup mode), or None (see the module)."""
+    layout = _layout()
+    if layout is None:
         return None
+    width, colours = layout
+    try:
+        lines = [*_usage(group, ctx, width), *_help_text(group, width), *_options(group, ctx, width)]
+        lines += _commands(group, ctx, width)
+    except _NeedsRich:
+        return None
+    return "".join((line.sgr() if colours else line.text) + "\n" for line in lines)
+
+
+def _layout() -> tuple[int, bool] | None:
+    """The width Rich would lay the page out in and whether it would colour it; None where Rich decides
+    by more than the terminal and these two environment variables."""
+    env = os.environ
+    if any(name in env for name in _RICH_ENV) or "IPython" in sys.modules or os.name == "nt":
+        return None
+    if env.get("_TYPER_FORCE_DISABLE_TERMINAL"):
+        terminal = False
     else:
         isatty = getattr(sys.stdout, "isatty", None)
         try:
@@ -58,25 +108,23 @@ def _plain_width() -> int | None:
         except ValueError:
             terminal = False
     encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
-    if terminal or not encoding.startswith("utf"):  # colours, or Rich's ASCII borders
-        return None
+    if not encoding.startswith("utf") or (terminal and env.get("TERM", "").lower() in ("dumb", "unknown")):
+        return None  # Rich's ASCII borders; a dumb terminal's fixed size
     for name in ("TERMINAL_WIDTH", "COLUMNS"):
         value = env.get(name)
-        if value is not None and value.isdigit():
-            return int(value)
-        if value is not None and name == "TERMINAL_WIDTH":
-            return None
+        if value is not None:
+            return (int(value), terminal) if value.isdigit() else None
     for fd in (0, 1, 2):
         try:
-            return os.get_terminal_size(fd).columns or 80
+            return os.get_terminal_size(fd).columns or 80, terminal
         except (AttributeError, ValueError, OSError):
             continue
-    return 80
+    return 80, terminal
 
 
-def _plain(text: str, markup: bool = True) -> str:
-    """``text`` as Rich shows it (``markup``: read as Rich markup) when that is the text itself."""
-    if (markup and _NOT_PLAIN.search(text)) or "\t" in text or not all(_narrow(c) for c in text if c != "\n"):
+def _checked(text: str, markup: bool = True) -> str:
+    """``text`` when Rich shows it as it is (``markup``: Rich reads it as markup) and one cell per character."""
+    if (markup and _MARKUP.search(text)) or "\t" in text or not all(_narrow(c) for c in text if c != "\n"):
         raise _NeedsRich
     return text
 
@@ -85,10 +133,28 @@ def _narrow(char: str) -> bool:
     return char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "WF"
 
 
+def _highlighted(text: str, base: tuple, rules=_OPTIONS) -> list:
+    """Each character's style: ``base`` under Typer's highlighting (later rules over earlier ones)."""
+    styles = [base] * len(text)
+    for pattern, group, style in rules:
+        for match in pattern.finditer(text):
+            start, end = match.span(group)
+            for i in range(start, end):
+                bold, dim, colour = styles[i]
+                styles[i] = (bold or style[0], dim or style[1], style[2] or colour)
+    return styles
+
+
 def wrap(text: str, width: int, fold: bool = True) -> list[str]:
     """``text`` wrapped as Rich wraps it (rich._wrap.divide_line): a word longer than a line is folded onto
     the next (``fold``) or, as in a table's cell, cut with an ellipsis."""
-    lines: list[str] = []
+    return [line for _start, line in _wrapped(text, width, fold)]
+
+
+def _wrapped(text: str, width: int, fold: bool) -> list[tuple[int, str]]:
+    """The lines of ``text`` wrapped, each with its offset in ``text``."""
+    lines: list[tuple[int, str]] = []
+    at = 0
     for line in text.split("\n"):
         breaks, offset = [], 0
         for match in _WORD.finditer(line):
@@ -110,7 +176,8 @@ def wrap(text: str, width: int, fold: bool = True) -> list[str]:
                     breaks.append(start)
                 offset = len(word)
         bounds = [0, *breaks, len(line)]
-        lines += [_fit(line[a:b], width, fold) for a, b in zip(bounds, bounds[1:])]
+        lines += [(at + a, _fit(line[a:b], width, fold)) for a, b in zip(bounds, bounds[1:])]
+        at += len(line) + 1
     return lines
 
 
@@ -123,17 +190,30 @@ def _fit(line: str, width: int, fold: bool) -> str:
     return line
 
 
-def _padded(lines: list[str], width: int) -> list[str]:
-    """Rich's ``Padding(…, (0, 1))`` at ``width``: one space either side, each line filled to the width."""
-    return [" " + line.ljust(width - 2) + " " for line in lines]
+def _cell(text: str, styles: list, width: int, fold: bool = True) -> list[Line]:
+    """``text`` (its characters' ``styles``) wrapped into lines of exactly ``width`` characters (an ellipsis
+    takes the style of the character it stands in for, as in Rich)."""
+    lines = []
+    for start, part in _wrapped(text, width, fold):
+        line = Line().add(part, styles=styles[start : start + len(part)])
+        lines.append(line.add(" " * (width - len(part))))
+    return lines
 
 
-def _usage(group, ctx, width: int) -> list[str]:
-    blank = " " * width
-    return [blank, *_padded(wrap(_plain(group.get_usage(ctx), markup=False), width - 2), width), blank]
+def _padded(lines: list[Line], width: int, style: tuple = PLAIN) -> list[Line]:
+    """Rich's ``Padding(…, (0, 1))`` at ``width``: one space either side."""
+    return [Line().add(" ", style).add(line.text, styles=line.styles).add(" ", style) for line in lines]
 
 
-def _help_text(group, width: int) -> list[str]:
+def _usage(group, ctx, width: int) -> list[Line]:
+    # Typer prints the usage in bold, padded by a line above and below
+    text = _checked(group.get_usage(ctx), markup=False)
+    styles = [(True, dim, colour) for _bold, dim, colour in _highlighted(text, BOLD)]
+    blank = Line().add(" " * width, BOLD)
+    return [blank, *_padded(_cell(text, styles, width - 2), width, BOLD), blank]
+
+
+def _help_text(group, width: int) -> list[Line]:
     if group.deprecated or group.epilog:
         raise _NeedsRich
     if not group.help:
@@ -142,22 +222,25 @@ def _help_text(group, width: int) -> list[str]:
     first, *rest = text.split("\n\n")
     if first.startswith("\b"):
         raise _NeedsRich
-    lines = wrap(_plain(first.replace("\n", " ").strip()), width - 2)
+    first = _checked(first.replace("\n", " ").strip())
+    lines = _cell(first, _highlighted(first, PLAIN), width - 2)
     if rest:
-        lines += ["", *wrap(_plain("\n\n".join(rest)), width - 2)]
-    return [*_padded(lines, width), " " * width]
+        rest_text = _checked("\n\n".join(rest))
+        lines += [Line().add(" " * (width - 2)), *_cell(rest_text, _highlighted(rest_text, DIM), width - 2)]
+    return [*_padded(lines, width), Line().add(" " * width)]
 
 
-def _panel(title: str, rows: list[str], width: int) -> list[str]:
-    """Rich's ``Panel`` with Typer's rounded border and the title on the left."""
-    title = _plain(f" {title} ")
+def _panel(title: str, rows: list[Line], width: int) -> list[Line]:
+    """Rich's ``Panel`` with Typer's rounded border (dim) and the title on the left."""
+    title = _checked(f" {title} ")
     if len(title) > width - 4:
         raise _NeedsRich
-    top = "╭─" + title.ljust(width - 4, "─") + "─╮"
-    return [top, *("│ " + row + " │" for row in rows), "╰" + "─" * (width - 2) + "╯"]
+    top = Line().add("╭─" + title.ljust(width - 4, "─") + "─╮", DIM)
+    middle = [Line().add("│", DIM).add(" ").add(row.text, styles=row.styles).add(" ").add("│", DIM) for row in rows]
+    return [top, *middle, Line().add("╰" + "─" * (width - 2) + "╯", DIM)]
 
 
-def _options(group, ctx, width: int) -> list[str]:
+def _options(group, ctx, width: int) -> list[Line]:
     from typer.core import TyperOption
 
     rows = []
@@ -166,16 +249,12 @@ def _options(group, ctx, width: int) -> list[str]:
             continue
         if not isinstance(param, TyperOption) or param.secondary_opts or param.required:
             raise _NeedsRich  # arguments, --flag/--no-flag pairs and required options have more columns
-        if getattr(param, "rich_help_panel", None) or param._get_number_range_help_str():
+        if getattr(param, "rich_help_panel", None) or param._get_number_range_help_str() or _shows_more(param, ctx):
             raise _NeedsRich
-        if _shows_more(param, ctx):
-            raise _NeedsRich
-        long = ",".join(o for o in param.opts if "--" in o)
-        short = ",".join(o for o in param.opts if "--" not in o)
-        kind = param.display_type_rich(ctx=ctx) or ""
-        rows.append(
-            (_plain(long, False), _plain(short, False), _plain(kind, False), _plain(_option_help(param.help or "")))
-        )
+        long = _checked(",".join(o for o in param.opts if "--" in o), markup=False)
+        short = _checked(",".join(o for o in param.opts if "--" not in o), markup=False)
+        kind = _checked(param.display_type_rich(ctx=ctx) or "", markup=False)
+        rows.append((long, short, kind, _checked(_option_help(param.help or ""))))
     if not rows:
         return []
     long_w, short_w, kind_w = (max(len(row[i]) for row in rows) for i in range(3))
@@ -186,15 +265,19 @@ def _options(group, ctx, width: int) -> list[str]:
         raise _NeedsRich  # then Rich shrinks several columns at once
     lines = []
     for long, short, kind, text in rows:
-        for number, line in enumerate(wrap(text, help_w, fold=False) or [""]):
-            cells = (long, short, kind) if number == 0 else ("", "", "")
-            lines.append(
-                f"{cells[0]:<{long_w}} "
-                + f" {cells[1]:<{short_w}} "
-                + "    "
-                + f" {cells[2]:<{kind_w}} "
-                + f" {line:<{help_w}}"
+        helps = _cell(text, _highlighted(text, PLAIN), help_w, fold=False) or [Line().add(" " * help_w)]
+        for number, help_line in enumerate(helps):
+            first = number == 0
+            line = Line()
+            line.add(long if first else "", styles=_highlighted(long, PLAIN) if first else []).add(
+                " " * (long_w + 1 - (len(long) if first else 0))
             )
+            line.add(" ").add(short if first else "", styles=_highlighted(short, PLAIN) if first else [])
+            line.add(" " * (short_w + 1 - (len(short) if first else 0)) + "    ")
+            types = kind if first else ""
+            line.add(" ").add(types, styles=_highlighted(types, TYPES, _TYPES)).add(" " * (kind_w - len(types)), TYPES)
+            line.add("  ").add(help_line.text, styles=help_line.styles)
+            lines.append(line)
     return _panel(t("ux.cli.options"), lines, width)
 
 
@@ -217,7 +300,7 @@ def _option_help(text: str) -> str:
     return "\n".join(paragraphs).strip()
 
 
-def _commands(group, ctx, width: int) -> list[str]:
+def _commands(group, ctx, width: int) -> list[Line]:
     commands = [group.get_command(ctx, name) for name in group.list_commands(ctx)]
     commands = [command for command in commands if command is not None and not command.hidden]
     if not commands:
@@ -233,6 +316,10 @@ def _commands(group, ctx, width: int) -> list[str]:
         first = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
         if first.startswith("\b"):
             first = first.replace("\b\n", "")
-        for number, line in enumerate(wrap(_plain(first.strip()), help_w, fold=False) or [""]):
-            lines.append(f"{(command.name or '') if number == 0 else '':<{name_w}}  {line:<{help_w}}")
+        first = _checked(first.strip())
+        helps = _cell(first, _highlighted(first, PLAIN), help_w, fold=False) or [Line().add(" " * help_w)]
+        for number, help_line in enumerate(helps):
+            name = _checked(command.name or "", markup=False) if number == 0 else ""
+            line = Line().add(name.ljust(name_w + 1), OPTION)  # the column's style: bold cyan
+            lines.append(line.add(" ").add(help_line.text, styles=help_line.styles))
     return _panel(t("ux.cli.commands"), lines, width)

@@ -70,3 +70,10 @@ def test_shell_completion_sees_every_command(monkeypatch):
     command = typer.main.get_command(cli.app)
     names = [item.value for item in command.shell_complete(command.make_context("wbtui", []), "")]
     assert names[: len(lazy.NAMES)] == list(lazy.NAMES)
+
+
+def test_where_rich_draws_the_top_level_it_lists_the_same(whole, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "55")  # too narrow for wbtui.cli.toplevel_help: Typer's Rich printer
+    shown = _shown(whole, ["--help"])
+    assert _shown(typer.main.get_command(cli.app), ["--help"]) == shown
+    assert "appointment" in shown[1]

@@ -1,4 +1,4 @@
-"""The person's vocational qualifications and work history (``q`` in the case detail): list, add, correct.
+"""The person's vocational qualifications and work history (``q`` in the case detail): list, add, correct, remove.
 
 The Jobcenter records them (README "Permission table"); they sync as rows of the person and are printed on
 the Übergabebogen where the consent or the statute covers the data group ``qualifikation`` (README
@@ -117,6 +117,7 @@ class HistoryScreen(TableScreen):
         Binding("a", "add('qualification')", lazy_t("ux.key.history_qualification"), id="history.qualification"),
         Binding("n", "add('work')", lazy_t("ux.key.history_work"), id="history.work"),
         Binding("e", "edit", lazy_t("ux.key.history_edit"), id="history.edit"),
+        Binding("x,delete", "remove", lazy_t("ux.key.history_remove"), id="history.remove"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="history.back"),
     ]
     TITLE_KEY = "ux.history.screen"
@@ -177,6 +178,25 @@ class HistoryScreen(TableScreen):
         row = self._highlighted()
         if row is not None:
             self._form(*row)
+
+    def action_remove(self) -> None:
+        """Remove the highlighted row, asked once, naming it (what was entered by mistake; the same rule as
+        adding: the Jobcenter's)."""
+        found = self._highlighted()
+        if found is None:
+            return
+        kind, row = found
+        from wbtui.screens.pickers import confirm
+
+        def answered(answer: str | None) -> None:
+            if answer != "yes":
+                return
+            services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+            fn = services.remove_qualification if kind == "qualification" else services.remove_work_episode
+            self.do(fn, case_id, uuid.UUID(row["id"]), then=self.then_say("ux.history.removed", self.reload))
+
+        body = safe(self.rows.get(row["id"], row["title"]), "bold")
+        self.app.push_screen(confirm(t("ux.history.remove_title"), body, t("ux.history.remove_yes")), answered)
 
     def _highlighted(self) -> tuple[str, dict] | None:
         key = cursor_key(self.query_one(DataTable))

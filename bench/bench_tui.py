@@ -159,21 +159,21 @@ def cpu_s(session: str) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def startup(store: Path, env: dict, runs: int, base_python: str | None) -> None:
+def startup(store: Path, env: dict, runs: int, base_python: str | None, base_store: Path | None = None) -> None:
     """First paint, board ready and RSS in tmux at 80x24, the bare Textual app (and the baseline) alternately."""
     keeper = f"bench-keeper-{os.getpid()}"  # keeps one tmux server up between the runs (no start-up race)
     subprocess.run([*TMUX, "new-session", "-d", "-s", keeper, "sleep 100000"], check=True)
     try:
-        _startup(store, env, runs, base_python)
+        _startup(store, env, runs, base_python, base_store or store)
     finally:
         subprocess.run([*TMUX, "kill-session", "-t", keeper], capture_output=True)
 
 
-def _startup(store: Path, env: dict, runs: int, base_python: str | None) -> None:
+def _startup(store: Path, env: dict, runs: int, base_python: str | None, base_store: Path) -> None:
     bare_cmd = [sys.executable, "-c", BARE_APP]
     variants = {"wbtui": [sys.executable, "-m", "wbtui", "--db", str(store)]}
     if base_python:
-        variants = {"base": [base_python, "-m", "wbtui", "--db", str(store)], **variants}
+        variants = {"base": [base_python, "-m", "wbtui", "--db", str(base_store)], **variants}
     for cmd in variants.values():
         byte_compile(cmd[0])
     bare: list[dict] = []
@@ -210,6 +210,13 @@ def _startup(store: Path, env: dict, runs: int, base_python: str | None) -> None
             if any(key in r for r in ours)
         )  # fmt: skip
         print(f"    RSS MB (goal <= 60): {rss}")
+
+
+def _migrate(python: str, store: Path, env: dict) -> None:
+    """The store brought to the schema of the code that opens it (before the clock runs)."""
+    subprocess.run(
+        [python, "-m", "wbtui", "--db", str(store), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def byte_compile(python: str) -> None:
@@ -323,7 +330,7 @@ def main() -> None:
     )
     os.environ.update(env)
     for cases in args.cases:
-        store = workdir / f"demo-{cases}.db"
+        store, base_store = workdir / f"demo-{cases}.db", None
         if args.cached:
             sys.path.insert(0, str(Path(__file__).resolve().parent))
             from demo_cache import demo_store
@@ -331,6 +338,10 @@ def main() -> None:
             store = demo_store(cases, workdir / f"cached-{cases}")  # a fresh copy: the runs append audit entries
             env["WBTUI_KEY_DIR"] = os.environ["WBTUI_KEY_DIR"]
             env["WBTUI_CONFIG"] = os.environ["WBTUI_CONFIG"] = str(store.parent / "jc.toml")
+            if args.base_python:  # a copy of its own: this checkout's migrations may be newer than the baseline's
+                base_store = demo_store(cases, workdir / f"cached-{cases}-base")
+                os.environ["WBTUI_KEY_DIR"] = env["WBTUI_KEY_DIR"]  # the same keys, copied twice
+                _migrate(args.base_python, base_store, env)
         elif not store.exists():
             began = time.perf_counter()
             subprocess.run(
@@ -339,14 +350,9 @@ def main() -> None:
                 check=True,
             )
             print(f"store {store}: {cases} demo cases generated in {time.perf_counter() - began:.1f} s")
-        subprocess.run(
-            [sys.executable, "-m", "wbtui", "--db", str(store), "migrate"],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        _migrate(sys.executable, store, env)
         print(f"\n{cases} cases ({store.stat().st_size / 1e6:.0f} MB)")
-        startup(store, env, args.runs, args.base_python)
+        startup(store, env, args.runs, args.base_python, base_store)
         if args.keys:
             floor = asyncio.run(bare_keypress())
             results = asyncio.run(keypresses(str(store)))

@@ -70,6 +70,11 @@ def test_qualifications_reach_the_offices_devices_and_the_agentur_only_with_cons
     assert refused.rejected == 1
     assert sync(jc2_store, url, tokens["ifk.ida"]).rejected == 0
     assert q(jc2_store, "SELECT title FROM vocational_qualification") == [("Verkäuferin",)]
+    # removed as entered by mistake (the TUI's x): a field like any other, so the server takes it too
+    jc.remove_work_episode(case_id, work)
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(jc2_store, url, tokens["ifk.ida"]).rejected == 0
+    assert q(jc2_store, "SELECT title, removed_on FROM work_episode") == [("Lagerhelferin", TODAY.isoformat())]
 
 
 def test_the_agentur_may_not_record_qualifications_on_its_device(tmp_path):

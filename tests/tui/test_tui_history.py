@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from common import TODAY
 from tui_helpers import make_app, open_case, screen_text, settle, store_with_case
 
 
@@ -68,13 +69,20 @@ def test_qualifications_and_work_history_are_entered_in_the_tui(tmp_path):
             await pilot.press("ctrl+s")
             await settle(pilot, 6)
             assert "Jemen" in screen_text(app)
+            # the period of work removed: asked once, naming it
+            await pilot.press("home", "down", "x")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "Ask" and "Lagerhelferin" in screen_text(app)
+            await pilot.press("j")
+            await settle(pilot, 6)
+            assert "Lagerhelferin" not in screen_text(app) and "Jemen" in screen_text(app)
 
     asyncio.run(run())
     store = open_store(db)
     con = store.raw()
     quals = con.execute("SELECT title, kldb_code, year, country FROM vocational_qualification").fetchall()
-    work = con.execute("SELECT title, date_from, date_to FROM work_episode").fetchall()
+    work = con.execute("SELECT title, date_from, date_to, removed_on FROM work_episode").fetchall()
     con.close()
     store.close()
     assert quals == [("Verkäuferin", "62102", 2008, "Jemen")]
-    assert work == [("Lagerhelferin", "2015-03-01", "2019-06-30")]
+    assert work == [("Lagerhelferin", "2015-03-01", "2019-06-30", TODAY.isoformat())]  # marked, synced as such

@@ -58,10 +58,14 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "persons",
     )
     qualifications = _rows(
-        con, "SELECT * FROM vocational_qualification WHERE person_id = ? ORDER BY year, title", (case["person_id"],)
+        con,
+        "SELECT * FROM vocational_qualification WHERE person_id = ? AND removed_on IS NULL ORDER BY year, title",
+        (case["person_id"],),
     )
     work_history = _rows(
-        con, "SELECT * FROM work_episode WHERE person_id = ? ORDER BY date_from, title", (case["person_id"],)
+        con,
+        "SELECT * FROM work_episode WHERE person_id = ? AND removed_on IS NULL ORDER BY date_from, title",
+        (case["person_id"],),
     )
     handovers = _json_cols(
         _rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,)), "package"

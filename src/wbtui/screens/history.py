@@ -1,4 +1,4 @@
-"""The person's vocational qualifications and work history (``q`` in the case detail): list, add, correct.
+"""The person's vocational qualifications and work history (``q`` in the case detail): list, add, correct, remove.
 
 The Jobcenter records them (README "Permission table"); they sync as rows of the person and are printed on
 the Übergabebogen where the consent or the statute covers the data group ``qualifikation`` (README
@@ -117,6 +117,7 @@ class HistoryScreen(TableScreen):
         Binding("a", "add('qualification')", lazy_t("ux.key.history_qualification"), id="history.qualification"),
         Binding("n", "add('work')", lazy_t("ux.key.history_work"), id="history.work"),
         Binding("e", "edit", lazy_t("ux.key.history_edit"), id="history.edit"),
+        Binding("x,delete", "remove", lazy_t("ux.key.history_remove"), id="history.remove"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="history.back"),
     ]
     TITLE_KEY = "ux.history.screen"
@@ -150,8 +151,22 @@ class HistoryScreen(TableScreen):
         if self.data is not None:
             self._fill(self.data)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Adding, correcting and removing only for an office that may write these rows in the case's stage
+        (the Jobcenter's: domain/permissions.py); the Agentur reads them, its key bar offers no form whose
+        saving would be refused."""
+        if action not in ("add", "edit", "remove") or self.data is None:
+            return True
+        from wbtui.domain.permissions import write_refusal
+        from wbtui.domain.process import Stage
+
+        stage = Stage(self.data["stage"])
+        return write_refusal("qualification", "title", role=self.config.user_role, new_row=action == "add",
+                             stage_before=stage, stage_after=stage) is None  # fmt: skip
+
     def _fill(self, detail: dict) -> None:
         self.data = detail
+        self.refresh_bindings()  # the keys follow the office and the stage (check_action)
         quals, work_rows = detail.get("qualifications") or [], detail.get("work_history") or []
         self.rows = {q["id"]: qualification_line(q) for q in quals} | {w["id"]: work_line(w) for w in work_rows}
         rows = [((Text(t("ux.history.kind_qualification")), safe(q["title"]), Text(q.get("kldb_code") or ""),
@@ -170,13 +185,33 @@ class HistoryScreen(TableScreen):
 
     @on(DataTable.RowSelected)
     def _selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_edit()  # Enter on a row corrects it, as e does
+        if self.check_action("edit", ()):
+            self.action_edit()  # Enter on a row corrects it, as e does (where the office may)
 
     def action_edit(self) -> None:
         """Correct the highlighted row (the same form, its values filled in; the same rules as adding)."""
         row = self._highlighted()
         if row is not None:
             self._form(*row)
+
+    def action_remove(self) -> None:
+        """Remove the highlighted row, asked once, naming it (what was entered by mistake; the same rule as
+        adding: the Jobcenter's)."""
+        found = self._highlighted()
+        if found is None:
+            return
+        kind, row = found
+        from wbtui.screens.pickers import confirm
+
+        def answered(answer: str | None) -> None:
+            if answer != "yes":
+                return
+            services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+            fn = services.remove_qualification if kind == "qualification" else services.remove_work_episode
+            self.do(fn, case_id, uuid.UUID(row["id"]), then=self.then_say("ux.history.removed", self.reload))
+
+        body = safe(self.rows.get(row["id"], row["title"]), "bold")
+        self.app.push_screen(confirm(t("ux.history.remove_title"), body, t("ux.history.remove_yes")), answered)
 
     def _highlighted(self) -> tuple[str, dict] | None:
         key = cursor_key(self.query_one(DataTable))

@@ -32,7 +32,7 @@ from wbtui.server.feed import (
     pull_state,
 )
 from wbtui.server.push import Push, Rejected
-from wbtui.server.screen import screen
+from wbtui.server.screen import keep, screen
 from wbtui.server.store import scrub_after_purge
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
@@ -99,10 +99,11 @@ class SyncServer:
                     announce_writer(s)
                     push = Push(s, who, schema_version, self.clock, self._clock_lock)
                     answers = iter(push.run(todo))
+                    kept = keep(s, who.org_id, changes, refused) if refused else refused
                     s.commit()
                     push.batch.done()
                 scrub_after_purge(self.engine, push.batch)  # an erased case leaves the files too (store.scrub)
-                results = [refused[i] if i in refused else next(answers) for i in range(len(changes))]
+                results = [kept[i] if i in kept else next(answers) for i in range(len(changes))]
                 return {"results": results, "server_hlc": self.stamp()}
             except DBAPIError as exc:  # IntegrityError, deadlock, serialisation failure: run again
                 message = str(getattr(exc, "orig", exc)).lower()

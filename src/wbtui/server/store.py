@@ -24,6 +24,9 @@ from wbtui.server.models import ServerModel
 # and one that finds its connection dropped runs again on a fresh one (server.deps.authorized).
 POOL_SIZE = 6
 POOL_OVERFLOW = 4
+# Threads a worker runs requests in (server.app): one connection each, two to spare for the rare request
+# that opens a second (a pull settling a lapsed consent), so no thread ever waits for the pool.
+REQUEST_THREADS = POOL_SIZE + POOL_OVERFLOW - 2
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -165,8 +165,14 @@ def _on_record(services, case_id: uuid.UUID, doc: dict) -> dict:
         if used is None and handover is not None and handover.legal_basis == "consent":
             used = _consent_used(consents, handover.sent_at.date())
         art9 = s.exec(select(Obstacle).where(Obstacle.case_id == case_id, col(Obstacle.art9).is_(True))).all()
-        quals = s.exec(select(VocationalQualification).where(VocationalQualification.person_id == case.person_id))
-        work = s.exec(select(WorkEpisode).where(WorkEpisode.person_id == case.person_id))
+        kept = (
+            col(VocationalQualification.removed_on).is_(None),
+            col(WorkEpisode.removed_on).is_(None),
+        )  # removed: left out
+        quals = s.exec(
+            select(VocationalQualification).where(VocationalQualification.person_id == case.person_id, kept[0])
+        )
+        work = s.exec(select(WorkEpisode).where(WorkEpisode.person_id == case.person_id, kept[1]))
         quals, work = list(quals), list(work)
         health_summary = bool(case.health_limits_summary)
         plan_on = case.kooperationsplan_on

@@ -1,5 +1,6 @@
 """Qualifications and work history of the person of a case (the Jobcenter's data, README "Documents"):
-recorded once, printed on the Übergabebogen where the consent or the statute covers ``qualifikation``."""
+recorded, corrected and removed by the Jobcenter, printed on the Übergabebogen where the consent or the
+statute covers ``qualifikation``."""
 
 from __future__ import annotations
 
@@ -86,11 +87,20 @@ class HistoryCommands(ServiceBase):
         values = self._work(title, kldb_code, date_from, date_to)
         return self._update(WorkEpisode, "work_episode", case_id, row_id, values)
 
+    def remove_qualification(self, case_id: uuid.UUID, row_id: uuid.UUID) -> None:
+        """Remove a qualification entered by mistake: marked removed today (synced; the protocol deletes no
+        rows), in no view or document from then on (:mod:`wbtui.data.detail`, the Übergabebogen)."""
+        self._update(VocationalQualification, "qualification", case_id, row_id, {"removed_on": self.today()})
+
+    def remove_work_episode(self, case_id: uuid.UUID, row_id: uuid.UUID) -> None:
+        """Remove a period of work entered by mistake (as :meth:`remove_qualification`)."""
+        self._update(WorkEpisode, "work_episode", case_id, row_id, {"removed_on": self.today()})
+
     def _update(self, model, entity: str, case_id: uuid.UUID, row_id: uuid.UUID, values: dict) -> list[str]:
         with self._tx() as s:
             case, person = self._load(s, case_id)
             row = s.get(model, row_id)
-            if row is None or row.person_id != person.id:  # only a row of this case's person
+            if row is None or row.person_id != person.id or row.removed_on is not None:  # this person's, not removed
                 raise NotFound("err.history_not_found", ref=row_id.hex[:8])
             changed = [name for name, value in values.items() if getattr(row, name) != value]
             if not changed:

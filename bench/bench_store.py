@@ -6,13 +6,19 @@ so free pages count for neither; the size as generated is printed too. Per table
 Optionally (--old-store) the migration of a store written by an earlier release (e.g. a cached demo store of
 bench/demo_cache.py): its duration (wall and CPU), and the size before and after, compacted, per table.
 
-Usage:  python bench/bench_store.py [--cases [100000 10000]] [--store-dir DIR] [--old-store PATH]
+--what-if STORE measures what the levers left would give, on compacted copies (nothing of it is the store's
+layout): every 32-hex id column as 16 bytes, the handover packages zlib-compressed with a preset dictionary,
+and for a synced store (sync switched on: every field's clock queued) the field clocks and the outbox, and
+the clocks kept once per row (a field's own clock only where it differs).
+
+Usage:  python bench/bench_store.py [--cases [100000 10000]] [--store-dir DIR] [--old-store PATH] [--what-if PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -68,6 +74,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, nargs="*", default=[100_000, 10_000])
     ap.add_argument("--store-dir", type=Path, default=Path(tempfile.gettempdir()) / "wbtui-bench")
     ap.add_argument("--old-store", type=Path, default=None, help="a store of an earlier release, copied and migrated")
+    ap.add_argument("--what-if", type=Path, default=None, help="a store: the size with the levers left")
     args = ap.parse_args()
     workdir = args.store_dir
     workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -105,6 +112,8 @@ def main() -> None:
         baseline.unlink()
     if args.old_store:
         migrate_old(args.old_store, workdir, wbtui, env)
+    if args.what_if:
+        what_if(args.what_if, workdir)
 
 
 def compacted(store: Path, out: Path) -> tuple[float, dict[str, float]]:
@@ -145,6 +154,108 @@ def migrate_old(old: Path, workdir: Path, wbtui: list[str], env: dict) -> None:
     copy.unlink()
     for suffix in ("-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
+
+
+HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _binary_ids(path: Path) -> list[str]:
+    """Every column whose values are all 32-hex ids rewritten as their 16 bytes (triggers dropped first)."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.create_function("unhex32", 1, lambda v: bytes.fromhex(v) if isinstance(v, str) and HEX32.fullmatch(v) else v)
+    con.execute("PRAGMA foreign_keys=OFF")
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        con.execute(f"DROP TRIGGER {name}")
+    done = []
+    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"):
+        cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+        ids = []
+        for col in cols:
+            n, hexed = con.execute(
+                f'SELECT count("{col}"), sum(length("{col}") = 32 AND "{col}" NOT GLOB \'*[^0-9a-f]*\') FROM {table}'
+            ).fetchone()
+            if n and hexed == n and col not in ("at", "hlc"):
+                ids.append(col)
+        if ids:
+            con.execute(f"UPDATE {table} SET " + ", ".join(f'"{c}" = unhex32("{c}")' for c in ids))
+            done += [f"{table}.{c}" for c in ids]
+    con.close()
+    return done
+
+
+def _packed_packages(path: Path) -> None:
+    """The handover packages zlib-compressed with a preset dictionary (the key names and common values)."""
+    import zlib
+
+    con = sqlite3.connect(path, isolation_level=None)
+    packages = con.execute("SELECT rowid, package FROM handover").fetchall()
+    sample = "".join(p for _r, p in packages[:64]).encode()[-32768:]
+
+    def pack(text: str) -> bytes:
+        z = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, sample)
+        return z.compress(text.encode()) + z.flush()
+
+    con.execute("BEGIN")
+    con.executemany("UPDATE handover SET package = ? WHERE rowid = ?", [(pack(p), r) for r, p in packages])
+    con.execute("COMMIT")
+    con.close()
+
+
+def _row_clocks(path: Path) -> tuple[int, int]:
+    """field_clock kept once per row, a field's own clock only where it differs from the row's most common."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.executescript(
+        """
+        CREATE TABLE row_clock (entity VARCHAR NOT NULL, row_id VARCHAR NOT NULL, hlc VARCHAR NOT NULL,
+            PRIMARY KEY (entity, row_id)) WITHOUT ROWID;
+        INSERT INTO row_clock SELECT entity, row_id, max(hlc) FROM field_clock GROUP BY entity, row_id;
+        DELETE FROM field_clock WHERE hlc = (SELECT r.hlc FROM row_clock r
+            WHERE r.entity = field_clock.entity AND r.row_id = field_clock.row_id);
+        """
+    )
+    counts = con.execute("SELECT (SELECT count(*) FROM row_clock), (SELECT count(*) FROM field_clock)").fetchone()
+    con.close()
+    return counts
+
+
+def what_if(store: Path, workdir: Path) -> None:
+    work = workdir / "what-if.db"
+    size, tables = compacted(store, work)
+    print(f"\nwhat if ({store}): compacted now {size:.1f} MB")
+    shutil.copyfile(store, work)
+    ids = _binary_ids(work)
+    size_ids, _ = compacted(work, workdir / "what-if.v.db")
+    print(f"  ids as 16 bytes ({len(ids)} columns, every index on them too): {size_ids:.1f} MB")
+    _packed_packages(work)
+    size_both, after = compacted(work, workdir / "what-if.v.db")
+    print(
+        f"  and handover packages compressed: {size_both:.1f} MB (handover {tables.get('handover', 0):.1f} -> {after.get('handover', 0):.1f} MB)"
+    )
+    work.unlink()
+    shutil.copyfile(store, work)
+    began = time.process_time()
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    from wbtui.data.store import Store
+    from wbtui.sync.upload import enable
+
+    synced = Store(work)
+    queued = enable(synced)
+    synced.close()
+    size_synced, tables = compacted(work, workdir / "what-if.v.db")
+    clocks = tables.get("field_clock", 0)
+    print(
+        f"  synced (sync switched on, {queued} changes queued in {time.process_time() - began:.1f} s CPU): {size_synced:.1f} MB,"
+        f" of it field_clock {clocks:.1f} MB and outbox {tables.get('outbox', 0) + tables.get('sqlite_autoindex_outbox_1', 0):.1f} MB"
+    )
+    rows, kept = _row_clocks(work)
+    _, tables = compacted(work, workdir / "what-if.v.db")
+    print(
+        f"  clocks once per row: row_clock {tables.get('row_clock', 0):.1f} MB ({rows} rows) + field_clock"
+        f" {tables.get('field_clock', 0):.1f} MB ({kept} own clocks) instead of {clocks:.1f} MB"
+    )
+    work.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def test_shell_completion_sees_every_command(monkeypatch):
 
 
 def test_where_rich_draws_the_top_level_it_lists_the_same(whole, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "55")  # too narrow for wbtui.cli.toplevel_help: Typer's Rich printer
+    monkeypatch.setenv("COLUMNS", "55")  # too narrow for wbtui.cli.help_page: Typer's Rich printer
     shown = _shown(whole, ["--help"])
     assert _shown(typer.main.get_command(cli.app), ["--help"]) == shown
     assert "appointment" in shown[1]

@@ -16,6 +16,7 @@ def key_bar(app) -> str:
 
 
 def test_the_key_bar_lists_every_key_the_office_may_use_and_a_step_keeps_focus_and_names_itself(tmp_path):
+    from wbtui.i18n import set_language
     from wbtui.widgets.choice import ChoiceField
 
     db, case_id = store_with_case(tmp_path, cases=0)
@@ -38,6 +39,18 @@ def test_the_key_bar_lists_every_key_the_office_may_use_and_a_step_keeps_focus_a
             await settle(pilot)
             keys = key_bar(app)
             assert "b Gutschein/Maßnahme" in keys and "Erfassung" not in keys and "Übergeben" not in keys, keys
+            set_language("en")  # the same keys from the English catalog
+            detail.refresh_bindings()
+            await settle(pilot)
+            keys = key_bar(app)
+            assert "b Voucher/course" in keys and "P Print protocol" in keys and "q Qualification" in keys, keys
+            set_language("de")
+            await pilot.press("q")  # the Agentur reads qualifications, records none: no form keys
+            await settle(pilot)
+            keys = key_bar(app)
+            assert "Esc Zurück" in keys and "Abschluss" not in keys and "Entfernen" not in keys, keys
+            await pilot.press("escape")
+            await settle(pilot)
             app.config = jobcenter
             detail.reload()
             await settle(pilot)

@@ -6,7 +6,7 @@ table :data:`ENTRIES` (name, module, attribute; the order of ``wbtui --help``): 
 names from it, and only the command an invocation names is imported and built (with its catalog texts,
 :func:`wbtui.cli.usage.prepare`). The help listing takes each name's one-line help from the catalog
 (``cli.<name>.help``, where every command's help lives anyway), so ``wbtui --help`` imports no command
-module. tests/cli/test_lazy_table.py proves the table names every command the modules define, so it
+module (nor Rich: wbtui.cli.help_page). tests/cli/test_lazy_table.py proves the table names every command the modules define, so it
 cannot drift from them.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import importlib
-import sys
 from difflib import get_close_matches
 
 import typer
@@ -115,17 +114,9 @@ class LazyGroup(TyperGroup):
             raise
 
     def format_help(self, ctx, formatter) -> None:
-        from typer.core import HAS_RICH
-
-        from wbtui.cli import toplevel_help
-
         self._listing = True
         try:
-            page = toplevel_help.render(self, ctx) if HAS_RICH and self.rich_markup_mode == "rich" else None
-            if page is None:
-                super().format_help(ctx, formatter)
-            else:  # where Typer's Rich printer writes it
-                sys.stdout.write(page)
+            super().format_help(ctx, formatter)  # without Rich where it can (wbtui.cli.usage, help_page)
         finally:
             self._listing = False
 

@@ -265,8 +265,15 @@ def install() -> None:
 
 def _help_in_language(cls) -> None:
     original = cls.format_help
+    from typer.core import TyperGroup
+
+    group = issubclass(cls, TyperGroup)
 
     def format_help(self, ctx, formatter):
+        from wbtui.cli import help_page
+
+        if group and help_page.draw(self, ctx):  # a group's page without loading Rich
+            return None
         apply_language()
         return original(self, ctx, formatter)
 

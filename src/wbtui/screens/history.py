@@ -151,8 +151,22 @@ class HistoryScreen(TableScreen):
         if self.data is not None:
             self._fill(self.data)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Adding, correcting and removing only for an office that may write these rows in the case's stage
+        (the Jobcenter's: domain/permissions.py); the Agentur reads them, its key bar offers no form whose
+        saving would be refused."""
+        if action not in ("add", "edit", "remove") or self.data is None:
+            return True
+        from wbtui.domain.permissions import write_refusal
+        from wbtui.domain.process import Stage
+
+        stage = Stage(self.data["stage"])
+        return write_refusal("qualification", "title", role=self.config.user_role, new_row=action == "add",
+                             stage_before=stage, stage_after=stage) is None  # fmt: skip
+
     def _fill(self, detail: dict) -> None:
         self.data = detail
+        self.refresh_bindings()  # the keys follow the office and the stage (check_action)
         quals, work_rows = detail.get("qualifications") or [], detail.get("work_history") or []
         self.rows = {q["id"]: qualification_line(q) for q in quals} | {w["id"]: work_line(w) for w in work_rows}
         rows = [((Text(t("ux.history.kind_qualification")), safe(q["title"]), Text(q.get("kldb_code") or ""),
@@ -171,7 +185,8 @@ class HistoryScreen(TableScreen):
 
     @on(DataTable.RowSelected)
     def _selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_edit()  # Enter on a row corrects it, as e does
+        if self.check_action("edit", ()):
+            self.action_edit()  # Enter on a row corrects it, as e does (where the office may)
 
     def action_edit(self) -> None:
         """Correct the highlighted row (the same form, its values filled in; the same rules as adding)."""

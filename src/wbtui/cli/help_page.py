@@ -1,13 +1,14 @@
-"""``wbtui --help`` drawn without Rich, character for character as Typer's Rich printer draws it.
+"""The help of ``wbtui`` and of its command groups drawn without Rich, character for character as Typer's
+Rich printer draws it.
 
 Loading Typer's help printer (Rich's console, tables, panels) and laying the page out took as long as
-``import typer`` itself (issue #16, bench/PROFILES.md §5), for a page whose layout is fixed: the usage line,
-the help text, a panel of the root's options and a panel of the commands, each command with its one-line
-help from the catalog. :func:`render` lays that page out with Rich's own rules (its word wrap, its column
+``import typer`` itself (issue #16, bench/PROFILES.md §5), for pages whose layout is fixed: the usage line,
+the help text, a panel of the group's options and a panel of its commands, each command with its one-line
+help from the catalog. :func:`render` lays such a page out with Rich's own rules (its word wrap, its column
 widths for these two tables, its panel borders, Typer's highlighting of options) and, on a terminal, in
 Typer's colours. For anything else (a width at which Rich shrinks several columns, text with Rich markup,
 non-UTF-8 output, colours forced or switched off by the environment) it returns None and the caller lets
-Typer's printer draw the page. tests/cli/test_toplevel_help.py compares the two, in both languages.
+Typer's printer draw the page. tests/cli/test_help_page.py compares the two, in both languages.
 """
 
 from __future__ import annotations
@@ -79,8 +80,18 @@ class Line:
         return "".join(out)
 
 
+def draw(group, ctx) -> bool:
+    """Write the help page of ``group`` where Typer's printer writes it; False when Rich has to draw it."""
+    from typer.core import HAS_RICH
+
+    page = render(group, ctx) if HAS_RICH and group.rich_markup_mode == "rich" else None
+    if page is not None:
+        sys.stdout.write(page)
+    return page is not None
+
+
 def render(group, ctx) -> str | None:
-    """The top-level help page of ``group`` (a Typer group in Rich markup mode), or None (see the module)."""
+    """The help page of ``group`` (a Typer group in Rich markup mode), or None (see the module)."""
     layout = _layout()
     if layout is None:
         return None

@@ -1,5 +1,5 @@
-"""`wbtui --help` drawn without Rich (wbtui.cli.toplevel_help) is, character for character, the page Typer's
-Rich printer draws, at several widths in both languages; where it cannot be, Rich draws it."""
+"""The help of `wbtui` and of its groups drawn without Rich (wbtui.cli.help_page) is, character for character,
+the page Typer's Rich printer draws, at several widths in both languages; where it cannot be, Rich draws it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from wbtui import cli, i18n
-from wbtui.cli import toplevel_help, usage
+from wbtui.cli import help_page, usage
 
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
@@ -40,18 +40,43 @@ def _by_rich(group, ctx) -> str:
 def _by_us(group, ctx) -> str | None:
     group._listing = True  # as LazyGroup.format_help draws it: no command module imported
     try:
-        return toplevel_help.render(group, ctx)
+        return help_page.render(group, ctx)
     finally:
         group._listing = False
 
 
 def test_the_page_is_richs_page(root, monkeypatch):
     group, ctx = root
-    for width in (61, 64, 80, 100, 132, 200):
+    for width in (61, 80, 132):
         monkeypatch.setenv("COLUMNS", str(width))
         page = _by_us(group, ctx)
         assert page is not None, width
         assert page == _by_rich(group, ctx), width
+
+
+def _groups(root_ctx):
+    """Every group of the whole tree below the top level, with its context."""
+    pending = [(root_ctx.command, root_ctx)]
+    while pending:
+        group, ctx = pending.pop()
+        for name in group.list_commands(ctx):
+            sub = group.get_command(ctx, name)
+            if isinstance(sub, typer.core.TyperGroup):
+                sub_ctx = sub.make_context(name, [], parent=ctx, resilient_parsing=True)
+                pending.append((sub, sub_ctx))
+                yield sub, sub_ctx
+
+
+def test_each_groups_page_is_richs_page(root, monkeypatch):
+    _root, ctx = root
+    drawn = 0
+    monkeypatch.setenv("COLUMNS", "72")
+    for group, group_ctx in _groups(ctx):
+        page = help_page.render(group, group_ctx)
+        if page is not None:
+            drawn += 1
+            assert page == _by_rich(group, group_ctx), group_ctx.command_path
+    assert drawn >= 15  # most groups' pages need no Rich
 
 
 def _seen(page: str) -> list[list[tuple[str, frozenset]]]:
@@ -71,7 +96,7 @@ def _seen(page: str) -> list[list[tuple[str, frozenset]]]:
 def test_on_a_terminal_the_page_has_richs_colours(root, monkeypatch):
     group, ctx = root
     for width in (80, 132):
-        monkeypatch.setattr(toplevel_help, "_layout", lambda width=width: (width, True))
+        monkeypatch.setattr(help_page, "_layout", lambda width=width: (width, True))
         page = _by_us(group, ctx)
         assert page is not None and "\x1b[" in page
         monkeypatch.setenv("COLUMNS", str(width))
@@ -101,4 +126,4 @@ def test_words_wrap_as_rich_wraps_them():
         for width in (1, 3, 8, 13, 40):
             for overflow in ("fold", "ellipsis"):
                 rich = [str(line) for line in Text(text).wrap(Console(width=width), width, overflow=overflow)]
-                assert toplevel_help.wrap(text, width, fold=overflow == "fold") == rich, (text, width, overflow)
+                assert help_page.wrap(text, width, fold=overflow == "fold") == rich, (text, width, overflow)

@@ -255,16 +255,18 @@ class Page:
             fields = regs.get((entity, row_id))
             if not fields or entity not in protocol.REGISTER_TABLES:
                 continue
-            values = ",".join("null" if v is None else v for v, _h in fields.values())
-            clocks = [h for _v, h in fields.values()]
+            names = tuple(sorted(fields))  # one order for every row: rows of one field set share a table
+            cells = [fields[n] for n in names]
+            values = ",".join("null" if v is None else v for v, _h in cells)
+            clocks = [h for _v, h in cells]
             main = clocks[0]
             if clocks.count(main) == len(clocks):
                 row = f"[{_quote(row_id)},{_quote(main)},{values}]"
             else:
                 main = max(clocks, key=clocks.count)
-                others = ",".join(f"{_quote(n)}:{_quote(h)}" for n, (_v, h) in fields.items() if h != main)
+                others = ",".join(f"{_quote(n)}:{_quote(h)}" for n, (_v, h) in zip(names, cells) if h != main)
                 row = f"[{_quote(row_id)},{_quote(main)},{values},{{{others}}}]"
-            tables.setdefault((entity, tuple(fields)), []).append(row)
+            tables.setdefault((entity, names), []).append(row)
         appends = ",".join(
             f"[{_quote(e)},{_quote(r)},{_quote(h)},{d}]"
             for e, r, d, h in sorted(self.appends.get(case_id, ()), key=lambda a: a[3])
@@ -361,14 +363,13 @@ def encode_case_tables(case: dict) -> str:
     tables: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for row in case["rows"]:
         fields = row["fields"]
-        clocks = [spec["hlc"] for spec in fields.values()]
+        names = tuple(sorted(fields))  # one order for every row (see Page.owner_line)
+        clocks = [fields[n]["hlc"] for n in names]
         main = max(clocks, key=clocks.count) if clocks else ""
-        values = ",".join(_value(spec["v"]) for spec in fields.values())
-        others = ",".join(f"{_quote(n)}:{_quote(s['hlc'])}" for n, s in fields.items() if s["hlc"] != main)
+        values = ",".join(_value(fields[n]["v"]) for n in names)
+        others = ",".join(f"{_quote(n)}:{_quote(fields[n]['hlc'])}" for n in names if fields[n]["hlc"] != main)
         tail = f",{{{others}}}" if others else ""
-        tables.setdefault((row["entity"], tuple(fields)), []).append(
-            f"[{_quote(row['row_id'])},{_quote(main)},{values}{tail}]"
-        )
+        tables.setdefault((row["entity"], names), []).append(f"[{_quote(row['row_id'])},{_quote(main)},{values}{tail}]")
     appends = ",".join(
         f"[{_quote(a['entity'])},{_quote(a['row_id'])},{_quote(a['hlc'])},{_value(a['data'])}]" for a in case["appends"]
     )

@@ -246,11 +246,14 @@ class Page:
                     {"object_id": case["case_id"], "case_id": case["case_id"], "groups": groups, "fields": fields,
                      "detail": "snapshot"}
                 )  # fmt: skip
-        for (table, cols), params in inserts.items():
+        # parents first: a child stored before its parent is a deferred foreign-key violation, and while one is
+        # outstanding SQLite looks for the children of every parent row it inserts
+        for (table, cols), params in sorted(inserts.items(), key=lambda item: _TABLE_ORDER[item[0][0]]):
             if params:
                 self.con.executemany(
                     f"INSERT INTO {table} (id, {', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 1))})", params
                 )
+        row_clocks.sort()  # in key order: the clock table's b-tree grows at few places instead of everywhere
         self.con.executemany(
             "INSERT OR REPLACE INTO field_clock(entity, row_id, field, hlc) SELECT ?, ?, value, ? FROM json_each(?)",
             row_clocks,
@@ -269,6 +272,11 @@ class Page:
                 merger.clock.observe(newest)
             except Exception:
                 pass  # a clock far ahead is not taken over (as in the Merger)
+
+
+_TABLE_ORDER = {
+    protocol.REGISTER_TABLES[e]: i for i, e in enumerate(protocol.ENTITY_ORDER) if e in protocol.REGISTER_TABLES
+}
 
 
 def _not_newer(local: dict[str, str] | None, names: tuple[str, ...], row: list) -> bool:

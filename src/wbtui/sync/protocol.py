@@ -136,6 +136,9 @@ SNAPSHOT_FORMS = (1, 2)
 SNAPSHOT_FORM = 2
 
 
+_NAMES: set[tuple[str, ...]] = set()  # field lists of form 2 found to be lists of names
+
+
 def decode_snapshot_case(line: dict, form: int = 1) -> dict:
     """A snapshot case line (either form) as the device applies it: ``tables`` ``[(entity, (field, …),
     [[row_id, hlc, value, …(, {field: hlc})], …])]``, events ``[entity, row_id, hlc, data]``, the case's
@@ -156,15 +159,20 @@ def decode_snapshot_case(line: dict, form: int = 1) -> dict:
         for entity, names, rows in line.get("tables") or []:
             if type(entity) is not str or type(names) is not list or type(rows) is not list:
                 raise ValueError("snapshot table")
-            if not all(type(n) is str for n in names):
-                raise ValueError("snapshot table")
+            key = tuple(names)
+            if key not in _NAMES:  # a page repeats a few hundred field lists: each is looked at once
+                if not all(type(n) is str for n in names):
+                    raise ValueError("snapshot table")
+                if len(_NAMES) > 10_000:
+                    _NAMES.clear()
+                _NAMES.add(key)
             width = len(names) + 2
             for row in rows:  # a row holds a value per field, or one more: its clock exceptions
-                if type(row) is not list or not (
-                    len(row) == width or (len(row) == width + 1 and type(row[-1]) is dict)
+                if type(row) is not list or (
+                    (n := len(row)) != width and (n != width + 1 or type(row[-1]) is not dict)
                 ):
                     raise ValueError("snapshot row")
-            tables.append((entity, tuple(names), rows))
+            tables.append((entity, key, rows))
     appends = line.get("appends") or []
     for item in appends:
         if type(item) is not list or len(item) != 4:

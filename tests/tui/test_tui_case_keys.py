@@ -1,5 +1,6 @@
 """The case's keys at 80x24 (third round): every key the office may use is in the key bar, a pick in the
-next-step dialog keeps the focus on its field, and the step's toast names the step."""
+next-step dialog keeps the focus on its field, the step's toast names the step, an appointment on a day off
+is saved with a warning naming the day."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def key_bar(app) -> str:
 
 
 def test_the_key_bar_lists_every_key_the_office_may_use_and_a_step_keeps_focus_and_names_itself(tmp_path):
+    from wbtui.i18n import set_language
     from wbtui.widgets.choice import ChoiceField
 
     db, case_id = store_with_case(tmp_path, cases=0)
@@ -37,8 +39,33 @@ def test_the_key_bar_lists_every_key_the_office_may_use_and_a_step_keeps_focus_a
             await settle(pilot)
             keys = key_bar(app)
             assert "b Gutschein/Maßnahme" in keys and "Erfassung" not in keys and "Übergeben" not in keys, keys
+            set_language("en")  # the same keys from the English catalog
+            detail.refresh_bindings()
+            await settle(pilot)
+            keys = key_bar(app)
+            assert "b Voucher/course" in keys and "P Print protocol" in keys and "q Qualification" in keys, keys
+            set_language("de")
+            await pilot.press("q")  # the Agentur reads qualifications, records none: no form keys
+            await settle(pilot)
+            keys = key_bar(app)
+            assert "Esc Zurück" in keys and "Abschluss" not in keys and "Entfernen" not in keys, keys
+            await pilot.press("escape")
+            await settle(pilot)
             app.config = jobcenter
             detail.reload()
+            await settle(pilot)
+
+            await pilot.press("t", "n")  # an appointment on a Saturday: saved, with a warning naming the day
+            await settle(pilot)
+            await pilot.press(*"28.11.2026 10:00", "tab", *"fallk")
+            await settle(pilot)
+            await pilot.press("enter", "ctrl+s")
+            await settle(pilot, 6)
+            toasts = [(str(n.message), n.severity) for n in app._notifications]
+            assert toasts == [("Termin gespeichert. Achtung: Der 28.11.2026 ist ein Samstag, kein Arbeitstag.",
+                               "warning")], toasts  # fmt: skip
+            assert "28.11.2026 10:00" in screen_text(app)
+            await pilot.press("escape")
             await settle(pilot)
 
             await pilot.press("g")

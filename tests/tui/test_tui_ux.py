@@ -10,15 +10,7 @@ from textual import events
 from textual.widgets import DataTable
 
 from common import COMPLETE_CASE, TODAY
-from tui_helpers import build_store, make_app, make_config, screen_text, settle, typed_out
-
-
-def services_for(db, tmp_path, side="jc"):
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
-
-    store = open_store(db)
-    return store, Services(store, make_config(tmp_path, side), today=TODAY)
+from tui_helpers import build_store, make_app, make_config, screen_text, services_for, settle, typed_out
 
 
 def burst(app, keys: str) -> None:

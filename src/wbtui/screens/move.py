@@ -87,6 +87,7 @@ class MoveScreen(WbtuiModal[bool]):
         self.person_name = name
         self.open_tasks = open_tasks or []
         self.target: str | None = None
+        self.data: TransitionInput | None = None  # what the step was carried out with (_done)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -189,6 +190,7 @@ class MoveScreen(WbtuiModal[bool]):
         self.app.push_screen(dialog, answered)
 
     def _run(self, command: str | None, data: TransitionInput, tasks: str) -> None:
+        self.data = data
         services = self.ctx.services
         case_id = uuid.UUID(self.case_id)
         if command:
@@ -211,14 +213,22 @@ class MoveScreen(WbtuiModal[bool]):
         return VIA_COMMAND.get((self.stage, Stage(self.target))) if self.target else None
 
     def _done(self, _result) -> None:
-        """The toast names the step carried out (its stage, and the command that carried it out)."""
+        """The toast names the step carried out (its stage, and the command that carried it out), and warns
+        of a counselling appointment agreed for a day off."""
+        from wbtui.screens.appointments import day_off_note
+
         assert self.target is not None  # _done follows _run, which needs a target
         target = Stage(self.target)
         step = f"{STAGES[target].code} {t('stage.' + target.value)}"
         command = self._command()
         if command:
             step = f"{t(command_key(command))} ({step})"
-        self.say(t("tui.moved", step=step))
+        message = t("tui.moved", step=step)
+        note = day_off_note(self, self.data.appointment_at) if self.data and self.data.appointment_at else ""
+        if note and command == "appointment add":
+            self.warn(message + " " + note)
+        else:
+            self.say(message)
         self.dismiss(True)
 
     def action_cancel(self) -> None:

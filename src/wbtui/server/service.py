@@ -92,7 +92,8 @@ class SyncServer:
         todo = [change for i, change in enumerate(changes) if i not in refused]
         if conn is not None:
             conn.rollback()  # the token's read ends (a no-op in autocommit); the push is one transaction
-            conn.execution_options(isolation_level=conn.default_isolation_level)
+            if self.dialect == "postgresql":  # out of the autocommit deps.authorized set for the reads
+                conn.execution_options(isolation_level=conn.default_isolation_level)
         for attempt in range(6):
             try:
                 with protocol.gc_paused(), Session(conn or self.engine, autoflush=False) as s:

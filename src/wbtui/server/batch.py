@@ -238,8 +238,10 @@ class Batch:
             self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
 
     def load_rows(self, rows: Iterable[Row]) -> None:
-        """These rows' metadata and registers, when not held yet (a row named by a reference)."""
-        extra = set(rows) - self.rows_loaded
+        """These rows' metadata and registers, when not held yet (a row named by a reference). A row bound in
+        this push is held already: :meth:`load` read every row a change names before any was bound, so a
+        bound row that was not read is new to the server (no query for it: a first upload asks once per case)."""
+        extra = {row for row in rows if row not in self.rows_loaded and row not in self.rows}
         if extra:
             self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
 

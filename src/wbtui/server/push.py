@@ -39,7 +39,7 @@ from wbtui.domain.entities import ENTITIES, HEX32, OFFICE_SCOPE, PERSON_CHILDREN
 from wbtui.domain.permissions import office_refusal, rule_for, side_of, write_refusal
 from wbtui.domain.process import Stage
 from wbtui.server.auth import Principal
-from wbtui.server.batch import Batch, as_datetime, is_art9
+from wbtui.server.batch import Batch, as_datetime, is_art9, to_json
 from wbtui.server.case_view import CaseView
 from wbtui.server.feed import OWNER, RowMeta
 from wbtui.server.models import now
@@ -67,6 +67,7 @@ class Unit:
     conflicts: list[dict] = field(default_factory=list)
     max_hlc: str = ""
     appointments: dict[str, str | None] = field(default_factory=dict)  # appointment row -> status before the unit
+    written_rows: dict[tuple[str, str], set[str]] | None = None  # row -> fields, once writing is over (write_checks)
 
 
 class Push(CaseView):
@@ -245,7 +246,7 @@ class Push(CaseView):
             if reason is not None:
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=reason)
             unit.writes.append((entity, row_id, name, case_id, change.get("origin") == "upload"))
-            value = json.dumps(spec["v"])
+            value = to_json(spec["v"])
             current = batch.register((entity, row_id, name))
             if entity == "appointment":
                 before = json.loads(current.value) if current is not None and current.value else None

@@ -30,6 +30,7 @@ class Prepared:
     headers: dict
     last_seq: int  # local_seq of its last change: the next push starts after it
     last_id: str  # its last change: the one the next push names as its predecessor (server.pipeline)
+    after: str | None  # the change it names as its predecessor (encoded in ``data``), if any
 
 
 class OutboxPush(Transport):
@@ -84,29 +85,30 @@ class OutboxPush(Transport):
         device = self._device_id()
         pool = ThreadPoolExecutor(2, thread_name_prefix="wbtui-push")
         try:
-            current = self._prepared(device, 0)
-            sent = pool.submit(self._send, current, None) if current else None
+            current = self._prepared(device, 0, None)
+            sent = pool.submit(self._send, current, False) if current else None
             while current is not None and sent is not None:
                 # the server is at work on ``current``: read and encode the next push meanwhile
-                following = self._prepared(device, current.last_seq)
-                early = pool.submit(self._send, following, current.last_id) if following and self.ordered else None
+                following = self._prepared(device, current.last_seq, current.last_id if self.ordered else None)
+                early = pool.submit(self._send, following, True) if following and self.ordered else None
                 complete = self._answered(current, self._answer(sent, current), summary, refused, progress)
                 if not complete:  # changes the server left unanswered stay pending: from the start again
                     if early is not None and following is not None:
                         self._answered(following, self._answer(early, following), summary, refused, progress)
-                    following, early = self._prepared(device, 0), None
+                    following, early = self._prepared(device, 0, None), None
                 if following is not None and early is None:
-                    early = pool.submit(self._send, following, None)
+                    early = pool.submit(self._send, following, False)
                 current, sent = following, early
             return refused
         finally:
             pool.shutdown(wait=False, cancel_futures=True)  # after a failure: a push in flight is answered 409
 
-    def _prepared(self, device: str, after: int) -> Prepared | None:
-        """The next push past ``local_seq`` ``after``, encoded (None: nothing pending there). One larger than
-        the server takes on the wire is made again with half as many changes (one change goes alone)."""
+    def _prepared(self, device: str, after_seq: int, after: str | None) -> Prepared | None:
+        """The next push past ``local_seq`` ``after_seq``, encoded, naming ``after`` as its predecessor (None:
+        nothing pending there). One larger than the server takes on the wire is made again with half as many
+        changes (one change goes alone)."""
         while True:
-            rows = self._outbox_batch(after)
+            rows = self._outbox_batch(after_seq)
             if not rows:
                 return None
             changes = []
@@ -133,11 +135,13 @@ class OutboxPush(Transport):
                 changes.append(change)
             body = {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": self.schema_version,
                     "changes": changes}  # fmt: skip
+            if after is not None:
+                body["after"] = after
             data, headers = self._encoded(body)
             if len(data) > self.max_bytes and len(changes) > 1:
                 self.batch = max(1, len(changes) // 2)  # larger than the server takes: half as many per push
                 continue
-            return Prepared(changes, body, data, headers, rows[-1][9], changes[-1]["change_id"])
+            return Prepared(changes, body, data, headers, rows[-1][9], changes[-1]["change_id"], after)
 
     def _encoded(self, body: dict) -> tuple[bytes, dict]:
         """A push's bytes on the wire: gzip-compressed when large and the server takes that (server.inflate)."""
@@ -150,20 +154,25 @@ class OutboxPush(Transport):
             headers["Content-Encoding"] = "gzip"
         return data, headers
 
-    def _send(self, prepared: Prepared, after: str | None) -> dict | None:
-        """One push request (on the pipeline's thread); ``after``: the change it must follow at the server.
-        None: the server did not see that change applied in time (409) — the caller sends it again alone."""
+    def _send(self, prepared: Prepared, early: bool) -> dict | None:
+        """One push request (on the pipeline's thread). ``early``: sent before its predecessor was answered, it
+        names it (``after``); otherwise it goes alone. None: the server did not see the predecessor applied in
+        time (409) — the caller sends it again alone."""
         data, headers = prepared.data, prepared.headers
-        if after is not None:
-            data, headers = self._encoded({**prepared.body, "after": after})
+        if prepared.after is not None and not early:  # encoded naming a predecessor, sent alone after all
+            data, headers = self._encoded({k: v for k, v in prepared.body.items() if k != "after"})
         response = self._request("POST", "/sync/v1/push", content=data, headers=headers)
-        if after is not None and response.status_code == 409:
+        if early and response.status_code == 409:
             return None
         return self._check(response)
 
     def _answer(self, sent, prepared: Prepared) -> dict:
+        """The answer to a push sent: a pipelined one the server did not apply (409) goes again alone."""
         result = sent.result()
-        return result if result is not None else self._send(prepared, None)
+        if result is None:
+            result = self._send(prepared, False)
+        assert result is not None  # sent alone: never None (_send)
+        return result
 
     def _answered(self, prepared: Prepared, result: dict, summary: Summary, refused: list, progress) -> bool:
         """Take one push's answer into the outbox; False when some change was left unanswered."""

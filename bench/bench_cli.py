@@ -5,11 +5,15 @@
   10,000 tasks (goal: at most 1.5x); the other hot read commands beside it;
 - which heavy packages each hot read command imported (goal: neither pydantic nor SQLAlchemy).
 
-Usage:  python bench/bench_cli.py [--cases 100000 10000] [--store-dir DIR] [--runs 7]
+Usage:  python bench/bench_cli.py [--cases 100000 10000] [--store-dir DIR] [--runs 7] [--cache]
+                                  [--before /path/to/other/checkout/.venv/bin/python]
 
 Stores are built once with ``wbtui demo`` into --store-dir (default /tmp/wbtui-bench) and reused; the time
-it took is printed. Runs are interleaved (baseline, command, baseline, …) so machine noise hits both alike;
-the median is printed.
+it took is printed. ``--cache`` copies the cached demo stores of bench/demo_cache.py instead (the lead's
+100,000-case store takes minutes to generate). Runs are interleaved (baseline, command, baseline, …) so
+machine noise hits both alike; the median is printed. ``--before PYTHON`` runs every wbtui row with that
+interpreter too (another checkout's venv, e.g. the code before a change), interleaved with the others, so a
+change is measured against its predecessor in the same run.
 """
 
 from __future__ import annotations
@@ -43,15 +47,33 @@ def wall(cmd: list[str], env: dict) -> tuple[float, float]:
     return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def paired(base: list[str], ours: list[str], env: dict, base_env: dict, runs: int) -> tuple[float, float]:
-    """Median wall time of ``base`` and of ``ours``, run alternately (their CPU times go to CPU)."""
-    wall(base, base_env), wall(ours, env)  # warm the page cache for both
-    b, o = [], []
+BEFORE: list[tuple[float, float]] = []  # (wall, CPU) of the --before interpreter in the last paired() call
+
+
+def paired(
+    base: list[str], ours: list[str], env: dict, base_env: dict, runs: int, before: list[str] | None = None
+) -> tuple[float, float]:
+    """Median wall time of ``base`` and of ``ours``, run alternately (their CPU times go to CPU); ``before``
+    (the same command on the --before interpreter) runs in turn with them, its medians go to BEFORE."""
+    cmds = [(base, base_env), (ours, env)] + ([(before, env)] if before else [])
+    for cmd, cmd_env in cmds:
+        wall(cmd, cmd_env)  # warm the page cache for each
+    times: list[list[tuple[float, float]]] = [[] for _ in cmds]
     for _ in range(runs):
-        b.append(wall(base, base_env))
-        o.append(wall(ours, env))
-    CPU[:] = [(statistics.median(x[1] for x in b), statistics.median(x[1] for x in o))]
-    return statistics.median(x[0] for x in b), statistics.median(x[0] for x in o)
+        for got, (cmd, cmd_env) in zip(times, cmds):
+            got.append(wall(cmd, cmd_env))
+    medians = [(statistics.median(x[0] for x in got), statistics.median(x[1] for x in got)) for got in times]
+    CPU[:] = [(medians[0][1], medians[1][1])]
+    BEFORE[:] = medians[2:]
+    return medians[0][0], medians[1][0]
+
+
+def before_note(base: float) -> str:
+    """The --before interpreter's figures beside ours (nothing without --before)."""
+    if not BEFORE:
+        return ""
+    took, cpu = BEFORE[0]
+    return f"\n  {'before':<48} {took:7.3f} s   = {took / base:4.2f}x [CPU {cpu:.3f} s = {cpu / CPU[0][0]:4.2f}x]"
 
 
 def cpu_note() -> str:
@@ -106,13 +128,26 @@ def first_kundennummer(store: Path) -> str:
         con.close()
 
 
-def imported(db: Path, argv: list[str], env: dict) -> list[str]:
+def cached_store(cases: int, workdir: Path, env: dict) -> Path:
+    """A copy of bench/demo_cache.py's N-case store in ``workdir`` (copied once), its configuration in ``env``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from demo_cache import CACHE, demo_store
+
+    into = workdir / f"cache-{cases}"
+    if not (into / "store.db").exists():
+        demo_store(cases, into)
+        print(f"store {into / 'store.db'}: copied from {CACHE / str(cases)}")
+    env.update(WBTUI_CONFIG=str(into / "jc.toml"), WBTUI_KEY_DIR=str(into / "keys"))
+    return into / "store.db"
+
+
+def imported(db: Path, argv: list[str], env: dict, python: str = sys.executable) -> list[str]:
     code = (
         "import sys\nsys.argv = ['wbtui', '--db', sys.argv[1], *sys.argv[2:]]\n"
         "from wbtui.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
         f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))), file=sys.stderr)"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(db), *argv], env=env, capture_output=True, text=True)
+    out = subprocess.run([python, "-c", code, str(db), *argv], env=env, capture_output=True, text=True)
     return out.stderr.strip().splitlines()[-1].split() if out.stderr.strip() else []
 
 
@@ -121,6 +156,8 @@ def main() -> None:
     ap.add_argument("--cases", type=int, nargs="+", default=[100_000, 10_000])
     ap.add_argument("--store-dir", type=Path, default=Path(tempfile.gettempdir()) / "wbtui-bench")
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--cache", action="store_true", help="copy bench/demo_cache.py's stores instead of generating")
+    ap.add_argument("--before", help="another checkout's Python, measured beside this one in the same run")
     args = ap.parse_args()
     workdir = args.store_dir
     workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -137,12 +174,22 @@ def main() -> None:
     import wbtui as package
 
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(package.__file__).parent)], check=True)
+    before = [args.before, "-m", "wbtui"] if args.before else None
+    if args.before:
+        where = subprocess.run(
+            [args.before, "-c", "import wbtui, pathlib; print(pathlib.Path(wbtui.__file__).parent)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        subprocess.run([args.before, "-m", "compileall", "-q", where], check=True)
+        print(f"before: {args.before} (wbtui from {where})")
     typer_import = [sys.executable, "-c", "import typer"]
 
-    base, ours = paired(typer_import, wbtui + ["--help"], env, env, args.runs)
+    base, ours = paired(typer_import, wbtui + ["--help"], env, env, args.runs, before and before + ["--help"])
     print(
         f"\n{'wbtui --help':<44} {ours:7.3f} s   baseline python -c 'import typer' {base:6.3f} s"
-        f"   = {ours / base:4.2f}x (goal <= 2.0x) {cpu_note()}"
+        f"   = {ours / base:4.2f}x (goal <= 2.0x) {cpu_note()}{before_note(base)}"
     )
 
     tw = taskwarrior(workdir)
@@ -151,8 +198,12 @@ def main() -> None:
             "\nTaskwarrior ('task') is not installed: the case list row has no baseline (apt-get install taskwarrior)"
         )
     for cases in args.cases:
-        store = workdir / f"demo-{cases}.db"
-        build_store(store, cases, env)
+        env = dict(env)
+        if args.cache:
+            store = cached_store(cases, workdir, env)
+        else:
+            store = workdir / f"demo-{cases}.db"
+            build_store(store, cases, env)
         subprocess.run(wbtui + ["--db", str(store), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
         rows = [
             ("case list --limit 20", ["case", "list", "--limit", "20"]),
@@ -164,15 +215,20 @@ def main() -> None:
         print(f"\n{cases} cases ({store.stat().st_size / 1e6:.0f} MB), median of {args.runs} interleaved runs")
         for label, argv in rows:
             cmd = wbtui + ["--db", str(store), *argv]
+            old = before and before + ["--db", str(store), *argv]
             if tw is not None:
-                base, ours = paired(tw[0], cmd, env, tw[1], args.runs)
+                base, ours = paired(tw[0], cmd, env, tw[1], args.runs, old)
                 versus = f"task list limit:20 ({TASKS} tasks) {base:6.3f} s   = {ours / base:4.2f}x {cpu_note()}"
                 if label == "case list --limit 20":
                     versus += " (goal <= 1.5x)"
+                versus += before_note(base)
             else:
                 ours, versus = statistics.median(wall(cmd, env) for _ in range(args.runs)), "(no baseline)"
             heavy = imported(store, argv, env)
             print(f"  wbtui {label:<36} {ours:7.3f} s   {versus}   imports: {' '.join(heavy) or 'no ORM, no pydantic'}")
+            if args.before:
+                heavy = imported(store, argv, env, args.before)
+                print(f"  {'':<44} before imported: {' '.join(heavy) or 'no ORM, no pydantic'}")
 
 
 if __name__ == "__main__":

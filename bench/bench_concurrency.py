@@ -113,6 +113,34 @@ def default_protocol_server(db_url: str, workers: int):
         proc.wait(timeout=20)
 
 
+def health_round_trips(db_url: str, workers: int) -> None:
+    from server_helpers import serve_process
+
+    print("\n1. keep-alive GET /health, 200 sequential requests on one connection")
+    for n in sorted({1, 2, workers}):
+        with serve_process(db_url, "--workers", str(n)) as url:
+            s = keepalive_health(url)
+        print(f"   wbtui serve --workers {n}:        median {ms(statistics.median(s))}  p95 {ms(pct(s, 0.95))}")
+    with default_protocol_server(db_url, 2) as url:
+        s = keepalive_health(url, 50)
+    print(f"   uvicorn default protocol, 2 workers: median {ms(statistics.median(s))}  p95 {ms(pct(s, 0.95))}"
+          "  (before: no TCP_NODELAY)")  # fmt: skip
+
+
+def database_pids(name: str) -> list[int]:
+    """The PostgreSQL backends serving database ``name`` (their titles read "postgres: user name …")."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmdline.startswith(b"postgres: ") and f" {name} ".encode() in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
 # -- the load: one process runs many clients as asyncio tasks ---------------------------------------------
 
 
@@ -187,12 +215,15 @@ def run_load(url, token, cases, cursor, clients, rounds, think, procs) -> tuple[
     stop = threading.Event()
 
     def probe() -> None:
-        with httpx.Client(base_url=url) as http:
+        with httpx.Client(base_url=url, timeout=120) as http:
             while time.time() < start:
                 time.sleep(0.01)
             while not stop.is_set():
                 t0 = time.perf_counter()
-                http.get("/health")
+                try:
+                    http.get("/health")
+                except httpx.HTTPError:
+                    pass  # counted by its time: a probe is a measurement, not a client of the load
                 probes.append(time.perf_counter() - t0)
                 time.sleep(0.02)
 
@@ -238,6 +269,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--think", type=float, default=0.0, help="pause between a client's rounds, in ms")
+    ap.add_argument("--skip-health", action="store_true", help="leave out 1. (the /health round trips)")
     args = ap.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-concbench-"))
@@ -260,17 +292,8 @@ def main() -> None:
         tokens = provision(engine)
         token = tokens["ifk.ida"]
 
-        print("\n1. keep-alive GET /health, 200 sequential requests on one connection")
-        for workers in sorted({1, 2, args.workers}):
-            with serve_process(db_url, "--workers", str(workers)) as url:
-                s = keepalive_health(url)
-            print(
-                f"   wbtui serve --workers {workers}:        median {ms(statistics.median(s))}  p95 {ms(pct(s, 0.95))}"
-            )
-        with default_protocol_server(db_url, 2) as url:
-            s = keepalive_health(url, 50)
-        print(f"   uvicorn default protocol, 2 workers: median {ms(statistics.median(s))}  p95 {ms(pct(s, 0.95))}"
-              "  (before: no TCP_NODELAY)")  # fmt: skip
+        if not args.skip_health:
+            health_round_trips(db_url, args.workers)
 
         log = tmp / "server.log"
         with open(log, "wb") as out, serve_process(db_url, "--workers", str(args.workers), output=out) as url:
@@ -322,16 +345,23 @@ def main() -> None:
             for n in counts:
                 idle = keepalive_health(url, 50)
                 pids, busy0 = server_pids(port), machine_busy()
-                before = {pid: _cpu_seconds(pid) for pid in pids}
+                backends = database_pids(db_url.rsplit("/", 1)[1])
+                before = {pid: _cpu_seconds(pid) for pid in pids + backends}
                 samples, wall, probes = run_load(
                     url, token, cases, cursor, n, args.rounds, args.think / 1000, args.procs
                 )
                 served = sum(_cpu_seconds(pid) - before[pid] for pid in pids)
+                # backends opened during the load count from zero (a pool's overflow connections)
+                database = sum(
+                    _cpu_seconds(pid) - before.get(pid, 0.0) for pid in database_pids(db_url.rsplit("/", 1)[1])
+                )
                 busy1 = machine_busy()
                 report_load(n, args.rounds, samples, wall, probes, idle, args.think / 1000)
                 share = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
-                print(f"   CPU: server workers {served:5.1f} s = {served / len(samples) * 1000:5.1f} ms per request;"
-                      f" the machine {share * 100:3.0f} % busy ({os.cpu_count()} cores, shared)")  # fmt: skip
+                per = 1000 / len(samples)
+                print(f"   CPU: server workers {served:5.1f} s = {served * per:5.1f} ms per request; PostgreSQL"
+                      f" {database:5.1f} s = {database * per:5.1f} ms per request; the machine {share * 100:3.0f} %"
+                      f" busy ({os.cpu_count()} cores, shared); load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         engine.dispose()
     lines = [line for line in log.read_text(errors="replace").splitlines() if "ERROR" in line or "Error" in line]
     print(f"\nserver log: {len(lines)} error lines" + "".join(f"\n   {line}" for line in lines[:10]))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
-from common import AA_CONFIG, JC_CONFIG, LEAD_CONFIG, TODAY
+from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, LEAD_CONFIG, TODAY
 
 EVIL_NAME = "[@click=app.quit]Klick[/]"
 EVIL_GIVEN = "Max\x1b]52;c;ZXZpbA==\x07 [link='https://phish.example']Akte[/link] [red]"
@@ -31,6 +32,34 @@ def build_store(tmp_path: Path, cases: int = 300, seed: int = 7) -> Path:
     con.close()
     store.close()
     return db
+
+
+def services_for(db: Path, tmp_path: Path, side: str = "jc"):
+    """The store at ``db`` and one office's services on it (close the store before an app opens it)."""
+    from wbtui.data.store import open_store
+    from wbtui.services import Services
+
+    store = open_store(db)
+    return store, Services(store, make_config(tmp_path, side), today=TODAY)
+
+
+def store_with_case(tmp_path: Path, *, cases: int = 5, **fields: object) -> tuple[Path, uuid.UUID]:
+    """A demo store of ``cases`` cases (none: a fresh store) and one complete Jobcenter case of its own (S1,
+    ``fields`` over :data:`common.COMPLETE_CASE`), the store closed; returns its path and the case's id."""
+    db = build_store(tmp_path, cases=cases) if cases else tmp_path / "tui.db"
+    store, jc = services_for(db, tmp_path)
+    try:
+        return db, jc.create_case({**COMPLETE_CASE, **fields})
+    finally:
+        store.close()
+
+
+async def open_case(pilot, case_id: uuid.UUID | str) -> None:
+    """Open a case's detail screen as Enter on the board does, and wait until it shows."""
+    from wbtui.messages import OpenCase
+
+    pilot.app.post_message(OpenCase(case_id if isinstance(case_id, str) else case_id.hex))
+    await settle(pilot)
 
 
 def make_app(tmp_path: Path, db: Path, side: str = "jc", lang: str = "de"):

@@ -6,7 +6,7 @@ import pytest
 import typer
 from tests.common import run_cli
 
-from wbtui.cli import app
+from wbtui.cli import app, lazy
 from wbtui.cli.usage import _walk_paths, help_key
 from wbtui.i18n import CATALOG
 
@@ -14,7 +14,7 @@ SKIP = {"install_completion", "show_completion", "help"}
 
 
 def _tree():
-    return list(_walk_paths(typer.main.get_command(app), ()))
+    return list(_walk_paths(typer.main.get_command(lazy.whole(app)), ()))
 
 
 def _param_keys(path, name):

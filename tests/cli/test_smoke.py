@@ -12,12 +12,10 @@ import pytest
 
 from common import one_error_line as one_line
 from common import run_cli_process, write_config
+from wbtui.cli.lazy import ENTRIES, NAMES
 
 
-def test_starts_and_shows_help():
-    res = run_cli_process("--help")
-    assert res.returncode == 0, res.stderr
-    assert "case" in res.stdout and "sync" in res.stdout and "audit" in res.stdout
+def test_starts_and_shows_a_groups_help():  # the top level's help: the last test here
     group = run_cli_process("sync", "--help")
     assert group.returncode == 0 and "conflicts" in group.stdout and "resolve" in group.stdout
 
@@ -51,13 +49,20 @@ def test_internal_error_is_one_line_naming_the_log_file(tmp_path, jc_store_env):
     assert "no such table: task" in log.read_text(encoding="utf-8")
 
 
-def test_help_through_the_entry_point_imports_no_orm_and_no_textual(tmp_path):
+def test_help_through_the_entry_point_lists_every_command_and_imports_none(tmp_path):
+    """`wbtui --help` lists every command and group from the lazy table (wbtui.cli.lazy), importing no
+    command module, no ORM and no Textual (issue #16)."""
     code = (
         "import runpy, sys\nsys.argv = ['wbtui', '--help']\n"
         "try:\n    runpy.run_module('wbtui', run_name='__main__')\nexcept SystemExit:\n    pass\n"
         "print(' '.join(sys.modules), file=sys.stderr)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = {name.split(".")[0] for name in out.stderr.split()}
+    modules = out.stderr.split()
+    loaded = {name.split(".")[0] for name in modules}
     assert not loaded & {"sqlmodel", "sqlalchemy", "textual"}, loaded & {"sqlmodel", "sqlalchemy", "textual"}
+    command_modules = {f"wbtui.cli.{module}" for _name, modules_of, _attr in ENTRIES for module in modules_of}
+    assert not command_modules & set(modules), sorted(command_modules & set(modules))
+    listed = {line.strip("│ ").split(" ")[0] for line in out.stdout.splitlines()}
+    assert set(NAMES) <= listed, set(NAMES) - listed
     assert not (tmp_path / "logs").exists()  # the log file is created with the first record, not at start-up

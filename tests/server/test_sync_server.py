@@ -155,7 +155,7 @@ def test_T12_T15_T16_push_is_idempotent_and_tokens_are_enforced(server, tmp_path
         == 403
     )
     # mass assignment: unknown body fields are refused
-    assert httpx.post(f"{url}/sync/v1/hello", json={**hello, "org_id": "x"}, headers=read_only).status_code == 422
+    assert httpx.post(f"{url}/sync/v1/hello", json={**hello, "org_id": "x"}, headers=read_only).status_code == 400
     from wbtui.server.admin import revoke_token
 
     revoke_token(engine, tokens["ifk.ida"][4:].split(".")[0])

@@ -4,6 +4,7 @@ devices share them, the Agentur receives them only when the consent (or the stat
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from common import AA_CONFIG, JC_CONFIG, TODAY
@@ -24,9 +25,13 @@ def test_qualifications_reach_the_offices_devices_and_the_agentur_only_with_cons
     for store in (jc_store, jc2_store, aa_store, other_store):
         enable(store)
     case_id = handed_over_case(jc, jc_store, aa_store, url, tokens, "Qualifiziert")
-    jc.add_qualification(case_id, "Verkäuferin", kldb_code="62102", recognition="n/a", year=2008)
-    jc.add_work_episode(case_id, "Lagerhelferin", kldb_code="51311", date_from=date(2015, 3, 1),
-                        date_to=date(2019, 6, 30))  # fmt: skip
+    qualification = jc.add_qualification(case_id, "Verkäuferin", kldb_code="62102", recognition="n/a", year=2007)
+    work = jc.add_work_episode(case_id, "Lagerhilfe", kldb_code="51311", date_from=date(2015, 3, 1))
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    # corrected afterwards (the TUI's e): the server takes the changed fields under the rules of adding
+    assert jc.update_qualification(case_id, qualification, "Verkäuferin", kldb_code="62102", year=2008) == ["year"]
+    assert jc.update_work_episode(case_id, work, "Lagerhelferin", kldb_code="51311", date_from=date(2015, 3, 1),
+                                  date_to=date(2019, 6, 30)) == ["title", "date_to"]  # fmt: skip
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
 
     # the office's second device
@@ -65,6 +70,11 @@ def test_qualifications_reach_the_offices_devices_and_the_agentur_only_with_cons
     assert refused.rejected == 1
     assert sync(jc2_store, url, tokens["ifk.ida"]).rejected == 0
     assert q(jc2_store, "SELECT title FROM vocational_qualification") == [("Verkäuferin",)]
+    # removed as entered by mistake (the TUI's x): a field like any other, so the server takes it too
+    jc.remove_work_episode(case_id, work)
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(jc2_store, url, tokens["ifk.ida"]).rejected == 0
+    assert q(jc2_store, "SELECT title, removed_on FROM work_episode") == [("Lagerhelferin", TODAY.isoformat())]
 
 
 def test_the_agentur_may_not_record_qualifications_on_its_device(tmp_path):
@@ -84,4 +94,7 @@ def test_the_agentur_may_not_record_qualifications_on_its_device(tmp_path):
     aa_store2, aa2 = office(tmp_path, "jc", AA_CONFIG, "https://unused.invalid")  # the Agentur on the same store
     with pytest.raises(AccessDenied):
         aa2.add_qualification(case_id, "Erfunden")
+    qualification = uuid.UUID(q(jc_store, "SELECT id FROM vocational_qualification")[0][0])
+    with pytest.raises(AccessDenied):  # nor correct them (the same rule)
+        aa2.update_qualification(case_id, qualification, "Erfunden")
     assert q(aa_store2, "SELECT COUNT(*) FROM vocational_qualification") == [(1,)]

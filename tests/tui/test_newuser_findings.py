@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from common import COMPLETE_CASE, TODAY
-from tui_helpers import make_app, make_config, screen_text, settle
+from tui_helpers import make_app, make_config, open_case, screen_text, services_for, settle
 
 
 def _jc_case(tmp_path, kdnr: str = "123A000042"):
     """A Jobcenter store with one case ready to hand over (S3), and the case's id."""
-    from wbtui.data.store import open_store
     from wbtui.domain.process import Stage
-    from wbtui.services import Services
 
     db = tmp_path / "jc.db"
-    store = open_store(db)
-    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, jc = services_for(db, tmp_path)
     case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": kdnr, "family_name": "Datei"})
     jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY)
     jc.move(case_id, Stage.READY)
@@ -32,8 +29,6 @@ async def _answer_prompt(pilot, value: str) -> None:
 
 
 def test_h1_board_shows_case_read_from_handover_file_at_once(tmp_path):
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
 
     _db, store, jc, case_id = _jc_case(tmp_path)
     handover_file = tmp_path / "uebergabe.json"
@@ -41,8 +36,7 @@ def test_h1_board_shows_case_read_from_handover_file_at_once(tmp_path):
     aa_db = tmp_path / "aa.db"  # a fresh Agentur: its store is made when wbtui starts
     from wbtui.services import exchange
 
-    store = open_store(_db)
-    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, jc = services_for(_db, tmp_path)
     jc.send_handover(case_id, channel="file_export")
     exchange.write(exchange.build(jc, case_id), handover_file)
     store.close()
@@ -66,8 +60,6 @@ def test_h1_board_shows_case_read_from_handover_file_at_once(tmp_path):
 def test_h3_handover_file_asks_path_first_and_esc_sends_nothing(tmp_path):
     import sqlite3
 
-    from wbtui.messages import OpenCase
-
     db, store, _jc, case_id = _jc_case(tmp_path)
     store.close()
     target = tmp_path / "uebergabe.json"
@@ -83,8 +75,7 @@ def test_h3_handover_file_asks_path_first_and_esc_sends_nothing(tmp_path):
         app = make_app(tmp_path, db)
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await settle(pilot)
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             await pilot.press("u", "s")
             await settle(pilot)
             assert "Übergabedatei" in screen_text(app)  # the channel dialog names the file as the key bar does
@@ -109,7 +100,6 @@ def test_h3_handover_file_asks_path_first_and_esc_sends_nothing(tmp_path):
 
 
 def test_m3_m1_small_forms_start_on_date_fit_80x24_and_keep_focus_after_a_pick(tmp_path):
-    from wbtui.messages import OpenCase
     from wbtui.widgets.choice import ChoiceField
 
     db, store, _jc, case_id = _jc_case(tmp_path)
@@ -130,8 +120,7 @@ def test_m3_m1_small_forms_start_on_date_fit_80x24_and_keep_focus_after_a_pick(t
         app = make_app(tmp_path, db)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             await pilot.press("t", "n")
             await settle(pilot)
             await pilot.press(*"01.12.2026 10:00")  # typed at once: lands in the date, not in a pick list
@@ -181,13 +170,9 @@ def test_m4_tui_inbox_wrong_path_says_why_in_german_and_keeps_the_path(tmp_path)
 
 
 def test_low_review_date_invalid_keeps_the_prompt_with_the_typed_date(tmp_path):
-    from wbtui.data.store import open_store
-    from wbtui.messages import OpenCase
-    from wbtui.services import Services
 
     db = tmp_path / "jc.db"
-    store = open_store(db)
-    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, jc = services_for(db, tmp_path)
     case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000043", "family_name": "Hemmnis"})
     code = next(iter(jc.catalog.by_group().values()))[0].code  # the checklist's first obstacle
     jc.add_obstacle(case_id, code)
@@ -199,8 +184,7 @@ def test_low_review_date_invalid_keeps_the_prompt_with_the_typed_date(tmp_path):
         app = make_app(tmp_path, db)
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await settle(pilot)
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             await pilot.press("h")
             await settle(pilot)
             table = app.screen.query_one(DataTable)
@@ -215,13 +199,9 @@ def test_low_review_date_invalid_keeps_the_prompt_with_the_typed_date(tmp_path):
 
 
 def test_low_closed_case_is_not_im_plan_and_qualification_kldb_picker_title(tmp_path):
-    from wbtui.data.store import open_store
-    from wbtui.messages import OpenCase
-    from wbtui.services import Services
 
     db = tmp_path / "jc.db"
-    store = open_store(db)
-    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, jc = services_for(db, tmp_path)
     case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000044", "family_name": "Zu"})
     jc.close(case_id, "moved")
     store.close()
@@ -230,8 +210,7 @@ def test_low_closed_case_is_not_im_plan_and_qualification_kldb_picker_title(tmp_
         app = make_app(tmp_path, db)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             text = screen_text(app)
             assert "Abgeschlossen" in text and "im Plan" not in text, text
             await pilot.press("q", "a")
@@ -247,7 +226,6 @@ def test_low_closed_case_is_not_im_plan_and_qualification_kldb_picker_title(tmp_
 def test_low_obstacle_group_headings_are_no_cursor_stops(tmp_path):
     from textual.widgets import DataTable
 
-    from wbtui.messages import OpenCase
     from wbtui.widgets.safe import cursor_key
 
     db, store, _jc, case_id = _jc_case(tmp_path)
@@ -257,8 +235,7 @@ def test_low_obstacle_group_headings_are_no_cursor_stops(tmp_path):
         app = make_app(tmp_path, db)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             await pilot.press("h")
             await settle(pilot)
             table = app.screen.query_one(DataTable)

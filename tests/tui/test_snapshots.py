@@ -169,7 +169,9 @@ class TestEveryOtherScreenAt80x24:
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "e"))
 
     def test_course_form_agentur(self, snap_compare, snapdir):
-        assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), run_before=scenario("enter", "b"))
+        # a case with the voucher issued (stage filter S7): b is offered only where the Agentur may write
+        s7 = ("f", *["down"] * 9, "enter", "enter", "b")
+        assert snap_compare(make_app(snapdir, snapdir / "tui.db", side="aa"), run_before=scenario(*s7))
 
     def test_appointments(self, snap_compare, snapdir):
         assert snap_compare(make_app(snapdir, snapdir / "tui.db"), run_before=scenario("enter", "t"))

@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from tui_helpers import build_store, make_app, screen_text, settle
+from tui_helpers import build_store, make_app, screen_text, services_for, settle
 
 
 def test_bindings_have_ids_and_remap_from_config(tmp_path):
@@ -309,14 +309,10 @@ def test_team_screen_charts_match_the_report_figures(tmp_path):
 
 def test_steering_screen_showed_exact_small_counts_and_opened_for_jc_ifk__now_protected_and_team_lead_only(tmp_path):
     """One S2 case: the screen says <3 where it said 1, as ``report --format csv`` does; jc_ifk is refused."""
-    from common import COMPLETE_CASE, TODAY
-    from tui_helpers import make_config
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
+    from common import COMPLETE_CASE
 
     db = tmp_path / "one.db"
-    store = open_store(db)
-    ifk = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, ifk = services_for(db, tmp_path)
     ifk.move(ifk.create_case(COMPLETE_CASE), "obstacles_in_clarification")
     store.close()
 
@@ -451,12 +447,8 @@ def test_consent_manager_records_revokes_and_shows_what_is_blocked(tmp_path):
 
     db = build_store(tmp_path, cases=3)
     from common import COMPLETE_CASE, TODAY
-    from tui_helpers import make_config
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
 
-    store = open_store(db)
-    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, jc = services_for(db, tmp_path)
     case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A999999", "legal_basis": None})
     store.close()
 

@@ -10,7 +10,7 @@ import json
 import sqlite3
 
 from common import COMPLETE_CASE, TODAY
-from tui_helpers import make_app, make_config, screen_text, settle
+from tui_helpers import make_app, make_config, open_case, screen_text, services_for, settle
 
 
 def _rows(db, sql: str, *params):
@@ -33,12 +33,10 @@ async def _answer_prompt(pilot, path) -> None:
 def test_handover_and_feedback_files_travel_through_the_tui_between_two_stores(tmp_path):
     from wbtui.data.store import open_store
     from wbtui.domain.process import Stage
-    from wbtui.messages import OpenCase
     from wbtui.services import Services
 
     jc_db = tmp_path / "jc.db"  # no demo cases: the inbox shows this case's entries only
-    store = open_store(jc_db)
-    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, jc = services_for(jc_db, tmp_path)
     case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A000042", "family_name": "Datei"})
     jc.add_consent(case_id, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY)
     jc.move(case_id, Stage.READY)
@@ -53,8 +51,7 @@ def test_handover_and_feedback_files_travel_through_the_tui_between_two_stores(t
         app = make_app(tmp_path, jc_db)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             await pilot.press("u", "s")
             await settle(pilot)
             text = screen_text(app)
@@ -86,8 +83,7 @@ def test_handover_and_feedback_files_travel_through_the_tui_between_two_stores(t
             await pilot.press("j")
             await settle(pilot, 6)
             assert _rows(aa_db, "SELECT status FROM handover") == [("accepted",)]
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             await pilot.press("u", "f")  # the feedback file from the case's handover screen
             await settle(pilot)
             await _answer_prompt(pilot, feedback_file)

@@ -6,16 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from common import COMPLETE_CASE, TODAY
-from tui_helpers import build_store, make_app, screen_text, settle
-
-
-def services_for(db, tmp_path, side="jc"):
-    from tui_helpers import make_config
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
-
-    store = open_store(db)
-    return store, Services(store, make_config(tmp_path, side), today=TODAY)
+from tui_helpers import build_store, make_app, open_case, screen_text, services_for, settle
 
 
 def test_the_target_occupation_had_to_be_typed_as_a_code__now_found_by_words_and_its_title_filled_in(tmp_path):
@@ -142,13 +133,11 @@ def test_the_conference_form_had_no_place_time_or_minutes__now_they_reach_the_pr
     store.close()
 
     async def run() -> None:
-        from wbtui.messages import OpenCase
 
         app = make_app(tmp_path, db)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.post_message(OpenCase(case_id.hex))
-            await settle(pilot)
+            await open_case(pilot, case_id)
             await pilot.press("k")
             await settle(pilot)
             form = app.screen

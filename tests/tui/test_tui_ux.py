@@ -10,15 +10,7 @@ from textual import events
 from textual.widgets import DataTable
 
 from common import COMPLETE_CASE, TODAY
-from tui_helpers import build_store, make_app, make_config, screen_text, settle, typed_out
-
-
-def services_for(db, tmp_path, side="jc"):
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
-
-    store = open_store(db)
-    return store, Services(store, make_config(tmp_path, side), today=TODAY)
+from tui_helpers import build_store, make_app, make_config, screen_text, services_for, settle, typed_out
 
 
 def burst(app, keys: str) -> None:
@@ -349,6 +341,11 @@ def test_palette_lists_each_command_once_and_finds_german_words(tmp_path):
             await settle(pilot)
             titles = [c.title for c in collect(app, app.screen)]
             assert len(titles) == len(set(titles)) and "Eingang" in titles
+            # a caseworker is not offered steering or the audit trail (refused for the role); a team lead is
+            assert "Steuerung (Teamleitung)" not in titles and "Zugriffsprotokoll (Datenschutz)" not in titles
+            caseworker, app.config = app.config, make_config(tmp_path, "lead")
+            assert "Steuerung (Teamleitung)" in [c.title for c in collect(app, app.screen)]
+            app.config = caseworker
             assert not any("." in c.help and "board." in c.help for c in collect(app, app.screen))
             await pilot.press("ctrl+p")
             await settle(pilot)

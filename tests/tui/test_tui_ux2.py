@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from common import COMPLETE_CASE, TODAY
-from tui_helpers import build_store, make_app, make_config, screen_text, settle, typed_out
+from tui_helpers import build_store, make_app, make_config, screen_text, settle, store_with_case, typed_out
 
 
 def test_enter_on_a_confirmation_that_reaches_the_other_office_cancels(tmp_path):
@@ -62,13 +62,7 @@ def test_typing_narrows_a_short_pick_list_like_notwendigkeit(tmp_path):
 
 
 def test_the_art9_key_relabels_instead_of_vanishing_from_the_key_bar(tmp_path):
-    db = build_store(tmp_path, cases=5)
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
-
-    store = open_store(db)
-    case_id = Services(store, make_config(tmp_path, "jc"), today=TODAY).create_case(dict(COMPLETE_CASE))
-    store.close()
+    db, case_id = store_with_case(tmp_path)
 
     async def run() -> None:
         from wbtui.screens.obstacles import ObstacleScreen
@@ -144,13 +138,7 @@ def test_the_edit_form_shows_the_birth_date_as_typed_at_intake_and_takes_it_back
 def test_the_handover_screen_offers_each_office_only_its_own_keys(tmp_path):
     """The Jobcenter's handover screen offered "a Quittieren", "r Rückfrage" and the feedback file, the
     Agentur's "s Senden": one key, the wrong office (README, permission table)."""
-    db = build_store(tmp_path, cases=5)
-    from wbtui.data.store import open_store
-    from wbtui.services import Services
-
-    store = open_store(db)
-    case_id = Services(store, make_config(tmp_path, "jc"), today=TODAY).create_case(dict(COMPLETE_CASE))
-    store.close()
+    db, case_id = store_with_case(tmp_path)
     keys = {}
 
     async def run(side: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from tui_helpers import build_store, make_app, screen_text, settle
+from tui_helpers import build_store, make_app, screen_text, services_for, settle
 
 
 def stage_of(db, kundennummer):
@@ -277,17 +277,13 @@ async def _walk(tmp_path):
 def test_move_dialog_runs_the_handover_steps_as_their_commands(tmp_path):
     """Steps that domain.process.VIA_COMMAND reserves for a command (send, query, acknowledge) are carried out
     by that command from the move dialog, not refused as a plain move."""
-    from common import COMPLETE_CASE, TODAY
-    from tui_helpers import make_config
-    from wbtui.data.store import open_store
+    from common import COMPLETE_CASE
     from wbtui.domain.process import VIA_COMMAND, Stage
     from wbtui.screens.move import COMMANDS
-    from wbtui.services import Services
 
     assert set(VIA_COMMAND.values()) <= set(COMMANDS)
     db = build_store(tmp_path, cases=5)
-    store = open_store(db)
-    jc = Services(store, make_config(tmp_path, "jc"), today=TODAY)
+    store, jc = services_for(db, tmp_path)
     case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A999998", "legal_basis": "sgb_x_69"})
     jc.move(case_id, Stage.READY)
     store.close()

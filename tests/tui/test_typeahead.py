@@ -21,17 +21,17 @@ def burst(app, keys: list[str]) -> None:
 
 @pytest.fixture
 def held_read(monkeypatch):
-    """Reading a case waits until the test lets it go."""
-    from wbtui.services.base import ServiceBase
+    """Reading a case waits until the test lets it go (the read path of every front end: services/reads.py)."""
+    from wbtui.services.reads import Reader
 
     gate = threading.Event()
-    original = ServiceBase.read_case
+    original = Reader.read_case
 
     def read_case(self, *args, **kwargs):
         assert gate.wait(30), "the test never let the read go"
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(ServiceBase, "read_case", read_case)
+    monkeypatch.setattr(Reader, "read_case", read_case)
     yield gate
     gate.set()
 

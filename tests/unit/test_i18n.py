@@ -57,8 +57,8 @@ def test_stages_rules_labels_present():
 
 def test_keys_built_at_run_time_exist():
     """Keys the code puts together from a code value (``t("side." + owner)``) for every value there is."""
-    from wbtui.screens.case_detail import EVENT_TYPES
     from wbtui.screens.move import command_key
+    from wbtui.widgets.case_sections import EVENT_TYPES
 
     keys = {f"side.{info.owner}" for info in STAGES.values()}
     keys |= {f"role.{role}" for role in ROLES}

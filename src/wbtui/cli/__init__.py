@@ -1,7 +1,7 @@
 """Typer command line: ``wbtui`` starts the TUI; subcommands serve power users and scripts.
 
-This module only builds the command tree (one module per command group, listed below) and
-holds the entry point. Every command parses its options, calls a service and prints; errors
+This module holds the root of the command tree and the entry point; the commands (one module per
+command group) are listed in :mod:`wbtui.cli.lazy` and imported only when one of them runs. Every command parses its options, calls a service and prints; errors
 print one line to stderr with the documented exit code (:mod:`wbtui.cli.common`, README "Exit
 codes"), internal errors are logged with their traceback (:mod:`wbtui.logs`).
 
@@ -16,65 +16,20 @@ import sys
 
 import typer
 
-from wbtui.cli import (
-    admin,
-    appointments,
-    cases,
-    conference,
-    consent,
-    feedback,
-    handover,
-    history,  # noqa: F401 - registers "case qualification" and "case work" on the case group
-    inbox,
-    kldb,
-    obstacles,
-    privacy,
-    reports,
-    server,
-    sync,
-    tasks,
-    team,
-    tree,
-    usage,
-)
+from wbtui.cli import usage
 from wbtui.cli.common import _STATE, EXIT_ENV, EXIT_INTERNAL, State, _fail, internal_error
+from wbtui.cli.lazy import LazyGroup
 from wbtui.i18n import describe, t
 
 log = logging.getLogger("wbtui.cli")
 
 app = typer.Typer(
+    cls=LazyGroup,  # the commands are imported when they run (wbtui.cli.lazy), not to be listed
     add_completion=True,  # wbtui --install-completion (README "CLI tour")
     no_args_is_help=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every subcommand
 )
-
-# Commands first, then groups: the order of `wbtui --help`.
-app.command()(admin.locate)
-app.command()(admin.migrate)
-app.command()(admin.demo)
-app.command()(reports.report)
-app.command("import-csv")(reports.import_csv)
-app.command()(tasks.overdue)
-app.command()(server.serve)
-app.command()(kldb.kldb)
-app.add_typer(cases.case_app, name="case")
-app.add_typer(obstacles.obstacle_app, name="obstacle")
-app.add_typer(consent.consent_app, name="consent")
-app.add_typer(handover.handover_app, name="handover")
-app.add_typer(conference.conference_app, name="conference")
-app.add_typer(tasks.task_app, name="task")
-app.add_typer(appointments.appointment_app, name="appointment")
-app.add_typer(feedback.feedback_app, name="feedback")
-app.add_typer(inbox.inbox_app, name="inbox")
-app.add_typer(team.team_app, name="team")
-app.add_typer(admin.config_app, name="config")
-app.add_typer(sync.sync_app, name="sync")
-app.add_typer(privacy.audit_app, name="audit")
-app.add_typer(privacy.retention_app, name="retention")
-app.add_typer(privacy.person_app, name="person")
-app.add_typer(server.server_app, name="server")
-app.add_typer(admin.store_app, name="store")
 
 
 def _version(value: bool) -> None:
@@ -139,7 +94,7 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
     try:
         usage.install()
         _language_of(State(None))  # help pages and usage errors in the configured language
-        command = tree.command_for(app, sys.argv[1:] if argv is None else list(argv))
+        command = typer.main.get_command(app)
         usage.prepare(command, on_install=usage.install_completion)
         sys.exit(usage.run(command, argv, prog_name or "wbtui"))
     except KeyboardInterrupt:

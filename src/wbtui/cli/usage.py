@@ -265,8 +265,15 @@ def install() -> None:
 
 def _help_in_language(cls) -> None:
     original = cls.format_help
+    from typer.core import TyperGroup
+
+    group = issubclass(cls, TyperGroup)
 
     def format_help(self, ctx, formatter):
+        from wbtui.cli import help_page
+
+        if group and help_page.draw(self, ctx):  # a group's page without loading Rich
+            return None
         apply_language()
         return original(self, ctx, formatter)
 
@@ -286,13 +293,14 @@ def param_help(path: tuple[str, ...], name: str) -> str | None:
     return None
 
 
-def prepare(command, *, on_install: Callable | None = None) -> None:
-    """The command tree's metavars and texts in the current language (before it parses anything).
+def prepare(command, *, on_install: Callable | None = None, path: tuple[str, ...] = ()) -> None:
+    """The command tree's metavars and texts in the current language (before it parses anything); ``path``
+    names ``command`` when it is a branch loaded later (``("case",)``, wbtui.cli.lazy).
 
     Help texts live in the catalogs only (``cli.<command path>.help``, ``cli.<path>.<parameter>``,
     ``cli.param.<parameter>``); tests/cli/test_help_catalog.py fails on a command or option without one."""
-    for path, cmd in _walk_paths(command, ()):
-        cmd.help = t(help_key(path)) if help_key(path) in CATALOG["de"] else cmd.help
+    for cmd_path, cmd in _walk_paths(command, path):
+        cmd.help = t(help_key(cmd_path)) if help_key(cmd_path) in CATALOG["de"] else cmd.help
         cmd.short_help = None
         if hasattr(cmd, "options_metavar") and cmd.options_metavar:
             cmd.options_metavar = t("ux.cli.options_metavar")
@@ -301,7 +309,7 @@ def prepare(command, *, on_install: Callable | None = None) -> None:
         _german_help_option(cmd)
         for param in cmd.params:
             name = param.name or ""
-            text = param_help(path, name)
+            text = param_help(cmd_path, name)
             if text is not None:
                 param.help = text
             if param.param_type_name == "argument":

@@ -1,9 +1,12 @@
-"""Everything about one case, as a JSON-ready dict (``wbtui case show`` and the TUI)."""
+"""Everything about one case, as a JSON-ready dict (``wbtui case show`` and the TUI), and the facts the
+process rules decide on, read the same raw way (:func:`case_facts`): opening a case needs no ORM."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 from wbtui.domain import process
 from wbtui.domain.errors import NotFound
@@ -55,10 +58,14 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "persons",
     )
     qualifications = _rows(
-        con, "SELECT * FROM vocational_qualification WHERE person_id = ? ORDER BY year, title", (case["person_id"],)
+        con,
+        "SELECT * FROM vocational_qualification WHERE person_id = ? AND removed_on IS NULL ORDER BY year, title",
+        (case["person_id"],),
     )
     work_history = _rows(
-        con, "SELECT * FROM work_episode WHERE person_id = ? ORDER BY date_from, title", (case["person_id"],)
+        con,
+        "SELECT * FROM work_episode WHERE person_id = ? AND removed_on IS NULL ORDER BY date_from, title",
+        (case["person_id"],),
     )
     handovers = _json_cols(
         _rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,)), "package"
@@ -110,6 +117,78 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "appointments": appointments,
         "timeline": timeline,
     }
+
+
+# the case's dates and times the guards compare (domain/process.py); the rest they test for presence only
+_CASE_DATES = ("earliest_start", "voucher_valid_until", "course_start", "course_planned_end")
+_CASE_TIMES = ("appointment_at",)
+
+
+def case_facts(
+    con: sqlite3.Connection, case_id: str, *, today: date, enabled_optional: Iterable[process.Stage]
+) -> process.CaseFacts:
+    """The facts of one case for the process rules, from the stored rows (every obstacle, Art. 9 too: the
+    rules see the whole case whoever asks; what is shown is cut elsewhere)."""
+    cases = _rows(con, "SELECT * FROM fbw_case WHERE id = ?", (case_id,))
+    if not cases:
+        raise NotFound("err.case_not_found", ref=case_id[:8])
+    case = cases[0]
+    person = _rows(con, "SELECT * FROM person WHERE id = ?", (case["person_id"],))
+    parts = {
+        "case": case,
+        "person": person[0] if person else {},
+        "obstacles": _rows(con, "SELECT code, status, art9 FROM obstacle WHERE case_id = ?", (case_id,)),
+        "consents": consent_rows(con, case["person_id"]),
+        "appointments": _rows(con, "SELECT kind, status, starts_at FROM appointment WHERE case_id = ?", (case_id,)),
+    }
+    return facts_from_detail(parts, today=today, enabled_optional=enabled_optional)
+
+
+def consent_rows(con: sqlite3.Connection, person_id: str) -> list[dict]:
+    """A person's consents as stored, their lists decoded."""
+    rows = _rows(con, "SELECT * FROM consent WHERE person_id = ? ORDER BY given_on", (person_id,))
+    return _json_cols(rows, "recipients", "data_groups", "persons")
+
+
+def facts_from_detail(detail: dict, *, today: date, enabled_optional: Iterable[process.Stage]) -> process.CaseFacts:
+    """:class:`~wbtui.domain.process.CaseFacts` from raw rows in the shape :func:`case_detail` returns them
+    (``case``, ``person``, ``obstacles``, ``consents``, ``appointments``), with the dates typed as the ORM
+    types them (tests/services/test_raw_facts.py holds the two paths equal)."""
+    from wbtui.domain.consent import consent_covers
+    from wbtui.domain.projection import terms_of
+
+    case = dict(detail["case"])
+    for name in _CASE_DATES:
+        case[name] = _day(case.get(name))
+    for name in _CASE_TIMES:
+        case[name] = _time(case.get(name))
+    terms = terms_of(detail["consents"])
+    purposes = ("fbw_uebergabe", "fbw_gesamt")
+    return process.CaseFacts(
+        stage=Stage(case["stage"]),
+        today=today,
+        person=dict(detail["person"]),
+        case=case,
+        obstacles=[(o["code"], o["status"], bool(o["art9"])) for o in detail["obstacles"]],
+        consent_for_agentur=any(consent_covers(c, today, "agentur", purposes) for c in terms),
+        consent_health=any(consent_covers(c, today, "agentur", purposes, group="gesundheit") for c in terms),
+        enabled_optional=frozenset(enabled_optional),
+        appointments=[(a["kind"], a["status"], _time(a["starts_at"])) for a in detail["appointments"]],
+    )
+
+
+def _day(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _time(value: object) -> datetime | None:
+    """A stored time: UTC, kept without its offset (data/models.py), read back aware as the ORM reads it."""
+    if value is None:
+        return None
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _bools_all(rows: list[dict], *cols: str) -> list[dict]:

@@ -75,6 +75,7 @@ class VocationalQualification(SQLModel, table=True):
     country: str | None = None
     recognition_status: str = "n/a"  # n/a | pending | full | partial | none
     year: int | None = None
+    removed_on: date | None = None  # removed as entered by mistake (migration 0018): in no view or document
 
 
 class WorkEpisode(SQLModel, table=True):
@@ -85,6 +86,7 @@ class WorkEpisode(SQLModel, table=True):
     title: str
     date_from: date | None = None
     date_to: date | None = None
+    removed_on: date | None = None  # as VocationalQualification.removed_on
 
 
 class FbwCase(SQLModel, table=True):

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from wbtui.data.sql import execute
-from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import AA, BOTH, JC, STAGES
 from wbtui.domain.timers import DERIVED, RULES, TimerEngine
@@ -408,6 +407,9 @@ def search_kind(text: str) -> str:
 
 def case_id_for(conn, entity: str, row_id: str, person_id: str | None = None, case_id: str | None = None) -> str | None:
     """The case a synced row belongs to (the server ties every row to a case); hex ids."""
+    # imported here: the entity table (and its column checks) is not needed for the board's first frame
+    from wbtui.domain.entities import PERSON_CHILDREN
+
     if entity == "case":
         return row_id
     if entity == "person" or entity in PERSON_CHILDREN:

@@ -1,4 +1,4 @@
-"""The timeline's storage (migration 0013): compact rows in ``event_log`` behind the ``case_event`` view.
+"""The timeline's storage (migrations 0013, 0017): compact rows in ``event_log`` behind the ``case_event`` view.
 
 Readers and single writes use the view, whose triggers translate (migrations/0013_compact_timeline.sql).
 Bulk writers (the demo generator, a sync bootstrap) use :func:`insert_events`, which writes the compact
@@ -46,12 +46,16 @@ def insert_events(con, rows: Iterable[tuple]) -> int:
     con.executemany("INSERT OR IGNORE INTO timeline_word(word) VALUES (?)", [(w,) for w in words])
     key = _lookup(con, "SELECT ref, key FROM timeline_ref WHERE ref IN ({})", refs)
     word = _lookup(con, "SELECT word, id FROM timeline_word WHERE word IN ({})", words)
+    # the insertion order (the view's rowid): the next numbers, taken at once (event_log has no rowid, 0017)
+    last = con.execute("SELECT n FROM timeline_seq").fetchone()[0]
+    con.execute("UPDATE timeline_seq SET n = n + ?", (len(rows),))
     con.executemany(
-        "INSERT INTO event_log(id, case_key, at, type_w, from_w, to_w, actor_w, org_key, payload)"
-        " VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO event_log(id, seq, case_key, at, type_w, from_w, to_w, actor_w, org_key, payload)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 r[0],
+                last + n,
                 key[r[1]],
                 compact_time(r[2]),
                 word[r[3]],
@@ -61,7 +65,7 @@ def insert_events(con, rows: Iterable[tuple]) -> int:
                 key.get(r[7]),
                 None if r[8] == "{}" else r[8],
             )
-            for r in rows
+            for n, r in enumerate(rows, 1)
         ],
     )
     return len(rows)

@@ -9,11 +9,14 @@ in JSON keys (single-line) as well as values, at any depth; single-line text hol
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from wbtui.domain.text import has_control
+from wbtui.domain.text import clean, clean_tree, find_control, find_control_single_line, has_control
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 KLDB = re.compile(r"^\d{4}[1-4]$")
@@ -106,37 +109,67 @@ def check(col: Col, value: object) -> str | None:
 def check_json(value: object) -> str | None:
     """A JSON document from another device: bounded depth, size and item count; no control or bidi
     characters in any key or string value (they would reach a caseworker's terminal)."""
-    budget = [MAX_JSON_TEXT]
+    return _walk_json(value, trimmed_keys=False)
 
-    def walk(node: object, depth: int, *, key: bool = False) -> str | None:
+
+def _walk_json(value: object, *, trimmed_keys: bool) -> str | None:
+    """:func:`check_json`; ``trimmed_keys``: a key with blanks around it is refused as well, and any subclass
+    of a JSON type ("not_as_came", for the cleaners: cleaning would change such a document)."""
+    left = MAX_JSON_TEXT
+
+    # dispatch on the exact type first: JSON from the wire holds only these (a subclass takes the isinstance way)
+    def walk(node: Any, depth: int) -> str | None:
+        nonlocal left
         if depth > MAX_JSON_DEPTH:
             return "too_deep"
-        if isinstance(node, str):
-            budget[0] -= len(node)
-            if budget[0] < 0:
+        kind = type(node)
+        if kind is str:
+            left -= len(node)
+            if left < 0:
                 return "too_long"
-            return "control_characters" if has_control(node, multiline=not key) else None  # a key is one line
-        if isinstance(node, bool) or node is None:
-            return None
-        if isinstance(node, int):
-            return None if -(10**15) <= node <= 10**15 else "range"
-        if isinstance(node, float):
-            return None if abs(node) <= 1e15 and node == node else "range"
-        if isinstance(node, list):
+            return "control_characters" if find_control(node) else None
+        if kind is dict:
             if len(node) > MAX_JSON_ITEMS:
                 return "too_many"
-            return next((r for item in node if (r := walk(item, depth + 1))), None)
-        if isinstance(node, dict):
-            if len(node) > MAX_JSON_ITEMS:
-                return "too_many"
+            depth += 1
             for key, item in node.items():
                 if not isinstance(key, str):
                     return "type"
-                if reason := walk(key, depth + 1, key=True):
-                    return reason
-                if reason := walk(item, depth + 1):
+                if depth > MAX_JSON_DEPTH:
+                    return "too_deep"
+                left -= len(key)
+                if left < 0:
+                    return "too_long"
+                if find_control_single_line(key):  # a key is one line
+                    return "control_characters"
+                if trimmed_keys and (type(key) is not str or key != key.strip()):
+                    return "not_as_came"
+                if reason := walk(item, depth):
                     return reason
             return None
+        if kind is list:
+            if len(node) > MAX_JSON_ITEMS:
+                return "too_many"
+            depth += 1
+            for item in node:
+                if reason := walk(item, depth):
+                    return reason
+            return None
+        if node is None or kind is bool:
+            return None
+        if kind is int:
+            return None if -(10**15) <= node <= 10**15 else "range"
+        if kind is float:
+            return None if abs(node) <= 1e15 and node == node else "range"
+        return other(node, depth)
+
+    def other(node: Any, depth: int) -> str | None:
+        if trimmed_keys:
+            return "not_as_came"  # cleaning makes a plain str of a str subclass: the reference way
+        base: Any
+        for base in (str, int, float, list, dict):  # a subclass is checked as its base (bool has none)
+            if isinstance(node, base):
+                return walk(base(node), depth)
         return "type"
 
     return walk(value, 0)
@@ -158,3 +191,167 @@ def _is_datetime(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- compiled checkers ------------------------------------------------------------------------------------
+# A snapshot brings millions of values: :func:`check` dispatching on the kind and a separate cleaning walk
+# per value were most of a new device's CPU (bench/PROFILES.md §3). A compiled checker is made once per
+# field with the kind, limits and vocabulary bound in; a value that is valid and clean as it arrives (nearly
+# all) is taken after one test, anything else goes the reference way (clean, then :func:`check`), so a
+# compiled checker accepts and refuses exactly what the reference does (tests/unit/test_compiled_checkers.py). By
+# entity and field name: :mod:`wbtui.domain.checkers`.
+
+Check = Callable[[object], "str | None"]
+Take = Callable[[object], object]
+
+
+class Refused(ValueError):
+    """A value its field cannot hold: ``reason`` is the code :func:`check` gives."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def compile_check(col: Col) -> Check:
+    """:func:`check` for one column, the dispatch on its kind done once."""
+    kind, required, max_len = col.kind, col.required, col.max_len
+    missing = "required" if required else None
+    if kind in ("text", "note"):
+        find = find_control if kind == "note" else find_control_single_line
+
+        def check_text(value: object) -> str | None:
+            if value is None:
+                return missing
+            if not isinstance(value, str):
+                return "type"
+            if len(value) > max_len:
+                return "too_long"
+            if find(value):
+                return "control_characters"
+            return "required" if required and not value.strip() else None
+
+        return check_text
+    if kind == "json":
+        return lambda value: missing if value is None else check_json(value)
+    return lambda value: missing if value is None else check(col, value)
+
+
+def compile_take(col: Col, *, json_text: bool = False, stored: bool = False) -> Take:
+    """Clean and check for one column (see :func:`cleaner`)."""
+    kind, required, max_len = col.kind, col.required, col.max_len
+
+    def store(value: object) -> object:
+        if json_text and value is not None and not isinstance(value, str):
+            return json.dumps(value, ensure_ascii=False)
+        return int(value) if stored and isinstance(value, bool) else value
+
+    def reference(value: object) -> object:
+        """The way of a value that is not valid and clean as it came: cleaned, then checked."""
+        if kind == "text" and isinstance(value, str) and has_control(value, multiline=False):
+            value = clean(value)
+        else:
+            value = clean_tree(value)
+        if reason := check(col, value):
+            raise Refused(reason)
+        return store(value)
+
+    if kind in ("text", "note"):
+        find = find_control if kind == "note" else find_control_single_line
+
+        def take_text(value: object) -> object:
+            # no control character: cleaning changes nothing
+            if type(value) is str and len(value) <= max_len and not find(value) and (value.strip() or not required):
+                return value
+            return reference(value)
+
+        return take_text
+    if kind == "pattern" and col.pattern is not None:
+        match = col.pattern.match
+
+        def take_pattern(value: object) -> object:
+            if type(value) is str and not find_control(value) and match(value):
+                return value
+            return reference(value)
+
+        return take_pattern
+    # a clean vocabulary (as every one is): its codes are taken as they are
+    if kind == "choice" and not any(find_control(c) for c in col.choices):
+        codes = frozenset(col.choices)
+
+        def take_choice(value: object) -> object:
+            return value if type(value) is str and value in codes else reference(value)
+
+        return take_choice
+    if kind == "choices" and not any(find_control(c) for c in col.choices):
+        codes, most = frozenset(col.choices), len(col.choices)
+
+        def take_choices(value: object) -> object:
+            if type(value) is list and len(value) <= most and (value or not required):
+                for item in value:
+                    if type(item) is not str or item not in codes:
+                        return reference(value)
+                return store(value)
+            return reference(value)
+
+        return take_choices
+    if kind == "ref":
+        hex32 = HEX32.match
+
+        def take_ref(value: object) -> object:
+            return value if type(value) is str and hex32(value) else reference(value)
+
+        return take_ref
+    if kind == "bool":
+        yes, no = (1, 0) if stored else (True, False)
+
+        def take_bool(value: object) -> object:
+            if value is True:
+                return yes
+            return no if value is False else reference(value)
+
+        return take_bool
+    if kind == "int":
+        lo, hi = col.lo, col.hi
+
+        def take_int(value: object) -> object:
+            return value if type(value) is int and lo <= value <= hi else reference(value)
+
+        return take_int
+    if kind == "date":
+        from_iso = date.fromisoformat
+
+        def take_date(value: object) -> object:
+            # (fromisoformat takes "20240101\r\n": a control character still needs the reference way)
+            if type(value) is str and len(value) == 10 and not find_control(value):
+                try:
+                    from_iso(value)
+                except ValueError:
+                    return reference(value)
+                return value
+            return reference(value)
+
+        return take_date
+    if kind == "datetime":
+        shape, from_iso_dt = DATETIME.match, datetime.fromisoformat
+
+        def take_datetime(value: object) -> object:
+            if type(value) is str and shape(value):  # the shape admits no control character but a final LF
+                try:
+                    from_iso_dt(value.replace("Z", "+00:00"))
+                except ValueError:
+                    return reference(value)
+                return value
+            return reference(value)
+
+        return take_datetime
+    if kind == "json":
+
+        def take_json(value: object) -> object:
+            # valid as it came means no control character anywhere: cleaning changes nothing
+            if value is not None and _walk_json(value, trimmed_keys=True) is None:
+                return store(value)
+            return reference(value)
+
+        return take_json
+    return reference  # pragma: no cover - every kind is compiled above

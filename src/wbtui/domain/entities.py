@@ -186,6 +186,7 @@ ENTITIES: dict[str, Entity] = {
                 "country": Col("text", max_len=100, since=5),
                 "recognition_status": Col("choice", choices=vocab.QUALIFICATION_RECOGNITION, since=5),
                 "year": Col("int", lo=1900, hi=2200, since=5),
+                "removed_on": Col("date", since=5),  # removed as entered by mistake (no row is ever deleted)
             },
         ),
         Entity(
@@ -197,6 +198,7 @@ ENTITIES: dict[str, Entity] = {
                 "kldb_code": Col("pattern", pattern=KLDB, since=5),
                 "date_from": Col("date", since=5),
                 "date_to": Col("date", since=5),
+                "removed_on": Col("date", since=5),
             },
         ),
         Entity(

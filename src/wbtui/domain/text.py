@@ -68,6 +68,11 @@ def clean_opt(text: str | None, *, multiline: bool = False) -> str | None:
     return out or None
 
 
+# bound searches for the compiled checkers (domain/columns.py): one C-level scan per value, no call in between
+find_control = _CONTROL.search
+find_control_single_line = _CONTROL_SINGLE_LINE.search
+
+
 def has_control(text: str, *, multiline: bool = True) -> bool:
     """Whether ``text`` holds a character :func:`clean` removes (single-line: TAB and line breaks too)."""
     return bool((_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(text))

@@ -6,6 +6,8 @@ only collects the input. Stored text (place, with whom) is shown as text, never 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 
 from rich.text import Text
 from textual import work
@@ -42,6 +44,39 @@ FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
 }
 TITLES = {"new": "tui.appt.new", "move": "tui.appt.move", "result": "tui.appt.result"}
+
+
+def day_off_note(screen, when: datetime) -> str:
+    """A warning naming the weekend day, the public holiday or the office's own day off an appointment was
+    set on ("" on a working day): saved all the same (people do meet on a Saturday), but never unnoticed."""
+    from wbtui.domain.days_off import HOLIDAY, WEEKEND, day_off
+    from wbtui.i18n import get_language
+
+    local = when.astimezone()
+    found = day_off(screen.ctx.engine.calendar, local.date(), get_language())
+    if found is None:
+        return ""
+    kind, name = found
+    day = labels.date_text(local.date())
+    if kind == WEEKEND:
+        return t("ux.appt.day_off.weekend", day=day, weekday=t("ux.weekday." + name))
+    if kind == HOLIDAY and name:
+        return t("ux.appt.day_off.holiday", day=day, name=name)
+    return t("ux.appt.day_off." + ("holiday_plain" if kind == HOLIDAY else "office"), day=day)
+
+
+def saved_then(screen, when: datetime, reload: Callable[[], object]) -> Callable[[object], None]:
+    """A ``then`` for an appointment saved at ``when``: says so, with the warning of a day off."""
+
+    def then(_result: object) -> None:
+        note = day_off_note(screen, when)
+        if note:
+            screen.warn(t("tui.appt.saved") + " " + note)
+        else:
+            screen.say(t("tui.appt.saved"))
+        reload()
+
+    return then
 
 
 class AppointmentForm(FieldsForm):
@@ -170,7 +205,7 @@ class AppointmentsScreen(TableScreen):
                 return services.add_appointment(case_id, values["kind"] or "", when, location=values.get("place"),
                                                 with_whom=values.get("with"))  # fmt: skip
 
-            self.do(add, then=self.then_say("tui.appt.saved", self.reload))
+            self.do(add, then=saved_then(self, when, self.reload))
 
         self.app.push_screen(AppointmentForm("new", kinds), got)
 
@@ -184,7 +219,7 @@ class AppointmentsScreen(TableScreen):
             if values is None or when is None:
                 return
             self.do(self.ctx.services.move_appointment, uuid.UUID(selected), when, reason=values.get("reason"),
-                    then=self.then_say("tui.appt.saved", self.reload))  # fmt: skip
+                    then=saved_then(self, when, self.reload))  # fmt: skip
 
         self.app.push_screen(AppointmentForm("move"), got)
 

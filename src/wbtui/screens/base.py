@@ -33,8 +33,9 @@ if TYPE_CHECKING:  # types only: the store and the ORM load in workers, after th
 class Context:
     """What every screen needs once the store is open.
 
-    ``services`` (the ORM write side) is created on first use, in a worker thread,
-    so the board can list cases before SQLModel has even been imported.
+    ``services`` is created on first use, in a worker thread: it reads a case on the raw path and makes the
+    ORM write side (SQLModel) only at the first write (services/lazy.py), so the board and every case opened
+    only to be read run without it.
     """
 
     store: Store
@@ -47,9 +48,10 @@ class Context:
     @property
     def services(self) -> Services:
         if self._services is None:
-            from wbtui.services import Services
+            from wbtui.services.lazy import LazyServices
 
-            self._services = Services(self.store, self.config, today=self.fixed_today, channel="tui")
+            # Services' interface (the rest of its names go to the ORM side, made at the first write)
+            self._services = cast("Services", LazyServices(self.store, self.config, today=self.fixed_today))
         return self._services
 
     def connect(self) -> sqlite3.Connection:
@@ -189,6 +191,11 @@ class WbtuiScreen(Screen[ResultT]):
 
     def say(self, message: str, *, error: bool = False) -> None:
         self.host.say(message, error=error)
+
+    def warn(self, message: str) -> None:
+        """Done, but look: a warning that stays as long as an error (one message at a time, as ``say``)."""
+        self.app.clear_notifications()
+        self.app.notify(message, severity="warning", markup=False, timeout=10)
 
     def show_loaded(self, fill: Callable[..., object], *args: Any) -> None:
         """From a reload worker: ``fill(*args)`` on the event loop, unless a newer reload replaced this one

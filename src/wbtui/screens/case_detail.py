@@ -1,7 +1,5 @@
-"""Case detail: stage, next steps with the guards' reasons, sections and the timeline.
-
-Size: over ~400 lines because the detail view renders every section of a case (person, need, obstacles, appointments, course, timeline) from one read; the next cut moves the section renderers to widgets/.
-"""
+"""Case detail: stage, next steps with the guards' reasons, sections and the timeline (rendered by
+widgets/case_sections.py); every step on the case starts here with its key."""
 
 from __future__ import annotations
 
@@ -11,31 +9,24 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
-from wbtui.domain.process import STAGES, Stage
+from wbtui.domain.process import Stage
 from wbtui.domain.text import clean
-from wbtui.i18n import code_label, get_language, lazy_t, render_reasons, t, tn
+from wbtui.i18n import lazy_t, t
 from wbtui.messages import StoreReady
 from wbtui.screens.base import WbtuiScreen
-from wbtui.widgets import labels
+from wbtui.screens.intake import COURSE_FIELDS
+from wbtui.widgets.case_sections import CaseBody, head_lines
 from wbtui.widgets.errors import user_text
-from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.keybar import KeyBar
-from wbtui.widgets.safe import fmt_date, safe
 
-# coded fields and the catalog prefix of their labels ("value." is shared with the documents)
-CODED_FIELDS = {
-    "training_type": "value.",
-    "schedule": "value.",
-    "necessity_reason": "value.",
-    "school_certificate": "choice.school_certificate.",
-    "legal_basis": "choice.legal_basis.",
-    "counselling_outcome": "choice.counselling_outcome.",
-    "close_reason": "choice.close_reason.",
+# the forms behind a key and the fields they write: the key is offered when any of them may be written
+WRITES: dict[str, tuple[tuple[str, str], ...]] = {
+    "edit": (("person", "phone"), ("case", "target_title")),
+    "course": tuple(("case", field) for field in COURSE_FIELDS),
+    "hand_on": (("case", "owner_login"),),
 }
-TIMER_STYLE = {"overdue": "bold red", "warning": "yellow", "stalled": "dim", "ok": "green"}
 
 
 class CaseDetailScreen(WbtuiScreen):
@@ -52,13 +43,13 @@ class CaseDetailScreen(WbtuiScreen):
         Binding("i", "consents", lazy_t("tui.key.consents"), id="case.consents"),
         Binding("w", "add_task", lazy_t("tui.key.task"), id="case.task"),
         Binding("p", "print('handover')", lazy_t("tui.key.print"), id="case.print"),
-        Binding("P", "print('conference')", lazy_t("tui.key.print_protocol"), id="case.print_protocol", show=False),
+        Binding("P", "print('conference')", lazy_t("tui.key.print_protocol"), id="case.print_protocol"),
         Binding("t", "appointments", lazy_t("tui.key.appointments"), id="case.appointments"),
         Binding("c", "contact", lazy_t("tui.key.contact"), id="case.contact", show=False),
         Binding("y", "copy_ref", lazy_t("tui.key.copy"), id="case.copy", show=False),
-        Binding("b", "course", lazy_t("ux.key.course"), id="case.course", show=False),
-        Binding("v", "hand_on", lazy_t("ux.key.hand_on"), id="case.hand_on", show=False),
-        Binding("q", "history", lazy_t("tui.key.history"), id="case.history", show=False),
+        Binding("b", "course", lazy_t("ux.key.course"), id="case.course"),
+        Binding("v", "hand_on", lazy_t("ux.key.hand_on"), id="case.hand_on"),
+        Binding("q", "history", lazy_t("tui.key.history"), id="case.history"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="case.back"),
     ]
 
@@ -69,32 +60,27 @@ class CaseDetailScreen(WbtuiScreen):
         self.awaiting_reason = False  # the break-glass prompt is open
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The intake form only for an office that may change person or need in this stage (the Agentur
-        may not: its saving would be refused, everything typed lost; domain/permissions.py)."""
-        if action == "edit" and self.detail is not None:
-            from wbtui.domain.permissions import write_refusal
-            from wbtui.domain.process import Stage
+        """A form's key only for an office that may write some of its fields in this stage (the Agentur may
+        not change person or need: its saving would be refused, everything typed lost; domain/permissions.py);
+        handing on only where the role assigns cases (domain/assignment.py). A hidden key leaves the key bar."""
+        if self.detail is None or action not in WRITES:
+            return True
+        from wbtui.domain.assignment import may_assign
+        from wbtui.domain.permissions import write_refusal
 
-            stage = Stage(self.detail["stage"])
-            role = self.config.user_role
-            return any(
-                write_refusal(entity, field, role=role, new_row=False, stage_before=stage, stage_after=stage) is None
-                for entity, field in (("person", "phone"), ("case", "target_title"))
-            )
-        return True
+        stage = Stage(self.detail["stage"])
+        role = self.config.user_role
+        if action == "hand_on" and (not may_assign(role) or stage == Stage.CLOSED):
+            return False
+        return any(
+            write_refusal(entity, field, role=role, new_row=False, stage_before=stage, stage_after=stage) is None
+            for entity, field in WRITES[action]
+        )
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.loading"), id="head1")
         yield Label("", id="head2")
-        with VerticalScroll(id="body"):
-            yield Static("", id="steps")
-            yield Static("", id="person")
-            yield Static("", id="obstacles")
-            yield Static("", id="consents")
-            yield Static("", id="handovers")
-            yield Static("", id="appointments")
-            yield Static("", id="tasks")
-            yield Static("", id="timeline")
+        yield CaseBody(id="body")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -161,199 +147,10 @@ class CaseDetailScreen(WbtuiScreen):
         self.detail = d
         self.steps = steps
         self.refresh_bindings()  # the keys follow the office and the stage (check_action)
-        p, c = d["person"], d["case"]
-        head = Text()
-        head.append(safe(f"{p['family_name']}, {p['given_names']}", "bold"))
-        head.append(f"  ·  {t('field.kundennummer')} ")
-        head.append(safe(p["kundennummer"]))
-        if p.get("bg_nummer"):
-            head.append("  ·  BG ")
-            head.append(safe(p["bg_nummer"]))
-        self.query_one("#head1", Label).update(head)
-        timer = d["timer"]["state"]
-        line2 = Text(f"{d['stage_code']} {t('stage.' + d['stage'])}  ·  {t('hdr.owner')}: {t('side.' + d['owner'])}")
-        if d["stage"] != "closed":  # a closed case runs no timer: never "im Plan"
-            line2.append("  ·  ")
-            line2.append(t("timer." + timer), TIMER_STYLE[timer])
-        if d["stage"] != "closed" and d["timer"]["rules"]:
-            line2.append(" (" + ", ".join(t("rule." + r) for r in d["timer"]["rules"]) + ")", TIMER_STYLE[timer])
-        self.query_one("#head2", Label).update(line2)
-        self.query_one("#steps", Static).update(self._steps_text(steps))
-        self.query_one("#person", Static).update(self._person_text(p, c))
-        self.query_one("#obstacles", Static).update(self._obstacles_text(d))
-        self.query_one("#consents", Static).update(self._consents_text(d))
-        self.query_one("#handovers", Static).update(self._handovers_text(d))
-        self.query_one("#appointments", Static).update(self._appointments_text(d))
-        self.query_one("#tasks", Static).update(self._tasks_text(d))
-        self.query_one("#timeline", Static).update(self._timeline_text(d))
-
-    def _section(self, key: str) -> Text:
-        return Text("\n" + t(key) + "\n", style="bold")
-
-    def _steps_text(self, steps) -> Text:
-        out = Text(t("hdr.next_steps") + "  (g)\n", style="bold")
-        if not steps:
-            out.append("  –\n")
-        for target, reasons in steps:
-            code = STAGES[target].code
-            if reasons:
-                out.append(f"  {glyph('no')} {code} {t('stage.' + target.value)}: ", "dim")
-                out.append(render_reasons(reasons) + "\n", "dim")
-            else:
-                out.append(f"  {glyph('ok')} {code} {t('stage.' + target.value)}\n", "green")
-        return out
-
-    def _person_text(self, p: dict, c: dict) -> Text:
-        out = self._section("hdr.person")
-        for key in (
-            "birth_date",
-            "phone",
-            "email",
-            "address",
-            "preferred_language",
-            "german_level_cefr",
-            "school_certificate",
-        ):
-            if p.get(key):
-                out.append(f"  {t('field.' + key)}: ")
-                if key == "birth_date":
-                    out.append(safe(fmt_date(p[key])))
-                else:
-                    out.append(safe(code_label(CODED_FIELDS[key], p[key]) if key in CODED_FIELDS else p[key]))
-                out.append("\n")
-        out.append(Text(t("hdr.need") + "\n", style="bold"))
-        for key in (
-            "target_kldb",
-            "target_title",
-            "training_type",
-            "schedule",
-            "earliest_start",
-            "kooperationsplan_on",
-            "necessity_reason",
-            "legal_basis",
-            "counselling_outcome",
-            "appointment_at",
-            "voucher_valid_until",
-            "course_start",
-            "course_planned_end",
-        ):
-            if c.get(key) not in (None, ""):
-                if key == "appointment_at":
-                    value = labels.datetime_text(c[key])
-                elif key in ("earliest_start", "kooperationsplan_on", "voucher_valid_until", "course_start",
-                             "course_planned_end"):  # fmt: skip
-                    value = fmt_date(c[key])
-                elif key in CODED_FIELDS:
-                    value = code_label(CODED_FIELDS[key], c[key])
-                else:
-                    value = c[key]
-                out.append(f"  {t('field.' + key)}: ")
-                out.append(safe(value))
-                out.append("\n")
-        if c.get("owner_login") or c.get("owner_team"):
-            out.append(f"  {t('hdr.assigned')}: ")
-            out.append(safe(c.get("owner_login") or t("ux.team.inbox_name")))
-            if c.get("owner_team"):
-                out.append(" (")
-                out.append(safe(c["owner_team"]))
-                out.append(")")
-            out.append("\n")
-        from wbtui.widgets.course_text import course_lines, reason_lines
-
-        for header, lines in (("hdr.course", course_lines(c)), ("hdr.reasons", reason_lines(c))):
-            if lines:
-                out.append(Text(t(header) + "\n", style="bold"))
-                for label, text in lines:
-                    out.append(f"  {label}: ")
-                    out.append(safe(text))
-                    out.append("\n")
-        return out
-
-    def _appointments_text(self, d: dict) -> Text:
-        out = Text("\n" + t("tui.appt.title") + "  (t)\n", style="bold")
-        for a in d.get("appointments") or ():
-            out.append(f"  {labels.datetime_text(a['starts_at'])}  {labels.label('appt_kind', a['kind'])}"
-                       f" ({labels.label('appt_status', a['status'])})")  # fmt: skip
-            if a.get("location"):
-                out.append(" · ")
-                out.append(safe(a["location"]))
-            out.append("\n")
-        if not d.get("appointments"):
-            out.append("  –\n")
-        return out
-
-    def _obstacles_text(self, d: dict) -> Text:
-        out = self._section("hdr.obstacles")
-        catalog = self.ctx.services.catalog
-        lang = get_language()
-        for o in d["obstacles"]:
-            out.append(f"  {o['code']:<6} ")
-            out.append(safe(catalog.label(o["code"], lang)))
-            out.append(f" — {t('obst.' + o['status'])}\n")
-        if d["art9_hidden"]:
-            out.append("  " + tn("hdr.art9_hidden", d["art9_hidden"]) + "\n", "dim")
-        if not d["obstacles"] and not d["art9_hidden"]:
-            out.append("  –\n")
-        return out
-
-    def _consents_text(self, d: dict) -> Text:
-        out = self._section("hdr.consents")
-        for cs in d["consents"]:
-            state = (
-                t("tui.consent.revoked", date=fmt_date(cs["revoked_on"]))
-                if cs["revoked_on"]
-                else t("tui.consent.given", date=fmt_date(cs["given_on"]))
-            )
-            recipients = ", ".join(code_label("tui.consent.recipient_short.", r) for r in cs["recipients"])
-            groups = ", ".join(code_label("tui.consent.group_short.", g) for g in cs["data_groups"])
-            purpose = code_label("tui.consent.purpose_short.", cs["purpose"])
-            out.append("  ")
-            out.append(safe(f"{purpose} {glyph('arrow')} {recipients} [{groups}] {state}"))
-            out.append("\n")
-        if not d["consents"]:
-            out.append("  –\n")
-        return out
-
-    def _handovers_text(self, d: dict) -> Text:
-        out = self._section("hdr.handovers")
-        for h in d["handovers"]:
-            out.append(f"  {fmt_date(h['sent_at'])} {t('tui.handover.status.' + h['status'])}")
-            if h.get("query_text"):
-                out.append(": ")
-                out.append(safe(h["query_text"]))
-            out.append("\n")
-        if not d["handovers"]:
-            out.append("  –\n")
-        return out
-
-    def _tasks_text(self, d: dict) -> Text:
-        out = self._section("hdr.tasks")
-        for task in d["tasks"]:
-            overdue = task["status"] == "offen" and task["due_on"] < self.ctx.today.isoformat()
-            out.append(f"  {'!' if overdue else ' '} {fmt_date(task['due_on'])} ", "bold red" if overdue else "")
-            out.append(safe(task["owner"]))
-            out.append(": ")
-            out.append(safe(t("tui.decision." + task["title"]) if task["origin"] == "fallkonferenz" else task["title"]))
-            out.append(" (")
-            out.append(safe(code_label("tui.task_status.", task["status"])))
-            out.append(")\n")
-        if not d["tasks"]:
-            out.append("  –\n")
-        return out
-
-    def _timeline_text(self, d: dict) -> Text:
-        out = self._section("hdr.timeline")
-        for ev in reversed(d["timeline"][-60:]):
-            out.append(f"  {labels.datetime_text(ev['at'])} ")
-            if ev["type"] == "stage_changed":
-                source = t("stage." + (ev["from_stage"] or "need_identified"))
-                out.append(f"{source} {glyph('arrow')} {t('stage.' + ev['to_stage'])}")
-            else:
-                out.append(t("tui.event." + ev["type"]) if ev["type"] in EVENT_TYPES else safe(ev["type"]))
-            out.append("  ")
-            out.append(safe(ev["actor"], "dim"))
-            out.append("\n")
-        return out
+        head1, head2 = head_lines(d)
+        self.query_one("#head1", Label).update(head1)
+        self.query_one("#head2", Label).update(head2)
+        self.query_one(CaseBody).show(d, steps, catalog=self.ctx.services.catalog, today=self.ctx.today)
 
     # -- actions ------------------------------------------------------------------
     def _uuid(self) -> uuid.UUID:
@@ -390,7 +187,7 @@ class CaseDetailScreen(WbtuiScreen):
         """The voucher and course details (the Agentur's; README "Voucher and course details")."""
         if self.detail is None:
             return
-        from wbtui.screens.intake import COURSE_FIELDS, IntakeScreen
+        from wbtui.screens.intake import IntakeScreen
 
         self.app.push_screen(
             IntakeScreen(self.case_id, dict(self.detail["case"]), sections=(("hdr.course", COURSE_FIELDS),),
@@ -531,38 +328,3 @@ class CaseDetailScreen(WbtuiScreen):
             fields=["kundennummer"],
             then=copied,
         )
-
-
-EVENT_TYPES = (
-    "case_created",
-    "intake_updated",
-    "obstacle_added",
-    "obstacle_updated",
-    "consent_recorded",
-    "consent_revoked",
-    "handover_sent",
-    "handover_received",
-    "handover_query",
-    "appointment_set",
-    "counselling_result",
-    "voucher_issued",
-    "voucher_expired",
-    "enrolment_approved",
-    "course_started",
-    "dropout",
-    "course_completed",
-    "integration",
-    "case_closed",
-    "conference_held",
-    "task_created",
-    "task_done",
-    "contact",
-    "handover_imported",
-    "handover_revoked",
-    "appointment_updated",
-    "appointment_missed",
-    "feedback_imported",
-    "case_reassigned",
-    "task_reassigned",
-    "not_integrated",
-)

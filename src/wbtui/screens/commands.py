@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.app import SystemCommand
 from textual.command import CommandInput, CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
 
+from wbtui.domain import access
 from wbtui.i18n import has, t
 from wbtui.widgets.glyphs import glyph
 
@@ -103,6 +104,10 @@ class WbtuiPalette(CommandPalette):
         self.query_one(CommandInput).cursor_blink = False
 
 
+# app commands a role sees only with this permission (domain/access.py): never offered to be refused
+ROLE_NEEDS = {"team": access.REPORT, "audit": access.AUDIT_READ}
+
+
 def app_commands(app, screen) -> Iterable[SystemCommand]:
     """Textual's system commands with titles and help from the catalog, then wbtui's own, each with its key.
 
@@ -130,4 +135,6 @@ def app_commands(app, screen) -> Iterable[SystemCommand]:
     ):
         if name == "new_case" and not app.may_create_cases():
             continue  # the Agentur does not open cases (domain/access.py)
+        if name in ROLE_NEEDS and not access.has(app.config.user_role, ROLE_NEEDS[name]):
+            continue  # steering figures and the audit trail only for the roles that may read them
         yield SystemCommand(t("tui.cmd." + name), t("ux.cmd.with_key", help=t(f"tui.cmd.{name}_help"), key=key), action)

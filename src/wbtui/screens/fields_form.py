@@ -16,7 +16,8 @@ class FieldsForm(WbtuiModal[dict | None]):
         self._inputs()[0].focus()
 
     def _inputs(self) -> list:
-        return list(self.query("ChoiceField, Input"))
+        # a field the form hides (e.g. the name of "anderes Land") takes no focus and gives no value
+        return [widget for widget in self.query("ChoiceField, Input") if widget.display]
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -1,4 +1,4 @@
-"""The person's vocational qualifications and work history (``q`` in the case detail): list and add.
+"""The person's vocational qualifications and work history (``q`` in the case detail): list, add, correct, remove.
 
 The Jobcenter records them (README "Permission table"); they sync as rows of the person and are printed on
 the Übergabebogen where the consent or the statute covers the data group ``qualifikation`` (README
@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
+from wbtui.domain.countries import COUNTRIES, OTHER
 from wbtui.i18n import lazy_t, t
 from wbtui.screens.fields_form import FieldsForm
 from wbtui.screens.table_screen import TableScreen
@@ -26,7 +27,7 @@ from wbtui.widgets.choice import ChoiceField, pick
 from wbtui.widgets.errors import user_text
 from wbtui.widgets.history_text import qualification_line, work_line
 from wbtui.widgets.inputs import SafeInput
-from wbtui.widgets.safe import safe
+from wbtui.widgets.safe import cursor_key, safe
 
 # the form's fields per kind: (input id, label key, hint, or "pick:<vocabulary>" / "pick:kldb")
 FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -34,7 +35,8 @@ FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("title", "ux.history.title", ""),
         ("kldb", "ux.history.kldb", "pick:kldb"),
         ("year", "ux.history.year", "ux.history.year_hint"),
-        ("country", "ux.history.country", ""),
+        ("country", "ux.history.country", "pick:country"),
+        ("country_name", "ux.history.country_name", ""),
         ("recognition", "ux.history.recognition", "pick:recognition"),
     ),
     "work": (
@@ -45,36 +47,66 @@ FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
 }
 TITLES = {"qualification": "ux.history.new_qualification", "work": "ux.history.new_work"}
+EDIT_TITLES = {"qualification": "ux.history.edit_qualification", "work": "ux.history.edit_work"}
+
+
+def form_values(kind: str, row: dict) -> dict[str, str | None]:
+    """A stored row as the form's values (by input id): dates as typed, a country by its code or its name."""
+    if kind == "work":
+        return {"title": row["title"], "kldb": row.get("kldb_code"), "from": labels.date_text(row.get("date_from")),
+                "until": labels.date_text(row.get("date_to"))}  # fmt: skip
+    country = row.get("country") or None
+    known = country is None or country in COUNTRIES
+    return {"title": row["title"], "kldb": row.get("kldb_code"), "year": str(row["year"]) if row.get("year") else "",
+            "country": country if known else OTHER, "country_name": "" if known else country,
+            "recognition": row.get("recognition_status") or "n/a"}  # fmt: skip
 
 
 class HistoryForm(FieldsForm):
-    """One qualification or one period of work; Enter moves on, Enter in the last field (or F10) saves."""
+    """One qualification or one period of work, new or to correct (``values`` by input id); Enter moves on,
+    Enter in the last field (or F10) saves. The country is picked; "anderes Land" opens a field for its name."""
 
     BINDINGS = [
         Binding("escape", "cancel", lazy_t("tui.key.cancel"), id="history.cancel"),
         Binding("ctrl+s,f10", "save", lazy_t("tui.key.save"), id="history.save"),
     ]
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, values: dict[str, str | None] | None = None) -> None:
         super().__init__()
         self.kind = kind
+        self.values = values or {}
 
     def compose(self) -> ComposeResult:
         from wbtui.screens.intake import kldb_options
 
+        title = EDIT_TITLES[self.kind] if self.values else TITLES[self.kind]
         with Vertical(classes="dialog"):
-            yield Label(t(TITLES[self.kind]), classes="title")
+            yield Label(t(title), classes="title")
             for key, label, hint in FORMS[self.kind]:
-                yield Label(t(label))
+                yield Label(t(label), id=f"label-{key}")
+                value = self.values.get(key)
                 if hint == "pick:kldb":
                     options, words = kldb_options()
-                    yield ChoiceField(options, None, words=words, title=t("ux.kldb.pick_history"), id=f"in-{key}")
+                    yield ChoiceField(options, value, words=words, title=t("ux.kldb.pick_history"), id=f"in-{key}")
                 elif hint.startswith("pick:"):
                     vocabulary = hint[5:]
-                    yield pick(vocabulary, labels.codes(vocabulary)[0], title=t(label), id=f"in-{key}")
+                    first = labels.codes(vocabulary)[0] if vocabulary == "recognition" else None
+                    yield pick(vocabulary, value or first, title=t(label), id=f"in-{key}")
                 else:
-                    yield SafeInput(placeholder=t(hint) if hint else "", id=f"in-{key}")
+                    yield SafeInput(value or "", placeholder=t(hint) if hint else "", id=f"in-{key}")
             yield Label(t("ux.form.save_hint"), classes="hint")
+
+    def on_mount(self) -> None:
+        self._other_country(self.values.get("country"))
+
+    @on(ChoiceField.Changed, "#in-country")
+    def _country(self, event: ChoiceField.Changed) -> None:
+        self._other_country(event.value)
+
+    def _other_country(self, code: str | None) -> None:
+        """The name field only for "anderes Land" (a hidden field takes no focus and gives no value)."""
+        for widget in self.query("#label-country_name, #in-country_name"):
+            widget.display = code == OTHER
 
 
 class HistoryScreen(TableScreen):
@@ -84,6 +116,8 @@ class HistoryScreen(TableScreen):
     BINDINGS = [
         Binding("a", "add('qualification')", lazy_t("ux.key.history_qualification"), id="history.qualification"),
         Binding("n", "add('work')", lazy_t("ux.key.history_work"), id="history.work"),
+        Binding("e", "edit", lazy_t("ux.key.history_edit"), id="history.edit"),
+        Binding("x,delete", "remove", lazy_t("ux.key.history_remove"), id="history.remove"),
         Binding("escape", "back", lazy_t("tui.key.back"), id="history.back"),
     ]
     TITLE_KEY = "ux.history.screen"
@@ -117,8 +151,22 @@ class HistoryScreen(TableScreen):
         if self.data is not None:
             self._fill(self.data)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Adding, correcting and removing only for an office that may write these rows in the case's stage
+        (the Jobcenter's: domain/permissions.py); the Agentur reads them, its key bar offers no form whose
+        saving would be refused."""
+        if action not in ("add", "edit", "remove") or self.data is None:
+            return True
+        from wbtui.domain.permissions import write_refusal
+        from wbtui.domain.process import Stage
+
+        stage = Stage(self.data["stage"])
+        return write_refusal("qualification", "title", role=self.config.user_role, new_row=action == "add",
+                             stage_before=stage, stage_after=stage) is None  # fmt: skip
+
     def _fill(self, detail: dict) -> None:
         self.data = detail
+        self.refresh_bindings()  # the keys follow the office and the stage (check_action)
         quals, work_rows = detail.get("qualifications") or [], detail.get("work_history") or []
         self.rows = {q["id"]: qualification_line(q) for q in quals} | {w["id"]: work_line(w) for w in work_rows}
         rows = [((Text(t("ux.history.kind_qualification")), safe(q["title"]), Text(q.get("kldb_code") or ""),
@@ -133,33 +181,88 @@ class HistoryScreen(TableScreen):
         return safe(self.rows.get(key, ""))
 
     def action_add(self, kind: str) -> None:
+        self._form(kind)
+
+    @on(DataTable.RowSelected)
+    def _selected(self, _event: DataTable.RowSelected) -> None:
+        if self.check_action("edit", ()):
+            self.action_edit()  # Enter on a row corrects it, as e does (where the office may)
+
+    def action_edit(self) -> None:
+        """Correct the highlighted row (the same form, its values filled in; the same rules as adding)."""
+        row = self._highlighted()
+        if row is not None:
+            self._form(*row)
+
+    def action_remove(self) -> None:
+        """Remove the highlighted row, asked once, naming it (what was entered by mistake; the same rule as
+        adding: the Jobcenter's)."""
+        found = self._highlighted()
+        if found is None:
+            return
+        kind, row = found
+        from wbtui.screens.pickers import confirm
+
+        def answered(answer: str | None) -> None:
+            if answer != "yes":
+                return
+            services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+            fn = services.remove_qualification if kind == "qualification" else services.remove_work_episode
+            self.do(fn, case_id, uuid.UUID(row["id"]), then=self.then_say("ux.history.removed", self.reload))
+
+        body = safe(self.rows.get(row["id"], row["title"]), "bold")
+        self.app.push_screen(confirm(t("ux.history.remove_title"), body, t("ux.history.remove_yes")), answered)
+
+    def _highlighted(self) -> tuple[str, dict] | None:
+        key = cursor_key(self.query_one(DataTable))
+        for kind, rows in (("qualification", "qualifications"), ("work", "work_history")):
+            for row in (self.data or {}).get(rows) or ():
+                if row["id"] == key:
+                    return kind, row
+        return None
+
+    def _form(self, kind: str, row: dict | None = None) -> None:
         def got(values: dict | None) -> None:
             if not values:
                 return
             from wbtui.domain.errors import WbtuiError
-            from wbtui.domain.fields import parse_date
 
             try:
-                if kind == "qualification":
-                    year = values.get("year")
-                    if year and not year.isdigit():
-                        raise WbtuiError("err.bad_int", field=t("ux.history.year"), value=year)
-                    args: dict = {"kldb_code": values.get("kldb"), "country": values.get("country"),
-                                  "recognition": values.get("recognition") or "n/a",
-                                  "year": int(year) if year else None}  # fmt: skip
-                    fn: Callable[..., object] = self.ctx.services.add_qualification
-                else:
-                    args = {"kldb_code": values.get("kldb"),
-                            "date_from": parse_date(values.get("from"), field=t("ux.history.from")),
-                            "date_to": parse_date(values.get("until"), field=t("ux.history.until"))}  # fmt: skip
-                    fn = self.ctx.services.add_work_episode
+                args = self._args(kind, values)
             except WbtuiError as exc:
                 self.say(user_text(exc), error=True)
                 return
-            self.do(fn, uuid.UUID(self.case_id), values.get("title") or "", **args,
+            services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+            if row is None:
+                fn: Callable[..., object] = (
+                    services.add_qualification if kind == "qualification" else services.add_work_episode
+                )
+                self.do(
+                    fn, case_id, values.get("title") or "", **args, then=self.then_say("ux.history.saved", self.reload)
+                )
+                return
+            fn = services.update_qualification if kind == "qualification" else services.update_work_episode
+            self.do(fn, case_id, uuid.UUID(row["id"]), values.get("title") or "", **args,
                     then=self.then_say("ux.history.saved", self.reload))  # fmt: skip
 
-        self.app.push_screen(HistoryForm(kind), got)
+        self.app.push_screen(HistoryForm(kind, form_values(kind, row) if row else None), got)
+
+    @staticmethod
+    def _args(kind: str, values: dict) -> dict:
+        """The form's values as the services take them (a wrong year or date: WbtuiError)."""
+        from wbtui.domain.errors import WbtuiError
+        from wbtui.domain.fields import parse_date
+
+        if kind == "qualification":
+            year = values.get("year")
+            if year and not year.isdigit():
+                raise WbtuiError("err.bad_int", field=t("ux.history.year"), value=year)
+            country = values.get("country_name") if values.get("country") == OTHER else values.get("country")
+            return {"kldb_code": values.get("kldb"), "country": country,
+                    "recognition": values.get("recognition") or "n/a", "year": int(year) if year else None}  # fmt: skip
+        return {"kldb_code": values.get("kldb"),
+                "date_from": parse_date(values.get("from"), field=t("ux.history.from")),
+                "date_to": parse_date(values.get("until"), field=t("ux.history.until"))}  # fmt: skip
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -87,6 +87,7 @@ class MoveScreen(WbtuiModal[bool]):
         self.person_name = name
         self.open_tasks = open_tasks or []
         self.target: str | None = None
+        self.data: TransitionInput | None = None  # what the step was carried out with (_done)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -128,18 +129,9 @@ class MoveScreen(WbtuiModal[bool]):
 
     @on(Input.Submitted)
     def _submitted(self, _event: Input.Submitted) -> None:
+        # a picked value keeps the focus on its field as in every form (widgets/choice.py: Tab moves on);
+        # Enter in a text field or F10 carries the step out
         self.action_confirm()
-
-    @on(ChoiceField.Changed)
-    def _chosen(self, event: ChoiceField.Changed) -> None:
-        """A value picked: on to the next field (the last one carries the step out with Enter or F10)."""
-        inputs = [w for w in self.query_one("#fields", Vertical).children if isinstance(w, (Input, ChoiceField))]
-        if event.value is not None and event.field in inputs:
-            index = inputs.index(event.field)
-            if index + 1 < len(inputs):
-                self.call_after_refresh(inputs[index + 1].focus)
-            else:
-                self.call_after_refresh(self.action_confirm)
 
     def _field_value(self, key: str) -> str | None:
         found = self.query(f"#in-{key}")
@@ -198,6 +190,7 @@ class MoveScreen(WbtuiModal[bool]):
         self.app.push_screen(dialog, answered)
 
     def _run(self, command: str | None, data: TransitionInput, tasks: str) -> None:
+        self.data = data
         services = self.ctx.services
         case_id = uuid.UUID(self.case_id)
         if command:
@@ -220,7 +213,22 @@ class MoveScreen(WbtuiModal[bool]):
         return VIA_COMMAND.get((self.stage, Stage(self.target))) if self.target else None
 
     def _done(self, _result) -> None:
-        self.say(t("tui.moved"))
+        """The toast names the step carried out (its stage, and the command that carried it out), and warns
+        of a counselling appointment agreed for a day off."""
+        from wbtui.screens.appointments import day_off_note
+
+        assert self.target is not None  # _done follows _run, which needs a target
+        target = Stage(self.target)
+        step = f"{STAGES[target].code} {t('stage.' + target.value)}"
+        command = self._command()
+        if command:
+            step = f"{t(command_key(command))} ({step})"
+        message = t("tui.moved", step=step)
+        note = day_off_note(self, self.data.appointment_at) if self.data and self.data.appointment_at else ""
+        if note and command == "appointment add":
+            self.warn(message + " " + note)
+        else:
+            self.say(message)
         self.dismiss(True)
 
     def action_cancel(self) -> None:

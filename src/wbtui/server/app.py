@@ -14,8 +14,11 @@ Around the routes (:mod:`wbtui.server.routes`), from the outside in:
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from wbtui import __version__
@@ -34,7 +37,7 @@ def create_app(
     engine, pepper: bytes, *, limiter: FailureLimiter | None = None, max_in_flight: int = MAX_IN_FLIGHT
 ) -> FastAPI:
     """The server for one database; ``wbtui serve`` runs it under uvicorn (:mod:`wbtui.server.transport`)."""
-    app = FastAPI(title="wbtui sync", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(title="wbtui sync", version=__version__, docs_url=None, redoc_url=None, lifespan=_threads)
     app.state.server = ServerState(engine, pepper, SyncServer(engine), limiter or FailureLimiter())
     app.include_router(router)
     from wbtui.server import anchor  # the devices' audit anchors (README "Audit trail")
@@ -44,12 +47,28 @@ def create_app(
     app.add_exception_handler(NotAccepted, _not_accepted)
     app.add_exception_handler(Gone, _gone)
     app.add_exception_handler(Rejected, _rejected)
+    app.add_exception_handler(RequestValidationError, _malformed)
     from wbtui.server.inflate import Inflate
 
     app.add_middleware(Inflate)  # inside the admission check: the 1 MiB limit counts the compressed bytes
     app.add_middleware(Admission, in_flight=InFlight(max_in_flight), max_body=LIMITS["push_bytes"])
     app.add_middleware(Shield)  # added last: the outermost
     return app
+
+
+@asynccontextmanager
+async def _threads(_app: FastAPI) -> AsyncIterator[None]:
+    """Requests run their database work in at most :data:`~wbtui.server.store.REQUEST_THREADS` threads of a
+    worker (anyio's default is 40): each holds one pooled connection, so a request waits for a thread on the
+    event loop, not blocked in a thread for a connection; and a handful of threads do not take the
+    interpreter lock from each other as forty did (bench/bench_concurrency.py, py-spy: 9 % of a worker's
+    time was threads waking each other)."""
+    from anyio.to_thread import current_default_thread_limiter
+
+    from wbtui.server.store import REQUEST_THREADS
+
+    current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    yield
 
 
 def app_from_env() -> FastAPI:
@@ -75,6 +94,12 @@ async def _gone(_request: Request, _exc: Exception) -> JSONResponse:
 async def _rejected(_request: Request, exc: Exception) -> JSONResponse:
     reason = exc.reason if isinstance(exc, Rejected) else "validation"
     return JSONResponse({"detail": reason}, status_code=403 if reason == "forbidden" else 400)
+
+
+async def _malformed(_request: Request, _exc: Exception) -> JSONResponse:
+    """A body, query or header of the wrong shape: 400 with the body of every other validation refusal,
+    not FastAPI's 422 (whose body echoes the values sent back: names, notes)."""
+    return JSONResponse({"detail": "validation"}, status_code=400)
 
 
 class TooLarge(HTTPException):

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 PREFIX = "wbt_"
 SCOPES = ("read", "push", "admin")
@@ -46,36 +47,59 @@ def parse(token: str) -> tuple[str, str] | None:
     return token_id, secret
 
 
-def authenticate(session, pepper: bytes, header: str | None) -> Principal | None:
-    """The caller of a ``Bearer`` header, or None; one query (token, user and organisation together)."""
-    from sqlmodel import col, select
-
-    from wbtui.server.models import SrvOrg, SrvToken, SrvUser
-
+def authenticate(conn, pepper: bytes, header: str | None) -> Principal | None:
+    """The caller of a ``Bearer`` header, or None; one query (token, user and organisation together) on a
+    connection or session. Core columns, not ORM entities: it runs before every request, and building three
+    ORM objects cost more CPU than the query's round trip (bench/profile_conc.py)."""
     if not header or not header.startswith("Bearer "):
         return None
     parsed = parse(header[7:].strip())
     if parsed is None:
         return None
     token_id, secret = parsed
-    found = session.exec(
-        select(SrvToken, SrvUser, SrvOrg)
-        .join(SrvUser, col(SrvUser.id) == col(SrvToken.user_id))
-        .join(SrvOrg, col(SrvOrg.id) == col(SrvUser.org_id))
-        .where(SrvToken.id == token_id)
-    ).first()
-    expected = found[0].secret_hash if found else hash_secret(pepper, "dummy-" + secret)
+    found = conn.execute(_token_query(), {"token_id": token_id}).first()
+    expected = found.secret_hash if found else hash_secret(pepper, "dummy-" + secret)
     ok = hmac.compare_digest(expected, hash_secret(pepper, secret))  # constant time either way
     if found is None or not ok:
         return None
-    token, user, org = found
-    expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
-    if token.revoked_at is not None or expires < datetime.now(UTC) or not user.active:
+    expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=UTC)
+    if found.revoked_at is not None or expires < datetime.now(UTC) or not found.active:
         return None
     return Principal(
-        user.id, user.login, org.id, org.kind, user.role, frozenset(token.scopes.split()), token.id,
-        user.team or None, org.name,
+        found.user_id, found.login, found.org_id, found.kind, found.role, frozenset(found.scopes.split()),
+        found.token_id, found.team or None, found.name,
     )  # fmt: skip
+
+
+@cache
+def _token_query():
+    """Built once: the statement's cache key is then found at once (typed columns: dates come back as dates
+    on SQLite too)."""
+    from sqlalchemy import bindparam, select
+
+    from wbtui.server.models import SrvOrg, SrvToken, SrvUser, table_of
+
+    token, user, org = table_of(SrvToken), table_of(SrvUser), table_of(SrvOrg)
+    return (
+        select(
+            token.c.id.label("token_id"),
+            token.c.secret_hash,
+            token.c.scopes,
+            token.c.expires_at,
+            token.c.revoked_at,
+            user.c.id.label("user_id"),
+            user.c.login,
+            user.c.role,
+            user.c.team,
+            user.c.active,
+            org.c.id.label("org_id"),
+            org.c.kind,
+            org.c.name,
+        )  # fmt: skip
+        .join_from(token, user, user.c.id == token.c.user_id)
+        .join(org, org.c.id == user.c.org_id)
+        .where(token.c.id == bindparam("token_id"))
+    )
 
 
 def expiry(days: int) -> datetime:

@@ -272,18 +272,35 @@ class Batch:
             self.case_rows.setdefault(case_id, set()).add(row)
             self.entity_rows.setdefault(entity, set()).add(row)
             rows.append(row)
+        for entity, row_id, name, value, hlc in self._registers(rows):
+            self.regs.setdefault((entity, row_id), {})[name] = Register(value, hlc)
+            self.loaded[(entity, row_id, name)] = (value, hlc)
+            index = self.index.get((entity, name))
+            if index is not None and value is not None:
+                index.setdefault(value, set()).add((entity, row_id))
+
+    def _registers(self, rows: list[Row]):
+        """(entity, row id, field, value, clock) of these rows. PostgreSQL: one statement for all entities (a
+        case's rows span eight tables' entities: a round trip each was a third of a one-change push's)."""
+        if not rows:
+            return []
+        if self.dialect == "postgresql":
+            sql = (
+                "SELECT t.entity, t.row_id, t.field, t.value, t.hlc FROM unnest(CAST(:entities AS varchar[]),"
+                " CAST(:ids AS varchar[])) AS u(entity, id) JOIN srv_field t ON t.entity = u.entity AND t.row_id = u.id"
+                " ORDER BY t.entity"
+            )
+            return self.s.execute(text(sql), {"entities": [r[0] for r in rows], "ids": [r[1] for r in rows]}).fetchall()
         by_entity: dict[str, list[str]] = {}
         for entity, row_id in rows:
             by_entity.setdefault(entity, []).append(row_id)
+        found = []
         for entity, ids in sorted(by_entity.items()):
-            for row_id, name, value, hlc in self._lookup(
-                "srv_field", "row_id, field, value, hlc", "row_id", ids, entity=entity
-            ):
-                self.regs.setdefault((entity, row_id), {})[name] = Register(value, hlc)
-                self.loaded[(entity, row_id, name)] = (value, hlc)
-                index = self.index.get((entity, name))
-                if index is not None and value is not None:
-                    index.setdefault(value, set()).add((entity, row_id))
+            found += [
+                (entity, *r)
+                for r in self._lookup("srv_field", "row_id, field, value, hlc", "row_id", ids, entity=entity)
+            ]
+        return found
 
     def _by_rows(self, columns: str, rows: Iterable[Row]):
         by_entity: dict[str, list[str]] = {}

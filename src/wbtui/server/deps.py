@@ -11,11 +11,14 @@ itself is audited (the address and the token id, never the secret).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from wbtui.server.auth import Principal, authenticate, parse
@@ -58,8 +61,19 @@ def _bearer_id(authorization: str | None) -> str:
     return "tok:" + parsed[0] if parsed else ""
 
 
-def caller(request: Request, state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    """The authenticated caller, or 401; 429 while its address or token id is locked out."""
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents (its ``Authorization`` header and address), not yet checked against the database."""
+
+    header: str | None
+    address: str
+    token_key: str
+
+
+async def credentials(
+    request: Request, state: StateDep, authorization: Annotated[str | None, Header()] = None
+) -> Credentials:
+    """429 while the address or the token id is locked out; no I/O, so it runs on the event loop."""
     address = "net:" + (request.client.host if request.client else "?")
     token_key = _bearer_id(authorization)
     wait = state.limiter.retry_after(address, token_key)
@@ -67,26 +81,65 @@ def caller(request: Request, state: StateDep, authorization: Annotated[str | Non
         raise HTTPException(
             status_code=429, detail="too many failed logins, locked", headers={"Retry-After": str(wait)}
         )
-    with Session(state.engine) as s:
-        who = authenticate(s, state.pepper, authorization)
+    return Credentials(authorization, address, token_key)
+
+
+CredentialsDep = Annotated[Credentials, Depends(credentials)]
+
+
+@contextmanager
+def authorized(
+    state: ServerState, creds: Credentials, scope: str | None = None
+) -> Iterator[tuple[Principal, Connection]]:
+    """The authenticated caller (401 otherwise; 403 without ``scope``) and the connection it was found on, which
+    the request then uses for its own work: one pool checkout per request, no ping.
+
+    On PostgreSQL the connection runs in autocommit until a push opens its transaction: reads (the token, a
+    pull) need no BEGIN and ROLLBACK round trips, each statement reads committed data as under READ
+    COMMITTED, and psycopg keeps its prepared statements (a ROLLBACK makes it deallocate them all). The pool
+    does not ping a connection before handing it out (a round trip per request); a connection the database
+    has dropped fails the token query, which then runs once more on a fresh one (the pool discards the
+    connections older than the failure)."""
+    for attempt in (1, 2):
+        conn = state.engine.connect()
+        try:
+            if state.engine.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            who = authenticate(conn, state.pepper, creds.header)
+        except DBAPIError as exc:
+            conn.close()
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+            continue
+        break
+    try:
         if who is None:
-            for key in state.limiter.fail(address, token_key):
-                s.add(SrvAudit(kind="lockout", detail=key))  # the lockout is audited; the secret never
+            conn.rollback()
+            _failed(state, creds)
+        assert who is not None
+        if scope is not None and scope not in who.scopes:
+            raise HTTPException(status_code=403, detail=f"token lacks the {scope} scope")
+        state.limiter.succeed(creds.token_key)
+        yield who, conn
+    finally:
+        conn.close()
+
+
+def _failed(state: ServerState, creds: Credentials) -> None:
+    """A failed login: counted, a lockout audited (the address and the token id, never the secret); 401."""
+    locked = state.limiter.fail(creds.address, creds.token_key)
+    if locked:
+        with Session(state.engine) as s:
+            for key in locked:
+                s.add(SrvAudit(kind="lockout", detail=key))
             s.commit()
-    if who is None:
-        raise HTTPException(status_code=401, detail="invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
-    state.limiter.succeed(token_key)
-    return who
+    raise HTTPException(status_code=401, detail="invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def caller(state: StateDep, creds: CredentialsDep) -> Principal:
+    """The authenticated caller of the routes that open their own connections (hello, snapshot, verify, anchors)."""
+    with authorized(state, creds) as (who, _conn):
+        return who
 
 
 Caller = Annotated[Principal, Depends(caller)]
-
-
-async def pusher(who: Caller) -> Principal:
-    """A caller whose token carries the ``push`` scope (403 otherwise)."""
-    if "push" not in who.scopes:
-        raise HTTPException(status_code=403, detail="token lacks the push scope")
-    return who
-
-
-Pusher = Annotated[Principal, Depends(pusher)]

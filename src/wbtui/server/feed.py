@@ -153,24 +153,29 @@ def insert_now(s, row: dict) -> None:
 # -- reading -----------------------------------------------------------------------------------------
 
 
-def page(conn, dialect: str, org_id: str, tx: int, seq: int, limit: int) -> list:
-    """The next entries of an organisation's feed in commit order.
+def page(conn, dialect: str, org_id: str, tx: int, seq: int, limit: int, gate: int | None = None) -> list:
+    """The next entries of an organisation's feed in commit order, each with the organisation's grant for
+    its case as it is now (access and groups; None: no grant) — read in the same statement.
 
     PostgreSQL: only entries below the oldest transaction still writing the feed are returned, so a
-    transaction that commits late cannot slip in behind a cursor. Feed writers announce themselves
-    with a shared advisory lock (``FEED_LOCK``); the gate looks at them only, not at every
-    transaction of the cluster, so unrelated long transactions do not hold the feed back."""
+    transaction that commits late cannot slip in behind a cursor (:func:`feed_gate`; ``gate``: one read
+    in an earlier statement, as :func:`pull_state` does). Feed writers announce themselves with a shared
+    advisory lock (``FEED_LOCK``); the gate looks at them only, not at every transaction of the cluster,
+    so unrelated long transactions do not hold the feed back."""
+    grant = " LEFT JOIN srv_grant g ON g.org_id = :org AND g.case_id = f.case_id"
     if dialect == "postgresql":
         sql = text(
-            "SELECT tx_id, seq, kind, entity, row_id, case_id, payload FROM srv_feed"
-            " WHERE org_id = :org AND (tx_id, seq) > (:tx, :seq) AND tx_id < :gate"
-            " ORDER BY tx_id, seq LIMIT :limit"
+            "SELECT f.tx_id, f.seq, f.kind, f.entity, f.row_id, f.case_id, f.payload, g.access, g.groups FROM"
+            " (SELECT tx_id, seq, kind, entity, row_id, case_id, payload FROM srv_feed"
+            "  WHERE org_id = :org AND (tx_id, seq) > (:tx, :seq) AND tx_id < :gate"
+            f"  ORDER BY tx_id, seq LIMIT :limit) f{grant} ORDER BY f.tx_id, f.seq"
         )
-        gate = feed_gate(conn)
+        gate = feed_gate(conn) if gate is None else gate
         return conn.execute(sql, {"org": org_id, "tx": tx, "seq": seq, "limit": limit, "gate": gate}).fetchall()
     sql = text(
-        "SELECT tx_id, seq, kind, entity, row_id, case_id, payload FROM srv_feed"
-        " WHERE org_id = :org AND seq > :seq ORDER BY seq LIMIT :limit"
+        "SELECT f.tx_id, f.seq, f.kind, f.entity, f.row_id, f.case_id, f.payload, g.access, g.groups FROM"
+        " (SELECT tx_id, seq, kind, entity, row_id, case_id, payload FROM srv_feed"
+        f"  WHERE org_id = :org AND seq > :seq ORDER BY seq LIMIT :limit) f{grant} ORDER BY f.seq"
     )
     return conn.execute(sql, {"org": org_id, "tx": tx, "seq": seq, "limit": limit}).fetchall()
 
@@ -182,34 +187,76 @@ def announce_writer(s) -> None:
     """PostgreSQL: mark this transaction as a feed writer (the lock goes with commit or rollback).
 
     The lock is taken *before* the transaction has an id, so a reader that does not see it yet
-    knows the id it will get lies at or above the reader's ``xmax`` (see :func:`feed_gate`)."""
+    knows the id it will get lies at or above the reader's ``xmax`` (see :func:`feed_gate`); the id is
+    then taken in the same statement (a target list is evaluated left to right), one round trip."""
     if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": FEED_LOCK})
-        s.execute(text("SELECT pg_current_xact_id()"))
+        s.execute(text("SELECT pg_advisory_xact_lock_shared(:key), pg_current_xact_id()"), {"key": FEED_LOCK})
+
+
+# The running feed writers of this database, by transaction id (read live, while the statement runs)
+_WRITERS = (
+    "SELECT a.backend_xid::text::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = :key AND l.objsubid = 1"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND a.backend_xid IS NOT NULL AND l.pid <> pg_backend_pid()"
+)
+_XMAX = "pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
 
 
 def feed_gate(conn) -> int:
     """Entries of transactions below this id are final: no feed writer below it is still running.
 
     First the next transaction id to be handed out (``xmax``), then the ids of the running feed
-    writers: a writer not yet holding an id when the second query runs will get one at or above
-    ``xmax``. Unrelated transactions elsewhere on the cluster do not hold the feed back, nor do the feed
-    writers of another database on the same cluster (advisory locks are cluster-wide: filtered by database)."""
-    xmax = int(conn.execute(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar())
-    rows = conn.execute(
-        text(
-            "SELECT a.backend_xid::text::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = :key AND l.objsubid = 1"
-            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            " AND a.backend_xid IS NOT NULL AND l.pid <> pg_backend_pid()"
-        ),
-        {"key": FEED_LOCK},
-    ).fetchall()
+    writers: a writer not yet holding an id when they are read will get one at or above ``xmax``. Both
+    in one statement: its snapshot (``xmax``) is taken before it runs, the lock table is read while it
+    runs. Unrelated transactions elsewhere on the cluster do not hold the feed back, nor do the feed
+    writers of another database on the same cluster (advisory locks are cluster-wide: filtered by database).
+    The statement must not share a transaction with an earlier read of ``pg_stat_activity`` (PostgreSQL
+    keeps that view's first reading for the transaction): callers read it once per transaction."""
+    xmax, writers = conn.execute(text(f"SELECT {_XMAX}, ARRAY({_WRITERS})"), {"key": FEED_LOCK}).one()
+    return gate_of(int(xmax), writers)
+
+
+def gate_of(xmax: int, writers) -> int:
     gate = xmax
-    for (xid32,) in rows:
+    for xid32 in writers or ():
         # backend_xid is the 32-bit id; widen it with the epoch of xmax (the ids on the feed are 64-bit)
         full = (xmax >> 32 << 32) | int(xid32)
         if full > xmax:
             full -= 1 << 32
         gate = min(gate, full)
     return gate
+
+
+@dataclass
+class PullState:
+    """What a pull reads before its page: referral grants whose consent ran out, the latest compaction,
+    and (PostgreSQL) the feed gate."""
+
+    lapsed: list[str]
+    horizon: tuple[int, int, int] | None
+    gate: int | None
+
+
+def pull_state(conn, dialect: str, org_id: str, day: str) -> PullState:
+    """One statement on PostgreSQL (each is a round trip); the page must then be read by a later one, so it
+    sees every writer below the gate committed."""
+    lapsed = (
+        "SELECT case_id FROM srv_grant WHERE org_id = :org AND access = 'referral'"
+        " AND lapses_on IS NOT NULL AND lapses_on < :day"
+    )
+    compaction = "SELECT tx_id, seq, generation FROM srv_compaction WHERE org_id = :org"
+    params = {"org": org_id, "day": day, "key": FEED_LOCK}
+    if dialect != "postgresql":
+        row = conn.execute(text(compaction), params).fetchone()
+        cases = [c for (c,) in conn.execute(text(lapsed), params)]
+        return PullState(cases, (int(row[0]), int(row[1]), int(row[2])) if row else None, None)
+    found = conn.execute(
+        text(
+            f"SELECT {_XMAX}, ARRAY({_WRITERS}), ARRAY({lapsed}),"
+            " (SELECT ARRAY[tx_id, seq, generation] FROM srv_compaction WHERE org_id = :org)"
+        ),
+        params,
+    ).one()
+    xmax, writers, cases, horizon = found
+    return PullState(list(cases), tuple(int(x) for x in horizon) if horizon else None, gate_of(int(xmax), writers))  # type: ignore[arg-type]

@@ -19,15 +19,17 @@ POLL = (0.005, 0.05)  # first and longest pause between looks: a waiting push co
 NOT_YET = {"detail": "predecessor_pending"}
 
 
-def predecessor_applied(engine, org_id: str, change_id: str) -> bool:
-    """Whether ``change_id`` has been applied for ``org_id`` — waited for up to :data:`WAIT` seconds."""
+def predecessor_applied(conn, org_id: str, change_id: str) -> bool:
+    """Whether ``change_id`` has been applied for ``org_id`` — waited for up to :data:`WAIT` seconds. ``conn``:
+    the request's connection; each look ends its read, so the next one sees what committed meanwhile."""
     deadline = time.monotonic() + WAIT
     pause = POLL[0]
     query = text("SELECT 1 FROM srv_applied WHERE change_id = :c AND org_id = :o")
     while True:
-        with engine.connect() as conn:
-            if conn.execute(query, {"c": change_id, "o": org_id}).first() is not None:
-                return True
+        found = conn.execute(query, {"c": change_id, "o": org_id}).first() is not None
+        conn.rollback()  # a no-op in autocommit (PostgreSQL); SQLite's read snapshot ends here
+        if found:
+            return True
         if time.monotonic() + pause > deadline:
             return False
         time.sleep(pause)

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from wbtui.server import pipeline
-from wbtui.server.deps import Caller, Pusher, SyncDep
+from wbtui.server.deps import Caller, CredentialsDep, StateDep, SyncDep, authorized
 from wbtui.server.service import LIMITS, UpgradeRequired
 from wbtui.server.snapshot import PAGE_DEFAULT, PAGE_MAX
 
@@ -76,24 +76,28 @@ def answer(result: dict) -> Response:
     return Response(json.dumps(result).encode(), media_type="application/json")
 
 
+# Push and pull, the requests every device sends all day, read the token on the connection they then work on
+# (deps.authorized): one pool checkout and one thread hop per request.
 @router.post("/sync/v1/push", responses=UPGRADE)
-def push(body: PushBody, who: Pusher, sync: SyncDep) -> Response:
-    if body.after is not None and not pipeline.predecessor_applied(sync.engine, who.org_id, body.after):
-        return Response(json.dumps(pipeline.NOT_YET).encode(), status_code=409, media_type="application/json")
-    try:
-        return answer(sync.push(who, body.changes, body.schema_version))
-    except UpgradeRequired:
-        raise NotAccepted(body.schema_version) from None
+def push(body: PushBody, state: StateDep, creds: CredentialsDep) -> Response:
+    with authorized(state, creds, "push") as (who, conn):
+        if body.after is not None and not pipeline.predecessor_applied(conn, who.org_id, body.after):
+            return Response(json.dumps(pipeline.NOT_YET).encode(), status_code=409, media_type="application/json")
+        try:
+            return answer(state.sync.push(who, body.changes, body.schema_version, conn))
+        except UpgradeRequired:
+            raise NotAccepted(body.schema_version) from None
 
 
 @router.get("/sync/v1/pull", responses=GONE)
 def pull(
-    who: Caller,
-    sync: SyncDep,
+    state: StateDep,
+    creds: CredentialsDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> Response:
-    return answer(sync.pull(who, cursor, limit))
+    with authorized(state, creds) as (who, conn):
+        return answer(state.sync.pull(who, cursor, limit, conn))
 
 
 @router.get("/sync/v1/snapshot")

@@ -10,14 +10,16 @@ serialised (UTF-8 JSON), at most :data:`EVENTS_PER_CASE` entries for one case in
 :data:`APPEND_BYTES` bytes of entries in one push in all. What goes beyond is refused ``too_large``.
 
 A refused change takes its whole local transaction (``tx``) with it, as the push's own checks do
-(:mod:`wbtui.server.push`): the server takes or refuses one user action whole.
+(:mod:`wbtui.server.push`): the server takes or refuses one user action whole. Its answer is kept like every
+other answer (:func:`keep`): a retry with the same change id gets the same one, even when the batch around it
+has changed (the per-push limits depend on it), and a change answered before keeps its first answer.
 """
 
 from __future__ import annotations
 
 import json
 
-from wbtui.domain.entities import EVENT_BYTES
+from wbtui.domain.entities import EVENT_BYTES, HEX32
 from wbtui.domain.text import has_control
 
 EVENTS_PER_CASE = 1000  # timeline entries of one case in one push (a first upload sends a case's whole history)
@@ -95,3 +97,46 @@ def _answer(change, reason: str, field: str | None) -> dict:
     if field:
         answer["detail"] = {"field": field}
     return answer
+
+
+def keep(s, org_id: str, changes: list, refused: dict[int, dict]) -> dict[int, dict]:
+    """The answers for the refused changes, kept in the push's transaction as :mod:`wbtui.server.push` keeps
+    its own (``srv_applied``): a change id answered before gets that answer again (``duplicate``; another
+    organisation's id: ``forbidden``), a new one is recorded with its refusal. A change id that is not one
+    (not 32 hex digits) is answered, never kept, as the push does."""
+    from sqlalchemy import bindparam, insert, text
+
+    from wbtui.server.models import SrvApplied, now, table_of
+
+    ids: dict[str, int] = {}
+    taken = {c.get("change_id") for i, c in enumerate(changes) if i not in refused and isinstance(c, dict)}
+    for i in sorted(refused):
+        change_id = refused[i]["change_id"]
+        if isinstance(change_id, str) and HEX32.match(change_id) and change_id not in taken:
+            ids.setdefault(change_id, i)
+    if not ids:
+        return refused
+    found = s.execute(
+        text("SELECT change_id, org_id, result FROM srv_applied WHERE change_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": sorted(ids)},
+    ).fetchall()
+    answers = dict(refused)
+    earlier = {change_id: (org, json.loads(result)) for change_id, org, result in found}
+    for i, answer in refused.items():
+        done = earlier.get(answer["change_id"])
+        if done is not None:
+            answers[i] = (
+                {**done[1], "duplicate": True}
+                if done[0] == org_id
+                else {"change_id": answer["change_id"], "status": "rejected", "reason": "forbidden"}
+            )
+    new = [
+        {"change_id": c, "org_id": org_id, "result": json.dumps(refused[i]), "received_at": now()}
+        for c, i in ids.items()
+        if c not in earlier
+    ]
+    if new:
+        s.execute(insert(table_of(SrvApplied)), new)
+    return answers

@@ -20,9 +20,19 @@ from wbtui.domain.access import CASE_ROLES
 from wbtui.domain.entities import HEX32
 from wbtui.domain.permissions import role_fits_org
 from wbtui.server.auth import Principal
-from wbtui.server.feed import Grant, RowMeta, announce_writer, decode_groups, page, project_entry, project_snapshot
+from wbtui.server.feed import (
+    OWNER,
+    Grant,
+    RowMeta,
+    announce_writer,
+    decode_groups,
+    page,
+    project_entry,
+    project_snapshot,
+    pull_state,
+)
 from wbtui.server.push import Push, Rejected
-from wbtui.server.screen import screen
+from wbtui.server.screen import keep, screen
 from wbtui.server.store import scrub_after_purge
 from wbtui.sync import protocol
 from wbtui.sync.hlc import Clock
@@ -65,10 +75,13 @@ class SyncServer:
         }  # fmt: skip
 
     # -- push ------------------------------------------------------------------------------------------
-    def push(self, who: Principal, changes: list[dict], schema_version: int = protocol.SCHEMA_VERSION) -> dict:
+    def push(
+        self, who: Principal, changes: list[dict], schema_version: int = protocol.SCHEMA_VERSION, conn=None
+    ) -> dict:
         """Apply a batch in one transaction. Two pushes creating the same new rows at the same moment
         (PostgreSQL, several workers) collide on a key, or lock cases in a different order: the loser
-        runs again and then sees the winner's rows. Every change is idempotent, so nothing is doubled."""
+        runs again and then sees the winner's rows. Every change is idempotent, so nothing is doubled.
+        ``conn``: the request's connection (the one its token was read on), else one of the pool's."""
         from sqlalchemy.exc import DBAPIError
 
         if not protocol.accepts(schema_version):
@@ -78,16 +91,20 @@ class SyncServer:
             return {"results": results, "server_hlc": self.stamp()}
         refused = screen(changes)  # the wrong shape, or more than may be appended (server.screen)
         todo = [change for i, change in enumerate(changes) if i not in refused]
+        if conn is not None:
+            conn.rollback()  # the token's read ends (a no-op in autocommit); the push is one transaction
+            conn.execution_options(isolation_level=conn.default_isolation_level)
         for attempt in range(6):
             try:
-                with protocol.gc_paused(), Session(self.engine, autoflush=False) as s:
+                with protocol.gc_paused(), Session(conn or self.engine, autoflush=False) as s:
                     announce_writer(s)
                     push = Push(s, who, schema_version, self.clock, self._clock_lock)
                     answers = iter(push.run(todo))
+                    kept = keep(s, who.org_id, changes, refused) if refused else refused
                     s.commit()
                     push.batch.done()
                 scrub_after_purge(self.engine, push.batch)  # an erased case leaves the files too (store.scrub)
-                results = [refused[i] if i in refused else next(answers) for i in range(len(changes))]
+                results = [kept[i] if i in kept else next(answers) for i in range(len(changes))]
                 return {"results": results, "server_hlc": self.stamp()}
             except DBAPIError as exc:  # IntegrityError, deadlock, serialisation failure: run again
                 message = str(getattr(exc, "orig", exc)).lower()
@@ -100,40 +117,48 @@ class SyncServer:
         raise AssertionError("unreachable")
 
     # -- pull ------------------------------------------------------------------------------------------
-    def pull(self, who: Principal, cursor: str | None, limit: int) -> dict:
+    def pull(self, who: Principal, cursor: str | None, limit: int, conn=None) -> dict:
+        """The next page of the caller's feed. ``conn``: the request's connection (routes: the one its token
+        was read on; on PostgreSQL in autocommit), else one of its own."""
         if "read" not in who.scopes or who.role not in CASE_ROLES or not role_fits_org(who.org_kind, who.role):
             raise Rejected("forbidden")
-        from wbtui.server.compaction import horizon
-
         try:
             tx, seq, generation = protocol.decode_cursor(cursor)
         except protocol.BadCursor:
             raise Rejected("validation") from None
         limit = max(1, min(limit, LIMITS["pull_page"]))
-        with self.engine.connect() as conn:  # one connection for the whole pull (each checkout costs a ping)
-            lapsed = _lapsed(conn, who.org_id)
-            if lapsed:  # rare: settled in a transaction of its own before anything is read
-                conn.rollback()
-                self._settle(lapsed)
-            compacted = horizon(conn, who.org_id)
-            if compacted is not None:
-                # a cursor read before the latest compaction and pointing below its horizon has lost entries
-                h_tx, h_seq, current = compacted
-                if (
-                    (tx, seq) != (0, 0)
-                    and generation < current
-                    and self._position(tx, seq) < self._position(h_tx, h_seq)
-                ):
-                    raise Gone()
-                generation = current
-            rows = page(conn, self.dialect, who.org_id, tx, seq, limit)
-            entries = []
-            for row_tx, row_seq, kind, entity, row_id, case_id, payload in rows:
-                entries.append(
-                    {**json.loads(payload), "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id}
-                )
-                tx, seq = row_tx, row_seq
-            grants, metas = _holdings(conn, who.org_id, entries)
+        if conn is None:
+            with self.engine.connect() as own:  # one connection for the whole pull (each checkout costs a ping)
+                return self._pull(own, who, tx, seq, generation, limit)
+        return self._pull(conn, who, tx, seq, generation, limit)
+
+    def _pull(self, conn, who: Principal, tx: int, seq: int, generation: int, limit: int) -> dict:
+        from wbtui.server.office_time import office_today
+
+        # three statements on PostgreSQL: what to check first (feed.pull_state), the page with the
+        # grants of its cases, and the rows' metadata only if a case is held by referral
+        state = pull_state(conn, self.dialect, who.org_id, office_today().isoformat())
+        if state.lapsed:  # rare: settled in a transaction of its own before anything is read
+            conn.rollback()
+            self._settle(state.lapsed)
+            state = pull_state(conn, self.dialect, who.org_id, office_today().isoformat())
+        if state.horizon is not None:
+            # a cursor read before the latest compaction and pointing below its horizon has lost entries
+            h_tx, h_seq, current = state.horizon
+            if (tx, seq) != (0, 0) and generation < current and self._position(tx, seq) < self._position(h_tx, h_seq):
+                raise Gone()
+            generation = current
+        rows = page(conn, self.dialect, who.org_id, tx, seq, limit, state.gate)
+        entries, grants = [], {}
+        for row_tx, row_seq, kind, entity, row_id, case_id, payload, access, groups in rows:
+            entries.append(
+                {**json.loads(payload), "kind": kind, "entity": entity, "row_id": row_id, "case_id": case_id}
+            )
+            tx, seq = row_tx, row_seq
+            if access is not None:
+                grants[case_id] = Grant(access, decode_groups(groups))
+        metas = _metas(conn, [c for c, g in grants.items() if g.access != OWNER])
+        conn.rollback()  # nothing held open while the answer is built (a no-op in autocommit)
         changes = []
         for entry in entries:
             cut = project_entry(entry, grants.get(str(entry.get("case_id"))), metas, who.org_id)
@@ -241,29 +266,17 @@ def _lapsed(conn, org_id: str) -> list[str]:
     )]  # fmt: skip
 
 
-def _holdings(conn, org_id: str, entries: list[dict]) -> tuple[dict[str, Grant], dict]:
-    """The caller's grants for the cases of a page, and the metadata of its rows (two queries)."""
-    cases = sorted({e["case_id"] for e in entries if e.get("case_id")})
-    grants: dict[str, Grant] = {}
+def _metas(conn, referral: list[str]) -> dict:
+    """The metadata of the rows of the cases held by referral (what the consent projection needs)."""
     metas: dict = {}
-    if not cases:
-        return grants, metas
-    from sqlalchemy import bindparam
-
-    rows = conn.execute(
-        text("SELECT case_id, access, groups FROM srv_grant WHERE org_id = :org AND case_id IN :cases").bindparams(
-            bindparam("cases", expanding=True)
-        ),
-        {"org": org_id, "cases": cases},
-    ).fetchall()
-    grants = {case_id: Grant(access, decode_groups(groups)) for case_id, access, groups in rows}
-    referral = [c for c, g in grants.items() if g.access != "owner"]
     if referral:
+        from sqlalchemy import bindparam
+
         for entity, row_id, case_id, origin, art9 in conn.execute(
             text("SELECT entity, row_id, case_id, org_id, art9 FROM srv_row_case WHERE case_id IN :cases").bindparams(
                 bindparam("cases", expanding=True)
             ),
-            {"cases": referral},
+            {"cases": sorted(referral)},
         ):
             metas[(entity, row_id)] = RowMeta(case_id, origin, bool(art9))
-    return grants, metas
+    return metas

@@ -20,8 +20,13 @@ from wbtui.server.models import ServerModel
 # PostgreSQL connections per worker process: 6 kept, 4 more at a peak. Several workers share the
 # cluster's max_connections (100 by default): 4 workers use at most 40. A worker is one Python
 # process, so more connections than this only queue in the database instead of in the worker.
+# No ping before a checkout (a round trip per request): every request's first statement reads its token,
+# and one that finds its connection dropped runs again on a fresh one (server.deps.authorized).
 POOL_SIZE = 6
 POOL_OVERFLOW = 4
+# Threads a worker runs requests in (server.app): one connection each, two to spare for the rare request
+# that opens a second (a pull settling a lapsed consent), so no thread ever waits for the pool.
+REQUEST_THREADS = POOL_SIZE + POOL_OVERFLOW - 2
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -33,7 +38,7 @@ def sqlite_path(url: str) -> Path | None:
 def make_engine(url: str):
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, hide_parameters=True)
 
 
 def _sqlite_engine(url: str):

@@ -111,6 +111,21 @@ def _check_references(push, unit) -> None:
         if entity in PERSON_CHILDREN and (new or "person_id" in names):
             if batch.field(row, "person_id") != batch.field(("case", meta.case_id), "person_id"):
                 raise Rejected("invalid", field=f"{entity}.person_id", problem="parent")
+        if entity == "appointment" and (new or "moved_from" in names):
+            _check_moved_from(push, row, meta.case_id)
+
+
+def _check_moved_from(push, row: tuple[str, str], case_id: str) -> None:
+    """An appointment moved from another names an earlier appointment of its own case: a reference to
+    another case's would show that case's appointment (its day, its kind) on every device of this one."""
+    earlier = push.batch.field(row, "moved_from")
+    if earlier is None:
+        return
+    other = ("appointment", earlier)
+    push.batch.load_rows([other])  # an appointment of the case on the server, or one of this transaction
+    meta = push.batch.rows.get(other)
+    if earlier == row[1] or meta is None or meta.case_id != case_id:
+        raise Rejected("invalid", field="appointment.moved_from", problem="reference")
 
 
 def _check_obstacles(push, unit) -> None:

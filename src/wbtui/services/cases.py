@@ -24,10 +24,11 @@ from wbtui.services.base import ServiceBase
 
 class CaseCommands(ServiceBase):
     def next_steps(self, case_id: uuid.UUID) -> list[tuple[Stage, list]]:
-        """Reachable stages with the reasons each is refused right now (for previews)."""
-        with self._read() as s:
-            case, person = self._load(s, case_id, "case.read")
-            return process.next_steps(self.facts(s, case, person), side=self.actor.side)
+        """Reachable stages with the reasons each is refused right now (for previews), from the raw rows
+        (services/case_checks.py: opening a case loads no ORM)."""
+        from wbtui.services import case_checks
+
+        return case_checks.next_steps(self._reader(), case_id, self.config.side)
 
     # -- intake ----------------------------------------------------------------
     def create_case(

@@ -142,10 +142,6 @@ class ConferenceCommands(ServiceBase):
 
     def conference_gate(self, case_id: uuid.UUID, variant: str, participants=()) -> list:
         """Reasons why a conference of ``variant`` with these participants may not be held now (empty: it may)."""
-        with self._read() as s:
-            _case, person = self._load(s, case_id, "case.read")
-            try:
-                self._conference_consent(s, person, variant, self.today(), list(participants))
-            except RuleViolation as exc:
-                return exc.reasons
-            return []
+        from wbtui.services import case_checks
+
+        return case_checks.conference_gate(self._reader(), case_id, variant, participants)  # raw: no ORM

@@ -165,8 +165,14 @@ def _on_record(services, case_id: uuid.UUID, doc: dict) -> dict:
         if used is None and handover is not None and handover.legal_basis == "consent":
             used = _consent_used(consents, handover.sent_at.date())
         art9 = s.exec(select(Obstacle).where(Obstacle.case_id == case_id, col(Obstacle.art9).is_(True))).all()
-        quals = s.exec(select(VocationalQualification).where(VocationalQualification.person_id == case.person_id))
-        work = s.exec(select(WorkEpisode).where(WorkEpisode.person_id == case.person_id))
+        kept = (
+            col(VocationalQualification.removed_on).is_(None),
+            col(WorkEpisode.removed_on).is_(None),
+        )  # removed: left out
+        quals = s.exec(
+            select(VocationalQualification).where(VocationalQualification.person_id == case.person_id, kept[0])
+        )
+        work = s.exec(select(WorkEpisode).where(WorkEpisode.person_id == case.person_id, kept[1]))
         quals, work = list(quals), list(work)
         health_summary = bool(case.health_limits_summary)
         plan_on = case.kooperationsplan_on
@@ -203,6 +209,14 @@ RECOGNITION_DE = {"full": "voll anerkannt", "partial": "teilweise anerkannt", "n
                   "pending": "in Prüfung", "n/a": "nicht nötig"}  # fmt: skip
 
 
+def country_de(value: str | None) -> str:
+    """The German name of a country stored as its ISO code (domain/countries.py); a typed name as typed."""
+    from wbtui.domain.countries import COUNTRIES
+    from wbtui.i18n import translate
+
+    return translate("de", "country." + value, {}) if value in COUNTRIES else text(value)
+
+
 def _history(quals: list, work: list) -> list[Block]:
     """Qualifications and work history as tables (read while the rows are bound to their session)."""
     history: list[Block] = []
@@ -211,7 +225,7 @@ def _history(quals: list, work: list) -> list[Block]:
     else:
         if quals:
             history.append(Table(("Abschluss", "KldB", "Land", "Anerkennung", "Jahr"),
-                                 [(text(q.title), text(q.kldb_code), text(q.country), RECOGNITION_DE.get(q.recognition_status, text(q.recognition_status)),
+                                 [(text(q.title), text(q.kldb_code), country_de(q.country), RECOGNITION_DE.get(q.recognition_status, text(q.recognition_status)),
                                    text(q.year)) for q in quals], (3, 1, 1, 1.3, 0.8)))  # fmt: skip
         if work:
             history.append(Table(("Tätigkeit", "KldB", "von", "bis"),

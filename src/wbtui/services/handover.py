@@ -28,11 +28,9 @@ class HandoverCommands(ServiceBase):
     def handover_check(self, case_id: uuid.UUID) -> list:
         """What is missing before the handover can be sent (empty when complete); the check shows which
         personal data are there or not, so it is audited like a read."""
-        with self._read() as s:
-            case, person = self._load(s, case_id, "case.read")
-            reasons = process.handover_readiness(self.facts(s, case, person))
-        self.audit("read", "handover", case_id=case_id.hex, groups=["stammdaten", "weiterbildung", "einwilligung"])
-        return reasons
+        from wbtui.services import case_checks
+
+        return case_checks.handover_check(self._reader(), case_id)  # the raw read path: no ORM
 
     # -- handover ----------------------------------------------------------------
     def handover_package(self, s, case: FbwCase, person: Person, facts: CaseFacts) -> dict:

@@ -24,7 +24,6 @@ from wbtui.data.audit import Who, anchor, append, record, record_list, record_re
 from wbtui.data.queries import CaseFilter, TaskFilter
 from wbtui.domain import access as policy
 from wbtui.domain import projection
-from wbtui.domain.entities import KUNDENNUMMER
 from wbtui.services.identity import effective, home_org_id
 
 CASE_GROUPS = ["stammdaten", "weiterbildung"]
@@ -252,6 +251,8 @@ class Reader:
     def _locked(self, con, text: str) -> str | None:
         """The case a full Kundennummer or case reference names, when only break-glass opens it (the same
         answer ``case show`` gives for it); nothing for a case the user may not open at all."""
+        from wbtui.domain.entities import KUNDENNUMMER  # only for a search: the entity table is not light
+
         value = text.strip().upper().replace(" ", "")
         hexref = text.strip().lower().replace("-", "")
         if KUNDENNUMMER.match(value):

@@ -7,6 +7,7 @@ Pure (no Textual): stored text is cleaned here and never read as markup by the c
 
 from __future__ import annotations
 
+from wbtui.domain.countries import COUNTRIES
 from wbtui.domain.kldb import lookup
 from wbtui.domain.text import clean
 from wbtui.widgets import labels
@@ -24,9 +25,15 @@ def _month(value: object) -> str:
     return text[3:] if len(text) == 10 else text  # MM.JJJJ: a work period is told by months
 
 
+def country_name(value: object) -> str:
+    """A country as stored: the name of an ISO code of the pick list (domain/countries.py), or the name typed."""
+    text = clean(str(value or ""))
+    return labels.label("country", text) if text in COUNTRIES else text
+
+
 def qualification_line(q: dict) -> str:
     parts = [clean(q.get("title"))]
-    parts += [p for p in (_occupation(q.get("kldb_code")), clean(q.get("country") or "")) if p]
+    parts += [p for p in (_occupation(q.get("kldb_code")), country_name(q.get("country"))) if p]
     if q.get("recognition_status") not in (None, "", "n/a"):
         parts.append(labels.label("recognition", q["recognition_status"]))
     if q.get("year"):

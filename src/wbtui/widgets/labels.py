@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, date, datetime
 
-from wbtui.domain import process, vocab
+from wbtui.domain import countries, process, vocab
 from wbtui.domain.errors import WbtuiError
 from wbtui.domain.fields import FIELDS
 from wbtui.i18n import LANGUAGES, has, t, translate
@@ -32,6 +32,7 @@ VOCABULARIES: dict[str, tuple[tuple[str, ...], str]] = {
     "non_integration_reason": (vocab.NON_INTEGRATION_REASONS, "choice.non_integration_reason."),
     "interim_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
     "recognition": (vocab.QUALIFICATION_RECOGNITION, "choice.recognition."),
+    "country": ((*countries.COUNTRIES, countries.OTHER), "country."),
     "final_exam": (vocab.EXAM_RESULTS, "choice.exam_result."),
     "decision": (vocab.DECISIONS, "tui.decision."),
     "agenda_item": (vocab.AGENDA_TEMPLATE, "tui.agenda."),

@@ -163,7 +163,9 @@ class Page:
         by_entity: dict[str, list[str]] = {}
         for entity, row_id in rows:
             by_entity.setdefault(entity, []).append(row_id)
+        regs = self.regs
         for entity, ids in sorted(by_entity.items()):
+            by_row: dict[str, dict[str, tuple[Any, str]]] = {}  # a row's fields, gathered by its id alone
             for row_id, name, value, hlc in _lookup(
                 self.conn, self.dialect,
                 "SELECT f.row_id, f.field, f.value, f.hlc FROM unnest(CAST(:ids AS varchar[])) AS u(id)"
@@ -171,7 +173,15 @@ class Page:
                 "SELECT row_id, field, value, hlc FROM srv_field WHERE entity = :entity AND row_id IN :ids",
                 ids, entity=entity,
             ):  # fmt: skip
-                self.regs.setdefault((entity, row_id), {})[name] = (value, hlc)  # JSON text (or NULL)
+                fields = by_row.get(row_id)
+                if fields is None:
+                    fields = by_row[row_id] = {}
+                fields[name] = (value, hlc)  # JSON text (or NULL)
+            for row_id, fields in by_row.items():
+                if (entity, row_id) in regs:
+                    regs[(entity, row_id)].update(fields)
+                else:
+                    regs[(entity, row_id)] = fields
 
     def _rows(self, key: str, ids: list[str], entity: str | None = None) -> list:
         also_pg = " AND t.entity = :entity" if entity else ""

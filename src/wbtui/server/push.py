@@ -114,10 +114,17 @@ class Push(CaseView):
                 )
                 continue
             fresh.append((i, change))
+        # one change id twice in a transaction (F7): the transaction is refused at once, answered and kept once
+        # per id (its second record would collide in srv_applied and fail the push on every retry)
+        first: dict[str, int] = {}
+        repeats = {i: first.setdefault(change["change_id"], i) for i, change in fresh}
+        fresh = [(i, change) for i, change in fresh if repeats[i] == i]
         if fresh:
             mark = batch.mark()
             unit = Unit(self.who)
             try:
+                if len(fresh) < len(repeats):
+                    raise Rejected("validation", field="change_id", problem="repeated")
                 for i, change in fresh:
                     answers[i] = self._change(unit, change)
                 self._check_unit(unit)
@@ -142,6 +149,8 @@ class Push(CaseView):
                         "received_at": now(),
                     }
                 )
+        for i, original in repeats.items():
+            answers.setdefault(i, answers[original])
         return [answers[i] for i in range(len(changes))]
 
     def _change(self, unit: Unit, change: dict) -> dict:

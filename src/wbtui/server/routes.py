@@ -17,7 +17,6 @@ from wbtui.server.deps import Caller, CredentialsDep, StateDep, SyncDep, authori
 from wbtui.server.service import LIMITS, UpgradeRequired
 from wbtui.server.snapshot import PAGE_DEFAULT, PAGE_MAX
 
-
 # A schema version is a small number: one of 400 digits was echoed whole in the 426 answer (attack 2, F9c).
 SchemaVersion = Annotated[int, Field(ge=0, le=9999)]
 # The hello's free values are bounded like the pull's cursor (F9d): an HLC stamp is at most 86 characters

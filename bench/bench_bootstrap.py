@@ -1,6 +1,7 @@
 """First upload, push throughput and a new device's initial sync at office scale (issue 16), PostgreSQL.
 
 Usage:  python bench/bench_bootstrap.py [--cases 10000,100000] [--replay-up-to 10000] [--workers 2]
+                                        [--save-db PREFIX | --from-db PREFIX]
 
 For each store size (a cached demo store, see bench/demo_cache.py; the first run generates it and says how
 long that took), against `wbtui serve` in its own process:
@@ -9,6 +10,10 @@ long that took), against `wbtui serve` in its own process:
    snapshot, nothing to write);
 2. a new device of the same office: initial sync through the snapshot bootstrap; up to --replay-up-to
    cases also the same device replaying the whole feed (what a new device did before), for the ratio.
+--save-db PREFIX keeps the server's database after the first upload as PREFIX_<cases> (a PostgreSQL
+template); --from-db PREFIX starts from a copy of it and measures only the new device: an A/B of the
+snapshot without a first upload (minutes at 10,000 cases) per run. Run it with another tree's Python to
+measure that tree's device and server against the same data.
 Baseline in the same run: GET /health round trip (median of 50). The machine is shared, so next to each
 wall time the CPU seconds it took are printed: this process (the device), the server's processes and the
 run's PostgreSQL backends (read from /proc) — figures that do not depend on what else the machine runs.
@@ -66,6 +71,8 @@ def main() -> None:
     ap.add_argument("--cases", default="10000,100000")
     ap.add_argument("--replay-up-to", type=int, default=10000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--save-db", help="keep the server's database after the first upload as PREFIX_<cases>")
+    ap.add_argument("--from-db", help="start from PREFIX_<cases> (see --save-db); only the new device is measured")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="wbtui-bootbench-"))
     os.environ.update(WBTUI_DATA_DIR=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"))
@@ -84,9 +91,14 @@ def main() -> None:
     for n in [int(c) for c in args.cases.split(",")]:
         with pg_database() as db_url:
             engine = make_engine(db_url)
-            init_schema(engine)
-            tokens = provision(engine)
-            add_user(engine, "ifk.two", "Jobcenter Musterstadt", "jc_ifk")
+            if args.from_db:
+                engine.dispose()
+                copy_database(f"{args.from_db}_{n}", db_url.rsplit("/", 1)[1])
+                engine = make_engine(db_url)
+            else:
+                init_schema(engine)
+                tokens = provision(engine)
+                add_user(engine, "ifk.two", "Jobcenter Musterstadt", "jc_ifk")
             second = issue_token(engine, PEPPER, "ifk.two", ["read", "push"], 30)[1]
             with serve_process(db_url, "--workers", str(args.workers)) as url:
                 assert wait_healthy(url, 300), "server did not start"
@@ -98,6 +110,9 @@ def main() -> None:
                         health.append(time.perf_counter() - t0)
                 base = statistics.median(health)
                 print(f"\n{n} cases — baseline GET /health median {base * 1000:.2f} ms")
+                if args.from_db:
+                    snapshot_only(n, url, second, tmp, base, db_url.rsplit("/", 1)[1])
+                    continue
 
                 path = demo_store(n, tmp / f"dev-{n}")
                 store = open_store(path)
@@ -154,6 +169,44 @@ def main() -> None:
                     print(f"   the same device replaying the whole feed: {got2} cases in {replay_s:6.1f} s"
                           f" (snapshot {replay_s / snap_s:4.1f}x faster)")  # fmt: skip
             engine.dispose()
+            if args.save_db:
+                copy_database(db_url.rsplit("/", 1)[1], f"{args.save_db}_{n}")
+
+
+def copy_database(source: str, target: str) -> None:
+    """``target`` made anew as a copy of ``source`` (no session may be connected to ``source``)."""
+    import psycopg
+
+    from server_helpers import PG_ADMIN
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        if target.startswith("wbtui_test_"):  # the run's own database, made empty by pg_database
+            con.execute(f'DROP DATABASE "{target}" WITH (FORCE)')
+        else:
+            con.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        con.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
+def snapshot_only(n: int, url: str, token: str, tmp: Path, base: float, database: str) -> None:
+    """A new device's bootstrap against a server that holds the data already (--from-db)."""
+    from wbtui.data.store import open_store
+    from wbtui.sync.client import SyncClient, enable
+
+    port = url.rsplit(":", 1)[1]
+    fresh = open_store(tmp / f"snap-{n}.db")
+    enable(fresh)
+    c = SyncClient(fresh, url, token, timeout=900, snapshot=True)
+    cpu = Cpu(port, database)
+    t0 = time.perf_counter()
+    c.sync()
+    seconds = time.perf_counter() - t0
+    c.close()
+    con = fresh.raw()
+    got = con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]
+    con.close()
+    fresh.close()
+    print(f"2. new device, snapshot bootstrap: {got} cases in {seconds:6.1f} s = {seconds / base:,.0f} x /health;"
+          f" {cpu.text()}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":

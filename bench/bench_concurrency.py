@@ -202,11 +202,15 @@ async def _clients(url: str, token: str, jobs: list[tuple[int, str]], cursor: st
 
 
 def load_process(url: str, token: str, jobs: list[tuple[int, str]], cursor: str, rounds: int, think, start):
-    return asyncio.run(_clients(url, token, jobs, cursor, rounds, think, start))
+    """The samples of these clients, and this process's CPU seconds for them (the load has a cost too)."""
+    cpu = time.process_time()
+    samples = asyncio.run(_clients(url, token, jobs, cursor, rounds, think, start))
+    return samples, time.process_time() - cpu
 
 
-def run_load(url, token, cases, cursor, clients, rounds, think, procs) -> tuple[list[tuple], float, list[float]]:
-    """All clients at once (from ``procs`` processes); /health probed meanwhile. Returns samples, wall, probes."""
+def run_load(url, token, cases, cursor, clients, rounds, think, procs) -> tuple[list[tuple], float, list[float], float]:
+    """All clients at once (from ``procs`` processes); /health probed meanwhile. Returns samples, wall, probes
+    and the clients' CPU seconds."""
     import httpx
 
     jobs = [(i, cases[i]) for i in range(clients)]
@@ -233,11 +237,11 @@ def run_load(url, token, cases, cursor, clients, rounds, think, procs) -> tuple[
         futures = [
             pool.submit(load_process, url, token, jobs[p::procs], cursor, rounds, think, start) for p in range(procs)
         ]
-        samples = [s for f in futures for s in f.result()]
+        results = [f.result() for f in futures]
     wall = time.time() - start
     stop.set()
     prober.join()
-    return samples, wall, probes
+    return [s for r in results for s in r[0]], wall, probes, sum(r[1] for r in results)
 
 
 def report_load(clients: int, rounds: int, samples, wall: float, probes, idle: list[float], think: float) -> None:
@@ -347,7 +351,7 @@ def main() -> None:
                 pids, busy0 = server_pids(port), machine_busy()
                 backends = database_pids(db_url.rsplit("/", 1)[1])
                 before = {pid: _cpu_seconds(pid) for pid in pids + backends}
-                samples, wall, probes = run_load(
+                samples, wall, probes, client_cpu = run_load(
                     url, token, cases, cursor, n, args.rounds, args.think / 1000, args.procs
                 )
                 served = sum(_cpu_seconds(pid) - before[pid] for pid in pids)
@@ -362,6 +366,8 @@ def main() -> None:
                 print(f"   CPU: server workers {served:5.1f} s = {served * per:5.1f} ms per request; PostgreSQL"
                       f" {database:5.1f} s = {database * per:5.1f} ms per request; the machine {share * 100:3.0f} %"
                       f" busy ({os.cpu_count()} cores, shared); load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+                print(f"        the clients {client_cpu:5.1f} s = {client_cpu * per:5.1f} ms per request; server workers"
+                      f" {served / wall:4.2f} cores on average")  # fmt: skip
         engine.dispose()
     lines = [line for line in log.read_text(errors="replace").splitlines() if "ERROR" in line or "Error" in line]
     print(f"\nserver log: {len(lines)} error lines" + "".join(f"\n   {line}" for line in lines[:10]))

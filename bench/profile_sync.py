@@ -95,6 +95,7 @@ def main() -> None:
         from server_helpers import PEPPER as pepper
         from wbtui.server import snapshot
         from wbtui.server.auth import authenticate
+        from wbtui.sync import protocol
 
         with Session(engine) as s:
             who = authenticate(s, pepper, f"Bearer {second}")
@@ -102,8 +103,9 @@ def main() -> None:
         def server_side() -> None:
             after = None
             while True:
-                cursor, cases, more, office = snapshot.read_page(engine, who.org_id, after, 1000)
-                body = b"".join(snapshot.encode_page(cursor, cases, more, after, office))
+                form = protocol.SNAPSHOT_FORM
+                cursor, cases, more, office = snapshot.read_page(engine, who.org_id, after, 1000, form)
+                body = b"".join(snapshot.encode_page(cursor, cases, more, after, office, form))
                 if not more:
                     return
                 after = cases[-1][0]

@@ -22,36 +22,7 @@ def _answers(url: str, token: str, changes: list[dict]) -> list[tuple]:
     return [(r["status"], r.get("reason"), (r.get("detail") or {}).get("problem"), r.get("duplicate")) for r in results]
 
 
-def test_moved_from_names_an_appointment_of_the_same_case__another_cases_or_none_is_refused(server, tmp_path):
-    url, engine = server
-    token = provision(engine)["ifk.ida"]
-    store, jc = office(tmp_path, "jc", JC_CONFIG, url)
-    own = jc.create_case(COMPLETE_CASE)
-    other = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A456780", "family_name": "Zweite"})
-    when = datetime(2026, 12, 2, 9, tzinfo=UTC)
-    jc.add_appointment(own, "fallkonferenz", when)
-    foreign = jc.add_appointment(other, "fallkonferenz", when)
-    assert sync(store, url, token).rejected == 0
-    mine = q(store, "SELECT id FROM appointment WHERE case_id = ?", own.hex)[0][0]
-
-    def moved(from_row: str, row: str | None = None) -> dict:
-        row = row or uuid.uuid4().hex
-        fields = {"case_id": own.hex, "kind": "fallkonferenz", "starts_at": "2026-12-03 09:00:00.000000",
-                  "status": "geplant", "moved_from": from_row}  # fmt: skip
-        return set_change("appointment", row, own.hex, fields)
-
-    refused = ("rejected", "invalid", "reference", None)
-    assert _answers(url, token, [moved(foreign.hex)]) == [refused]  # another case's appointment
-    assert _answers(url, token, [moved(uuid.uuid4().hex)]) == [refused]  # no appointment at all
-    same = uuid.uuid4().hex
-    assert _answers(url, token, [moved(same, same)]) == [refused]  # itself
-    assert _answers(url, token, [moved(mine)])[0][0] == "applied"
-    # the honest device's move (the old one verschoben, a new one moved from it) still syncs
-    jc.move_appointment(uuid.UUID(mine), datetime(2026, 12, 4, 9, tzinfo=UTC))
-    assert sync(store, url, token).rejected == 0
-
-
-def test_a_request_of_the_wrong_shape_is_400_and_a_screened_change_keeps_its_answer_for_a_retry(server, tmp_path):
+def test_moved_from_of_the_same_case__400_for_a_malformed_request__a_screened_change_keeps_its_answer(server, tmp_path):
     url, engine = server
     token = provision(engine)["ifk.ida"]
     auth = {"Authorization": f"Bearer {token}"}
@@ -64,9 +35,33 @@ def test_a_request_of_the_wrong_shape_is_400_and_a_screened_change_keeps_its_ans
         assert (answer.status_code, answer.json()) == (400, {"detail": "validation"})
 
     store, jc = office(tmp_path, "jc", JC_CONFIG, url)
-    case = jc.create_case(COMPLETE_CASE).hex
+    own = jc.create_case(COMPLETE_CASE)
+    other = jc.create_case({**COMPLETE_CASE, "kundennummer": "123A456780", "family_name": "Zweite"})
+    when = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    jc.add_appointment(own, "fallkonferenz", when)
+    foreign = jc.add_appointment(other, "fallkonferenz", when)
     assert sync(store, url, token).rejected == 0
+    mine = q(store, "SELECT id FROM appointment WHERE case_id = ?", own.hex)[0][0]
+
+    # moved_from names an appointment of the same case: not another case's, none at all, nor itself
+    def moved(from_row: str, row: str | None = None) -> dict:
+        row = row or uuid.uuid4().hex
+        fields = {"case_id": own.hex, "kind": "fallkonferenz", "starts_at": "2026-12-03 09:00:00.000000",
+                  "status": "geplant", "moved_from": from_row}  # fmt: skip
+        return set_change("appointment", row, own.hex, fields)
+
+    refused = ("rejected", "invalid", "reference", None)
+    assert _answers(url, token, [moved(foreign.hex)]) == [refused]
+    assert _answers(url, token, [moved(uuid.uuid4().hex)]) == [refused]
+    same = uuid.uuid4().hex
+    assert _answers(url, token, [moved(same, same)]) == [refused]
+    assert _answers(url, token, [moved(mine)])[0][0] == "applied"
+    # the honest device's move (the old one verschoben, a new one moved from it) still syncs
+    jc.move_appointment(uuid.UUID(mine), datetime(2026, 12, 4, 9, tzinfo=UTC))
+    assert sync(store, url, token).rejected == 0
+
     # a good change sharing its local transaction with one of the wrong shape goes with it ...
+    case = other.hex
     good = set_change("case", case, case, {"max_commute_km": 41}, tx="t1")
     bad = {**set_change("case", case, case, {"max_commute_km": 42}, tx="t1"), "entity": ["case"]}
     assert _answers(url, token, [good, bad]) == [("rejected", "validation", None, None)] * 2

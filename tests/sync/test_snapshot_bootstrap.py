@@ -2,7 +2,8 @@
 snapshot and ends exactly where a device replaying the whole feed ends — same rows, same fields, same
 events, same conflicts — on the SQLite and on the PostgreSQL server; the consent projection holds (no
 Art. 9 data without `gesundheit`, nothing of a revoked handover or of another office); an interrupted
-snapshot resumes after the last case it stored and still ends in the same state."""
+snapshot resumes after the last case it stored and still ends in the same state. A device that asks for
+the older wire form (form 1) ends there too."""
 
 from __future__ import annotations
 
@@ -98,6 +99,8 @@ def build_offices(tmp_path, url, engine) -> dict:
 
 
 def test_snapshot_bootstrap_ends_where_replaying_the_feed_ends_for_every_office(server, tmp_path):
+    from wbtui.sync import protocol
+
     url, engine = server
     world = build_offices(tmp_path, url, engine)
     tokens = world["tokens"]
@@ -112,6 +115,10 @@ def test_snapshot_bootstrap_ends_where_replaying_the_feed_ends_for_every_office(
         assert by_snapshot.quarantined == 0 == by_feed.quarantined
         assert synced_state(fresh) == synced_state(replay), name
         assert conflicts(fresh) == conflicts(replay), name
+        with pytest.MonkeyPatch.context() as patch:  # a device of the version before form 2: the server answers form 1
+            patch.setattr(protocol, "SNAPSHOT_FORM", 1)
+            older, _ = new_device(tmp_path, f"{name}-form1", config, url, tokens[token], snapshot=True)
+        assert synced_state(older) == synced_state(replay) and conflicts(older) == conflicts(replay), name
         # and the device goes on from the snapshot's cursor: nothing more, nothing twice
         from wbtui.sync.client import SyncClient
 

@@ -128,6 +128,10 @@ def check_json(value: object) -> str | None:
     return _walk_json(value, trimmed_keys=False)
 
 
+# keys seen to be one trimmed line without control characters: documents repeat a few keys millions of times
+_PLAIN_KEYS: set[str] = set()
+
+
 def _walk_json(value: object, *, trimmed_keys: bool) -> str | None:
     """:func:`check_json`; ``trimmed_keys``: a key with blanks around it is refused as well, and any subclass
     of a JSON type ("not_as_came", for the cleaners: cleaning would change such a document)."""
@@ -149,18 +153,32 @@ def _walk_json(value: object, *, trimmed_keys: bool) -> str | None:
                 return "too_many"
             depth += 1
             for key, item in node.items():
-                if not isinstance(key, str):
+                plain = type(key) is str and key in _PLAIN_KEYS
+                if not plain and not isinstance(key, str):
                     return "type"
                 if depth > MAX_JSON_DEPTH:
                     return "too_deep"
                 left -= len(key)
                 if left < 0:
                     return "too_long"
-                if find_control_single_line(key):  # a key is one line
-                    return "control_characters"
-                if trimmed_keys and (type(key) is not str or key != key.strip()):
-                    return "not_as_came"
-                if reason := walk(item, depth):
+                if not plain:
+                    if find_control_single_line(key):  # a key is one line
+                        return "control_characters"
+                    if type(key) is not str or key != key.strip():
+                        if trimmed_keys:
+                            return "not_as_came"
+                    elif len(_PLAIN_KEYS) < 4096:
+                        _PLAIN_KEYS.add(key)
+                kind = type(item)
+                if kind is str:  # the common leaves inline: a call per leaf was most of the walk
+                    left -= len(item)
+                    if left < 0:
+                        return "too_long"
+                    if find_control(item):
+                        return "control_characters"
+                elif item is None or kind is bool or (kind is int and -(10**15) <= item <= 10**15):
+                    continue
+                elif reason := walk(item, depth):
                     return reason
             return None
         if kind is list:
@@ -220,6 +238,20 @@ def _is_datetime(value: str) -> bool:
 # compiled checker accepts and refuses exactly what the reference does (tests/unit/test_compiled_checkers.py). By
 # entity and field name: :mod:`wbtui.domain.checkers`.
 
+
+def _json_text_of() -> Callable[[object], str]:
+    """``json.dumps(value, ensure_ascii=False)``: the C encoder made once (json.dumps makes one per call)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - a Python without the json accelerator
+        return json.JSONEncoder(ensure_ascii=False).encode
+    encoder = json.JSONEncoder(ensure_ascii=False)
+    # no marker dict for cycles: a shared one could keep ids after an error, and a value stored here passed
+    # check_json (depth at most MAX_JSON_DEPTH), so it holds no cycle
+    chunks = make(None, encoder.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(chunks(value, 0))
+
+
+_json_text = _json_text_of()
 Check = Callable[[object], "str | None"]
 Take = Callable[[object], object]
 
@@ -262,7 +294,7 @@ def compile_take(col: Col, *, json_text: bool = False, stored: bool = False) -> 
 
     def store(value: object) -> object:
         if json_text and value is not None and not isinstance(value, str):
-            return json.dumps(value, ensure_ascii=False)
+            return _json_text(value)
         return int(value) if stored and isinstance(value, bool) else value
 
     def reference(value: object) -> object:

@@ -102,10 +102,12 @@ def snapshot(
     sync: SyncDep,
     after: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
+    form: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
-    """A page of the organisation's snapshot for a device without a cursor (server.snapshot)."""
+    """A page of the organisation's snapshot for a device without a cursor (server.snapshot); ``form``: the
+    newest wire form the device reads (it gets the newest this server writes up to that)."""
     # one page, read whole before the answer starts, sent with its length (proxies that expect one pass it)
-    return Response(b"".join(sync.snapshot(who, after, limit)), media_type="application/x-ndjson")
+    return Response(b"".join(sync.snapshot(who, after, limit, form)), media_type="application/x-ndjson")
 
 
 @router.post("/sync/v1/verify")

@@ -92,7 +92,8 @@ class SyncServer:
         todo = [change for i, change in enumerate(changes) if i not in refused]
         if conn is not None:
             conn.rollback()  # the token's read ends (a no-op in autocommit); the push is one transaction
-            conn.execution_options(isolation_level=conn.default_isolation_level)
+            if self.dialect == "postgresql":  # out of the autocommit deps.authorized set for the reads
+                conn.execution_options(isolation_level=conn.default_isolation_level)
         for attempt in range(6):
             try:
                 with protocol.gc_paused(), Session(conn or self.engine, autoflush=False) as s:
@@ -170,7 +171,7 @@ class SyncServer:
         }
 
     # -- snapshot bootstrap -----------------------------------------------------------------------------
-    def snapshot(self, who: Principal, after: str | None, limit: int) -> Iterator[bytes]:
+    def snapshot(self, who: Principal, after: str | None, limit: int, form: int = 1) -> Iterator[bytes]:
         """One page of what the caller's organisation may see, read now, as NDJSON (server.snapshot).
         Read in full before the first byte is sent, so a failed read is an error answer, not a cut stream."""
         from wbtui.server import snapshot
@@ -181,8 +182,9 @@ class SyncServer:
             raise Rejected("validation")
         self._settle_lapsed(who.org_id)  # as a pull does: a consent that ran out no longer covers anything
         with protocol.gc_paused():  # thousands of rows read into short-lived objects (protocol.gc_paused)
-            cursor, cases, more, office = snapshot.read_page(self.engine, who.org_id, after, limit)
-        return snapshot.encode_page(cursor, cases, more, after, office)
+            form = max(f for f in protocol.SNAPSHOT_FORMS if f <= form)
+            cursor, cases, more, office = snapshot.read_page(self.engine, who.org_id, after, limit, form)
+        return snapshot.encode_page(cursor, cases, more, after, office, form)
 
     # -- divergence check --------------------------------------------------------------------------------
     def verify(self, who: Principal, digests: dict[str, str], version: int) -> dict:

@@ -12,17 +12,23 @@ reads the state as it is then. A device that continues pulling from that cursor 
 after it, and registers merge by HLC and events by id, so the device ends exactly where a device replaying
 the whole feed would (tests/sync/test_snapshot_bootstrap.py checks both against each other).
 
-Wire form: newline-delimited JSON, one line per case, after a header line with the cursor and before an
-end line (a device applies a page only when the end line arrived). A row is
-``[entity, row_id, hlc, {field: value}, {field: other hlc}]``: fields written by one change share its
-clock, so the clock is named once per row; register values of an owner's case are copied from the
-database's JSON text without decoding them.
+Wire form: newline-delimited JSON, one line per case, after a header line with the form and the cursor and
+before an end line (a device applies a page only when the end line arrived). Two forms (sync/protocol.py):
+form 1 (what a device that does not ask gets) has a row as ``[entity, row_id, hlc, {field: value}, {field:
+other hlc}]``; form 2 groups a case's rows by table and field set, the field names once, each row a list of
+values in their order. Fields written by one change share its clock, so the clock is named once per row.
+Register values and events of an owner's case are copied from the database's JSON text without decoding
+them; in form 2 an owner's line is written straight from the registers read (:meth:`Page.owner_line`).
+
+Size: over 400 lines because the read of a page and its wire forms change together (one endpoint).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -157,7 +163,9 @@ class Page:
         by_entity: dict[str, list[str]] = {}
         for entity, row_id in rows:
             by_entity.setdefault(entity, []).append(row_id)
+        regs = self.regs
         for entity, ids in sorted(by_entity.items()):
+            by_row: dict[str, dict[str, tuple[Any, str]]] = {}  # a row's fields, gathered by its id alone
             for row_id, name, value, hlc in _lookup(
                 self.conn, self.dialect,
                 "SELECT f.row_id, f.field, f.value, f.hlc FROM unnest(CAST(:ids AS varchar[])) AS u(id)"
@@ -165,7 +173,15 @@ class Page:
                 "SELECT row_id, field, value, hlc FROM srv_field WHERE entity = :entity AND row_id IN :ids",
                 ids, entity=entity,
             ):  # fmt: skip
-                self.regs.setdefault((entity, row_id), {})[name] = (Raw(value) if value is not None else None, hlc)
+                fields = by_row.get(row_id)
+                if fields is None:
+                    fields = by_row[row_id] = {}
+                fields[name] = (value, hlc)  # JSON text (or NULL)
+            for row_id, fields in by_row.items():
+                if (entity, row_id) in regs:
+                    regs[(entity, row_id)].update(fields)
+                else:
+                    regs[(entity, row_id)] = fields
 
     def _rows(self, key: str, ids: list[str], entity: str | None = None) -> list:
         also_pg = " AND t.entity = :entity" if entity else ""
@@ -208,7 +224,7 @@ class Page:
             "SELECT entity, row_id, case_id, data, hlc FROM srv_append WHERE case_id IN :ids",
             case_ids,
         ):  # fmt: skip
-            self.appends.setdefault(case_id, []).append((entity, row_id, Raw(data), hlc))
+            self.appends.setdefault(case_id, []).append((entity, row_id, data, hlc))
         self.conflicts: dict[str, list] = {}
         for case_id, kind, entity, row_id, payload in _lookup(
             self.conn, self.dialect,
@@ -225,17 +241,56 @@ class Page:
         value = self.regs.get(row, {}).get(name)
         return json.loads(value[0]) if value and value[0] else None
 
-    def case(self, case_id: str, grant: Grant) -> dict:
-        """One case as the organisation may see it: the grant's cut of the case, its conflicts."""
+    def _case_rows(self, case_id: str) -> set[Row]:
+        """The case's rows with its person and the person's consents, qualifications …"""
         rows = set(self.case_rows.get(case_id, ()))
         person_id = self.field(("case", case_id), "person_id")
         if isinstance(person_id, str):
             rows.add(("person", person_id))
             rows |= self.consents.get(person_id, set())
+        return rows
+
+    def line(self, case_id: str, grant: Grant, form: int) -> str:
+        """One case as one line of the wire form ``form`` (see the module's docstring)."""
+        if form >= 2 and grant.access == OWNER:
+            return self.owner_line(case_id)
+        case = self.case(case_id, grant)
+        return encode_case(case) if form < 2 else encode_case_tables(case)
+
+    def owner_line(self, case_id: str) -> str:
+        """A case its owner holds, in form 2 straight from the registers read: an owner receives every row,
+        field and event unchanged (``case`` cuts nothing for it), so nothing is decoded or built per value."""
+        regs, tables = self.regs, {}  # type: tuple[dict, dict[tuple[str, tuple[str, ...]], list[str]]]
+        for entity, row_id in sorted(self._case_rows(case_id), key=_row_order):
+            fields = regs.get((entity, row_id))
+            if not fields or entity not in protocol.REGISTER_TABLES:
+                continue
+            names = tuple(sorted(fields))  # one order for every row: rows of one field set share a table
+            cells = [fields[n] for n in names]
+            values = ",".join("null" if v is None else v for v, _h in cells)
+            clocks = [h for _v, h in cells]
+            main = clocks[0]
+            if clocks.count(main) == len(clocks):
+                row = f"[{_quote(row_id)},{_quote(main)},{values}]"
+            else:
+                main = max(clocks, key=clocks.count)
+                others = ",".join(f"{_quote(n)}:{_quote(h)}" for n, (_v, h) in zip(names, cells) if h != main)
+                row = f"[{_quote(row_id)},{_quote(main)},{values},{{{others}}}]"
+            tables.setdefault((entity, names), []).append(row)
+        appends = ",".join(
+            f"[{_quote(e)},{_quote(r)},{_quote(h)},{d}]"
+            for e, r, d, h in sorted(self.appends.get(case_id, ()), key=lambda a: a[3])
+        )
+        conflicts = json.dumps(self.conflicts.get(case_id, []), ensure_ascii=False)
+        return f'{{"case_id":{_quote(case_id)},"tables":[{_tables(tables)}],"appends":[{appends}],"conflicts":{conflicts}}}'
+
+    def case(self, case_id: str, grant: Grant) -> dict:
+        """One case as the organisation may see it: the grant's cut of the case, its conflicts."""
+        rows = self._case_rows(case_id)
         owner = grant.access == OWNER
         # an owner receives every field unchanged (feed.project_set), so its values need no decoding
-        decode = (lambda v: v) if owner else (lambda v: json.loads(v) if v else None)
-        appends = [(e, r, d if owner else json.loads(d), h) for e, r, d, h in self.appends.get(case_id, ())]
+        decode = (lambda v: Raw(v) if v is not None else None) if owner else (lambda v: json.loads(v) if v else None)
+        appends = [(e, r, Raw(d) if owner else json.loads(d), h) for e, r, d, h in self.appends.get(case_id, ())]
         snap, metas = case_snapshot(case_id, rows, self.regs, self.metas, appends, decode=decode)
         cut = project_snapshot(snap, grant, metas, self.org_id)
         conflicts = []
@@ -247,10 +302,10 @@ class Page:
 
 
 def read_page(
-    engine, org_id: str, after: str | None, limit: int
-) -> tuple[str | None, list[tuple[str, dict]], bool, list[dict]]:
-    """(cursor on the first page, [(case id, case)], more pages follow, the office's own rows on the first
-    page) — one consistent read."""
+    engine, org_id: str, after: str | None, limit: int, form: int = 1
+) -> tuple[str | None, list[tuple[str, str]], bool, list[dict]]:
+    """(cursor on the first page, [(case id, the case's line in wire form ``form``)], more pages follow, the
+    office's own rows on the first page) — one consistent read."""
     dialect = engine.dialect.name
     limit = max(1, min(limit, PAGE_MAX))
     conn_ = engine.connect()
@@ -263,7 +318,7 @@ def read_page(
         more = len(held) > limit
         held = held[:limit]
         page.load([c for c, _ in held])
-        cases = [(case_id, page.case(case_id, grant)) for case_id, grant in held]
+        cases = [(case_id, page.line(case_id, grant, form)) for case_id, grant in held]
         office = office_rows(conn, org_id) if not after else []
         conn.rollback()
     return cursor, cases, more, office
@@ -313,16 +368,63 @@ def encode_case(case: dict) -> str:
     return f'{{"case_id":{json.dumps(case["case_id"])},"rows":[{",".join(rows)}],"appends":[{appends}],"conflicts":{conflicts}{referral}}}'
 
 
+def encode_case_tables(case: dict) -> str:
+    """One case (as :meth:`Page.case` builds it) as one line of form 2."""
+    tables: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for row in case["rows"]:
+        fields = row["fields"]
+        names = tuple(sorted(fields))  # one order for every row (see Page.owner_line)
+        clocks = [fields[n]["hlc"] for n in names]
+        main = max(clocks, key=clocks.count) if clocks else ""
+        values = ",".join(_value(fields[n]["v"]) for n in names)
+        others = ",".join(f"{_quote(n)}:{_quote(fields[n]['hlc'])}" for n in names if fields[n]["hlc"] != main)
+        tail = f",{{{others}}}" if others else ""
+        tables.setdefault((row["entity"], names), []).append(f"[{_quote(row['row_id'])},{_quote(main)},{values}{tail}]")
+    appends = ",".join(
+        f"[{_quote(a['entity'])},{_quote(a['row_id'])},{_quote(a['hlc'])},{_value(a['data'])}]" for a in case["appends"]
+    )
+    conflicts = json.dumps(case.get("conflicts") or [], ensure_ascii=False)
+    referral = ',"referral":true' if case.get("referral") else ""
+    return (
+        f'{{"case_id":{_quote(case["case_id"])},"tables":[{_tables(tables)}],"appends":[{appends}],'
+        f'"conflicts":{conflicts}{referral}}}'
+    )
+
+
+def _tables(tables: dict[tuple[str, tuple[str, ...]], list[str]]) -> str:
+    return ",".join(
+        f"[{_quote(entity)},{_names(names)},[{','.join(rows)}]]" for (entity, names), rows in tables.items()
+    )
+
+
+@cache
+def _names(names: tuple[str, ...]) -> str:
+    return json.dumps(list(names))
+
+
+_quote = encode_basestring  # a str as JSON text, as json.dumps writes it (without building an encoder per call)
+_ORDER = {entity: i for i, entity in enumerate(protocol.ENTITY_ORDER)}
+
+
+def _row_order(row: Row) -> tuple[int, str]:
+    return _ORDER[row[0]], row[1]
+
+
 def encode_page(
-    cursor: str | None, cases: list[tuple[str, dict]], more: bool, after: str | None, office: list[dict] | None = None
+    cursor: str | None,
+    cases: list[tuple[str, str]],
+    more: bool,
+    after: str | None,
+    office: list[dict] | None = None,
+    form: int = 1,
 ) -> Iterator[bytes]:
-    """A page read by :func:`read_page` as NDJSON: header (the cursor and the office's own rows on the first
-    page), cases, end line."""
-    head: dict = {"snapshot": 1, "cursor": cursor}
+    """A page read by :func:`read_page` as NDJSON: header (the wire form, the cursor and the office's own rows
+    on the first page), cases, end line."""
+    head: dict = {"snapshot": form, "cursor": cursor}
     if office:
         head["office"] = office
     yield (json.dumps(head, ensure_ascii=False) + "\n").encode()
     for start in range(0, len(cases), 100):
-        yield ("".join(encode_case(case) + "\n" for _c, case in cases[start : start + 100])).encode()
+        yield ("".join(line + "\n" for _c, line in cases[start : start + 100])).encode()
     last = cases[-1][0] if cases else after
     yield (json.dumps({"end": True, "cases": len(cases), "next": last, "has_more": more}) + "\n").encode()

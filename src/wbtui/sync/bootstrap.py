@@ -22,7 +22,8 @@ import json
 import sqlite3
 
 from wbtui.data.store import BULK_CACHE
-from wbtui.domain.entities import ENTITIES, PERSON_CHILDREN, check_value, clean_value
+from wbtui.domain.checkers import Refused, cleaner
+from wbtui.domain.entities import ENTITIES, PERSON_CHILDREN
 from wbtui.sync import protocol
 from wbtui.sync.merge import Merger, meta, meta_set
 from wbtui.sync.orphans import commit_page
@@ -38,41 +39,56 @@ class Page:
     def __init__(self, con: sqlite3.Connection, version: int, summary, *, fresh: bool) -> None:
         self.con, self.version, self.summary, self.fresh = con, version, summary, fresh
         self.allowed = {e: frozenset(protocol.fields_of(e, version)) for e in ENTITIES}
+        # an event's fields this version knows, each with its compiled checker (a field of a newer schema is
+        # left out of an event, as the Merger leaves it out)
+        self.takers = {e: {n: cleaner(e, n, stored=True) for n in self.allowed[e]} for e in protocol.APPEND_TABLES}
+        self.plans: dict[tuple[str, tuple[str, ...]], tuple | None] = {}
+        self.groups: dict[tuple, list[str]] = {}
 
     # -- checking a case -----------------------------------------------------------------------------
-    def _row(self, entity, row_id, fields) -> tuple[str, dict] | None:
-        """(table, {field: (sqlite value, hlc)}) of a register row, or None if the Merger must handle it."""
+    def _plan(self, entity: str, names: tuple[str, ...]) -> tuple | None:
+        """(table, the fields' compiled checkers, where art9 is) for rows of ``entity`` with these fields, or
+        None when the Merger must handle them (a field of a newer schema, a field named twice)."""
+        key = (entity, names)
+        if key in self.plans:
+            return self.plans[key]
         table = protocol.REGISTER_TABLES.get(entity)
-        if table is None or not isinstance(row_id, str) or not isinstance(fields, dict) or not fields:
-            return None
-        allowed = self.allowed[entity]
-        out = {}
-        for name, spec in fields.items():
-            if name not in allowed or not isinstance(spec, dict) or not isinstance(spec.get("hlc"), str):
-                return None
-            value = clean_value(entity, name, spec.get("v"))
-            if check_value(entity, name, value) is not None:
-                return None
-            out[name] = (protocol.to_sqlite(entity, name, value), spec["hlc"])
-        return table, out
+        plan = None
+        if table is not None and names and len(set(names)) == len(names) and self.allowed[entity].issuperset(names):
+            takes = tuple(cleaner(entity, n, stored=True) for n in names)
+            plan = (table, takes, names.index("art9") if entity == "obstacle" and "art9" in names else None)
+        self.plans[key] = plan
+        return plan
 
-    def _append(self, entity, row_id, data) -> tuple[str, dict] | None:
-        table = protocol.APPEND_TABLES.get(entity)
-        if table is None or not isinstance(row_id, str) or not isinstance(data, dict):
+    @staticmethod
+    def _row(plan: tuple, row: list) -> list | None:
+        """The row's values cleaned and checked as the store holds them, or None if the Merger must handle it
+        (its id and clock are strings: the caller looked)."""
+        takes = plan[1]
+        if len(row) > len(takes) + 2 and not all(type(h) is str for h in row[-1].values()):
             return None
-        allowed = self.allowed[entity]
+        try:
+            return [take(value) for take, value in zip(takes, row[2:], strict=False)]
+        except Refused:
+            return None
+
+    def _append(self, entity: str, row_id: str, data) -> tuple[str, dict] | None:
+        table = protocol.APPEND_TABLES.get(entity)
+        if table is None or not isinstance(data, dict):
+            return None
+        takers = self.takers[entity]
         values = {}
-        for key, value in data.items():
-            if key not in allowed:
-                continue  # as the Merger: a field of a newer schema is left out of an event
-            value = clean_value(entity, key, value)
-            if check_value(entity, key, value) is not None:
-                return None
-            values[key] = protocol.to_sqlite(entity, key, value)
+        try:
+            for key, value in data.items():
+                take = takers.get(key)
+                if take is not None:  # as the Merger: a field of a newer schema is left out of an event
+                    values[key] = take(value)
+        except Refused:
+            return None
         return table, values
 
     def apply(self, cases: list[dict]) -> None:
-        """Store the cases of one page (each in the shape of a ``grant`` entry, with its conflicts)."""
+        """Store the cases of one page (decoded by ``protocol.decode_snapshot_case``, with their conflicts)."""
         merger = Merger(self.con, self.version, self.summary)
         referred = [c["case_id"] for c in cases if c.get("referral")]
         for start in range(0, len(referred), CHUNK):  # a case handed over to this office, new here: a grant
@@ -82,22 +98,40 @@ class Page:
         held = self._present(cases)
         fast, slow = [], []
         for case in cases:
-            rows, appends, whole = [], [], True
-            for r in case.get("rows") or []:
-                entity, row_id, fields = r.get("entity"), r.get("row_id"), r.get("fields")
-                if _not_newer(held.get((entity, row_id)), fields):
-                    continue  # held here with every clock as new: nothing to write, nothing to check
-                checked = self._row(entity, row_id, fields)
-                whole = whole and checked is not None
-                rows.append((entity, row_id, checked, fields))
-            for a in case.get("appends") or []:
-                if (a.get("entity"), a.get("row_id")) in held:
+            tables, appends, whole = [], [], True
+            for entity, names, body in case["tables"]:
+                plan = self._plan(entity, names) if type(entity) is str else None
+                if plan is None:
+                    whole = False
+                    break
+                rows = []
+                for row in body:
+                    if type(row[0]) is not str or type(row[1]) is not str:
+                        whole = False
+                        break
+                    if held and _not_newer(held.get((entity, row[0])), names, row):
+                        continue  # held here with every clock as new: nothing to write, nothing to check
+                    values = self._row(plan, row)
+                    if values is None:
+                        whole = False
+                        break
+                    rows.append((row, values))
+                if not whole:
+                    break
+                tables.append((entity, names, plan, rows))
+            for entity, row_id, hlc, data in case["appends"] if whole else ():
+                if type(entity) is not str or type(row_id) is not str:
+                    whole = False
+                    break
+                if held and (entity, row_id) in held:
                     continue  # an event is never changed: held is held
-                checked = self._append(a.get("entity"), a.get("row_id"), a.get("data"))
-                whole = whole and checked is not None
-                appends.append((a.get("entity"), a.get("row_id"), checked, a.get("hlc")))
+                checked = self._append(entity, row_id, data)
+                if checked is None:
+                    whole = False
+                    break
+                appends.append((row_id, checked, hlc))
             if whole:
-                fast.append((case, rows, appends))
+                fast.append((case, tables, appends))
             else:
                 slow.append(case)
         self.con.execute("SAVEPOINT snapshot_page")
@@ -108,9 +142,9 @@ class Page:
             # a local rule the bulk insert broke (one obstacle per code …): the Merger quarantines the row
             self.con.execute("ROLLBACK TO snapshot_page")
             self.con.execute("RELEASE snapshot_page")
-            slow = [case for case, _r, _a in fast] + slow
+            slow = [case for case, _t, _a in fast] + slow
         for case in slow:
-            merger.apply({**case, "kind": "grant"})
+            merger.apply(protocol.snapshot_grant(case))
             self.summary.grants -= 1  # a snapshot is not a new grant
         for case in cases:
             for entry in case.get("conflicts") or []:
@@ -123,14 +157,17 @@ class Page:
         """The rows and events of this page the store holds already, with their field clocks. A fresh store
         holds none of them; only a person (and the person's consents) may come again with a second case."""
         by_table: dict[str, list[str]] = {}
+
+        def wanted(entity: object) -> bool:
+            return type(entity) is str and (not self.fresh or entity == "person" or entity in PERSON_CHILDREN)
+
         for case in cases:
-            for item in (case.get("rows") or []) + (case.get("appends") or []):
-                entity, row_id = item.get("entity"), item.get("row_id")
-                table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES.get(entity)
-                if table is None or not isinstance(row_id, str):
-                    continue
-                if not self.fresh or entity == "person" or entity in PERSON_CHILDREN:
-                    by_table.setdefault(entity, []).append(row_id)
+            for entity, _names, body in case["tables"]:
+                if wanted(entity) and entity in protocol.REGISTER_TABLES:
+                    by_table.setdefault(entity, []).extend(r[0] for r in body if type(r[0]) is str)
+            for item in case["appends"]:
+                if wanted(item[0]) and item[0] in protocol.APPEND_TABLES and type(item[1]) is str:
+                    by_table.setdefault(item[0], []).append(item[1])
         held: dict[tuple[str, str], dict[str, str]] = {}
         for entity, ids in by_table.items():
             table = protocol.REGISTER_TABLES.get(entity) or protocol.APPEND_TABLES[entity]
@@ -150,50 +187,77 @@ class Page:
                         held[(entity, row_id)][name] = hlc
         return held
 
+    def _groups(self, table: str, names: tuple[str, ...], art9: bool) -> list[str]:
+        key = (table, names, art9)
+        if key not in self.groups:
+            from wbtui.data import audit
+
+            self.groups[key] = audit.data_groups(table, list(names), art9=art9)
+        return self.groups[key]
+
     def _write(self, fast: list, merger: Merger, held: dict) -> None:
         from wbtui.data import audit
 
         inserts: dict[tuple[str, tuple[str, ...]], list] = {}
-        clocks: list[tuple] = []
+        clocks: list[tuple] = []  # a row whose fields differ in clock: one per field
+        row_clocks: list[tuple] = []  # a row of one clock: (entity, row_id, hlc, its fields as JSON), SQLite spreads it
         events: dict[tuple[str, tuple[str, ...]], list] = {}
         entries: list[dict] = []
         newest = ""
         done: set[tuple[str, str]] = set()
-        for case, rows, appends in fast:
+        names_json: dict[tuple[str, ...], str] = {}
+        for case, tables, appends in fast:
             groups: set[str] = set()
-            names: set[str] = set()
-            for entity, row_id, checked, fields in rows:
-                if (entity, row_id) in done:
-                    continue
-                done.add((entity, row_id))
-                table, values = checked
-                local = held.get((entity, row_id))
-                if local is not None:
-                    if any(local.get(name, "") < hlc for name, (_v, hlc) in values.items()):
-                        merger.merge_row(entity, row_id, fields)  # newer fields than held: merged by HLC
-                    continue
-                cols = tuple(values)
-                inserts.setdefault((table, cols), []).append((row_id, *(v for v, _h in values.values())))
-                for name, (_v, hlc) in values.items():
-                    clocks.append((entity, row_id, name, hlc))
-                    newest = max(newest, hlc)
-                art9 = bool(values.get("art9", (None,))[0]) if entity == "obstacle" else False
-                groups.update(audit.data_groups(table, list(cols), art9=art9))
-                names.update(cols)
-            for _entity, row_id, (table, values), hlc in appends:
+            fields: set[str] = set()
+            for entity, names, (table, _takes, art9_at), rows in tables:
+                params = inserts.setdefault((table, names), [])
+                listed = names_json.get(names) or names_json.setdefault(names, json.dumps(names))
+                for row, values in rows:
+                    row_id, hlc = row[0], row[1]
+                    if (entity, row_id) in done:
+                        continue
+                    done.add((entity, row_id))
+                    local = held.get((entity, row_id)) if held else None
+                    others = row[-1] if len(row) > len(names) + 2 else None
+                    if local is not None:
+                        spread = others or {}
+                        if any(local.get(n, "") < spread.get(n, hlc) for n in names):  # newer fields: merged by HLC
+                            merger.merge_row(entity, row_id, protocol.snapshot_row_fields(names, row))
+                        continue
+                    params.append((row_id, *values))
+                    if others:
+                        for name in names:
+                            clock = others.get(name, hlc)
+                            clocks.append((entity, row_id, name, clock))
+                            newest = max(newest, clock)
+                    else:
+                        row_clocks.append((entity, row_id, hlc, listed))
+                        if hlc > newest:
+                            newest = hlc
+                    groups.update(self._groups(table, names, bool(values[art9_at]) if art9_at is not None else False))
+                    fields.update(names)
+            for row_id, (table, values), hlc in appends:
                 events.setdefault((table, tuple(values)), []).append((row_id, *values.values()))
-                if isinstance(hlc, str):
-                    newest = max(newest, hlc)
-                groups.add(audit.data_groups(table, [])[0])
-            if groups or names:  # a case of which nothing was new here is not a receipt
+                if isinstance(hlc, str) and hlc > newest:
+                    newest = hlc
+                groups.add(self._groups(table, (), False)[0])
+            if groups or fields:  # a case of which nothing was new here is not a receipt
                 entries.append(
-                    {"object_id": case["case_id"], "case_id": case["case_id"], "groups": groups, "fields": names,
+                    {"object_id": case["case_id"], "case_id": case["case_id"], "groups": groups, "fields": fields,
                      "detail": "snapshot"}
                 )  # fmt: skip
-        for (table, cols), params in inserts.items():
-            self.con.executemany(
-                f"INSERT INTO {table} (id, {', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 1))})", params
-            )
+        # parents first: a child stored before its parent is a deferred foreign-key violation, and while one is
+        # outstanding SQLite looks for the children of every parent row it inserts
+        for (table, cols), params in sorted(inserts.items(), key=lambda item: _TABLE_ORDER[item[0][0]]):
+            if params:
+                self.con.executemany(
+                    f"INSERT INTO {table} (id, {', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 1))})", params
+                )
+        row_clocks.sort()  # in key order: the clock table's b-tree grows at few places instead of everywhere
+        self.con.executemany(
+            "INSERT OR REPLACE INTO field_clock(entity, row_id, field, hlc) SELECT ?, ?, value, ? FROM json_each(?)",
+            row_clocks,
+        )
         self.con.executemany(
             "INSERT OR REPLACE INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)", clocks
         )
@@ -210,13 +274,19 @@ class Page:
                 pass  # a clock far ahead is not taken over (as in the Merger)
 
 
-def _not_newer(local: dict[str, str] | None, fields) -> bool:
+_TABLE_ORDER = {
+    protocol.REGISTER_TABLES[e]: i for i, e in enumerate(protocol.ENTITY_ORDER) if e in protocol.REGISTER_TABLES
+}
+
+
+def _not_newer(local: dict[str, str] | None, names: tuple[str, ...], row: list) -> bool:
     """A row held here whose every field clock is at least the snapshot's (the store's own upload echoed)."""
-    if local is None or not isinstance(fields, dict):
+    if local is None:
         return False
-    for name, spec in fields.items():
-        hlc = spec.get("hlc") if isinstance(spec, dict) else None
-        if not isinstance(hlc, str) or local.get(name, "") < hlc:
+    hlc, others = row[1], (row[-1] if len(row) > len(names) + 2 else {})
+    for name in names:
+        clock = others.get(name, hlc)
+        if not isinstance(clock, str) or local.get(name, "") < clock:
             return False
     return True
 
@@ -237,7 +307,7 @@ def load(client, summary, progress=None) -> bool:  # client: wbtui.sync.client.S
         if meta(con, "snapshot_cursor") is None:
             meta_set(con, "snapshot_fresh", "1" if fresh_store(con) else "0")
     while True:
-        params: dict = {"limit": PAGE}
+        params: dict = {"limit": PAGE, "form": protocol.SNAPSHOT_FORM}
         if after:
             params["after"] = after
         response = client._request("GET", "/sync/v1/snapshot", params=params)
@@ -299,9 +369,10 @@ def read_page(body: bytes) -> tuple[dict, list[dict], dict]:
     if len(lines) < 2:
         raise ValueError("snapshot page cut short")
     header, end = json.loads(lines[0]), json.loads(lines[-1])
-    if header.get("snapshot") != 1 or end.get("end") is not True:
-        raise ValueError("snapshot page cut short")
-    cases = [decode_snapshot_case(json.loads(line)) for line in lines[1:-1]]
+    form = header.get("snapshot")
+    if form not in protocol.SNAPSHOT_FORMS or end.get("end") is not True:
+        raise ValueError("snapshot page cut short")  # or of a form this version does not read
+    cases = [decode_snapshot_case(json.loads(line), form) for line in lines[1:-1]]
     if len(cases) != end.get("cases"):
         raise ValueError("snapshot page cut short")
     return header, cases, end

@@ -125,20 +125,78 @@ def case_digest(registers: Iterable[tuple[str, str, str, str]], appends: Iterabl
 # -- snapshot bootstrap (server.snapshot writes it, sync.bootstrap reads it) ------------------------------
 
 
-def decode_snapshot_case(line: dict) -> dict:
-    """A snapshot case line back into the shape of a ``grant`` entry: rows ``[entity, row_id, hlc, values,
-    other clocks]`` (a field's clock is the row's unless named among the others), events ``[entity, row_id,
-    hlc, data]``, the case's conflict entries, and whether it is held by referral (a handover received). ValueError if the line is not of that form."""
+# The wire forms of a snapshot page (the device asks for one with ``form``; a server that does not know it
+# answers form 1, an older device that does not ask gets form 1):
+# 1: a row is ``[entity, row_id, hlc, {field: value}, {field: other hlc}]`` (a field's clock is the row's
+#    unless named among the others);
+# 2: a case's rows by table and field set: ``[entity, [field, …], [[row_id, hlc, value, …], …]]``, the values
+#    in the order of the field names, a row whose fields differ in clock ending with ``{field: hlc}``. No
+#    field name per value and no dict per row on either side: the device binds a row's values as they come.
+SNAPSHOT_FORMS = (1, 2)
+SNAPSHOT_FORM = 2
+
+
+_NAMES: set[tuple[str, ...]] = set()  # field lists of form 2 found to be lists of names
+
+
+def decode_snapshot_case(line: dict, form: int = 1) -> dict:
+    """A snapshot case line (either form) as the device applies it: ``tables`` ``[(entity, (field, …),
+    [[row_id, hlc, value, …(, {field: hlc})], …])]``, events ``[entity, row_id, hlc, data]``, the case's
+    conflict entries, and whether it is held by referral (a handover received). ValueError if the line is
+    not of that form."""
     if not isinstance(line, dict) or not isinstance(line.get("case_id"), str):
         raise ValueError("snapshot case without an id")
-    rows = []
-    for entity, row_id, main, values, others in line.get("rows") or []:
-        fields = {n: {"v": v, "hlc": others.get(n, main)} for n, v in values.items()}
-        rows.append({"entity": entity, "row_id": row_id, "fields": fields})
-    appends = [{"entity": e, "row_id": r, "hlc": h, "data": d} for e, r, h, d in line.get("appends") or []]
+    tables = []
+    if form == 1:
+        for entity, row_id, main, values, others in line.get("rows") or []:
+            row = [row_id, main, *values.values()]
+            if others:
+                if type(others) is not dict:
+                    raise ValueError("snapshot row clocks")
+                row.append(others)
+            tables.append((entity, tuple(values), [row]))
+    else:
+        for entity, names, rows in line.get("tables") or []:
+            if type(entity) is not str or type(names) is not list or type(rows) is not list:
+                raise ValueError("snapshot table")
+            key = tuple(names)
+            if key not in _NAMES:  # a page repeats a few hundred field lists: each is looked at once
+                if not all(type(n) is str for n in names):
+                    raise ValueError("snapshot table")
+                if len(_NAMES) > 10_000:
+                    _NAMES.clear()
+                _NAMES.add(key)
+            width = len(names) + 2
+            for row in rows:  # a row holds a value per field, or one more: its clock exceptions
+                if type(row) is not list or (
+                    (n := len(row)) != width and (n != width + 1 or type(row[-1]) is not dict)
+                ):
+                    raise ValueError("snapshot row")
+            tables.append((entity, key, rows))
+    appends = line.get("appends") or []
+    for item in appends:
+        if type(item) is not list or len(item) != 4:
+            raise ValueError("snapshot event")
     conflicts = line.get("conflicts") if isinstance(line.get("conflicts"), list) else []
-    return {"case_id": line["case_id"], "rows": rows, "appends": appends, "conflicts": conflicts,
+    return {"case_id": line["case_id"], "tables": tables, "appends": appends, "conflicts": conflicts,
             "referral": line.get("referral") is True}  # fmt: skip
+
+
+def snapshot_row_fields(names: tuple[str, ...], row: list) -> dict:
+    """One row of a decoded snapshot case as a ``set`` entry's fields ``{field: {"v": value, "hlc": clock}}``."""
+    main, others = row[1], (row[-1] if len(row) == len(names) + 3 else {})
+    return {n: {"v": v, "hlc": others.get(n, main)} for n, v in zip(names, row[2:], strict=False)}
+
+
+def snapshot_grant(case: dict) -> dict:
+    """A decoded snapshot case in the shape of a ``grant`` entry (what the Merger takes)."""
+    rows = [
+        {"entity": entity, "row_id": row[0], "fields": snapshot_row_fields(names, row)}
+        for entity, names, body in case["tables"]
+        for row in body
+    ]
+    appends = [{"entity": e, "row_id": r, "hlc": h, "data": d} for e, r, h, d in case["appends"]]
+    return {**case, "kind": "grant", "rows": rows, "appends": appends}
 
 
 _gc: dict[str, Any] = {"lock": threading.Lock(), "users": 0, "was_on": True, "since": 0.0}

@@ -4,7 +4,8 @@ Usage:  python bench/profile_push.py [--cases 1000] [--db postgresql|sqlite] [--
 
 Generates an N-case demo store, switches sync on (the upload queued in the outbox), then hands the
 outbox to ``SyncServer.push`` in the client's batch sizes under cProfile. Prints field operations per
-second of the push alone and the top entries of the profile (issue 16, push throughput).
+second of the push alone (CPU of this process, and with the PostgreSQL backends' CPU read from /proc) and
+the top entries of the profile (issue 16, push throughput).
 """
 
 from __future__ import annotations
@@ -89,8 +90,10 @@ def main() -> None:
     if current:
         batches.append(current)
 
-    def run(engine) -> None:
+    def run(engine, database: str | None = None) -> None:
         from sqlmodel import Session
+
+        from bench_bootstrap import cpu_seconds
 
         tokens = provision(engine)
         with Session(engine) as s:
@@ -103,6 +106,7 @@ def main() -> None:
 
         if args.no_gc:
             gc.disable()
+        pg0 = cpu_seconds(f" {database} ") if database else 0.0
         t0, c0 = time.perf_counter(), time.process_time()
         rejected = 0
         for batch in batches:
@@ -113,9 +117,14 @@ def main() -> None:
                 profiler.disable()
             rejected += sum(1 for r in result["results"] if r["status"] == "rejected")
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        pg = cpu_seconds(f" {database} ") - pg0 if database else 0.0
         print(f"push in process ({args.db}): {len(changes)} changes / {ops} field ops in {len(batches)} pushes,"
               f" {seconds:.1f} s = {ops / seconds:,.0f} field ops/s; CPU of this process {cpu:.1f} s = {ops / cpu:,.0f} field ops/CPU-s (rejected {rejected};"
               f" profiler {'off' if args.no_profile else 'on'}); load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        if database:
+            print(
+                f"PostgreSQL backends {pg:.1f} CPU-s; push + PostgreSQL {cpu + pg:.1f} CPU-s = {ops / (cpu + pg):,.0f} field ops per CPU-s"
+            )
         if not args.no_profile:
             stats = pstats.Stats(profiler)
             stats.sort_stats(args.sort).print_stats(args.top)
@@ -125,7 +134,7 @@ def main() -> None:
             engine = make_engine(url)
             init_schema(engine)
             try:
-                run(engine)
+                run(engine, url.rsplit("/", 1)[1])
             finally:
                 engine.dispose()
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring_ascii
 
 from sqlalchemy import bindparam, insert, text, update
 
@@ -38,6 +39,21 @@ Row = tuple[str, str]  # entity, row id
 
 
 _UNREAD = object()
+
+
+def to_json(value) -> str:
+    """``json.dumps(value)``, exactly; a scalar without the encoder's Python layers (a push encodes every field
+    it writes: millions in a first upload)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(value)
 
 
 class Register:
@@ -145,7 +161,7 @@ class Batch:
 
     def rows_where(self, entity: str, name: str, value) -> list[Row]:
         """Rows of ``entity`` held here whose field ``name`` holds ``value`` (compared as stored JSON text)."""
-        want = json.dumps(value)
+        want = to_json(value)
         index = self.index.get((entity, name))
         if index is not None:
             return [row for row in index.get(want, ()) if row in self.rows]
@@ -238,8 +254,10 @@ class Batch:
             self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
 
     def load_rows(self, rows: Iterable[Row]) -> None:
-        """These rows' metadata and registers, when not held yet (a row named by a reference)."""
-        extra = set(rows) - self.rows_loaded
+        """These rows' metadata and registers, when not held yet (a row named by a reference). A row bound in
+        this push is held already: :meth:`load` read every row a change names before any was bound, so a
+        bound row that was not read is new to the server (no query for it: a first upload asks once per case)."""
+        extra = {row for row in rows if row not in self.rows_loaded and row not in self.rows}
         if extra:
             self._take_rows(self._by_rows("entity, row_id, case_id, org_id, art9", extra))
 

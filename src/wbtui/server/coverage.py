@@ -12,7 +12,7 @@ from datetime import date
 
 from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.domain.projection import coverage_lapses_on, covered_groups
-from wbtui.server.batch import as_date
+from wbtui.server.batch import Register, as_date
 from wbtui.server.feed import REFERRAL, Grant, feed_row, project_set, project_snapshot
 
 
@@ -79,13 +79,15 @@ def snapshot(push, case_id: str) -> tuple[dict, dict]:
     if isinstance(person_id, str):
         for entity in PERSON_CHILDREN:  # the person's consents, qualifications and work history
             rows |= set(batch.rows_where(entity, "person_id", person_id))
-    regs = {row: {f: (r.value, r.hlc) for f, r in batch.regs.get(row, {}).items()} for row in rows}
+    # the registers themselves: a scalar they hold decoded already is not decoded again (a first upload hands
+    # over hundreds of cases in one push); a list or object is decoded afresh for the snapshot's own copy
+    regs = {row: {f: (r, r.hlc) for f, r in batch.regs.get(row, {}).items()} for row in rows}
     appends = [
         (e, r, item["data"], item["hlc"])
         for e, r in batch.case_rows.get(case_id, ())
         if (item := batch.appends.get((e, r))) is not None and item["case_id"] == case_id
     ]
-    return case_snapshot(case_id, rows, regs, batch.rows, appends)
+    return case_snapshot(case_id, rows, regs, batch.rows, appends, decode=Register.decoded)
 
 
 def send_snapshot(push, case_id: str, org_id: str, grant: Grant, kind: str = "grant") -> None:

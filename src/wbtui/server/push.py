@@ -39,7 +39,7 @@ from wbtui.domain.entities import ENTITIES, HEX32, OFFICE_SCOPE, PERSON_CHILDREN
 from wbtui.domain.permissions import office_refusal, rule_for, side_of, write_refusal
 from wbtui.domain.process import Stage
 from wbtui.server.auth import Principal
-from wbtui.server.batch import Batch, as_datetime, is_art9
+from wbtui.server.batch import Batch, as_datetime, is_art9, to_json
 from wbtui.server.case_view import CaseView
 from wbtui.server.feed import OWNER, RowMeta
 from wbtui.server.models import now
@@ -67,6 +67,7 @@ class Unit:
     conflicts: list[dict] = field(default_factory=list)
     max_hlc: str = ""
     appointments: dict[str, str | None] = field(default_factory=dict)  # appointment row -> status before the unit
+    written_rows: dict[tuple[str, str], set[str]] | None = None  # row -> fields, once writing is over (write_checks)
 
 
 class Push(CaseView):
@@ -245,7 +246,7 @@ class Push(CaseView):
             if reason is not None:
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=reason)
             unit.writes.append((entity, row_id, name, case_id, change.get("origin") == "upload"))
-            value = json.dumps(spec["v"])
+            value = to_json(spec["v"])
             current = batch.register((entity, row_id, name))
             if entity == "appointment":
                 before = json.loads(current.value) if current is not None and current.value else None
@@ -317,16 +318,21 @@ class Push(CaseView):
 
         batch, role = self.batch, self.who.role
         write_checks.check_cases(self, unit)
+        # per case, not per field: the stages and whether an upload is honoured do not change in this loop
+        per_case: dict[str, tuple[Stage | None, Stage | None, bool]] = {}
         for entity, row_id, name, case_id, marked in unit.writes:
-            if case_id.startswith(OFFICE_SCOPE):
-                self._check_office_write(unit, entity, row_id, name)
-                continue
-            before = unit.stage_before.get(case_id)
-            after = _stage(batch.field(("case", case_id), "stage")) or before
+            known = per_case.get(case_id)
+            if known is None:
+                if case_id.startswith(OFFICE_SCOPE):
+                    self._check_office_write(unit, entity, row_id, name)
+                    continue
+                before = unit.stage_before.get(case_id)
+                after = _stage(batch.field(("case", case_id), "stage")) or before
+                known = per_case[case_id] = (before, after, self.upload_honoured(unit, case_id, True))
+            before, after, honoured = known
             row = (entity, row_id)
-            meta = batch.rows.get(row)
             art9_row = entity == "obstacle" and is_art9(entity, {"code": batch.field(row, "code"), "art9": batch.field(row, "art9")})  # fmt: skip
-            if self.upload_honoured(unit, case_id, marked):
+            if marked and honoured:
                 # an existing store's first upload of a case new to the server: its own record, in any stage;
                 # health data still needs art9.write (domain/permissions.py)
                 if (rule_for(entity, name).art9 or art9_row) and not has(role, ART9_WRITE):
@@ -334,6 +340,7 @@ class Push(CaseView):
                 continue
             if row in unit.new_rows and batch.field(row, name) is None:
                 continue  # a new row's empty field writes nothing
+            meta = batch.rows.get(row)
             refusal = write_refusal(
                 entity, name, role=role, new_row=row in unit.new_rows, stage_before=before, stage_after=after,
                 art9_row=art9_row, own_row=bool(meta and meta.org_id == self.who.org_id),

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from wbtui.server import pipeline
 from wbtui.server.deps import Caller, CredentialsDep, StateDep, SyncDep, authorized
 from wbtui.server.service import LIMITS, UpgradeRequired
 from wbtui.server.snapshot import PAGE_DEFAULT, PAGE_MAX
@@ -35,6 +36,7 @@ class PushBody(BaseModel):
     batch_id: str = Field(max_length=64)
     schema_version: int
     changes: list[dict[str, Any]] = Field(max_length=LIMITS["push_changes"])
+    after: str | None = Field(default=None, max_length=64)  # the last change of the push before (server.pipeline)
 
 
 class VerifyBody(BaseModel):
@@ -79,6 +81,8 @@ def answer(result: dict) -> Response:
 @router.post("/sync/v1/push", responses=UPGRADE)
 def push(body: PushBody, state: StateDep, creds: CredentialsDep) -> Response:
     with authorized(state, creds, "push") as (who, conn):
+        if body.after is not None and not pipeline.predecessor_applied(conn, who.org_id, body.after):
+            return Response(json.dumps(pipeline.NOT_YET).encode(), status_code=409, media_type="application/json")
         try:
             return answer(state.sync.push(who, body.changes, body.schema_version, conn))
         except UpgradeRequired:

@@ -39,7 +39,8 @@ from wbtui.sync.hlc import Clock
 
 # push_changes: changes per push (a first upload fills it); push_bytes: on the wire, where a push may be
 # gzip-compressed (push_gzip, server.inflate) to at most 16 MiB inflated
-LIMITS = {"push_changes": 5000, "push_bytes": 1_048_576, "pull_page": 1000, "push_gzip": 1}
+# push_after: a push may name the one before it and is applied after it (server.pipeline)
+LIMITS = {"push_changes": 5000, "push_bytes": 1_048_576, "pull_page": 1000, "push_gzip": 1, "push_after": 1}
 DUTY_ROLES = CASE_ROLES | {"dsb"}  # the DSB's device pushes exactly one thing: the retention purge
 
 

@@ -85,18 +85,23 @@ def check_rows(push, unit) -> None:
 
 
 def _written_rows(unit) -> dict[tuple[str, str], set[str]]:
+    """The rows the transaction wrote and their fields, sorted by row; gathered once per transaction (four
+    checks read it; :func:`check_rows` runs after every field is written, so it no longer changes)."""
+    if unit.written_rows is not None:
+        return unit.written_rows
     rows: dict[tuple[str, str], set[str]] = {}
     for entity, row_id, name, case_id, _flag in unit.writes:
         if not case_id.startswith(OFFICE_SCOPE):
             rows.setdefault((entity, row_id), set()).add(name)
-    return rows
+    unit.written_rows = dict(sorted(rows.items()))
+    return unit.written_rows
 
 
 def _check_references(push, unit) -> None:
     """A row's parent reference names the case (or the case's person) the row is filed under: a row pointing
     elsewhere would break every device that stores it (its foreign keys), F2."""
     batch = push.batch
-    for row, names in sorted(_written_rows(unit).items()):
+    for row, names in _written_rows(unit).items():
         entity = row[0]
         meta = batch.rows[row]
         new = row in unit.new_rows
@@ -127,7 +132,7 @@ def _check_obstacles(push, unit) -> None:
     """Whether an obstacle is health data follows from its code, on every write of the code (F5): a built-in
     health code is never stored as ordinary data, and the row's flag the projection reads is the server's."""
     batch = push.batch
-    for row, names in sorted(_written_rows(unit).items()):
+    for row, names in _written_rows(unit).items():
         if row[0] != "obstacle" or not ({"code", "art9"} & names or row in unit.new_rows):
             continue
         code, flag = batch.field(row, "code"), batch.field(row, "art9")
@@ -180,7 +185,7 @@ def _check_handovers(push, unit) -> None:
     """The handover's status and acknowledgement (F4): a new handover is sent, and only the Agentur's
     acknowledgement or query of a sent handover changes it, acknowledged by the token's login."""
     batch = push.batch
-    for row, names in sorted(_written_rows(unit).items()):
+    for row, names in _written_rows(unit).items():
         if row[0] != "handover":
             continue
         case_id = batch.rows[row].case_id

@@ -6,30 +6,30 @@ Nothing pushed is dropped: a change the server refuses becomes a conflict record
 value (F6, ``wbtui sync conflicts``), and the case is repaired to the server's version so that every
 device ends in the same state. Only one sync runs on a store at a time.
 
-Requests, TLS and the sync lock are :mod:`wbtui.sync.transport`; repairing after a refusal and ``sync
+Requests, TLS and the sync lock are :mod:`wbtui.sync.transport`; pushing the outbox (pipelined) is
+:mod:`wbtui.sync.outbox_push`; repairing after a refusal and ``sync
 verify`` are :mod:`wbtui.sync.repair`; loading a snapshot is :mod:`wbtui.sync.bootstrap`.
 """
 
 from __future__ import annotations
 
-import json
 import time
-import uuid
 
 from wbtui.sync import protocol
 from wbtui.sync.merge import Merger, drop_case, local_digests, meta, meta_set, pending_cases, promote_extras
 from wbtui.sync.orphans import commit_page
+from wbtui.sync.outbox_push import OutboxPush
 from wbtui.sync.repair import Repair, twice_taken
 from wbtui.sync.transport import Summary, SyncError, check_url, tls_context
 from wbtui.sync.upload import enable
 
 BATCH = 500  # changes per push unless the server's hello names more (a first upload fills large pushes)
-GZIP_FROM = 32_768  # bytes of JSON from which a push travels gzip-compressed, if the server takes it
+
 MAX_RESETS = 3  # starts from the beginning within one sync (the server compacting meanwhile)
 __all__ = ["SyncClient", "SyncError", "Summary", "enable", "local_digests", "status", "tls_context"]
 
 
-class SyncClient(Repair):
+class SyncClient(Repair, OutboxPush):
     def __init__(
         self,
         store,
@@ -57,7 +57,7 @@ class SyncClient(Repair):
         self.sleep = sleep
         self.snapshot = snapshot
         # until the server's hello names its limits: changes per push, and bytes on the wire
-        self.batch, self.limit, self.max_bytes, self.gzip = BATCH, BATCH, 1_048_576, False
+        self.batch, self.limit, self.max_bytes, self.gzip, self.ordered = BATCH, BATCH, 1_048_576, False, False
         self.waited = 0.0
         self.http = httpx.Client(
             base_url=url.rstrip("/"),
@@ -108,6 +108,7 @@ class SyncClient(Repair):
         self.batch = self.limit - self.limit // 10  # room for the last local transaction to go in whole
         self.max_bytes = size if isinstance(size, int) and size > 0 else 1_048_576
         self.gzip = limits.get("push_gzip") == 1
+        self.ordered = limits.get("push_after") == 1  # the next push may go before this one's answer
         if hello.get("action") != "ok":
             raise SyncError("err.sync_upgrade")
         return hello
@@ -120,131 +121,6 @@ class SyncClient(Repair):
             con.close()
 
     # -- push -----------------------------------------------------------------------------------------
-    def _outbox_batch(self) -> list[tuple]:
-        """Up to ``self.batch`` pending changes, never splitting a local transaction between pushes: one that
-        does not fit under the server's limit is left whole for the next push (one larger goes alone, extended)."""
-        con = self.store.raw()
-        try:
-            # a store not yet migrated to sync schema 3 has no transaction column (every change its own)
-            has_tx = any(row[1] == "tx" for row in con.execute("PRAGMA table_info(outbox)"))
-            cols = "tx, origin" if has_tx else "NULL, NULL"
-            rows = con.execute(
-                f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
-                " WHERE state = 'pending' ORDER BY local_seq LIMIT ?",
-                (self.batch,),
-            ).fetchall()
-            if len(rows) == self.batch and rows[-1][7] is not None:
-                rest = con.execute(
-                    f"SELECT change_id, entity, row_id, case_id, op, payload, hlc, {cols}, local_seq FROM outbox"
-                    " WHERE state = 'pending' AND tx = ? AND local_seq > ? ORDER BY local_seq",
-                    (rows[-1][7], rows[-1][9]),
-                ).fetchall()
-                whole = [r for r in rows if r[7] != rows[-1][7]]
-                # the last transaction goes whole into this push, or (past the server's limit) into the next
-                rows = whole if rest and len(rows) + len(rest) > self.limit and whole else rows + rest
-            return rows
-        finally:
-            con.close()
-
-    def _push(self, summary: Summary, progress) -> list[dict]:
-        """Push the outbox; returns the refused changes (each with the server's reason)."""
-        refused: list[dict] = []
-        device = None
-        while True:
-            rows = self._outbox_batch()
-            if not rows:
-                return refused
-            if device is None:
-                con = self.store.raw()
-                try:
-                    device = meta(con, "device_id") or "unknown"
-                finally:
-                    con.close()
-            changes = []
-            for change_id, entity, row_id, case_id, op, payload, hlc, tx, origin, _seq in rows:
-                body = json.loads(payload)
-                change = {
-                    "change_id": change_id,
-                    "entity": entity,
-                    "row_id": row_id,
-                    "case_id": case_id,
-                    "op": op,
-                    "hlc": hlc,
-                }
-                if tx:
-                    change["tx"] = tx
-                if origin:
-                    change["origin"] = origin
-                if op == "set":
-                    change["fields"] = body
-                elif op == "append":
-                    change["data"] = body["data"]
-                else:
-                    change["name"], change["args"] = body["name"], body["args"]
-                changes.append(change)
-            body = {"device_id": device, "batch_id": uuid.uuid4().hex, "schema_version": self.schema_version,
-                    "changes": changes}  # fmt: skip
-            result = self._push_request(body)
-            if result is None:  # larger than the server takes on the wire: half as many changes per push
-                self.batch = max(1, len(changes) // 2)
-                continue
-            by_id = {r.get("change_id"): r for r in result.get("results", [])}
-            answered = 0
-            sent: list[tuple[str]] = []
-            with self.store.transaction() as con:
-                for change in changes:
-                    r = by_id.get(change["change_id"])
-                    if r is None:
-                        continue  # not answered: stays pending, retried with the same id
-                    answered += 1
-                    if r.get("status") == "rejected":
-                        self._refused(con, change, r, summary)
-                        refused.append({**change, "reason": r.get("reason"), "detail": r.get("detail") or {}})
-                    else:
-                        summary.pushed += 1
-                        sent.append((change["change_id"],))
-                con.executemany("UPDATE outbox SET state = 'sent', attempts = attempts + 1 WHERE change_id = ?", sent)
-                meta_set(con, "last_push_at", _now())
-            if progress:
-                progress("push", summary.pushed)
-            if not answered:
-                raise SyncError("err.sync_bad_response")
-
-    def _push_request(self, body: dict) -> dict | None:
-        """One push; a large one gzip-compressed when the server takes that (server.inflate). None: the body
-        is larger than the server accepts on the wire (the caller sends fewer changes at once)."""
-        data = json.dumps(body, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json"}
-        if self.gzip and len(data) >= GZIP_FROM:
-            import gzip
-
-            data = gzip.compress(data, compresslevel=1)
-            headers["Content-Encoding"] = "gzip"
-        if len(data) > self.max_bytes and len(body["changes"]) > 1:
-            return None
-        return self._check(self._request("POST", "/sync/v1/push", content=data, headers=headers))
-
-    @staticmethod
-    def _refused(con, change: dict, r: dict, summary: Summary) -> None:
-        reason = str(r.get("reason") or "")
-        detail = r.get("detail") or {}
-        summary.rejected += 1
-        summary.reasons.append(reason + (":" + json.dumps(detail, sort_keys=True) if detail else ""))
-        con.execute(
-            "UPDATE outbox SET state = 'rejected', last_error = ?, attempts = attempts + 1 WHERE change_id = ?",
-            (reason, change["change_id"]),
-        )
-        con.execute(
-            "INSERT OR IGNORE INTO sync_conflict(conflict_id, entity, row_id, field, kind, lost_value, detail, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-            (
-                change["change_id"], change["entity"], change["row_id"], str(detail.get("field") or "")[:80] or None,
-                "access_lost" if reason == "forbidden" else "rejected_write",
-                json.dumps(change.get("fields") or change.get("data") or change.get("args"), ensure_ascii=False),
-                json.dumps({"reason": reason, **detail}, ensure_ascii=False),
-            ),
-        )  # fmt: skip
-
     # -- pull -----------------------------------------------------------------------------------------
     def _pull(self, summary: Summary, progress) -> None:
         from wbtui.sync import bootstrap

@@ -26,7 +26,8 @@ def enable(store) -> int:
     queued too, so the Agentur gets the case at the first sync. The rows are queued case by case (a
     case's person, the case, its consents, obstacles … and events together, as one local transaction:
     the server takes or refuses a case's upload whole, so no row of a refused case stays on the server
-    without it) and written in bulk: one ``executemany`` for the clocks and one for the outbox."""
+    without it) and written in bulk: one ``executemany`` for the outbox, and the field clocks from it in one
+    ``INSERT … SELECT``."""
     from wbtui.data.store import BULK_CACHE, DEFAULT_CACHE
     from wbtui.sync.recorder import meta_get
 
@@ -88,7 +89,6 @@ def _queue_all(conn) -> int:
 
     queued.sort(key=order)
     txs: dict[str, str] = {}  # one local transaction per case: the server takes a case's upload whole
-    clocks: list[tuple] = []
     outbox: list[tuple] = []
     payload: dict[str, Any]
     for _key, _rank, row_id, case_id, entity, data in queued:
@@ -97,7 +97,6 @@ def _queue_all(conn) -> int:
             op, payload = "append", {"data": data}
         else:
             op, payload = "set", {f: {"v": v, "base": None, "hlc": stamp} for f, v in data.items()}
-            clocks += [(entity, row_id, f, stamp) for f in data]
         body = json.dumps(payload, ensure_ascii=False, default=str)
         tx = None
         if case_id:
@@ -126,11 +125,7 @@ def _queue_all(conn) -> int:
             )
         )
     raw = conn.connection.driver_connection
-    raw.executemany(
-        "INSERT INTO field_clock(entity, row_id, field, hlc) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
-        clocks,
-    )
+    (queued_after,) = raw.execute("SELECT COALESCE(MAX(local_seq), 0) FROM outbox").fetchone()
     if any(row[1] == "tx" for row in raw.execute("PRAGMA table_info(outbox)")):
         raw.executemany(
             "INSERT INTO outbox(change_id, entity, row_id, case_id, op, payload, hlc, tx, origin, created_at)"
@@ -143,6 +138,15 @@ def _queue_all(conn) -> int:
             " VALUES (?, ?, ?, ?, ?, ?, ?, datetime('now'))",
             [item[:7] for item in outbox],
         )
+    # each queued field's clock is its row's clock: set in one statement from the outbox just written (the
+    # field names are the payload's keys) instead of a parameter tuple per field (8 M at 100,000 cases)
+    raw.execute(
+        "INSERT INTO field_clock(entity, row_id, field, hlc)"
+        " SELECT o.entity, o.row_id, j.key, o.hlc FROM outbox o, json_each(o.payload) j"
+        " WHERE o.local_seq > ? AND o.op = 'set'"
+        " ON CONFLICT(entity, row_id, field) DO UPDATE SET hlc = excluded.hlc",
+        (queued_after,),
+    )
     set_meta(conn, "enabled", "1")
     set_meta(conn, "device_id", uuid.uuid4().hex)
     save_clock(conn, clock)

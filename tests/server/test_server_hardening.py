@@ -281,7 +281,7 @@ def test_several_worker_processes_serve_the_same_database(db_url, tmp_path):
                         "data": {
                             "case_id": case_id,
                             "type": "contact",
-                            "at": "2026-11-25T10:00:00+00:00",
+                            "at": "2026-11-25 10:00:00.000000",
                             "actor": "ifk.ida",
                             "payload": {},
                         },

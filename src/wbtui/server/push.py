@@ -368,6 +368,14 @@ class Push(CaseView):
                 name, problem = sorted(problems.items())[0]
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
             self._unique(unit, row, values)
+        # a Kundennummer changed on a person the server holds is unique as a new one's is (an attacker gave a
+        # second person another's number: tests/server/test_attack2_values.py)
+        renumbered = {r for e, r, name, _c, _m in unit.writes if e == "person" and name == "kundennummer"}
+        for row_id in sorted(renumbered):
+            if ("person", row_id) not in unit.new_rows:
+                self._unique(
+                    unit, ("person", row_id), {"kundennummer": batch.field(("person", row_id), "kundennummer")}
+                )
         write_checks.check_rows(self, unit)
         self._check_appointments(unit)
         for case_id, before in unit.stage_before.items():
@@ -409,7 +417,7 @@ class Push(CaseView):
             reasons = appointment_refusals(
                 kind=values.get("kind"), side=side_of(self.who.role),
                 stage=_stage(self.batch.field(("case", case_id), "stage")), status_before=before,
-                status_after=values.get("status"), starts_at=starts.astimezone(OFFICE_TZ).date() if starts else None,
+                status_after=values.get("status"), starts_at=starts.replace(tzinfo=UTC).astimezone(OFFICE_TZ).date() if starts else None,
                 today=self.today(unit), reason=values.get("status_reason"),
             )  # fmt: skip
             if reasons:

@@ -1,0 +1,40 @@
+"""Findings of the second independent new-user test (services side): what the user did, on a real store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from test_appointments import detail, handed_over
+
+from wbtui.domain.errors import RuleViolation
+from wbtui.domain.process import Stage, TransitionInput
+
+
+def test_counselling_at_another_time_keeps_the_planned_appointment_and_records_the_held_one(jc, aa):
+    case_id = handed_over(jc)
+    planned_at, held_at = datetime(2026, 11, 30, 8, tzinfo=UTC), datetime(2026, 11, 24, 7, tzinfo=UTC)
+    aa.ack_handover(case_id, appointment_at=planned_at, location="Raum 2.14")
+    with pytest.raises(RuleViolation) as err:  # a counselling still ahead cannot be recorded as held
+        aa.move(case_id, Stage.COUNSELLED, TransitionInput(outcome="foerderfaehig", appointment_at=datetime(
+            2026, 11, 27, 8, tzinfo=UTC)))  # fmt: skip
+    assert err.value.reasons[0][0] == "guard.appointment_future"
+    aa.move(case_id, Stage.COUNSELLED, TransitionInput(outcome="foerderfaehig", appointment_at=held_at))
+
+    d = detail(aa, case_id)
+    rows = sorted(d["appointments"], key=lambda a: a["starts_at"])
+    assert [(a["starts_at"][:16], a["status"]) for a in rows] == [
+        ("2026-11-24 07:00", "wahrgenommen"),
+        ("2026-11-30 08:00", "verschoben"),  # its date is history: never rewritten
+    ], rows
+    assert rows[0]["moved_from"] == rows[1]["id"] and rows[0]["location"] == "Raum 2.14"
+    assert d["case"]["stage"] == "counselled" and d["case"]["appointment_at"][:16] == "2026-11-24 07:00"
+
+
+def test_counselling_at_the_planned_time_marks_that_appointment_held(jc, aa):
+    case_id = handed_over(jc)
+    at = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    aa.ack_handover(case_id, appointment_at=at)
+    aa.move(case_id, Stage.COUNSELLED, TransitionInput(outcome="foerderfaehig", appointment_at=at))
+    rows = detail(aa, case_id)["appointments"]
+    assert [(a["status"], a["moved_from"]) for a in rows] == [("wahrgenommen", None)]

@@ -94,8 +94,16 @@ class CaseFilter:
         text = self.text.strip()
         if text:
             # search_text holds "family, given KUNDENNUMMER BG-NUMMER" (migration 0004)
-            where.append("(c.search_text LIKE ? ESCAPE '\\' OR c.search_text LIKE ? ESCAPE '\\')")
+            # several words match in any order ("Linh Ahmadi" finds "Ahmadi, Linh"): each must occur
+            words = text.lower().replace(",", " ").split()
+            every = " AND ".join(["c.search_text LIKE ? ESCAPE '\\'"] * len(words)) if len(words) > 1 else ""
+            where.append(
+                "(c.search_text LIKE ? ESCAPE '\\' OR c.search_text LIKE ? ESCAPE '\\'"
+                + (f" OR ({every})" if every else "")
+                + ")"
+            )
             params += [f"%{_escape_like(text.lower())}%", f"%{_escape_like(text.upper().replace(' ', ''))}%"]
+            params += [f"%{_escape_like(w)}%" for w in words] if every else []
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
 

@@ -51,3 +51,23 @@ def test_an_invitation_named_md_is_markdown_and_one_named_pdf_stays_pdf(jc, aa, 
     assert "Wann: Mittwoch, 02.12.2026, um 08:30 Uhr  \nWo: Agentur, Raum 2.14  \n" in md  # one line each
     assert "Berta Beispiel  \nLindenweg 3" in md and aa.config.office_name in md
     assert save_invitation(aa, appt, tmp_path / "einladung.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_inbox_counts_every_entry_and_the_unread_ones_not_only_the_page(jc, aa, monkeypatch):
+    from wbtui.data import queries
+
+    case_id = handed_over(jc)
+    aa.ack_handover(case_id, appointment_at=datetime(2026, 11, 30, 8, tzinfo=UTC))
+    appt = aa.resolve_appointment(aa.reads.appointments(case_id=case_id.hex)[0]["id"])
+    for day in (1, 2, 3):
+        appt = aa.move_appointment(appt, datetime(2026, 12, day, 8, tzinfo=UTC), reason="verhindert")
+    _received, _asked, everything = jc.reads.inbox(None)
+    assert everything.total == everything.unread == len(everything) >= 5
+    # a page of two (the real page holds 300) still counts them all, and a read entry counts as read
+    monkeypatch.setattr(queries, "INBOX_FEEDBACK", queries.INBOX_FEEDBACK.replace("LIMIT 300", "LIMIT 2"))
+    _received, _asked, page = jc.reads.inbox(None)
+    assert (len(page), page.total, page.unread) == (2, everything.total, everything.total)
+    jc.reads.mark_read([page[0][7]])
+    _received, _asked, page = jc.reads.inbox(None)
+    assert (len(page), page.total, page.unread) == (2, everything.total, everything.total - 1)
+    assert not any(row[8] for row in page)  # unread first

@@ -270,9 +270,8 @@ class CaseCommands(ServiceBase):
         if planned is not None:
             planned.status, planned.updated_at = "verschoben", now
             held.moved_from = planned.id.hex
-            held.duration_minutes, held.location, held.with_whom = (
-                planned.duration_minutes, planned.location, planned.with_whom
-            )
+            held.duration_minutes, held.location = planned.duration_minutes, planned.location
+            held.with_whom = planned.with_whom
             self._event(s, case, "appointment_updated", kind=planned.kind, status="verschoben", at=at,
                         appointment=held.id.hex, replaces=planned.id.hex)  # fmt: skip
         s.add(held)

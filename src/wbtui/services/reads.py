@@ -341,7 +341,7 @@ class Reader:
         self._audit_list("team_inbox", len(cases) + len(tasks))
         return cases, tasks
 
-    def inbox(self, since: date | None, feedback_types: tuple[str, ...] | None = None) -> tuple[list, list, list]:
+    def inbox(self, since: date | None, feedback_types: tuple[str, ...] | None = None) -> tuple[list, list, InboxPage]:
         """The inbox: handovers received, queries to answer, the other office's entries (since ``since``;
         None: all, unread first) with their read marks. Without ``feedback_types``: what the other office
         writes (:data:`INBOX_TYPES`)."""

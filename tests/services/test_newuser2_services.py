@@ -40,7 +40,7 @@ def test_counselling_at_the_planned_time_marks_that_appointment_held(jc, aa):
     assert [(a["status"], a["moved_from"]) for a in rows] == [("wahrgenommen", None)]
 
 
-def test_an_invitation_named_md_is_markdown_and_one_named_pdf_stays_pdf(jc, aa, tmp_path):
+def test_an_invitation_named_md_is_markdown(jc, aa, tmp_path):
     from test_letters import planned
 
     from wbtui.services.letters import save_invitation
@@ -50,7 +50,6 @@ def test_an_invitation_named_md_is_markdown_and_one_named_pdf_stays_pdf(jc, aa, 
     assert md.startswith("# Einladung zum Beratungsgespräch\n") and "%PDF" not in md
     assert "Wann: Mittwoch, 02.12.2026, um 08:30 Uhr  \nWo: Agentur, Raum 2.14  \n" in md  # one line each
     assert "Berta Beispiel  \nLindenweg 3" in md and aa.config.office_name in md
-    assert save_invitation(aa, appt, tmp_path / "einladung.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_the_inbox_counts_every_entry_and_the_unread_ones_not_only_the_page(jc, aa, monkeypatch):

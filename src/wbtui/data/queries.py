@@ -7,8 +7,7 @@ and so that the board can page through the store from a worker thread.
 Every query that returns cases or persons takes a ``scope``: the read policy as an SQL condition on
 the case (alias ``c``, :func:`wbtui.data.access.predicate`). The use cases (:mod:`wbtui.services.reads`)
 always pass it; ``None`` (the whole store) is for the store's own housekeeping only.
-
-Size: just over 400 lines: the list queries share their columns and filters, so they stay in one module.
+The "nobody gets lost" list lives in :mod:`wbtui.data.overdue` (imported here as before).
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def test_F3_an_upload_mark_on_a_new_case__never_writes_the_agenturs_acts_or_iden
     # the Jobcenter's own history of a case new to the server: handed over offline, later closed, its entries
     own = _uploaded(_handover("sent"), ("event", {"type": "contact", "actor": "ifk.ida"}), stage="handed_over")
     assert {a[0] for a in _answers(url, ida, own)} == {"applied"}
-    closed = _uploaded(("event", {"type": "case_closed", "actor": "ifk.ida"}), stage="closed",
+    closed = _uploaded(("event", {"type": "case_closed", "actor": "ifk.kollegin"}), stage="closed",
                        case_fields={"close_reason": "moved", "closed_at": NOW})  # fmt: skip
     assert {a[0] for a in _answers(url, ida, closed)} == {"applied"}
     assert [e["actor"] for e in _appends(engine, own[0]["case_id"])] == ["ifk.ida"]

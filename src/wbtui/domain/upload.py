@@ -11,7 +11,7 @@ under an Agentur login, and the Agentur's snapshot showed them as its own):
   outcome, the handover's acknowledgement or query …), an appointment of a kind the other office keeps;
 * a stage the other office keeps (the Agentur's from the counselling appointment on; the handover itself,
   S4, is the Jobcenter's step) and a handover status other than sent;
-* a timeline entry of the other office's kind, or by a writer who is not a login of the uploading office.
+* a timeline entry of the other office's kind, or by a login of another office.
 
 What the Agentur reported back by file (:mod:`wbtui.services.feedback`) stays in the Jobcenter's store;
 the Agentur's own record of it is the Agentur's to send.
@@ -48,9 +48,11 @@ def upload_write_refusal(entity: str, field: str, value: object, *, side: str) -
 _SENT_BY = {JC: (Stage.HANDED_OVER,)}
 
 
-def upload_event_refusal(event_type: str, actor: object, *, side: str, own_logins: frozenset[str]) -> str | None:
-    """Why an uploaded timeline entry may not be taken (or None): an entry of the other office's kind, or by
-    someone who is not a login of the uploading office (``own_logins``)."""
+def upload_event_refusal(event_type: str, actor: object, *, side: str, other_logins: frozenset[str]) -> str | None:
+    """Why an uploaded timeline entry may not be taken (or None): an entry of the other office's kind, or by a
+    login the server knows as another office's (``other_logins``). A colleague the server has not met yet
+    may have written it (a store kept without sync names its own users), as a follow-up may name one
+    (:func:`wbtui.domain.permissions.task_owner_refusal`)."""
     if side not in EVENT_SIDES.get(event_type, frozenset({side})):
         return "side"
-    return None if actor in own_logins else "actor"
+    return "actor" if not isinstance(actor, str) or actor in other_logins else None

@@ -170,11 +170,11 @@ def _check_events(push, unit) -> None:
     for case_id, data, marked in unit.appended:
         if push.upload_honoured(unit, case_id, marked):
             # an uploaded store's history as it was recorded (the case is new to the server), but only the
-            # office's own entries by its own logins (attack 2 F3, domain/upload.py)
+            # office's own entries, never by another office's login (attack 2 F3, domain/upload.py)
             actor = data.get("actor")
             orgs = _logins(push, {actor}) if isinstance(actor, str) else {}
-            own = frozenset({push.who.login} | {a for a, org in orgs.items() if org == push.who.org_id})
-            refusal = upload_event_refusal(data.get("type", ""), actor, side=side_of(role), own_logins=own)
+            other = frozenset(a for a, org in orgs.items() if org != push.who.org_id)
+            refusal = upload_event_refusal(data.get("type", ""), actor, side=side_of(role), other_logins=other)
             if refusal:
                 raise Rejected("permission", field=f"event.{data.get('type')}", problem=refusal)
             continue

@@ -59,7 +59,10 @@ def inbox_read(
 
     state = st()
     reader = Reader(state.store, state.config)
+    if everything:  # every unread entry, not only the page the list shows
+        typer.echo(tn("ux.inbox.marked", reader.mark_all_read()))
+        return
     _received, _queries, rows = reader.inbox(None)
     wanted = [e.strip().lower() for e in entries or [] if len(e.strip()) >= 4]
-    ids = [r[7] for r in rows if everything or any(r[7].startswith(w) for w in wanted)]
+    ids = [r[7] for r in rows if any(r[7].startswith(w) for w in wanted)]
     typer.echo(tn("ux.inbox.marked", reader.mark_read(ids) if ids else 0))

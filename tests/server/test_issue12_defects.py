@@ -8,7 +8,17 @@ import json
 import uuid
 from datetime import date, timedelta
 
-from authz_helpers import append_change, command_change, feed_text, org_id, pull_all, push, server_value, set_change
+from authz_helpers import (
+    append_change,
+    closed_long_ago,
+    command_change,
+    feed_text,
+    org_id,
+    pull_all,
+    push,
+    server_value,
+    set_change,
+)
 from authz_helpers import stamp as hlc_stamp
 
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
@@ -363,6 +373,7 @@ def test_a_purge_erased_an_open_case_and_a_person_another_case_still_uses__now_c
                                             "stage_since": NOW, "created_at": NOW, "updated_at": NOW}, tx="t1"),
     ]).json()["results"]  # fmt: skip
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0 and answers[0]["status"] == "applied"
+    closed_long_ago(engine, first.hex)
     purged = push(url, tokens["ifk.ida"], [command_change("case.purge", first.hex, reason="retention")]).json()
     assert purged["results"][0]["status"] == "applied"
     assert server_value(engine, "person", person_id, "family_name")[0] == "Beispiel"

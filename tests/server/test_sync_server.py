@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from authz_helpers import closed_long_ago
 
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import pg_database, provision, running_server, wait_healthy
@@ -517,6 +518,7 @@ def test_jobcenter_withdraws_the_handover_and_purges_after_retention_everywhere(
 
     jc.close(case_id, "moved")  # closed on the server too: retention erases closed cases only
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    closed_long_ago(engine, case_id.hex)
     con = sqlite3.connect(jc_store.path)  # ... and long ago
     con.execute("UPDATE fbw_case SET stage = 'closed', closed_at = '2024-01-01 10:00:00' WHERE id = ?", (case_id.hex,))
     con.commit()
@@ -623,6 +625,7 @@ def test_property_17_a_purged_case_is_not_brought_back_by_a_late_write(server, t
 
     jc.close(case_id, "moved")  # closed on the server too: retention erases closed cases only
     assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    closed_long_ago(engine, case_id.hex)
     con = sqlite3.connect(jc_store.path)  # ... and long ago
     con.execute("UPDATE fbw_case SET stage = 'closed', closed_at = '2024-01-01 10:00:00' WHERE id = ?", (case_id.hex,))
     con.commit()

@@ -4,6 +4,7 @@ records. The policy itself (roles, scopes, organisation walls) is :mod:`wbtui.do
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from wbtui.data import audit
@@ -93,9 +94,31 @@ def opened_cases(conn, login: str, now: datetime | None = None) -> frozenset[str
     return frozenset(r[0] for r in rows)
 
 
+@dataclass(frozen=True)
+class StoreScope(ReadScope):
+    """A read scope with one fact of the store it was made for: ``wall_open`` when no case there lies
+    behind the Jobcenter's organisation wall (no case names another organisation of the store as its
+    Jobcenter). Its SQL then leaves the wall out: the board's count of the whole office reads the narrow
+    stage index instead of every case's organisation (issue #16)."""
+
+    wall_open: bool = False
+
+
+# a case "behind the wall" for a Jobcenter: its jobcenter_org_id names another organisation of the store
+# (ix_case_jobcenter_org, migration 0020: one probe per organisation)
+BEHIND_JC_WALL = (
+    "SELECT 1 FROM organisation o WHERE o.id IS NOT ? AND EXISTS"
+    " (SELECT 1 FROM fbw_case c WHERE c.jobcenter_org_id = o.id) LIMIT 1"
+)
+
+
 def scope_for(conn, subject: Subject) -> ReadScope:
     """The read scope of ``subject`` now (its active break-glass accesses included)."""
-    return read_scope(subject, opened_cases(conn, subject.login))
+    scope = read_scope(subject, opened_cases(conn, subject.login))
+    if scope.everything and not scope.agentur and scope.org_id is not None:
+        if execute(conn, BEHIND_JC_WALL, (scope.org_id,)).fetchone() is None:
+            return StoreScope(**asdict(scope), wall_open=True)
+    return scope
 
 
 def predicate(scope: ReadScope, alias: str = "c") -> tuple[str, list]:
@@ -110,12 +133,14 @@ def predicate(scope: ReadScope, alias: str = "c") -> tuple[str, list]:
             f" WHERE h.case_id = {c}.id)) OR ({c}.agentur_org_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
             f" organisation o WHERE o.id = {c}.agentur_org_id)))"
         )
+    elif getattr(scope, "wall_open", False):
+        wall = "1"  # every case of the store is on this side (StoreScope); SQLite drops the constant term
     else:
         wall = (
             f"({c}.jobcenter_org_id IS NULL OR {c}.jobcenter_org_id = ? OR NOT EXISTS (SELECT 1 FROM organisation o"
             f" WHERE o.id = {c}.jobcenter_org_id))"
         )
-    params: list = [scope.org_id]
+    params: list = [] if wall == "1" else [scope.org_id]
     ways: list[str] = []
     if scope.content:
         if scope.everything:

@@ -7,8 +7,7 @@ and so that the board can page through the store from a worker thread.
 Every query that returns cases or persons takes a ``scope``: the read policy as an SQL condition on
 the case (alias ``c``, :func:`wbtui.data.access.predicate`). The use cases (:mod:`wbtui.services.reads`)
 always pass it; ``None`` (the whole store) is for the store's own housekeeping only.
-
-Size: just over 400 lines: the list queries share their columns and filters, so they stay in one module.
+The "nobody gets lost" list lives in :mod:`wbtui.data.overdue` (imported here as before).
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from wbtui.data.overdue import overdue_cases as overdue_cases  # the list's home; imported from here
 from wbtui.data.sql import execute
 from wbtui.domain.errors import NotFound, WbtuiError
 from wbtui.domain.process import AA, BOTH, JC, STAGES
-from wbtui.domain.timers import DERIVED, RULES, TimerEngine
+from wbtui.domain.timers import DERIVED, TimerEngine
 
 LIST_COLUMNS = (
     "c.id",
@@ -152,48 +152,6 @@ def total_cases(con: sqlite3.Connection) -> int:
     return con.execute("SELECT COUNT(*) FROM fbw_case").fetchone()[0]
 
 
-def overdue_cases(
-    con: sqlite3.Connection,
-    engine: TimerEngine,
-    *,
-    kinds=("overdue", "warning", "stalled"),
-    limit: int | None = None,
-    scope: tuple[str, list] | None = None,
-) -> list[dict]:
-    """One row per (case, rule) that fires, most urgent first."""
-    parts, params = [], []
-    for rule in RULES:
-        if rule.kind not in kinds:
-            continue
-        parts.append(
-            f"SELECT '{rule.id}' AS rule, '{rule.kind}' AS kind, c.id, p.family_name, p.given_names, p.kundennummer,"
-            f" c.stage, c.stage_since, c.updated_at, c.voucher_valid_until, c.course_start"
-            f"{FROM} WHERE {rule.sql()}" + (f" AND {scope[0]}" if scope else "")
-        )
-        params.append(engine.bounds[rule.id])
-        if scope:
-            params += list(scope[1])
-    if not parts:
-        return []
-    sql = "SELECT * FROM (" + " UNION ALL ".join(parts) + ") ORDER BY kind = 'stalled', stage_since, id"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    keys = (
-        "rule",
-        "kind",
-        "id",
-        "family_name",
-        "given_names",
-        "kundennummer",
-        "stage",
-        "stage_since",
-        "updated_at",
-        "voucher_valid_until",
-        "course_start",
-    )
-    return [dict(zip(keys, row)) for row in con.execute(sql, params)]
-
-
 def resolve_case_ref(con: sqlite3.Connection, ref: str) -> uuid.UUID:
     text = (ref or "").strip()
     hexref = text.lower().replace("-", "")
@@ -264,7 +222,10 @@ def list_tasks(
         "SELECT t.id, t.case_id, t.title, t.owner, t.due_on, t.status, t.origin, p.family_name, p.given_names, p.kundennummer"
         " FROM task t JOIN fbw_case c ON c.id = t.case_id JOIN person p ON p.id = c.person_id"
         + ((" WHERE " + " AND ".join(where)) if where else "")
-        + " ORDER BY t.status != 'offen', t.due_on, t.id LIMIT ?"
+        # open ones only: the status is one value, so the order is the index's (ix_task_status_due, or
+        # ix_task_owner_status by owner) and SQLite stops after ``limit`` rows instead of sorting them all
+        + (" ORDER BY t.status != 'offen', t.due_on, t.id" if flt.include_done else " ORDER BY t.due_on, t.id")
+        + " LIMIT ?"
     )
     keys = (
         "id",

@@ -18,15 +18,21 @@ from typing import Any
 
 from wbtui.domain.text import clean, clean_tree, find_control, find_control_single_line, has_control
 
-HEX32 = re.compile(r"^[0-9a-f]{32}$")
-KLDB = re.compile(r"^\d{4}[1-4]$")
-KUNDENNUMMER = re.compile(r"^\d{3}[A-Z]\d{6}$")
-BG_NUMMER = re.compile(r"^\d{5}BG\d{7}$")
-PHONE = re.compile(r"^[+0-9 ()/\-]{4,30}$")
-EMAIL = re.compile(r"^[^@\s]{1,100}@[^@\s]{1,100}\.[^@\s]{1,20}$")
-KURSNET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,39}$")
-OBSTACLE_CODE = re.compile(r"^[A-Z]-[A-Z0-9]{2,8}$")
-DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:\d{2}|Z)?$")
+# Every pattern is anchored with \Z (``$`` also matches before a final line break) and takes ASCII
+# digits only (``\d`` takes full-width and Arabic-Indic digits, so "１００A０００００２" would slip past the
+# Kundennummer's uniqueness): an attacker found both (tests/server/test_attack2_values.py).
+HEX32 = re.compile(r"[0-9a-f]{32}\Z")
+KLDB = re.compile(r"[0-9]{4}[1-4]\Z")
+KUNDENNUMMER = re.compile(r"[0-9]{3}[A-Z][0-9]{6}\Z")
+BG_NUMMER = re.compile(r"[0-9]{5}BG[0-9]{7}\Z")
+PHONE = re.compile(r"[+0-9 ()/\-]{4,30}\Z")
+EMAIL = re.compile(r"[^@\s]{1,100}@[^@\s]{1,100}\.[^@\s]{1,20}\Z", re.ASCII)
+KURSNET = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,39}\Z")
+OBSTACLE_CODE = re.compile(r"[A-Z]-[A-Z0-9]{2,8}\Z")
+# A time travels as the devices write it (sync/protocol.to_wire): UTC without an offset. An offset made the
+# server compare an aware with a naive time (HTTP 500 on every later push of the device).
+DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?\Z")
+DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 MAX_JSON_DEPTH = 4
 MAX_JSON_ITEMS = 200
@@ -45,6 +51,7 @@ class Col:
     lo: int = 0
     hi: int = 10_000
     since: int = 1  # the sync schema version that introduced the field
+    listed: Callable[[str], bool] | None = None  # a pattern's value must also be in this catalogue (KldB 2010)
 
 
 def text(max_len: int = 200, *, required: bool = False) -> Col:
@@ -59,8 +66,10 @@ def choice(values: tuple[str, ...], *, required: bool = False) -> Col:
     return Col("choice", choices=values, required=required)
 
 
-def pattern(regex: re.Pattern, *, required: bool = False, since: int = 1) -> Col:
-    return Col("pattern", pattern=regex, required=required, since=since)
+def pattern(
+    regex: re.Pattern, *, required: bool = False, since: int = 1, listed: Callable[[str], bool] | None = None
+) -> Col:
+    return Col("pattern", pattern=regex, required=required, since=since, listed=listed)
 
 
 DATE, DATETIME_COL, BOOL, REF = Col("date"), Col("datetime"), Col("bool"), Col("ref", required=True)
@@ -82,7 +91,13 @@ def check(col: Col, value: object) -> str | None:
             return "required"
         return None
     if kind == "pattern":
-        return None if isinstance(value, str) and col.pattern is not None and col.pattern.match(value) else "format"
+        if not isinstance(value, str) or col.pattern is None:
+            return "format"
+        if has_control(value, multiline=False):  # an e-mail's "anything but @ and blanks" takes ESC too
+            return "control_characters"
+        if not col.pattern.match(value):
+            return "format"
+        return "value" if col.listed is not None and not col.listed(value) else None
     if kind == "choice":
         return None if value in col.choices else "value"
     if kind == "choices":
@@ -92,7 +107,8 @@ def check(col: Col, value: object) -> str | None:
     if kind == "ref":
         return None if isinstance(value, str) and HEX32.match(value) else "format"
     if kind == "bool":
-        return None if isinstance(value, bool) or value in (0, 1) else "type"
+        # 0/1 from stores that predate typed values, but no 1.0 (it equals 1)
+        return None if isinstance(value, bool) or (type(value) is int and value in (0, 1)) else "type"
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return "type"
@@ -194,18 +210,21 @@ def _walk_json(value: object, *, trimmed_keys: bool) -> str | None:
 
 
 def _is_date(value: str) -> bool:
+    # the shape first: fromisoformat also takes "19650411" and the week date "1965-W14-1"
+    if not DATE_SHAPE.match(value):
+        return False
     try:
         date.fromisoformat(value)
     except ValueError:
         return False
-    return len(value) == 10
+    return True
 
 
 def _is_datetime(value: str) -> bool:
     if not DATETIME.match(value):
         return False
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        datetime.fromisoformat(value)
     except ValueError:
         return False
     return True
@@ -299,10 +318,10 @@ def compile_take(col: Col, *, json_text: bool = False, stored: bool = False) -> 
 
         return take_text
     if kind == "pattern" and col.pattern is not None:
-        match = col.pattern.match
+        match, listed = col.pattern.match, col.listed
 
         def take_pattern(value: object) -> object:
-            if type(value) is str and not find_control(value) and match(value):
+            if type(value) is str and not find_control(value) and match(value) and (listed is None or listed(value)):
                 return value
             return reference(value)
 
@@ -351,11 +370,11 @@ def compile_take(col: Col, *, json_text: bool = False, stored: bool = False) -> 
 
         return take_int
     if kind == "date":
-        from_iso = date.fromisoformat
+        from_iso, date_shape = date.fromisoformat, DATE_SHAPE.match
 
         def take_date(value: object) -> object:
-            # (fromisoformat takes "20240101\r\n": a control character still needs the reference way)
-            if type(value) is str and len(value) == 10 and not find_control(value):
+            # (fromisoformat takes "20240101", "2024-W01-1": the shape first, as _is_date)
+            if type(value) is str and date_shape(value):
                 try:
                     from_iso(value)
                 except ValueError:
@@ -368,9 +387,9 @@ def compile_take(col: Col, *, json_text: bool = False, stored: bool = False) -> 
         shape, from_iso_dt = DATETIME.match, datetime.fromisoformat
 
         def take_datetime(value: object) -> object:
-            if type(value) is str and shape(value):  # the shape admits no control character but a final LF
+            if type(value) is str and shape(value):  # the shape admits no control character
                 try:
-                    from_iso_dt(value.replace("Z", "+00:00"))
+                    from_iso_dt(value)
                 except ValueError:
                     return reference(value)
                 return value

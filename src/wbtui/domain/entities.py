@@ -39,6 +39,15 @@ from wbtui.domain.columns import (  # noqa: F401 - HEX32 and check_json are re-e
 )
 from wbtui.domain.process import Stage
 
+
+def kldb_listed(code: str) -> bool:
+    """A target occupation must be a KldB 2010 code of the catalogue, not only of its shape (the device's
+    form asked this, the server did not: tests/server/test_attack2_values.py)."""
+    from wbtui.domain import kldb  # the catalogue is read at the first check, not at import
+
+    return kldb.lookup(code) is not None
+
+
 EVENT_TYPES = (
     "appointment_missed", "appointment_set", "appointment_updated", "case_closed", "case_created",
     "case_reassigned", "conference_held", "consent_recorded", "consent_revoked", "contact",
@@ -95,7 +104,7 @@ ENTITIES: dict[str, Entity] = {
                 "person_id": REF,
                 "stage": choice(STAGES, required=True),
                 "stage_since": DATETIME_COL,
-                "target_kldb": pattern(KLDB),
+                "target_kldb": pattern(KLDB, listed=kldb_listed),
                 "target_title": text(),
                 "training_type": choice(vocab.TRAINING_TYPES),
                 "schedule": choice(vocab.SCHEDULES),

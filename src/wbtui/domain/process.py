@@ -8,11 +8,11 @@ them in the user's language.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from wbtui.domain.columns import KLDB, KUNDENNUMMER
 from wbtui.domain.vocab import (  # the process refers to these vocabularies
     CLOSE_REASONS,
     COUNSELLING_OUTCOMES,
@@ -126,8 +126,7 @@ ROLE_SIDE = {
 }
 ROLES = tuple(ROLE_SIDE)
 
-KLDB_RE = re.compile(r"^\d{4}[1-4]$")
-KUNDENNUMMER_RE = re.compile(r"^\d{3}[A-Z]\d{6}$")
+KLDB_RE, KUNDENNUMMER_RE = KLDB, KUNDENNUMMER  # one shape each: the synced field's (domain/columns.py)
 
 
 def is_valid_kldb(code: str | None) -> bool:

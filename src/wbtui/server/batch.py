@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from json.encoder import encode_basestring_ascii
 
 from sqlalchemy import bindparam, insert, text, update
@@ -466,9 +466,12 @@ def as_date(value) -> date | None:
 def as_datetime(value) -> datetime | None:
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
+        # naive UTC as every stored time (sync/protocol.to_wire): an aware one compared with those raised
+        # TypeError (a stored row from before the value check refused offsets)
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
     return None
 
 

@@ -5,13 +5,15 @@
   grant and a snapshot cut to what the consent covers.
 * ``handover.revoke`` — the owner withdraws an Agentur's access: its devices delete the case, later
   writes are refused, and no pull returns the case's content to it again.
-* ``case.purge`` — retention: the owner's caseworkers or its data-protection officer erase the case on
-  the server and on every device that held it.
+* ``case.purge`` — retention: the owner's caseworkers (once the shortest retention period has passed since
+  the server saw the case closed) or its data-protection officer erase the case on the server and on
+  every device that held it (:func:`wbtui.domain.retention.purge_refusal`).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select, text
 from sqlmodel import col
@@ -20,9 +22,13 @@ from wbtui.domain import process
 from wbtui.domain.access import CASE_ROLES
 from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.domain.permissions import side_of
+from wbtui.domain.retention import purge_refusal
 from wbtui.domain.text import has_control
+from wbtui.server.batch import as_datetime
 from wbtui.server.feed import OWNER, REFERRAL, feed_row
 from wbtui.server.models import SrvOrg, now
+from wbtui.server.office_time import OFFICE_TZ
+from wbtui.sync.hlc import decode
 
 PURGE_ROLES = CASE_ROLES | {"dsb"}
 MAX_ARG = 200  # characters of one command argument (an organisation's name is at most this long)
@@ -88,11 +94,40 @@ def _handover_revoke(push, unit, case_id: str, args: dict) -> None:
 def _case_purge(push, unit, case_id: str, args: dict) -> None:
     from wbtui.server.rejection import Rejected
 
+    closed = json.dumps(process.Stage.CLOSED.value)
     if push.batch.field(("case", case_id), "stage") != process.Stage.CLOSED.value:
         raise Rejected("transition", guard="guard.purge_open_case")  # retention erases closed cases only
+    loaded = push.batch.loaded.get(("case", case_id, "stage"))
+    closed_before = loaded is not None and loaded[0] == closed  # not closed by this very push (F4)
+    refusal = purge_refusal(
+        push.who.role, closed_before=closed_before, today=push.today(unit),
+        closed_on=_closed_on(push, case_id) if closed_before else None,
+    )  # fmt: skip
+    if refusal:
+        raise Rejected("transition", guard="guard.purge_retention", problem=refusal)
     reason = str(args.get("reason") or "retention")[:40]
     holders = purge(push.s, push.batch, case_id, reason=reason)
     _audit(push, "purge", {"case": case_id, "orgs": holders, "reason": reason})
+
+
+def _closed_on(push, case_id: str) -> date | None:
+    """The day the case was closed as the server saw it: when it received the change that set the stage (a
+    device names any past in its closing time and clock); for a stage written before the server kept that,
+    the later of the two."""
+    row = push.s.execute(
+        text(
+            "SELECT f.hlc, a.received_at FROM srv_field f LEFT JOIN srv_applied a ON a.change_id = f.origin"
+            " WHERE f.entity = 'case' AND f.row_id = :case AND f.field = 'stage'"
+        ),
+        {"case": case_id},
+    ).first()
+    received = None if row is None else row[1] if isinstance(row[1], datetime) else as_datetime(row[1])
+    moments = [received] if received is not None else [
+        as_datetime(push.batch.field(("case", case_id), "closed_at")),
+        datetime.fromtimestamp(decode(row[0])[0] / 1000, UTC) if row is not None and row[0] else None,
+    ]  # fmt: skip
+    known = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in moments if m is not None]
+    return max(known).astimezone(OFFICE_TZ).date() if known else None
 
 
 HANDLERS = {"handover.send": _handover_send, "handover.revoke": _handover_revoke, "case.purge": _case_purge}

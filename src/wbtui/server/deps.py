@@ -4,9 +4,12 @@ Everything a route needs comes from here as an ``Annotated`` type, read from the
 (:func:`wbtui.server.app.create_app` puts it there), so routes stay one call into the service. The
 caller's organisation, role and scopes come from the bearer token only; nothing in a body widens them.
 
-Authentication is guarded by the lockout limiter (:mod:`wbtui.server.guard`): after 5 failed logins an
-address and a token id are refused with 429 and ``Retry-After`` even with a correct token, and the lockout
-itself is audited (the address and the token id, never the secret).
+Authentication is guarded by the lockout limiter (:mod:`wbtui.server.guard`): after 5 failed logins with one
+token id from one address, that pair is refused with 429 and ``Retry-After`` even with the correct secret
+(the token's holder elsewhere is not locked out by someone who knows only its id: attack 2, F8); after 5
+failed logins of any kind from an address, it is throttled (a request without a well-formed token is refused
+at once, a failed login answers 429), but a valid token from it is still served (many clients share a
+proxy or NAT address). The lockout itself is audited (address and token id, never the secret).
 """
 
 from __future__ import annotations
@@ -53,12 +56,13 @@ async def sync_service(state: StateDep) -> SyncServer:
 SyncDep = Annotated[SyncServer, Depends(sync_service)]
 
 
-def _bearer_id(authorization: str | None) -> str:
-    """The limiter's key for the token named in the header ('' if none): its id, never its secret."""
+def _bearer_id(authorization: str | None, address: str) -> str:
+    """The limiter's key for the token named in the header from this address ('' if none): its id, never its
+    secret, together with the address (a lock per pair, F8)."""
     if not authorization or not authorization.startswith("Bearer "):
         return ""
     parsed = parse(authorization[7:].strip())
-    return "tok:" + parsed[0] if parsed else ""
+    return f"{address} tok:{parsed[0]}" if parsed else ""
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,11 @@ class Credentials:
 async def credentials(
     request: Request, state: StateDep, authorization: Annotated[str | None, Header()] = None
 ) -> Credentials:
-    """429 while the address or the token id is locked out; no I/O, so it runs on the event loop."""
+    """429 while this token id is locked out from this address, or while the address is throttled and the
+    request names no token; no I/O, so it runs on the event loop."""
     address = "net:" + (request.client.host if request.client else "?")
-    token_key = _bearer_id(authorization)
-    wait = state.limiter.retry_after(address, token_key)
+    token_key = _bearer_id(authorization, address)
+    wait = state.limiter.retry_after(token_key or address)
     if wait:
         raise HTTPException(
             status_code=429, detail="too many failed logins, locked", headers={"Retry-After": str(wait)}
@@ -126,13 +131,19 @@ def authorized(
 
 
 def _failed(state: ServerState, creds: Credentials) -> None:
-    """A failed login: counted, a lockout audited (the address and the token id, never the secret); 401."""
+    """A failed login: counted for the address and for the (address, token id) pair, a lockout audited (the
+    address and the token id, never the secret); 401, or 429 while the address is throttled."""
+    wait = state.limiter.retry_after(creds.address)  # throttled before this failure: the 5th still says 401
     locked = state.limiter.fail(creds.address, creds.token_key)
     if locked:
         with Session(state.engine) as s:
             for key in locked:
                 s.add(SrvAudit(kind="lockout", detail=key))
             s.commit()
+    if wait:
+        raise HTTPException(
+            status_code=429, detail="too many failed logins, locked", headers={"Retry-After": str(wait)}
+        )
     raise HTTPException(status_code=401, detail="invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
 
 

@@ -1,8 +1,9 @@
 """Brute-force and overload protection for the sync server (README "Server hygiene").
 
-* ``FailureLimiter``: after 5 failed authentications within 15 minutes, a client address and a
-  token id are locked for 15 minutes; during the lock even a correct token is refused with
-  429 and ``Retry-After``. Kept in memory per server process (a restart clears it; with several
+* ``FailureLimiter``: after 5 failed authentications within 15 minutes, a key is locked for 15 minutes.
+  The keys are a token id from one client address (during its lock even the correct secret from that
+  address is refused with 429 and ``Retry-After``) and a client address (throttled: a request from it
+  without a well-formed token is refused, a valid token still served; :mod:`wbtui.server.deps`). Kept in memory per server process (a restart clears it; with several
   workers each counts for itself, so the effective limit is workers × 5).
 * ``InFlight``: more requests in flight than the server is sized for get 429 ``Retry-After: 1``
   instead of queueing until they time out — overload never turns into 500s or lost data

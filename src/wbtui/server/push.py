@@ -115,10 +115,17 @@ class Push(CaseView):
                 )
                 continue
             fresh.append((i, change))
+        # one change id twice in a transaction (F7): the transaction is refused at once, answered and kept once
+        # per id (its second record would collide in srv_applied and fail the push on every retry)
+        first: dict[str, int] = {}
+        repeats = {i: first.setdefault(change["change_id"], i) for i, change in fresh}
+        fresh = [(i, change) for i, change in fresh if repeats[i] == i]
         if fresh:
             mark = batch.mark()
             unit = Unit(self.who)
             try:
+                if len(fresh) < len(repeats):
+                    raise Rejected("validation", field="change_id", problem="repeated")
                 for i, change in fresh:
                     answers[i] = self._change(unit, change)
                 self._check_unit(unit)
@@ -143,6 +150,8 @@ class Push(CaseView):
                         "received_at": now(),
                     }
                 )
+        for i, original in repeats.items():
+            answers.setdefault(i, answers[original])
         return [answers[i] for i in range(len(changes))]
 
     def _change(self, unit: Unit, change: dict) -> dict:
@@ -359,6 +368,14 @@ class Push(CaseView):
                 name, problem = sorted(problems.items())[0]
                 raise Rejected("invalid", field=f"{entity}.{name}", problem=problem)
             self._unique(unit, row, values)
+        # a Kundennummer changed on a person the server holds is unique as a new one's is (an attacker gave a
+        # second person another's number: tests/server/test_attack2_values.py)
+        renumbered = {r for e, r, name, _c, _m in unit.writes if e == "person" and name == "kundennummer"}
+        for row_id in sorted(renumbered):
+            if ("person", row_id) not in unit.new_rows:
+                self._unique(
+                    unit, ("person", row_id), {"kundennummer": batch.field(("person", row_id), "kundennummer")}
+                )
         write_checks.check_rows(self, unit)
         self._check_appointments(unit)
         for case_id, before in unit.stage_before.items():
@@ -400,7 +417,7 @@ class Push(CaseView):
             reasons = appointment_refusals(
                 kind=values.get("kind"), side=side_of(self.who.role),
                 stage=_stage(self.batch.field(("case", case_id), "stage")), status_before=before,
-                status_after=values.get("status"), starts_at=starts.astimezone(OFFICE_TZ).date() if starts else None,
+                status_after=values.get("status"), starts_at=starts.replace(tzinfo=UTC).astimezone(OFFICE_TZ).date() if starts else None,
                 today=self.today(unit), reason=values.get("status_reason"),
             )  # fmt: skip
             if reasons:

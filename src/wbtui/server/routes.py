@@ -18,30 +18,36 @@ from wbtui.server.deps import Caller, CredentialsDep, StateDep, SyncDep, authori
 from wbtui.server.service import LIMITS, UpgradeRequired
 from wbtui.server.snapshot import PAGE_DEFAULT, PAGE_MAX
 
+# A schema version is a small number: one of 400 digits was echoed whole in the 426 answer (attack 2, F9c).
+SchemaVersion = Annotated[int, Field(ge=0, le=9999)]
+# The hello's free values are bounded like the pull's cursor (F9d): an HLC stamp is at most 86 characters
+# (sync.hlc: 16 + 4 digits and a node id of up to 64), a version text is short.
+HLC_CHARS, CURSOR_CHARS, APP_VERSION_CHARS = 100, 200, 64
+
 
 class HelloBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    protocol: int
-    schema_version: int
-    app_version: str = ""
+    protocol: int = Field(ge=0, le=9999)
+    schema_version: SchemaVersion
+    app_version: str = Field("", max_length=APP_VERSION_CHARS)
     device_id: str = Field(max_length=64)
     node_id: str = Field(max_length=64)
-    hlc: str | None = None
-    cursor: str | None = None
+    hlc: str | None = Field(None, max_length=HLC_CHARS)
+    cursor: str | None = Field(None, max_length=CURSOR_CHARS)
 
 
 class PushBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     device_id: str = Field(max_length=64)
     batch_id: str = Field(max_length=64)
-    schema_version: int
+    schema_version: SchemaVersion
     changes: list[dict[str, Any]] = Field(max_length=LIMITS["push_changes"])
     after: str | None = Field(default=None, max_length=64)  # the last change of the push before (server.pipeline)
 
 
 class VerifyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    schema_version: int
+    schema_version: SchemaVersion
     cases: dict[str, str] = Field(max_length=500)  # case id -> digest (sync.protocol.case_digest)
 
 
@@ -93,7 +99,7 @@ def push(body: PushBody, state: StateDep, creds: CredentialsDep) -> Response:
 def pull(
     state: StateDep,
     creds: CredentialsDep,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_CHARS)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> Response:
     with authorized(state, creds) as (who, conn):

@@ -121,7 +121,7 @@ class SyncServer:
     def pull(self, who: Principal, cursor: str | None, limit: int, conn=None) -> dict:
         """The next page of the caller's feed. ``conn``: the request's connection (routes: the one its token
         was read on; on PostgreSQL in autocommit), else one of its own."""
-        if "read" not in who.scopes or who.role not in CASE_ROLES or not role_fits_org(who.org_kind, who.role):
+        if not may_read(who):
             raise Rejected("forbidden")
         try:
             tx, seq, generation = protocol.decode_cursor(cursor)
@@ -177,7 +177,7 @@ class SyncServer:
         Read in full before the first byte is sent, so a failed read is an error answer, not a cut stream."""
         from wbtui.server import snapshot
 
-        if "read" not in who.scopes or who.role not in CASE_ROLES:
+        if not may_read(who):
             raise Rejected("forbidden")
         if after is not None and not HEX32.match(after):
             raise Rejected("validation")
@@ -194,7 +194,7 @@ class SyncServer:
         what it may see — the digest is taken over that same projection."""
         if not protocol.accepts(version):
             raise UpgradeRequired()
-        if "read" not in who.scopes or who.role not in CASE_ROLES or not role_fits_org(who.org_kind, who.role):
+        if not may_read(who):
             raise Rejected("forbidden")
         from wbtui.server import coverage
 
@@ -243,6 +243,12 @@ class SyncServer:
     def _position(self, tx: int, seq: int) -> tuple[int, int]:
         """Feed order: (transaction, seq) on PostgreSQL, seq alone on SQLite."""
         return (tx, seq) if self.dialect == "postgresql" else (0, seq)
+
+
+def may_read(who: Principal) -> bool:
+    """Whether the caller may read case data (pull, snapshot, verify: one rule, attack 2 F9e): the read scope,
+    a role that works on cases, and a role of the organisation's own side."""
+    return "read" in who.scopes and who.role in CASE_ROLES and role_fits_org(who.org_kind, who.role)
 
 
 def snapshot_digest(snapshot: dict, version: int) -> str:

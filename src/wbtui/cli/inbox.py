@@ -47,6 +47,8 @@ def inbox_list(
         optional=(5, 4),
         caps={3: 22},
     )  # fmt: skip
+    if len(items) < (rows.unread if unread else rows.total):  # the page of 300: say how many there are
+        typer.echo(t("cli.inbox.page", shown=len(items), total=rows.total, unread=rows.unread))
 
 
 @inbox_app.command("read")

@@ -13,7 +13,8 @@ it took is printed. ``--cache`` copies the cached demo stores of bench/demo_cach
 100,000-case store takes minutes to generate). Runs are interleaved (baseline, command, baseline, …) so
 machine noise hits both alike; the median is printed. ``--before PYTHON`` runs every wbtui row with that
 interpreter too (another checkout's venv, e.g. the code before a change), interleaved with the others, so a
-change is measured against its predecessor in the same run.
+change is measured against its predecessor in the same run (with ``--cache``, on its own copy of the cached
+store, migrated by itself: an older checkout refuses a store of a newer schema).
 """
 
 from __future__ import annotations
@@ -205,6 +206,16 @@ def main() -> None:
             store = workdir / f"demo-{cases}.db"
             build_store(store, cases, env)
         subprocess.run(wbtui + ["--db", str(store), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+        old_store = store
+        if args.before and args.cache:
+            # the code before may know fewer migrations (it refuses a newer store): its own copy of the
+            # cached store, migrated by itself
+            from demo_cache import CACHE
+
+            old_store = workdir / f"before-{cases}.db"
+            if not old_store.exists():
+                shutil.copyfile(CACHE / str(cases) / "store.db", old_store)
+            subprocess.run(before + ["--db", str(old_store), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
         rows = [
             ("case list --limit 20", ["case", "list", "--limit", "20"]),
             ("case list --limit 20 --json", ["case", "list", "--limit", "20", "--json"]),
@@ -215,7 +226,7 @@ def main() -> None:
         print(f"\n{cases} cases ({store.stat().st_size / 1e6:.0f} MB), median of {args.runs} interleaved runs")
         for label, argv in rows:
             cmd = wbtui + ["--db", str(store), *argv]
-            old = before and before + ["--db", str(store), *argv]
+            old = before and before + ["--db", str(old_store), *argv]
             if tw is not None:
                 base, ours = paired(tw[0], cmd, env, tw[1], args.runs, old)
                 versus = f"task list limit:20 ({TASKS} tasks) {base:6.3f} s   = {ours / base:4.2f}x {cpu_note()}"
@@ -227,7 +238,7 @@ def main() -> None:
             heavy = imported(store, argv, env)
             print(f"  wbtui {label:<36} {ours:7.3f} s   {versus}   imports: {' '.join(heavy) or 'no ORM, no pydantic'}")
             if args.before:
-                heavy = imported(store, argv, env, args.before)
+                heavy = imported(old_store, argv, env, args.before)
                 print(f"  {'':<44} before imported: {' '.join(heavy) or 'no ORM, no pydantic'}")
 
 

@@ -1,6 +1,8 @@
 """Issue #16: ``wbtui overdue`` and ``wbtui task list`` read few rows (data/overdue.py, migration 0019) and
 answer exactly what the rules say: compared with the domain timers applied in Python to every case of a
-demo store (all stages), with and without a limit, a scope and each kind, on several days."""
+demo store (all stages), with and without a limit, a scope and each kind, on several days. The office's
+lists leave the organisation wall out of their SQL while no case lies behind it (data/access.py
+StoreScope, migration 0020), and keep it as soon as one does."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from datetime import timedelta
 import pytest
 
 from common import TODAY
-from wbtui.data import queries
-from wbtui.data.queries import TaskFilter
+from wbtui.data import access, queries
+from wbtui.data.queries import CaseFilter, TaskFilter
+from wbtui.domain.access import Subject
 from wbtui.domain.timers import RULES, TimerEngine, Timers
 from wbtui.domain.workdays import WorkCalendar
 
@@ -63,6 +66,7 @@ def test_overdue_list_and_follow_ups_answer_as_the_rules_say(con):
             con, TimerEngine(TODAY + timedelta(days=days), Timers(), WorkCalendar())
         )
     _open_follow_ups_come_by_due_date_and_stop_at_the_limit(con)
+    _the_wall_is_left_out_only_while_no_case_lies_behind_it(con)  # last: it moves a case to another office
 
 
 def _overdue_list_is_the_rules_applied_to_every_case(con, engine):
@@ -97,3 +101,24 @@ def _open_follow_ups_come_by_due_date_and_stop_at_the_limit(con):
     # done ones too: open first, then by due date (the order ``--all`` always had)
     every = queries.list_tasks(con, TaskFilter(include_done=True), limit=10_000, scope=SCOPE)
     assert [t["status"] != "offen" for t in every] == sorted(t["status"] != "offen" for t in every)
+
+
+def _the_wall_is_left_out_only_while_no_case_lies_behind_it(con):
+    home = con.execute("SELECT id FROM organisation WHERE name = 'Jobcenter Musterstadt'").fetchone()[0]
+    other = con.execute("SELECT id FROM organisation WHERE id != ? ORDER BY id LIMIT 1", (home,)).fetchone()[0]
+    subject = Subject("ifk.ida", "jc_ifk", home, "u", None)  # no teams: the office reads every case
+
+    def listed() -> tuple[bool, list[int]]:
+        scope = access.scope_for(con, subject)
+        assert scope.everything
+        flt = CaseFilter(include_closed=True, scope=access.predicate(scope))
+        rowids = queries.ordered_rowids(con, flt, None)
+        assert queries.count_cases(con, flt, None) == len(rowids)
+        return getattr(scope, "wall_open", False), rowids
+
+    wall_open, rowids = listed()
+    assert wall_open and len(rowids) == queries.total_cases(con)
+    moved = rowids[0]
+    con.execute("UPDATE fbw_case SET jobcenter_org_id = ? WHERE rowid = ?", (other, moved))
+    wall_open, rowids = listed()  # a case of another Jobcenter: the wall is back and keeps it out
+    assert not wall_open and moved not in rowids and len(rowids) == queries.total_cases(con) - 1

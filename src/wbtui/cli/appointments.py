@@ -33,6 +33,7 @@ def appointment_add(
         case_id, code, at, location=place, with_whom=with_whom, duration_minutes=duration, status=status
     )
     typer.echo(t("cli.appt.added", ref=appt_id.hex[:8], kind=_label("appt_kind", code), at=_dt(at)))
+    _warn_day_off(at)
 
 
 @appointment_app.command("move")
@@ -47,6 +48,28 @@ def appointment_move(
     at = _datetime(when, "--at")
     new_id = services.move_appointment(services.resolve_appointment(appointment), at, reason=reason, location=place)
     typer.echo(t("cli.appt.moved", ref=new_id.hex[:8], at=_dt(at)))
+    _warn_day_off(at)
+
+
+def _warn_day_off(when) -> None:
+    """The TUI's warning for an appointment saved on a weekend, a public holiday of the office's Land or an
+    office day off (domain/days_off.py), on stderr: saved all the same (exit 0), but never unnoticed."""
+    from wbtui.domain.days_off import HOLIDAY, WEEKEND, day_off
+    from wbtui.i18n import get_language
+
+    local = when.astimezone()
+    found = day_off(st().config.calendar(), local.date(), get_language())
+    if found is None:
+        return
+    kind, name = found
+    day = f"{local:%d.%m.%Y}"
+    if kind == WEEKEND:
+        text = t("ux.appt.day_off.weekend", day=day, weekday=t("ux.weekday." + name))
+    elif kind == HOLIDAY and name:
+        text = t("ux.appt.day_off.holiday", day=day, name=name)
+    else:
+        text = t("ux.appt.day_off." + ("holiday_plain" if kind == HOLIDAY else "office"), day=day)
+    typer.echo(text, err=True)
 
 
 @appointment_app.command("done")
@@ -93,8 +116,8 @@ def appointment_list(
             }
         )
         return
-    if not rows:
-        typer.echo(t("cli.appt.none"))
+    if not rows:  # without --all only planned ones are listed: say so, held ones may exist
+        typer.echo(t("cli.appt.none" if include_done else "cli.appt.none_planned"))
         return
     _table(
         [t("cli.appt.hdr.ref"), t("cli.appt.hdr.when"), t("field.appt_kind"), t("field.appt_status"),

@@ -32,7 +32,9 @@ def inbox_list(
         for r in rows if not (unread and r[8])
     ]  # fmt: skip
     if as_json:
-        out_json({"count": len(items), "unread": sum(1 for i in items if not i["read"]), "items": items})
+        # the true totals (not the page's): "count" of what --unread asks for, "shown" the items listed
+        count = rows.unread if unread else rows.total
+        out_json({"count": count, "unread": rows.unread, "shown": len(items), "items": items})
         return
     if not items:
         typer.echo(t("cli.inbox.none"))

@@ -64,7 +64,11 @@ ERRORS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^Missing parameter: (?P<name>.+)$"), "ux.cli.missing_argument"),
     (re.compile(r"^No such option: (?P<name>\S+)(?: Did you mean (?P<hint>.+?)\?)?.*$"), "ux.cli.no_such_option"),
     (re.compile(r"^No such option '?(?P<name>[^'\s]+)'?\.?$"), "ux.cli.no_such_option"),
-    (re.compile(r"^No such command '?(?P<name>[^'\s]+)'?\.?$"), "ux.cli.no_such_command"),
+    # Click suggests a near name in English ("Did you mean 'list'?"): the hint is translated too
+    (
+        re.compile(r"^No such command '?(?P<name>[^'\s]+?)'?\.?(?: Did you mean (?P<hint>.+?)\?)?$"),
+        "ux.cli.no_such_command",
+    ),
     (re.compile(r"^Missing command\.?$"), "ux.cli.missing_command"),
     (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)$"), "ux.cli.extra_arguments"),
     (re.compile(r"^Option '?(?P<name>[^'\s]+)'? requires .*$"), "ux.cli.needs_value"),

@@ -7,8 +7,7 @@ and so that the board can page through the store from a worker thread.
 Every query that returns cases or persons takes a ``scope``: the read policy as an SQL condition on
 the case (alias ``c``, :func:`wbtui.data.access.predicate`). The use cases (:mod:`wbtui.services.reads`)
 always pass it; ``None`` (the whole store) is for the store's own housekeeping only.
-
-Size: just over 400 lines: the list queries share their columns and filters, so they stay in one module.
+The "nobody gets lost" list lives in :mod:`wbtui.data.overdue` (imported here as before).
 """
 
 from __future__ import annotations
@@ -94,8 +93,16 @@ class CaseFilter:
         text = self.text.strip()
         if text:
             # search_text holds "family, given KUNDENNUMMER BG-NUMMER" (migration 0004)
-            where.append("(c.search_text LIKE ? ESCAPE '\\' OR c.search_text LIKE ? ESCAPE '\\')")
+            # several words match in any order ("Linh Ahmadi" finds "Ahmadi, Linh"): each must occur
+            words = text.lower().replace(",", " ").split()
+            every = " AND ".join(["c.search_text LIKE ? ESCAPE '\\'"] * len(words)) if len(words) > 1 else ""
+            where.append(
+                "(c.search_text LIKE ? ESCAPE '\\' OR c.search_text LIKE ? ESCAPE '\\'"
+                + (f" OR ({every})" if every else "")
+                + ")"
+            )
             params += [f"%{_escape_like(text.lower())}%", f"%{_escape_like(text.upper().replace(' ', ''))}%"]
+            params += [f"%{_escape_like(w)}%" for w in words] if every else []
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
 
@@ -258,14 +265,17 @@ INBOX_QUERIES = (
 # other office's when it was written there (org_id) or arrived by sync (no org_id); appointment entries
 # only for the kinds the other office keeps (entries from before appointments were objects name none:
 # they were the Agentur's counselling appointments)
+# Every row also carries the true totals of all matching entries and of the unread ones (window functions
+# run before the LIMIT): the inbox shows one page but counts everything.
 INBOX_FEEDBACK = (
+    "SELECT *, COUNT(*) OVER (), SUM(1 - seen) OVER () FROM ("
     "SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload, e.id,"
     " EXISTS(SELECT 1 FROM inbox_read r WHERE r.event_id = e.id AND r.login = ?) AS seen FROM case_event e"
     " JOIN fbw_case c ON c.id = e.case_id JOIN person p ON p.id = c.person_id"
     " WHERE e.type IN ({types}) AND e.at >= ? AND (e.org_id IS NULL OR e.org_id != ?)"
     " AND (e.type NOT LIKE 'appointment%' OR json_extract(e.payload, '$.kind') IS NULL"
     " OR json_extract(e.payload, '$.kind') IN ({kinds})) AND {scope}"
-    " ORDER BY seen, e.at DESC LIMIT 300"
+    ") ORDER BY seen, at DESC LIMIT 300"
 )
 
 
@@ -280,7 +290,8 @@ def inbox(
     appointment_kinds: tuple[str, ...] = ("aa_beratung", "aed_bps", "fallkonferenz"),
 ) -> tuple[list, list, list]:
     """(received handovers, queries, the other office's entries since ``since``) within ``scope``, as row
-    tuples; an entry's row ends with its id and whether ``login`` has read it."""
+    tuples; an entry's row holds its id and whether ``login`` has read it, then the totals of all entries
+    and of the unread ones (the page holds at most 300)."""
     where, params = scope
     received = con.execute(INBOX_RECEIVED.format(scope=where), params).fetchall()
     queries = con.execute(INBOX_QUERIES.format(scope=where), params).fetchall()

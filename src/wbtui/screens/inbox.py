@@ -110,9 +110,10 @@ class InboxScreen(TableScreen):
             caps={0: 18, 1: 22},
         )
         counts = "tui.inbox.counts" if side == "agentur" else "ux.inbox.counts_jc"
-        unread = sum(1 for row in feedback if not row[8])
+        # the true totals (services/reads.py InboxPage), not the page of at most 300 shown
+        total, unread = getattr(feedback, "total", len(feedback)), getattr(feedback, "unread", 0)
         self.query_one("#inbox-status", Label).update(
-            Text(t(counts, received=len(received), queries=len(queries), feedback=len(feedback), unread=unread))
+            Text(t(counts, received=len(received), queries=len(queries), feedback=total, unread=unread))
         )
 
     def _entry(self, row_key: str, what: str, row, detail: str) -> tuple[tuple, str]:

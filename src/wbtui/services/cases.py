@@ -248,8 +248,10 @@ class CaseCommands(ServiceBase):
         self._event(s, case, "stage_changed", from_stage=src.value, to_stage=target.value, **details)
 
     def _counselling_held(self, s, case: FbwCase) -> None:
-        """The counselling took place: the planned counselling appointment (the earliest) is held, at the
-        time given with the result; without one, the appointment is recorded as held."""
+        """The counselling took place at ``case.appointment_at``. The planned counselling appointment (the
+        earliest) is held when that is its time; at another time it keeps its time and becomes ``verschoben``,
+        replaced by a held appointment at the actual time: a planned appointment's date is history and is
+        never rewritten (README "Appointments"). Without a planned one, the counselling is recorded as held."""
         from sqlmodel import col, select
 
         planned = s.exec(
@@ -258,13 +260,21 @@ class CaseCommands(ServiceBase):
             .order_by(col(Appointment.starts_at))
         ).first()
         now = self.now()
-        assert case.appointment_at is not None  # check_transition refused it otherwise (guard.no_appointment)
-        if planned is None:
-            planned = Appointment(case_id=case.id, kind="aa_beratung", starts_at=case.appointment_at,
-                                  organiser=self.actor.login, created_at=now)  # fmt: skip
-            s.add(planned)
-        planned.starts_at = case.appointment_at
-        planned.status, planned.updated_at = "wahrgenommen", now
+        at = case.appointment_at
+        assert at is not None  # check_transition refused it otherwise (guard.no_appointment)
+        if planned is not None and _utc_naive(planned.starts_at) == _utc_naive(at):
+            planned.status, planned.updated_at = "wahrgenommen", now
+            return
+        held = Appointment(case_id=case.id, kind="aa_beratung", starts_at=at, status="wahrgenommen",
+                           organiser=self.actor.login, created_at=now, updated_at=now)  # fmt: skip
+        if planned is not None:
+            planned.status, planned.updated_at = "verschoben", now
+            held.moved_from = planned.id.hex
+            held.duration_minutes, held.location = planned.duration_minutes, planned.location
+            held.with_whom = planned.with_whom
+            self._event(s, case, "appointment_updated", kind=planned.kind, status="verschoben", at=at,
+                        appointment=held.id.hex, replaces=planned.id.hex)  # fmt: skip
+        s.add(held)
 
     def _end_enrolment(self, s, case: FbwCase, outcome: str | None) -> None:
         from sqlmodel import col, select
@@ -287,3 +297,10 @@ class CaseCommands(ServiceBase):
             case.last_contact_at = self.now()
             self._touch(case)
             self._event(s, case, "contact", note=clean_opt(note, multiline=True))
+
+
+def _utc_naive(value: datetime) -> datetime:
+    """A time as naive UTC (SQLite hands stored times back naive, in UTC), for comparing two of them."""
+    from datetime import UTC
+
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value

@@ -209,6 +209,17 @@ def to_pdf(services, subject: str, body: list[str], address: list[str]) -> bytes
 
 def render_invitation(services, appointment_id: uuid.UUID) -> bytes:
     subject, body, case_id = invitation(services, appointment_id)
+    return to_pdf(services, subject, body, _address(services, case_id))
+
+
+def invitation_markdown(services, appointment_id: uuid.UUID) -> str:
+    """The invitation as Markdown, as the other documents offer it for a ``.md`` name."""
+    subject, body, case_id = invitation(services, appointment_id)
+    return to_markdown(services, subject, body, _address(services, case_id))
+
+
+def _address(services, case_id: str) -> list[str]:
+    """The address window: the person's name, then the parts of the address."""
     con = services.store.raw()
     try:
         row = con.execute(
@@ -218,19 +229,35 @@ def render_invitation(services, appointment_id: uuid.UUID) -> bytes:
         ).fetchone()
     finally:
         con.close()
-    address = [clean(f"{row[0]} {row[1]}")] + [clean(part) for part in (row[2] or "").split(",") if part.strip()]
-    return to_pdf(services, subject, body, address)
+    return [clean(f"{row[0]} {row[1]}")] + [clean(part) for part in (row[2] or "").split(",") if part.strip()]
+
+
+def to_markdown(services, subject: str, body: list[str], address: list[str]) -> str:
+    """The letter as Markdown that reads as written: every line of the text kept as its own line (a hard
+    break), nothing of a name or a template turned into markup."""
+    from wbtui.services.documents import _md_line
+    from wbtui.services.documents_model import letterhead
+
+    def block(lines: list[str]) -> list[str]:
+        return [f"{_md_line(line.strip(), line_start=True)}  " if line.strip() else "" for line in lines]
+
+    head = letterhead(services.config)
+    out = [f"# {_md_line(subject)}", "", *block(head), "", *block(address), "", f"{services.today():%d.%m.%Y}", ""]
+    return "\n".join([*out, *block(body)]).rstrip() + "\n"
 
 
 def save_invitation(services, appointment_id: uuid.UUID, target: Path, *, overwrite: bool = False) -> Path:
-    """Write the invitation PDF (0600); in wbtui's documents folder it is registered for retention
+    """Write the invitation (0600): PDF, or Markdown for a ``.md`` name as every document (a letter named
+    ``.md`` holding PDF bytes is of no use); in wbtui's documents folder it is registered for retention
     (:func:`wbtui.services.documents.write`)."""
     from wbtui.services.documents import write
 
-    pdf = render_invitation(services, appointment_id)
+    target = Path(target).expanduser()
+    markdown = target.suffix.lower() == ".md"
+    content = invitation_markdown(services, appointment_id) if markdown else render_invitation(services, appointment_id)
     con = services.store.raw()
     try:
         case_id = con.execute("SELECT case_id FROM appointment WHERE id = ?", (appointment_id.hex,)).fetchone()[0]
     finally:
         con.close()
-    return write(services, pdf, target, case_id, "invitation", overwrite)
+    return write(services, content, target, case_id, "invitation", overwrite)

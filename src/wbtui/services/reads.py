@@ -65,6 +65,16 @@ class Board:
     closed: int = 0  # closed cases the search also finds while the list hides them (z shows them)
 
 
+class InboxPage(list):
+    """The other office's entries shown (at most 300, unread first) with the true totals: of all entries
+    and of the unread ones, so the counts never stop at the page (and fall as entries are read)."""
+
+    def __init__(self, rows: list) -> None:
+        super().__init__(tuple(row[:9]) for row in rows)
+        self.total = int(rows[0][9]) if rows else 0
+        self.unread = int(rows[0][10] or 0) if rows else 0
+
+
 class Reader:
     """The read use cases for one store and one configured user."""
 
@@ -331,7 +341,7 @@ class Reader:
         self._audit_list("team_inbox", len(cases) + len(tasks))
         return cases, tasks
 
-    def inbox(self, since: date | None, feedback_types: tuple[str, ...] | None = None) -> tuple[list, list, list]:
+    def inbox(self, since: date | None, feedback_types: tuple[str, ...] | None = None) -> tuple[list, list, InboxPage]:
         """The inbox: handovers received, queries to answer, the other office's entries (since ``since``;
         None: all, unread first) with their read marks. Without ``feedback_types``: what the other office
         writes (:data:`INBOX_TYPES`)."""
@@ -353,7 +363,7 @@ class Reader:
         finally:
             con.close()
         self._audit_list("inbox", len(received) + len(asked) + len(feedback))
-        return received, asked, feedback
+        return received, asked, InboxPage(feedback)
 
     def mark_read(self, event_ids: list[str]) -> int:
         """Mark the other office's entries read for this user (``inbox read``, the inbox screen)."""

@@ -53,7 +53,7 @@ def apply_pragmas(con) -> None:
 
 def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A sqlite3 (or, for an encrypted store, SQLCipher) connection with the store's pragmas (autocommit mode)."""
-    from wbtui.data import encryption
+    from wbtui.data import encryption, package
 
     key = encryption.key_for(path)
     if key is not None:
@@ -63,14 +63,15 @@ def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
                 con.execute(pragma)
         else:
             apply_pragmas(con)
-        return con
-    if readonly:
+    elif readonly:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
         for pragma in PRAGMAS[:3]:
             con.execute(pragma)
-        return con
-    con = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    apply_pragmas(con)
+    else:
+        con = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        apply_pragmas(con)
+    # the handover trigger (migration 0021) packs with it: a connection without it could not write a handover
+    package.register(con)
     return con
 
 
@@ -123,9 +124,9 @@ def _column_there(con, statement: str) -> bool:
 
 # the migration that moved the timeline into compact rows (data/timeline.py); the file shrinks after it
 COMPACTED_TIMELINE = 13
-# the migrations that rebuild a large table (13; 17: the timeline stored by case): the pages they leave
-# free are given back once, after the migration
-REBUILT = (COMPACTED_TIMELINE, 17)
+# the migrations that rebuild a large table (13; 17: the timeline stored by case; 21: the handover packages
+# packed): the pages they leave free are given back once, after the migration
+REBUILT = (COMPACTED_TIMELINE, 17, 21)
 
 
 def _shrink(con) -> None:

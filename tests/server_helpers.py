@@ -141,3 +141,16 @@ def serve_process(
         # workers finish what they serve first; on a loaded machine that, and the supervisor's pending
         # health check (server/transport.py), takes longer than an idle one's two seconds
         proc.wait(timeout=90)
+
+
+@contextmanager
+def upload_as_before():
+    """Seed a server as one before attack 2 (F3) took a Jobcenter store's first upload: the other office's
+    acts in it too (cases in every stage with the Agentur's values, a demo store that holds both offices'
+    work). Only for building a test's starting state: the rule itself is tests/server/test_attack2_write_side.py's."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("wbtui.server.push.upload_write_refusal", lambda *_a, **_k: None)
+        patch.setattr("wbtui.server.write_checks.upload_event_refusal", lambda *_a, **_k: None)
+        yield

@@ -12,7 +12,7 @@ import uuid
 import httpx
 
 from common import JC_CONFIG
-from server_helpers import pg_database, provision, running_server
+from server_helpers import pg_database, provision, running_server, upload_as_before
 from sync_helpers import office, q
 
 NORD_CONFIG = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace(
@@ -43,7 +43,7 @@ def _upload(tmp_path, url, token, name, config, login, cases, seed):
     class Small(SyncClient):
         def _hello(self) -> dict:
             hello = super()._hello()
-            self.batch = self.limit = 60  # a small store in several pushes
+            self.batch = self.limit = 30  # a small store in several pushes
             return hello
 
     store, services = office(tmp_path, name, config, url)
@@ -55,7 +55,8 @@ def _upload(tmp_path, url, token, name, config, login, cases, seed):
     wire = Recording()
     client = Small(store, url, token, transport=wire)
     try:
-        return store, wire, client.sync()
+        with upload_as_before():  # the demo store holds both offices' work (a shared store): sent as it is
+            return store, wire, client.sync()
     finally:
         client.close()
 
@@ -65,12 +66,13 @@ def test_pushes_go_early_are_applied_in_order_and_a_missing_predecessor_is_answe
 
     with pg_database() as db_url, running_server(db_url) as (url, engine):
         tokens = provision(engine)
-        store, wire, summary = _upload(tmp_path, url, tokens["ifk.ida"], "jc", JC_CONFIG, "ifk.ida", 8, 11)
+        store, wire, summary = _upload(tmp_path, url, tokens["ifk.ida"], "jc", JC_CONFIG, "ifk.ida", 4, 11)
         changes = q(store, "SELECT COUNT(*) FROM outbox")[0][0]
         # every push after the first went before the answer to the one before it, naming its last change,
         # and every change was applied: a case whose person came in the push before found the person
-        assert len(wire.pushes) >= 3 and wire.pushes[0][0] is None
-        assert all(after is not None and status == 200 for after, status in wire.pushes[1:])
+        # (the answers may come back in either order: noted as each comes)
+        assert len(wire.pushes) >= 3 and [after for after, _status in wire.pushes].count(None) == 1
+        assert all(status == 200 for _after, status in wire.pushes)
         assert summary.rejected == 0 and summary.pushed == changes
         assert q(store, "SELECT COUNT(*) FROM outbox WHERE state != 'sent'")[0][0] == 0
         with engine.connect() as conn:
@@ -92,6 +94,6 @@ def test_pushes_go_early_are_applied_in_order_and_a_missing_predecessor_is_answe
 
         # a server that never sees the predecessor in time: every early push is sent again alone
         monkeypatch.setattr(pipeline, "predecessor_applied", lambda *_args: False)
-        other, wire, summary = _upload(tmp_path, url, tokens["ifk.nora"], "nord", NORD_CONFIG, "ifk.nora", 4, 12)
+        other, wire, summary = _upload(tmp_path, url, tokens["ifk.nora"], "nord", NORD_CONFIG, "ifk.nora", 2, 12)
         assert [status for after, status in wire.pushes if after is not None] == [409] * (len(wire.pushes) // 2)
         assert summary.rejected == 0 and summary.pushed == q(other, "SELECT COUNT(*) FROM outbox")[0][0]

@@ -448,17 +448,23 @@ def test_T16_killed_client_and_restarted_server_lose_and_duplicate_nothing(tmp_p
         done = run_cli("sync", "--json", env=env)
         assert done.returncode == 0, done.stderr
         status = json.loads(run_cli("sync", "status", "--json", env=env).stdout)
-        assert status["pending"] == 0 and status["rejected"] == 0
+        # the demo store holds both offices' work: its cases with the Agentur's acts are refused whole (attack 2
+        # F3), once, like every other change
         con = sqlite3.connect(tmp_path / "jc.db")
-        local_events = con.execute("SELECT COUNT(*) FROM case_event").fetchone()[0]
+        refused = "SELECT case_id FROM outbox WHERE state = 'rejected'"
+        refused_cases = con.execute(f"SELECT COUNT(DISTINCT case_id) FROM ({refused})").fetchone()[0]
+        refused_changes = con.execute("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'").fetchone()[0]
+        local_events = con.execute(f"SELECT COUNT(*) FROM case_event WHERE case_id NOT IN ({refused})").fetchone()[0]
         local_changes = con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
         con.close()
+        assert status["pending"] == 0 and status["rejected"] == refused_changes and refused_cases < 400
         from sqlalchemy import text
 
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM srv_append")).scalar() == local_events  # each event once
             assert conn.execute(text("SELECT COUNT(*) FROM srv_applied")).scalar() == local_changes  # each change once
-            assert conn.execute(text("SELECT COUNT(*) FROM srv_grant WHERE access = 'owner'")).scalar() == 400
+            owned = conn.execute(text("SELECT COUNT(*) FROM srv_grant WHERE access = 'owner'")).scalar()
+            assert owned == 400 - refused_cases
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from server_helpers import upload_as_before
 from sync_helpers import synced_state
 
 FIELDS = ("target_title", "schedule", "availability", "training_type")  # availability is a review field (conflicts)
@@ -56,6 +57,14 @@ def new_case_changes(case: str, clock, **extra) -> list[dict]:
          "op": "set", "tx": tx, "origin": "upload", "fields": {k: {"v": v, "base": None} for k, v in fields.items()}}
         for entity, row_id, fields in (("person", person_id, person), ("case", case, values))
     ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _seeded_as_before():
+    """The cases are seeded as a first upload in the counselling stage (new_case_changes): as an older server
+    took them (server_helpers.upload_as_before)."""
+    with upload_as_before():
+        yield
 
 
 def _principals(engine):

@@ -38,6 +38,7 @@ from wbtui.domain.access import ART9_WRITE, CASE_ROLES, CASE_WRITE, has
 from wbtui.domain.entities import ENTITIES, HEX32, OFFICE_SCOPE, PERSON_CHILDREN, check_row, check_value
 from wbtui.domain.permissions import office_refusal, rule_for, side_of, write_refusal
 from wbtui.domain.process import Stage
+from wbtui.domain.upload import upload_write_refusal
 from wbtui.server.auth import Principal
 from wbtui.server.batch import Batch, as_datetime, is_art9, to_json
 from wbtui.server.case_view import CaseView
@@ -346,6 +347,10 @@ class Push(CaseView):
                 # health data still needs art9.write (domain/permissions.py)
                 if (rule_for(entity, name).art9 or art9_row) and not has(role, ART9_WRITE):
                     raise Rejected("permission", field=f"{entity}.{name}", problem="art9")
+                value = batch.field(row, name)  # never the other office's data (attack 2 F3, domain/upload.py)
+                refusal = None if value is None else upload_write_refusal(entity, name, value, side=side_of(role))
+                if refusal:
+                    raise Rejected("permission", field=f"{entity}.{name}", problem=refusal)
                 continue
             if row in unit.new_rows and batch.field(row, name) is None:
                 continue  # a new row's empty field writes nothing

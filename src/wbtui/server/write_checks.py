@@ -19,10 +19,12 @@ from wbtui.domain.permissions import (
     case_creation_refusal,
     event_refusal,
     handover_step_refusal,
+    side_of,
     step_event_refusal,
     task_owner_refusal,
 )
 from wbtui.domain.process import Stage
+from wbtui.domain.upload import upload_event_refusal
 from wbtui.server.batch import as_datetime
 from wbtui.server.feed import OWNER, RowMeta
 from wbtui.server.rejection import Rejected
@@ -167,7 +169,15 @@ def _check_events(push, unit) -> None:
     role, latest = push.who.role, _latest(unit)
     for case_id, data, marked in unit.appended:
         if push.upload_honoured(unit, case_id, marked):
-            continue  # an uploaded store's history as it was recorded (the case is new to the server)
+            # an uploaded store's history as it was recorded (the case is new to the server), but only the
+            # office's own entries, never by another office's login (attack 2 F3, domain/upload.py)
+            actor = data.get("actor")
+            orgs = _logins(push, {actor}) if isinstance(actor, str) else {}
+            other = frozenset(a for a, org in orgs.items() if org != push.who.org_id)
+            refusal = upload_event_refusal(data.get("type", ""), actor, side=side_of(role), other_logins=other)
+            if refusal:
+                raise Rejected("permission", field=f"event.{data.get('type')}", problem=refusal)
+            continue
         data["actor"] = push.who.login
         kind = data["type"]
         refusal = event_refusal(kind, role=role, stage=unit.stage_before.get(case_id))

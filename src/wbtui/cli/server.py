@@ -132,7 +132,6 @@ def server_upload_window(
     hours: int = typer.Option(24, "--hours", min=1, max=168),
     close: bool = typer.Option(False, "--close"),
 ) -> None:
-    """Open (or with --close end) a login's upload window; without a login, list the open ones."""
     from wbtui.server import admin
 
     engine = st().server_engine()

@@ -70,3 +70,6 @@ def test_the_inbox_counts_every_entry_and_the_unread_ones_not_only_the_page(jc, 
     _received, _asked, page = jc.reads.inbox(None)
     assert (len(page), page.total, page.unread) == (2, everything.total, everything.total - 1)
     assert not any(row[8] for row in page)  # unread first
+    assert jc.reads.mark_all_read() == everything.total - 1  # every unread entry, not only the page
+    _received, _asked, page = jc.reads.inbox(None)
+    assert (page.total, page.unread) == (everything.total, 0)

@@ -47,6 +47,8 @@ def inbox_list(
         optional=(5, 4),
         caps={3: 22},
     )  # fmt: skip
+    if len(items) < (rows.unread if unread else rows.total):  # the page of 300: say how many there are
+        typer.echo(t("cli.inbox.page", shown=len(items), total=rows.total, unread=rows.unread))
 
 
 @inbox_app.command("read")
@@ -59,7 +61,10 @@ def inbox_read(
 
     state = st()
     reader = Reader(state.store, state.config)
+    if everything:  # every unread entry, not only the page the list shows
+        typer.echo(tn("ux.inbox.marked", reader.mark_all_read()))
+        return
     _received, _queries, rows = reader.inbox(None)
     wanted = [e.strip().lower() for e in entries or [] if len(e.strip()) >= 4]
-    ids = [r[7] for r in rows if everything or any(r[7].startswith(w) for w in wanted)]
+    ids = [r[7] for r in rows if any(r[7].startswith(w) for w in wanted)]
     typer.echo(tn("ux.inbox.marked", reader.mark_read(ids) if ids else 0))

@@ -267,15 +267,16 @@ INBOX_QUERIES = (
 # they were the Agentur's counselling appointments)
 # Every row also carries the true totals of all matching entries and of the unread ones (window functions
 # run before the LIMIT): the inbox shows one page but counts everything.
-INBOX_FEEDBACK = (
-    "SELECT *, COUNT(*) OVER (), SUM(1 - seen) OVER () FROM ("
-    "SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload, e.id,"
+INBOX_ENTRIES = (
+    "SELECT c.id, p.family_name, p.given_names, p.kundennummer, e.at, e.type, e.payload, e.id AS event_id,"
     " EXISTS(SELECT 1 FROM inbox_read r WHERE r.event_id = e.id AND r.login = ?) AS seen FROM case_event e"
     " JOIN fbw_case c ON c.id = e.case_id JOIN person p ON p.id = c.person_id"
     " WHERE e.type IN ({types}) AND e.at >= ? AND (e.org_id IS NULL OR e.org_id != ?)"
     " AND (e.type NOT LIKE 'appointment%' OR json_extract(e.payload, '$.kind') IS NULL"
     " OR json_extract(e.payload, '$.kind') IN ({kinds})) AND {scope}"
-    ") ORDER BY seen, at DESC LIMIT 300"
+)
+INBOX_FEEDBACK = (
+    "SELECT *, COUNT(*) OVER (), SUM(1 - seen) OVER () FROM (" + INBOX_ENTRIES + ") ORDER BY seen, at DESC LIMIT 300"
 )
 
 

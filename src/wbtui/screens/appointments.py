@@ -191,12 +191,10 @@ class AppointmentsScreen(TableScreen):
 
         kinds = [k for k in APPOINTMENT_KINDS if side_may_keep(self.config.side, k)]
 
-        def got(values: dict | None) -> None:
-            if not values:
-                return
+        form = AppointmentForm("new", kinds)
+
+        def save(values: dict) -> None:
             when = self._when(values.get("when"))
-            if when is None:
-                return
 
             def add() -> object:
                 services, case_id = self.ctx.services, uuid.UUID(self.case_id)
@@ -205,36 +203,39 @@ class AppointmentsScreen(TableScreen):
                 return services.add_appointment(case_id, values["kind"] or "", when, location=values.get("place"),
                                                 with_whom=values.get("with"))  # fmt: skip
 
-            self.do(add, then=saved_then(self, when, self.reload))
+            form.run(add, then=saved_then(self, when, self.reload))
 
-        self.app.push_screen(AppointmentForm("new", kinds), got)
+        self.app.push_screen(form.acting(save))
 
     def action_move(self) -> None:
         selected = self._selected()
         if not selected:
             return
 
-        def got(values: dict | None) -> None:
-            when = self._when(values.get("when")) if values else None
-            if values is None or when is None:
-                return
-            self.do(self.ctx.services.move_appointment, uuid.UUID(selected), when, reason=values.get("reason"),
-                    then=saved_then(self, when, self.reload))  # fmt: skip
+        form = AppointmentForm("move")
 
-        self.app.push_screen(AppointmentForm("move"), got)
+        def save(values: dict) -> None:
+            when = self._when(values.get("when"))
+            form.run(self.ctx.services.move_appointment, uuid.UUID(selected), when, reason=values.get("reason"),
+                     then=saved_then(self, when, self.reload))  # fmt: skip
+
+        self.app.push_screen(form.acting(save))
 
     def action_result(self) -> None:
         selected = self._selected()
         if not selected:
             return
 
-        def got(values: dict | None) -> None:
-            if not values or not values.get("result"):
-                return
-            self.do(self.ctx.services.set_appointment_status, uuid.UUID(selected), values["result"],
-                    reason=values.get("reason"), then=self.then_say("tui.appt.saved", self.reload))  # fmt: skip
+        form = AppointmentForm("result")
 
-        self.app.push_screen(AppointmentForm("result"), got)
+        def save(values: dict) -> None:
+            if not values.get("result"):
+                form.close()
+                return
+            form.run(self.ctx.services.set_appointment_status, uuid.UUID(selected), values["result"],
+                     reason=values.get("reason"), then=self.then_say("tui.appt.saved", self.reload))  # fmt: skip
+
+        self.app.push_screen(form.acting(save))
 
     def action_letter(self) -> None:
         selected = self._selected()
@@ -259,18 +260,16 @@ class AppointmentsScreen(TableScreen):
 
         self.app.push_screen(Prompt(t("tui.print.prompt"), value=str(default)), got)
 
-    def _when(self, text: str | None):
+    @staticmethod
+    def _when(text: str | None):
+        """The form's time as a datetime (missing or wrong: WbtuiError, said by the form, which stays open)."""
         from wbtui.domain.errors import WbtuiError
         from wbtui.domain.fields import parse_datetime
 
-        try:
-            when = parse_datetime(text, field=t("field.appt_starts_at"))
-            if when is None:
-                raise WbtuiError("err.field_required", field=t("field.appt_starts_at"))
-            return when
-        except WbtuiError as exc:
-            self.say(user_text(exc), error=True)
-            return None
+        when = parse_datetime(text, field=t("field.appt_starts_at"))
+        if when is None:
+            raise WbtuiError("err.field_required", field=t("field.appt_starts_at"))
+        return when
 
     def action_back(self) -> None:
         self.app.pop_screen()

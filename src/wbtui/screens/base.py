@@ -229,4 +229,53 @@ class WbtuiModal(ModalScreen[ResultT], WbtuiScreen[ResultT]):
     """Base of wbtui's dialogs: a :class:`ModalScreen` with what every wbtui screen has.
 
     ModalScreen comes first: Textual takes a screen's CSS type names (``ModalScreen { … }``) and default
-    CSS from the first base class only."""
+    CSS from the first base class only.
+
+    A dialog whose input can be refused stays open until it is taken (README: "Bad input gets a clear message
+    and loses nothing"): the caller gives an ``act`` (:meth:`acting`) that checks the input (a
+    :class:`~wbtui.domain.errors.WbtuiError` is said and the dialog stays, everything typed kept) and hands
+    the write to :meth:`run`, which closes the dialog only once the write is done."""
+
+    _act: Callable[[Any], object] | None = None
+    _busy = False
+
+    def acting(self, act: Callable[[Any], object]) -> WbtuiModal[ResultT]:
+        """Enter (or the save key) gives the dialog's result to ``act`` in place of closing with it."""
+        self._act = act
+        return self
+
+    def submit(self, result: ResultT) -> None:
+        """The dialog's input is complete: close with it, or (see :meth:`acting`) let the caller's act take it."""
+        if self._act is None:
+            self.dismiss(result)
+            return
+        if self._busy:
+            return  # a write from this dialog is under way: a second Enter sends nothing twice
+        from wbtui.domain.errors import WbtuiError
+        from wbtui.widgets.errors import user_text
+
+        try:
+            self._act(result)
+        except WbtuiError as exc:
+            self.say(user_text(exc), error=True)
+
+    def run(self, fn: Callable[..., Any], *args: Any, then: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:
+        """From an act: ``fn`` in a worker while the dialog stays open; done, the dialog closes and ``then``
+        gets the result; refused, the reason is said (:meth:`do`) and the dialog stays with its input."""
+        self._busy = True
+
+        def done(result: Any) -> None:
+            self._busy = False
+            self.close()
+            if then is not None:
+                then(result)
+
+        def failed(_exc: Exception) -> None:
+            self._busy = False
+
+        self.do(fn, *args, then=done, on_error=failed, **kwargs)
+
+    def close(self) -> None:
+        """Close the dialog if it is still the screen on top (Esc may have closed it while a write ran)."""
+        if self.is_active:
+            self.dismiss()

@@ -234,30 +234,20 @@ class CaseDetailScreen(WbtuiScreen):
     def action_add_task(self) -> None:
         from wbtui.screens.pickers import TaskPrompt
 
-        def got(value: tuple[str, str] | None) -> None:
-            if not value:
-                return
+        dialog = TaskPrompt()
+
+        def add(value: tuple[str, str]) -> None:
             from wbtui.domain.errors import WbtuiError
             from wbtui.domain.fields import parse_date
 
             title, due = value
-            try:
-                due_on = parse_date(due.strip(), field=t("hdr.due"))
-                if due_on is None:
-                    raise WbtuiError("err.field_required", field=t("hdr.due"))
-            except WbtuiError as exc:
-                self.say(user_text(exc), error=True)
-                return
-            self.do(
-                self.ctx.services.add_task,
-                self._uuid(),
-                title.strip(),
-                None,
-                due_on,
-                then=self.then_say("tui.task_added", self.reload),
-            )
+            due_on = parse_date(due.strip(), field=t("hdr.due"))
+            if due_on is None:
+                raise WbtuiError("err.field_required", field=t("hdr.due"))
+            dialog.run(self.ctx.services.add_task, self._uuid(), title.strip(), None, due_on,
+                       then=self.then_say("tui.task_added", self.reload))  # fmt: skip
 
-        self.app.push_screen(TaskPrompt(), got)
+        self.app.push_screen(dialog.acting(add))
 
     def action_print(self, kind: str) -> None:
         """Write the Übergabebogen (p) or the last Fallkonferenz protocol (P) as PDF, or Markdown for a .md name."""

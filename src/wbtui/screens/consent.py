@@ -179,12 +179,15 @@ class ConsentScreen(WbtuiScreen):
             # released from confidentiality by name (a Fallkonferenz participant bound by professional secrecy)
             "persons": [p.strip() for p in self.query_one("#persons", SafeInput).value.split(";") if p.strip()],
         }
-        self.do(
-            self.ctx.services.add_consent,
-            uuid.UUID(self.case_id),
-            **values,
-            then=self.then_say("tui.consent.saved", self.reload),
-        )
+        saved = self._form_state()
+        said = self.then_say("tui.consent.saved", self.reload)
+
+        def then(result: object) -> None:
+            # what is on the form now is recorded: it counts as unchanged, so Esc does not offer to record it twice
+            self.initial_form = saved
+            said(result)
+
+        self.do(self.ctx.services.add_consent, uuid.UUID(self.case_id), **values, then=then)
 
     def action_revoke(self) -> None:
         """Revoke the highlighted consent, after asking (it cannot be taken back)."""

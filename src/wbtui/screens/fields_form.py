@@ -1,6 +1,7 @@
 """A dialog of a few fields (pick lists and one-line inputs, ids ``in-<key>``): it opens on its first field,
 Enter moves on, Enter in the last field (or the screen's save key) returns the values by key, Esc returns
-None. The appointment and the qualification/work dialogs are such forms; each composes its own fields."""
+None. The appointment and the qualification/work dialogs are such forms; each composes its own fields.
+A caller whose write can be refused gives an act (``WbtuiModal.acting``): the form stays open with its input."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class FieldsForm(WbtuiModal[dict | None]):
         for widget in self._inputs():
             key = (widget.id or "")[3:]
             values[key] = widget.value if isinstance(widget, ChoiceField) else (widget.value.strip() or None)
-        self.dismiss(values)
+        self.submit(values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -63,6 +63,7 @@ class HandoverScreen(WbtuiScreen):
         self.ready = False
         self.reasons: list = []
         self.person_name = ""
+        self.awaiting_ack = False  # in S4 with a handover still "sent": the Agentur has not answered yet
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Each office's keys only (README, permission table): the Jobcenter sends and writes the handover
@@ -73,6 +74,12 @@ class HandoverScreen(WbtuiScreen):
             return False
         if action in ("send", "export") and agentur:
             return False
+        if self.stage is None:
+            return True  # not loaded yet: the keys as the office has them
+        if action in ("ack", "query"):
+            return self.awaiting_ack  # once answered (acknowledged or queried) there is nothing to answer
+        if action == "send":  # sent: no second send offered (from S1–S3 the case moves to S3 on the way)
+            return self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES, Stage.READY)
         return True
 
     def compose(self) -> ComposeResult:
@@ -104,6 +111,8 @@ class HandoverScreen(WbtuiScreen):
         self.loaded()
         self.stage = Stage(d["stage"])
         self.ready = not reasons
+        self.awaiting_ack = self.stage == Stage.HANDED_OVER and any(h["status"] == "sent" for h in d["handovers"])
+        self.refresh_bindings()  # the key bar follows the step just taken (acknowledged: no a/r)
         p = d["person"]
         name = safe(f"{p['family_name']}, {p['given_names']}", "bold")
         name.append(f"  ·  {t('stage.' + d['stage'])}")
@@ -135,8 +144,10 @@ class HandoverScreen(WbtuiScreen):
         out.append("\n")
         if self.stage == Stage.READY and self.ready:
             out.append(t("tui.handover.can_send") + "\n", "bold green")
-        elif self.stage == Stage.HANDED_OVER:
+        elif self.awaiting_ack:
             out.append(t("tui.handover.waiting") + "\n", "bold")
+        elif self.stage == Stage.HANDED_OVER:
+            out.append(t("ux.handover.acked_next") + "\n", "bold")
         elif self.stage in (Stage.NEED_IDENTIFIED, Stage.OBSTACLES) and self.ready:
             out.append(t("tui.handover.move_ready") + "\n")
         for h in d["handovers"]:
@@ -281,7 +292,7 @@ class HandoverScreen(WbtuiScreen):
         )
 
     def action_ack(self) -> None:
-        if self.stage != Stage.HANDED_OVER:
+        if not self.awaiting_ack:
             self.say(t("ux.handover.nothing_to_ack"), error=True)
             return
         self._confirm(
@@ -294,19 +305,18 @@ class HandoverScreen(WbtuiScreen):
         )
 
     def action_query(self) -> None:
-        if self.stage != Stage.HANDED_OVER:
+        if not self.awaiting_ack:
             self.say(t("ux.handover.nothing_to_ack"), error=True)
             return
         from wbtui.screens.pickers import Prompt
 
-        def got(text: str | None) -> None:
-            if text is not None and text.strip():
-                self.do(self.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
-
         # the prompt is the confirmation: its title names the person and that the case goes back
-        self.app.push_screen(
-            Prompt(t("ux.confirm.query.prompt", name=self.person_name), hint=t("ux.confirm.query.hint")), got
-        )
+        prompt = Prompt(t("ux.confirm.query.prompt", name=self.person_name), hint=t("ux.confirm.query.hint"))
+
+        def send(text: str) -> None:
+            prompt.run(self.ctx.services.query_handover, uuid.UUID(self.case_id), text, then=self._after)
+
+        self.app.push_screen(prompt.acting(send))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -28,6 +28,7 @@ from wbtui.widgets.errors import user_text
 from wbtui.widgets.history_text import qualification_line, work_line
 from wbtui.widgets.inputs import SafeInput
 from wbtui.widgets.safe import cursor_key, safe
+from wbtui.widgets.tables import cursor_state
 
 # the form's fields per kind: (input id, label key, hint, or "pick:<vocabulary>" / "pick:kldb")
 FORMS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -174,7 +175,9 @@ class HistoryScreen(TableScreen):
         rows += [((Text(t("ux.history.kind_work")), safe(w["title"]), Text(w.get("kldb_code") or ""),
                    Text("–".join(labels.date_text(v) for v in (w.get("date_from"), w.get("date_to")) if v))), w["id"])
                  for w in work_rows]  # fmt: skip
-        self.fill([t("ux.history.kind"), t("ux.history.title"), "KldB", t("ux.history.when")], rows)
+        # the cursor stays on the row it was on (an edited row keeps its key): the next x or e means that row
+        keep = cursor_state(self.query_one(DataTable))
+        self.fill([t("ux.history.kind"), t("ux.history.title"), "KldB", t("ux.history.when")], rows, keep=keep)
         self.query_one("#history-status", Label).update(Text(t("ux.history.none")) if not rows else Text(""))
 
     def describe_row(self, key: str) -> Text:
@@ -222,30 +225,22 @@ class HistoryScreen(TableScreen):
         return None
 
     def _form(self, kind: str, row: dict | None = None) -> None:
-        def got(values: dict | None) -> None:
-            if not values:
-                return
-            from wbtui.domain.errors import WbtuiError
+        form = HistoryForm(kind, form_values(kind, row) if row else None)
 
-            try:
-                args = self._args(kind, values)
-            except WbtuiError as exc:
-                self.say(user_text(exc), error=True)
-                return
+        def save(values: dict) -> None:
+            args = self._args(kind, values)  # a wrong year or date: said, the form stays open
             services, case_id = self.ctx.services, uuid.UUID(self.case_id)
+            then = self.then_say("ux.history.saved", self.reload)
             if row is None:
                 fn: Callable[..., object] = (
                     services.add_qualification if kind == "qualification" else services.add_work_episode
                 )
-                self.do(
-                    fn, case_id, values.get("title") or "", **args, then=self.then_say("ux.history.saved", self.reload)
-                )
+                form.run(fn, case_id, values.get("title") or "", **args, then=then)
                 return
             fn = services.update_qualification if kind == "qualification" else services.update_work_episode
-            self.do(fn, case_id, uuid.UUID(row["id"]), values.get("title") or "", **args,
-                    then=self.then_say("ux.history.saved", self.reload))  # fmt: skip
+            form.run(fn, case_id, uuid.UUID(row["id"]), values.get("title") or "", **args, then=then)
 
-        self.app.push_screen(HistoryForm(kind, form_values(kind, row) if row else None), got)
+        self.app.push_screen(form.acting(save))
 
     @staticmethod
     def _args(kind: str, values: dict) -> dict:

@@ -239,13 +239,13 @@ class InboxScreen(TableScreen):
             return
         from wbtui.screens.pickers import Prompt
 
-        def got(text: str | None) -> None:
-            if text is not None and text.strip():
-                self._answer(self.ctx.services.query_handover, case_id, text)
+        prompt = Prompt(t("ux.confirm.query.prompt", name=self._person()), hint=t("ux.confirm.query.hint"))
 
-        self.app.push_screen(
-            Prompt(t("ux.confirm.query.prompt", name=self._person()), hint=t("ux.confirm.query.hint")), got
-        )
+        def send(text: str) -> None:
+            prompt.run(self.ctx.services.query_handover, uuid.UUID(case_id), text,
+                       then=self.then_say("tui.saved", self.reload))  # fmt: skip
+
+        self.app.push_screen(prompt.acting(send))
 
     def _answer(self, action, case_id: str, *args, said: str = "tui.saved") -> None:
         """Acknowledge or query the handover of ``case_id``; the list is read again (cursor kept)."""

@@ -258,7 +258,7 @@ class Prompt(WbtuiModal[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self.submit(event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -287,7 +287,7 @@ class TaskPrompt(WbtuiModal[tuple[str, str] | None]):
 
     @on(Input.Submitted, "#task-due")
     def _done(self, _event: Input.Submitted) -> None:
-        self.dismiss((self.query_one("#task-title", Input).value, self.query_one("#task-due", Input).value))
+        self.submit((self.query_one("#task-title", Input).value, self.query_one("#task-due", Input).value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -129,7 +129,7 @@ class HistoryCommands(ServiceBase):
         if not title:
             raise WbtuiError("err.field_required", field="title")
         if date_from and date_to and date_to < date_from:
-            raise WbtuiError("err.absence_order")
+            raise WbtuiError("err.work_order")
         return {"title": title, "kldb_code": self._kldb(kldb_code), "date_from": date_from, "date_to": date_to}
 
     @staticmethod

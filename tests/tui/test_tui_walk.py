@@ -306,7 +306,7 @@ def test_move_dialog_runs_the_handover_steps_as_their_commands(tmp_path):
     statuses = [
         row[0]
         for row in con.execute(
-            "SELECT h.status || ':' || coalesce(h.query_text, '') FROM handover h WHERE h.case_id = ? ORDER BY h.sent_at",
+            "SELECT h.status || ':' || coalesce(h.query_text, '') FROM handover h WHERE h.case_id = ? ORDER BY h.sent_at, h.rowid",
             (case_id.hex,),
         )
     ]

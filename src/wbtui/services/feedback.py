@@ -137,7 +137,7 @@ def _case_block(services, case_id: str) -> dict:
             (case_id,),
         ).fetchone()
         handover = con.execute(
-            "SELECT id FROM handover WHERE case_id = ? ORDER BY sent_at DESC LIMIT 1", (case_id,)
+            "SELECT id FROM handover WHERE case_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1", (case_id,)
         ).fetchone()
         if handover is None:
             raise WbtuiError("err.export_needs_handover")

@@ -197,6 +197,7 @@ def test_6_after_the_acknowledgement_the_handover_screen_follows(base, tmp_path)
         app = make_app(tmp_path, db, "aa")
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
+            assert "z Abgeschl." in screen_text(app)  # low: the board's key bar names z (closed cases)
             await open_case(pilot, case_id)
             await pilot.press("u")
             await settle(pilot)

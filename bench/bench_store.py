@@ -7,8 +7,8 @@ Optionally (--old-store) the migration of a store written by an earlier release 
 bench/demo_cache.py): its duration (wall and CPU), and the size before and after, compacted, per table.
 
 --what-if STORE measures what the levers left would give, on compacted copies (nothing of it is the store's
-layout): every 32-hex id column as 16 bytes, the handover packages zlib-compressed with a preset dictionary,
-and for a synced store (sync switched on: every field's clock queued) the field clocks and the outbox, and
+layout): every 32-hex id column as 16 bytes, the handover packages packed (migration 0021 does it now; for a
+store of an earlier release), and for a synced store (sync switched on: every field's clock queued) the field clocks and the outbox, and
 the clocks kept once per row (a field's own clock only where it differs).
 
 Usage:  python bench/bench_store.py [--cases [100000 10000]] [--store-dir DIR] [--old-store PATH] [--what-if PATH]
@@ -184,20 +184,14 @@ def _binary_ids(path: Path) -> list[str]:
 
 
 def _packed_packages(path: Path) -> None:
-    """The handover packages zlib-compressed with a preset dictionary (the key names and common values)."""
-    import zlib
+    """The handover packages packed as migration 0021 packs them (data/package.py), where still JSON text
+    (a store of an earlier release); a store of this release holds them packed already."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    from wbtui.data.package import register
 
     con = sqlite3.connect(path, isolation_level=None)
-    packages = con.execute("SELECT rowid, package FROM handover").fetchall()
-    sample = "".join(p for _r, p in packages[:64]).encode()[-32768:]
-
-    def pack(text: str) -> bytes:
-        z = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, sample)
-        return z.compress(text.encode()) + z.flush()
-
-    con.execute("BEGIN")
-    con.executemany("UPDATE handover SET package = ? WHERE rowid = ?", [(pack(p), r) for r, p in packages])
-    con.execute("COMMIT")
+    register(con)
+    con.execute("UPDATE handover SET package = wbtui_pack(package) WHERE typeof(package) = 'text'")
     con.close()
 
 
@@ -229,7 +223,7 @@ def what_if(store: Path, workdir: Path) -> None:
     _packed_packages(work)
     size_both, after = compacted(work, workdir / "what-if.v.db")
     print(
-        f"  and handover packages compressed: {size_both:.1f} MB (handover {tables.get('handover', 0):.1f} -> {after.get('handover', 0):.1f} MB)"
+        f"  and handover packages packed: {size_both:.1f} MB (handover {tables.get('handover', 0):.1f} -> {after.get('handover', 0):.1f} MB)"
     )
     work.unlink()
     shutil.copyfile(store, work)

@@ -24,6 +24,7 @@ from authz_helpers import stamp as hlc_stamp
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
 from server_helpers import PEPPER, provision
 from sync_helpers import handed_over_case, office, q, sync
+from wbtui.data.package import unpack
 
 SECOND_JC = JC_CONFIG.replace("ifk.ida", "ifk.ina")
 HEALTH_NOTE = "Bandscheibenvorfall 2024"
@@ -68,7 +69,10 @@ def _health_on(store) -> list:
     found = q(store, "SELECT code FROM obstacle WHERE code = 'L-GES'")
     found += [r for r in q(store, "SELECT health_limits_summary FROM fbw_case") if r[0]]
     found += q(store, "SELECT id FROM case_event WHERE payload LIKE ?", f"%{HEALTH_NOTE}%")
-    found += q(store, "SELECT id FROM handover WHERE package LIKE ? OR package LIKE ?", f"%{SUMMARY}%", "%L-GES%")
+    for row_id, package in q(store, "SELECT id, package FROM handover"):  # packed (data/package.py): read it
+        text = json.dumps(unpack(package), ensure_ascii=False)
+        if SUMMARY in text or "L-GES" in text:
+            found.append((row_id,))
     return found
 
 

@@ -14,6 +14,7 @@ import pytest
 from common import LEAD_CONFIG, run_cli, write_config
 from common import cli_handed_over as handed_over
 from common import cli_ok as ok
+from wbtui.data.package import unpack
 
 SCHEMA = None
 
@@ -87,7 +88,7 @@ def test_imported_booleans_were_stored_as_the_string_false__now_they_round_trip(
     jsonschema.validate(document, schema())
     source.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     ok("handover", "import", str(source), env=aa)
-    package = json.loads(sqlite3.connect(tmp_path / "aa.db").execute("SELECT package FROM handover").fetchone()[0])
+    package = unpack(sqlite3.connect(tmp_path / "aa.db").execute("SELECT package FROM handover").fetchone()[0])
     assert package["person"]["needs_interpreter"] is False and package["case"]["care_arranged"] is True
     target = tmp_path / "input-back.json"
     ok("handover", "export", "b" * 8, "-o", str(target), env=aa)

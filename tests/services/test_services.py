@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
 
 from common import COMPLETE_CASE, TODAY
+from wbtui.data.package import unpack
 from wbtui.domain.errors import NotFound, RuleViolation, WbtuiError
 from wbtui.domain.process import Stage, TransitionInput
 from wbtui.i18n import describe
@@ -154,7 +156,9 @@ def test_handover_package_respects_consent(store, jc):
     jc.update_fields(case_id, {"health_limits_summary": "kein schweres Heben"})
     jc.send_handover(case_id)
     con = store.raw()
-    package = con.execute("SELECT package FROM handover WHERE case_id = ?", (case_id.hex,)).fetchone()[0]
+    package = json.dumps(
+        unpack(con.execute("SELECT package FROM handover WHERE case_id = ?", (case_id.hex,)).fetchone()[0])
+    )
     con.close()
     assert "L-GES" not in package and "schweres Heben" not in package  # no health consent
     assert "R-KIN" in package and "123A456789" in package
@@ -172,7 +176,9 @@ def test_handover_package_with_health_consent(store, jc):
     jc.update_fields(case_id, {"health_limits_summary": "kein schweres Heben"})
     jc.send_handover(case_id)
     con = store.raw()
-    package = con.execute("SELECT package FROM handover WHERE case_id = ?", (case_id.hex,)).fetchone()[0]
+    package = json.dumps(
+        unpack(con.execute("SELECT package FROM handover WHERE case_id = ?", (case_id.hex,)).fetchone()[0])
+    )
     con.close()
     assert "L-GES" in package and "schweres Heben" in package
 

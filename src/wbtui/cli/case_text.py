@@ -49,7 +49,10 @@ def print_detail(d: dict, state: State, history: int = 15) -> None:
         from wbtui.domain.assignment import TEAM_INBOX
 
         who = c.get("owner_login") or t("ux.team.inbox_name")
-        typer.echo(f"  {t('hdr.assigned')}: {_clean(who if who != TEAM_INBOX else t('ux.team.inbox_name'))}"
+        from wbtui.services.logins import shown_login
+
+        who = shown_login(who) if who != TEAM_INBOX else t("ux.team.inbox_name")
+        typer.echo(f"  {t('hdr.assigned')}: {_clean(who)}"
                    + (f" ({_clean(c['owner_team'])})" if c.get("owner_team") else ""))  # fmt: skip
     from wbtui.widgets.course_text import course_lines, reason_lines
 

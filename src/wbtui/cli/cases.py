@@ -199,8 +199,8 @@ def case_list(
         return
     items = [_row_json(r, engine, today) for r in rows]
     # essential columns first (case, name, Kd-Nr., stage, timer); at 80 columns the name and the stage
-    # are cut and the less essential ones go (next follow-up, days, who acts)
-    _table(
+    # are cut and the less essential ones go (next follow-up, days, who acts) — with a line saying so
+    hidden = _table(
         [
             t("hdr.case"),
             t("hdr.name"),
@@ -229,6 +229,8 @@ def case_list(
         caps={3: 24},
     )
     typer.echo(t("cli.n_of_total", n=len(rows), total=total))
+    if hidden:
+        typer.echo(t("ux.cli.columns_hidden", columns=", ".join(hidden)), err=True)
     _closed_hint(reader.closed_matches)
 
 

@@ -254,10 +254,11 @@ def _table(
     flex: int | None = None,
     optional: tuple[int, ...] = (),
     caps: dict[int, int] | None = None,
-) -> None:
+) -> list[str]:
     """Columns as wide as their content; on a terminal fitted to its width (README: no wrapped rows at 80
     columns): ``flex`` takes the room left and its cells end in "…", ``optional`` columns are left out
-    first. Piped output (scripts) keeps every column whole."""
+    first. Piped output (scripts) keeps every column whole. Returns the headers of the columns left out
+    (so a command can say which are hidden and how to see them)."""
     from rich.cells import cell_len
 
     rows = [[_clean(c) for c in row] for row in rows]
@@ -292,6 +293,7 @@ def _table(
     typer.echo(line(headers))
     for row in rows:
         typer.echo(line(row))
+    return [h for i, h in enumerate(headers) if i not in shown]
 
 
 def _cut(text: str, width: int) -> str:

@@ -67,9 +67,7 @@ def case_detail(con: sqlite3.Connection, case_id: str, engine: TimerEngine, *, s
         "SELECT * FROM work_episode WHERE person_id = ? AND removed_on IS NULL ORDER BY date_from, title",
         (case["person_id"],),
     )
-    handovers = _json_cols(
-        _rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,)), "package"
-    )
+    handovers = _rows(con, "SELECT * FROM handover WHERE case_id = ? ORDER BY sent_at", (case_id,))
     for h in handovers:
         h.pop("package", None)  # the package is the case itself; keep `show` free of copies
     vouchers = _json_cols(

@@ -11,8 +11,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from wbtui.data import package as packed
 
 
 def utcnow() -> datetime:
@@ -184,6 +187,19 @@ class Consent(SQLModel, table=True):
     persons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
+class PackedJSON(TypeDecorator):
+    """The handover package's column (data/package.py): packed on write, the same JSON value on read."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else packed.pack(value)
+
+    def process_result_value(self, value, dialect):
+        return packed.unpack(value)
+
+
 class Handover(SQLModel, table=True):
     __tablename__ = "handover"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -194,7 +210,7 @@ class Handover(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow)
     channel: str = "shared_system"  # shared_system | file_export | post | email
     payload_version: int = 1
-    package: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    package: dict = Field(default_factory=dict, sa_column=Column(PackedJSON, nullable=False))
     legal_basis: str = "consent"
     consent_id: uuid.UUID | None = Field(default=None, foreign_key="consent.id")
     status: str = "sent"  # sent | accepted | query | returned

@@ -21,6 +21,10 @@ from wbtui.domain.process import JC, ROLE_SIDE
 
 TEAM_INBOX = "@team"  # the owner of a follow-up nobody holds yet: the team of its case
 LOGIN_MAX = 100
+UNCONFIGURED_LOGIN = "local"  # config.py's default: nobody ran `wbtui config init` on this device yet
+# Logins of no person: the unconfigured default and the demo generator's author (services/demo*.py); never
+# offered as a colleague to hand work to, never shown as if they were a name.
+TECHNICAL_LOGINS = frozenset({UNCONFIGURED_LOGIN, "demo"})
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ from wbtui.widgets.tables import cursor_state, fill_table
 STATUS_STYLE = {"offen": "bold red", "in_bearbeitung": "yellow", "geloest": "green"}
 LABEL, OPTIONAL = 2, (5, 4, 3)  # the flexible column; left out first: referred on, service, review date
 CAPS = {4: 16}  # the service's name is cut (the detail line has it whole)
+# the label gives way down to this before a column goes (a label cut shorter no longer reads); the columns
+# left out are named under the table, their values are in the detail line (new-user finding: no column
+# may vanish without a word)
+MIN_LABEL = 30
 
 
 class ObstacleScreen(WbtuiScreen):
@@ -47,6 +51,7 @@ class ObstacleScreen(WbtuiScreen):
         self.current: dict[str, dict] = {}
         self.hidden = 0
         self.detail: dict | None = None
+        self.hidden_columns: list[str] = []  # left out at this width: named under the table
 
     def compose(self) -> ComposeResult:
         yield Label(t("tui.obst.title"), classes="title")
@@ -58,7 +63,14 @@ class ObstacleScreen(WbtuiScreen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         fill_table(
-            table, self._columns(), [], width=self.app.size.width, flex=LABEL, optional=OPTIONAL, caps=CAPS, min_flex=30
+            table,
+            self._columns(),
+            [],
+            width=self.app.size.width,
+            flex=LABEL,
+            optional=OPTIONAL,
+            caps=CAPS,
+            min_flex=MIN_LABEL,
         )
         table.focus()
         self.reload()
@@ -146,17 +158,19 @@ class ObstacleScreen(WbtuiScreen):
                         item.code,
                     )
                 )
-        fill_table(
+        columns = self._columns()
+        shown = fill_table(
             table,
-            self._columns(),
+            columns,
             rows,
             width=self.app.size.width,
             flex=LABEL,
             optional=OPTIONAL,
             caps=CAPS,
             keep=keep,
-            min_flex=30,
+            min_flex=MIN_LABEL,
         )
+        self.hidden_columns = [c for i, c in enumerate(columns) if i not in shown]
         open_count = sum(1 for o in detail["obstacles"] if o["status"] == "offen")
         # one line at 80 (and 60) cells: the key to show or hide Art. 9 is in the key bar
         note = tn("ux.obst.open", open_count) + " · "
@@ -203,6 +217,8 @@ class ObstacleScreen(WbtuiScreen):
                         out.append(safe(value))
         else:
             out.append(t("ux.obst.legend"), "dim")
+        if self.hidden_columns:
+            out.append("\n" + t("ux.obst.columns_hidden", columns=", ".join(self.hidden_columns)), "dim")
         self.query_one("#obst-detail", Static).update(out)
 
     def _code(self) -> str | None:

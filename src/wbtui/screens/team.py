@@ -14,11 +14,13 @@ from wbtui.domain.text import clean
 from wbtui.i18n import lazy_t, t
 from wbtui.screens.base import WbtuiScreen
 from wbtui.services.report import FUNNEL, STEPS, amount
+from wbtui.services.report_format import who_label
 from wbtui.widgets.charts import bar_chart
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.keybar import KeyBar
 
 MONTHS_SHOWN = 12
+NAME_WIDTH = 20  # a caseworker's or team's name in the steering charts
 
 
 class TeamScreen(WbtuiScreen):
@@ -168,7 +170,8 @@ def render_figures(f: dict, width: int = 78) -> Text:
     durations = f.get("durations_workdays") or f["durations_days"]
     for src, dst in STEPS:
         d = durations[f"{src}->{dst}"]
-        label = f"{t('stage.' + src)} {glyph('arrow')} {t('stage.' + dst)}"
+        # short stage names: both ends of a step readable next to its bar at 80 columns
+        label = f"{t('ux.team.stage_short.' + src)} {glyph('arrow')} {t('ux.team.stage_short.' + dst)}"
         shown = t("tui.team.median_p90", median=_num(d["median"]), p90=_num(d["p90"]), n=d["n"])
         rows.append((label, d["median"], shown))
     out.append(chart(rows, style="yellow"))
@@ -197,13 +200,15 @@ def render_figures(f: dict, width: int = 78) -> Text:
     out.append(chart(reason_rows, style="magenta") if reason_rows else Text("  –\n"))
     for key, section in (("by_team", "ux.team.by_team"), ("by_caseworker", "ux.team.by_caseworker")):
         rows_by = [
-            ((name or t("ux.team.inbox_name" if key == "by_caseworker" else "report.no_team")), c["open"],
+            (who_label(name, key, short=True), c["open"],
              t("ux.team.by_line", open=c["open"], overdue=c["overdue"], closed=c["closed"]))
             for name, c in f.get(key, {}).items()
         ]  # fmt: skip
         if rows_by:
             out.append(_section(section))
-            out.append(chart(rows_by, style="blue"))
+            # names whole up to NAME_WIDTH (a login, "nicht eingerichtet"): the bars give way
+            natural = max(len(label) for label, _, _ in rows_by)
+            out.append(chart(rows_by, style="blue", label_width=max(8, min(natural, NAME_WIDTH))))
     out.append(_section("tui.team.overdue"))
     if f["overdue_by_rule"]:
         out.append(

@@ -84,7 +84,7 @@ class AssignmentCommands(ServiceBase):
             {"org": org},
         ).all()
         known = {r[0] for r in rows if r[0]} | set(self.config.office_colleagues) | {self.actor.login}
-        return known - {assignment.TEAM_INBOX}
+        return known - {assignment.TEAM_INBOX} - assignment.TECHNICAL_LOGINS
 
     def _org_id(self, s) -> str | None:
         return self.actor.org_id.hex if self.actor.org_id else None

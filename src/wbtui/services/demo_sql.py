@@ -38,7 +38,7 @@ def _bool(column: str) -> str:
 # The handover package of a demo handover: the same minimum data set services.handover_package
 # builds (Art. 9 obstacles left out, as without health consent), filled from the generated rows.
 PACKAGE_SQL = f"""
-UPDATE handover SET package = (
+UPDATE handover SET package = wbtui_pack((
   SELECT json_object(
     'version', 1,
     'person', json_object('kundennummer', p.kundennummer, 'bg_nummer', p.bg_nummer, 'family_name', p.family_name,
@@ -52,8 +52,8 @@ UPDATE handover SET package = (
     'obstacles', json((SELECT json_group_array(json_object('code', o.code, 'status', o.status)) FROM obstacle o
                        WHERE o.case_id = c.id AND o.art9 = 0)),
     'jc_contact', json_object('name', handover.from_user, 'office', ?))
-  FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE c.id = handover.case_id)
-WHERE package = '{{}}'
+  FROM fbw_case c JOIN person p ON p.id = c.person_id WHERE c.id = handover.case_id))
+WHERE package = X''
 """
 
 

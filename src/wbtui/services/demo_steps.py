@@ -93,7 +93,7 @@ def _handed_over(w: Walk, step: int, at: datetime) -> None:
             dt(at),
             "shared_system",
             1,
-            "{}",
+            b"",  # the package comes after (demo_sql.PACKAGE_SQL); a blob, so the column's trigger leaves it
             "consent",
             None,
             "accepted" if acked else "sent",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 
+from wbtui.domain.assignment import TECHNICAL_LOGINS
 from wbtui.services.documents_model import (
     DASH,
     Block,
@@ -84,7 +85,7 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
     meta = [
         ("An", text(doc.get("to_office"))),
         ("Übergeben am", extra["sent"]),  # the day it was sent, not the day it was printed
-        ("Ansprechperson", text(office.get("contact"))),
+        ("Ansprechperson", extra["sender"] or text(office.get("contact"))),
         ("Telefon", text(config.office_phone)),
         ("Funktionspostfach", text(config.office_mailbox)),
         ("Übergabe-Kennung", doc["handover_id"][:8]),
@@ -134,7 +135,7 @@ def handover_document(services, case_id: uuid.UUID) -> Document:
             Section("Einwilligung", [extra["consent"]]),
         ],
         signatures=[
-            f"Übergeben: {text(office.get('contact'))}, {text(office['name'])}",
+            f"Übergeben: {extra['sender'] or text(office.get('contact'))}, {text(office['name'])}",
             f"Quittiert: {text(doc.get('to_office'))}",
         ],
     )
@@ -177,6 +178,7 @@ def _on_record(services, case_id: uuid.UUID, doc: dict) -> dict:
         health_summary = bool(case.health_limits_summary)
         plan_on = case.kooperationsplan_on
         sent_at = handover.sent_at if handover else None
+        sender = _sender(s, services, handover)
         art9_codes = [o.code for o in art9]
         consent = _consent_block(used)
         history = _history(quals, work)
@@ -189,11 +191,29 @@ def _on_record(services, case_id: uuid.UUID, doc: dict) -> dict:
         history = ["Nicht übermittelt (keine Einwilligung für die Datengruppe Qualifikation)."]
     return {
         "sent": de_datetime(sent_at) if sent_at else DASH,
+        "sender": sender,
         "art9_withheld": withheld,
         "history": history,
         "consent": consent,
         "kooperationsplan": f"vom {de_date(plan_on)}" if plan_on else "nicht erfasst",
     }
+
+
+def _sender(s, services, handover) -> str | None:
+    """Who sent the handover (its contact person), not who prints the form: the sender's name on record,
+    else their login. None on the Agentur's side, where the package names the Jobcenter's contact."""
+    from sqlmodel import select
+
+    from wbtui.data.models import AppUser
+    from wbtui.domain.process import JC
+    from wbtui.services.logins import shown_login
+
+    if handover is None or not handover.from_user or services.actor.side != JC:
+        return None
+    user = s.exec(select(AppUser).where(AppUser.login == handover.from_user)).first()
+    if user is not None and handover.from_user not in TECHNICAL_LOGINS:
+        return text(user.display_name)
+    return shown_login(handover.from_user, "de")
 
 
 def _consent_used(consents: list, on) -> object | None:

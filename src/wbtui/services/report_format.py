@@ -34,10 +34,12 @@ def _step(key: str) -> str:
     return f"{_label('stage.', src)} → {_label('stage.', dst)}"
 
 
-def _who(name: str, section: str = "by_caseworker") -> str:
+def who_label(name: str, section: str = "by_caseworker", *, short: bool = False) -> str:
     """A caseworker ('' : nobody holds the case, the team inbox) or a team ('': no team named)."""
     if name:
-        return name
+        from wbtui.services.logins import shown_login
+
+        return shown_login(name, short=short) if section == "by_caseworker" else name
     return t("ux.team.inbox_name") if section == "by_caseworker" else t("report.no_team")
 
 
@@ -81,7 +83,7 @@ def rows(figures: dict) -> list[tuple[str, str, str, str, str]]:
     for section in ("by_team", "by_caseworker"):
         for name, counts in figures.get(section, {}).items():
             for key, value in counts.items():
-                add(section, f"{name}:{key}", value, f"{_who(name, section)}: {t('report.col.' + key)}")
+                add(section, f"{name}:{key}", value, f"{who_label(name, section)}: {t('report.col.' + key)}")
     for month, counts in figures.get("by_month", {}).items():
         for key, value in counts.items():
             add("by_month", key, value, _label("stage.", key), month)
@@ -168,7 +170,10 @@ def to_text(figures: dict) -> str:
         section(
             name,
             [t("report.col." + ("team" if name == "by_team" else "caseworker"))] + [t("report.col." + c) for c in cols],
-            [[_who(who, name)] + [_cell(counts.get(c)) for c in cols] for who, counts in figures.get(name, {}).items()],
+            [
+                [who_label(who, name)] + [_cell(counts.get(c)) for c in cols]
+                for who, counts in figures.get(name, {}).items()
+            ],
         )
     months = figures.get("by_month", {})
     keys = ["need_identified", "handed_over", "in_training"]

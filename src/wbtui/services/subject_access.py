@@ -17,6 +17,7 @@ import json
 from datetime import UTC, datetime
 
 from wbtui.data import audit
+from wbtui.data.package import unpack
 from wbtui.domain import access
 from wbtui.domain.errors import NotFound
 
@@ -32,7 +33,9 @@ def _rows(con, sql: str, params=()) -> list[dict]:
     for row in cur.fetchall():
         item = dict(zip(names, row))
         for key, value in item.items():
-            if isinstance(value, str) and value[:1] in "[{":
+            if isinstance(value, bytes) and key == "package":  # the handover package, packed (data/package.py)
+                item[key] = unpack(value)
+            elif isinstance(value, str) and value[:1] in "[{":
                 try:
                     item[key] = json.loads(value)
                 except ValueError:

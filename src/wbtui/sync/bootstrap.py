@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from wbtui.data.package import PACKED, pack_sql
 from wbtui.data.store import BULK_CACHE
 from wbtui.domain.checkers import Refused, cleaner
 from wbtui.domain.entities import ENTITIES, PERSON_CHILDREN
@@ -31,6 +32,12 @@ from wbtui.sync.protocol import decode_snapshot_case
 
 PAGE = 1000
 CHUNK = 900  # ids per IN list (below SQLite's parameter limit)
+
+
+def _packing(take):
+    """The handover package's checker, then packed as the column keeps it (data/package.py): written packed
+    here, the row need not be rewritten by the column's trigger."""
+    return lambda value: pack_sql(take(value))
 
 
 class Page:
@@ -55,7 +62,8 @@ class Page:
         table = protocol.REGISTER_TABLES.get(entity)
         plan = None
         if table is not None and names and len(set(names)) == len(names) and self.allowed[entity].issuperset(names):
-            takes = tuple(cleaner(entity, n, stored=True) for n in names)
+            takes = tuple(_packing(cleaner(entity, n, stored=True)) if (entity, n) == PACKED else
+                          cleaner(entity, n, stored=True) for n in names)  # fmt: skip
             plan = (table, takes, names.index("art9") if entity == "obstacle" and "art9" in names else None)
         self.plans[key] = plan
         return plan

@@ -113,7 +113,9 @@ def _requeue(con, driver, clock, tx: str, entity: str, table: str, row_id: str, 
 
 
 def _json(rec: dict, entity: str, name: str):
-    value = rec.get(name)
+    from wbtui.data.package import loaded
+
+    value = loaded(entity, name, rec.get(name))
     if (entity, name) in protocol.JSON_FIELDS and isinstance(value, str):
         return json.loads(value)
     return value

@@ -79,6 +79,9 @@ def _quarantine(con, table: str, rowid: int, parent: str, fkid: int, summary) ->
 
 
 def _value(entity: str, name: str, stored):
+    from wbtui.data.package import loaded
+
+    stored = loaded(entity, name, stored)
     if (entity, name) in protocol.JSON_FIELDS and isinstance(stored, str):
         try:
             return json.loads(stored)

@@ -14,6 +14,7 @@ import uuid
 from secrets import token_hex
 from typing import Any
 
+from wbtui.data.package import loaded
 from wbtui.domain.entities import PERSON_CHILDREN
 from wbtui.sync import protocol
 
@@ -67,7 +68,7 @@ def _queue_all(conn) -> int:
             rec = dict(zip(cols, row))
             data = {}
             for f in names:
-                value = rec.get(f)
+                value = loaded(entity, f, rec.get(f))
                 if (entity, f) in protocol.JSON_FIELDS and isinstance(value, str):
                     value = json.loads(value)
                 if value is not None:

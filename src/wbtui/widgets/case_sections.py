@@ -128,7 +128,9 @@ def person_text(p: dict, c: dict) -> Text:
             out.append("\n")
     if c.get("owner_login") or c.get("owner_team"):
         out.append(f"  {t('hdr.assigned')}: ")
-        out.append(safe(c.get("owner_login") or t("ux.team.inbox_name")))
+        from wbtui.services.logins import shown_login
+
+        out.append(safe(shown_login(c["owner_login"]) if c.get("owner_login") else t("ux.team.inbox_name")))
         if c.get("owner_team"):
             out.append(" (")
             out.append(safe(c["owner_team"]))

@@ -60,5 +60,12 @@ def benefit_lines(case: dict) -> list[tuple[str, str]]:
         ("final", benefits.FINAL_PREMIUM_EUR, got.final_premium),
     ):
         key = "benefit.earned" if earned else "benefit.open"
-        lines.append((t("benefit." + exam), t(key, amount=f"{amount:,}".replace(",", "."))))
+        lines.append((t("benefit." + exam), t(key, amount=_grouped(amount))))
     return lines
+
+
+def _grouped(amount: int) -> str:
+    """Thousands grouped as the reader's language writes them: 1.000 in German, 1,000 in English."""
+    from wbtui.i18n import get_language
+
+    return f"{amount:,}" if get_language() == "en" else f"{amount:,}".replace(",", ".")

@@ -232,6 +232,12 @@ def test_admin_and_sync_through_the_cli(tmp_path):
         create_engine(f"sqlite:///{server_db}").connect().execute(text("SELECT secret_hash FROM srv_token")).scalar()
     )
     assert token.split(".", 1)[1] not in stored  # only a keyed hash is stored
+    # an upload window for a shared store's first upload: opened, listed, closed; never beyond a week
+    assert "offen bis" in run_cli("server", "upload-window", "ifk.ida", "--hours", "48", env=env).stdout
+    assert run_cli("server", "upload-window", "ifk.ida", "--hours", "169", env=env).returncode != 0
+    assert "ifk.ida" in run_cli("server", "upload-window", env=env).stdout
+    assert run_cli("server", "upload-window", "ifk.ida", "--close", env=env).returncode == 0
+    assert "Kein Upload-Fenster" in run_cli("server", "upload-window", env=env).stdout
 
     from server_helpers import running_server
 

@@ -123,3 +123,30 @@ def server_token_revoke(token_id: str = typer.Argument(...)) -> None:
 
     revoke_token(st().server_engine(), token_id)
     typer.echo(t("cli.srv_revoked", id=token_id))
+
+
+@server_app.command("upload-window")
+@command
+def server_upload_window(
+    login: str | None = typer.Argument(None),
+    hours: int = typer.Option(24, "--hours", min=1, max=168),
+    close: bool = typer.Option(False, "--close"),
+) -> None:
+    from wbtui.server import admin
+
+    engine = st().server_engine()
+    if login is None:
+        windows = admin.upload_windows(engine)
+        for name, opened, closes in windows:
+            typer.echo(
+                t("cli.srv_window_row", login=name, since=f"{opened:%Y-%m-%d %H:%M}", until=f"{closes:%Y-%m-%d %H:%M}")
+            )
+        if not windows:
+            typer.echo(t("cli.srv_window_none"))
+        return
+    if close:
+        admin.close_upload_window(engine, login)
+        typer.echo(t("cli.srv_window_closed", login=login))
+        return
+    closes = admin.open_upload_window(engine, login, hours)
+    typer.echo(t("cli.srv_window_open", login=login, until=f"{closes:%Y-%m-%d %H:%M}"))

@@ -15,6 +15,13 @@ under an Agentur login, and the Agentur's snapshot showed them as its own):
 
 What the Agentur reported back by file (:mod:`wbtui.services.feedback`) stays in the Jobcenter's store;
 the Agentur's own record of it is the Agentur's to send.
+
+The legitimate exception is explicit and audited: an **upload window** the server's administrator opens
+for one login (``wbtui server upload-window LOGIN``, :func:`wbtui.server.admin.open_upload_window`) for a
+store both offices worked in, or one that imported the Agentur's feedback file. While it is open, that
+login's first upload of a case new to the server may carry the other office's acts (these two refusals
+are not applied; every other check is), and a timeline entry may name a login of an Agentur, the office a
+Jobcenter hands a case to, never one of another Jobcenter. It never applies to a case the server holds.
 """
 
 from __future__ import annotations
@@ -48,11 +55,15 @@ def upload_write_refusal(entity: str, field: str, value: object, *, side: str) -
 _SENT_BY = {JC: (Stage.HANDED_OVER,)}
 
 
-def upload_event_refusal(event_type: str, actor: object, *, side: str, other_logins: frozenset[str]) -> str | None:
+def upload_event_refusal(
+    event_type: str, actor: object, *, side: str, other_logins: frozenset[str], window: bool = False
+) -> str | None:
     """Why an uploaded timeline entry may not be taken (or None): an entry of the other office's kind, or by a
     login the server knows as another office's (``other_logins``). A colleague the server has not met yet
     may have written it (a store kept without sync names its own users), as a follow-up may name one
-    (:func:`wbtui.domain.permissions.task_owner_refusal`)."""
-    if side not in EVENT_SIDES.get(event_type, frozenset({side})):
+    (:func:`wbtui.domain.permissions.task_owner_refusal`). Within an upload ``window`` (see below) an entry
+    of any kind; who wrote it is still checked (the caller leaves the office the case is handed to out of
+    ``other_logins``)."""
+    if not window and side not in EVENT_SIDES.get(event_type, frozenset({side})):
         return "side"
     return "actor" if not isinstance(actor, str) or actor in other_logins else None

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wbtui import paths
 from wbtui.domain.errors import WbtuiError
 from wbtui.server.auth import SCOPES, expiry, hash_secret, new_token
-from wbtui.server.models import SrvAudit, SrvOrg, SrvToken, SrvUser, now
+from wbtui.server.models import SrvAudit, SrvOrg, SrvToken, SrvUploadWindow, SrvUser, aware, now, window_open
+
+UPLOAD_WINDOW_MAX_HOURS = 168  # a week: a store's first upload, not a standing permission
 
 ORG_KINDS = ("jobcenter_ge", "jobcenter_zkt", "agentur", "bildungstraeger", "kommunaler_dienst", "other")
 
@@ -125,3 +128,44 @@ def revoke_case_access(engine, case_id: str, org_name: str) -> None:
         if not revoke_grant(s, case_id, org.id, reason="admin"):
             raise WbtuiError("err.srv_unknown", what=f"{org_name}: {case_id[:8]}")
         s.commit()
+
+
+def open_upload_window(engine, login: str, hours: int) -> datetime:
+    """Administration: for ``hours`` the login's first upload of a case new to the server may carry the other
+    office's acts (a store both offices worked in, or one that imported the Agentur's feedback file;
+    domain/upload.py). Opening again replaces the window. Returns when it closes."""
+    if not 1 <= hours <= UPLOAD_WINDOW_MAX_HOURS:
+        raise WbtuiError("err.bad_int", field="--hours", value=str(hours))
+    with Session(engine) as s:
+        user = s.exec(select(SrvUser).where(SrvUser.login == login)).first()
+        if user is None:
+            raise WbtuiError("err.srv_unknown", what=login)
+        opened = now()
+        closes = opened + timedelta(hours=hours)
+        window = s.get(SrvUploadWindow, user.id) or SrvUploadWindow(user_id=user.id, closes_at=closes)
+        window.opened_at, window.closes_at = opened, closes
+        s.add(window)
+        s.add(SrvAudit(org_id=user.org_id, user_id=user.id, kind="upload_window_opened", detail=f"hours={hours}"))
+        s.commit()
+        return closes
+
+
+def close_upload_window(engine, login: str) -> None:
+    """Administration: end the login's upload window now."""
+    with Session(engine) as s:
+        user = s.exec(select(SrvUser).where(SrvUser.login == login)).first()
+        window = s.get(SrvUploadWindow, user.id) if user is not None else None
+        if user is None or window is None or not window_open(window.closes_at):
+            raise WbtuiError("err.srv_unknown", what=login)
+        window.closes_at = now()
+        s.add(window)
+        s.add(SrvAudit(org_id=user.org_id, user_id=user.id, kind="upload_window_closed", detail=""))
+        s.commit()
+
+
+def upload_windows(engine) -> list[tuple[str, datetime, datetime]]:
+    """The open upload windows: login, opened, closes."""
+    with Session(engine) as s:
+        rows = s.exec(select(SrvUser.login, SrvUploadWindow.opened_at, SrvUploadWindow.closes_at).join(
+            SrvUploadWindow, col(SrvUploadWindow.user_id) == col(SrvUser.id)).order_by(SrvUser.login)).all()  # fmt: skip
+    return [(login, aware(opened), aware(closes)) for login, opened, closes in rows if window_open(closes)]

@@ -14,6 +14,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """SQLite hands a stored time back without its zone; the server stores UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def window_open(closes_at: datetime | None) -> bool:
+    """A window closes itself at its end: nothing has to run for it to close."""
+    return closes_at is not None and aware(closes_at) > now()
+
+
 class ServerModel(SQLModel, registry=registry()):
     pass
 
@@ -164,3 +174,14 @@ class SrvAudit(ServerModel, table=True):
     user_id: str | None = None
     kind: str
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))  # ids and codes only, no Sozialdaten
+
+
+class SrvUploadWindow(ServerModel, table=True):
+    """An upload window the administrator opened for one login (server.admin.open_upload_window): until
+    ``closes_at`` that login's first upload of a case new to the server may carry the other office's acts
+    (domain/upload.py). One per login; opening again replaces it, closing sets ``closes_at`` to now."""
+
+    __tablename__ = "srv_upload_window"
+    user_id: str = Field(primary_key=True, foreign_key="srv_user.id")
+    opened_at: datetime = Field(default_factory=now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -69,6 +69,7 @@ class Unit:
     max_hlc: str = ""
     appointments: dict[str, str | None] = field(default_factory=dict)  # appointment row -> status before the unit
     written_rows: dict[tuple[str, str], set[str]] | None = None  # row -> fields, once writing is over (write_checks)
+    windowed: set[str] = field(default_factory=set)  # cases whose upload an open upload window let through
 
 
 class Push(CaseView):
@@ -84,6 +85,7 @@ class Push(CaseView):
         self.entity_order, self.register_entities = protocol.ENTITY_ORDER, protocol.REGISTER_TABLES
         self.coverage_dirty: set[str] = set()  # cases whose legal basis or consents changed
         self.agencies: dict | None = None  # Agenturen by name, read once per push (server.commands)
+        self.window: bool | None = None  # an upload window open for the token's login (read when needed)
 
     def run(self, changes: list[dict]) -> list[dict]:
         from wbtui.server import identity
@@ -322,6 +324,27 @@ class Push(CaseView):
             and has(self.who.role, CASE_WRITE)
         )
 
+    def upload_window(self) -> bool:
+        """Whether the administrator has opened an upload window for the token's login (server.admin), read
+        once per push and only when an upload carries the other office's acts."""
+        if self.window is None:
+            from wbtui.server.models import SrvUploadWindow, window_open
+
+            found = self.s.get(SrvUploadWindow, self.who.user_id)
+            self.window = found is not None and window_open(found.closes_at)
+        return self.window
+
+    def window_taken(self, unit: Unit, case_id: str) -> bool:
+        """An honoured upload's act of the other office, taken because a window is open: audited once per case
+        (rolled back with a refused transaction)."""
+        if not self.upload_window():
+            return False
+        if case_id not in unit.windowed:
+            unit.windowed.add(case_id)
+            self.batch.emit("audit", {"org_id": self.who.org_id, "user_id": self.who.user_id, "kind": "upload_window_used",
+                                      "at": now(), "detail": json.dumps({"case": case_id})})  # fmt: skip
+        return True
+
     # -- the checks at the end of a transaction ---------------------------------------------------------
     def _check_unit(self, unit: Unit) -> None:
         from wbtui.server import write_checks
@@ -349,7 +372,7 @@ class Push(CaseView):
                     raise Rejected("permission", field=f"{entity}.{name}", problem="art9")
                 value = batch.field(row, name)  # never the other office's data (attack 2 F3, domain/upload.py)
                 refusal = None if value is None else upload_write_refusal(entity, name, value, side=side_of(role))
-                if refusal:
+                if refusal and not self.window_taken(unit, case_id):
                     raise Rejected("permission", field=f"{entity}.{name}", problem=refusal)
                 continue
             if row in unit.new_rows and batch.field(row, name) is None:

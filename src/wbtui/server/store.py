@@ -98,7 +98,7 @@ def scrub_after_purge(engine, batch) -> None:
 def init_schema(engine) -> None:
     from sqlalchemy import inspect
 
-    ServerModel.metadata.create_all(engine)
+    ServerModel.metadata.create_all(engine)  # a table new in this version (srv_upload_window) is created here
     # additive upgrades of tables that existed before a column was added (create_all never alters)
     inspector = inspect(engine)
     stamp = "TIMESTAMP" + (" WITH TIME ZONE" if engine.dialect.name == "postgresql" else "")

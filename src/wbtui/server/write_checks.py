@@ -175,6 +175,14 @@ def _check_events(push, unit) -> None:
             orgs = _logins(push, {actor}) if isinstance(actor, str) else {}
             other = frozenset(a for a, org in orgs.items() if org != push.who.org_id)
             refusal = upload_event_refusal(data.get("type", ""), actor, side=side_of(role), other_logins=other)
+            if refusal and push.upload_window():
+                # an upload window the administrator opened: the other office's entries too, by its logins only
+                # when that office is one a Jobcenter hands over to (an Agentur), never another Jobcenter's
+                other = other - _agentur_logins(push, orgs)
+                refusal = upload_event_refusal(data.get("type", ""), actor, side=side_of(role), other_logins=other,
+                                               window=True)  # fmt: skip
+                if refusal is None:
+                    push.window_taken(unit, case_id)
             if refusal:
                 raise Rejected("permission", field=f"event.{data.get('type')}", problem=refusal)
             continue
@@ -254,3 +262,16 @@ def _logins(push, names: set[str]) -> dict[str, str]:
         ).fetchall()
         cache.update({str(login): str(org) for login, org in found})
     return {n: org for n in names if (org := cache.get(n)) is not None}
+
+
+def _agentur_logins(push, orgs: dict[str, str]) -> frozenset[str]:
+    """Those of these logins (login -> organisation) that belong to an Agentur (cached for the push)."""
+    if push.agencies is None:  # once per push, shared with server.commands (the handover's target)
+        from sqlmodel import col, select
+
+        from wbtui.server.models import SrvOrg
+
+        found = push.s.execute(select(SrvOrg).where(col(SrvOrg.kind) == "agentur")).scalars().all()
+        push.agencies = {org.name: org for org in found}
+    agentur_ids = {org.id for org in push.agencies.values()}
+    return frozenset(login for login, org in orgs.items() if org in agentur_ids)

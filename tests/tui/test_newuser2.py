@@ -135,9 +135,10 @@ def test_2_small_dialogs_keep_their_input_on_a_refusal(base, tmp_path):
     asyncio.run(run())
 
 
-def test_4_a_saved_consent_form_is_not_changed(base, tmp_path):
+def test_4_a_saved_consent_form_is_not_changed_and_says_how_to_tick(base, tmp_path):
     """After ctrl+s the consent form kept its values and counted as changed: Esc offered to save the same
-    consent again. Now Esc leaves at once and the consent is recorded once."""
+    consent again. Now Esc leaves at once and the consent is recorded once. (Low: nothing said that the
+    Leertaste ticks a box in the groups.)"""
     db, case_id, _sent = _copy(base, tmp_path)
 
     async def run() -> None:
@@ -147,6 +148,9 @@ def test_4_a_saved_consent_form_is_not_changed(base, tmp_path):
             await open_case(pilot, case_id)
             await pilot.press("i")
             await settle(pilot)
+            app.screen.query_one("#groups").focus()
+            await settle(pilot)
+            assert "Leertaste kreuzt an (Pfeiltasten wählen)" in screen_text(app), screen_text(app)
             app.screen.query_one("#given").value = "01.06.2026"
             await pilot.press("ctrl+s")
             await settle(pilot, 6)
@@ -193,6 +197,7 @@ def test_6_after_the_acknowledgement_the_handover_screen_follows(base, tmp_path)
         app = make_app(tmp_path, db, "aa")
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
+            assert "z Abgeschl." in screen_text(app)  # low: the board's key bar names z (closed cases)
             await open_case(pilot, case_id)
             await pilot.press("u")
             await settle(pilot)

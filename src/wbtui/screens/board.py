@@ -51,8 +51,9 @@ class BoardScreen(WbtuiScreen):
         Binding("w", "app.followups", lazy_t("tui.key.followups"), id="board.followups"),
         Binding("i", "app.inbox", lazy_t("tui.key.inbox"), id="board.inbox"),
         Binding("s", "app.team", lazy_t("tui.key.steering"), id="board.team"),
-        Binding("e", "app.team_inbox", lazy_t("ux.key.team_inbox"), id="board.team_inbox", show=False),
-        Binding("z", "toggle_closed", lazy_t("ux.key.closed"), id="board.closed", show=False),
+        Binding("e", "app.team_inbox", lazy_t("ux.key.team_inbox"), id="board.team_inbox"),
+        # short: with it the Jobcenter's key bar still takes two lines at 80 columns
+        Binding("z", "toggle_closed", lazy_t("ux.key.closed_short"), id="board.closed"),
         Binding("r", "reload", lazy_t("tui.key.reload"), id="board.reload", show=False),
         Binding("escape", "focus_list", show=False, id="board.list"),
     ]
@@ -279,11 +280,21 @@ class BoardScreen(WbtuiScreen):
 
     @property
     def active_bindings(self):
-        # the key bar shows the steering key to those it is for (team leads); the key works for everyone
+        # the key bar shows the steering key and the team inbox to those they are for (team leads); the keys
+        # work for everyone, and the team inbox stays listed in the help (F1) as before
+        import dataclasses
+
         bindings = super().active_bindings
         if self.config.user_role == "jc_teamlead":
             return bindings
-        return {key: a for key, a in bindings.items() if a.binding.id != "board.team"}
+        out = {}
+        for key, active in bindings.items():
+            if active.binding.id == "board.team":
+                continue
+            if active.binding.id == "board.team_inbox":
+                active = active._replace(binding=dataclasses.replace(active.binding, show=False))
+            out[key] = active
+        return out
 
     def action_reload(self) -> None:
         self.query_one(CaseList).invalidate_rows()

@@ -11,6 +11,7 @@ from wbtui.data.queries import days_since
 from wbtui.domain.text import clean
 from wbtui.i18n import lazy_t, t, tn
 from wbtui.screens.table_screen import TableScreen
+from wbtui.services.logins import shown_login
 from wbtui.widgets import labels
 from wbtui.widgets.safe import cursor_key, fmt_date, safe
 from wbtui.widgets.tables import cursor_state
@@ -99,7 +100,7 @@ class FollowupScreen(TableScreen):
                         Text(fmt_date(r["due_on"])),
                         safe(f"{r['family_name']}, {r['given_names']}"),
                         safe(title),
-                        safe(r["owner"]),
+                        safe(shown_login(r["owner"], short=True)),
                     ),
                     key,
                 )

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from wbtui.domain.process import STAGES
 from wbtui.i18n import code_label, get_language, render_reasons, t, tn
+from wbtui.services.logins import shown_login
 from wbtui.widgets import labels
 from wbtui.widgets.glyphs import glyph
 from wbtui.widgets.safe import fmt_date, safe
@@ -128,8 +129,6 @@ def person_text(p: dict, c: dict) -> Text:
             out.append("\n")
     if c.get("owner_login") or c.get("owner_team"):
         out.append(f"  {t('hdr.assigned')}: ")
-        from wbtui.services.logins import shown_login
-
         out.append(safe(shown_login(c["owner_login"]) if c.get("owner_login") else t("ux.team.inbox_name")))
         if c.get("owner_team"):
             out.append(" (")
@@ -213,7 +212,7 @@ def tasks_text(d: dict, today: date) -> Text:
     for task in d["tasks"]:
         overdue = task["status"] == "offen" and task["due_on"] < today.isoformat()
         out.append(f"  {'!' if overdue else ' '} {fmt_date(task['due_on'])} ", "bold red" if overdue else "")
-        out.append(safe(task["owner"]))
+        out.append(safe(shown_login(task["owner"], short=True)))
         out.append(": ")
         out.append(safe(t("tui.decision." + task["title"]) if task["origin"] == "fallkonferenz" else task["title"]))
         out.append(" (")
@@ -234,7 +233,7 @@ def timeline_text(d: dict) -> Text:
         else:
             out.append(t("tui.event." + ev["type"]) if ev["type"] in EVENT_TYPES else safe(ev["type"]))
         out.append("  ")
-        out.append(safe(ev["actor"], "dim"))
+        out.append(safe(shown_login(ev["actor"], short=True), "dim"))
         out.append("\n")
     return out
 

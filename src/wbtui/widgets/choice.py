@@ -142,7 +142,10 @@ def choice_row(label: str, vocabulary: str, value: str | None = None, **kwargs) 
 
 
 class CheckList(SelectionList):
-    """A SelectionList whose boxes read "[x]" when chosen and "[ ]" when not."""
+    """A SelectionList whose boxes read "[x]" when chosen and "[ ]" when not; while it has the focus the key
+    bar says how to tick (Textual's own space binding is hidden: a new user did not find it)."""
+
+    BINDINGS = [Binding("space", "select", lazy_t("ux.key.tick"), id="checklist.tick")]
 
     def render_line(self, y: int) -> Strip:
         line = super().render_line(y)

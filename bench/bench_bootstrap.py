@@ -98,6 +98,11 @@ def main() -> None:
             else:
                 init_schema(engine)
                 tokens = provision(engine)
+                from wbtui.server.admin import open_upload_window
+
+                # the demo store holds both offices' work (a shared store): its first upload goes through an
+                # upload window the administrator opens, so the whole store is measured (README, first upload)
+                open_upload_window(engine, "ifk.ida", 168)
                 add_user(engine, "ifk.two", "Jobcenter Musterstadt", "jc_ifk")
             second = issue_token(engine, PEPPER, "ifk.two", ["read", "push"], 30)[1]
             with serve_process(db_url, "--workers", str(args.workers)) as url:

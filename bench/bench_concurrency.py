@@ -294,6 +294,11 @@ def main() -> None:
         engine = make_engine(db_url)
         init_schema(engine)
         tokens = provision(engine)
+        from wbtui.server.admin import open_upload_window
+
+        # the demo store holds both offices' work (a shared store): its first upload goes through an
+        # upload window the administrator opens, so the whole store is measured (README, first upload)
+        open_upload_window(engine, "ifk.ida", 168)
         token = tokens["ifk.ida"]
 
         if not args.skip_health:

@@ -55,6 +55,11 @@ def main() -> None:
 
     def run(url: str, engine) -> None:
         tokens = provision(engine)
+        from wbtui.server.admin import open_upload_window
+
+        # the demo store holds both offices' work (a shared store): its first upload goes through an
+        # upload window the administrator opens, so the whole store is measured (README, first upload)
+        open_upload_window(engine, "ifk.ida", 168)
         cfg = tmp / "jc.toml"
         cfg.write_text(JC_CONFIG.format(lang="de"), encoding="utf-8")
         health = []

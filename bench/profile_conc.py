@@ -73,7 +73,13 @@ def main() -> None:
         name = db_url.rsplit("/", 1)[1]
         engine = make_engine(db_url)
         init_schema(engine)
-        token = provision(engine)["ifk.ida"]
+        tokens = provision(engine)
+        from wbtui.server.admin import open_upload_window
+
+        # the demo store holds both offices' work (a shared store): its first upload goes through an
+        # upload window the administrator opens, so the whole store is measured (README, first upload)
+        open_upload_window(engine, "ifk.ida", 168)
+        token = tokens["ifk.ida"]
         engine.dispose()
         cfg = tmp / "jc.toml"
         cfg.write_text(JC_CONFIG.format(lang="de"), encoding="utf-8")

@@ -12,7 +12,7 @@ import json
 import httpx
 
 from common import JC_CONFIG
-from server_helpers import provision, running_server, upload_as_before
+from server_helpers import provision, running_server
 from sync_helpers import office, q, synced_state
 
 
@@ -30,11 +30,13 @@ class Counting(httpx.BaseTransport):
 
 
 def test_first_upload_travels_in_few_compressed_pushes_and_a_bad_case_is_refused_alone_row_by_row(server, tmp_path):
+    from wbtui.server.admin import open_upload_window
     from wbtui.services import demo
     from wbtui.sync.client import SyncClient, enable
 
     url, engine = server
     tokens = provision(engine)
+    open_upload_window(engine, "ifk.ida", 1)  # the demo store holds both offices' work (a shared store)
     store, services = office(tmp_path, "jc", JC_CONFIG, url)
     services.actor  # noqa: B018  (the office and user the demo cases are filed under)
     con = store.raw(readonly=False)
@@ -48,8 +50,7 @@ def test_first_upload_travels_in_few_compressed_pushes_and_a_bad_case_is_refused
     assert queued > 60 * 5 and changes >= queued
     wire = Counting()
     client = SyncClient(store, url, tokens["ifk.ida"], transport=wire)
-    with upload_as_before():  # the demo store holds both offices' work (a shared store): sent as it is
-        summary = client.sync()
+    summary = client.sync()
     client.close()
     # few large pushes instead of one per 500 changes, compressed on the wire
     assert len(wire.pushes) < changes / 500 and any(encoding == "gzip" for _size, encoding in wire.pushes)

@@ -12,7 +12,7 @@ import uuid
 import httpx
 
 from common import JC_CONFIG
-from server_helpers import pg_database, provision, running_server, upload_as_before
+from server_helpers import pg_database, provision, running_server
 from sync_helpers import office, q
 
 NORD_CONFIG = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace(
@@ -55,17 +55,19 @@ def _upload(tmp_path, url, token, name, config, login, cases, seed):
     wire = Recording()
     client = Small(store, url, token, transport=wire)
     try:
-        with upload_as_before():  # the demo store holds both offices' work (a shared store): sent as it is
-            return store, wire, client.sync()
+        return store, wire, client.sync()
     finally:
         client.close()
 
 
 def test_pushes_go_early_are_applied_in_order_and_a_missing_predecessor_is_answered_409(tmp_path, monkeypatch):
     from wbtui.server import pipeline
+    from wbtui.server.admin import open_upload_window
 
     with pg_database() as db_url, running_server(db_url) as (url, engine):
         tokens = provision(engine)
+        for login in ("ifk.ida", "ifk.nora"):  # the demo stores hold both offices' work (a shared store)
+            open_upload_window(engine, login, 1)
         store, wire, summary = _upload(tmp_path, url, tokens["ifk.ida"], "jc", JC_CONFIG, "ifk.ida", 4, 11)
         changes = q(store, "SELECT COUNT(*) FROM outbox")[0][0]
         # every push after the first went before the answer to the one before it, naming its last change,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from common import AA_CONFIG, COMPLETE_CASE, JC_CONFIG, TODAY
-from server_helpers import PEPPER, provision, upload_as_before
+from server_helpers import PEPPER, provision
 from sync_helpers import office, q, sync, synced_state
 
 OTHER_JC = JC_CONFIG.replace("Jobcenter Musterstadt", "Jobcenter Nordland").replace("ifk.ida", "ifk.nora")
@@ -47,10 +47,11 @@ def build_offices(tmp_path, url, engine) -> dict:
     """Two Jobcenters and the Agentur with what a pull must cut: demo cases uploaded from a store that
     worked without sync, handovers with and without consent for `gesundheit`, a health obstacle, a
     revoked handover, a revoked consent, another office's case, and a free-text conflict."""
-    from wbtui.server.admin import add_user, issue_token
+    from wbtui.server.admin import add_user, issue_token, open_upload_window
     from wbtui.services import demo
 
     tokens = provision(engine)
+    open_upload_window(engine, "ifk.ida", 1)  # the demo store holds both offices' work (a shared store)
     add_user(engine, "ifk.ina", "Jobcenter Musterstadt", "jc_ifk")
     tokens["ifk.ina"] = issue_token(engine, PEPPER, "ifk.ina", ["read", "push"], 30)[1]
     jc_store, jc = office(tmp_path, "jc", JC_CONFIG, url)
@@ -75,8 +76,7 @@ def build_offices(tmp_path, url, engine) -> dict:
     narrowed = jc.create_case({**COMPLETE_CASE, "kundennummer": "444D444444", "family_name": "Widerrufen"})
     jc.add_obstacle(narrowed, "R-FAM", status="in_bearbeitung")
     handover(jc, narrowed, ["stammdaten", "hemmnisse", "gesundheit"])
-    with upload_as_before():  # the demo store holds both offices' work (a shared store): sent as it is
-        assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
+    assert sync(jc_store, url, tokens["ifk.ida"]).rejected == 0
     assert sync(aa_store, url, tokens["aa.anton"]).grants >= 4
     from datetime import UTC, datetime
 

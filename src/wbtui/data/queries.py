@@ -276,7 +276,9 @@ INBOX_ENTRIES = (
     " OR json_extract(e.payload, '$.kind') IN ({kinds})) AND {scope}"
 )
 INBOX_FEEDBACK = (
-    "SELECT *, COUNT(*) OVER (), SUM(1 - seen) OVER () FROM (" + INBOX_ENTRIES + ") ORDER BY seen, at DESC, event_id DESC LIMIT 300"
+    "SELECT *, COUNT(*) OVER (), SUM(1 - seen) OVER () FROM ("
+    + INBOX_ENTRIES
+    + ") ORDER BY seen, at DESC, event_id DESC LIMIT 300"
 )
 
 

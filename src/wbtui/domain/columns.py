@@ -211,7 +211,7 @@ def _walk_json(value: object, *, trimmed_keys: bool) -> str | None:
 
 def _is_date(value: str) -> bool:
     # the shape first: fromisoformat also takes "19650411" and the week date "1965-W14-1"
-    if not DATE_SHAPE.match(value):
+    if not DATE_SHAPE.match(value) or not _in_years(value):
         return False
     try:
         date.fromisoformat(value)
@@ -220,8 +220,17 @@ def _is_date(value: str) -> bool:
     return True
 
 
+# Dates and times of a case lie within these years: 31.12.9999 plus a validity period or a time zone
+# overflowed Python's dates on the server (HTTP 500; tests/server/test_attack3_pipeline.py).
+YEARS = (1900, 2199)
+
+
+def _in_years(value: str) -> bool:
+    return YEARS[0] <= int(value[:4]) <= YEARS[1]
+
+
 def _is_datetime(value: str) -> bool:
-    if not DATETIME.match(value):
+    if not DATETIME.match(value) or not _in_years(value):
         return False
     try:
         datetime.fromisoformat(value)
@@ -374,7 +383,7 @@ def compile_take(col: Col, *, json_text: bool = False, stored: bool = False) -> 
 
         def take_date(value: object) -> object:
             # (fromisoformat takes "20240101", "2024-W01-1": the shape first, as _is_date)
-            if type(value) is str and date_shape(value):
+            if type(value) is str and date_shape(value) and _in_years(value):
                 try:
                     from_iso(value)
                 except ValueError:
@@ -387,7 +396,7 @@ def compile_take(col: Col, *, json_text: bool = False, stored: bool = False) -> 
         shape, from_iso_dt = DATETIME.match, datetime.fromisoformat
 
         def take_datetime(value: object) -> object:
-            if type(value) is str and shape(value):  # the shape admits no control character
+            if type(value) is str and shape(value) and _in_years(value):  # the shape admits no control character
                 try:
                     from_iso_dt(value)
                 except ValueError:

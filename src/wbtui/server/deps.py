@@ -130,6 +130,15 @@ def authorized(
         conn.close()
 
 
+def still(state: ServerState, creds: Credentials, conn: Connection) -> None:
+    """The token read again on the request's connection after a wait (server/pipeline.py): 401 if it was
+    revoked or expired meanwhile (a waiting push was applied under a token revoked during its wait)."""
+    if authenticate(conn, state.pepper, creds.header) is None:
+        conn.rollback()
+        raise HTTPException(status_code=401, detail="token no longer valid")
+    conn.rollback()  # a no-op in autocommit (PostgreSQL); SQLite's read snapshot ends before the push's own
+
+
 def _failed(state: ServerState, creds: Credentials) -> None:
     """A failed login: counted for the address and for the (address, token id) pair, a lockout audited (the
     address and the token id, never the secret); 401, or 429 while the address is throttled."""

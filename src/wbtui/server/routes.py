@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from wbtui.server import pipeline
-from wbtui.server.deps import Caller, CredentialsDep, StateDep, SyncDep, authorized
+from wbtui.server.deps import Caller, CredentialsDep, StateDep, SyncDep, authorized, still
 from wbtui.server.service import LIMITS, UpgradeRequired
 from wbtui.server.snapshot import PAGE_DEFAULT, PAGE_MAX
 
@@ -25,20 +25,23 @@ SchemaVersion = Annotated[int, Field(ge=0, le=9999)]
 HLC_CHARS, CURSOR_CHARS, APP_VERSION_CHARS = 100, 200, 64
 
 
+PRINTABLE = r"^[!-~]+$"  # a device's names: printable ASCII, no control character (they reach logs and audit)
+
+
 class HelloBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     protocol: int = Field(ge=0, le=9999)
     schema_version: SchemaVersion
     app_version: str = Field("", max_length=APP_VERSION_CHARS)
-    device_id: str = Field(max_length=64)
-    node_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=64, pattern=PRINTABLE)
+    node_id: str = Field(max_length=64, pattern=PRINTABLE)
     hlc: str | None = Field(None, max_length=HLC_CHARS)
     cursor: str | None = Field(None, max_length=CURSOR_CHARS)
 
 
 class PushBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    device_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=64, pattern=PRINTABLE)
     batch_id: str = Field(max_length=64)
     schema_version: SchemaVersion
     changes: list[dict[str, Any]] = Field(max_length=LIMITS["push_changes"])
@@ -66,8 +69,9 @@ class NotAccepted(Exception):
 
 
 @router.get("/health")
-def health() -> dict:
-    # liveness for load balancers: no database, no token, outside the in-flight limit (app.Admission)
+async def health() -> dict:
+    # liveness for load balancers: no database, no token, outside the in-flight limit (app.Admission); on the
+    # event loop, so it answers while every request thread is busy
     return {"status": "ok"}
 
 
@@ -87,8 +91,10 @@ def answer(result: dict) -> Response:
 @router.post("/sync/v1/push", responses=UPGRADE)
 def push(body: PushBody, state: StateDep, creds: CredentialsDep) -> Response:
     with authorized(state, creds, "push") as (who, conn):
-        if body.after is not None and not pipeline.predecessor_applied(conn, who.org_id, body.after):
-            return Response(json.dumps(pipeline.NOT_YET).encode(), status_code=409, media_type="application/json")
+        if body.after is not None:
+            if not pipeline.predecessor_applied(conn, who.org_id, body.after):
+                return Response(json.dumps(pipeline.NOT_YET).encode(), status_code=409, media_type="application/json")
+            still(state, creds, conn)  # the token may have been revoked while the push waited
         try:
             return answer(state.sync.push(who, body.changes, body.schema_version, conn))
         except UpgradeRequired:

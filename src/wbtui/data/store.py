@@ -138,7 +138,7 @@ PACKED_PACKAGES = 21
 
 def _package_bytes(con) -> int:
     """The bytes the handover packages take (one pass over the table, a few MB at 10,000 cases)."""
-    return con.execute("SELECT coalesce(sum(length(CAST(package AS BLOB))), 0) FROM handover").fetchone()[0]
+    return int(con.execute("SELECT coalesce(sum(length(CAST(package AS BLOB))), 0) FROM handover").fetchone()[0])
 
 
 def _shrink(con, given_back: int = 0) -> None:
@@ -147,9 +147,10 @@ def _shrink(con, given_back: int = 0) -> None:
     a fifth, and a migration meant to shrink the store should not leave it larger on disk (at 100,000 demo
     cases 610 MB grew to 715 MB without it; the VACUUM took 4 s CPU, 43 s wall on the loaded test machine).
     ``given_back``: bytes a migration freed inside pages that stay in use (0021 packs rows in place)."""
-    pages = con.execute("PRAGMA page_count").fetchone()[0]
-    free = con.execute("PRAGMA freelist_count").fetchone()[0]
-    free += given_back // con.execute("PRAGMA page_size").fetchone()[0]
+    # int(): SQLCipher's driver answers these pragmas as text
+    pages = int(con.execute("PRAGMA page_count").fetchone()[0])
+    free = int(con.execute("PRAGMA freelist_count").fetchone()[0])
+    free += given_back // int(con.execute("PRAGMA page_size").fetchone()[0])
     if pages and free * 10 >= pages:
         con.execute("VACUUM")
 

@@ -35,7 +35,9 @@ def _write(engine, hold: float) -> int:
 def _read_all(engine, cursor: tuple[int, int], seen: list[int]) -> tuple[int, int]:
     from wbtui.server.feed import page as feed_page
 
-    with engine.connect() as conn:
+    # as the server reads (deps.authorized): in autocommit, each page its own transaction — PostgreSQL keeps a
+    # transaction's first reading of pg_stat_activity, so a gate read twice in one transaction misses new writers
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         while True:
             rows = feed_page(conn, "postgresql", ORG, cursor[0], cursor[1], 7)
             for row in rows:

@@ -52,24 +52,12 @@ def appointment_move(
 
 
 def _warn_day_off(when) -> None:
-    """The TUI's warning for an appointment saved on a weekend, a public holiday of the office's Land or an
-    office day off (domain/days_off.py), on stderr: saved all the same (exit 0), but never unnoticed."""
-    from wbtui.domain.days_off import HOLIDAY, WEEKEND, day_off
-    from wbtui.i18n import get_language
+    """The TUI's day-off warning (widgets/labels.day_off_text) on stderr: saved all the same (exit 0)."""
+    from wbtui.widgets.labels import day_off_text
 
-    local = when.astimezone()
-    found = day_off(st().config.calendar(), local.date(), get_language())
-    if found is None:
-        return
-    kind, name = found
-    day = f"{local:%d.%m.%Y}"
-    if kind == WEEKEND:
-        text = t("ux.appt.day_off.weekend", day=day, weekday=t("ux.weekday." + name))
-    elif kind == HOLIDAY and name:
-        text = t("ux.appt.day_off.holiday", day=day, name=name)
-    else:
-        text = t("ux.appt.day_off." + ("holiday_plain" if kind == HOLIDAY else "office"), day=day)
-    typer.echo(text, err=True)
+    text = day_off_text(st().config.calendar(), when)
+    if text:
+        typer.echo(text, err=True)
 
 
 @appointment_app.command("done")

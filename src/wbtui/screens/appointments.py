@@ -47,22 +47,8 @@ TITLES = {"new": "tui.appt.new", "move": "tui.appt.move", "result": "tui.appt.re
 
 
 def day_off_note(screen, when: datetime) -> str:
-    """A warning naming the weekend day, the public holiday or the office's own day off an appointment was
-    set on ("" on a working day): saved all the same (people do meet on a Saturday), but never unnoticed."""
-    from wbtui.domain.days_off import HOLIDAY, WEEKEND, day_off
-    from wbtui.i18n import get_language
-
-    local = when.astimezone()
-    found = day_off(screen.ctx.engine.calendar, local.date(), get_language())
-    if found is None:
-        return ""
-    kind, name = found
-    day = labels.date_text(local.date())
-    if kind == WEEKEND:
-        return t("ux.appt.day_off.weekend", day=day, weekday=t("ux.weekday." + name))
-    if kind == HOLIDAY and name:
-        return t("ux.appt.day_off.holiday", day=day, name=name)
-    return t("ux.appt.day_off." + ("holiday_plain" if kind == HOLIDAY else "office"), day=day)
+    """The day-off warning of an appointment at ``when`` under the office's calendar (widgets/labels.py)."""
+    return labels.day_off_text(screen.ctx.engine.calendar, when)
 
 
 def saved_then(screen, when: datetime, reload: Callable[[], object]) -> Callable[[object], None]:

@@ -250,3 +250,23 @@ def audit_detail(item: dict) -> str:
         if count.isdigit():
             return t("audit.detail.count", count=count)
     return detail
+
+
+def day_off_text(calendar, when: datetime) -> str:
+    """The warning for an appointment set on a weekend, a public holiday of the office's Land or an office
+    day off (domain/days_off.py), "" on a working day: saved all the same (people do meet on a Saturday),
+    but never unnoticed. One text for the TUI's toast and the CLI's stderr line."""
+    from wbtui.domain.days_off import HOLIDAY, WEEKEND, day_off
+    from wbtui.i18n import get_language
+
+    local = when.astimezone()
+    found = day_off(calendar, local.date(), get_language())
+    if found is None:
+        return ""
+    kind, name = found
+    day = date_text(local.date())
+    if kind == WEEKEND:
+        return t("ux.appt.day_off.weekend", day=day, weekday=t("ux.weekday." + name))
+    if kind == HOLIDAY and name:
+        return t("ux.appt.day_off.holiday", day=day, name=name)
+    return t("ux.appt.day_off." + ("holiday_plain" if kind == HOLIDAY else "office"), day=day)

@@ -61,6 +61,22 @@ def two_offices(tmp_path: Path) -> tuple[dict, dict]:
     return jc, aa
 
 
+def office_at_schema(tmp_path: Path, version: int):
+    """A Jobcenter store migrated only up to schema ``version`` and its services: the starting point of a
+    migration test (what an older release left on disk)."""
+    from wbtui.config import load
+    from wbtui.data.store import Store, _ensure_identity, migrate
+    from wbtui.services import Services
+
+    path = tmp_path / "jc.db"
+    assert migrate(path, target=version) == (0, version)
+    store = Store(path)
+    _ensure_identity(store)
+    cfg = tmp_path / "jc.toml"
+    cfg.write_text(JC_CONFIG.format(lang="de"), encoding="utf-8")
+    return store, Services(store, load(cfg), today=TODAY)
+
+
 def make_store(tmp_path: Path) -> Path:
     """Create the test's default store (``WBTUI_DATA_DIR``/wbtui.db): only creating commands make a missing one."""
     from wbtui.data.store import open_store

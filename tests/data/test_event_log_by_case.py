@@ -8,24 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from common import COMPLETE_CASE, JC_CONFIG, TODAY
+from common import COMPLETE_CASE, TODAY, office_at_schema
 
 BEFORE = 16  # the schema this migration starts from
 SKIP = {"event_log", "timeline_seq", "sqlite_stat1", "sqlite_sequence"}  # the rebuilt storage; statistics
-
-
-def _office_at_16(tmp_path):
-    from wbtui.config import load
-    from wbtui.data.store import Store, _ensure_identity, migrate
-    from wbtui.services import Services
-
-    path = tmp_path / "jc.db"
-    assert migrate(path, target=BEFORE) == (0, BEFORE)
-    store = Store(path)
-    _ensure_identity(store)
-    cfg = tmp_path / "jc.toml"
-    cfg.write_text(JC_CONFIG.format(lang="de"), encoding="utf-8")
-    return store, Services(store, load(cfg), today=TODAY)
 
 
 def _dump(path) -> dict[str, list]:
@@ -44,7 +30,7 @@ def test_a_store_of_schema_16_keeps_every_row_and_event_through_0017(tmp_path):
     from wbtui.data.store import latest_version, migrate
     from wbtui.data.timeline import insert_events
 
-    store, jc = _office_at_16(tmp_path)
+    store, jc = office_at_schema(tmp_path, BEFORE)
     first = jc.create_case(COMPLETE_CASE)
     jc.add_consent(first, purpose="fbw_uebergabe", recipients=["agentur"], data_groups=["stammdaten"], given_on=TODAY)
     jc.add_obstacle(first, "R-KIN", status="in_bearbeitung")

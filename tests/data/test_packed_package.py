@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from common import COMPLETE_CASE, JC_CONFIG, TODAY
+from common import COMPLETE_CASE, TODAY, office_at_schema
 from wbtui.data.package import pack, pack_sql, unpack
 
 BEFORE = 20  # the schema this migration starts from
@@ -33,20 +33,6 @@ def test_pack_round_trip_and_forms():
     assert pack_sql(json.dumps(PACKAGE)) == blob and pack_sql(blob) is blob and pack_sql(None) is None
     with pytest.raises(ValueError, match="unknown form"):
         unpack(b"\x07" + blob[1:])  # a dictionary this release does not know
-
-
-def _office_at_20(tmp_path):
-    from wbtui.config import load
-    from wbtui.data.store import Store, _ensure_identity, migrate
-    from wbtui.services import Services
-
-    path = tmp_path / "jc.db"
-    assert migrate(path, target=BEFORE) == (0, BEFORE)
-    store = Store(path)
-    _ensure_identity(store)
-    cfg = tmp_path / "jc.toml"
-    cfg.write_text(JC_CONFIG.format(lang="de"), encoding="utf-8")
-    return store, Services(store, load(cfg), today=TODAY)
 
 
 def _shown(jc, store, case_id) -> tuple:
@@ -70,7 +56,7 @@ def _shown(jc, store, case_id) -> tuple:
 def test_a_store_of_schema_20_is_packed_by_0021_and_shows_the_same(tmp_path):
     from wbtui.data.store import latest_version, migrate
 
-    store, jc = _office_at_20(tmp_path)
+    store, jc = office_at_schema(tmp_path, BEFORE)
     cases = []
     for n, name in enumerate(("Öztürk-Weiß", "Łukasiewicz")):
         case_id = jc.create_case({**COMPLETE_CASE, "kundennummer": f"{300 + n}C567890", "family_name": name})
